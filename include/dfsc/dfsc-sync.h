@@ -1,0 +1,42 @@
+/* Blocking wrappers over the asynchronous API of dfsc.h.
+ *
+ * Each submits the async operation and waits on its own completion; the
+ * caller's thread never runs protocol code. Safe to call from any thread
+ * except the context's loop thread (there they return DFSC_E_DEADLK).
+ *
+ * Each returns 0 or a negative code; when `res` is not NULL it receives the
+ * full result (ntstatus included). res->path is not valid after return.
+ */
+#ifndef DFSC_DFSC_SYNC_H
+#define DFSC_DFSC_SYNC_H
+
+#include "dfsc/dfsc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+int dfsc_open(dfsc_ctx *ctx, const char *path, int flags, dfsc_file **out,
+              dfsc_result *res);
+/* Returns bytes read (>= 0; short only at end of file) or a negative code. */
+long long dfsc_read(dfsc_file *f, void *buf, size_t len, uint64_t off,
+                    dfsc_result *res);
+long long dfsc_write(dfsc_file *f, const void *buf, size_t len, uint64_t off,
+                     dfsc_result *res);
+int dfsc_flush(dfsc_file *f, dfsc_result *res);
+int dfsc_truncate(dfsc_file *f, uint64_t size, dfsc_result *res);
+int dfsc_close(dfsc_file *f, dfsc_result *res);
+int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res);
+int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *res);
+int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
+int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res);
+int dfsc_rmdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
+int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath,
+                dfsc_result *res);
+/* Returns the negotiated dialect (e.g. 0x0311) or a negative code. */
+int dfsc_dialect(dfsc_ctx *ctx, const char *path, dfsc_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,236 @@
+/* libdfsc: a user-space SMB2/3 and DFS client.
+ *
+ * The asynchronous API is the primary form. A context owns one loop thread
+ * that runs all protocol work; the *_async functions may be called from any
+ * thread: they queue the operation and wake the loop. Each successful start
+ * leads to exactly one callback, called on the loop thread, never from inside
+ * the starting call. An error return means the callback is never called.
+ *
+ * Callbacks run on the loop thread: they may start more async operations but
+ * must not call the blocking wrappers of dfsc-sync.h (those return
+ * DFSC_E_DEADLK there) nor block for long.
+ *
+ * Paths are UNC in any of three forms:
+ *   \\host\share\path     //host/share/path
+ *   smb://[domain;]user[:password]@host[:port]/share/path
+ */
+#ifndef DFSC_DFSC_H
+#define DFSC_DFSC_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "dfsc/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DFSC_VERSION_STRING "0.1.0"
+
+typedef struct dfsc_ctx dfsc_ctx;   /* library context: loop thread, caches */
+typedef struct dfsc_file dfsc_file; /* an open file or directory */
+typedef struct dfsc_dir dfsc_dir;   /* a directory listing held in memory */
+
+/* ---- allocation ------------------------------------------------------- */
+typedef void *(*dfsc_malloc_fn)(size_t);
+typedef void *(*dfsc_realloc_fn)(void *, size_t);
+typedef void *(*dfsc_calloc_fn)(size_t, size_t);
+typedef void (*dfsc_free_fn)(void *);
+
+/* Replaces the allocator used by the whole library. Call before creating any
+ * context. Returns 0 or -EINVAL. Thread-safety: not thread-safe. */
+int dfsc_replace_allocator(dfsc_malloc_fn, dfsc_realloc_fn, dfsc_calloc_fn,
+                           dfsc_free_fn);
+
+/* ---- logging ---------------------------------------------------------- */
+enum dfsc_log_level {
+  DFSC_LOG_ERROR = 0,
+  DFSC_LOG_WARN,
+  DFSC_LOG_INFO,
+  DFSC_LOG_DEBUG,
+  DFSC_LOG_TRACE
+};
+enum dfsc_log_cat {
+  DFSC_CAT_CORE = 0,
+  DFSC_CAT_CONN,
+  DFSC_CAT_SMB2,
+  DFSC_CAT_AUTH,
+  DFSC_CAT_DFS,
+  DFSC_CAT_MUP
+};
+/* Called on the thread that logs (usually the loop thread). `msg` is valid
+ * only during the call. */
+typedef void (*dfsc_log_cb)(void *arg, int level, int category, const char *msg);
+const char *dfsc_log_cat_name(int category);
+
+/* ---- options ---------------------------------------------------------- */
+/* Dialect values are the wire values of [MS-SMB2] 2.2.3. */
+#define DFSC_SMB2_02 0x0202
+#define DFSC_SMB2_10 0x0210
+#define DFSC_SMB3_00 0x0300
+#define DFSC_SMB3_02 0x0302
+#define DFSC_SMB3_11 0x0311
+
+enum dfsc_sign_mode {
+  DFSC_SIGN_AUTO = 0, /* sign when the server requires it */
+  DFSC_SIGN_REQUIRED, /* sign every authenticated session; refuse otherwise */
+  DFSC_SIGN_OFF       /* never ask for signing (a requiring server still wins) */
+};
+
+typedef struct dfsc_opts {
+  /* Credentials. user NULL or "" means anonymous. Copied by dfsc_ctx_new;
+   * the context wipes its copy of the password when freed. */
+  const char *user;
+  const char *domain;
+  const char *password;
+  const char *workstation; /* NULL: the local host name */
+  int guest_ok;            /* accept a guest session when credentials were given */
+
+  uint16_t min_dialect; /* 0: DFSC_SMB2_02 */
+  uint16_t max_dialect; /* 0: DFSC_SMB3_11 */
+  int sign;             /* enum dfsc_sign_mode */
+
+  /* Name overrides like curl's --resolve: "NAME:ADDR[:PORT]" strings, NULL
+   * terminated; copied. NAME is matched case-insensitively. */
+  const char *const *resolve;
+  uint16_t port; /* 0: 445 */
+
+  /* Deadlines in milliseconds; 0 picks the default. */
+  unsigned connect_timeout_ms; /* TCP connect (default 10000) */
+  unsigned setup_timeout_ms;   /* negotiate + auth + tree connect (20000) */
+  unsigned request_timeout_ms; /* one request without an interim reply (60000) */
+
+  unsigned lookup_workers; /* threads of the name-lookup lane (default 2) */
+  unsigned max_io_window;  /* max bytes in flight per file transfer (default 8 MiB) */
+
+  dfsc_log_cb log_cb;
+  void *log_arg;
+  int log_level; /* enum dfsc_log_level, default DFSC_LOG_WARN */
+} dfsc_opts;
+
+/* Fills `o` with defaults (all zero / NULL). */
+void dfsc_opts_init(dfsc_opts *o);
+
+/* Creates a context and starts its loop thread.
+ * Returns 0 or a negative code. Ownership: *out is freed with dfsc_ctx_free.
+ * Thread-safety: any thread. */
+int dfsc_ctx_new(const dfsc_opts *opts, dfsc_ctx **out);
+
+/* Cancels what is in flight (their callbacks run with -ECANCELED), closes
+ * connections, stops and joins the loop thread, frees the context. Must not be
+ * called from a callback. Open dfsc_file handles become invalid. */
+void dfsc_ctx_free(dfsc_ctx *ctx);
+
+/* ---- results ---------------------------------------------------------- */
+/* File attributes ([MS-FSCC] 2.6). */
+#define DFSC_ATTR_READONLY 0x0001
+#define DFSC_ATTR_HIDDEN 0x0002
+#define DFSC_ATTR_SYSTEM 0x0004
+#define DFSC_ATTR_DIRECTORY 0x0010
+#define DFSC_ATTR_ARCHIVE 0x0020
+#define DFSC_ATTR_NORMAL 0x0080
+#define DFSC_ATTR_REPARSE_POINT 0x0400
+
+typedef struct dfsc_stat_t {
+  uint64_t size;
+  uint64_t alloc_size;
+  uint32_t attributes; /* DFSC_ATTR_* */
+  int is_dir;
+  /* Times as Windows FILETIME (100 ns since 1601-01-01 UTC). */
+  uint64_t create_time;
+  uint64_t access_time;
+  uint64_t write_time;
+  uint64_t change_time;
+  uint64_t file_id;
+} dfsc_stat_t;
+
+/* Converts a FILETIME to Unix seconds and nanoseconds. */
+void dfsc_filetime_to_unix(uint64_t ft, int64_t *sec, long *nsec);
+
+typedef struct dfsc_result {
+  int err;           /* 0 or a negative code */
+  uint32_t ntstatus; /* the server's status when err == DFSC_E_NTSTATUS */
+  const char *path;  /* the path the operation was started on (NULL for
+                        handle operations); valid during the callback */
+  dfsc_file *file;   /* open: the new handle; ownership passes to the callee */
+  dfsc_dir *dir;     /* opendir: the listing; ownership passes to the callee */
+  size_t nbytes;     /* read / write: bytes transferred */
+  dfsc_stat_t st;      /* stat, open: attributes of the object */
+} dfsc_result;
+
+typedef void (*dfsc_cb)(const dfsc_result *res, void *arg);
+
+/* Formats "PATH: STATUS_NAME" or "PATH: message" for a failed result into
+ * buf. Returns buf. */
+char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap);
+
+/* ---- asynchronous operations ----------------------------------------- */
+/* Open flags. */
+#define DFSC_O_RDONLY 0x0000
+#define DFSC_O_WRONLY 0x0001
+#define DFSC_O_RDWR 0x0002
+#define DFSC_O_ACCMODE 0x0003
+#define DFSC_O_CREAT 0x0100
+#define DFSC_O_EXCL 0x0200
+#define DFSC_O_TRUNC 0x0400
+#define DFSC_O_DIRECTORY 0x1000
+
+/* Every *_async returns 0 (the callback will run exactly once) or a negative
+ * code (it will not). `path` is copied. */
+int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void *arg);
+
+/* Reads up to len bytes at off into buf, which must stay valid until the
+ * callback. Large reads are split into pipelined requests. res->nbytes is
+ * short only at end of file. */
+int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
+                    void *arg);
+int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off,
+                     dfsc_cb cb, void *arg);
+int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg);
+/* Sets the end of file. */
+int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg);
+/* Closes and frees f (even on error: f is invalid once this returns 0). */
+int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg);
+
+/* One compounded CREATE + QUERY_INFO + CLOSE. */
+int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES). */
+int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Renames within one share; newpath may be a full UNC path on the same share
+ * or a path relative to the share. */
+int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath,
+                      dfsc_cb cb, void *arg);
+
+/* ---- directory listings ---------------------------------------------- */
+#define DFSC_DIR_MAX_ENTRIES 4000000
+
+typedef struct dfsc_dirent {
+  const char *name; /* UTF-8; "." and ".." are not returned */
+  dfsc_stat_t st;
+} dfsc_dirent;
+
+/* Returns the next entry or NULL at the end. Pointers stay valid until
+ * dfsc_dir_free. Thread-safety: one thread per dir. */
+const dfsc_dirent *dfsc_dir_next(dfsc_dir *d);
+size_t dfsc_dir_count(const dfsc_dir *d);
+void dfsc_dir_free(dfsc_dir *d);
+
+/* Handle queries (any thread; the values are fixed at open). */
+const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f);
+const char *dfsc_file_path(const dfsc_file *f);
+
+/* ---- diagnostics ------------------------------------------------------ */
+/* The dialect negotiated with the server serving `path` (connecting if
+ * needed), for tests and -v output. */
+int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,82 @@
+/* Authentication for SMB2 SESSION_SETUP: the one interface the session layer
+ * uses. Today it runs NTLMSSP (NTLMv2) inside SPNEGO; the exchange is
+ *
+ *   NEGOTIATE response  -> dfsc__auth_step(a, hint, hintlen, &out, &outlen)
+ *                          returns 1, out = NegTokenInit(NTLM NEGOTIATE)
+ *   SESSION_SETUP rsp 1 -> dfsc__auth_step(a, buf, len, &out, &outlen)
+ *   (MORE_PROCESSING)      returns 0, out = NegTokenResp(NTLM AUTHENTICATE
+ *                          + mechListMIC); send it, nothing further to step
+ *   SESSION_SETUP rsp 2 -> dfsc__auth_finish(a, buf, len)
+ *   (SUCCESS)              checks accept-completed and the server's
+ *                          mechListMIC; then dfsc__auth_session_key().
+ *
+ * Each call is pure computation on the caller's thread (the loop): no I/O,
+ * no blocking. A dfsc_auth is used by one thread at a time.
+ *
+ * Does not: talk to the network, do Kerberos (a later module behind this
+ * same interface), or decide signing policy (guest and anonymous sessions
+ * are not signed: the session layer reads SMB2_SESSION_FLAG_IS_GUEST /
+ * IS_NULL from the response).
+ */
+#ifndef DFSC_AUTH_AUTH_H
+#define DFSC_AUTH_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Credentials, UTF-8. NULL and "" are the same. user and password both
+ * empty selects an anonymous (NULL session) logon; a guest logon is any
+ * user name (e.g. "guest") the server maps to its guest account.
+ * workstation NULL uses the host's short name, upper-cased, at most 15
+ * characters. The strings are copied (the password only as its NTOWFv2
+ * hash) by dfsc__auth_new; the caller may wipe its copies afterwards. */
+struct dfsc_auth_creds {
+  const char *user;
+  const char *domain;
+  const char *password;
+  const char *workstation;
+};
+
+typedef struct dfsc_auth dfsc_auth;
+
+/* Creates an authentication context. Returns 0, -ENOMEM, -EILSEQ (invalid
+ * UTF-8) or -EINVAL. Ownership: free with dfsc__auth_free. */
+int dfsc__auth_new(const struct dfsc_auth_creds *c, dfsc_auth **out);
+
+/* Advances the exchange with the server's security buffer `in` (NULL/0, or
+ * the NEGOTIATE response's buffer as a hint, on the first call).
+ * Ownership: *out is allocated with dfsc__malloc, the caller frees it with
+ * dfsc__free; *out is NULL (and *outlen 0) when there is nothing to send.
+ * Returns 1: send *out and call dfsc__auth_step again with the reply;
+ *         0: send *out (the last token) and call dfsc__auth_finish with the
+ *            final SESSION_SETUP response's buffer;
+ *         DFSC_E_PROTO (malformed token), DFSC_E_AUTH (server rejected, chose
+ *         another mechanism, or refuses NTLMv2 features), -EINVAL (called out
+ *         of order), -ENOMEM. After an error the context is failed. */
+int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen,
+                    uint8_t **out, size_t *outlen);
+
+/* Checks the final server token (the security buffer of the SUCCESS
+ * SESSION_SETUP response; inlen 0 is accepted): negState must not be reject
+ * or accept-incomplete, and a mechListMIC, when present, must verify with
+ * the server signing key ([MS-SPNG] 3.2.5.1 / [MS-NLMP] 3.4.4.2). Returns 0,
+ * DFSC_E_AUTH (rejected or the MIC does not verify), DFSC_E_PROTO or -EINVAL
+ * (not after a step that returned 0). */
+int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen);
+
+/* Copies the 16-byte session key (NTLM ExportedSessionKey), the
+ * Session.SessionKey of [MS-SMB2] 3.2.5.3. Available once
+ * dfsc__auth_step has returned 0. Returns 0, or -ENOKEY before that or for
+ * an anonymous logon. */
+int dfsc__auth_session_key(const dfsc_auth *a, uint8_t key[16]);
+
+/* 1 when the credentials select an anonymous logon, else 0. */
+int dfsc__auth_is_anonymous(const dfsc_auth *a);
+
+/* Wipes and frees; NULL is a no-op. */
+void dfsc__auth_free(dfsc_auth *a);
+
+/* Tests only: the NTLMSSP context inside, e.g. for dfsc__ntlmssp_set_fixed. */
+struct dfsc_ntlmssp *dfsc__auth_ntlmssp(dfsc_auth *a);
+
+#endif

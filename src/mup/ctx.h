@@ -1,0 +1,28 @@
+/* The library context shared by the mup modules: the loop and its thread,
+ * the lookup lane, the session layer, the options. Private to src/mup. */
+#ifndef DFSC_MUP_CTX_H
+#define DFSC_MUP_CTX_H
+
+#include <pthread.h>
+
+#include "core/lane.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "dfsc/dfsc.h"
+#include "session/sl.h"
+#include "transport/lookup.h"
+
+struct dfsc_ctx {
+  dfsc_loop *loop;
+  dfsc_lane *lookup_lane;
+  dfsc_sl *sl;
+  dfsc_resolve_map *map;
+  dfsc_logger log;
+  pthread_t thread;
+  int thread_started;
+  dfsc_post stop_post;
+  unsigned max_io_window;
+  uint16_t port;
+};
+
+#endif

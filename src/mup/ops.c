@@ -1,0 +1,1150 @@
+/* File operations on full UNC paths: the public asynchronous API.
+ *
+ * Every operation is an `op` allocated by the calling thread and handed to
+ * the loop with a post; from then on it lives on the loop thread:
+ *   START -> (parse path) -> TREE (wait for the shared connection / session /
+ *   tree, P4) -> ISSUE (one compound or a pipelined window of requests) ->
+ *   DONE (user callback, then free).
+ * The callback therefore never runs inside the starting call.
+ *
+ * Does not: resolve DFS referrals (the dfs layer plugs in at the TREE step),
+ * block, or keep state between operations other than open handles.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/utf16.h"
+#include "dfsc/dfsc.h"
+#include "mup/ctx.h"
+#include "mup/ops.h"
+#include "mup/unc.h"
+#include "smb2/close.h"
+#include "smb2/create.h"
+#include "smb2/fileinfo.h"
+#include "smb2/flush.h"
+#include "smb2/query_directory.h"
+#include "smb2/query_info.h"
+#include "smb2/read.h"
+#include "smb2/set_info.h"
+#include "smb2/write.h"
+
+#define STATUS_END_OF_FILE 0xC0000011u
+#define STATUS_NO_MORE_FILES 0x80000006u
+#define STATUS_BUFFER_OVERFLOW 0x80000005u
+#define STATUS_INVALID_PARAMETER 0xC000000Du
+#define READ_CHUNK_MAX (1u << 20)
+#define DIR_BUF_MAX (1u << 20)
+#define DIR_ROUNDS_MAX 100000
+
+enum op_kind {
+  OP_OPEN,
+  OP_READ,
+  OP_WRITE,
+  OP_FLUSH,
+  OP_TRUNCATE,
+  OP_CLOSE,
+  OP_STAT,
+  OP_OPENDIR,
+  OP_MKDIR,
+  OP_UNLINK,
+  OP_RMDIR,
+  OP_RENAME,
+  OP_DIALECT
+};
+
+static const char *const op_names[] = {"open",   "read",    "write", "flush", "truncate",
+                                       "close",  "stat",    "opendir", "mkdir", "unlink",
+                                       "rmdir",  "rename",  "dialect"};
+
+struct dfsc_file {
+  dfsc_ctx *ctx;
+  dfsc_tree *tree;
+  uint64_t gen;
+  dfsc_smb2_fid fid;
+  dfsc_stat_t st;
+  char *path;
+  int is_dir;
+};
+
+struct dfsc_dir {
+  dfsc_dirent *ents;
+  size_t n, cap, pos;
+};
+
+typedef struct op op;
+struct sub {
+  op *o;
+  int idx;
+};
+
+struct op {
+  dfsc_ctx *ctx;
+  enum op_kind kind;
+  dfsc_post post;
+  dfsc_tree_waiter tw;
+  dfsc_tree *tree;
+  char *path; /* as the user gave it, for messages */
+  char *newpath;
+  dfsc_unc unc;
+  dfsc_unc unc2;
+  int flags;
+  dfsc_file *file;
+  uint8_t *buf;
+  const uint8_t *cbuf;
+  size_t len;
+  uint64_t off;
+  uint64_t size;
+  dfsc_cb cb;
+  void *arg;
+  dfsc_result res;
+  struct sub subs[4];
+  int pending;     /* responses outstanding */
+  int nsub;
+  uint32_t status[4];
+  int err;
+  /* pipelined I/O */
+  size_t issued;   /* bytes requested so far */
+  size_t inflight; /* bytes in requests not yet answered */
+  uint64_t eof_at; /* first offset known to be at or past EOF (UINT64_MAX: none) */
+  size_t chunk;
+  /* listing */
+  dfsc_dir *dir;
+  dfsc_smb2_fid fid;
+  int have_fid;
+  uint64_t gen;
+  int rounds;
+};
+
+/* ---- completion ------------------------------------------------------- */
+
+static void op_free(op *o) {
+  dfsc__free(o->path);
+  dfsc__free(o->newpath);
+  dfsc__free(o);
+}
+
+static void op_done(op *o, int err, uint32_t ntstatus) {
+  o->res.err = err;
+  o->res.ntstatus = err == DFSC_E_NTSTATUS ? ntstatus : 0;
+  o->res.path = o->path;
+  if (err < 0)
+    DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "%s %s: %s %s", op_names[o->kind],
+             o->path ? o->path : "(handle)", dfsc_err_name(err),
+             err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : "");
+  o->cb(&o->res, o->arg);
+  op_free(o);
+}
+
+static void fill_stat(dfsc_stat_t *st, const dfsc_smb2_netopen *n) {
+  st->size = n->end_of_file;
+  st->alloc_size = n->allocation_size;
+  st->attributes = n->attributes;
+  st->is_dir = (n->attributes & SMB2_FILE_ATTRIBUTE_DIRECTORY) != 0;
+  st->create_time = n->creation_time;
+  st->access_time = n->last_access_time;
+  st->write_time = n->last_write_time;
+  st->change_time = n->change_time;
+}
+
+/* ---- request helpers --------------------------------------------------- */
+
+static const dfsc_smb2_fid related_fid = {UINT64_MAX, UINT64_MAX};
+
+static dfsc_req *new_create(op *o, uint32_t access, uint32_t disposition, uint32_t options) {
+  dfsc_smb2_create_req cr;
+  size_t nlen = strlen(o->unc.path);
+  dfsc_req *r = dfsc__req_new(SMB2_CREATE, 64 + 4 * nlen + 8);
+  if (r == NULL)
+    return NULL;
+  memset(&cr, 0, sizeof(cr));
+  cr.oplock_level = SMB2_OPLOCK_LEVEL_NONE;
+  cr.impersonation = SMB2_IMPERSONATION_IMPERSONATION;
+  cr.desired_access = access;
+  cr.file_attributes = 0;
+  cr.share_access = SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE | SMB2_FILE_SHARE_DELETE;
+  cr.disposition = disposition;
+  cr.options = options;
+  cr.name = o->unc.path;
+  cr.name_len = nlen;
+  if (dfsc__smb2_create_req_encode(&r->w, &cr) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static dfsc_req *new_close(const dfsc_smb2_fid *fid) {
+  dfsc_smb2_close_req cl;
+  dfsc_req *r = dfsc__req_new(SMB2_CLOSE, 24);
+  if (r == NULL)
+    return NULL;
+  memset(&cl, 0, sizeof(cl));
+  cl.fid = *fid;
+  if (dfsc__smb2_close_req_encode(&r->w, &cl) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static dfsc_req *new_set_info(const dfsc_smb2_fid *fid, uint8_t cls, const uint8_t *buf,
+                              size_t len) {
+  dfsc_smb2_set_info_req si;
+  dfsc_req *r = dfsc__req_new(SMB2_SET_INFO, 32 + len + 8);
+  if (r == NULL)
+    return NULL;
+  memset(&si, 0, sizeof(si));
+  si.info_type = SMB2_0_INFO_FILE;
+  si.info_class = cls;
+  si.fid = *fid;
+  si.buf = buf;
+  si.len = len;
+  if (dfsc__smb2_set_info_req_encode(&r->w, &si) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+/* Sends n requests as one compound whose responses land in sub_cb. */
+static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                   size_t len);
+
+static int send_compound(op *o, dfsc_req **reqs, int n) {
+  int i, rc;
+  for (i = 0; i < n; i++) {
+    if (reqs[i] == NULL) {
+      rc = -ENOMEM;
+      goto fail;
+    }
+  }
+  o->nsub = n;
+  o->pending = n;
+  for (i = 0; i < n; i++) {
+    o->subs[i].o = o;
+    o->subs[i].idx = i;
+    o->status[i] = 0;
+    reqs[i]->cb = sub_cb;
+    reqs[i]->data = &o->subs[i];
+  }
+  rc = dfsc__tree_send(o->tree, reqs, n);
+  if (rc < 0)
+    goto fail;
+  return 0;
+fail:
+  for (i = 0; i < n; i++)
+    dfsc__req_free(reqs[i]);
+  return rc;
+}
+
+/* ---- per-kind response handling for compounds ---------------------------- */
+
+static void compound_finished(op *o) {
+  int i;
+  if (o->err < 0) {
+    op_done(o, o->err, 0);
+    return;
+  }
+  /* The first failing step names the status; CLOSE after a failed CREATE
+   * fails too and says nothing new. */
+  for (i = 0; i < o->nsub; i++) {
+    if (o->status[i] != 0 && (o->status[i] & 0xC0000000u) == 0xC0000000u) {
+      op_done(o, DFSC_E_NTSTATUS, o->status[i]);
+      return;
+    }
+  }
+  if (o->kind == OP_OPEN) {
+    dfsc_file *f = dfsc__calloc(1, sizeof(*f));
+    if (f == NULL || (f->path = dfsc__strdup(o->path)) == NULL) {
+      dfsc__free(f);
+      /* The handle is open on the server but cannot be tracked: close it. */
+      op_done(o, -ENOMEM, 0);
+      return;
+    }
+    f->ctx = o->ctx;
+    f->tree = o->tree;
+    f->gen = dfsc__tree_gen(o->tree);
+    f->fid = o->fid;
+    f->st = o->res.st;
+    f->is_dir = o->res.st.is_dir;
+    o->res.file = f;
+  }
+  op_done(o, 0, 0);
+}
+
+static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                   size_t len) {
+  struct sub *s = r->data;
+  op *o = s->o;
+  if (err < 0) {
+    if (o->err == 0)
+      o->err = err;
+  } else {
+    o->status[s->idx] = h->status;
+    if (h->status == 0) {
+      switch (h->command) {
+      case SMB2_CREATE: {
+        dfsc_smb2_create_rsp cr;
+        if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
+          o->err = DFSC_E_PROTO;
+          break;
+        }
+        o->fid = cr.fid;
+        o->have_fid = 1;
+        fill_stat(&o->res.st, &cr.info);
+        break;
+      }
+      case SMB2_QUERY_INFO: {
+        dfsc_smb2_query_info_rsp qr;
+        dfsc_smb2_fi_all all;
+        if (dfsc__smb2_query_info_rsp_decode(pdu, len, &qr) < 0 ||
+            dfsc__smb2_fi_all_parse(qr.buf, qr.len, &all) < 0) {
+          o->err = DFSC_E_PROTO;
+          break;
+        }
+        o->res.st.size = all.standard.end_of_file;
+        o->res.st.alloc_size = all.standard.allocation_size;
+        o->res.st.attributes = all.basic.attributes;
+        o->res.st.is_dir = all.standard.directory != 0 ||
+                           (all.basic.attributes & SMB2_FILE_ATTRIBUTE_DIRECTORY) != 0;
+        o->res.st.create_time = all.basic.creation_time;
+        o->res.st.access_time = all.basic.last_access_time;
+        o->res.st.write_time = all.basic.last_write_time;
+        o->res.st.change_time = all.basic.change_time;
+        o->res.st.file_id = all.index_number;
+        break;
+      }
+      default:
+        break;
+      }
+    }
+  }
+  if (--o->pending == 0)
+    compound_finished(o);
+}
+
+/* ---- access and disposition from open flags --------------------------- */
+
+#define ACCESS_READ                                                                      \
+  (SMB2_FILE_READ_DATA | SMB2_FILE_READ_EA | SMB2_FILE_READ_ATTRIBUTES |                 \
+   SMB2_READ_CONTROL | SMB2_SYNCHRONIZE)
+#define ACCESS_WRITE                                                                     \
+  (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_EA |                   \
+   SMB2_FILE_WRITE_ATTRIBUTES)
+
+static uint32_t open_access(int flags) {
+  switch (flags & DFSC_O_ACCMODE) {
+  case DFSC_O_WRONLY:
+    return ACCESS_WRITE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE;
+  case DFSC_O_RDWR:
+    return ACCESS_READ | ACCESS_WRITE;
+  default:
+    return ACCESS_READ;
+  }
+}
+
+static uint32_t open_disposition(int flags) {
+  if ((flags & DFSC_O_CREAT) && (flags & DFSC_O_EXCL))
+    return SMB2_FILE_CREATE;
+  if ((flags & DFSC_O_CREAT) && (flags & DFSC_O_TRUNC))
+    return SMB2_FILE_OVERWRITE_IF;
+  if (flags & DFSC_O_CREAT)
+    return SMB2_FILE_OPEN_IF;
+  if (flags & DFSC_O_TRUNC)
+    return SMB2_FILE_OVERWRITE;
+  return SMB2_FILE_OPEN;
+}
+
+/* ---- path operations ----------------------------------------------------- */
+
+static int issue_path_op(op *o) {
+  dfsc_req *reqs[3];
+  uint8_t info[4096];
+  dfsc_wr w;
+  int rc;
+
+  switch (o->kind) {
+  case OP_OPEN: {
+    uint32_t opts = (o->flags & DFSC_O_DIRECTORY) ? SMB2_FILE_DIRECTORY_FILE
+                                                  : SMB2_FILE_NON_DIRECTORY_FILE;
+    reqs[0] = new_create(o, open_access(o->flags), open_disposition(o->flags), opts);
+    return send_compound(o, reqs, 1);
+  }
+  case OP_STAT: {
+    dfsc_smb2_query_info_req qi;
+    reqs[0] = new_create(o, SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE, SMB2_FILE_OPEN, 0);
+    reqs[1] = dfsc__req_new(SMB2_QUERY_INFO, 48);
+    if (reqs[1] != NULL) {
+      memset(&qi, 0, sizeof(qi));
+      qi.info_type = SMB2_0_INFO_FILE;
+      qi.info_class = FILE_ALL_INFORMATION;
+      qi.output_buffer_length = 4096;
+      qi.fid = related_fid;
+      if (dfsc__smb2_query_info_req_encode(&reqs[1]->w, &qi) < 0) {
+        dfsc__req_free(reqs[1]);
+        reqs[1] = NULL;
+      }
+    }
+    reqs[2] = new_close(&related_fid);
+    return send_compound(o, reqs, 3);
+  }
+  case OP_MKDIR:
+    reqs[0] = new_create(o, SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE, SMB2_FILE_CREATE,
+                         SMB2_FILE_DIRECTORY_FILE);
+    reqs[1] = new_close(&related_fid);
+    return send_compound(o, reqs, 2);
+  case OP_UNLINK:
+  case OP_RMDIR:
+    /* Deletion through SET_INFO rather than DELETE_ON_CLOSE so that a
+     * non-empty directory reports STATUS_DIRECTORY_NOT_EMPTY ([MS-FSCC]
+     * 2.4.11). */
+    reqs[0] = new_create(o, SMB2_DELETE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE,
+                         SMB2_FILE_OPEN,
+                         o->kind == OP_RMDIR ? SMB2_FILE_DIRECTORY_FILE
+                                             : SMB2_FILE_NON_DIRECTORY_FILE);
+    dfsc__wr_init(&w, info, sizeof(info));
+    rc = dfsc__smb2_fi_disposition_build(&w, 1);
+    reqs[1] = rc < 0 ? NULL : new_set_info(&related_fid, FILE_DISPOSITION_INFORMATION, info, w.off);
+    reqs[2] = new_close(&related_fid);
+    return send_compound(o, reqs, 3);
+  case OP_RENAME:
+    reqs[0] = new_create(o, SMB2_DELETE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE,
+                         SMB2_FILE_OPEN, 0);
+    dfsc__wr_init(&w, info, sizeof(info));
+    rc = dfsc__smb2_fi_rename_build(&w, 0, o->unc2.path, strlen(o->unc2.path));
+    reqs[1] = rc < 0 ? NULL : new_set_info(&related_fid, FILE_RENAME_INFORMATION, info, w.off);
+    reqs[2] = new_close(&related_fid);
+    return send_compound(o, reqs, 3);
+  default:
+    return -EINVAL;
+  }
+}
+
+/* ---- directory listing ------------------------------------------------ */
+
+static void dir_free_ents(dfsc_dir *d) {
+  size_t i;
+  for (i = 0; i < d->n; i++)
+    dfsc__free((char *)d->ents[i].name);
+  dfsc__free(d->ents);
+}
+
+void dfsc_dir_free(dfsc_dir *d) {
+  if (d == NULL)
+    return;
+  dir_free_ents(d);
+  dfsc__free(d);
+}
+
+const dfsc_dirent *dfsc_dir_next(dfsc_dir *d) {
+  if (d == NULL || d->pos >= d->n)
+    return NULL;
+  return &d->ents[d->pos++];
+}
+
+size_t dfsc_dir_count(const dfsc_dir *d) { return d ? d->n : 0; }
+
+static int dir_add(dfsc_dir *d, const dfsc_smb2_dirent *e) {
+  dfsc_dirent *de;
+  char *name;
+  int rc;
+  if (e->name_len == 2 && e->name[0] == '.' && e->name[1] == 0)
+    return 0;
+  if (e->name_len == 4 && e->name[0] == '.' && e->name[1] == 0 && e->name[2] == '.' &&
+      e->name[3] == 0)
+    return 0;
+  if (d->n >= DFSC_DIR_MAX_ENTRIES)
+    return DFSC_E_TOOBIG;
+  if (d->n == d->cap) {
+    size_t ncap = d->cap ? d->cap * 2 : 256;
+    dfsc_dirent *ne = dfsc__realloc(d->ents, ncap * sizeof(*ne));
+    if (ne == NULL)
+      return -ENOMEM;
+    d->ents = ne;
+    d->cap = ncap;
+  }
+  rc = dfsc__utf16_to_utf8_alloc(e->name, e->name_len, &name);
+  if (rc < 0)
+    return rc == -ENOMEM ? rc : DFSC_E_PROTO;
+  de = &d->ents[d->n++];
+  memset(de, 0, sizeof(*de));
+  de->name = name;
+  fill_stat(&de->st, &e->info);
+  de->st.file_id = e->has_file_id ? e->file_id : 0;
+  return 0;
+}
+
+static void dir_complete(op *o) {
+  if (o->err < 0) {
+    dfsc_dir_free(o->dir);
+    o->dir = NULL;
+    op_done(o, o->err, o->status[0]);
+    return;
+  }
+  o->res.dir = o->dir;
+  o->dir = NULL;
+  op_done(o, 0, 0);
+}
+
+static void dir_close_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                         size_t len) {
+  /* The listing is complete whatever CLOSE says. */
+  dir_complete(r->data);
+}
+
+static void dir_finish(op *o, int err, uint32_t status) {
+  dfsc_req *r;
+  if (err < 0 && o->err == 0) {
+    o->err = err;
+    o->status[0] = status;
+  }
+  if (!o->have_fid || dfsc__tree_gen(o->tree) != o->gen) {
+    dir_complete(o);
+    return;
+  }
+  r = new_close(&o->fid);
+  if (r != NULL) {
+    r->cb = dir_close_cb;
+    r->data = o;
+    if (dfsc__tree_send(o->tree, &r, 1) == 0)
+      return;
+    dfsc__req_free(r);
+  }
+  dir_complete(o);
+}
+
+static void dir_query_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                         size_t len);
+
+static int dir_query(op *o, int with_create) {
+  dfsc_smb2_query_dir_req q;
+  dfsc_req *reqs[2];
+  uint32_t outlen = dfsc__tree_max_transact(o->tree);
+  int n = 0, rc;
+
+  if (outlen > DIR_BUF_MAX)
+    outlen = DIR_BUF_MAX;
+  if (with_create) {
+    reqs[n] = new_create(o, SMB2_FILE_LIST_DIRECTORY | SMB2_FILE_READ_ATTRIBUTES |
+                                SMB2_SYNCHRONIZE,
+                         SMB2_FILE_OPEN, SMB2_FILE_DIRECTORY_FILE);
+    if (reqs[n] == NULL)
+      return -ENOMEM;
+    reqs[n]->cb = dir_query_cb;
+    reqs[n]->data = o;
+    n++;
+  }
+  reqs[n] = dfsc__req_new(SMB2_QUERY_DIRECTORY, 64);
+  if (reqs[n] == NULL) {
+    if (n)
+      dfsc__req_free(reqs[0]);
+    return -ENOMEM;
+  }
+  memset(&q, 0, sizeof(q));
+  q.info_class = FILE_ID_BOTH_DIRECTORY_INFORMATION;
+  q.fid = with_create ? related_fid : o->fid;
+  q.pattern = "*";
+  q.pattern_len = 1;
+  q.output_buffer_length = outlen;
+  rc = dfsc__smb2_query_dir_req_encode(&reqs[n]->w, &q);
+  reqs[n]->cb = dir_query_cb;
+  reqs[n]->data = o;
+  reqs[n]->payload = outlen;
+  n++;
+  if (rc == 0)
+    rc = dfsc__tree_send(o->tree, reqs, n);
+  if (rc < 0) {
+    while (n-- > 0)
+      dfsc__req_free(reqs[n]);
+    return rc;
+  }
+  o->pending = n;
+  return 0;
+}
+
+static void dir_query_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                         size_t len) {
+  op *o = r->data;
+  int rc = 0, more = 0;
+
+  o->pending--;
+  if (err < 0) {
+    if (o->err == 0)
+      o->err = err;
+  } else if (h->command == SMB2_CREATE) {
+    dfsc_smb2_create_rsp cr;
+    if (h->status != 0) {
+      o->err = DFSC_E_NTSTATUS;
+      o->status[0] = h->status;
+    } else if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
+      o->err = DFSC_E_PROTO;
+    } else {
+      o->fid = cr.fid;
+      o->have_fid = 1;
+      o->gen = dfsc__tree_gen(o->tree);
+    }
+  } else if (o->err == 0) {
+    dfsc_smb2_query_dir_rsp qr;
+    dfsc_smb2_dir_iter it;
+    dfsc_smb2_dirent e;
+    if (h->status == STATUS_NO_MORE_FILES) {
+      more = 0;
+    } else if (h->status != 0) {
+      o->err = DFSC_E_NTSTATUS;
+      o->status[0] = h->status;
+    } else if (dfsc__smb2_query_dir_rsp_decode(pdu, len, &qr) < 0 ||
+               dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, qr.buf,
+                                        qr.len) < 0) {
+      o->err = DFSC_E_PROTO;
+    } else {
+      while ((rc = dfsc__smb2_dir_next(&it, &e)) == 1) {
+        rc = dir_add(o->dir, &e);
+        if (rc < 0)
+          break;
+      }
+      if (rc < 0)
+        o->err = rc;
+      else
+        more = 1;
+    }
+  }
+  if (o->pending > 0)
+    return;
+  if (o->err == 0 && more) {
+    if (++o->rounds > DIR_ROUNDS_MAX) {
+      o->err = DFSC_E_TOOBIG;
+    } else {
+      rc = dir_query(o, 0);
+      if (rc == 0)
+        return;
+      o->err = rc;
+    }
+  }
+  dir_finish(o, o->err, o->status[0]);
+}
+
+static int issue_opendir(op *o) {
+  o->dir = dfsc__calloc(1, sizeof(*o->dir));
+  if (o->dir == NULL)
+    return -ENOMEM;
+  return dir_query(o, 1);
+}
+
+/* ---- reads and writes -------------------------------------------------- */
+
+static int io_pump(op *o);
+
+static void io_maybe_done(op *o) {
+  if (o->inflight > 0)
+    return;
+  if (o->err < 0) {
+    op_done(o, o->err, o->status[0]);
+    return;
+  }
+  if (o->issued < o->len && o->eof_at == UINT64_MAX)
+    return; /* io_pump continues */
+  if (o->kind == OP_READ) {
+    uint64_t end = o->off + o->len;
+    if (o->eof_at < end)
+      end = o->eof_at < o->off ? o->off : o->eof_at;
+    o->res.nbytes = (size_t)(end - o->off);
+  } else {
+    o->res.nbytes = o->len;
+  }
+  op_done(o, 0, 0);
+}
+
+static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                  size_t len) {
+  op *o = r->data;
+  size_t rlen = r->payload;
+  o->inflight -= rlen;
+  if (err < 0) {
+    if (o->err == 0)
+      o->err = err;
+  } else if (o->kind == OP_READ) {
+    /* The Offset field of our own READ request ([MS-SMB2] 2.2.19). */
+    uint64_t at = dfsc__le64(r->buf + SMB2_HDR_SIZE + 8);
+    dfsc_smb2_read_rsp rr;
+    if (h->status == STATUS_END_OF_FILE) {
+      if (at < o->eof_at)
+        o->eof_at = at;
+    } else if (h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) {
+      if (o->err == 0) {
+        o->err = DFSC_E_NTSTATUS;
+        o->status[0] = h->status;
+      }
+    } else if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 || rr.data_len > rlen) {
+      if (o->err == 0)
+        o->err = DFSC_E_PROTO;
+    } else {
+      memcpy(o->buf + (at - o->off), rr.data, rr.data_len);
+      if (rr.data_len < rlen && at + rr.data_len < o->eof_at)
+        o->eof_at = at + rr.data_len;
+    }
+  } else {
+    dfsc_smb2_write_rsp wr;
+    if (h->status != 0) {
+      if (o->err == 0) {
+        o->err = DFSC_E_NTSTATUS;
+        o->status[0] = h->status;
+      }
+    } else if (dfsc__smb2_write_rsp_decode(pdu, len, &wr) < 0) {
+      if (o->err == 0)
+        o->err = DFSC_E_PROTO;
+    } else if (wr.count != rlen) {
+      if (o->err == 0)
+        o->err = -EIO; /* a short write on a disk share means no space or quota */
+    }
+  }
+  if (o->err == 0 && o->eof_at == UINT64_MAX && o->issued < o->len) {
+    int rc = io_pump(o);
+    if (rc < 0 && o->err == 0)
+      o->err = rc;
+  }
+  io_maybe_done(o);
+}
+
+static int issue_one(op *o) {
+  dfsc_file *f = o->file;
+  size_t n = o->len - o->issued;
+  uint64_t at = o->off + o->issued;
+  dfsc_req *r;
+  int rc;
+
+  if (n > o->chunk)
+    n = o->chunk;
+  if (o->kind == OP_READ) {
+    dfsc_smb2_read_req rq;
+    r = dfsc__req_new(SMB2_READ, 56);
+    if (r == NULL)
+      return -ENOMEM;
+    memset(&rq, 0, sizeof(rq));
+    rq.padding = SMB2_READ_DATA_OFFSET;
+    rq.length = (uint32_t)n;
+    rq.offset = at;
+    rq.fid = f->fid;
+    rc = dfsc__smb2_read_req_encode(&r->w, &rq);
+  } else {
+    dfsc_smb2_write_req wq;
+    int sign = dfsc__tree_signing(f->tree);
+    r = dfsc__req_new(SMB2_WRITE, 56 + (sign ? n : 0));
+    if (r == NULL)
+      return -ENOMEM;
+    memset(&wq, 0, sizeof(wq));
+    wq.offset = at;
+    wq.fid = f->fid;
+    wq.data = o->cbuf + o->issued;
+    wq.data_len = n;
+    if (sign) {
+      /* A signature covers the payload: it has to be in the body. */
+      rc = dfsc__smb2_write_req_encode(&r->w, &wq);
+    } else {
+      rc = dfsc__smb2_write_req_encode_hdr(&r->w, &wq);
+      r->extra = wq.data;
+      r->extra_len = n;
+    }
+  }
+  if (rc < 0) {
+    dfsc__req_free(r);
+    return rc;
+  }
+  r->cb = io_cb;
+  r->data = o;
+  r->payload = (uint32_t)n;
+  rc = dfsc__tree_send(f->tree, &r, 1);
+  if (rc < 0) {
+    dfsc__req_free(r);
+    return rc;
+  }
+  o->issued += n;
+  o->inflight += n;
+  return 0;
+}
+
+/* Keeps up to max_io_window bytes in flight (at least one request). */
+static int io_pump(op *o) {
+  int rc;
+  while (o->issued < o->len && o->eof_at == UINT64_MAX &&
+         (o->inflight == 0 || o->inflight + o->chunk <= o->ctx->max_io_window)) {
+    rc = issue_one(o);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int issue_io(op *o) {
+  dfsc_file *f = o->file;
+  uint32_t max = o->kind == OP_READ ? dfsc__tree_max_read(f->tree)
+                                    : dfsc__tree_max_write(f->tree);
+  o->chunk = max < READ_CHUNK_MAX ? max : READ_CHUNK_MAX;
+  o->eof_at = UINT64_MAX;
+  if (o->len == 0) {
+    o->res.nbytes = 0;
+    op_done(o, 0, 0);
+    return 0;
+  }
+  return io_pump(o);
+}
+
+/* ---- handle operations ----------------------------------------------- */
+
+static void handle_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                      size_t len) {
+  op *o = r->data;
+  if (o->kind == OP_CLOSE) {
+    dfsc_file *f = o->file;
+    dfsc__free(f->path);
+    dfsc__free(f);
+    o->file = NULL;
+  }
+  if (err < 0)
+    op_done(o, err, 0);
+  else if (h->status != 0)
+    op_done(o, DFSC_E_NTSTATUS, h->status);
+  else
+    op_done(o, 0, 0);
+}
+
+static int issue_handle_op(op *o) {
+  dfsc_file *f = o->file;
+  dfsc_req *r = NULL;
+  uint8_t info[16];
+  dfsc_wr w;
+  int rc;
+
+  switch (o->kind) {
+  case OP_CLOSE:
+    r = new_close(&f->fid);
+    break;
+  case OP_FLUSH: {
+    dfsc_smb2_flush_req fl;
+    r = dfsc__req_new(SMB2_FLUSH, 24);
+    if (r == NULL)
+      break;
+    fl.fid = f->fid;
+    if (dfsc__smb2_flush_req_encode(&r->w, &fl) < 0) {
+      dfsc__req_free(r);
+      r = NULL;
+    }
+    break;
+  }
+  case OP_TRUNCATE:
+    dfsc__wr_init(&w, info, sizeof(info));
+    if (dfsc__smb2_fi_eof_build(&w, o->size) == 0)
+      r = new_set_info(&f->fid, FILE_END_OF_FILE_INFORMATION, info, w.off);
+    break;
+  default:
+    return -EINVAL;
+  }
+  if (r == NULL)
+    return -ENOMEM;
+  r->cb = handle_cb;
+  r->data = o;
+  rc = dfsc__tree_send(f->tree, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
+}
+
+/* ---- the op machine ---------------------------------------------------- */
+
+static void issue(op *o) {
+  int rc;
+  switch (o->kind) {
+  case OP_OPENDIR:
+    rc = issue_opendir(o);
+    break;
+  case OP_DIALECT:
+    o->res.nbytes = dfsc__tree_dialect(o->tree);
+    op_done(o, 0, 0);
+    return;
+  default:
+    rc = issue_path_op(o);
+    break;
+  }
+  if (rc < 0) {
+    if (o->kind == OP_OPENDIR) {
+      dfsc_dir_free(o->dir);
+      o->dir = NULL;
+    }
+    op_done(o, rc, 0);
+  }
+}
+
+static void tree_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus) {
+  op *o = w->data;
+  if (err < 0) {
+    op_done(o, err, ntstatus);
+    return;
+  }
+  o->tree = t;
+  issue(o);
+}
+
+static void handle_start(op *o) {
+  dfsc_file *f = o->file;
+  int rc;
+  if (dfsc__tree_gen(f->tree) != f->gen) {
+    /* The connection dropped since the open: the server forgot the handle. */
+    if (o->kind == OP_CLOSE) {
+      dfsc__free(f->path);
+      dfsc__free(f);
+      o->file = NULL;
+      op_done(o, 0, 0);
+      return;
+    }
+    op_done(o, -ESTALE, 0);
+    return;
+  }
+  o->tree = f->tree;
+  if (o->kind == OP_READ || o->kind == OP_WRITE)
+    rc = issue_io(o);
+  else
+    rc = issue_handle_op(o);
+  if (rc < 0) {
+    if (o->kind == OP_CLOSE) {
+      dfsc__free(f->path);
+      dfsc__free(f);
+      o->file = NULL;
+    }
+    if (o->kind == OP_READ || o->kind == OP_WRITE) {
+      /* Requests already sent complete into io_cb, which finishes the op. */
+      if (o->err == 0)
+        o->err = rc;
+      if (o->inflight > 0)
+        return;
+    }
+    op_done(o, rc, 0);
+  }
+}
+
+static void start_cb(dfsc_post *p) {
+  op *o = p->data;
+  int rc;
+
+  if (o->file != NULL) {
+    handle_start(o);
+    return;
+  }
+  o->tw.cb = tree_ready;
+  o->tw.data = o;
+  rc = dfsc__tree_get(o->ctx->sl, o->unc.host, o->unc.port, o->unc.share, &o->tw);
+  if (rc < 0)
+    op_done(o, rc, 0);
+}
+
+static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
+  op *o;
+  if (ctx == NULL || cb == NULL)
+    return NULL;
+  o = dfsc__calloc(1, sizeof(*o));
+  if (o == NULL)
+    return NULL;
+  o->ctx = ctx;
+  o->kind = kind;
+  o->cb = cb;
+  o->arg = arg;
+  return o;
+}
+
+static int op_submit(op *o) {
+  int rc;
+  o->post.cb = start_cb;
+  o->post.data = o;
+  rc = dfsc__loop_post(o->ctx->loop, &o->post);
+  if (rc < 0)
+    op_free(o);
+  return rc;
+}
+
+static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_path,
+                   dfsc_cb cb, void *arg, op **out) {
+  op *o;
+  int rc;
+  if (ctx == NULL || path == NULL || cb == NULL)
+    return -EINVAL;
+  o = op_new(ctx, kind, cb, arg);
+  if (o == NULL)
+    return -ENOMEM;
+  o->path = dfsc__strdup(path);
+  if (o->path == NULL) {
+    op_free(o);
+    return -ENOMEM;
+  }
+  rc = dfsc__unc_parse(path, 1, &o->unc);
+  if (rc == 0 && need_path && o->unc.path[0] == '\0')
+    rc = DFSC_E_BADPATH; /* the share itself cannot be removed or renamed */
+  if (rc < 0) {
+    op_free(o);
+    return rc;
+  }
+  *out = o;
+  return 0;
+}
+
+int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_OPEN, path, 0, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->flags = flags;
+  return op_submit(o);
+}
+
+int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_STAT, path, 0, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_OPENDIR, path, 0, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_MKDIR, path, 1, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_UNLINK, path, 1, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_RMDIR, path, 1, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_DIALECT, path, 0, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_cb cb,
+                      void *arg) {
+  op *o;
+  int rc;
+  if (newpath == NULL)
+    return -EINVAL;
+  rc = path_op(ctx, OP_RENAME, path, 1, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->newpath = dfsc__strdup(newpath);
+  if (o->newpath == NULL) {
+    op_free(o);
+    return -ENOMEM;
+  }
+  if (newpath[0] == '\\' || newpath[0] == '/' || strncasecmp(newpath, "smb://", 6) == 0) {
+    rc = dfsc__unc_parse(newpath, 1, &o->unc2);
+    /* A rename cannot cross shares ([MS-FSCC] 2.4.42: the name is relative
+     * to the share root). */
+    if (rc == 0 && (strcasecmp(o->unc2.host, o->unc.host) != 0 ||
+                    strcasecmp(o->unc2.share, o->unc.share) != 0))
+      rc = -EXDEV;
+  } else {
+    /* A share-relative target: reuse the parser on a synthetic UNC. */
+    char tmp[DFSC_UNC_MAX + 600];
+    snprintf(tmp, sizeof(tmp), "\\\\%s\\%s\\%s", o->unc.host, o->unc.share, newpath);
+    rc = dfsc__unc_parse(tmp, 1, &o->unc2);
+  }
+  if (rc == 0 && o->unc2.path[0] == '\0')
+    rc = DFSC_E_BADPATH;
+  if (rc < 0) {
+    op_free(o);
+    return rc;
+  }
+  return op_submit(o);
+}
+
+static int handle_op(dfsc_file *f, enum op_kind kind, dfsc_cb cb, void *arg, op **out) {
+  op *o;
+  if (f == NULL)
+    return -EINVAL;
+  o = op_new(f->ctx, kind, cb, arg);
+  if (o == NULL)
+    return -ENOMEM;
+  o->file = f;
+  *out = o;
+  return 0;
+}
+
+int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
+                    void *arg) {
+  op *o;
+  int rc;
+  if (buf == NULL && len > 0)
+    return -EINVAL;
+  if (len > (size_t)1 << 40 || off > UINT64_MAX - len)
+    return -EINVAL;
+  rc = handle_op(f, OP_READ, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->buf = buf;
+  o->len = len;
+  o->off = off;
+  return op_submit(o);
+}
+
+int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, dfsc_cb cb,
+                     void *arg) {
+  op *o;
+  int rc;
+  if (buf == NULL && len > 0)
+    return -EINVAL;
+  if (len > (size_t)1 << 40 || off > UINT64_MAX - len)
+    return -EINVAL;
+  rc = handle_op(f, OP_WRITE, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->cbuf = buf;
+  o->len = len;
+  o->off = off;
+  return op_submit(o);
+}
+
+int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = handle_op(f, OP_FLUSH, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = handle_op(f, OP_TRUNCATE, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->size = size;
+  return op_submit(o);
+}
+
+int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = handle_op(f, OP_CLOSE, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+dfsc_ctx *dfsc__file_ctx(const dfsc_file *f) { return f ? f->ctx : NULL; }
+
+const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f) { return f ? &f->st : NULL; }
+const char *dfsc_file_path(const dfsc_file *f) { return f ? f->path : NULL; }
+
+char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap) {
+  const char *p = res->path ? res->path : "(handle)";
+  if (res->err == DFSC_E_NTSTATUS)
+    snprintf(buf, cap, "%s: %s", p, dfsc_ntstatus_name(res->ntstatus));
+  else
+    snprintf(buf, cap, "%s: %s", p, dfsc_strerror(res->err));
+  return buf;
+}

@@ -1,0 +1,194 @@
+/* UNC path parsing (see unc.h). */
+#include "mup/unc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dfsc/errors.h"
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Copies s[0..n) into dst (cap), percent-decoding when url is set. */
+static int copy_part(char *dst, size_t cap, const char *s, size_t n, int url) {
+  size_t i, o = 0;
+  for (i = 0; i < n; i++) {
+    int c = (unsigned char)s[i];
+    if (url && c == '%') {
+      int hi, lo;
+      if (i + 2 >= n)
+        return -1;
+      hi = hexval((unsigned char)s[i + 1]);
+      lo = hexval((unsigned char)s[i + 2]);
+      if (hi < 0 || lo < 0)
+        return -1;
+      c = hi * 16 + lo;
+      if (c == 0)
+        return -1;
+      i += 2;
+    }
+    if (o + 1 >= cap)
+      return -1;
+    dst[o++] = (char)c;
+  }
+  dst[o] = '\0';
+  return 0;
+}
+
+static int is_sep(char c) { return c == '\\' || c == '/'; }
+
+/* Appends the components of rest to u->path, normalised. */
+static int parse_rel(dfsc_unc *u, const char *rest, int url) {
+  size_t o = 0;
+  const char *p = rest;
+  while (*p) {
+    const char *start;
+    char comp[1024];
+    size_t n;
+    while (is_sep(*p))
+      p++;
+    if (*p == '\0')
+      break;
+    start = p;
+    while (*p && !is_sep(*p))
+      p++;
+    n = (size_t)(p - start);
+    if (copy_part(comp, sizeof(comp), start, n, url) < 0)
+      return -1;
+    if (strcmp(comp, ".") == 0)
+      continue;
+    if (strcmp(comp, "..") == 0)
+      return -1;
+    if (strpbrk(comp, "\\/") != NULL) /* a decoded %2F / %5C */
+      return -1;
+    n = strlen(comp);
+    if (o + n + 2 >= sizeof(u->path))
+      return -1;
+    if (o > 0)
+      u->path[o++] = '\\';
+    memcpy(u->path + o, comp, n);
+    o += n;
+  }
+  u->path[o] = '\0';
+  return 0;
+}
+
+static int parse_url(const char *s, int need_share, dfsc_unc *u) {
+  const char *auth = s + 6; /* past "smb://" */
+  const char *slash = strchr(auth, '/');
+  const char *at, *hostpart, *hend, *colon;
+  size_t alen = slash ? (size_t)(slash - auth) : strlen(auth);
+
+  at = memrchr(auth, '@', alen);
+  hostpart = auth;
+  if (at != NULL) {
+    const char *ui = auth, *semi = memchr(auth, ';', (size_t)(at - auth));
+    const char *pc;
+    if (semi != NULL) {
+      if (copy_part(u->domain, sizeof(u->domain), auth, (size_t)(semi - auth), 1) < 0)
+        return -1;
+      ui = semi + 1;
+    }
+    pc = memchr(ui, ':', (size_t)(at - ui));
+    if (pc != NULL) {
+      if (copy_part(u->password, sizeof(u->password), pc + 1, (size_t)(at - pc - 1), 1) < 0)
+        return -1;
+      u->has_password = 1;
+    } else {
+      pc = at;
+    }
+    if (copy_part(u->user, sizeof(u->user), ui, (size_t)(pc - ui), 1) < 0)
+      return -1;
+    u->has_user = 1;
+    hostpart = at + 1;
+  }
+  hend = auth + alen;
+  if (*hostpart == '[') {
+    const char *rb = memchr(hostpart, ']', (size_t)(hend - hostpart));
+    if (rb == NULL)
+      return -1;
+    if (copy_part(u->host, sizeof(u->host), hostpart + 1, (size_t)(rb - hostpart - 1), 0) <
+        0)
+      return -1;
+    colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
+  } else {
+    colon = memchr(hostpart, ':', (size_t)(hend - hostpart));
+    if (copy_part(u->host, sizeof(u->host), hostpart,
+                  (size_t)((colon ? colon : hend) - hostpart), 1) < 0)
+      return -1;
+  }
+  if (colon != NULL) {
+    unsigned long port = 0;
+    const char *q;
+    for (q = colon + 1; q < hend; q++) {
+      if (!isdigit((unsigned char)*q))
+        return -1;
+      port = port * 10 + (unsigned long)(*q - '0');
+      if (port > 65535)
+        return -1;
+    }
+    if (port == 0)
+      return -1;
+    u->port = (uint16_t)port;
+  }
+  if (u->host[0] == '\0')
+    return -1;
+  if (slash != NULL) {
+    const char *sh = slash + 1, *send = sh;
+    while (*send && *send != '/')
+      send++;
+    if (copy_part(u->share, sizeof(u->share), sh, (size_t)(send - sh), 1) < 0)
+      return -1;
+    if (parse_rel(u, send, 1) < 0)
+      return -1;
+  }
+  if (need_share && u->share[0] == '\0')
+    return -1;
+  return 0;
+}
+
+int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
+  const char *p, *h, *sh;
+  memset(u, 0, sizeof(*u));
+  if (s == NULL)
+    return DFSC_E_BADPATH;
+  if (strncasecmp(s, "smb://", 6) == 0)
+    return parse_url(s, need_share, u) < 0 ? DFSC_E_BADPATH : 0;
+  if (!(is_sep(s[0]) && is_sep(s[1])))
+    return DFSC_E_BADPATH;
+  h = s + 2;
+  for (p = h; *p && !is_sep(*p); p++)
+    ;
+  if (p == h || copy_part(u->host, sizeof(u->host), h, (size_t)(p - h), 0) < 0)
+    return DFSC_E_BADPATH;
+  while (is_sep(*p))
+    p++;
+  sh = p;
+  for (; *p && !is_sep(*p); p++)
+    ;
+  if (copy_part(u->share, sizeof(u->share), sh, (size_t)(p - sh), 0) < 0)
+    return DFSC_E_BADPATH;
+  if (need_share && u->share[0] == '\0')
+    return DFSC_E_BADPATH;
+  if (parse_rel(u, p, 0) < 0)
+    return DFSC_E_BADPATH;
+  return 0;
+}
+
+void dfsc__unc_format(const dfsc_unc *u, char *buf, size_t cap) {
+  size_t i, n;
+  snprintf(buf, cap, "//%s/%s%s%s", u->host, u->share, u->path[0] ? "/" : "", u->path);
+  n = strlen(buf);
+  for (i = 0; i < n; i++)
+    if (buf[i] == '\\')
+      buf[i] = '/';
+}

@@ -1,0 +1,1347 @@
+/* Connections, sessions and trees, and the request engine under them.
+ *
+ * Levels, each with one state enum, a names table and one set_state():
+ *   conn: IDLE -> LOOKUP -> CONNECT -> NEGOTIATE -> READY   (any -> IDLE on failure)
+ *   sess: NONE -> SETUP -> VALID                            (-> NONE on failure)
+ *   tree: NONE -> CONNECT -> READY                          (-> NONE on failure)
+ * drive() moves whatever has waiters one step further; every step is a
+ * request/response continuation, never a blocked thread (P1).
+ *
+ * Request engine: message ids and credits ([MS-SMB2] 3.2.4.1.5), a bounded
+ * queue of requests waiting for credits, a table of requests in flight keyed
+ * by MessageId, interim STATUS_PENDING responses (3.2.5.1.5), signing of
+ * requests and verification of responses (3.2.4.1.1, 3.2.5.1.3), compound
+ * requests (3.2.4.1.4) and a deadline per request.
+ *
+ * Does not: parse paths, follow DFS referrals, decide retries (callers do).
+ */
+#include "session/sl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "dfsc/dfsc.h"
+#include "session/crypto.h"
+#include "smb2/compound.h"
+#include "smb2/ioctl.h"
+#include "smb2/negotiate.h"
+#include "smb2/session_setup.h"
+#include "smb2/status.h"
+#include "smb2/tree.h"
+
+#define MID_BUCKETS 1024
+#define CREDIT_WAIT_MAX 65536
+#define CREDIT_TARGET 512
+#define MAX_IO_SIZE (8u * 1024 * 1024)
+#define SETUP_FRAME_MAX (1u << 20)
+#define SESS_SETUP_ROUNDS_MAX 8
+
+enum conn_state { C_IDLE, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
+static const char *const conn_state_names[] = {"IDLE", "LOOKUP", "CONNECT", "NEGOTIATE",
+                                               "READY"};
+enum sess_state { S_NONE, S_SETUP, S_VALID };
+static const char *const sess_state_names[] = {"NONE", "SETUP", "VALID"};
+enum tree_state { T_NONE, T_CONNECT, T_READY };
+static const char *const tree_state_names[] = {"NONE", "CONNECT", "READY"};
+enum req_state { R_NEW, R_WAIT_CREDITS, R_SENT, R_DONE };
+
+struct dfsc_sess {
+  dfsc_conn *conn;
+  enum sess_state state;
+  uint64_t id;
+  dfsc_auth *auth;
+  int rounds;
+  int signing;      /* sign requests, require signed responses */
+  int is_guest, is_null;
+  uint16_t sign_alg; /* SMB2_SIGNING_* */
+  uint8_t session_key[16];
+  uint8_t signing_key[16];
+  uint8_t preauth[64];
+  int validated; /* FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2) */
+  int has_keys;  /* authenticated: a signing key exists even when not signing */
+};
+
+struct dfsc_tree {
+  dfsc_conn *conn;
+  dfsc_tree *next;
+  enum tree_state state;
+  char *share;
+  uint32_t id;
+  uint32_t share_flags;
+  uint32_t caps;
+  uint8_t share_type;
+  dfsc_tree_waiter *waiters;
+};
+
+struct dfsc_conn {
+  dfsc_sl *sl;
+  dfsc_conn *next;
+  enum conn_state state;
+  char *host;
+  uint16_t port;
+  uint64_t gen;
+
+  dfsc_lookup lk;
+  dfsc_tcp *tcp;
+  dfsc_timer setup_timer;
+
+  /* negotiated ([MS-SMB2] 3.2.5.2) */
+  uint16_t dialect;
+  uint16_t server_sec_mode;
+  uint32_t server_caps;
+  uint8_t server_guid[16];
+  uint8_t client_guid[16];
+  uint32_t max_read, max_write, max_transact;
+  uint16_t cipher;
+  uint16_t sign_alg;
+  uint8_t preauth[64];
+  uint8_t *neg_secbuf; /* the server's SPNEGO hint */
+  size_t neg_secbuf_len;
+  uint16_t client_sec_mode;
+  uint32_t client_caps;
+  uint16_t dialects[5];
+  int ndialects;
+  int offer311;
+
+  /* request engine */
+  uint64_t next_mid;
+  uint32_t credits;
+  size_t inflight;
+  dfsc_req *pending[MID_BUCKETS];
+  dfsc_req *wait_head, *wait_tail;
+  size_t nwait;
+
+  dfsc_sess sess;
+  dfsc_tree *trees;
+};
+
+struct dfsc_sl {
+  dfsc_sl_cfg cfg;
+  char *user, *domain, *password, *workstation;
+  dfsc_conn *conns;
+  int shutting_down;
+};
+
+static void drive(dfsc_conn *c);
+static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus);
+static int send_now(dfsc_conn *c, dfsc_req *first);
+static void flush_waitq(dfsc_conn *c);
+static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                       size_t len);
+
+static const dfsc_logger *lg(const dfsc_conn *c) { return c->sl->cfg.log; }
+
+/* ---- state transitions ------------------------------------------------- */
+
+static void conn_set_state(dfsc_conn *c, enum conn_state s) {
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "conn %s:%u: %s -> %s", c->host, c->port,
+           conn_state_names[c->state], conn_state_names[s]);
+  c->state = s;
+}
+
+static void sess_set_state(dfsc_sess *s, enum sess_state st) {
+  DFSC_DBG(lg(s->conn), DFSC_CAT_AUTH, "session %s: %s -> %s", s->conn->host,
+           sess_state_names[s->state], sess_state_names[st]);
+  s->state = st;
+}
+
+static void tree_set_state(dfsc_tree *t, enum tree_state s) {
+  DFSC_DBG(lg(t->conn), DFSC_CAT_CONN, "tree \\\\%s\\%s: %s -> %s", t->conn->host,
+           t->share, tree_state_names[t->state], tree_state_names[s]);
+  t->state = s;
+}
+
+/* ---- waiters ----------------------------------------------------------- */
+
+static void tree_notify(dfsc_tree *t, int err, uint32_t ntstatus) {
+  /* Detach the list first: callbacks may add new waiters or re-enter. */
+  dfsc_tree_waiter *w = t->waiters, *next;
+  t->waiters = NULL;
+  for (; w != NULL; w = next) {
+    next = w->next;
+    w->next = NULL;
+    w->cb(w, t, err, ntstatus);
+  }
+}
+
+/* ---- request allocation ------------------------------------------------ */
+
+dfsc_req *dfsc__req_new(uint16_t command, size_t body_cap) {
+  /* +8: padding to the 8-byte boundary a compound needs. */
+  size_t cap = SMB2_HDR_SIZE + body_cap + 8;
+  dfsc_req *r = dfsc__calloc(1, sizeof(*r) + cap);
+  if (r == NULL)
+    return NULL;
+  r->command = command;
+  dfsc__wr_init(&r->w, r->buf, cap - 8);
+  r->w.off = SMB2_HDR_SIZE;
+  return r;
+}
+
+void dfsc__req_free(dfsc_req *r) { dfsc__free(r); }
+
+static size_t bucket(uint64_t mid) { return (size_t)(mid % MID_BUCKETS); }
+
+static void pending_add(dfsc_conn *c, dfsc_req *r) {
+  size_t b = bucket(r->mid);
+  r->hnext = c->pending[b];
+  c->pending[b] = r;
+  c->inflight++;
+}
+
+static dfsc_req *pending_find(dfsc_conn *c, uint64_t mid) {
+  dfsc_req *r;
+  for (r = c->pending[bucket(mid)]; r != NULL; r = r->hnext)
+    if (r->mid == mid)
+      return r;
+  return NULL;
+}
+
+static void pending_del(dfsc_conn *c, dfsc_req *r) {
+  dfsc_req **pp = &c->pending[bucket(r->mid)];
+  for (; *pp != NULL; pp = &(*pp)->hnext) {
+    if (*pp == r) {
+      *pp = r->hnext;
+      c->inflight--;
+      return;
+    }
+  }
+}
+
+/* A request leaves the engine exactly once, through here. */
+static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                       size_t len) {
+  dfsc_conn *c = r->conn;
+  if (r->state == R_DONE)
+    return;
+  if (r->state == R_SENT)
+    pending_del(c, r);
+  r->state = R_DONE;
+  dfsc__timer_stop(c->sl->cfg.loop, &r->timer);
+  r->cb(r, err, h, pdu, len);
+  /* The transport may still hold the buffer if the write has not finished:
+   * the message's done callback frees it then. */
+  if (r->msg.total == 0)
+    dfsc__req_free(r);
+  else
+    r->msg.data = NULL; /* still queued in the transport: msg_done frees */
+}
+
+static void msg_done(dfsc_tcp_msg *m, int status) {
+  dfsc_req *r = m->data;
+  (void)status;
+  if (r == NULL) {
+    /* The request already finished: the buffer was kept only for the write. */
+    dfsc__req_free((dfsc_req *)((uint8_t *)m - offsetof(dfsc_req, msg)));
+    return;
+  }
+  m->total = 0; /* written (or dropped): req_finish may free now */
+}
+
+static void req_timeout(dfsc_timer *t) {
+  dfsc_req *r = t->data;
+  dfsc_conn *c = r->conn;
+  DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s:%u: %s (mid %llu) timed out", c->host, c->port,
+            dfsc__smb2_command_name(r->command), (unsigned long long)r->mid);
+  /* A server that does not answer within the deadline cannot be trusted to
+   * answer the others: fail the connection, which fails every request. */
+  conn_fail(c, -ETIMEDOUT, 0);
+}
+
+/* ---- signing ----------------------------------------------------------- */
+
+static int sign_pdu(dfsc_sess *s, uint8_t *pdu, size_t len) {
+  return dfsc__crypto_sign(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len);
+}
+
+static int verify_pdu(dfsc_sess *s, const uint8_t *pdu, size_t len) {
+  return dfsc__crypto_verify(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static uint16_t credit_charge(const dfsc_conn *c, uint32_t payload) {
+  /* [MS-SMB2] 3.1.5.2: one credit per 64 KiB, only with LARGE_MTU. */
+  if (c->dialect < SMB2_DIALECT_210 || payload <= 65536)
+    return 1;
+  return (uint16_t)((payload - 1) / 65536 + 1);
+}
+
+static uint16_t credit_request(const dfsc_conn *c, uint16_t charge) {
+  uint32_t want = charge;
+  if (c->credits + c->inflight < CREDIT_TARGET)
+    want += 64;
+  return (uint16_t)(want > 0xFFFF ? 0xFFFF : want);
+}
+
+/* Fails a chain that never reached the pending table. */
+static void fail_chain(dfsc_req *first, int err) {
+  dfsc_req *r, *next;
+  for (r = first; r != NULL; r = next) {
+    next = r->compound;
+    r->state = R_DONE;
+    r->cb(r, err, NULL, NULL, 0);
+    dfsc__req_free(r);
+  }
+}
+
+/* Fills the headers, signs, and hands the chain of requests (one compound)
+ * to the transport. Credits were checked by the caller.
+ * Returns < 0 only when nothing was sent and nothing is pending (the caller
+ * still owns the chain); a transport failure after that resets the
+ * connection, which completes the requests. */
+static int send_now(dfsc_conn *c, dfsc_req *first) {
+  dfsc_req *r;
+  dfsc_tcp_msg *m = &first->msg;
+  uint64_t mid = c->next_mid;
+  int rc, n = 0;
+
+  for (r = first; r != NULL; r = r->compound) {
+    dfsc_smb2_hdr h;
+    dfsc_wr hw;
+    memset(&h, 0, sizeof(h));
+    r->mid = mid;
+    mid += r->charge;
+    h.credit_charge = c->dialect >= SMB2_DIALECT_210 ? r->charge : 0;
+    h.command = r->command;
+    h.credits = credit_request(c, r->charge);
+    h.flags = r->hdr_flags | (r->related ? SMB2_FLAGS_RELATED_OPERATIONS : 0);
+    h.message_id = r->mid;
+    h.process_id = 0xFEFF;
+    h.tree_id = r->tree_id;
+    h.session_id = r->sess ? r->sess->id : 0;
+    if (r->compound != NULL) {
+      /* Pad every PDU but the last to 8 bytes ([MS-SMB2] 3.2.4.1.4). */
+      size_t padded = (r->w.off + 7) & ~(size_t)7;
+      memset(r->buf + r->w.off, 0, padded - r->w.off);
+      r->pdu_len = padded;
+      h.next_command = (uint32_t)padded;
+    } else {
+      r->pdu_len = r->w.off;
+    }
+    if (r->sign)
+      h.flags |= SMB2_FLAGS_SIGNED;
+    dfsc__wr_init(&hw, r->buf, SMB2_HDR_SIZE);
+    dfsc__smb2_hdr_encode(&hw, &h);
+    /* [MS-SMB2] 3.2.4.2.2.2 / 3.2.5.3.1: the 3.1.1 preauth hash covers
+     * NEGOTIATE and SESSION_SETUP requests exactly as sent. */
+    if (r->command == SMB2_NEGOTIATE && c->offer311) {
+      memset(c->preauth, 0, sizeof(c->preauth));
+      dfsc__crypto_preauth_update(c->preauth, r->buf, r->pdu_len);
+    } else if (r->command == SMB2_SESSION_SETUP && c->dialect == SMB2_DIALECT_311) {
+      dfsc__crypto_preauth_update(c->sess.preauth, r->buf, r->pdu_len);
+    }
+    if (r->sign) {
+      rc = sign_pdu(r->sess, r->buf, r->pdu_len);
+      if (rc < 0)
+        return rc;
+    }
+    if (n + 2 > DFSC_TCP_MAX_IOV)
+      return -EINVAL;
+    m->iov[n].iov_base = r->buf;
+    m->iov[n].iov_len = r->pdu_len;
+    n++;
+    if (r->extra_len > 0) {
+      m->iov[n].iov_base = (void *)r->extra;
+      m->iov[n].iov_len = r->extra_len;
+      n++;
+    }
+  }
+  /* Nothing can fail from here on without resetting the connection. */
+  c->next_mid = mid;
+  for (r = first; r != NULL; r = r->compound) {
+    c->credits -= r->charge;
+    r->state = R_SENT;
+    r->msg.total = 0;
+    pending_add(c, r);
+    r->timer.data = r;
+    dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
+                      req_timeout);
+    DFSC_TRACE(lg(c), DFSC_CAT_SMB2, "%s:%u -> %s mid %llu charge %u credits %u",
+               c->host, c->port, dfsc__smb2_command_name(r->command),
+               (unsigned long long)r->mid, r->charge, c->credits);
+  }
+  m->iovcnt = n;
+  m->done = msg_done;
+  m->data = first;
+  rc = dfsc__tcp_send(c->tcp, m);
+  if (rc < 0)
+    conn_fail(c, rc, 0);
+  return 0;
+}
+
+/* Starts requests whose credits are now available, in FIFO order. */
+static void flush_waitq(dfsc_conn *c) {
+  while (c->wait_head != NULL && c->state == C_READY) {
+    dfsc_req *first = c->wait_head, *r;
+    uint32_t need = 0;
+    int rc;
+    for (r = first; r != NULL; r = r->compound)
+      need += r->charge;
+    if (need > c->credits)
+      break;
+    c->wait_head = first->next;
+    if (c->wait_head == NULL)
+      c->wait_tail = NULL;
+    c->nwait--;
+    first->next = NULL;
+    rc = send_now(c, first);
+    if (rc < 0)
+      fail_chain(first, rc);
+  }
+}
+
+/* Queues or sends a chain. The caller set conn/sess/tree_id/related. */
+static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
+  uint32_t need = 0;
+  int i;
+  if (n < 1 || n > DFSC_TCP_MAX_IOV / 2)
+    return -EINVAL;
+  for (i = 0; i < n; i++) {
+    dfsc_req *r = reqs[i];
+    if (r->w.bad)
+      return DFSC_E_NOSPACE;
+    r->conn = c;
+    r->charge = credit_charge(c, r->payload);
+    r->compound = i + 1 < n ? reqs[i + 1] : NULL;
+    r->related = i > 0;
+    r->next = NULL;
+    r->msg.total = 0;
+    r->msg.done = NULL;
+    need += r->charge;
+  }
+  if (c->wait_head == NULL && need <= c->credits)
+    return send_now(c, reqs[0]);
+  if (c->nwait >= CREDIT_WAIT_MAX)
+    return DFSC_E_BUSY;
+  for (i = 0; i < n; i++)
+    reqs[i]->state = R_WAIT_CREDITS;
+  if (c->wait_tail)
+    c->wait_tail->next = reqs[0];
+  else
+    c->wait_head = reqs[0];
+  c->wait_tail = reqs[0];
+  c->nwait++;
+  return 0;
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
+  dfsc_smb2_hdr h;
+  dfsc_req *r;
+  dfsc_sess *s = &c->sess;
+
+  if (dfsc__smb2_hdr_decode(pdu, len, &h) < 0)
+    return DFSC_E_PROTO;
+  if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
+    return DFSC_E_PROTO;
+  if (h.message_id == UINT64_MAX) {
+    /* Oplock / lease break notification: we never ask for oplocks or leases,
+     * so there is nothing to acknowledge. */
+    DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: unsolicited %s ignored", c->host,
+             dfsc__smb2_command_name(h.command));
+    return 0;
+  }
+  /* A credit grant counts even when it comes with an interim response. */
+  c->credits += h.credits;
+  r = pending_find(c, h.message_id);
+  if (r == NULL || r->command != h.command) {
+    DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
+              (unsigned long long)h.message_id);
+    return 0; /* a late answer to a request we already gave up on */
+  }
+  if (h.status == 0x00000103 /* STATUS_PENDING */ &&
+      (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
+    /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
+     * same MessageId. Restart the deadline: the server is alive. */
+    r->async_id = h.async_id;
+    dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
+                      req_timeout);
+    return 0;
+  }
+  if (r->sign && s->state == S_VALID) {
+    /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
+    if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu(s, pdu, len) != 0) {
+      DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
+               dfsc__smb2_command_name(h.command));
+      req_finish(r, DFSC_E_SIGNATURE, NULL, NULL, 0);
+      return DFSC_E_SIGNATURE;
+    }
+  }
+  req_finish(r, 0, &h, pdu, len);
+  return 0;
+}
+
+static int on_frame(void *arg, uint8_t *frame, size_t len) {
+  dfsc_conn *c = arg;
+  uint64_t gen = c->gen;
+  dfsc_smb2_split sp;
+  dfsc_smb2_hdr sh;
+  const uint8_t *pdu;
+  size_t plen;
+  int rc = 0, n = 0;
+
+  if (len >= 4 && dfsc__le32(frame) == SMB2_TRANSFORM_ID) {
+    rc = DFSC_E_UNSUPPORTED; /* encryption lands with the trust issue */
+    goto out;
+  }
+  /* Split a compound response; each slice is handled on its own. */
+  dfsc__smb2_split_init(&sp, frame, len);
+  for (;;) {
+    rc = dfsc__smb2_split_next(&sp, &pdu, &plen, &sh);
+    if (rc <= 0)
+      break;
+    if (++n > 64) {
+      rc = DFSC_E_PROTO;
+      break;
+    }
+    rc = handle_pdu(c, pdu, plen);
+    if (rc < 0 || c->gen != gen || c->state == C_IDLE)
+      break;
+  }
+out:
+  dfsc__free(frame);
+  if (c->gen != gen)
+    return 1; /* the connection was reset inside a callback */
+  if (rc < 0) {
+    conn_fail(c, rc, 0);
+    return 1;
+  }
+  if (c->state == C_READY) {
+    flush_waitq(c);
+    if (c->credits == 0 && c->inflight == 0 && c->wait_head != NULL)
+      conn_fail(c, DFSC_E_CREDITS, 0);
+  }
+  return c->gen != gen;
+}
+
+static void on_error(void *arg, int err) {
+  dfsc_conn *c = arg;
+  DFSC_INFO(lg(c), DFSC_CAT_CONN, "%s:%u: connection lost: %s", c->host, c->port,
+            dfsc_strerror(err));
+  conn_fail(c, err, 0);
+}
+
+/* ---- connection failure / reset ---------------------------------------- */
+
+static void fail_all_requests(dfsc_conn *c, int err) {
+  size_t b;
+  dfsc_req *r;
+  /* Requests waiting for credits. */
+  while ((r = c->wait_head) != NULL) {
+    dfsc_req *x, *nx;
+    c->wait_head = r->next;
+    c->nwait--;
+    for (x = r; x != NULL; x = nx) {
+      nx = x->compound;
+      x->state = R_DONE;
+      x->cb(x, err, NULL, NULL, 0);
+      dfsc__req_free(x);
+    }
+  }
+  c->wait_tail = NULL;
+  /* Requests in flight. */
+  for (b = 0; b < MID_BUCKETS; b++)
+    while ((r = c->pending[b]) != NULL)
+      req_finish(r, err, NULL, NULL, 0);
+}
+
+/* Resets the connection to IDLE, failing everything that depended on it.
+ * Re-entrant: callbacks run after the state is already consistent. */
+static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
+  dfsc_tree *t;
+  dfsc_tcp *tcp = c->tcp;
+
+  if (c->state == C_IDLE && tcp == NULL)
+    return;
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: reset (%s)", c->host, c->port,
+           dfsc_strerror(err));
+  c->gen++;
+  c->tcp = NULL;
+  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+  conn_set_state(c, C_IDLE);
+  if (c->sess.state != S_NONE)
+    sess_set_state(&c->sess, S_NONE);
+  if (c->sess.auth) {
+    dfsc__auth_free(c->sess.auth);
+    c->sess.auth = NULL;
+  }
+  c->sess.validated = 0;
+  c->sess.signing = 0;
+  c->sess.has_keys = 0;
+  dfsc__wipe(c->sess.session_key, sizeof(c->sess.session_key));
+  dfsc__wipe(c->sess.signing_key, sizeof(c->sess.signing_key));
+  for (t = c->trees; t != NULL; t = t->next)
+    if (t->state != T_NONE)
+      tree_set_state(t, T_NONE);
+  dfsc__free(c->neg_secbuf);
+  c->neg_secbuf = NULL;
+  c->neg_secbuf_len = 0;
+  if (tcp != NULL)
+    dfsc__tcp_free(tcp);
+  fail_all_requests(c, err);
+  for (t = c->trees; t != NULL; t = t->next)
+    if (t->waiters)
+      tree_notify(t, err, ntstatus);
+}
+
+static void setup_timeout(dfsc_timer *tm) {
+  dfsc_conn *c = tm->data;
+  DFSC_WARN(lg(c), DFSC_CAT_CONN, "%s:%u: connection setup deadline passed", c->host,
+            c->port);
+  if (c->state == C_LOOKUP) {
+    /* The lookup job cannot be recalled from its worker; it completes into
+     * lk and is ignored there (gen moved). */
+  }
+  conn_fail(c, -ETIMEDOUT, 0);
+}
+
+/* ---- negotiate --------------------------------------------------------- */
+
+static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
+                         const uint8_t *pdu, size_t len) {
+  dfsc_conn *c = r->data;
+  dfsc_smb2_negotiate_rsp rsp;
+  int i, ok = 0, rc;
+
+  if (err < 0)
+    return; /* conn_fail already ran or runs */
+  if (h->status != 0) {
+    conn_fail(c, DFSC_E_NTSTATUS, h->status);
+    return;
+  }
+  rc = dfsc__smb2_negotiate_rsp_decode(pdu, len, &rsp);
+  if (rc < 0) {
+    conn_fail(c, DFSC_E_PROTO, 0);
+    return;
+  }
+  for (i = 0; i < c->ndialects; i++)
+    if (c->dialects[i] == rsp.dialect)
+      ok = 1;
+  if (!ok) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: server chose dialect 0x%04x we did not offer",
+             c->host, rsp.dialect);
+    conn_fail(c, DFSC_E_DIALECT, 0);
+    return;
+  }
+  c->dialect = rsp.dialect;
+  c->server_sec_mode = rsp.security_mode;
+  c->server_caps = rsp.capabilities;
+  memcpy(c->server_guid, rsp.server_guid, 16);
+  c->max_read = rsp.max_read_size < MAX_IO_SIZE ? rsp.max_read_size : MAX_IO_SIZE;
+  c->max_write = rsp.max_write_size < MAX_IO_SIZE ? rsp.max_write_size : MAX_IO_SIZE;
+  c->max_transact =
+      rsp.max_transact_size < MAX_IO_SIZE ? rsp.max_transact_size : MAX_IO_SIZE;
+  if (c->dialect == SMB2_DIALECT_202 || !(c->server_caps & SMB2_GLOBAL_CAP_LARGE_MTU)) {
+    /* Without LARGE_MTU one request moves at most 64 KiB ([MS-SMB2] 3.2.4.1.5). */
+    if (c->max_read > 65536)
+      c->max_read = 65536;
+    if (c->max_write > 65536)
+      c->max_write = 65536;
+    if (c->max_transact > 65536)
+      c->max_transact = 65536;
+  }
+  if (c->max_read < 4096 || c->max_write < 4096 || c->max_transact < 4096) {
+    conn_fail(c, DFSC_E_PROTO, 0);
+    return;
+  }
+  if (c->dialect == SMB2_DIALECT_311) {
+    if (!rsp.has_preauth || rsp.preauth_hash_alg != SMB2_PREAUTH_HASH_SHA512) {
+      conn_fail(c, DFSC_E_PROTO, 0);
+      return;
+    }
+    dfsc__crypto_preauth_update(c->preauth, pdu, len);
+    c->cipher = rsp.has_cipher ? rsp.cipher : 0;
+    c->sign_alg = rsp.has_signing ? rsp.signing_alg : SMB2_SIGNING_AES_CMAC;
+  } else if (c->dialect >= SMB2_DIALECT_300) {
+    c->sign_alg = SMB2_SIGNING_AES_CMAC;
+  } else {
+    c->sign_alg = SMB2_SIGNING_HMAC_SHA256;
+  }
+  if (rsp.security_buffer_len > 0) {
+    c->neg_secbuf = dfsc__memdup(rsp.security_buffer, rsp.security_buffer_len);
+    if (c->neg_secbuf == NULL) {
+      conn_fail(c, -ENOMEM, 0);
+      return;
+    }
+    c->neg_secbuf_len = rsp.security_buffer_len;
+  }
+  DFSC_INFO(lg(c), DFSC_CAT_SMB2,
+            "%s: dialect 0x%04x, max read %u write %u transact %u, security mode 0x%x",
+            c->host, c->dialect, c->max_read, c->max_write, c->max_transact,
+            c->server_sec_mode);
+  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+  conn_set_state(c, C_READY);
+  drive(c);
+}
+
+static int start_negotiate(dfsc_conn *c) {
+  static const uint16_t all[] = {SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300,
+                                 SMB2_DIALECT_302, SMB2_DIALECT_311};
+  dfsc_smb2_negotiate_req req;
+  uint8_t salt[32];
+  dfsc_req *r;
+  size_t i;
+  int rc;
+
+  memset(&req, 0, sizeof(req));
+  c->ndialects = 0;
+  for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+    if (all[i] >= c->sl->cfg.min_dialect && all[i] <= c->sl->cfg.max_dialect)
+      c->dialects[c->ndialects++] = all[i];
+  if (c->ndialects == 0)
+    return DFSC_E_DIALECT;
+  c->client_sec_mode = SMB2_NEGOTIATE_SIGNING_ENABLED;
+  if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED)
+    c->client_sec_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
+  c->client_caps = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU;
+  if (getrandom(c->client_guid, 16, 0) != 16)
+    return -EIO;
+  for (i = 0; i < (size_t)c->ndialects; i++)
+    req.dialects[i] = c->dialects[i];
+  req.dialect_count = (uint16_t)c->ndialects;
+  req.security_mode = c->client_sec_mode;
+  req.capabilities = c->client_caps;
+  memcpy(req.client_guid, c->client_guid, 16);
+  if (c->dialects[c->ndialects - 1] == SMB2_DIALECT_311) {
+    if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
+      return -EIO;
+    req.hash_alg_count = 1;
+    req.hash_algs[0] = SMB2_PREAUTH_HASH_SHA512;
+    req.salt = salt;
+    req.salt_len = sizeof(salt);
+    req.cipher_count = 4;
+    req.ciphers[0] = SMB2_ENCRYPTION_AES128_GCM;
+    req.ciphers[1] = SMB2_ENCRYPTION_AES128_CCM;
+    req.ciphers[2] = SMB2_ENCRYPTION_AES256_GCM;
+    req.ciphers[3] = SMB2_ENCRYPTION_AES256_CCM;
+    req.signing_alg_count = 3;
+    req.signing_algs[0] = SMB2_SIGNING_AES_GMAC;
+    req.signing_algs[1] = SMB2_SIGNING_AES_CMAC;
+    req.signing_algs[2] = SMB2_SIGNING_HMAC_SHA256;
+  }
+  r = dfsc__req_new(SMB2_NEGOTIATE, 512);
+  if (r == NULL)
+    return -ENOMEM;
+  rc = dfsc__smb2_negotiate_req_encode(&r->w, &req);
+  if (rc < 0) {
+    dfsc__req_free(r);
+    return rc;
+  }
+  r->cb = negotiate_cb;
+  r->data = c;
+  /* Only NEGOTIATE goes out with one credit and MessageId 0. */
+  c->next_mid = 0;
+  c->credits = 1;
+  c->inflight = 0;
+  c->offer311 = c->dialects[c->ndialects - 1] == SMB2_DIALECT_311;
+  c->dialect = 0;
+  conn_set_state(c, C_NEGOTIATE);
+  rc = submit(c, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
+}
+
+static void on_connect(void *arg, int status) {
+  dfsc_conn *c = arg;
+  int rc;
+  if (status < 0) {
+    DFSC_INFO(lg(c), DFSC_CAT_CONN, "%s:%u: connect failed: %s", c->host, c->port,
+              dfsc_strerror(status));
+    conn_fail(c, status, 0);
+    return;
+  }
+  rc = start_negotiate(c);
+  if (rc < 0)
+    conn_fail(c, rc, 0);
+}
+
+static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
+  dfsc_conn *c = lk->data;
+  static const dfsc_tcp_cbs cbs = {on_connect, on_frame, on_error};
+  int rc;
+
+  if (c->sl->shutting_down || c->state != C_LOOKUP)
+    return; /* the deadline already reset the connection */
+  if (status < 0) {
+    DFSC_INFO(lg(c), DFSC_CAT_CONN, "%s: name lookup failed", c->host);
+    conn_fail(c, status, 0);
+    return;
+  }
+  conn_set_state(c, C_CONNECT);
+  rc = dfsc__tcp_connect(c->sl->cfg.loop, (const struct sockaddr *)&addr->ss, addr->len,
+                         c->sl->cfg.connect_timeout_ms, SETUP_FRAME_MAX + MAX_IO_SIZE,
+                         &cbs, c, &c->tcp);
+  if (rc < 0)
+    conn_fail(c, rc, 0);
+}
+
+static int conn_start(dfsc_conn *c) {
+  int rc;
+  if (c->lk.active)
+    return DFSC_E_BUSY; /* a timed-out lookup still runs on its worker */
+  conn_set_state(c, C_LOOKUP);
+  c->setup_timer.data = c;
+  dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
+                    setup_timeout);
+  c->lk.data = c;
+  rc = dfsc__lookup_start(c->sl->cfg.loop, c->sl->cfg.lookup_lane, c->sl->cfg.map,
+                          c->host, c->port, &c->lk, lookup_cb);
+  if (rc < 0) {
+    dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+    conn_set_state(c, C_IDLE);
+  }
+  return rc;
+}
+
+/* ---- session setup ----------------------------------------------------- */
+
+static void sess_fail(dfsc_sess *s, int err, uint32_t ntstatus) {
+  dfsc_conn *c = s->conn;
+  dfsc_tree *t;
+  if (s->auth) {
+    dfsc__auth_free(s->auth);
+    s->auth = NULL;
+  }
+  sess_set_state(s, S_NONE);
+  for (t = c->trees; t != NULL; t = t->next)
+    if (t->waiters && t->state == T_NONE)
+      tree_notify(t, err, ntstatus);
+}
+
+static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen);
+
+static int derive_keys(dfsc_sess *s) {
+  dfsc_conn *c = s->conn;
+  s->sign_alg = c->sign_alg;
+  if (c->dialect >= SMB2_DIALECT_300)
+    return dfsc__crypto_derive_signing_key(c->dialect, s->session_key, s->preauth,
+                                           s->signing_key);
+  memcpy(s->signing_key, s->session_key, 16);
+  return 0;
+}
+
+static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
+                          const uint8_t *pdu, size_t len) {
+  dfsc_sess *s = r->data;
+  dfsc_conn *c = s->conn;
+  dfsc_smb2_session_setup_rsp rsp;
+  uint8_t *out = NULL;
+  size_t outlen = 0;
+  int rc;
+
+  if (err < 0)
+    return; /* the connection reset fails the waiters */
+  if (h->status != 0 && h->status != 0xC0000016 /* MORE_PROCESSING_REQUIRED */) {
+    DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: session setup refused: %s", c->host,
+              dfsc_ntstatus_name(h->status));
+    sess_fail(s, DFSC_E_NTSTATUS, h->status);
+    return;
+  }
+  rc = dfsc__smb2_session_setup_rsp_decode(pdu, len, &rsp);
+  if (rc < 0) {
+    conn_fail(c, DFSC_E_PROTO, 0);
+    return;
+  }
+  s->id = h->session_id;
+  if (h->status == 0xC0000016) {
+    if (c->dialect == SMB2_DIALECT_311)
+      dfsc__crypto_preauth_update(s->preauth, pdu, len);
+    if (++s->rounds > SESS_SETUP_ROUNDS_MAX) {
+      sess_fail(s, DFSC_E_AUTH, 0);
+      return;
+    }
+    rc = dfsc__auth_step(s->auth, rsp.security_buffer, rsp.security_buffer_len, &out,
+                         &outlen);
+    if (rc < 0) {
+      sess_fail(s, rc, 0);
+      return;
+    }
+    rc = send_sess_setup(s, out, outlen);
+    dfsc__free(out);
+    if (rc < 0)
+      sess_fail(s, rc, 0);
+    return;
+  }
+  /* STATUS_SUCCESS: the last leg. */
+  rc = dfsc__auth_finish(s->auth, rsp.security_buffer, rsp.security_buffer_len);
+  if (rc < 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: the server's final authentication token failed "
+                                   "verification",
+             c->host);
+    sess_fail(s, rc, 0);
+    return;
+  }
+  s->is_guest = (rsp.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
+  s->is_null = (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 ||
+               dfsc__auth_is_anonymous(s->auth);
+  if (s->is_guest && !dfsc__auth_is_anonymous(s->auth) && !c->sl->cfg.guest_ok) {
+    /* Credentials were given: never fall back to guest silently. */
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: server mapped the user to guest", c->host);
+    sess_fail(s, DFSC_E_NTSTATUS, 0xC000006D /* STATUS_LOGON_FAILURE */);
+    return;
+  }
+  s->signing = 0;
+  if (!s->is_guest && !s->is_null) {
+    rc = dfsc__auth_session_key(s->auth, s->session_key);
+    if (rc == 0)
+      rc = derive_keys(s);
+    if (rc < 0) {
+      sess_fail(s, rc, 0);
+      return;
+    }
+    s->has_keys = 1;
+    if ((c->server_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
+        c->sl->cfg.sign == DFSC_SIGN_REQUIRED)
+      s->signing = 1;
+    if ((h->flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) != 0) {
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: final session setup response has a bad "
+                                     "signature",
+               c->host);
+      conn_fail(c, DFSC_E_SIGNATURE, 0);
+      return;
+    }
+    if (c->dialect == SMB2_DIALECT_311 && !(h->flags & SMB2_FLAGS_SIGNED)) {
+      /* [MS-SMB2] 3.2.5.3.1: 3.1.1 signs the final response of an
+       * authenticated session; an unsigned one could be a downgrade. */
+      conn_fail(c, DFSC_E_SIGNATURE, 0);
+      return;
+    }
+  } else if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED) {
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: signing required but the session is %s", c->host,
+             s->is_guest ? "guest" : "anonymous");
+    sess_fail(s, DFSC_E_AUTH, 0);
+    return;
+  }
+  dfsc__auth_free(s->auth);
+  s->auth = NULL;
+  DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: session 0x%llx established%s%s", c->host,
+            (unsigned long long)s->id, s->signing ? ", signed" : "",
+            s->is_guest ? " (guest)" : s->is_null ? " (anonymous)" : "");
+  sess_set_state(s, S_VALID);
+  drive(c);
+}
+
+static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen) {
+  dfsc_conn *c = s->conn;
+  dfsc_smb2_session_setup_req req;
+  dfsc_req *r;
+  int rc;
+
+  memset(&req, 0, sizeof(req));
+  req.security_mode = c->client_sec_mode & 0xFF;
+  req.capabilities = SMB2_GLOBAL_CAP_DFS;
+  req.security_buffer = tok;
+  req.security_buffer_len = toklen;
+  if (toklen > 0xFFFF)
+    return DFSC_E_TOOBIG;
+  r = dfsc__req_new(SMB2_SESSION_SETUP, 32 + toklen);
+  if (r == NULL)
+    return -ENOMEM;
+  rc = dfsc__smb2_session_setup_req_encode(&r->w, &req);
+  if (rc < 0) {
+    dfsc__req_free(r);
+    return rc;
+  }
+  r->cb = sess_setup_cb;
+  r->data = s;
+  /* r->sess carries the SessionId from the second leg on; setup requests
+   * are never signed. */
+  r->sess = s;
+  rc = submit(c, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
+}
+
+static int sess_start(dfsc_sess *s) {
+  dfsc_conn *c = s->conn;
+  struct dfsc_auth_creds cr;
+  uint8_t *out = NULL;
+  size_t outlen = 0;
+  int rc;
+
+  memset(&cr, 0, sizeof(cr));
+  cr.user = c->sl->user;
+  cr.domain = c->sl->domain;
+  cr.password = c->sl->password;
+  cr.workstation = c->sl->workstation;
+  rc = dfsc__auth_new(&cr, &s->auth);
+  if (rc < 0)
+    return rc;
+  s->rounds = 0;
+  s->id = 0;
+  memcpy(s->preauth, c->preauth, 64);
+  rc = dfsc__auth_step(s->auth, c->neg_secbuf, c->neg_secbuf_len, &out, &outlen);
+  if (rc < 0)
+    goto fail;
+  sess_set_state(s, S_SETUP);
+  rc = send_sess_setup(s, out, outlen);
+  dfsc__free(out);
+  if (rc < 0)
+    goto fail;
+  return 0;
+fail:
+  dfsc__auth_free(s->auth);
+  s->auth = NULL;
+  sess_set_state(s, S_NONE);
+  return rc;
+}
+
+/* ---- tree connect ------------------------------------------------------ */
+
+static void validate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                        size_t len);
+
+static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
+                            const uint8_t *pdu, size_t len) {
+  dfsc_tree *t = r->data;
+  dfsc_conn *c = t->conn;
+  dfsc_smb2_tree_connect_rsp rsp;
+  if (err < 0)
+    return;
+  if (h->status != 0) {
+    DFSC_INFO(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: tree connect refused: %s", c->host,
+              t->share, dfsc_ntstatus_name(h->status));
+    tree_set_state(t, T_NONE);
+    tree_notify(t, DFSC_E_NTSTATUS, h->status);
+    return;
+  }
+  if (dfsc__smb2_tree_connect_rsp_decode(pdu, len, &rsp) < 0) {
+    conn_fail(c, DFSC_E_PROTO, 0);
+    return;
+  }
+  t->id = h->tree_id;
+  t->share_type = rsp.share_type;
+  t->share_flags = rsp.share_flags;
+  t->caps = rsp.capabilities;
+  if (rsp.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) {
+    DFSC_ERR(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: share requires encryption", c->host,
+             t->share);
+    tree_set_state(t, T_NONE);
+    tree_notify(t, DFSC_E_UNSUPPORTED, 0);
+    return;
+  }
+  if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) &&
+      c->sess.has_keys && !c->sess.validated) {
+    /* [MS-SMB2] 3.2.5.5: validate the negotiation over the signed session
+     * before the tree is used; a downgrade shows as a mismatch. */
+    dfsc_smb2_ioctl_req io;
+    uint8_t in[64];
+    dfsc_wr iw;
+    dfsc_req *v = dfsc__req_new(SMB2_IOCTL, 256);
+    int rc;
+    if (v == NULL) {
+      conn_fail(c, -ENOMEM, 0);
+      return;
+    }
+    dfsc__wr_init(&iw, in, sizeof(in));
+    rc = dfsc__smb2_vni_req_build(&iw, c->client_caps, c->client_guid, c->client_sec_mode,
+                                  c->dialects, (size_t)c->ndialects);
+    memset(&io, 0, sizeof(io));
+    io.ctl_code = SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO;
+    io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
+    io.input = in;
+    io.input_len = iw.off;
+    io.max_output_response = SMB2_VNI_RSP_SIZE;
+    io.flags = SMB2_0_IOCTL_IS_FSCTL;
+    if (rc == 0)
+      rc = dfsc__smb2_ioctl_req_encode(&v->w, &io);
+    if (rc < 0) {
+      dfsc__req_free(v);
+      conn_fail(c, rc, 0);
+      return;
+    }
+    v->cb = validate_cb;
+    v->data = t;
+    v->sess = &c->sess;
+    v->sign = 1;
+    v->tree_id = t->id;
+    rc = submit(c, &v, 1);
+    if (rc < 0) {
+      dfsc__req_free(v);
+      conn_fail(c, rc, 0);
+    }
+    return;
+  }
+  tree_set_state(t, T_READY);
+  tree_notify(t, 0, 0);
+}
+
+static void validate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                        size_t len) {
+  dfsc_tree *t = r->data;
+  dfsc_conn *c = t->conn;
+  dfsc_smb2_ioctl_rsp io;
+  dfsc_smb2_vni_rsp vr;
+  if (err < 0)
+    return;
+  if (h->status != 0 || dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0 ||
+      dfsc__smb2_vni_rsp_parse(io.output, io.output_len, &vr) < 0 ||
+      vr.dialect != c->dialect || vr.security_mode != c->server_sec_mode ||
+      vr.capabilities != c->server_caps || memcmp(vr.guid, c->server_guid, 16) != 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: negotiate validation failed (status %s)",
+             c->host, dfsc_ntstatus_name(h->status));
+    conn_fail(c, DFSC_E_DOWNGRADE, 0);
+    return;
+  }
+  c->sess.validated = 1;
+  tree_set_state(t, T_READY);
+  tree_notify(t, 0, 0);
+}
+
+static int tree_start(dfsc_tree *t) {
+  dfsc_conn *c = t->conn;
+  dfsc_smb2_tree_connect_req req;
+  char path[600];
+  dfsc_req *r;
+  int rc;
+
+  snprintf(path, sizeof(path), "\\\\%s\\%s", c->host, t->share);
+  memset(&req, 0, sizeof(req));
+  req.path = path;
+  req.path_len = strlen(path);
+  r = dfsc__req_new(SMB2_TREE_CONNECT, 16 + 2 * strlen(path));
+  if (r == NULL)
+    return -ENOMEM;
+  rc = dfsc__smb2_tree_connect_req_encode(&r->w, &req);
+  if (rc < 0) {
+    dfsc__req_free(r);
+    return rc;
+  }
+  r->cb = tree_connect_cb;
+  r->data = t;
+  r->sess = &c->sess;
+  /* [MS-SMB2] 3.2.4.1.1: with 3.1.1 an authenticated session signs
+   * TREE_CONNECT even when signing is not otherwise required. */
+  r->sign = c->sess.signing || (c->dialect == SMB2_DIALECT_311 && c->sess.has_keys);
+  tree_set_state(t, T_CONNECT);
+  rc = submit(c, &r, 1);
+  if (rc < 0) {
+    dfsc__req_free(r);
+    tree_set_state(t, T_NONE);
+  }
+  return rc;
+}
+
+/* ---- the driver -------------------------------------------------------- */
+
+static int any_waiting(const dfsc_conn *c) {
+  const dfsc_tree *t;
+  for (t = c->trees; t != NULL; t = t->next)
+    if (t->waiters != NULL && t->state != T_READY)
+      return 1;
+  return 0;
+}
+
+static void drive(dfsc_conn *c) {
+  dfsc_tree *t;
+  int rc;
+
+  if (c->sl->shutting_down || !any_waiting(c))
+    return;
+  switch (c->state) {
+  case C_IDLE:
+    rc = conn_start(c);
+    if (rc < 0) {
+      for (t = c->trees; t != NULL; t = t->next)
+        if (t->waiters)
+          tree_notify(t, rc, 0);
+    }
+    return;
+  case C_LOOKUP:
+  case C_CONNECT:
+  case C_NEGOTIATE:
+    return; /* in progress: the waiters are woken when it ends */
+  case C_READY:
+    break;
+  }
+  if (c->sess.state == S_NONE) {
+    rc = sess_start(&c->sess);
+    if (rc < 0)
+      sess_fail(&c->sess, rc, 0);
+    return;
+  }
+  if (c->sess.state != S_VALID)
+    return;
+  for (t = c->trees; t != NULL; t = t->next) {
+    if (t->waiters != NULL && t->state == T_NONE) {
+      rc = tree_start(t);
+      if (rc < 0)
+        tree_notify(t, rc, 0);
+    }
+  }
+}
+
+/* ---- public entry points of the layer ----------------------------------- */
+
+static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port) {
+  dfsc_conn *c;
+  for (c = sl->conns; c != NULL; c = c->next)
+    if (c->port == port && strcasecmp(c->host, host) == 0)
+      return c;
+  c = dfsc__calloc(1, sizeof(*c));
+  if (c == NULL)
+    return NULL;
+  c->host = dfsc__strdup(host);
+  if (c->host == NULL) {
+    dfsc__free(c);
+    return NULL;
+  }
+  c->sl = sl;
+  c->port = port;
+  c->sess.conn = c;
+  c->next = sl->conns;
+  sl->conns = c;
+  return c;
+}
+
+int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *share,
+                   dfsc_tree_waiter *w) {
+  dfsc_conn *c;
+  dfsc_tree *t;
+
+  if (sl->shutting_down)
+    return DFSC_E_SHUTDOWN;
+  if (port == 0)
+    port = sl->cfg.port;
+  c = conn_get(sl, host, port);
+  if (c == NULL)
+    return -ENOMEM;
+  for (t = c->trees; t != NULL; t = t->next)
+    if (strcasecmp(t->share, share) == 0)
+      break;
+  if (t == NULL) {
+    t = dfsc__calloc(1, sizeof(*t));
+    if (t == NULL)
+      return -ENOMEM;
+    t->share = dfsc__strdup(share);
+    if (t->share == NULL) {
+      dfsc__free(t);
+      return -ENOMEM;
+    }
+    t->conn = c;
+    t->next = c->trees;
+    c->trees = t;
+  }
+  if (t->state == T_READY && c->state == C_READY) {
+    w->next = NULL;
+    w->cb(w, t, 0, 0);
+    return 0;
+  }
+  w->next = t->waiters;
+  t->waiters = w;
+  drive(c);
+  return 0;
+}
+
+int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
+  dfsc_conn *c = t->conn;
+  int i, rc;
+  if (c->state != C_READY || t->state != T_READY)
+    return DFSC_E_CLOSED;
+  for (i = 0; i < n; i++) {
+    reqs[i]->sess = &c->sess;
+    reqs[i]->tree_id = t->id;
+    reqs[i]->sign = c->sess.signing;
+    if (c->sess.signing && reqs[i]->extra_len > 0)
+      return -EINVAL; /* signed payload must be inside the body */
+  }
+  rc = submit(c, reqs, n);
+  return rc;
+}
+
+uint64_t dfsc__tree_gen(const dfsc_tree *t) { return t->conn->gen; }
+int dfsc__tree_is_dfs(const dfsc_tree *t) {
+  return (t->share_flags & (SMB2_SHAREFLAG_DFS | SMB2_SHAREFLAG_DFS_ROOT)) != 0;
+}
+uint16_t dfsc__tree_dialect(const dfsc_tree *t) { return t->conn->dialect; }
+uint32_t dfsc__tree_max_read(const dfsc_tree *t) { return t->conn->max_read; }
+uint32_t dfsc__tree_max_write(const dfsc_tree *t) { return t->conn->max_write; }
+uint32_t dfsc__tree_max_transact(const dfsc_tree *t) { return t->conn->max_transact; }
+const char *dfsc__tree_host(const dfsc_tree *t) { return t->conn->host; }
+const char *dfsc__tree_share(const dfsc_tree *t) { return t->share; }
+dfsc_loop *dfsc__tree_loop(const dfsc_tree *t) { return t->conn->sl->cfg.loop; }
+const dfsc_logger *dfsc__tree_log(const dfsc_tree *t) { return t->conn->sl->cfg.log; }
+uint32_t dfsc__tree_credits(const dfsc_tree *t) { return t->conn->credits; }
+int dfsc__tree_signing(const dfsc_tree *t) { return t->conn->sess.signing; }
+
+static char *dup_or_null(const char *s) { return s ? dfsc__strdup(s) : NULL; }
+
+int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
+  dfsc_sl *sl = dfsc__calloc(1, sizeof(*sl));
+  if (sl == NULL)
+    return -ENOMEM;
+  sl->cfg = *cfg;
+  sl->user = dup_or_null(cfg->user);
+  sl->domain = dup_or_null(cfg->domain);
+  sl->password = dup_or_null(cfg->password);
+  sl->workstation = dup_or_null(cfg->workstation);
+  if ((cfg->user && !sl->user) || (cfg->domain && !sl->domain) ||
+      (cfg->password && !sl->password) || (cfg->workstation && !sl->workstation)) {
+    dfsc__sl_free(sl);
+    return -ENOMEM;
+  }
+  sl->cfg.user = sl->cfg.domain = sl->cfg.password = sl->cfg.workstation = NULL;
+  if (sl->cfg.port == 0)
+    sl->cfg.port = 445;
+  if (sl->cfg.min_dialect == 0)
+    sl->cfg.min_dialect = SMB2_DIALECT_202;
+  if (sl->cfg.max_dialect == 0)
+    sl->cfg.max_dialect = SMB2_DIALECT_311;
+  if (sl->cfg.connect_timeout_ms == 0)
+    sl->cfg.connect_timeout_ms = 10000;
+  if (sl->cfg.setup_timeout_ms == 0)
+    sl->cfg.setup_timeout_ms = 20000;
+  if (sl->cfg.request_timeout_ms == 0)
+    sl->cfg.request_timeout_ms = 60000;
+  *out = sl;
+  return 0;
+}
+
+void dfsc__sl_shutdown(dfsc_sl *sl) {
+  dfsc_conn *c;
+  if (sl == NULL || sl->shutting_down)
+    return;
+  sl->shutting_down = 1;
+  for (c = sl->conns; c != NULL; c = c->next) {
+    c->state = C_READY; /* let conn_fail run its full reset */
+    conn_fail(c, DFSC_E_SHUTDOWN, 0);
+  }
+}
+
+void dfsc__sl_free(dfsc_sl *sl) {
+  dfsc_conn *c, *cn;
+  if (sl == NULL)
+    return;
+  dfsc__sl_shutdown(sl);
+  for (c = sl->conns; c != NULL; c = cn) {
+    dfsc_tree *t, *tn;
+    cn = c->next;
+    for (t = c->trees; t != NULL; t = tn) {
+      tn = t->next;
+      dfsc__free(t->share);
+      dfsc__free(t);
+    }
+    dfsc__free(c->host);
+    dfsc__free(c);
+  }
+  if (sl->password) {
+    dfsc__wipe(sl->password, strlen(sl->password));
+  }
+  dfsc__free(sl->user);
+  dfsc__free(sl->domain);
+  dfsc__free(sl->password);
+  dfsc__free(sl->workstation);
+  dfsc__free(sl);
+}

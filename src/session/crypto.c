@@ -1,0 +1,420 @@
+/* SMB2/3 signing, key derivation, preauth hash and transform encryption over
+ * nettle ([MS-SMB2] 3.1.4). Does not: allocate, keep state, or set header
+ * flags. */
+#include "session/crypto.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <nettle/ccm.h>
+#include <nettle/cmac.h>
+#include <nettle/gcm.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "dfsc/errors.h"
+#include "smb2/smb2.h"
+
+#define CCM_NONCE_LEN 11
+#define GCM_NONCE_LEN 12
+#define AEAD_TAG_LEN 16
+#define TRANSFORM_AAD_LEN (DFSC_TRANSFORM_HDR_SIZE - DFSC_TRANSFORM_NONCE_OFFSET)
+#define TRANSFORM_FLAG_ENCRYPTED 0x0001
+
+static const uint8_t zero_sig[DFSC_SMB2_SIG_SIZE];
+
+/* ---- key derivation ---------------------------------------------------- */
+
+int dfsc__crypto_kdf(const uint8_t *key, size_t key_len, const uint8_t *label,
+                     size_t label_len, const uint8_t *context,
+                     size_t context_len, uint8_t *out, size_t out_len) {
+  struct hmac_sha256_ctx h;
+  uint8_t i_be[4], l_be[4], sep = 0, block[SHA256_DIGEST_SIZE];
+  uint32_t i, bits;
+  size_t done = 0, n;
+
+  if ((out_len != 16 && out_len != 32) || key == NULL || key_len == 0)
+    return -EINVAL;
+  bits = (uint32_t)out_len * 8;
+  l_be[0] = (uint8_t)(bits >> 24);
+  l_be[1] = (uint8_t)(bits >> 16);
+  l_be[2] = (uint8_t)(bits >> 8);
+  l_be[3] = (uint8_t)bits;
+  /* Counter and L are 32-bit big-endian (SP800-108 5.1, r = 32). */
+  for (i = 1; done < out_len; i++) {
+    i_be[0] = (uint8_t)(i >> 24);
+    i_be[1] = (uint8_t)(i >> 16);
+    i_be[2] = (uint8_t)(i >> 8);
+    i_be[3] = (uint8_t)i;
+    hmac_sha256_set_key(&h, key_len, key);
+    hmac_sha256_update(&h, 4, i_be);
+    hmac_sha256_update(&h, label_len, label);
+    hmac_sha256_update(&h, 1, &sep);
+    hmac_sha256_update(&h, context_len, context);
+    hmac_sha256_update(&h, 4, l_be);
+    hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, block);
+    n = out_len - done < SHA256_DIGEST_SIZE ? out_len - done : SHA256_DIGEST_SIZE;
+    memcpy(out + done, block, n);
+    done += n;
+  }
+  dfsc__wipe(&h, sizeof(h));
+  dfsc__wipe(block, sizeof(block));
+  return 0;
+}
+
+/* Labels and contexts keep their NUL: sizeof() of the literal. */
+#define KDF(key, klen, label, ctx, ctxlen, out, outlen)                        \
+  dfsc__crypto_kdf((key), (klen), (const uint8_t *)(label), sizeof(label),     \
+                   (const uint8_t *)(ctx), (ctxlen), (out), (outlen))
+
+int dfsc__crypto_derive_signing_key(uint16_t dialect, const uint8_t session_key[16],
+                                    const uint8_t *preauth, uint8_t out[16]) {
+  switch (dialect) {
+  case SMB2_DIALECT_202:
+  case SMB2_DIALECT_210:
+    memcpy(out, session_key, 16);
+    return 0;
+  case SMB2_DIALECT_300:
+  case SMB2_DIALECT_302:
+    return KDF(session_key, 16, "SMB2AESCMAC", "SmbSign", sizeof("SmbSign"), out, 16);
+  case SMB2_DIALECT_311:
+    if (preauth == NULL)
+      return -EINVAL;
+    return KDF(session_key, 16, "SMBSigningKey", preauth, DFSC_PREAUTH_HASH_SIZE,
+               out, 16);
+  default:
+    return -EINVAL;
+  }
+}
+
+size_t dfsc__crypto_cipher_key_len(uint16_t cipher) {
+  switch (cipher) {
+  case SMB2_ENCRYPTION_AES128_CCM:
+  case SMB2_ENCRYPTION_AES128_GCM:
+    return 16;
+  case SMB2_ENCRYPTION_AES256_CCM:
+  case SMB2_ENCRYPTION_AES256_GCM:
+    return 32;
+  default:
+    return 0;
+  }
+}
+
+int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher,
+                             const uint8_t *session_key, size_t session_key_len,
+                             const uint8_t *preauth, dfsc_smb3_keys *k) {
+  size_t klen = cipher == 0 ? 16 : dfsc__crypto_cipher_key_len(cipher);
+  /* AES-256 keys come from the full session key, the others from its first
+   * 16 bytes (Session.SessionKey), [MS-SMB2] 3.2.5.3.1. */
+  size_t ek_len = klen == 32 ? session_key_len : 16;
+  int rc;
+
+  memset(k, 0, sizeof(*k));
+  if (klen == 0 || session_key == NULL || session_key_len < 16)
+    return -EINVAL;
+  k->cipher_key_len = klen;
+  rc = dfsc__crypto_derive_signing_key(dialect, session_key, preauth, k->signing);
+  if (rc != 0)
+    goto out;
+  if (dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) {
+    rc = KDF(session_key, 16, "SMB2APP", "SmbRpc", sizeof("SmbRpc"),
+             k->application, 16);
+    if (rc == 0)
+      rc = KDF(session_key, ek_len, "SMB2AESCCM", "ServerIn ", sizeof("ServerIn "),
+               k->encryption, klen);
+    if (rc == 0)
+      rc = KDF(session_key, ek_len, "SMB2AESCCM", "ServerOut", sizeof("ServerOut"),
+               k->decryption, klen);
+  } else if (dialect == SMB2_DIALECT_311) {
+    /* The 3.1.1 cipher-key labels are "SMBC2SCipherKey" / "SMBS2CCipherKey"
+     * ([MS-SMB2] 3.2.5.3.1); the published 3.1.1 encryption test vectors
+     * (tests/unit/test_session_crypto.c) confirm them. */
+    rc = KDF(session_key, 16, "SMBAppKey", preauth, DFSC_PREAUTH_HASH_SIZE,
+             k->application, 16);
+    if (rc == 0)
+      rc = KDF(session_key, ek_len, "SMBC2SCipherKey", preauth,
+               DFSC_PREAUTH_HASH_SIZE, k->encryption, klen);
+    if (rc == 0)
+      rc = KDF(session_key, ek_len, "SMBS2CCipherKey", preauth,
+               DFSC_PREAUTH_HASH_SIZE, k->decryption, klen);
+  } else {
+    rc = -EINVAL;
+  }
+out:
+  if (rc != 0)
+    dfsc__wipe(k, sizeof(*k));
+  return rc;
+}
+
+void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE],
+                                 const uint8_t *msg, size_t len) {
+  struct sha512_ctx ctx;
+  sha512_init(&ctx);
+  sha512_update(&ctx, DFSC_PREAUTH_HASH_SIZE, hash);
+  sha512_update(&ctx, len, msg);
+  sha512_digest(&ctx, SHA512_DIGEST_SIZE, hash);
+}
+
+/* ---- signing ----------------------------------------------------------- */
+
+/* Chooses the algorithm per [MS-SMB2] 3.1.4.1; -1 when unusable. */
+static int sign_alg(uint16_t dialect, uint16_t alg) {
+  switch (dialect) {
+  case SMB2_DIALECT_202:
+  case SMB2_DIALECT_210:
+    return SMB2_SIGNING_HMAC_SHA256;
+  case SMB2_DIALECT_300:
+  case SMB2_DIALECT_302:
+    return SMB2_SIGNING_AES_CMAC;
+  case SMB2_DIALECT_311:
+    if (alg == SMB2_SIGNING_HMAC_SHA256 || alg == SMB2_SIGNING_AES_CMAC ||
+        alg == SMB2_SIGNING_AES_GMAC)
+      return alg;
+    return -1;
+  default:
+    return -1;
+  }
+}
+
+/* The three pieces a signature covers: the header up to the Signature
+ * field, 16 zero bytes in its place, and the rest of the message. Feeding
+ * them separately keeps a received buffer untouched. The first two lengths
+ * are multiples of 16, as GCM's AAD updates require. */
+static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu,
+                        size_t len, uint8_t sig[DFSC_SMB2_SIG_SIZE]) {
+  const uint8_t *tail = pdu + DFSC_SMB2_SIG_OFFSET + DFSC_SMB2_SIG_SIZE;
+  size_t tail_len = len - DFSC_SMB2_SIG_OFFSET - DFSC_SMB2_SIG_SIZE;
+
+  if (alg == SMB2_SIGNING_HMAC_SHA256) {
+    struct hmac_sha256_ctx h;
+    uint8_t full[SHA256_DIGEST_SIZE];
+    hmac_sha256_set_key(&h, 16, key);
+    hmac_sha256_update(&h, DFSC_SMB2_SIG_OFFSET, pdu);
+    hmac_sha256_update(&h, DFSC_SMB2_SIG_SIZE, zero_sig);
+    hmac_sha256_update(&h, tail_len, tail);
+    hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, full);
+    memcpy(sig, full, DFSC_SMB2_SIG_SIZE);
+    dfsc__wipe(&h, sizeof(h));
+  } else if (alg == SMB2_SIGNING_AES_CMAC) {
+    struct cmac_aes128_ctx c;
+    cmac_aes128_set_key(&c, key);
+    cmac_aes128_update(&c, DFSC_SMB2_SIG_OFFSET, pdu);
+    cmac_aes128_update(&c, DFSC_SMB2_SIG_SIZE, zero_sig);
+    cmac_aes128_update(&c, tail_len, tail);
+    cmac_aes128_digest(&c, CMAC128_DIGEST_SIZE, sig);
+    dfsc__wipe(&c, sizeof(c));
+  } else {
+    /* AES-GMAC = GCM with the whole message as AAD and no plaintext
+     * (RFC 4543). Nonce: MessageId (8 bytes LE), then a 32-bit field whose
+     * bit 0 marks a server's message and bit 1 a CANCEL request. */
+    struct gcm_aes128_ctx g;
+    uint8_t nonce[GCM_NONCE_LEN];
+    uint32_t role = 0;
+    memcpy(nonce, pdu + 24, 8);
+    if (dfsc__le32(pdu + 16) & SMB2_FLAGS_SERVER_TO_REDIR)
+      role |= 1u;
+    if (dfsc__le16(pdu + 12) == SMB2_CANCEL)
+      role |= 2u;
+    dfsc__put_le32(nonce + 8, role);
+    gcm_aes128_set_key(&g, key);
+    gcm_aes128_set_iv(&g, GCM_NONCE_LEN, nonce);
+    gcm_aes128_update(&g, DFSC_SMB2_SIG_OFFSET, pdu);
+    gcm_aes128_update(&g, DFSC_SMB2_SIG_SIZE, zero_sig);
+    gcm_aes128_update(&g, tail_len, tail);
+    gcm_aes128_digest(&g, GCM_DIGEST_SIZE, sig);
+    dfsc__wipe(&g, sizeof(g));
+  }
+}
+
+int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                      uint8_t *pdu, size_t len) {
+  int a = sign_alg(dialect, alg);
+  uint8_t sig[DFSC_SMB2_SIG_SIZE];
+
+  if (a < 0 || pdu == NULL || len < SMB2_HDR_SIZE)
+    return -EINVAL;
+  compute_sig(a, key, pdu, len, sig);
+  memcpy(pdu + DFSC_SMB2_SIG_OFFSET, sig, sizeof(sig));
+  return 0;
+}
+
+int dfsc__crypto_verify(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                        const uint8_t *pdu, size_t len) {
+  int a = sign_alg(dialect, alg);
+  uint8_t sig[DFSC_SMB2_SIG_SIZE];
+  int ok;
+
+  if (a < 0 || pdu == NULL || len < SMB2_HDR_SIZE)
+    return -EINVAL;
+  compute_sig(a, key, pdu, len, sig);
+  ok = memeql_sec(sig, pdu + DFSC_SMB2_SIG_OFFSET, sizeof(sig));
+  return ok ? 0 : DFSC_E_SIGNATURE;
+}
+
+/* ---- encryption -------------------------------------------------------- */
+
+static int is_gcm(uint16_t cipher) {
+  return cipher == SMB2_ENCRYPTION_AES128_GCM || cipher == SMB2_ENCRYPTION_AES256_GCM;
+}
+
+int dfsc__crypto_nonce(uint16_t cipher, uint8_t nonce[16]) {
+  size_t n = is_gcm(cipher) ? GCM_NONCE_LEN : CCM_NONCE_LEN;
+  uint8_t *p = nonce;
+
+  if (dfsc__crypto_cipher_key_len(cipher) == 0)
+    return -EINVAL;
+  memset(nonce, 0, 16);
+  while (n > 0) {
+    ssize_t r = getrandom(p, n, 0);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+/* One AEAD pass: authenticates aad, encrypts or decrypts src into dst and
+ * produces the tag. The nettle context is wiped before returning. */
+static int aead(uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
+                const uint8_t *aad, const uint8_t *src, size_t len, uint8_t *dst,
+                int encrypt, uint8_t tag[AEAD_TAG_LEN]) {
+  switch (cipher) {
+  case SMB2_ENCRYPTION_AES128_CCM: {
+    struct ccm_aes128_ctx c;
+    ccm_aes128_set_key(&c, key);
+    ccm_aes128_set_nonce(&c, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len, AEAD_TAG_LEN);
+    ccm_aes128_update(&c, TRANSFORM_AAD_LEN, aad);
+    if (encrypt)
+      ccm_aes128_encrypt(&c, len, dst, src);
+    else
+      ccm_aes128_decrypt(&c, len, dst, src);
+    ccm_aes128_digest(&c, AEAD_TAG_LEN, tag);
+    dfsc__wipe(&c, sizeof(c));
+    return 0;
+  }
+  case SMB2_ENCRYPTION_AES256_CCM: {
+    struct ccm_aes256_ctx c;
+    ccm_aes256_set_key(&c, key);
+    ccm_aes256_set_nonce(&c, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len, AEAD_TAG_LEN);
+    ccm_aes256_update(&c, TRANSFORM_AAD_LEN, aad);
+    if (encrypt)
+      ccm_aes256_encrypt(&c, len, dst, src);
+    else
+      ccm_aes256_decrypt(&c, len, dst, src);
+    ccm_aes256_digest(&c, AEAD_TAG_LEN, tag);
+    dfsc__wipe(&c, sizeof(c));
+    return 0;
+  }
+  case SMB2_ENCRYPTION_AES128_GCM: {
+    struct gcm_aes128_ctx g;
+    gcm_aes128_set_key(&g, key);
+    gcm_aes128_set_iv(&g, GCM_NONCE_LEN, nonce);
+    gcm_aes128_update(&g, TRANSFORM_AAD_LEN, aad);
+    if (encrypt)
+      gcm_aes128_encrypt(&g, len, dst, src);
+    else
+      gcm_aes128_decrypt(&g, len, dst, src);
+    gcm_aes128_digest(&g, AEAD_TAG_LEN, tag);
+    dfsc__wipe(&g, sizeof(g));
+    return 0;
+  }
+  case SMB2_ENCRYPTION_AES256_GCM: {
+    struct gcm_aes256_ctx g;
+    gcm_aes256_set_key(&g, key);
+    gcm_aes256_set_iv(&g, GCM_NONCE_LEN, nonce);
+    gcm_aes256_update(&g, TRANSFORM_AAD_LEN, aad);
+    if (encrypt)
+      gcm_aes256_encrypt(&g, len, dst, src);
+    else
+      gcm_aes256_decrypt(&g, len, dst, src);
+    gcm_aes256_digest(&g, AEAD_TAG_LEN, tag);
+    dfsc__wipe(&g, sizeof(g));
+    return 0;
+  }
+  default:
+    return -EINVAL;
+  }
+}
+
+int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key,
+                         const uint8_t nonce[16], uint64_t session_id,
+                         const uint8_t *plain, size_t plen, uint8_t *out,
+                         size_t outcap) {
+  uint8_t *hdr = out;
+
+  if (dfsc__crypto_cipher_key_len(cipher) == 0 || plen > UINT32_MAX)
+    return -EINVAL;
+  if (outcap < DFSC_TRANSFORM_HDR_SIZE || outcap - DFSC_TRANSFORM_HDR_SIZE < plen)
+    return DFSC_E_NOSPACE;
+  /* TRANSFORM_HEADER, [MS-SMB2] 2.2.41. Written before encrypting so an
+   * in-place plain at out + 52 is not disturbed. */
+  dfsc__put_le32(hdr, SMB2_TRANSFORM_ID);
+  memset(hdr + 4, 0, DFSC_SMB2_SIG_SIZE);
+  memcpy(hdr + DFSC_TRANSFORM_NONCE_OFFSET, nonce, 16);
+  dfsc__put_le32(hdr + 36, (uint32_t)plen);
+  dfsc__put_le16(hdr + 40, 0);
+  dfsc__put_le16(hdr + 42, TRANSFORM_FLAG_ENCRYPTED);
+  dfsc__put_le64(hdr + 44, session_id);
+  return aead(cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
+              hdr + DFSC_TRANSFORM_NONCE_OFFSET, plain, plen,
+              out + DFSC_TRANSFORM_HDR_SIZE, 1, hdr + 4);
+}
+
+int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len,
+                                uint64_t *session_id, uint32_t *orig_size) {
+  uint32_t size;
+
+  if (msg == NULL || len < DFSC_TRANSFORM_HDR_SIZE ||
+      dfsc__le32(msg) != SMB2_TRANSFORM_ID)
+    return DFSC_E_PROTO;
+  size = dfsc__le32(msg + 36);
+  /* 3.0's EncryptionAlgorithm and 3.1.1's Flags both must be 0x0001. */
+  if (dfsc__le16(msg + 42) != TRANSFORM_FLAG_ENCRYPTED ||
+      size != len - DFSC_TRANSFORM_HDR_SIZE)
+    return DFSC_E_PROTO;
+  if (session_id != NULL)
+    *session_id = dfsc__le64(msg + 44);
+  if (orig_size != NULL)
+    *orig_size = size;
+  return 0;
+}
+
+int dfsc__crypto_decrypt(uint16_t cipher, const uint8_t *key, const uint8_t *msg,
+                         size_t len, uint8_t *plain, size_t cap, size_t *plen) {
+  uint8_t tag[AEAD_TAG_LEN], hdr[DFSC_TRANSFORM_HDR_SIZE];
+  size_t clen;
+  int rc;
+
+  *plen = 0;
+  rc = dfsc__crypto_transform_peek(msg, len, NULL, NULL);
+  if (rc != 0)
+    return rc;
+  if (dfsc__crypto_cipher_key_len(cipher) == 0)
+    return -EINVAL;
+  clen = len - DFSC_TRANSFORM_HDR_SIZE;
+  if (cap < clen)
+    return DFSC_E_NOSPACE;
+  /* Decrypting in place overwrites nothing in the header, but keep a copy
+   * anyway so the tag and AAD stay readable whatever the caller aliases. */
+  memcpy(hdr, msg, sizeof(hdr));
+  rc = aead(cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
+            hdr + DFSC_TRANSFORM_NONCE_OFFSET, msg + DFSC_TRANSFORM_HDR_SIZE, clen,
+            plain, 0, tag);
+  if (rc != 0)
+    return rc;
+  if (!memeql_sec(tag, hdr + 4, AEAD_TAG_LEN)) {
+    /* Never hand out plaintext that failed authentication. */
+    dfsc__wipe(plain, clen);
+    return DFSC_E_SIGNATURE;
+  }
+  *plen = clen;
+  return 0;
+}

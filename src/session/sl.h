@@ -1,0 +1,144 @@
+/* The session layer ("redirector"): connections, sessions and trees as
+ * state machines on the loop thread, and the request engine under them
+ * (message ids, credits, signing, compounding, interim responses, deadlines).
+ *
+ * A connection is cached per server name and port; its first user drives
+ * lookup -> connect -> negotiate, and every later user waits on the same
+ * attempt (single flight, P4). Sessions and trees hang off the connection the
+ * same way. Objects live until the layer is freed (one per server / share
+ * ever used): when a connection drops they go back to idle and the
+ * generation counter moves, so handles opened before the drop fail cleanly
+ * and the next user reconnects.
+ *
+ * Loop thread only. Does not: parse UNC paths, know about DFS, block.
+ */
+#ifndef DFSC_SESSION_SL_H
+#define DFSC_SESSION_SL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/lane.h"
+#include "core/loop.h"
+#include "smb2/smb2.h"
+#include "transport/lookup.h"
+#include "transport/tcp.h"
+
+typedef struct dfsc_sl dfsc_sl;
+typedef struct dfsc_conn dfsc_conn;
+typedef struct dfsc_sess dfsc_sess;
+typedef struct dfsc_tree dfsc_tree;
+typedef struct dfsc_req dfsc_req;
+typedef struct dfsc_tree_waiter dfsc_tree_waiter;
+
+typedef struct dfsc_sl_cfg {
+  dfsc_loop *loop;
+  dfsc_lane *lookup_lane;
+  const dfsc_logger *log;
+  const dfsc_resolve_map *map;
+  const char *user; /* NULL/"": anonymous */
+  const char *domain;
+  const char *password;
+  const char *workstation;
+  int guest_ok;
+  uint16_t min_dialect, max_dialect;
+  int sign; /* enum dfsc_sign_mode */
+  uint16_t port;
+  unsigned connect_timeout_ms, setup_timeout_ms, request_timeout_ms;
+} dfsc_sl_cfg;
+
+/* Copies cfg (strings included). Returns 0 or a negative code. */
+int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out);
+/* Fails every waiter and request with DFSC_E_SHUTDOWN and closes the
+ * connections; later calls fail with DFSC_E_SHUTDOWN. Call before freeing
+ * the lookup lane, so lookups still finishing find the layer alive. */
+void dfsc__sl_shutdown(dfsc_sl *sl);
+/* Shuts down (if not yet) and frees everything. */
+void dfsc__sl_free(dfsc_sl *sl);
+
+/* ---- trees ------------------------------------------------------------ */
+struct dfsc_tree_waiter {
+  /* err 0: t is connected. Otherwise err (DFSC_E_NTSTATUS with ntstatus set
+   * for a server refusal). May be called from inside dfsc__tree_get when the
+   * tree is already connected. */
+  void (*cb)(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus);
+  void *data;
+  /* private */
+  dfsc_tree_waiter *next;
+};
+
+/* Finds or creates the tree for \\host\share (port 0: the configured one)
+ * and calls w->cb once it is connected or has failed. w stays owned by the
+ * caller and must stay alive until its callback. */
+int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *share,
+                   dfsc_tree_waiter *w);
+
+/* Generation of the tree's connection: changes whenever the connection
+ * drops. A handle stores it at open and compares before each use. */
+uint64_t dfsc__tree_gen(const dfsc_tree *t);
+int dfsc__tree_is_dfs(const dfsc_tree *t);
+uint16_t dfsc__tree_dialect(const dfsc_tree *t);
+uint32_t dfsc__tree_max_read(const dfsc_tree *t);
+uint32_t dfsc__tree_max_write(const dfsc_tree *t);
+uint32_t dfsc__tree_max_transact(const dfsc_tree *t);
+const char *dfsc__tree_host(const dfsc_tree *t);
+const char *dfsc__tree_share(const dfsc_tree *t);
+dfsc_loop *dfsc__tree_loop(const dfsc_tree *t);
+const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
+
+/* ---- requests --------------------------------------------------------- */
+/* Response callback. err 0: pdu/len is the response PDU (header included,
+ * for a compound only this request's slice) and h its decoded header; the
+ * server's status is h->status, which may be an error. err < 0: no response
+ * (timeout, connection loss, signature failure...), pdu NULL.
+ * The request is freed after the callback returns; pdu is valid only during
+ * the callback. */
+typedef void (*dfsc_req_cb)(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
+                            const uint8_t *pdu, size_t len);
+
+struct dfsc_req {
+  dfsc_req_cb cb;
+  void *data;
+  dfsc_wr w;          /* body encoder: offset 0 is the header, w.off starts at 64 */
+  uint16_t command;
+  uint32_t payload;   /* bytes this request moves (READ / WRITE / listing), for
+                         the credit charge; 0 for small requests */
+  const void *extra;  /* optional data sent after the body without a copy */
+  size_t extra_len;
+  uint32_t hdr_flags; /* e.g. SMB2_FLAGS_DFS_OPERATIONS */
+  /* private */
+  dfsc_conn *conn;
+  dfsc_sess *sess;
+  uint32_t tree_id;
+  uint64_t mid;
+  uint64_t async_id;
+  uint16_t charge;
+  int state;
+  int related; /* part of a compound, not the first */
+  int sign;
+  dfsc_req *next;       /* credit wait queue / free chain */
+  dfsc_req *hnext;      /* pending table chain */
+  dfsc_req *compound;   /* next request of the same compound */
+  size_t pdu_len;       /* header + body (+ padding inside a compound) */
+  dfsc_timer timer;
+  dfsc_tcp_msg msg;
+  uint8_t buf[];        /* header + body */
+};
+
+/* Allocates a request for `command` with room for body_cap body bytes. */
+dfsc_req *dfsc__req_new(uint16_t command, size_t body_cap);
+void dfsc__req_free(dfsc_req *r);
+
+/* Sends n requests on tree t, as one compound when n > 1 (related: later
+ * requests use the FileId of the first CREATE via the all-ones FileId).
+ * Ownership of the requests passes to the layer: on 0 each callback runs
+ * exactly once; on error none runs and the requests are freed. */
+int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n);
+
+/* The connection's current credit balance (tests, stats). */
+uint32_t dfsc__tree_credits(const dfsc_tree *t);
+/* Nonzero when requests on t are signed (payload must then be in the body). */
+int dfsc__tree_signing(const dfsc_tree *t);
+
+#endif

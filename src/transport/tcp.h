@@ -1,0 +1,73 @@
+/* TCP transport with SMB2 direct-TCP framing ([MS-SMB2] 2.1: a 4-byte
+ * header, zero byte + 24-bit big-endian length, before each message).
+ *
+ * Non-blocking connect with a deadline, a send queue of caller-owned
+ * iovec messages, and a receive state machine that hands out whole frames.
+ * Loop thread only. Does not: know SMB2 beyond the framing, retry, resolve
+ * names.
+ */
+#ifndef DFSC_TRANSPORT_TCP_H
+#define DFSC_TRANSPORT_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "core/loop.h"
+
+#define DFSC_TCP_MAX_IOV 8
+#define DFSC_TCP_FRAME_MAX 0xFFFFFFu /* 24-bit length field */
+
+typedef struct dfsc_tcp dfsc_tcp;
+typedef struct dfsc_tcp_msg dfsc_tcp_msg;
+
+/* One message to send. The framing header is added by the transport. The
+ * caller owns msg and the buffers it names until done runs (on the loop
+ * thread; status 0 when written to the socket, negative when the connection
+ * was closed first). */
+struct dfsc_tcp_msg {
+  struct iovec iov[DFSC_TCP_MAX_IOV];
+  int iovcnt;
+  void (*done)(dfsc_tcp_msg *m, int status);
+  void *data;
+  /* private */
+  dfsc_tcp_msg *next;
+  uint8_t nbhdr[4];
+  size_t sent;
+  size_t total;
+};
+
+typedef struct dfsc_tcp_cbs {
+  /* status 0: connected; negative: failed (the tcp is then closed: the
+   * owner must still call dfsc__tcp_free). */
+  void (*on_connect)(void *arg, int status);
+  /* A whole frame. Ownership of `frame` passes to the callee (dfsc__free).
+   * Returning nonzero stops delivering frames read in the same batch (for
+   * example because the callee closed the transport). */
+  int (*on_frame)(void *arg, uint8_t *frame, size_t len);
+  /* The connection failed or the peer closed it. No callbacks follow. */
+  void (*on_error)(void *arg, int err);
+} dfsc_tcp_cbs;
+
+/* Starts a connect to addr. Returns 0 (on_connect will run) or a negative
+ * code. max_frame bounds a peer-announced frame length. */
+int dfsc__tcp_connect(dfsc_loop *l, const struct sockaddr *addr, socklen_t alen,
+                      unsigned timeout_ms, size_t max_frame, const dfsc_tcp_cbs *cbs,
+                      void *arg, dfsc_tcp **out);
+
+/* Queues msg. Returns 0 or a negative code (closed). */
+int dfsc__tcp_send(dfsc_tcp *t, dfsc_tcp_msg *m);
+
+/* Bytes queued and not yet written. */
+size_t dfsc__tcp_queued(const dfsc_tcp *t);
+
+/* Closes the socket and fails queued messages (their done runs with
+ * DFSC_E_CLOSED, synchronously). No more callbacks after this returns.
+ * Frees t; safe from inside any of t's callbacks. */
+void dfsc__tcp_free(dfsc_tcp *t);
+
+/* Printable "addr:port" of the peer (static per tcp). */
+const char *dfsc__tcp_peer(const dfsc_tcp *t);
+
+#endif

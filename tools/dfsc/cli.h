@@ -1,0 +1,170 @@
+/* Internal interface of the dfsc command-line tool.
+ *
+ * The pure pieces (argument parsers, authfile parser, JSON and time
+ * formatting, progress formatting) have no library dependency so that unit
+ * tests can include their .c files directly. The command runners
+ * (commands.c) use only the public API of include/dfsc/.
+ * Does not: include anything from src/ (front ends never touch protocol
+ * state).
+ */
+#ifndef DFSC_TOOLS_CLI_H
+#define DFSC_TOOLS_CLI_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* ---- credentials (cli_args.c, authfile.c) ----------------------------- */
+/* Every string is heap-owned by the struct; password buffers are wiped by
+ * dfsc__cli_cred_clear. NULL means "not given". */
+struct dfsc__cli_cred {
+  char *user;
+  char *domain;
+  char *password; /* may be "" (given, empty) */
+};
+
+/* Wipes the password, frees every field and zeroes the struct. */
+void dfsc__cli_cred_clear(struct dfsc__cli_cred *c);
+
+/* Wipes and frees a heap string (strlen bytes); NULL is ignored. */
+void dfsc__cli_wipe_free(char *s);
+
+/* Parses the argument of -U: [DOMAIN\]USER[%PASS] or DOMAIN/USER[%PASS].
+ * The first '%' splits off the password (later '%' belong to it); the
+ * first '\' or '/' before it splits off the domain. Fills only the fields
+ * present in `arg` (fields already set are replaced).
+ * Returns 0, -EINVAL (message in err) or -ENOMEM. */
+int dfsc__cli_parse_user(const char *arg, struct dfsc__cli_cred *out, char *err,
+                         size_t errcap);
+
+/* Parses smbclient-style authfile text: lines `username = X`,
+ * `password = Y`, `domain = Z`; blank lines and lines starting with '#' or
+ * ';' are ignored; CRLF accepted; keys case-insensitive; values trimmed.
+ * `username` may carry DOMAIN\ or DOMAIN/ (that domain wins over a domain
+ * line). Unknown keys, lines without '=' and repeated keys are errors.
+ * `fname` names the file in messages. Returns 0, -EINVAL (message in err,
+ * "FILE:LINE: ...") or -ENOMEM. */
+int dfsc__cli_authfile_parse(const char *text, size_t len, const char *fname,
+                             struct dfsc__cli_cred *out, char *err,
+                             size_t errcap);
+
+/* Reads and parses an authfile (at most 64 KiB, regular file). Sets
+ * *insecure to 1 when the file is readable by group or others. The read
+ * buffer is wiped. Returns 0 or a negative errno (message in err). */
+int dfsc__cli_authfile_load(const char *path, struct dfsc__cli_cred *out,
+                            int *insecure, char *err, size_t errcap);
+
+/* ---- option values (cli_args.c) --------------------------------------- */
+/* SMB2_02 SMB2_10 SMB3_00 SMB3_02 SMB3_11 (case-insensitive) give their
+ * dialect; SMB2 and SMB3 name a range (SMB2_02..SMB2_10, SMB3_00..SMB3_11)
+ * of which --min-protocol takes the low end and --max-protocol the high
+ * end (want_max != 0). Returns 0 or -EINVAL (NT1/CORE/LANMAN*: -ENOTSUP). */
+int dfsc__cli_parse_protocol(const char *name, int want_max, uint16_t *out);
+
+/* Name of a dialect value ("SMB3_11"), or NULL. */
+const char *dfsc__cli_protocol_name(uint16_t dialect);
+
+/* --sign (arg NULL) means required; --sign=off|auto|required, the words
+ * case-insensitive. Sets *mode to an enum dfsc_sign_mode value.
+ * Returns 0 or -EINVAL. */
+int dfsc__cli_parse_sign(const char *arg, int *mode);
+
+/* Validates NAME:ADDR[:PORT]: NAME a host name (letters, digits, '-', '.',
+ * '_'; 1..253 chars), ADDR a dotted IPv4 address or a bracketed IPv6
+ * address, PORT 1..65535. Returns 0 or -EINVAL with a message in err. */
+int dfsc__cli_check_resolve(const char *arg, char *err, size_t errcap);
+
+/* Decimal 1..65535. Returns 0 or -EINVAL. */
+int dfsc__cli_parse_port(const char *s, uint16_t *out);
+
+/* SECONDS, decimal with an optional fraction (".5", "2.25"), > 0 and at most
+ * 86400; result in milliseconds rounded up, at least 1. Returns 0 or -EINVAL. */
+int dfsc__cli_parse_timeout(const char *s, unsigned *ms);
+
+/* Last component of a UNC path or URL (after the last '/' or '\'); ""
+ * when the path ends with a separator. Points into `path`. */
+const char *dfsc__cli_basename(const char *path);
+
+/* ---- output (output.c) ------------------------------------------------ */
+/* Writes `s` as a JSON string with quotes: '"' '\' and control characters
+ * escaped, valid UTF-8 passed through, each invalid byte replaced by
+ * U+FFFD. */
+void dfsc__cli_json_str(FILE *f, const char *s);
+
+/* Formats a FILETIME (100 ns since 1601-01-01 UTC) as ISO 8601 UTC:
+ * "1970-01-01T00:00:00Z", or with_ns "1970-01-01T00:00:00.000000000Z".
+ * Returns the length written (< cap) or -1 when cap is too small. */
+int dfsc__cli_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap);
+
+/* Names of the [MS-FSCC] 2.6 attribute bits set in `attrs`, in bit order;
+ * stores at most `max` pointers to static strings, returns how many bits
+ * have names (unknown bits are skipped). */
+int dfsc__cli_attr_names(uint32_t attrs, const char **names, int max);
+
+/* "123 B", "1.5 KiB", "12.3 MiB", ... Returns buf. */
+char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap);
+
+/* ---- progress (progress.c) -------------------------------------------- */
+struct dfsc__cli_progress {
+  int enabled; /* draw at all (stderr is a terminal) */
+  int drawn;   /* something is on the line */
+  uint64_t total;
+  int total_known;
+  uint64_t done;
+  struct timespec start;
+  struct timespec last;
+};
+
+/* Formats one progress line without '\r': bytes, percent, rate, ETA (the
+ * last two when elapsed > 0 and something moved; percent and ETA only when
+ * the total is known). Returns the length (truncated to cap - 1). */
+int dfsc__cli_progress_format(char *buf, size_t cap, uint64_t done, uint64_t total,
+                              int total_known, double elapsed_s);
+
+void dfsc__cli_progress_start(struct dfsc__cli_progress *p, int enabled,
+                              uint64_t total, int total_known);
+/* Redraws at most ten times a second. */
+void dfsc__cli_progress_update(struct dfsc__cli_progress *p, uint64_t done);
+/* ok: draws the final state and ends the line; else clears the line. */
+void dfsc__cli_progress_end(struct dfsc__cli_progress *p, int ok);
+
+/* ---- password prompt (password.c) ------------------------------------- */
+/* Prompts "Password for [DOMAIN\USER]:" on stderr and reads a line from
+ * stdin with echo off. Returns a heap string (caller wipes) or NULL with
+ * errno set (EINTR when interrupted, ENOTTY when stdin is no terminal). */
+char *dfsc__cli_read_password(const char *domain, const char *user);
+
+/* ---- commands (commands.c, main.c) ------------------------------------ */
+struct dfsc_ctx;
+
+struct dfsc__cli_cfg {
+  int json;     /* --json */
+  int progress; /* stderr is a terminal: draw progress bars */
+  int tty_out;  /* stdout is a terminal: mask control chars in names */
+};
+
+/* Set by the SIGINT/SIGTERM/SIGHUP handler (the signal number). */
+extern volatile sig_atomic_t dfsc__cli_signal;
+
+/* Records the temporary file a signal must remove (NULL: none). The
+ * handler unlinks it on a second signal before exiting. */
+void dfsc__cli_set_tmpfile(const char *path);
+
+typedef int (*dfsc__cli_cmd_fn)(struct dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg,
+                                int argc, char **argv);
+
+/* Each runs one command over its arguments (already checked for count)
+ * and returns the exit status: 0 when every path succeeded, else 1. */
+int dfsc__cli_cmd_ls(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_stat(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_cat(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_get(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_put(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_mkdir(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_rm(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_rmdir(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_mv(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+
+#endif

@@ -1,0 +1,919 @@
+/* dfsc CLI: the commands ls, stat, cat, get, put, mkdir, rm, rmdir, mv.
+ *
+ * Each runs over its PATH arguments in order through the blocking API of
+ * dfsc-sync.h, keeps going after a failed path, reports each failure as one
+ * line on stderr and returns the exit status. get writes to a hidden
+ * temporary file beside LOCAL and renames it only when the whole file
+ * arrived, so LOCAL never holds a partial file.
+ * Does not: parse options, create the context, or touch protocol state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dfsc/dfsc-sync.h"
+#include "dfsc/dfsc.h"
+
+#include "cli.h"
+
+/* Large enough for the library to pipeline (its default window is 8 MiB). */
+#define IO_CHUNK (8u * 1024 * 1024)
+
+/* Returned by stream_file when stdout went away: stop quietly. */
+#define STDOUT_GONE 0x100
+
+/* ---- reporting -------------------------------------------------------- */
+
+static const char *err_label(int rc, uint32_t ntstatus)
+{
+  return rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : dfsc_strerror(rc);
+}
+
+static void report(const char *name, int rc, uint32_t ntstatus)
+{
+  fprintf(stderr, "dfsc: %s: %s\n", name, err_label(rc, ntstatus));
+}
+
+/* The status of a failed result: res->err when the library filled it. */
+static int res_rc(int rc, const dfsc_result *res)
+{
+  return res->err != 0 ? res->err : rc;
+}
+
+static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg)
+{
+  fputs(",\"ok\":false,\"error\":", f);
+  dfsc__cli_json_str(f, rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus)
+                                              : dfsc_err_name(rc));
+  fputs(",\"message\":", f);
+  dfsc__cli_json_str(f, msg != NULL ? msg : dfsc_strerror(rc));
+}
+
+/* Names in text output: control characters would drive the terminal. */
+static void put_name(FILE *f, const char *s, int mask)
+{
+  if (!mask) {
+    fputs(s, f);
+    return;
+  }
+  for (; *s != '\0'; s++)
+    putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static int interrupted(void) { return dfsc__cli_signal != 0; }
+
+static int write_all(int fd, const char *p, size_t n)
+{
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+
+    if (w < 0) {
+      if (errno == EINTR && !interrupted())
+        continue;
+      return -errno;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* ---- ls, stat ---------------------------------------------------------- */
+
+static const char *type_name(const dfsc_stat_t *st)
+{
+  return st->is_dir ? "directory" : "file";
+}
+
+static int cmp_dirent(const void *a, const void *b)
+{
+  const dfsc_dirent *const *x = a;
+  const dfsc_dirent *const *y = b;
+
+  return strcmp((*x)->name, (*y)->name);
+}
+
+static void ls_json_entry(const char *name, const dfsc_stat_t *st)
+{
+  char t[64];
+
+  if (dfsc__cli_filetime_iso(st->write_time, 0, t, sizeof(t)) < 0)
+    t[0] = '\0';
+  fputs("{\"name\":", stdout);
+  dfsc__cli_json_str(stdout, name);
+  printf(",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mtime\":\"%s\",\"attributes\":%" PRIu32
+         "}",
+         type_name(st), st->size, t, st->attributes);
+}
+
+static void ls_text_entries(const dfsc_dirent *const *ents, size_t n,
+                            const struct dfsc__cli_cfg *cfg)
+{
+  char t[64], num[32];
+  int width = 1;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int w = snprintf(num, sizeof(num), "%" PRIu64, ents[i]->st.size);
+
+    if (w > width)
+      width = w;
+  }
+  for (i = 0; i < n; i++) {
+    if (dfsc__cli_filetime_iso(ents[i]->st.write_time, 0, t, sizeof(t)) < 0)
+      snprintf(t, sizeof(t), "-");
+    printf("%c %*" PRIu64 " %s ", ents[i]->st.is_dir ? 'd' : '-', width,
+           ents[i]->st.size, t);
+    put_name(stdout, ents[i]->name, cfg->tty_out);
+    putchar('\n');
+  }
+}
+
+/* Lists one path. Prints JSON null for a failed path in JSON mode. */
+static int ls_one(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                  int header)
+{
+  dfsc_result res = {0};
+  dfsc_stat_t st;
+  dfsc_dir *dir = NULL;
+  const dfsc_dirent **ents = NULL;
+  const dfsc_dirent *e;
+  dfsc_dirent single;
+  size_t n = 0, cap, i;
+  int rc;
+
+  rc = dfsc_stat(ctx, path, &st, &res);
+  if (rc != 0)
+    goto out;
+  if (!st.is_dir) {
+    single.name = dfsc__cli_basename(path);
+    if (*single.name == '\0')
+      single.name = path;
+    single.st = st;
+    e = &single;
+    ents = &e;
+    n = 1;
+  } else {
+    memset(&res, 0, sizeof(res));
+    rc = dfsc_opendir(ctx, path, &dir, &res);
+    if (rc != 0)
+      goto out;
+    cap = dfsc_dir_count(dir);
+    ents = calloc(cap > 0 ? cap : 1, sizeof(*ents));
+    if (ents == NULL) {
+      rc = -ENOMEM;
+      goto out;
+    }
+    /* The count bounds the array; a listing longer than it announced is cut. */
+    while (n < cap && (e = dfsc_dir_next(dir)) != NULL)
+      ents[n++] = e;
+    qsort(ents, n, sizeof(*ents), cmp_dirent);
+  }
+  if (cfg->json) {
+    putchar('[');
+    for (i = 0; i < n; i++) {
+      if (i > 0)
+        putchar(',');
+      ls_json_entry(ents[i]->name, &ents[i]->st);
+    }
+    putchar(']');
+  } else {
+    if (header && st.is_dir) {
+      put_name(stdout, path, cfg->tty_out);
+      fputs(":\n", stdout);
+    }
+    ls_text_entries(ents, n, cfg);
+  }
+
+out:
+  if (rc != 0) {
+    report(path, res_rc(rc, &res), res.ntstatus);
+    if (cfg->json)
+      fputs("null", stdout);
+  }
+  if (ents != NULL && ents != &e)
+    free(ents);
+  if (dir != NULL)
+    dfsc_dir_free(dir);
+  return rc != 0;
+}
+
+int dfsc__cli_cmd_ls(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                     char **argv)
+{
+  int status = 0, i;
+  int keyed = argc > 1;
+
+  if (cfg->json && keyed)
+    putchar('{');
+  for (i = 0; i < argc && !interrupted(); i++) {
+    if (cfg->json && keyed) {
+      if (i > 0)
+        putchar(',');
+      dfsc__cli_json_str(stdout, argv[i]);
+      putchar(':');
+    } else if (!cfg->json && keyed && i > 0) {
+      putchar('\n');
+    }
+    status |= ls_one(ctx, cfg, argv[i], keyed);
+  }
+  if (cfg->json && keyed)
+    putchar('}');
+  if (cfg->json)
+    putchar('\n');
+  return status | interrupted();
+}
+
+static void stat_json(const char *path, const dfsc_stat_t *st)
+{
+  static const char *const keys[] = {"create_time", "access_time", "write_time",
+                                     "change_time"};
+  const uint64_t times[] = {st->create_time, st->access_time, st->write_time,
+                            st->change_time};
+  const char *names[32];
+  char t[64];
+  int n, i;
+
+  fputs("{\"path\":", stdout);
+  dfsc__cli_json_str(stdout, path);
+  printf(",\"type\":\"%s\",\"size\":%" PRIu64 ",\"allocation_size\":%" PRIu64
+         ",\"attributes\":%" PRIu32 ",\"attribute_names\":[",
+         type_name(st), st->size, st->alloc_size, st->attributes);
+  n = dfsc__cli_attr_names(st->attributes, names, 32);
+  for (i = 0; i < n && i < 32; i++)
+    printf("%s\"%s\"", i > 0 ? "," : "", names[i]);
+  putchar(']');
+  for (i = 0; i < 4; i++) {
+    if (dfsc__cli_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
+      printf(",\"%s\":null", keys[i]);
+    else
+      printf(",\"%s\":\"%s\"", keys[i], t);
+  }
+  printf(",\"file_id\":%" PRIu64 "}", st->file_id);
+}
+
+static void stat_text(const char *path, const dfsc_stat_t *st, int mask)
+{
+  static const char *const keys[] = {"create time", "access time", "write time",
+                                     "change time"};
+  const uint64_t times[] = {st->create_time, st->access_time, st->write_time,
+                            st->change_time};
+  const char *names[32];
+  char t[64];
+  int n, i;
+
+  fputs("path: ", stdout);
+  put_name(stdout, path, mask);
+  printf("\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
+         "\nattributes: 0x%08" PRIx32,
+         type_name(st), st->size, st->alloc_size, st->attributes);
+  n = dfsc__cli_attr_names(st->attributes, names, 32);
+  for (i = 0; i < n && i < 32; i++)
+    printf("%s%s", i == 0 ? " (" : " ", names[i]);
+  printf("%s\n", n > 0 ? ")" : "");
+  for (i = 0; i < 4; i++) {
+    if (dfsc__cli_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
+      snprintf(t, sizeof(t), "-");
+    printf("%s: %s\n", keys[i], t);
+  }
+  printf("file id: 0x%016" PRIx64 "\n", st->file_id);
+}
+
+int dfsc__cli_cmd_stat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                       char **argv)
+{
+  int status = 0, i, rc;
+  int keyed = argc > 1;
+
+  if (cfg->json && keyed)
+    putchar('{');
+  for (i = 0; i < argc && !interrupted(); i++) {
+    dfsc_result res = {0};
+    dfsc_stat_t st;
+
+    if (cfg->json && keyed) {
+      if (i > 0)
+        putchar(',');
+      dfsc__cli_json_str(stdout, argv[i]);
+      putchar(':');
+    } else if (!cfg->json && i > 0) {
+      putchar('\n');
+    }
+    rc = dfsc_stat(ctx, argv[i], &st, &res);
+    if (rc != 0) {
+      report(argv[i], res_rc(rc, &res), res.ntstatus);
+      if (cfg->json)
+        fputs("null", stdout);
+      status = 1;
+      continue;
+    }
+    if (cfg->json)
+      stat_json(argv[i], &st);
+    else
+      stat_text(argv[i], &st, cfg->tty_out);
+  }
+  if (cfg->json && keyed)
+    putchar('}');
+  if (cfg->json)
+    putchar('\n');
+  return status | interrupted();
+}
+
+/* ---- cat, get, put ---------------------------------------------------- */
+
+/* Copies the remote file to fd until a short read. With `expect` >= 0 the
+ * copy stops at that size instead (saving the round trip of the empty read
+ * at end of file) and a short read before it is an error.
+ * Returns 0, STDOUT_GONE (EPIPE on fd), or a negative code after reporting
+ * it (*nt: its NTSTATUS). */
+static int copy_out(dfsc_file *f, const char *path, int fd, const char *fdname,
+                    char *buf, int64_t expect, struct dfsc__cli_progress *pg,
+                    uint64_t *copied, uint32_t *nt)
+{
+  uint64_t off = 0;
+  int rc;
+
+  for (;;) {
+    dfsc_result res = {0};
+    size_t want = IO_CHUNK;
+    long long n;
+
+    if (interrupted())
+      return -EINTR;
+    if (expect >= 0) {
+      if (off >= (uint64_t)expect)
+        break;
+      if ((uint64_t)expect - off < want)
+        want = (size_t)((uint64_t)expect - off);
+    }
+    n = dfsc_read(f, buf, want, off, &res);
+    if (n < 0) {
+      if (pg != NULL)
+        dfsc__cli_progress_end(pg, 0);
+      rc = res_rc((int)n, &res);
+      *nt = res.ntstatus;
+      report(path, rc, *nt);
+      return rc;
+    }
+    rc = write_all(fd, buf, (size_t)n);
+    if (rc == -EPIPE)
+      return STDOUT_GONE;
+    if (rc != 0) {
+      if (pg != NULL)
+        dfsc__cli_progress_end(pg, 0);
+      if (!interrupted())
+        report(fdname, rc, 0);
+      return rc;
+    }
+    off += (uint64_t)n;
+    *copied = off;
+    if (pg != NULL)
+      dfsc__cli_progress_update(pg, off);
+    if ((size_t)n < want) {
+      if (expect >= 0) {
+        if (pg != NULL)
+          dfsc__cli_progress_end(pg, 0);
+        fprintf(stderr,
+                "dfsc: %s: file shrank during transfer (%" PRIu64 " of %" PRId64
+                " bytes)\n",
+                path, off, expect);
+        return -EIO;
+      }
+      break;
+    }
+  }
+  return 0;
+}
+
+/* Opens path for reading and streams it to stdout. */
+static int cat_one(dfsc_ctx *ctx, const char *path, char *buf)
+{
+  dfsc_result res = {0};
+  dfsc_file *f = NULL;
+  uint64_t copied = 0;
+  uint32_t nt = 0;
+  int rc;
+
+  rc = dfsc_open(ctx, path, DFSC_O_RDONLY, &f, &res);
+  if (rc != 0) {
+    report(path, res_rc(rc, &res), res.ntstatus);
+    return 1;
+  }
+  rc = copy_out(f, path, STDOUT_FILENO, "stdout", buf, -1, NULL, &copied, &nt);
+  /* A read-only handle's close cannot lose data: its error changes nothing. */
+  (void)dfsc_close(f, NULL);
+  return rc == STDOUT_GONE ? rc : rc != 0;
+}
+
+int dfsc__cli_cmd_cat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                      char **argv)
+{
+  char *buf = malloc(IO_CHUNK);
+  int status = 0, i, rc;
+
+  if (buf == NULL) {
+    report("cat", -ENOMEM, 0);
+    return 1;
+  }
+  fflush(stdout);
+  for (i = 0; i < argc && !interrupted(); i++) {
+    rc = cat_one(ctx, argv[i], buf);
+    if (rc == STDOUT_GONE)
+      break; /* the reader stopped reading: not an error */
+    status |= rc;
+  }
+  free(buf);
+  return status | interrupted();
+}
+
+/* "DIR/.NAME.dfsc-XXXXXX" for LOCAL "DIR/NAME" (NAME cut so the result
+ * stays within NAME_MAX). Returns a heap string or NULL. */
+static char *temp_name_for(const char *local)
+{
+  const char *slash = strrchr(local, '/');
+  const char *base = slash != NULL ? slash + 1 : local;
+  int dlen = slash != NULL ? (int)(slash - local + 1) : 0;
+  int blen = (int)strlen(base);
+  char *out;
+
+  if (blen > NAME_MAX - 14)
+    blen = NAME_MAX - 14;
+  if (asprintf(&out, "%.*s.%.*s.dfsc-XXXXXX", dlen, local, blen, base) < 0)
+    return NULL;
+  return out;
+}
+
+/* Makes the directory entry of a rename durable; failure only loses
+ * durability, never data, so it is not reported. */
+static void sync_parent(const char *local)
+{
+  const char *slash = strrchr(local, '/');
+  char *dir;
+  int fd;
+
+  if (slash == NULL)
+    dir = strdup(".");
+  else if (slash == local)
+    dir = strdup("/");
+  else
+    dir = strndup(local, (size_t)(slash - local));
+  if (dir == NULL)
+    return;
+  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
+  free(dir);
+}
+
+static void json_transfer(const char *path, const char *local, uint64_t bytes, int rc,
+                          uint32_t ntstatus, const char *msg)
+{
+  fputs("{\"path\":", stdout);
+  dfsc__cli_json_str(stdout, path);
+  fputs(",\"local\":", stdout);
+  dfsc__cli_json_str(stdout, local);
+  if (rc == 0)
+    printf(",\"ok\":true,\"bytes\":%" PRIu64, bytes);
+  else
+    json_fail_fields(stdout, rc, ntstatus, msg);
+  fputs("}\n", stdout);
+}
+
+int dfsc__cli_cmd_get(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                      char **argv)
+{
+  const char *path = argv[0];
+  const char *base = dfsc__cli_basename(path);
+  char *local = NULL, *tmp = NULL, *buf = NULL;
+  dfsc_result res = {0};
+  dfsc_file *f = NULL;
+  struct dfsc__cli_progress pg;
+  struct stat lst;
+  uint64_t copied = 0;
+  int64_t size;
+  int fd = -1, direct = 0, rc, status = 1;
+  int err = 0;              /* first failure, for --json */
+  uint32_t err_nt = 0;
+  const char *err_msg = NULL;
+  mode_t um;
+
+  if (argc > 1 && strcmp(argv[1], "-") == 0) {
+    char *sbuf = malloc(IO_CHUNK);
+
+    if (sbuf == NULL) {
+      report(path, -ENOMEM, 0);
+      return 1;
+    }
+    rc = cat_one(ctx, path, sbuf);
+    free(sbuf);
+    return rc == STDOUT_GONE ? 0 : rc | interrupted();
+  }
+  if (argc > 1) {
+    local = strdup(argv[1]);
+  } else {
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+      fprintf(stderr, "dfsc: %s: no file name in path; give LOCAL\n", path);
+      return 2;
+    }
+    local = strdup(base);
+  }
+  if (local == NULL) {
+    err = -ENOMEM;
+    report(path, err, 0);
+    goto out;
+  }
+  if (stat(local, &lst) == 0 && S_ISDIR(lst.st_mode)) {
+    char *joined;
+
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+      fprintf(stderr, "dfsc: %s: no file name in path; give LOCAL\n", path);
+      free(local);
+      return 2;
+    }
+    if (asprintf(&joined, "%s%s%s", local,
+                 local[strlen(local) - 1] == '/' ? "" : "/", base) < 0) {
+      err = -ENOMEM;
+      report(path, err, 0);
+      goto out;
+    }
+    free(local);
+    local = joined;
+  }
+  /* Devices and FIFOs (e.g. /dev/null) are written in place: renaming over
+   * them would replace the node. */
+  if (stat(local, &lst) == 0 && !S_ISREG(lst.st_mode))
+    direct = 1;
+
+  buf = malloc(IO_CHUNK);
+  if (buf == NULL) {
+    err = -ENOMEM;
+    report(path, err, 0);
+    goto out;
+  }
+  /* Remote first: a missing source leaves nothing behind locally. */
+  rc = dfsc_open(ctx, path, DFSC_O_RDONLY, &f, &res);
+  if (rc != 0) {
+    err = res_rc(rc, &res);
+    err_nt = res.ntstatus;
+    report(path, err, err_nt);
+    goto out;
+  }
+  if (dfsc_file_stat(f)->is_dir) {
+    err = -EISDIR;
+    report(path, err, 0);
+    goto out;
+  }
+  size = (int64_t)dfsc_file_stat(f)->size;
+
+  if (direct) {
+    fd = open(local, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  } else {
+    tmp = temp_name_for(local);
+    if (tmp == NULL) {
+      err = -ENOMEM;
+      report(path, err, 0);
+      goto out;
+    }
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd >= 0)
+      dfsc__cli_set_tmpfile(tmp);
+  }
+  if (fd < 0) {
+    err = -errno;
+    report(direct ? local : tmp, err, 0);
+    free(tmp);
+    tmp = NULL;
+    goto out;
+  }
+
+  dfsc__cli_progress_start(&pg, cfg->progress, (uint64_t)size, 1);
+  rc = copy_out(f, path, fd, direct ? local : tmp, buf, size, &pg, &copied, &err_nt);
+  if (rc != 0) {
+    dfsc__cli_progress_end(&pg, 0);
+    err = rc == STDOUT_GONE ? -EPIPE : rc;
+    if (interrupted())
+      err_msg = "interrupted";
+    else if (rc == STDOUT_GONE)
+      report(direct ? local : tmp, err, 0);
+    goto out;
+  }
+  if (!direct) {
+    um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0 || fsync(fd) != 0) {
+      err = -errno;
+      dfsc__cli_progress_end(&pg, 0);
+      report(tmp, err, 0);
+      goto out;
+    }
+  }
+  rc = close(fd);
+  fd = -1;
+  if (rc != 0) {
+    err = -errno;
+    dfsc__cli_progress_end(&pg, 0);
+    report(direct ? local : tmp, err, 0);
+    goto out;
+  }
+  if (interrupted()) {
+    dfsc__cli_progress_end(&pg, 0);
+    err = -EINTR;
+    err_msg = "interrupted";
+    goto out;
+  }
+  if (!direct) {
+    if (rename(tmp, local) != 0) {
+      err = -errno;
+      dfsc__cli_progress_end(&pg, 0);
+      report(local, err, 0);
+      goto out;
+    }
+    dfsc__cli_set_tmpfile(NULL);
+    free(tmp);
+    tmp = NULL;
+    sync_parent(local);
+  }
+  dfsc__cli_progress_end(&pg, 1);
+  status = 0;
+
+out:
+  if (fd >= 0)
+    close(fd);
+  if (tmp != NULL) {
+    dfsc__cli_set_tmpfile(NULL);
+    unlink(tmp);
+    free(tmp);
+  }
+  if (f != NULL)
+    (void)dfsc_close(f, NULL);
+  if (cfg->json)
+    json_transfer(path, local != NULL ? local : "", copied, status == 0 ? 0 : err,
+                  err_nt, err_msg);
+  free(buf);
+  free(local);
+  return status;
+}
+
+/* Reads up to n bytes, fewer only at end of input. Returns the count or
+ * -errno. */
+static long long read_full(int fd, char *buf, size_t n)
+{
+  size_t got = 0;
+
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+
+    if (r < 0) {
+      if (errno == EINTR && !interrupted())
+        continue;
+      return -errno;
+    }
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  return (long long)got;
+}
+
+static int ends_with_sep(const char *s)
+{
+  size_t n = strlen(s);
+
+  return n > 0 && (s[n - 1] == '/' || s[n - 1] == '\\');
+}
+
+/* The remote name for `put LOCAL PATH`: PATH itself, or PATH/basename(LOCAL)
+ * when PATH ends with a separator or is an existing directory. Returns a
+ * heap string or NULL (reported). */
+static char *put_target(dfsc_ctx *ctx, const char *local, const char *path)
+{
+  const char *lbase = strrchr(local, '/');
+  dfsc_result res = {0};
+  dfsc_stat_t st = {0};
+  char sep = path[0] == '\\' ? '\\' : '/';
+  char *out;
+  int into;
+
+  lbase = lbase != NULL ? lbase + 1 : local;
+  into = ends_with_sep(path) || dfsc_stat(ctx, path, &st, &res) == 0 ? 1 : 0;
+  if (into && !ends_with_sep(path) && !st.is_dir)
+    into = 0;
+  if (!into)
+    return strdup(path);
+  if (strcmp(local, "-") == 0 || *lbase == '\0') {
+    fprintf(stderr, "dfsc: %s: is a directory; give a file name\n", path);
+    return NULL;
+  }
+  if (ends_with_sep(path)) {
+    if (asprintf(&out, "%s%s", path, lbase) < 0)
+      out = NULL;
+  } else if (asprintf(&out, "%s%c%s", path, sep, lbase) < 0) {
+    out = NULL;
+  }
+  if (out == NULL)
+    report(path, -ENOMEM, 0);
+  return out;
+}
+
+int dfsc__cli_cmd_put(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                      char **argv)
+{
+  const char *local = argv[0];
+  char *target = NULL, *buf = NULL;
+  dfsc_result res = {0};
+  dfsc_file *f = NULL;
+  struct dfsc__cli_progress pg;
+  struct stat lst;
+  uint64_t off = 0;
+  int fd = -1, status = 1, rc;
+  int err = 0;
+  uint32_t err_nt = 0;
+  const char *err_msg = NULL;
+  int from_stdin = strcmp(local, "-") == 0;
+
+  if (from_stdin) {
+    fd = STDIN_FILENO;
+  } else {
+    fd = open(local, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+      err = -errno;
+      report(local, err, 0);
+      goto out;
+    }
+  }
+  if (fstat(fd, &lst) != 0) {
+    err = -errno;
+    report(local, err, 0);
+    goto out;
+  }
+  if (S_ISDIR(lst.st_mode)) {
+    err = -EISDIR;
+    report(local, err, 0);
+    goto out;
+  }
+  buf = malloc(IO_CHUNK);
+  if (buf == NULL) {
+    err = -ENOMEM;
+    report(local, err, 0);
+    goto out;
+  }
+  target = put_target(ctx, local, argv[1]);
+  if (target == NULL) {
+    err = -EISDIR;
+    goto out;
+  }
+  rc = dfsc_open(ctx, target, DFSC_O_WRONLY | DFSC_O_CREAT | DFSC_O_TRUNC, &f, &res);
+  if (rc != 0) {
+    err = res_rc(rc, &res);
+    err_nt = res.ntstatus;
+    report(target, err, err_nt);
+    goto out;
+  }
+  dfsc__cli_progress_start(&pg, cfg->progress, (uint64_t)lst.st_size,
+                           S_ISREG(lst.st_mode));
+  for (;;) {
+    long long n, w;
+
+    if (interrupted()) {
+      err = -EINTR;
+      err_msg = "interrupted";
+      break;
+    }
+    n = read_full(fd, buf, IO_CHUNK);
+    if (n < 0) {
+      err = (int)n;
+      if (!interrupted()) {
+        dfsc__cli_progress_end(&pg, 0);
+        report(local, err, 0);
+      }
+      break;
+    }
+    if (n == 0)
+      break;
+    memset(&res, 0, sizeof(res));
+    w = dfsc_write(f, buf, (size_t)n, off, &res);
+    if (w != n) {
+      dfsc__cli_progress_end(&pg, 0);
+      err = w < 0 ? res_rc((int)w, &res) : -EIO;
+      err_nt = res.ntstatus;
+      report(target, err, err_nt);
+      break;
+    }
+    off += (uint64_t)n;
+    dfsc__cli_progress_update(&pg, off);
+    if ((size_t)n < IO_CHUNK)
+      break;
+  }
+  memset(&res, 0, sizeof(res));
+  rc = dfsc_close(f, &res);
+  f = NULL;
+  if (rc != 0 && err == 0) {
+    err = res_rc(rc, &res);
+    err_nt = res.ntstatus;
+    dfsc__cli_progress_end(&pg, 0);
+    report(target, err, err_nt);
+  }
+  if (err == 0) {
+    dfsc__cli_progress_end(&pg, 1);
+    status = 0;
+  } else {
+    dfsc__cli_progress_end(&pg, 0);
+  }
+
+out:
+  if (f != NULL)
+    (void)dfsc_close(f, NULL);
+  if (fd >= 0 && !from_stdin)
+    close(fd);
+  if (cfg->json)
+    json_transfer(target != NULL ? target : argv[1], local, off, status == 0 ? 0 : err,
+                  err_nt, err_msg);
+  free(target);
+  free(buf);
+  return status;
+}
+
+/* ---- mkdir, rm, rmdir, mv --------------------------------------------- */
+
+typedef int (*path_op)(dfsc_ctx *, const char *, dfsc_result *);
+
+static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                     char **argv, path_op op)
+{
+  int status = 0, i, rc;
+
+  if (cfg->json)
+    putchar('[');
+  for (i = 0; i < argc && !interrupted(); i++) {
+    dfsc_result res = {0};
+
+    rc = op(ctx, argv[i], &res);
+    if (rc != 0) {
+      rc = res_rc(rc, &res);
+      report(argv[i], rc, res.ntstatus);
+      status = 1;
+    }
+    if (cfg->json) {
+      fputs(i > 0 ? ",{\"path\":" : "{\"path\":", stdout);
+      dfsc__cli_json_str(stdout, argv[i]);
+      if (rc == 0)
+        fputs(",\"ok\":true", stdout);
+      else
+        json_fail_fields(stdout, rc, res.ntstatus, NULL);
+      putchar('}');
+    }
+  }
+  if (cfg->json)
+    fputs("]\n", stdout);
+  return status | interrupted();
+}
+
+int dfsc__cli_cmd_mkdir(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                        char **argv)
+{
+  return each_path(ctx, cfg, argc, argv, dfsc_mkdir);
+}
+
+int dfsc__cli_cmd_rm(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                     char **argv)
+{
+  return each_path(ctx, cfg, argc, argv, dfsc_unlink);
+}
+
+int dfsc__cli_cmd_rmdir(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                        char **argv)
+{
+  return each_path(ctx, cfg, argc, argv, dfsc_rmdir);
+}
+
+int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                     char **argv)
+{
+  dfsc_result res = {0};
+  int rc = dfsc_rename(ctx, argv[0], argv[1], &res);
+
+  if (rc != 0) {
+    rc = res_rc(rc, &res);
+    report(argv[0], rc, res.ntstatus);
+  }
+  if (cfg->json) {
+    fputs("{\"path\":", stdout);
+    dfsc__cli_json_str(stdout, argv[0]);
+    fputs(",\"newpath\":", stdout);
+    dfsc__cli_json_str(stdout, argv[1]);
+    if (rc == 0)
+      fputs(",\"ok\":true", stdout);
+    else
+      json_fail_fields(stdout, rc, res.ntstatus, NULL);
+    fputs("}\n", stdout);
+  }
+  return rc != 0;
+}

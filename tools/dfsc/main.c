@@ -1,0 +1,531 @@
+/* dfsc: command-line SMB2/3 and DFS client.
+ *
+ * Parses options (GNU style, permuted: options may come before or after the
+ * command; "--" ends them), gathers credentials (-U, -A, -W, environment,
+ * terminal prompt), builds dfsc_opts, creates one context, runs one command
+ * from commands.c and frees the context. Owns the signal handlers: SIGINT,
+ * SIGTERM and SIGHUP set a flag the commands poll; a second signal removes
+ * get's temporary file and exits at once.
+ * Does not: include anything from src/ or touch protocol state.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "dfsc/dfsc-sync.h"
+#include "dfsc/dfsc.h"
+
+#include "cli.h"
+
+#define EXIT_USAGE 2
+#define MAX_RESOLVE 64
+
+volatile sig_atomic_t dfsc__cli_signal;
+
+static char tmpfile_path[PATH_MAX];
+static volatile sig_atomic_t tmpfile_set;
+
+void dfsc__cli_set_tmpfile(const char *path)
+{
+  tmpfile_set = 0;
+  if (path == NULL || strlen(path) >= sizeof(tmpfile_path))
+    return;
+  memcpy(tmpfile_path, path, strlen(path) + 1);
+  tmpfile_set = 1;
+}
+
+static void on_signal(int sig)
+{
+  /* A second signal means "now": the loop may be stuck in a long request. */
+  if (dfsc__cli_signal != 0) {
+    if (tmpfile_set)
+      unlink(tmpfile_path);
+    _exit(128 + sig);
+  }
+  dfsc__cli_signal = sig;
+}
+
+static void install_signals(void)
+{
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction sa;
+  size_t i;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; /* no SA_RESTART: blocked reads and writes return EINTR */
+  for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    sigaction(sigs[i], &sa, NULL);
+  /* EPIPE is handled where stdout is written. */
+  signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- commands and help ------------------------------------------------ */
+
+struct command {
+  const char *name;
+  int min_args, max_args; /* max -1: unbounded */
+  const char *args;
+  const char *summary;
+  const char *details;
+  dfsc__cli_cmd_fn fn;
+};
+
+static const struct command commands[] = {
+    {"ls", 1, -1, "PATH...", "list directories (a file lists itself)",
+     "Lists each directory sorted by name, one line per entry: type (d or -),\n"
+     "size, modification time (ISO 8601 UTC) and name. A file lists itself.\n"
+     "--json: an array of {name,type,size,mtime,attributes}; with several\n"
+     "PATHs an object keyed by PATH (null for a failed PATH).\n",
+     dfsc__cli_cmd_ls},
+    {"stat", 1, -1, "PATH...", "show size, attributes, times and file id",
+     "Prints 'key: value' lines: path, type, size, allocation size,\n"
+     "attributes, create/access/write/change time (ISO 8601 UTC with ns),\n"
+     "file id. --json: one object; with several PATHs an object keyed by PATH.\n",
+     dfsc__cli_cmd_stat},
+    {"cat", 1, -1, "PATH...", "write files to standard output",
+     "Streams each file to standard output in order. A closed pipe ends the\n"
+     "command quietly with status 0.\n",
+     dfsc__cli_cmd_cat},
+    {"get", 1, 2, "PATH [LOCAL|-]", "download a file",
+     "Downloads PATH to LOCAL (default: the last component of PATH in the\n"
+     "current directory; an existing directory receives that name; '-' is\n"
+     "standard output). The data goes to a hidden temporary file beside LOCAL\n"
+     "that replaces LOCAL only once the whole file arrived.\n",
+     dfsc__cli_cmd_get},
+    {"put", 2, 2, "LOCAL PATH", "upload a file",
+     "Uploads LOCAL ('-': standard input) to PATH, creating or truncating it.\n"
+     "When PATH ends with '/' or '\\' or is an existing directory, the file is\n"
+     "created in it under LOCAL's last component.\n",
+     dfsc__cli_cmd_put},
+    {"mkdir", 1, -1, "PATH...", "create directories", "Creates each directory.\n",
+     dfsc__cli_cmd_mkdir},
+    {"rm", 1, -1, "PATH...", "delete files", "Deletes each file.\n",
+     dfsc__cli_cmd_rm},
+    {"rmdir", 1, -1, "PATH...", "delete empty directories",
+     "Deletes each empty directory.\n", dfsc__cli_cmd_rmdir},
+    {"mv", 2, 2, "PATH NEWPATH", "rename within a share",
+     "Renames PATH to NEWPATH: a full path on the same share or a path\n"
+     "relative to the share.\n",
+     dfsc__cli_cmd_mv},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char options_help[] =
+    "Options (before or after COMMAND; '--' ends them):\n"
+    "  -U, --user=[DOM\\]USER[%PASS]    user (DOM/USER also accepted)\n"
+    "  -A, --authentication-file=FILE  smbclient-format credentials file\n"
+    "  -W, --workgroup=DOMAIN          the user's domain\n"
+    "  -N, --no-pass                   no password (anonymous without -U)\n"
+    "      --resolve=NAME:ADDR[:PORT]  connect to ADDR for NAME (repeatable)\n"
+    "  -p, --port=N                    TCP port (default 445)\n"
+    "      --min-protocol=PROTO        lowest dialect: SMB2_02 SMB2_10 SMB3_00\n"
+    "      --max-protocol=PROTO          SMB3_02 SMB3_11, or SMB2 / SMB3\n"
+    "      --sign[=MODE]               signing: off, auto, required (alone)\n"
+    "      --timeout=SECONDS           bound on each connect, setup, request\n"
+    "      --json                      JSON on standard output\n"
+    "  -v, --verbose                   log to stderr (-vv debug, -vvv trace)\n"
+    "      --debug                     same as -vv\n"
+    "  -h, --help                      this help; 'dfsc COMMAND --help'\n"
+    "      --version                   print the version\n";
+
+static void usage_full(FILE *f)
+{
+  size_t i;
+
+  fputs("Usage: dfsc [OPTIONS] COMMAND ARGS...\n"
+        "An SMB2/3 client that follows DFS referrals.\n\nCommands:\n",
+        f);
+  for (i = 0; i < N_COMMANDS; i++) {
+    char lhs[40];
+
+    snprintf(lhs, sizeof(lhs), "%s %s", commands[i].name, commands[i].args);
+    fprintf(f, "  %-22s %s\n", lhs, commands[i].summary);
+  }
+  fputs("\nPATH: \\\\host\\share\\path, //host/share/path or\n"
+        "      smb://[domain;]user[:password]@host[:port]/share/path\n\n",
+        f);
+  fputs(options_help, f);
+  fputs("\nExit status: 0 all paths succeeded, 1 a path failed, 2 usage error.\n"
+        "See dfsc(1).\n",
+        f);
+}
+
+static void usage_command(const struct command *c)
+{
+  printf("Usage: dfsc [OPTIONS] %s %s\n%s\n%s", c->name, c->args, c->details,
+         options_help);
+}
+
+static const struct command *find_command(const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < N_COMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs("dfsc: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs("\nTry 'dfsc --help'.\n", stderr);
+  return EXIT_USAGE;
+}
+
+/* ---- logging ---------------------------------------------------------- */
+
+static void log_to_stderr(void *arg, int level, int category, const char *msg)
+{
+  static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
+  const char *lv = level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?";
+
+  fprintf(stderr, "dfsc: [%s] %s: %s\n", dfsc_log_cat_name(category), lv, msg);
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+enum {
+  OPT_RESOLVE = 256,
+  OPT_JSON,
+  OPT_DEBUG,
+  OPT_MIN_PROTO,
+  OPT_MAX_PROTO,
+  OPT_SIGN,
+  OPT_TIMEOUT,
+  OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    {"user", required_argument, NULL, 'U'},
+    {"authentication-file", required_argument, NULL, 'A'},
+    {"workgroup", required_argument, NULL, 'W'},
+    {"domain", required_argument, NULL, 'W'},
+    {"no-pass", no_argument, NULL, 'N'},
+    {"port", required_argument, NULL, 'p'},
+    {"resolve", required_argument, NULL, OPT_RESOLVE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"verbose", no_argument, NULL, 'v'},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"min-protocol", required_argument, NULL, OPT_MIN_PROTO},
+    {"max-protocol", required_argument, NULL, OPT_MAX_PROTO},
+    {"sign", optional_argument, NULL, OPT_SIGN},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Hides the password of "-U user%pass" from ps once it has been copied. */
+static void hide_password_arg(char *arg)
+{
+  char *pct = strchr(arg, '%');
+
+  if (pct != NULL && pct[1] != '\0')
+    memset(pct + 1, 'X', strlen(pct + 1));
+}
+
+int main(int argc, char **argv)
+{
+  struct dfsc__cli_cred cli = {0}, file = {0};
+  const char *wdomain = NULL, *authfile = NULL;
+  const char *resolve[MAX_RESOLVE + 1];
+  size_t n_resolve = 0;
+  char **pos_block, **pos;
+  int n_pos = 0;
+  int verbose = 0, help = 0, no_pass = 0;
+  int status = EXIT_USAGE, opt, rc, sig;
+  char err[256];
+  char *password = NULL;
+  const char *user, *domain;
+  const struct command *cmd;
+  struct dfsc__cli_cfg cfg = {0};
+  dfsc_opts opts;
+  dfsc_ctx *ctx = NULL;
+
+  dfsc_opts_init(&opts);
+  opterr = 0; /* messages below name the program "dfsc", not argv[0] */
+  pos = pos_block = calloc((size_t)argc + 1, sizeof(*pos));
+  if (pos == NULL) {
+    fputs("dfsc: out of memory\n", stderr);
+    return 1;
+  }
+  /* Leading '-': non-options come back as 1 in order, so permutation works
+   * even under POSIXLY_CORRECT. */
+  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vh", long_opts, NULL)) != -1) {
+    switch (opt) {
+    case 1:
+      pos[n_pos++] = optarg;
+      break;
+    case 'U':
+      dfsc__cli_cred_clear(&cli);
+      rc = dfsc__cli_parse_user(optarg, &cli, err, sizeof(err));
+      hide_password_arg(optarg);
+      if (rc != 0) {
+        status = usage_error("-U: %s", rc == -ENOMEM ? strerror(ENOMEM) : err);
+        goto out;
+      }
+      break;
+    case 'A':
+      authfile = optarg;
+      break;
+    case 'W':
+      if (*optarg == '\0') {
+        status = usage_error("%s", "-W: empty domain");
+        goto out;
+      }
+      wdomain = optarg;
+      break;
+    case 'N':
+      no_pass = 1;
+      break;
+    case 'p':
+      if (dfsc__cli_parse_port(optarg, &opts.port) != 0) {
+        status = usage_error("invalid port '%s' (1-65535)", optarg);
+        goto out;
+      }
+      break;
+    case OPT_RESOLVE:
+      if (dfsc__cli_check_resolve(optarg, err, sizeof(err)) != 0) {
+        status = usage_error("%s", err);
+        goto out;
+      }
+      if (n_resolve == MAX_RESOLVE) {
+        status = usage_error("too many --resolve options (at most %d)", MAX_RESOLVE);
+        goto out;
+      }
+      resolve[n_resolve++] = optarg;
+      break;
+    case OPT_JSON:
+      cfg.json = 1;
+      break;
+    case 'v':
+      verbose++;
+      break;
+    case OPT_DEBUG:
+      if (verbose < 2)
+        verbose = 2;
+      break;
+    case OPT_MIN_PROTO:
+    case OPT_MAX_PROTO:
+      rc = dfsc__cli_parse_protocol(optarg, opt == OPT_MAX_PROTO,
+                                    opt == OPT_MAX_PROTO ? &opts.max_dialect
+                                                         : &opts.min_dialect);
+      if (rc == -ENOTSUP) {
+        status = usage_error("protocol '%s': SMB1 is not supported", optarg);
+        goto out;
+      }
+      if (rc != 0) {
+        status = usage_error("unknown protocol '%s' (SMB2_02 SMB2_10 SMB3_00 "
+                             "SMB3_02 SMB3_11 SMB2 SMB3)",
+                             optarg);
+        goto out;
+      }
+      break;
+    case OPT_SIGN:
+      if (dfsc__cli_parse_sign(optarg, &opts.sign) != 0) {
+        status = usage_error("--sign=%s: expected off, auto or required", optarg);
+        goto out;
+      }
+      break;
+    case OPT_TIMEOUT:
+      if (dfsc__cli_parse_timeout(optarg, &opts.request_timeout_ms) != 0) {
+        status = usage_error("invalid timeout '%s' (seconds, up to 86400)", optarg);
+        goto out;
+      }
+      opts.connect_timeout_ms = opts.request_timeout_ms;
+      opts.setup_timeout_ms = opts.request_timeout_ms;
+      break;
+    case 'h':
+      help = 1;
+      break;
+    case OPT_VERSION:
+      printf("dfsc %s\n", DFSC_VERSION_STRING);
+      status = 0;
+      goto out;
+    case ':':
+      if (optopt != 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
+        char o[3] = {'-', (char)optopt, '\0'};
+
+        status = usage_error("option '%s' needs an argument", o);
+      } else {
+        status = usage_error("option '%s' needs an argument", argv[optind - 1]);
+      }
+      goto out;
+    default:
+      if (optopt != 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
+        char o[3] = {'-', (char)optopt, '\0'};
+
+        status = usage_error("unknown option '%s'", o);
+      } else {
+        status = usage_error("unknown option '%s'", argv[optind - 1]);
+      }
+      goto out;
+    }
+  }
+  while (optind < argc)
+    pos[n_pos++] = argv[optind++];
+  resolve[n_resolve] = NULL;
+
+  if (n_pos > 0 && strcmp(pos[0], "help") == 0) {
+    help = 1;
+    pos++;
+    n_pos--;
+  }
+  if (help) {
+    cmd = n_pos > 0 ? find_command(pos[0]) : NULL;
+    if (n_pos > 0 && cmd == NULL) {
+      status = usage_error("unknown command '%s'", pos[0]);
+      goto out;
+    }
+    if (cmd != NULL)
+      usage_command(cmd);
+    else
+      usage_full(stdout);
+    status = 0;
+    goto out;
+  }
+  if (n_pos == 0) {
+    status = usage_error("%s", "no command given");
+    goto out;
+  }
+  cmd = find_command(pos[0]);
+  if (cmd == NULL) {
+    int mode;
+
+    /* "--sign off": the optional argument must be attached. */
+    if (dfsc__cli_parse_sign(pos[0], &mode) == 0)
+      status = usage_error("unknown command '%s' (did you mean --sign=%s?)", pos[0],
+                           pos[0]);
+    else
+      status = usage_error("unknown command '%s'", pos[0]);
+    goto out;
+  }
+  if (n_pos - 1 < cmd->min_args || (cmd->max_args >= 0 && n_pos - 1 > cmd->max_args)) {
+    fprintf(stderr, "Usage: dfsc [OPTIONS] %s %s\n", cmd->name, cmd->args);
+    status = EXIT_USAGE;
+    goto out;
+  }
+  if (opts.min_dialect != 0 && opts.max_dialect != 0 &&
+      opts.min_dialect > opts.max_dialect) {
+    status = usage_error("%s", "--min-protocol is above --max-protocol");
+    goto out;
+  }
+
+  if (authfile != NULL) {
+    int insecure = 0;
+
+    rc = dfsc__cli_authfile_load(authfile, &file, &insecure, err, sizeof(err));
+    if (rc != 0) {
+      fprintf(stderr, "dfsc: %s\n", err);
+      goto out;
+    }
+    if (insecure)
+      fprintf(stderr,
+              "dfsc: warning: %s is readable by group or others (chmod 600 it)\n",
+              authfile);
+  }
+  /* Per field: the command line wins over the authfile, the authfile over
+   * the environment; a DOMAIN\ of -U wins over -W, -W over the authfile. */
+  user = cli.user != NULL ? cli.user : file.user;
+  domain = cli.domain != NULL ? cli.domain : wdomain != NULL ? wdomain : file.domain;
+  if (user != NULL && *user != '\0') {
+    const char *src = cli.password;
+
+    /* The authfile's password belongs to the authfile's user only. */
+    if (src == NULL && file.password != NULL &&
+        (cli.user == NULL || (file.user != NULL && strcasecmp(cli.user, file.user) == 0)))
+      src = file.password;
+    if (src == NULL)
+      src = getenv("DFSC_PASSWORD");
+    if (src == NULL)
+      src = getenv("PASSWD");
+    if (src == NULL && no_pass)
+      src = "";
+    if (src != NULL) {
+      password = strdup(src);
+    } else {
+      if (!isatty(STDIN_FILENO)) {
+        fprintf(stderr,
+                "dfsc: no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD or "
+                "-N)\n",
+                user);
+        goto out;
+      }
+      install_signals();
+      password = dfsc__cli_read_password(domain, user);
+      if (password == NULL && errno == EINTR)
+        goto out;
+    }
+    if (password == NULL) {
+      fprintf(stderr, "dfsc: reading password: %s\n", strerror(errno));
+      status = 1;
+      goto out;
+    }
+    opts.user = user;
+    opts.password = password;
+  }
+  opts.domain = domain;
+  opts.resolve = n_resolve > 0 ? resolve : NULL;
+  if (verbose > 0) {
+    opts.log_cb = log_to_stderr;
+    opts.log_level = verbose == 1 ? DFSC_LOG_INFO
+                     : verbose == 2 ? DFSC_LOG_DEBUG
+                                    : DFSC_LOG_TRACE;
+  }
+  cfg.progress = isatty(STDERR_FILENO);
+  cfg.tty_out = isatty(STDOUT_FILENO);
+
+  install_signals();
+  rc = dfsc_ctx_new(&opts, &ctx);
+  /* The context holds its own copy now. */
+  dfsc__cli_wipe_free(password);
+  password = NULL;
+  opts.password = NULL;
+  dfsc__cli_cred_clear(&file);
+  if (cli.password != NULL) {
+    dfsc__cli_wipe_free(cli.password);
+    cli.password = NULL;
+  }
+  if (rc != 0) {
+    fprintf(stderr, "dfsc: cannot start: %s\n", dfsc_strerror(rc));
+    status = 1;
+    goto out;
+  }
+  status = cmd->fn(ctx, &cfg, n_pos - 1, pos + 1);
+  if (fflush(stdout) != 0 && errno != EPIPE && status == 0) {
+    fprintf(stderr, "dfsc: stdout: %s\n", strerror(errno));
+    status = 1;
+  }
+
+out:
+  if (ctx != NULL)
+    dfsc_ctx_free(ctx);
+  dfsc__cli_wipe_free(password);
+  dfsc__cli_cred_clear(&cli);
+  dfsc__cli_cred_clear(&file);
+  free(pos_block);
+  sig = dfsc__cli_signal;
+  if (sig != 0) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  return status;
+}

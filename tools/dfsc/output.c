@@ -1,0 +1,188 @@
+/* dfsc CLI: output formatting: JSON strings, ISO 8601 times from FILETIME,
+ * attribute names, human-readable sizes.
+ *
+ * Pure functions (the only I/O is writing to a caller's FILE), so unit
+ * tests include this file directly. Does not: decide layouts of whole
+ * documents (commands.c does).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
+ * not one (overlong forms, surrogates and values above U+10FFFF are not). */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+  unsigned char c = s[0];
+  unsigned char lo = 0x80, hi = 0xBF;
+  size_t n, i;
+
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4;
+  else
+    return 0;
+  if (c == 0xE0)
+    lo = 0xA0;
+  else if (c == 0xED)
+    hi = 0x9F;
+  else if (c == 0xF0)
+    lo = 0x90;
+  else if (c == 0xF4)
+    hi = 0x8F;
+  /* The terminating NUL fails the range test, so this never reads past it. */
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (i = 2; i < n; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF)
+      return 0;
+  return n;
+}
+
+void dfsc__cli_json_str(FILE *f, const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+
+  putc('"', f);
+  while (*p != '\0') {
+    unsigned char c = *p;
+    size_t n;
+
+    switch (c) {
+    case '"': fputs("\\\"", f); p++; continue;
+    case '\\': fputs("\\\\", f); p++; continue;
+    case '\b': fputs("\\b", f); p++; continue;
+    case '\f': fputs("\\f", f); p++; continue;
+    case '\n': fputs("\\n", f); p++; continue;
+    case '\r': fputs("\\r", f); p++; continue;
+    case '\t': fputs("\\t", f); p++; continue;
+    default: break;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      fprintf(f, "\\u%04x", c);
+      p++;
+      continue;
+    }
+    n = utf8_seq_len(p);
+    if (n == 0) {
+      fputs("\\ufffd", f);
+      p++;
+      continue;
+    }
+    fwrite(p, 1, n, f);
+    p += n;
+  }
+  putc('"', f);
+}
+
+/* FILETIME of 1970-01-01T00:00:00Z: 369 years of 100 ns ticks. */
+#define FILETIME_UNIX_EPOCH 116444736000000000ULL
+
+int dfsc__cli_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap)
+{
+  int64_t sec;
+  long nsec;
+  time_t t;
+  struct tm tm;
+  int n;
+
+  /* Floor division so times before 1970 keep a non-negative fraction. */
+  if (ft >= FILETIME_UNIX_EPOCH) {
+    sec = (int64_t)((ft - FILETIME_UNIX_EPOCH) / 10000000ULL);
+    nsec = (long)((ft - FILETIME_UNIX_EPOCH) % 10000000ULL) * 100;
+  } else {
+    uint64_t before = FILETIME_UNIX_EPOCH - ft;
+
+    sec = -(int64_t)(before / 10000000ULL);
+    nsec = (long)(before % 10000000ULL) * 100;
+    if (nsec != 0) {
+      sec -= 1;
+      nsec = 1000000000L - nsec;
+    }
+  }
+  t = (time_t)sec;
+  if (gmtime_r(&t, &tm) == NULL)
+    return -1;
+  if (with_ns)
+    n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+  else
+    n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (n < 0 || (size_t)n >= cap)
+    return -1;
+  return n;
+}
+
+/* [MS-FSCC] 2.6 File Attributes. */
+static const struct {
+  uint32_t bit;
+  const char *name;
+} attr_table[] = {
+    {0x00000001, "READONLY"},
+    {0x00000002, "HIDDEN"},
+    {0x00000004, "SYSTEM"},
+    {0x00000010, "DIRECTORY"},
+    {0x00000020, "ARCHIVE"},
+    {0x00000080, "NORMAL"},
+    {0x00000100, "TEMPORARY"},
+    {0x00000200, "SPARSE_FILE"},
+    {0x00000400, "REPARSE_POINT"},
+    {0x00000800, "COMPRESSED"},
+    {0x00001000, "OFFLINE"},
+    {0x00002000, "NOT_CONTENT_INDEXED"},
+    {0x00004000, "ENCRYPTED"},
+    {0x00008000, "INTEGRITY_STREAM"},
+    {0x00020000, "NO_SCRUB_DATA"},
+    {0x00040000, "RECALL_ON_OPEN"},
+    {0x00080000, "PINNED"},
+    {0x00100000, "UNPINNED"},
+    {0x00400000, "RECALL_ON_DATA_ACCESS"},
+};
+
+int dfsc__cli_attr_names(uint32_t attrs, const char **names, int max)
+{
+  size_t i;
+  int n = 0;
+
+  for (i = 0; i < sizeof(attr_table) / sizeof(attr_table[0]); i++) {
+    if ((attrs & attr_table[i].bit) == 0)
+      continue;
+    if (n < max)
+      names[n] = attr_table[i].name;
+    n++;
+  }
+  return n;
+}
+
+char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap)
+{
+  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = (double)n;
+  int u = -1;
+
+  if (n < 1024) {
+    snprintf(buf, cap, "%" PRIu64 " B", n);
+    return buf;
+  }
+  while (v >= 1024.0 && u < 5) {
+    v /= 1024.0;
+    u++;
+  }
+  /* Three significant digits: 1.23 / 12.3 / 123. */
+  if (v < 9.995)
+    snprintf(buf, cap, "%.2f %s", v, units[u]);
+  else if (v < 99.95)
+    snprintf(buf, cap, "%.1f %s", v, units[u]);
+  else
+    snprintf(buf, cap, "%.0f %s", v, units[u]);
+  return buf;
+}
