@@ -45,12 +45,11 @@ int dfsc__lane_new(dfsc_loop *l, const char *name, unsigned threads, size_t qmax
  * queued, done never called). Loop thread only. */
 int dfsc__lane_submit(dfsc_lane *lane, dfsc_lane_job *job);
 
-/* Stops the workers (waiting for running jobs to finish their work), then
- * calls done(-ECANCELED) for queued jobs that never ran, and frees the lane.
- * Jobs whose work finished but whose done has not run yet still get their
- * done with status 0 if the loop runs again, else it is dropped: call this
- * on the loop thread while it can still run posts, or after the loop ended.
- */
+/* Stops the workers (waiting for running jobs to finish their work) and
+ * frees the lane. Every job whose done has not run gets it now, on the
+ * calling thread, in order: done(status) for jobs that finished, then
+ * done(-ECANCELED) for jobs that never ran. Call on the loop thread or after
+ * the loop has ended. */
 void dfsc__lane_free(dfsc_lane *lane);
 
 void dfsc__lane_stats(const dfsc_lane *lane, dfsc_lane_stats *out);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -925,6 +926,7 @@ static void handle_start(op *o) {
 
 static void start_cb(dfsc_post *p) {
   op *o = p->data;
+  dfsc_sl_creds cr, *crp = NULL;
   int rc;
 
   if (o->file != NULL) {
@@ -933,7 +935,20 @@ static void start_cb(dfsc_post *p) {
   }
   o->tw.cb = tree_ready;
   o->tw.data = o;
-  rc = dfsc__tree_get(o->ctx->sl, o->unc.host, o->unc.port, o->unc.share, &o->tw);
+  if (o->unc.has_user) {
+    /* smb://[domain;]user[:password]@host: that identity, not the default.
+     * Without a password in the URL, the default one serves only the same
+     * user. */
+    const char *du = dfsc__sl_default_user(o->ctx->sl);
+    cr.user = o->unc.user[0] ? o->unc.user : NULL;
+    cr.domain = o->unc.domain[0] ? o->unc.domain : NULL;
+    cr.password = o->unc.has_password ? o->unc.password
+                  : (du && cr.user && strcasecmp(du, cr.user) == 0)
+                      ? dfsc__sl_default_password(o->ctx->sl)
+                      : NULL;
+    crp = &cr;
+  }
+  rc = dfsc__tree_get(o->ctx->sl, o->unc.host, o->unc.port, o->unc.share, crp, &o->tw);
   if (rc < 0)
     op_done(o, rc, 0);
 }

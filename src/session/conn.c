@@ -88,6 +88,7 @@ struct dfsc_conn {
   char *host;
   uint16_t port;
   uint64_t gen;
+  char *user, *domain, *password; /* the identity of this connection's session */
 
   dfsc_lookup lk;
   dfsc_tcp *tcp;
@@ -972,9 +973,9 @@ static int sess_start(dfsc_sess *s) {
   int rc;
 
   memset(&cr, 0, sizeof(cr));
-  cr.user = c->sl->user;
-  cr.domain = c->sl->domain;
-  cr.password = c->sl->password;
+  cr.user = c->user;
+  cr.domain = c->domain;
+  cr.password = c->password;
   cr.workstation = c->sl->workstation;
   rc = dfsc__auth_new(&cr, &s->auth);
   if (rc < 0)
@@ -1185,17 +1186,50 @@ static void drive(dfsc_conn *c) {
 
 /* ---- public entry points of the layer ----------------------------------- */
 
-static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port) {
+static int str_eq(const char *a, const char *b) {
+  return strcasecmp(a ? a : "", b ? b : "") == 0;
+}
+
+static void conn_free(dfsc_conn *c) {
+  dfsc_tree *t, *tn;
+  for (t = c->trees; t != NULL; t = tn) {
+    tn = t->next;
+    dfsc__free(t->share);
+    dfsc__free(t);
+  }
+  if (c->password)
+    dfsc__wipe(c->password, strlen(c->password));
+  dfsc__free(c->password);
+  dfsc__free(c->user);
+  dfsc__free(c->domain);
+  dfsc__free(c->host);
+  dfsc__free(c);
+}
+
+/* Connections are keyed by server, port and identity: a path that names
+ * other credentials (smb://user@host/...) gets a session of its own on a
+ * connection of its own. */
+static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
+                           const dfsc_sl_creds *cr) {
   dfsc_conn *c;
+  const char *user = cr ? cr->user : sl->user;
+  const char *domain = cr ? cr->domain : sl->domain;
+  const char *password = cr ? cr->password : sl->password;
   for (c = sl->conns; c != NULL; c = c->next)
-    if (c->port == port && strcasecmp(c->host, host) == 0)
+    if (c->port == port && strcasecmp(c->host, host) == 0 && str_eq(c->user, user) &&
+        str_eq(c->domain, domain) && strcmp(c->password ? c->password : "",
+                                            password ? password : "") == 0)
       return c;
   c = dfsc__calloc(1, sizeof(*c));
   if (c == NULL)
     return NULL;
   c->host = dfsc__strdup(host);
-  if (c->host == NULL) {
-    dfsc__free(c);
+  c->user = user ? dfsc__strdup(user) : NULL;
+  c->domain = domain ? dfsc__strdup(domain) : NULL;
+  c->password = password ? dfsc__strdup(password) : NULL;
+  if (c->host == NULL || (user && !c->user) || (domain && !c->domain) ||
+      (password && !c->password)) {
+    conn_free(c);
     return NULL;
   }
   c->sl = sl;
@@ -1207,7 +1241,7 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port) {
 }
 
 int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *share,
-                   dfsc_tree_waiter *w) {
+                   const dfsc_sl_creds *cr, dfsc_tree_waiter *w) {
   dfsc_conn *c;
   dfsc_tree *t;
 
@@ -1215,7 +1249,7 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
     return DFSC_E_SHUTDOWN;
   if (port == 0)
     port = sl->cfg.port;
-  c = conn_get(sl, host, port);
+  c = conn_get(sl, host, port, cr);
   if (c == NULL)
     return -ENOMEM;
   for (t = c->trees; t != NULL; t = t->next)
@@ -1276,6 +1310,9 @@ const dfsc_logger *dfsc__tree_log(const dfsc_tree *t) { return t->conn->sl->cfg.
 uint32_t dfsc__tree_credits(const dfsc_tree *t) { return t->conn->credits; }
 int dfsc__tree_signing(const dfsc_tree *t) { return t->conn->sess.signing; }
 
+const char *dfsc__sl_default_user(const dfsc_sl *sl) { return sl->user; }
+const char *dfsc__sl_default_password(const dfsc_sl *sl) { return sl->password; }
+
 static char *dup_or_null(const char *s) { return s ? dfsc__strdup(s) : NULL; }
 
 int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
@@ -1326,15 +1363,8 @@ void dfsc__sl_free(dfsc_sl *sl) {
     return;
   dfsc__sl_shutdown(sl);
   for (c = sl->conns; c != NULL; c = cn) {
-    dfsc_tree *t, *tn;
     cn = c->next;
-    for (t = c->trees; t != NULL; t = tn) {
-      tn = t->next;
-      dfsc__free(t->share);
-      dfsc__free(t);
-    }
-    dfsc__free(c->host);
-    dfsc__free(c);
+    conn_free(c);
   }
   if (sl->password) {
     dfsc__wipe(sl->password, strlen(sl->password));

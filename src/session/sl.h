@@ -68,11 +68,22 @@ struct dfsc_tree_waiter {
   dfsc_tree_waiter *next;
 };
 
+/* An identity other than the layer's default (from an smb:// URL). */
+typedef struct dfsc_sl_creds {
+  const char *user; /* NULL: anonymous */
+  const char *domain;
+  const char *password;
+} dfsc_sl_creds;
+
 /* Finds or creates the tree for \\host\share (port 0: the configured one)
- * and calls w->cb once it is connected or has failed. w stays owned by the
- * caller and must stay alive until its callback. */
+ * as identity cr (NULL: the configured one) and calls w->cb once it is
+ * connected or has failed. w stays owned by the caller and must stay alive
+ * until its callback. */
 int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *share,
-                   dfsc_tree_waiter *w);
+                   const dfsc_sl_creds *cr, dfsc_tree_waiter *w);
+/* The identity the layer uses by default (for callers comparing users). */
+const char *dfsc__sl_default_user(const dfsc_sl *sl);
+const char *dfsc__sl_default_password(const dfsc_sl *sl);
 
 /* Generation of the tree's connection: changes whenever the connection
  * drops. A handle stores it at open and compares before each use. */

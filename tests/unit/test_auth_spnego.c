@@ -1,0 +1,599 @@
+/* Unit tests for src/auth/asn1.c, src/auth/spnego.c and src/auth/auth.c:
+ * DER framing, the NegTokenInit byte layout (checked against a Windows
+ * client's SESSION_SETUP token), hints from Windows and Samba, NegTokenResp
+ * round trips and real tokens, hostile DER (lengths past the end,
+ * indefinite lengths, deep nesting, truncation), and the whole SPNEGO/NTLM
+ * exchange through the auth.h interface including both mechListMICs. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <nettle/arcfour.h>
+
+#include "auth/asn1.h"
+#include "auth/auth.h"
+#include "auth/ntlmssp.h"
+#include "auth/spnego.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "dfsc/errors.h"
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  while (s[0] != '\0' && s[1] != '\0') {
+    unsigned v;
+    char b[3] = {s[0], s[1], 0};
+    if (s[0] == ' ') {
+      s++;
+      continue;
+    }
+    assert_true(n < cap);
+    assert_int_equal(sscanf(b, "%2x", &v), 1);
+    out[n++] = (uint8_t)v;
+    s += 2;
+  }
+  return n;
+}
+
+/* Security buffers from the "SMB 3.1.1 pre-authentication integrity in
+ * Windows 10" blog's capture. */
+/* NEGOTIATE response hint: mechTypes NEGOEX, NTLMSSP + a NEGOEX mechToken. */
+static const char *win_hint =
+    "6082013C06062B0601050502A08201303082012CA01A3018060A2B06010401823702021E060A2B06"
+    "010401823702020AA282010C048201084E45474F4558545301000000000000006000000070000000"
+    "7C7CC0FD06D6362D02DDE1CF343BFE292900F49750B4AA97934D9C4296B26E51FD370471B235E15A"
+    "50DAE15BD5489C870000000000000000600000000100000000000000000000005C33530DEAF90D4D"
+    "B2EC4AE3786EC3084E45474F45585453030000000100000040000000980000007C7CC0FD06D6362D"
+    "02DDE1CF343BFE295C33530DEAF90D4DB2EC4AE3786EC30840000000580000003056A05430523027"
+    "802530233121301F06035504031318546F6B656E205369676E696E67205075626C6963204B657930"
+    "27802530233121301F06035504031318546F6B656E205369676E696E67205075626C6963204B6579";
+/* Client's first SESSION_SETUP token: NegTokenInit with an NTLM NEGOTIATE. */
+static const char *win_init =
+    "604806062B0601050502A03E303CA00E300C060A2B06010401823702020AA22A"
+    "04284E544C4D5353500001000000978208E200000000000000000000000000000000060380250000"
+    "000F";
+/* Server's NegTokenResp: accept-incomplete, NTLMSSP, CHALLENGE. */
+static const char *win_resp1 =
+    "A181B03081ADA0030A0101A10C060A2B06010401823702020AA281970481944E544C4D5353500002"
+    "0000000C000C003800000015828AE20D1D8BA31179D008000000000000000050005000440000000A"
+    "0092270000000F53005500540033003100310002000C0053005500540033003100310001000C0053"
+    "005500540033003100310004000C0053005500540033003100310003000C00530055005400330031"
+    "00310007000800A1A1F5ADCBAED00100000000";
+/* Client's NegTokenResp: negState, AUTHENTICATE, mechListMIC. */
+static const char *win_resp2 =
+    "A18201CB308201C7A0030A0101A28201AA048201A64E544C4D535350000300000018001800900000"
+    "00EE00EE00A80000000C000C00580000001A001A0064000000120012007E00000010001000960100"
+    "00158288E2060380250000000FECAC77A5F385A8BF9C38C706EEEDDCD35300550054003300310031"
+    "00610064006D0069006E006900730074007200610074006F00720044005200490056004500520033"
+    "003100310000000000000000000000000000000000000000000000000063078EB639FE03E20A231C"
+    "3AE3BF23080101000000000000A1A1F5ADCBAED001BC4AD05F223CC90F0000000002000C00530055"
+    "00540033003100310001000C0053005500540033003100310004000C005300550054003300310031"
+    "0003000C0053005500540033003100310007000800A1A1F5ADCBAED0010600040002000000080030"
+    "0030000000000000000000000000300000B61FEFCAA857EA57BF1EDCEBF8974B8E0EBA5A6DFD9D07"
+    "A31D11B548F8C9D0CC0A001000000000000000000000000000000000000900160063006900660073"
+    "002F005300550054003300310031000000000000000000000000003B9BDFF38F5EE8F9663F11A0F4"
+    "C03A78A31204100100000063775A9A5FD97F0600000000";
+
+/* A Samba-style NegTokenInit2 hint, assembled by hand: mechTypes (MS krb5,
+ * krb5, NTLMSSP) and negHints { hintName "not_defined_in_RFC4178@please_ignore" }. */
+static const char *samba_hint =
+    "605e 06062b0601050502 a054 3052"
+    " a024 3022 06092a864882f712010202 06092a864886f712010202 060a2b06010401823702020a"
+    " a32a 3028 a026 1b24 6e6f745f646566696e65645f696e5f5246433431373840706c656173655f69"
+    "676e6f7265";
+
+/* ---- DER framing --------------------------------------------------------- */
+
+static void test_der_header_sizes(void **state) {
+  uint8_t buf[8];
+  dfsc_wr w;
+  (void)state;
+  assert_int_equal(dfsc__der_hdr_size(0), 2);
+  assert_int_equal(dfsc__der_hdr_size(0x7f), 2);
+  assert_int_equal(dfsc__der_hdr_size(0x80), 3);
+  assert_int_equal(dfsc__der_hdr_size(0xff), 3);
+  assert_int_equal(dfsc__der_hdr_size(0x100), 4);
+  assert_int_equal(dfsc__der_hdr_size(0x10000), 5);
+  dfsc__wr_init(&w, buf, sizeof(buf));
+  dfsc__der_put_hdr(&w, 0x04, 0x80);
+  dfsc__der_put_hdr(&w, 0x30, 0x1ab);
+  assert_int_equal(w.bad, 0);
+  assert_int_equal(w.off, 7);
+  assert_memory_equal(buf, "\x04\x81\x80\x30\x82\x01\xab", 7);
+  /* Overflow is sticky, never a write past the end. */
+  dfsc__wr_init(&w, buf, 2);
+  dfsc__der_put_hdr(&w, 0x04, 0x80);
+  assert_int_equal(w.bad, 1);
+}
+
+static void test_der_check_hostile(void **state) {
+  uint8_t deep[64];
+  size_t i;
+  (void)state;
+  /* Well-formed, nested. */
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x30\x03\x04\x01\x00", 5, 8), 0);
+  /* Length beyond the end, at the top and inside. */
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\x05\x00", 3, 8), DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x30\x03\x04\x05\x00", 5, 8),
+                   DFSC_E_PROTO);
+  /* Indefinite length, reserved 0xFF, five length bytes, high tag number. */
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x30\x80\x04\x00\x00\x00", 6, 8),
+                   DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\xff\x00", 3, 8), DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\x85\x00\x00\x00\x00\x01\x00", 8,
+                                   8),
+                   DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\x84\xff\xff\xff\xff", 6, 8),
+                   DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x1f\x01\x00", 3, 8), DFSC_E_PROTO);
+  /* Trailing half element. */
+  assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\x00\x04", 3, 8), DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check(NULL, 0, 8), DFSC_E_PROTO);
+
+  /* Nesting: 20 constructed levels are refused, 5 accepted. */
+  for (i = 0; i < 20; i++) {
+    deep[2 * i] = 0xA0;
+    deep[2 * i + 1] = (uint8_t)(2 * (20 - i - 1) + 2);
+  }
+  deep[40] = 0x04;
+  deep[41] = 0x00;
+  assert_int_equal(dfsc__der_check(deep, 42, DFSC_DER_MAX_DEPTH), DFSC_E_PROTO);
+  assert_int_equal(dfsc__der_check(deep + 30, 12, DFSC_DER_MAX_DEPTH), 0);
+}
+
+/* ---- NegTokenInit -------------------------------------------------------- */
+
+static void test_init_encode_layout(void **state) {
+  uint8_t want[128], out[128], big_tok[300], big[400];
+  size_t wlen, size, i;
+  dfsc_wr w;
+  dfsc_spnego_hint h;
+  (void)state;
+  wlen = unhex(win_init, want, sizeof(want));
+  /* The same NEGOTIATE token wrapped by our encoder must give the Windows
+   * client's bytes exactly. */
+  size = dfsc__spnego_init_size(40);
+  assert_int_equal(size, wlen);
+  dfsc__wr_init(&w, out, sizeof(out));
+  assert_int_equal(dfsc__spnego_init_encode(&w, want + wlen - 40, 40), 0);
+  assert_int_equal(w.off, wlen);
+  assert_memory_equal(out, want, wlen);
+  assert_int_equal(dfsc__spnego_hint_decode(out, w.off, &h), 0);
+  assert_int_equal(h.n_mechs, 1);
+  assert_int_equal(h.has_ntlmssp, 1);
+
+  /* Long-form lengths. */
+  for (i = 0; i < sizeof(big_tok); i++)
+    big_tok[i] = (uint8_t)i;
+  size = dfsc__spnego_init_size(sizeof(big_tok));
+  dfsc__wr_init(&w, big, sizeof(big));
+  assert_int_equal(dfsc__spnego_init_encode(&w, big_tok, sizeof(big_tok)), 0);
+  assert_int_equal(w.off, size);
+  assert_int_equal(big[0], 0x60);
+  assert_int_equal(big[1], 0x82);
+  assert_int_equal(dfsc__der_check(big, w.off, DFSC_DER_MAX_DEPTH), 0);
+  assert_memory_equal(big + size - sizeof(big_tok), big_tok, sizeof(big_tok));
+  /* Too small a buffer: an error, not an overrun. */
+  dfsc__wr_init(&w, big, size - 1);
+  assert_int_equal(dfsc__spnego_init_encode(&w, big_tok, sizeof(big_tok)), DFSC_E_NOSPACE);
+}
+
+static void test_hint_decode(void **state) {
+  uint8_t buf[512];
+  size_t n;
+  dfsc_spnego_hint h;
+  (void)state;
+  n = unhex(win_hint, buf, sizeof(buf));
+  assert_int_equal(n, 320);
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.has_mechs, 1);
+  assert_int_equal(h.n_mechs, 2);
+  assert_int_equal(h.has_ntlmssp, 1);
+
+  n = unhex(samba_hint, buf, sizeof(buf));
+  assert_int_equal(n, 0x60);
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.n_mechs, 3);
+  assert_int_equal(h.has_ntlmssp, 1);
+
+  /* Empty hint: nothing known, not an error. */
+  assert_int_equal(dfsc__spnego_hint_decode(NULL, 0, &h), 0);
+  assert_int_equal(h.has_mechs, 0);
+  assert_int_equal(h.has_ntlmssp, 0);
+
+  /* Bare NegTokenInit ([0] ...) with krb5 only. */
+  n = unhex("a00f 300d a00b 3009 06072a864886f71201", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.n_mechs, 1);
+  assert_int_equal(h.has_ntlmssp, 0);
+}
+
+static void test_hint_hostile(void **state) {
+  uint8_t buf[512];
+  size_t n, i;
+  dfsc_spnego_hint h;
+  (void)state;
+  n = unhex(samba_hint, buf, sizeof(buf));
+  /* Every truncation fails. */
+  for (i = 1; i < n; i++)
+    assert_int_equal(dfsc__spnego_hint_decode(buf, i, &h), DFSC_E_PROTO);
+  /* Wrong mechanism OID in the InitialContextToken. */
+  buf[9] = 0x03;
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), DFSC_E_PROTO);
+  /* A mech list entry that is not an OID. */
+  n = unhex("a00d 300b a009 3007 0405 2a864886f7", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), DFSC_E_PROTO);
+  /* Fields out of order, unknown field number. */
+  n = unhex("a00b 3009 a303 0401 00 a002 3000", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), DFSC_E_PROTO);
+  n = unhex("a006 3004 a502 0400", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), DFSC_E_PROTO);
+  /* Something that is not a NegTokenInit at all (a NegTokenResp). */
+  n = unhex(win_resp1, buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), DFSC_E_PROTO);
+  /* Garbage after the token. */
+  n = unhex("a006 3004 a002 3000 00", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), DFSC_E_PROTO);
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n - 1, &h), 0);
+}
+
+/* ---- NegTokenResp -------------------------------------------------------- */
+
+static void test_resp_decode_windows(void **state) {
+  uint8_t buf[512];
+  size_t n;
+  dfsc_spnego_resp r;
+  (void)state;
+  n = unhex(win_resp1, buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.neg_state, DFSC_SPNEGO_ACCEPT_INCOMPLETE);
+  assert_int_equal(r.mech_is_ntlmssp, 1);
+  assert_int_equal(r.token_len, 0x94);
+  assert_memory_equal(r.token, "NTLMSSP\0\x02", 9);
+  assert_null(r.mic);
+
+  n = unhex(win_resp2, buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.neg_state, DFSC_SPNEGO_ACCEPT_INCOMPLETE);
+  assert_null(r.mech);
+  assert_int_equal(r.token_len, 0x1a6);
+  assert_memory_equal(r.token, "NTLMSSP\0\x03", 9);
+  assert_int_equal(r.mic_len, 16);
+  assert_memory_equal(r.mic, "\x01\x00\x00\x00\x63\x77\x5a\x9a", 8);
+}
+
+static void test_resp_encode_layout_and_roundtrip(void **state) {
+  uint8_t out[64], mic[16], tok[300], big[400];
+  dfsc_wr w;
+  dfsc_spnego_resp r;
+  size_t size;
+  (void)state;
+  memset(mic, 0x11, sizeof(mic));
+  size = dfsc__spnego_resp_size(DFSC_SPNEGO_NO_STATE, 3, 16, 1, 1);
+  assert_int_equal(size, 31);
+  dfsc__wr_init(&w, out, sizeof(out));
+  assert_int_equal(
+      dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE, (const uint8_t *)"ABC", 3, mic, 16),
+      0);
+  assert_int_equal(w.off, 31);
+  assert_memory_equal(out, "\xa1\x1d\x30\x1b\xa2\x05\x04\x03" "ABC" "\xa3\x12\x04\x10", 15);
+  assert_memory_equal(out + 15, mic, 16);
+  assert_int_equal(dfsc__spnego_resp_decode(out, w.off, &r), 0);
+  assert_int_equal(r.neg_state, DFSC_SPNEGO_NO_STATE);
+  assert_int_equal(r.token_len, 3);
+  assert_memory_equal(r.token, "ABC", 3);
+  assert_int_equal(r.mic_len, 16);
+
+  /* negState only (accept-completed), the acceptor's final shape. */
+  dfsc__wr_init(&w, out, sizeof(out));
+  assert_int_equal(
+      dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_ACCEPT_COMPLETED, NULL, 0, NULL, 0), 0);
+  assert_int_equal(w.off, dfsc__spnego_resp_size(DFSC_SPNEGO_ACCEPT_COMPLETED, 0, 0, 0, 0));
+  assert_memory_equal(out, "\xa1\x07\x30\x05\xa0\x03\x0a\x01\x00", 9);
+  assert_int_equal(dfsc__spnego_resp_decode(out, w.off, &r), 0);
+  assert_int_equal(r.neg_state, DFSC_SPNEGO_ACCEPT_COMPLETED);
+  assert_null(r.token);
+  assert_null(r.mic);
+
+  /* Long token round trip. */
+  memset(tok, 0x5c, sizeof(tok));
+  size = dfsc__spnego_resp_size(DFSC_SPNEGO_NO_STATE, sizeof(tok), 16, 1, 1);
+  dfsc__wr_init(&w, big, sizeof(big));
+  assert_int_equal(
+      dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE, tok, sizeof(tok), mic, 16), 0);
+  assert_int_equal(w.off, size);
+  assert_int_equal(dfsc__spnego_resp_decode(big, w.off, &r), 0);
+  assert_int_equal(r.token_len, sizeof(tok));
+  assert_memory_equal(r.token, tok, sizeof(tok));
+
+  dfsc__wr_init(&w, out, sizeof(out));
+  assert_int_equal(dfsc__spnego_resp_encode(&w, 9, NULL, 0, NULL, 0), -EINVAL);
+  dfsc__wr_init(&w, out, 10);
+  assert_int_equal(
+      dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE, (const uint8_t *)"ABC", 3, mic, 16),
+      DFSC_E_NOSPACE);
+}
+
+static void expect_resp_bad(const char *hex) {
+  uint8_t buf[128];
+  size_t n = unhex(hex, buf, sizeof(buf));
+  dfsc_spnego_resp r;
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), DFSC_E_PROTO);
+}
+
+static void test_resp_hostile(void **state) {
+  uint8_t buf[512];
+  size_t n, i;
+  dfsc_spnego_resp r;
+  (void)state;
+  n = unhex(win_resp1, buf, sizeof(buf));
+  for (i = 0; i < n; i++)
+    assert_int_equal(dfsc__spnego_resp_decode(buf, i, &r), DFSC_E_PROTO);
+  /* An inner length one past its parent's end. */
+  buf[2]++;
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), DFSC_E_PROTO);
+
+  expect_resp_bad("a105 3003 a001");                 /* length beyond end */
+  expect_resp_bad("a180 3003 a0010a 0000");          /* indefinite length */
+  expect_resp_bad("a107 3005 a0030a0207");           /* negState 2 bytes */
+  expect_resp_bad("a107 3005 a0030a0107");           /* negState 7 */
+  expect_resp_bad("a107 3005 a0030401 00");          /* negState not ENUMERATED */
+  expect_resp_bad("a10c 300a a2030401 00 a0030a0101"); /* out of order */
+  expect_resp_bad("a107 3005 a5030401 00");          /* unknown field [5] */
+  expect_resp_bad("a108 3006 a0040a0101 00");        /* extra byte in a field */
+  expect_resp_bad("a007 3005 a0030a0100");           /* [0]: a NegTokenInit */
+  expect_resp_bad("a107 3005 a0030a0100 0400");      /* a second top element */
+  expect_resp_bad("a107 3105 a0030a0100");           /* SET, not SEQUENCE */
+  expect_resp_bad("a106 3004 a1020600");             /* empty supportedMech */
+  /* Deep nesting inside an ignored-looking place. */
+  n = unhex("a118 3016 a314 a012 a010 a00e a00c a00a a008 a006 a004 a002 0400",
+            buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), DFSC_E_PROTO);
+}
+
+/* ---- the auth.h exchange -------------------------------------------------- */
+
+static const dfsc_ntlmssp_fixed fixed = {
+    .client_challenge = {1, 2, 3, 4, 5, 6, 7, 8},
+    .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+                     0x55, 0x55, 0x55, 0x55, 0x55},
+    .time = 0,
+    .version = {10, 0, 0, 0, 0, 0, 0, 15},
+};
+
+/* Runs NEGOTIATE and CHALLENGE; returns the context after step 2. */
+static dfsc_auth *run_to_authenticate(const struct dfsc_auth_creds *cr,
+                                      dfsc_spnego_resp *sent, uint8_t **sent_buf) {
+  uint8_t hint[512], resp1[512], *out = NULL;
+  size_t hlen, rlen, outlen = 0;
+  dfsc_auth *a = NULL;
+  dfsc_spnego_hint h;
+
+  hlen = unhex(win_hint, hint, sizeof(hint));
+  rlen = unhex(win_resp1, resp1, sizeof(resp1));
+  assert_int_equal(dfsc__auth_new(cr, &a), 0);
+  dfsc__ntlmssp_set_fixed(dfsc__auth_ntlmssp(a), &fixed);
+  assert_int_equal(dfsc__auth_finish(a, NULL, 0), -EINVAL);
+
+  assert_int_equal(dfsc__auth_step(a, hint, hlen, &out, &outlen), 1);
+  assert_non_null(out);
+  assert_int_equal(dfsc__spnego_hint_decode(out, outlen, &h), 0);
+  assert_int_equal(h.n_mechs, 1);
+  assert_int_equal(h.has_ntlmssp, 1);
+  assert_memory_equal(out + outlen - 40, "NTLMSSP\0\x01\0\0\0", 12);
+  assert_int_equal(dfsc__auth_session_key(a, hint), -ENOKEY);
+  dfsc__free(out);
+  out = NULL;
+
+  assert_int_equal(dfsc__auth_step(a, resp1, rlen, &out, &outlen), 0);
+  assert_non_null(out);
+  assert_int_equal(dfsc__spnego_resp_decode(out, outlen, sent), 0);
+  assert_int_equal(sent->neg_state, DFSC_SPNEGO_NO_STATE);
+  assert_memory_equal(sent->token, "NTLMSSP\0\x03\0\0\0", 12);
+  *sent_buf = out;
+  /* Nothing more to step. */
+  assert_int_equal(dfsc__auth_step(a, resp1, rlen, &out, &outlen), -EINVAL);
+  assert_null(out);
+  return a;
+}
+
+static void server_mic(uint8_t mic[16]) {
+  dfsc_ntlmssp_keys k;
+  struct arcfour_ctx rc4;
+  size_t mtlen;
+  const uint8_t *mt = dfsc__spnego_mechtypes(&mtlen);
+  dfsc__ntlmssp_derive_keys(fixed.exported_key, 0xe2888215u, &k);
+  arcfour_set_key(&rc4, 16, k.server_seal);
+  dfsc__ntlmssp_mac(k.server_sign, &rc4, 0, mt, mtlen, mic);
+}
+
+static size_t final_token(int state, const uint8_t *mic, uint8_t *buf, size_t cap) {
+  dfsc_wr w;
+  dfsc__wr_init(&w, buf, cap);
+  assert_int_equal(dfsc__spnego_resp_encode(&w, state, NULL, 0, mic, mic ? 16 : 0), 0);
+  return w.off;
+}
+
+static void test_auth_exchange_with_mech_list_mics(void **state) {
+  struct dfsc_auth_creds cr = {"administrator", "SUT311", "Password01!", "DRIVER311"};
+  dfsc_spnego_resp sent;
+  uint8_t *sent_buf = NULL, want_mic[16], key[16], fin[64], smic[16];
+  const uint8_t *mt;
+  size_t mtlen, flen;
+  dfsc_ntlmssp_keys k;
+  struct arcfour_ctx rc4;
+  dfsc_auth *a;
+  (void)state;
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  assert_int_equal(dfsc__auth_is_anonymous(a), 0);
+
+  /* The client's mechListMIC: NTLM MAC (client keys, seq 0) over the DER
+   * MechTypeList, [MS-SPNG] 3.1.5.1 / [MS-NLMP] 3.4.4.2. */
+  assert_non_null(sent.mic);
+  assert_int_equal(sent.mic_len, 16);
+  mt = dfsc__spnego_mechtypes(&mtlen);
+  assert_memory_equal(mt, "\x30\x0c\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a", 14);
+  dfsc__ntlmssp_derive_keys(fixed.exported_key, 0xe2888215u, &k);
+  arcfour_set_key(&rc4, 16, k.client_seal);
+  dfsc__ntlmssp_mac(k.client_sign, &rc4, 0, mt, mtlen, want_mic);
+  assert_memory_equal(sent.mic, want_mic, 16);
+  dfsc__free(sent_buf);
+
+  assert_int_equal(dfsc__auth_session_key(a, key), 0);
+  assert_memory_equal(key, fixed.exported_key, 16);
+
+  /* The server's accept-completed with its own MIC verifies. */
+  server_mic(smic);
+  flen = final_token(DFSC_SPNEGO_ACCEPT_COMPLETED, smic, fin, sizeof(fin));
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), 0);
+  assert_int_equal(dfsc__auth_session_key(a, key), 0);
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), -EINVAL);
+  dfsc__auth_free(a);
+}
+
+static void test_auth_final_token_failures(void **state) {
+  struct dfsc_auth_creds cr = {"administrator", "SUT311", "Password01!", "DRIVER311"};
+  dfsc_spnego_resp sent;
+  uint8_t *sent_buf = NULL, fin[64], smic[16], key[16];
+  size_t flen;
+  dfsc_auth *a;
+  (void)state;
+
+  /* A wrong server MIC fails the logon and withdraws the key. */
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  dfsc__free(sent_buf);
+  server_mic(smic);
+  smic[7] ^= 0x40;
+  flen = final_token(DFSC_SPNEGO_ACCEPT_COMPLETED, smic, fin, sizeof(fin));
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), DFSC_E_AUTH);
+  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
+  dfsc__auth_free(a);
+
+  /* Reject. */
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  dfsc__free(sent_buf);
+  flen = final_token(DFSC_SPNEGO_REJECT, NULL, fin, sizeof(fin));
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), DFSC_E_AUTH);
+  dfsc__auth_free(a);
+
+  /* accept-incomplete where the exchange must end. */
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  dfsc__free(sent_buf);
+  flen = final_token(DFSC_SPNEGO_ACCEPT_INCOMPLETE, NULL, fin, sizeof(fin));
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), DFSC_E_PROTO);
+  dfsc__auth_free(a);
+
+  /* Malformed final token. */
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  dfsc__free(sent_buf);
+  assert_int_equal(dfsc__auth_finish(a, (const uint8_t *)"\xa1\x05\x30", 3), DFSC_E_PROTO);
+  dfsc__auth_free(a);
+
+  /* An empty final buffer is accepted. */
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  dfsc__free(sent_buf);
+  assert_int_equal(dfsc__auth_finish(a, NULL, 0), 0);
+  assert_int_equal(dfsc__auth_session_key(a, key), 0);
+  dfsc__auth_free(a);
+}
+
+static void test_auth_server_rejects_or_switches(void **state) {
+  struct dfsc_auth_creds cr = {"u", "d", "p", "w"};
+  uint8_t resp1[512], *out = NULL, buf[64];
+  size_t rlen, outlen = 0, n;
+  dfsc_auth *a = NULL;
+  (void)state;
+  rlen = unhex(win_resp1, resp1, sizeof(resp1));
+
+  /* supportedMech other than NTLMSSP. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_step(a, NULL, 0, &out, &outlen), 1);
+  dfsc__free(out);
+  resp1[24] = 0x0b;
+  assert_int_equal(dfsc__auth_step(a, resp1, rlen, &out, &outlen), DFSC_E_AUTH);
+  assert_null(out);
+  assert_int_equal(outlen, 0);
+  /* A failed context stays failed. */
+  assert_int_equal(dfsc__auth_step(a, resp1, rlen, &out, &outlen), -EINVAL);
+  dfsc__auth_free(a);
+
+  /* negState reject. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_step(a, NULL, 0, &out, &outlen), 1);
+  dfsc__free(out);
+  n = final_token(DFSC_SPNEGO_REJECT, NULL, buf, sizeof(buf));
+  assert_int_equal(dfsc__auth_step(a, buf, n, &out, &outlen), DFSC_E_AUTH);
+  dfsc__auth_free(a);
+
+  /* accept-incomplete without a token. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_step(a, NULL, 0, &out, &outlen), 1);
+  dfsc__free(out);
+  n = final_token(DFSC_SPNEGO_ACCEPT_INCOMPLETE, NULL, buf, sizeof(buf));
+  assert_int_equal(dfsc__auth_step(a, buf, n, &out, &outlen), DFSC_E_PROTO);
+  dfsc__auth_free(a);
+
+  /* A malformed hint. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_step(a, (const uint8_t *)"\x60\x80", 2, &out, &outlen),
+                   DFSC_E_PROTO);
+  dfsc__auth_free(a);
+}
+
+static void test_auth_anonymous_and_default_workstation(void **state) {
+  struct dfsc_auth_creds cr = {NULL, NULL, NULL, NULL};
+  uint8_t resp1[512], *out = NULL, key[16];
+  size_t rlen, outlen = 0;
+  dfsc_auth *a = NULL;
+  dfsc_spnego_resp r;
+  size_t ws_len, i;
+  const uint8_t *ws;
+  (void)state;
+  rlen = unhex(win_resp1, resp1, sizeof(resp1));
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_is_anonymous(a), 1);
+  assert_int_equal(dfsc__auth_step(a, NULL, 0, &out, &outlen), 1);
+  dfsc__free(out);
+  assert_int_equal(dfsc__auth_step(a, resp1, rlen, &out, &outlen), 0);
+  assert_int_equal(dfsc__spnego_resp_decode(out, outlen, &r), 0);
+  /* No key, so no mechListMIC. */
+  assert_null(r.mic);
+  assert_int_equal(dfsc__le16(r.token + 20), 0); /* empty NT response */
+  /* The default workstation is the host's short name, upper-case, <= 15. */
+  ws_len = dfsc__le16(r.token + 44);
+  ws = r.token + dfsc__le32(r.token + 48);
+  assert_true(ws_len <= 30);
+  for (i = 0; i < ws_len; i += 2) {
+    assert_false(ws[i] >= 'a' && ws[i] <= 'z');
+    assert_int_not_equal(ws[i], '.');
+  }
+  dfsc__free(out);
+  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
+  assert_int_equal(dfsc__auth_finish(a, NULL, 0), 0);
+  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
+  dfsc__auth_free(a);
+  dfsc__auth_free(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_der_header_sizes),
+      cmocka_unit_test(test_der_check_hostile),
+      cmocka_unit_test(test_init_encode_layout),
+      cmocka_unit_test(test_hint_decode),
+      cmocka_unit_test(test_hint_hostile),
+      cmocka_unit_test(test_resp_decode_windows),
+      cmocka_unit_test(test_resp_encode_layout_and_roundtrip),
+      cmocka_unit_test(test_resp_hostile),
+      cmocka_unit_test(test_auth_exchange_with_mech_list_mics),
+      cmocka_unit_test(test_auth_final_token_failures),
+      cmocka_unit_test(test_auth_server_rejects_or_switches),
+      cmocka_unit_test(test_auth_anonymous_and_default_workstation),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
