@@ -677,9 +677,14 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     c->neg_secbuf_len = rsp.security_buffer_len;
   }
   DFSC_INFO(lg(c), DFSC_CAT_SMB2,
-            "%s: dialect 0x%04x, max read %u write %u transact %u, security mode 0x%x",
+            "%s: dialect 0x%04x, max read %u write %u transact %u, security mode 0x%x, "
+            "signing %s, cipher %u",
             c->host, c->dialect, c->max_read, c->max_write, c->max_transact,
-            c->server_sec_mode);
+            c->server_sec_mode,
+            c->sign_alg == SMB2_SIGNING_AES_GMAC   ? "AES-GMAC"
+            : c->sign_alg == SMB2_SIGNING_AES_CMAC ? "AES-CMAC"
+                                                   : "HMAC-SHA256",
+            c->cipher);
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   conn_set_state(c, C_READY);
   drive(c);
@@ -1097,6 +1102,8 @@ static void validate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint
     return;
   }
   c->sess.validated = 1;
+  DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: negotiation validated (dialect 0x%04x)", c->host,
+           c->dialect);
   tree_set_state(t, T_READY);
   tree_notify(t, 0, 0);
 }

@@ -18,6 +18,12 @@ for d in 202 210 300 302 311; do
   grep -qi "dialect $want" "$TMP/err" && ok "SMB $d: negotiated $want" ||
     not_ok "SMB $d: negotiated $want (log: $(grep -i dialect "$TMP/err" | head -1))"
 
+  if [ $d = 300 ] || [ $d = 302 ]; then
+    check "SMB $d: --debug stat" dfsc --debug stat "$base/hello.txt"
+    grep -q "negotiation validated" "$TMP/err" && ok "SMB $d: FSCTL_VALIDATE_NEGOTIATE_INFO checked" ||
+      not_ok "SMB $d: FSCTL_VALIDATE_NEGOTIATE_INFO checked"
+  fi
+
   check "SMB $d: stat" dfsc stat "$base/hello.txt"
   grep -Eq "size: *${#DFSC_TB_HELLO_TEXT}\b|size: *$(printf '%s' "$DFSC_TB_HELLO_TEXT" | wc -c)" "$TMP/out" &&
     ok "SMB $d: stat size" || not_ok "SMB $d: stat size ($(grep -i size "$TMP/out" | head -2 | tr '\n' ' '))"
