@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "mup/ops.h"
 
 #define LOOKUP_QUEUE_MAX 1024
+
+dfsc_sl *dfsc__ctx_sl(dfsc_ctx *ctx) { return ctx->sl; }
 
 static void *loop_main(void *arg) {
   dfsc_ctx *ctx = arg;

@@ -1095,38 +1095,33 @@ static int handle_op(dfsc_file *f, enum op_kind kind, dfsc_cb cb, void *arg, op 
   return 0;
 }
 
-int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
-                    void *arg) {
+static int io_op(dfsc_file *f, enum op_kind kind, uint8_t *buf, const uint8_t *cbuf,
+                 size_t len, uint64_t off, dfsc_cb cb, void *arg) {
   op *o;
   int rc;
-  if (buf == NULL && len > 0)
+  if (buf == NULL && cbuf == NULL && len > 0)
     return -EINVAL;
+  /* Bounds: the offset arithmetic below must not wrap. */
   if (len > (size_t)1 << 40 || off > UINT64_MAX - len)
     return -EINVAL;
-  rc = handle_op(f, OP_READ, cb, arg, &o);
+  rc = handle_op(f, kind, cb, arg, &o);
   if (rc < 0)
     return rc;
   o->buf = buf;
+  o->cbuf = cbuf;
   o->len = len;
   o->off = off;
   return op_submit(o);
 }
 
+int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
+                    void *arg) {
+  return io_op(f, OP_READ, buf, NULL, len, off, cb, arg);
+}
+
 int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, dfsc_cb cb,
                      void *arg) {
-  op *o;
-  int rc;
-  if (buf == NULL && len > 0)
-    return -EINVAL;
-  if (len > (size_t)1 << 40 || off > UINT64_MAX - len)
-    return -EINVAL;
-  rc = handle_op(f, OP_WRITE, cb, arg, &o);
-  if (rc < 0)
-    return rc;
-  o->cbuf = buf;
-  o->len = len;
-  o->off = off;
-  return op_submit(o);
+  return io_op(f, OP_WRITE, NULL, buf, len, off, cb, arg);
 }
 
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg) {

@@ -129,6 +129,7 @@ struct dfsc_sl {
   char *user, *domain, *password, *workstation;
   dfsc_conn *conns;
   int shutting_down;
+  dfsc_sl_stats stats;
 };
 
 static void drive(dfsc_conn *c);
@@ -363,6 +364,7 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     r->state = R_SENT;
     r->msg.total = 0;
     pending_add(c, r);
+    c->sl->stats.requests_sent++;
     r->timer.data = r;
     dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
                       req_timeout);
@@ -423,6 +425,7 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
     return send_now(c, reqs[0]);
   if (c->nwait >= CREDIT_WAIT_MAX)
     return DFSC_E_BUSY;
+  c->sl->stats.credit_waits++;
   for (i = 0; i < n; i++)
     reqs[i]->state = R_WAIT_CREDITS;
   if (c->wait_tail)
@@ -564,6 +567,8 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
 
   if (c->state == C_IDLE && tcp == NULL)
     return;
+  if (c->state != C_READY)
+    c->sl->stats.conn_failed++;
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: reset (%s)", c->host, c->port,
            dfsc_strerror(err));
   c->gen++;
@@ -797,6 +802,7 @@ static int conn_start(dfsc_conn *c) {
   if (c->lk.active)
     return DFSC_E_BUSY; /* a timed-out lookup still runs on its worker */
   conn_set_state(c, C_LOOKUP);
+  c->sl->stats.conn_started++;
   c->setup_timer.data = c;
   dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
                     setup_timeout);
@@ -992,6 +998,7 @@ static int sess_start(dfsc_sess *s) {
   if (rc < 0)
     goto fail;
   sess_set_state(s, S_SETUP);
+  c->sl->stats.sess_started++;
   rc = send_sess_setup(s, out, outlen);
   dfsc__free(out);
   if (rc < 0)
@@ -1134,6 +1141,7 @@ static int tree_start(dfsc_tree *t) {
    * TREE_CONNECT even when signing is not otherwise required. */
   r->sign = c->sess.signing || (c->dialect == SMB2_DIALECT_311 && c->sess.has_keys);
   tree_set_state(t, T_CONNECT);
+  c->sl->stats.tree_started++;
   rc = submit(c, &r, 1);
   if (rc < 0) {
     dfsc__req_free(r);
@@ -1280,6 +1288,8 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
     w->cb(w, t, 0, 0);
     return 0;
   }
+  if (c->state != C_IDLE || t->state != T_NONE || t->waiters != NULL)
+    sl->stats.conn_coalesced++;
   w->next = t->waiters;
   t->waiters = w;
   drive(c);
@@ -1316,6 +1326,8 @@ dfsc_loop *dfsc__tree_loop(const dfsc_tree *t) { return t->conn->sl->cfg.loop; }
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t) { return t->conn->sl->cfg.log; }
 uint32_t dfsc__tree_credits(const dfsc_tree *t) { return t->conn->credits; }
 int dfsc__tree_signing(const dfsc_tree *t) { return t->conn->sess.signing; }
+
+void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out) { *out = sl->stats; }
 
 const char *dfsc__sl_default_user(const dfsc_sl *sl) { return sl->user; }
 const char *dfsc__sl_default_password(const dfsc_sl *sl) { return sl->password; }

@@ -57,6 +57,19 @@ void dfsc__sl_shutdown(dfsc_sl *sl);
 /* Shuts down (if not yet) and frees everything. */
 void dfsc__sl_free(dfsc_sl *sl);
 
+/* Counters (loop thread; read them from elsewhere only while the loop is
+ * idle or through a post). */
+typedef struct dfsc_sl_stats {
+  uint64_t conn_started;   /* lookup + connect + negotiate attempts */
+  uint64_t conn_coalesced; /* tree requests that joined an attempt in progress */
+  uint64_t conn_failed;
+  uint64_t sess_started;
+  uint64_t tree_started;
+  uint64_t requests_sent;
+  uint64_t credit_waits;   /* request chains that had to wait for credits */
+} dfsc_sl_stats;
+void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
+
 /* ---- trees ------------------------------------------------------------ */
 struct dfsc_tree_waiter {
   /* err 0: t is connected. Otherwise err (DFSC_E_NTSTATUS with ntstatus set
