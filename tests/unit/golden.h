@@ -23,14 +23,16 @@
 static uint8_t *golden_load(const char *name, size_t *len) {
   char path[512];
   FILE *f;
-  long n;
+  long n = 0;
   uint8_t *p = NULL;
 
   snprintf(path, sizeof path, "%s/smb2/%s.bin", DFSC_FIXTURES, name);
   f = fopen(path, "rb");
   if (f == NULL)
     fail_msg("cannot open fixture %s", path);
-  if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
+  if (fseek(f, 0, SEEK_END) == 0)
+    n = ftell(f);
+  if (n <= 0 || fseek(f, 0, SEEK_SET) != 0) {
     fclose(f);
     fail_msg("cannot size fixture %s", path);
   }
