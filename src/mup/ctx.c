@@ -82,6 +82,9 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   rc = dfsc__sl_new(&cfg, &ctx->sl);
   if (rc < 0)
     goto fail;
+  rc = dfsc__dfs_new(ctx->sl, ctx->loop, &ctx->log, NULL, &ctx->dfs);
+  if (rc < 0)
+    goto fail;
 
   rc = pthread_create(&ctx->thread, NULL, loop_main, ctx);
   if (rc != 0) {
@@ -101,7 +104,12 @@ fail:
  * the lane, end the loop. */
 static void stop_cb(dfsc_post *p) {
   dfsc_ctx *ctx = p->data;
+  dfsc_dfs *dfs = ctx->dfs;
+  /* The session layer first: referral requests past their queue complete
+   * through it; then the queued ones; then the lane. */
   dfsc__sl_shutdown(ctx->sl);
+  ctx->dfs = NULL;
+  dfsc__dfs_free(dfs);
   dfsc__lane_free(ctx->lookup_lane);
   ctx->lookup_lane = NULL;
   dfsc__loop_stop(ctx->loop);
@@ -120,6 +128,7 @@ void dfsc_ctx_free(dfsc_ctx *ctx) {
   }
   if (ctx->lookup_lane)
     dfsc__lane_free(ctx->lookup_lane);
+  dfsc__dfs_free(ctx->dfs);
   dfsc__sl_free(ctx->sl);
   if (ctx->loop)
     dfsc__loop_free(ctx->loop);

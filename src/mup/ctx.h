@@ -8,6 +8,7 @@
 #include "core/lane.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "dfs/resolver.h"
 #include "dfsc/dfsc.h"
 #include "session/sl.h"
 #include "transport/lookup.h"
@@ -16,6 +17,7 @@ struct dfsc_ctx {
   dfsc_loop *loop;
   dfsc_lane *lookup_lane;
   dfsc_sl *sl;
+  dfsc_dfs *dfs; /* NULL once shut down */
   dfsc_resolve_map *map;
   dfsc_logger log;
   pthread_t thread;

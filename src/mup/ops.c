@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/utf16.h"
 #include "dfsc/dfsc.h"
+#include "dfs/resolver.h"
 #include "mup/ctx.h"
 #include "mup/ops.h"
 #include "mup/unc.h"
@@ -89,8 +90,23 @@ struct op {
   dfsc_tree *tree;
   char *path; /* as the user gave it, for messages */
   char *newpath;
-  dfsc_unc unc;
-  dfsc_unc unc2;
+  /* The DFS path ("\host\share\rest") the op works on, and the rename
+   * target's; the identity named in an smb:// URL. */
+  char *dfs_path;
+  char *dfs_newpath;
+  uint16_t port;
+  dfsc_sl_creds cr;
+  int has_cr;
+  /* The current attempt: the resolved target, the cache entry that chose
+   * it, the names sent on the wire, and the bounds of the walk. */
+  char *target;
+  char *tprefix;
+  char *name;
+  char *newname;
+  unsigned hops;  /* STATUS_PATH_NOT_COVERED rounds */
+  unsigned tries; /* failovers */
+  int refreshed;
+  dfsc_dfs_req q;
   int flags;
   dfsc_file *file;
   uint8_t *buf;
@@ -119,11 +135,25 @@ struct op {
   int rounds;
 };
 
+static void fail_or_retry(op *o, int err, uint32_t st);
+static void issue(op *o);
+
 /* ---- completion ------------------------------------------------------- */
 
 static void op_free(op *o) {
   dfsc__free(o->path);
   dfsc__free(o->newpath);
+  dfsc__free(o->dfs_path);
+  dfsc__free(o->dfs_newpath);
+  dfsc__free(o->target);
+  dfsc__free(o->tprefix);
+  dfsc__free(o->name);
+  dfsc__free(o->newname);
+  if (o->cr.password)
+    dfsc__wipe((char *)o->cr.password, strlen(o->cr.password));
+  dfsc__free((char *)o->cr.user);
+  dfsc__free((char *)o->cr.domain);
+  dfsc__free((char *)o->cr.password);
   dfsc__free(o);
 }
 
@@ -156,7 +186,7 @@ static const dfsc_smb2_fid related_fid = {UINT64_MAX, UINT64_MAX};
 
 static dfsc_req *new_create(op *o, uint32_t access, uint32_t disposition, uint32_t options) {
   dfsc_smb2_create_req cr;
-  size_t nlen = strlen(o->unc.path);
+  size_t nlen = strlen(o->name);
   dfsc_req *r = dfsc__req_new(SMB2_CREATE, 64 + 4 * nlen + 8);
   if (r == NULL)
     return NULL;
@@ -168,7 +198,7 @@ static dfsc_req *new_create(op *o, uint32_t access, uint32_t disposition, uint32
   cr.share_access = SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE | SMB2_FILE_SHARE_DELETE;
   cr.disposition = disposition;
   cr.options = options;
-  cr.name = o->unc.path;
+  cr.name = o->name;
   cr.name_len = nlen;
   if (dfsc__smb2_create_req_encode(&r->w, &cr) < 0) {
     dfsc__req_free(r);
@@ -246,14 +276,14 @@ fail:
 static void compound_finished(op *o) {
   int i;
   if (o->err < 0) {
-    op_done(o, o->err, 0);
+    fail_or_retry(o, o->err, 0);
     return;
   }
   /* The first failing step names the status; CLOSE after a failed CREATE
    * fails too and says nothing new. */
   for (i = 0; i < o->nsub; i++) {
     if (o->status[i] != 0 && (o->status[i] & 0xC0000000u) == 0xC0000000u) {
-      op_done(o, DFSC_E_NTSTATUS, o->status[i]);
+      fail_or_retry(o, DFSC_E_NTSTATUS, o->status[i]);
       return;
     }
   }
@@ -415,7 +445,7 @@ static int issue_path_op(op *o) {
     reqs[0] = new_create(o, SMB2_DELETE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE,
                          SMB2_FILE_OPEN, 0);
     dfsc__wr_init(&w, info, sizeof(info));
-    rc = dfsc__smb2_fi_rename_build(&w, 0, o->unc2.path, strlen(o->unc2.path));
+    rc = dfsc__smb2_fi_rename_build(&w, 0, o->newname, strlen(o->newname));
     reqs[1] = rc < 0 ? NULL : new_set_info(&related_fid, FILE_RENAME_INFORMATION, info, w.off);
     reqs[2] = new_close(&related_fid);
     return send_compound(o, reqs, 3);
@@ -482,7 +512,7 @@ static void dir_complete(op *o) {
   if (o->err < 0) {
     dfsc_dir_free(o->dir);
     o->dir = NULL;
-    op_done(o, o->err, o->status[0]);
+    fail_or_retry(o, o->err, o->status[0]);
     return;
   }
   o->res.dir = o->dir;
@@ -877,14 +907,247 @@ static void issue(op *o) {
   }
 }
 
+/* ---- DFS: resolution, STATUS_PATH_NOT_COVERED, failover ----------------- */
+
+/* Failures after which another target of the same DFS entry is worth a try
+ * ([MS-DFSC] 3.1.5.2): the target is unreachable, or its session or tree
+ * failed, or the connection dropped. */
+static int failover_worthy(int err, uint32_t st) {
+  if (err == DFSC_E_NTSTATUS)
+    return st == 0xC00000CCu /* BAD_NETWORK_NAME */ || st == 0xC00000BEu /* BAD_NETWORK_PATH */ ||
+           st == 0xC000006Du /* LOGON_FAILURE */ || st == 0xC0000203u /* USER_SESSION_DELETED */ ||
+           st == 0xC00000C9u /* NETWORK_NAME_DELETED */ || st == 0xC0000120u /* CANCELLED */;
+  return err == -ECONNREFUSED || err == -ETIMEDOUT || err == -EHOSTUNREACH ||
+         err == -ENETUNREACH || err == -ECONNRESET || err == -EPIPE || err == DFSC_E_CLOSED ||
+         err == DFSC_E_LOOKUP || err == DFSC_E_CREDITS || err == DFSC_E_PROTO ||
+         err == DFSC_E_SIGNATURE;
+}
+
+/* Forgets what one attempt left behind before the next one. */
+static void reset_attempt(op *o) {
+  int i;
+  o->err = 0;
+  for (i = 0; i < 4; i++)
+    o->status[i] = 0;
+  o->have_fid = 0;
+  o->pending = 0;
+  o->nsub = 0;
+  o->rounds = 0;
+  memset(&o->res.st, 0, sizeof(o->res.st));
+  if (o->dir != NULL) {
+    dfsc_dir_free(o->dir);
+    o->dir = NULL;
+  }
+}
+
+static const dfsc_sl_creds *op_creds(const op *o) { return o->has_cr ? &o->cr : NULL; }
+
+/* Splits "\host\share\rest" into its parts (pointers into buf, which is
+ * modified). Returns 0 or DFSC_E_BADPATH. */
+static int split_target(char *buf, char **host, char **share, char **rest) {
+  char *p;
+  if (buf[0] != '\\')
+    return DFSC_E_BADPATH;
+  *host = buf + 1;
+  p = strchr(*host, '\\');
+  if (p == NULL || p == *host)
+    return DFSC_E_BADPATH;
+  *p = '\0';
+  *share = p + 1;
+  p = strchr(*share, '\\');
+  if (p != NULL) {
+    *p = '\0';
+    *rest = p + 1;
+  } else {
+    *rest = *share + strlen(*share);
+  }
+  return **share ? 0 : DFSC_E_BADPATH;
+}
+
+static void resolve_go(op *o);
+
+static void refer_cb(dfsc_dfs_req *q, int err, uint32_t st) {
+  op *o = q->data;
+  if (err < 0) {
+    /* The root target would not refer us on: its answer is the op's. */
+    op_done(o, err, st);
+    return;
+  }
+  reset_attempt(o);
+  resolve_go(o);
+}
+
+static void refresh_cb(dfsc_dfs_req *q, int err, uint32_t st) {
+  op *o = q->data;
+  /* A failed refresh leaves the old entry serving (soft expiry). */
+  (void)err;
+  (void)st;
+  resolve_go(o);
+}
+
+/* After a failed attempt: returns 1 when the op continues (a referral or
+ * another target), 0 when the caller should finish it with the error. */
+static int retry(op *o, int err, uint32_t st) {
+  dfsc_dfs *d = o->ctx->dfs;
+  int rc;
+  if (d == NULL || o->target == NULL)
+    return 0;
+  if (err == DFSC_E_NTSTATUS && st == 0xC0000257u /* STATUS_PATH_NOT_COVERED */) {
+    char *buf, *host, *share, *rest;
+    if (++o->hops > DFSC_DFS_HOPS_MAX) {
+      op_done(o, DFSC_E_LOOP, 0);
+      return 1;
+    }
+    buf = dfsc__strdup(o->target);
+    if (buf == NULL || split_target(buf, &host, &share, &rest) < 0) {
+      dfsc__free(buf);
+      return 0;
+    }
+    /* [MS-DFSC] 3.1.5.1: ask the root target that answered for a link
+     * referral covering the path as sent to it. */
+    o->q.cb = refer_cb;
+    o->q.data = o;
+    rc = dfsc__dfs_refer(d, host, o->target, op_creds(o), &o->q);
+    dfsc__free(buf);
+    if (rc < 0)
+      op_done(o, rc, 0);
+    return 1;
+  }
+  if (o->tprefix != NULL && o->tprefix[0] != '\0' && failover_worthy(err, st) &&
+      dfsc__dfs_failover(d, o->tprefix, &o->tries) == 0) {
+    reset_attempt(o);
+    resolve_go(o);
+    return 1;
+  }
+  return 0;
+}
+
+/* Completes an op with an error unless DFS can still save it. */
+static void fail_or_retry(op *o, int err, uint32_t st) {
+  if (!retry(o, err, st))
+    op_done(o, err, st);
+}
+
 static void tree_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus) {
   op *o = w->data;
+  char *buf, *host, *share, *rest;
+  int dfs;
   if (err < 0) {
-    op_done(o, err, ntstatus);
+    fail_or_retry(o, err, ntstatus);
     return;
   }
   o->tree = t;
+  /* On a DFS share the name is the whole DFS path below the root
+   * ([MS-SMB2] 3.2.4.3, SMB2_FLAGS_DFS_OPERATIONS); elsewhere it is
+   * share-relative. */
+  dfs = dfsc__tree_is_dfs(t);
+  buf = dfsc__strdup(o->target);
+  if (buf == NULL || split_target(buf, &host, &share, &rest) < 0) {
+    dfsc__free(buf);
+    op_done(o, buf ? DFSC_E_BADPATH : -ENOMEM, 0);
+    return;
+  }
+  dfsc__free(o->name);
+  o->name = dfsc__strdup(dfs ? o->target + 1 : rest);
+  dfsc__free(buf);
+  if (o->name == NULL) {
+    op_done(o, -ENOMEM, 0);
+    return;
+  }
+  if (o->dfs_newpath != NULL) {
+    char out[DFSC_DFS_PATH_MAX], *b2, *h2, *s2, *r2;
+    int rc = dfsc__dfs_rewrite(o->ctx->dfs, o->dfs_newpath, out, NULL, NULL, NULL);
+    if (rc < 0) {
+      op_done(o, rc, 0);
+      return;
+    }
+    b2 = dfsc__strdup(out);
+    buf = dfsc__strdup(o->target);
+    if (b2 == NULL || buf == NULL || split_target(b2, &h2, &s2, &r2) < 0 ||
+        split_target(buf, &host, &share, &rest) < 0) {
+      dfsc__free(b2);
+      dfsc__free(buf);
+      op_done(o, DFSC_E_BADPATH, 0);
+      return;
+    }
+    /* A rename stays within one share ([MS-FSCC] 2.4.42). */
+    rc = strcasecmp(h2, host) != 0 || strcasecmp(s2, share) != 0 ? -EXDEV : 0;
+    dfsc__free(o->newname);
+    o->newname = rc < 0 ? NULL : dfsc__strdup(dfs ? out + 1 : r2);
+    dfsc__free(b2);
+    dfsc__free(buf);
+    if (rc < 0 || o->newname == NULL) {
+      op_done(o, rc < 0 ? rc : -ENOMEM, 0);
+      return;
+    }
+    if (o->newname[0] == '\0') {
+      op_done(o, DFSC_E_BADPATH, 0);
+      return;
+    }
+  }
   issue(o);
+}
+
+/* Resolves the op's DFS path through the cache and connects to the target. */
+static void resolve_go(op *o) {
+  dfsc_dfs *d = o->ctx->dfs;
+  char *out = NULL, *pfx = NULL, *buf = NULL, *host, *share, *rest;
+  char src[256];
+  uint16_t port;
+  int rc;
+
+  if (d == NULL) {
+    op_done(o, DFSC_E_SHUTDOWN, 0);
+    return;
+  }
+  out = dfsc__malloc(DFSC_DFS_PATH_MAX);
+  pfx = dfsc__malloc(DFSC_DFS_PATH_MAX);
+  if (out == NULL || pfx == NULL) {
+    rc = -ENOMEM;
+    goto fail;
+  }
+  rc = dfsc__dfs_rewrite(d, o->dfs_path, out, NULL, NULL, pfx);
+  if (rc < 0)
+    goto fail;
+  if (!o->refreshed && pfx[0] != '\0' && dfsc__dfs_needs_refresh(d, pfx, src, sizeof(src))) {
+    /* An expired entry: refresh it once; concurrent users share the
+     * request, and the old targets serve if it fails. */
+    o->refreshed = 1;
+    o->q.cb = refresh_cb;
+    o->q.data = o;
+    rc = dfsc__dfs_refer(d, src, pfx, op_creds(o), &o->q);
+    if (rc == 0)
+      goto out;
+  }
+  dfsc__free(o->target);
+  dfsc__free(o->tprefix);
+  o->target = dfsc__strdup(out);
+  o->tprefix = dfsc__strdup(pfx);
+  buf = dfsc__strdup(out);
+  if (o->target == NULL || o->tprefix == NULL || buf == NULL) {
+    rc = -ENOMEM;
+    goto fail;
+  }
+  rc = split_target(buf, &host, &share, &rest);
+  if (rc < 0)
+    goto fail;
+  /* A port the user named applies to the server the user named. */
+  port = o->port && strncasecmp(o->dfs_path + 1, host, strlen(host)) == 0 &&
+                 o->dfs_path[1 + strlen(host)] == '\\'
+             ? o->port
+             : 0;
+  o->tw.cb = tree_ready;
+  o->tw.data = o;
+  rc = dfsc__tree_get(o->ctx->sl, host, port, share, op_creds(o), &o->tw);
+  if (rc < 0)
+    goto fail;
+  goto out;
+fail:
+  op_done(o, rc, 0);
+out:
+  dfsc__free(out);
+  dfsc__free(pfx);
+  dfsc__free(buf);
 }
 
 static void handle_start(op *o) {
@@ -926,31 +1189,10 @@ static void handle_start(op *o) {
 
 static void start_cb(dfsc_post *p) {
   op *o = p->data;
-  dfsc_sl_creds cr, *crp = NULL;
-  int rc;
-
-  if (o->file != NULL) {
+  if (o->file != NULL)
     handle_start(o);
-    return;
-  }
-  o->tw.cb = tree_ready;
-  o->tw.data = o;
-  if (o->unc.has_user) {
-    /* smb://[domain;]user[:password]@host: that identity, not the default.
-     * Without a password in the URL, the default one serves only the same
-     * user. */
-    const char *du = dfsc__sl_default_user(o->ctx->sl);
-    cr.user = o->unc.user[0] ? o->unc.user : NULL;
-    cr.domain = o->unc.domain[0] ? o->unc.domain : NULL;
-    cr.password = o->unc.has_password ? o->unc.password
-                  : (du && cr.user && strcasecmp(du, cr.user) == 0)
-                      ? dfsc__sl_default_password(o->ctx->sl)
-                      : NULL;
-    crp = &cr;
-  }
-  rc = dfsc__tree_get(o->ctx->sl, o->unc.host, o->unc.port, o->unc.share, crp, &o->tw);
-  if (rc < 0)
-    op_done(o, rc, 0);
+  else
+    resolve_go(o);
 }
 
 static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
@@ -977,23 +1219,56 @@ static int op_submit(op *o) {
   return rc;
 }
 
+/* "\\host\\share\\rest" from a parsed UNC. */
+static char *dfs_path_of(const dfsc_unc *u) {
+  size_t n = strlen(u->host) + strlen(u->share) + strlen(u->path) + 4;
+  char *p = dfsc__malloc(n);
+  if (p != NULL)
+    snprintf(p, n, "\\%s\\%s%s%s", u->host, u->share, u->path[0] ? "\\" : "", u->path);
+  return p;
+}
+
 static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_path,
                    dfsc_cb cb, void *arg, op **out) {
+  dfsc_unc *u;
   op *o;
   int rc;
   if (ctx == NULL || path == NULL || cb == NULL)
     return -EINVAL;
+  u = dfsc__malloc(sizeof(*u));
   o = op_new(ctx, kind, cb, arg);
-  if (o == NULL)
-    return -ENOMEM;
-  o->path = dfsc__strdup(path);
-  if (o->path == NULL) {
-    op_free(o);
+  if (o == NULL || u == NULL) {
+    dfsc__free(u);
+    dfsc__free(o);
     return -ENOMEM;
   }
-  rc = dfsc__unc_parse(path, 1, &o->unc);
-  if (rc == 0 && need_path && o->unc.path[0] == '\0')
+  rc = dfsc__unc_parse(path, 1, u);
+  if (rc == 0 && need_path && u->path[0] == '\0')
     rc = DFSC_E_BADPATH; /* the share itself cannot be removed or renamed */
+  if (rc == 0) {
+    o->path = dfsc__strdup(path);
+    o->dfs_path = dfs_path_of(u);
+    o->port = u->port;
+    if (o->path == NULL || o->dfs_path == NULL)
+      rc = -ENOMEM;
+  }
+  if (rc == 0 && u->has_user) {
+    /* smb://[domain;]user[:password]@host: that identity, not the default.
+     * Without a password in the URL, the default one serves only the same
+     * user. */
+    const char *du = dfsc__sl_default_user(ctx->sl);
+    const char *pw = u->has_password ? u->password
+                     : (du && strcasecmp(du, u->user) == 0) ? dfsc__sl_default_password(ctx->sl)
+                                                           : NULL;
+    o->has_cr = 1;
+    o->cr.user = u->user[0] ? dfsc__strdup(u->user) : NULL;
+    o->cr.domain = u->domain[0] ? dfsc__strdup(u->domain) : NULL;
+    o->cr.password = pw ? dfsc__strdup(pw) : NULL;
+    if ((u->user[0] && !o->cr.user) || (u->domain[0] && !o->cr.domain) || (pw && !o->cr.password))
+      rc = -ENOMEM;
+  }
+  dfsc__wipe(u, sizeof(*u));
+  dfsc__free(u);
   if (rc < 0) {
     op_free(o);
     return rc;
@@ -1049,6 +1324,7 @@ int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
 
 int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_cb cb,
                       void *arg) {
+  dfsc_unc *u1 = NULL, *u2 = NULL;
   op *o;
   int rc;
   if (newpath == NULL)
@@ -1056,26 +1332,40 @@ int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc
   rc = path_op(ctx, OP_RENAME, path, 1, cb, arg, &o);
   if (rc < 0)
     return rc;
+  u1 = dfsc__malloc(sizeof(*u1));
+  u2 = dfsc__malloc(sizeof(*u2));
   o->newpath = dfsc__strdup(newpath);
-  if (o->newpath == NULL) {
-    op_free(o);
-    return -ENOMEM;
+  if (u1 == NULL || u2 == NULL || o->newpath == NULL) {
+    rc = -ENOMEM;
+    goto out;
   }
+  rc = dfsc__unc_parse(path, 1, u1);
+  if (rc < 0)
+    goto out;
   if (newpath[0] == '\\' || newpath[0] == '/' || strncasecmp(newpath, "smb://", 6) == 0) {
-    rc = dfsc__unc_parse(newpath, 1, &o->unc2);
-    /* A rename cannot cross shares ([MS-FSCC] 2.4.42: the name is relative
-     * to the share root). */
-    if (rc == 0 && (strcasecmp(o->unc2.host, o->unc.host) != 0 ||
-                    strcasecmp(o->unc2.share, o->unc.share) != 0))
-      rc = -EXDEV;
+    rc = dfsc__unc_parse(newpath, 1, u2);
   } else {
     /* A share-relative target: reuse the parser on a synthetic UNC. */
-    char tmp[DFSC_UNC_MAX + 600];
-    snprintf(tmp, sizeof(tmp), "\\\\%s\\%s\\%s", o->unc.host, o->unc.share, newpath);
-    rc = dfsc__unc_parse(tmp, 1, &o->unc2);
+    size_t n = strlen(u1->host) + strlen(u1->share) + strlen(newpath) + 8;
+    char *tmp = dfsc__malloc(n);
+    if (tmp == NULL) {
+      rc = -ENOMEM;
+      goto out;
+    }
+    snprintf(tmp, n, "\\\\%s\\%s\\%s", u1->host, u1->share, newpath);
+    rc = dfsc__unc_parse(tmp, 1, u2);
+    dfsc__free(tmp);
   }
-  if (rc == 0 && o->unc2.path[0] == '\0')
+  if (rc == 0 && u2->path[0] == '\0')
     rc = DFSC_E_BADPATH;
+  if (rc == 0) {
+    o->dfs_newpath = dfs_path_of(u2);
+    if (o->dfs_newpath == NULL)
+      rc = -ENOMEM;
+  }
+out:
+  dfsc__free(u1);
+  dfsc__free(u2);
   if (rc < 0) {
     op_free(o);
     return rc;

@@ -1307,6 +1307,11 @@ int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
     reqs[i]->sign = c->sess.signing;
     if (c->sess.signing && reqs[i]->extra_len > 0)
       return -EINVAL; /* signed payload must be inside the body */
+    /* [MS-SMB2] 3.2.4.1.1 / 2.2.1: requests on a DFS share carry
+     * SMB2_FLAGS_DFS_OPERATIONS, and their names are full DFS paths (the
+     * mup layer builds them). */
+    if (t->share_flags & (SMB2_SHAREFLAG_DFS | SMB2_SHAREFLAG_DFS_ROOT))
+      reqs[i]->hdr_flags |= SMB2_FLAGS_DFS_OPERATIONS;
   }
   rc = submit(c, reqs, n);
   return rc;

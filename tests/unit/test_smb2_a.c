@@ -479,14 +479,46 @@ static void test_negotiate_req_hostile(void **state) {
   assert_int_equal(d.cipher_count, 0);
   dfsc__put_le16(copy + 112, 0x7777);
   assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n, &d), DFSC_E_PROTO);
-  /* Duplicate PREAUTH. */
+  /* Duplicate PREAUTH: the 6-byte cipher context rewritten as a valid
+   * PREAUTH (1 algorithm, no salt). */
   memcpy(copy, buf, n);
   dfsc__put_le16(copy + 160, SMB2_PREAUTH_INTEGRITY_CAPABILITIES);
+  dfsc__put_le16(copy + 168, 1);
+  dfsc__put_le16(copy + 170, 0);
+  dfsc__put_le16(copy + 172, SMB2_PREAUTH_HASH_SHA512);
   assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n, &d), DFSC_E_PROTO);
+  /* The same bytes as the only context after the first are fine when the
+   * first is something else. */
+  dfsc__put_le16(copy + 112, 0x7777);
+  assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n, &d), 0);
+  assert_int_equal(d.salt_len, 0);
+  assert_null(d.salt);
   /* Wrong StructureSize. */
   memcpy(copy, buf, n);
   dfsc__put_le16(copy + 64, 37);
   assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n, &d), DFSC_E_PROTO);
+  /* A dialect list running over the contexts. */
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 66, 8);
+  assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n, &d), DFSC_E_PROTO);
+
+  /* A well-formed context at a misaligned offset (shifted by 4) is
+   * rejected: contexts are 8-byte aligned (2.2.3.1). */
+  neg_req_full(&r);
+  r.cipher_count = 0;
+  r.signing_alg_count = 0;
+  r.netname = NULL;
+  start(&w, buf, sizeof buf, SMB2_NEGOTIATE, 0);
+  assert_int_equal(dfsc__smb2_negotiate_req_encode(&w, &r), 0);
+  n = w.off;
+  memcpy(copy, buf, 112);
+  memset(copy + 112, 0, 4);
+  memcpy(copy + 116, buf + 112, n - 112);
+  dfsc__put_le32(copy + 92, 116);
+  assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n + 4, &d), DFSC_E_PROTO);
+  dfsc__put_le32(copy + 92, 112);
+  memcpy(copy + 112, buf + 112, n - 112);
+  assert_int_equal(dfsc__smb2_negotiate_req_decode(copy, n, &d), 0);
 }
 
 static void neg_rsp_full(dfsc_smb2_negotiate_rsp *r) {
@@ -613,6 +645,11 @@ static void test_negotiate_rsp_hostile(void **state) {
   RESET(); dfsc__put_le32(copy + 124, (uint32_t)((n + 8) & ~7u)); BAD();
   RESET(); dfsc__put_le32(copy + 124, 136); BAD();
   RESET(); dfsc__put_le32(copy + 124, 0); BAD();
+  /* Security buffer running over the contexts. */
+  RESET(); dfsc__put_le16(copy + 122, (uint16_t)(n - 128)); BAD();
+  /* Two ciphers in the response's ENCRYPTION context (at 192). */
+  assert_int_equal(dfsc__le16(buf + 192), SMB2_ENCRYPTION_CAPABILITIES);
+  RESET(); dfsc__put_le16(copy + 200, 2); BAD();
   /* Context count huge, or zero for 3.1.1. */
   RESET(); dfsc__put_le16(copy + 70, 0xFFFF); BAD();
   RESET(); dfsc__put_le16(copy + 70, 4); BAD();
@@ -970,6 +1007,12 @@ static void test_error_plain(void **state) {
   all_truncations_fail(buf, w.off, dec_err, &e);
   assert_int_equal(dfsc__smb2_error_buffer_too_small(&e, &need), 0);
   assert_int_equal(need, 4096);
+  /* Without contexts only the DEFAULT id names the plain ErrorData. */
+  assert_int_equal(dfsc__smb2_error_find(&e, SMB2_ERROR_ID_DEFAULT, &p, &n), 1);
+  assert_ptr_equal(p, buf + 72);
+  assert_int_equal(n, 4);
+  assert_int_equal(dfsc__smb2_error_find(&e, SMB2_ERROR_ID_SHARE_REDIRECT, &p, &n), 0);
+  assert_null(p);
   /* ByteCount beyond the PDU. */
   dfsc__put_le32(buf + 68, 5);
   assert_int_equal(dfsc__smb2_error_rsp_decode(buf, w.off, &e), DFSC_E_PROTO);
@@ -1051,6 +1094,8 @@ static void test_error_symlink(void **state) {
   memcpy(copy, buf, n); dfsc__put_le32(copy + 76, 0); SYMBAD();
   memcpy(copy, buf, n); dfsc__put_le32(copy + 80, 0xA0000003u); SYMBAD();
   memcpy(copy, buf, n); dfsc__put_le16(copy + 88, 7); SYMBAD();      /* sub off */
+  memcpy(copy, buf, n); dfsc__put_le16(copy + 88, 0xFFFF); SYMBAD();
+  memcpy(copy, buf, n); dfsc__put_le16(copy + 88, 20); dfsc__put_le16(copy + 90, 0); SYMBAD();
   memcpy(copy, buf, n); dfsc__put_le16(copy + 90, 20); SYMBAD();     /* sub len */
   memcpy(copy, buf, n); dfsc__put_le16(copy + 90, 11); SYMBAD();     /* odd */
   memcpy(copy, buf, n); dfsc__put_le16(copy + 92, 0xFFFF); SYMBAD(); /* print off */
@@ -1304,6 +1349,43 @@ static void test_compound_split_hostile(void **state) {
   dfsc__put_le32(buf + 20, (uint32_t)(n + 4) & ~7u);
   split_count(buf, n, &rc);
   assert_int_equal(rc, DFSC_E_PROTO);
+  /* NextCommand pointing exactly at the end: a promised PDU is missing. */
+  {
+    uint8_t one[72];
+    dfsc_wr w;
+    dfsc_smb2_hdr h;
+    dfsc__wr_init(&w, one, sizeof one);
+    hdr_for(&h, SMB2_ECHO, 1);
+    h.next_command = 72;
+    dfsc__smb2_hdr_encode(&w, &h);
+    dfsc__smb2_echo_rsp_encode(&w);
+    dfsc__wr_zero(&w, 4);
+    k = split_count(one, sizeof one, &rc);
+    assert_int_equal(rc, DFSC_E_PROTO);
+    assert_int_equal(k, 0); /* refused before yielding anything */
+    dfsc__put_le32(one + 20, 0);
+    k = split_count(one, sizeof one, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(k, 1);
+  }
+  /* NextCommand 8 pointing at a header nested inside the first one (Status
+   * spells the ProtocolId, Command the StructureSize): overlapping slices
+   * must be refused even when the bytes there parse. */
+  {
+    uint8_t nest[72];
+    dfsc_wr w;
+    dfsc_smb2_hdr h, h2;
+    dfsc__wr_init(&w, nest, sizeof nest);
+    memset(&h, 0, sizeof h);
+    h.status = SMB2_PROTOCOL_ID;
+    h.command = SMB2_HDR_SIZE;
+    h.next_command = 8;
+    dfsc__smb2_hdr_encode(&w, &h);
+    dfsc__wr_zero(&w, 8);
+    assert_int_equal(dfsc__smb2_hdr_decode(nest + 8, 64, &h2), 0);
+    split_count(nest, sizeof nest, &rc);
+    assert_int_equal(rc, DFSC_E_PROTO);
+  }
   /* Second PDU with a bad ProtocolId. */
   n = two_echos(buf);
   buf[72] = 0xFD;

@@ -1,0 +1,506 @@
+/* The DFS resolver: cache walks and throttled, single-flight referral
+ * requests (see resolver.h).
+ *
+ * A referral request ("fetch") moves QUEUED -> TREE (waiting for the IPC$
+ * tree of its server) -> SENT (IOCTL FSCTL_DFS_GET_REFERRALS in flight) ->
+ * done, and is freed after its waiters have been called. At most
+ * max_inflight fetches are past QUEUED, at most max_per_server of them for
+ * one server; the rest wait in FIFO order.
+ */
+#include "dfs/resolver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/alloc.h"
+#include "dfs/referral.h"
+#include "dfsc/dfsc.h"
+#include "smb2/ioctl.h"
+
+#define REFERRAL_MAX_LEVEL 4
+#define REFERRAL_OUT_MAX 65536
+#define REFRESH_RETRY_MS 30000
+
+enum fetch_state { F_QUEUED, F_TREE, F_SENT };
+static const char *const fetch_state_names[] = {"QUEUED", "TREE", "SENT"};
+
+struct fetch {
+  dfsc_dfs *d;
+  enum fetch_state state;
+  char server[256];
+  char key[DFSC_DFS_PATH_MAX];  /* coalescing key: the path up to its link level */
+  char path[DFSC_DFS_PATH_MAX]; /* what is asked */
+  char *user, *domain, *password;
+  int has_creds;
+  dfsc_tree_waiter tw;
+  dfsc_dfs_req *waiters;
+  struct fetch *next;  /* all fetches */
+  struct fetch *qnext; /* the waiting queue */
+};
+
+struct dfsc_dfs {
+  dfsc_sl *sl;
+  dfsc_loop *loop;
+  const dfsc_logger *log;
+  dfsc_dfs_cfg cfg;
+  dfsc_dfs_cache *cache;
+  struct fetch *fetches;
+  struct fetch *q_head, *q_tail;
+  size_t queued;
+  unsigned inflight;
+  dfsc_dfs_stats stats;
+  int shutting_down;
+};
+
+static void fetch_start(struct fetch *f);
+
+static void fetch_set_state(struct fetch *f, enum fetch_state s) {
+  DFSC_DBG(f->d->log, DFSC_CAT_DFS, "referral %s via %s: %s -> %s", f->path, f->server,
+           fetch_state_names[f->state], fetch_state_names[s]);
+  f->state = s;
+}
+
+int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
+                  const dfsc_dfs_cfg *cfg, dfsc_dfs **out) {
+  dfsc_dfs *d = dfsc__calloc(1, sizeof(*d));
+  int rc;
+  if (d == NULL)
+    return -ENOMEM;
+  d->sl = sl;
+  d->loop = loop;
+  d->log = log;
+  if (cfg)
+    d->cfg = *cfg;
+  if (d->cfg.max_inflight == 0)
+    d->cfg.max_inflight = 8;
+  if (d->cfg.max_per_server == 0)
+    d->cfg.max_per_server = 4;
+  if (d->cfg.max_per_server > d->cfg.max_inflight)
+    d->cfg.max_per_server = d->cfg.max_inflight;
+  if (d->cfg.queue_max == 0)
+    d->cfg.queue_max = 65536;
+  if (d->cfg.grace_ms == 0)
+    d->cfg.grace_ms = 3600 * 1000;
+  rc = dfsc__dfs_cache_new(d->cfg.cache_max, d->cfg.grace_ms, &d->cache);
+  if (rc < 0) {
+    dfsc__free(d);
+    return rc;
+  }
+  *out = d;
+  return 0;
+}
+
+dfsc_dfs_cache *dfsc__dfs_cache(dfsc_dfs *d) { return d->cache; }
+
+void dfsc__dfs_stats(const dfsc_dfs *d, dfsc_dfs_stats *out) { *out = d->stats; }
+
+/* ---- cache walks ------------------------------------------------------ */
+
+static int join(char *out, size_t cap, const char *target, const char *rest) {
+  size_t tl = strlen(target);
+  while (tl > 0 && target[tl - 1] == '\\')
+    tl--;
+  if (tl + strlen(rest) + 1 > cap)
+    return DFSC_E_BADPATH;
+  memcpy(out, target, tl);
+  strcpy(out + tl, rest);
+  return 0;
+}
+
+int dfsc__dfs_rewrite(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *hops,
+                      size_t *nhops, char *last_entry_prefix) {
+  char cur[DFSC_DFS_PATH_MAX], next[DFSC_DFS_PATH_MAX];
+  uint64_t now = dfsc__loop_now(d->loop);
+  size_t n = 0;
+  int i;
+
+  if (strlen(path) >= sizeof(cur))
+    return DFSC_E_BADPATH;
+  strcpy(cur, path);
+  if (last_entry_prefix)
+    last_entry_prefix[0] = '\0';
+  for (i = 0; i < DFSC_DFS_HOPS_MAX; i++) {
+    dfsc_dfs_entry *e = dfsc__dfs_cache_lookup(d->cache, cur, now);
+    const char *rest;
+    int rc;
+    if (e == NULL || e->n == 0)
+      break;
+    rest = cur + strlen(e->prefix);
+    if (e->hint >= e->n)
+      e->hint = 0;
+    rc = join(next, sizeof(next), e->targets[e->hint].path, rest);
+    if (rc < 0)
+      return rc;
+    if (hops != NULL) {
+      dfsc_dfs_hop *h = &hops[n];
+      snprintf(h->prefix, sizeof(h->prefix), "%s", e->prefix);
+      snprintf(h->target, sizeof(h->target), "%s", e->targets[e->hint].path);
+      h->root = e->root;
+      h->interlink = e->interlink;
+      h->version = e->version;
+      h->ttl = e->ttl;
+      h->n_targets = e->n;
+      h->chosen = e->hint;
+    }
+    n++;
+    if (last_entry_prefix)
+      snprintf(last_entry_prefix, DFSC_DFS_PATH_MAX, "%s", e->prefix);
+    strcpy(cur, next);
+    if (e->root)
+      break; /* a root target hosts the root share itself: no further rewrite */
+  }
+  if (nhops)
+    *nhops = n;
+  if (i == DFSC_DFS_HOPS_MAX) {
+    d->stats.loops++;
+    DFSC_WARN(d->log, DFSC_CAT_DFS, "%s: more than %d referral hops: a cycle", path,
+              DFSC_DFS_HOPS_MAX);
+    return DFSC_E_LOOP;
+  }
+  strcpy(out, cur);
+  return 0;
+}
+
+int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, unsigned *tries) {
+  dfsc_dfs_entry *e = dfsc__dfs_cache_find(d->cache, prefix);
+  if (e == NULL)
+    return -ENOENT;
+  (*tries)++;
+  if (*tries >= e->n)
+    return -EHOSTUNREACH;
+  DFSC_INFO(d->log, DFSC_CAT_DFS, "%s: target %s failed, trying %s", prefix,
+            e->targets[e->hint].path, e->targets[(e->hint + 1) % e->n].path);
+  e->hint = (e->hint + 1) % e->n;
+  d->stats.failovers++;
+  return 0;
+}
+
+int dfsc__dfs_needs_refresh(dfsc_dfs *d, const char *prefix, char *server, size_t cap) {
+  dfsc_dfs_entry *e = dfsc__dfs_cache_find(d->cache, prefix);
+  uint64_t now = dfsc__loop_now(d->loop);
+  if (e == NULL || e->source == NULL || now < e->expires || now < e->retry_at)
+    return 0;
+  snprintf(server, cap, "%s", e->source);
+  return 1;
+}
+
+/* ---- referral requests -------------------------------------------------- */
+
+/* The key that concurrent misses share: the path cut after its third
+ * component (\root\share\link), or the prefix of the cached entry it refreshes. */
+static void make_key(const char *path, char *key, size_t cap) {
+  size_t i, comps = 0;
+  for (i = 0; path[i] != '\0' && i + 1 < cap; i++) {
+    if (path[i] == '\\' && i > 0 && ++comps == 3)
+      break;
+    key[i] = path[i];
+  }
+  key[i] = '\0';
+}
+
+static unsigned per_server(const dfsc_dfs *d, const char *server) {
+  const struct fetch *f;
+  unsigned n = 0;
+  for (f = d->fetches; f != NULL; f = f->next)
+    if (f->state != F_QUEUED && strcasecmp(f->server, server) == 0)
+      n++;
+  return n;
+}
+
+static void fetch_free(struct fetch *f) {
+  if (f->password)
+    dfsc__wipe(f->password, strlen(f->password));
+  dfsc__free(f->user);
+  dfsc__free(f->domain);
+  dfsc__free(f->password);
+  dfsc__free(f);
+}
+
+static void unlink_fetch(dfsc_dfs *d, struct fetch *f) {
+  struct fetch **pp;
+  for (pp = &d->fetches; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == f) {
+      *pp = f->next;
+      return;
+    }
+  }
+}
+
+/* Starts queued fetches while the throttle allows, in FIFO order (a fetch
+ * whose server is at its limit lets later ones for other servers pass). */
+static void pump(dfsc_dfs *d) {
+  struct fetch **pp = &d->q_head, *prev = NULL;
+  while (*pp != NULL && d->inflight < d->cfg.max_inflight && !d->shutting_down) {
+    struct fetch *f = *pp;
+    if (per_server(d, f->server) >= d->cfg.max_per_server) {
+      prev = f;
+      pp = &f->qnext;
+      continue;
+    }
+    *pp = f->qnext;
+    if (d->q_tail == f)
+      d->q_tail = prev;
+    f->qnext = NULL;
+    d->queued--;
+    fetch_start(f);
+  }
+}
+
+/* Completes every waiter of f, frees it, and lets the queue move. */
+static void fetch_done(struct fetch *f, int err, uint32_t ntstatus) {
+  dfsc_dfs *d = f->d;
+  dfsc_dfs_req *q = f->waiters, *next;
+  if (f->state != F_QUEUED)
+    d->inflight--;
+  if (err < 0) {
+    dfsc_dfs_entry *e = dfsc__dfs_cache_find(d->cache, f->path);
+    d->stats.referrals_failed++;
+    /* A refresh that failed: keep serving the old targets, ask again later. */
+    if (e != NULL)
+      e->retry_at = dfsc__loop_now(d->loop) + REFRESH_RETRY_MS;
+  }
+  unlink_fetch(d, f);
+  f->waiters = NULL;
+  for (; q != NULL; q = next) {
+    next = q->next;
+    q->f = NULL;
+    q->cb(q, err, ntstatus);
+  }
+  fetch_free(f);
+  pump(d);
+}
+
+/* Turns a decoded referral into a cache entry for the consumed prefix. */
+static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref) {
+  char prefix[DFSC_DFS_PATH_MAX];
+  dfsc_dfs_entry *e;
+  size_t consumed, i, n = 0;
+  int rc;
+
+  if (ref->n == 0)
+    return DFSC_E_NTSTATUS; /* [MS-DFSC] 3.1.5.4.3: no targets */
+  rc = dfsc__dfs_referral_consumed_utf8(f->path, strlen(f->path), ref->path_consumed, &consumed);
+  if (rc < 0)
+    return rc;
+  memcpy(prefix, f->path, consumed);
+  prefix[consumed] = '\0';
+  while (consumed > 0 && prefix[consumed - 1] == '\\')
+    prefix[--consumed] = '\0';
+  if (consumed == 0)
+    return DFSC_E_PROTO;
+  for (i = 0; i < ref->n; i++)
+    if (!ref->e[i].name_list && ref->e[i].target != NULL && ref->e[i].target[0] == '\\')
+      n++;
+  if (n == 0)
+    return DFSC_E_PROTO;
+  if (n > DFSC_DFS_TARGETS_MAX)
+    n = DFSC_DFS_TARGETS_MAX;
+  e = dfsc__dfs_entry_new(prefix, n);
+  if (e == NULL)
+    return -ENOMEM;
+  e->n = 0;
+  for (i = 0; i < ref->n && e->n < n; i++) {
+    const dfsc_referral_entry *re = &ref->e[i];
+    if (re->name_list || re->target == NULL || re->target[0] != '\\')
+      continue;
+    e->targets[e->n].path = dfsc__strdup(re->target);
+    if (e->targets[e->n].path == NULL) {
+      dfsc__dfs_entry_free(e);
+      return -ENOMEM;
+    }
+    e->n++;
+  }
+  /* [MS-DFSC] 2.2.4: ReferralServers with StorageServers clear means the
+   * targets are themselves DFS roots; ServerType 1 marks a root referral. */
+  e->root = ref->e[0].server_type == DFSC_REF_SERVER_ROOT;
+  e->interlink = !e->root && (ref->header_flags & DFSC_REF_HDR_REFERRAL_SERVERS) &&
+                 !(ref->header_flags & DFSC_REF_HDR_STORAGE_SERVERS);
+  e->target_failback = (ref->header_flags & DFSC_REF_HDR_TARGET_FAILBACK) != 0;
+  e->version = ref->version;
+  e->ttl = ref->ttl;
+  e->source = dfsc__strdup(f->server);
+  if (e->source == NULL) {
+    dfsc__dfs_entry_free(e);
+    return -ENOMEM;
+  }
+  dfsc__dfs_cache_insert(d->cache, e, dfsc__loop_now(d->loop));
+  DFSC_INFO(d->log, DFSC_CAT_DFS, "%s: %s referral v%u from %s, ttl %u, %zu target(s), first %s",
+            prefix, e->root ? "root" : e->interlink ? "interlink" : "link", e->version,
+            f->server, e->ttl, e->n, e->targets[0].path);
+  return 0;
+}
+
+static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                     size_t len) {
+  struct fetch *f = r->data;
+  dfsc_dfs *d = f->d;
+  dfsc_smb2_ioctl_rsp io;
+  dfsc_referral *ref = NULL;
+  int rc;
+
+  if (err < 0) {
+    fetch_done(f, err, 0);
+    return;
+  }
+  if (h->status != 0) {
+    DFSC_DBG(d->log, DFSC_CAT_DFS, "referral %s via %s: %s", f->path, f->server,
+             dfsc_ntstatus_name(h->status));
+    /* Keep a refreshed entry usable a while longer (soft expiry). */
+    fetch_done(f, DFSC_E_NTSTATUS, h->status);
+    return;
+  }
+  rc = dfsc__smb2_ioctl_rsp_decode(pdu, len, &io);
+  if (rc == 0)
+    rc = dfsc__dfs_referral_decode(io.output, io.output_len, &ref);
+  if (rc == 0)
+    rc = store(d, f, ref);
+  dfsc__dfs_referral_free(ref);
+  if (rc < 0)
+    DFSC_WARN(d->log, DFSC_CAT_DFS, "referral %s via %s: unusable response: %s", f->path,
+              f->server, dfsc_strerror(rc));
+  /* [MS-DFSC] 3.1.5.4.3: a referral with no targets fails the operation
+   * with STATUS_OBJECT_PATH_NOT_FOUND. */
+  fetch_done(f, rc, rc == DFSC_E_NTSTATUS ? 0xC000003Au : 0);
+}
+
+static void ipc_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus) {
+  struct fetch *f = w->data;
+  dfsc_smb2_ioctl_req io;
+  uint8_t in[2 * DFSC_DFS_PATH_MAX + 8];
+  dfsc_wr iw;
+  dfsc_req *r;
+  int rc;
+
+  if (err < 0) {
+    fetch_done(f, err, ntstatus);
+    return;
+  }
+  dfsc__wr_init(&iw, in, sizeof(in));
+  rc = dfsc__smb2_dfs_referral_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, strlen(f->path));
+  r = rc < 0 ? NULL : dfsc__req_new(SMB2_IOCTL, 64 + iw.off);
+  if (r == NULL) {
+    fetch_done(f, rc < 0 ? rc : -ENOMEM, 0);
+    return;
+  }
+  memset(&io, 0, sizeof(io));
+  io.ctl_code = SMB2_FSCTL_DFS_GET_REFERRALS;
+  io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
+  io.input = in;
+  io.input_len = iw.off;
+  io.max_output_response = REFERRAL_OUT_MAX - 1024;
+  io.flags = SMB2_0_IOCTL_IS_FSCTL;
+  rc = dfsc__smb2_ioctl_req_encode(&r->w, &io);
+  r->cb = ioctl_cb;
+  r->data = f;
+  if (rc == 0)
+    rc = dfsc__tree_send(t, &r, 1);
+  if (rc < 0) {
+    dfsc__req_free(r);
+    fetch_done(f, rc, 0);
+    return;
+  }
+  fetch_set_state(f, F_SENT);
+  f->d->stats.referrals_sent++;
+}
+
+static void fetch_start(struct fetch *f) {
+  dfsc_dfs *d = f->d;
+  dfsc_sl_creds cr;
+  int rc;
+  d->inflight++;
+  fetch_set_state(f, F_TREE);
+  f->tw.cb = ipc_ready;
+  f->tw.data = f;
+  cr.user = f->user;
+  cr.domain = f->domain;
+  cr.password = f->password;
+  rc = dfsc__tree_get(d->sl, f->server, 0, "IPC$", f->has_creds ? &cr : NULL, &f->tw);
+  if (rc < 0)
+    fetch_done(f, rc, 0);
+}
+
+int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
+                    const dfsc_sl_creds *cr, dfsc_dfs_req *q) {
+  char key[DFSC_DFS_PATH_MAX];
+  struct fetch *f;
+
+  if (d->shutting_down)
+    return DFSC_E_SHUTDOWN;
+  if (strlen(dfs_path) >= DFSC_DFS_PATH_MAX || strlen(server) >= sizeof(f->server))
+    return DFSC_E_BADPATH;
+  make_key(dfs_path, key, sizeof(key));
+  q->next = NULL;
+  for (f = d->fetches; f != NULL; f = f->next) {
+    if (strcasecmp(f->server, server) == 0 && strcasecmp(f->key, key) == 0) {
+      /* Single flight (P4): ride on the request in flight. */
+      q->next = f->waiters;
+      f->waiters = q;
+      q->f = f;
+      d->stats.referrals_coalesced++;
+      return 0;
+    }
+  }
+  if (d->queued >= d->cfg.queue_max)
+    return DFSC_E_BUSY;
+  f = dfsc__calloc(1, sizeof(*f));
+  if (f == NULL)
+    return -ENOMEM;
+  f->d = d;
+  snprintf(f->server, sizeof(f->server), "%s", server);
+  snprintf(f->key, sizeof(f->key), "%s", key);
+  snprintf(f->path, sizeof(f->path), "%s", dfs_path);
+  if (cr != NULL) {
+    f->has_creds = 1;
+    f->user = cr->user ? dfsc__strdup(cr->user) : NULL;
+    f->domain = cr->domain ? dfsc__strdup(cr->domain) : NULL;
+    f->password = cr->password ? dfsc__strdup(cr->password) : NULL;
+    if ((cr->user && !f->user) || (cr->domain && !f->domain) ||
+        (cr->password && !f->password)) {
+      fetch_free(f);
+      return -ENOMEM;
+    }
+  }
+  f->waiters = q;
+  q->f = f;
+  f->state = F_QUEUED;
+  f->next = d->fetches;
+  d->fetches = f;
+  /* Always through the queue, so the throttle sees every request in order. */
+  if (d->q_tail)
+    d->q_tail->qnext = f;
+  else
+    d->q_head = f;
+  d->q_tail = f;
+  d->queued++;
+  if (d->queued > d->stats.queue_hwm)
+    d->stats.queue_hwm = d->queued;
+  if (d->inflight >= d->cfg.max_inflight || per_server(d, server) >= d->cfg.max_per_server)
+    d->stats.referrals_queued++;
+  pump(d);
+  return 0;
+}
+
+
+void dfsc__dfs_free(dfsc_dfs *d) {
+  if (d == NULL)
+    return;
+  d->shutting_down = 1;
+  /* Queued fetches never started; fetches past QUEUED are failed by the
+   * session layer's shutdown (their tree waiter or request callback). */
+  while (d->fetches != NULL) {
+    struct fetch *f = d->fetches;
+    if (f->state == F_QUEUED) {
+      struct fetch **pp = &d->q_head;
+      while (*pp && *pp != f)
+        pp = &(*pp)->qnext;
+      if (*pp)
+        *pp = f->qnext;
+      d->queued--;
+    }
+    fetch_done(f, DFSC_E_SHUTDOWN, 0);
+  }
+  dfsc__dfs_cache_free(d->cache);
+  dfsc__free(d);
+}

@@ -1,0 +1,121 @@
+/* The DFS resolver ([MS-DFSC] 3.1.4.1, 3.1.5): turns a DFS path into the
+ * target to send an operation to, using the referral cache and, on a miss,
+ * link referrals fetched from the DFS root target that answered
+ * STATUS_PATH_NOT_COVERED.
+ *
+ * How a path resolves:
+ *   - longest-prefix match in the referral cache; a link entry rewrites its
+ *     prefix to the hinted target and the walk continues on the new path (so
+ *     interlinks and links to other namespaces resolve the same way);
+ *   - no entry: the path is used as it is; whether its share is a DFS root is
+ *     learnt from the tree connect (SMB2_SHAREFLAG_DFS), and an operation there
+ *     that gets STATUS_PATH_NOT_COVERED asks that server for a link referral
+ *     (dfsc__dfs_refer), which fills the cache;
+ *   - every walk is bounded by DFSC_DFS_HOPS_MAX rewrites, so a cyclic
+ *     namespace ends with DFSC_E_LOOP.
+ * Referral requests are single-flight per link (concurrent misses under one
+ * link share one request, P4) and throttled: at most max_inflight in flight
+ * globally and max_per_server per server; further ones wait in a bounded FIFO
+ * that holds no thread (P3).
+ *
+ * Loop thread only. Does not: open files, decide when an operation is done.
+ */
+#ifndef DFSC_DFS_RESOLVER_H
+#define DFSC_DFS_RESOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "dfs/cache.h"
+#include "session/sl.h"
+
+#define DFSC_DFS_HOPS_MAX 16
+#define DFSC_DFS_PATH_MAX 4096
+
+typedef struct dfsc_dfs dfsc_dfs;
+typedef struct dfsc_dfs_req dfsc_dfs_req;
+
+typedef struct dfsc_dfs_cfg {
+  unsigned max_inflight;   /* referral requests in flight, globally (default 8) */
+  unsigned max_per_server; /* ... per server (default 4) */
+  size_t queue_max;        /* waiting referral requests (default 65536) */
+  size_t cache_max;        /* referral cache entries (default 4096) */
+  uint64_t grace_ms;       /* soft-expiry grace past the TTL (default 1 h) */
+} dfsc_dfs_cfg;
+
+typedef struct dfsc_dfs_stats {
+  uint64_t referrals_sent;
+  uint64_t referrals_coalesced; /* misses that joined a request in flight */
+  uint64_t referrals_queued;    /* requests that waited for the throttle */
+  uint64_t referrals_failed;
+  uint64_t queue_hwm;
+  uint64_t failovers;
+  uint64_t loops;               /* walks ended by the hop limit */
+} dfsc_dfs_stats;
+
+/* One hop of a resolution, for `dfsc resolve`. */
+typedef struct dfsc_dfs_hop {
+  char prefix[DFSC_DFS_PATH_MAX]; /* the cache entry's prefix */
+  char target[DFSC_DFS_PATH_MAX]; /* the target chosen */
+  int root, interlink;
+  uint16_t version;
+  uint32_t ttl;
+  size_t n_targets, chosen;
+} dfsc_dfs_hop;
+
+int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
+                  const dfsc_dfs_cfg *cfg, dfsc_dfs **out);
+/* Fails queued and in-flight referral requests (their waiters get
+ * DFSC_E_SHUTDOWN) and frees everything. */
+void dfsc__dfs_free(dfsc_dfs *d);
+
+dfsc_dfs_cache *dfsc__dfs_cache(dfsc_dfs *d);
+void dfsc__dfs_stats(const dfsc_dfs *d, dfsc_dfs_stats *out);
+
+/* Rewrites path ("\host\share\rest", UTF-8) through the cache into out
+ * (same form), following links up to DFSC_DFS_HOPS_MAX times. Records the
+ * hops taken in hops[0..*nhops) when hops is not NULL. Returns 0,
+ * DFSC_E_LOOP, or DFSC_E_BADPATH (a rewritten path too long). Never does
+ * I/O. The entry whose target was chosen last (for failover) goes to
+ * *last_entry_prefix when not NULL (cap DFSC_DFS_PATH_MAX). */
+int dfsc__dfs_rewrite(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *hops,
+                      size_t *nhops, char *last_entry_prefix);
+
+/* ---- link referrals ----------------------------------------------------- */
+struct dfsc_dfs_req {
+  /* err 0: the cache now has an entry covering the path (or the server said
+   * there is none: then err is DFSC_E_NTSTATUS with its status). */
+  void (*cb)(dfsc_dfs_req *q, int err, uint32_t ntstatus);
+  void *data;
+  /* private */
+  dfsc_dfs_req *next;
+  struct fetch *f;
+};
+
+/* Asks server (a DFS root target, "\server\share" form not needed: the
+ * host name) for a referral covering dfs_path ("\root\share\link\rest"), with
+ * identity cr (NULL: default). Joins a request in flight for the same link
+ * when there is one. q is embedded by the caller, alive until its cb. The cb
+ * may run inside this call when the request fails at once (the caller must
+ * not touch q's owner after a 0 return). Returns 0 or a negative code
+ * (DFSC_E_BUSY when the waiting queue is full; cb then never runs). */
+int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
+                    const dfsc_sl_creds *cr, dfsc_dfs_req *q);
+
+/* The target hinted by the entry `prefix` failed (unreachable, session or
+ * tree failure, connection lost): move the hint to the next target in
+ * referral order ([MS-DFSC] 3.1.5.2). *tries counts the targets this caller
+ * has tried; when it reaches the entry's target count nothing is left.
+ * Returns 0 (try again: the hint moved), -ENOENT (no such entry) or
+ * -EHOSTUNREACH (every target tried). */
+int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, unsigned *tries);
+
+/* The entry `prefix` has expired: returns 1 and the server to refresh it
+ * from (the one that gave it) when a refresh should be sent now, else 0.
+ * A refresh that fails is retried no sooner than 30 s later; meanwhile the
+ * old targets serve (soft expiry, until the hard bound drops the entry). */
+int dfsc__dfs_needs_refresh(dfsc_dfs *d, const char *prefix, char *server, size_t cap);
+
+#endif
