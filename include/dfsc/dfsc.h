@@ -33,6 +33,8 @@ extern "C" {
 typedef struct dfsc_ctx dfsc_ctx;   /* library context: loop thread, caches */
 typedef struct dfsc_file dfsc_file; /* an open file or directory */
 typedef struct dfsc_dir dfsc_dir;   /* a directory listing held in memory */
+typedef struct dfsc_resolution dfsc_resolution; /* a DFS resolution chain */
+typedef struct dfsc_cache_info dfsc_cache_info; /* a snapshot of the DFS caches */
 
 /* ---- allocation ------------------------------------------------------- */
 typedef void *(*dfsc_malloc_fn)(size_t);
@@ -157,6 +159,8 @@ typedef struct dfsc_result {
                         handle operations); valid during the callback */
   dfsc_file *file;   /* open: the new handle; ownership passes to the callee */
   dfsc_dir *dir;     /* opendir: the listing; ownership passes to the callee */
+  dfsc_resolution *resolution; /* resolve: ownership passes to the callee */
+  dfsc_cache_info *cache;      /* cache_info: ownership passes to the callee */
   size_t nbytes;     /* read / write: bytes transferred */
   dfsc_stat_t st;      /* stat, open: attributes of the object */
 } dfsc_result;
@@ -224,6 +228,59 @@ void dfsc_dir_free(dfsc_dir *d);
 /* Handle queries (any thread; the values are fixed at open). */
 const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f);
 const char *dfsc_file_path(const dfsc_file *f);
+
+/* ---- DFS ------------------------------------------------------------- */
+/* One step of a DFS resolution: a referral cache entry and the target it
+ * chose. Paths are in "\\server\\share\\rest" form. */
+typedef struct dfsc_resolve_hop {
+  const char *prefix;  /* the DFS path prefix the entry covers */
+  const char *target;  /* the target chosen */
+  int root;            /* a root referral (else a link) */
+  int interlink;       /* a link whose targets are DFS roots */
+  unsigned version;    /* referral version the server answered with */
+  unsigned ttl;        /* seconds, as the server gave it */
+  long long expires_in_ms; /* negative once expired */
+  unsigned path_consumed;  /* UTF-16 bytes of the prefix (the server's PathConsumed) */
+  size_t n_targets;
+  size_t chosen;       /* index of target in targets */
+  const char *const *targets;
+  const char *source;  /* the server that gave the referral */
+} dfsc_resolve_hop;
+
+struct dfsc_resolution {
+  const char *path;   /* the path resolved, as a DFS path */
+  const char *target; /* where operations on it go */
+  int target_dfs;     /* the target share is itself a DFS root */
+  size_t nhops;
+  const dfsc_resolve_hop *hops;
+};
+
+/* The referral and domain caches as this context holds them. */
+typedef struct dfsc_cache_domain {
+  const char *name;
+  size_t n_dcs;
+  const char *const *dcs;
+} dfsc_cache_domain;
+
+struct dfsc_cache_info {
+  size_t n;
+  const dfsc_resolve_hop *entries; /* one per referral cache entry */
+  size_t n_domains;
+  const dfsc_cache_domain *domains;
+};
+
+/* Resolves path through DFS (connecting and asking for referrals as
+ * needed; the target is probed with a stat). res->resolution receives the
+ * chain; ownership passes to the callee (dfsc_resolution_free). A path that
+ * resolves but names nothing still resolves (err 0). */
+int dfsc_resolve_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+void dfsc_resolution_free(dfsc_resolution *r);
+
+/* Snapshots both caches into res->cache (dfsc_cache_info_free). */
+int dfsc_cache_snapshot_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg);
+void dfsc_cache_info_free(dfsc_cache_info *c);
+/* Empties both caches. */
+int dfsc_cache_flush_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg);
 
 /* ---- diagnostics ------------------------------------------------------ */
 /* The dialect negotiated with the server serving `path` (connecting if

@@ -93,6 +93,7 @@ int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
 }
 
 dfsc_dfs_cache *dfsc__dfs_cache(dfsc_dfs *d) { return d->cache; }
+dfsc_loop *dfsc__dfs_loop(const dfsc_dfs *d) { return d->loop; }
 
 void dfsc__dfs_stats(const dfsc_dfs *d, dfsc_dfs_stats *out) { *out = d->stats; }
 

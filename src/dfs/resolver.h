@@ -72,6 +72,7 @@ int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
 void dfsc__dfs_free(dfsc_dfs *d);
 
 dfsc_dfs_cache *dfsc__dfs_cache(dfsc_dfs *d);
+dfsc_loop *dfsc__dfs_loop(const dfsc_dfs *d);
 void dfsc__dfs_stats(const dfsc_dfs *d, dfsc_dfs_stats *out);
 
 /* Rewrites path ("\host\share\rest", UTF-8) through the cache into out

@@ -21,6 +21,7 @@
 #include "dfsc/dfsc.h"
 #include "dfs/resolver.h"
 #include "mup/ctx.h"
+#include "mup/dfsinfo.h"
 #include "mup/ops.h"
 #include "mup/unc.h"
 #include "smb2/close.h"
@@ -54,12 +55,16 @@ enum op_kind {
   OP_UNLINK,
   OP_RMDIR,
   OP_RENAME,
-  OP_DIALECT
+  OP_DIALECT,
+  OP_RESOLVE,
+  OP_CACHE_INFO,
+  OP_CACHE_FLUSH
 };
 
 static const char *const op_names[] = {"open",   "read",    "write", "flush", "truncate",
                                        "close",  "stat",    "opendir", "mkdir", "unlink",
-                                       "rmdir",  "rename",  "dialect"};
+                                       "rmdir",  "rename",  "dialect", "resolve",
+                                       "cache",  "flush"};
 
 struct dfsc_file {
   dfsc_ctx *ctx;
@@ -158,6 +163,14 @@ static void op_free(op *o) {
 }
 
 static void op_done(op *o, int err, uint32_t ntstatus) {
+  if (o->kind == OP_RESOLVE && o->ctx->dfs != NULL &&
+      (err == 0 || (err == DFSC_E_NTSTATUS && (ntstatus == 0xC0000034u /* NAME_NOT_FOUND */ ||
+                                               ntstatus == 0xC000003Au /* PATH_NOT_FOUND */)))) {
+    /* The probe found the target, or found it empty: the chain resolved. */
+    err = dfsc__mup_resolution(o->ctx->dfs, o->dfs_path, o->tree ? dfsc__tree_is_dfs(o->tree) : 0,
+                               &o->res.resolution);
+    ntstatus = 0;
+  }
   o->res.err = err;
   o->res.ntstatus = err == DFSC_E_NTSTATUS ? ntstatus : 0;
   o->res.path = o->path;
@@ -404,7 +417,8 @@ static int issue_path_op(op *o) {
     reqs[0] = new_create(o, open_access(o->flags), open_disposition(o->flags), opts);
     return send_compound(o, reqs, 1);
   }
-  case OP_STAT: {
+  case OP_STAT:
+  case OP_RESOLVE: {
     dfsc_smb2_query_info_req qi;
     reqs[0] = new_create(o, SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE, SMB2_FILE_OPEN, 0);
     reqs[1] = dfsc__req_new(SMB2_QUERY_INFO, 48);
@@ -1189,10 +1203,24 @@ static void handle_start(op *o) {
 
 static void start_cb(dfsc_post *p) {
   op *o = p->data;
-  if (o->file != NULL)
+  int rc = 0;
+  if (o->file != NULL) {
     handle_start(o);
-  else
+    return;
+  }
+  switch (o->kind) {
+  case OP_CACHE_INFO:
+    rc = o->ctx->dfs ? dfsc__mup_cache_info(o->ctx->dfs, &o->res.cache) : DFSC_E_SHUTDOWN;
+    op_done(o, rc, 0);
+    return;
+  case OP_CACHE_FLUSH:
+    if (o->ctx->dfs)
+      dfsc__dfs_cache_flush(dfsc__dfs_cache(o->ctx->dfs));
+    op_done(o, o->ctx->dfs ? 0 : DFSC_E_SHUTDOWN, 0);
+    return;
+  default:
     resolve_go(o);
+  }
 }
 
 static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
@@ -1314,6 +1342,27 @@ int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
   op *o;
   int rc = path_op(ctx, OP_RMDIR, path, 1, cb, arg, &o);
   return rc < 0 ? rc : op_submit(o);
+}
+
+int dfsc_resolve_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, OP_RESOLVE, path, 0, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
+static int ctx_op(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
+  op *o = op_new(ctx, kind, cb, arg);
+  if (o == NULL)
+    return ctx == NULL || cb == NULL ? -EINVAL : -ENOMEM;
+  return op_submit(o);
+}
+
+int dfsc_cache_snapshot_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg) {
+  return ctx_op(ctx, OP_CACHE_INFO, cb, arg);
+}
+
+int dfsc_cache_flush_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg) {
+  return ctx_op(ctx, OP_CACHE_FLUSH, cb, arg);
 }
 
 int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {

@@ -167,6 +167,36 @@ int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_resul
   return finish(&w, dfsc_rename_async(ctx, path, newpath, wake_cb, &w), res);
 }
 
+int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out,
+                 dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  rc = finish(&w, dfsc_resolve_async(ctx, path, wake_cb, &w), res);
+  if (out)
+    *out = rc == 0 ? w.res.resolution : NULL;
+  return rc;
+}
+
+int dfsc_cache_snapshot(dfsc_ctx *ctx, dfsc_cache_info **out, dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  rc = finish(&w, dfsc_cache_snapshot_async(ctx, wake_cb, &w), res);
+  if (out)
+    *out = rc == 0 ? w.res.cache : NULL;
+  return rc;
+}
+
+int dfsc_cache_flush(dfsc_ctx *ctx, dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  return finish(&w, dfsc_cache_flush_async(ctx, wake_cb, &w), res);
+}
+
 int dfsc_dialect(dfsc_ctx *ctx, const char *path, dfsc_result *res) {
   struct waiter w;
   int rc;

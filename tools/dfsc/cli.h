@@ -166,5 +166,7 @@ int dfsc__cli_cmd_mkdir(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, ch
 int dfsc__cli_cmd_rm(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_rmdir(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_mv(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_resolve(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+int dfsc__cli_cmd_cache(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 
 #endif

@@ -917,3 +917,153 @@ int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   }
   return rc != 0;
 }
+
+/* ---- resolve, cache --------------------------------------------------- */
+
+static void hop_json(const dfsc_resolve_hop *h)
+{
+  size_t j;
+
+  fputs("{\"prefix\":", stdout);
+  dfsc__cli_json_str(stdout, h->prefix);
+  printf(",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
+         "\"path_consumed\":%u,\"chosen\":%zu,\"targets\":[",
+         h->root ? "root" : h->interlink ? "interlink" : "link", h->version, h->ttl,
+         h->expires_in_ms, h->path_consumed, h->chosen);
+  for (j = 0; j < h->n_targets; j++) {
+    if (j > 0)
+      putchar(',');
+    dfsc__cli_json_str(stdout, h->targets[j]);
+  }
+  fputs("],\"source\":", stdout);
+  if (h->source != NULL)
+    dfsc__cli_json_str(stdout, h->source);
+  else
+    fputs("null", stdout);
+  putchar('}');
+}
+
+static void hop_text(const dfsc_resolve_hop *h, const char *indent)
+{
+  size_t j;
+
+  printf("%s%s %s  (referral v%u from %s, ttl %us, %s%llds left, path consumed %u bytes)\n",
+         indent, h->root ? "root" : h->interlink ? "interlink" : "link", h->prefix,
+         h->version, h->source ? h->source : "?", h->ttl, h->expires_in_ms < 0 ? "expired " : "",
+         h->expires_in_ms / 1000, h->path_consumed);
+  for (j = 0; j < h->n_targets; j++)
+    printf("%s  %s %s\n", indent, j == h->chosen ? "->" : "  ", h->targets[j]);
+}
+
+int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                          char **argv)
+{
+  int status = 0, i;
+  size_t k;
+
+  if (cfg->json)
+    putchar('[');
+  for (i = 0; i < argc && !interrupted(); i++) {
+    dfsc_result res = {0};
+    dfsc_resolution *r = NULL;
+    int rc = dfsc_resolve(ctx, argv[i], &r, &res);
+
+    if (rc != 0) {
+      report(argv[i], res_rc(rc, &res), res.ntstatus);
+      status = 1;
+      continue;
+    }
+    if (cfg->json) {
+      if (i > 0 && status == 0)
+        putchar(',');
+      fputs("{\"path\":", stdout);
+      dfsc__cli_json_str(stdout, argv[i]);
+      fputs(",\"dfs_path\":", stdout);
+      dfsc__cli_json_str(stdout, r->path);
+      fputs(",\"target\":", stdout);
+      dfsc__cli_json_str(stdout, r->target);
+      printf(",\"target_is_dfs_root\":%s,\"hops\":[", r->target_dfs ? "true" : "false");
+      for (k = 0; k < r->nhops; k++) {
+        if (k > 0)
+          putchar(',');
+        hop_json(&r->hops[k]);
+      }
+      fputs("]}", stdout);
+    } else {
+      printf("%s\n", argv[i]);
+      if (r->nhops == 0)
+        printf("  (no referral: %s)\n",
+               r->target_dfs ? "the share is a DFS root" : "not a DFS path");
+      for (k = 0; k < r->nhops; k++) {
+        printf("  hop %zu: ", k + 1);
+        hop_text(&r->hops[k], "");
+      }
+      printf("  target: %s%s\n", r->target, r->target_dfs ? " (DFS root share)" : "");
+    }
+    dfsc_resolution_free(r);
+  }
+  if (cfg->json)
+    puts("]");
+  return status | interrupted();
+}
+
+int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                        char **argv)
+{
+  dfsc_result res = {0};
+  dfsc_cache_info *c = NULL;
+  int status = 0, i, rc;
+  size_t k, j;
+
+  /* Fill the caches through the paths given, as `resolve` would. */
+  for (i = 0; i < argc && !interrupted(); i++) {
+    dfsc_resolution *r = NULL;
+    rc = dfsc_resolve(ctx, argv[i], &r, &res);
+    if (rc != 0) {
+      report(argv[i], res_rc(rc, &res), res.ntstatus);
+      status = 1;
+    }
+    dfsc_resolution_free(r);
+  }
+  rc = dfsc_cache_snapshot(ctx, &c, &res);
+  if (rc != 0) {
+    report("cache", res_rc(rc, &res), res.ntstatus);
+    return 1;
+  }
+  if (cfg->json) {
+    fputs("{\"referrals\":[", stdout);
+    for (k = 0; k < c->n; k++) {
+      if (k > 0)
+        putchar(',');
+      hop_json(&c->entries[k]);
+    }
+    fputs("],\"domains\":[", stdout);
+    for (k = 0; k < c->n_domains; k++) {
+      if (k > 0)
+        putchar(',');
+      fputs("{\"name\":", stdout);
+      dfsc__cli_json_str(stdout, c->domains[k].name);
+      fputs(",\"dcs\":[", stdout);
+      for (j = 0; j < c->domains[k].n_dcs; j++) {
+        if (j > 0)
+          putchar(',');
+        dfsc__cli_json_str(stdout, c->domains[k].dcs[j]);
+      }
+      fputs("]}", stdout);
+    }
+    puts("]}");
+  } else {
+    printf("referral cache: %zu entr%s\n", c->n, c->n == 1 ? "y" : "ies");
+    for (k = 0; k < c->n; k++)
+      hop_text(&c->entries[k], "  ");
+    printf("domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
+    for (k = 0; k < c->n_domains; k++) {
+      printf("  %s:", c->domains[k].name);
+      for (j = 0; j < c->domains[k].n_dcs; j++)
+        printf(" %s", c->domains[k].dcs[j]);
+      putchar('\n');
+    }
+  }
+  dfsc_cache_info_free(c);
+  return status | interrupted();
+}

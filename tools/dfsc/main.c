@@ -116,6 +116,19 @@ static const struct command commands[] = {
      "Renames PATH to NEWPATH: a full path on the same share or a path\n"
      "relative to the share.\n",
      dfsc__cli_cmd_mv},
+    {"resolve", 1, -1, "PATH...", "show the DFS referral chain and the final target",
+     "Resolves each PATH through DFS (root and link referrals, interlinks),\n"
+     "probing the target with a stat, and prints every hop: the cache entry's\n"
+     "prefix, its type, referral version, TTL, PathConsumed, the targets in\n"
+     "referral order with the one chosen, and the final target. --json: an\n"
+     "array of {path,dfs_path,target,target_is_dfs_root,hops:[...]}.\n",
+     dfsc__cli_cmd_resolve},
+    {"cache", 0, -1, "[PATH...]", "show the referral and domain caches",
+     "Resolves each PATH given (as `resolve` does, quietly), then prints the\n"
+     "referral cache (prefix, type, version, TTL left, targets, the one in\n"
+     "use, the server that referred) and the domain cache as this invocation\n"
+     "left them. --json: {referrals:[...],domains:[...]}.\n",
+     dfsc__cli_cmd_cache},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
