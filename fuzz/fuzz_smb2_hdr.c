@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     expect_off += pdu_len;
   }
   if (clean)
-    CHECK(n > 0 && expect_off == size);
+    CHECK(expect_off == size && (n > 0) == (size > 0));
   if (!clean || n == 0 || n > 64)
     return 0;
 

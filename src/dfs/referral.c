@@ -285,9 +285,7 @@ int dfsc__dfs_referral_decode(const uint8_t *buf, size_t len, dfsc_referral **ou
   off_e = round_up(sizeof(dfsc_referral), alignof(dfsc_referral_entry));
   off_names = round_up(off_e + n * sizeof(dfsc_referral_entry), alignof(char *));
   off_str = off_names + k.n_names * sizeof(char *);
-  total = off_str + k.str_bytes;
-  if (total > DFSC_REF_MAX_DECODED + off_str)
-    return DFSC_E_TOOBIG;
+  total = off_str + k.str_bytes; /* k.str_bytes <= DFSC_REF_MAX_DECODED */
   r = dfsc__malloc(total);
   if (r == NULL)
     return -ENOMEM;
@@ -374,8 +372,8 @@ static void wr_str(dfsc_wr *w, const char *s) {
   dfsc__wr_u16(w, 0);
 }
 
-/* Offset of a string at stream position `at` from the entry at `eoff`;
- * 0 when it does not fit the 16-bit field (checked by the caller). */
+/* Offset of a string at stream position `at` from the entry at `eoff`
+ * ([MS-DFSC] 2.2.5); -EINVAL when it does not fit the 16-bit field. */
 static int rel16(size_t at, size_t eoff, uint16_t *out) {
   if (at - eoff > 0xFFFF)
     return -EINVAL;

@@ -55,6 +55,7 @@ struct dfsc_dfs {
 };
 
 static void fetch_start(struct fetch *f);
+static void fetch_done(struct fetch *f, int err, uint32_t ntstatus);
 
 static void fetch_set_state(struct fetch *f, enum fetch_state s) {
   DFSC_DBG(f->d->log, DFSC_CAT_DFS, "referral %s via %s: %s -> %s", f->path, f->server,
@@ -189,16 +190,53 @@ int dfsc__dfs_needs_refresh(dfsc_dfs *d, const char *prefix, char *server, size_
 
 /* ---- referral requests -------------------------------------------------- */
 
-/* The key that concurrent misses share: the path cut after its third
- * component (\root\share\link), or the prefix of the cached entry it refreshes. */
+/* The key that concurrent misses share: the path without its last
+ * component (the files of one directory below a link share one request),
+ * but never shorter than \root\share\first. The link itself is not known
+ * until the answer comes; queued requests it turns out to cover are then
+ * answered without being sent (see covered_by). */
 static void make_key(const char *path, char *key, size_t cap) {
-  size_t i, comps = 0;
+  size_t i, comps = 0, last = 0, min_end = 0;
   for (i = 0; path[i] != '\0' && i + 1 < cap; i++) {
-    if (path[i] == '\\' && i > 0 && ++comps == 3)
-      break;
+    if (path[i] == '\\' && i > 0) {
+      comps++;
+      last = i;
+      if (comps == 3)
+        min_end = i;
+    }
     key[i] = path[i];
   }
   key[i] = '\0';
+  if (comps >= 3 && last > min_end)
+    key[last] = '\0';
+}
+
+/* Answers, without sending them, the queued requests that the entry just
+ * stored covers: they would ask for the same link. */
+static void covered_by(dfsc_dfs *d, const char *server, const char *prefix) {
+  struct fetch **pp = &d->q_head, *prev = NULL, *done = NULL, *f;
+  /* Take them out first, then answer them: answering starts other queued
+   * requests, which must not be ones this entry also covers. */
+  while (*pp != NULL) {
+    f = *pp;
+    if (strcasecmp(f->server, server) == 0 && dfsc__dfs_prefix_match(prefix, f->path) > 0) {
+      *pp = f->qnext;
+      if (d->q_tail == f)
+        d->q_tail = prev;
+      d->queued--;
+      d->stats.referrals_coalesced++;
+      f->qnext = done;
+      done = f;
+      continue;
+    }
+    prev = f;
+    pp = &f->qnext;
+  }
+  while ((f = done) != NULL) {
+    done = f->qnext;
+    f->qnext = NULL;
+    fetch_done(f, 0, 0);
+  }
 }
 
 static unsigned per_server(const dfsc_dfs *d, const char *server) {
@@ -274,8 +312,8 @@ static void fetch_done(struct fetch *f, int err, uint32_t ntstatus) {
 }
 
 /* Turns a decoded referral into a cache entry for the consumed prefix. */
-static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref) {
-  char prefix[DFSC_DFS_PATH_MAX];
+static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *prefix,
+                 size_t cap) {
   dfsc_dfs_entry *e;
   size_t consumed, i, n = 0;
   int rc;
@@ -285,6 +323,8 @@ static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref) {
   rc = dfsc__dfs_referral_consumed_utf8(f->path, strlen(f->path), ref->path_consumed, &consumed);
   if (rc < 0)
     return rc;
+  if (consumed >= cap)
+    return DFSC_E_PROTO;
   memcpy(prefix, f->path, consumed);
   prefix[consumed] = '\0';
   while (consumed > 0 && prefix[consumed - 1] == '\\')
@@ -339,6 +379,7 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   dfsc_dfs *d = f->d;
   dfsc_smb2_ioctl_rsp io;
   dfsc_referral *ref = NULL;
+  char prefix[DFSC_DFS_PATH_MAX];
   int rc;
 
   if (err < 0) {
@@ -356,8 +397,10 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   if (rc == 0)
     rc = dfsc__dfs_referral_decode(io.output, io.output_len, &ref);
   if (rc == 0)
-    rc = store(d, f, ref);
+    rc = store(d, f, ref, prefix, sizeof(prefix));
   dfsc__dfs_referral_free(ref);
+  if (rc == 0)
+    covered_by(d, f->server, prefix);
   if (rc < 0)
     DFSC_WARN(d->log, DFSC_CAT_DFS, "referral %s via %s: unusable response: %s", f->path,
               f->server, dfsc_strerror(rc));
@@ -433,6 +476,20 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
     return DFSC_E_BADPATH;
   make_key(dfs_path, key, sizeof(key));
   q->next = NULL;
+  {
+    /* Another request answered for this link since the caller's miss: no
+     * need to ask again (an expired entry is what a refresh asks about, so
+     * it does not count). */
+    uint64_t now = dfsc__loop_now(d->loop);
+    dfsc_dfs_entry *e = dfsc__dfs_cache_lookup(d->cache, dfs_path, now);
+    if (e != NULL && e->n > 0 && !e->root && now < e->expires &&
+        strcasecmp(e->prefix, dfs_path) != 0) {
+      d->stats.referrals_coalesced++;
+      q->f = NULL;
+      q->cb(q, 0, 0);
+      return 0;
+    }
+  }
   for (f = d->fetches; f != NULL; f = f->next) {
     if (strcasecmp(f->server, server) == 0 && strcasecmp(f->key, key) == 0) {
       /* Single flight (P4): ride on the request in flight. */

@@ -143,7 +143,11 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
   if (u->host[0] == '\0')
     return -1;
   if (slash != NULL) {
-    const char *sh = slash + 1, *send = sh;
+    const char *sh = slash + 1, *send;
+    /* Repeated separators collapse here as in the \\host\share form. */
+    while (*sh == '/')
+      sh++;
+    send = sh;
     while (*send && *send != '/')
       send++;
     if (copy_part(u->share, sizeof(u->share), sh, (size_t)(send - sh), 1) < 0)
@@ -156,13 +160,22 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
   return 0;
 }
 
+/* Host and share names may not hold separators (a decoded %5C would point
+ * the rewritten \\host\share path elsewhere) nor be "." or "..". */
+static int name_ok(const char *n) {
+  return strpbrk(n, "\\/") == NULL && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
+}
+
 int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   const char *p, *h, *sh;
   memset(u, 0, sizeof(*u));
   if (s == NULL)
     return DFSC_E_BADPATH;
-  if (strncasecmp(s, "smb://", 6) == 0)
-    return parse_url(s, need_share, u) < 0 ? DFSC_E_BADPATH : 0;
+  if (strncasecmp(s, "smb://", 6) == 0) {
+    if (parse_url(s, need_share, u) < 0 || !name_ok(u->host) || !name_ok(u->share))
+      return DFSC_E_BADPATH;
+    return 0;
+  }
   if (!(is_sep(s[0]) && is_sep(s[1])))
     return DFSC_E_BADPATH;
   h = s + 2;
@@ -178,6 +191,8 @@ int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   if (copy_part(u->share, sizeof(u->share), sh, (size_t)(p - sh), 0) < 0)
     return DFSC_E_BADPATH;
   if (need_share && u->share[0] == '\0')
+    return DFSC_E_BADPATH;
+  if (!name_ok(u->host) || !name_ok(u->share))
     return DFSC_E_BADPATH;
   if (parse_rel(u, p, 0) < 0)
     return DFSC_E_BADPATH;

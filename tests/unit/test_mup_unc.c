@@ -59,6 +59,10 @@ static void test_url(void **state) {
   assert_int_equal(u.has_password, 0);
   assert_int_equal(u.port, 0);
 
+  assert_int_equal(dfsc__unc_parse("smb://fs1//data//x", 1, &u), 0);
+  assert_string_equal(u.share, "data");
+  assert_string_equal(u.path, "x");
+
   assert_int_equal(dfsc__unc_parse("SMB://fs1/data", 1, &u), 0);
   assert_int_equal(u.has_user, 0);
   assert_string_equal(u.share, "data");
@@ -81,6 +85,11 @@ static void test_refused(void **state) {
   expect_bad("smb://fs1:70000/data");
   expect_bad("smb://fs1:44x/data");
   expect_bad("smb:///data");
+  expect_bad("smb://host/a%5Cb/x");    /* a separator inside the share */
+  expect_bad("smb://host/a\\b/x");
+  expect_bad("smb://a%2Fb/share");     /* ... inside the host */
+  expect_bad("//h/../x");              /* a share named .. */
+  expect_bad("smb://h/%2e%2e/x");
   assert_int_equal(dfsc__unc_parse(NULL, 1, &u), DFSC_E_BADPATH);
   /* A host alone is fine when no share is needed. */
   assert_int_equal(dfsc__unc_parse("//fs1", 0, &u), 0);
