@@ -13,6 +13,52 @@
 #define LOOKUP_QUEUE_MAX 1024
 
 dfsc_sl *dfsc__ctx_sl(dfsc_ctx *ctx) { return ctx->sl; }
+dfsc_dfs *dfsc__ctx_dfs(dfsc_ctx *ctx) { return ctx->dfs; }
+
+struct clock_set {
+  dfsc_post post;
+  dfsc_ctx *ctx;
+  dfsc__clock_fn fn;
+  void *arg;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int done;
+};
+
+static void clock_set_cb(dfsc_post *p) {
+  struct clock_set *cs = p->data;
+  dfsc__loop_set_clock(cs->ctx->loop, cs->fn, cs->arg);
+  dfsc__loop_update_time(cs->ctx->loop);
+  pthread_mutex_lock(&cs->mu);
+  cs->done = 1;
+  pthread_cond_signal(&cs->cv);
+  pthread_mutex_unlock(&cs->mu);
+}
+
+int dfsc__ctx_set_clock(dfsc_ctx *ctx, dfsc__clock_fn fn, void *arg) {
+  struct clock_set cs;
+  int rc;
+  if (dfsc__loop_on_thread(ctx->loop))
+    return DFSC_E_DEADLK;
+  memset(&cs, 0, sizeof(cs));
+  cs.ctx = ctx;
+  cs.fn = fn;
+  cs.arg = arg;
+  cs.post.cb = clock_set_cb;
+  cs.post.data = &cs;
+  pthread_mutex_init(&cs.mu, NULL);
+  pthread_cond_init(&cs.cv, NULL);
+  rc = dfsc__loop_post(ctx->loop, &cs.post);
+  if (rc == 0) {
+    pthread_mutex_lock(&cs.mu);
+    while (!cs.done)
+      pthread_cond_wait(&cs.cv, &cs.mu);
+    pthread_mutex_unlock(&cs.mu);
+  }
+  pthread_cond_destroy(&cs.cv);
+  pthread_mutex_destroy(&cs.mu);
+  return rc;
+}
 
 static void *loop_main(void *arg) {
   dfsc_ctx *ctx = arg;

@@ -1,0 +1,226 @@
+/* DFS through the library against the testbed: a burst of first-time stats
+ * under 100 uncached links sends at most one referral per link; an expired
+ * entry (time moved by an injected clock) triggers exactly one new referral
+ * for any number of concurrent users; the counters say so. Prints one line
+ * per check and "N passed, N failed". */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dfs/resolver.h"
+#include "dfsc/dfsc-sync.h"
+#include "dfsc/dfsc.h"
+#include "mup/ops.h"
+
+static int passed, failed;
+
+static void check(int cond, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  printf("%s - ", cond ? "ok" : "not ok");
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+  if (cond)
+    passed++;
+  else
+    failed++;
+}
+
+/* Reads `export KEY=value` lines of the testbed's environment file. */
+static char *env_get(const char *file, const char *key) {
+  FILE *f = fopen(file, "r");
+  char line[4096];
+  size_t kl = strlen(key);
+  char *res = NULL;
+  if (f == NULL)
+    return NULL;
+  while (res == NULL && fgets(line, sizeof(line), f)) {
+    char *p = line, *v, *e;
+    if (strncmp(p, "export ", 7) == 0)
+      p += 7;
+    if (strncmp(p, key, kl) != 0 || p[kl] != '=')
+      continue;
+    v = p + kl + 1;
+    if (*v == '\'' || *v == '"')
+      v++;
+    e = v + strcspn(v, "'\"\n");
+    *e = '\0';
+    res = strdup(v);
+  }
+  fclose(f);
+  return res;
+}
+
+struct batch {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int left, ok, err;
+  char first_err[512];
+};
+
+static void batch_init(struct batch *b, int n) {
+  memset(b, 0, sizeof(*b));
+  pthread_mutex_init(&b->mu, NULL);
+  pthread_cond_init(&b->cv, NULL);
+  b->left = n;
+}
+
+static void count_cb(const dfsc_result *res, void *arg) {
+  struct batch *b = arg;
+  pthread_mutex_lock(&b->mu);
+  if (res->err == 0) {
+    b->ok++;
+  } else {
+    if (b->err++ == 0)
+      dfsc_result_str(res, b->first_err, sizeof(b->first_err));
+  }
+  if (--b->left == 0)
+    pthread_cond_broadcast(&b->cv);
+  pthread_mutex_unlock(&b->mu);
+}
+
+static int batch_wait(struct batch *b, int seconds) {
+  struct timespec ts;
+  int left;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += seconds;
+  pthread_mutex_lock(&b->mu);
+  while (b->left > 0 && pthread_cond_timedwait(&b->cv, &b->mu, &ts) == 0)
+    ;
+  left = b->left;
+  pthread_mutex_unlock(&b->mu);
+  return left;
+}
+
+/* The injected clock: real monotonic time plus an offset the test moves. */
+static atomic_ullong clock_offset_ms;
+static uint64_t test_clock(void *arg) {
+  struct timespec ts;
+  (void)arg;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 +
+         atomic_load(&clock_offset_ms);
+}
+
+/* Splits "--resolve a:b --resolve c:d" into a NULL-terminated list. */
+static const char **resolve_list(char *args) {
+  static const char *list[128];
+  size_t n = 0;
+  char *tok, *save = NULL;
+  for (tok = strtok_r(args, " ", &save); tok && n < 127; tok = strtok_r(NULL, " ", &save))
+    if (strcmp(tok, "--resolve") != 0)
+      list[n++] = tok;
+  list[n] = NULL;
+  return list;
+}
+
+int main(void) {
+  static const char *files[10] = {"hello.txt", "odd.bin",  "big.bin",   "empty.txt",
+                                  "Grüße.txt", "many",     "a",         "space name.txt",
+                                  "日本語",    "emoji-😀.txt"};
+  const char *envf = getenv("DFSC_TESTBED_ENV");
+  char *user, *pass, *rargs, *nlinks;
+  dfsc_opts o;
+  dfsc_ctx *ctx = NULL;
+  dfsc_dfs_stats st0, st1;
+  struct batch b;
+  char path[512];
+  int i, n, links = 100, per = 10, left;
+
+  if (envf == NULL) {
+    fprintf(stderr, "DFSC_TESTBED_ENV not set: start the testbed\n");
+    return 1;
+  }
+  user = env_get(envf, "DFSC_TB_USER");
+  pass = env_get(envf, "DFSC_TB_PASS");
+  rargs = env_get(envf, "DFSC_TB_RESOLVE_ARGS");
+  nlinks = env_get(envf, "DFSC_TB_MANY_LINKS");
+  if (!user || !pass || !rargs || !nlinks || atoi(nlinks) < links) {
+    fprintf(stderr, "testbed without the DFS namespace (need %d links)\n", links);
+    return 1;
+  }
+  dfsc_opts_init(&o);
+  o.user = user;
+  o.password = pass;
+  o.resolve = resolve_list(rargs);
+  check(dfsc_ctx_new(&o, &ctx) == 0, "context");
+  if (ctx == NULL)
+    return 1;
+  check(dfsc__ctx_set_clock(ctx, test_clock, NULL) == 0, "clock injected");
+
+  /* 1. 1,000 concurrent first-time stats under 100 uncached links. */
+  n = links * per;
+  batch_init(&b, n);
+  for (i = 0; i < n; i++) {
+    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L%03d/%s", i % links, files[i / links]);
+    if (dfsc_stat_async(ctx, path, count_cb, &b) != 0)
+      count_cb(&(dfsc_result){.err = -1}, &b);
+  }
+  left = batch_wait(&b, 300);
+  check(left == 0, "burst of %d stats completes (%d left)", n, left);
+  check(b.ok == n, "all %d stats succeed (%d ok; first error: %s)", n, b.ok,
+        b.err ? b.first_err : "none");
+  dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &st0);
+  check(st0.referrals_sent <= (uint64_t)links,
+        "referrals sent %llu <= %d distinct links (coalesced %llu, queued %llu, queue hwm %llu)",
+        (unsigned long long)st0.referrals_sent, links,
+        (unsigned long long)st0.referrals_coalesced, (unsigned long long)st0.referrals_queued,
+        (unsigned long long)st0.queue_hwm);
+  check(st0.referrals_sent >= (uint64_t)links, "every link was referred once (%llu)",
+        (unsigned long long)st0.referrals_sent);
+  check(st0.referrals_failed == 0, "no referral failed (%llu)",
+        (unsigned long long)st0.referrals_failed);
+
+  /* 2. All cached: the same burst sends no referral at all. */
+  batch_init(&b, n);
+  for (i = 0; i < n; i++) {
+    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L%03d/%s", i % links, files[i / links]);
+    if (dfsc_stat_async(ctx, path, count_cb, &b) != 0)
+      count_cb(&(dfsc_result){.err = -1}, &b);
+  }
+  left = batch_wait(&b, 300);
+  dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &st1);
+  check(left == 0 && b.ok == n, "cached burst succeeds (%d ok)", b.ok);
+  check(st1.referrals_sent == st0.referrals_sent, "cached burst sends no referral (%llu new)",
+        (unsigned long long)(st1.referrals_sent - st0.referrals_sent));
+
+  /* 3. Past the TTL (600 s): 300 concurrent users of one expired link share
+   * exactly one refresh. */
+  atomic_store(&clock_offset_ms, 700 * 1000ull);
+  st0 = st1;
+  n = 300;
+  batch_init(&b, n);
+  for (i = 0; i < n; i++) {
+    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L007/%s", files[i % 10]);
+    if (dfsc_stat_async(ctx, path, count_cb, &b) != 0)
+      count_cb(&(dfsc_result){.err = -1}, &b);
+  }
+  left = batch_wait(&b, 300);
+  dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &st1);
+  check(left == 0 && b.ok == n, "stats on an expired link succeed (%d ok)", b.ok);
+  check(st1.referrals_sent - st0.referrals_sent == 1,
+        "an expired entry triggers exactly one referral for %d users (%llu sent)", n,
+        (unsigned long long)(st1.referrals_sent - st0.referrals_sent));
+  {
+    dfsc_resolution *r = NULL;
+    dfsc_result res;
+    int rc = dfsc_resolve(ctx, "//dfsroot/dfs/many/L007/hello.txt", &r, &res);
+    check(rc == 0 && r && r->nhops == 1 && r->hops[0].expires_in_ms > 500 * 1000,
+          "the refreshed entry has a fresh TTL (%lld ms left)",
+          rc == 0 && r && r->nhops ? r->hops[0].expires_in_ms : -1);
+    dfsc_resolution_free(r);
+  }
+
+  dfsc_ctx_free(ctx);
+  free(user);
+  free(pass);
+  free(rargs);
+  free(nlinks);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
