@@ -33,9 +33,12 @@ int main(int argc, char **argv) {
   return rc == 0 ? 0 : 1;
 }
 C
-check "compile against the installed library" \
-  gcc -o "$TMP/prog" "$TMP/prog.c" $(pkg-config --cflags --libs dfsc)
 libdir=$(pkg-config --variable=libdir dfsc)
+# A sanitizer build of the library needs the program built the same way.
+san=
+readelf -d "$libdir/libdfsc.so" | grep -q 'libasan' && san="-fsanitize=address,undefined"
+check "compile against the installed library" \
+  gcc $san -o "$TMP/prog" "$TMP/prog.c" $(pkg-config --cflags --libs dfsc)
 check "program runs" env LD_LIBRARY_PATH="$libdir" "$TMP/prog" "$DFSC_TB_USER" "$DFSC_TB_PASS" "//$DFSC_TB_FS1/data/odd.bin"
 eq "program stats odd.bin" "$DFSC_TB_ODD_SIZE" "$(cat "$TMP/out")"
 # Only the public API is exported from the shared object.
