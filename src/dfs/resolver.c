@@ -312,6 +312,40 @@ static void fetch_done(struct fetch *f, int err, uint32_t ntstatus) {
 }
 
 /* Turns a decoded referral into a cache entry for the consumed prefix. */
+/* A domain or DC referral ([MS-DFSC] 3.1.5.4.1/3.1.5.4.2): NameList entries
+ * name domains (SpecialName, with or without the leading backslash) and,
+ * for a DC referral, their DCs (ExpandedNames). They feed the domain cache. */
+static int store_names(dfsc_dfs *d, const dfsc_referral *ref) {
+  uint64_t now = dfsc__loop_now(d->loop);
+  size_t i;
+  for (i = 0; i < ref->n; i++) {
+    const dfsc_referral_entry *re = &ref->e[i];
+    const char *name = re->special_name;
+    const char *dcs[64];
+    size_t k, n = 0;
+    int rc;
+    if (!re->name_list || name == NULL)
+      continue;
+    while (*name == '\\')
+      name++;
+    if (*name == '\0')
+      continue;
+    for (k = 0; k < re->n_expanded && n < 64; k++) {
+      const char *dc = re->expanded[k];
+      while (*dc == '\\')
+        dc++;
+      if (*dc)
+        dcs[n++] = dc;
+    }
+    rc = dfsc__dfs_domain_set(d->cache, name, dcs, n, now + (uint64_t)re->ttl * 1000);
+    if (rc < 0)
+      return rc;
+    DFSC_INFO(d->log, DFSC_CAT_DFS, "domain %s: %zu DC(s)%s%s", name, n, n ? ", first " : "",
+              n ? dcs[0] : "");
+  }
+  return 0;
+}
+
 static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *prefix,
                  size_t cap) {
   dfsc_dfs_entry *e;
@@ -320,6 +354,9 @@ static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *p
 
   if (ref->n == 0)
     return DFSC_E_NTSTATUS; /* [MS-DFSC] 3.1.5.4.3: no targets */
+  prefix[0] = '\0';
+  if (ref->e[0].name_list)
+    return store_names(d, ref);
   rc = dfsc__dfs_referral_consumed_utf8(f->path, strlen(f->path), ref->path_consumed, &consumed);
   if (rc < 0)
     return rc;
@@ -399,7 +436,7 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   if (rc == 0)
     rc = store(d, f, ref, prefix, sizeof(prefix));
   dfsc__dfs_referral_free(ref);
-  if (rc == 0)
+  if (rc == 0 && prefix[0] != '\0')
     covered_by(d, f->server, prefix);
   if (rc < 0)
     DFSC_WARN(d->log, DFSC_CAT_DFS, "referral %s via %s: unusable response: %s", f->path,

@@ -111,6 +111,8 @@ struct op {
   unsigned hops;  /* STATUS_PATH_NOT_COVERED rounds */
   unsigned tries; /* failovers */
   int refreshed;
+  int dstep;      /* domain steps done: 1 DC referral, 2 root/SYSVOL referral */
+  int rootref;    /* a root referral was tried after BAD_NETWORK_NAME */
   dfsc_dfs_req q;
   int flags;
   dfsc_file *file;
@@ -991,11 +993,73 @@ static void refer_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   resolve_go(o);
 }
 
+/* A domain step's answer: whatever it was, walk again (a failed DC or
+ * SYSVOL referral leaves the path to a plain tree connect). */
+static void domain_cb(dfsc_dfs_req *q, int err, uint32_t st) {
+  op *o = q->data;
+  (void)err;
+  (void)st;
+  resolve_go(o);
+}
+
+/* For \X\SYSVOL and \X\NETLOGON ([MS-DFSC] 3.1.4.1 steps 5-7) with nothing
+ * cached: first a DC referral for \X (sent to X itself, which a DNS domain
+ * name resolves to) fills the domain cache, then a SYSVOL referral goes to
+ * the DC it named. Returns 1 when a referral is under way. */
+static int domain_step(op *o, const char *path) {
+  dfsc_dfs *d = o->ctx->dfs;
+  const char *x = path + 1, *y = strchr(x, '\\');
+  char dom[256], req[512];
+  const dfsc_dfs_domain *dm;
+  size_t xl, yl;
+  const char *server;
+  int rc;
+
+  if (y == NULL || o->dstep >= 2)
+    return 0;
+  xl = (size_t)(y - x);
+  y++;
+  yl = strcspn(y, "\\");
+  if (xl == 0 || xl >= sizeof(dom) ||
+      !((yl == 6 && strncasecmp(y, "SYSVOL", 6) == 0) ||
+        (yl == 8 && strncasecmp(y, "NETLOGON", 8) == 0)))
+    return 0;
+  memcpy(dom, x, xl);
+  dom[xl] = '\0';
+  dm = dfsc__dfs_domain_find(dfsc__dfs_cache(d), dom);
+  o->q.data = o;
+  o->q.cb = domain_cb;
+  if ((dm == NULL || dm->n == 0) && o->dstep == 0) {
+    o->dstep = 1;
+    snprintf(req, sizeof(req), "\\%s", dom);
+    rc = dfsc__dfs_refer(d, dom, req, op_creds(o), &o->q);
+    return rc == 0;
+  }
+  o->dstep = 2;
+  server = dm != NULL && dm->n > 0 ? dm->dcs[dm->hint < dm->n ? dm->hint : 0] : dom;
+  snprintf(req, sizeof(req), "\\%s\\%.*s", dom, (int)yl, y);
+  rc = dfsc__dfs_refer(d, server, req, op_creds(o), &o->q);
+  return rc == 0;
+}
+
 static void refresh_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   op *o = q->data;
   /* A failed refresh leaves the old entry serving (soft expiry). */
   (void)err;
   (void)st;
+  resolve_go(o);
+}
+
+static void rootref_cb(dfsc_dfs_req *q, int err, uint32_t st) {
+  op *o = q->data;
+  uint32_t orig = o->status[3];
+  if (err < 0) {
+    /* No namespace there either: the tree connect's answer stands. */
+    op_done(o, DFSC_E_NTSTATUS, orig);
+    return;
+  }
+  (void)st;
+  reset_attempt(o);
   resolve_go(o);
 }
 
@@ -1026,6 +1090,27 @@ static int retry(op *o, int err, uint32_t st) {
     if (rc < 0)
       op_done(o, rc, 0);
     return 1;
+  }
+  if (err == DFSC_E_NTSTATUS && st == 0xC00000CCu /* BAD_NETWORK_NAME */ && !o->rootref &&
+      o->tprefix != NULL && o->tprefix[0] == '\0') {
+    /* The server has no such share: it may still know the namespace (a
+     * domain-based root hosted elsewhere, [MS-DFSC] 3.1.4.1 step 6): ask it
+     * for a root referral before giving up. */
+    char *buf = dfsc__strdup(o->target), *host, *share, *rest, req[600];
+    o->rootref = 1;
+    if (buf != NULL && split_target(buf, &host, &share, &rest) == 0) {
+      snprintf(req, sizeof(req), "\\%s\\%s", host, share);
+      o->q.cb = rootref_cb;
+      o->q.data = o;
+      o->err = DFSC_E_NTSTATUS;
+      o->status[3] = st;
+      rc = dfsc__dfs_refer(d, host, req, op_creds(o), &o->q);
+      dfsc__free(buf);
+      if (rc == 0)
+        return 1;
+      return 0;
+    }
+    dfsc__free(buf);
   }
   if (o->tprefix != NULL && o->tprefix[0] != '\0' && failover_worthy(err, st) &&
       dfsc__dfs_failover(d, o->tprefix, &o->tries) == 0) {
@@ -1123,6 +1208,8 @@ static void resolve_go(op *o) {
   rc = dfsc__dfs_rewrite(d, o->dfs_path, out, NULL, NULL, pfx);
   if (rc < 0)
     goto fail;
+  if (pfx[0] == '\0' && domain_step(o, o->dfs_path))
+    goto out;
   if (!o->refreshed && pfx[0] != '\0' && dfsc__dfs_needs_refresh(d, pfx, src, sizeof(src))) {
     /* An expired entry: refresh it once; concurrent users share the
      * request, and the old targets serve if it fails. */
