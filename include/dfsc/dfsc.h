@@ -106,6 +106,13 @@ typedef struct dfsc_opts {
   unsigned request_timeout_ms; /* one request without an interim reply (60000) */
 
   unsigned lookup_workers; /* threads of the name-lookup lane (default 2) */
+
+  /* DFS. referral_ex: send REQ_GET_DFS_REFERRAL_EX (with site) first, falling
+   * back per server to the plain form when refused (Samba refuses it). */
+  int referral_ex;
+  const char *site; /* copied */
+  unsigned max_referrals;   /* referral requests in flight (default 8) */
+  unsigned max_referrals_per_server; /* default 4 */
   unsigned max_io_window;  /* max bytes in flight per file transfer (default 8 MiB) */
 
   dfsc_log_cb log_cb;

@@ -22,6 +22,7 @@
 #define REFERRAL_MAX_LEVEL 4
 #define REFERRAL_OUT_MAX 65536
 #define REFRESH_RETRY_MS 30000
+#define NOEX_MAX 64
 
 enum fetch_state { F_QUEUED, F_TREE, F_SENT };
 static const char *const fetch_state_names[] = {"QUEUED", "TREE", "SENT"};
@@ -34,6 +35,8 @@ struct fetch {
   char path[DFSC_DFS_PATH_MAX]; /* what is asked */
   char *user, *domain, *password;
   int has_creds;
+  int ex;          /* this request is REQ_GET_DFS_REFERRAL_EX */
+  dfsc_tree *tree; /* the IPC$ tree, for a resend in the plain form */
   dfsc_tree_waiter tw;
   dfsc_dfs_req *waiters;
   struct fetch *next;  /* all fetches */
@@ -52,10 +55,14 @@ struct dfsc_dfs {
   unsigned inflight;
   dfsc_dfs_stats stats;
   int shutting_down;
+  /* Servers that refused REQ_GET_DFS_REFERRAL_EX (bounded list). */
+  char noex[NOEX_MAX][256];
+  size_t n_noex;
 };
 
 static void fetch_start(struct fetch *f);
 static void fetch_done(struct fetch *f, int err, uint32_t ntstatus);
+static void send_referral(struct fetch *f, dfsc_tree *t);
 
 static void fetch_set_state(struct fetch *f, enum fetch_state s) {
   DFSC_DBG(f->d->log, DFSC_CAT_DFS, "referral %s via %s: %s -> %s", f->path, f->server,
@@ -423,6 +430,19 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
     fetch_done(f, err, 0);
     return;
   }
+  if (h->status != 0 && f->ex &&
+      (h->status == 0xC000019Cu /* FS_DRIVER_REQUIRED */ ||
+       h->status == 0xC00000BBu /* NOT_SUPPORTED */ ||
+       h->status == 0xC0000010u /* INVALID_DEVICE_REQUEST */)) {
+    /* [MS-DFSC] 3.1.4.2: the server does not take the _EX form; remember
+     * that and ask again in the plain one. */
+    if (d->n_noex < NOEX_MAX)
+      snprintf(d->noex[d->n_noex++], sizeof(d->noex[0]), "%s", f->server);
+    d->stats.referrals_ex_refused++;
+    f->ex = 0;
+    send_referral(f, f->tree);
+    return;
+  }
   if (h->status != 0) {
     DFSC_DBG(d->log, DFSC_CAT_DFS, "referral %s via %s: %s", f->path, f->server,
              dfsc_ntstatus_name(h->status));
@@ -446,27 +466,37 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   fetch_done(f, rc, rc == DFSC_E_NTSTATUS ? 0xC000003Au : 0);
 }
 
-static void ipc_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus) {
-  struct fetch *f = w->data;
+static int ex_refused(const dfsc_dfs *d, const char *server) {
+  size_t i;
+  for (i = 0; i < d->n_noex; i++)
+    if (strcasecmp(d->noex[i], server) == 0)
+      return 1;
+  return 0;
+}
+
+/* Sends the referral request on the server's IPC$ tree: the _EX form when
+ * configured and not known to be refused by this server, else the plain one. */
+static void send_referral(struct fetch *f, dfsc_tree *t) {
+  dfsc_dfs *d = f->d;
   dfsc_smb2_ioctl_req io;
-  uint8_t in[2 * DFSC_DFS_PATH_MAX + 8];
+  uint8_t in[2 * DFSC_DFS_PATH_MAX + 600];
   dfsc_wr iw;
   dfsc_req *r;
   int rc;
 
-  if (err < 0) {
-    fetch_done(f, err, ntstatus);
-    return;
-  }
+  f->tree = t;
   dfsc__wr_init(&iw, in, sizeof(in));
-  rc = dfsc__smb2_dfs_referral_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, strlen(f->path));
+  if (f->ex)
+    rc = dfsc__dfs_referral_ex_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, d->cfg.site);
+  else
+    rc = dfsc__smb2_dfs_referral_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, strlen(f->path));
   r = rc < 0 ? NULL : dfsc__req_new(SMB2_IOCTL, 64 + iw.off);
   if (r == NULL) {
     fetch_done(f, rc < 0 ? rc : -ENOMEM, 0);
     return;
   }
   memset(&io, 0, sizeof(io));
-  io.ctl_code = SMB2_FSCTL_DFS_GET_REFERRALS;
+  io.ctl_code = f->ex ? SMB2_FSCTL_DFS_GET_REFERRALS_EX : SMB2_FSCTL_DFS_GET_REFERRALS;
   io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
   io.input = in;
   io.input_len = iw.off;
@@ -482,8 +512,19 @@ static void ipc_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntsta
     fetch_done(f, rc, 0);
     return;
   }
-  fetch_set_state(f, F_SENT);
-  f->d->stats.referrals_sent++;
+  if (f->state != F_SENT)
+    fetch_set_state(f, F_SENT);
+  d->stats.referrals_sent++;
+}
+
+static void ipc_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus) {
+  struct fetch *f = w->data;
+  if (err < 0) {
+    fetch_done(f, err, ntstatus);
+    return;
+  }
+  f->ex = f->d->cfg.referral_ex && !ex_refused(f->d, f->server);
+  send_referral(f, t);
 }
 
 static void fetch_start(struct fetch *f) {

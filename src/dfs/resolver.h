@@ -43,6 +43,9 @@ typedef struct dfsc_dfs_cfg {
   size_t queue_max;        /* waiting referral requests (default 65536) */
   size_t cache_max;        /* referral cache entries (default 4096) */
   uint64_t grace_ms;       /* soft-expiry grace past the TTL (default 1 h) */
+  int referral_ex;         /* try REQ_GET_DFS_REFERRAL_EX first (per server, with
+                              fallback to the plain form when refused) */
+  const char *site;        /* SiteName for the _EX form (NULL: none); not copied */
 } dfsc_dfs_cfg;
 
 typedef struct dfsc_dfs_stats {
@@ -53,6 +56,7 @@ typedef struct dfsc_dfs_stats {
   uint64_t queue_hwm;
   uint64_t failovers;
   uint64_t loops;               /* walks ended by the hop limit */
+  uint64_t referrals_ex_refused; /* _EX requests a server refused (then resent plain) */
 } dfsc_dfs_stats;
 
 /* One hop of a resolution, for `dfsc resolve`. */

@@ -128,7 +128,19 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   rc = dfsc__sl_new(&cfg, &ctx->sl);
   if (rc < 0)
     goto fail;
-  rc = dfsc__dfs_new(ctx->sl, ctx->loop, &ctx->log, NULL, &ctx->dfs);
+  {
+    dfsc_dfs_cfg dc;
+    memset(&dc, 0, sizeof(dc));
+    dc.referral_ex = o->referral_ex;
+    dc.max_inflight = o->max_referrals;
+    dc.max_per_server = o->max_referrals_per_server;
+    if (o->site != NULL && (ctx->site = dfsc__strdup(o->site)) == NULL) {
+      rc = -ENOMEM;
+      goto fail;
+    }
+    dc.site = ctx->site;
+    rc = dfsc__dfs_new(ctx->sl, ctx->loop, &ctx->log, &dc, &ctx->dfs);
+  }
   if (rc < 0)
     goto fail;
 
@@ -179,5 +191,6 @@ void dfsc_ctx_free(dfsc_ctx *ctx) {
   if (ctx->loop)
     dfsc__loop_free(ctx->loop);
   dfsc__resolve_map_free(ctx->map);
+  dfsc__free(ctx->site);
   dfsc__free(ctx);
 }

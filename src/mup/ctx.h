@@ -24,6 +24,7 @@ struct dfsc_ctx {
   int thread_started;
   dfsc_post stop_post;
   unsigned max_io_window;
+  char *site;
   uint16_t port;
 };
 

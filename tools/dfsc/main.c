@@ -145,6 +145,9 @@ static const char options_help[] =
     "      --max-protocol=PROTO          SMB3_02 SMB3_11, or SMB2 / SMB3\n"
     "      --sign[=MODE]               signing: off, auto, required (alone)\n"
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
+    "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
+    "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
+    "      --site=NAME                 site name for the _EX form (implies it)\n"
     "      --json                      JSON on standard output\n"
     "  -v, --verbose                   log to stderr (-vv debug, -vvv trace)\n"
     "      --debug                     same as -vv\n"
@@ -224,6 +227,9 @@ enum {
   OPT_SIGN,
   OPT_TIMEOUT,
   OPT_VERSION,
+  OPT_REFERRAL_EX,
+  OPT_SITE,
+  OPT_MAX_REFERRALS,
 };
 
 static const struct option long_opts[] = {
@@ -241,6 +247,9 @@ static const struct option long_opts[] = {
     {"max-protocol", required_argument, NULL, OPT_MAX_PROTO},
     {"sign", optional_argument, NULL, OPT_SIGN},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"referral-ex", no_argument, NULL, OPT_REFERRAL_EX},
+    {"site", required_argument, NULL, OPT_SITE},
+    {"max-referrals", required_argument, NULL, OPT_MAX_REFERRALS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -366,6 +375,23 @@ int main(int argc, char **argv)
       opts.connect_timeout_ms = opts.request_timeout_ms;
       opts.setup_timeout_ms = opts.request_timeout_ms;
       break;
+    case OPT_REFERRAL_EX:
+      opts.referral_ex = 1;
+      break;
+    case OPT_SITE:
+      opts.site = optarg;
+      opts.referral_ex = 1;
+      break;
+    case OPT_MAX_REFERRALS: {
+      char *end;
+      unsigned long v = strtoul(optarg, &end, 10);
+      if (*optarg == '\0' || *end != '\0' || v < 1 || v > 4096) {
+        status = usage_error("invalid --max-referrals '%s' (1 to 4096)", optarg);
+        goto out;
+      }
+      opts.max_referrals = (unsigned)v;
+      break;
+    }
     case 'h':
       help = 1;
       break;
