@@ -466,10 +466,13 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
   if (h.status == 0x00000103 /* STATUS_PENDING */ &&
       (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
     /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
-     * same MessageId. Restart the deadline: the server is alive. */
+     * same MessageId. */
     r->async_id = h.async_id;
-    dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
-                      req_timeout);
+    /* Only the first interim response buys time: a server that keeps
+     * sending them cannot hold the request past two deadlines (P5). */
+    if (r->interims++ == 0)
+      dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
+                        req_timeout);
     return 0;
   }
   if (r->sign && s->state == S_VALID) {

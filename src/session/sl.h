@@ -137,6 +137,7 @@ struct dfsc_req {
   uint32_t tree_id;
   uint64_t mid;
   uint64_t async_id;
+  unsigned interims; /* interim responses seen */
   uint16_t charge;
   int state;
   int related; /* part of a compound, not the first */

@@ -85,5 +85,13 @@ check_fail "referral loop: clear error" "^dfsc: $ns/loop/hello.txt: referral loo
 t1=$(date +%s)
 [ $((t1 - t0)) -lt 40 ] && ok "dead, hung and cyclic links failed within $((t1 - t0)) s" ||
   not_ok "dead, hung and cyclic links took $((t1 - t0)) s"
+# SIGTERM while waiting on a hung target ends the process within its grace.
+t0=$(date +%s%N)
+timeout -s TERM 1 "$DFSC" -U "$CRED" "${R[@]}" get "$ns/hang/big.bin" "$TMP/hung.bin" 2>/dev/null
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -ne 0 ] && [ $ms -lt 6000 ] && ok "SIGTERM during a hung get ends it in $ms ms" ||
+  not_ok "SIGTERM during a hung get: rc $rc after $ms ms"
+[ ! -e "$TMP/hung.bin" ] && ok "no file left under the final name" || not_ok "hung get left a file"
 check_fail "a path in the root that is no link" "STATUS_OBJECT_(PATH|NAME)_NOT_FOUND" d stat "$ns/no-such-link/x"
 finish

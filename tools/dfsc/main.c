@@ -41,20 +41,28 @@ void dfsc__cli_set_tmpfile(const char *path)
   tmpfile_set = 1;
 }
 
+#define SIGNAL_GRACE_S 2
+
 static void on_signal(int sig)
 {
-  /* A second signal means "now": the loop may be stuck in a long request. */
-  if (dfsc__cli_signal != 0) {
-    if (tmpfile_set)
-      unlink(tmpfile_path);
-    _exit(128 + sig);
+  /* A second signal, or the grace alarm, means "now": the main thread may be
+   * waiting on a request that takes up to its deadline to end. */
+  if (sig == SIGALRM)
+    sig = dfsc__cli_signal ? dfsc__cli_signal : SIGTERM;
+  else if (dfsc__cli_signal == 0) {
+    dfsc__cli_signal = sig;
+    /* Orderly cleanup gets a bounded grace period. */
+    alarm(SIGNAL_GRACE_S);
+    return;
   }
-  dfsc__cli_signal = sig;
+  if (tmpfile_set)
+    unlink(tmpfile_path);
+  _exit(128 + sig);
 }
 
 static void install_signals(void)
 {
-  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
   struct sigaction sa;
   size_t i;
 
