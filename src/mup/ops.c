@@ -111,7 +111,7 @@ struct op {
   unsigned hops;  /* STATUS_PATH_NOT_COVERED rounds */
   unsigned tries; /* failovers */
   int refreshed;
-  int dstep;      /* domain steps done: 1 DC referral, 2 root/SYSVOL referral */
+  int dstep;      /* domain steps done: 1 domain, 2 DC, 3 SYSVOL referral */
   int rootref;    /* a root referral was tried after BAD_NETWORK_NAME */
   dfsc_dfs_req q;
   int flags;
@@ -1002,12 +1002,14 @@ static void domain_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   resolve_go(o);
 }
 
-/* For \X\SYSVOL and \X\NETLOGON ([MS-DFSC] 3.1.4.1 steps 5-7) with nothing
- * cached: first a DC referral for \X (sent to X itself, which a DNS domain
- * name resolves to) fills the domain cache, then a SYSVOL referral goes to
- * the DC it named. Returns 1 when a referral is under way. */
+/* For \X\SYSVOL and \X\NETLOGON ([MS-DFSC] 3.1.4.1 steps 3-7) with nothing
+ * cached: a domain referral (empty path, sent to X, which a DNS domain name
+ * resolves to) names the domains when none is known yet; a DC referral for
+ * \X fills the domain's DC list; then a SYSVOL referral goes to the first DC
+ * it listed. Returns 1 when a referral is under way. */
 static int domain_step(op *o, const char *path) {
   dfsc_dfs *d = o->ctx->dfs;
+  dfsc_dfs_cache *cache = dfsc__dfs_cache(d);
   const char *x = path + 1, *y = strchr(x, '\\');
   char dom[256], req[512];
   const dfsc_dfs_domain *dm;
@@ -1015,7 +1017,7 @@ static int domain_step(op *o, const char *path) {
   const char *server;
   int rc;
 
-  if (y == NULL || o->dstep >= 2)
+  if (y == NULL || o->dstep >= 3)
     return 0;
   xl = (size_t)(y - x);
   y++;
@@ -1026,16 +1028,21 @@ static int domain_step(op *o, const char *path) {
     return 0;
   memcpy(dom, x, xl);
   dom[xl] = '\0';
-  dm = dfsc__dfs_domain_find(dfsc__dfs_cache(d), dom);
   o->q.data = o;
   o->q.cb = domain_cb;
-  if ((dm == NULL || dm->n == 0) && o->dstep == 0) {
+  if (o->dstep == 0 && dfsc__dfs_domain_next(cache, NULL) == NULL) {
     o->dstep = 1;
+    rc = dfsc__dfs_refer(d, dom, "", op_creds(o), &o->q);
+    return rc == 0;
+  }
+  dm = dfsc__dfs_domain_find(cache, dom);
+  if ((dm == NULL || dm->n == 0) && o->dstep < 2) {
+    o->dstep = 2;
     snprintf(req, sizeof(req), "\\%s", dom);
     rc = dfsc__dfs_refer(d, dom, req, op_creds(o), &o->q);
     return rc == 0;
   }
-  o->dstep = 2;
+  o->dstep = 3;
   server = dm != NULL && dm->n > 0 ? dm->dcs[dm->hint < dm->n ? dm->hint : 0] : dom;
   snprintf(req, sizeof(req), "\\%s\\%.*s", dom, (int)yl, y);
   rc = dfsc__dfs_refer(d, server, req, op_creds(o), &o->q);
@@ -1072,6 +1079,10 @@ static int retry(op *o, int err, uint32_t st) {
     return 0;
   if (err == DFSC_E_NTSTATUS && st == 0xC0000257u /* STATUS_PATH_NOT_COVERED */) {
     char *buf, *host, *share, *rest;
+    /* [MS-DFSC] 3.1.5.1: only a DFS root target may say this; from a link
+     * target (a plain share) it is the operation's error. */
+    if (o->tree == NULL || !dfsc__tree_is_dfs(o->tree))
+      return 0;
     if (++o->hops > DFSC_DFS_HOPS_MAX) {
       op_done(o, DFSC_E_LOOP, 0);
       return 1;

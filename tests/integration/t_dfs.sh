@@ -19,7 +19,11 @@ for link in single replicated deep/two/levels interlink/inner failover slow many
   eq "$link: cat content" "$hello" "$(sha256sum <"$TMP/out")"
   check "$link: get" d get "$ns/$link/odd.bin" "$TMP/odd.bin"
   eq "$link: get content" "$DFSC_TB_ODD_SHA256" "$(sha256sum "$TMP/odd.bin" | cut -d' ' -f1)"
-  rm -f "$TMP/odd.bin"
+  check "$link: put" d put "$TMP/odd.bin" "$ns/$link/$RUN-${link//\//_}.bin"
+  check "$link: get back" d get "$ns/$link/$RUN-${link//\//_}.bin" "$TMP/back.bin"
+  eq "$link: put round trip" "$DFSC_TB_ODD_SHA256" "$(sha256sum "$TMP/back.bin" | cut -d' ' -f1)"
+  check "$link: rm" d rm "$ns/$link/$RUN-${link//\//_}.bin"
+  rm -f "$TMP/odd.bin" "$TMP/back.bin"
 done
 
 # put / mv / rm through a link (into the shared data tree, a unique name).
