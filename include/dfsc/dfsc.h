@@ -128,7 +128,7 @@ void dfsc_opts_init(dfsc_opts *o);
  * Thread-safety: any thread. */
 int dfsc_ctx_new(const dfsc_opts *opts, dfsc_ctx **out);
 
-/* Cancels what is in flight (their callbacks run with -ECANCELED), closes
+/* Fails what is in flight (their callbacks run with DFSC_E_SHUTDOWN), closes
  * connections, stops and joins the loop thread, frees the context. Must not be
  * called from a callback. Open dfsc_file handles become invalid. */
 void dfsc_ctx_free(dfsc_ctx *ctx);

@@ -32,7 +32,7 @@ extern "C" {
   XX(BUSY, 10, "queue full")                                                 \
   XX(LOOP, 11, "referral loop or too many referral hops")                    \
   XX(DOWNGRADE, 12, "negotiation downgrade detected")                        \
-  XX(CREDITS, 13, "server granted no credits")                               \
+  XX(CREDITS, 13, "the server grants too few credits for the request")                               \
   XX(TOOBIG, 14, "peer-supplied length exceeds the limit")                   \
   XX(LOOKUP, 15, "name lookup failed")                                       \
   XX(SHUTDOWN, 16, "context is shutting down")                               \

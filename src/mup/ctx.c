@@ -177,12 +177,23 @@ void dfsc_ctx_free(dfsc_ctx *ctx) {
   if (ctx == NULL)
     return;
   if (ctx->thread_started) {
+    int i;
+    __atomic_store_n(&ctx->stopping, 1, __ATOMIC_SEQ_CST);
     ctx->stop_post.cb = stop_cb;
     ctx->stop_post.data = ctx;
-    /* The queue may be full of caller posts: retry until the loop takes it. */
-    while (dfsc__loop_post(ctx->loop, &ctx->stop_post) == DFSC_E_BUSY)
+    /* The queue may be full of caller posts: the loop drains it, so this
+     * ends; bounded anyway at 10 s. */
+    for (i = 0; i < 10000 && dfsc__loop_post(ctx->loop, &ctx->stop_post) == DFSC_E_BUSY; i++)
       usleep(1000);
     pthread_join(ctx->thread, NULL);
+    /* Operations another thread posted after the stop: run their start on
+     * this thread now, with everything shut down, so each gets its one
+     * callback (DFSC_E_SHUTDOWN). Each turn runs up to 1024 posts; the queue
+     * holds at most 65536. */
+    for (i = 0; i < 64; i++) {
+      dfsc__loop_stop(ctx->loop);
+      dfsc__loop_run(ctx->loop);
+    }
   }
   if (ctx->lookup_lane)
     dfsc__lane_free(ctx->lookup_lane);

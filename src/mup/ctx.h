@@ -23,6 +23,7 @@ struct dfsc_ctx {
   pthread_t thread;
   int thread_started;
   dfsc_post stop_post;
+  volatile int stopping; /* set by dfsc_ctx_free: new operations are refused */
   unsigned max_io_window;
   char *site;
   uint16_t port;

@@ -125,6 +125,9 @@ struct op {
   void *arg;
   dfsc_result res;
   struct sub subs[4];
+  dfsc_req *seq[3]; /* requests held back when compounding is not possible */
+  int seq_n, seq_next;
+  int dir_alone; /* the listing's CREATE went alone (too few credits) */
   int pending;     /* responses outstanding */
   int nsub;
   uint32_t status[4];
@@ -276,15 +279,70 @@ static int send_compound(op *o, dfsc_req **reqs, int n) {
     reqs[i]->cb = sub_cb;
     reqs[i]->data = &o->subs[i];
   }
+  if (n > 1 && dfsc__tree_max_charge(o->tree) < (uint32_t)n) {
+    /* The server grants too few credits for the compound: the same
+     * requests go one after another, each later one carrying the FileId the
+     * CREATE returned ([MS-SMB2] 3.2.4.1.4 only allows, never requires,
+     * compounding). */
+    for (i = 1; i < n; i++)
+      o->seq[i - 1] = reqs[i];
+    o->seq_n = n - 1;
+    o->seq_next = 0;
+    n = 1;
+  }
   rc = dfsc__tree_send(o->tree, reqs, n);
   if (rc < 0)
     goto fail;
   return 0;
 fail:
+  for (i = 0; i < o->seq_n; i++)
+    dfsc__req_free(o->seq[i]);
+  o->seq_n = 0;
   for (i = 0; i < n; i++)
     dfsc__req_free(reqs[i]);
   return rc;
 }
+
+/* Writes fid into a request built for the related all-ones FileId. */
+static void patch_fid(dfsc_req *r, const dfsc_smb2_fid *fid) {
+  size_t at;
+  switch (r->command) {
+  case SMB2_QUERY_INFO:
+    at = SMB2_HDR_SIZE + 24; /* [MS-SMB2] 2.2.37 */
+    break;
+  case SMB2_SET_INFO:
+    at = SMB2_HDR_SIZE + 16; /* 2.2.39 */
+    break;
+  case SMB2_CLOSE:
+  case SMB2_QUERY_DIRECTORY:
+    at = SMB2_HDR_SIZE + 8; /* 2.2.15, 2.2.33 */
+    break;
+  default:
+    return;
+  }
+  dfsc__put_le64(r->buf + at, fid->persistent);
+  dfsc__put_le64(r->buf + at + 8, fid->volatile_);
+}
+
+/* Sequential mode: after each answer, the next request, or none after a
+ * failed CREATE (a CLOSE still follows a later failure: the handle is open). */
+static void seq_continue(op *o, int create_failed) {
+  while (o->seq_next < o->seq_n) {
+    dfsc_req *r = o->seq[o->seq_next++];
+    int rc = -ECANCELED;
+    if (!create_failed && o->have_fid) {
+      patch_fid(r, &o->fid);
+      rc = dfsc__tree_send(o->tree, &r, 1);
+    }
+    if (rc == 0)
+      return;
+    dfsc__req_free(r);
+    o->pending--;
+  }
+}
+
+static void ignore_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                      size_t len) {}
 
 /* ---- per-kind response handling for compounds ---------------------------- */
 
@@ -305,8 +363,15 @@ static void compound_finished(op *o) {
   if (o->kind == OP_OPEN) {
     dfsc_file *f = dfsc__calloc(1, sizeof(*f));
     if (f == NULL || (f->path = dfsc__strdup(o->path)) == NULL) {
+      /* The handle is open on the server but cannot be tracked: close it,
+       * without waiting for the answer. */
+      dfsc_req *cl = new_close(&o->fid);
       dfsc__free(f);
-      /* The handle is open on the server but cannot be tracked: close it. */
+      if (cl != NULL) {
+        cl->cb = ignore_cb;
+        if (dfsc__tree_send(o->tree, &cl, 1) < 0)
+          dfsc__req_free(cl);
+      }
       op_done(o, -ENOMEM, 0);
       return;
     }
@@ -368,6 +433,8 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
       }
     }
   }
+  if (o->seq_next < o->seq_n)
+    seq_continue(o, err < 0 || (h->command == SMB2_CREATE && h->status != 0));
   if (--o->pending == 0)
     compound_finished(o);
 }
@@ -574,6 +641,14 @@ static int dir_query(op *o, int with_create) {
 
   if (outlen > DIR_BUF_MAX)
     outlen = DIR_BUF_MAX;
+  /* The listing request (with the CREATE before it, when compounded) may not
+   * cost more credits than the server grants. */
+  {
+    uint32_t max = dfsc__tree_max_charge(o->tree);
+    uint32_t avail = with_create && max >= 2 ? max - 1 : max;
+    if ((uint64_t)outlen > (uint64_t)avail * 65536)
+      outlen = avail * 65536;
+  }
   if (with_create) {
     reqs[n] = new_create(o, SMB2_FILE_LIST_DIRECTORY | SMB2_FILE_READ_ATTRIBUTES |
                                 SMB2_SYNCHRONIZE,
@@ -583,6 +658,18 @@ static int dir_query(op *o, int with_create) {
     reqs[n]->cb = dir_query_cb;
     reqs[n]->data = o;
     n++;
+    if (dfsc__tree_max_charge(o->tree) < 2) {
+      /* Too few credits to compound: the QUERY_DIRECTORY follows once the
+       * CREATE answered. */
+      o->dir_alone = 1;
+      o->pending = 1;
+      rc = dfsc__tree_send(o->tree, reqs, 1);
+      if (rc < 0) {
+        o->pending = 0;
+        dfsc__req_free(reqs[0]);
+      }
+      return rc;
+    }
   }
   reqs[n] = dfsc__req_new(SMB2_QUERY_DIRECTORY, 64);
   if (reqs[n] == NULL) {
@@ -601,14 +688,15 @@ static int dir_query(op *o, int with_create) {
   reqs[n]->data = o;
   reqs[n]->payload = outlen;
   n++;
+  o->pending = n;
   if (rc == 0)
     rc = dfsc__tree_send(o->tree, reqs, n);
   if (rc < 0) {
+    o->pending = 0;
     while (n-- > 0)
       dfsc__req_free(reqs[n]);
     return rc;
   }
-  o->pending = n;
   return 0;
 }
 
@@ -632,6 +720,7 @@ static void dir_query_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
       o->fid = cr.fid;
       o->have_fid = 1;
       o->gen = dfsc__tree_gen(o->tree);
+      more = o->dir_alone;
     }
   } else if (o->err == 0) {
     dfsc_smb2_query_dir_rsp qr;
@@ -756,7 +845,6 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
 }
 
 static int issue_one(op *o) {
-  dfsc_file *f = o->file;
   size_t n = o->len - o->issued;
   uint64_t at = o->off + o->issued;
   dfsc_req *r;
@@ -773,17 +861,17 @@ static int issue_one(op *o) {
     rq.padding = SMB2_READ_DATA_OFFSET;
     rq.length = (uint32_t)n;
     rq.offset = at;
-    rq.fid = f->fid;
+    rq.fid = o->fid;
     rc = dfsc__smb2_read_req_encode(&r->w, &rq);
   } else {
     dfsc_smb2_write_req wq;
-    int sign = dfsc__tree_signing(f->tree);
+    int sign = dfsc__tree_signing(o->tree);
     r = dfsc__req_new(SMB2_WRITE, 56 + (sign ? n : 0));
     if (r == NULL)
       return -ENOMEM;
     memset(&wq, 0, sizeof(wq));
     wq.offset = at;
-    wq.fid = f->fid;
+    wq.fid = o->fid;
     wq.data = o->cbuf + o->issued;
     wq.data_len = n;
     if (sign) {
@@ -802,13 +890,16 @@ static int issue_one(op *o) {
   r->cb = io_cb;
   r->data = o;
   r->payload = (uint32_t)n;
-  rc = dfsc__tree_send(f->tree, &r, 1);
+  /* Accounted before the send: its callback may come as soon as it is out. */
+  o->issued += n;
+  o->inflight += n;
+  rc = dfsc__tree_send(o->tree, &r, 1);
   if (rc < 0) {
+    o->issued -= n;
+    o->inflight -= n;
     dfsc__req_free(r);
     return rc;
   }
-  o->issued += n;
-  o->inflight += n;
   return 0;
 }
 
@@ -825,10 +916,13 @@ static int io_pump(op *o) {
 }
 
 static int issue_io(op *o) {
-  dfsc_file *f = o->file;
-  uint32_t max = o->kind == OP_READ ? dfsc__tree_max_read(f->tree)
-                                    : dfsc__tree_max_write(f->tree);
+  uint32_t max = o->kind == OP_READ ? dfsc__tree_max_read(o->tree)
+                                    : dfsc__tree_max_write(o->tree);
+  /* A request may not need more credits than the server ever grants. */
+  uint64_t by_credits = (uint64_t)dfsc__tree_max_charge(o->tree) * 65536;
   o->chunk = max < READ_CHUNK_MAX ? max : READ_CHUNK_MAX;
+  if (o->chunk > by_credits)
+    o->chunk = (size_t)by_credits;
   o->eof_at = UINT64_MAX;
   if (o->len == 0) {
     o->res.nbytes = 0;
@@ -948,6 +1042,8 @@ static void reset_attempt(op *o) {
   o->have_fid = 0;
   o->pending = 0;
   o->nsub = 0;
+  o->seq_n = o->seq_next = 0;
+  o->dir_alone = 0;
   o->rounds = 0;
   memset(&o->res.st, 0, sizeof(o->res.st));
   if (o->dir != NULL) {
@@ -1277,7 +1373,10 @@ static void handle_start(op *o) {
     op_done(o, -ESTALE, 0);
     return;
   }
+  /* The op keeps its own copy: the handle may be closed (and freed) while
+   * requests of this op are still in flight. */
   o->tree = f->tree;
+  o->fid = f->fid;
   if (o->kind == OP_READ || o->kind == OP_WRITE)
     rc = issue_io(o);
   else
@@ -1337,6 +1436,10 @@ static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
 
 static int op_submit(op *o) {
   int rc;
+  if (o->ctx->stopping) {
+    op_free(o);
+    return DFSC_E_SHUTDOWN;
+  }
   o->post.cb = start_cb;
   o->post.data = o;
   rc = dfsc__loop_post(o->ctx->loop, &o->post);

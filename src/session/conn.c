@@ -40,6 +40,7 @@
 #define MID_BUCKETS 1024
 #define CREDIT_WAIT_MAX 65536
 #define CREDIT_TARGET 512
+#define CREDITS_MAX 65535
 #define MAX_IO_SIZE (8u * 1024 * 1024)
 #define SETUP_FRAME_MAX (1u << 20)
 #define SESS_SETUP_ROUNDS_MAX 8
@@ -115,6 +116,9 @@ struct dfsc_conn {
   /* request engine */
   uint64_t next_mid;
   uint32_t credits;
+  uint32_t charged;    /* credits charged by requests in flight */
+  dfsc_timer fail_timer;
+  int fail_err;
   size_t inflight;
   dfsc_req *pending[MID_BUCKETS];
   dfsc_req *wait_head, *wait_tail;
@@ -134,6 +138,7 @@ struct dfsc_sl {
 
 static void drive(dfsc_conn *c);
 static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus);
+static void conn_fail_later(dfsc_conn *c, int err);
 static int send_now(dfsc_conn *c, dfsc_req *first);
 static void flush_waitq(dfsc_conn *c);
 static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
@@ -224,28 +229,32 @@ static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8
   dfsc_conn *c = r->conn;
   if (r->state == R_DONE)
     return;
-  if (r->state == R_SENT)
+  if (r->state == R_SENT) {
     pending_del(c, r);
+    c->charged -= r->charge;
+  }
   r->state = R_DONE;
   dfsc__timer_stop(c->sl->cfg.loop, &r->timer);
   r->cb(r, err, h, pdu, len);
-  /* The transport may still hold the buffer if the write has not finished:
-   * the message's done callback frees it then. */
-  if (r->msg.total == 0)
-    dfsc__req_free(r);
+  /* The transport may still be writing this request's bytes (or, for a
+   * compound, its neighbours'): msg_done frees it then. */
+  if (r->sending)
+    r->zombie = 1;
   else
-    r->msg.data = NULL; /* still queued in the transport: msg_done frees */
+    dfsc__req_free(r);
 }
 
+/* The transport wrote (or dropped) a chain's bytes: members that already
+ * finished can go now. */
 static void msg_done(dfsc_tcp_msg *m, int status) {
-  dfsc_req *r = m->data;
+  dfsc_req *r = m->data, *next;
   (void)status;
-  if (r == NULL) {
-    /* The request already finished: the buffer was kept only for the write. */
-    dfsc__req_free((dfsc_req *)((uint8_t *)m - offsetof(dfsc_req, msg)));
-    return;
+  for (; r != NULL; r = next) {
+    next = r->compound;
+    r->sending = 0;
+    if (r->zombie)
+      dfsc__req_free(r);
   }
-  m->total = 0; /* written (or dropped): req_finish may free now */
 }
 
 static void req_timeout(dfsc_timer *t) {
@@ -289,6 +298,8 @@ static void fail_chain(dfsc_req *first, int err) {
   dfsc_req *r, *next;
   for (r = first; r != NULL; r = next) {
     next = r->compound;
+    if (r->conn != NULL)
+      dfsc__timer_stop(r->conn->sl->cfg.loop, &r->timer);
     r->state = R_DONE;
     r->cb(r, err, NULL, NULL, 0);
     dfsc__req_free(r);
@@ -361,8 +372,9 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
   c->next_mid = mid;
   for (r = first; r != NULL; r = r->compound) {
     c->credits -= r->charge;
+    c->charged += r->charge;
     r->state = R_SENT;
-    r->msg.total = 0;
+    r->sending = 1;
     pending_add(c, r);
     c->sl->stats.requests_sent++;
     r->timer.data = r;
@@ -376,8 +388,13 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
   m->done = msg_done;
   m->data = first;
   rc = dfsc__tcp_send(c->tcp, m);
-  if (rc < 0)
-    conn_fail(c, rc, 0);
+  if (rc < 0) {
+    /* Not queued: nothing is being written. The connection is failed from
+     * the loop, not here, so no callback runs inside the caller's send. */
+    for (r = first; r != NULL; r = r->compound)
+      r->sending = 0;
+    conn_fail_later(c, rc);
+  }
   return 0;
 }
 
@@ -389,14 +406,16 @@ static void flush_waitq(dfsc_conn *c) {
     int rc;
     for (r = first; r != NULL; r = r->compound)
       need += r->charge;
-    if (need > c->credits)
-      break;
+    if (need > c->credits && need <= c->credits + c->charged)
+      break; /* responses in flight will bring credits back */
     c->wait_head = first->next;
     if (c->wait_head == NULL)
       c->wait_tail = NULL;
     c->nwait--;
     first->next = NULL;
-    rc = send_now(c, first);
+    /* More than the server has granted in all and nothing in flight to
+     * bring more: it can never go (P5: fail, do not wait). */
+    rc = need > c->credits ? DFSC_E_CREDITS : send_now(c, first);
     if (rc < 0)
       fail_chain(first, rc);
   }
@@ -412,6 +431,8 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
     dfsc_req *r = reqs[i];
     if (r->w.bad)
       return DFSC_E_NOSPACE;
+    if (n > 1 && r->extra_len > 0)
+      return -EINVAL; /* NextCommand padding would fall inside the payload */
     r->conn = c;
     r->charge = credit_charge(c, r->payload);
     r->compound = i + 1 < n ? reqs[i + 1] : NULL;
@@ -423,11 +444,18 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
   }
   if (c->wait_head == NULL && need <= c->credits)
     return send_now(c, reqs[0]);
+  if (need > c->credits + c->charged)
+    return DFSC_E_CREDITS; /* more than the server ever granted: never sendable */
   if (c->nwait >= CREDIT_WAIT_MAX)
     return DFSC_E_BUSY;
   c->sl->stats.credit_waits++;
-  for (i = 0; i < n; i++)
+  for (i = 0; i < n; i++) {
     reqs[i]->state = R_WAIT_CREDITS;
+    /* Waiting for credits is waiting: it has the request's deadline (P5). */
+    reqs[i]->timer.data = reqs[i];
+    dfsc__timer_start(c->sl->cfg.loop, &reqs[i]->timer, c->sl->cfg.request_timeout_ms,
+                      req_timeout);
+  }
   if (c->wait_tail)
     c->wait_tail->next = reqs[0];
   else
@@ -455,13 +483,22 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
              dfsc__smb2_command_name(h.command));
     return 0;
   }
-  /* A credit grant counts even when it comes with an interim response. */
+  /* A credit grant counts even when it comes with an interim response;
+   * the balance is capped so a generous or hostile server cannot wrap it. */
   c->credits += h.credits;
+  if (c->credits > CREDITS_MAX)
+    c->credits = CREDITS_MAX;
   r = pending_find(c, h.message_id);
   if (r == NULL || r->command != h.command) {
     DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
               (unsigned long long)h.message_id);
     return 0; /* a late answer to a request we already gave up on */
+  }
+  if (r->sending) {
+    /* An answer to bytes not yet all sent: the server cannot have read the
+     * request. */
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: response to a request still being sent", c->host);
+    return DFSC_E_PROTO;
   }
   if (h.status == 0x00000103 /* STATUS_PENDING */ &&
       (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
@@ -475,7 +512,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
                         req_timeout);
     return 0;
   }
-  if (r->sign && s->state == S_VALID) {
+  if ((r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) && s->state == S_VALID) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
     if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu(s, pdu, len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
@@ -550,6 +587,7 @@ static void fail_all_requests(dfsc_conn *c, int err) {
     c->nwait--;
     for (x = r; x != NULL; x = nx) {
       nx = x->compound;
+      dfsc__timer_stop(c->sl->cfg.loop, &x->timer);
       x->state = R_DONE;
       x->cb(x, err, NULL, NULL, 0);
       dfsc__req_free(x);
@@ -560,6 +598,19 @@ static void fail_all_requests(dfsc_conn *c, int err) {
   for (b = 0; b < MID_BUCKETS; b++)
     while ((r = c->pending[b]) != NULL)
       req_finish(r, err, NULL, NULL, 0);
+}
+
+static void fail_later_cb(dfsc_timer *t) {
+  dfsc_conn *c = t->data;
+  conn_fail(c, c->fail_err, 0);
+}
+
+/* Fails the connection from the loop's next turn (from inside a send, so
+ * that no callback runs inside the caller's call). */
+static void conn_fail_later(dfsc_conn *c, int err) {
+  c->fail_err = err;
+  c->fail_timer.data = c;
+  dfsc__timer_start(c->sl->cfg.loop, &c->fail_timer, 0, fail_later_cb);
 }
 
 /* Resets the connection to IDLE, failing everything that depended on it.
@@ -577,6 +628,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   c->gen++;
   c->tcp = NULL;
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+  dfsc__timer_stop(c->sl->cfg.loop, &c->fail_timer);
   conn_set_state(c, C_IDLE);
   if (c->sess.state != S_NONE)
     sess_set_state(&c->sess, S_NONE);
@@ -756,6 +808,7 @@ static int start_negotiate(dfsc_conn *c) {
   /* Only NEGOTIATE goes out with one credit and MessageId 0. */
   c->next_mid = 0;
   c->credits = 1;
+  c->charged = 0;
   c->inflight = 0;
   c->offer311 = c->dialects[c->ndialects - 1] == SMB2_DIALECT_311;
   c->dialect = 0;
@@ -1333,6 +1386,10 @@ const char *dfsc__tree_share(const dfsc_tree *t) { return t->share; }
 dfsc_loop *dfsc__tree_loop(const dfsc_tree *t) { return t->conn->sl->cfg.loop; }
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t) { return t->conn->sl->cfg.log; }
 uint32_t dfsc__tree_credits(const dfsc_tree *t) { return t->conn->credits; }
+uint32_t dfsc__tree_max_charge(const dfsc_tree *t) {
+  uint32_t w = t->conn->credits + t->conn->charged;
+  return w ? w : 1;
+}
 int dfsc__tree_signing(const dfsc_tree *t) { return t->conn->sess.signing; }
 
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out) { *out = sl->stats; }

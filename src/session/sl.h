@@ -145,6 +145,8 @@ struct dfsc_req {
   dfsc_req *next;       /* credit wait queue / free chain */
   dfsc_req *hnext;      /* pending table chain */
   dfsc_req *compound;   /* next request of the same compound */
+  int sending;          /* its bytes are still queued in the transport */
+  int zombie;           /* finished while sending: freed when the send ends */
   size_t pdu_len;       /* header + body (+ padding inside a compound) */
   dfsc_timer timer;
   dfsc_tcp_msg msg;
@@ -157,12 +159,18 @@ void dfsc__req_free(dfsc_req *r);
 
 /* Sends n requests on tree t, as one compound when n > 1 (related: later
  * requests use the FileId of the first CREATE via the all-ones FileId).
- * Ownership of the requests passes to the layer: on 0 each callback runs
- * exactly once; on error none runs and the requests are freed. */
+ * On 0 the requests belong to the layer and each callback runs exactly once,
+ * never inside this call; on error none runs and the caller still owns (and
+ * frees) the requests. A request with `extra` data cannot be part of a
+ * compound. */
 int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n);
 
 /* The connection's current credit balance (tests, stats). */
 uint32_t dfsc__tree_credits(const dfsc_tree *t);
+/* The most credits one request may be charged on t's connection (what the
+ * server has granted in all, at least 1): callers size reads and writes by
+ * it, since a request needing more could never be sent. */
+uint32_t dfsc__tree_max_charge(const dfsc_tree *t);
 /* Nonzero when requests on t are signed (payload must then be in the body). */
 int dfsc__tree_signing(const dfsc_tree *t);
 

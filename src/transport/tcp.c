@@ -194,7 +194,7 @@ static int flush_queue(dfsc_tcp *t) {
     ssize_t w;
     size_t skip;
 
-    /* Gather several queued messages into one writev. */
+    /* Gather several queued messages into one send. */
     for (m = t->sq_head; m != NULL && n <= 64 - (DFSC_TCP_MAX_IOV + 1); m = m->next) {
       int i;
       skip = m->sent;
@@ -217,7 +217,15 @@ static int flush_queue(dfsc_tcp *t) {
         n++;
       }
     }
-    w = writev(t->io.fd, iov, n);
+    {
+      /* sendmsg with MSG_NOSIGNAL: a peer reset must come back as EPIPE,
+       * never as a SIGPIPE that kills the program using the library. */
+      struct msghdr mh;
+      memset(&mh, 0, sizeof(mh));
+      mh.msg_iov = iov;
+      mh.msg_iovlen = (size_t)n;
+      w = sendmsg(t->io.fd, &mh, MSG_NOSIGNAL);
+    }
     if (w < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         break;
