@@ -1153,6 +1153,38 @@ static void refresh_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   resolve_go(o);
 }
 
+static void tree_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntstatus);
+
+static void rootprobe_cb(dfsc_dfs_req *q, int err, uint32_t st) {
+  op *o = q->data;
+  (void)st;
+  /* With the root's entry cached the walk goes through it (the root's
+   * targets, failover among them); without, the share itself serves. */
+  if (err == 0) {
+    reset_attempt(o);
+    resolve_go(o);
+  } else {
+    tree_ready(&o->tw, o->tree, 0, 0);
+  }
+}
+
+/* A DFS root reached with nothing cached for it ([MS-DFSC] 3.1.4.1 step 6):
+ * one root referral for \X\Y, shared by every operation that gets here at
+ * the same time. Returns 1 when under way. */
+static int root_probe(op *o) {
+  char *buf = dfsc__strdup(o->target), *host, *share, *rest, req[600];
+  int rc = -1;
+  o->rootref = 1;
+  if (buf != NULL && split_target(buf, &host, &share, &rest) == 0) {
+    snprintf(req, sizeof(req), "\\%s\\%s", host, share);
+    o->q.cb = rootprobe_cb;
+    o->q.data = o;
+    rc = dfsc__dfs_refer(o->ctx->dfs, host, req, op_creds(o), &o->q);
+  }
+  dfsc__free(buf);
+  return rc == 0;
+}
+
 static void rootref_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   op *o = q->data;
   uint32_t orig = o->status[3];
@@ -1247,6 +1279,9 @@ static void tree_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntst
    * ([MS-SMB2] 3.2.4.3, SMB2_FLAGS_DFS_OPERATIONS); elsewhere it is
    * share-relative. */
   dfs = dfsc__tree_is_dfs(t);
+  if (dfs && !o->rootref && o->tprefix != NULL && o->tprefix[0] == '\0' &&
+      o->ctx->dfs != NULL && root_probe(o))
+    return;
   buf = dfsc__strdup(o->target);
   if (buf == NULL || split_target(buf, &host, &share, &rest) < 0) {
     dfsc__free(buf);

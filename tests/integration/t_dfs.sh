@@ -79,7 +79,9 @@ check "resolve text output" d resolve "$ns/folder/c"
 grep -q 'hop 1: link \\dfsroot\\dfs\\folder' "$TMP/out" && ok "resolve names the hop" || not_ok "resolve names the hop"
 grep -q 'target: \\fs1\\data\\a\\b\\c' "$TMP/out" && ok "resolve names the target" || not_ok "resolve names the target"
 check "cache after resolving two links" d cache "$ns/single" "$ns/replicated/a"
-grep -q 'referral cache: 2 entries' "$TMP/out" && ok "cache holds the two links" || not_ok "cache holds the two links"
+grep -q 'referral cache: 3 entries' "$TMP/out" && ok "cache holds the root and the two links" ||
+  not_ok "cache holds the root and the two links ($(head -1 "$TMP/out"))"
+grep -q '^  root \\dfsroot\\dfs ' "$TMP/out" && ok "the root referral is cached" || not_ok "the root referral is cached"
 
 # Failures within their bounds.
 t0=$(date +%s)
