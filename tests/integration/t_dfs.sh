@@ -42,6 +42,13 @@ check "folder link: ls" d ls "$ns/folder"
 grep -q "c" "$TMP/out" && ok "folder link lists a/b" || not_ok "folder link lists a/b"
 check "folder link: cat" d cat "$ns/folder/c/deep.txt"
 eq "folder link content" "$(sha256sum <"$DFSC_TB_DATA_DIR/a/b/c/deep.txt")" "$(sha256sum <"$TMP/out")"
+check "folder link: stat" d stat "$ns/folder/c/deep.txt"
+check "folder link: get" d get "$ns/folder/c/deep.txt" "$TMP/deep.txt"
+eq "folder link get" "$(sha256sum <"$DFSC_TB_DATA_DIR/a/b/c/deep.txt")" "$(sha256sum <"$TMP/deep.txt")"
+check "folder link: put" d put "$TMP/deep.txt" "$ns/folder/$RUN-f.txt"
+[ -f "$DFSC_TB_DATA_DIR/a/b/$RUN-f.txt" ] && ok "put landed inside the target folder" ||
+  not_ok "put landed inside the target folder"
+check "folder link: rm" d rm "$ns/folder/$RUN-f.txt"
 
 # The three path forms.
 check "smb:// form" d cat "smb://$DFSC_TB_USER@dfsroot/dfs/replicated/hello.txt"
