@@ -1541,6 +1541,14 @@ static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_
   return 0;
 }
 
+/* An operation on a path with nothing else to set. */
+static int simple_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_path,
+                     dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = path_op(ctx, kind, path, need_path, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
+}
+
 int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void *arg) {
   op *o;
   int rc = path_op(ctx, OP_OPEN, path, 0, cb, arg, &o);
@@ -1551,39 +1559,27 @@ int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void
 }
 
 int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_STAT, path, 0, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_STAT, path, 0, cb, arg);
 }
 
 int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_OPENDIR, path, 0, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_OPENDIR, path, 0, cb, arg);
 }
 
 int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_MKDIR, path, 1, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_MKDIR, path, 1, cb, arg);
 }
 
 int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_UNLINK, path, 1, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_UNLINK, path, 1, cb, arg);
 }
 
 int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_RMDIR, path, 1, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_RMDIR, path, 1, cb, arg);
 }
 
 int dfsc_resolve_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_RESOLVE, path, 0, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_RESOLVE, path, 0, cb, arg);
 }
 
 static int ctx_op(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
@@ -1602,9 +1598,7 @@ int dfsc_cache_flush_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg) {
 }
 
 int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
-  op *o;
-  int rc = path_op(ctx, OP_DIALECT, path, 0, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  return simple_op(ctx, OP_DIALECT, path, 0, cb, arg);
 }
 
 int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_cb cb,
