@@ -289,6 +289,40 @@ void dfsc_cache_info_free(dfsc_cache_info *c);
 /* Empties both caches. */
 int dfsc_cache_flush_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg);
 
+/* ---- counters ---------------------------------------------------------- */
+/* What the context has done since it was created: the evidence for the
+ * progress contract (docs/progress.md). */
+typedef struct dfsc_stats {
+  /* DFS referral requests */
+  uint64_t referrals_sent;
+  uint64_t referrals_coalesced; /* misses that rode on a request in flight */
+  uint64_t referrals_queued;    /* requests that waited for the throttle */
+  uint64_t referrals_failed;
+  uint64_t referral_queue_hwm;
+  uint64_t failovers;           /* moves to the next target of an entry */
+  uint64_t referral_loops;      /* walks ended by the hop limit */
+  /* connection establishment (lookup, connect, negotiate) */
+  uint64_t conn_setups_started;
+  uint64_t conn_setups_coalesced; /* users that joined a setup in progress */
+  uint64_t conn_setups_failed;
+  uint64_t sessions_started;
+  uint64_t trees_started;
+  /* requests */
+  uint64_t requests_sent;
+  uint64_t credit_waits;
+  uint64_t deadlines_hit;       /* requests and setups ended by their deadline */
+  /* queues and lanes */
+  uint64_t submit_queue_hwm;    /* caller -> loop submission queue */
+  uint64_t lookup_queue_hwm;
+  uint64_t lookup_busy_hwm;     /* lookup workers busy at once, at most */
+  uint64_t lookup_rejected;     /* lookups refused: lane queue full */
+  uint64_t loop_iterations;
+} dfsc_stats;
+
+/* Fills *out. Returns 0 or a negative code. Thread-safety: any thread
+ * (the counters are read on the loop thread). */
+int dfsc_stats_get(dfsc_ctx *ctx, dfsc_stats *out);
+
 /* ---- diagnostics ------------------------------------------------------ */
 /* The dialect negotiated with the server serving `path` (connecting if
  * needed), for tests and -v output. */

@@ -15,6 +15,90 @@
 dfsc_sl *dfsc__ctx_sl(dfsc_ctx *ctx) { return ctx->sl; }
 dfsc_dfs *dfsc__ctx_dfs(dfsc_ctx *ctx) { return ctx->dfs; }
 
+struct stats_req {
+  dfsc_post post;
+  dfsc_ctx *ctx;
+  dfsc_stats *out;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int done;
+};
+
+static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
+  dfsc_sl_stats sl;
+  dfsc_loop_stats ls;
+  memset(o, 0, sizeof(*o));
+  if (ctx->dfs != NULL) {
+    dfsc_dfs_stats ds;
+    dfsc__dfs_stats(ctx->dfs, &ds);
+    o->referrals_sent = ds.referrals_sent;
+    o->referrals_coalesced = ds.referrals_coalesced;
+    o->referrals_queued = ds.referrals_queued;
+    o->referrals_failed = ds.referrals_failed;
+    o->referral_queue_hwm = ds.queue_hwm;
+    o->failovers = ds.failovers;
+    o->referral_loops = ds.loops;
+  }
+  dfsc__sl_stats(ctx->sl, &sl);
+  o->conn_setups_started = sl.conn_started;
+  o->conn_setups_coalesced = sl.conn_coalesced;
+  o->conn_setups_failed = sl.conn_failed;
+  o->sessions_started = sl.sess_started;
+  o->trees_started = sl.tree_started;
+  o->requests_sent = sl.requests_sent;
+  o->credit_waits = sl.credit_waits;
+  o->deadlines_hit = sl.deadlines;
+  if (ctx->lookup_lane != NULL) {
+    dfsc_lane_stats la;
+    dfsc__lane_stats(ctx->lookup_lane, &la);
+    o->lookup_queue_hwm = la.queue_hwm;
+    o->lookup_busy_hwm = la.busy_hwm;
+    o->lookup_rejected = la.rejected;
+  }
+  dfsc__loop_stats(ctx->loop, &ls);
+  o->submit_queue_hwm = ls.post_queue_hwm;
+  o->loop_iterations = ls.iterations;
+}
+
+static void stats_cb(dfsc_post *p) {
+  struct stats_req *sr = p->data;
+  stats_fill(sr->ctx, sr->out);
+  pthread_mutex_lock(&sr->mu);
+  sr->done = 1;
+  pthread_cond_signal(&sr->cv);
+  pthread_mutex_unlock(&sr->mu);
+}
+
+int dfsc_stats_get(dfsc_ctx *ctx, dfsc_stats *out) {
+  struct stats_req sr;
+  int rc;
+  if (ctx == NULL || out == NULL)
+    return -EINVAL;
+  if (ctx->stopping)
+    return DFSC_E_SHUTDOWN;
+  if (dfsc__loop_on_thread(ctx->loop)) {
+    stats_fill(ctx, out);
+    return 0;
+  }
+  memset(&sr, 0, sizeof(sr));
+  sr.ctx = ctx;
+  sr.out = out;
+  sr.post.cb = stats_cb;
+  sr.post.data = &sr;
+  pthread_mutex_init(&sr.mu, NULL);
+  pthread_cond_init(&sr.cv, NULL);
+  rc = dfsc__loop_post(ctx->loop, &sr.post);
+  if (rc == 0) {
+    pthread_mutex_lock(&sr.mu);
+    while (!sr.done)
+      pthread_cond_wait(&sr.cv, &sr.mu);
+    pthread_mutex_unlock(&sr.mu);
+  }
+  pthread_cond_destroy(&sr.cv);
+  pthread_mutex_destroy(&sr.mu);
+  return rc;
+}
+
 struct clock_set {
   dfsc_post post;
   dfsc_ctx *ctx;

@@ -262,6 +262,7 @@ static void req_timeout(dfsc_timer *t) {
   dfsc_conn *c = r->conn;
   DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s:%u: %s (mid %llu) timed out", c->host, c->port,
             dfsc__smb2_command_name(r->command), (unsigned long long)r->mid);
+  c->sl->stats.deadlines++;
   /* A server that does not answer within the deadline cannot be trusted to
    * answer the others: fail the connection, which fails every request. */
   conn_fail(c, -ETIMEDOUT, 0);
@@ -659,6 +660,7 @@ static void setup_timeout(dfsc_timer *tm) {
   dfsc_conn *c = tm->data;
   DFSC_WARN(lg(c), DFSC_CAT_CONN, "%s:%u: connection setup deadline passed", c->host,
             c->port);
+  c->sl->stats.deadlines++;
   if (c->state == C_LOOKUP) {
     /* The lookup job cannot be recalled from its worker; it completes into
      * lk and is ignored there (gen moved). */
@@ -825,6 +827,8 @@ static void on_connect(void *arg, int status) {
   if (status < 0) {
     DFSC_INFO(lg(c), DFSC_CAT_CONN, "%s:%u: connect failed: %s", c->host, c->port,
               dfsc_strerror(status));
+    if (status == -ETIMEDOUT)
+      c->sl->stats.deadlines++;
     conn_fail(c, status, 0);
     return;
   }

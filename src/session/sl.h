@@ -67,6 +67,7 @@ typedef struct dfsc_sl_stats {
   uint64_t tree_started;
   uint64_t requests_sent;
   uint64_t credit_waits;   /* request chains that had to wait for credits */
+  uint64_t deadlines;      /* requests and setups ended by their deadline */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,7 @@ static const char options_help[] =
     "      --sign[=MODE]               signing: off, auto, required (alone)\n"
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
     "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
+    "      --stats                     print the counters on stderr after the command\n"
     "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
     "      --site=NAME                 site name for the _EX form (implies it)\n"
     "      --json                      JSON on standard output\n"
@@ -238,6 +240,7 @@ enum {
   OPT_REFERRAL_EX,
   OPT_SITE,
   OPT_MAX_REFERRALS,
+  OPT_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -258,10 +261,47 @@ static const struct option long_opts[] = {
     {"referral-ex", no_argument, NULL, OPT_REFERRAL_EX},
     {"site", required_argument, NULL, OPT_SITE},
     {"max-referrals", required_argument, NULL, OPT_MAX_REFERRALS},
+    {"stats", no_argument, NULL, OPT_STATS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* --stats: the context's counters on standard error (standard output
+ * stays the command's), as text or, with --json, one JSON object. */
+static void print_stats(dfsc_ctx *ctx, int json)
+{
+  static const struct {
+    const char *name;
+    size_t off;
+  } f[] = {
+#define F(x) {#x, offsetof(dfsc_stats, x)}
+      F(referrals_sent),       F(referrals_coalesced), F(referrals_queued),
+      F(referrals_failed),     F(referral_queue_hwm),  F(failovers),
+      F(referral_loops),       F(conn_setups_started), F(conn_setups_coalesced),
+      F(conn_setups_failed),   F(sessions_started),    F(trees_started),
+      F(requests_sent),        F(credit_waits),        F(deadlines_hit),
+      F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
+      F(lookup_rejected),      F(loop_iterations),
+#undef F
+  };
+  dfsc_stats st;
+  size_t i;
+
+  if (dfsc_stats_get(ctx, &st) != 0)
+    return;
+  if (json)
+    fputc('{', stderr);
+  for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+    unsigned long long v = *(const uint64_t *)((const char *)&st + f[i].off);
+    if (json)
+      fprintf(stderr, "%s\"%s\":%llu", i ? "," : "", f[i].name, v);
+    else
+      fprintf(stderr, "%-22s %llu\n", f[i].name, v);
+  }
+  if (json)
+    fputs("}\n", stderr);
+}
 
 /* Hides the password of "-U user%pass" from ps once it has been copied. */
 static void hide_password_arg(char *arg)
@@ -280,7 +320,7 @@ int main(int argc, char **argv)
   size_t n_resolve = 0;
   char **pos_block, **pos;
   int n_pos = 0;
-  int verbose = 0, help = 0, no_pass = 0;
+  int verbose = 0, help = 0, no_pass = 0, show_stats = 0;
   int status = EXIT_USAGE, opt, rc, sig;
   char err[256];
   char *password = NULL;
@@ -385,6 +425,9 @@ int main(int argc, char **argv)
       break;
     case OPT_REFERRAL_EX:
       opts.referral_ex = 1;
+      break;
+    case OPT_STATS:
+      show_stats = 1;
       break;
     case OPT_SITE:
       opts.site = optarg;
@@ -561,6 +604,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "dfsc: stdout: %s\n", strerror(errno));
     status = 1;
   }
+  if (show_stats)
+    print_stats(ctx, cfg.json);
 
 out:
   if (ctx != NULL)
