@@ -106,6 +106,8 @@ typedef struct dfsc_opts {
   unsigned request_timeout_ms; /* one request without an interim reply (60000) */
 
   unsigned lookup_workers; /* threads of the name-lookup lane (default 2) */
+  unsigned max_connects;   /* connection setups in flight at once (default 32);
+                              more wait in a queue that holds no thread */
 
   /* DFS. referral_ex: send REQ_GET_DFS_REFERRAL_EX (with site) first, falling
    * back per server to the plain form when refused (Samba refuses it). */
@@ -305,6 +307,7 @@ typedef struct dfsc_stats {
   uint64_t conn_setups_started;
   uint64_t conn_setups_coalesced; /* users that joined a setup in progress */
   uint64_t conn_setups_failed;
+  uint64_t conn_setups_queued;    /* setups that waited for a slot */
   uint64_t sessions_started;
   uint64_t trees_started;
   /* requests */

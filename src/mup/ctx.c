@@ -43,6 +43,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->conn_setups_started = sl.conn_started;
   o->conn_setups_coalesced = sl.conn_coalesced;
   o->conn_setups_failed = sl.conn_failed;
+  o->conn_setups_queued = sl.conn_queued;
   o->sessions_started = sl.sess_started;
   o->trees_started = sl.tree_started;
   o->requests_sent = sl.requests_sent;
@@ -209,6 +210,7 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   cfg.connect_timeout_ms = o->connect_timeout_ms;
   cfg.setup_timeout_ms = o->setup_timeout_ms;
   cfg.request_timeout_ms = o->request_timeout_ms;
+  cfg.max_connects = o->max_connects;
   rc = dfsc__sl_new(&cfg, &ctx->sl);
   if (rc < 0)
     goto fail;

@@ -45,9 +45,9 @@
 #define SETUP_FRAME_MAX (1u << 20)
 #define SESS_SETUP_ROUNDS_MAX 8
 
-enum conn_state { C_IDLE, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
-static const char *const conn_state_names[] = {"IDLE", "LOOKUP", "CONNECT", "NEGOTIATE",
-                                               "READY"};
+enum conn_state { C_IDLE, C_QUEUED, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
+static const char *const conn_state_names[] = {"IDLE",    "QUEUED",    "LOOKUP",
+                                               "CONNECT", "NEGOTIATE", "READY"};
 enum sess_state { S_NONE, S_SETUP, S_VALID };
 static const char *const sess_state_names[] = {"NONE", "SETUP", "VALID"};
 enum tree_state { T_NONE, T_CONNECT, T_READY };
@@ -126,6 +126,7 @@ struct dfsc_conn {
 
   dfsc_sess sess;
   dfsc_tree *trees;
+  dfsc_conn *setup_qnext; /* the queue of setups waiting for a slot */
 };
 
 struct dfsc_sl {
@@ -134,11 +135,17 @@ struct dfsc_sl {
   dfsc_conn *conns;
   int shutting_down;
   dfsc_sl_stats stats;
+  /* Connection setups in flight, and those waiting for a slot (FIFO). */
+  unsigned setups_active;
+  dfsc_conn *setup_q_head, *setup_q_tail;
+  int pumping;
 };
 
 static void drive(dfsc_conn *c);
 static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus);
 static void conn_fail_later(dfsc_conn *c, int err);
+static void setups_pump(dfsc_sl *sl);
+static void setup_q_remove(dfsc_sl *sl, dfsc_conn *c);
 static int send_now(dfsc_conn *c, dfsc_req *first);
 static void flush_waitq(dfsc_conn *c);
 static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
@@ -148,9 +155,18 @@ static const dfsc_logger *lg(const dfsc_conn *c) { return c->sl->cfg.log; }
 
 /* ---- state transitions ------------------------------------------------- */
 
+static int in_setup(enum conn_state s) {
+  return s == C_LOOKUP || s == C_CONNECT || s == C_NEGOTIATE;
+}
+
 static void conn_set_state(dfsc_conn *c, enum conn_state s) {
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "conn %s:%u: %s -> %s", c->host, c->port,
            conn_state_names[c->state], conn_state_names[s]);
+  /* Setups in flight are counted here, the one place states change (P2). */
+  if (in_setup(s) && !in_setup(c->state))
+    c->sl->setups_active++;
+  else if (!in_setup(s) && in_setup(c->state))
+    c->sl->setups_active--;
   c->state = s;
 }
 
@@ -622,6 +638,8 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
 
   if (c->state == C_IDLE && tcp == NULL)
     return;
+  if (c->state == C_QUEUED)
+    setup_q_remove(c->sl, c);
   if (c->state != C_READY)
     c->sl->stats.conn_failed++;
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: reset (%s)", c->host, c->port,
@@ -654,6 +672,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   for (t = c->trees; t != NULL; t = t->next)
     if (t->waiters)
       tree_notify(t, err, ntstatus);
+  setups_pump(c->sl);
 }
 
 static void setup_timeout(dfsc_timer *tm) {
@@ -749,6 +768,7 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
             c->cipher);
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   conn_set_state(c, C_READY);
+  setups_pump(c->sl);
   drive(c);
 }
 
@@ -857,7 +877,64 @@ static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
     conn_fail(c, rc, 0);
 }
 
+static int conn_start_now(dfsc_conn *c);
+
+/* Starts waiting setups while slots are free, in FIFO order. */
+static void setups_pump(dfsc_sl *sl) {
+  if (sl->pumping)
+    return; /* a setup that fails at once re-enters through conn_fail */
+  sl->pumping = 1;
+  while (sl->setup_q_head != NULL && sl->setups_active < sl->cfg.max_connects &&
+         !sl->shutting_down) {
+    dfsc_conn *c = sl->setup_q_head;
+    dfsc_tree *t;
+    int rc;
+    sl->setup_q_head = c->setup_qnext;
+    if (sl->setup_q_head == NULL)
+      sl->setup_q_tail = NULL;
+    c->setup_qnext = NULL;
+    conn_set_state(c, C_IDLE);
+    rc = conn_start_now(c);
+    if (rc < 0)
+      for (t = c->trees; t != NULL; t = t->next)
+        if (t->waiters)
+          tree_notify(t, rc, 0);
+  }
+  sl->pumping = 0;
+}
+
+static void setup_q_remove(dfsc_sl *sl, dfsc_conn *c) {
+  dfsc_conn **pp, *prev = NULL;
+  for (pp = &sl->setup_q_head; *pp != NULL; prev = *pp, pp = &(*pp)->setup_qnext) {
+    if (*pp == c) {
+      *pp = c->setup_qnext;
+      if (sl->setup_q_tail == c)
+        sl->setup_q_tail = prev;
+      c->setup_qnext = NULL;
+      return;
+    }
+  }
+}
+
+/* Starts a setup, or queues it when max_connects are in flight (P2: a burst
+ * of first-time servers costs at most that many setups at once, and no
+ * thread waits for a slot). */
 static int conn_start(dfsc_conn *c) {
+  dfsc_sl *sl = c->sl;
+  if (sl->setups_active >= sl->cfg.max_connects) {
+    conn_set_state(c, C_QUEUED);
+    if (sl->setup_q_tail)
+      sl->setup_q_tail->setup_qnext = c;
+    else
+      sl->setup_q_head = c;
+    sl->setup_q_tail = c;
+    sl->stats.conn_queued++;
+    return 0;
+  }
+  return conn_start_now(c);
+}
+
+static int conn_start_now(dfsc_conn *c) {
   int rc;
   if (c->lk.active)
     return DFSC_E_BUSY; /* a timed-out lookup still runs on its worker */
@@ -1235,6 +1312,7 @@ static void drive(dfsc_conn *c) {
           tree_notify(t, rc, 0);
     }
     return;
+  case C_QUEUED:
   case C_LOOKUP:
   case C_CONNECT:
   case C_NEGOTIATE:
@@ -1430,6 +1508,8 @@ int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
     sl->cfg.setup_timeout_ms = 20000;
   if (sl->cfg.request_timeout_ms == 0)
     sl->cfg.request_timeout_ms = 60000;
+  if (sl->cfg.max_connects == 0)
+    sl->cfg.max_connects = 32;
   *out = sl;
   return 0;
 }
@@ -1439,8 +1519,10 @@ void dfsc__sl_shutdown(dfsc_sl *sl) {
   if (sl == NULL || sl->shutting_down)
     return;
   sl->shutting_down = 1;
+  sl->setup_q_head = sl->setup_q_tail = NULL; /* never started now */
   for (c = sl->conns; c != NULL; c = c->next) {
-    c->state = C_READY; /* let conn_fail run its full reset */
+    c->setup_qnext = NULL;
+    conn_set_state(c, C_READY); /* let conn_fail run its full reset */
     conn_fail(c, DFSC_E_SHUTDOWN, 0);
   }
 }

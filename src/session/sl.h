@@ -46,6 +46,7 @@ typedef struct dfsc_sl_cfg {
   int sign; /* enum dfsc_sign_mode */
   uint16_t port;
   unsigned connect_timeout_ms, setup_timeout_ms, request_timeout_ms;
+  unsigned max_connects; /* connection setups in flight (default 32) */
 } dfsc_sl_cfg;
 
 /* Copies cfg (strings included). Returns 0 or a negative code. */
@@ -68,6 +69,7 @@ typedef struct dfsc_sl_stats {
   uint64_t requests_sent;
   uint64_t credit_waits;   /* request chains that had to wait for credits */
   uint64_t deadlines;      /* requests and setups ended by their deadline */
+  uint64_t conn_queued;    /* setups that waited for a slot (max_connects) */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 

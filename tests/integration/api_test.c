@@ -272,6 +272,32 @@ int main(void) {
   dfsc_ctx_free(ctx);
   check(b.calls == n && b.left == 0, "ctx_free with %d ops in flight: %d callbacks", n, b.calls);
 
+  /* 5b. One connection setup at a time (max_connects 1): a first-time burst
+   * on three servers still completes; the setups waited in the queue. */
+  {
+    dfsc_opts o1;
+    dfsc_stats sx;
+    dfsc_opts_init(&o1);
+    o1.user = user;
+    o1.password = pass;
+    o1.max_connects = 1;
+    o1.lookup_workers = 1;
+    ctx = NULL;
+    check(dfsc_ctx_new(&o1, &ctx) == 0, "context with max_connects 1");
+    batch_init(&b, n, ctx);
+    for (i = 0; i < n; i++)
+      if (dfsc_stat_async(ctx, paths[i % 3], count_cb, &b) != 0)
+        count_cb(&(dfsc_result){.err = -1}, &b);
+    i = batch_wait(&b, 120);
+    check(i == 0 && b.ok == n, "burst with one setup slot: %d of %d ok", b.ok, n);
+    memset(&sx, 0, sizeof(sx));
+    i = dfsc_stats_get(ctx, &sx);
+    check(i == 0 && sx.conn_setups_started == 3 && sx.conn_setups_queued >= 1,
+          "setups 3, queued %llu (counters through the public API)",
+          (unsigned long long)sx.conn_setups_queued);
+    dfsc_ctx_free(ctx);
+  }
+
   /* 6. Wrong credentials: every waiter gets the server's status. */
   ctx = new_ctx(user, "not-the-password");
   batch_init(&b, 50, ctx);

@@ -156,6 +156,8 @@ static const char options_help[] =
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
     "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
     "      --stats                     print the counters on stderr after the command\n"
+    "      --max-connects=N            connection setups in flight (default 32)\n"
+    "      --workers=N                 name-lookup threads (default 2)\n"
     "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
     "      --site=NAME                 site name for the _EX form (implies it)\n"
     "      --json                      JSON on standard output\n"
@@ -241,6 +243,8 @@ enum {
   OPT_SITE,
   OPT_MAX_REFERRALS,
   OPT_STATS,
+  OPT_MAX_CONNECTS,
+  OPT_WORKERS,
 };
 
 static const struct option long_opts[] = {
@@ -262,6 +266,8 @@ static const struct option long_opts[] = {
     {"site", required_argument, NULL, OPT_SITE},
     {"max-referrals", required_argument, NULL, OPT_MAX_REFERRALS},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"max-connects", required_argument, NULL, OPT_MAX_CONNECTS},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -279,7 +285,8 @@ static void print_stats(dfsc_ctx *ctx, int json)
       F(referrals_sent),       F(referrals_coalesced), F(referrals_queued),
       F(referrals_failed),     F(referral_queue_hwm),  F(failovers),
       F(referral_loops),       F(conn_setups_started), F(conn_setups_coalesced),
-      F(conn_setups_failed),   F(sessions_started),    F(trees_started),
+      F(conn_setups_failed),   F(conn_setups_queued),  F(sessions_started),
+      F(trees_started),
       F(requests_sent),        F(credit_waits),        F(deadlines_hit),
       F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
       F(lookup_rejected),      F(loop_iterations),
@@ -433,14 +440,26 @@ int main(int argc, char **argv)
       opts.site = optarg;
       opts.referral_ex = 1;
       break;
-    case OPT_MAX_REFERRALS: {
+    case OPT_MAX_REFERRALS:
+    case OPT_MAX_CONNECTS:
+    case OPT_WORKERS: {
       char *end;
       unsigned long v = strtoul(optarg, &end, 10);
-      if (*optarg == '\0' || *end != '\0' || v < 1 || v > 4096) {
-        status = usage_error("invalid --max-referrals '%s' (1 to 4096)", optarg);
+      unsigned long cap = opt == OPT_WORKERS ? 64 : 4096;
+      if (*optarg == '\0' || *end != '\0' || v < 1 || v > cap) {
+        status = usage_error("invalid --%s '%s' (1 to %lu)",
+                             opt == OPT_WORKERS         ? "workers"
+                             : opt == OPT_MAX_CONNECTS ? "max-connects"
+                                                       : "max-referrals",
+                             optarg, cap);
         goto out;
       }
-      opts.max_referrals = (unsigned)v;
+      if (opt == OPT_WORKERS)
+        opts.lookup_workers = (unsigned)v;
+      else if (opt == OPT_MAX_CONNECTS)
+        opts.max_connects = (unsigned)v;
+      else
+        opts.max_referrals = (unsigned)v;
       break;
     }
     case 'h':
