@@ -139,8 +139,11 @@ char *dfsc__cli_read_password(const char *domain, const char *user);
 /* ---- commands (commands.c, main.c) ------------------------------------ */
 struct dfsc_ctx;
 
+#define DFSC_CLI_JOBS_MAX 256
+
 struct dfsc__cli_cfg {
   int json;     /* --json */
+  int jobs;     /* -j N: paths handled at once (ls, stat, get) */
   int progress; /* stderr is a terminal: draw progress bars */
   int tty_out;  /* stdout is a terminal: mask control chars in names */
 };

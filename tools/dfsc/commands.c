@@ -9,11 +9,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +23,16 @@
 #include "dfsc/dfsc.h"
 
 #include "cli.h"
+
+/* Output of the commands goes through `stdout` below, which a -j worker
+ * points at a memory stream of its own (one per path) so that results are
+ * printed in argument order however the paths finish. */
+static FILE *real_stdout(void) { return stdout; }
+static __thread FILE *cli_out;
+#undef stdout
+#define stdout (cli_out != NULL ? cli_out : real_stdout())
+static int putchar_out(int c) { return fputc(c, stdout); }
+static int puts_out(const char *s) { return fputs(s, stdout) < 0 ? EOF : fputc('\n', stdout); }
 
 /* Large enough for the library to pipeline (its default window is 8 MiB). */
 #define IO_CHUNK (8u * 1024 * 1024)
@@ -107,7 +119,7 @@ static void ls_json_entry(const char *name, const dfsc_stat_t *st)
     t[0] = '\0';
   fputs("{\"name\":", stdout);
   dfsc__cli_json_str(stdout, name);
-  printf(",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mtime\":\"%s\",\"attributes\":%" PRIu32
+  fprintf(stdout, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mtime\":\"%s\",\"attributes\":%" PRIu32
          "}",
          type_name(st), st->size, t, st->attributes);
 }
@@ -128,10 +140,10 @@ static void ls_text_entries(const dfsc_dirent *const *ents, size_t n,
   for (i = 0; i < n; i++) {
     if (dfsc__cli_filetime_iso(ents[i]->st.write_time, 0, t, sizeof(t)) < 0)
       snprintf(t, sizeof(t), "-");
-    printf("%c %*" PRIu64 " %s ", ents[i]->st.is_dir ? 'd' : '-', width,
+    fprintf(stdout, "%c %*" PRIu64 " %s ", ents[i]->st.is_dir ? 'd' : '-', width,
            ents[i]->st.size, t);
     put_name(stdout, ents[i]->name, cfg->tty_out);
-    putchar('\n');
+    putchar_out('\n');
   }
 }
 
@@ -176,13 +188,13 @@ static int ls_one(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *pa
     qsort(ents, n, sizeof(*ents), cmp_dirent);
   }
   if (cfg->json) {
-    putchar('[');
+    putchar_out('[');
     for (i = 0; i < n; i++) {
       if (i > 0)
-        putchar(',');
+        putchar_out(',');
       ls_json_entry(ents[i]->name, &ents[i]->st);
     }
-    putchar(']');
+    putchar_out(']');
   } else {
     if (header && st.is_dir) {
       put_name(stdout, path, cfg->tty_out);
@@ -204,29 +216,147 @@ out:
   return rc != 0;
 }
 
+/* ---- -j N: many paths at once ----------------------------------------- */
+
+typedef int (*path_fn)(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                       int keyed);
+
+struct job_out {
+  char *buf;
+  size_t len;
+  int status;
+  int done;
+};
+
+struct job_run {
+  dfsc_ctx *ctx;
+  const struct dfsc__cli_cfg *cfg;
+  char **argv;
+  int argc, keyed, next;
+  path_fn one;
+  struct job_out *out;
+  pthread_mutex_t mu;
+};
+
+static void *job_worker(void *arg)
+{
+  struct job_run *jr = arg;
+
+  for (;;) {
+    struct job_out *o;
+    FILE *ms;
+    int i = -1;
+
+    pthread_mutex_lock(&jr->mu);
+    if (jr->next < jr->argc && !interrupted())
+      i = jr->next++;
+    pthread_mutex_unlock(&jr->mu);
+    if (i < 0)
+      break;
+    o = &jr->out[i];
+    ms = open_memstream(&o->buf, &o->len);
+    if (ms == NULL) {
+      report(jr->argv[i], -errno, 0);
+      o->status = 1;
+      o->done = 1;
+      continue;
+    }
+    cli_out = ms;
+    o->status = jr->one(jr->ctx, jr->cfg, jr->argv[i], jr->keyed);
+    cli_out = NULL;
+    fclose(ms);
+    o->done = 1;
+  }
+  return NULL;
+}
+
+/* Runs one() for every path on cfg->jobs threads sharing the context (its
+ * connections and caches); each path's output is kept apart so the caller
+ * prints them in argument order. Returns the outputs (free with
+ * free_jobs) or NULL when threads could not start. */
+static struct job_out *run_jobs(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                                char **argv, int keyed, path_fn one)
+{
+  struct job_run jr;
+  pthread_t th[DFSC_CLI_JOBS_MAX];
+  int n = cfg->jobs < argc ? cfg->jobs : argc, started = 0, i;
+
+  memset(&jr, 0, sizeof(jr));
+  jr.ctx = ctx;
+  jr.cfg = cfg;
+  jr.argv = argv;
+  jr.argc = argc;
+  jr.keyed = keyed;
+  jr.one = one;
+  jr.out = calloc((size_t)argc, sizeof(*jr.out));
+  if (jr.out == NULL)
+    return NULL;
+  pthread_mutex_init(&jr.mu, NULL);
+  for (i = 0; i < n && i < DFSC_CLI_JOBS_MAX; i++)
+    if (pthread_create(&th[i], NULL, job_worker, &jr) == 0)
+      started++;
+  if (started == 0)
+    job_worker(&jr); /* no thread: the caller does the work */
+  for (i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  pthread_mutex_destroy(&jr.mu);
+  return jr.out;
+}
+
+static void free_jobs(struct job_out *o, int argc)
+{
+  int i;
+  for (i = 0; o != NULL && i < argc; i++)
+    free(o[i].buf);
+  free(o);
+}
+
+/* Runs one path: directly, or the output gathered by run_jobs. */
+static int one_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, char **argv, int i,
+                    int keyed, path_fn one, struct job_out *jobs)
+{
+  if (jobs == NULL)
+    return one(ctx, cfg, argv[i], keyed);
+  if (!jobs[i].done)
+    return 1; /* never ran: interrupted */
+  if (jobs[i].len > 0)
+    fwrite(jobs[i].buf, 1, jobs[i].len, stdout);
+  return jobs[i].status;
+}
+
+static int ls_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                   int keyed)
+{
+  return ls_one(ctx, cfg, path, keyed);
+}
+
 int dfsc__cli_cmd_ls(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                      char **argv)
 {
   int status = 0, i;
   int keyed = argc > 1;
+  struct job_out *jobs = NULL;
 
+  if (cfg->jobs > 1 && argc > 1)
+    jobs = run_jobs(ctx, cfg, argc, argv, keyed, ls_path);
   if (cfg->json && keyed)
-    putchar('{');
+    putchar_out('{');
   for (i = 0; i < argc && !interrupted(); i++) {
     if (cfg->json && keyed) {
       if (i > 0)
-        putchar(',');
+        putchar_out(',');
       dfsc__cli_json_str(stdout, argv[i]);
-      putchar(':');
+      putchar_out(':');
     } else if (!cfg->json && keyed && i > 0) {
-      putchar('\n');
+      putchar_out('\n');
     }
-    status |= ls_one(ctx, cfg, argv[i], keyed);
+    status |= one_path(ctx, cfg, argv, i, keyed, ls_path, jobs);
   }
+  free_jobs(jobs, argc);
   if (cfg->json && keyed)
-    putchar('}');
+    putchar_out('}');
   if (cfg->json)
-    putchar('\n');
+    putchar_out('\n');
   return status | interrupted();
 }
 
@@ -242,20 +372,20 @@ static void stat_json(const char *path, const dfsc_stat_t *st)
 
   fputs("{\"path\":", stdout);
   dfsc__cli_json_str(stdout, path);
-  printf(",\"type\":\"%s\",\"size\":%" PRIu64 ",\"allocation_size\":%" PRIu64
+  fprintf(stdout, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"allocation_size\":%" PRIu64
          ",\"attributes\":%" PRIu32 ",\"attribute_names\":[",
          type_name(st), st->size, st->alloc_size, st->attributes);
   n = dfsc__cli_attr_names(st->attributes, names, 32);
   for (i = 0; i < n && i < 32; i++)
-    printf("%s\"%s\"", i > 0 ? "," : "", names[i]);
-  putchar(']');
+    fprintf(stdout, "%s\"%s\"", i > 0 ? "," : "", names[i]);
+  putchar_out(']');
   for (i = 0; i < 4; i++) {
     if (dfsc__cli_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
-      printf(",\"%s\":null", keys[i]);
+      fprintf(stdout, ",\"%s\":null", keys[i]);
     else
-      printf(",\"%s\":\"%s\"", keys[i], t);
+      fprintf(stdout, ",\"%s\":\"%s\"", keys[i], t);
   }
-  printf(",\"file_id\":%" PRIu64 "}", st->file_id);
+  fprintf(stdout, ",\"file_id\":%" PRIu64 "}", st->file_id);
 }
 
 static void stat_text(const char *path, const dfsc_stat_t *st, int mask)
@@ -270,58 +400,69 @@ static void stat_text(const char *path, const dfsc_stat_t *st, int mask)
 
   fputs("path: ", stdout);
   put_name(stdout, path, mask);
-  printf("\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
+  fprintf(stdout, "\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
          "\nattributes: 0x%08" PRIx32,
          type_name(st), st->size, st->alloc_size, st->attributes);
   n = dfsc__cli_attr_names(st->attributes, names, 32);
   for (i = 0; i < n && i < 32; i++)
-    printf("%s%s", i == 0 ? " (" : " ", names[i]);
-  printf("%s\n", n > 0 ? ")" : "");
+    fprintf(stdout, "%s%s", i == 0 ? " (" : " ", names[i]);
+  fprintf(stdout, "%s\n", n > 0 ? ")" : "");
   for (i = 0; i < 4; i++) {
     if (dfsc__cli_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
       snprintf(t, sizeof(t), "-");
-    printf("%s: %s\n", keys[i], t);
+    fprintf(stdout, "%s: %s\n", keys[i], t);
   }
-  printf("file id: 0x%016" PRIx64 "\n", st->file_id);
+  fprintf(stdout, "file id: 0x%016" PRIx64 "\n", st->file_id);
+}
+
+static int stat_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                     int keyed)
+{
+  dfsc_result res = {0};
+  dfsc_stat_t st;
+  int rc = dfsc_stat(ctx, path, &st, &res);
+
+  (void)keyed;
+  if (rc != 0) {
+    report(path, res_rc(rc, &res), res.ntstatus);
+    if (cfg->json)
+      fputs("null", stdout);
+    return 1;
+  }
+  if (cfg->json)
+    stat_json(path, &st);
+  else
+    stat_text(path, &st, cfg->tty_out);
+  return 0;
 }
 
 int dfsc__cli_cmd_stat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                        char **argv)
 {
-  int status = 0, i, rc;
+  int status = 0, i;
   int keyed = argc > 1;
+  struct job_out *jobs = NULL;
 
+  if (cfg->jobs > 1 && argc > 1)
+    jobs = run_jobs(ctx, cfg, argc, argv, keyed, stat_path);
   if (cfg->json && keyed)
-    putchar('{');
+    putchar_out('{');
   for (i = 0; i < argc && !interrupted(); i++) {
-    dfsc_result res = {0};
-    dfsc_stat_t st;
-
     if (cfg->json && keyed) {
       if (i > 0)
-        putchar(',');
+        putchar_out(',');
       dfsc__cli_json_str(stdout, argv[i]);
-      putchar(':');
+      putchar_out(':');
     } else if (!cfg->json && i > 0) {
-      putchar('\n');
+      putchar_out('\n');
     }
-    rc = dfsc_stat(ctx, argv[i], &st, &res);
-    if (rc != 0) {
-      report(argv[i], res_rc(rc, &res), res.ntstatus);
-      if (cfg->json)
-        fputs("null", stdout);
-      status = 1;
-      continue;
-    }
-    if (cfg->json)
-      stat_json(argv[i], &st);
-    else
-      stat_text(argv[i], &st, cfg->tty_out);
+    status |= one_path(ctx, cfg, argv, i, keyed, stat_path, jobs);
   }
+  free_jobs(jobs, argc);
   if (cfg->json && keyed)
-    putchar('}');
+    putchar_out('}');
   if (cfg->json)
-    putchar('\n');
+    putchar_out('\n');
   return status | interrupted();
 }
 
@@ -481,13 +622,13 @@ static void json_transfer(const char *path, const char *local, uint64_t bytes, i
   fputs(",\"local\":", stdout);
   dfsc__cli_json_str(stdout, local);
   if (rc == 0)
-    printf(",\"ok\":true,\"bytes\":%" PRIu64, bytes);
+    fprintf(stdout, ",\"ok\":true,\"bytes\":%" PRIu64, bytes);
   else
     json_fail_fields(stdout, rc, ntstatus, msg);
   fputs("}\n", stdout);
 }
 
-int dfsc__cli_cmd_get(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                       char **argv)
 {
   const char *path = argv[0];
@@ -851,7 +992,7 @@ static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   int status = 0, i, rc;
 
   if (cfg->json)
-    putchar('[');
+    putchar_out('[');
   for (i = 0; i < argc && !interrupted(); i++) {
     dfsc_result res = {0};
 
@@ -868,7 +1009,7 @@ static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
         fputs(",\"ok\":true", stdout);
       else
         json_fail_fields(stdout, rc, res.ntstatus, NULL);
-      putchar('}');
+      putchar_out('}');
     }
   }
   if (cfg->json)
@@ -926,13 +1067,13 @@ static void hop_json(const dfsc_resolve_hop *h)
 
   fputs("{\"prefix\":", stdout);
   dfsc__cli_json_str(stdout, h->prefix);
-  printf(",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
+  fprintf(stdout, ",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
          "\"path_consumed\":%u,\"chosen\":%zu,\"targets\":[",
          h->root ? "root" : h->interlink ? "interlink" : "link", h->version, h->ttl,
          h->expires_in_ms, h->path_consumed, h->chosen);
   for (j = 0; j < h->n_targets; j++) {
     if (j > 0)
-      putchar(',');
+      putchar_out(',');
     dfsc__cli_json_str(stdout, h->targets[j]);
   }
   fputs("],\"source\":", stdout);
@@ -940,19 +1081,19 @@ static void hop_json(const dfsc_resolve_hop *h)
     dfsc__cli_json_str(stdout, h->source);
   else
     fputs("null", stdout);
-  putchar('}');
+  putchar_out('}');
 }
 
 static void hop_text(const dfsc_resolve_hop *h, const char *indent)
 {
   size_t j;
 
-  printf("%s%s %s  (referral v%u from %s, ttl %us, %s%llds left, path consumed %u bytes)\n",
+  fprintf(stdout, "%s%s %s  (referral v%u from %s, ttl %us, %s%llds left, path consumed %u bytes)\n",
          indent, h->root ? "root" : h->interlink ? "interlink" : "link", h->prefix,
          h->version, h->source ? h->source : "?", h->ttl, h->expires_in_ms < 0 ? "expired " : "",
          h->expires_in_ms / 1000, h->path_consumed);
   for (j = 0; j < h->n_targets; j++)
-    printf("%s  %s %s\n", indent, j == h->chosen ? "->" : "  ", h->targets[j]);
+    fprintf(stdout, "%s  %s %s\n", indent, j == h->chosen ? "->" : "  ", h->targets[j]);
 }
 
 int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
@@ -962,7 +1103,7 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
   size_t k;
 
   if (cfg->json)
-    putchar('[');
+    putchar_out('[');
   for (i = 0; i < argc && !interrupted(); i++) {
     dfsc_result res = {0};
     dfsc_resolution *r = NULL;
@@ -975,35 +1116,35 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
     }
     if (cfg->json) {
       if (i > 0 && status == 0)
-        putchar(',');
+        putchar_out(',');
       fputs("{\"path\":", stdout);
       dfsc__cli_json_str(stdout, argv[i]);
       fputs(",\"dfs_path\":", stdout);
       dfsc__cli_json_str(stdout, r->path);
       fputs(",\"target\":", stdout);
       dfsc__cli_json_str(stdout, r->target);
-      printf(",\"target_is_dfs_root\":%s,\"hops\":[", r->target_dfs ? "true" : "false");
+      fprintf(stdout, ",\"target_is_dfs_root\":%s,\"hops\":[", r->target_dfs ? "true" : "false");
       for (k = 0; k < r->nhops; k++) {
         if (k > 0)
-          putchar(',');
+          putchar_out(',');
         hop_json(&r->hops[k]);
       }
       fputs("]}", stdout);
     } else {
-      printf("%s\n", argv[i]);
+      fprintf(stdout, "%s\n", argv[i]);
       if (r->nhops == 0)
-        printf("  (no referral: %s)\n",
+        fprintf(stdout, "  (no referral: %s)\n",
                r->target_dfs ? "the share is a DFS root" : "not a DFS path");
       for (k = 0; k < r->nhops; k++) {
-        printf("  hop %zu: ", k + 1);
+        fprintf(stdout, "  hop %zu: ", k + 1);
         hop_text(&r->hops[k], "");
       }
-      printf("  target: %s%s\n", r->target, r->target_dfs ? " (DFS root share)" : "");
+      fprintf(stdout, "  target: %s%s\n", r->target, r->target_dfs ? " (DFS root share)" : "");
     }
     dfsc_resolution_free(r);
   }
   if (cfg->json)
-    puts("]");
+    puts_out("]");
   return status | interrupted();
 }
 
@@ -1034,36 +1175,111 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
     fputs("{\"referrals\":[", stdout);
     for (k = 0; k < c->n; k++) {
       if (k > 0)
-        putchar(',');
+        putchar_out(',');
       hop_json(&c->entries[k]);
     }
     fputs("],\"domains\":[", stdout);
     for (k = 0; k < c->n_domains; k++) {
       if (k > 0)
-        putchar(',');
+        putchar_out(',');
       fputs("{\"name\":", stdout);
       dfsc__cli_json_str(stdout, c->domains[k].name);
       fputs(",\"dcs\":[", stdout);
       for (j = 0; j < c->domains[k].n_dcs; j++) {
         if (j > 0)
-          putchar(',');
+          putchar_out(',');
         dfsc__cli_json_str(stdout, c->domains[k].dcs[j]);
       }
       fputs("]}", stdout);
     }
-    puts("]}");
+    puts_out("]}");
   } else {
-    printf("referral cache: %zu entr%s\n", c->n, c->n == 1 ? "y" : "ies");
+    fprintf(stdout, "referral cache: %zu entr%s\n", c->n, c->n == 1 ? "y" : "ies");
     for (k = 0; k < c->n; k++)
       hop_text(&c->entries[k], "  ");
-    printf("domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
+    fprintf(stdout, "domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
     for (k = 0; k < c->n_domains; k++) {
-      printf("  %s:", c->domains[k].name);
+      fprintf(stdout, "  %s:", c->domains[k].name);
       for (j = 0; j < c->domains[k].n_dcs; j++)
-        printf(" %s", c->domains[k].dcs[j]);
-      putchar('\n');
+        fprintf(stdout, " %s", c->domains[k].dcs[j]);
+      putchar_out('\n');
     }
   }
   dfsc_cache_info_free(c);
+  return status | interrupted();
+}
+
+/* ---- get of many paths ------------------------------------------------ */
+
+static int is_unc(const char *s)
+{
+  return ((s[0] == '/' || s[0] == '\\') && (s[1] == '/' || s[1] == '\\')) ||
+         strncasecmp(s, "smb://", 6) == 0;
+}
+
+static int get_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                    int keyed)
+{
+  char *one[1];
+  (void)keyed;
+  one[0] = (char *)path;
+  return get_single(ctx, cfg, 1, one);
+}
+
+/* get PATH [LOCAL|-], or get PATH PATH... (each to its last component in the
+ * current directory, -j of them at once; with --json an array of the
+ * single-get objects in argument order). */
+int dfsc__cli_cmd_get(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
+                      char **argv)
+{
+  struct dfsc__cli_cfg many = *cfg;
+  struct job_out *jobs = NULL;
+  int status = 0, i;
+
+  if (argc == 1 || (argc == 2 && !is_unc(argv[1])))
+    return get_single(ctx, cfg, argc, argv);
+  many.progress = 0; /* one bar cannot show several files */
+  if (many.jobs > 1)
+    jobs = run_jobs(ctx, &many, argc, argv, 0, get_path);
+  if (cfg->json)
+    putchar_out('[');
+  for (i = 0; i < argc && !interrupted(); i++) {
+    if (cfg->json && i > 0)
+      putchar_out(',');
+    if (jobs != NULL) {
+      size_t n = jobs[i].len;
+      while (n > 0 && jobs[i].buf[n - 1] == '\n')
+        n--;
+      if (n > 0)
+        fwrite(jobs[i].buf, 1, n, stdout);
+      else if (cfg->json)
+        fputs("null", stdout);
+      status |= jobs[i].done ? jobs[i].status : 1;
+    } else {
+      FILE *ms;
+      char *b = NULL;
+      size_t n = 0;
+      if (!cfg->json) {
+        status |= get_path(ctx, &many, argv[i], 0);
+        continue;
+      }
+      ms = open_memstream(&b, &n);
+      if (ms == NULL) {
+        status = 1;
+        continue;
+      }
+      cli_out = ms;
+      status |= get_path(ctx, &many, argv[i], 0);
+      cli_out = NULL;
+      fclose(ms);
+      while (n > 0 && b[n - 1] == '\n')
+        n--;
+      fwrite(b, 1, n, stdout);
+      free(b);
+    }
+  }
+  if (cfg->json)
+    puts_out("]");
+  free_jobs(jobs, argc);
   return status | interrupted();
 }

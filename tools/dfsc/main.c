@@ -104,11 +104,13 @@ static const struct command commands[] = {
      "Streams each file to standard output in order. A closed pipe ends the\n"
      "command quietly with status 0.\n",
      dfsc__cli_cmd_cat},
-    {"get", 1, 2, "PATH [LOCAL|-]", "download a file",
+    {"get", 1, -1, "PATH [LOCAL|-] | PATH PATH...", "download files",
      "Downloads PATH to LOCAL (default: the last component of PATH in the\n"
      "current directory; an existing directory receives that name; '-' is\n"
      "standard output). The data goes to a hidden temporary file beside LOCAL\n"
-     "that replaces LOCAL only once the whole file arrived.\n",
+     "that replaces LOCAL only once the whole file arrived. With several\n"
+     "PATHs (or -T), each goes to its last component in the current\n"
+     "directory, -j of them at once.\n",
      dfsc__cli_cmd_get},
     {"put", 2, 2, "LOCAL PATH", "upload a file",
      "Uploads LOCAL ('-': standard input) to PATH, creating or truncating it.\n"
@@ -156,6 +158,8 @@ static const char options_help[] =
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
     "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
     "      --stats                     print the counters on stderr after the command\n"
+    "  -j, --jobs=N                    ls, stat, get: N paths at once (default 1)\n"
+    "  -T, --paths-from=FILE           more PATHs, one per line ('-': stdin)\n"
     "      --max-connects=N            connection setups in flight (default 32)\n"
     "      --workers=N                 name-lookup threads (default 2)\n"
     "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
@@ -247,6 +251,8 @@ enum {
   OPT_WORKERS,
 };
 
+#define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
+
 static const struct option long_opts[] = {
     {"user", required_argument, NULL, 'U'},
     {"authentication-file", required_argument, NULL, 'A'},
@@ -268,6 +274,8 @@ static const struct option long_opts[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"max-connects", required_argument, NULL, OPT_MAX_CONNECTS},
     {"workers", required_argument, NULL, OPT_WORKERS},
+    {"jobs", required_argument, NULL, 'j'},
+    {"paths-from", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -328,6 +336,8 @@ int main(int argc, char **argv)
   char **pos_block, **pos;
   int n_pos = 0;
   int verbose = 0, help = 0, no_pass = 0, show_stats = 0;
+  const char *paths_from = NULL;
+  char **listed = NULL, *listed_text = NULL;
   int status = EXIT_USAGE, opt, rc, sig;
   char err[256];
   char *password = NULL;
@@ -346,7 +356,7 @@ int main(int argc, char **argv)
   }
   /* Leading '-': non-options come back as 1 in order, so permutation works
    * even under POSIXLY_CORRECT. */
-  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vh", long_opts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:", long_opts, NULL)) != -1) {
     switch (opt) {
     case 1:
       pos[n_pos++] = optarg;
@@ -435,6 +445,19 @@ int main(int argc, char **argv)
       break;
     case OPT_STATS:
       show_stats = 1;
+      break;
+    case 'j': {
+      char *end;
+      unsigned long v = strtoul(optarg, &end, 10);
+      if (*optarg == '\0' || *end != '\0' || v < 1 || v > DFSC_CLI_JOBS_MAX) {
+        status = usage_error("invalid -j '%s' (1 to %d)", optarg, DFSC_CLI_JOBS_MAX);
+        goto out;
+      }
+      cfg.jobs = (int)v;
+      break;
+    }
+    case 'T':
+      paths_from = optarg;
       break;
     case OPT_SITE:
       opts.site = optarg;
@@ -527,6 +550,60 @@ int main(int argc, char **argv)
       status = usage_error("unknown command '%s'", pos[0]);
     goto out;
   }
+  if (paths_from != NULL) {
+    /* -T FILE: one PATH per line ('-': standard input) after the ones given. */
+    size_t cap = 0, len = 0, nl = 0, i, k;
+    FILE *pf;
+    char **np;
+    if (strcmp(cmd->name, "ls") != 0 && strcmp(cmd->name, "stat") != 0 &&
+        strcmp(cmd->name, "cat") != 0 && strcmp(cmd->name, "get") != 0) {
+      status = usage_error("-T is for ls, stat, cat and get, not %s", cmd->name);
+      goto out;
+    }
+    pf = strcmp(paths_from, "-") == 0 ? stdin : fopen(paths_from, "r");
+    if (pf == NULL) {
+      status = usage_error("-T %s: %s", paths_from, strerror(errno));
+      goto out;
+    }
+    if (getdelim(&listed_text, &cap, '\0', pf) < 0 && ferror(pf)) {
+      if (pf != stdin)
+        fclose(pf);
+      status = usage_error("-T %s: %s", paths_from, strerror(errno));
+      goto out;
+    }
+    if (pf != stdin)
+      fclose(pf);
+    len = listed_text ? strlen(listed_text) : 0;
+    for (i = 0; i < len; i++)
+      if (listed_text[i] == '\n')
+        nl++;
+    if (nl + 1 > PATHS_FROM_MAX) {
+      status = usage_error("-T %s: more than %d paths", paths_from, PATHS_FROM_MAX);
+      goto out;
+    }
+    np = calloc((size_t)n_pos + nl + 2, sizeof(*np));
+    if (np == NULL) {
+      status = usage_error("%s", strerror(ENOMEM));
+      goto out;
+    }
+    for (k = 0; k < (size_t)n_pos; k++)
+      np[k] = pos[k];
+    for (i = 0; i < len;) {
+      char *line = listed_text + i;
+      size_t e = strcspn(line, "\n");
+      i += e + 1;
+      line[e] = '\0';
+      if (e > 0 && line[e - 1] == '\r')
+        line[--e] = '\0';
+      if (e > 0)
+        np[k++] = line;
+    }
+    listed = np;
+    pos = np;
+    n_pos = (int)k;
+  }
+  if (cfg.jobs == 0)
+    cfg.jobs = 1;
   if (n_pos - 1 < cmd->min_args || (cmd->max_args >= 0 && n_pos - 1 > cmd->max_args)) {
     fprintf(stderr, "Usage: dfsc [OPTIONS] %s %s\n", cmd->name, cmd->args);
     status = EXIT_USAGE;
@@ -629,6 +706,8 @@ int main(int argc, char **argv)
 out:
   if (ctx != NULL)
     dfsc_ctx_free(ctx);
+  free(listed);
+  free(listed_text);
   dfsc__cli_wipe_free(password);
   dfsc__cli_cred_clear(&cli);
   dfsc__cli_cred_clear(&file);
