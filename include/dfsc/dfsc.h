@@ -115,6 +115,10 @@ typedef struct dfsc_opts {
   const char *site; /* copied */
   unsigned max_referrals;   /* referral requests in flight (default 8) */
   unsigned max_referrals_per_server; /* default 4 */
+  /* Queue bounds: past them a new operation fails with DFSC_E_BUSY. */
+  unsigned submit_queue_max;   /* operations waiting for the loop (65536) */
+  unsigned referral_queue_max; /* referral requests waiting (65536) */
+  unsigned lookup_queue_max;   /* name lookups waiting for a worker (1024) */
   unsigned max_io_window;  /* max bytes in flight per file transfer (default 8 MiB) */
 
   dfsc_log_cb log_cb;

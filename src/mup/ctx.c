@@ -180,11 +180,12 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   rc = dfsc__resolve_map_new(o->resolve, &ctx->map);
   if (rc < 0)
     goto fail;
-  rc = dfsc__loop_new(&ctx->log, 0, &ctx->loop);
+  rc = dfsc__loop_new(&ctx->log, o->submit_queue_max, &ctx->loop);
   if (rc < 0)
     goto fail;
   rc = dfsc__lane_new(ctx->loop, "lookup", o->lookup_workers ? o->lookup_workers : 2,
-                      LOOKUP_QUEUE_MAX, &ctx->lookup_lane);
+                      o->lookup_queue_max ? o->lookup_queue_max : LOOKUP_QUEUE_MAX,
+                      &ctx->lookup_lane);
   if (rc < 0)
     goto fail;
 
@@ -220,6 +221,7 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
     dc.referral_ex = o->referral_ex;
     dc.max_inflight = o->max_referrals;
     dc.max_per_server = o->max_referrals_per_server;
+    dc.queue_max = o->referral_queue_max;
     if (o->site != NULL && (ctx->site = dfsc__strdup(o->site)) == NULL) {
       rc = -ENOMEM;
       goto fail;

@@ -141,6 +141,17 @@ struct dfsc_ctx;
 
 #define DFSC_CLI_JOBS_MAX 256
 
+struct dfsc_opts;
+
+/* The configuration file (config.c): the progress bounds and deadlines.
+ * Fields it names are set in *o; others are left alone. Returns 0 or a
+ * negative code with a message (file:line) in err. */
+int dfsc__cli_config_parse(const char *text, size_t len, const char *fname,
+                           struct dfsc_opts *o, char *err, size_t errcap);
+/* Reads path; a missing file is fine unless must_exist. */
+int dfsc__cli_config_load(const char *path, int must_exist, struct dfsc_opts *o, char *err,
+                          size_t errcap);
+
 struct dfsc__cli_cfg {
   int json;     /* --json */
   int jobs;     /* -j N: paths handled at once (ls, stat, get) */

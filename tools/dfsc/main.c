@@ -160,6 +160,7 @@ static const char options_help[] =
     "      --stats                     print the counters on stderr after the command\n"
     "  -j, --jobs=N                    ls, stat, get: N paths at once (default 1)\n"
     "  -T, --paths-from=FILE           more PATHs, one per line ('-': stdin)\n"
+    "      --config=FILE               bounds and deadlines (key = value; see man page)\n"
     "      --max-connects=N            connection setups in flight (default 32)\n"
     "      --workers=N                 name-lookup threads (default 2)\n"
     "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
@@ -249,6 +250,7 @@ enum {
   OPT_STATS,
   OPT_MAX_CONNECTS,
   OPT_WORKERS,
+  OPT_CONFIG,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -275,6 +277,7 @@ static const struct option long_opts[] = {
     {"max-connects", required_argument, NULL, OPT_MAX_CONNECTS},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"jobs", required_argument, NULL, 'j'},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"paths-from", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -333,7 +336,7 @@ int main(int argc, char **argv)
   const char *wdomain = NULL, *authfile = NULL;
   const char *resolve[MAX_RESOLVE + 1];
   size_t n_resolve = 0;
-  char **pos_block, **pos;
+  char **pos_block = NULL, **pos = NULL;
   int n_pos = 0;
   int verbose = 0, help = 0, no_pass = 0, show_stats = 0;
   const char *paths_from = NULL;
@@ -348,6 +351,37 @@ int main(int argc, char **argv)
   dfsc_ctx *ctx = NULL;
 
   dfsc_opts_init(&opts);
+  {
+    /* The configuration file first, so that options override it: --config
+     * FILE (must exist), else $DFSC_CONFIG, else the XDG location if there. */
+    const char *cfgfile = getenv("DFSC_CONFIG"), *home;
+    char def[PATH_MAX];
+    int i, must = cfgfile != NULL;
+    for (i = 1; i < argc; i++) {
+      if (strcmp(argv[i], "--") == 0)
+        break;
+      if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+        cfgfile = argv[i + 1];
+        must = 1;
+      } else if (strncmp(argv[i], "--config=", 9) == 0) {
+        cfgfile = argv[i] + 9;
+        must = 1;
+      }
+    }
+    if (cfgfile == NULL) {
+      if ((home = getenv("XDG_CONFIG_HOME")) != NULL && *home)
+        snprintf(def, sizeof(def), "%s/dfsc/dfsc.conf", home);
+      else if ((home = getenv("HOME")) != NULL && *home)
+        snprintf(def, sizeof(def), "%s/.config/dfsc/dfsc.conf", home);
+      else
+        def[0] = '\0';
+      cfgfile = def[0] ? def : NULL;
+    }
+    if (cfgfile != NULL && dfsc__cli_config_load(cfgfile, must, &opts, err, sizeof(err)) != 0) {
+      status = usage_error("config: %s", err);
+      goto out;
+    }
+  }
   opterr = 0; /* messages below name the program "dfsc", not argv[0] */
   pos = pos_block = calloc((size_t)argc + 1, sizeof(*pos));
   if (pos == NULL) {
@@ -459,6 +493,8 @@ int main(int argc, char **argv)
     case 'T':
       paths_from = optarg;
       break;
+    case OPT_CONFIG:
+      break; /* read before the other options */
     case OPT_SITE:
       opts.site = optarg;
       opts.referral_ex = 1;
