@@ -36,6 +36,17 @@ rc=$?
 eq "one error line per failed path" 3 "$(grep -c '^dfsc: ' "$TMP/err")"
 eq "the others reported" 2 "$(grep -c '^path:' "$TMP/out")"
 
+# cat -j: small files read ahead in parallel, big ones streamed, all in order.
+head -30 "$TMP/paths" >"$TMP/cat30"
+echo "//$DFSC_TB_FS1/data/big.bin" >>"$TMP/cat30"
+head -35 "$TMP/paths" | tail -5 >>"$TMP/cat30"
+d -T "$TMP/cat30" cat >"$TMP/seq.out" 2>/dev/null
+check "cat -j 8 of 36 files (one of 256 MiB)" d -j 8 -T "$TMP/cat30" cat
+eq "same bytes, same order as without -j" "$(sha256sum <"$TMP/seq.out")" "$(sha256sum <"$TMP/out")"
+eq "all there" $((35 * $(printf "%s" "$DFSC_TB_HELLO_TEXT" | wc -c) + DFSC_TB_BIG_SIZE)) "$(wc -c <"$TMP/out")"
+check "--set a bound from the command line" d --set max_connects=1 --set workers=1 -j 4 stat //fs1/data/hello.txt //fs2/data/hello.txt //fs3/data/hello.txt
+check_fail "--set of an unknown key is refused" "unknown key" d --set nope=1 stat //fs1/data/hello.txt
+
 mkdir "$TMP/g" && cd "$TMP/g" || exit 1
 check "get of many paths, -j 4" d -j 4 get //fs1/data/hello.txt //fs2/data/odd.bin //dfsroot/dfs/many/L010/empty.txt
 eq "odd.bin arrived" "$DFSC_TB_ODD_SHA256" "$(sha256sum odd.bin | cut -d' ' -f1)"

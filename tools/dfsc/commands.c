@@ -552,23 +552,77 @@ static int cat_one(dfsc_ctx *ctx, const char *path, char *buf)
   return rc == STDOUT_GONE ? rc : rc != 0;
 }
 
+/* -j for cat: small files are read ahead in parallel into memory (at most
+ * CAT_AHEAD_MAX each, so at most jobs x that in all); larger ones are left
+ * to the ordered pass, which streams them. */
+#define CAT_AHEAD_MAX (1u << 20)
+#define CAT_LATER 0x200
+
+static int cat_ahead(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                     int keyed)
+{
+  dfsc_result res = {0};
+  dfsc_file *f = NULL;
+  const dfsc_stat_t *st;
+  char *buf;
+  long long n;
+  int rc;
+
+  (void)cfg;
+  (void)keyed;
+  rc = dfsc_open(ctx, path, DFSC_O_RDONLY, &f, &res);
+  if (rc != 0) {
+    report(path, res_rc(rc, &res), res.ntstatus);
+    return 1;
+  }
+  st = dfsc_file_stat(f);
+  if (st->size > CAT_AHEAD_MAX || (buf = malloc(CAT_AHEAD_MAX + 1)) == NULL) {
+    (void)dfsc_close(f, NULL);
+    return CAT_LATER;
+  }
+  n = dfsc_read(f, buf, CAT_AHEAD_MAX + 1, 0, &res);
+  (void)dfsc_close(f, NULL);
+  if (n < 0) {
+    report(path, res_rc((int)n, &res), res.ntstatus);
+    free(buf);
+    return 1;
+  }
+  if ((size_t)n > CAT_AHEAD_MAX) {
+    free(buf); /* it grew since the open: stream it in order instead */
+    return CAT_LATER;
+  }
+  fwrite(buf, 1, (size_t)n, stdout);
+  free(buf);
+  return 0;
+}
+
 int dfsc__cli_cmd_cat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                       char **argv)
 {
   char *buf = malloc(IO_CHUNK);
+  struct job_out *jobs = NULL;
   int status = 0, i, rc;
 
   if (buf == NULL) {
     report("cat", -ENOMEM, 0);
     return 1;
   }
+  if (cfg->jobs > 1 && argc > 1)
+    jobs = run_jobs(ctx, cfg, argc, argv, 0, cat_ahead);
   fflush(stdout);
   for (i = 0; i < argc && !interrupted(); i++) {
-    rc = cat_one(ctx, argv[i], buf);
+    if (jobs != NULL && jobs[i].done && jobs[i].status != CAT_LATER) {
+      rc = jobs[i].status;
+      if (jobs[i].len > 0 && write_all(STDOUT_FILENO, jobs[i].buf, jobs[i].len) == -EPIPE)
+        rc = STDOUT_GONE;
+    } else {
+      rc = cat_one(ctx, argv[i], buf);
+    }
     if (rc == STDOUT_GONE)
       break; /* the reader stopped reading: not an error */
     status |= rc;
   }
+  free_jobs(jobs, argc);
   free(buf);
   return status | interrupted();
 }

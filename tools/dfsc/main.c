@@ -158,9 +158,10 @@ static const char options_help[] =
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
     "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
     "      --stats                     print the counters on stderr after the command\n"
-    "  -j, --jobs=N                    ls, stat, get: N paths at once (default 1)\n"
+    "  -j, --jobs=N                    ls, stat, cat, get: N paths at once (default 1)\n"
     "  -T, --paths-from=FILE           more PATHs, one per line ('-': stdin)\n"
     "      --config=FILE               bounds and deadlines (key = value; see man page)\n"
+    "      --set=KEY=VALUE             one configuration key, e.g. --set max_connects=4\n"
     "      --max-connects=N            connection setups in flight (default 32)\n"
     "      --workers=N                 name-lookup threads (default 2)\n"
     "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
@@ -251,6 +252,7 @@ enum {
   OPT_MAX_CONNECTS,
   OPT_WORKERS,
   OPT_CONFIG,
+  OPT_SET,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -278,6 +280,7 @@ static const struct option long_opts[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"jobs", required_argument, NULL, 'j'},
     {"config", required_argument, NULL, OPT_CONFIG},
+    {"set", required_argument, NULL, OPT_SET},
     {"paths-from", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -495,6 +498,13 @@ int main(int argc, char **argv)
       break;
     case OPT_CONFIG:
       break; /* read before the other options */
+    case OPT_SET:
+      /* Any key of the configuration file, from the command line. */
+      if (dfsc__cli_config_parse(optarg, strlen(optarg), "--set", &opts, err, sizeof(err)) != 0) {
+        status = usage_error("%s", err);
+        goto out;
+      }
+      break;
     case OPT_SITE:
       opts.site = optarg;
       opts.referral_ex = 1;
