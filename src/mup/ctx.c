@@ -15,14 +15,55 @@
 dfsc_sl *dfsc__ctx_sl(dfsc_ctx *ctx) { return ctx->sl; }
 dfsc_dfs *dfsc__ctx_dfs(dfsc_ctx *ctx) { return ctx->dfs; }
 
-struct stats_req {
+/* Runs fn(ctx, arg) on the loop thread and waits for it (or runs it in
+ * place on the loop thread). Returns 0 or the post's error. */
+struct on_loop {
   dfsc_post post;
   dfsc_ctx *ctx;
-  dfsc_stats *out;
+  void (*fn)(dfsc_ctx *ctx, void *arg);
+  void *arg;
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int done;
 };
+
+static void on_loop_cb(dfsc_post *p) {
+  struct on_loop *ol = p->data;
+  ol->fn(ol->ctx, ol->arg);
+  pthread_mutex_lock(&ol->mu);
+  ol->done = 1;
+  pthread_cond_signal(&ol->cv);
+  pthread_mutex_unlock(&ol->mu);
+}
+
+static int run_on_loop(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg) {
+  struct on_loop ol;
+  int rc;
+  if (ctx->stopping)
+    return DFSC_E_SHUTDOWN;
+  if (dfsc__loop_on_thread(ctx->loop)) {
+    fn(ctx, arg);
+    return 0;
+  }
+  memset(&ol, 0, sizeof(ol));
+  ol.ctx = ctx;
+  ol.fn = fn;
+  ol.arg = arg;
+  ol.post.cb = on_loop_cb;
+  ol.post.data = &ol;
+  pthread_mutex_init(&ol.mu, NULL);
+  pthread_cond_init(&ol.cv, NULL);
+  rc = dfsc__loop_post(ctx->loop, &ol.post);
+  if (rc == 0) {
+    pthread_mutex_lock(&ol.mu);
+    while (!ol.done)
+      pthread_cond_wait(&ol.cv, &ol.mu);
+    pthread_mutex_unlock(&ol.mu);
+  }
+  pthread_cond_destroy(&ol.cv);
+  pthread_mutex_destroy(&ol.mu);
+  return rc;
+}
 
 static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   dfsc_sl_stats sl;
@@ -61,88 +102,30 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->loop_iterations = ls.iterations;
 }
 
-static void stats_cb(dfsc_post *p) {
-  struct stats_req *sr = p->data;
-  stats_fill(sr->ctx, sr->out);
-  pthread_mutex_lock(&sr->mu);
-  sr->done = 1;
-  pthread_cond_signal(&sr->cv);
-  pthread_mutex_unlock(&sr->mu);
-}
+static void stats_fill_cb(dfsc_ctx *ctx, void *arg) { stats_fill(ctx, arg); }
 
 int dfsc_stats_get(dfsc_ctx *ctx, dfsc_stats *out) {
-  struct stats_req sr;
-  int rc;
   if (ctx == NULL || out == NULL)
     return -EINVAL;
-  if (ctx->stopping)
-    return DFSC_E_SHUTDOWN;
-  if (dfsc__loop_on_thread(ctx->loop)) {
-    stats_fill(ctx, out);
-    return 0;
-  }
-  memset(&sr, 0, sizeof(sr));
-  sr.ctx = ctx;
-  sr.out = out;
-  sr.post.cb = stats_cb;
-  sr.post.data = &sr;
-  pthread_mutex_init(&sr.mu, NULL);
-  pthread_cond_init(&sr.cv, NULL);
-  rc = dfsc__loop_post(ctx->loop, &sr.post);
-  if (rc == 0) {
-    pthread_mutex_lock(&sr.mu);
-    while (!sr.done)
-      pthread_cond_wait(&sr.cv, &sr.mu);
-    pthread_mutex_unlock(&sr.mu);
-  }
-  pthread_cond_destroy(&sr.cv);
-  pthread_mutex_destroy(&sr.mu);
-  return rc;
+  return run_on_loop(ctx, stats_fill_cb, out);
 }
 
-struct clock_set {
-  dfsc_post post;
-  dfsc_ctx *ctx;
+struct clock_arg {
   dfsc__clock_fn fn;
   void *arg;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int done;
 };
 
-static void clock_set_cb(dfsc_post *p) {
-  struct clock_set *cs = p->data;
-  dfsc__loop_set_clock(cs->ctx->loop, cs->fn, cs->arg);
-  dfsc__loop_update_time(cs->ctx->loop);
-  pthread_mutex_lock(&cs->mu);
-  cs->done = 1;
-  pthread_cond_signal(&cs->cv);
-  pthread_mutex_unlock(&cs->mu);
+static void clock_set_cb(dfsc_ctx *ctx, void *arg) {
+  struct clock_arg *ca = arg;
+  dfsc__loop_set_clock(ctx->loop, ca->fn, ca->arg);
+  dfsc__loop_update_time(ctx->loop);
 }
 
 int dfsc__ctx_set_clock(dfsc_ctx *ctx, dfsc__clock_fn fn, void *arg) {
-  struct clock_set cs;
-  int rc;
-  if (dfsc__loop_on_thread(ctx->loop))
-    return DFSC_E_DEADLK;
-  memset(&cs, 0, sizeof(cs));
-  cs.ctx = ctx;
-  cs.fn = fn;
-  cs.arg = arg;
-  cs.post.cb = clock_set_cb;
-  cs.post.data = &cs;
-  pthread_mutex_init(&cs.mu, NULL);
-  pthread_cond_init(&cs.cv, NULL);
-  rc = dfsc__loop_post(ctx->loop, &cs.post);
-  if (rc == 0) {
-    pthread_mutex_lock(&cs.mu);
-    while (!cs.done)
-      pthread_cond_wait(&cs.cv, &cs.mu);
-    pthread_mutex_unlock(&cs.mu);
-  }
-  pthread_cond_destroy(&cs.cv);
-  pthread_mutex_destroy(&cs.mu);
-  return rc;
+  struct clock_arg ca;
+  ca.fn = fn;
+  ca.arg = arg;
+  return run_on_loop(ctx, clock_set_cb, &ca);
 }
 
 static void *loop_main(void *arg) {

@@ -13,53 +13,11 @@
 
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
+#include "testlib.h"
 #include "mup/ops.h"
 #include "session/sl.h"
 
-static int passed, failed;
 
-static void check(int cond, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("%s - ", cond ? "ok" : "not ok");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  if (cond)
-    passed++;
-  else
-    failed++;
-}
-
-static char env_buf[64][512];
-static const char *env_get(const char *file, const char *key) {
-  static int n;
-  FILE *f = fopen(file, "r");
-  char line[1024];
-  size_t kl = strlen(key);
-  const char *res = NULL;
-  if (f == NULL)
-    return NULL;
-  while (fgets(line, sizeof(line), f)) {
-    char *p = line;
-    if (strncmp(p, "export ", 7) == 0)
-      p += 7;
-    if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-      char *v = p + kl + 1, *e;
-      if (*v == '\'' || *v == '"')
-        v++;
-      e = v + strcspn(v, "'\"\n");
-      *e = '\0';
-      if (n < 64) {
-        snprintf(env_buf[n], sizeof(env_buf[n]), "%s", v);
-        res = env_buf[n++];
-      }
-      break;
-    }
-  }
-  fclose(f);
-  return res;
-}
 
 /* A countdown the callbacks decrement; the main thread waits on it. */
 struct batch {
@@ -152,7 +110,7 @@ static void *sync_thread(void *arg) {
 
 int main(void) {
   const char *envf = getenv("DFSC_TESTBED_ENV");
-  const char *user, *pass, *hosts[3], *big_sha;
+  char *user, *pass, *hosts[3], *big_sha;
   char paths[3][256], big[256];
   struct batch b;
   dfsc_ctx *ctx;

@@ -14,47 +14,11 @@
 #include "dfs/resolver.h"
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
+#include "testlib.h"
 #include "mup/ops.h"
 
-static int passed, failed;
-
-static void check(int cond, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("%s - ", cond ? "ok" : "not ok");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  if (cond)
-    passed++;
-  else
-    failed++;
-}
 
 /* Reads `export KEY=value` lines of the testbed's environment file. */
-static char *env_get(const char *file, const char *key) {
-  FILE *f = fopen(file, "r");
-  char line[4096];
-  size_t kl = strlen(key);
-  char *res = NULL;
-  if (f == NULL)
-    return NULL;
-  while (res == NULL && fgets(line, sizeof(line), f)) {
-    char *p = line, *v, *e;
-    if (strncmp(p, "export ", 7) == 0)
-      p += 7;
-    if (strncmp(p, key, kl) != 0 || p[kl] != '=')
-      continue;
-    v = p + kl + 1;
-    if (*v == '\'' || *v == '"')
-      v++;
-    e = v + strcspn(v, "'\"\n");
-    *e = '\0';
-    res = strdup(v);
-  }
-  fclose(f);
-  return res;
-}
 
 struct batch {
   pthread_mutex_t mu;
@@ -108,16 +72,6 @@ static uint64_t test_clock(void *arg) {
 }
 
 /* Splits "--resolve a:b --resolve c:d" into a NULL-terminated list. */
-static const char **resolve_list(char *args) {
-  static const char *list[128];
-  size_t n = 0;
-  char *tok, *save = NULL;
-  for (tok = strtok_r(args, " ", &save); tok && n < 127; tok = strtok_r(NULL, " ", &save))
-    if (strcmp(tok, "--resolve") != 0)
-      list[n++] = tok;
-  list[n] = NULL;
-  return list;
-}
 
 int main(void) {
   static const char *files[10] = {"hello.txt", "odd.bin",  "big.bin",   "empty.txt",

@@ -26,56 +26,10 @@
 
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
+#include "../integration/testlib.h"
 
-static int passed, failed;
 
-static void check(int cond, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("%s - ", cond ? "ok" : "not ok");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  if (cond)
-    passed++;
-  else
-    failed++;
-}
 
-static char *env_get(const char *file, const char *key) {
-  FILE *f = fopen(file, "r");
-  char line[8192];
-  size_t kl = strlen(key);
-  char *res = NULL;
-  if (f == NULL)
-    return NULL;
-  while (res == NULL && fgets(line, sizeof(line), f)) {
-    char *p = line, *v, *e;
-    if (strncmp(p, "export ", 7) == 0)
-      p += 7;
-    if (strncmp(p, key, kl) != 0 || p[kl] != '=')
-      continue;
-    v = p + kl + 1;
-    if (*v == '\'' || *v == '"')
-      v++;
-    e = v + strcspn(v, "'\"\n");
-    *e = '\0';
-    res = strdup(v);
-  }
-  fclose(f);
-  return res;
-}
-
-static const char **resolve_list(char *args) {
-  static const char *list[256];
-  size_t n = 0;
-  char *tok, *save = NULL;
-  for (tok = strtok_r(args, " ", &save); tok && n < 255; tok = strtok_r(NULL, " ", &save))
-    if (strcmp(tok, "--resolve") != 0)
-      list[n++] = tok;
-  list[n] = NULL;
-  return list;
-}
 
 static double now_s(void) {
   struct timespec ts;
