@@ -266,6 +266,11 @@ int main(void) {
   check(i == 0 && b.err == 50, "50 stats with a wrong password all fail (%d)", b.err);
   dfsc_ctx_free(ctx);
 
+  free(user);
+  free(pass);
+  for (i = 0; i < 3; i++)
+    free(hosts[i]);
+  free(big_sha);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
