@@ -17,14 +17,8 @@
 
 #include "auth/asn1.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *buf;

@@ -20,14 +20,8 @@
 
 #include "../tools/dfsc/cli_args.c"
 #include "../tools/dfsc/authfile.c"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
 /* Values are trimmed of spaces and tabs on both sides, and of the CR of a
  * CRLF line end at the end only. */

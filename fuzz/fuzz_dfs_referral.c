@@ -24,14 +24,8 @@
 #include "core/utf16.h"
 #include "dfs/referral.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                               \
-  do {                                                                         \
-    if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
 
 static size_t str_ok(const char *s) {
   size_t n;

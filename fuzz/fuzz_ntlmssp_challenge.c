@@ -19,20 +19,9 @@
 #include "auth/ntlmssp.h"
 #include "core/alloc.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
-static int inside(const uint8_t *p, size_t n, const uint8_t *base, size_t len) {
-  if (p == NULL)
-    return n == 0;
-  return p >= base && (size_t)(p - base) <= len && n <= len - (size_t)(p - base);
-}
 
 static void drive(const uint8_t *msg, size_t len, int decoded, const char *user,
                   const char *pass) {

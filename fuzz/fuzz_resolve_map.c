@@ -17,14 +17,8 @@
 
 #include "dfsc/errors.h"
 #include "transport/lookup.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
 #define MAX_ENTRIES 300 /* past the library's limit (256), to reach it */
 

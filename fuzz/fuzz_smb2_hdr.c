@@ -23,14 +23,8 @@
 #include "dfsc/errors.h"
 #include "smb2/compound.h"
 #include "smb2/smb2.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
 #define NEXT_COMMAND_AT 20
 

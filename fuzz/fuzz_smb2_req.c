@@ -41,20 +41,9 @@
 #include "smb2/smb2.h"
 #include "smb2/tree.h"
 #include "smb2/write.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
-static int inside(const uint8_t *p, size_t n, const uint8_t *base, size_t len) {
-  if (p == NULL)
-    return n == 0;
-  return p >= base && (size_t)(p - base) <= len && n <= len - (size_t)(p - base);
-}
 #define IN(p, n) CHECK(inside((p), (n), pdu, len))
 #define RC(rc) CHECK((rc) == 0 || (rc) == DFSC_E_PROTO)
 #define SAME_BYTES(p1, n1, p2, n2) \

@@ -17,20 +17,9 @@
 #include "auth/spnego.h"
 #include "core/alloc.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
-static int inside(const uint8_t *p, size_t n, const uint8_t *base, size_t len) {
-  if (p == NULL)
-    return n == 0;
-  return p >= base && (size_t)(p - base) <= len && n <= len - (size_t)(p - base);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dfsc_spnego_hint h;

@@ -23,14 +23,8 @@
 
 #include "dfsc/errors.h"
 #include "mup/unc.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 

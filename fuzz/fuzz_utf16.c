@@ -21,14 +21,8 @@
 #include "core/alloc.h"
 #include "core/utf16.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 
-#define CHECK(c)                                                             \
-  do {                                                                       \
-    if (!(c)) {                                                              \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
 
 static void from_utf16(const uint8_t *u16, size_t n) {
   size_t cap = (n / 2) * 3 + 1;
