@@ -1,7 +1,7 @@
-/* Fixture loader for the golden-PDU unit tests (test_smb2_golden.c,
- * test_auth_golden.c).
+/* Fixture loader for the unit tests on captured bytes (test_smb2_golden.c,
+ * test_auth_golden.c, test_dfs_referral.c).
  *
- * Reads tests/fixtures/smb2/<name>.bin (DFSC_FIXTURES is the absolute
+ * Reads tests/fixtures/<dir>/<name>.bin (DFSC_FIXTURES is the absolute
  * tests/fixtures path, set by the CMake unit-test rule) into a heap buffer of
  * exactly the file's size, so that AddressSanitizer reports any decoder that
  * reads one byte past the PDU. Include after <cmocka.h>.
@@ -18,15 +18,16 @@
 #error "DFSC_FIXTURES must name the tests/fixtures directory"
 #endif
 
-/* Returns the bytes of smb2/<name>.bin (free with free()) and sets *len;
- * fails the running test when the file is missing or unreadable. */
-static uint8_t *golden_load(const char *name, size_t *len) {
+/* Returns the bytes of <dir>/<name>.bin under the fixtures (free with
+ * free()) and sets *len; fails the running test when the file is missing or
+ * unreadable. */
+static uint8_t *fixture_load(const char *dir, const char *name, size_t *len) {
   char path[512];
   FILE *f;
   long n = 0;
   uint8_t *p = NULL;
 
-  snprintf(path, sizeof path, "%s/smb2/%s.bin", DFSC_FIXTURES, name);
+  snprintf(path, sizeof path, "%s/%s/%s.bin", DFSC_FIXTURES, dir, name);
   f = fopen(path, "rb");
   if (f == NULL)
     fail_msg("cannot open fixture %s", path);
@@ -45,6 +46,11 @@ static uint8_t *golden_load(const char *name, size_t *len) {
   fclose(f);
   *len = (size_t)n;
   return p;
+}
+
+/* The golden SMB2 PDUs: smb2/<name>.bin. */
+__attribute__((unused)) static uint8_t *golden_load(const char *name, size_t *len) {
+  return fixture_load("smb2", name, len);
 }
 
 #endif

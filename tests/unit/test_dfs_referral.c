@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "golden.h"
 #include "dfs/referral.h"
 #include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
@@ -32,32 +33,7 @@
 
 /* Reads tests/fixtures/dfs/<name>.bin into a buffer of exactly its size so
  * that ASan catches a read one past the end. */
-static uint8_t *load(const char *name, size_t *len) {
-  char path[512];
-  FILE *f;
-  long n = 0;
-  uint8_t *p;
-
-  snprintf(path, sizeof path, "%s/dfs/%s.bin", DFSC_FIXTURES, name);
-  f = fopen(path, "rb");
-  if (f == NULL)
-    fail_msg("cannot open fixture %s", path);
-  if (fseek(f, 0, SEEK_END) == 0)
-    n = ftell(f);
-  if (n <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-    fclose(f);
-    fail_msg("cannot size fixture %s", path);
-  }
-  p = malloc((size_t)n);
-  if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    fclose(f);
-    fail_msg("cannot read fixture %s", path);
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return p;
-}
+static uint8_t *load(const char *name, size_t *len) { return fixture_load("dfs", name, len); }
 
 /* Copies len bytes to an exact-size heap block (ASan bound). */
 static uint8_t *dup_exact(const uint8_t *p, size_t len) {
