@@ -77,9 +77,10 @@ const char *dfsc_log_cat_name(int category);
 #define DFSC_SMB3_11 0x0311
 
 enum dfsc_sign_mode {
-  DFSC_SIGN_AUTO = 0, /* sign when the server requires it */
-  DFSC_SIGN_REQUIRED, /* sign every authenticated session; refuse otherwise */
-  DFSC_SIGN_OFF       /* never ask for signing (a requiring server still wins) */
+  DFSC_SIGN_AUTO = 0, /* sign every authenticated session; guest and anonymous
+                         sessions cannot sign and stay unsigned */
+  DFSC_SIGN_REQUIRED, /* sign every session; refuse one that cannot sign */
+  DFSC_SIGN_OFF       /* sign only when the server requires it */
 };
 
 typedef struct dfsc_opts {
@@ -93,7 +94,22 @@ typedef struct dfsc_opts {
 
   uint16_t min_dialect; /* 0: DFSC_SMB2_02 */
   uint16_t max_dialect; /* 0: DFSC_SMB3_11 */
-  int sign;             /* enum dfsc_sign_mode */
+  int sign;             /* enum dfsc_sign_mode; an encrypted session counts
+                           as signed (docs/security.md) */
+  /* SMB 3.x encryption. Shares and sessions the server marks as encrypted
+   * are always encrypted; encrypt != 0 encrypts every session and refuses
+   * servers that cannot (dialects below 3.0, no common cipher). */
+  int encrypt;
+  /* The 3.1.1 cipher offer, in order: a comma list of aes-128-gcm,
+   * aes-128-ccm, aes-256-gcm, aes-256-ccm (case-insensitive). NULL: all
+   * four in that order. Copied; an unknown name fails dfsc_ctx_new with
+   * -EINVAL. */
+  const char *ciphers;
+  /* Servers the credentials may be sent to: NULL-terminated glob patterns
+   * ('*', '?', case-insensitive) matched against the server name as the
+   * path or referral gives it. NULL: any server. A session to a server
+   * that matches none fails before anything is sent to it. Copied. */
+  const char *const *cred_servers;
 
   /* Name overrides like curl's --resolve: "NAME:ADDR[:PORT]" strings, NULL
    * terminated; copied. NAME is matched case-insensitively. */
@@ -165,6 +181,14 @@ typedef struct dfsc_stat_t {
 /* Converts a FILETIME to Unix seconds and nanoseconds. */
 void dfsc_filetime_to_unix(uint64_t ft, int64_t *sec, long *nsec);
 
+/* A share's volume sizes ([MS-FSCC] 2.5.4 FileFsFullSizeInformation). */
+typedef struct dfsc_fsinfo {
+  uint64_t block_size;   /* bytes per allocation unit */
+  uint64_t blocks;       /* total allocation units */
+  uint64_t blocks_free;  /* free units */
+  uint64_t blocks_avail; /* free units available to this user */
+} dfsc_fsinfo;
+
 typedef struct dfsc_result {
   int err;           /* 0 or a negative code */
   uint32_t ntstatus; /* the server's status when err == DFSC_E_NTSTATUS */
@@ -176,6 +200,7 @@ typedef struct dfsc_result {
   dfsc_cache_info *cache;      /* cache_info: ownership passes to the callee */
   size_t nbytes;     /* read / write: bytes transferred */
   dfsc_stat_t st;      /* stat, open: attributes of the object */
+  dfsc_fsinfo fs;      /* statfs: the share's volume */
 } dfsc_result;
 
 typedef void (*dfsc_cb)(const dfsc_result *res, void *arg);
@@ -194,6 +219,9 @@ char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap);
 #define DFSC_O_EXCL 0x0200
 #define DFSC_O_TRUNC 0x0400
 #define DFSC_O_DIRECTORY 0x1000
+/* Only to read and change attributes and times (set_times), of a file or a
+ * directory alike; the access mode is ignored. */
+#define DFSC_O_ATTRIBUTES 0x2000
 
 /* Every *_async returns 0 (the callback will run exactly once) or a negative
  * code (it will not). `path` is copied. */
@@ -209,12 +237,20 @@ int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off,
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg);
 /* Sets the end of file. */
 int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg);
-/* Closes and frees f (even on error: f is invalid once this returns 0). */
+/* Sets the access and last-write times (FILETIME; 0 leaves one as it is). */
+int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time,
+                         dfsc_cb cb, void *arg);
+/* Closes and frees f. f is invalid once this returns, whatever it returns
+ * (on failure the callback does not run; the server drops the handle with
+ * the session). */
 int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg);
 
 /* One compounded CREATE + QUERY_INFO + CLOSE. */
 int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
-/* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES). */
+/* The sizes of the volume behind path's share, into res->fs. */
+int dfsc_statfs_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES entries and
+ * 256 MiB; a server repeating a page is a protocol error). */
 int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
@@ -223,6 +259,12 @@ int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
  * or a path relative to the share. */
 int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath,
                       dfsc_cb cb, void *arg);
+/* With DFSC_RENAME_REPLACE an existing newpath (not a directory) is
+ * replaced, as rename(2) does; without it, that fails with
+ * STATUS_OBJECT_NAME_COLLISION. */
+#define DFSC_RENAME_REPLACE 0x1
+int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+                       dfsc_cb cb, void *arg);
 
 /* ---- directory listings ---------------------------------------------- */
 #define DFSC_DIR_MAX_ENTRIES 4000000

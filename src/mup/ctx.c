@@ -190,6 +190,9 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   cfg.min_dialect = o->min_dialect;
   cfg.max_dialect = o->max_dialect;
   cfg.sign = o->sign;
+  cfg.encrypt = o->encrypt;
+  cfg.ciphers = o->ciphers;
+  cfg.cred_servers = o->cred_servers;
   cfg.port = ctx->port;
   cfg.connect_timeout_ms = o->connect_timeout_ms;
   cfg.setup_timeout_ms = o->setup_timeout_ms;

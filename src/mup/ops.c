@@ -41,6 +41,7 @@
 #define READ_CHUNK_MAX (1u << 20)
 #define DIR_BUF_MAX (1u << 20)
 #define DIR_ROUNDS_MAX 100000
+#define DIR_BYTES_MAX ((size_t)256 << 20) /* memory one listing may hold */
 
 enum op_kind {
   OP_OPEN,
@@ -48,6 +49,7 @@ enum op_kind {
   OP_WRITE,
   OP_FLUSH,
   OP_TRUNCATE,
+  OP_SET_TIMES,
   OP_CLOSE,
   OP_STAT,
   OP_OPENDIR,
@@ -58,13 +60,14 @@ enum op_kind {
   OP_DIALECT,
   OP_RESOLVE,
   OP_CACHE_INFO,
-  OP_CACHE_FLUSH
+  OP_CACHE_FLUSH,
+  OP_STATFS
 };
 
-static const char *const op_names[] = {"open",   "read",    "write", "flush", "truncate",
-                                       "close",  "stat",    "opendir", "mkdir", "unlink",
-                                       "rmdir",  "rename",  "dialect", "resolve",
-                                       "cache",  "flush"};
+static const char *const op_names[] = {"open",    "read",    "write",   "flush",  "truncate",
+                                       "settimes", "close",  "stat",    "opendir", "mkdir",
+                                       "unlink",  "rmdir",   "rename",  "dialect", "resolve",
+                                       "cache",   "flush",   "statfs"};
 
 struct dfsc_file {
   dfsc_ctx *ctx;
@@ -79,6 +82,8 @@ struct dfsc_file {
 struct dfsc_dir {
   dfsc_dirent *ents;
   size_t n, cap, pos;
+  size_t bytes;               /* entries and names held */
+  size_t page_start, page_n;  /* the previous page, to spot a server repeating it */
 };
 
 typedef struct op op;
@@ -411,6 +416,19 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
       case SMB2_QUERY_INFO: {
         dfsc_smb2_query_info_rsp qr;
         dfsc_smb2_fi_all all;
+        if (o->kind == OP_STATFS) {
+          dfsc_smb2_fs_size fs;
+          if (dfsc__smb2_query_info_rsp_decode(pdu, len, &qr) < 0 ||
+              dfsc__smb2_fs_full_size_parse(qr.buf, qr.len, &fs) < 0) {
+            o->err = DFSC_E_PROTO;
+            break;
+          }
+          o->res.fs.block_size = (uint64_t)fs.sectors_per_unit * fs.bytes_per_sector;
+          o->res.fs.blocks = fs.total_units;
+          o->res.fs.blocks_free = fs.actual_available_units;
+          o->res.fs.blocks_avail = fs.caller_available_units;
+          break;
+        }
         if (dfsc__smb2_query_info_rsp_decode(pdu, len, &qr) < 0 ||
             dfsc__smb2_fi_all_parse(qr.buf, qr.len, &all) < 0) {
           o->err = DFSC_E_PROTO;
@@ -449,6 +467,8 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
    SMB2_FILE_WRITE_ATTRIBUTES)
 
 static uint32_t open_access(int flags) {
+  if (flags & DFSC_O_ATTRIBUTES)
+    return SMB2_FILE_READ_ATTRIBUTES | SMB2_FILE_WRITE_ATTRIBUTES | SMB2_SYNCHRONIZE;
   switch (flags & DFSC_O_ACCMODE) {
   case DFSC_O_WRONLY:
     return ACCESS_WRITE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE;
@@ -481,20 +501,24 @@ static int issue_path_op(op *o) {
 
   switch (o->kind) {
   case OP_OPEN: {
-    uint32_t opts = (o->flags & DFSC_O_DIRECTORY) ? SMB2_FILE_DIRECTORY_FILE
-                                                  : SMB2_FILE_NON_DIRECTORY_FILE;
+    uint32_t opts = (o->flags & DFSC_O_ATTRIBUTES)  ? 0
+                    : (o->flags & DFSC_O_DIRECTORY) ? SMB2_FILE_DIRECTORY_FILE
+                                                    : SMB2_FILE_NON_DIRECTORY_FILE;
     reqs[0] = new_create(o, open_access(o->flags), open_disposition(o->flags), opts);
     return send_compound(o, reqs, 1);
   }
   case OP_STAT:
+  case OP_STATFS:
   case OP_RESOLVE: {
     dfsc_smb2_query_info_req qi;
     reqs[0] = new_create(o, SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE, SMB2_FILE_OPEN, 0);
     reqs[1] = dfsc__req_new(SMB2_QUERY_INFO, 48);
     if (reqs[1] != NULL) {
       memset(&qi, 0, sizeof(qi));
-      qi.info_type = SMB2_0_INFO_FILE;
-      qi.info_class = FILE_ALL_INFORMATION;
+      /* [MS-SMB2] 2.2.37; FileFsFullSizeInformation is [MS-FSCC] 2.5.4. */
+      qi.info_type = o->kind == OP_STATFS ? SMB2_0_INFO_FILESYSTEM : SMB2_0_INFO_FILE;
+      qi.info_class = o->kind == OP_STATFS ? FILE_FS_FULL_SIZE_INFORMATION
+                                            : FILE_ALL_INFORMATION;
       qi.output_buffer_length = 4096;
       qi.fid = related_fid;
       if (dfsc__smb2_query_info_req_encode(&reqs[1]->w, &qi) < 0) {
@@ -528,7 +552,8 @@ static int issue_path_op(op *o) {
     reqs[0] = new_create(o, SMB2_DELETE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE,
                          SMB2_FILE_OPEN, 0);
     dfsc__wr_init(&w, info, sizeof(info));
-    rc = dfsc__smb2_fi_rename_build(&w, 0, o->newname, strlen(o->newname));
+    rc = dfsc__smb2_fi_rename_build(&w, (o->flags & DFSC_RENAME_REPLACE) != 0, o->newname,
+                                    strlen(o->newname));
     reqs[1] = rc < 0 ? NULL : new_set_info(&related_fid, FILE_RENAME_INFORMATION, info, w.off);
     reqs[2] = new_close(&related_fid);
     return send_compound(o, reqs, 3);
@@ -583,6 +608,11 @@ static int dir_add(dfsc_dir *d, const dfsc_smb2_dirent *e) {
   rc = dfsc__utf16_to_utf8_alloc(e->name, e->name_len, &name);
   if (rc < 0)
     return rc == -ENOMEM ? rc : DFSC_E_PROTO;
+  d->bytes += sizeof(*de) + strlen(name) + 1;
+  if (d->bytes > DIR_BYTES_MAX) {
+    dfsc__free(name);
+    return DFSC_E_TOOBIG;
+  }
   de = &d->ents[d->n++];
   memset(de, 0, sizeof(*de));
   de->name = name;
@@ -736,15 +766,26 @@ static void dir_query_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
                                         qr.len) < 0) {
       o->err = DFSC_E_PROTO;
     } else {
+      dfsc_dir *d = o->dir;
+      size_t start = d->n;
       while ((rc = dfsc__smb2_dir_next(&it, &e)) == 1) {
-        rc = dir_add(o->dir, &e);
+        rc = dir_add(d, &e);
         if (rc < 0)
           break;
       }
-      if (rc < 0)
+      if (rc < 0) {
         o->err = rc;
-      else
+      } else if (d->n - start == d->page_n && d->page_n > 0 &&
+                 strcmp(d->ents[start].name, d->ents[d->page_start].name) == 0 &&
+                 strcmp(d->ents[d->n - 1].name, d->ents[start - 1].name) == 0) {
+        /* The same page again: a server that never says STATUS_NO_MORE_FILES
+         * would otherwise be listed until a bound stops it. */
+        o->err = DFSC_E_PROTO;
+      } else {
+        d->page_start = start;
+        d->page_n = d->n - start;
         more = 1;
+      }
     }
   }
   if (o->pending > 0)
@@ -954,7 +995,7 @@ static void handle_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_
 static int issue_handle_op(op *o) {
   dfsc_file *f = o->file;
   dfsc_req *r = NULL;
-  uint8_t info[16];
+  uint8_t info[64];
   dfsc_wr w;
   int rc;
 
@@ -979,6 +1020,17 @@ static int issue_handle_op(op *o) {
     if (dfsc__smb2_fi_eof_build(&w, o->size) == 0)
       r = new_set_info(&f->fid, FILE_END_OF_FILE_INFORMATION, info, w.off);
     break;
+  case OP_SET_TIMES: {
+    /* Zero fields are left as they are ([MS-FSCC] 2.4.7). */
+    dfsc_smb2_fi_basic b;
+    memset(&b, 0, sizeof(b));
+    b.last_access_time = o->off;
+    b.last_write_time = o->size;
+    dfsc__wr_init(&w, info, sizeof(info));
+    if (dfsc__smb2_fi_basic_build(&w, &b) == 0)
+      r = new_set_info(&f->fid, FILE_BASIC_INFORMATION, info, w.off);
+    break;
+  }
   default:
     return -EINVAL;
   }
@@ -1163,6 +1215,10 @@ static void rootprobe_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   if (err == 0) {
     reset_attempt(o);
     resolve_go(o);
+  } else if (err != DFSC_E_NTSTATUS && err != DFSC_E_PROTO) {
+    /* The connection itself failed (a deadline, a reset): that is the
+     * answer, not the tree that went down with it. */
+    fail_or_retry(o, err, 0);
   } else {
     tree_ready(&o->tw, o->tree, 0, 0);
   }
@@ -1562,6 +1618,10 @@ int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
   return simple_op(ctx, OP_STAT, path, 0, cb, arg);
 }
 
+int dfsc_statfs_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  return simple_op(ctx, OP_STATFS, path, 0, cb, arg);
+}
+
 int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
   return simple_op(ctx, OP_OPENDIR, path, 0, cb, arg);
 }
@@ -1603,14 +1663,20 @@ int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
 
 int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_cb cb,
                       void *arg) {
+  return dfsc_rename2_async(ctx, path, newpath, 0, cb, arg);
+}
+
+int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+                       dfsc_cb cb, void *arg) {
   dfsc_unc *u1 = NULL, *u2 = NULL;
   op *o;
   int rc;
-  if (newpath == NULL)
+  if (newpath == NULL || (flags & ~DFSC_RENAME_REPLACE) != 0)
     return -EINVAL;
   rc = path_op(ctx, OP_RENAME, path, 1, cb, arg, &o);
   if (rc < 0)
     return rc;
+  o->flags = flags;
   u1 = dfsc__malloc(sizeof(*u1));
   u2 = dfsc__malloc(sizeof(*u2));
   o->newpath = dfsc__strdup(newpath);
@@ -1708,10 +1774,29 @@ int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg) {
   return op_submit(o);
 }
 
+int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time,
+                         dfsc_cb cb, void *arg) {
+  op *o;
+  int rc = handle_op(f, OP_SET_TIMES, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->off = access_time;
+  o->size = write_time;
+  return op_submit(o);
+}
+
 int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg) {
   op *o;
   int rc = handle_op(f, OP_CLOSE, cb, arg, &o);
-  return rc < 0 ? rc : op_submit(o);
+  if (rc == 0)
+    rc = op_submit(o);
+  if (rc < 0 && f != NULL) {
+    /* Freed all the same: the caller has no other way to let go of it. The
+     * server drops the handle with the session. */
+    dfsc__free(f->path);
+    dfsc__free(f);
+  }
+  return rc;
 }
 
 dfsc_ctx *dfsc__file_ctx(const dfsc_file *f) { return f ? f->ctx : NULL; }

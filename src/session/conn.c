@@ -11,7 +11,13 @@
  * queue of requests waiting for credits, a table of requests in flight keyed
  * by MessageId, interim STATUS_PENDING responses (3.2.5.1.5), signing of
  * requests and verification of responses (3.2.4.1.1, 3.2.5.1.3), compound
- * requests (3.2.4.1.4) and a deadline per request.
+ * requests (3.2.4.1.4), encryption of requests and decryption of responses
+ * (3.1.4.3, 3.2.4.1.8, 3.2.5.1.1.1) and a deadline per request.
+ *
+ * Security policy applied here: authenticated sessions sign unless told
+ * not to; sessions and shares the server marks encrypted, or all of them
+ * with cfg.encrypt, are encrypted; credentials go only to servers matching
+ * cfg.cred_servers; keys and passwords are wiped when dropped.
  *
  * Does not: parse paths, follow DFS referrals, decide retries (callers do).
  */
@@ -30,6 +36,7 @@
 #include "core/log.h"
 #include "dfsc/dfsc.h"
 #include "session/crypto.h"
+#include "session/policy.h"
 #include "smb2/compound.h"
 #include "smb2/ioctl.h"
 #include "smb2/negotiate.h"
@@ -68,6 +75,11 @@ struct dfsc_sess {
   uint8_t preauth[64];
   int validated; /* FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2) */
   int has_keys;  /* authenticated: a signing key exists even when not signing */
+  /* [MS-SMB2] 3.2.5.3.1: Session.EncryptData and the cipher keys. */
+  int encrypt;      /* every request of the session is encrypted */
+  int has_enc;      /* keys exist: encrypted shares can be used */
+  uint16_t cipher;  /* SMB2_ENCRYPTION_* the keys are for */
+  uint8_t enc_key[32], dec_key[32];
 };
 
 struct dfsc_tree {
@@ -79,6 +91,7 @@ struct dfsc_tree {
   uint32_t share_flags;
   uint32_t caps;
   uint8_t share_type;
+  int encrypt; /* TreeConnect.EncryptData: the share has ENCRYPT_DATA */
   dfsc_tree_waiter *waiters;
 };
 
@@ -132,6 +145,9 @@ struct dfsc_conn {
 struct dfsc_sl {
   dfsc_sl_cfg cfg;
   char *user, *domain, *password, *workstation;
+  uint16_t ciphers[DFSC_CIPHERS_MAX]; /* the 3.1.1 offer */
+  size_t nciphers;
+  char **cred_servers; /* NULL-terminated copy, or NULL */
   dfsc_conn *conns;
   int shutting_down;
   dfsc_sl_stats stats;
@@ -209,7 +225,11 @@ dfsc_req *dfsc__req_new(uint16_t command, size_t body_cap) {
   return r;
 }
 
-void dfsc__req_free(dfsc_req *r) { dfsc__free(r); }
+void dfsc__req_free(dfsc_req *r) {
+  if (r != NULL)
+    dfsc__free(r->sealed);
+  dfsc__free(r);
+}
 
 static size_t bucket(uint64_t mid) { return (size_t)(mid % MID_BUCKETS); }
 
@@ -265,6 +285,9 @@ static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8
 static void msg_done(dfsc_tcp_msg *m, int status) {
   dfsc_req *r = m->data, *next;
   (void)status;
+  /* The encrypted copy is no longer needed once written. */
+  dfsc__free(r->sealed);
+  r->sealed = NULL;
   for (; r != NULL; r = next) {
     next = r->compound;
     r->sending = 0;
@@ -323,6 +346,46 @@ static void fail_chain(dfsc_req *first, int err) {
   }
 }
 
+/* Replaces the chain's plaintext iovecs with one TRANSFORM_HEADER frame
+ * holding them all: a compound is encrypted as one message ([MS-SMB2]
+ * 3.2.4.1.8, 3.1.4.3). The frame is owned by first->sealed until the
+ * transport is done with it. Returns 0 or a negative code (nothing sent). */
+static int seal_chain(dfsc_req *first, dfsc_tcp_msg *m, int *n) {
+  dfsc_sess *s = first->sess;
+  size_t total = 0, off = DFSC_TRANSFORM_HDR_SIZE;
+  uint8_t nonce[16], *frame;
+  int i, rc;
+
+  if (s == NULL || !s->has_enc)
+    return DFSC_E_UNSUPPORTED;
+  for (i = 0; i < *n; i++)
+    total += m->iov[i].iov_len;
+  if (total > SETUP_FRAME_MAX + MAX_IO_SIZE)
+    return DFSC_E_TOOBIG;
+  frame = dfsc__malloc(DFSC_TRANSFORM_HDR_SIZE + total);
+  if (frame == NULL)
+    return -ENOMEM;
+  for (i = 0; i < *n; i++) {
+    memcpy(frame + off, m->iov[i].iov_base, m->iov[i].iov_len);
+    off += m->iov[i].iov_len;
+  }
+  rc = dfsc__crypto_nonce(s->cipher, nonce);
+  if (rc == 0)
+    rc = dfsc__crypto_encrypt(s->cipher, s->enc_key, nonce, s->id,
+                              frame + DFSC_TRANSFORM_HDR_SIZE, total, frame,
+                              DFSC_TRANSFORM_HDR_SIZE + total);
+  if (rc < 0) {
+    dfsc__free(frame);
+    return rc;
+  }
+  dfsc__free(first->sealed);
+  first->sealed = frame;
+  m->iov[0].iov_base = frame;
+  m->iov[0].iov_len = DFSC_TRANSFORM_HDR_SIZE + total;
+  *n = 1;
+  return 0;
+}
+
 /* Fills the headers, signs, and hands the chain of requests (one compound)
  * to the transport. Credits were checked by the caller.
  * Returns < 0 only when nothing was sent and nothing is pending (the caller
@@ -357,7 +420,8 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     } else {
       r->pdu_len = r->w.off;
     }
-    if (r->sign)
+    /* [MS-SMB2] 3.2.4.1.1: an encrypted message is not signed. */
+    if (r->sign && !first->encrypt)
       h.flags |= SMB2_FLAGS_SIGNED;
     dfsc__wr_init(&hw, r->buf, SMB2_HDR_SIZE);
     dfsc__smb2_hdr_encode(&hw, &h);
@@ -369,7 +433,7 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     } else if (r->command == SMB2_SESSION_SETUP && c->dialect == SMB2_DIALECT_311) {
       dfsc__crypto_preauth_update(c->sess.preauth, r->buf, r->pdu_len);
     }
-    if (r->sign) {
+    if (r->sign && !first->encrypt) {
       rc = sign_pdu(r->sess, r->buf, r->pdu_len);
       if (rc < 0)
         return rc;
@@ -384,6 +448,11 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
       m->iov[n].iov_len = r->extra_len;
       n++;
     }
+  }
+  if (first->encrypt) {
+    rc = seal_chain(first, m, &n);
+    if (rc < 0)
+      return rc;
   }
   /* Nothing can fail from here on without resetting the connection. */
   c->next_mid = mid;
@@ -410,6 +479,8 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
      * the loop, not here, so no callback runs inside the caller's send. */
     for (r = first; r != NULL; r = r->compound)
       r->sending = 0;
+    dfsc__free(first->sealed);
+    first->sealed = NULL;
     conn_fail_later(c, rc);
   }
   return 0;
@@ -484,7 +555,8 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
 
 /* ---- receiving --------------------------------------------------------- */
 
-static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
+/* encrypted: the PDU arrived inside an authenticated TRANSFORM_HEADER. */
+static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypted) {
   dfsc_smb2_hdr h;
   dfsc_req *r;
   dfsc_sess *s = &c->sess;
@@ -517,6 +589,15 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
     DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: response to a request still being sent", c->host);
     return DFSC_E_PROTO;
   }
+  if (r->encrypt && !encrypted) {
+    /* [MS-SMB2] 3.2.5.1.1.1: the answer to an encrypted request must be
+     * encrypted; a clear one was not made by the server we keyed with. */
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response arrived unencrypted on an encrypted "
+                                   "session",
+             c->host, dfsc__smb2_command_name(h.command));
+    req_finish(r, DFSC_E_SIGNATURE, NULL, NULL, 0);
+    return DFSC_E_SIGNATURE;
+  }
   if (h.status == 0x00000103 /* STATUS_PENDING */ &&
       (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
     /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
@@ -529,7 +610,8 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
                         req_timeout);
     return 0;
   }
-  if ((r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) && s->state == S_VALID) {
+  if (!encrypted && (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) &&
+      s->state == S_VALID) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
     if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu(s, pdu, len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
@@ -542,21 +624,57 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len) {
   return 0;
 }
 
+/* Decrypts a TRANSFORM_HEADER frame in place ([MS-SMB2] 3.2.5.1.1.1):
+ * *inner / *inner_len receive the SMB2 message(s) it carried. */
+static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
+                  size_t *inner_len) {
+  dfsc_sess *s = &c->sess;
+  uint64_t sid;
+  uint32_t orig;
+  int rc = dfsc__crypto_transform_peek(frame, len, &sid, &orig);
+  if (rc < 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed encrypted message", c->host);
+    return rc;
+  }
+  if (!s->has_enc || sid != s->id) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: encrypted message for session 0x%llx, which has no keys here",
+             c->host, (unsigned long long)sid);
+    return DFSC_E_PROTO;
+  }
+  rc = dfsc__crypto_decrypt(s->cipher, s->dec_key, frame, len,
+                            frame + DFSC_TRANSFORM_HDR_SIZE, len - DFSC_TRANSFORM_HDR_SIZE,
+                            inner_len);
+  if (rc < 0) {
+    /* Fatal: nothing more on this connection can be trusted. */
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: an encrypted message failed to decrypt (%s): tampered with or "
+             "corrupted in transit; closing the connection",
+             c->host, rc == DFSC_E_SIGNATURE ? "bad authentication tag" : dfsc_strerror(rc));
+    return rc == DFSC_E_SIGNATURE ? rc : DFSC_E_PROTO;
+  }
+  *inner = frame + DFSC_TRANSFORM_HDR_SIZE;
+  return 0;
+}
+
 static int on_frame(void *arg, uint8_t *frame, size_t len) {
   dfsc_conn *c = arg;
   uint64_t gen = c->gen;
   dfsc_smb2_split sp;
   dfsc_smb2_hdr sh;
   const uint8_t *pdu;
+  uint8_t *msg = frame;
   size_t plen;
-  int rc = 0, n = 0;
+  int rc = 0, n = 0, encrypted = 0;
 
   if (len >= 4 && dfsc__le32(frame) == SMB2_TRANSFORM_ID) {
-    rc = DFSC_E_UNSUPPORTED; /* encryption lands with the trust issue */
-    goto out;
+    rc = unseal(c, frame, len, &msg, &len);
+    if (rc < 0)
+      goto out;
+    encrypted = 1;
   }
   /* Split a compound response; each slice is handled on its own. */
-  dfsc__smb2_split_init(&sp, frame, len);
+  dfsc__smb2_split_init(&sp, msg, len);
   for (;;) {
     rc = dfsc__smb2_split_next(&sp, &pdu, &plen, &sh);
     if (rc <= 0)
@@ -565,7 +683,7 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
       rc = DFSC_E_PROTO;
       break;
     }
-    rc = handle_pdu(c, pdu, plen);
+    rc = handle_pdu(c, pdu, plen, encrypted);
     if (rc < 0 || c->gen != gen || c->state == C_IDLE)
       break;
   }
@@ -658,8 +776,12 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   c->sess.validated = 0;
   c->sess.signing = 0;
   c->sess.has_keys = 0;
+  c->sess.encrypt = 0;
+  c->sess.has_enc = 0;
   dfsc__wipe(c->sess.session_key, sizeof(c->sess.session_key));
   dfsc__wipe(c->sess.signing_key, sizeof(c->sess.signing_key));
+  dfsc__wipe(c->sess.enc_key, sizeof(c->sess.enc_key));
+  dfsc__wipe(c->sess.dec_key, sizeof(c->sess.dec_key));
   for (t = c->trees; t != NULL; t = t->next)
     if (t->state != T_NONE)
       tree_set_state(t, T_NONE);
@@ -689,6 +811,19 @@ static void setup_timeout(dfsc_timer *tm) {
 
 /* ---- negotiate --------------------------------------------------------- */
 
+/* The cipher the connection's sessions would encrypt with: AES-128-CCM for
+ * 3.0 / 3.0.2 ([MS-SMB2] 3.2.5.3.1), the negotiated one for 3.1.1, 0 when
+ * the connection cannot encrypt. */
+static uint16_t conn_cipher(const dfsc_conn *c) {
+  if (c->dialect == SMB2_DIALECT_311)
+    return c->cipher;
+  if (c->dialect >= SMB2_DIALECT_300 && (c->server_caps & SMB2_GLOBAL_CAP_ENCRYPTION))
+    return SMB2_ENCRYPTION_AES128_CCM;
+  return 0;
+}
+
+static int conn_can_encrypt(const dfsc_conn *c) { return conn_cipher(c) != 0; }
+
 static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
                          const uint8_t *pdu, size_t len) {
   dfsc_conn *c = r->data;
@@ -698,6 +833,11 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   if (err < 0)
     return; /* conn_fail already ran or runs */
   if (h->status != 0) {
+    if (c->sl->cfg.encrypt)
+      DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+               "%s: negotiate refused (%s): encryption needs SMB 3.0 or later, the only "
+               "dialects offered",
+               c->host, dfsc_ntstatus_name(h->status));
     conn_fail(c, DFSC_E_NTSTATUS, h->status);
     return;
   }
@@ -743,6 +883,18 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     }
     dfsc__crypto_preauth_update(c->preauth, pdu, len);
     c->cipher = rsp.has_cipher ? rsp.cipher : 0;
+    if (c->cipher != 0) {
+      size_t k;
+      int offered = 0;
+      for (k = 0; k < c->sl->nciphers; k++)
+        offered |= c->sl->ciphers[k] == c->cipher;
+      if (!offered) {
+        DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: server chose cipher 0x%04x we did not offer",
+                 c->host, c->cipher);
+        conn_fail(c, DFSC_E_PROTO, 0);
+        return;
+      }
+    }
     c->sign_alg = rsp.has_signing ? rsp.signing_alg : SMB2_SIGNING_AES_CMAC;
   } else if (c->dialect >= SMB2_DIALECT_300) {
     c->sign_alg = SMB2_SIGNING_AES_CMAC;
@@ -757,15 +909,23 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     }
     c->neg_secbuf_len = rsp.security_buffer_len;
   }
+  if (c->sl->cfg.encrypt && !conn_can_encrypt(c)) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: encryption required but the server cannot encrypt (dialect 0x%04x%s)",
+             c->host, c->dialect,
+             c->dialect == SMB2_DIALECT_311 ? ", no cipher in common" : "");
+    conn_fail(c, c->dialect < SMB2_DIALECT_300 ? DFSC_E_DIALECT : DFSC_E_UNSUPPORTED, 0);
+    return;
+  }
   DFSC_INFO(lg(c), DFSC_CAT_SMB2,
             "%s: dialect 0x%04x, max read %u write %u transact %u, security mode 0x%x, "
-            "signing %s, cipher %u",
+            "signing %s, cipher %s",
             c->host, c->dialect, c->max_read, c->max_write, c->max_transact,
             c->server_sec_mode,
             c->sign_alg == SMB2_SIGNING_AES_GMAC   ? "AES-GMAC"
             : c->sign_alg == SMB2_SIGNING_AES_CMAC ? "AES-CMAC"
                                                    : "HMAC-SHA256",
-            c->cipher);
+            dfsc__policy_cipher_name(conn_cipher(c)));
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   conn_set_state(c, C_READY);
   setups_pump(c->sl);
@@ -784,14 +944,24 @@ static int start_negotiate(dfsc_conn *c) {
   memset(&req, 0, sizeof(req));
   c->ndialects = 0;
   for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-    if (all[i] >= c->sl->cfg.min_dialect && all[i] <= c->sl->cfg.max_dialect)
+    if (all[i] >= c->sl->cfg.min_dialect && all[i] <= c->sl->cfg.max_dialect &&
+        (!c->sl->cfg.encrypt || all[i] >= SMB2_DIALECT_300))
       c->dialects[c->ndialects++] = all[i];
-  if (c->ndialects == 0)
+  if (c->ndialects == 0) {
+    if (c->sl->cfg.encrypt)
+      DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+               "%s: encryption needs SMB 3.0 or later, above the maximum protocol allowed",
+               c->host);
     return DFSC_E_DIALECT;
+  }
   c->client_sec_mode = SMB2_NEGOTIATE_SIGNING_ENABLED;
   if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED)
     c->client_sec_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
   c->client_caps = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU;
+  /* [MS-SMB2] 2.2.3: a 3.x client that can encrypt says so. Samba also
+   * answers the 3.1.1 ENCRYPTION context only when this bit is set. */
+  if (c->dialects[c->ndialects - 1] >= SMB2_DIALECT_300)
+    c->client_caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
   if (getrandom(c->client_guid, 16, 0) != 16)
     return -EIO;
   for (i = 0; i < (size_t)c->ndialects; i++)
@@ -807,11 +977,9 @@ static int start_negotiate(dfsc_conn *c) {
     req.hash_algs[0] = SMB2_PREAUTH_HASH_SHA512;
     req.salt = salt;
     req.salt_len = sizeof(salt);
-    req.cipher_count = 4;
-    req.ciphers[0] = SMB2_ENCRYPTION_AES128_GCM;
-    req.ciphers[1] = SMB2_ENCRYPTION_AES128_CCM;
-    req.ciphers[2] = SMB2_ENCRYPTION_AES256_GCM;
-    req.ciphers[3] = SMB2_ENCRYPTION_AES256_CCM;
+    req.cipher_count = (uint16_t)c->sl->nciphers;
+    for (i = 0; i < c->sl->nciphers; i++)
+      req.ciphers[i] = c->sl->ciphers[i];
     req.signing_alg_count = 3;
     req.signing_algs[0] = SMB2_SIGNING_AES_GMAC;
     req.signing_algs[1] = SMB2_SIGNING_AES_CMAC;
@@ -972,12 +1140,41 @@ static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen);
 
 static int derive_keys(dfsc_sess *s) {
   dfsc_conn *c = s->conn;
+  dfsc_smb3_keys k;
+  int rc;
   s->sign_alg = c->sign_alg;
-  if (c->dialect >= SMB2_DIALECT_300)
-    return dfsc__crypto_derive_signing_key(c->dialect, s->session_key, s->preauth,
-                                           s->signing_key);
-  memcpy(s->signing_key, s->session_key, 16);
-  return 0;
+  s->has_enc = 0;
+  if (c->dialect < SMB2_DIALECT_300) {
+    memcpy(s->signing_key, s->session_key, 16);
+    return 0;
+  }
+  rc = dfsc__crypto_derive_signing_key(c->dialect, s->session_key, s->preauth,
+                                       s->signing_key);
+  if (rc < 0 || !conn_can_encrypt(c))
+    return rc;
+  /* [MS-SMB2] 3.2.5.3.1: the cipher keys of the session. */
+  s->cipher = conn_cipher(c);
+  rc = dfsc__crypto_derive_keys(c->dialect, s->cipher, s->session_key,
+                                sizeof(s->session_key), s->preauth, &k);
+  if (rc == 0) {
+    memcpy(s->enc_key, k.encryption, sizeof(s->enc_key));
+    memcpy(s->dec_key, k.decryption, sizeof(s->dec_key));
+    s->has_enc = 1;
+  }
+  dfsc__wipe(&k, sizeof(k));
+  return rc;
+}
+
+/* Why a session cannot encrypt, for messages. */
+static const char *no_enc_reason(const dfsc_sess *s) {
+  const dfsc_conn *c = s->conn;
+  if (s->is_guest)
+    return "a guest session has no keys";
+  if (s->is_null || !s->has_keys)
+    return "an anonymous session has no keys";
+  if (c->dialect < SMB2_DIALECT_300)
+    return "the dialect is below SMB 3.0";
+  return "the server offered no cipher";
 }
 
 static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
@@ -1041,6 +1238,8 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     return;
   }
   s->signing = 0;
+  s->encrypt = 0;
+  s->has_enc = 0;
   if (!s->is_guest && !s->is_null) {
     rc = dfsc__auth_session_key(s->auth, s->session_key);
     if (rc == 0)
@@ -1050,8 +1249,10 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
       return;
     }
     s->has_keys = 1;
+    /* Secure default (docs/security.md): every authenticated session signs
+     * unless signing was turned off and the server does not require it. */
     if ((c->server_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
-        c->sl->cfg.sign == DFSC_SIGN_REQUIRED)
+        c->sl->cfg.sign != DFSC_SIGN_OFF)
       s->signing = 1;
     if ((h->flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: final session setup response has a bad "
@@ -1072,10 +1273,22 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     sess_fail(s, DFSC_E_AUTH, 0);
     return;
   }
+  /* [MS-SMB2] 3.2.5.3.1: Session.EncryptData from the server's flag, or
+   * because the user asked for encryption everywhere. */
+  s->encrypt = (rsp.session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) != 0 ||
+               c->sl->cfg.encrypt;
+  if (s->encrypt && !s->has_enc) {
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: encryption required but %s", c->host,
+             no_enc_reason(s));
+    sess_fail(s, DFSC_E_UNSUPPORTED, 0);
+    return;
+  }
   dfsc__auth_free(s->auth);
   s->auth = NULL;
-  DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: session 0x%llx established%s%s", c->host,
-            (unsigned long long)s->id, s->signing ? ", signed" : "",
+  DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: session 0x%llx established%s%s%s%s", c->host,
+            (unsigned long long)s->id, s->signing && !s->encrypt ? ", signed" : "",
+            s->encrypt ? ", encrypted with " : "",
+            s->encrypt ? dfsc__policy_cipher_name(s->cipher) : "",
             s->is_guest ? " (guest)" : s->is_null ? " (anonymous)" : "");
   sess_set_state(s, S_VALID);
   drive(c);
@@ -1161,8 +1374,11 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   if (err < 0)
     return;
   if (h->status != 0) {
-    DFSC_INFO(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: tree connect refused: %s", c->host,
-              t->share, dfsc_ntstatus_name(h->status));
+    int denied = h->status == 0xC0000022 /* ACCESS_DENIED */ && !c->sess.has_enc;
+    DFSC_INFO(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: tree connect refused: %s%s%s%s", c->host,
+              t->share, dfsc_ntstatus_name(h->status),
+              denied ? " (if the share requires encryption: " : "",
+              denied ? no_enc_reason(&c->sess) : "", denied ? ")" : "");
     tree_set_state(t, T_NONE);
     tree_notify(t, DFSC_E_NTSTATUS, h->status);
     return;
@@ -1175,13 +1391,18 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   t->share_type = rsp.share_type;
   t->share_flags = rsp.share_flags;
   t->caps = rsp.capabilities;
-  if (rsp.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) {
-    DFSC_ERR(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: share requires encryption", c->host,
-             t->share);
+  t->encrypt = (rsp.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) != 0;
+  if (t->encrypt && !c->sess.has_enc) {
+    DFSC_ERR(lg(c), DFSC_CAT_CONN,
+             "\\\\%s\\%s: the share requires encryption, but %s", c->host, t->share,
+             no_enc_reason(&c->sess));
     tree_set_state(t, T_NONE);
     tree_notify(t, DFSC_E_UNSUPPORTED, 0);
     return;
   }
+  if (t->encrypt)
+    DFSC_INFO(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: share encrypted with %s", c->host,
+              t->share, dfsc__policy_cipher_name(c->sess.cipher));
   if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) &&
       c->sess.has_keys && !c->sess.validated) {
     /* [MS-SMB2] 3.2.5.5: validate the negotiation over the signed session
@@ -1215,7 +1436,8 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     v->cb = validate_cb;
     v->data = t;
     v->sess = &c->sess;
-    v->sign = 1;
+    v->encrypt = t->encrypt || c->sess.encrypt;
+    v->sign = !v->encrypt;
     v->tree_id = t->id;
     rc = submit(c, &v, 1);
     if (rc < 0) {
@@ -1276,7 +1498,9 @@ static int tree_start(dfsc_tree *t) {
   r->sess = &c->sess;
   /* [MS-SMB2] 3.2.4.1.1: with 3.1.1 an authenticated session signs
    * TREE_CONNECT even when signing is not otherwise required. */
-  r->sign = c->sess.signing || (c->dialect == SMB2_DIALECT_311 && c->sess.has_keys);
+  r->encrypt = c->sess.encrypt;
+  r->sign = !r->encrypt &&
+            (c->sess.signing || (c->dialect == SMB2_DIALECT_311 && c->sess.has_keys));
   tree_set_state(t, T_CONNECT);
   c->sl->stats.tree_started++;
   rc = submit(c, &r, 1);
@@ -1305,7 +1529,17 @@ static void drive(dfsc_conn *c) {
     return;
   switch (c->state) {
   case C_IDLE:
-    rc = conn_start(c);
+    /* Credentials go only where the user allows: refuse before any name
+     * lookup or byte on the wire. Anonymous connections carry none. */
+    if (c->user != NULL && !dfsc__policy_server_allowed(
+                               (const char *const *)c->sl->cred_servers, c->host)) {
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+               "%s: credentials may not be sent to this server (not in cred_servers)",
+               c->host);
+      rc = DFSC_E_AUTH;
+    } else {
+      rc = conn_start(c);
+    }
     if (rc < 0) {
       for (t = c->trees; t != NULL; t = t->next)
         if (t->waiters)
@@ -1437,13 +1671,17 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
 int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
   dfsc_conn *c = t->conn;
   int i, rc;
+  int enc = t->encrypt || c->sess.encrypt;
   if (c->state != C_READY || t->state != T_READY)
     return DFSC_E_CLOSED;
   for (i = 0; i < n; i++) {
     reqs[i]->sess = &c->sess;
     reqs[i]->tree_id = t->id;
-    reqs[i]->sign = c->sess.signing;
-    if (c->sess.signing && reqs[i]->extra_len > 0)
+    /* [MS-SMB2] 3.2.4.1.8: encrypt when the session or the share says so;
+     * the transform then replaces the signature. */
+    reqs[i]->encrypt = enc;
+    reqs[i]->sign = c->sess.signing && !enc;
+    if (reqs[i]->sign && reqs[i]->extra_len > 0)
       return -EINVAL; /* signed payload must be inside the body */
     /* [MS-SMB2] 3.2.4.1.1 / 2.2.1: requests on a DFS share carry
      * SMB2_FLAGS_DFS_OPERATIONS, and their names are full DFS paths (the
@@ -1472,7 +1710,12 @@ uint32_t dfsc__tree_max_charge(const dfsc_tree *t) {
   uint32_t w = t->conn->credits + t->conn->charged;
   return w ? w : 1;
 }
-int dfsc__tree_signing(const dfsc_tree *t) { return t->conn->sess.signing; }
+int dfsc__tree_signing(const dfsc_tree *t) {
+  return t->conn->sess.signing && !(t->encrypt || t->conn->sess.encrypt);
+}
+uint16_t dfsc__tree_cipher(const dfsc_tree *t) {
+  return t->encrypt || t->conn->sess.encrypt ? t->conn->sess.cipher : 0;
+}
 
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out) { *out = sl->stats; }
 
@@ -1496,6 +1739,29 @@ int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
     return -ENOMEM;
   }
   sl->cfg.user = sl->cfg.domain = sl->cfg.password = sl->cfg.workstation = NULL;
+  sl->cfg.ciphers = NULL;
+  sl->cfg.cred_servers = NULL;
+  if (dfsc__policy_parse_ciphers(cfg->ciphers, sl->ciphers, &sl->nciphers) < 0) {
+    dfsc__sl_free(sl);
+    return -EINVAL;
+  }
+  if (cfg->cred_servers != NULL) {
+    size_t n = 0, i;
+    while (cfg->cred_servers[n] != NULL)
+      n++;
+    sl->cred_servers = dfsc__calloc(n + 1, sizeof(char *));
+    if (sl->cred_servers == NULL) {
+      dfsc__sl_free(sl);
+      return -ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+      sl->cred_servers[i] = dfsc__strdup(cfg->cred_servers[i]);
+      if (sl->cred_servers[i] == NULL) {
+        dfsc__sl_free(sl);
+        return -ENOMEM;
+      }
+    }
+  }
   if (sl->cfg.port == 0)
     sl->cfg.port = 445;
   if (sl->cfg.min_dialect == 0)
@@ -1538,6 +1804,12 @@ void dfsc__sl_free(dfsc_sl *sl) {
   }
   if (sl->password) {
     dfsc__wipe(sl->password, strlen(sl->password));
+  }
+  if (sl->cred_servers != NULL) {
+    char **p;
+    for (p = sl->cred_servers; *p != NULL; p++)
+      dfsc__free(*p);
+    dfsc__free(sl->cred_servers);
   }
   dfsc__free(sl->user);
   dfsc__free(sl->domain);

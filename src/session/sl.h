@@ -44,12 +44,16 @@ typedef struct dfsc_sl_cfg {
   int guest_ok;
   uint16_t min_dialect, max_dialect;
   int sign; /* enum dfsc_sign_mode */
+  int encrypt; /* encrypt every session; refuse servers that cannot */
+  const char *ciphers; /* 3.1.1 cipher offer (policy.h syntax), NULL: default */
+  const char *const *cred_servers; /* glob patterns, NULL-terminated; NULL: any */
   uint16_t port;
   unsigned connect_timeout_ms, setup_timeout_ms, request_timeout_ms;
   unsigned max_connects; /* connection setups in flight (default 32) */
 } dfsc_sl_cfg;
 
-/* Copies cfg (strings included). Returns 0 or a negative code. */
+/* Copies cfg (strings and the cred_servers list included). Returns 0, a
+ * negative code, or -EINVAL for an unknown cipher name. */
 int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out);
 /* Fails every waiter and request with DFSC_E_SHUTDOWN and closes the
  * connections; later calls fail with DFSC_E_SHUTDOWN. Call before freeing
@@ -145,6 +149,8 @@ struct dfsc_req {
   int state;
   int related; /* part of a compound, not the first */
   int sign;
+  int encrypt;          /* sent inside a TRANSFORM_HEADER (the whole compound) */
+  uint8_t *sealed;      /* first of a chain: the encrypted frame being sent */
   dfsc_req *next;       /* credit wait queue / free chain */
   dfsc_req *hnext;      /* pending table chain */
   dfsc_req *compound;   /* next request of the same compound */
@@ -174,7 +180,11 @@ uint32_t dfsc__tree_credits(const dfsc_tree *t);
  * server has granted in all, at least 1): callers size reads and writes by
  * it, since a request needing more could never be sent. */
 uint32_t dfsc__tree_max_charge(const dfsc_tree *t);
-/* Nonzero when requests on t are signed (payload must then be in the body). */
+/* Nonzero when requests on t are signed (payload must then be in the body).
+ * Encrypted requests are not signed (the transform authenticates them). */
 int dfsc__tree_signing(const dfsc_tree *t);
+/* The SMB2_ENCRYPTION_* cipher protecting requests on t, 0 when they go in
+ * the clear. */
+uint16_t dfsc__tree_cipher(const dfsc_tree *t);
 
 #endif

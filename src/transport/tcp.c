@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/fault.h"
 #include "dfsc/errors.h"
 
 #define STAGE_SIZE (256 * 1024)
@@ -144,13 +145,23 @@ int dfsc__tcp_connect(dfsc_loop *l, const struct sockaddr *addr, socklen_t alen,
     snprintf(t->peer, sizeof(t->peer), "[%s]:%u", a, ntohs(sin6->sin6_port));
   }
 
-  fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  /* Fault hooks (core/fault.h): each fails like the call it stands for. */
+  if (DFSC_FAULT_HIT(DFSC_FAULT_SOCK)) {
+    fd = -1;
+    errno = ENOBUFS;
+  } else {
+    fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  }
   if (fd < 0) {
     rc = -errno;
     goto fail;
   }
   t->io.fd = fd;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (DFSC_FAULT_HIT(DFSC_FAULT_SOCK)) {
+    rc = -ECONNREFUSED;
+    goto fail;
+  }
   if (connect(fd, addr, alen) < 0 && errno != EINPROGRESS) {
     rc = -errno;
     goto fail;
@@ -224,7 +235,12 @@ static int flush_queue(dfsc_tcp *t) {
       memset(&mh, 0, sizeof(mh));
       mh.msg_iov = iov;
       mh.msg_iovlen = (size_t)n;
-      w = sendmsg(t->io.fd, &mh, MSG_NOSIGNAL);
+      if (DFSC_FAULT_HIT(DFSC_FAULT_SOCK)) {
+        w = -1;
+        errno = ECONNRESET;
+      } else {
+        w = sendmsg(t->io.fd, &mh, MSG_NOSIGNAL);
+      }
     }
     if (w < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -358,6 +374,10 @@ static int do_read(dfsc_tcp *t) {
   /* Bounded work per wakeup: at most 64 reads before yielding to the loop. */
   for (rounds = 0; rounds < 64; rounds++) {
     ssize_t n;
+    if (DFSC_FAULT_HIT(DFSC_FAULT_SOCK)) {
+      errno = ECONNRESET;
+      return -errno;
+    }
     if (t->frame != NULL) {
       n = read(t->io.fd, t->frame + t->frame_have, t->frame_len - t->frame_have);
       if (n > 0) {

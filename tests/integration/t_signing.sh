@@ -19,8 +19,11 @@ done
 
 check "--sign on a server that does not require it" dfsc --sign -v get "//$fs1/data/hello.txt" -
 grep -q "signed" "$TMP/err" && ok "--sign session is signed" || not_ok "--sign session is signed"
-check "no --sign: session unsigned on fs1" dfsc -v stat "//$fs1/data/hello.txt"
-grep -q "established, signed" "$TMP/err" && not_ok "fs1 default unsigned" || ok "fs1 default unsigned"
+# Secure default (docs/security.md): authenticated sessions sign.
+check "no --sign: session on fs1" dfsc -v stat "//$fs1/data/hello.txt"
+grep -q "established, signed" "$TMP/err" && ok "fs1 default signed" || not_ok "fs1 default signed"
+check "--sign=off: session on fs1" dfsc -v --sign=off stat "//$fs1/data/hello.txt"
+grep -q "established, signed" "$TMP/err" && not_ok "--sign=off unsigned" || ok "--sign=off unsigned"
 check_fail "guest session with --sign refused" "dfsc: " "$DFSC" -N --sign ls "//$fs1/pub"
 check "guest/anonymous listing of the guest share" "$DFSC" -N ls "//$fs1/pub"
 finish

@@ -76,6 +76,18 @@ int dfsc__cli_parse_sign(const char *arg, int *mode);
  * address, PORT 1..65535. Returns 0 or -EINVAL with a message in err. */
 int dfsc__cli_check_resolve(const char *arg, char *err, size_t errcap);
 
+/* (config.c) Splits a comma list into items (blanks around items trimmed), copying
+ * it into store; items[] gets at most maxitems - 1 pointers into store and
+ * a terminating NULL. Returns the number of items, or -EINVAL (empty list
+ * or item, too long for store, too many items). */
+int dfsc__cli_split_list(const char *list, char *store, size_t storecap, const char **items,
+                         size_t maxitems);
+
+/* (config.c) Validates a --ciphers list: aes-128-gcm, aes-128-ccm, aes-256-gcm,
+ * aes-256-ccm, comma separated, case-insensitive, each at most once.
+ * Returns 0 or -EINVAL with a message in err. */
+int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap);
+
 /* Decimal 1..65535. Returns 0 or -EINVAL. */
 int dfsc__cli_parse_port(const char *s, uint16_t *out);
 
@@ -105,6 +117,14 @@ int dfsc__cli_attr_names(uint32_t attrs, const char **names, int max);
 
 /* "123 B", "1.5 KiB", "12.3 MiB", ... Returns buf. */
 char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap);
+
+/* The counters (output.c) and the caches (commands.c) as text, or with
+ * json as one JSON object; shared by --stats, `cache` and the mount's
+ * .dfsc files. */
+struct dfsc_stats;
+struct dfsc_cache_info;
+void dfsc__cli_stats_print(FILE *out, const struct dfsc_stats *st, int json);
+void dfsc__cli_cache_print(FILE *out, const struct dfsc_cache_info *c, int json);
 
 /* ---- progress (progress.c) -------------------------------------------- */
 struct dfsc__cli_progress {
@@ -143,11 +163,18 @@ struct dfsc_ctx;
 
 struct dfsc_opts;
 
-/* The configuration file (config.c): the progress bounds and deadlines.
- * Fields it names are set in *o; others are left alone. Returns 0 or a
- * negative code with a message (file:line) in err. */
+/* The configuration file (config.c): the progress bounds and deadlines,
+ * and the security keys encrypt, ciphers, cred_servers.
+ * Fields it names are set in *o; others are left alone. String values
+ * live in storage of config.c that the next setting of the same key
+ * replaces (one process, one configuration). Returns 0 or a negative code
+ * with a message (file:line) in err. */
 int dfsc__cli_config_parse(const char *text, size_t len, const char *fname,
                            struct dfsc_opts *o, char *err, size_t errcap);
+/* Sets one key (as in the file) to value, e.g. for --ciphers. Returns 0
+ * or -EINVAL with a message in err. */
+int dfsc__cli_config_set(const char *key, const char *value, struct dfsc_opts *o,
+                         char *err, size_t errcap);
 /* Reads path; a missing file is fine unless must_exist. */
 int dfsc__cli_config_load(const char *path, int must_exist, struct dfsc_opts *o, char *err,
                           size_t errcap);

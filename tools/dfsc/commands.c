@@ -1115,39 +1115,39 @@ int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
 
 /* ---- resolve, cache --------------------------------------------------- */
 
-static void hop_json(const dfsc_resolve_hop *h)
+static void hop_json(FILE *out, const dfsc_resolve_hop *h)
 {
   size_t j;
 
-  fputs("{\"prefix\":", stdout);
-  dfsc__cli_json_str(stdout, h->prefix);
-  fprintf(stdout, ",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
+  fputs("{\"prefix\":", out);
+  dfsc__cli_json_str(out, h->prefix);
+  fprintf(out, ",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
          "\"path_consumed\":%u,\"chosen\":%zu,\"targets\":[",
          h->root ? "root" : h->interlink ? "interlink" : "link", h->version, h->ttl,
          h->expires_in_ms, h->path_consumed, h->chosen);
   for (j = 0; j < h->n_targets; j++) {
     if (j > 0)
-      putchar_out(',');
-    dfsc__cli_json_str(stdout, h->targets[j]);
+      fputc(',', out);
+    dfsc__cli_json_str(out, h->targets[j]);
   }
-  fputs("],\"source\":", stdout);
+  fputs("],\"source\":", out);
   if (h->source != NULL)
-    dfsc__cli_json_str(stdout, h->source);
+    dfsc__cli_json_str(out, h->source);
   else
-    fputs("null", stdout);
-  putchar_out('}');
+    fputs("null", out);
+  fputc('}', out);
 }
 
-static void hop_text(const dfsc_resolve_hop *h, const char *indent)
+static void hop_text(FILE *out, const dfsc_resolve_hop *h, const char *indent)
 {
   size_t j;
 
-  fprintf(stdout, "%s%s %s  (referral v%u from %s, ttl %us, %s%llds left, path consumed %u bytes)\n",
+  fprintf(out, "%s%s %s  (referral v%u from %s, ttl %us, %s%llds left, path consumed %u bytes)\n",
          indent, h->root ? "root" : h->interlink ? "interlink" : "link", h->prefix,
          h->version, h->source ? h->source : "?", h->ttl, h->expires_in_ms < 0 ? "expired " : "",
          h->expires_in_ms / 1000, h->path_consumed);
   for (j = 0; j < h->n_targets; j++)
-    fprintf(stdout, "%s  %s %s\n", indent, j == h->chosen ? "->" : "  ", h->targets[j]);
+    fprintf(out, "%s  %s %s\n", indent, j == h->chosen ? "->" : "  ", h->targets[j]);
 }
 
 int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
@@ -1181,7 +1181,7 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
       for (k = 0; k < r->nhops; k++) {
         if (k > 0)
           putchar_out(',');
-        hop_json(&r->hops[k]);
+        hop_json(stdout, &r->hops[k]);
       }
       fputs("]}", stdout);
     } else {
@@ -1191,7 +1191,7 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
                r->target_dfs ? "the share is a DFS root" : "not a DFS path");
       for (k = 0; k < r->nhops; k++) {
         fprintf(stdout, "  hop %zu: ", k + 1);
-        hop_text(&r->hops[k], "");
+        hop_text(stdout, &r->hops[k], "");
       }
       fprintf(stdout, "  target: %s%s\n", r->target, r->target_dfs ? " (DFS root share)" : "");
     }
@@ -1202,13 +1202,52 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
   return status | interrupted();
 }
 
+void dfsc__cli_cache_print(FILE *out, const dfsc_cache_info *c, int json)
+{
+  size_t k, j;
+
+  if (json) {
+    fputs("{\"referrals\":[", out);
+    for (k = 0; k < c->n; k++) {
+      if (k > 0)
+        fputc(',', out);
+      hop_json(out, &c->entries[k]);
+    }
+    fputs("],\"domains\":[", out);
+    for (k = 0; k < c->n_domains; k++) {
+      if (k > 0)
+        fputc(',', out);
+      fputs("{\"name\":", out);
+      dfsc__cli_json_str(out, c->domains[k].name);
+      fputs(",\"dcs\":[", out);
+      for (j = 0; j < c->domains[k].n_dcs; j++) {
+        if (j > 0)
+          fputc(',', out);
+        dfsc__cli_json_str(out, c->domains[k].dcs[j]);
+      }
+      fputs("]}", out);
+    }
+    fputs("]}\n", out);
+  } else {
+    fprintf(out, "referral cache: %zu entr%s\n", c->n, c->n == 1 ? "y" : "ies");
+    for (k = 0; k < c->n; k++)
+      hop_text(out, &c->entries[k], "  ");
+    fprintf(out, "domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
+    for (k = 0; k < c->n_domains; k++) {
+      fprintf(out, "  %s:", c->domains[k].name);
+      for (j = 0; j < c->domains[k].n_dcs; j++)
+        fprintf(out, " %s", c->domains[k].dcs[j]);
+      fputc('\n', out);
+    }
+  }
+}
+
 int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                         char **argv)
 {
   dfsc_result res = {0};
   dfsc_cache_info *c = NULL;
   int status = 0, i, rc;
-  size_t k, j;
 
   /* Fill the caches through the paths given, as `resolve` would. */
   for (i = 0; i < argc && !interrupted(); i++) {
@@ -1225,40 +1264,7 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
     report("cache", res_rc(rc, &res), res.ntstatus);
     return 1;
   }
-  if (cfg->json) {
-    fputs("{\"referrals\":[", stdout);
-    for (k = 0; k < c->n; k++) {
-      if (k > 0)
-        putchar_out(',');
-      hop_json(&c->entries[k]);
-    }
-    fputs("],\"domains\":[", stdout);
-    for (k = 0; k < c->n_domains; k++) {
-      if (k > 0)
-        putchar_out(',');
-      fputs("{\"name\":", stdout);
-      dfsc__cli_json_str(stdout, c->domains[k].name);
-      fputs(",\"dcs\":[", stdout);
-      for (j = 0; j < c->domains[k].n_dcs; j++) {
-        if (j > 0)
-          putchar_out(',');
-        dfsc__cli_json_str(stdout, c->domains[k].dcs[j]);
-      }
-      fputs("]}", stdout);
-    }
-    puts_out("]}");
-  } else {
-    fprintf(stdout, "referral cache: %zu entr%s\n", c->n, c->n == 1 ? "y" : "ies");
-    for (k = 0; k < c->n; k++)
-      hop_text(&c->entries[k], "  ");
-    fprintf(stdout, "domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
-    for (k = 0; k < c->n_domains; k++) {
-      fprintf(stdout, "  %s:", c->domains[k].name);
-      for (j = 0; j < c->domains[k].n_dcs; j++)
-        fprintf(stdout, " %s", c->domains[k].dcs[j]);
-      putchar_out('\n');
-    }
-  }
+  dfsc__cli_cache_print(stdout, c, cfg->json);
   dfsc_cache_info_free(c);
   return status | interrupted();
 }

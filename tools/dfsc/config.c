@@ -1,8 +1,10 @@
-/* dfsc CLI: the configuration file of the progress bounds and deadlines.
+/* dfsc CLI: the configuration file of the progress bounds, deadlines and
+ * security settings.
  *
  * Lines of `key = value`; `#` and `;` start comments; keys are
  * case-insensitive and may use '-' or '_'. Values are whole numbers, or
- * seconds with fractions for the timeouts. Read from --config FILE, else
+ * seconds with fractions for the timeouts; `encrypt` is yes/no (also
+ * true/false, on/off, 1/0); `ciphers` and `cred_servers` are comma lists. Read from --config FILE, else
  * $DFSC_CONFIG, else $XDG_CONFIG_HOME/dfsc/dfsc.conf (~/.config/...) when it
  * exists. Command-line options override it. Does not: hold credentials (use
  * -A for those).
@@ -20,25 +22,169 @@
 
 #define CONFIG_MAX_BYTES (64 * 1024)
 
+int dfsc__cli_split_list(const char *list, char *store, size_t storecap, const char **items,
+                         size_t maxitems)
+{
+  size_t len = strlen(list), n = 0;
+  char *p;
+
+  if (len == 0 || len >= storecap || maxitems < 2)
+    return -EINVAL;
+  memcpy(store, list, len + 1);
+  p = store;
+  for (;;) {
+    char *s = p, *e = p + strcspn(p, ","), *next = *e ? e + 1 : NULL;
+    *e = '\0';
+    while (*s == ' ' || *s == '\t')
+      s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+      *--e = '\0';
+    /* One slot stays for the terminating NULL. */
+    if (*s == '\0' || n + 1 >= maxitems)
+      return -EINVAL;
+    items[n++] = s;
+    if (next == NULL)
+      break;
+    p = next;
+  }
+  items[n] = NULL;
+  return (int)n;
+}
+
+int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap)
+{
+  static const char *const known[] = {"aes-128-gcm", "aes-128-ccm", "aes-256-gcm",
+                                      "aes-256-ccm"};
+  char store[128];
+  const char *items[8];
+  int n = dfsc__cli_split_list(list, store, sizeof(store), items, 8), i, j;
+  size_t k;
+
+  if (n < 0) {
+    snprintf(err, errcap, "ciphers: expected a comma list of aes-128-gcm, aes-128-ccm, "
+                          "aes-256-gcm, aes-256-ccm");
+    return -EINVAL;
+  }
+  for (i = 0; i < n; i++) {
+    int found = 0;
+    for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+      found |= strcasecmp(items[i], known[k]) == 0;
+    if (!found) {
+      snprintf(err, errcap, "ciphers: unknown cipher '%s' (aes-128-gcm, aes-128-ccm, "
+                            "aes-256-gcm, aes-256-ccm)",
+               items[i]);
+      return -EINVAL;
+    }
+    for (j = 0; j < i; j++)
+      if (strcasecmp(items[i], items[j]) == 0) {
+        snprintf(err, errcap, "ciphers: '%s' given twice", items[i]);
+        return -EINVAL;
+      }
+  }
+  return 0;
+}
+
+enum key_type { K_NUMBER, K_BOOL, K_CIPHERS, K_PATTERNS };
+
 struct key {
   const char *name;
-  size_t off;       /* into dfsc_opts, an unsigned */
+  size_t off;       /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL),
+                       const char * (K_CIPHERS), const char *const * */
   unsigned long max;
   int seconds;      /* value in seconds, stored as milliseconds */
+  enum key_type type;
 };
 
+#define CRED_SERVERS_MAX 64
+
+/* Storage of the string values (see cli.h). */
+static char ciphers_store[128];
+static char patterns_store[2048];
+static const char *patterns[CRED_SERVERS_MAX + 1];
+
 static const struct key keys[] = {
-    {"workers", offsetof(dfsc_opts, lookup_workers), 64, 0},
-    {"max_referrals", offsetof(dfsc_opts, max_referrals), 4096, 0},
-    {"max_referrals_per_server", offsetof(dfsc_opts, max_referrals_per_server), 4096, 0},
-    {"max_connects", offsetof(dfsc_opts, max_connects), 4096, 0},
-    {"submit_queue_max", offsetof(dfsc_opts, submit_queue_max), 1u << 20, 0},
-    {"referral_queue_max", offsetof(dfsc_opts, referral_queue_max), 1u << 20, 0},
-    {"lookup_queue_max", offsetof(dfsc_opts, lookup_queue_max), 1u << 20, 0},
-    {"connect_timeout", offsetof(dfsc_opts, connect_timeout_ms), 86400, 1},
-    {"setup_timeout", offsetof(dfsc_opts, setup_timeout_ms), 86400, 1},
-    {"request_timeout", offsetof(dfsc_opts, request_timeout_ms), 86400, 1},
+    {"workers", offsetof(dfsc_opts, lookup_workers), 64, 0, K_NUMBER},
+    {"max_referrals", offsetof(dfsc_opts, max_referrals), 4096, 0, K_NUMBER},
+    {"max_referrals_per_server", offsetof(dfsc_opts, max_referrals_per_server), 4096, 0, K_NUMBER},
+    {"max_connects", offsetof(dfsc_opts, max_connects), 4096, 0, K_NUMBER},
+    {"submit_queue_max", offsetof(dfsc_opts, submit_queue_max), 1u << 20, 0, K_NUMBER},
+    {"referral_queue_max", offsetof(dfsc_opts, referral_queue_max), 1u << 20, 0, K_NUMBER},
+    {"lookup_queue_max", offsetof(dfsc_opts, lookup_queue_max), 1u << 20, 0, K_NUMBER},
+    {"connect_timeout", offsetof(dfsc_opts, connect_timeout_ms), 86400, 1, K_NUMBER},
+    {"setup_timeout", offsetof(dfsc_opts, setup_timeout_ms), 86400, 1, K_NUMBER},
+    {"request_timeout", offsetof(dfsc_opts, request_timeout_ms), 86400, 1, K_NUMBER},
+    {"encrypt", offsetof(dfsc_opts, encrypt), 1, 0, K_BOOL},
+    {"ciphers", offsetof(dfsc_opts, ciphers), 0, 0, K_CIPHERS},
+    {"cred_servers", offsetof(dfsc_opts, cred_servers), 0, 0, K_PATTERNS},
 };
+
+static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const char *where,
+                     char *err, size_t errcap)
+{
+  char msg[200];
+
+  switch (k->type) {
+  case K_BOOL: {
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    size_t i;
+    for (i = 0; i < 4; i++) {
+      if (strcasecmp(vs, yes[i]) == 0 || strcasecmp(vs, no[i]) == 0) {
+        *(int *)((char *)o + k->off) = strcasecmp(vs, yes[i]) == 0;
+        return 0;
+      }
+    }
+    snprintf(err, errcap, "%s%s: expected yes or no, not '%s'", where, k->name, vs);
+    return -EINVAL;
+  }
+  case K_CIPHERS:
+    if (dfsc__cli_check_ciphers(vs, msg, sizeof(msg)) != 0 ||
+        strlen(vs) >= sizeof(ciphers_store)) {
+      snprintf(err, errcap, "%s%s", where, msg);
+      return -EINVAL;
+    }
+    memcpy(ciphers_store, vs, strlen(vs) + 1);
+    o->ciphers = ciphers_store;
+    return 0;
+  case K_PATTERNS:
+    if (dfsc__cli_split_list(vs, patterns_store, sizeof(patterns_store), patterns,
+                             CRED_SERVERS_MAX + 1) < 0) {
+      o->cred_servers = NULL;
+      snprintf(err, errcap, "%s%s: expected a comma list of at most %d server patterns",
+               where, k->name, CRED_SERVERS_MAX);
+      return -EINVAL;
+    }
+    o->cred_servers = patterns;
+    return 0;
+  case K_NUMBER:
+    break;
+  }
+  {
+    unsigned *dst = (unsigned *)((char *)o + k->off);
+    char *tail;
+    double v;
+    errno = 0;
+    v = strtod(vs, &tail);
+    if (errno || *tail != '\0' || v < (k->seconds ? 0.001 : 1) || v > (double)k->max ||
+        (!k->seconds && v != (double)(unsigned long)v)) {
+      snprintf(err, errcap, "%s%s: invalid value '%s'", where, k->name, vs);
+      return -EINVAL;
+    }
+    *dst = k->seconds ? (unsigned)(v * 1000.0 + 0.5) : (unsigned)v;
+  }
+  return 0;
+}
+
+int dfsc__cli_config_set(const char *key, const char *value, dfsc_opts *o, char *err,
+                         size_t errcap)
+{
+  size_t i;
+  for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    if (strcmp(keys[i].name, key) == 0)
+      return set_value(&keys[i], value, o, "", err, errcap);
+  snprintf(err, errcap, "unknown key '%s'", key);
+  return -EINVAL;
+}
 
 static void trim(char **s, char **e)
 {
@@ -100,17 +246,10 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname, dfsc
       return -EINVAL;
     }
     {
-      unsigned *dst = (unsigned *)((char *)o + k->off);
-      char *tail;
-      double v;
-      errno = 0;
-      v = strtod(vs, &tail);
-      if (errno || *tail != '\0' || v < (k->seconds ? 0.001 : 1) || v > (double)k->max ||
-          (!k->seconds && v != (double)(unsigned long)v)) {
-        snprintf(err, errcap, "%s:%d: %s: invalid value '%s'", fname, lineno, k->name, vs);
+      char where[300];
+      snprintf(where, sizeof(where), "%s:%d: ", fname, lineno);
+      if (set_value(k, vs, o, where, err, errcap) != 0)
         return -EINVAL;
-      }
-      *dst = k->seconds ? (unsigned)(v * 1000.0 + 0.5) : (unsigned)v;
     }
   }
   return 0;

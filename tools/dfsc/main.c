@@ -24,6 +24,7 @@
 #include "dfsc/dfsc.h"
 
 #include "cli.h"
+#include "../mount/mount.h"
 
 #define EXIT_USAGE 2
 #define MAX_RESOLVE 64
@@ -140,6 +141,17 @@ static const struct command commands[] = {
      "use, the server that referred) and the domain cache as this invocation\n"
      "left them. --json: {referrals:[...],domains:[...]}.\n",
      dfsc__cli_cmd_cache},
+    {"mount", 1, 1, "MOUNTPOINT [-o OPTS] [-f] [-s] [-d]", "mount the UNC namespace with FUSE",
+     "Serves MOUNTPOINT/HOST/SHARE/PATH as \\\\HOST\\SHARE\\PATH, DFS paths\n"
+     "included. -f stays in the foreground, -s uses one FUSE thread, -d\n"
+     "traces FUSE requests. -o takes a comma list: credentials=FILE,\n"
+     "user=[DOM\\]NAME, domain=NAME, uid=N, gid=N, file_mode=OCTAL,\n"
+     "dir_mode=OCTAL, attr_timeout=S, entry_timeout=S, negative_timeout=S,\n"
+     "max_threads=N, any key of dfsc.conf (max_connects=4), and FUSE's own\n"
+     "(ro, allow_other, default_permissions, ...). MOUNTPOINT/.dfsc/cache\n"
+     "shows the caches (write 'flush' to empty them), MOUNTPOINT/.dfsc/stats\n"
+     "the counters. Unmount with fusermount3 -u MOUNTPOINT or SIGTERM.\n",
+     NULL},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -155,6 +167,9 @@ static const char options_help[] =
     "      --min-protocol=PROTO        lowest dialect: SMB2_02 SMB2_10 SMB3_00\n"
     "      --max-protocol=PROTO          SMB3_02 SMB3_11, or SMB2 / SMB3\n"
     "      --sign[=MODE]               signing: off, auto, required (alone)\n"
+    "      --encrypt                   encrypt everything; refuse servers that cannot\n"
+    "      --ciphers=LIST              3.1.1 cipher offer, e.g. aes-128-gcm,aes-256-ccm\n"
+    "      --cred-servers=LIST         send credentials only to these servers (globs)\n"
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
     "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
     "      --stats                     print the counters on stderr after the command\n"
@@ -253,6 +268,9 @@ enum {
   OPT_WORKERS,
   OPT_CONFIG,
   OPT_SET,
+  OPT_ENCRYPT,
+  OPT_CIPHERS,
+  OPT_CRED_SERVERS,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -281,47 +299,40 @@ static const struct option long_opts[] = {
     {"jobs", required_argument, NULL, 'j'},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"set", required_argument, NULL, OPT_SET},
+    {"encrypt", no_argument, NULL, OPT_ENCRYPT},
+    {"ciphers", required_argument, NULL, OPT_CIPHERS},
+    {"cred-servers", required_argument, NULL, OPT_CRED_SERVERS},
     {"paths-from", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
+/* Whether -o KEY=VALUE names a key of the configuration file. */
+static int config_key(const char *key, size_t len)
+{
+  char line[128], err[128];
+  dfsc_opts scratch;
+
+  if (len + 4 >= sizeof(line))
+    return 0;
+  /* The parser's message for an unknown key differs from a bad value's;
+   * a value that parses proves the key. */
+  snprintf(line, sizeof(line), "%.*s = 1", (int)len, key);
+  dfsc_opts_init(&scratch);
+  if (dfsc__cli_config_parse(line, strlen(line), "-o", &scratch, err, sizeof(err)) == 0)
+    return 1;
+  return strstr(err, "unknown key") == NULL;
+}
+
 /* --stats: the context's counters on standard error (standard output
  * stays the command's), as text or, with --json, one JSON object. */
 static void print_stats(dfsc_ctx *ctx, int json)
 {
-  static const struct {
-    const char *name;
-    size_t off;
-  } f[] = {
-#define F(x) {#x, offsetof(dfsc_stats, x)}
-      F(referrals_sent),       F(referrals_coalesced), F(referrals_queued),
-      F(referrals_failed),     F(referral_queue_hwm),  F(failovers),
-      F(referral_loops),       F(conn_setups_started), F(conn_setups_coalesced),
-      F(conn_setups_failed),   F(conn_setups_queued),  F(sessions_started),
-      F(trees_started),
-      F(requests_sent),        F(credit_waits),        F(deadlines_hit),
-      F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
-      F(lookup_rejected),      F(loop_iterations),
-#undef F
-  };
   dfsc_stats st;
-  size_t i;
 
-  if (dfsc_stats_get(ctx, &st) != 0)
-    return;
-  if (json)
-    fputc('{', stderr);
-  for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-    unsigned long long v = *(const uint64_t *)((const char *)&st + f[i].off);
-    if (json)
-      fprintf(stderr, "%s\"%s\":%llu", i ? "," : "", f[i].name, v);
-    else
-      fprintf(stderr, "%-22s %llu\n", f[i].name, v);
-  }
-  if (json)
-    fputs("}\n", stderr);
+  if (dfsc_stats_get(ctx, &st) == 0)
+    dfsc__cli_stats_print(stderr, &st, json);
 }
 
 /* Hides the password of "-U user%pass" from ps once it has been copied. */
@@ -352,6 +363,8 @@ int main(int argc, char **argv)
   struct dfsc__cli_cfg cfg = {0};
   dfsc_opts opts;
   dfsc_ctx *ctx = NULL;
+  struct dfsc__mount_opts mopts;
+  int mount_flags = 0;
 
   dfsc_opts_init(&opts);
   {
@@ -393,8 +406,26 @@ int main(int argc, char **argv)
   }
   /* Leading '-': non-options come back as 1 in order, so permutation works
    * even under POSIXLY_CORRECT. */
-  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:", long_opts, NULL)) != -1) {
+  dfsc__mount_opts_init(&mopts);
+  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsd", long_opts, NULL)) != -1) {
     switch (opt) {
+    case 'o':
+      rc = dfsc__mount_parse_opts(&mopts, optarg, config_key, err, sizeof(err));
+      if (rc != 0) {
+        status = usage_error("%s", rc == -ENOMEM ? strerror(ENOMEM) : err);
+        goto out;
+      }
+      mount_flags = 1;
+      break;
+    case 'f':
+      mopts.foreground = mount_flags = 1;
+      break;
+    case 's':
+      mopts.single_thread = mount_flags = 1;
+      break;
+    case 'd':
+      mopts.debug = mopts.foreground = mount_flags = 1;
+      break;
     case 1:
       pos[n_pos++] = optarg;
       break;
@@ -505,6 +536,17 @@ int main(int argc, char **argv)
         goto out;
       }
       break;
+    case OPT_ENCRYPT:
+      opts.encrypt = 1;
+      break;
+    case OPT_CIPHERS:
+    case OPT_CRED_SERVERS:
+      if (dfsc__cli_config_set(opt == OPT_CIPHERS ? "ciphers" : "cred_servers", optarg,
+                               &opts, err, sizeof(err)) != 0) {
+        status = usage_error("--%s", err);
+        goto out;
+      }
+      break;
     case OPT_SITE:
       opts.site = optarg;
       opts.referral_ex = 1;
@@ -595,6 +637,28 @@ int main(int argc, char **argv)
     else
       status = usage_error("unknown command '%s'", pos[0]);
     goto out;
+  }
+  if (mount_flags && cmd->fn != NULL) {
+    status = usage_error("-o, -f, -s and -d are for mount, not %s", cmd->name);
+    goto out;
+  }
+  if (cmd->fn == NULL) {
+    /* mount: -o carries what fstab gives it; the command line wins. */
+    if (authfile == NULL)
+      authfile = mopts.credentials;
+    if (wdomain == NULL)
+      wdomain = mopts.domain;
+    if (cli.user == NULL && mopts.user != NULL &&
+        dfsc__cli_parse_user(mopts.user, &cli, err, sizeof(err)) != 0) {
+      status = usage_error("-o user: %s", err);
+      goto out;
+    }
+    if (mopts.config != NULL &&
+        dfsc__cli_config_parse(mopts.config, mopts.config_len, "-o", &opts, err,
+                               sizeof(err)) != 0) {
+      status = usage_error("%s", err);
+      goto out;
+    }
   }
   if (paths_from != NULL) {
     /* -T FILE: one PATH per line ('-': standard input) after the ones given. */
@@ -725,6 +789,11 @@ int main(int argc, char **argv)
   cfg.progress = isatty(STDERR_FILENO);
   cfg.tty_out = isatty(STDOUT_FILENO);
 
+  if (cmd->fn == NULL) {
+    /* The mount creates its context after it has become a daemon. */
+    status = dfsc__mount_main(&opts, &mopts, pos[1], verbose);
+    goto out;
+  }
   install_signals();
   rc = dfsc_ctx_new(&opts, &ctx);
   /* The context holds its own copy now. */
@@ -752,6 +821,7 @@ int main(int argc, char **argv)
 out:
   if (ctx != NULL)
     dfsc_ctx_free(ctx);
+  dfsc__mount_opts_free(&mopts);
   free(listed);
   free(listed_text);
   dfsc__cli_wipe_free(password);

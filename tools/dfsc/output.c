@@ -6,11 +6,13 @@
  * documents (commands.c does).
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "dfsc/dfsc.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
  * not one (overlong forms, surrogates and values above U+10FFFF are not). */
@@ -186,3 +188,38 @@ char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap)
     snprintf(buf, cap, "%.0f %s", v, units[u]);
   return buf;
 }
+
+/* The counters of the progress contract, one "name value" line each or
+ * one JSON object. */
+void dfsc__cli_stats_print(FILE *out, const dfsc_stats *st, int json)
+{
+  static const struct {
+    const char *name;
+    size_t off;
+  } f[] = {
+#define F(x) {#x, offsetof(dfsc_stats, x)}
+      F(referrals_sent),       F(referrals_coalesced), F(referrals_queued),
+      F(referrals_failed),     F(referral_queue_hwm),  F(failovers),
+      F(referral_loops),       F(conn_setups_started), F(conn_setups_coalesced),
+      F(conn_setups_failed),   F(conn_setups_queued),  F(sessions_started),
+      F(trees_started),
+      F(requests_sent),        F(credit_waits),        F(deadlines_hit),
+      F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
+      F(lookup_rejected),      F(loop_iterations),
+#undef F
+  };
+  size_t i;
+
+  if (json)
+    fputc('{', out);
+  for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+    unsigned long long v = *(const uint64_t *)((const char *)st + f[i].off);
+    if (json)
+      fprintf(out, "%s\"%s\":%llu", i ? "," : "", f[i].name, v);
+    else
+      fprintf(out, "%-22s %llu\n", f[i].name, v);
+  }
+  if (json)
+    fputs("}\n", out);
+}
+

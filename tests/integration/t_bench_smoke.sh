@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/run --smoke --json: every scenario runs once at tiny sizes, both
+# clients succeed (or a side is n/a with a reason), and the JSON document is
+# complete and well-formed.
+. "$(dirname "$0")/lib.sh"
+SRC=${DFSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+start=$(date +%s)
+if /usr/bin/python3 "$SRC/bench/run" --smoke --json --dfsc "$DFSC" >"$TMP/bench.json" 2>"$TMP/bench.err"; then
+  ok "bench/run --smoke --json exits 0"
+else
+  not_ok "bench/run --smoke --json exits 0 (exit $?)"
+  sed 's/^/#   /' "$TMP/bench.err" | tail -20
+fi
+secs=$(($(date +%s) - start))
+if [ "$secs" -le 120 ]; then ok "smoke run took ${secs}s"; else not_ok "smoke run took ${secs}s (> 120)"; fi
+
+/usr/bin/python3 - "$TMP/bench.json" >"$TMP/checks" 2>&1 <<'EOF'
+import json, sys
+# One line per check: "ok - ..." or "not ok - ...".
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+try:
+    doc = json.load(open(sys.argv[1]))
+except ValueError as e:
+    check(False, "bench output is JSON: %s" % e)
+    sys.exit()
+check(True, "bench output is JSON")
+m = doc.get("machine", {})
+for k in ("cpu_model", "cores", "kernel", "samba", "dfsc_commit"):
+    check(m.get(k) not in (None, ""), "machine.%s present" % k)
+check(doc.get("config", {}).get("smoke") is True, "config.smoke is true")
+rows = doc.get("scenarios", [])
+want = ["read", "write", "ls", "stat", "get_many", "get_tree", "burst", "mount"]
+check(sorted(set(r.get("scenario") for r in rows)) == sorted(want),
+      "all scenarios present: %s" % sorted(set(r.get("scenario") for r in rows)))
+check(len([r for r in rows if r.get("scenario") == "read"]) == 6,
+      "read: plain and DFS x unsigned, signed, encrypted")
+for r in rows:
+    name = "%s (%s)" % (r.get("scenario"), r.get("variant"))
+    for tool in ("dfsc", "smbclient"):
+        s = r.get(tool, {})
+        st = s.get("status")
+        if st == "ok":
+            good = (len(s.get("samples_s", [])) == 1 and s.get("median_s", 0) > 0
+                    and s.get("peak_rss_kib", 0) > 0)
+            check(good, "%s: %s ok with one sample, a median and a peak RSS" % (name, tool))
+        elif st == "n/a":
+            check(bool(s.get("reason")), "%s: %s n/a: %s" % (name, tool, s.get("reason")))
+        else:
+            check(False, "%s: %s %s: %s" % (name, tool, st, s.get("reason")))
+    if r.get("dfsc", {}).get("status") == "ok" and r.get("smbclient", {}).get("status") == "ok":
+        check(r.get("speedup", 0) > 0, "%s: speedup present" % name)
+EOF
+while IFS= read -r line; do
+  case $line in
+    "ok - "*) ok "${line#ok - }" ;;
+    "not ok - "*) not_ok "${line#not ok - }" ;;
+    *) not_ok "validator: $line" ;;
+  esac
+done <"$TMP/checks"
+finish

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# A hostile server (tests/hostile/hostile.py) misbehaves at each protocol
+# step; dfsc must end every run with a non-zero exit and one clear line
+# naming the path, within a time bound and in bounded memory (P5). The
+# well-behaved scenario "none" first shows the fake server is good enough to
+# reach every step, so a failure below is the misbehaviour's doing.
+#
+# Scenarios run HOSTILE_JOBS at a time (default 4), worker w on address
+# 127.0.0.(61+w), scenario i on port 20000+i; servers stop themselves after
+# --max-seconds and are also stopped by their pid file.
+. "$(dirname "$0")/lib.sh"
+SRC=${DFSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+HOSTILE="$SRC/tests/hostile/hostile.py"
+JOBS=${HOSTILE_JOBS:-4}
+TIMEOUT_S=3     # dfsc --timeout: every deadline of the run
+BOUND_S=20      # a run must end within this (pending may use two deadlines)
+RSS_MAX_KB=65536
+OUT="$TMP/hostile"
+mkdir -p "$OUT"
+
+# Max RSS of a command in KiB into $3; the command's exit status into $4.
+if [ -x /usr/bin/time ]; then
+  measure() {
+    local rssf=$1 rcf=$2; shift 2
+    /usr/bin/time -f %M -o "$rssf" "$@"
+    echo $? >"$rcf"
+  }
+else
+  measure() {
+    local rssf=$1 rcf=$2; shift 2
+    python3 -c '
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc if rc >= 0 else 128 - rc)' "$rssf" "$@"
+    echo $? >"$rcf"
+  }
+fi
+
+# The command that reaches a step: stat walks negotiate .. create (and
+# query_info / close); cat reads; ls lists; a path on the DFS share needs
+# a referral (ioctl).
+cmd_for() {
+  case ${1#*@} in
+    read) echo "cat data/file.txt" ;;
+    query_directory) echo "ls data/dir" ;;
+    ioctl) echo "stat dfs/file.txt" ;;
+    *) echo "stat data/file.txt" ;;
+  esac
+}
+
+# run_one ADDR PORT SCENARIO TAG CMD REL: one server, one dfsc run; results
+# in $OUT/TAG.{rc,err,rss,secs,srv}.
+run_one() {
+  local addr=$1 port=$2 sc=$3 tag=$4 cmd=$5 rel=$6 pf="$OUT/$4.pid" i t0 t1
+  python3 "$HOSTILE" --addr "$addr" --port "$port" --pidfile "$pf" --scenario "$sc" \
+    --max-seconds $((BOUND_S + 10)) 2>"$OUT/$tag.srv" &
+  for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+  if [ ! -s "$pf" ]; then
+    echo "server did not start" >"$OUT/$tag.err"
+    echo 255 >"$OUT/$tag.rc"
+    return
+  fi
+  t0=$(date +%s%N)
+  measure "$OUT/$tag.rss" "$OUT/$tag.rc" timeout -k 5 $((BOUND_S + 10)) \
+    "$DFSC" --timeout $TIMEOUT_S -p "$port" $cmd "//$addr/$rel" >/dev/null 2>"$OUT/$tag.err"
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000000)) >"$OUT/$tag.ms"
+  [ -s "$pf" ] && kill "$(cat "$pf")" 2>/dev/null
+  for i in $(seq 40); do [ -e "$pf" ] || break; sleep 0.05; done
+}
+
+# The scenario list, and its jobs spread over the workers.
+mapfile -t SCEN < <(python3 "$HOSTILE" --list | grep -v '^none$')
+[ "${#SCEN[@]}" -gt 50 ] && ok "hostile.py lists ${#SCEN[@]} scenarios" ||
+  not_ok "hostile.py lists its scenarios (${#SCEN[@]})"
+
+# Sanity: the well-behaved server serves every command used below.
+i=0
+for c in "stat data/file.txt" "cat data/file.txt" "ls data/dir" "stat dfs/file.txt"; do
+  set -- $c
+  run_one 127.0.0.61 $((19990 + i)) none "none$i" "$1" "$2"
+  eq "well-behaved server: dfsc $c succeeds" 0 "$(cat "$OUT/none$i.rc")"
+  i=$((i + 1))
+done
+
+worker() {
+  local w=$1 i
+  for ((i = w; i < ${#SCEN[@]}; i += JOBS)); do
+    set -- $(cmd_for "${SCEN[$i]}")
+    run_one "127.0.0.$((61 + w))" $((20000 + i)) "${SCEN[$i]}" "s$i" "$1" "$2"
+  done
+}
+start=$(date +%s)
+for ((w = 0; w < JOBS; w++)); do worker "$w" & done
+wait
+echo "# ${#SCEN[@]} scenarios in $(($(date +%s) - start)) s"
+
+for ((i = 0; i < ${#SCEN[@]}; i++)); do
+  sc=${SCEN[$i]}
+  set -- $(cmd_for "$sc")
+  addr="127.0.0.$((61 + i % JOBS))"
+  rc=$(cat "$OUT/s$i.rc" 2>/dev/null || echo missing)
+  ms=$(cat "$OUT/s$i.ms" 2>/dev/null || echo 999999)
+  rss=$(tail -1 "$OUT/s$i.rss" 2>/dev/null | tr -dc 0-9)
+  line=$(grep -m1 '^dfsc: ' "$OUT/s$i.err")
+  desc="$sc ($1 $2): rc $rc, $ms ms, ${rss:-?} KiB"
+  [ -n "$line" ] && desc="$desc: ${line#dfsc: }"
+  case $rc in
+    124 | 137 | missing | 255) not_ok "$desc: did not finish or could not run" ;;
+    *)
+      if [ "$rc" -ge 128 ]; then
+        not_ok "$desc: killed by signal $((rc - 128))"
+      elif grep -Eq 'Sanitizer|runtime error:' "$OUT/s$i.err"; then
+        # A sanitizer build exits 1 after its report: not a clean failure.
+        not_ok "$desc: sanitizer report"
+        grep -E -m3 'Sanitizer|runtime error:' "$OUT/s$i.err" | sed 's/^/#   /'
+      elif [ "$ms" -gt $((BOUND_S * 1000)) ]; then
+        not_ok "$desc: took longer than $BOUND_S s"
+      elif [ -z "$rss" ] || [ "$rss" -gt $RSS_MAX_KB ]; then
+        not_ok "$desc: max RSS above $RSS_MAX_KB KiB"
+      else
+        case $sc in
+          credits_huge@*)
+            # A generous grant is capped, not an error.
+            [ "$rc" -eq 0 ] && ok "$desc" || not_ok "$desc: expected success" ;;
+          credits_zero@negotiate)
+            if [ "$rc" -ne 0 ] && grep -Eq "^dfsc: //$addr/$2: .*credits" "$OUT/s$i.err"; then
+              ok "$desc"
+            else not_ok "$desc: expected a credits error"; fi ;;
+          credits_zero@*)
+            # Later steps may still be served from credits granted earlier.
+            if [ "$rc" -eq 0 ] || grep -Eq "^dfsc: //$addr/$2: [A-Za-z]" "$OUT/s$i.err"; then
+              ok "$desc"
+            else not_ok "$desc: no clear error line"; fi ;;
+          *)
+            if [ "$rc" -eq 0 ]; then
+              not_ok "$desc: unexpected success"
+            elif grep -Eq "^dfsc: //$addr/$2: (STATUS_[A-Z_]+|[A-Za-z][^:]+)$" "$OUT/s$i.err"; then
+              ok "$desc"
+            else
+              not_ok "$desc: no clear error line naming the path"
+              sed 's/^/#   /' "$OUT/s$i.err" | head -5
+            fi ;;
+        esac
+      fi ;;
+  esac
+done
+finish

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# dfsc mount through the real /dev/fuse: coreutils, find, rsync -a both ways
+# and sha256sum through a plain share and through DFS links, checked against
+# the servers' own directories; the .dfsc control files; errors; a mount
+# from an fstab line; unmount by fusermount3 and by SIGTERM; a target that
+# dies in the middle of a read (EIO, then the next open fails over); and an
+# unmount while a request hangs on a dead server.
+. "$(dirname "$0")/lib.sh"
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+  echo "1..0 # SKIP no /dev/fuse or fusermount3"
+  not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
+  finish
+  exit 1
+fi
+# shellcheck disable=SC2206
+R=($DFSC_TB_RESOLVE_ARGS)
+MNT=$TMP/mnt
+PIDS=()
+mkdir -p "$MNT"
+
+# mount_bg DIR [OPTIONS...]: a foreground mount in the background, waited for.
+mount_bg() {
+  local dir=$1 i
+  shift
+  "$DFSC" "${R[@]}" -A "$DFSC_TB_AUTHFILE" "$@" mount "$dir" -f \
+    >"$TMP/mount.log" 2>&1 &
+  MPID=$!
+  PIDS+=("$MPID")
+  for i in $(seq 100); do
+    grep -q " $dir fuse.dfsc" /proc/mounts && return 0
+    sleep 0.1
+  done
+  cat "$TMP/mount.log"
+  return 1
+}
+
+# gone PID SECONDS: waits for PID to exit.
+gone() {
+  local i
+  for i in $(seq $(($2 * 10))); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+unmounted() { ! grep -q " $1 fuse.dfsc" /proc/mounts; }
+
+cleanup() {
+  local p
+  grep " fuse.dfsc" /proc/mounts | awk '{print $2}' | grep "^$TMP/" |
+    while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "${DFSC_TB_FLIP_MODEFILE:-}" ] && flip "delay 0 0"
+  rm -rf "$TMP"
+}
+flip() {
+  printf '%s\n' "$1" >"$DFSC_TB_FLIP_MODEFILE"
+  kill -HUP "$(cat "$DFSC_TB_FLIP_PIDFILE")"
+  sleep 0.3
+}
+trap cleanup EXIT
+
+check "mount in the background of this test" mount_bg "$MNT" --timeout 10
+SRV=$DFSC_TB_FS1_SCRATCH_DIR
+
+# ---- reading -----------------------------------------------------------------
+check "ls of the mount point shows .dfsc" sh -c "ls -a '$MNT' | grep -qx .dfsc"
+eq "cat of a file on a plain share" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
+  "$(cat "$MNT/fs1/data/hello.txt" 2>&1)"
+check "the host appears in ls of the mount point once used" \
+  sh -c "ls '$MNT' | grep -qx fs1"
+check "the share appears in ls of its host" sh -c "ls '$MNT/fs1' | grep -qx data"
+eq "stat size of the large file" "$DFSC_TB_BIG_SIZE" "$(stat -c %s "$MNT/fs1/data/big.bin")"
+eq "sha256sum of the large file on the plain share" "$DFSC_TB_BIG_SHA256" \
+  "$(sha256sum "$MNT/fs1/data/big.bin" | cut -d' ' -f1)"
+eq "sha256sum of the large file through a DFS link" "$DFSC_TB_BIG_SHA256" \
+  "$(sha256sum "$MNT/dfsroot/dfs/single/big.bin" | cut -d' ' -f1)"
+check "a DFS link is a directory" test -d "$MNT/dfsroot/dfs/single"
+eq "a file through a link two levels deep" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
+  "$(cat "$MNT/dfsroot/dfs/deep/two/levels/hello.txt" 2>&1)"
+eq "ls of a directory matches the server's" "$(ls "$DFSC_TB_DATA_DIR/many" | head -50)" \
+  "$(ls "$MNT/fs1/data/many" | head -50)"
+eq "find counts what the server has" "$(find "$DFSC_TB_DATA_DIR/many" | wc -l)" \
+  "$(find "$MNT/fs1/data/many" | wc -l)"
+eq "non-ASCII names" "$(cat "$DFSC_TB_DATA_DIR/Grüße.txt")" "$(cat "$MNT/fs1/data/Grüße.txt")"
+check "df works on a share" df "$MNT/fs1/data"
+
+# ---- errors ----------------------------------------------------------------------
+check_fail "a missing file is ENOENT" "No such file" cat "$MNT/fs1/data/no-such-file"
+check_fail "a missing share is ENOENT" "No such file" ls "$MNT/fs1/no-such-share"
+check_fail "hosts and shares cannot be created" "Operation not permitted|Permission denied" \
+  mkdir "$MNT/fs1/newshare"
+check_fail "writing to .dfsc/stats is refused" "Permission denied" \
+  bash -c "echo x > '$MNT/.dfsc/stats'"
+
+# ---- writing: coreutils on a plain share and through a DFS link ----------------------
+for via in "fs1/scratch" "dfsroot/dfs/scratchlink"; do
+  [ -d "$MNT/$via" ] || continue
+  W=$MNT/$via/mnt-$RUN
+  check "mkdir ($via)" mkdir "$W"
+  check "cp a file in ($via)" cp /etc/services "$W/services"
+  check "the server has the same bytes ($via)" cmp /etc/services "$SRV/mnt-$RUN/services"
+  check "mv within the share ($via)" mv "$W/services" "$W/renamed"
+  check "mv replaces an existing file ($via)" sh -c "cp /etc/hostname '$W/other' && mv '$W/other' '$W/renamed'"
+  check "the replaced file has the new content ($via)" cmp /etc/hostname "$W/renamed"
+  check "truncate ($via)" truncate -s 3 "$W/renamed"
+  eq "size after truncate ($via)" 3 "$(stat -c %s "$SRV/mnt-$RUN/renamed")"
+  check "touch -d sets the time ($via)" touch -d "2021-02-03 04:05:06 UTC" "$W/renamed"
+  eq "the server's mtime ($via)" "2021-02-03 04:05:06" \
+    "$(TZ=UTC stat -c %y "$SRV/mnt-$RUN/renamed" | cut -c1-19)"
+  check "append with >> ($via)" sh -c "echo one > '$W/log' && echo two >> '$W/log'"
+  eq "appended content ($via)" "one
+two" "$(cat "$SRV/mnt-$RUN/log")"
+  # rsync -a of a tree in and out again.
+  rm -rf "$TMP/tree" "$TMP/back"
+  mkdir -p "$TMP/tree/a/b" "$TMP/tree/c"
+  head -c 3000000 /dev/urandom >"$TMP/tree/a/b/rand.bin"
+  echo x >"$TMP/tree/c/x.txt"
+  : >"$TMP/tree/empty"
+  check "rsync -a into the mount ($via)" rsync -a "$TMP/tree/" "$W/tree/"
+  check "the server's tree matches ($via)" diff -r "$TMP/tree" "$SRV/mnt-$RUN/tree"
+  check "rsync -a out of the mount ($via)" rsync -a "$W/tree/" "$TMP/back/"
+  check "the copy back matches ($via)" diff -r "$TMP/tree" "$TMP/back"
+  eq "rsync keeps mtimes ($via)" "$(stat -c %Y "$TMP/tree/a/b/rand.bin")" \
+    "$(stat -c %Y "$TMP/back/a/b/rand.bin")"
+  check "rm -r ($via)" rm -r "$W/tree" "$W/log"
+  check "rm ($via)" rm "$W/renamed"
+  check "rmdir ($via)" rmdir "$W"
+  check "the server no longer has it ($via)" test ! -e "$SRV/mnt-$RUN"
+  VIA_DONE="${VIA_DONE:-}$via;"
+done
+case "${VIA_DONE:-}" in *dfsroot*) ok "writes went through a DFS link too" ;;
+  *) not_ok "no writable DFS link to scratch (dfsroot/dfs/scratchlink)" ;; esac
+
+# ---- the control files -------------------------------------------------------------
+check ".dfsc/cache lists the link used" grep -q 'link \\dfsroot\\dfs\\single' "$MNT/.dfsc/cache"
+check ".dfsc/stats counts referrals" sh -c "grep -E '^referrals_sent +[1-9]' '$MNT/.dfsc/stats'"
+check "echo flush > .dfsc/cache" sh -c "echo flush > '$MNT/.dfsc/cache'"
+check "the cache is empty after flush" grep -q "referral cache: 0 entries" "$MNT/.dfsc/cache"
+check_fail "anything else written to .dfsc/cache is refused" "Invalid argument" \
+  bash -c "echo nonsense > '$MNT/.dfsc/cache'"
+
+# ---- a target dying mid-read: EIO, then the next open fails over --------------------
+if [ -n "${DFSC_TB_FLIP_MODEFILE:-}" ]; then
+  flip "delay 0 0"
+  check "flush the cache before the failover run" sh -c "echo flush > '$MNT/.dfsc/cache'"
+  # The relay forwards this many bytes from the client, then resets both
+  # sides: enough for the setup and the open, not for a 256 MiB read.
+  flip "reset 20000"
+  out=$(timeout 120 sha256sum "$MNT/dfsroot/dfs/switch/big.bin" 2>&1)
+  rc=$?
+  case "$out" in
+    *"Input/output error"*) ok "a target that dies mid-read gives EIO" ;;
+    *) not_ok "a target that dies mid-read gives EIO (rc $rc: $out)" ;;
+  esac
+  flip refuse
+  eq "the next open fails over to the other target" "$DFSC_TB_BIG_SHA256" \
+    "$(timeout 120 sha256sum "$MNT/dfsroot/dfs/switch/big.bin" 2>&1 | cut -d' ' -f1)"
+  flip "delay 0 0"
+else
+  not_ok "the testbed has no switchable relay for the failover check"
+fi
+
+# ---- unmount ----------------------------------------------------------------------
+check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
+check "the daemon exits after fusermount3 -u" gone "$MPID" 10
+check "the mount is gone" unmounted "$MNT"
+
+check "mount again" mount_bg "$MNT" --timeout 30
+kill -TERM "$MPID"
+check "SIGTERM ends the daemon" gone "$MPID" 10
+check "SIGTERM unmounts" unmounted "$MNT"
+
+# A request hanging on a server that accepts and never answers: SIGTERM
+# ends the daemon at once, and the waiting program gets an error.
+check "mount again" mount_bg "$MNT" --timeout 60
+(cat "$MNT/hangfs/data/hello.txt" >/dev/null 2>&1) &
+hang=$!
+sleep 1
+check "the reader is waiting on the hung server" kill -0 "$hang"
+kill -TERM "$MPID"
+check "SIGTERM ends the daemon with a request hanging" gone "$MPID" 10
+check "the waiting reader is released" gone "$hang" 10
+check "and the mount is gone" unmounted "$MNT"
+
+# fusermount3 -u -z with a request hanging: the mount point is free at
+# once; the kernel keeps the connection until the request ends (here at
+# the 5 s setup deadline), then the daemon exits by itself.
+check "mount again" mount_bg "$MNT" --timeout 5
+(cat "$MNT/hangfs/data/hello.txt" >/dev/null 2>&1) &
+hang=$!
+sleep 1
+check "the reader is waiting on the hung server" kill -0 "$hang"
+check "fusermount3 -u -z succeeds with a request hanging" timeout 10 fusermount3 -u -z "$MNT"
+check "the mount point is free at once" unmounted "$MNT"
+check "the waiting reader ends by the deadline" gone "$hang" 20
+check "then the daemon exits" gone "$MPID" 20
+
+# ---- /etc/fstab -------------------------------------------------------------------------
+# mount(8) runs "PROGRAM mount MOUNTPOINT -o OPTIONS" through mount.fuse3:
+# with type fuse.dfsc the program is `dfsc` from the default PATH; with
+# type fuse and source PROGRAM#mount, as here, any path to the binary.
+if command -v mount.fuse3 >/dev/null; then
+  cat >"$TMP/fstab" <<EOF
+$(readlink -f "$DFSC")#mount $MNT fuse credentials=$DFSC_TB_AUTHFILE,attr_timeout=2,request_timeout=20,_netdev,noauto 0 0
+EOF
+  if [ "${DFSC_VALGRIND:-0}" = 1 ]; then
+    ok "fstab: skipped under valgrind (mount(8) runs the binary itself)"
+  else
+    check "mount -T FSTAB MOUNTPOINT" mount -T "$TMP/fstab" "$MNT"
+    eq "a file through the fstab mount" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
+      "$(cat "$MNT/127.0.0.11/data/hello.txt" 2>&1)"
+    check "umount MOUNTPOINT" umount "$MNT"
+    check "the fstab mount is gone" unmounted "$MNT"
+  fi
+else
+  not_ok "mount.fuse3 is missing (package fuse3)"
+fi
+finish

@@ -1,0 +1,1924 @@
+/* `dfsc mount`: the UNC namespace as a FUSE file system.
+ *
+ * MOUNTPOINT/<host-or-domain>/<share>/<path> is \\host\share\path. Host
+ * names appear when they are looked up (automount); a share is checked with
+ * a stat of its root, which goes through DFS like every other path, so DFS
+ * roots and links are plain directories here. MOUNTPOINT/.dfsc/cache and
+ * MOUNTPOINT/.dfsc/stats show the library's caches and counters; writing
+ * "flush" to the cache file empties the caches.
+ *
+ * Every FUSE request becomes an asynchronous library operation and is
+ * answered from its callback on the library's loop thread, so a FUSE thread
+ * never waits on the network: one FUSE thread serves any burst (P6 of
+ * docs/progress.md). The inode table is shared by FUSE threads and the loop
+ * thread under one mutex that is never held across a call into the library.
+ * Does not: list a server's shares (that needs the srvsvc RPC), keep file
+ * data in its own cache (the kernel's page cache does), map Windows ACLs to
+ * modes (owner and modes come from the mount options, as with cifs' noperm).
+ */
+#define FUSE_USE_VERSION 312
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../dfsc/cli.h"
+#include "dfsc/dfsc.h"
+#include "dfsc/errors.h"
+#include "mount.h"
+
+#define INO_CTL 2
+#define INO_CTL_CACHE 3
+#define INO_CTL_STATS 4
+#define INO_FIRST 16
+#define KNOWN_MAX 4096        /* host and share names remembered for listings */
+#define PATH_MAX_BYTES 32768  /* a UNC path, as UTF-8 */
+#define DEPTH_MAX 2048        /* components of a path */
+#define IO_MAX (1u << 20)     /* max_write and the largest read */
+#define CTL_TEXT_MAX (16u << 20)
+
+enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS };
+
+struct node {
+  uint64_t ino;
+  struct node *parent;
+  char *name;
+  enum nkind kind;
+  int pinned;   /* root and control nodes: never freed */
+  int hashed;   /* reachable by (parent, name) */
+  uint64_t nlookup;
+  unsigned nchild; /* nodes whose parent this is */
+  int have_st;
+  dfsc_stat_t st;
+  struct timespec st_at;
+  struct node *ino_next, *name_next;
+};
+
+struct mnt {
+  dfsc_ctx *ctx;
+  struct dfsc__mount_opts *o;
+  pthread_mutex_t mu;
+  struct node **by_ino, **by_name;
+  size_t nbuckets, nnodes;
+  uint64_t next_ino;
+  struct node root, ctl, ctl_cache, ctl_stats;
+  char **known; /* "host" and "host\share" */
+  size_t nknown;
+  dfsc_stat_t vdir; /* attributes of the synthetic directories */
+};
+
+enum fhkind { FH_FILE, FH_DIR, FH_CTL };
+
+struct dent {
+  char *name;
+  enum nkind kind;
+  dfsc_stat_t st;
+};
+
+struct fh {
+  enum fhkind kind;
+  uint64_t ino;
+  dfsc_file *f;
+  struct dent *ents; /* FH_DIR */
+  size_t n, cap;
+  char *text; /* FH_CTL */
+  size_t len;
+};
+
+/* One FUSE request in flight in the library. */
+struct rq {
+  struct mnt *m;
+  fuse_req_t req;
+  uint64_t ino;    /* the node the request is about */
+  uint64_t parent; /* lookup, create, mkdir: the parent; `name` the child */
+  char *name;
+  char *path;
+  struct fh *fh;
+  char *buf;
+  size_t len;
+  int flags;
+  /* setattr */
+  int to_set;
+  uint64_t size, atime, mtime;
+  int opened; /* the setattr opened its own handle */
+  dfsc_file *f;
+};
+
+static double now_s(const struct timespec *a)
+{
+  return (double)a->tv_sec + (double)a->tv_nsec / 1e9;
+}
+
+static double age(const struct timespec *t)
+{
+  struct timespec n;
+
+  clock_gettime(CLOCK_MONOTONIC, &n);
+  return now_s(&n) - now_s(t);
+}
+
+/* ---- the inode table ----------------------------------------------------- */
+
+static size_t h_ino(uint64_t ino, size_t nb)
+{
+  return (size_t)((ino * 0x9E3779B97F4A7C15ull) >> 20) & (nb - 1);
+}
+
+static size_t h_name(uint64_t parent, const char *name, size_t nb)
+{
+  uint64_t h = 1469598103934665603ull ^ parent;
+
+  for (; *name; name++)
+    h = (h ^ (unsigned char)*name) * 1099511628211ull;
+  return (size_t)(h ^ (h >> 29)) & (nb - 1);
+}
+
+static void hash_name(struct mnt *m, struct node *n)
+{
+  size_t i = h_name(n->parent->ino, n->name, m->nbuckets);
+
+  n->name_next = m->by_name[i];
+  m->by_name[i] = n;
+  n->hashed = 1;
+}
+
+static void link_node(struct mnt *m, struct node *n)
+{
+  size_t i = h_ino(n->ino, m->nbuckets);
+
+  n->ino_next = m->by_ino[i];
+  m->by_ino[i] = n;
+  if (n->parent != NULL)
+    hash_name(m, n);
+}
+
+static void unhash_name(struct mnt *m, struct node *n)
+{
+  struct node **pp;
+
+  if (!n->hashed)
+    return;
+  for (pp = &m->by_name[h_name(n->parent->ino, n->name, m->nbuckets)]; *pp;
+       pp = &(*pp)->name_next) {
+    if (*pp == n) {
+      *pp = n->name_next;
+      break;
+    }
+  }
+  n->hashed = 0;
+}
+
+static void unlink_ino(struct mnt *m, struct node *n)
+{
+  struct node **pp;
+
+  for (pp = &m->by_ino[h_ino(n->ino, m->nbuckets)]; *pp; pp = &(*pp)->ino_next) {
+    if (*pp == n) {
+      *pp = n->ino_next;
+      break;
+    }
+  }
+}
+
+/* Doubles the buckets once the table holds as many nodes as buckets. */
+static void grow(struct mnt *m)
+{
+  size_t nb = m->nbuckets * 2, i;
+  struct node **bi = calloc(nb, sizeof(*bi)), **bn = calloc(nb, sizeof(*bn));
+  struct node *n, *next;
+
+  if (bi == NULL || bn == NULL) {
+    free(bi);
+    free(bn);
+    return; /* longer chains, still correct */
+  }
+  for (i = 0; i < m->nbuckets; i++) {
+    for (n = m->by_ino[i]; n; n = next) {
+      size_t k = h_ino(n->ino, nb);
+      next = n->ino_next;
+      n->ino_next = bi[k];
+      bi[k] = n;
+    }
+    /* Names unhashed by unlink or rename stay out. */
+    for (n = m->by_name[i]; n; n = next) {
+      size_t k = h_name(n->parent->ino, n->name, nb);
+      next = n->name_next;
+      n->name_next = bn[k];
+      bn[k] = n;
+    }
+  }
+  free(m->by_ino);
+  free(m->by_name);
+  m->by_ino = bi;
+  m->by_name = bn;
+  m->nbuckets = nb;
+}
+
+static struct node *find_ino(struct mnt *m, uint64_t ino)
+{
+  struct node *n;
+
+  for (n = m->by_ino[h_ino(ino, m->nbuckets)]; n; n = n->ino_next)
+    if (n->ino == ino)
+      return n;
+  return NULL;
+}
+
+static struct node *find_child(struct mnt *m, struct node *p, const char *name)
+{
+  struct node *n;
+
+  for (n = m->by_name[h_name(p->ino, name, m->nbuckets)]; n; n = n->name_next)
+    if (n->parent == p && strcmp(n->name, name) == 0)
+      return n;
+  return NULL;
+}
+
+static enum nkind child_kind(const struct node *p)
+{
+  switch (p->kind) {
+  case N_ROOT:
+    return N_HOST;
+  case N_HOST:
+    return N_SHARE;
+  default:
+    return N_FS;
+  }
+}
+
+/* The child `name` of p, created (with no lookup count) if new. */
+static struct node *get_child(struct mnt *m, struct node *p, const char *name)
+{
+  struct node *n = find_child(m, p, name);
+
+  if (n != NULL)
+    return n;
+  n = calloc(1, sizeof(*n));
+  if (n == NULL || (n->name = strdup(name)) == NULL) {
+    free(n);
+    return NULL;
+  }
+  if (m->nnodes >= m->nbuckets)
+    grow(m);
+  n->ino = m->next_ino++;
+  n->parent = p;
+  n->kind = child_kind(p);
+  p->nchild++;
+  m->nnodes++;
+  link_node(m, n);
+  return n;
+}
+
+/* Frees n and then every ancestor it was the last reason to keep. */
+static void maybe_free(struct mnt *m, struct node *n)
+{
+  while (n != NULL && !n->pinned && n->nlookup == 0 && n->nchild == 0) {
+    struct node *p = n->parent;
+    unhash_name(m, n);
+    unlink_ino(m, n);
+    m->nnodes--;
+    free(n->name);
+    free(n);
+    if (p != NULL)
+      p->nchild--;
+    n = p;
+  }
+}
+
+static void forget_locked(struct mnt *m, uint64_t ino, uint64_t count)
+{
+  struct node *n = find_ino(m, ino);
+
+  if (n == NULL)
+    return;
+  n->nlookup = count > n->nlookup ? 0 : n->nlookup - count;
+  maybe_free(m, n);
+}
+
+/* "\\host\share\a\b" for node ino plus an optional child; NULL with *err. */
+static char *path_locked(struct mnt *m, uint64_t ino, const char *child, int *err)
+{
+  const char *parts[DEPTH_MAX];
+  size_t np = 0, len = 1, i;
+  struct node *n = find_ino(m, ino);
+  char *out, *p;
+
+  if (n == NULL || n->kind == N_ROOT || n->kind >= N_CTL) {
+    *err = n == NULL ? ESTALE : EPERM;
+    return NULL;
+  }
+  if (child != NULL)
+    parts[np++] = child;
+  for (; n != NULL && n->kind != N_ROOT; n = n->parent) {
+    if (np == DEPTH_MAX) {
+      *err = ENAMETOOLONG;
+      return NULL;
+    }
+    parts[np++] = n->name;
+  }
+  for (i = 0; i < np; i++)
+    len += strlen(parts[i]) + 1;
+  if (len + 1 > PATH_MAX_BYTES) {
+    *err = ENAMETOOLONG;
+    return NULL;
+  }
+  p = out = malloc(len + 1);
+  if (out == NULL) {
+    *err = ENOMEM;
+    return NULL;
+  }
+  *p++ = '\\';
+  for (i = np; i-- > 0;) {
+    size_t l = strlen(parts[i]);
+    *p++ = '\\';
+    memcpy(p, parts[i], l);
+    p += l;
+  }
+  *p = '\0';
+  return out;
+}
+
+static char *node_path(struct mnt *m, uint64_t ino, const char *child, int *err)
+{
+  char *p;
+
+  pthread_mutex_lock(&m->mu);
+  p = path_locked(m, ino, child, err);
+  pthread_mutex_unlock(&m->mu);
+  return p;
+}
+
+static enum nkind kind_of(struct mnt *m, uint64_t ino, int *found)
+{
+  struct node *n;
+  enum nkind k = N_FS;
+
+  pthread_mutex_lock(&m->mu);
+  n = find_ino(m, ino);
+  *found = n != NULL;
+  if (n != NULL)
+    k = n->kind;
+  pthread_mutex_unlock(&m->mu);
+  return k;
+}
+
+/* Remembers "host" or "host\share" for listings of the top two levels. */
+static void known_add(struct mnt *m, const char *host, const char *share)
+{
+  size_t i, l = strlen(host) + (share ? strlen(share) + 1 : 0);
+  char *s;
+  char **k;
+
+  for (i = 0; i < m->nknown; i++) {
+    const char *e = m->known[i];
+    size_t hl = strlen(host);
+    if (share == NULL ? strcasecmp(e, host) == 0
+                      : (strncasecmp(e, host, hl) == 0 && e[hl] == '\\' &&
+                         strcasecmp(e + hl + 1, share) == 0))
+      return;
+  }
+  if (m->nknown == KNOWN_MAX || (s = malloc(l + 1)) == NULL)
+    return;
+  if (share)
+    snprintf(s, l + 1, "%s\\%s", host, share);
+  else
+    snprintf(s, l + 1, "%s", host);
+  k = realloc(m->known, (m->nknown + 1) * sizeof(*k));
+  if (k == NULL) {
+    free(s);
+    return;
+  }
+  m->known = k;
+  m->known[m->nknown++] = s;
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out)
+{
+  dfsc_stat_t st = m->vdir;
+
+  st.is_dir = n->kind == N_ROOT || n->kind == N_HOST || n->kind == N_CTL;
+  st.attributes = st.is_dir ? DFSC_ATTR_DIRECTORY : DFSC_ATTR_NORMAL;
+  dfsc__mount_fill_stat(m->o, &st, n->ino, out);
+  if (n->kind == N_CTL) {
+    out->st_mode = S_IFDIR | 0555;
+  } else if (n->kind == N_CTL_STATS) {
+    out->st_mode = S_IFREG | 0444;
+  } else if (n->kind == N_CTL_CACHE) {
+    out->st_mode = S_IFREG | 0644;
+  }
+}
+
+/* Attributes of n for a reply: its cached ones or the synthetic ones. */
+static void node_stat(struct mnt *m, const struct node *n, struct stat *out)
+{
+  if (n->kind == N_SHARE || n->kind == N_FS)
+    dfsc__mount_fill_stat(m->o, &n->st, n->ino, out);
+  else
+    virtual_stat(m, n, out);
+}
+
+static void set_st(struct node *n, const dfsc_stat_t *st)
+{
+  n->st = *st;
+  n->have_st = 1;
+  clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+}
+
+static void fill_entry(struct mnt *m, const struct node *n, struct fuse_entry_param *e)
+{
+  memset(e, 0, sizeof(*e));
+  e->ino = n->ino;
+  e->generation = 1;
+  node_stat(m, n, &e->attr);
+  e->attr_timeout = m->o->attr_timeout;
+  e->entry_timeout = m->o->entry_timeout;
+}
+
+static void reply_negative(struct mnt *m, fuse_req_t req)
+{
+  struct fuse_entry_param e;
+
+  /* ino 0 with a timeout: the kernel caches the absence. */
+  memset(&e, 0, sizeof(e));
+  e.entry_timeout = m->o->negative_timeout;
+  if (e.entry_timeout > 0)
+    fuse_reply_entry(req, &e);
+  else
+    fuse_reply_err(req, ENOENT);
+}
+
+/* Adds (or finds) child `name` of `parent` with attributes st, counts one
+ * lookup and replies with the entry (or the open handle for create). */
+static void reply_new_entry(struct rq *r, const dfsc_stat_t *st, const struct fuse_file_info *fi)
+{
+  struct mnt *m = r->m;
+  struct fuse_entry_param e;
+  struct node *p, *n = NULL;
+  int rc;
+
+  pthread_mutex_lock(&m->mu);
+  p = find_ino(m, r->parent);
+  if (p != NULL)
+    n = get_child(m, p, r->name);
+  if (n == NULL) {
+    pthread_mutex_unlock(&m->mu);
+    fuse_reply_err(r->req, p == NULL ? ESTALE : ENOMEM);
+    return;
+  }
+  if (st != NULL)
+    set_st(n, st);
+  n->nlookup++;
+  fill_entry(m, n, &e);
+  if (n->kind == N_SHARE)
+    known_add(m, p->name, n->name);
+  pthread_mutex_unlock(&m->mu);
+  rc = fi ? fuse_reply_create(r->req, &e, fi) : fuse_reply_entry(r->req, &e);
+  if (rc != 0) {
+    /* The kernel never saw the entry (the request was interrupted). */
+    pthread_mutex_lock(&m->mu);
+    forget_locked(m, e.ino, 1);
+    pthread_mutex_unlock(&m->mu);
+  }
+}
+
+static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
+{
+  struct rq *r = calloc(1, sizeof(*r));
+
+  if (r == NULL) {
+    fuse_reply_err(req, ENOMEM);
+    return NULL;
+  }
+  r->m = m;
+  r->req = req;
+  r->ino = ino;
+  return r;
+}
+
+static void rq_free(struct rq *r)
+{
+  free(r->name);
+  free(r->path);
+  free(r->buf);
+  free(r);
+}
+
+static int res_errno(const dfsc_result *res, int io)
+{
+  return dfsc__mount_errno(res->err, res->ntstatus, io);
+}
+
+/* Submission failed: the callback will not run. */
+static void rq_fail(struct rq *r, int rc)
+{
+  fuse_reply_err(r->req, dfsc__mount_errno(rc, 0, 0));
+  rq_free(r);
+}
+
+/* Sets r->path to node ino's path; on failure answers, frees r and
+ * returns -1. */
+static int rq_path(struct rq *r, uint64_t ino)
+{
+  int err = 0;
+
+  if ((r->path = node_path(r->m, ino, NULL, &err)) != NULL)
+    return 0;
+  fuse_reply_err(r->req, err);
+  rq_free(r);
+  return -1;
+}
+
+/* A request about child `name` of `parent`, with its path; NULL once
+ * answered. */
+static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+  struct rq *r = rq_new(m, req, parent);
+  int err = 0;
+
+  if (r == NULL)
+    return NULL;
+  r->parent = parent;
+  r->name = strdup(name);
+  r->path = node_path(m, parent, name, &err);
+  if (r->name == NULL || r->path == NULL) {
+    fuse_reply_err(req, r->path == NULL ? err : ENOMEM);
+    rq_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+/* ---- lookup and attributes ------------------------------------------------ */
+
+static void lookup_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  int e = res_errno(res, 0);
+
+  if (e == ENOENT)
+    reply_negative(r->m, r->req);
+  else if (e != 0)
+    fuse_reply_err(r->req, e);
+  else
+    reply_new_entry(r, &res->st, NULL);
+  rq_free(r);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fuse_entry_param e;
+  struct node *p, *n = NULL;
+  struct rq *r;
+  int err = 0, rc;
+
+  pthread_mutex_lock(&m->mu);
+  p = find_ino(m, parent);
+  if (p == NULL) {
+    err = ESTALE;
+  } else if (p->kind == N_ROOT || p->kind == N_CTL) {
+    /* Synthetic levels answer at once. */
+    if (p->kind == N_ROOT && strcmp(name, ".dfsc") == 0)
+      n = &m->ctl;
+    else if (p->kind == N_CTL && strcmp(name, "cache") == 0)
+      n = &m->ctl_cache;
+    else if (p->kind == N_CTL && strcmp(name, "stats") == 0)
+      n = &m->ctl_stats;
+    else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name)) {
+      n = get_child(m, p, name);
+      if (n == NULL)
+        err = ENOMEM;
+      else
+        known_add(m, name, NULL);
+    }
+    if (n != NULL) {
+      n->nlookup++;
+      fill_entry(m, n, &e);
+    } else if (err == 0) {
+      err = ENOENT;
+    }
+  } else if (p->kind == N_CTL_CACHE || p->kind == N_CTL_STATS) {
+    err = ENOTDIR;
+  } else if (p->kind == N_HOST && !dfsc__mount_valid_server_name(name)) {
+    err = ENOENT;
+  } else if ((n = find_child(m, p, name)) != NULL &&
+             !(n->have_st && age(&n->st_at) < m->o->attr_timeout)) {
+    n = NULL; /* known, but its attributes are stale: ask the server */
+  } else if (n != NULL) {
+    /* Attributes from a listing or a stat within attr_timeout. */
+    n->nlookup++;
+    fill_entry(m, n, &e);
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (n != NULL) {
+    if (fuse_reply_entry(req, &e) != 0) {
+      pthread_mutex_lock(&m->mu);
+      forget_locked(m, e.ino, 1);
+      pthread_mutex_unlock(&m->mu);
+    }
+    return;
+  }
+  if (err == ENOENT) {
+    reply_negative(m, req);
+    return;
+  }
+  if (err != 0) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  if ((r = named_rq(m, req, parent, name)) == NULL)
+    return;
+  rc = dfsc_stat_async(m->ctx, r->path, lookup_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+  struct mnt *m = fuse_req_userdata(req);
+
+  pthread_mutex_lock(&m->mu);
+  forget_locked(m, ino, nlookup);
+  pthread_mutex_unlock(&m->mu);
+  fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  size_t i;
+
+  pthread_mutex_lock(&m->mu);
+  for (i = 0; i < count; i++)
+    forget_locked(m, forgets[i].ino, forgets[i].nlookup);
+  pthread_mutex_unlock(&m->mu);
+  fuse_reply_none(req);
+}
+
+static void reply_attr_of(struct rq *r)
+{
+  struct mnt *m = r->m;
+  struct stat st;
+  struct node *n;
+
+  pthread_mutex_lock(&m->mu);
+  n = find_ino(m, r->ino);
+  if (n != NULL)
+    node_stat(m, n, &st);
+  pthread_mutex_unlock(&m->mu);
+  if (n == NULL)
+    fuse_reply_err(r->req, ESTALE);
+  else
+    fuse_reply_attr(r->req, &st, m->o->attr_timeout);
+}
+
+static void getattr_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct node *n;
+  int e = res_errno(res, 0);
+
+  if (e != 0) {
+    fuse_reply_err(r->req, e);
+  } else {
+    pthread_mutex_lock(&r->m->mu);
+    if ((n = find_ino(r->m, r->ino)) != NULL)
+      set_st(n, &res->st);
+    pthread_mutex_unlock(&r->m->mu);
+    reply_attr_of(r);
+  }
+  rq_free(r);
+}
+
+/* Attributes from the node when fresh, else from a stat. */
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct node *n;
+  struct stat st;
+  struct rq *r;
+  int fresh = 0, rc;
+
+  (void)fi;
+  pthread_mutex_lock(&m->mu);
+  n = find_ino(m, ino);
+  if (n != NULL) {
+    fresh = !(n->kind == N_SHARE || n->kind == N_FS) ||
+            (n->have_st && age(&n->st_at) < m->o->attr_timeout);
+    if (fresh)
+      node_stat(m, n, &st);
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (n == NULL) {
+    fuse_reply_err(req, ESTALE);
+    return;
+  }
+  if (fresh) {
+    fuse_reply_attr(req, &st, m->o->attr_timeout);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
+    return;
+  rc = dfsc_stat_async(m->ctx, r->path, getattr_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void invalidate(struct mnt *m, uint64_t ino)
+{
+  struct node *n;
+
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, ino)) != NULL)
+    n->have_st = 0;
+  pthread_mutex_unlock(&m->mu);
+}
+
+/* setattr: [open] -> [truncate] -> [set times] -> [close] -> stat -> reply. */
+static void setattr_step(struct rq *r, int err);
+
+static void setattr_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+
+  if (res->file != NULL) {
+    r->f = res->file;
+    r->opened = 1;
+  }
+  setattr_step(r, res_errno(res, 0));
+}
+
+static void setattr_close_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+
+  (void)res;
+  r->f = NULL;
+  r->opened = 0;
+  setattr_step(r, r->flags);
+}
+
+static void setattr_step(struct rq *r, int err)
+{
+  struct mnt *m = r->m;
+  int rc = 0;
+
+  if (err != 0 && r->flags == 0)
+    r->flags = err; /* the first error is the answer */
+  if (r->flags != 0 || r->to_set == 0) {
+    if (r->opened) {
+      rc = dfsc_close_async(r->f, setattr_close_cb, r);
+      if (rc == 0)
+        return;
+      r->opened = 0;
+    }
+    if (r->flags != 0) {
+      fuse_reply_err(r->req, r->flags);
+      rq_free(r);
+      return;
+    }
+    invalidate(m, r->ino);
+    rc = dfsc_stat_async(m->ctx, r->path, getattr_cb, r);
+    if (rc < 0)
+      rq_fail(r, rc);
+    return;
+  }
+  if (r->f == NULL) {
+    /* Times alone need only attribute access, which directories give too. */
+    rc = dfsc_open_async(m->ctx, r->path,
+                         (r->to_set & FUSE_SET_ATTR_SIZE) ? DFSC_O_WRONLY : DFSC_O_ATTRIBUTES,
+                         setattr_cb, r);
+  } else if (r->to_set & FUSE_SET_ATTR_SIZE) {
+    r->to_set &= ~FUSE_SET_ATTR_SIZE;
+    rc = dfsc_truncate_async(r->f, r->size, setattr_cb, r);
+  } else {
+    r->to_set = 0;
+    rc = dfsc_set_times_async(r->f, r->atime, r->mtime, setattr_cb, r);
+  }
+  if (rc < 0)
+    setattr_step(r, dfsc__mount_errno(rc, 0, 0));
+}
+
+static uint64_t time_arg(const struct timespec *t, int now)
+{
+  struct timespec n;
+
+  if (now) {
+    clock_gettime(CLOCK_REALTIME, &n);
+    t = &n;
+  }
+  return dfsc__mount_filetime((int64_t)t->tv_sec, t->tv_nsec);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                       struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = fi ? (struct fh *)(uintptr_t)fi->fh : NULL;
+  struct rq *r;
+  int found;
+  enum nkind k = kind_of(m, ino, &found);
+
+  if (!found) {
+    fuse_reply_err(req, ESTALE);
+    return;
+  }
+  if (m->o->ro && (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                             FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
+    fuse_reply_err(req, EROFS);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL)
+    return;
+  if (k != N_SHARE && k != N_FS) {
+    /* Synthetic nodes and control files: truncating the cache file before
+     * writing "flush" to it is part of `echo flush >`. */
+    reply_attr_of(r);
+    rq_free(r);
+    return;
+  }
+  /* Owner and mode come from the mount options (cifs' noperm): changing
+   * them succeeds and changes nothing, so that cp -p and rsync -a work. */
+  r->to_set = to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                        FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+  r->size = (uint64_t)attr->st_size;
+  if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW))
+    r->atime = time_arg(&attr->st_atim, (to_set & FUSE_SET_ATTR_ATIME_NOW) != 0);
+  if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))
+    r->mtime = time_arg(&attr->st_mtim, (to_set & FUSE_SET_ATTR_MTIME_NOW) != 0);
+  if ((r->to_set & ~(FUSE_SET_ATTR_SIZE)) != 0 && r->atime == 0 && r->mtime == 0)
+    r->to_set &= FUSE_SET_ATTR_SIZE;
+  if (fh != NULL && fh->kind == FH_FILE)
+    r->f = fh->f; /* not ours to close */
+  if (rq_path(r, ino) < 0)
+    return;
+  setattr_step(r, 0);
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static int dfsc_flags(int flags)
+{
+  int f;
+
+  switch (flags & O_ACCMODE) {
+  case O_WRONLY:
+    f = DFSC_O_WRONLY;
+    break;
+  case O_RDWR:
+    f = DFSC_O_RDWR;
+    break;
+  default:
+    f = DFSC_O_RDONLY;
+  }
+  if (flags & O_CREAT)
+    f |= DFSC_O_CREAT;
+  if (flags & O_EXCL)
+    f |= DFSC_O_EXCL;
+  if (flags & O_TRUNC)
+    f |= DFSC_O_TRUNC;
+  return f;
+}
+
+static void ignore_cb(const dfsc_result *res, void *arg)
+{
+  (void)res;
+  (void)arg;
+}
+
+/* Closes a handle nobody will use, without waiting for the answer. */
+static void close_quietly(dfsc_file *f)
+{
+  (void)dfsc_close_async(f, ignore_cb, NULL);
+}
+
+static void open_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct fuse_file_info fi;
+  struct fh *fh;
+  int e = res_errno(res, 0);
+
+  if (e != 0) {
+    fuse_reply_err(r->req, e);
+    rq_free(r);
+    return;
+  }
+  fh = calloc(1, sizeof(*fh));
+  if (fh == NULL) {
+    close_quietly(res->file);
+    fuse_reply_err(r->req, ENOMEM);
+    rq_free(r);
+    return;
+  }
+  fh->kind = FH_FILE;
+  fh->f = res->file;
+  memset(&fi, 0, sizeof(fi));
+  fi.flags = r->flags;
+  fi.fh = (uintptr_t)fh;
+  if (r->parent != 0) {
+    fh->ino = 0;
+    reply_new_entry(r, &res->st, &fi);
+  } else {
+    struct node *n;
+    fh->ino = r->ino;
+    pthread_mutex_lock(&r->m->mu);
+    if ((n = find_ino(r->m, r->ino)) != NULL)
+      set_st(n, &res->st);
+    pthread_mutex_unlock(&r->m->mu);
+    if (fuse_reply_open(r->req, &fi) != 0) {
+      close_quietly(fh->f);
+      free(fh);
+    }
+  }
+  rq_free(r);
+}
+
+static int ctl_render(struct mnt *m, enum nkind k, struct fh *fh);
+
+static void ctl_snapshot_cb(const dfsc_result *res, void *arg);
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+  int found, rc;
+  enum nkind k = kind_of(m, ino, &found);
+
+  if (!found) {
+    fuse_reply_err(req, ESTALE);
+    return;
+  }
+  if (k == N_ROOT || k == N_HOST || k == N_CTL) {
+    fuse_reply_err(req, EISDIR);
+    return;
+  }
+  if (m->o->ro && (fi->flags & O_ACCMODE) != O_RDONLY) {
+    fuse_reply_err(req, EROFS);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL)
+    return;
+  r->flags = fi->flags;
+  if (k == N_CTL_STATS || k == N_CTL_CACHE) {
+    if (k == N_CTL_STATS && (fi->flags & O_ACCMODE) != O_RDONLY) {
+      fuse_reply_err(req, EACCES);
+      rq_free(r);
+      return;
+    }
+    r->fh = calloc(1, sizeof(*r->fh));
+    if (r->fh == NULL) {
+      rq_fail(r, -ENOMEM);
+      return;
+    }
+    r->fh->kind = FH_CTL;
+    r->fh->ino = ino;
+    if (k == N_CTL_CACHE) {
+      rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
+      if (rc < 0) {
+        free(r->fh);
+        rq_fail(r, rc);
+      }
+      return;
+    }
+    rc = ctl_render(m, k, r->fh);
+    ctl_snapshot_cb(&(dfsc_result){.err = rc}, r);
+    return;
+  }
+  if (rq_path(r, ino) < 0)
+    return;
+  rc = dfsc_open_async(m->ctx, r->path, dfsc_flags(fi->flags & ~(O_CREAT | O_EXCL)), open_cb,
+                       r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                      struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+  int found, rc;
+  enum nkind k = kind_of(m, parent, &found);
+
+  (void)mode;
+  if (!found) {
+    fuse_reply_err(req, ESTALE);
+    return;
+  }
+  if (k != N_SHARE && k != N_FS) {
+    fuse_reply_err(req, EACCES);
+    return;
+  }
+  if (m->o->ro) {
+    fuse_reply_err(req, EROFS);
+    return;
+  }
+  if ((r = named_rq(m, req, parent, name)) == NULL)
+    return;
+  r->flags = fi->flags;
+  rc = dfsc_open_async(m->ctx, r->path, dfsc_flags(fi->flags) | DFSC_O_CREAT, open_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void read_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  int e = res_errno(res, 1);
+
+  if (e != 0)
+    fuse_reply_err(r->req, e);
+  else
+    fuse_reply_buf(r->req, r->buf, res->nbytes);
+  rq_free(r);
+}
+
+/* The start of read and write: a request for a valid offset, or NULL once
+ * answered. */
+static struct rq *io_rq(struct mnt *m, fuse_req_t req, fuse_ino_t ino, off_t off)
+{
+  if (off < 0) {
+    fuse_reply_err(req, EINVAL);
+    return NULL;
+  }
+  return rq_new(m, req, ino);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  struct rq *r;
+  int rc;
+
+  if (off >= 0 && fh->kind == FH_CTL) {
+    size_t o = (size_t)off < fh->len ? (size_t)off : fh->len;
+    fuse_reply_buf(req, fh->text + o, size < fh->len - o ? size : fh->len - o);
+    return;
+  }
+  if (size > IO_MAX)
+    size = IO_MAX;
+  if ((r = io_rq(m, req, ino, off)) == NULL)
+    return;
+  r->buf = malloc(size ? size : 1);
+  if (r->buf == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  rc = dfsc_read_async(fh->f, r->buf, size, (uint64_t)off, read_cb, r);
+  if (rc < 0) {
+    fuse_reply_err(req, dfsc__mount_errno(rc, 0, 1));
+    rq_free(r);
+  }
+}
+
+static void write_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  int e = res_errno(res, 1);
+
+  invalidate(r->m, r->ino);
+  if (e != 0)
+    fuse_reply_err(r->req, e);
+  else
+    fuse_reply_write(r->req, res->nbytes);
+  rq_free(r);
+}
+
+static void ctl_flush_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  int e = res_errno(res, 0);
+
+  if (e != 0)
+    fuse_reply_err(r->req, e);
+  else
+    fuse_reply_write(r->req, r->len);
+  rq_free(r);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  struct rq *r;
+  int rc;
+
+  if ((r = io_rq(m, req, ino, off)) == NULL)
+    return;
+  r->len = size;
+  if (fh->kind == FH_CTL) {
+    /* "flush" (with any surrounding white space) empties both caches. */
+    size_t a = 0, b = size;
+    while (a < b && (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '\n' || buf[a] == '\r'))
+      a++;
+    while (b > a && (buf[b - 1] == ' ' || buf[b - 1] == '\t' || buf[b - 1] == '\n' ||
+                     buf[b - 1] == '\r'))
+      b--;
+    if (b - a != 5 || memcmp(buf + a, "flush", 5) != 0) {
+      fuse_reply_err(req, EINVAL);
+      rq_free(r);
+      return;
+    }
+    rc = dfsc_cache_flush_async(m->ctx, ctl_flush_cb, r);
+    if (rc < 0)
+      rq_fail(r, rc);
+    return;
+  }
+  /* The library sends from the buffer until the callback; FUSE's is
+   * valid only during this call. */
+  r->buf = malloc(size ? size : 1);
+  if (r->buf == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  memcpy(r->buf, buf, size);
+  rc = dfsc_write_async(fh->f, r->buf, size, (uint64_t)off, write_cb, r);
+  if (rc < 0) {
+    fuse_reply_err(req, dfsc__mount_errno(rc, 0, 1));
+    rq_free(r);
+  }
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  (void)ino;
+  (void)fi;
+  /* close(2): writes were answered only once the server had them. */
+  fuse_reply_err(req, 0);
+}
+
+static void errno_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+
+  fuse_reply_err(r->req, res_errno(res, 0));
+  rq_free(r);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  struct rq *r;
+  int rc;
+
+  (void)datasync;
+  if (fh->kind != FH_FILE) {
+    fuse_reply_err(req, 0);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL)
+    return;
+  rc = dfsc_flush_async(fh->f, errno_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void fh_free(struct fh *fh)
+{
+  size_t i;
+
+  for (i = 0; i < fh->n; i++)
+    free(fh->ents[i].name);
+  free(fh->ents);
+  free(fh->text);
+  free(fh);
+}
+
+static void release_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+
+  (void)res;
+  invalidate(r->m, r->ino);
+  fuse_reply_err(r->req, 0);
+  rq_free(r);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  struct rq *r;
+  dfsc_file *f = fh->f;
+  int rc;
+
+  fh_free(fh);
+  if (f == NULL) {
+    fuse_reply_err(req, 0);
+    return;
+  }
+  /* Answered once the server has closed it, so that the next open by
+   * another program does not meet this one's handle. */
+  if ((r = rq_new(m, req, ino)) == NULL) {
+    close_quietly(f);
+    return;
+  }
+  rc = dfsc_close_async(f, release_cb, r);
+  if (rc < 0) {
+    fuse_reply_err(req, 0);
+    rq_free(r);
+  }
+}
+
+/* ---- directories ---------------------------------------------------------- */
+
+static int dents_add(struct fh *fh, const char *name, enum nkind kind, const dfsc_stat_t *st)
+{
+  struct dent *d;
+
+  if (fh->n == fh->cap) {
+    size_t cap = fh->cap ? fh->cap * 2 : 64;
+    d = realloc(fh->ents, cap * sizeof(*d));
+    if (d == NULL)
+      return -ENOMEM;
+    fh->ents = d;
+    fh->cap = cap;
+  }
+  d = &fh->ents[fh->n];
+  if ((d->name = strdup(name)) == NULL)
+    return -ENOMEM;
+  d->kind = kind;
+  d->st = *st;
+  fh->n++;
+  return 0;
+}
+
+static void opendir_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct fuse_file_info fi;
+  const dfsc_dirent *de;
+  int e = res_errno(res, 0);
+
+  if (e == 0) {
+    while ((de = dfsc_dir_next(res->dir)) != NULL)
+      if (dents_add(r->fh, de->name, N_FS, &de->st) < 0) {
+        e = ENOMEM;
+        break;
+      }
+  }
+  dfsc_dir_free(res->dir);
+  if (e != 0) {
+    fuse_reply_err(r->req, e);
+    fh_free(r->fh);
+  } else {
+    memset(&fi, 0, sizeof(fi));
+    fi.fh = (uintptr_t)r->fh;
+    if (fuse_reply_open(r->req, &fi) != 0)
+      fh_free(r->fh);
+  }
+  rq_free(r);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct node *n;
+  struct fh *fh = calloc(1, sizeof(*fh));
+  struct rq *r;
+  int err = 0, rc;
+  size_t i;
+
+  if (fh == NULL) {
+    fuse_reply_err(req, ENOMEM);
+    return;
+  }
+  fh->kind = FH_DIR;
+  fh->ino = ino;
+  pthread_mutex_lock(&m->mu);
+  n = find_ino(m, ino);
+  if (n == NULL) {
+    err = ESTALE;
+  } else if (n->kind == N_ROOT) {
+    dfsc_stat_t st = m->vdir;
+    err = -dents_add(fh, ".dfsc", N_CTL, &st);
+    for (i = 0; i < m->nknown && err == 0; i++)
+      if (strchr(m->known[i], '\\') == NULL)
+        err = -dents_add(fh, m->known[i], N_HOST, &st);
+  } else if (n->kind == N_HOST) {
+    dfsc_stat_t st = m->vdir;
+    size_t hl = strlen(n->name);
+    for (i = 0; i < m->nknown && err == 0; i++)
+      if (strncasecmp(m->known[i], n->name, hl) == 0 && m->known[i][hl] == '\\')
+        err = -dents_add(fh, m->known[i] + hl + 1, N_SHARE, &st);
+  } else if (n->kind == N_CTL) {
+    dfsc_stat_t st = m->vdir;
+    st.is_dir = 0;
+    err = -dents_add(fh, "cache", N_CTL_CACHE, &st);
+    if (err == 0)
+      err = -dents_add(fh, "stats", N_CTL_STATS, &st);
+  } else if (n->kind == N_CTL_CACHE || n->kind == N_CTL_STATS) {
+    err = ENOTDIR;
+  } else {
+    fh->n = 0;
+    err = -1; /* a real directory: listed below */
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (err > 0) {
+    fh_free(fh);
+    fuse_reply_err(req, err);
+    return;
+  }
+  if (err == 0) {
+    fi->fh = (uintptr_t)fh;
+    if (fuse_reply_open(req, fi) != 0)
+      fh_free(fh);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL) {
+    fh_free(fh);
+    return;
+  }
+  r->fh = fh;
+  if (rq_path(r, ino) < 0) {
+    fh_free(fh);
+    return;
+  }
+  rc = dfsc_opendir_async(m->ctx, r->path, opendir_cb, r);
+  if (rc < 0) {
+    fh_free(fh);
+    rq_fail(r, rc);
+  }
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi, int plus)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  char *buf;
+  size_t used = 0, i;
+  struct node *dir;
+
+  if (off < 0) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  if (size > IO_MAX)
+    size = IO_MAX;
+  buf = malloc(size ? size : 1);
+  if (buf == NULL) {
+    fuse_reply_err(req, ENOMEM);
+    return;
+  }
+  pthread_mutex_lock(&m->mu);
+  dir = find_ino(m, ino);
+  /* Offsets: 0 ".", 1 "..", 2 + i the i-th entry. */
+  for (i = (size_t)off; dir != NULL && i < fh->n + 2; i++) {
+    struct fuse_entry_param e;
+    const char *name;
+    struct node *c = NULL;
+    size_t need;
+
+    memset(&e, 0, sizeof(e));
+    if (i < 2) {
+      name = i == 0 ? "." : "..";
+      e.attr.st_mode = S_IFDIR;
+      e.attr.st_ino = i == 0 ? ino : dir->parent ? dir->parent->ino : ino;
+    } else {
+      struct dent *d = &fh->ents[i - 2];
+      name = d->name;
+      if (d->kind == N_CTL) {
+        c = &m->ctl;
+      } else if (d->kind == N_CTL_CACHE) {
+        c = &m->ctl_cache;
+      } else if (d->kind == N_CTL_STATS) {
+        c = &m->ctl_stats;
+      } else if (plus) {
+        c = get_child(m, dir, name);
+      } else {
+        c = find_child(m, dir, name);
+      }
+      if (c != NULL && d->kind == N_FS)
+        set_st(c, &d->st);
+      if (c != NULL) {
+        fill_entry(m, c, &e);
+      } else if (plus) {
+        break; /* out of memory: end this batch here */
+      } else {
+        dfsc__mount_fill_stat(m->o, &d->st, 0, &e.attr);
+        e.attr.st_ino = (ino_t)-1; /* unknown until looked up */
+      }
+    }
+    need = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e, (off_t)i + 1)
+                : fuse_add_direntry(req, buf + used, size - used, name, &e.attr, (off_t)i + 1);
+    if (need > size - used) {
+      if (c != NULL && plus)
+        maybe_free(m, c); /* created for an entry that did not fit */
+      break;
+    }
+    used += need;
+    if (plus && c != NULL)
+      c->nlookup++;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (dir == NULL)
+    fuse_reply_err(req, ESTALE);
+  else
+    fuse_reply_buf(req, buf, used);
+  free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi)
+{
+  do_readdir(req, ino, size, off, fi, 0);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                           struct fuse_file_info *fi)
+{
+  do_readdir(req, ino, size, off, fi, 1);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  (void)ino;
+  fh_free((struct fh *)(uintptr_t)fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+  (void)ino;
+  (void)datasync;
+  (void)fi;
+  fuse_reply_err(req, 0);
+}
+
+/* ---- namespace changes ------------------------------------------------------ */
+
+/* A request on child `name` of `parent`, which must be inside a share. */
+static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  int found;
+  enum nkind k = kind_of(m, parent, &found);
+
+  if (!found) {
+    fuse_reply_err(req, ESTALE);
+    return NULL;
+  }
+  if (k != N_SHARE && k != N_FS) {
+    fuse_reply_err(req, k == N_CTL_CACHE || k == N_CTL_STATS ? ENOTDIR : EPERM);
+    return NULL;
+  }
+  if (m->o->ro) {
+    fuse_reply_err(req, EROFS);
+    return NULL;
+  }
+  return named_rq(m, req, parent, name);
+}
+
+static void mkdir_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  int e = res_errno(res, 0), rc;
+
+  if (e != 0) {
+    fuse_reply_err(r->req, e);
+    rq_free(r);
+    return;
+  }
+  rc = dfsc_stat_async(r->m->ctx, r->path, lookup_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+  struct rq *r = child_rq(req, parent, name);
+  int rc;
+
+  (void)mode;
+  if (r == NULL)
+    return;
+  rc = dfsc_mkdir_async(r->m->ctx, r->path, mkdir_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void removed_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct node *p, *n;
+  int e = res_errno(res, 0);
+
+  if (e == 0) {
+    /* The name is free: a later create must not find this node. */
+    pthread_mutex_lock(&r->m->mu);
+    if ((p = find_ino(r->m, r->parent)) != NULL && (n = find_child(r->m, p, r->name)) != NULL)
+      unhash_name(r->m, n);
+    pthread_mutex_unlock(&r->m->mu);
+  }
+  fuse_reply_err(r->req, e);
+  rq_free(r);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+  struct rq *r = child_rq(req, parent, name);
+  int rc;
+
+  if (r == NULL)
+    return;
+  rc = dfsc_unlink_async(r->m->ctx, r->path, removed_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+  struct rq *r = child_rq(req, parent, name);
+  int rc;
+
+  if (r == NULL)
+    return;
+  rc = dfsc_rmdir_async(r->m->ctx, r->path, removed_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+/* The length of the "\\host\share" part of a path. */
+static size_t share_prefix(const char *p)
+{
+  const char *s = strchr(p + 2, '\\');
+
+  if (s == NULL)
+    return strlen(p);
+  s = strchr(s + 1, '\\');
+  return s ? (size_t)(s - p) : strlen(p);
+}
+
+static void rename_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct mnt *m = r->m;
+  struct node *p, *np, *n, *old;
+  int e = res_errno(res, 0);
+
+  if (e == 0) {
+    /* Move the node, so that its descendants' paths follow. */
+    pthread_mutex_lock(&m->mu);
+    p = find_ino(m, r->parent);
+    np = find_ino(m, r->size);
+    n = p ? find_child(m, p, r->name) : NULL;
+    if (np != NULL && (old = find_child(m, np, r->buf)) != NULL && old != n)
+      unhash_name(m, old);
+    if (n != NULL && np != NULL) {
+      char *nm = strdup(r->buf);
+      unhash_name(m, n);
+      if (nm != NULL) {
+        free(n->name);
+        n->name = nm;
+        n->parent->nchild--;
+        n->parent = np;
+        np->nchild++;
+        hash_name(m, n);
+      } else {
+        n->hashed = 0; /* renamed away: no name to be found under */
+      }
+      maybe_free(m, p);
+    }
+    pthread_mutex_unlock(&m->mu);
+  }
+  fuse_reply_err(r->req, e);
+  rq_free(r);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+  char *np;
+  int err = 0, rc;
+
+  if (flags & ~(unsigned)RENAME_NOREPLACE) {
+    fuse_reply_err(req, EINVAL); /* RENAME_EXCHANGE, RENAME_WHITEOUT */
+    return;
+  }
+  if ((r = child_rq(req, parent, name)) == NULL)
+    return;
+  np = node_path(m, newparent, newname, &err);
+  if (np == NULL) {
+    fuse_reply_err(req, err == EPERM ? EXDEV : err);
+    rq_free(r);
+    return;
+  }
+  if (share_prefix(np) != share_prefix(r->path) ||
+      strncasecmp(np, r->path, share_prefix(np)) != 0) {
+    fuse_reply_err(req, EXDEV);
+    free(np);
+    rq_free(r);
+    return;
+  }
+  r->size = newparent;
+  r->buf = strdup(newname);
+  if (r->buf == NULL) {
+    free(np);
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  rc = dfsc_rename2_async(m->ctx, r->path, np,
+                          (flags & RENAME_NOREPLACE) ? 0 : DFSC_RENAME_REPLACE, rename_cb, r);
+  free(np);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void statfs_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct statvfs sv;
+  int e = res_errno(res, 0);
+
+  if (e != 0) {
+    fuse_reply_err(r->req, e);
+  } else {
+    memset(&sv, 0, sizeof(sv));
+    sv.f_bsize = sv.f_frsize = res->fs.block_size ? (unsigned long)res->fs.block_size : 4096;
+    sv.f_blocks = (fsblkcnt_t)res->fs.blocks;
+    sv.f_bfree = (fsblkcnt_t)res->fs.blocks_free;
+    sv.f_bavail = (fsblkcnt_t)res->fs.blocks_avail;
+    sv.f_namemax = 255;
+    fuse_reply_statfs(r->req, &sv);
+  }
+  rq_free(r);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+  struct mnt *m = fuse_req_userdata(req);
+  struct statvfs sv;
+  struct rq *r;
+  int found, rc;
+  enum nkind k = kind_of(m, ino, &found);
+
+  if (!found || (k != N_SHARE && k != N_FS)) {
+    memset(&sv, 0, sizeof(sv));
+    sv.f_bsize = sv.f_frsize = 4096;
+    sv.f_namemax = 255;
+    fuse_reply_statfs(req, &sv);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
+    return;
+  r->path[share_prefix(r->path)] = '\0';
+  rc = dfsc_statfs_async(m->ctx, r->path, statfs_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+/* ---- the control files ---------------------------------------------------- */
+
+/* Renders .dfsc/stats into fh. */
+static int ctl_render(struct mnt *m, enum nkind k, struct fh *fh)
+{
+  dfsc_stats st;
+  FILE *f;
+  int rc;
+
+  (void)k;
+  rc = dfsc_stats_get(m->ctx, &st);
+  if (rc < 0)
+    return rc;
+  f = open_memstream(&fh->text, &fh->len);
+  if (f == NULL)
+    return -ENOMEM;
+  dfsc__cli_stats_print(f, &st, 0);
+  return fclose(f) == 0 ? 0 : -ENOMEM;
+}
+
+static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct fuse_file_info fi;
+  int rc = res->err;
+
+  if (rc == 0 && res->cache != NULL) {
+    FILE *f = open_memstream(&r->fh->text, &r->fh->len);
+    if (f == NULL) {
+      rc = -ENOMEM;
+    } else {
+      dfsc__cli_cache_print(f, res->cache, 0);
+      if (fclose(f) != 0 || r->fh->len > CTL_TEXT_MAX)
+        rc = -ENOMEM;
+    }
+  }
+  dfsc_cache_info_free(res->cache);
+  if (rc != 0) {
+    fuse_reply_err(r->req, dfsc__mount_errno(rc, res->ntstatus, 0));
+    fh_free(r->fh);
+  } else {
+    memset(&fi, 0, sizeof(fi));
+    fi.fh = (uintptr_t)r->fh;
+    fi.direct_io = 1; /* the size is not known before the open */
+    fi.nonseekable = 0;
+    if (fuse_reply_open(r->req, &fi) != 0)
+      fh_free(r->fh);
+  }
+  rq_free(r);
+}
+
+/* ---- the session ----------------------------------------------------------- */
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+  (void)userdata;
+  /* Large requests: one FUSE read becomes one pipelined library read. */
+  conn->max_write = IO_MAX;
+  /* Lookups in one directory at once. libfuse 3.14 (Debian 12) records
+   * this but never sends it to the kernel, which then serialises the
+   * lookups of one directory; fresh attributes from a listing (below, in
+   * op_lookup) answer most of them without the network. */
+  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+    conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+}
+
+static const struct fuse_lowlevel_ops ops = {
+    .init = op_init,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .mkdir = op_mkdir,
+    .unlink = op_unlink,
+    .rmdir = op_rmdir,
+    .rename = op_rename,
+    .open = op_open,
+    .create = op_create,
+    .read = op_read,
+    .write = op_write,
+    .flush = op_flush,
+    .release = op_release,
+    .fsync = op_fsync,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
+    .releasedir = op_releasedir,
+    .fsyncdir = op_fsyncdir,
+    .statfs = op_statfs,
+};
+
+static void fixed_node(struct mnt *m, struct node *n, uint64_t ino, struct node *parent,
+                       const char *name, enum nkind kind)
+{
+  n->ino = ino;
+  n->parent = parent;
+  n->name = (char *)name;
+  n->kind = kind;
+  n->pinned = 1;
+  link_node(m, n);
+  if (parent != NULL)
+    parent->nchild++;
+}
+
+static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o)
+{
+  struct timespec now;
+
+  memset(m, 0, sizeof(*m));
+  m->o = o;
+  m->nbuckets = 1024;
+  m->by_ino = calloc(m->nbuckets, sizeof(*m->by_ino));
+  m->by_name = calloc(m->nbuckets, sizeof(*m->by_name));
+  if (m->by_ino == NULL || m->by_name == NULL)
+    return -ENOMEM;
+  pthread_mutex_init(&m->mu, NULL);
+  m->next_ino = INO_FIRST;
+  fixed_node(m, &m->root, FUSE_ROOT_ID, NULL, "", N_ROOT);
+  fixed_node(m, &m->ctl, INO_CTL, &m->root, ".dfsc", N_CTL);
+  fixed_node(m, &m->ctl_cache, INO_CTL_CACHE, &m->ctl, "cache", N_CTL_CACHE);
+  fixed_node(m, &m->ctl_stats, INO_CTL_STATS, &m->ctl, "stats", N_CTL_STATS);
+  clock_gettime(CLOCK_REALTIME, &now);
+  m->vdir.is_dir = 1;
+  m->vdir.write_time = m->vdir.access_time = m->vdir.change_time = m->vdir.create_time =
+      dfsc__mount_filetime((int64_t)now.tv_sec, now.tv_nsec);
+  return 0;
+}
+
+static void mnt_free(struct mnt *m)
+{
+  size_t i;
+  struct node *n, *next;
+
+  for (i = 0; m->by_ino && i < m->nbuckets; i++) {
+    for (n = m->by_ino[i]; n; n = next) {
+      next = n->ino_next;
+      if (!n->pinned) {
+        free(n->name);
+        free(n);
+      }
+    }
+  }
+  for (i = 0; i < m->nknown; i++)
+    free(m->known[i]);
+  free(m->known);
+  free(m->by_ino);
+  free(m->by_name);
+  pthread_mutex_destroy(&m->mu);
+}
+
+int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *mountpoint,
+                     int verbose)
+{
+  struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+  struct fuse_session *se = NULL;
+  struct fuse_loop_config *lc = NULL;
+  struct mnt m;
+  sigset_t block, old;
+  char *fopts = NULL;
+  int status = 1, rc, mounted = 0, handlers = 0;
+
+  (void)verbose;
+  if (mnt_init(&m, mo) != 0) {
+    fprintf(stderr, "dfsc: mount: %s\n", strerror(ENOMEM));
+    mnt_free(&m);
+    return 1;
+  }
+  if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s", mo->fuse_opts ? "," : "",
+               mo->fuse_opts ? mo->fuse_opts : "") < 0) {
+    fopts = NULL;
+    goto out;
+  }
+  if (fuse_opt_add_arg(&args, "dfsc") != 0 || fuse_opt_add_arg(&args, "-o") != 0 ||
+      fuse_opt_add_arg(&args, fopts) != 0 || (mo->debug && fuse_opt_add_arg(&args, "-d") != 0))
+    goto out;
+  se = fuse_session_new(&args, &ops, sizeof(ops), &m);
+  if (se == NULL) {
+    fprintf(stderr, "dfsc: mount: libfuse refused the options '%s'\n", fopts);
+    status = 2;
+    goto out;
+  }
+  if (fuse_set_signal_handlers(se) != 0)
+    goto out;
+  handlers = 1;
+  if (fuse_session_mount(se, mountpoint) != 0) {
+    fprintf(stderr, "dfsc: mount: cannot mount on %s\n", mountpoint);
+    goto out;
+  }
+  mounted = 1;
+  if (fuse_daemonize(mo->foreground) != 0)
+    goto out;
+  /* The library's threads must not take the signals meant for the FUSE
+   * loop, or a SIGTERM could go unnoticed until the next request. */
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGHUP);
+  sigaddset(&block, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  rc = dfsc_ctx_new(opts, &m.ctx);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0) {
+    fprintf(stderr, "dfsc: mount: cannot start: %s\n", dfsc_strerror(rc));
+    goto out;
+  }
+  if (mo->single_thread) {
+    rc = fuse_session_loop(se);
+  } else {
+    lc = fuse_loop_cfg_create();
+    if (lc == NULL)
+      goto out;
+    fuse_loop_cfg_set_max_threads(lc, mo->max_threads);
+    fuse_loop_cfg_set_clone_fd(lc, 0);
+    rc = fuse_session_loop_mt(se, lc);
+  }
+  status = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
+
+out:
+  if (mounted)
+    fuse_session_unmount(se);
+  /* After the unmount: callbacks of what was in flight answer a session
+   * that no longer has a kernel on the other end. */
+  if (m.ctx != NULL)
+    dfsc_ctx_free(m.ctx);
+  if (handlers)
+    fuse_remove_signal_handlers(se);
+  if (se != NULL)
+    fuse_session_destroy(se);
+  if (lc != NULL)
+    fuse_loop_cfg_destroy(lc);
+  fuse_opt_free_args(&args);
+  free(fopts);
+  mnt_free(&m);
+  return status;
+}

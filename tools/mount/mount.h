@@ -1,0 +1,83 @@
+/* Internal interface of `dfsc mount`, the FUSE front end.
+ *
+ * mount_util.c holds the pure pieces (the -o option parser, the mapping of
+ * results to errno values and of dfsc_stat_t to struct stat) so that unit
+ * tests can include it without libfuse; mount.c holds the FUSE low-level
+ * operations, the inode table and the control files.
+ * Does not: include anything from src/ (front ends use the public API only).
+ */
+#ifndef DFSC_TOOLS_MOUNT_H
+#define DFSC_TOOLS_MOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "dfsc/dfsc.h"
+
+#define DFSC_MOUNT_FUSE_ARGS_MAX 64
+
+struct dfsc__mount_opts {
+  int foreground;    /* -f */
+  int single_thread; /* -s */
+  int debug;         /* -d: libfuse's request trace */
+  unsigned max_threads; /* FUSE worker threads (-o max_threads=N, default 10) */
+  int ro;
+  int allow_other;
+  uid_t uid; /* owner shown for every file (default: the mounting user) */
+  gid_t gid;
+  int has_uid, has_gid;
+  mode_t file_mode; /* permission bits of files (default 0644) */
+  mode_t dir_mode;  /* of directories (default 0755) */
+  double attr_timeout;     /* seconds attributes are cached (default 1) */
+  double entry_timeout;    /* seconds names are cached (default 1) */
+  double negative_timeout; /* seconds a missing name is cached (default 1) */
+  char *credentials; /* an authfile (-o credentials=FILE) */
+  char *user;        /* -o user=NAME / username=NAME */
+  char *domain;      /* -o domain=NAME */
+  /* "KEY = VALUE" lines for the configuration-file parser: every key of
+   * dfsc.conf is also a mount option (-o max_connects=4). */
+  char *config;
+  size_t config_len;
+  /* What goes to libfuse as "-o LIST": kernel and libfuse options. */
+  char *fuse_opts;
+};
+
+void dfsc__mount_opts_init(struct dfsc__mount_opts *o);
+void dfsc__mount_opts_free(struct dfsc__mount_opts *o);
+
+/* Parses one -o argument (a comma-separated list; "\," is a literal comma)
+ * into o. Options of mount(8) with no meaning here (defaults, auto, noauto,
+ * _netdev, nofail, user, users, nouser, rw) are accepted and ignored.
+ * is_config_key says whether a key belongs to the configuration file; such
+ * KEY=VALUE pairs are collected into o->config. Everything else is passed
+ * to libfuse, which rejects what it does not know.
+ * Returns 0, -EINVAL (message in err) or -ENOMEM. */
+int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
+                           int (*is_config_key)(const char *key, size_t len),
+                           char *err, size_t errcap);
+
+/* The errno a FUSE reply gives for a failed result. io: the failure of a
+ * read or write, where every transport failure is EIO. */
+int dfsc__mount_errno(int err, uint32_t ntstatus, int io);
+
+/* Fills *out from a dfsc_stat_t with the mount's owner and modes. */
+void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *st,
+                           uint64_t ino, struct stat *out);
+
+/* Converts a Unix time to a FILETIME; 0 for times before 1601. */
+uint64_t dfsc__mount_filetime(int64_t sec, long nsec);
+
+/* Whether `name` can be a host or share component: not empty, no '\',
+ * '/', ':' or control characters, not "." or "..", at most 255 bytes, and
+ * not starting with '.' (desktop programs probe .Trash, .hidden, ...). */
+int dfsc__mount_valid_server_name(const char *name);
+
+/* Runs `dfsc [OPTIONS] mount MOUNTPOINT [-o OPTS] [-f] [-s] [-d]`: opts
+ * holds what the global options set; mopts the mount's own. Returns the
+ * exit status. */
+int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mopts,
+                     const char *mountpoint, int verbose);
+
+#endif

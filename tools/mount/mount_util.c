@@ -1,0 +1,350 @@
+/* The pure pieces of `dfsc mount`: the -o option parser, results to errno,
+ * dfsc_stat_t to struct stat, and the names the top two levels accept.
+ * Does not: touch libfuse or the library's state (unit tests include this
+ * file directly).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dfsc/errors.h"
+#include "mount.h"
+
+/* NTSTATUS values ([MS-ERREF] 2.3.1) that have a closer errno than EIO. */
+static const struct {
+  uint32_t status;
+  int err;
+} status_errno[] = {
+    {0xC0000034u, ENOENT},       /* OBJECT_NAME_NOT_FOUND */
+    {0xC000003Au, ENOENT},       /* OBJECT_PATH_NOT_FOUND */
+    {0xC0000033u, ENOENT},       /* OBJECT_NAME_INVALID */
+    {0xC00000CCu, ENOENT},       /* BAD_NETWORK_NAME */
+    {0xC0000056u, ENOENT},       /* DELETE_PENDING */
+    {0xC000000Fu, ENOENT},       /* NO_SUCH_FILE */
+    {0xC0000035u, EEXIST},       /* OBJECT_NAME_COLLISION */
+    {0xC0000022u, EACCES},       /* ACCESS_DENIED */
+    {0xC000006Du, EACCES},       /* LOGON_FAILURE */
+    {0xC0000121u, EACCES},       /* CANNOT_DELETE */
+    {0xC0000061u, EPERM},        /* PRIVILEGE_NOT_HELD */
+    {0xC0000101u, ENOTEMPTY},    /* DIRECTORY_NOT_EMPTY */
+    {0xC0000103u, ENOTDIR},      /* NOT_A_DIRECTORY */
+    {0xC00000BAu, EISDIR},       /* FILE_IS_A_DIRECTORY */
+    {0xC0000043u, EBUSY},        /* SHARING_VIOLATION */
+    {0xC0000054u, EAGAIN},       /* FILE_LOCK_CONFLICT */
+    {0xC0000055u, EAGAIN},       /* LOCK_NOT_GRANTED */
+    {0xC000007Fu, ENOSPC},       /* DISK_FULL */
+    {0xC0000044u, EDQUOT},       /* QUOTA_EXCEEDED */
+    {0xC00000A2u, EROFS},        /* MEDIA_WRITE_PROTECTED */
+    {0xC00000D4u, EXDEV},        /* NOT_SAME_DEVICE */
+    {0xC0000106u, ENAMETOOLONG}, /* NAME_TOO_LONG */
+    {0xC00000BBu, EOPNOTSUPP},   /* NOT_SUPPORTED */
+    {0xC0000010u, EOPNOTSUPP},   /* INVALID_DEVICE_REQUEST */
+    {0xC000000Du, EINVAL},       /* INVALID_PARAMETER */
+    {0xC0000120u, EINTR},        /* CANCELLED */
+    {0xC000009Au, ENOMEM},       /* INSUFFICIENT_RESOURCES */
+    {0xC00000B5u, ETIMEDOUT},    /* IO_TIMEOUT */
+};
+
+int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
+{
+  size_t i;
+
+  if (err == 0)
+    return 0;
+  if (err == DFSC_E_NTSTATUS) {
+    for (i = 0; i < sizeof(status_errno) / sizeof(status_errno[0]); i++)
+      if (status_errno[i].status == ntstatus)
+        return status_errno[i].err;
+    return EIO;
+  }
+  if (err == -ENOMEM)
+    return ENOMEM;
+  /* A read or write that fails on the wire is an I/O error to the
+   * program, whatever the transport said. */
+  if (io)
+    return EIO;
+  switch (err) {
+  case DFSC_E_BADPATH:
+    return ENOENT;
+  case DFSC_E_BUSY:
+    return EAGAIN;
+  case DFSC_E_AUTH:
+    return EACCES;
+  case DFSC_E_LOOP:
+    return ELOOP;
+  case DFSC_E_LOOKUP:
+    return EHOSTUNREACH;
+  case DFSC_E_SHUTDOWN:
+    return ESHUTDOWN;
+  case DFSC_E_UNSUPPORTED:
+  case DFSC_E_DIALECT:
+    return EOPNOTSUPP;
+  default:
+    break;
+  }
+  /* Plain -errno values from the transport pass through. */
+  if (err < 0 && err > -4096)
+    return -err;
+  return EIO;
+}
+
+void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
+{
+  memset(o, 0, sizeof(*o));
+  o->max_threads = 10;
+  o->file_mode = 0644;
+  o->dir_mode = 0755;
+  o->attr_timeout = 1.0;
+  o->entry_timeout = 1.0;
+  o->negative_timeout = 1.0;
+}
+
+void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
+{
+  free(o->credentials);
+  free(o->user);
+  free(o->domain);
+  free(o->config);
+  free(o->fuse_opts);
+  memset(o, 0, sizeof(*o));
+}
+
+static int fail(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t cap, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(err, cap, fmt, ap);
+  va_end(ap);
+  return -EINVAL;
+}
+
+/* Appends `s` (n bytes) and then `sep` to the growing string *dst. */
+static int append(char **dst, size_t *len, const char *s, size_t n, const char *sep)
+{
+  size_t old = *dst ? *len : 0, add = n + strlen(sep);
+  char *p = realloc(*dst, old + add + 1);
+
+  if (p == NULL)
+    return -ENOMEM;
+  memcpy(p + old, s, n);
+  memcpy(p + old + n, sep, strlen(sep));
+  p[old + add] = '\0';
+  *dst = p;
+  *len = old + add;
+  return 0;
+}
+
+static int parse_seconds(const char *v, double *out)
+{
+  char *end;
+  double d;
+
+  errno = 0;
+  d = strtod(v, &end);
+  if (*v == '\0' || *end != '\0' || errno != 0 || !(d >= 0.0) || d > 86400.0)
+    return -1;
+  *out = d;
+  return 0;
+}
+
+static int parse_uint(const char *v, int base, unsigned long max, unsigned long *out)
+{
+  char *end;
+  unsigned long u;
+
+  if (*v == '\0' || *v == '-' || *v == '+')
+    return -1;
+  errno = 0;
+  u = strtoul(v, &end, base);
+  if (*end != '\0' || errno != 0 || u > max)
+    return -1;
+  *out = u;
+  return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+  char *s = strdup(v);
+
+  if (s == NULL)
+    return -ENOMEM;
+  free(*dst);
+  *dst = s;
+  return 0;
+}
+
+static int one_opt(struct dfsc__mount_opts *o, char *kv,
+                   int (*is_config_key)(const char *, size_t), size_t *fuse_len,
+                   char *err, size_t errcap)
+{
+  static const char *const ignored[] = {"defaults", "auto",  "noauto", "_netdev", "nofail",
+                                        "user",     "users", "nouser", "rw",      NULL};
+  char *eq = strchr(kv, '=');
+  const char *v = eq ? eq + 1 : NULL;
+  size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+  unsigned long u;
+  double d;
+  int i;
+
+  if (klen == 0)
+    return kv[0] == '\0' ? 0 : fail(err, errcap, "-o: empty option name in '%s'", kv);
+#define KEY(name) (klen == strlen(name) && strncmp(kv, name, klen) == 0)
+  for (i = 0; ignored[i] != NULL; i++)
+    if (v == NULL && KEY(ignored[i]))
+      return 0;
+  if (KEY("credentials") || KEY("user") || KEY("username") || KEY("domain") ||
+      KEY("workgroup")) {
+    char **dst = KEY("credentials") ? &o->credentials
+                 : (KEY("domain") || KEY("workgroup")) ? &o->domain
+                                                        : &o->user;
+    if (v == NULL || *v == '\0')
+      return fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
+    return set_str(dst, v);
+  }
+  if (KEY("uid") || KEY("gid")) {
+    if (v == NULL || parse_uint(v, 10, 0xFFFFFFFEul, &u) != 0)
+      return fail(err, errcap, "-o %.*s: expected a number", (int)klen, kv);
+    if (KEY("uid")) {
+      o->uid = (uid_t)u;
+      o->has_uid = 1;
+    } else {
+      o->gid = (gid_t)u;
+      o->has_gid = 1;
+    }
+    return 0;
+  }
+  if (KEY("file_mode") || KEY("dir_mode")) {
+    if (v == NULL || parse_uint(v, 8, 07777, &u) != 0)
+      return fail(err, errcap, "-o %.*s: expected an octal mode", (int)klen, kv);
+    if (KEY("file_mode"))
+      o->file_mode = (mode_t)u;
+    else
+      o->dir_mode = (mode_t)u;
+    return 0;
+  }
+  if (KEY("attr_timeout") || KEY("entry_timeout") || KEY("negative_timeout")) {
+    if (v == NULL || parse_seconds(v, &d) != 0)
+      return fail(err, errcap, "-o %.*s: expected seconds (0 to 86400)", (int)klen, kv);
+    if (KEY("attr_timeout"))
+      o->attr_timeout = d;
+    else if (KEY("entry_timeout"))
+      o->entry_timeout = d;
+    else
+      o->negative_timeout = d;
+    return 0;
+  }
+  if (KEY("max_threads")) {
+    if (v == NULL || parse_uint(v, 10, 1024, &u) != 0 || u == 0)
+      return fail(err, errcap, "-o max_threads: expected 1 to 1024");
+    o->max_threads = (unsigned)u;
+    return 0;
+  }
+  if (v != NULL && is_config_key != NULL && is_config_key(kv, klen)) {
+    int rc = append(&o->config, &o->config_len, kv, klen, " = ");
+    return rc < 0 ? rc : append(&o->config, &o->config_len, v, strlen(v), "\n");
+  }
+  /* Kernel and libfuse options. Those the mount also needs to know about are
+   * noted and passed on. */
+  if (v == NULL && KEY("ro"))
+    o->ro = 1;
+  if (v == NULL && KEY("allow_other"))
+    o->allow_other = 1;
+  if (o->fuse_opts != NULL && append(&o->fuse_opts, fuse_len, ",", 1, "") < 0)
+    return -ENOMEM;
+  return append(&o->fuse_opts, fuse_len, kv, strlen(kv), "");
+#undef KEY
+}
+
+int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
+                           int (*is_config_key)(const char *, size_t), char *err,
+                           size_t errcap)
+{
+  size_t n = strlen(arg), i, k = 0;
+  size_t fuse_len = o->fuse_opts ? strlen(o->fuse_opts) : 0;
+  char *buf = malloc(n + 1);
+  int rc = 0;
+
+  if (buf == NULL)
+    return -ENOMEM;
+  for (i = 0; i <= n && rc == 0; i++) {
+    if (i < n && arg[i] == '\\' && i + 1 < n && arg[i + 1] == ',') {
+      buf[k++] = ',';
+      i++;
+    } else if (i == n || arg[i] == ',') {
+      buf[k] = '\0';
+      rc = one_opt(o, buf, is_config_key, &fuse_len, err, errcap);
+      k = 0;
+    } else {
+      buf[k++] = arg[i];
+    }
+  }
+  free(buf);
+  return rc;
+}
+
+uint64_t dfsc__mount_filetime(int64_t sec, long nsec)
+{
+  /* FILETIME counts 100 ns from 1601-01-01; 11644473600 s before 1970. */
+  const int64_t epoch = 11644473600LL;
+
+  if (sec < -epoch || sec > (int64_t)(UINT64_MAX / 10000000u) - epoch - 1)
+    return 0;
+  return (uint64_t)(sec + epoch) * 10000000u + (uint64_t)(nsec / 100);
+}
+
+void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *st,
+                           uint64_t ino, struct stat *out)
+{
+  int64_t s;
+  long ns;
+
+  memset(out, 0, sizeof(*out));
+  out->st_ino = (ino_t)ino;
+  if (st->is_dir) {
+    out->st_mode = S_IFDIR | o->dir_mode;
+  } else {
+    out->st_mode = S_IFREG | o->file_mode;
+    if (st->attributes & DFSC_ATTR_READONLY)
+      out->st_mode &= ~(mode_t)0222;
+  }
+  if (o->ro)
+    out->st_mode &= ~(mode_t)0222;
+  /* One link for directories too: find(1) reads nlink 2 as "no
+   * subdirectories" and would skip them. */
+  out->st_nlink = 1;
+  out->st_uid = o->has_uid ? o->uid : getuid();
+  out->st_gid = o->has_gid ? o->gid : getgid();
+  out->st_size = (off_t)st->size;
+  out->st_blksize = 1 << 20;
+  out->st_blocks = (blkcnt_t)((st->alloc_size + 511) / 512);
+  dfsc_filetime_to_unix(st->access_time, &s, &ns);
+  out->st_atim.tv_sec = (time_t)s;
+  out->st_atim.tv_nsec = ns;
+  dfsc_filetime_to_unix(st->write_time, &s, &ns);
+  out->st_mtim.tv_sec = (time_t)s;
+  out->st_mtim.tv_nsec = ns;
+  dfsc_filetime_to_unix(st->change_time ? st->change_time : st->write_time, &s, &ns);
+  out->st_ctim.tv_sec = (time_t)s;
+  out->st_ctim.tv_nsec = ns;
+}
+
+int dfsc__mount_valid_server_name(const char *name)
+{
+  size_t n = strlen(name), i;
+
+  if (n == 0 || n > 255 || name[0] == '.')
+    return 0;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (c < 0x20 || c == 0x7f || c == '\\' || c == '/' || c == ':')
+      return 0;
+  }
+  return 1;
+}
