@@ -33,6 +33,7 @@ struct dfsc__mount_opts {
   double attr_timeout;     /* seconds attributes are cached (default 1) */
   double entry_timeout;    /* seconds names are cached (default 1) */
   double negative_timeout; /* seconds a missing name is cached (default 1) */
+  unsigned read_ahead_kb;  /* the kernel's readahead for the mount (default 1024) */
   char *credentials; /* an authfile (-o credentials=FILE) */
   char *user;        /* -o user=NAME / username=NAME */
   char *domain;      /* -o domain=NAME */

@@ -95,6 +95,7 @@ void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
 {
   memset(o, 0, sizeof(*o));
   o->max_threads = 10;
+  o->read_ahead_kb = 1024;
   o->file_mode = 0644;
   o->dir_mode = 0755;
   o->attr_timeout = 1.0;
@@ -238,6 +239,12 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       o->entry_timeout = d;
     else
       o->negative_timeout = d;
+    return 0;
+  }
+  if (KEY("read_ahead_kb")) {
+    if (v == NULL || parse_uint(v, 10, 65536, &u) != 0)
+      return fail(err, errcap, "-o read_ahead_kb: expected 0 to 65536");
+    o->read_ahead_kb = (unsigned)u;
     return 0;
   }
   if (KEY("max_threads")) {
