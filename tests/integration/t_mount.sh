@@ -167,7 +167,16 @@ check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
 check "the daemon exits after fusermount3 -u" gone "$MPID" 10
 check "the mount is gone" unmounted "$MNT"
 
-check "mount again" mount_bg "$MNT" --timeout 30
+# -o: owner, modes, read-only; any dfsc.conf key.
+check "mount with -o ro,uid,gid,file_mode,dir_mode" mount_bg "$MNT" --timeout 30 \
+  -o ro,uid=1234,gid=2345,file_mode=0600,dir_mode=0700,attr_timeout=5,max_connects=2
+eq "owner, group and mode of a file (ro drops the write bits)" "1234 2345 400" \
+  "$(stat -c '%u %g %a' "$MNT/fs1/data/hello.txt")"
+eq "mode of a directory (ro drops the write bits)" "500" "$(stat -c '%a' "$MNT/fs1/data/a")"
+check_fail "a read-only mount refuses writes" "Read-only file system" \
+  touch "$MNT/fs1/scratch/ro-$RUN"
+check_fail "an unknown -o option is refused" "unknown option|refused the options" \
+  "$DFSC" mount "$TMP/nowhere" -o no_such_option_x
 kill -TERM "$MPID"
 check "SIGTERM ends the daemon" gone "$MPID" 10
 check "SIGTERM unmounts" unmounted "$MNT"
