@@ -184,6 +184,8 @@ struct dfsc__cli_cfg {
   int jobs;     /* -j N: paths handled at once (ls, stat, get) */
   int progress; /* stderr is a terminal: draw progress bars */
   int tty_out;  /* stdout is a terminal: mask control chars in names */
+  int recursive; /* get -r: a directory tree */
+  int fsync;     /* get --fsync: file and directory entry durable before exit */
 };
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (the signal number). */

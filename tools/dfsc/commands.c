@@ -4,7 +4,8 @@
  * dfsc-sync.h, keeps going after a failed path, reports each failure as one
  * line on stderr and returns the exit status. get writes to a hidden
  * temporary file beside LOCAL and renames it only when the whole file
- * arrived, so LOCAL never holds a partial file.
+ * arrived, so LOCAL never holds a partial file; get -r walks a directory
+ * tree with -j workers over a bounded queue.
  * Does not: parse options, create the context, or touch protocol state.
  */
 #include <errno.h>
@@ -627,6 +628,25 @@ int dfsc__cli_cmd_cat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   return status | interrupted();
 }
 
+/* 0666 less the umask, read once: reading the umask means setting it, and
+ * a umask of 0 in one thread while another creates a directory would leave
+ * that directory open to all. dfsc__cli_cmd_get calls it before any thread
+ * starts. */
+static mode_t file_mode(void)
+{
+  static mode_t mode;
+  static int known;
+
+  if (!known) {
+    mode_t um = umask(0);
+
+    umask(um);
+    mode = 0666 & ~um;
+    known = 1;
+  }
+  return mode;
+}
+
 /* "DIR/.NAME.dfsc-XXXXXX" for LOCAL "DIR/NAME" (NAME cut so the result
  * stays within NAME_MAX). Returns a heap string or NULL. */
 static char *temp_name_for(const char *local)
@@ -698,7 +718,7 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   int err = 0;              /* first failure, for --json */
   uint32_t err_nt = 0;
   const char *err_msg = NULL;
-  mode_t um;
+  int have_lst;
 
   if (argc > 1 && strcmp(argv[1], "-") == 0) {
     char *sbuf = malloc(IO_CHUNK);
@@ -725,7 +745,8 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     report(path, err, 0);
     goto out;
   }
-  if (stat(local, &lst) == 0 && S_ISDIR(lst.st_mode)) {
+  have_lst = stat(local, &lst) == 0;
+  if (have_lst && S_ISDIR(lst.st_mode)) {
     char *joined;
 
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
@@ -741,18 +762,13 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     }
     free(local);
     local = joined;
+    have_lst = stat(local, &lst) == 0;
   }
   /* Devices and FIFOs (e.g. /dev/null) are written in place: renaming over
    * them would replace the node. */
-  if (stat(local, &lst) == 0 && !S_ISREG(lst.st_mode))
+  if (have_lst && !S_ISREG(lst.st_mode))
     direct = 1;
 
-  buf = malloc(IO_CHUNK);
-  if (buf == NULL) {
-    err = -ENOMEM;
-    report(path, err, 0);
-    goto out;
-  }
   /* Remote first: a missing source leaves nothing behind locally. */
   rc = dfsc_open(ctx, path, DFSC_O_RDONLY, &f, &res);
   if (rc != 0) {
@@ -767,6 +783,14 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     goto out;
   }
   size = (int64_t)dfsc_file_stat(f)->size;
+  /* copy_out never asks for more than the size: a small file needs no
+   * 8 MiB buffer (an mmap and munmap per file otherwise). */
+  buf = malloc((uint64_t)size < IO_CHUNK ? (size_t)size + (size == 0) : IO_CHUNK);
+  if (buf == NULL) {
+    err = -ENOMEM;
+    report(path, err, 0);
+    goto out;
+  }
 
   if (direct) {
     fd = open(local, O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -801,9 +825,8 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     goto out;
   }
   if (!direct) {
-    um = umask(0);
-    umask(um);
-    if (fchmod(fd, 0666 & ~um) != 0 || fsync(fd) != 0) {
+    /* mkostemp made it 0600; a plain file gets what creat() would give. */
+    if (fchmod(fd, file_mode()) != 0 || (cfg->fsync && fsync(fd) != 0)) {
       err = -errno;
       dfsc__cli_progress_end(&pg, 0);
       report(tmp, err, 0);
@@ -834,7 +857,8 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     dfsc__cli_set_tmpfile(NULL);
     free(tmp);
     tmp = NULL;
-    sync_parent(local);
+    if (cfg->fsync)
+      sync_parent(local);
   }
   dfsc__cli_progress_end(&pg, 1);
   status = 0;
@@ -1269,6 +1293,438 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
   return status | interrupted();
 }
 
+/* ---- get -r: a directory tree ----------------------------------------- */
+
+/* Entries waiting in the queue at most. A worker that finds the queue full
+ * handles the entry itself, depth first, so memory stays bounded by this
+ * plus one listing per level per worker. */
+#define RGET_QUEUE_MAX 1024
+/* Directory levels below PATH at most: a DFS link back to an ancestor would
+ * otherwise make the walk endless. */
+#define RGET_DEPTH_MAX 64
+
+/* A local directory whose modification time is set once everything in it
+ * is done (each file renamed into it changes the time again). */
+struct rget_dir {
+  struct rget_dir *parent;
+  char *local;
+  uint64_t write_time;
+  unsigned pending; /* its own listing plus entries not finished; under mu */
+};
+
+struct rget_item {
+  struct rget_item *next;
+  char *remote;
+  char *local;
+  int is_dir;
+  int depth;
+  uint64_t write_time;     /* from the listing (a directory's own stat would
+                              cost a round trip) */
+  struct rget_dir *parent; /* holds one of parent->pending */
+};
+
+struct rget {
+  dfsc_ctx *ctx;
+  const struct dfsc__cli_cfg *cfg;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct rget_item *head, *tail;
+  size_t queued;
+  int busy;         /* workers holding an entry */
+  unsigned failed;  /* paths that failed */
+  uint64_t files, bytes;
+};
+
+static void rget_item_free(struct rget_item *it)
+{
+  free(it->remote);
+  free(it->local);
+  free(it);
+}
+
+static void rget_failed(struct rget *g)
+{
+  pthread_mutex_lock(&g->mu);
+  g->failed++;
+  pthread_mutex_unlock(&g->mu);
+}
+
+static void filetime_ts(uint64_t ft, struct timespec ts[2])
+{
+  int64_t sec;
+  long nsec;
+
+  dfsc_filetime_to_unix(ft, &sec, &nsec);
+  ts[0].tv_sec = 0;
+  ts[0].tv_nsec = UTIME_OMIT; /* access time: now, as any read would */
+  ts[1].tv_sec = (time_t)sec;
+  ts[1].tv_nsec = nsec;
+}
+
+/* Drops one reference on d; the last one sets the directory's time (when
+ * apply and not interrupted) and drops the reference d holds on its
+ * parent, and so on up. */
+static void rget_release(struct rget *g, struct rget_dir *d, int apply)
+{
+  while (d != NULL) {
+    struct rget_dir *up = d->parent;
+    int last;
+
+    pthread_mutex_lock(&g->mu);
+    last = --d->pending == 0;
+    pthread_mutex_unlock(&g->mu);
+    if (!last)
+      return;
+    if (apply && !interrupted() && d->write_time != 0) {
+      struct timespec ts[2];
+
+      filetime_ts(d->write_time, ts);
+      /* Only the time is lost: the files are all there. */
+      (void)utimensat(AT_FDCWD, d->local, ts, AT_SYMLINK_NOFOLLOW);
+    }
+    free(d->local);
+    free(d);
+    d = up;
+  }
+}
+
+/* A name from the server that is safe as one local path component. */
+static int safe_name(const char *n)
+{
+  return *n != '\0' && strcmp(n, ".") != 0 && strcmp(n, "..") != 0 &&
+         strpbrk(n, "/\\") == NULL;
+}
+
+/* Downloads one file as get does: a hidden temporary file renamed over
+ * LOCAL only once complete, with the server's modification time. Reports
+ * its own failure. Returns 0 or -1. */
+static int rget_file(struct rget *g, const struct rget_item *it)
+{
+  dfsc_result res = {0};
+  dfsc_file *f = NULL;
+  const dfsc_stat_t *st;
+  char *tmp = NULL, *buf = NULL;
+  uint64_t copied = 0, wt;
+  uint32_t nt = 0;
+  struct timespec ts[2];
+  int fd = -1, rc, ret = -1;
+
+  rc = dfsc_open(g->ctx, it->remote, DFSC_O_RDONLY, &f, &res);
+  if (rc != 0) {
+    report(it->remote, res_rc(rc, &res), res.ntstatus);
+    return -1;
+  }
+  /* The open's attributes are newer than the listing's. */
+  st = dfsc_file_stat(f);
+  wt = st->write_time;
+  if (st->is_dir) {
+    report(it->remote, -EISDIR, 0); /* it was a file when listed */
+    goto out;
+  }
+  buf = malloc(st->size < IO_CHUNK ? (size_t)st->size + (st->size == 0) : IO_CHUNK);
+  tmp = temp_name_for(it->local);
+  if (buf == NULL || tmp == NULL) {
+    report(it->remote, -ENOMEM, 0);
+    goto out;
+  }
+  fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) {
+    report(it->local, -errno, 0);
+    free(tmp);
+    tmp = NULL;
+    goto out;
+  }
+  rc = copy_out(f, it->remote, fd, tmp, buf, (int64_t)st->size, NULL, &copied, &nt);
+  if (rc != 0) {
+    if (rc == STDOUT_GONE)
+      report(tmp, -EPIPE, 0);
+    goto out; /* copy_out reported it, or it was interrupted */
+  }
+  if (wt != 0)
+    filetime_ts(wt, ts);
+  if (fchmod(fd, file_mode()) != 0 || (g->cfg->fsync && fsync(fd) != 0) ||
+      (wt != 0 && futimens(fd, ts) != 0)) {
+    report(tmp, -errno, 0);
+    goto out;
+  }
+  rc = close(fd);
+  fd = -1;
+  if (rc != 0) {
+    report(tmp, -errno, 0);
+    goto out;
+  }
+  if (interrupted())
+    goto out;
+  if (rename(tmp, it->local) != 0) {
+    report(it->local, -errno, 0);
+    goto out;
+  }
+  free(tmp);
+  tmp = NULL;
+  if (g->cfg->fsync)
+    sync_parent(it->local);
+  pthread_mutex_lock(&g->mu);
+  g->files++;
+  g->bytes += copied;
+  pthread_mutex_unlock(&g->mu);
+  ret = 0;
+
+out:
+  if (fd >= 0)
+    close(fd);
+  if (tmp != NULL) {
+    unlink(tmp);
+    free(tmp);
+  }
+  free(buf);
+  /* A read-only handle's close cannot lose data. */
+  (void)dfsc_close(f, NULL);
+  return ret;
+}
+
+static void rget_do(struct rget *g, struct rget_item *it);
+
+/* Creates the local directory, lists the remote one and queues (or, with
+ * the queue full, handles at once) each entry. Returns 0 or -1 (reported). */
+static int rget_dir(struct rget *g, const struct rget_item *it)
+{
+  dfsc_result res = {0};
+  dfsc_dir *dir = NULL;
+  const dfsc_dirent *e;
+  struct rget_dir *d;
+  struct stat lst;
+  int rc, ret = 0;
+
+  if (it->depth > RGET_DEPTH_MAX) {
+    fprintf(stderr, "dfsc: %s: more than %d directory levels (a DFS link cycle?)\n",
+            it->remote, RGET_DEPTH_MAX);
+    return -1;
+  }
+  if (mkdir(it->local, 0777) != 0) {
+    int e0 = errno;
+
+    /* An existing directory is merged into; anything else there, a
+     * symbolic link included, is not followed. */
+    if (e0 != EEXIST || lstat(it->local, &lst) != 0 || !S_ISDIR(lst.st_mode)) {
+      report(it->local, e0 == EEXIST ? -ENOTDIR : -e0, 0);
+      return -1;
+    }
+  }
+  d = calloc(1, sizeof(*d));
+  if (d == NULL || (d->local = strdup(it->local)) == NULL) {
+    free(d);
+    report(it->remote, -ENOMEM, 0);
+    return -1;
+  }
+  d->parent = it->parent;
+  d->write_time = it->write_time;
+  d->pending = 1;
+  pthread_mutex_lock(&g->mu);
+  if (d->parent != NULL)
+    d->parent->pending++;
+  pthread_mutex_unlock(&g->mu);
+
+  rc = dfsc_opendir(g->ctx, it->remote, &dir, &res);
+  if (rc != 0) {
+    report(it->remote, res_rc(rc, &res), res.ntstatus);
+    rget_release(g, d, 0);
+    return -1;
+  }
+  while ((e = dfsc_dir_next(dir)) != NULL && !interrupted()) {
+    struct rget_item *c;
+    char sep = strchr(it->remote, '/') != NULL ? '/' : '\\';
+
+    if (!safe_name(e->name)) {
+      fprintf(stderr, "dfsc: %s: unsafe name in the listing, skipped\n", it->remote);
+      rget_failed(g);
+      continue;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL || asprintf(&c->remote, "%s%c%s", it->remote, sep, e->name) < 0 ||
+        asprintf(&c->local, "%s/%s", it->local, e->name) < 0) {
+      if (c != NULL && c->remote != NULL)
+        free(c->remote);
+      free(c);
+      report(it->remote, -ENOMEM, 0);
+      ret = -1;
+      break;
+    }
+    c->is_dir = e->st.is_dir;
+    c->write_time = e->st.write_time;
+    c->depth = it->depth + 1;
+    c->parent = d;
+    pthread_mutex_lock(&g->mu);
+    d->pending++;
+    if (g->queued < RGET_QUEUE_MAX) {
+      if (g->tail != NULL)
+        g->tail->next = c;
+      else
+        g->head = c;
+      g->tail = c;
+      g->queued++;
+      pthread_cond_signal(&g->cv);
+      c = NULL;
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (c != NULL)
+      rget_do(g, c);
+  }
+  dfsc_dir_free(dir);
+  rget_release(g, d, 1);
+  return ret;
+}
+
+/* Handles one entry and frees it. */
+static void rget_do(struct rget *g, struct rget_item *it)
+{
+  int rc = 0;
+
+  if (!interrupted()) {
+    rc = it->is_dir ? rget_dir(g, it) : rget_file(g, it);
+    if (rc != 0)
+      rget_failed(g);
+  }
+  rget_release(g, it->parent, 1);
+  rget_item_free(it);
+}
+
+static void *rget_worker(void *arg)
+{
+  struct rget *g = arg;
+
+  for (;;) {
+    struct rget_item *it;
+
+    pthread_mutex_lock(&g->mu);
+    /* Idle with others busy: they may still queue more. The timeout lets
+     * a signal end the wait. */
+    while (g->head == NULL && g->busy > 0 && !interrupted()) {
+      struct timespec until;
+
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_nsec += 100 * 1000 * 1000;
+      if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&g->cv, &g->mu, &until);
+    }
+    if (g->head == NULL || interrupted()) {
+      pthread_cond_broadcast(&g->cv);
+      pthread_mutex_unlock(&g->mu);
+      break;
+    }
+    it = g->head;
+    g->head = it->next;
+    if (g->head == NULL)
+      g->tail = NULL;
+    g->queued--;
+    g->busy++;
+    pthread_mutex_unlock(&g->mu);
+
+    rget_do(g, it);
+
+    pthread_mutex_lock(&g->mu);
+    g->busy--;
+    if (g->busy == 0 && g->head == NULL)
+      pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+  }
+  return NULL;
+}
+
+/* get -r PATH [LOCAL]: the tree under PATH into LOCAL (default: PATH's last
+ * component here), cfg->jobs listings and files at once. A PATH that is a
+ * file is fetched as plain get does. */
+static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, char **argv)
+{
+  struct rget g;
+  struct rget_item *root = NULL, *it;
+  pthread_t th[DFSC_CLI_JOBS_MAX];
+  dfsc_result res = {0};
+  dfsc_stat_t st;
+  const char *base;
+  char *local_shown = NULL;
+  size_t len;
+  int rc, i, started = 0;
+
+  if (argc > 2 || (argc == 2 && strcmp(argv[1], "-") == 0)) {
+    fputs("dfsc: get -r takes one PATH and an optional LOCAL directory\n", stderr);
+    return 2;
+  }
+  rc = dfsc_stat(ctx, argv[0], &st, &res);
+  if (rc != 0) {
+    report(argv[0], res_rc(rc, &res), res.ntstatus);
+    return 1;
+  }
+  if (!st.is_dir)
+    return get_single(ctx, cfg, argc, argv);
+
+  memset(&g, 0, sizeof(g));
+  g.ctx = ctx;
+  g.cfg = cfg;
+  root = calloc(1, sizeof(*root));
+  if (root == NULL || (root->remote = strdup(argv[0])) == NULL) {
+    free(root);
+    report(argv[0], -ENOMEM, 0);
+    return 1;
+  }
+  /* "//h/s/dir/" names "//h/s/dir": children get one separator. */
+  len = strlen(root->remote);
+  while (len > 2 && (root->remote[len - 1] == '/' || root->remote[len - 1] == '\\'))
+    root->remote[--len] = '\0';
+  base = dfsc__cli_basename(root->remote);
+  if (argc < 2 && (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)) {
+    fprintf(stderr, "dfsc: %s: no directory name in path; give LOCAL\n", argv[0]);
+    rget_item_free(root);
+    return 2;
+  }
+  root->local = strdup(argc == 2 ? argv[1] : base);
+  local_shown = strdup(argc == 2 ? argv[1] : base);
+  if (root->local == NULL || local_shown == NULL) {
+    free(local_shown);
+    rget_item_free(root);
+    report(argv[0], -ENOMEM, 0);
+    return 1;
+  }
+  len = strlen(root->local);
+  while (len > 1 && root->local[len - 1] == '/')
+    root->local[--len] = '\0';
+  root->is_dir = 1;
+  root->write_time = st.write_time;
+  g.head = g.tail = root;
+  g.queued = 1;
+
+  pthread_mutex_init(&g.mu, NULL);
+  pthread_cond_init(&g.cv, NULL);
+  for (i = 0; i < cfg->jobs && i < DFSC_CLI_JOBS_MAX; i++)
+    if (pthread_create(&th[i], NULL, rget_worker, &g) == 0)
+      started++;
+  if (started == 0)
+    rget_worker(&g); /* no thread: the caller does the work */
+  for (i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  /* Left by an interruption: dropped without setting times. */
+  while ((it = g.head) != NULL) {
+    g.head = it->next;
+    rget_release(&g, it->parent, 0);
+    rget_item_free(it);
+  }
+  pthread_cond_destroy(&g.cv);
+  pthread_mutex_destroy(&g.mu);
+
+  if (cfg->json) {
+    fputs("{\"path\":", stdout);
+    dfsc__cli_json_str(stdout, argv[0]);
+    fputs(",\"local\":", stdout);
+    dfsc__cli_json_str(stdout, local_shown);
+    fprintf(stdout, ",\"ok\":%s,\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"failed\":%u}\n",
+            g.failed == 0 && !interrupted() ? "true" : "false", g.files, g.bytes, g.failed);
+  }
+  free(local_shown);
+  return g.failed != 0 || interrupted();
+}
+
 /* ---- get of many paths ------------------------------------------------ */
 
 static int is_unc(const char *s)
@@ -1296,6 +1752,9 @@ int dfsc__cli_cmd_get(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   struct job_out *jobs = NULL;
   int status = 0, i;
 
+  (void)file_mode(); /* before any thread */
+  if (cfg->recursive)
+    return get_tree(ctx, cfg, argc, argv);
   if (argc == 1 || (argc == 2 && !is_unc(argv[1])))
     return get_single(ctx, cfg, argc, argv);
   many.progress = 0; /* one bar cannot show several files */

@@ -105,13 +105,17 @@ static const struct command commands[] = {
      "Streams each file to standard output in order. A closed pipe ends the\n"
      "command quietly with status 0.\n",
      dfsc__cli_cmd_cat},
-    {"get", 1, -1, "PATH [LOCAL|-] | PATH PATH...", "download files",
+    {"get", 1, -1, "[-r] PATH [LOCAL|-] | PATH PATH...", "download files or a tree",
      "Downloads PATH to LOCAL (default: the last component of PATH in the\n"
      "current directory; an existing directory receives that name; '-' is\n"
      "standard output). The data goes to a hidden temporary file beside LOCAL\n"
      "that replaces LOCAL only once the whole file arrived. With several\n"
      "PATHs (or -T), each goes to its last component in the current\n"
-     "directory, -j of them at once.\n",
+     "directory, -j of them at once.\n"
+     "-r, --recursive: PATH is a directory; its tree is copied into LOCAL\n"
+     "(created if missing), listings and files -j at once, modification\n"
+     "times kept. --fsync: flush each file and its directory entry to disk\n"
+     "before the rename (slower; see dfsc(1)).\n",
      dfsc__cli_cmd_get},
     {"put", 2, 2, "LOCAL PATH", "upload a file",
      "Uploads LOCAL ('-': standard input) to PATH, creating or truncating it.\n"
@@ -271,6 +275,7 @@ enum {
   OPT_ENCRYPT,
   OPT_CIPHERS,
   OPT_CRED_SERVERS,
+  OPT_FSYNC,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -303,6 +308,8 @@ static const struct option long_opts[] = {
     {"ciphers", required_argument, NULL, OPT_CIPHERS},
     {"cred-servers", required_argument, NULL, OPT_CRED_SERVERS},
     {"paths-from", required_argument, NULL, 'T'},
+    {"recursive", no_argument, NULL, 'r'},
+    {"fsync", no_argument, NULL, OPT_FSYNC},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -407,7 +414,7 @@ int main(int argc, char **argv)
   /* Leading '-': non-options come back as 1 in order, so permutation works
    * even under POSIXLY_CORRECT. */
   dfsc__mount_opts_init(&mopts);
-  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsd", long_opts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) != -1) {
     switch (opt) {
     case 'o':
       rc = dfsc__mount_parse_opts(&mopts, optarg, config_key, err, sizeof(err));
@@ -527,6 +534,12 @@ int main(int argc, char **argv)
     case 'T':
       paths_from = optarg;
       break;
+    case 'r':
+      cfg.recursive = 1;
+      break;
+    case OPT_FSYNC:
+      cfg.fsync = 1;
+      break;
     case OPT_CONFIG:
       break; /* read before the other options */
     case OPT_SET:
@@ -636,6 +649,10 @@ int main(int argc, char **argv)
                            pos[0]);
     else
       status = usage_error("unknown command '%s'", pos[0]);
+    goto out;
+  }
+  if ((cfg.recursive || cfg.fsync) && cmd->fn != dfsc__cli_cmd_get) {
+    status = usage_error("-r and --fsync are for get, not %s", cmd->name);
     goto out;
   }
   if (mount_flags && cmd->fn != NULL) {

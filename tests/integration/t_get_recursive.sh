@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# get -r: a tree built on fs1's scratch share (on disk) comes back whole,
+# plain and with -j 8, over a direct path and through DFS (the scratchlink
+# link, and a link inside the tree), with the modification times of files
+# and directories; a missing directory is one error line and exit 1; a file
+# that cannot be read fails alone and leaves nothing under its final name;
+# an interrupted get -r leaves no partial file under a final name.
+. "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2206
+R=($DFSC_TB_RESOLVE_ARGS)
+d() { "$DFSC" -U "$CRED" "${R[@]}" "$@"; }
+fs1=$DFSC_TB_FS1
+SRC=$DFSC_TB_FS1_SCRATCH_DIR/$RUN
+NS=$DFSC_TB_DIR/srv/dfsroot/msdfs/$RUN
+trap 'rm -rf "$TMP" "$SRC" "$NS"' EXIT
+
+# The tree: nested directories, an empty one, an empty file, a name with a
+# space, a file larger than one read, and old times on everything.
+mkdir -p "$SRC/tree/a/b/c" "$SRC/tree/empty dir" "$SRC/tree/x"
+for i in $(seq 1 40); do echo "file $i" >"$SRC/tree/x/f$i.txt"; done
+for i in $(seq 1 5); do echo "deep $i" >"$SRC/tree/a/b/c/d$i"; done
+: >"$SRC/tree/a/zero"
+echo "spaced" >"$SRC/tree/a/with space.txt"
+head -c $((9 * 1024 * 1024 + 123)) /dev/urandom >"$SRC/tree/a/b/big.bin"
+n=0
+# Deepest first: setting a time on an entry does not change its directory's.
+while IFS= read -r -d '' p; do
+  n=$((n + 1))
+  touch -h -d "@$((1000000000 + n * 3601))" "$p"
+done < <(find "$SRC/tree" -depth -print0)
+chown -R "$DFSC_TB_USER" "$SRC" 2>/dev/null
+times() { (cd "$1" && find . -exec stat -c '%n %Y' {} + | sort); }
+
+same_tree() { # DESC DIR
+  if diff -r "$SRC/tree" "$2" >"$TMP/diff" 2>&1; then ok "$1: same content"; else
+    not_ok "$1: content differs"; head -10 "$TMP/diff" | sed 's/^/#   /'; fi
+  eq "$1: same modification times" "$(times "$SRC/tree")" "$(times "$2")"
+  eq "$1: no temporary files" "" "$(find "$2" -name '.*.dfsc-*')"
+}
+
+mkdir "$TMP/p" && cd "$TMP/p" || exit 1
+check "get -r, LOCAL defaults to the last component" d get -r "//$fs1/scratch/$RUN/tree"
+same_tree "plain" "$TMP/p/tree"
+cd / || exit 1
+
+check "get --recursive -j 8 into LOCAL" d -j 8 get --recursive "//$fs1/scratch/$RUN/tree/" "$TMP/j8"
+same_tree "-j 8" "$TMP/j8"
+
+check "get -r again into the existing tree (merge, replace)" d -j 8 get -r "//$fs1/scratch/$RUN/tree" "$TMP/j8"
+same_tree "again" "$TMP/j8"
+
+check "get -r -j 4 through a DFS link (//dfsroot/dfs/scratchlink)" \
+  d -j 4 get -r "//dfsroot/dfs/scratchlink/$RUN/tree" "$TMP/dfs"
+same_tree "DFS path" "$TMP/dfs"
+
+# A link inside the tree: a directory of the namespace holding a link to
+# the tree (the namespace is a local directory of the testbed).
+if mkdir "$NS" 2>/dev/null && echo top >"$NS/top.txt" &&
+  ln -s "msdfs:fs1\\scratch\\$RUN\\tree" "$NS/lnk"; then
+  check "get -r -j 8 of a namespace directory holding a link" d -j 8 get -r "//dfsroot/dfs/$RUN" "$TMP/ns"
+  eq "namespace file arrived" "top" "$(cat "$TMP/ns/top.txt" 2>/dev/null)"
+  if diff -r "$SRC/tree" "$TMP/ns/lnk" >/dev/null 2>&1; then ok "the link's tree arrived whole"; else
+    not_ok "the link's tree differs"; fi
+else
+  not_ok "cannot create a namespace directory in $NS"
+fi
+
+# A missing directory: one clean line, exit 1, nothing created.
+cd "$TMP/p" || exit 1
+d get -r "//$fs1/scratch/$RUN/nope" >"$TMP/out" 2>"$TMP/err"
+eq "missing directory: exit 1" 1 "$?"
+eq "missing directory: one error line" 1 "$(wc -l <"$TMP/err")"
+grep -q "^dfsc: //$fs1/scratch/$RUN/nope: STATUS_OBJECT_NAME_NOT_FOUND\$" "$TMP/err" &&
+  ok "missing directory: the line names path and status" ||
+  { not_ok "missing directory: message"; sed 's/^/#   /' "$TMP/err"; }
+[ ! -e nope ] && ok "missing directory: nothing created locally" || not_ok "missing directory: 'nope' created"
+cd / || exit 1
+
+# One unreadable file: it alone fails, the rest arrives, and neither it nor
+# its temporary file is left behind.
+if [ "$(id -u)" = 0 ]; then
+  echo secret >"$SRC/tree/x/locked"
+  chown root:root "$SRC/tree/x/locked" && chmod 000 "$SRC/tree/x/locked"
+  d -j 8 get -r "//$fs1/scratch/$RUN/tree" "$TMP/lk" >"$TMP/out" 2>"$TMP/err"
+  eq "unreadable file: exit 1" 1 "$?"
+  eq "unreadable file: one error line" 1 "$(wc -l <"$TMP/err")"
+  grep -q "^dfsc: //$fs1/scratch/$RUN/tree/x/locked: STATUS_ACCESS_DENIED\$" "$TMP/err" &&
+    ok "unreadable file: the line names it" ||
+    { not_ok "unreadable file: message"; sed 's/^/#   /' "$TMP/err"; }
+  [ ! -e "$TMP/lk/x/locked" ] && ok "unreadable file: nothing under its name" || not_ok "unreadable file: final name exists"
+  eq "unreadable file: no temporary files" "" "$(find "$TMP/lk" -name '.*.dfsc-*')"
+  eq "unreadable file: the others arrived" 40 "$(find "$TMP/lk/x" -name 'f*.txt' | wc -l)"
+  rm -f "$SRC/tree/x/locked"
+else
+  ok "unreadable file: skipped (needs root to make a file smbd cannot read)"
+fi
+
+# Interrupted midway (SIGTERM while a large file is arriving): no partial
+# file under a final name. The large file is a hard link to the testbed's
+# big.bin (no copy); without one, a 128 MiB file.
+mkdir -p "$SRC/kill/sub"
+ln "$DFSC_TB_DATA_DIR/big.bin" "$SRC/kill/sub/big.bin" 2>/dev/null ||
+  head -c $((128 * 1024 * 1024)) /dev/zero >"$SRC/kill/sub/big.bin"
+chown -R "$DFSC_TB_USER" "$SRC/kill" 2>/dev/null
+want=$(stat -c %s "$SRC/kill/sub/big.bin")
+"$DFSC" -U "$CRED" "${R[@]}" -j 2 get -r "//$fs1/scratch/$RUN/kill" "$TMP/kill" 2>"$TMP/err-kill" &
+pid=$!
+for _ in $(seq 1 300); do
+  t=$(find "$TMP/kill" -name '.big.bin*' -size +1k 2>/dev/null | head -1)
+  [ -n "$t" ] && break
+  sleep 0.02
+done
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+[ $rc -ne 0 ] && ok "interrupted: exit non-zero ($rc)" || not_ok "interrupted: exit 0 (finished first?)"
+if [ -e "$TMP/kill/sub/big.bin" ]; then
+  eq "interrupted: a file under the final name is whole" "$want" "$(stat -c %s "$TMP/kill/sub/big.bin")"
+else
+  ok "interrupted: no file under the final name"
+fi
+eq "interrupted: temporary file removed" "" "$(find "$TMP/kill" -name '.*.dfsc-*' 2>/dev/null)"
+[ -e "$SRC/kill/sub/big.bin" ] && rm -f "$SRC/kill/sub/big.bin"
+
+check_fail "-r is for get only" "for get" d -r ls "//$fs1/scratch/$RUN"
+check "get -r of a file is a plain get" d get -r "//$fs1/scratch/$RUN/tree/a/with space.txt" "$TMP/one.txt"
+eq "the file arrived" "spaced" "$(cat "$TMP/one.txt" 2>/dev/null)"
+finish
