@@ -133,6 +133,40 @@ done
 case "${VIA_DONE:-}" in *dfsroot*) ok "writes went through a DFS link too" ;;
   *) not_ok "no writable DFS link to scratch (dfsroot/dfs/scratchlink)" ;; esac
 
+# ---- POSIX details -----------------------------------------------------------------
+P=$MNT/fs1/scratch/posix-$RUN
+check "mkdir for the POSIX checks" mkdir "$P"
+cat >"$TMP/unlink_open.py" <<'PY'
+import os, sys
+d = sys.argv[1]
+p = os.path.join(d, "open-then-unlinked")
+fd = os.open(p, os.O_RDWR | os.O_CREAT, 0o644)
+os.write(fd, b"still here")
+os.unlink(p)
+assert not os.path.exists(p), "the name is gone at once"
+assert os.fstat(fd).st_size == 10, "fstat of the unlinked file works"
+os.lseek(fd, 0, 0)
+assert os.read(fd, 100) == b"still here", "reading it back works"
+fd2 = os.open(p, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)  # the name is free
+os.close(fd2)
+os.unlink(p)
+os.close(fd)
+# A directory handle opened before a change must not bring the name back.
+os.mkdir(os.path.join(d, "zz"))
+dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+os.rmdir(os.path.join(d, "zz"))
+os.listdir(dfd)
+assert not os.path.exists(os.path.join(d, "zz")), "a stale listing brought zz back"
+os.mkdir(os.path.join(d, "zz"))
+os.rmdir(os.path.join(d, "zz"))
+os.close(dfd)
+PY
+check "unlink of an open file; a listing older than a change" python3 "$TMP/unlink_open.py" "$P"
+check "the unlinked file is gone from the server after the last close" \
+  sh -c "sleep 0.5; [ -z \"\$(ls -A '$SRV/posix-$RUN')\" ]"
+check_fail "a name with a backslash is refused" "Invalid argument" touch "$P/a\\b"
+check "rmdir after the POSIX checks" rmdir "$P"
+
 # ---- the control files -------------------------------------------------------------
 check ".dfsc/cache lists the link used" grep -q 'link \\dfsroot\\dfs\\single' "$MNT/.dfsc/cache"
 check ".dfsc/stats counts referrals" sh -c "grep -E '^referrals_sent +[1-9]' '$MNT/.dfsc/stats'"

@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,10 @@ struct node {
   unsigned nchild; /* nodes whose parent this is */
   int have_st;
   dfsc_stat_t st;
-  struct timespec st_at;
+  struct timespec st_at; /* when st was fetched, or dropped */
+  unsigned dirgen;       /* changes made through the mount to its entries */
+  unsigned nopen;        /* handles open on it */
+  int silly;             /* unlinked while open: renamed away, removed at last close */
   struct node *ino_next, *name_next;
 };
 
@@ -90,6 +94,8 @@ struct fh {
   dfsc_file *f;
   struct dent *ents; /* FH_DIR */
   size_t n, cap;
+  struct timespec listed_at; /* when the server listed it */
+  unsigned dirgen;           /* the directory's dirgen then */
   char *text; /* FH_CTL */
   size_t len;
 };
@@ -422,17 +428,48 @@ static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out)
 /* Attributes of n for a reply: its cached ones or the synthetic ones. */
 static void node_stat(struct mnt *m, const struct node *n, struct stat *out)
 {
-  if (n->kind == N_SHARE || n->kind == N_FS)
+  if (n->kind == N_FS || (n->kind == N_SHARE && n->have_st))
     dfsc__mount_fill_stat(m->o, &n->st, n->ino, out);
   else
-    virtual_stat(m, n, out);
+    virtual_stat(m, n, out); /* a share known only by name is a directory */
+}
+
+static int ts_after(const struct timespec *a, const struct timespec *b)
+{
+  return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* Attributes fetched at `at` (NULL: now); older than what the node has,
+ * they are dropped. */
+static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timespec *at)
+{
+  struct timespec now;
+
+  if (at == NULL) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    at = &now;
+  }
+  if (ts_after(&n->st_at, at))
+    return;
+  n->st = *st;
+  n->have_st = 1;
+  n->st_at = *at;
 }
 
 static void set_st(struct node *n, const dfsc_stat_t *st)
 {
-  n->st = *st;
-  n->have_st = 1;
-  clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+  set_st_at(n, st, NULL);
+}
+
+/* Something changed among the entries of directory ino. */
+static void bump_dir(struct mnt *m, uint64_t ino)
+{
+  struct node *n;
+
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, ino)) != NULL)
+    n->dirgen++;
+  pthread_mutex_unlock(&m->mu);
 }
 
 static void fill_entry(struct mnt *m, const struct node *n, struct fuse_entry_param *e)
@@ -459,8 +496,11 @@ static void reply_negative(struct mnt *m, fuse_req_t req)
 }
 
 /* Adds (or finds) child `name` of `parent` with attributes st, counts one
- * lookup and replies with the entry (or the open handle for create). */
-static void reply_new_entry(struct rq *r, const dfsc_stat_t *st, const struct fuse_file_info *fi)
+ * lookup and replies with the entry (or the open handle for create, which
+ * counts as open on the node). Returns the node's ino, or 0 when the kernel
+ * did not take the entry. */
+static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
+                                const struct fuse_file_info *fi)
 {
   struct mnt *m = r->m;
   struct fuse_entry_param e;
@@ -474,11 +514,13 @@ static void reply_new_entry(struct rq *r, const dfsc_stat_t *st, const struct fu
   if (n == NULL) {
     pthread_mutex_unlock(&m->mu);
     fuse_reply_err(r->req, p == NULL ? ESTALE : ENOMEM);
-    return;
+    return 0;
   }
   if (st != NULL)
     set_st(n, st);
   n->nlookup++;
+  if (fi != NULL)
+    n->nopen++;
   fill_entry(m, n, &e);
   if (n->kind == N_SHARE)
     known_add(m, p->name, n->name);
@@ -487,9 +529,13 @@ static void reply_new_entry(struct rq *r, const dfsc_stat_t *st, const struct fu
   if (rc != 0) {
     /* The kernel never saw the entry (the request was interrupted). */
     pthread_mutex_lock(&m->mu);
+    if (fi != NULL && (n = find_ino(m, e.ino)) != NULL && n->nopen > 0)
+      n->nopen--;
     forget_locked(m, e.ino, 1);
     pthread_mutex_unlock(&m->mu);
+    return 0;
   }
+  return e.ino;
 }
 
 static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
@@ -543,10 +589,15 @@ static int rq_path(struct rq *r, uint64_t ino)
  * answered. */
 static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-  struct rq *r = rq_new(m, req, parent);
+  struct rq *r;
   int err = 0;
 
-  if (r == NULL)
+  if (strchr(name, '\\') != NULL) {
+    /* A separator on the wire: it cannot be part of a name there. */
+    fuse_reply_err(req, EINVAL);
+    return NULL;
+  }
+  if ((r = rq_new(m, req, parent)) == NULL)
     return NULL;
   r->parent = parent;
   r->name = strdup(name);
@@ -740,8 +791,10 @@ static void invalidate(struct mnt *m, uint64_t ino)
   struct node *n;
 
   pthread_mutex_lock(&m->mu);
-  if ((n = find_ino(m, ino)) != NULL)
+  if ((n = find_ino(m, ino)) != NULL) {
     n->have_st = 0;
+    clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
+  }
   pthread_mutex_unlock(&m->mu);
 }
 
@@ -897,6 +950,26 @@ static void ignore_cb(const dfsc_result *res, void *arg)
   (void)arg;
 }
 
+/* One handle on node ino closed. The last close of a file unlinked while
+ * open removes it from the server (see op_unlink). */
+static void release_node(struct mnt *m, uint64_t ino)
+{
+  struct node *n;
+  char *path = NULL;
+  int err = 0;
+
+  pthread_mutex_lock(&m->mu);
+  n = find_ino(m, ino);
+  if (n != NULL && n->nopen > 0 && --n->nopen == 0 && n->silly) {
+    n->silly = 0;
+    path = path_locked(m, ino, NULL, &err);
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (path != NULL)
+    (void)dfsc_unlink_async(m->ctx, path, ignore_cb, NULL);
+  free(path);
+}
+
 /* Closes a handle nobody will use, without waiting for the answer. */
 static void close_quietly(dfsc_file *f)
 {
@@ -928,18 +1001,26 @@ static void open_cb(const dfsc_result *res, void *arg)
   fi.flags = r->flags;
   fi.fh = (uintptr_t)fh;
   if (r->parent != 0) {
-    fh->ino = 0;
-    reply_new_entry(r, &res->st, &fi);
+    bump_dir(r->m, r->parent);
+    /* fh->ino is written before the kernel can use the handle. */
+    fh->ino = reply_new_entry(r, &res->st, &fi);
+    if (fh->ino == 0) {
+      close_quietly(fh->f);
+      free(fh);
+    }
   } else {
     struct node *n;
     fh->ino = r->ino;
     pthread_mutex_lock(&r->m->mu);
-    if ((n = find_ino(r->m, r->ino)) != NULL)
+    if ((n = find_ino(r->m, r->ino)) != NULL) {
       set_st(n, &res->st);
+      n->nopen++;
+    }
     pthread_mutex_unlock(&r->m->mu);
     if (fuse_reply_open(r->req, &fi) != 0) {
       close_quietly(fh->f);
       free(fh);
+      release_node(r->m, r->ino);
     }
   }
   rq_free(r);
@@ -1206,6 +1287,7 @@ static void release_cb(const dfsc_result *res, void *arg)
 
   (void)res;
   invalidate(r->m, r->ino);
+  release_node(r->m, r->ino);
   fuse_reply_err(r->req, 0);
   rq_free(r);
 }
@@ -1273,6 +1355,7 @@ static void opendir_cb(const dfsc_result *res, void *arg)
         break;
       }
   }
+  clock_gettime(CLOCK_MONOTONIC, &r->fh->listed_at);
   dfsc_dir_free(res->dir);
   if (e != 0) {
     fuse_reply_err(r->req, e);
@@ -1301,8 +1384,11 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   }
   fh->kind = FH_DIR;
   fh->ino = ino;
+  clock_gettime(CLOCK_MONOTONIC, &fh->listed_at);
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
+  if (n != NULL)
+    fh->dirgen = n->dirgen; /* the listing below must be newer than this */
   if (n == NULL) {
     err = ESTALE;
   } else if (n->kind == N_ROOT) {
@@ -1363,8 +1449,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   char *buf;
-  size_t used = 0, i;
+  size_t used = 0, i, ncounted = 0;
+  uint64_t *counted; /* nodes whose lookup this reply counts */
   struct node *dir;
+  int stale;
 
   if (off < 0) {
     fuse_reply_err(req, EINVAL);
@@ -1377,13 +1465,25 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     fuse_reply_err(req, ENOMEM);
     return;
   }
+  counted = plus ? calloc(size / 32 + 2, sizeof(*counted)) : NULL;
+  if (plus && counted == NULL) {
+    free(buf);
+    fuse_reply_err(req, ENOMEM);
+    return;
+  }
   pthread_mutex_lock(&m->mu);
   dir = find_ino(m, ino);
+  /* A snapshot older than entry_timeout, or one that changes made through
+   * the mount have overtaken, must not bring back entries or attributes:
+   * its entries then go out without a lookup (ino 0). */
+  stale = dir == NULL || dir->dirgen != fh->dirgen ||
+          age(&fh->listed_at) > m->o->entry_timeout;
   /* Offsets: 0 ".", 1 "..", 2 + i the i-th entry. */
   for (i = (size_t)off; dir != NULL && i < fh->n + 2; i++) {
     struct fuse_entry_param e;
     const char *name;
     struct node *c = NULL;
+    int created = 0;
     size_t need;
 
     memset(&e, 0, sizeof(e));
@@ -1400,38 +1500,53 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         c = &m->ctl_cache;
       } else if (d->kind == N_CTL_STATS) {
         c = &m->ctl_stats;
-      } else if (plus) {
+      } else if (plus && !stale) {
+        created = find_child(m, dir, name) == NULL;
         c = get_child(m, dir, name);
-      } else {
-        c = find_child(m, dir, name);
+        if (c != NULL && d->kind == N_FS)
+          set_st_at(c, &d->st, &fh->listed_at);
+        if (c != NULL && c->kind == N_FS && !c->have_st) {
+          /* Dropped since the listing (a write): no attributes to give. */
+          if (created)
+            maybe_free(m, c);
+          c = NULL;
+        }
       }
-      if (c != NULL && d->kind == N_FS)
-        set_st(c, &d->st);
       if (c != NULL) {
         fill_entry(m, c, &e);
-      } else if (plus) {
-        break; /* out of memory: end this batch here */
       } else {
-        dfsc__mount_fill_stat(m->o, &d->st, 0, &e.attr);
-        e.attr.st_ino = (ino_t)-1; /* unknown until looked up */
+        struct node *k = find_child(m, dir, name);
+        if (d->kind == N_FS)
+          dfsc__mount_fill_stat(m->o, &d->st, 0, &e.attr);
+        else
+          virtual_stat(m, dir, &e.attr);
+        e.attr.st_ino = k ? (ino_t)k->ino : (ino_t)-1; /* -1: not looked up yet */
       }
     }
     need = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e, (off_t)i + 1)
                 : fuse_add_direntry(req, buf + used, size - used, name, &e.attr, (off_t)i + 1);
     if (need > size - used) {
-      if (c != NULL && plus)
+      if (c != NULL && created)
         maybe_free(m, c); /* created for an entry that did not fit */
       break;
     }
     used += need;
-    if (plus && c != NULL)
+    if (plus && c != NULL) {
       c->nlookup++;
+      counted[ncounted++] = c->ino;
+    }
   }
   pthread_mutex_unlock(&m->mu);
-  if (dir == NULL)
+  if (dir == NULL) {
     fuse_reply_err(req, ESTALE);
-  else
-    fuse_reply_buf(req, buf, used);
+  } else if (fuse_reply_buf(req, buf, used) != 0 && ncounted > 0) {
+    /* The kernel dropped the reply: it will never forget these. */
+    pthread_mutex_lock(&m->mu);
+    for (i = 0; i < ncounted; i++)
+      forget_locked(m, counted[i], 1);
+    pthread_mutex_unlock(&m->mu);
+  }
+  free(counted);
   free(buf);
 }
 
@@ -1486,6 +1601,19 @@ static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name)
   return named_rq(m, req, parent, name);
 }
 
+/* The directory exists now: a failed stat is an error, not an absence. */
+static void mkdir_stat_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  int e = res_errno(res, 0);
+
+  if (e != 0)
+    fuse_reply_err(r->req, e == ENOENT ? EIO : e);
+  else
+    reply_new_entry(r, &res->st, NULL);
+  rq_free(r);
+}
+
 static void mkdir_cb(const dfsc_result *res, void *arg)
 {
   struct rq *r = arg;
@@ -1496,7 +1624,8 @@ static void mkdir_cb(const dfsc_result *res, void *arg)
     rq_free(r);
     return;
   }
-  rc = dfsc_stat_async(r->m->ctx, r->path, lookup_cb, r);
+  bump_dir(r->m, r->parent);
+  rc = dfsc_stat_async(r->m->ctx, r->path, mkdir_stat_cb, r);
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1523,9 +1652,44 @@ static void removed_cb(const dfsc_result *res, void *arg)
   if (e == 0) {
     /* The name is free: a later create must not find this node. */
     pthread_mutex_lock(&r->m->mu);
-    if ((p = find_ino(r->m, r->parent)) != NULL && (n = find_child(r->m, p, r->name)) != NULL)
-      unhash_name(r->m, n);
+    if ((p = find_ino(r->m, r->parent)) != NULL) {
+      p->dirgen++;
+      if ((n = find_child(r->m, p, r->name)) != NULL)
+        unhash_name(r->m, n);
+    }
     pthread_mutex_unlock(&r->m->mu);
+  }
+  fuse_reply_err(r->req, e);
+  rq_free(r);
+}
+
+/* The file was open: it now lives on under the hidden path r->buf until its
+ * last close. */
+static void silly_cb(const dfsc_result *res, void *arg)
+{
+  struct rq *r = arg;
+  struct node *p, *n;
+  char *nm;
+  int e = res_errno(res, 0), closed = 0;
+
+  if (e == 0) {
+    pthread_mutex_lock(&r->m->mu);
+    if ((p = find_ino(r->m, r->parent)) != NULL) {
+      p->dirgen++;
+      n = find_child(r->m, p, r->name);
+      if (n != NULL && (nm = strdup(strrchr(r->buf, '\\') + 1)) != NULL) {
+        unhash_name(r->m, n);
+        free(n->name);
+        n->name = nm;
+        n->silly = 1;
+        closed = n->nopen == 0; /* closed meanwhile: nobody else will remove it */
+        if (closed)
+          n->silly = 0;
+      }
+    }
+    pthread_mutex_unlock(&r->m->mu);
+    if (closed)
+      (void)dfsc_unlink_async(r->m->ctx, r->buf, ignore_cb, NULL);
   }
   fuse_reply_err(r->req, e);
   rq_free(r);
@@ -1534,10 +1698,33 @@ static void removed_cb(const dfsc_result *res, void *arg)
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
   struct rq *r = child_rq(req, parent, name);
-  int rc;
+  struct node *p, *n;
+  int rc, open = 0;
 
   if (r == NULL)
     return;
+  pthread_mutex_lock(&r->m->mu);
+  if ((p = find_ino(r->m, parent)) != NULL && (n = find_child(r->m, p, name)) != NULL)
+    open = n->nopen > 0;
+  pthread_mutex_unlock(&r->m->mu);
+  if (open) {
+    /* POSIX lets an unlinked file be used until its last close; on SMB it
+     * would be delete-pending and every path operation on it would fail.
+     * As NFS clients do, rename it to a hidden name and remove it at the
+     * last close (release_node). */
+    const char *slash = strrchr(r->path, '\\');
+    static atomic_uint seq;
+    if (asprintf(&r->buf, "%.*s\\.dfsc-deleted-%llx-%u", (int)(slash - r->path), r->path,
+                 (unsigned long long)time(NULL), atomic_fetch_add(&seq, 1)) < 0) {
+      r->buf = NULL;
+      rq_fail(r, -ENOMEM);
+      return;
+    }
+    rc = dfsc_rename2_async(r->m->ctx, r->path, r->buf, 0, silly_cb, r);
+    if (rc < 0)
+      rq_fail(r, rc);
+    return;
+  }
   rc = dfsc_unlink_async(r->m->ctx, r->path, removed_cb, r);
   if (rc < 0)
     rq_fail(r, rc);
@@ -1578,6 +1765,10 @@ static void rename_cb(const dfsc_result *res, void *arg)
     pthread_mutex_lock(&m->mu);
     p = find_ino(m, r->parent);
     np = find_ino(m, r->size);
+    if (p != NULL)
+      p->dirgen++;
+    if (np != NULL)
+      np->dirgen++;
     n = p ? find_child(m, p, r->name) : NULL;
     if (np != NULL && (old = find_child(m, np, r->buf)) != NULL && old != n)
       unhash_name(m, old);
@@ -1612,6 +1803,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 
   if (flags & ~(unsigned)RENAME_NOREPLACE) {
     fuse_reply_err(req, EINVAL); /* RENAME_EXCHANGE, RENAME_WHITEOUT */
+    return;
+  }
+  if (strchr(newname, '\\') != NULL) {
+    fuse_reply_err(req, EINVAL);
     return;
   }
   if ((r = child_rq(req, parent, name)) == NULL)
@@ -1843,19 +2038,44 @@ static void mnt_free(struct mnt *m)
  * here). The mount's backing device is found in mountinfo, not by a stat of
  * the mount point, which would wait for this very process to answer. Best
  * effort: only root may write the setting. */
+/* mountinfo writes space, tab, newline and backslash as \\ooo. */
+static void mountinfo_unescape(char *s)
+{
+  char *w = s;
+
+  for (; *s; s++) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+        s[3] >= '0' && s[3] <= '7') {
+      *w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+      s += 3;
+    } else {
+      *w++ = *s;
+    }
+  }
+  *w = '\0';
+}
+
 static void set_read_ahead(const char *mountpoint, unsigned kb)
 {
   char *abs = realpath(mountpoint, NULL), line[4096], path[128];
   FILE *f = abs ? fopen("/proc/self/mountinfo", "r") : NULL;
-  unsigned maj, min;
+  unsigned maj = 0, min = 0;
   int found = 0;
 
-  while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL) {
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
     char mp[4096];
-    /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..."; the last match is the newest. */
-    if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) == 3 &&
-        strcmp(mp, abs) == 0 && strstr(line, " - fuse") != NULL)
-      found = 1;
+    unsigned a, b;
+    /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..."; the last match is the newest
+     * (this one, when it is mounted over an older mount). */
+    if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &a, &b, mp) == 3 &&
+        strstr(line, " - fuse") != NULL) {
+      mountinfo_unescape(mp);
+      if (strcmp(mp, abs) == 0) {
+        maj = a;
+        min = b;
+        found = 1;
+      }
+    }
   }
   if (f != NULL)
     fclose(f);
@@ -1939,12 +2159,13 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   status = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
 
 out:
-  if (mounted)
-    fuse_session_unmount(se);
-  /* After the unmount: callbacks of what was in flight answer a session
-   * that no longer has a kernel on the other end. */
+  /* The loop has ended: no request starts any more. What is in flight is
+   * failed and answered first, while the device is still open (after the
+   * unmount its descriptor number could already belong to a socket). */
   if (m.ctx != NULL)
     dfsc_ctx_free(m.ctx);
+  if (mounted)
+    fuse_session_unmount(se);
   if (handlers)
     fuse_remove_signal_handlers(se);
   if (se != NULL)

@@ -46,6 +46,12 @@ static const struct {
     {0xC0000120u, EINTR},        /* CANCELLED */
     {0xC000009Au, ENOMEM},       /* INSUFFICIENT_RESOURCES */
     {0xC00000B5u, ETIMEDOUT},    /* IO_TIMEOUT */
+    {0xC00000CAu, EACCES},       /* NETWORK_ACCESS_DENIED */
+    {0xC00000BEu, ENOENT},       /* BAD_NETWORK_PATH */
+    {0xC000003Bu, ENOENT},       /* OBJECT_PATH_SYNTAX_BAD */
+    {0xC0000128u, EBADF},        /* FILE_CLOSED */
+    {0xC00000C9u, ESTALE},       /* NETWORK_NAME_DELETED */
+    {0xC0000203u, ESTALE},       /* USER_SESSION_DELETED */
 };
 
 int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
@@ -62,6 +68,8 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
   }
   if (err == -ENOMEM)
     return ENOMEM;
+  if (err == DFSC_E_BUSY)
+    return EAGAIN; /* a queue bound: try again, not an I/O error */
   /* A read or write that fails on the wire is an I/O error to the
    * program, whatever the transport said. */
   if (io)
@@ -113,10 +121,10 @@ void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
   memset(o, 0, sizeof(*o));
 }
 
-static int fail(char *err, size_t cap, const char *fmt, ...)
+static int opt_fail(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(char *err, size_t cap, const char *fmt, ...)
+static int opt_fail(char *err, size_t cap, const char *fmt, ...)
 {
   va_list ap;
 
@@ -195,23 +203,28 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
   int i;
 
   if (klen == 0)
-    return kv[0] == '\0' ? 0 : fail(err, errcap, "-o: empty option name in '%s'", kv);
+    return kv[0] == '\0' ? 0 : opt_fail(err, errcap, "-o: empty option name in '%s'", kv);
 #define KEY(name) (klen == strlen(name) && strncmp(kv, name, klen) == 0)
   for (i = 0; ignored[i] != NULL; i++)
     if (v == NULL && KEY(ignored[i]))
       return 0;
+  if (KEY("password") || KEY("pass")) {
+    /* mount.cifs takes it; here it would sit in ps and in error messages. */
+    return opt_fail(err, errcap, "-o %.*s is not accepted (it shows in ps): use "
+                             "credentials=FILE or DFSC_PASSWORD", (int)klen, kv);
+  }
   if (KEY("credentials") || KEY("user") || KEY("username") || KEY("domain") ||
       KEY("workgroup")) {
     char **dst = KEY("credentials") ? &o->credentials
                  : (KEY("domain") || KEY("workgroup")) ? &o->domain
                                                         : &o->user;
     if (v == NULL || *v == '\0')
-      return fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
+      return opt_fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
     return set_str(dst, v);
   }
   if (KEY("uid") || KEY("gid")) {
     if (v == NULL || parse_uint(v, 10, 0xFFFFFFFEul, &u) != 0)
-      return fail(err, errcap, "-o %.*s: expected a number", (int)klen, kv);
+      return opt_fail(err, errcap, "-o %.*s: expected a number", (int)klen, kv);
     if (KEY("uid")) {
       o->uid = (uid_t)u;
       o->has_uid = 1;
@@ -223,7 +236,7 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
   }
   if (KEY("file_mode") || KEY("dir_mode")) {
     if (v == NULL || parse_uint(v, 8, 07777, &u) != 0)
-      return fail(err, errcap, "-o %.*s: expected an octal mode", (int)klen, kv);
+      return opt_fail(err, errcap, "-o %.*s: expected an octal mode", (int)klen, kv);
     if (KEY("file_mode"))
       o->file_mode = (mode_t)u;
     else
@@ -232,7 +245,7 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
   }
   if (KEY("attr_timeout") || KEY("entry_timeout") || KEY("negative_timeout")) {
     if (v == NULL || parse_seconds(v, &d) != 0)
-      return fail(err, errcap, "-o %.*s: expected seconds (0 to 86400)", (int)klen, kv);
+      return opt_fail(err, errcap, "-o %.*s: expected seconds (0 to 86400)", (int)klen, kv);
     if (KEY("attr_timeout"))
       o->attr_timeout = d;
     else if (KEY("entry_timeout"))
@@ -243,18 +256,25 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
   }
   if (KEY("read_ahead_kb")) {
     if (v == NULL || parse_uint(v, 10, 65536, &u) != 0)
-      return fail(err, errcap, "-o read_ahead_kb: expected 0 to 65536");
+      return opt_fail(err, errcap, "-o read_ahead_kb: expected 0 to 65536");
     o->read_ahead_kb = (unsigned)u;
     return 0;
   }
   if (KEY("max_threads")) {
     if (v == NULL || parse_uint(v, 10, 1024, &u) != 0 || u == 0)
-      return fail(err, errcap, "-o max_threads: expected 1 to 1024");
+      return opt_fail(err, errcap, "-o max_threads: expected 1 to 1024");
     o->max_threads = (unsigned)u;
     return 0;
   }
   if (v != NULL && is_config_key != NULL && is_config_key(kv, klen)) {
-    int rc = append(&o->config, &o->config_len, kv, klen, " = ");
+    int rc;
+    const char *c;
+    if (*v == '\0')
+      return opt_fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
+    for (c = v; *c; c++)
+      if ((unsigned char)*c < 0x20 || *c == '#' || *c == ';' || *c == 0x7f)
+        return opt_fail(err, errcap, "-o %.*s: invalid character in the value", (int)klen, kv);
+    rc = append(&o->config, &o->config_len, kv, klen, " = ");
     return rc < 0 ? rc : append(&o->config, &o->config_len, v, strlen(v), "\n");
   }
   /* Kernel and libfuse options. Those the mount also needs to know about are
@@ -265,7 +285,19 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
     o->allow_other = 1;
   if (o->fuse_opts != NULL && append(&o->fuse_opts, fuse_len, ",", 1, "") < 0)
     return -ENOMEM;
-  return append(&o->fuse_opts, fuse_len, kv, strlen(kv), "");
+  /* libfuse splits its -o list on commas too: escape them again. */
+  for (i = 0; kv[i] != '\0'; i++) {
+    int rc = (kv[i] == ',' || kv[i] == '\\')
+                 ? append(&o->fuse_opts, fuse_len, "\\", 1, "")
+                 : 0;
+    if (rc == 0)
+      rc = append(&o->fuse_opts, fuse_len, kv + i, 1, "");
+    if (rc < 0)
+      return rc;
+  }
+  if (v == NULL && KEY("allow_other"))
+    return append(&o->fuse_opts, fuse_len, ",default_permissions", 20, "");
+  return 0;
 #undef KEY
 }
 
@@ -281,8 +313,8 @@ int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
   if (buf == NULL)
     return -ENOMEM;
   for (i = 0; i <= n && rc == 0; i++) {
-    if (i < n && arg[i] == '\\' && i + 1 < n && arg[i + 1] == ',') {
-      buf[k++] = ',';
+    if (i < n && arg[i] == '\\' && i + 1 < n && (arg[i + 1] == ',' || arg[i + 1] == '\\')) {
+      buf[k++] = arg[i + 1];
       i++;
     } else if (i == n || arg[i] == ',') {
       buf[k] = '\0';

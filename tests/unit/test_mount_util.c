@@ -1,0 +1,213 @@
+/* Unit tests for the pure pieces of `dfsc mount` (tools/mount/mount_util.c):
+ * the -o parser, results to errno, dfsc_stat_t to struct stat, and the
+ * names the top two levels accept. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "../../tools/mount/mount_util.c"
+
+/* Config keys for the tests: max_connects and request_timeout. */
+static int fake_config_key(const char *key, size_t len)
+{
+  return (len == 12 && strncmp(key, "max_connects", len) == 0) ||
+         (len == 15 && strncmp(key, "request_timeout", len) == 0);
+}
+
+static int parse(struct dfsc__mount_opts *o, const char *arg, char *err, size_t cap)
+{
+  return dfsc__mount_parse_opts(o, arg, fake_config_key, err, cap);
+}
+
+static void test_opts_mount_keys(void **state)
+{
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(parse(&o, "uid=1234,gid=2345,file_mode=0600,dir_mode=700,"
+                             "attr_timeout=2.5,entry_timeout=0,negative_timeout=3,"
+                             "max_threads=4,read_ahead_kb=2048,credentials=/etc/c,"
+                             "user=DOM\\\\u,domain=D",
+                   err, sizeof(err)),
+                   0);
+  assert_int_equal(o.uid, 1234);
+  assert_int_equal(o.gid, 2345);
+  assert_int_equal(o.has_uid, 1);
+  assert_int_equal(o.file_mode, 0600);
+  assert_int_equal(o.dir_mode, 0700);
+  assert_true(o.attr_timeout == 2.5);
+  assert_true(o.entry_timeout == 0.0);
+  assert_true(o.negative_timeout == 3.0);
+  assert_int_equal(o.max_threads, 4);
+  assert_int_equal(o.read_ahead_kb, 2048);
+  assert_string_equal(o.credentials, "/etc/c");
+  assert_string_equal(o.user, "DOM\\u");
+  assert_string_equal(o.domain, "D");
+  assert_null(o.fuse_opts);
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_opts_config_and_fuse(void **state)
+{
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(parse(&o, "max_connects=4,ro,noatime,defaults,_netdev,noauto", err,
+                         sizeof(err)),
+                   0);
+  assert_int_equal(parse(&o, "request_timeout=20,fsname=a\\,b", err, sizeof(err)), 0);
+  assert_string_equal(o.config, "max_connects = 4\nrequest_timeout = 20\n");
+  /* The escaped comma is escaped again for libfuse. */
+  assert_string_equal(o.fuse_opts, "ro,noatime,fsname=a\\,b");
+  assert_int_equal(o.ro, 1);
+  assert_int_equal(o.allow_other, 0);
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_opts_allow_other_brings_permissions(void **state)
+{
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(parse(&o, "allow_other", err, sizeof(err)), 0);
+  assert_int_equal(o.allow_other, 1);
+  assert_string_equal(o.fuse_opts, "allow_other,default_permissions");
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_opts_errors(void **state)
+{
+  static const struct {
+    const char *arg, *msg;
+  } bad[] = {
+      {"uid=abc", "uid"},
+      {"uid=-1", "uid"},
+      {"file_mode=0999", "octal"},
+      {"attr_timeout=-1", "seconds"},
+      {"attr_timeout=1e9", "seconds"},
+      {"max_threads=0", "max_threads"},
+      {"credentials=", "needs a value"},
+      {"password=hunter2", "credentials=FILE"},
+      {"max_connects=", "needs a value"},
+      {"max_connects=4#x", "invalid character"},
+      {"=x", "empty option name"},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    struct dfsc__mount_opts o;
+    char err[256] = "";
+    dfsc__mount_opts_init(&o);
+    assert_int_equal(parse(&o, bad[i].arg, err, sizeof(err)), -EINVAL);
+    if (strstr(err, bad[i].msg) == NULL)
+      fail_msg("-o %s: message '%s' lacks '%s'", bad[i].arg, err, bad[i].msg);
+    /* The password itself never appears in a message. */
+    assert_null(strstr(err, "hunter2"));
+    dfsc__mount_opts_free(&o);
+  }
+}
+
+static void test_opts_escapes(void **state)
+{
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  /* "\\" is a backslash, so the comma after it separates. */
+  assert_int_equal(parse(&o, "user=a\\\\,ro,,", err, sizeof(err)), 0);
+  assert_string_equal(o.user, "a\\");
+  assert_int_equal(o.ro, 1);
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_errno_map(void **state)
+{
+  (void)state;
+  assert_int_equal(dfsc__mount_errno(0, 0, 0), 0);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000034u, 0), ENOENT);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC00000CCu, 0), ENOENT);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000022u, 0), EACCES);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000035u, 0), EEXIST);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000101u, 0), ENOTEMPTY);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC000007Fu, 1), ENOSPC);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000001u, 0), EIO);
+  /* Transport failures of reads and writes are EIO; of lookups, themselves. */
+  assert_int_equal(dfsc__mount_errno(-ECONNRESET, 0, 1), EIO);
+  assert_int_equal(dfsc__mount_errno(-ESTALE, 0, 1), EIO);
+  assert_int_equal(dfsc__mount_errno(-ETIMEDOUT, 0, 0), ETIMEDOUT);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_BUSY, 0, 1), EAGAIN);
+  assert_int_equal(dfsc__mount_errno(-ENOMEM, 0, 1), ENOMEM);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_LOOP, 0, 0), ELOOP);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_PROTO, 0, 0), EIO);
+}
+
+static void test_fill_stat(void **state)
+{
+  struct dfsc__mount_opts o;
+  dfsc_stat_t st;
+  struct stat out;
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  o.uid = 7;
+  o.gid = 8;
+  o.has_uid = o.has_gid = 1;
+  memset(&st, 0, sizeof(st));
+  st.size = 12345;
+  st.alloc_size = 16384;
+  st.write_time = dfsc__mount_filetime(1600000000, 123456700);
+  st.attributes = DFSC_ATTR_READONLY;
+  dfsc__mount_fill_stat(&o, &st, 42, &out);
+  assert_int_equal(out.st_mode, S_IFREG | 0444);
+  assert_int_equal(out.st_size, 12345);
+  assert_int_equal(out.st_blocks, 32);
+  assert_int_equal(out.st_ino, 42);
+  assert_int_equal(out.st_uid, 7);
+  assert_int_equal(out.st_gid, 8);
+  assert_int_equal(out.st_nlink, 1);
+  assert_int_equal(out.st_mtim.tv_sec, 1600000000);
+  assert_int_equal(out.st_mtim.tv_nsec, 123456700);
+  st.is_dir = 1;
+  st.attributes = DFSC_ATTR_DIRECTORY;
+  dfsc__mount_fill_stat(&o, &st, 42, &out);
+  assert_int_equal(out.st_mode, S_IFDIR | 0755);
+  assert_int_equal(dfsc__mount_filetime(-11644473601LL, 0), 0);
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_server_names(void **state)
+{
+  (void)state;
+  assert_true(dfsc__mount_valid_server_name("fs1"));
+  assert_true(dfsc__mount_valid_server_name("DFS.TEST"));
+  assert_true(dfsc__mount_valid_server_name("Grüße"));
+  assert_false(dfsc__mount_valid_server_name(""));
+  assert_false(dfsc__mount_valid_server_name(".Trash"));
+  assert_false(dfsc__mount_valid_server_name("a\\b"));
+  assert_false(dfsc__mount_valid_server_name("a:b"));
+  assert_false(dfsc__mount_valid_server_name("a\nb"));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_opts_mount_keys),
+      cmocka_unit_test(test_opts_config_and_fuse),
+      cmocka_unit_test(test_opts_allow_other_brings_permissions),
+      cmocka_unit_test(test_opts_errors),
+      cmocka_unit_test(test_opts_escapes),
+      cmocka_unit_test(test_errno_map),
+      cmocka_unit_test(test_fill_stat),
+      cmocka_unit_test(test_server_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
