@@ -95,6 +95,7 @@ int dfsc__cli_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap)
   time_t t;
   struct tm tm;
   int n;
+  char tmp[96];
 
   /* Floor division so times before 1970 keep a non-negative fraction. */
   if (ft >= FILETIME_UNIX_EPOCH) {
@@ -113,14 +114,18 @@ int dfsc__cli_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap)
   t = (time_t)sec;
   if (gmtime_r(&t, &tm) == NULL)
     return -1;
+  /* Formatted in full first: a short `buf` is an error, never a cut
+   * string (and -O3 need not warn about the cut). */
   if (with_ns)
-    n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+    n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec, nsec);
   else
-    n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+    n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  if (n < 0 || (size_t)n >= cap)
+  if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= cap)
     return -1;
+  memcpy(buf, tmp, (size_t)n + 1);
   return n;
 }
 
