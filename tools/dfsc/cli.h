@@ -189,7 +189,7 @@ struct dfsc__cli_cfg {
 };
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (the signal number). */
-extern volatile sig_atomic_t dfsc__cli_signal;
+extern _Atomic int dfsc__cli_signal; /* lock-free: read by every thread */
 
 /* Records the temporary file a signal must remove (NULL: none). The
  * handler unlinks it on a second signal before exiting. */

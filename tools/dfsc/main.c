@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -29,24 +30,38 @@
 #define EXIT_USAGE 2
 #define MAX_RESOLVE 64
 
-volatile sig_atomic_t dfsc__cli_signal;
+_Atomic int dfsc__cli_signal;
 
-static char tmpfile_path[PATH_MAX];
-static volatile sig_atomic_t tmpfile_set;
+/* One slot per thread that writes a temporary file (get -j and get -r run
+ * up to DFSC_CLI_JOBS_MAX workers): the signal handler removes every one
+ * registered. Lock-free atomics, as the handler may run on any thread. */
+#define TMP_SLOTS (DFSC_CLI_JOBS_MAX + 1)
+static char tmp_paths[TMP_SLOTS][PATH_MAX];
+static atomic_int tmp_set[TMP_SLOTS];
+static atomic_int tmp_next;
+static __thread int tmp_slot = -1;
 
 void dfsc__cli_set_tmpfile(const char *path)
 {
-  tmpfile_set = 0;
-  if (path == NULL || strlen(path) >= sizeof(tmpfile_path))
+  if (tmp_slot < 0) {
+    int slot = atomic_fetch_add(&tmp_next, 1);
+    if (slot >= TMP_SLOTS)
+      return; /* more threads than workers can exist: not ours to track */
+    tmp_slot = slot;
+  }
+  atomic_store_explicit(&tmp_set[tmp_slot], 0, memory_order_release);
+  if (path == NULL || strlen(path) >= PATH_MAX)
     return;
-  memcpy(tmpfile_path, path, strlen(path) + 1);
-  tmpfile_set = 1;
+  memcpy(tmp_paths[tmp_slot], path, strlen(path) + 1);
+  atomic_store_explicit(&tmp_set[tmp_slot], 1, memory_order_release);
 }
 
 #define SIGNAL_GRACE_S 2
 
 static void on_signal(int sig)
 {
+  int i;
+
   /* A second signal, or the grace alarm, means "now": the main thread may be
    * waiting on a request that takes up to its deadline to end. */
   if (sig == SIGALRM)
@@ -57,8 +72,9 @@ static void on_signal(int sig)
     alarm(SIGNAL_GRACE_S);
     return;
   }
-  if (tmpfile_set)
-    unlink(tmpfile_path);
+  for (i = 0; i < TMP_SLOTS; i++)
+    if (atomic_load_explicit(&tmp_set[i], memory_order_acquire))
+      unlink(tmp_paths[i]);
   _exit(128 + sig);
 }
 

@@ -519,8 +519,11 @@ static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
   if (st != NULL)
     set_st(n, st);
   n->nlookup++;
-  if (fi != NULL)
+  if (fi != NULL) {
     n->nopen++;
+    /* Before the reply: from then on a release may free the handle. */
+    ((struct fh *)(uintptr_t)fi->fh)->ino = n->ino;
+  }
   fill_entry(m, n, &e);
   if (n->kind == N_SHARE)
     known_add(m, p->name, n->name);
@@ -1002,9 +1005,8 @@ static void open_cb(const dfsc_result *res, void *arg)
   fi.fh = (uintptr_t)fh;
   if (r->parent != 0) {
     bump_dir(r->m, r->parent);
-    /* fh->ino is written before the kernel can use the handle. */
-    fh->ino = reply_new_entry(r, &res->st, &fi);
-    if (fh->ino == 0) {
+    if (reply_new_entry(r, &res->st, &fi) == 0) {
+      /* The kernel never got the handle: no release will come for it. */
       close_quietly(fh->f);
       free(fh);
     }
