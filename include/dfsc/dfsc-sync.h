@@ -27,6 +27,11 @@ int dfsc_flush(dfsc_file *f, dfsc_result *res);
 int dfsc_truncate(dfsc_file *f, uint64_t size, dfsc_result *res);
 int dfsc_close(dfsc_file *f, dfsc_result *res);
 int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res);
+/* dfsc_read_file_async, waited for. Returns the bytes read into buf (>= 0)
+ * or a negative code; *st (when not NULL) receives the file's attributes,
+ * whose size says whether the whole file arrived. */
+long long dfsc_read_file(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
+                         dfsc_stat_t *st, dfsc_result *res);
 int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *res);
 int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res);

@@ -247,6 +247,18 @@ int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg);
 
 /* One compounded CREATE + QUERY_INFO + CLOSE. */
 int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Reads the start of a whole file in one compounded CREATE + READ + CLOSE
+ * ([MS-SMB2] 3.2.4.1.4): one round trip for a small file. Reads at most cap
+ * bytes from offset 0 into buf, which must stay valid until the callback;
+ * fewer when one READ cannot carry cap bytes (the server's MaxReadSize, the
+ * credits it grants). res->nbytes is the count read; res->st holds the
+ * attributes the CREATE returned (file_id 0), so res->st.size > res->nbytes
+ * tells the caller the file is larger than what arrived and the rest is
+ * read through dfsc_open / dfsc_read as usual. An empty file gives err 0
+ * and nbytes 0. A directory fails with STATUS_FILE_IS_A_DIRECTORY.
+ * Returns -EINVAL for a NULL buf or cap 0 (the callback then never runs). */
+int dfsc_read_file_async(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
+                         dfsc_cb cb, void *arg);
 /* The sizes of the volume behind path's share, into res->fs. */
 int dfsc_statfs_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 /* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES entries and

@@ -128,6 +128,20 @@ int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res
   return rc;
 }
 
+long long dfsc_read_file(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
+                         dfsc_stat_t *st, dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  rc = finish(&w, dfsc_read_file_async(ctx, path, buf, cap, wake_cb, &w), res);
+  if (rc < 0)
+    return rc;
+  if (st)
+    *st = w.res.st;
+  return (long long)w.res.nbytes;
+}
+
 int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *res) {
   struct waiter w;
   int rc;

@@ -181,7 +181,7 @@ if [ -n "${DFSC_TB_FLIP_MODEFILE:-}" ]; then
   check "flush the cache before the failover run" sh -c "echo flush > '$MNT/.dfsc/cache'"
   # The relay forwards this many bytes from the client, then resets both
   # sides: enough for the setup and the open, not for a 256 MiB read.
-  flip "reset 20000"
+  flip "reset 8000"
   out=$(timeout 120 sha256sum "$MNT/dfsroot/dfs/switch/big.bin" 2>&1)
   rc=$?
   case "$out" in

@@ -4,8 +4,9 @@
  * dfsc-sync.h, keeps going after a failed path, reports each failure as one
  * line on stderr and returns the exit status. get writes to a hidden
  * temporary file beside LOCAL and renames it only when the whole file
- * arrived, so LOCAL never holds a partial file; get -r walks a directory
- * tree with -j workers over a bounded queue.
+ * arrived, so LOCAL never holds a partial file; a small file comes in one
+ * round trip (dfsc_read_file), a larger one is streamed. get -r walks a
+ * directory tree with -j workers over a bounded queue.
  * Does not: parse options, create the context, or touch protocol state.
  */
 #include <errno.h>
@@ -702,6 +703,47 @@ static void json_transfer(const char *path, const char *local, uint64_t bytes, i
   fputs("}\n", stdout);
 }
 
+/* A file of unknown size is first read whole in one round trip
+ * (dfsc_read_file) into a buffer this large; a file known to be at most
+ * SMALL_MAX bytes is read that way into a buffer of its size. Larger files
+ * are streamed (open, pipelined reads, close). */
+#define SMALL_GUESS (256u * 1024)
+#define SMALL_MAX (1024u * 1024)
+
+/* Reads path whole with one compound into a new buffer of cap bytes.
+ * Returns 1 with *out (free it), *n and *st when the whole file arrived, 0
+ * when it is larger (or changed on the way: the caller streams it), or a
+ * negative code after reporting it (*nt: its NTSTATUS). */
+static int read_small(dfsc_ctx *ctx, const char *path, size_t cap, char **out, size_t *n,
+                      dfsc_stat_t *st, uint32_t *nt)
+{
+  dfsc_result res = {0};
+  char *buf = malloc(cap);
+  long long got;
+  int rc;
+
+  *out = NULL;
+  if (buf == NULL) {
+    report(path, -ENOMEM, 0);
+    return -ENOMEM;
+  }
+  got = dfsc_read_file(ctx, path, buf, cap, st, &res);
+  if (got < 0) {
+    rc = res_rc((int)got, &res);
+    *nt = res.ntstatus;
+    free(buf);
+    report(path, rc, *nt);
+    return rc;
+  }
+  if (st->is_dir || (uint64_t)got != st->size) {
+    free(buf);
+    return 0;
+  }
+  *out = buf;
+  *n = (size_t)got;
+  return 1;
+}
+
 static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                       char **argv)
 {
@@ -718,7 +760,9 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   int err = 0;              /* first failure, for --json */
   uint32_t err_nt = 0;
   const char *err_msg = NULL;
-  int have_lst;
+  int have_lst, whole;
+  dfsc_stat_t sst;
+  size_t sn = 0;
 
   if (argc > 1 && strcmp(argv[1], "-") == 0) {
     char *sbuf = malloc(IO_CHUNK);
@@ -770,26 +814,35 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     direct = 1;
 
   /* Remote first: a missing source leaves nothing behind locally. */
-  rc = dfsc_open(ctx, path, DFSC_O_RDONLY, &f, &res);
-  if (rc != 0) {
-    err = res_rc(rc, &res);
-    err_nt = res.ntstatus;
-    report(path, err, err_nt);
+  whole = read_small(ctx, path, SMALL_GUESS, &buf, &sn, &sst, &err_nt);
+  if (whole < 0) {
+    err = whole;
     goto out;
   }
-  if (dfsc_file_stat(f)->is_dir) {
-    err = -EISDIR;
-    report(path, err, 0);
-    goto out;
-  }
-  size = (int64_t)dfsc_file_stat(f)->size;
-  /* copy_out never asks for more than the size: a small file needs no
-   * 8 MiB buffer (an mmap and munmap per file otherwise). */
-  buf = malloc((uint64_t)size < IO_CHUNK ? (size_t)size + (size == 0) : IO_CHUNK);
-  if (buf == NULL) {
-    err = -ENOMEM;
-    report(path, err, 0);
-    goto out;
+  if (whole) {
+    size = (int64_t)sn;
+  } else {
+    rc = dfsc_open(ctx, path, DFSC_O_RDONLY, &f, &res);
+    if (rc != 0) {
+      err = res_rc(rc, &res);
+      err_nt = res.ntstatus;
+      report(path, err, err_nt);
+      goto out;
+    }
+    if (dfsc_file_stat(f)->is_dir) {
+      err = -EISDIR;
+      report(path, err, 0);
+      goto out;
+    }
+    size = (int64_t)dfsc_file_stat(f)->size;
+    /* copy_out never asks for more than the size: a small file needs no
+     * 8 MiB buffer (an mmap and munmap per file otherwise). */
+    buf = malloc((uint64_t)size < IO_CHUNK ? (size_t)size + (size == 0) : IO_CHUNK);
+    if (buf == NULL) {
+      err = -ENOMEM;
+      report(path, err, 0);
+      goto out;
+    }
   }
 
   if (direct) {
@@ -814,7 +867,21 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   }
 
   dfsc__cli_progress_start(&pg, cfg->progress, (uint64_t)size, 1);
-  rc = copy_out(f, path, fd, direct ? local : tmp, buf, size, &pg, &copied, &err_nt);
+  if (whole) {
+    rc = write_all(fd, buf, sn);
+    if (rc == -EPIPE) {
+      rc = STDOUT_GONE;
+    } else if (rc != 0) {
+      dfsc__cli_progress_end(&pg, 0);
+      if (!interrupted())
+        report(direct ? local : tmp, rc, 0);
+    } else {
+      copied = sn;
+      dfsc__cli_progress_update(&pg, copied);
+    }
+  } else {
+    rc = copy_out(f, path, fd, direct ? local : tmp, buf, size, &pg, &copied, &err_nt);
+  }
   if (rc != 0) {
     dfsc__cli_progress_end(&pg, 0);
     err = rc == STDOUT_GONE ? -EPIPE : rc;
@@ -1320,6 +1387,7 @@ struct rget_item {
   int depth;
   uint64_t write_time;     /* from the listing (a directory's own stat would
                               cost a round trip) */
+  uint64_t size;           /* from the listing: picks the one-compound read */
   struct rget_dir *parent; /* holds one of parent->pending */
 };
 
@@ -1403,25 +1471,39 @@ static int rget_file(struct rget *g, const struct rget_item *it)
   dfsc_result res = {0};
   dfsc_file *f = NULL;
   const dfsc_stat_t *st;
+  dfsc_stat_t sst;
   char *tmp = NULL, *buf = NULL;
   uint64_t copied = 0, wt;
   uint32_t nt = 0;
   struct timespec ts[2];
-  int fd = -1, rc, ret = -1;
+  size_t sn = 0;
+  int fd = -1, rc, ret = -1, whole = 0;
 
-  rc = dfsc_open(g->ctx, it->remote, DFSC_O_RDONLY, &f, &res);
-  if (rc != 0) {
-    report(it->remote, res_rc(rc, &res), res.ntstatus);
-    return -1;
+  if (it->size <= SMALL_MAX) {
+    /* Sized by the listing; a file that grew since is streamed. */
+    whole = read_small(g->ctx, it->remote, it->size > 0 ? (size_t)it->size : 1, &buf, &sn,
+                       &sst, &nt);
+    if (whole < 0)
+      return -1;
+  }
+  if (whole) {
+    st = &sst;
+  } else {
+    rc = dfsc_open(g->ctx, it->remote, DFSC_O_RDONLY, &f, &res);
+    if (rc != 0) {
+      report(it->remote, res_rc(rc, &res), res.ntstatus);
+      return -1;
+    }
+    st = dfsc_file_stat(f);
   }
   /* The open's attributes are newer than the listing's. */
-  st = dfsc_file_stat(f);
   wt = st->write_time;
   if (st->is_dir) {
     report(it->remote, -EISDIR, 0); /* it was a file when listed */
     goto out;
   }
-  buf = malloc(st->size < IO_CHUNK ? (size_t)st->size + (st->size == 0) : IO_CHUNK);
+  if (!whole)
+    buf = malloc(st->size < IO_CHUNK ? (size_t)st->size + (st->size == 0) : IO_CHUNK);
   tmp = temp_name_for(it->local);
   if (buf == NULL || tmp == NULL) {
     report(it->remote, -ENOMEM, 0);
@@ -1434,11 +1516,21 @@ static int rget_file(struct rget *g, const struct rget_item *it)
     tmp = NULL;
     goto out;
   }
-  rc = copy_out(f, it->remote, fd, tmp, buf, (int64_t)st->size, NULL, &copied, &nt);
-  if (rc != 0) {
-    if (rc == STDOUT_GONE)
-      report(tmp, -EPIPE, 0);
-    goto out; /* copy_out reported it, or it was interrupted */
+  if (whole) {
+    rc = write_all(fd, buf, sn);
+    if (rc != 0) {
+      if (!interrupted())
+        report(tmp, rc, 0);
+      goto out;
+    }
+    copied = sn;
+  } else {
+    rc = copy_out(f, it->remote, fd, tmp, buf, (int64_t)st->size, NULL, &copied, &nt);
+    if (rc != 0) {
+      if (rc == STDOUT_GONE)
+        report(tmp, -EPIPE, 0);
+      goto out; /* copy_out reported it, or it was interrupted */
+    }
   }
   if (wt != 0)
     filetime_ts(wt, ts);
@@ -1478,7 +1570,8 @@ out:
   }
   free(buf);
   /* A read-only handle's close cannot lose data. */
-  (void)dfsc_close(f, NULL);
+  if (f != NULL)
+    (void)dfsc_close(f, NULL);
   return ret;
 }
 
@@ -1551,6 +1644,7 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
     }
     c->is_dir = e->st.is_dir;
     c->write_time = e->st.write_time;
+    c->size = e->st.size;
     c->depth = it->depth + 1;
     c->parent = d;
     pthread_mutex_lock(&g->mu);
