@@ -9,7 +9,8 @@
  *   CLOSE, READ (+ peek), WRITE, QUERY_DIRECTORY (+ the entry iterator over
  *   every information class), QUERY_INFO (+ every fileinfo.h parser),
  *   IOCTL (+ vni_rsp_parse), ERROR (+ contexts, symlink, share redirect,
- *   BUFFER_TOO_SMALL), OPLOCK_BREAK (oplock and lease notifications, lease
+ *   BUFFER_TOO_SMALL, the header Status through the errno map and the
+ *   name table), OPLOCK_BREAK (oplock and lease notifications, lease
  *   ack responses), and the bodiless FLUSH / ECHO / LOGOFF / SET_INFO;
  *   raw cases (data = the inner buffer alone): fileinfo parsers, directory
  *   iterator, create-context chain, symlink / share-redirect ErrorData,
@@ -44,6 +45,7 @@
 #include "smb2/session_setup.h"
 #include "smb2/set_info.h"
 #include "smb2/smb2.h"
+#include "smb2/status.h"
 #include "smb2/tree.h"
 #include "smb2/write.h"
 #include "fuzz_common.h"
@@ -268,6 +270,23 @@ static void errdata_raw(const uint8_t *base, size_t blen) {
   }
 }
 
+/* The header's Status goes into error messages and the errno mapping. */
+static void status_of(const uint8_t *pdu, size_t len) {
+  uint32_t st;
+  const char *nm;
+  int e;
+
+  if (len < 12)
+    return;
+  st = dfsc__le32(pdu + 8);
+  e = dfsc__smb2_status_to_errno(st);
+  CHECK(e <= 0);
+  if (dfsc__nt_error(st))
+    CHECK(e < 0);
+  nm = dfsc_ntstatus_name(st);
+  CHECK(nm != NULL && strnlen(nm, 128) < 128);
+}
+
 static void error_pdu(const uint8_t *pdu, size_t len) {
   const uint8_t *base = pdu;
   size_t blen = len;
@@ -281,6 +300,7 @@ static void error_pdu(const uint8_t *pdu, size_t len) {
   int rc = dfsc__smb2_error_rsp_decode(pdu, len, &e);
   dfsc_wr w;
 
+  status_of(pdu, len);
   RC(rc);
   rc = dfsc__smb2_stopped_on_symlink_decode(pdu, len, &s);
   RC(rc);

@@ -54,6 +54,9 @@ static void test_bad(void **state) {
   assert_int_equal(parse("workers = 0\n", &o, err), -EINVAL);
   assert_non_null(strstr(err, "test.conf:1"));
   assert_int_equal(parse("workers = 65\n", &o, err), -EINVAL);
+  /* NaN fails every comparison: it must not pass the range check. */
+  assert_int_equal(parse("workers = nan\n", &o, err), -EINVAL);
+  assert_int_equal(parse("request_timeout = NaN\n", &o, err), -EINVAL);
   assert_int_equal(parse("max_connects = 1.5\n", &o, err), -EINVAL);
   assert_int_equal(parse("max_connects = 2x\n", &o, err), -EINVAL);
   assert_int_equal(parse("\n\nnope = 1\n", &o, err), -EINVAL);

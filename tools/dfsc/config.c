@@ -165,7 +165,7 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
     double v;
     errno = 0;
     v = strtod(vs, &tail);
-    if (errno || *tail != '\0' || v < (k->seconds ? 0.001 : 1) || v > (double)k->max ||
+    if (errno || *tail != '\0' || !(v >= (k->seconds ? 0.001 : 1) && v <= (double)k->max) ||
         (!k->seconds && v != (double)(unsigned long)v)) {
       snprintf(err, errcap, "%s%s: invalid value '%s'", where, k->name, vs);
       return -EINVAL;
