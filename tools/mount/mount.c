@@ -1311,10 +1311,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
    * another program does not meet this one's handle. */
   if ((r = rq_new(m, req, ino)) == NULL) {
     close_quietly(f);
+    release_node(m, ino);
     return;
   }
   rc = dfsc_close_async(f, release_cb, r);
   if (rc < 0) {
+    release_node(m, ino);
     fuse_reply_err(req, 0);
     rq_free(r);
   }
