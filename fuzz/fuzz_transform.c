@@ -87,6 +87,14 @@ static void inner(const uint8_t *p, size_t len) {
   CHECK(rc == 0 || rc == DFSC_E_PROTO);
 }
 
+static uint8_t split_rest[MAXMSG];
+
+static uint8_t *split_dst(void *arg, const uint8_t *head, size_t head_len, size_t rest_len) {
+  (void)arg;
+  CHECK(head != NULL && head_len == 80);
+  return rest_len <= sizeof split_rest ? split_rest : NULL;
+}
+
 /* Peek and decrypt one received message, both ways. */
 static void received(uint16_t cipher, const uint8_t *key, const uint8_t *m, size_t len) {
   uint64_t sid = 0;
@@ -120,6 +128,21 @@ static void received(uint16_t cipher, const uint8_t *key, const uint8_t *m, size
     CHECK(memcmp(plain, inplace + DFSC_TRANSFORM_HDR_SIZE, plen) == 0);
     inner(plain, plen);
   }
+
+  /* In two parts, the second into another buffer (the zero-copy READ
+   * path): the same verdict and, joined, the same plaintext. */
+  memcpy(inplace, m, len);
+  memset(split_rest, 0xa5, sizeof split_rest);
+  rc2 = dfsc__crypto_decrypt_split(cipher, key, inplace, len, 80, split_dst, NULL);
+  CHECK(rc2 == rc);
+  if (rc == 0 && clen > 80) {
+    CHECK(memcmp(plain, inplace + DFSC_TRANSFORM_HDR_SIZE, 80) == 0);
+    CHECK(memcmp(plain + 80, split_rest, clen - 80) == 0);
+  } else if (rc == 0) {
+    CHECK(memcmp(plain, inplace + DFSC_TRANSFORM_HDR_SIZE, clen) == 0);
+  }
+  if (rc == DFSC_E_SIGNATURE && clen > 80)
+    CHECK(all_zero(split_rest, clen - 80));
 }
 
 static void roundtrip(uint8_t sel, const uint8_t *p, size_t len) {

@@ -913,7 +913,8 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
       if (o->err == 0)
         o->err = DFSC_E_PROTO;
     } else {
-      memcpy(o->buf + (at - o->off), rr.data, rr.data_len);
+      if (!r->rdst_done) /* else decrypted there already */
+        memcpy(o->buf + (at - o->off), rr.data, rr.data_len);
       if (rr.data_len < rlen && at + rr.data_len < o->eof_at)
         o->eof_at = at + rr.data_len;
     }
@@ -959,6 +960,8 @@ static int issue_one(op *o) {
     rq.offset = at;
     rq.fid = o->fid;
     rc = dfsc__smb2_read_req_encode(&r->w, &rq);
+    r->rdst = o->buf + o->issued;
+    r->rdst_cap = n;
   } else {
     dfsc_smb2_write_req wq;
     int sign = dfsc__tree_signing(o->tree);

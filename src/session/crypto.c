@@ -283,65 +283,92 @@ int dfsc__crypto_nonce(uint16_t cipher, uint8_t nonce[16]) {
 
 /* One AEAD pass: authenticates aad, encrypts or decrypts src into dst and
  * produces the tag. The nettle context is wiped before returning. */
-static int aead(uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
-                const uint8_t *aad, const uint8_t *src, size_t len, uint8_t *dst,
-                int encrypt, uint8_t tag[AEAD_TAG_LEN]) {
+/* The four ciphers behind one incremental interface, so that a message can
+ * be decrypted in parts into different buffers (dfsc__crypto_decrypt_split).
+ * Every part but the last must be a multiple of 16 bytes. */
+typedef union {
+  struct ccm_aes128_ctx c128;
+  struct ccm_aes256_ctx c256;
+  struct gcm_aes128_ctx g128;
+  struct gcm_aes256_ctx g256;
+} aead_ctx;
+
+static int aead_init(aead_ctx *x, uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
+                     const uint8_t *aad, size_t len) {
   switch (cipher) {
-  case SMB2_ENCRYPTION_AES128_CCM: {
-    struct ccm_aes128_ctx c;
-    ccm_aes128_set_key(&c, key);
-    ccm_aes128_set_nonce(&c, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len, AEAD_TAG_LEN);
-    ccm_aes128_update(&c, TRANSFORM_AAD_LEN, aad);
-    if (encrypt)
-      ccm_aes128_encrypt(&c, len, dst, src);
-    else
-      ccm_aes128_decrypt(&c, len, dst, src);
-    ccm_aes128_digest(&c, AEAD_TAG_LEN, tag);
-    dfsc__wipe(&c, sizeof(c));
+  case SMB2_ENCRYPTION_AES128_CCM:
+    ccm_aes128_set_key(&x->c128, key);
+    ccm_aes128_set_nonce(&x->c128, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len,
+                         AEAD_TAG_LEN);
+    ccm_aes128_update(&x->c128, TRANSFORM_AAD_LEN, aad);
     return 0;
-  }
-  case SMB2_ENCRYPTION_AES256_CCM: {
-    struct ccm_aes256_ctx c;
-    ccm_aes256_set_key(&c, key);
-    ccm_aes256_set_nonce(&c, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len, AEAD_TAG_LEN);
-    ccm_aes256_update(&c, TRANSFORM_AAD_LEN, aad);
-    if (encrypt)
-      ccm_aes256_encrypt(&c, len, dst, src);
-    else
-      ccm_aes256_decrypt(&c, len, dst, src);
-    ccm_aes256_digest(&c, AEAD_TAG_LEN, tag);
-    dfsc__wipe(&c, sizeof(c));
+  case SMB2_ENCRYPTION_AES256_CCM:
+    ccm_aes256_set_key(&x->c256, key);
+    ccm_aes256_set_nonce(&x->c256, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len,
+                         AEAD_TAG_LEN);
+    ccm_aes256_update(&x->c256, TRANSFORM_AAD_LEN, aad);
     return 0;
-  }
-  case SMB2_ENCRYPTION_AES128_GCM: {
-    struct gcm_aes128_ctx g;
-    gcm_aes128_set_key(&g, key);
-    gcm_aes128_set_iv(&g, GCM_NONCE_LEN, nonce);
-    gcm_aes128_update(&g, TRANSFORM_AAD_LEN, aad);
-    if (encrypt)
-      gcm_aes128_encrypt(&g, len, dst, src);
-    else
-      gcm_aes128_decrypt(&g, len, dst, src);
-    gcm_aes128_digest(&g, AEAD_TAG_LEN, tag);
-    dfsc__wipe(&g, sizeof(g));
+  case SMB2_ENCRYPTION_AES128_GCM:
+    gcm_aes128_set_key(&x->g128, key);
+    gcm_aes128_set_iv(&x->g128, GCM_NONCE_LEN, nonce);
+    gcm_aes128_update(&x->g128, TRANSFORM_AAD_LEN, aad);
     return 0;
-  }
-  case SMB2_ENCRYPTION_AES256_GCM: {
-    struct gcm_aes256_ctx g;
-    gcm_aes256_set_key(&g, key);
-    gcm_aes256_set_iv(&g, GCM_NONCE_LEN, nonce);
-    gcm_aes256_update(&g, TRANSFORM_AAD_LEN, aad);
-    if (encrypt)
-      gcm_aes256_encrypt(&g, len, dst, src);
-    else
-      gcm_aes256_decrypt(&g, len, dst, src);
-    gcm_aes256_digest(&g, AEAD_TAG_LEN, tag);
-    dfsc__wipe(&g, sizeof(g));
+  case SMB2_ENCRYPTION_AES256_GCM:
+    gcm_aes256_set_key(&x->g256, key);
+    gcm_aes256_set_iv(&x->g256, GCM_NONCE_LEN, nonce);
+    gcm_aes256_update(&x->g256, TRANSFORM_AAD_LEN, aad);
     return 0;
-  }
   default:
     return -EINVAL;
   }
+}
+
+static void aead_run(aead_ctx *x, uint16_t cipher, int encrypt, size_t len, uint8_t *dst,
+                     const uint8_t *src) {
+  switch (cipher) {
+  case SMB2_ENCRYPTION_AES128_CCM:
+    (encrypt ? ccm_aes128_encrypt : ccm_aes128_decrypt)(&x->c128, len, dst, src);
+    break;
+  case SMB2_ENCRYPTION_AES256_CCM:
+    (encrypt ? ccm_aes256_encrypt : ccm_aes256_decrypt)(&x->c256, len, dst, src);
+    break;
+  case SMB2_ENCRYPTION_AES128_GCM:
+    (encrypt ? gcm_aes128_encrypt : gcm_aes128_decrypt)(&x->g128, len, dst, src);
+    break;
+  default:
+    (encrypt ? gcm_aes256_encrypt : gcm_aes256_decrypt)(&x->g256, len, dst, src);
+    break;
+  }
+}
+
+static void aead_tag(aead_ctx *x, uint16_t cipher, uint8_t tag[AEAD_TAG_LEN]) {
+  switch (cipher) {
+  case SMB2_ENCRYPTION_AES128_CCM:
+    ccm_aes128_digest(&x->c128, AEAD_TAG_LEN, tag);
+    break;
+  case SMB2_ENCRYPTION_AES256_CCM:
+    ccm_aes256_digest(&x->c256, AEAD_TAG_LEN, tag);
+    break;
+  case SMB2_ENCRYPTION_AES128_GCM:
+    gcm_aes128_digest(&x->g128, AEAD_TAG_LEN, tag);
+    break;
+  default:
+    gcm_aes256_digest(&x->g256, AEAD_TAG_LEN, tag);
+    break;
+  }
+  dfsc__wipe(x, sizeof(*x));
+}
+
+static int aead(uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
+                const uint8_t *aad, const uint8_t *src, size_t len, uint8_t *dst,
+                int encrypt, uint8_t tag[AEAD_TAG_LEN]) {
+  aead_ctx x;
+  int rc = aead_init(&x, cipher, key, nonce, aad, len);
+  if (rc != 0)
+    return rc;
+  aead_run(&x, cipher, encrypt, len, dst, src);
+  aead_tag(&x, cipher, tag);
+  return 0;
 }
 
 int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key,
@@ -384,6 +411,43 @@ int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len,
     *session_id = dfsc__le64(msg + 44);
   if (orig_size != NULL)
     *orig_size = size;
+  return 0;
+}
+
+int dfsc__crypto_decrypt_split(uint16_t cipher, const uint8_t *key, uint8_t *msg,
+                               size_t len, size_t head, dfsc__crypto_dst_fn choose,
+                               void *arg) {
+  uint8_t tag[AEAD_TAG_LEN], hdr[DFSC_TRANSFORM_HDR_SIZE];
+  uint8_t *plain = msg + DFSC_TRANSFORM_HDR_SIZE, *rest;
+  size_t clen;
+  aead_ctx x;
+  int rc;
+
+  rc = dfsc__crypto_transform_peek(msg, len, NULL, NULL);
+  if (rc != 0)
+    return rc;
+  clen = len - DFSC_TRANSFORM_HDR_SIZE;
+  /* The head must end on a block boundary for the parts to chain. */
+  if (head > clen || head % 16 != 0)
+    head = clen;
+  memcpy(hdr, msg, sizeof(hdr));
+  rc = aead_init(&x, cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
+                 hdr + DFSC_TRANSFORM_NONCE_OFFSET, clen);
+  if (rc != 0)
+    return rc;
+  aead_run(&x, cipher, 0, head, plain, plain);
+  rest = head < clen && choose != NULL ? choose(arg, plain, head, clen - head) : NULL;
+  if (rest == NULL)
+    rest = plain + head;
+  if (clen > head) /* nettle wants no empty part after an unaligned one */
+    aead_run(&x, cipher, 0, clen - head, rest, plain + head);
+  aead_tag(&x, cipher, tag);
+  if (!memeql_sec(tag, hdr + 4, AEAD_TAG_LEN)) {
+    /* Never hand out plaintext that failed authentication. */
+    dfsc__wipe(plain, head);
+    dfsc__wipe(rest, clen - head);
+    return DFSC_E_SIGNATURE;
+  }
   return 0;
 }
 

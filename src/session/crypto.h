@@ -120,4 +120,19 @@ int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len,
 int dfsc__crypto_decrypt(uint16_t cipher, const uint8_t *key, const uint8_t *msg,
                          size_t len, uint8_t *plain, size_t cap, size_t *plen);
 
+/* Where the rest of a message goes, chosen once its first head_len bytes
+ * are decrypted (and not yet authenticated): a buffer of rest_len bytes, or
+ * NULL for in place. */
+typedef uint8_t *(*dfsc__crypto_dst_fn)(void *arg, const uint8_t *head, size_t head_len,
+                                        size_t rest_len);
+
+/* Decrypts msg[0..len) in place like dfsc__crypto_decrypt, except that the
+ * plaintext after its first `head` bytes (a multiple of 16; else the whole
+ * message is the head) goes where choose() says: a READ's data straight
+ * into the caller's buffer. On a bad tag both parts are zeroed and
+ * DFSC_E_SIGNATURE returned; the caller must then not use either. */
+int dfsc__crypto_decrypt_split(uint16_t cipher, const uint8_t *key, uint8_t *msg,
+                               size_t len, size_t head, dfsc__crypto_dst_fn choose,
+                               void *arg);
+
 #endif

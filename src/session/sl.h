@@ -138,6 +138,12 @@ struct dfsc_req {
   const void *extra;  /* optional data sent after the body without a copy */
   size_t extra_len;
   uint32_t hdr_flags; /* e.g. SMB2_FLAGS_DFS_OPERATIONS */
+  /* READ: where its data belongs. On an encrypted session the session
+   * layer may decrypt it straight there and set rdst_done (then the data
+   * the callback sees in the PDU is not to be used). */
+  uint8_t *rdst;
+  size_t rdst_cap;
+  int rdst_done;
   /* private */
   dfsc_conn *conn;
   dfsc_sess *sess;

@@ -541,6 +541,84 @@ static void test_roundtrip_all_ciphers_and_tamper(void **state) {
   assert_int_equal(dfsc__crypto_nonce(0, nonce), -EINVAL);
 }
 
+/* dfsc__crypto_decrypt_split's chooser for the test: records what it saw
+ * and sends the rest to `dst` (or in place when dst is NULL). */
+struct split_probe {
+  uint8_t *dst;
+  size_t head_len, rest_len;
+  uint8_t head0;
+  int calls;
+};
+
+static uint8_t *split_choose(void *arg, const uint8_t *head, size_t head_len,
+                             size_t rest_len) {
+  struct split_probe *p = arg;
+  p->calls++;
+  p->head_len = head_len;
+  p->rest_len = rest_len;
+  p->head0 = head[0];
+  return p->dst;
+}
+
+static void test_decrypt_split_all_ciphers(void **state) {
+  const uint16_t ciphers[4] = {SMB2_ENCRYPTION_AES128_CCM, SMB2_ENCRYPTION_AES128_GCM,
+                               SMB2_ENCRYPTION_AES256_CCM, SMB2_ENCRYPTION_AES256_GCM};
+  uint8_t key[32], nonce[16], plain[1000], msg[1100], rest[1000];
+  size_t i, j, mlen = DFSC_TRANSFORM_HDR_SIZE + sizeof(plain);
+  (void)state;
+  for (j = 0; j < sizeof(plain); j++)
+    plain[j] = (uint8_t)(j * 7 + 1);
+  for (j = 0; j < sizeof(key); j++)
+    key[j] = (uint8_t)(0x50 + j);
+  for (i = 0; i < 4; i++) {
+    struct split_probe p = {rest, 0, 0, 0, 0};
+    assert_int_equal(dfsc__crypto_nonce(ciphers[i], nonce), 0);
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain), msg,
+                                          sizeof(msg)),
+                     0);
+    /* The head decrypts in place, the rest into another buffer. */
+    memset(rest, 0, sizeof(rest));
+    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose,
+                                                &p),
+                     0);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(p.head_len, 80);
+    assert_int_equal(p.rest_len, sizeof(plain) - 80);
+    assert_int_equal(p.head0, plain[0]);
+    assert_memory_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, 80);
+    assert_memory_equal(rest, plain + 80, sizeof(plain) - 80);
+
+    /* A flipped ciphertext byte in the rest: both parts come back zeroed. */
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain), msg,
+                                          sizeof(msg)),
+                     0);
+    msg[DFSC_TRANSFORM_HDR_SIZE + 500] ^= 0x10;
+    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose,
+                                                &p),
+                     DFSC_E_SIGNATURE);
+    assert_int_equal(rest[0], 0);
+    assert_int_equal(msg[DFSC_TRANSFORM_HDR_SIZE], 0);
+
+    /* No chooser (or NULL from it), an unaligned head, a short message:
+     * all in place, as dfsc__crypto_decrypt does. */
+    p.dst = NULL;
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain), msg,
+                                          sizeof(msg)),
+                     0);
+    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose,
+                                                &p),
+                     0);
+    assert_memory_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, sizeof(plain));
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, 50, msg,
+                                          sizeof(msg)),
+                     0);
+    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg,
+                                                DFSC_TRANSFORM_HDR_SIZE + 50, 80, NULL, NULL),
+                     0);
+    assert_memory_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, 50);
+  }
+}
+
 static void test_transform_header_checks(void **state) {
   uint8_t key[16], nonce[16], plain[40], msg[100], out[100];
   size_t mlen = DFSC_TRANSFORM_HDR_SIZE + sizeof(plain), plen;
@@ -596,6 +674,7 @@ int main(void) {
       cmocka_unit_test(test_encrypt_smb311_gcm_vector),
       cmocka_unit_test(test_decrypt_smb311_gcm_vector),
       cmocka_unit_test(test_roundtrip_all_ciphers_and_tamper),
+      cmocka_unit_test(test_decrypt_split_all_ciphers),
       cmocka_unit_test(test_transform_header_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
