@@ -131,6 +131,7 @@ struct dfsc_conn {
   uint64_t next_mid;
   uint32_t credits;
   uint32_t charged;    /* credits charged by requests in flight */
+  uint32_t window_max; /* the most credits + charged ever seen on this connection */
   dfsc_timer fail_timer;
   int fail_err;
   size_t inflight;
@@ -495,8 +496,12 @@ static void flush_waitq(dfsc_conn *c) {
     int rc;
     for (r = first; r != NULL; r = r->compound)
       need += r->charge;
-    if (need > c->credits && need <= c->credits + c->charged)
-      break; /* responses in flight will bring credits back */
+    /* Responses in flight will bring credits back, though a server may
+     * hand back fewer than they cost while others are outstanding: wait
+     * while anything is in flight and the server has once granted enough
+     * (the request's deadline bounds the wait). */
+    if (need > c->credits && c->charged > 0 && need <= c->window_max)
+      break;
     c->wait_head = first->next;
     if (c->wait_head == NULL)
       c->wait_tail = NULL;
@@ -533,7 +538,7 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
   }
   if (c->wait_head == NULL && need <= c->credits)
     return send_now(c, reqs[0]);
-  if (need > c->credits + c->charged)
+  if (need > c->window_max || (c->charged == 0 && need > c->credits))
     return DFSC_E_CREDITS; /* more than the server ever granted: never sendable */
   if (c->nwait >= CREDIT_WAIT_MAX)
     return DFSC_E_BUSY;
@@ -578,6 +583,8 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
   c->credits += h.credits;
   if (c->credits > CREDITS_MAX)
     c->credits = CREDITS_MAX;
+  if (c->credits + c->charged > c->window_max)
+    c->window_max = c->credits + c->charged;
   r = pending_find(c, h.message_id);
   if (r == NULL || r->command != h.command) {
     DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
@@ -1028,6 +1035,7 @@ static int start_negotiate(dfsc_conn *c) {
   c->next_mid = 0;
   c->credits = 1;
   c->charged = 0;
+  c->window_max = 1;
   c->inflight = 0;
   c->offer311 = c->dialects[c->ndialects - 1] == SMB2_DIALECT_311;
   c->dialect = 0;
