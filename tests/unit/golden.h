@@ -1,5 +1,6 @@
-/* Fixture loader for the unit tests on captured bytes (test_smb2_golden.c,
- * test_auth_golden.c, test_dfs_referral.c).
+/* Test bytes for the unit tests: the fixture loader for captured PDUs
+ * (test_smb2_golden.c, test_auth_golden.c, test_dfs_referral.c) and the hex
+ * parser for bytes written into tests (spec vectors, blobs).
  *
  * Reads tests/fixtures/<dir>/<name>.bin (DFSC_FIXTURES is the absolute
  * tests/fixtures path, set by the CMake unit-test rule) into a heap buffer of
@@ -21,7 +22,8 @@
 /* Returns the bytes of <dir>/<name>.bin under the fixtures (free with
  * free()) and sets *len; fails the running test when the file is missing or
  * unreadable. */
-static uint8_t *fixture_load(const char *dir, const char *name, size_t *len) {
+__attribute__((unused)) static uint8_t *fixture_load(const char *dir, const char *name,
+                                                   size_t *len) {
   char path[512];
   FILE *f;
   long n = 0;
@@ -46,6 +48,26 @@ static uint8_t *fixture_load(const char *dir, const char *name, size_t *len) {
   fclose(f);
   *len = (size_t)n;
   return p;
+}
+
+/* Parses pairs of hex digits ("4e544c4d", spaces between bytes ignored)
+ * into out; fails the running test on a pair that is not hex or on more
+ * than cap bytes. Returns the byte count. */
+__attribute__((unused)) static size_t unhex(const char *s, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  while (s[0] != '\0' && s[1] != '\0') {
+    unsigned v;
+    char b[3] = {s[0], s[1], 0};
+    if (s[0] == ' ') {
+      s++;
+      continue;
+    }
+    assert_true(n < cap);
+    assert_int_equal(sscanf(b, "%2x", &v), 1);
+    out[n++] = (uint8_t)v;
+    s += 2;
+  }
+  return n;
 }
 
 /* The golden SMB2 PDUs: smb2/<name>.bin. */

@@ -56,19 +56,6 @@
 #define AUTH_FLAGS 60
 #define AUTH_MIC 72
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  unsigned v;
-  while (s[0] != '\0' && s[1] != '\0') {
-    char b[3] = {s[0], s[1], 0};
-    assert_true(n < cap);
-    assert_int_equal(sscanf(b, "%2x", &v), 1);
-    out[n++] = (uint8_t)v;
-    s += 2;
-  }
-  return n;
-}
-
 static const char *u8(const uint8_t *u16, size_t n, char *out, size_t cap) {
   assert_true(dfsc__utf16_to_utf8(u16, n, out, cap) >= 0);
   return out;

@@ -20,23 +20,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "dfsc/errors.h"
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  while (s[0] != '\0' && s[1] != '\0') {
-    unsigned v;
-    char b[3] = {s[0], s[1], 0};
-    if (s[0] == ' ') {
-      s++;
-      continue;
-    }
-    assert_true(n < cap);
-    assert_int_equal(sscanf(b, "%2x", &v), 1);
-    out[n++] = (uint8_t)v;
-    s += 2;
-  }
-  return n;
-}
+#include "golden.h"
 
 /* [MS-NLMP] 4.2.4.3 CHALLENGE_MESSAGE (server "Server", domain "Domain"). */
 static const char *spec_challenge =

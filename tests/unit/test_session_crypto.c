@@ -21,19 +21,7 @@
 #include "dfsc/errors.h"
 #include "session/crypto.h"
 #include "smb2/smb2.h"
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  while (s[0] != '\0' && s[1] != '\0') {
-    unsigned v;
-    char b[3] = {s[0], s[1], 0};
-    assert_true(n < cap);
-    assert_int_equal(sscanf(b, "%2x", &v), 1);
-    out[n++] = (uint8_t)v;
-    s += 2;
-  }
-  return n;
-}
+#include "golden.h"
 
 /* ---- key derivation ---------------------------------------------------- */
 
