@@ -47,6 +47,17 @@ static void test_good(void **state) {
   assert_int_equal(o.max_connects, 0);
 }
 
+static void test_has_key(void **state) {
+  (void)state;
+  assert_int_equal(dfsc__cli_config_has_key("max_connects", 12), 1);
+  assert_int_equal(dfsc__cli_config_has_key("Max-Connects", 12), 1);
+  assert_int_equal(dfsc__cli_config_has_key("max_connects=4", 12), 1);
+  assert_int_equal(dfsc__cli_config_has_key("encrypt", 7), 1);
+  assert_int_equal(dfsc__cli_config_has_key("max_connect", 11), 0);
+  assert_int_equal(dfsc__cli_config_has_key("nope", 4), 0);
+  assert_int_equal(dfsc__cli_config_has_key("", 0), 0);
+}
+
 static void test_bad(void **state) {
   dfsc_opts o;
   char err[256];
@@ -71,6 +82,7 @@ static void test_bad(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good),
+      cmocka_unit_test(test_has_key),
       cmocka_unit_test(test_bad),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,6 +175,9 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname,
  * or -EINVAL with a message in err. */
 int dfsc__cli_config_set(const char *key, const char *value, struct dfsc_opts *o,
                          char *err, size_t errcap);
+/* Whether key[0..len) names a key of the file (as written there: case and
+ * '-' for '_' do not matter). */
+int dfsc__cli_config_has_key(const char *key, size_t len);
 /* Reads path; a missing file is fine unless must_exist. */
 int dfsc__cli_config_load(const char *path, int must_exist, struct dfsc_opts *o, char *err,
                           size_t errcap);

@@ -175,13 +175,35 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
   return 0;
 }
 
+/* The key named by key[0..len), written as in the file: case and '-' for
+ * '_' do not matter. NULL when there is none. */
+static const struct key *find_key(const char *key, size_t len)
+{
+  char name[64];
+  size_t i;
+
+  if (len == 0 || len >= sizeof(name))
+    return NULL;
+  for (i = 0; i < len; i++)
+    name[i] = key[i] == '-' ? '_' : (char)tolower((unsigned char)key[i]);
+  name[len] = '\0';
+  for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    if (strcmp(keys[i].name, name) == 0)
+      return &keys[i];
+  return NULL;
+}
+
+int dfsc__cli_config_has_key(const char *key, size_t len)
+{
+  return find_key(key, len) != NULL;
+}
+
 int dfsc__cli_config_set(const char *key, const char *value, dfsc_opts *o, char *err,
                          size_t errcap)
 {
-  size_t i;
-  for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-    if (strcmp(keys[i].name, key) == 0)
-      return set_value(&keys[i], value, o, "", err, errcap);
+  const struct key *k = find_key(key, strlen(key));
+  if (k != NULL)
+    return set_value(k, value, o, "", err, errcap);
   snprintf(err, errcap, "unknown key '%s'", key);
   return -EINVAL;
 }
@@ -238,9 +260,7 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname, dfsc
     for (i = 0; ks + i < ke; i++)
       key[i] = ks[i] == '-' ? '_' : (char)tolower((unsigned char)ks[i]);
     key[i] = '\0';
-    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-      if (strcmp(keys[i].name, key) == 0)
-        k = &keys[i];
+    k = find_key(key, i);
     if (k == NULL) {
       snprintf(err, errcap, "%s:%d: unknown key '%s'", fname, lineno, key);
       return -EINVAL;

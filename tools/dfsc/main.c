@@ -331,23 +331,6 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Whether -o KEY=VALUE names a key of the configuration file. */
-static int config_key(const char *key, size_t len)
-{
-  char line[128], err[128];
-  dfsc_opts scratch;
-
-  if (len + 4 >= sizeof(line))
-    return 0;
-  /* The parser's message for an unknown key differs from a bad value's;
-   * a value that parses proves the key. */
-  snprintf(line, sizeof(line), "%.*s = 1", (int)len, key);
-  dfsc_opts_init(&scratch);
-  if (dfsc__cli_config_parse(line, strlen(line), "-o", &scratch, err, sizeof(err)) == 0)
-    return 1;
-  return strstr(err, "unknown key") == NULL;
-}
-
 /* --stats: the context's counters on standard error (standard output
  * stays the command's), as text or, with --json, one JSON object. */
 static void print_stats(dfsc_ctx *ctx, int json)
@@ -433,7 +416,7 @@ int main(int argc, char **argv)
   while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) != -1) {
     switch (opt) {
     case 'o':
-      rc = dfsc__mount_parse_opts(&mopts, optarg, config_key, err, sizeof(err));
+      rc = dfsc__mount_parse_opts(&mopts, optarg, dfsc__cli_config_has_key, err, sizeof(err));
       if (rc != 0) {
         status = usage_error("%s", rc == -ENOMEM ? strerror(ENOMEM) : err);
         goto out;
