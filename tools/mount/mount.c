@@ -106,6 +106,7 @@ struct rq {
   fuse_req_t req;
   uint64_t ino;    /* the node the request is about */
   uint64_t parent; /* lookup, create, mkdir: the parent; `name` the child */
+  uint64_t newparent; /* rename: the new parent; `buf` the new name */
   char *name;
   char *path;
   struct fh *fh;
@@ -1028,7 +1029,7 @@ static void open_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static int ctl_render(struct mnt *m, enum nkind k, struct fh *fh);
+static int ctl_render_stats(struct mnt *m, struct fh *fh);
 
 static void ctl_snapshot_cb(const dfsc_result *res, void *arg);
 
@@ -1075,7 +1076,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
       }
       return;
     }
-    rc = ctl_render(m, k, r->fh);
+    rc = ctl_render_stats(m, r->fh);
     ctl_snapshot_cb(&(dfsc_result){.err = rc}, r);
     return;
   }
@@ -1768,7 +1769,7 @@ static void rename_cb(const dfsc_result *res, void *arg)
     /* Move the node, so that its descendants' paths follow. */
     pthread_mutex_lock(&m->mu);
     p = find_ino(m, r->parent);
-    np = find_ino(m, r->size);
+    np = find_ino(m, r->newparent);
     if (p != NULL)
       p->dirgen++;
     if (np != NULL)
@@ -1828,7 +1829,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     rq_free(r);
     return;
   }
-  r->size = newparent;
+  r->newparent = newparent;
   r->buf = strdup(newname);
   if (r->buf == NULL) {
     free(np);
@@ -1888,13 +1889,12 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 /* ---- the control files ---------------------------------------------------- */
 
 /* Renders .dfsc/stats into fh. */
-static int ctl_render(struct mnt *m, enum nkind k, struct fh *fh)
+static int ctl_render_stats(struct mnt *m, struct fh *fh)
 {
   dfsc_stats st;
   FILE *f;
   int rc;
 
-  (void)k;
   rc = dfsc_stats_get(m->ctx, &st);
   if (rc < 0)
     return rc;
