@@ -217,11 +217,16 @@ check "SIGTERM unmounts" unmounted "$MNT"
 
 # A request hanging on a server that accepts and never answers: SIGTERM
 # ends the daemon at once, and the waiting program gets an error.
-check "mount again" mount_bg "$MNT" --timeout 60
-(cat "$MNT/hangfs/data/hello.txt" >/dev/null 2>&1) &
-hang=$!
-sleep 1
-check "the reader is waiting on the hung server" kill -0 "$hang"
+# mount_hung TIMEOUT: mounts again and leaves a reader ($hang) waiting on
+# the hung server.
+mount_hung() {
+  check "mount again" mount_bg "$MNT" --timeout "$1"
+  (cat "$MNT/hangfs/data/hello.txt" >/dev/null 2>&1) &
+  hang=$!
+  sleep 1
+  check "the reader is waiting on the hung server" kill -0 "$hang"
+}
+mount_hung 60
 kill -TERM "$MPID"
 check "SIGTERM ends the daemon with a request hanging" gone "$MPID" 10
 check "the waiting reader is released" gone "$hang" 10
@@ -230,11 +235,7 @@ check "and the mount is gone" unmounted "$MNT"
 # fusermount3 -u -z with a request hanging: the mount point is free at
 # once; the kernel keeps the connection until the request ends (here at
 # the 5 s setup deadline), then the daemon exits by itself.
-check "mount again" mount_bg "$MNT" --timeout 5
-(cat "$MNT/hangfs/data/hello.txt" >/dev/null 2>&1) &
-hang=$!
-sleep 1
-check "the reader is waiting on the hung server" kill -0 "$hang"
+mount_hung 5
 check "fusermount3 -u -z succeeds with a request hanging" timeout 10 fusermount3 -u -z "$MNT"
 check "the mount point is free at once" unmounted "$MNT"
 check "the waiting reader ends by the deadline" gone "$hang" 20
