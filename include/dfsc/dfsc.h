@@ -281,8 +281,29 @@ int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int
 /* ---- directory listings ---------------------------------------------- */
 #define DFSC_DIR_MAX_ENTRIES 4000000
 
+/* Names in a listing come from the server and are checked before they
+ * reach the caller. Every name returned is one path component: non-empty
+ * valid UTF-8 converted from valid UTF-16, without NUL, '/' or '\', and
+ * never "." or "..". A name the server sends that is not (one holding
+ * U+0000, '/' or '\', an empty one, an odd byte count or an unpaired
+ * surrogate) is dropped: left out of the listing, counted in
+ * dfsc_dir_dropped and logged at DFSC_LOG_WARN (category DFSC_CAT_MUP) as
+ * "PATH: listing: dropped a name that REASON: "ESCAPED"", with the name in
+ * pure ASCII (\xHH, \uXXXX), the first 8 per listing and then a total.
+ * The rest of the directory lists as usual: one hostile entry does not
+ * fail the listing. Invalid UTF-16 is dropped, not replaced with U+FFFD:
+ * a replaced name would not open the file it came from and could collide
+ * with another. Dropped entries count against DFSC_DIR_MAX_ENTRIES.
+ * C0 and C1 control characters (ESC, newline, U+009B ...) are legal in
+ * server names and ARE returned: a caller that prints names or writes
+ * them to a terminal must escape them.
+ *
+ * Paths a caller gives are parsed with both '/' and '\' as separators
+ * (dfsc_open_async and the others): "//h/s/dir/a\b" names b in the
+ * directory a, so a server name holding '\' cannot be named, as on the
+ * wire. */
 typedef struct dfsc_dirent {
-  const char *name; /* UTF-8; "." and ".." are not returned */
+  const char *name; /* UTF-8, one component (see above) */
   dfsc_stat_t st;
 } dfsc_dirent;
 
@@ -290,6 +311,9 @@ typedef struct dfsc_dirent {
  * dfsc_dir_free. Thread-safety: one thread per dir. */
 const dfsc_dirent *dfsc_dir_next(dfsc_dir *d);
 size_t dfsc_dir_count(const dfsc_dir *d);
+/* The number of entries the server sent that were withheld for their
+ * names (see above; "." and ".." are not counted). 0 for NULL. */
+size_t dfsc_dir_dropped(const dfsc_dir *d);
 void dfsc_dir_free(dfsc_dir *d);
 
 /* Handle queries (any thread; the values are fixed at open). */

@@ -2,6 +2,7 @@
 #include "core/utf16.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "dfsc/errors.h"
@@ -137,6 +138,93 @@ int dfsc__utf16_to_utf8_alloc(const uint8_t *u16, size_t nbytes, char **out) {
   }
   *out = s;
   return 0;
+}
+
+dfsc_name_verdict dfsc__utf16_name_check(const uint8_t *u16, size_t nbytes) {
+  size_t i;
+  if (nbytes & 1)
+    return DFSC_NAME_BADUTF16;
+  if (nbytes == 0)
+    return DFSC_NAME_EMPTY;
+  for (i = 0; i < nbytes; i += 2) {
+    uint16_t u = dfsc__le16(u16 + i);
+    if (u == 0)
+      return DFSC_NAME_NUL;
+    if (u == '/' || u == '\\')
+      return DFSC_NAME_SEP;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      uint16_t lo = i + 4 <= nbytes ? dfsc__le16(u16 + i + 2) : 0;
+      if (lo < 0xDC00 || lo > 0xDFFF)
+        return DFSC_NAME_BADUTF16;
+      i += 2;
+    } else if (u >= 0xDC00 && u <= 0xDFFF) {
+      return DFSC_NAME_BADUTF16;
+    }
+  }
+  if (dfsc__le16(u16) == '.' &&
+      (nbytes == 2 || (nbytes == 4 && dfsc__le16(u16 + 2) == '.')))
+    return DFSC_NAME_DOT;
+  return DFSC_NAME_OK;
+}
+
+const char *dfsc__name_verdict_str(dfsc_name_verdict v) {
+  switch (v) {
+  case DFSC_NAME_OK:
+    return "valid";
+  case DFSC_NAME_DOT:
+    return "is . or ..";
+  case DFSC_NAME_EMPTY:
+    return "is empty";
+  case DFSC_NAME_NUL:
+    return "holds U+0000";
+  case DFSC_NAME_SEP:
+    return "holds a path separator";
+  case DFSC_NAME_BADUTF16:
+    return "is not valid UTF-16";
+  }
+  return "?";
+}
+
+size_t dfsc__utf16_escape(const uint8_t *u16, size_t nbytes, char *dst, size_t cap) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i, o = 0;
+  if (cap == 0)
+    return 0;
+  for (i = 0; i + 1 < nbytes; i += 2) {
+    uint16_t u = dfsc__le16(u16 + i);
+    char tmp[7];
+    size_t len = 0, k;
+    if (u >= 0x20 && u < 0x7F && u != '\\' && u != '"') {
+      tmp[len++] = (char)u;
+    } else if (u == '\\' || u == '"') {
+      tmp[len++] = '\\';
+      tmp[len++] = (char)u;
+    } else if (u < 0x80) {
+      tmp[len++] = '\\';
+      tmp[len++] = 'x';
+      tmp[len++] = hex[u >> 4];
+      tmp[len++] = hex[u & 0xF];
+    } else {
+      tmp[len++] = '\\';
+      tmp[len++] = 'u';
+      tmp[len++] = hex[u >> 12];
+      tmp[len++] = hex[(u >> 8) & 0xF];
+      tmp[len++] = hex[(u >> 4) & 0xF];
+      tmp[len++] = hex[u & 0xF];
+    }
+    /* Room for this unit, "..." and the NUL, unless it is the last. */
+    if (o + len + (i + 2 < nbytes ? 4 : 1) > cap) {
+      if (o + 4 <= cap) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+      }
+      break;
+    }
+    for (k = 0; k < len; k++)
+      dst[o++] = tmp[k];
+  }
+  dst[o] = '\0';
+  return o;
 }
 
 char *dfsc__ascii_upper(char *s) {

@@ -42,6 +42,8 @@
 #define DIR_BUF_MAX (1u << 20)
 #define DIR_ROUNDS_MAX 100000
 #define DIR_BYTES_MAX ((size_t)256 << 20) /* memory one listing may hold */
+#define DIR_DROP_LOG_MAX 8   /* dropped names logged one by one per listing */
+#define DIR_DROP_ESC_MAX 200 /* an escaped dropped name in a log line */
 
 enum op_kind {
   OP_OPEN,
@@ -85,6 +87,7 @@ struct dfsc_dir {
   size_t n, cap, pos;
   size_t bytes;               /* entries and names held */
   size_t page_start, page_n;  /* the previous page, to spot a server repeating it */
+  size_t dropped;             /* names withheld (dir_add), logged or not */
 };
 
 typedef struct op op;
@@ -641,17 +644,37 @@ const dfsc_dirent *dfsc_dir_next(dfsc_dir *d) {
 
 size_t dfsc_dir_count(const dfsc_dir *d) { return d ? d->n : 0; }
 
-static int dir_add(dfsc_dir *d, const dfsc_smb2_dirent *e) {
+size_t dfsc_dir_dropped(const dfsc_dir *d) { return d ? d->dropped : 0; }
+
+/* Adds one entry of a listing page to the op's listing, or withholds it.
+ * A name that may not leave the library (dfsc__utf16_name_check) is
+ * dropped, counted and logged rather than failing the listing: one hostile
+ * entry must not make a whole directory unreadable (EIO in the mount).
+ * Dropped entries count against DFSC_DIR_MAX_ENTRIES like kept ones, so a
+ * server cannot make the client spin on pages of names it never keeps. */
+static int dir_add(op *o, dfsc_dir *d, const dfsc_smb2_dirent *e) {
   dfsc_dirent *de;
+  dfsc_name_verdict v;
   char *name;
   int rc;
-  if (e->name_len == 2 && e->name[0] == '.' && e->name[1] == 0)
-    return 0;
-  if (e->name_len == 4 && e->name[0] == '.' && e->name[1] == 0 && e->name[2] == '.' &&
-      e->name[3] == 0)
-    return 0;
-  if (d->n >= DFSC_DIR_MAX_ENTRIES)
+  if (d->n + d->dropped >= DFSC_DIR_MAX_ENTRIES)
     return DFSC_E_TOOBIG;
+  v = dfsc__utf16_name_check(e->name, e->name_len);
+  if (v == DFSC_NAME_DOT)
+    return 0; /* every server lists them; not an offence */
+  if (v != DFSC_NAME_OK) {
+    d->dropped++;
+    if (d->dropped <= DIR_DROP_LOG_MAX) {
+      const dfsc_logger *lg = &o->ctx->log;
+      if (lg->cb != NULL && DFSC_LOG_WARN <= lg->level) {
+        char esc[DIR_DROP_ESC_MAX];
+        dfsc__utf16_escape(e->name, e->name_len, esc, sizeof(esc));
+        DFSC_WARN(lg, DFSC_CAT_MUP, "%s: listing: dropped a name that %s: \"%s\"", o->path,
+                  dfsc__name_verdict_str(v), esc);
+      }
+    }
+    return 0;
+  }
   if (d->n == d->cap) {
     size_t ncap = d->cap ? d->cap * 2 : 256;
     dfsc_dirent *ne = dfsc__realloc(d->ents, ncap * sizeof(*ne));
@@ -660,6 +683,8 @@ static int dir_add(dfsc_dir *d, const dfsc_smb2_dirent *e) {
     d->ents = ne;
     d->cap = ncap;
   }
+  /* The check above leaves only valid UTF-16: conversion fails only for
+   * memory. */
   rc = dfsc__utf16_to_utf8_alloc(e->name, e->name_len, &name);
   if (rc < 0)
     return rc == -ENOMEM ? rc : DFSC_E_PROTO;
@@ -683,6 +708,9 @@ static void dir_complete(op *o) {
     fail_or_retry(o, o->err, o->status[0]);
     return;
   }
+  if (o->dir->dropped > DIR_DROP_LOG_MAX)
+    DFSC_WARN(&o->ctx->log, DFSC_CAT_MUP, "%s: listing: dropped %zu names in all", o->path,
+              o->dir->dropped);
   o->res.dir = o->dir;
   o->dir = NULL;
   op_done(o, 0, 0);
@@ -824,7 +852,7 @@ static void dir_query_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
       dfsc_dir *d = o->dir;
       size_t start = d->n;
       while ((rc = dfsc__smb2_dir_next(&it, &e)) == 1) {
-        rc = dir_add(d, &e);
+        rc = dir_add(o, d, &e);
         if (rc < 0)
           break;
       }
