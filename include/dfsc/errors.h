@@ -36,7 +36,8 @@ extern "C" {
   XX(TOOBIG, 14, "peer-supplied length exceeds the limit")                   \
   XX(LOOKUP, 15, "name lookup failed")                                       \
   XX(SHUTDOWN, 16, "context is shutting down")                               \
-  XX(DEADLK, 17, "blocking call made from the loop thread")
+  XX(DEADLK, 17, "blocking call made from the loop thread")                  \
+  XX(GUEST, 18, "credentials were given but the server logged on as guest or anonymous")
 
 #define DFSC_E_ENUM_(name, off, msg) DFSC_E_##name = DFSC_E_BASE - (off),
 enum dfsc_errno { DFSC_ERRNO_MAP(DFSC_E_ENUM_) DFSC_E_LAST_ };

@@ -214,11 +214,13 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
 
   if (a->state != AUTH_AUTH_SENT)
     return -EINVAL;
-  /* Some servers end with an empty buffer; the SMB2 status already said
-   * SUCCESS and SMB2 signing protects the session from here on. */
+  /* An empty final buffer carries no mechListMIC. That is acceptable only
+   * when we sent none ([MS-SPNG] 3.1.5.1: the acceptor answers a client's
+   * mechListMIC with its own); otherwise whoever dropped the token could
+   * also have rewritten the mechanism list. */
   if (inlen == 0) {
-    a->state = AUTH_DONE;
-    return 0;
+    rc = a->mic_sent ? DFSC_E_AUTH : 0;
+    goto out;
   }
   rc = dfsc__spnego_resp_decode(in, inlen, &resp);
   if (rc != 0)
@@ -233,6 +235,11 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
     rc = DFSC_E_PROTO;
     goto out;
   }
+  if (resp.mic == NULL && a->mic_sent) {
+    /* We protected the mechanism list, so the server must too. */
+    rc = DFSC_E_AUTH;
+    goto out;
+  }
   if (resp.mic != NULL && !dfsc__ntlmssp_is_anonymous(a->ntlm)) {
     mechtypes = dfsc__spnego_mechtypes(&mt_len);
     if (dfsc__ntlmssp_verify(a->ntlm, mechtypes, mt_len, resp.mic,
@@ -241,10 +248,8 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
       goto out;
     }
   }
-  a->state = AUTH_DONE;
   rc = 0;
 out:
-  if (rc != 0)
-    a->state = AUTH_FAILED;
+  a->state = rc != 0 ? AUTH_FAILED : AUTH_DONE;
   return rc;
 }

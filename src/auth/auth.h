@@ -57,9 +57,11 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen,
                     uint8_t **out, size_t *outlen);
 
 /* Checks the final server token (the security buffer of the SUCCESS
- * SESSION_SETUP response; inlen 0 is accepted): negState must not be reject
- * or accept-incomplete, and a mechListMIC, when present, must verify with
- * the server signing key ([MS-SPNG] 3.2.5.1 / [MS-NLMP] 3.4.4.2). Returns 0,
+ * SESSION_SETUP response): negState must not be reject or accept-incomplete,
+ * and a mechListMIC, when present, must verify with the server signing key
+ * ([MS-SPNG] 3.2.5.1 / [MS-NLMP] 3.4.4.2). When we sent a mechListMIC the
+ * server's is required, so an empty buffer (inlen 0) is accepted only when
+ * we sent none (an anonymous logon). Returns 0,
  * DFSC_E_AUTH (rejected or the MIC does not verify), DFSC_E_PROTO or -EINVAL
  * (not after a step that returned 0). */
 int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen);

@@ -126,6 +126,7 @@ struct dfsc_conn {
   uint16_t dialects[5];
   int ndialects;
   int offer311;
+  int vni_pending; /* FSCTL_VALIDATE_NEGOTIATE_INFO requests not yet answered */
 
   /* request engine */
   uint64_t next_mid;
@@ -561,6 +562,15 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
 
 /* ---- receiving --------------------------------------------------------- */
 
+/* The balance is capped so a generous or hostile server cannot wrap it. */
+static void grant_credits(dfsc_conn *c, uint16_t n) {
+  c->credits += n;
+  if (c->credits > CREDITS_MAX)
+    c->credits = CREDITS_MAX;
+  if (c->credits + c->charged > c->window_max)
+    c->window_max = c->credits + c->charged;
+}
+
 /* encrypted: the PDU arrived inside an authenticated TRANSFORM_HEADER. */
 static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypted) {
   dfsc_smb2_hdr h;
@@ -578,18 +588,19 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
              dfsc__smb2_command_name(h.command));
     return 0;
   }
-  /* A credit grant counts even when it comes with an interim response;
-   * the balance is capped so a generous or hostile server cannot wrap it. */
-  c->credits += h.credits;
-  if (c->credits > CREDITS_MAX)
-    c->credits = CREDITS_MAX;
-  if (c->credits + c->charged > c->window_max)
-    c->window_max = c->credits + c->charged;
+  /* Credits are taken only from a PDU that passed what verification the
+   * spec allows: decrypted, or signed with the session's key once the
+   * session signs; interim and session-setup responses cannot be checked
+   * ([MS-SMB2] 3.2.5.1.3) and count as they come. */
   r = pending_find(c, h.message_id);
   if (r == NULL || r->command != h.command) {
     DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
               (unsigned long long)h.message_id);
-    return 0; /* a late answer to a request we already gave up on */
+    /* A late answer to a request we already gave up on. */
+    if (encrypted || s->state != S_VALID || !s->signing ||
+        ((h.flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) == 0))
+      grant_credits(c, h.credits);
+    return 0;
   }
   if (r->sending) {
     /* An answer to bytes not yet all sent: the server cannot have read the
@@ -611,6 +622,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
      * same MessageId. */
     r->async_id = h.async_id;
+    grant_credits(c, h.credits);
     /* Only the first interim response buys time: a server that keeps
      * sending them cannot hold the request past two deadlines (P5). */
     if (r->interims++ == 0)
@@ -628,6 +640,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
       return DFSC_E_SIGNATURE;
     }
   }
+  grant_credits(c, h.credits);
   req_finish(r, 0, &h, pdu, len);
   return 0;
 }
@@ -796,6 +809,17 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     setup_q_remove(c->sl, c);
   if (c->state != C_READY)
     c->sl->stats.conn_failed++;
+  if (c->vni_pending && err != DFSC_E_DOWNGRADE && err != -ETIMEDOUT &&
+      err != DFSC_E_SHUTDOWN) {
+    /* [MS-SMB2] 3.3.5.15.12: a server whose negotiation does not match
+     * what we validate closes the connection instead of answering. */
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: the server dropped the connection on validate-negotiate (%s): the "
+             "negotiation was tampered with",
+             c->host, dfsc_strerror(err));
+    err = DFSC_E_DOWNGRADE;
+  }
+  c->vni_pending = 0;
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: reset (%s)", c->host, c->port,
            dfsc_strerror(err));
   c->gen++;
@@ -968,6 +992,13 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   drive(c);
 }
 
+/* 1 when this connection's session logs on with credentials; the same
+ * rule as the NTLMSSP layer's anonymous test, negated. */
+static int conn_has_creds(const dfsc_conn *c) {
+  return (c->user != NULL && c->user[0] != '\0') ||
+         (c->password != NULL && c->password[0] != '\0');
+}
+
 static int start_negotiate(dfsc_conn *c) {
   static const uint16_t all[] = {SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300,
                                  SMB2_DIALECT_302, SMB2_DIALECT_311};
@@ -991,7 +1022,13 @@ static int start_negotiate(dfsc_conn *c) {
     return DFSC_E_DIALECT;
   }
   c->client_sec_mode = SMB2_NEGOTIATE_SIGNING_ENABLED;
-  if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED)
+  /* A session with credentials is always signed unless signing is off
+   * (docs/security.md), so say so: a server then holds
+   * Session.SigningRequired and signs the final SESSION_SETUP response at
+   * every dialect ([MS-SMB2] 3.3.5.5.3), which sess_setup_cb requires.
+   * Guest fallback, when allowed, cannot sign, so it keeps "enabled". */
+  if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED ||
+      (conn_has_creds(c) && c->sl->cfg.sign != DFSC_SIGN_OFF && !c->sl->cfg.guest_ok))
     c->client_sec_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
   c->client_caps = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU;
   /* [MS-SMB2] 2.2.3: a 3.x client that can encrypt says so. Samba also
@@ -1221,7 +1258,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   dfsc_smb2_session_setup_rsp rsp;
   uint8_t *out = NULL;
   size_t outlen = 0;
-  int rc;
+  int rc, creds;
 
   if (err < 0)
     return; /* the connection reset fails the waiters */
@@ -1256,23 +1293,42 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
       sess_fail(s, rc, 0);
     return;
   }
-  /* STATUS_SUCCESS: the last leg. */
-  rc = dfsc__auth_finish(s->auth, rsp.security_buffer, rsp.security_buffer_len);
-  if (rc < 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: the server's final authentication token failed "
-                                   "verification",
+  /* STATUS_SUCCESS: the last leg. The session flags are checked first: a
+   * guest logon has no keys, so its token carries no mechListMIC. */
+  creds = !dfsc__auth_is_anonymous(s->auth);
+  s->is_guest = (rsp.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
+  s->is_null = (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 || !creds;
+  if (creds && (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL)) {
+    /* We authenticated with a password; a server cannot have made that an
+     * anonymous logon. The flag only switches signing and validation off,
+     * which is what a relay setting it wants (docs/security.md). */
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: the server calls the session anonymous although credentials were "
+             "sent (SMB2_SESSION_FLAG_IS_NULL); refused: it would be unsigned",
              c->host);
-    sess_fail(s, rc, 0);
+    conn_fail(c, DFSC_E_GUEST, 0);
     return;
   }
-  s->is_guest = (rsp.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
-  s->is_null = (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 ||
-               dfsc__auth_is_anonymous(s->auth);
-  if (s->is_guest && !dfsc__auth_is_anonymous(s->auth) && !c->sl->cfg.guest_ok) {
+  if (creds && s->is_guest && !c->sl->cfg.guest_ok) {
     /* Credentials were given: never fall back to guest silently. */
-    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: server mapped the user to guest", c->host);
-    sess_fail(s, DFSC_E_NTSTATUS, 0xC000006D /* STATUS_LOGON_FAILURE */);
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: the server logged the user on as guest (SMB2_SESSION_FLAG_IS_GUEST); "
+             "refused: a guest session is unsigned (allow it with guest_ok)",
+             c->host);
+    conn_fail(c, DFSC_E_GUEST, 0);
     return;
+  }
+  if (!s->is_guest) {
+    /* A guest session allowed by guest_ok has no key to check a MIC with. */
+    rc = dfsc__auth_finish(s->auth, rsp.security_buffer, rsp.security_buffer_len);
+    if (rc < 0) {
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+               "%s: the server's final authentication token failed verification "
+               "(missing or wrong mechListMIC)",
+               c->host);
+      sess_fail(s, rc, 0);
+      return;
+    }
   }
   s->signing = 0;
   s->encrypt = 0;
@@ -1291,16 +1347,26 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     if ((c->server_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
         c->sl->cfg.sign != DFSC_SIGN_OFF)
       s->signing = 1;
+    /* [MS-SMB2] 3.2.5.3.1: at 3.1.1 the final response of an authenticated
+     * session is signed. At other dialects the server signs it when the
+     * session requires signing ([MS-SMB2] 3.3.5.5.3), which ours does
+     * whenever it will sign (negotiate() said SIGNING_REQUIRED); Samba 4.17
+     * signs it at every dialect. An unsigned one is a relay's doing: it is
+     * the one message that could switch signing off unseen. */
+    if (!(h->flags & SMB2_FLAGS_SIGNED) &&
+        (c->dialect == SMB2_DIALECT_311 ||
+         (s->signing && (c->client_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED)))) {
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+               "%s: the final session setup response is not signed; refused "
+               "(a relay may be stripping signatures)",
+               c->host);
+      conn_fail(c, DFSC_E_DOWNGRADE, 0);
+      return;
+    }
     if ((h->flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: final session setup response has a bad "
                                      "signature",
                c->host);
-      conn_fail(c, DFSC_E_SIGNATURE, 0);
-      return;
-    }
-    if (c->dialect == SMB2_DIALECT_311 && !(h->flags & SMB2_FLAGS_SIGNED)) {
-      /* [MS-SMB2] 3.2.5.3.1: 3.1.1 signs the final response of an
-       * authenticated session; an unsigned one could be a downgrade. */
       conn_fail(c, DFSC_E_SIGNATURE, 0);
       return;
     }
@@ -1480,7 +1546,9 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     if (rc < 0) {
       dfsc__req_free(v);
       conn_fail(c, rc, 0);
+      return;
     }
+    c->vni_pending++;
     return;
   }
   tree_set_state(t, T_READY);
@@ -1495,6 +1563,7 @@ static void validate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint
   dfsc_smb2_vni_rsp vr;
   if (err < 0)
     return;
+  c->vni_pending--;
   if (h->status != 0 || dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0 ||
       dfsc__smb2_vni_rsp_parse(io.output, io.output_len, &vr) < 0 ||
       vr.dialect != c->dialect || vr.security_mode != c->server_sec_mode ||

@@ -478,11 +478,21 @@ static void test_auth_final_token_failures(void **state) {
   assert_int_equal(dfsc__auth_finish(a, (const uint8_t *)"\xa1\x05\x30", 3), DFSC_E_PROTO);
   dfsc__auth_free(a);
 
-  /* An empty final buffer is accepted. */
+  /* We sent a mechListMIC, so an empty final buffer (a relay that dropped
+   * the server's token) fails the logon and withdraws the key. */
   a = run_to_authenticate(&cr, &sent, &sent_buf);
   dfsc__free(sent_buf);
-  assert_int_equal(dfsc__auth_finish(a, NULL, 0), 0);
-  assert_int_equal(dfsc__auth_session_key(a, key), 0);
+  assert_non_null(sent.mic);
+  assert_int_equal(dfsc__auth_finish(a, NULL, 0), DFSC_E_AUTH);
+  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
+  dfsc__auth_free(a);
+
+  /* So does accept-completed without the server's mechListMIC. */
+  a = run_to_authenticate(&cr, &sent, &sent_buf);
+  dfsc__free(sent_buf);
+  flen = final_token(DFSC_SPNEGO_ACCEPT_COMPLETED, NULL, fin, sizeof(fin));
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), DFSC_E_AUTH);
+  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
   dfsc__auth_free(a);
 }
 
