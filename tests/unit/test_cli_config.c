@@ -79,11 +79,53 @@ static void test_bad(void **state) {
   assert_int_equal(parse("request_timeout = 90000\n", &o, err), -EINVAL);
 }
 
+/* get -r's bounds: CLI keys beside the library's, a count and a size. */
+static void test_limits(void **state) {
+  dfsc_opts o;
+  char err[256];
+  uint64_t v;
+  (void)state;
+  assert_int_equal(dfsc__cli_config_limits()->max_files, DFSC_CLI_MAX_FILES_DEFAULT);
+  assert_int_equal(dfsc__cli_config_limits()->max_bytes, 0);
+  assert_int_equal(parse("max_files = 250\nmax-bytes = 3M\n", &o, err), 0);
+  assert_int_equal(dfsc__cli_config_limits()->max_files, 250);
+  assert_int_equal(dfsc__cli_config_limits()->max_bytes, 3u << 20);
+  assert_int_equal(dfsc__cli_config_set("max_bytes", "0", &o, err, sizeof(err)), 0);
+  assert_int_equal(dfsc__cli_config_limits()->max_bytes, 0);
+  assert_int_equal(dfsc__cli_config_set("max_files", "0", &o, err, sizeof(err)), 0);
+  assert_int_equal(dfsc__cli_config_limits()->max_files, 0);
+  assert_int_equal(dfsc__cli_config_has_key("max_files", 9), 1);
+  /* A count takes no unit; junk, signs and overflow fail. */
+  assert_int_equal(parse("max_files = 1K\n", &o, err), -EINVAL);
+  assert_non_null(strstr(err, "test.conf:1: max_files: invalid value '1K'"));
+  assert_int_equal(parse("max_files = -1\n", &o, err), -EINVAL);
+  assert_int_equal(parse("max_bytes = 1X\n", &o, err), -EINVAL);
+  assert_int_equal(parse("max_bytes = 1KB\n", &o, err), -EINVAL);
+  assert_int_equal(parse("max_bytes = 17179869184G\n", &o, err), -EINVAL);
+  /* Sizes: powers of 1024, any case; the largest values fit. */
+  assert_int_equal(dfsc__cli_parse_size("0", &v), 0);
+  assert_int_equal(v, 0);
+  assert_int_equal(dfsc__cli_parse_size("7k", &v), 0);
+  assert_int_equal(v, 7168);
+  assert_int_equal(dfsc__cli_parse_size("2G", &v), 0);
+  assert_int_equal(v, 2ull << 30);
+  assert_int_equal(dfsc__cli_parse_size("1t", &v), 0);
+  assert_int_equal(v, 1ull << 40);
+  assert_int_equal(dfsc__cli_parse_size("18446744073709551615", &v), 0);
+  assert_true(v == UINT64_MAX);
+  assert_int_equal(dfsc__cli_parse_size("18446744073709551616", &v), -EINVAL);
+  assert_int_equal(dfsc__cli_parse_size("16777216T", &v), -EINVAL);
+  assert_int_equal(dfsc__cli_parse_size("", &v), -EINVAL);
+  assert_int_equal(dfsc__cli_parse_size("K", &v), -EINVAL);
+  assert_int_equal(dfsc__cli_parse_size(" 1", &v), -EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good),
       cmocka_unit_test(test_has_key),
       cmocka_unit_test(test_bad),
+      cmocka_unit_test(test_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

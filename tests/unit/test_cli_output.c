@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "../../tools/dfsc/escape.c"
 #include "../../tools/dfsc/output.c"
 #include "../../tools/dfsc/progress.c"
 
@@ -46,6 +47,16 @@ static void test_json_control(void **state)
 {
   (void)state;
   expect_json("\x01\n\t\r\b\f\x1f\x7f", "\"\\u0001\\n\\t\\r\\b\\f\\u001f\\u007f\"");
+}
+
+/* C1 controls (U+0080-U+009F) come out as \u0080..\u009f: valid JSON
+ * raw, but a terminal showing the JSON would take U+009B as a CSI. The
+ * code points around them pass. */
+static void test_json_c1(void **state)
+{
+  (void)state;
+  expect_json("a\xc2\x9b" "2J\xc2\x80\xc2\x9f", "\"a\\u009b2J\\u0080\\u009f\"");
+  expect_json("\xc2\xa0\xc2\xbf\xc3\x80", "\"\xc2\xa0\xc2\xbf\xc3\x80\"");
 }
 
 static void test_json_utf8_passes(void **state)
@@ -184,6 +195,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_json_plain_and_quotes),
       cmocka_unit_test(test_json_control),
+      cmocka_unit_test(test_json_c1),
       cmocka_unit_test(test_json_utf8_passes),
       cmocka_unit_test(test_json_invalid_utf8),
       cmocka_unit_test(test_filetime_known),

@@ -99,10 +99,34 @@ int dfsc__cli_parse_timeout(const char *s, unsigned *ms);
  * when the path ends with a separator. Points into `path`. */
 const char *dfsc__cli_basename(const char *path);
 
+/* ---- escaping (escape.c) ---------------------------------------------- */
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
+ * not one (overlong forms, surrogates and values above U+10FFFF are not).
+ * Reads no further than a NUL. */
+size_t dfsc__cli_utf8_len(const unsigned char *s);
+
+/* The one visible form of text printed by the CLI (docs/dfsc.1, ESCAPES):
+ * TAB LF CR as \t \n \r, other C0 and DEL as \xHH, C1 (U+0080-U+009F) as
+ * \u0080..\u009f, each byte of invalid UTF-8 as \xHH; the rest unchanged
+ * (a backslash too). Writes at most cap - 1 bytes and a NUL into dst (cap
+ * 0: nothing; never cut inside an escape) and returns the length of the
+ * whole escaped text, as snprintf does. */
+size_t dfsc__cli_escape(char *dst, size_t cap, const char *s);
+
+/* The escaped text in a new heap string (free it), or NULL. */
+char *dfsc__cli_escaped(const char *s);
+
+/* Writes s to f escaped. */
+void dfsc__cli_put_escaped(FILE *f, const char *s);
+
+/* Prints "dfsc: MESSAGE\n" on stderr, the formatted message escaped, in
+ * one write. Every error and log line of the CLI goes through it. */
+void dfsc__cli_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- output (output.c) ------------------------------------------------ */
 /* Writes `s` as a JSON string with quotes: '"' '\' and control characters
- * escaped, valid UTF-8 passed through, each invalid byte replaced by
- * U+FFFD. */
+ * (C0, DEL and C1) escaped as \uXXXX (or \n \t ...), valid UTF-8 passed
+ * through, each invalid byte replaced by U+FFFD. */
 void dfsc__cli_json_str(FILE *f, const char *s);
 
 /* Formats a FILETIME (100 ns since 1601-01-01 UTC) as ISO 8601 UTC:
@@ -178,6 +202,21 @@ int dfsc__cli_config_set(const char *key, const char *value, struct dfsc_opts *o
 /* Whether key[0..len) names a key of the file (as written there: case and
  * '-' for '_' do not matter). */
 int dfsc__cli_config_has_key(const char *key, size_t len);
+/* (config.c) The bounds of get -r, from the keys max_files and max_bytes
+ * (0: no limit). Default: DFSC_CLI_MAX_FILES_DEFAULT files and directories,
+ * bytes unlimited. */
+#define DFSC_CLI_MAX_FILES_DEFAULT 1000000
+struct dfsc__cli_limits {
+  uint64_t max_files;
+  uint64_t max_bytes;
+};
+const struct dfsc__cli_limits *dfsc__cli_config_limits(void);
+
+/* (config.c) A size: decimal digits with an optional K, M, G or T
+ * (case-insensitive, powers of 1024). Returns 0 or -EINVAL (also on
+ * overflow). */
+int dfsc__cli_parse_size(const char *s, uint64_t *out);
+
 /* Reads path; a missing file is fine unless must_exist. */
 int dfsc__cli_config_load(const char *path, int must_exist, struct dfsc_opts *o, char *err,
                           size_t errcap);
@@ -186,9 +225,10 @@ struct dfsc__cli_cfg {
   int json;     /* --json */
   int jobs;     /* -j N: paths handled at once (ls, stat, get) */
   int progress; /* stderr is a terminal: draw progress bars */
-  int tty_out;  /* stdout is a terminal: mask control chars in names */
   int recursive; /* get -r: a directory tree */
   int fsync;     /* get --fsync: file and directory entry durable before exit */
+  uint64_t max_files; /* get -r: local files and directories at most (0: no limit) */
+  uint64_t max_bytes; /* get -r: bytes of file data at most (0: no limit) */
 };
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (the signal number). */

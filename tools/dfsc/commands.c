@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,9 +50,10 @@ static const char *err_label(int rc, uint32_t ntstatus)
   return rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : dfsc_strerror(rc);
 }
 
+/* "dfsc: PATH: STATUS", escaped (escape.c) as every line the CLI prints. */
 static void report(const char *name, int rc, uint32_t ntstatus)
 {
-  fprintf(stderr, "dfsc: %s: %s\n", name, err_label(rc, ntstatus));
+  dfsc__cli_errf("%s: %s", name, err_label(rc, ntstatus));
 }
 
 /* The status of a failed result: res->err when the library filled it. */
@@ -69,18 +71,15 @@ static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg
   dfsc__cli_json_str(f, msg != NULL ? msg : dfsc_strerror(rc));
 }
 
-/* Names in text output: control characters would drive the terminal. */
-static void put_name(FILE *f, const char *s, int mask)
-{
-  if (!mask) {
-    fputs(s, f);
-    return;
-  }
-  for (; *s != '\0'; s++)
-    putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
+/* Names and paths in text output, on a terminal or not: control
+ * characters would drive the terminal the output ends up on. */
+static void put_name(FILE *f, const char *s) { dfsc__cli_put_escaped(f, s); }
 
 static int interrupted(void) { return dfsc__cli_signal != 0; }
+
+/* Text the escaping of escape.c leaves as it is: no control characters,
+ * valid UTF-8. Local names are made only of such text. */
+static int plain_text(const char *s) { return dfsc__cli_escape(NULL, 0, s) == strlen(s); }
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -126,8 +125,7 @@ static void ls_json_entry(const char *name, const dfsc_stat_t *st)
          type_name(st), st->size, t, st->attributes);
 }
 
-static void ls_text_entries(const dfsc_dirent *const *ents, size_t n,
-                            const struct dfsc__cli_cfg *cfg)
+static void ls_text_entries(const dfsc_dirent *const *ents, size_t n)
 {
   char t[64], num[32];
   int width = 1;
@@ -144,7 +142,7 @@ static void ls_text_entries(const dfsc_dirent *const *ents, size_t n,
       snprintf(t, sizeof(t), "-");
     fprintf(stdout, "%c %*" PRIu64 " %s ", ents[i]->st.is_dir ? 'd' : '-', width,
            ents[i]->st.size, t);
-    put_name(stdout, ents[i]->name, cfg->tty_out);
+    put_name(stdout, ents[i]->name);
     putchar_out('\n');
   }
 }
@@ -199,10 +197,10 @@ static int ls_one(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *pa
     putchar_out(']');
   } else {
     if (header && st.is_dir) {
-      put_name(stdout, path, cfg->tty_out);
+      put_name(stdout, path);
       fputs(":\n", stdout);
     }
-    ls_text_entries(ents, n, cfg);
+    ls_text_entries(ents, n);
   }
 
 out:
@@ -390,7 +388,7 @@ static void stat_json(const char *path, const dfsc_stat_t *st)
   fprintf(stdout, ",\"file_id\":%" PRIu64 "}", st->file_id);
 }
 
-static void stat_text(const char *path, const dfsc_stat_t *st, int mask)
+static void stat_text(const char *path, const dfsc_stat_t *st)
 {
   static const char *const keys[] = {"create time", "access time", "write time",
                                      "change time"};
@@ -401,7 +399,7 @@ static void stat_text(const char *path, const dfsc_stat_t *st, int mask)
   int n, i;
 
   fputs("path: ", stdout);
-  put_name(stdout, path, mask);
+  put_name(stdout, path);
   fprintf(stdout, "\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
          "\nattributes: 0x%08" PRIx32,
          type_name(st), st->size, st->alloc_size, st->attributes);
@@ -434,7 +432,7 @@ static int stat_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char 
   if (cfg->json)
     stat_json(path, &st);
   else
-    stat_text(path, &st, cfg->tty_out);
+    stat_text(path, &st);
   return 0;
 }
 
@@ -522,10 +520,8 @@ static int copy_out(dfsc_file *f, const char *path, int fd, const char *fdname,
       if (expect >= 0) {
         if (pg != NULL)
           dfsc__cli_progress_end(pg, 0);
-        fprintf(stderr,
-                "dfsc: %s: file shrank during transfer (%" PRIu64 " of %" PRId64
-                " bytes)\n",
-                path, off, expect);
+        dfsc__cli_errf("%s: file shrank during transfer (%" PRIu64 " of %" PRId64 " bytes)",
+                       path, off, expect);
         return -EIO;
       }
       break;
@@ -778,8 +774,9 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   if (argc > 1) {
     local = strdup(argv[1]);
   } else {
-    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-      fprintf(stderr, "dfsc: %s: no file name in path; give LOCAL\n", path);
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+        !plain_text(base)) {
+      dfsc__cli_errf("%s: no safe file name in path; give LOCAL", path);
       return 2;
     }
     local = strdup(base);
@@ -793,8 +790,9 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   if (have_lst && S_ISDIR(lst.st_mode)) {
     char *joined;
 
-    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-      fprintf(stderr, "dfsc: %s: no file name in path; give LOCAL\n", path);
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+        !plain_text(base)) {
+      dfsc__cli_errf("%s: no safe file name in path; give LOCAL", path);
       free(local);
       return 2;
     }
@@ -995,7 +993,7 @@ static char *put_target(dfsc_ctx *ctx, const char *local, const char *path)
   if (!into)
     return strdup(path);
   if (strcmp(local, "-") == 0 || *lbase == '\0') {
-    fprintf(stderr, "dfsc: %s: is a directory; give a file name\n", path);
+    dfsc__cli_errf("%s: is a directory; give a file name", path);
     return NULL;
   }
   if (ends_with_sep(path)) {
@@ -1229,16 +1227,22 @@ static void hop_json(FILE *out, const dfsc_resolve_hop *h)
   fputc('}', out);
 }
 
+/* Prefixes, targets and the referring server come from servers: escaped. */
 static void hop_text(FILE *out, const dfsc_resolve_hop *h, const char *indent)
 {
   size_t j;
 
-  fprintf(out, "%s%s %s  (referral v%u from %s, ttl %us, %s%llds left, path consumed %u bytes)\n",
-         indent, h->root ? "root" : h->interlink ? "interlink" : "link", h->prefix,
-         h->version, h->source ? h->source : "?", h->ttl, h->expires_in_ms < 0 ? "expired " : "",
-         h->expires_in_ms / 1000, h->path_consumed);
-  for (j = 0; j < h->n_targets; j++)
-    fprintf(out, "%s  %s %s\n", indent, j == h->chosen ? "->" : "  ", h->targets[j]);
+  fprintf(out, "%s%s ", indent, h->root ? "root" : h->interlink ? "interlink" : "link");
+  put_name(out, h->prefix);
+  fprintf(out, "  (referral v%u from ", h->version);
+  put_name(out, h->source ? h->source : "?");
+  fprintf(out, ", ttl %us, %s%llds left, path consumed %u bytes)\n", h->ttl,
+          h->expires_in_ms < 0 ? "expired " : "", h->expires_in_ms / 1000, h->path_consumed);
+  for (j = 0; j < h->n_targets; j++) {
+    fprintf(out, "%s  %s ", indent, j == h->chosen ? "->" : "  ");
+    put_name(out, h->targets[j]);
+    fputc('\n', out);
+  }
 }
 
 int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
@@ -1276,7 +1280,8 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
       }
       fputs("]}", stdout);
     } else {
-      fprintf(stdout, "%s\n", argv[i]);
+      put_name(stdout, argv[i]);
+      putchar_out('\n');
       if (r->nhops == 0)
         fprintf(stdout, "  (no referral: %s)\n",
                r->target_dfs ? "the share is a DFS root" : "not a DFS path");
@@ -1284,7 +1289,9 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
         fprintf(stdout, "  hop %zu: ", k + 1);
         hop_text(stdout, &r->hops[k], "");
       }
-      fprintf(stdout, "  target: %s%s\n", r->target, r->target_dfs ? " (DFS root share)" : "");
+      fputs("  target: ", stdout);
+      put_name(stdout, r->target);
+      fprintf(stdout, "%s\n", r->target_dfs ? " (DFS root share)" : "");
     }
     dfsc_resolution_free(r);
   }
@@ -1325,9 +1332,13 @@ void dfsc__cli_cache_print(FILE *out, const dfsc_cache_info *c, int json)
       hop_text(out, &c->entries[k], "  ");
     fprintf(out, "domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
     for (k = 0; k < c->n_domains; k++) {
-      fprintf(out, "  %s:", c->domains[k].name);
-      for (j = 0; j < c->domains[k].n_dcs; j++)
-        fprintf(out, " %s", c->domains[k].dcs[j]);
+      fputs("  ", out);
+      put_name(out, c->domains[k].name);
+      fputc(':', out);
+      for (j = 0; j < c->domains[k].n_dcs; j++) {
+        fputc(' ', out);
+        put_name(out, c->domains[k].dcs[j]);
+      }
       fputc('\n', out);
     }
   }
@@ -1364,17 +1375,25 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
 
 /* Entries waiting in the queue at most. A worker that finds the queue full
  * handles the entry itself, depth first, so memory stays bounded by this
- * plus one listing per level per worker. */
+ * plus one listing per level per worker; this also bounds the breadth of
+ * the walk (directories waiting to be listed). */
 #define RGET_QUEUE_MAX 1024
 /* Directory levels below PATH at most: a DFS link back to an ancestor would
  * otherwise make the walk endless. */
 #define RGET_DEPTH_MAX 64
+/* Random temporary names tried before giving up (O_EXCL makes a taken
+ * one fail, never reuse it). */
+#define RGET_TMP_TRIES 64
 
-/* A local directory whose modification time is set once everything in it
- * is done (each file renamed into it changes the time again). */
+/* A local directory, held open for as long as anything in it is pending:
+ * every entry in it is created relative to `fd` (mkdirat, openat,
+ * renameat), so a directory of the tree swapped for a symbolic link while
+ * the walk runs is never followed. Its modification time is set through
+ * the same descriptor once everything in it is done (each file renamed
+ * into it changes the time again). */
 struct rget_dir {
   struct rget_dir *parent;
-  char *local;
+  int fd; /* O_DIRECTORY | O_NOFOLLOW */
   uint64_t write_time;
   unsigned pending; /* its own listing plus entries not finished; under mu */
 };
@@ -1382,13 +1401,15 @@ struct rget_dir {
 struct rget_item {
   struct rget_item *next;
   char *remote;
-  char *local;
+  char *local;             /* the whole local path: for messages only */
+  const char *name;        /* its last component (in local); the root: NULL */
   int is_dir;
   int depth;
   uint64_t write_time;     /* from the listing (a directory's own stat would
                               cost a round trip) */
-  uint64_t size;           /* from the listing: picks the one-compound read */
-  struct rget_dir *parent; /* holds one of parent->pending */
+  uint64_t size;           /* from the listing: picks the one-compound read
+                              and is taken from the --max-bytes budget */
+  struct rget_dir *parent; /* holds one of parent->pending; NULL: the root */
 };
 
 struct rget {
@@ -1401,6 +1422,13 @@ struct rget {
   int busy;         /* workers holding an entry */
   unsigned failed;  /* paths that failed */
   uint64_t files, bytes;
+  /* The limits, under mu: entries taken from listings (files and
+   * directories, against max_files) and bytes of files started (against
+   * max_bytes). Past either, no new entry is taken; past max_bytes no new
+   * file starts either. What was taken before finishes. */
+  uint64_t entries, reserved;
+  const char *limit; /* the option that stopped the walk, or NULL */
+  int stop_bytes;
 };
 
 static void rget_item_free(struct rget_item *it)
@@ -1430,8 +1458,8 @@ static void filetime_ts(uint64_t ft, struct timespec ts[2])
 }
 
 /* Drops one reference on d; the last one sets the directory's time (when
- * apply and not interrupted) and drops the reference d holds on its
- * parent, and so on up. */
+ * apply and not interrupted), closes it and drops the reference d holds on
+ * its parent, and so on up. */
 static void rget_release(struct rget *g, struct rget_dir *d, int apply)
 {
   while (d != NULL) {
@@ -1448,37 +1476,148 @@ static void rget_release(struct rget *g, struct rget_dir *d, int apply)
 
       filetime_ts(d->write_time, ts);
       /* Only the time is lost: the files are all there. */
-      (void)utimensat(AT_FDCWD, d->local, ts, AT_SYMLINK_NOFOLLOW);
+      (void)futimens(d->fd, ts);
     }
-    free(d->local);
+    close(d->fd);
     free(d);
     d = up;
   }
 }
 
-/* A name from the server that is safe as one local path component. */
+/* A name from the server that is safe as one local path component: not
+ * empty, `.` or `..`, no separator, and nothing the escaping of escape.c
+ * would change (control characters, invalid UTF-8), which would otherwise
+ * land raw in a local directory and in every later `ls` of it. */
 static int safe_name(const char *n)
 {
   return *n != '\0' && strcmp(n, ".") != 0 && strcmp(n, "..") != 0 &&
-         strpbrk(n, "/\\") == NULL;
+         strpbrk(n, "/\\") == NULL && plain_text(n);
+}
+
+/* Stops the walk at the option `limit` (the first stop wins and prints
+ * the one line naming it and the path it stopped at). Called under mu;
+ * returns whether this call stopped it, so the caller prints after
+ * unlocking. */
+static int rget_stop_locked(struct rget *g, const char *limit)
+{
+  if (g->limit != NULL)
+    return 0;
+  g->limit = limit;
+  return 1;
+}
+
+static void rget_stop_report(const struct rget *g, const char *path, const char *limit)
+{
+  if (strcmp(limit, "max-files") == 0)
+    dfsc__cli_errf("%s: stopped: more than --max-files %" PRIu64
+                   " files and directories (max_files in dfsc.conf)",
+                   path, g->cfg->max_files);
+  else
+    dfsc__cli_errf("%s: stopped: more than --max-bytes %" PRIu64
+                   " bytes (max_bytes in dfsc.conf)",
+                   path, g->cfg->max_bytes);
+}
+
+/* Takes one entry of the listing (path: its remote path) against
+ * max_files. Returns 0, or -1 once the walk is stopped. */
+static int rget_take_entry(struct rget *g, const char *path)
+{
+  int over, first = 0;
+
+  pthread_mutex_lock(&g->mu);
+  over = g->limit != NULL;
+  if (!over && g->cfg->max_files != 0 && g->entries >= g->cfg->max_files) {
+    over = 1;
+    first = rget_stop_locked(g, "max-files");
+  }
+  if (!over)
+    g->entries++;
+  pthread_mutex_unlock(&g->mu);
+  if (first)
+    rget_stop_report(g, path, "max-files");
+  return over ? -1 : 0;
+}
+
+/* Takes n bytes of the max_bytes budget for the file at path. Returns 0,
+ * or -1 when they do not fit (or an earlier file did not): the file is
+ * not started. */
+static int rget_take_bytes(struct rget *g, const char *path, uint64_t n)
+{
+  uint64_t max = g->cfg->max_bytes;
+  int over, first = 0;
+
+  pthread_mutex_lock(&g->mu);
+  /* reserved never exceeds max, so the subtraction cannot wrap. */
+  over = g->stop_bytes || (max != 0 && n > max - g->reserved);
+  if (over && !g->stop_bytes) {
+    g->stop_bytes = 1;
+    first = rget_stop_locked(g, "max-bytes");
+    /* max_files may have stopped it first: this file still fails. */
+    if (!first && strcmp(g->limit, "max-bytes") != 0)
+      first = -1;
+  }
+  if (!over)
+    g->reserved += n;
+  pthread_mutex_unlock(&g->mu);
+  if (first == 1)
+    rget_stop_report(g, path, "max-bytes");
+  else if (first == -1)
+    dfsc__cli_errf("%s: not fetched: more than --max-bytes %" PRIu64 " bytes", path, max);
+  return over ? -1 : 0;
+}
+
+/* Creates and opens "." + name + ".dfsc-XXXXXX" (name cut to stay within
+ * NAME_MAX) in dfd, O_EXCL and O_NOFOLLOW, mode 0600; the name goes to
+ * tmp (NAME_MAX + 1 bytes). Returns the descriptor or -1 with errno. */
+static int open_temp(int dfd, const char *name, char *tmp)
+{
+  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static _Atomic unsigned counter;
+  int blen = (int)strlen(name), i, k, fd;
+
+  if (blen > NAME_MAX - 14)
+    blen = NAME_MAX - 14;
+  for (i = 0; i < RGET_TMP_TRIES; i++) {
+    unsigned char r[6];
+    char sfx[7];
+
+    if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+      /* Only collisions get likelier: O_EXCL still refuses a taken name. */
+      unsigned c = counter++ * 2654435761u ^ (unsigned)getpid();
+      for (k = 0; k < 6; k++)
+        r[k] = (unsigned char)(c >> (k * 5));
+    }
+    for (k = 0; k < 6; k++)
+      sfx[k] = chars[r[k] % (sizeof(chars) - 1)];
+    sfx[6] = '\0';
+    snprintf(tmp, NAME_MAX + 1, ".%.*s.dfsc-%s", blen, name, sfx);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd >= 0 || errno != EEXIST)
+      return fd;
+  }
+  errno = EEXIST;
+  return -1;
 }
 
 /* Downloads one file as get does: a hidden temporary file renamed over
- * LOCAL only once complete, with the server's modification time. Reports
- * its own failure. Returns 0 or -1. */
+ * the final name only once complete, with the server's modification time,
+ * both in the parent's directory descriptor. Reports its own failure.
+ * Returns 0, -1 (failed) or 1 (not started: a limit stopped the walk). */
 static int rget_file(struct rget *g, const struct rget_item *it)
 {
   dfsc_result res = {0};
   dfsc_file *f = NULL;
   const dfsc_stat_t *st;
   dfsc_stat_t sst;
-  char *tmp = NULL, *buf = NULL;
+  char tmp[NAME_MAX + 1], *buf = NULL;
   uint64_t copied = 0, wt;
   uint32_t nt = 0;
   struct timespec ts[2];
   size_t sn = 0;
-  int fd = -1, rc, ret = -1, whole = 0;
+  int dfd = it->parent->fd, fd = -1, have_tmp = 0, rc, ret = -1, whole = 0;
 
+  if (rget_take_bytes(g, it->remote, it->size) != 0)
+    return 1;
   if (it->size <= SMALL_MAX) {
     /* Sized by the listing; a file that grew since is streamed. */
     whole = read_small(g->ctx, it->remote, it->size > 0 ? (size_t)it->size : 1, &buf, &sn,
@@ -1502,33 +1641,36 @@ static int rget_file(struct rget *g, const struct rget_item *it)
     report(it->remote, -EISDIR, 0); /* it was a file when listed */
     goto out;
   }
+  /* Grown since the listing: the rest comes from the budget too. */
+  if (st->size > it->size && rget_take_bytes(g, it->remote, st->size - it->size) != 0) {
+    ret = 1;
+    goto out;
+  }
   if (!whole)
     buf = malloc(st->size < IO_CHUNK ? (size_t)st->size + (st->size == 0) : IO_CHUNK);
-  tmp = temp_name_for(it->local);
-  if (buf == NULL || tmp == NULL) {
+  if (buf == NULL) {
     report(it->remote, -ENOMEM, 0);
     goto out;
   }
-  fd = mkostemp(tmp, O_CLOEXEC);
+  fd = open_temp(dfd, it->name, tmp);
   if (fd < 0) {
     report(it->local, -errno, 0);
-    free(tmp);
-    tmp = NULL;
     goto out;
   }
+  have_tmp = 1;
   if (whole) {
     rc = write_all(fd, buf, sn);
     if (rc != 0) {
       if (!interrupted())
-        report(tmp, rc, 0);
+        report(it->local, rc, 0);
       goto out;
     }
     copied = sn;
   } else {
-    rc = copy_out(f, it->remote, fd, tmp, buf, (int64_t)st->size, NULL, &copied, &nt);
+    rc = copy_out(f, it->remote, fd, it->local, buf, (int64_t)st->size, NULL, &copied, &nt);
     if (rc != 0) {
       if (rc == STDOUT_GONE)
-        report(tmp, -EPIPE, 0);
+        report(it->local, -EPIPE, 0);
       goto out; /* copy_out reported it, or it was interrupted */
     }
   }
@@ -1536,25 +1678,26 @@ static int rget_file(struct rget *g, const struct rget_item *it)
     filetime_ts(wt, ts);
   if (fchmod(fd, file_mode()) != 0 || (g->cfg->fsync && fsync(fd) != 0) ||
       (wt != 0 && futimens(fd, ts) != 0)) {
-    report(tmp, -errno, 0);
+    report(it->local, -errno, 0);
     goto out;
   }
   rc = close(fd);
   fd = -1;
   if (rc != 0) {
-    report(tmp, -errno, 0);
+    report(it->local, -errno, 0);
     goto out;
   }
   if (interrupted())
     goto out;
-  if (rename(tmp, it->local) != 0) {
+  /* Over a symbolic link at the final name, rename replaces the link
+   * itself: nothing is written where it points. */
+  if (renameat(dfd, tmp, dfd, it->name) != 0) {
     report(it->local, -errno, 0);
     goto out;
   }
-  free(tmp);
-  tmp = NULL;
+  have_tmp = 0;
   if (g->cfg->fsync)
-    sync_parent(it->local);
+    (void)fsync(dfd); /* durability of the entry only; the data is there */
   pthread_mutex_lock(&g->mu);
   g->files++;
   g->bytes += copied;
@@ -1564,10 +1707,8 @@ static int rget_file(struct rget *g, const struct rget_item *it)
 out:
   if (fd >= 0)
     close(fd);
-  if (tmp != NULL) {
-    unlink(tmp);
-    free(tmp);
-  }
+  if (have_tmp)
+    (void)unlinkat(dfd, tmp, 0);
   free(buf);
   /* A read-only handle's close cannot lose data. */
   if (f != NULL)
@@ -1577,45 +1718,66 @@ out:
 
 static void rget_do(struct rget *g, struct rget_item *it);
 
-/* Creates the local directory, lists the remote one and queues (or, with
- * the queue full, handles at once) each entry. Returns 0 or -1 (reported). */
+/* Creates (or merges into) the local directory and opens it without
+ * following a symbolic link, lists the remote one and queues (or, with the
+ * queue full, handles at once) each entry. Returns 0 or -1 (reported). */
 static int rget_dir(struct rget *g, const struct rget_item *it)
 {
   dfsc_result res = {0};
   dfsc_dir *dir = NULL;
   const dfsc_dirent *e;
   struct rget_dir *d;
-  struct stat lst;
-  int rc, ret = 0;
+  /* The root is LOCAL as given (its parents are the user's to choose);
+   * every directory below is relative to its parent's descriptor. */
+  int pfd = it->parent != NULL ? it->parent->fd : AT_FDCWD;
+  const char *nm = it->parent != NULL ? it->name : it->local;
+  int rc, ret = 0, fd;
 
   if (it->depth > RGET_DEPTH_MAX) {
-    fprintf(stderr, "dfsc: %s: more than %d directory levels (a DFS link cycle?)\n",
-            it->remote, RGET_DEPTH_MAX);
+    dfsc__cli_errf("%s: more than %d directory levels (a DFS link cycle?)", it->remote,
+                   RGET_DEPTH_MAX);
     return -1;
   }
-  if (mkdir(it->local, 0777) != 0) {
+  if (mkdirat(pfd, nm, 0777) != 0 && errno != EEXIST) {
+    report(it->local, -errno, 0);
+    return -1;
+  }
+  /* An existing directory is merged into; anything else there, a
+   * symbolic link included (O_NOFOLLOW), is not followed. */
+  fd = openat(pfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
     int e0 = errno;
+    struct stat lst;
 
-    /* An existing directory is merged into; anything else there, a
-     * symbolic link included, is not followed. */
-    if (e0 != EEXIST || lstat(it->local, &lst) != 0 || !S_ISDIR(lst.st_mode)) {
-      report(it->local, e0 == EEXIST ? -ENOTDIR : -e0, 0);
-      return -1;
-    }
+    if ((e0 == ENOTDIR || e0 == ELOOP) && fstatat(pfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(lst.st_mode))
+      dfsc__cli_errf("%s: a symbolic link where a directory belongs, not followed",
+                     it->local);
+    else
+      report(it->local, -e0, 0);
+    return -1;
   }
   d = calloc(1, sizeof(*d));
-  if (d == NULL || (d->local = strdup(it->local)) == NULL) {
-    free(d);
+  if (d == NULL) {
+    close(fd);
     report(it->remote, -ENOMEM, 0);
     return -1;
   }
+  d->fd = fd;
   d->parent = it->parent;
   d->write_time = it->write_time;
   d->pending = 1;
   pthread_mutex_lock(&g->mu);
   if (d->parent != NULL)
     d->parent->pending++;
+  /* Stopped by a limit: the directory was taken before, so it exists,
+   * but its listing would only be thrown away. */
+  rc = g->limit != NULL;
   pthread_mutex_unlock(&g->mu);
+  if (rc) {
+    rget_release(g, d, 1);
+    return 0;
+  }
 
   rc = dfsc_opendir(g->ctx, it->remote, &dir, &res);
   if (rc != 0) {
@@ -1626,9 +1788,10 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
   while ((e = dfsc_dir_next(dir)) != NULL && !interrupted()) {
     struct rget_item *c;
     char sep = strchr(it->remote, '/') != NULL ? '/' : '\\';
+    size_t llen = strlen(it->local);
 
     if (!safe_name(e->name)) {
-      fprintf(stderr, "dfsc: %s: unsafe name in the listing, skipped\n", it->remote);
+      dfsc__cli_errf("%s%c%s: unsafe name in the listing, skipped", it->remote, sep, e->name);
       rget_failed(g);
       continue;
     }
@@ -1642,6 +1805,11 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
       ret = -1;
       break;
     }
+    if (rget_take_entry(g, c->remote) != 0) {
+      rget_item_free(c);
+      break; /* reported once, by the entry that crossed the limit */
+    }
+    c->name = c->local + llen + 1;
     c->is_dir = e->st.is_dir;
     c->write_time = e->st.write_time;
     c->size = e->st.size;
@@ -1675,7 +1843,7 @@ static void rget_do(struct rget *g, struct rget_item *it)
 
   if (!interrupted()) {
     rc = it->is_dir ? rget_dir(g, it) : rget_file(g, it);
-    if (rc != 0)
+    if (rc < 0)
       rget_failed(g);
   }
   rget_release(g, it->parent, 1);
@@ -1743,7 +1911,7 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   int rc, i, started = 0;
 
   if (argc > 2 || (argc == 2 && strcmp(argv[1], "-") == 0)) {
-    fputs("dfsc: get -r takes one PATH and an optional LOCAL directory\n", stderr);
+    dfsc__cli_errf("%s", "get -r takes one PATH and an optional LOCAL directory");
     return 2;
   }
   rc = dfsc_stat(ctx, argv[0], &st, &res);
@@ -1768,8 +1936,9 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   while (len > 2 && (root->remote[len - 1] == '/' || root->remote[len - 1] == '\\'))
     root->remote[--len] = '\0';
   base = dfsc__cli_basename(root->remote);
-  if (argc < 2 && (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)) {
-    fprintf(stderr, "dfsc: %s: no directory name in path; give LOCAL\n", argv[0]);
+  if (argc < 2 && (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+                   !safe_name(base))) {
+    dfsc__cli_errf("%s: no safe directory name in path; give LOCAL", argv[0]);
     rget_item_free(root);
     return 2;
   }
@@ -1812,11 +1981,16 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
     dfsc__cli_json_str(stdout, argv[0]);
     fputs(",\"local\":", stdout);
     dfsc__cli_json_str(stdout, local_shown);
-    fprintf(stdout, ",\"ok\":%s,\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"failed\":%u}\n",
-            g.failed == 0 && !interrupted() ? "true" : "false", g.files, g.bytes, g.failed);
+    fprintf(stdout, ",\"ok\":%s,\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"failed\":%u",
+            g.failed == 0 && g.limit == NULL && !interrupted() ? "true" : "false", g.files,
+            g.bytes, g.failed);
+    if (g.limit != NULL)
+      fprintf(stdout, ",\"limit\":\"%s\"", strcmp(g.limit, "max-files") == 0 ? "max_files"
+                                                                             : "max_bytes");
+    fputs("}\n", stdout);
   }
   free(local_shown);
-  return g.failed != 0 || interrupted();
+  return g.failed != 0 || g.limit != NULL || interrupted();
 }
 
 /* ---- get of many paths ------------------------------------------------ */

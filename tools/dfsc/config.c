@@ -4,13 +4,16 @@
  * Lines of `key = value`; `#` and `;` start comments; keys are
  * case-insensitive and may use '-' or '_'. Values are whole numbers, or
  * seconds with fractions for the timeouts; `encrypt` is yes/no (also
- * true/false, on/off, 1/0); `ciphers` and `cred_servers` are comma lists. Read from --config FILE, else
+ * true/false, on/off, 1/0); `ciphers` and `cred_servers` are comma lists;
+ * `max_files` and `max_bytes` bound get -r (the CLI's own, not the
+ * library's: they live here, not in dfsc_opts). Read from --config FILE, else
  * $DFSC_CONFIG, else $XDG_CONFIG_HOME/dfsc/dfsc.conf (~/.config/...) when it
  * exists. Command-line options override it. Does not: hold credentials (use
  * -A for those).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,12 +87,48 @@ int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap)
   return 0;
 }
 
-enum key_type { K_NUMBER, K_BOOL, K_CIPHERS, K_PATTERNS };
+int dfsc__cli_parse_size(const char *s, uint64_t *out)
+{
+  static const char units[] = "kmgt";
+  const char *u;
+  uint64_t v = 0;
+  int shift = 0;
+
+  if (*s < '0' || *s > '9')
+    return -EINVAL;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    uint64_t d = (uint64_t)(*s - '0');
+    if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+      return -EINVAL;
+    v = v * 10 + d;
+  }
+  if (*s != '\0') {
+    u = strchr(units, tolower((unsigned char)*s));
+    if (u == NULL || s[1] != '\0')
+      return -EINVAL;
+    shift = 10 * (int)(u - units + 1);
+    if (v > (UINT64_MAX >> shift))
+      return -EINVAL;
+    v <<= shift;
+  }
+  *out = v;
+  return 0;
+}
+
+/* The get -r bounds: the defaults stop a server that fans out without
+ * end (31,222 directories in 20 s were seen) long before the local disk
+ * runs out of inodes, and are far above a real tree copied in one run. */
+static struct dfsc__cli_limits limits = {DFSC_CLI_MAX_FILES_DEFAULT, 0};
+
+const struct dfsc__cli_limits *dfsc__cli_config_limits(void) { return &limits; }
+
+enum key_type { K_NUMBER, K_BOOL, K_CIPHERS, K_PATTERNS, K_LIMIT_COUNT, K_LIMIT_SIZE };
 
 struct key {
   const char *name;
   size_t off;       /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL),
-                       const char * (K_CIPHERS), const char *const * */
+                       const char * (K_CIPHERS), const char *const *
+                       (K_PATTERNS); into `limits` a uint64_t (K_LIMIT_*) */
   unsigned long max;
   int seconds;      /* value in seconds, stored as milliseconds */
   enum key_type type;
@@ -116,6 +155,8 @@ static const struct key keys[] = {
     {"encrypt", offsetof(dfsc_opts, encrypt), 1, 0, K_BOOL},
     {"ciphers", offsetof(dfsc_opts, ciphers), 0, 0, K_CIPHERS},
     {"cred_servers", offsetof(dfsc_opts, cred_servers), 0, 0, K_PATTERNS},
+    {"max_files", offsetof(struct dfsc__cli_limits, max_files), 0, 0, K_LIMIT_COUNT},
+    {"max_bytes", offsetof(struct dfsc__cli_limits, max_bytes), 0, 0, K_LIMIT_SIZE},
 };
 
 static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const char *where,
@@ -156,6 +197,19 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
     }
     o->cred_servers = patterns;
     return 0;
+  case K_LIMIT_COUNT:
+  case K_LIMIT_SIZE: {
+    uint64_t v;
+    /* A count is plain digits; a size may carry K, M, G or T. */
+    if ((k->type == K_LIMIT_COUNT && vs[strspn(vs, "0123456789")] != '\0') ||
+        dfsc__cli_parse_size(vs, &v) != 0) {
+      snprintf(err, errcap, "%s%s: invalid value '%s' (%s, 0 for no limit)", where, k->name,
+               vs, k->type == K_LIMIT_COUNT ? "a count" : "bytes, or with K, M, G, T");
+      return -EINVAL;
+    }
+    *(uint64_t *)((char *)&limits + k->off) = v;
+    return 0;
+  }
   case K_NUMBER:
     break;
   }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "dfsc/dfsc-sync.h"
@@ -130,8 +131,11 @@ static const struct command commands[] = {
      "directory, -j of them at once.\n"
      "-r, --recursive: PATH is a directory; its tree is copied into LOCAL\n"
      "(created if missing), listings and files -j at once, modification\n"
-     "times kept. --fsync: flush each file and its directory entry to disk\n"
-     "before the rename (slower; see dfsc(1)).\n",
+     "times kept; written through directory descriptors, never through a\n"
+     "symbolic link. --max-files N (default 1000000) and --max-bytes SIZE\n"
+     "(K, M, G, T; default no limit) stop it past that many files and\n"
+     "directories or bytes (0: no limit). --fsync: flush each file and its\n"
+     "directory entry to disk before the rename (slower; see dfsc(1)).\n",
      dfsc__cli_cmd_get},
     {"put", 2, 2, "LOCAL PATH", "upload a file",
      "Uploads LOCAL ('-': standard input) to PATH, creating or truncating it.\n"
@@ -249,13 +253,15 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 
 static int usage_error(const char *fmt, ...)
 {
+  char msg[1024];
   va_list ap;
 
-  fputs("dfsc: ", stderr);
+  /* The message quotes what was typed: escaped like every error line. */
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  fputs("\nTry 'dfsc --help'.\n", stderr);
+  dfsc__cli_errf("%s", msg);
+  fputs("Try 'dfsc --help'.\n", stderr);
   return EXIT_USAGE;
 }
 
@@ -266,7 +272,8 @@ static void log_to_stderr(void *arg, int level, int category, const char *msg)
   static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
   const char *lv = level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?";
 
-  fprintf(stderr, "dfsc: [%s] %s: %s\n", dfsc_log_cat_name(category), lv, msg);
+  /* Log messages carry names from servers (referral targets, shares). */
+  dfsc__cli_errf("[%s] %s: %s", dfsc_log_cat_name(category), lv, msg);
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -292,6 +299,8 @@ enum {
   OPT_CIPHERS,
   OPT_CRED_SERVERS,
   OPT_FSYNC,
+  OPT_MAX_FILES,
+  OPT_MAX_BYTES,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -326,6 +335,8 @@ static const struct option long_opts[] = {
     {"paths-from", required_argument, NULL, 'T'},
     {"recursive", no_argument, NULL, 'r'},
     {"fsync", no_argument, NULL, OPT_FSYNC},
+    {"max-files", required_argument, NULL, OPT_MAX_FILES},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -370,8 +381,15 @@ int main(int argc, char **argv)
   dfsc_opts opts;
   dfsc_ctx *ctx = NULL;
   struct dfsc__mount_opts mopts;
-  int mount_flags = 0;
+  int mount_flags = 0, limit_flags = 0;
 
+  /* Before anything is read: argv and the environment may already hold a
+   * password (-U USER%PASS, smb://USER:PASS@, DFSC_PASSWORD), the context
+   * holds it and the session keys for the whole run, and a prompt or -A
+   * adds more. Not dumpable: no core file, and other processes of the same
+   * user can neither ptrace this one nor read its memory, environment or
+   * descriptors through /proc (they become root's). */
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   dfsc_opts_init(&opts);
   {
     /* The configuration file first, so that options override it: --config
@@ -539,6 +557,15 @@ int main(int argc, char **argv)
     case OPT_FSYNC:
       cfg.fsync = 1;
       break;
+    case OPT_MAX_FILES:
+    case OPT_MAX_BYTES:
+      if (dfsc__cli_config_set(opt == OPT_MAX_FILES ? "max_files" : "max_bytes", optarg,
+                               &opts, err, sizeof(err)) != 0) {
+        status = usage_error("--%s", err);
+        goto out;
+      }
+      limit_flags = 1;
+      break;
     case OPT_CONFIG:
       break; /* read before the other options */
     case OPT_SET:
@@ -654,6 +681,10 @@ int main(int argc, char **argv)
     status = usage_error("-r and --fsync are for get, not %s", cmd->name);
     goto out;
   }
+  if (limit_flags && !cfg.recursive) {
+    status = usage_error("%s", "--max-files and --max-bytes are for get -r");
+    goto out;
+  }
   if (mount_flags && cmd->fn != NULL) {
     status = usage_error("-o, -f, -s and -d are for mount, not %s", cmd->name);
     goto out;
@@ -746,13 +777,11 @@ int main(int argc, char **argv)
 
     rc = dfsc__cli_authfile_load(authfile, &file, &insecure, err, sizeof(err));
     if (rc != 0) {
-      fprintf(stderr, "dfsc: %s\n", err);
+      dfsc__cli_errf("%s", err);
       goto out;
     }
     if (insecure)
-      fprintf(stderr,
-              "dfsc: warning: %s is readable by group or others (chmod 600 it)\n",
-              authfile);
+      dfsc__cli_errf("warning: %s is readable by group or others (chmod 600 it)", authfile);
   }
   /* Per field: the command line wins over the authfile, the authfile over
    * the environment; a DOMAIN\ of -U wins over -W, -W over the authfile. */
@@ -775,10 +804,8 @@ int main(int argc, char **argv)
       password = strdup(src);
     } else {
       if (!isatty(STDIN_FILENO)) {
-        fprintf(stderr,
-                "dfsc: no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD or "
-                "-N)\n",
-                user);
+        dfsc__cli_errf("no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD or -N)",
+                       user);
         goto out;
       }
       install_signals();
@@ -787,7 +814,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (password == NULL) {
-      fprintf(stderr, "dfsc: reading password: %s\n", strerror(errno));
+      dfsc__cli_errf("reading password: %s", strerror(errno));
       status = 1;
       goto out;
     }
@@ -803,7 +830,8 @@ int main(int argc, char **argv)
                                     : DFSC_LOG_TRACE;
   }
   cfg.progress = isatty(STDERR_FILENO);
-  cfg.tty_out = isatty(STDOUT_FILENO);
+  cfg.max_files = dfsc__cli_config_limits()->max_files;
+  cfg.max_bytes = dfsc__cli_config_limits()->max_bytes;
 
   if (cmd->fn == NULL) {
     /* The mount creates its context after it has become a daemon. */
@@ -822,13 +850,13 @@ int main(int argc, char **argv)
     cli.password = NULL;
   }
   if (rc != 0) {
-    fprintf(stderr, "dfsc: cannot start: %s\n", dfsc_strerror(rc));
+    dfsc__cli_errf("cannot start: %s", dfsc_strerror(rc));
     status = 1;
     goto out;
   }
   status = cmd->fn(ctx, &cfg, n_pos - 1, pos + 1);
   if (fflush(stdout) != 0 && errno != EPIPE && status == 0) {
-    fprintf(stderr, "dfsc: stdout: %s\n", strerror(errno));
+    dfsc__cli_errf("stdout: %s", strerror(errno));
     status = 1;
   }
   if (show_stats)

@@ -14,41 +14,6 @@
 #include "cli.h"
 #include "dfsc/dfsc.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
- * not one (overlong forms, surrogates and values above U+10FFFF are not). */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-  unsigned char c = s[0];
-  unsigned char lo = 0x80, hi = 0xBF;
-  size_t n, i;
-
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    n = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  /* The terminating NUL fails the range test, so this never reads past it. */
-  if (s[1] < lo || s[1] > hi)
-    return 0;
-  for (i = 2; i < n; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
-  return n;
-}
-
 void dfsc__cli_json_str(FILE *f, const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;
@@ -73,10 +38,17 @@ void dfsc__cli_json_str(FILE *f, const char *s)
       p++;
       continue;
     }
-    n = utf8_seq_len(p);
+    n = dfsc__cli_utf8_len(p);
     if (n == 0) {
       fputs("\\ufffd", f);
       p++;
+      continue;
+    }
+    /* C1 controls are valid JSON raw, but drive a terminal the JSON is
+     * shown on (U+009B is a CSI): escaped as the C0 ones are. */
+    if (n == 2 && c == 0xC2 && p[1] <= 0x9F) {
+      fprintf(f, "\\u%04x", p[1]);
+      p += 2;
       continue;
     }
     fwrite(p, 1, n, f);

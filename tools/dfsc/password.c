@@ -31,10 +31,15 @@ char *dfsc__cli_read_password(const char *domain, const char *user)
   buf = malloc(PASSWORD_MAX);
   if (buf == NULL)
     return NULL;
-  if (domain != NULL && *domain != '\0')
-    fprintf(stderr, "Password for [%s\\%s]:", domain, user);
-  else
-    fprintf(stderr, "Password for [%s]:", user);
+  /* The names were typed or come from an authfile: escaped as any text
+   * the CLI prints. */
+  fputs("Password for [", stderr);
+  if (domain != NULL && *domain != '\0') {
+    dfsc__cli_put_escaped(stderr, domain);
+    fputc('\\', stderr);
+  }
+  dfsc__cli_put_escaped(stderr, user);
+  fputs("]:", stderr);
   fflush(stderr);
   restore = tcgetattr(STDIN_FILENO, &old) == 0;
   if (restore) {
