@@ -6,13 +6,16 @@ then answers that step wrongly: truncated or oversized frames, bad structure
 sizes, offsets pointing outside the PDU, hostile credit grants, endless
 STATUS_PENDING, answers to MessageIds never sent, a one-byte-per-100-ms
 trickle, garbage after a valid PDU, bad directory listings and bad DFS
-referrals. Layouts come from [MS-SMB2] 2.2 and [MS-DFSC] 2.2; sessions are
+referrals. Content scenarios (not in --list: a client must succeed with
+them) serve well-formed PDUs whose content is hostile, e.g. names in a
+directory listing that hold NUL, separators or unpaired surrogates. Layouts come from [MS-SMB2] 2.2 and [MS-DFSC] 2.2; sessions are
 anonymous NTLMSSP inside SPNEGO ([MS-SPNG], [MS-NLMP] 2.2.1.2).
 
 Usage:
   hostile.py --addr 127.0.0.61 [--port 445] --pidfile FILE \
              --scenario MISBEHAVIOUR@STEP [--max-seconds 60]
-  hostile.py --list            (every scenario, one per line)
+  hostile.py --list            (every misbehaviour scenario, one per line)
+  hostile.py --list-content    (the content scenarios)
 
 STEP is one of negotiate, session_setup, tree_connect, create, query_info,
 read, close, query_directory, ioctl. Scenario "none" behaves. The server
@@ -46,6 +49,7 @@ ST_END_OF_FILE = 0xC0000011
 ST_NOT_SUPPORTED = 0xC00000BB
 ST_BAD_NETWORK_NAME = 0xC00000CC
 ST_OBJECT_NAME_NOT_FOUND = 0xC0000034
+ST_OBJECT_PATH_NOT_FOUND = 0xC000003A
 ST_PATH_NOT_COVERED = 0xC0000257
 ST_ACCESS_DENIED = 0xC0000022
 
@@ -87,6 +91,46 @@ MISBEHAVIOURS = {
     "ref_self": ["ioctl"],      # a root referral naming itself (a loop)
 }
 
+# Content scenarios: every PDU well formed, what it says hostile. A client
+# is expected to succeed with these, so they stay out of --list (which
+# t_hostile.sh expects to fail).
+CONTENT = {
+    "badnames": ["query_directory"],  # hostile names in every listing
+    # the same without the invalid UTF-16, which a client that fails a whole
+    # listing on it would never get past
+    "badnames_utf16ok": ["query_directory"],
+}
+
+
+def name16(s):
+    """UTF-16LE of s, lone surrogates kept as they are."""
+    return s.encode("utf-16-le", "surrogatepass")
+
+
+# badnames: what every directory lists. No name in BAD_NAMES or BAD_UTF16
+# may reach a client's caller (NUL, separators, empty, "." and "..",
+# invalid UTF-16);
+# the controls are legal on many servers and must be listed but printed
+# escaped; the good names must be listed.
+BAD_NAMES = [
+    "..\0",                     # ".." once cut at the NUL
+    "x\0/../../tmp/pwn",        # "x" once cut at the NUL
+    "",                         # empty
+    "a/b",
+    "a\\b",
+    ".",
+    "..",
+]
+BAD_UTF16 = [
+    "lone\ud800x",              # an unpaired surrogate
+]
+CTRL_NAMES = [
+    "\x1b[31mred",              # ESC: a terminal colour sequence
+    "line1\nline2",             # a newline: a second line in any listing
+    "c1\u009bname",             # U+009B, the C1 CSI
+]
+GOOD_NAMES = ["good1.txt", "good2.txt"]
+
 FILE_DATA = bytes((i * 7 + 3) & 0xFF for i in range(100000))
 FILE_TIME = 133000000000000000  # a FILETIME in 2022
 
@@ -94,6 +138,13 @@ FILE_TIME = 133000000000000000  # a FILETIME in 2022
 def all_scenarios():
     out = ["none"]
     for mb, steps in MISBEHAVIOURS.items():
+        out.extend("%s@%s" % (mb, st) for st in steps)
+    return out
+
+
+def content_scenarios():
+    out = []
+    for mb, steps in CONTENT.items():
         out.extend("%s@%s" % (mb, st) for st in steps)
     return out
 
@@ -281,6 +332,13 @@ class Conn:
         leaf = name.rsplit("\\", 1)[-1]
         if "nosuch" in leaf:
             return ST_OBJECT_NAME_NOT_FOUND, self.error_body()
+        if self.sc[0].startswith("badnames"):
+            # Every name listed in a directory is a file: a path through
+            # one of them (dir\a\b) names nothing, as on a real server.
+            parts = name.split("\\")
+            for i, p in enumerate(parts[:-1]):
+                if "dir" not in p and p != "":
+                    return ST_OBJECT_PATH_NOT_FOUND, self.error_body()
         is_dir = leaf == "" or "dir" in leaf
         fid = self.next_fid
         self.next_fid += 1
@@ -342,9 +400,12 @@ class Conn:
 
     def dir_entry(self, name, next_off=None, name_len=None, index=0):
         """[MS-FSCC] 2.4.17 FileIdBothDirectoryInformation, padded to 8."""
-        nm = utf16(name)
+        nm = name16(name)
+        # Content scenarios list the size a CREATE of the name reports.
+        size = len(FILE_DATA) if self.sc[0] in CONTENT else 100
         e = struct.pack("<IIQQQQQQII", 0, index, FILE_TIME, FILE_TIME, FILE_TIME,
-                        FILE_TIME, 100, 4096, 0x80, len(nm) if name_len is None else name_len)
+                        FILE_TIME, size, (size + 4095) & ~4095, 0x80,
+                        len(nm) if name_len is None else name_len)
         e += struct.pack("<IBB", 0, 0, 0) + b"\0" * 24 + struct.pack("<HQ", 0, 1000 + index)
         e += nm
         e += b"\0" * ((8 - len(e) % 8) % 8)
@@ -360,7 +421,7 @@ class Conn:
             if last:
                 e = struct.pack("<I", 0) + e[4:]
                 # The last entry carries no padding past its name.
-                e = e[:104 + len(utf16(n))]
+                e = e[:104 + len(name16(n))]
             else:
                 e = struct.pack("<I", len(e)) + e[4:]
             out += e
@@ -390,6 +451,10 @@ class Conn:
             return ST_NO_MORE_FILES, self.error_body()
         f[2] = True
         names = ["file%d.txt" % i for i in range(5)] + ["subdir"]
+        if self.sc[0] == "badnames":
+            names = BAD_NAMES + BAD_UTF16 + CTRL_NAMES + GOOD_NAMES
+        elif self.sc[0] == "badnames_utf16ok":
+            names = BAD_NAMES + CTRL_NAMES + GOOD_NAMES
         buf = self.listing(names)
         if mb == "dir_oor":
             buf = struct.pack("<I", len(buf) + 4096) + buf[4:]
@@ -626,16 +691,20 @@ def main():
     ap.add_argument("--scenario", default="none")
     ap.add_argument("--max-seconds", type=float, default=60.0)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--list-content", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if args.list:
         print("\n".join(all_scenarios()))
         return 0
+    if args.list_content:
+        print("\n".join(content_scenarios()))
+        return 0
     if not args.addr.startswith("127."):
         ap.error("only loopback addresses (127.0.0.0/8)")
     if args.pidfile is None:
         ap.error("--pidfile is required")
-    if args.scenario not in all_scenarios():
+    if args.scenario not in all_scenarios() + content_scenarios():
         ap.error("unknown scenario %s (see --list)" % args.scenario)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     Server(args).run(args.pidfile)
