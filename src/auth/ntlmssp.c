@@ -406,7 +406,8 @@ int dfsc__ntlmssp_new(const char *user, const char *domain,
   int rc;
 
   *out = NULL;
-  n = dfsc__calloc(1, sizeof(*n));
+  /* It holds NTOWFv2 and the exported session key: kept out of cores. */
+  n = dfsc__secret_calloc(sizeof(*n));
   if (n == NULL)
     return -ENOMEM;
   rc = to_utf16(user, &n->user16, &n->user16_len);
@@ -441,8 +442,7 @@ void dfsc__ntlmssp_free(dfsc_ntlmssp *n) {
   dfsc__free(n->user16);
   dfsc__free(n->domain16);
   dfsc__free(n->ws16);
-  dfsc__wipe(n, sizeof(*n));
-  dfsc__free(n);
+  dfsc__secret_free(n);
 }
 
 void dfsc__ntlmssp_set_fixed(dfsc_ntlmssp *n, const dfsc_ntlmssp_fixed *f) {

@@ -256,11 +256,9 @@ static unsigned per_server(const dfsc_dfs *d, const char *server) {
 }
 
 static void fetch_free(struct fetch *f) {
-  if (f->password)
-    dfsc__wipe(f->password, strlen(f->password));
   dfsc__free(f->user);
   dfsc__free(f->domain);
-  dfsc__free(f->password);
+  dfsc__secret_free(f->password);
   dfsc__free(f);
 }
 
@@ -591,7 +589,7 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
     f->has_creds = 1;
     f->user = cr->user ? dfsc__strdup(cr->user) : NULL;
     f->domain = cr->domain ? dfsc__strdup(cr->domain) : NULL;
-    f->password = cr->password ? dfsc__strdup(cr->password) : NULL;
+    f->password = cr->password ? dfsc__secret_strdup(cr->password) : NULL;
     if ((cr->user && !f->user) || (cr->domain && !f->domain) ||
         (cr->password && !f->password)) {
       fetch_free(f);

@@ -1690,13 +1690,12 @@ static void conn_free(dfsc_conn *c) {
     dfsc__free(t->share);
     dfsc__free(t);
   }
-  if (c->password)
-    dfsc__wipe(c->password, strlen(c->password));
-  dfsc__free(c->password);
+  dfsc__secret_free(c->password);
   dfsc__free(c->user);
   dfsc__free(c->domain);
   dfsc__free(c->host);
-  dfsc__free(c);
+  /* The session keys live in the connection: wiped, never in a core. */
+  dfsc__secret_free(c);
 }
 
 /* Connections are keyed by server, port and identity: a path that names
@@ -1713,13 +1712,13 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
         str_eq(c->domain, domain) && strcmp(c->password ? c->password : "",
                                             password ? password : "") == 0)
       return c;
-  c = dfsc__calloc(1, sizeof(*c));
+  c = dfsc__secret_calloc(sizeof(*c));
   if (c == NULL)
     return NULL;
   c->host = dfsc__strdup(host);
   c->user = user ? dfsc__strdup(user) : NULL;
   c->domain = domain ? dfsc__strdup(domain) : NULL;
-  c->password = password ? dfsc__strdup(password) : NULL;
+  c->password = password ? dfsc__secret_strdup(password) : NULL;
   if (c->host == NULL || (user && !c->user) || (domain && !c->domain) ||
       (password && !c->password)) {
     conn_free(c);
@@ -1837,7 +1836,7 @@ int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
   sl->cfg = *cfg;
   sl->user = dup_or_null(cfg->user);
   sl->domain = dup_or_null(cfg->domain);
-  sl->password = dup_or_null(cfg->password);
+  sl->password = cfg->password ? dfsc__secret_strdup(cfg->password) : NULL;
   sl->workstation = dup_or_null(cfg->workstation);
   if ((cfg->user && !sl->user) || (cfg->domain && !sl->domain) ||
       (cfg->password && !sl->password) || (cfg->workstation && !sl->workstation)) {
@@ -1908,9 +1907,6 @@ void dfsc__sl_free(dfsc_sl *sl) {
     cn = c->next;
     conn_free(c);
   }
-  if (sl->password) {
-    dfsc__wipe(sl->password, strlen(sl->password));
-  }
   if (sl->cred_servers != NULL) {
     char **p;
     for (p = sl->cred_servers; *p != NULL; p++)
@@ -1919,7 +1915,7 @@ void dfsc__sl_free(dfsc_sl *sl) {
   }
   dfsc__free(sl->user);
   dfsc__free(sl->domain);
-  dfsc__free(sl->password);
+  dfsc__secret_free(sl->password);
   dfsc__free(sl->workstation);
   dfsc__free(sl);
 }
