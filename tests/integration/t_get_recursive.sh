@@ -4,7 +4,10 @@
 # link, and a link inside the tree), with the modification times of files
 # and directories; a missing directory is one error line and exit 1; a file
 # that cannot be read fails alone and leaves nothing under its final name;
-# an interrupted get -r leaves no partial file under a final name.
+# an interrupted get -r leaves no partial file under a final name;
+# --max-files and --max-bytes stop it with one line and leave only whole
+# files; a symbolic link in the local tree, there before or swapped in
+# while the walk runs, is never followed.
 . "$(dirname "$0")/lib.sh"
 # shellcheck disable=SC2206
 R=($DFSC_TB_RESOLVE_ARGS)
@@ -121,6 +124,109 @@ else
 fi
 eq "interrupted: temporary file removed" "" "$(find "$TMP/kill" -name '.*.dfsc-*' 2>/dev/null)"
 [ -e "$SRC/kill/sub/big.bin" ] && rm -f "$SRC/kill/sub/big.bin"
+
+# ---- limits ---------------------------------------------------------------
+# whole_files DESC LOCAL SERVER-DIR: every regular file under LOCAL is
+# byte for byte the server's, and no temporary file is left.
+whole_files() {
+  local bad=0 f
+  while IFS= read -r -d '' f; do
+    cmp -s "$f" "$3/${f#"$2"/}" || { bad=$((bad + 1)); echo "#   differs: $f"; }
+  done < <(find "$2" -type f -print0)
+  eq "$1: every local file is whole" 0 "$bad"
+  eq "$1: no temporary files" "" "$(find "$2" -name '.*.dfsc-*')"
+}
+MANY=$DFSC_TB_DATA_DIR/many
+d -j 8 get -r --max-files 100 "//$fs1/data/many" "$TMP/mf" >"$TMP/out" 2>"$TMP/err"
+eq "--max-files 100 of 10,000: exit 1" 1 "$?"
+eq "--max-files: one error line" 1 "$(wc -l <"$TMP/err")"
+grep -Eq "^dfsc: //$fs1/data/many/f[0-9]{5}: stopped: more than --max-files 100 files and directories" "$TMP/err" &&
+  ok "--max-files: the line names the limit and the path" ||
+  { not_ok "--max-files: message"; sed 's/^/#   /' "$TMP/err"; }
+eq "--max-files: exactly 100 files arrived" 100 "$(find "$TMP/mf" -type f | wc -l)"
+whole_files "--max-files" "$TMP/mf" "$MANY"
+
+# Files of 7 bytes each: a budget of 700 holds exactly 100, also -j 8.
+d -j 8 --json get -r --max-bytes 700 "//$fs1/data/many" "$TMP/mb" >"$TMP/out" 2>"$TMP/err"
+eq "--max-bytes 700: exit 1" 1 "$?"
+eq "--max-bytes: one error line" 1 "$(wc -l <"$TMP/err")"
+grep -Eq "^dfsc: //$fs1/data/many/f[0-9]{5}: stopped: more than --max-bytes 700 bytes" "$TMP/err" &&
+  ok "--max-bytes: the line names the limit and the path" ||
+  { not_ok "--max-bytes: message"; sed 's/^/#   /' "$TMP/err"; }
+eq "--max-bytes: exactly 100 files arrived" 100 "$(find "$TMP/mb" -type f | wc -l)"
+whole_files "--max-bytes" "$TMP/mb" "$MANY"
+python3 - "$TMP/out" <<'PY' && ok "--max-bytes --json: ok false, limit max_bytes, 700 bytes" || not_ok "--max-bytes --json"
+import json, sys
+o = json.load(open(sys.argv[1]))
+if (o.get("ok"), o.get("limit"), o.get("bytes"), o.get("files")) != (False, "max_bytes", 700, 100):
+    print("#  ", o); sys.exit(1)
+PY
+
+# A budget smaller than the 9 MiB file, set as a configuration key: that
+# file never appears, whatever else arrived is whole.
+d -j 4 --set max_bytes=1M get -r "//$fs1/scratch/$RUN/tree" "$TMP/mb2" >"$TMP/out" 2>"$TMP/err"
+eq "max_bytes=1M (--set) on a tree with a 9 MiB file: exit 1" 1 "$?"
+grep -q "stopped: more than --max-bytes 1048576 bytes" "$TMP/err" &&
+  ok "max_bytes=1M: the line names the limit" || { not_ok "max_bytes=1M: message"; sed 's/^/#   /' "$TMP/err"; }
+[ ! -e "$TMP/mb2/a/b/big.bin" ] && ok "max_bytes=1M: the large file is not there" || not_ok "max_bytes=1M: big.bin written"
+whole_files "max_bytes=1M" "$TMP/mb2" "$SRC/tree"
+printf 'max_files = 3\n' >"$TMP/limits.conf"
+d --config "$TMP/limits.conf" get -r "//$fs1/scratch/$RUN/tree" "$TMP/mf2" >"$TMP/out" 2>"$TMP/err"
+eq "max_files = 3 in dfsc.conf: exit 1" 1 "$?"
+grep -q "stopped: more than --max-files 3 files" "$TMP/err" &&
+  ok "max_files = 3: the line names the limit" || { not_ok "max_files = 3: message"; sed 's/^/#   /' "$TMP/err"; }
+eq "max_files = 3: three entries arrived" 3 "$(find "$TMP/mf2" -mindepth 1 | wc -l)"
+check "--max-files 0 is no limit" d -j 8 get -r --max-files 0 --max-bytes 0 "//$fs1/scratch/$RUN/tree" "$TMP/nolimit"
+same_tree "no limit" "$TMP/nolimit"
+check_fail "--max-files takes a count" "max_files: invalid value" d get -r --max-files 1K "//$fs1/scratch/$RUN/tree"
+check_fail "--max-bytes takes a size" "max_bytes: invalid value" d get -r --max-bytes lots "//$fs1/scratch/$RUN/tree"
+check_fail "--max-files is for get -r" "for get -r" d get --max-files 5 "//$fs1/scratch/$RUN/tree/a/zero"
+
+# ---- symbolic links in the local tree ------------------------------------
+# There before the walk: where a directory belongs (refused, one line,
+# nothing written where it points) and where a file belongs (the file
+# replaces the link; the link's target is not touched).
+mkdir -p "$TMP/victim" "$TMP/sl/x"
+ln -s "$TMP/victim" "$TMP/sl/a"
+ln -s "$TMP/victim/f1.txt" "$TMP/sl/x/f1.txt"
+d -j 4 get -r "//$fs1/scratch/$RUN/tree" "$TMP/sl" >"$TMP/out" 2>"$TMP/err"
+eq "a link where a directory belongs: exit 1" 1 "$?"
+eq "link: one error line" 1 "$(wc -l <"$TMP/err")"
+grep -qx "dfsc: $TMP/sl/a: a symbolic link where a directory belongs, not followed" "$TMP/err" &&
+  ok "link: the line names it" || { not_ok "link: message"; sed 's/^/#   /' "$TMP/err"; }
+eq "link: nothing written where the links point" "" "$(ls -A "$TMP/victim")"
+[ -f "$TMP/sl/x/f1.txt" ] && [ ! -L "$TMP/sl/x/f1.txt" ] && ok "link at a file's place: replaced by the file" ||
+  not_ok "link at a file's place: still a link"
+eq "link at a file's place: content" "file 1" "$(cat "$TMP/sl/x/f1.txt" 2>/dev/null)"
+eq "the rest arrived" 40 "$(find "$TMP/sl/x" -name 'f*.txt' | wc -l)"
+
+# Swapped in mid-run: through the delay proxy (slowfs, 100 ms each way)
+# each file takes a round trip of 200 ms or more; once the first file of
+# sub/ is there, sub/ is moved aside and a link to another directory put
+# in its place. Every later file must still land in the directory the
+# walk opened (now sub.moved), none where the link points.
+mkdir -p "$SRC/race/sub" "$TMP/victim2"
+for i in $(seq 1 20); do echo "race $i" >"$SRC/race/sub/r$i"; done
+chown -R "$DFSC_TB_USER" "$SRC/race" 2>/dev/null
+d -j 1 get -r "//slowfs/scratch/$RUN/race" "$TMP/race" >"$TMP/out-race" 2>"$TMP/err-race" &
+pid=$!
+swapped=0 at_swap=
+for _ in $(seq 1 600); do
+  at_swap=$(find "$TMP/race/sub" -maxdepth 1 -name 'r*' 2>/dev/null | wc -l)
+  if [ "$at_swap" -gt 0 ]; then
+    mv "$TMP/race/sub" "$TMP/race/sub.moved" && ln -s "$TMP/victim2" "$TMP/race/sub" && swapped=1
+    break
+  fi
+  sleep 0.05
+done
+wait $pid
+rc=$?
+[ "$swapped" = 1 ] && [ "$at_swap" -lt 20 ] &&
+  ok "race: the link was swapped in with $at_swap of 20 files there" ||
+  not_ok "race: no swap while files were still coming (swapped=$swapped, $at_swap files)"
+eq "race: nothing written where the swapped-in link points" "" "$(ls -A "$TMP/victim2")"
+eq "race: every file landed in the directory the walk opened" 20 "$(find "$TMP/race/sub.moved" -name 'r*' | wc -l)"
+eq "race: exit 0" 0 "$rc"
 
 check_fail "-r is for get only" "for get" d -r ls "//$fs1/scratch/$RUN"
 check "get -r of a file is a plain get" d get -r "//$fs1/scratch/$RUN/tree/a/with space.txt" "$TMP/one.txt"
