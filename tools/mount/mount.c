@@ -12,6 +12,13 @@
  * never waits on the network: one FUSE thread serves any burst (P6 of
  * docs/progress.md). The inode table is shared by FUSE threads and the loop
  * thread under one mutex that is never held across a call into the library.
+ * On an allow_other mount other local users act with the mount's
+ * credentials, so what they can reach is bounded here: every request that
+ * could go to a server passes the host check (dfsc__mount_host_allowed with
+ * the request's uid) before a path is even built, and the listings held
+ * for open directory handles have a budget in total and per uid (EMFILE
+ * past the handle count, ENOMEM past the bytes). docs/mount.md, "What
+ * another local user can do".
  * Does not: list a server's shares (that needs the srvsvc RPC), keep file
  * data in its own cache (the kernel's page cache does), map Windows ACLs to
  * modes (owner and modes come from the mount options, as with cifs' noperm).
@@ -23,11 +30,13 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +55,8 @@
 #define DEPTH_MAX 2048        /* components of a path */
 #define IO_MAX (1u << 20)     /* max_write and the largest read */
 #define CTL_TEXT_MAX (16u << 20)
+#define CHARGE_STEP 4096      /* listing bytes charged to the budget at a time */
+#define NAME_OVERHEAD 16      /* malloc's bookkeeping per name, as counted */
 
 enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS };
 
@@ -78,6 +89,21 @@ struct mnt {
   char **known; /* "host" and "host\share" */
   size_t nknown;
   dfsc_stat_t vdir; /* attributes of the synthetic directories */
+  uid_t owner;      /* the mounting user: no host check for it */
+  const char *const *cred_servers; /* the context's, for the host check */
+  int log_level;    /* the mount's own lines go out at this level or below */
+  /* The listing budget, under mu: one entry per uid with handles open. */
+  struct ubudget *ub;
+  size_t nub, ubcap;
+  uint64_t listing_bytes, listing_hwm, dir_handles;
+  uint64_t refused_handles, refused_bytes, refused_hosts;
+};
+
+/* What one uid holds: directory handles and bytes of listings. */
+struct ubudget {
+  uid_t uid;
+  unsigned handles;
+  uint64_t bytes;
 };
 
 enum fhkind { FH_FILE, FH_DIR, FH_CTL };
@@ -91,6 +117,9 @@ struct dent {
 struct fh {
   enum fhkind kind;
   uint64_t ino;
+  uid_t uid;        /* whose budget it counts in */
+  int counted;      /* a directory handle counted in the budget */
+  uint64_t charged; /* bytes charged to the budget */
   dfsc_file *f;
   struct dent *ents; /* FH_DIR */
   size_t n, cap;
@@ -104,6 +133,7 @@ struct fh {
 struct rq {
   struct mnt *m;
   fuse_req_t req;
+  uid_t uid;       /* of the process that made the request */
   uint64_t ino;    /* the node the request is about */
   uint64_t parent; /* lookup, create, mkdir: the parent; `name` the child */
   uint64_t newparent; /* rename: the new parent; `buf` the new name */
@@ -131,6 +161,49 @@ static double age(const struct timespec *t)
 
   clock_gettime(CLOCK_MONOTONIC, &n);
   return now_s(&n) - now_s(t);
+}
+
+/* ---- log lines ------------------------------------------------------------ */
+
+/* Names in a line come from servers and from local users: everything goes
+ * out escaped as the CLI's lines do (dfsc__cli_escape), so that neither can
+ * drive the terminal that reads the daemon's stderr. The library's lines
+ * go through the CLI's log callback, which escapes them already. */
+
+/* libfuse's own messages (-d traces names too). */
+static void fuse_log_escaped(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+  char *line = NULL;
+  size_t n;
+
+  (void)level;
+  if (vasprintf(&line, fmt, ap) < 0)
+    return;
+  n = strlen(line);
+  if (n > 0 && line[n - 1] == '\n')
+    line[n - 1] = '\0'; /* its own line end, not an escaped one */
+  dfsc__cli_put_escaped(stderr, line);
+  fputc('\n', stderr);
+  free(line);
+}
+
+/* One line of the mount's own at `level` (enum dfsc_log_level). */
+static void mlog(struct mnt *m, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void mlog(struct mnt *m, int level, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+  static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
+
+  if (level > m->log_level)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  dfsc__cli_errf("[mount] %s: %s", level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?",
+                 msg);
 }
 
 /* ---- the inode table ----------------------------------------------------- */
@@ -311,8 +384,9 @@ static void forget_locked(struct mnt *m, uint64_t ino, uint64_t count)
   maybe_free(m, n);
 }
 
-/* "\\host\share\a\b" for node ino plus an optional child; NULL with *err. */
-static char *path_locked(struct mnt *m, uint64_t ino, const char *child, int *err)
+/* "\\host\share\a\b" for node ino plus an optional child, for a request by
+ * uid; NULL with *err (EACCES: uid may not reach that host or share). */
+static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err)
 {
   const char *parts[DEPTH_MAX];
   size_t np = 0, len = 1, i;
@@ -331,6 +405,16 @@ static char *path_locked(struct mnt *m, uint64_t ino, const char *child, int *er
       return NULL;
     }
     parts[np++] = n->name;
+  }
+  /* parts[np - 1] is the host, parts[np - 2] the share. Checked before any
+   * library call: a refused request sends nothing and looks nothing up. */
+  if (!dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner, uid, parts[np - 1],
+                                np >= 2 ? parts[np - 2] : NULL)) {
+    m->refused_hosts++;
+    mlog(m, DFSC_LOG_INFO, "uid %u may not reach \\\\%s\\%s (not in hosts=)", (unsigned)uid,
+         parts[np - 1], np >= 2 ? parts[np - 2] : "");
+    *err = EACCES;
+    return NULL;
   }
   for (i = 0; i < np; i++)
     len += strlen(parts[i]) + 1;
@@ -354,12 +438,12 @@ static char *path_locked(struct mnt *m, uint64_t ino, const char *child, int *er
   return out;
 }
 
-static char *node_path(struct mnt *m, uint64_t ino, const char *child, int *err)
+static char *node_path(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err)
 {
   char *p;
 
   pthread_mutex_lock(&m->mu);
-  p = path_locked(m, ino, child, err);
+  p = path_locked(m, ino, child, uid, err);
   pthread_mutex_unlock(&m->mu);
   return p;
 }
@@ -406,6 +490,123 @@ static void known_add(struct mnt *m, const char *host, const char *share)
   }
   m->known = k;
   m->known[m->nknown++] = s;
+}
+
+/* ---- the listing budget ---------------------------------------------------- */
+
+/* An open directory handle holds its whole listing until releasedir, and
+ * any local user of an allow_other mount can open handles: without a bound
+ * the daemon's memory is the sum of what they open (six handles on a
+ * 1M-entry directory were 690 MB). Each uid may hold dir_handles_uid
+ * handles and listing_mem_uid bytes, everybody together listing_mem bytes.
+ * Everything here runs under m->mu. */
+
+static struct ubudget *ub_get(struct mnt *m, uid_t uid)
+{
+  size_t i;
+
+  for (i = 0; i < m->nub; i++)
+    if (m->ub[i].uid == uid)
+      return &m->ub[i];
+  if (m->nub == m->ubcap) {
+    size_t cap = m->ubcap ? m->ubcap * 2 : 8;
+    struct ubudget *u = realloc(m->ub, cap * sizeof(*u));
+    if (u == NULL)
+      return NULL;
+    m->ub = u;
+    m->ubcap = cap;
+  }
+  m->ub[m->nub].uid = uid;
+  m->ub[m->nub].handles = 0;
+  m->ub[m->nub].bytes = 0;
+  return &m->ub[m->nub++];
+}
+
+/* An entry lives only while its uid holds something, so the table is no
+ * longer than the number of open handles. */
+static void ub_put(struct mnt *m, struct ubudget *u)
+{
+  if (u->handles == 0 && u->bytes == 0)
+    *u = m->ub[--m->nub];
+}
+
+/* Counts one more directory handle of fh->uid: 0, EMFILE or ENOMEM. */
+static int budget_open_locked(struct mnt *m, struct fh *fh)
+{
+  struct ubudget *u = ub_get(m, fh->uid);
+
+  if (u == NULL)
+    return ENOMEM;
+  if (u->handles >= m->o->dir_handles_uid) {
+    m->refused_handles++;
+    mlog(m, DFSC_LOG_INFO, "uid %u holds %u directory handles (dir_handles_uid): EMFILE",
+         (unsigned)fh->uid, u->handles);
+    ub_put(m, u);
+    return EMFILE;
+  }
+  u->handles++;
+  m->dir_handles++;
+  fh->counted = 1;
+  return 0;
+}
+
+/* Charges `bytes` more of fh's memory to its uid and the total: 0 or ENOMEM. */
+static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes)
+{
+  struct ubudget *u = ub_get(m, fh->uid);
+
+  if (u == NULL)
+    return ENOMEM;
+  /* Both sums never pass their limits, so the subtractions cannot wrap. */
+  if (bytes > m->o->listing_mem - m->listing_bytes || bytes > m->o->listing_mem_uid - u->bytes) {
+    m->refused_bytes++;
+    mlog(m, DFSC_LOG_INFO,
+         "uid %u: listings would pass the budget (%llu bytes held, %llu in total): ENOMEM",
+         (unsigned)fh->uid, (unsigned long long)u->bytes,
+         (unsigned long long)m->listing_bytes);
+    ub_put(m, u);
+    return ENOMEM;
+  }
+  u->bytes += bytes;
+  m->listing_bytes += bytes;
+  if (m->listing_bytes > m->listing_hwm)
+    m->listing_hwm = m->listing_bytes;
+  fh->charged += bytes;
+  return 0;
+}
+
+/* Gives back `bytes` of fh's charge (all of it, and its handle, when
+ * `all`). */
+static void budget_release_locked(struct mnt *m, struct fh *fh, uint64_t bytes, int all)
+{
+  struct ubudget *u = ub_get(m, fh->uid);
+
+  if (all)
+    bytes = fh->charged;
+  if (bytes > fh->charged)
+    bytes = fh->charged;
+  fh->charged -= bytes;
+  m->listing_bytes -= bytes;
+  if (all && fh->counted)
+    m->dir_handles--;
+  if (u == NULL)
+    return; /* cannot be: it holds the charge (ub_get only finds it) */
+  u->bytes -= bytes;
+  if (all && fh->counted) {
+    u->handles--;
+    fh->counted = 0;
+  }
+  ub_put(m, u);
+}
+
+static int budget_charge(struct mnt *m, struct fh *fh, uint64_t bytes)
+{
+  int rc;
+
+  pthread_mutex_lock(&m->mu);
+  rc = budget_charge_locked(m, fh, bytes);
+  pthread_mutex_unlock(&m->mu);
+  return rc;
 }
 
 /* ---- replies -------------------------------------------------------------- */
@@ -553,6 +754,7 @@ static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
   r->m = m;
   r->req = req;
   r->ino = ino;
+  r->uid = fuse_req_ctx(req)->uid;
   return r;
 }
 
@@ -582,7 +784,7 @@ static int rq_path(struct rq *r, uint64_t ino)
 {
   int err = 0;
 
-  if ((r->path = node_path(r->m, ino, NULL, &err)) != NULL)
+  if ((r->path = node_path(r->m, ino, NULL, r->uid, &err)) != NULL)
     return 0;
   fuse_reply_err(r->req, err);
   rq_free(r);
@@ -605,7 +807,7 @@ static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, con
     return NULL;
   r->parent = parent;
   r->name = strdup(name);
-  r->path = node_path(m, parent, name, &err);
+  r->path = node_path(m, parent, name, r->uid, &err);
   if (r->name == NULL || r->path == NULL) {
     fuse_reply_err(req, r->path == NULL ? err : ENOMEM);
     rq_free(r);
@@ -650,7 +852,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
       n = &m->ctl_cache;
     else if (p->kind == N_CTL && strcmp(name, "stats") == 0)
       n = &m->ctl_stats;
-    else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name)) {
+    else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name) &&
+             !dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner,
+                                       fuse_req_ctx(req)->uid, name, NULL)) {
+      /* Not ENOENT: the kernel would cache the absence for every user,
+       * the mounting one included. */
+      err = EACCES;
+      m->refused_hosts++;
+      mlog(m, DFSC_LOG_INFO, "uid %u may not name host %s (not in hosts=)",
+           (unsigned)fuse_req_ctx(req)->uid, name);
+    } else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name)) {
       n = get_child(m, p, name);
       if (n == NULL)
         err = ENOMEM;
@@ -966,7 +1177,7 @@ static void release_node(struct mnt *m, uint64_t ino)
   n = find_ino(m, ino);
   if (n != NULL && n->nopen > 0 && --n->nopen == 0 && n->silly) {
     n->silly = 0;
-    path = path_locked(m, ino, NULL, &err);
+    path = path_locked(m, ino, NULL, m->owner, &err); /* the file was opened */
   }
   pthread_mutex_unlock(&m->mu);
   if (path != NULL)
@@ -1068,6 +1279,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     r->fh->kind = FH_CTL;
     r->fh->ino = ino;
+    r->fh->uid = r->uid;
     if (k == N_CTL_CACHE) {
       rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
       if (rc < 0) {
@@ -1273,10 +1485,15 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
     rq_fail(r, rc);
 }
 
-static void fh_free(struct fh *fh)
+static void fh_free(struct mnt *m, struct fh *fh)
 {
   size_t i;
 
+  if (fh->counted || fh->charged != 0) {
+    pthread_mutex_lock(&m->mu);
+    budget_release_locked(m, fh, 0, 1);
+    pthread_mutex_unlock(&m->mu);
+  }
   for (i = 0; i < fh->n; i++)
     free(fh->ents[i].name);
   free(fh->ents);
@@ -1303,7 +1520,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   dfsc_file *f = fh->f;
   int rc;
 
-  fh_free(fh);
+  fh_free(m, fh);
   if (f == NULL) {
     fuse_reply_err(req, 0);
     return;
@@ -1346,30 +1563,66 @@ static int dents_add(struct fh *fh, const char *name, enum nkind kind, const dfs
   return 0;
 }
 
+/* What fh's listing costs the budget: the entry array and the names. */
+static uint64_t dents_cost(const struct fh *fh)
+{
+  uint64_t c = (uint64_t)fh->cap * sizeof(struct dent);
+  size_t i;
+
+  for (i = 0; i < fh->n; i++)
+    c += strlen(fh->ents[i].name) + 1 + NAME_OVERHEAD;
+  return c;
+}
+
 static void opendir_cb(const dfsc_result *res, void *arg)
 {
   struct rq *r = arg;
+  struct fh *fh = r->fh;
   struct fuse_file_info fi;
   const dfsc_dirent *de;
+  uint64_t pending = 0;
+  size_t cap = fh->cap;
   int e = res_errno(res, 0);
 
   if (e == 0) {
-    while ((de = dfsc_dir_next(res->dir)) != NULL)
-      if (dents_add(r->fh, de->name, N_FS, &de->st) < 0) {
+    /* Charged as it grows, so that a listing past the budget stops there
+     * instead of being copied whole first. */
+    while (e == 0 && (de = dfsc_dir_next(res->dir)) != NULL) {
+      if (dents_add(fh, de->name, N_FS, &de->st) < 0) {
         e = ENOMEM;
         break;
       }
+      pending += strlen(de->name) + 1 + NAME_OVERHEAD + (fh->cap - cap) * sizeof(struct dent);
+      cap = fh->cap;
+      if (pending >= CHARGE_STEP) {
+        e = budget_charge(r->m, fh, pending);
+        pending = 0;
+      }
+    }
+    if (e == 0 && pending > 0)
+      e = budget_charge(r->m, fh, pending);
+    if (e == 0 && fh->cap > fh->n && fh->n > 0) {
+      /* The doubling's slack is given back for as long as the handle lives. */
+      struct dent *d = realloc(fh->ents, fh->n * sizeof(*d));
+      if (d != NULL) {
+        pthread_mutex_lock(&r->m->mu);
+        budget_release_locked(r->m, fh, (uint64_t)(fh->cap - fh->n) * sizeof(*d), 0);
+        pthread_mutex_unlock(&r->m->mu);
+        fh->ents = d;
+        fh->cap = fh->n;
+      }
+    }
   }
   clock_gettime(CLOCK_MONOTONIC, &r->fh->listed_at);
   dfsc_dir_free(res->dir);
   if (e != 0) {
     fuse_reply_err(r->req, e);
-    fh_free(r->fh);
+    fh_free(r->m, r->fh);
   } else {
     memset(&fi, 0, sizeof(fi));
     fi.fh = (uintptr_t)r->fh;
     if (fuse_reply_open(r->req, &fi) != 0)
-      fh_free(r->fh);
+      fh_free(r->m, r->fh);
   }
   rq_free(r);
 }
@@ -1389,6 +1642,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   }
   fh->kind = FH_DIR;
   fh->ino = ino;
+  fh->uid = fuse_req_ctx(req)->uid;
   clock_gettime(CLOCK_MONOTONIC, &fh->listed_at);
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
@@ -1396,6 +1650,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fh->dirgen = n->dirgen; /* the listing below must be newer than this */
   if (n == NULL) {
     err = ESTALE;
+  } else if ((err = budget_open_locked(m, fh)) != 0) {
+    /* EMFILE before anything is listed or sent. */
   } else if (n->kind == N_ROOT) {
     dfsc_stat_t st = m->vdir;
     err = -dents_add(fh, ".dfsc", N_CTL, &st);
@@ -1420,30 +1676,32 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fh->n = 0;
     err = -1; /* a real directory: listed below */
   }
+  if (err == 0)
+    err = budget_charge_locked(m, fh, dents_cost(fh));
   pthread_mutex_unlock(&m->mu);
   if (err > 0) {
-    fh_free(fh);
+    fh_free(m, fh);
     fuse_reply_err(req, err);
     return;
   }
   if (err == 0) {
     fi->fh = (uintptr_t)fh;
     if (fuse_reply_open(req, fi) != 0)
-      fh_free(fh);
+      fh_free(m, fh);
     return;
   }
   if ((r = rq_new(m, req, ino)) == NULL) {
-    fh_free(fh);
+    fh_free(m, fh);
     return;
   }
   r->fh = fh;
   if (rq_path(r, ino) < 0) {
-    fh_free(fh);
+    fh_free(m, fh);
     return;
   }
   rc = dfsc_opendir_async(m->ctx, r->path, opendir_cb, r);
   if (rc < 0) {
-    fh_free(fh);
+    fh_free(m, fh);
     rq_fail(r, rc);
   }
 }
@@ -1570,7 +1828,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   (void)ino;
-  fh_free((struct fh *)(uintptr_t)fi->fh);
+  fh_free(fuse_req_userdata(req), (struct fh *)(uintptr_t)fi->fh);
   fuse_reply_err(req, 0);
 }
 
@@ -1816,7 +2074,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
   }
   if ((r = child_rq(req, parent, name)) == NULL)
     return;
-  np = node_path(m, newparent, newname, &err);
+  np = node_path(m, newparent, newname, r->uid, &err);
   if (np == NULL) {
     fuse_reply_err(req, err == EPERM ? EXDEV : err);
     rq_free(r);
@@ -1902,6 +2160,16 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
   if (f == NULL)
     return -ENOMEM;
   dfsc__cli_stats_print(f, &st, 0);
+  /* The mount's own counters, in the same form. */
+  pthread_mutex_lock(&m->mu);
+  fprintf(f, "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+          "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
+          (unsigned long long)m->listing_hwm, "mount_dir_handles",
+          (unsigned long long)m->dir_handles, "mount_emfile",
+          (unsigned long long)m->refused_handles, "mount_enomem",
+          (unsigned long long)m->refused_bytes, "mount_hosts_refused",
+          (unsigned long long)m->refused_hosts);
+  pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
@@ -1922,16 +2190,19 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
     }
   }
   dfsc_cache_info_free(res->cache);
+  /* The text is held until release: it counts like a listing. */
+  if (rc == 0 && budget_charge(r->m, r->fh, (uint64_t)r->fh->len + 1) != 0)
+    rc = -ENOMEM;
   if (rc != 0) {
     fuse_reply_err(r->req, dfsc__mount_errno(rc, res->ntstatus, 0));
-    fh_free(r->fh);
+    fh_free(r->m, r->fh);
   } else {
     memset(&fi, 0, sizeof(fi));
     fi.fh = (uintptr_t)r->fh;
     fi.direct_io = 1; /* the size is not known before the open */
     fi.nonseekable = 0;
     if (fuse_reply_open(r->req, &fi) != 0)
-      fh_free(r->fh);
+      fh_free(r->m, r->fh);
   }
   rq_free(r);
 }
@@ -2031,6 +2302,7 @@ static void mnt_free(struct mnt *m)
   for (i = 0; i < m->nknown; i++)
     free(m->known[i]);
   free(m->known);
+  free(m->ub);
   free(m->by_ino);
   free(m->by_name);
   pthread_mutex_destroy(&m->mu);
@@ -2094,6 +2366,28 @@ static void set_read_ahead(const char *mountpoint, unsigned kb)
   }
 }
 
+/* The daemon's own copies of the password, once the library holds its
+ * own: the caller's buffer (opts->password, a writable copy; see mount.h)
+ * and the environment variables it may have come from, which
+ * /proc/PID/environ would show for the life of the daemon. */
+static void wipe_password_copies(dfsc_opts *opts)
+{
+  static const char *const vars[] = {"DFSC_PASSWORD", "PASSWD"};
+  size_t i;
+
+  if (opts->password != NULL) {
+    explicit_bzero((char *)(uintptr_t)opts->password, strlen(opts->password));
+    opts->password = NULL;
+  }
+  for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+    char *v = getenv(vars[i]);
+    if (v != NULL) {
+      explicit_bzero(v, strlen(v));
+      unsetenv(vars[i]);
+    }
+  }
+}
+
 int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *mountpoint,
                      int verbose)
 {
@@ -2106,11 +2400,27 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   int status = 1, rc, mounted = 0, handlers = 0;
 
   (void)verbose;
+  /* A core dump or a ptrace by the same user would read the password and
+   * the session keys. main() made the process non-dumpable before reading
+   * any option; said again here, before the fork into the daemon (which
+   * inherits it), so that the daemon never depends on the caller for it.
+   * -o dumpable is the way back for debugging (cores then hold the
+   * secrets); root can attach with gdb in any case. */
+  if (prctl(PR_SET_DUMPABLE, mo->dumpable ? 1 : 0, 0, 0, 0) != 0)
+    dfsc__cli_errf("mount: warning: PR_SET_DUMPABLE: %s", strerror(errno));
   if (mnt_init(&m, mo) != 0) {
     fprintf(stderr, "dfsc: mount: %s\n", strerror(ENOMEM));
     mnt_free(&m);
     return 1;
   }
+  m.owner = getuid();
+  m.cred_servers = opts->cred_servers;
+  m.log_level = opts->log_cb != NULL ? opts->log_level : DFSC_LOG_WARN;
+  fuse_set_log_func(fuse_log_escaped);
+  if (mo->allow_other && !mo->open_hosts && mo->nhosts == 0 && opts->cred_servers == NULL)
+    dfsc__cli_errf("mount: allow_other: users other than uid %u can reach no server; name "
+                   "them with -o hosts=HOST[/SHARE]:... (docs/mount.md)",
+                   (unsigned)m.owner);
   if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s", mo->fuse_opts ? "," : "",
                mo->fuse_opts ? mo->fuse_opts : "") < 0) {
     fopts = NULL;
@@ -2121,7 +2431,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   se = fuse_session_new(&args, &ops, sizeof(ops), &m);
   if (se == NULL) {
-    fprintf(stderr, "dfsc: mount: libfuse refused the options '%s'\n", fopts);
+    dfsc__cli_errf("mount: libfuse refused the options '%s'", fopts);
     status = 2;
     goto out;
   }
@@ -2129,7 +2439,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   handlers = 1;
   if (fuse_session_mount(se, mountpoint) != 0) {
-    fprintf(stderr, "dfsc: mount: cannot mount on %s\n", mountpoint);
+    dfsc__cli_errf("mount: cannot mount on %s", mountpoint);
     goto out;
   }
   mounted = 1;
@@ -2146,8 +2456,9 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   pthread_sigmask(SIG_BLOCK, &block, &old);
   rc = dfsc_ctx_new(opts, &m.ctx);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+  wipe_password_copies(opts); /* the context has its own */
   if (rc != 0) {
-    fprintf(stderr, "dfsc: mount: cannot start: %s\n", dfsc_strerror(rc));
+    dfsc__cli_errf("mount: cannot start: %s", dfsc_strerror(rc));
     goto out;
   }
   if (mo->single_thread) {

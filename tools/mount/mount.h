@@ -1,9 +1,11 @@
 /* Internal interface of `dfsc mount`, the FUSE front end.
  *
  * mount_util.c holds the pure pieces (the -o option parser, the mapping of
- * results to errno values and of dfsc_stat_t to struct stat) so that unit
- * tests can include it without libfuse; mount.c holds the FUSE low-level
- * operations, the inode table and the control files.
+ * results to errno values and of dfsc_stat_t to struct stat, the check of
+ * which servers a local user may reach) so that unit tests can include it
+ * without libfuse; mount.c holds the FUSE
+ * low-level operations, the inode table, the listing budget and the
+ * control files.
  * Does not: include anything from src/ (front ends use the public API only).
  */
 #ifndef DFSC_TOOLS_MOUNT_H
@@ -17,6 +19,7 @@
 #include "dfsc/dfsc.h"
 
 #define DFSC_MOUNT_FUSE_ARGS_MAX 64
+#define DFSC_MOUNT_HOSTS_MAX 1024 /* entries of -o hosts= */
 
 struct dfsc__mount_opts {
   int foreground;    /* -f */
@@ -34,6 +37,17 @@ struct dfsc__mount_opts {
   double entry_timeout;    /* seconds names are cached (default 1) */
   double negative_timeout; /* seconds a missing name is cached (default 1) */
   unsigned read_ahead_kb;  /* the kernel's readahead for the mount (default 1024) */
+  /* Who may reach which server on an allow_other mount (docs/mount.md,
+   * "What another local user can do"): "HOST" or "HOST/SHARE" glob
+   * patterns from -o hosts=, NULL-terminated (NULL: none). */
+  char **hosts;
+  size_t nhosts;
+  int open_hosts; /* -o open_hosts: every local user may name any host */
+  int dumpable;   /* -o dumpable: keep core dumps and ptrace (they hold secrets) */
+  /* The budget of directory listings held for open handles. */
+  uint64_t listing_mem;      /* bytes in total (-o listing_mem, 256 MiB) */
+  uint64_t listing_mem_uid;  /* bytes per uid (-o listing_mem_uid, 64 MiB) */
+  unsigned dir_handles_uid;  /* open directory handles per uid (1024) */
   char *credentials; /* an authfile (-o credentials=FILE) */
   char *user;        /* -o user=NAME / username=NAME */
   char *domain;      /* -o domain=NAME */
@@ -74,6 +88,20 @@ uint64_t dfsc__mount_filetime(int64_t sec, long nsec);
  * '/', ':' or control characters, not "." or "..", at most 255 bytes, and
  * not starting with '.' (desktop programs probe .Trash, .hidden, ...). */
 int dfsc__mount_valid_server_name(const char *name);
+
+/* Whether a request by `uid` may reach \\host (share NULL: the host
+ * directory itself) or \\host\share and what is below it. Without
+ * allow_other, with open_hosts, or for the mounting user (`owner`) every
+ * host is allowed; otherwise only those matching an entry of o->hosts
+ * (an entry HOST allows every share of it, HOST/SHARE that share) or a
+ * pattern of cred_servers (NULL-terminated, may be NULL). Patterns are
+ * globs with '*' and '?', matched case-insensitively. */
+int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
+                             const char *const *cred_servers, uid_t owner, uid_t uid,
+                             const char *host, const char *share);
+
+/* '*' and '?' glob, ASCII case-insensitive; linear time. */
+int dfsc__mount_glob(const char *pattern, const char *name);
 
 /* Runs `dfsc [OPTIONS] mount MOUNTPOINT [-o OPTS] [-f] [-s] [-d]`: opts
  * holds what the global options set; mopts the mount's own. Returns the

@@ -1,8 +1,10 @@
 /* The pure pieces of `dfsc mount`: the -o option parser, results to errno,
- * dfsc_stat_t to struct stat, and the names the top two levels accept.
+ * dfsc_stat_t to struct stat, the names the top two levels accept and which
+ * servers a local user may reach.
  * Does not: touch libfuse or the library's state (unit tests include this
  * file directly).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,6 +111,9 @@ void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
   o->attr_timeout = 1.0;
   o->entry_timeout = 1.0;
   o->negative_timeout = 1.0;
+  o->listing_mem = 256u << 20;
+  o->listing_mem_uid = 64u << 20;
+  o->dir_handles_uid = 1024;
 }
 
 void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
@@ -118,6 +123,9 @@ void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
   free(o->domain);
   free(o->config);
   free(o->fuse_opts);
+  for (size_t i = 0; i < o->nhosts; i++)
+    free(o->hosts[i]);
+  free(o->hosts);
   memset(o, 0, sizeof(*o));
 }
 
@@ -175,6 +183,73 @@ static int parse_uint(const char *v, int base, unsigned long max, unsigned long 
   if (*end != '\0' || errno != 0 || u > max)
     return -1;
   *out = u;
+  return 0;
+}
+
+/* SIZE: a number of bytes with an optional K, M or G (binary) suffix. */
+static int parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+  char *end;
+  unsigned long long u;
+  unsigned shift = 0;
+
+  if (*v < '0' || *v > '9')
+    return -1;
+  errno = 0;
+  u = strtoull(v, &end, 10);
+  if (errno != 0)
+    return -1;
+  if (*end == 'K' || *end == 'k')
+    shift = 10;
+  else if (*end == 'M' || *end == 'm')
+    shift = 20;
+  else if (*end == 'G' || *end == 'g')
+    shift = 30;
+  if (shift != 0)
+    end++;
+  if (*end != '\0' || u > (max >> shift) || (u << shift) < min)
+    return -1;
+  *out = (uint64_t)u << shift;
+  return 0;
+}
+
+/* -o hosts=A:B/S:...: adds each entry; ':' and ',' (written "\,") separate.
+ * An entry is HOST or HOST/SHARE, each a glob. */
+static int add_hosts(struct dfsc__mount_opts *o, const char *v, char *err, size_t errcap)
+{
+  const char *p = v;
+
+  if (*v == '\0')
+    return opt_fail(err, errcap, "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
+  while (*p != '\0') {
+    size_t n = strcspn(p, ":,"), i, slashes = 0;
+    char *e, **h;
+
+    if (n == 0 || n > 512)
+      return opt_fail(err, errcap, "-o hosts: an entry is empty or too long");
+    for (i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)p[i];
+      if (c == '/')
+        slashes++;
+      if (c < 0x20 || c == 0x7f || c == '\\' || slashes > 1 ||
+          (c == '/' && (i == 0 || i + 1 == n)))
+        return opt_fail(err, errcap, "-o hosts: '%.*s' is not HOST or HOST/SHARE",
+                        (int)(n < 64 ? n : 64), p);
+    }
+    if (o->nhosts == DFSC_MOUNT_HOSTS_MAX)
+      return opt_fail(err, errcap, "-o hosts: more than %d entries", DFSC_MOUNT_HOSTS_MAX);
+    h = realloc(o->hosts, (o->nhosts + 2) * sizeof(*h));
+    if (h == NULL)
+      return -ENOMEM;
+    o->hosts = h;
+    if ((e = strndup(p, n)) == NULL)
+      return -ENOMEM;
+    o->hosts[o->nhosts++] = e;
+    o->hosts[o->nhosts] = NULL;
+    p += n;
+    if (*p != '\0')
+      p++;
+  }
   return 0;
 }
 
@@ -264,6 +339,34 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
     if (v == NULL || parse_uint(v, 10, 1024, &u) != 0 || u == 0)
       return opt_fail(err, errcap, "-o max_threads: expected 1 to 1024");
     o->max_threads = (unsigned)u;
+    return 0;
+  }
+  if (KEY("hosts")) {
+    if (v == NULL)
+      return opt_fail(err, errcap, "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
+    return add_hosts(o, v, err, errcap);
+  }
+  if (v == NULL && (KEY("open_hosts") || KEY("dumpable"))) {
+    if (KEY("open_hosts"))
+      o->open_hosts = 1;
+    else
+      o->dumpable = 1;
+    return 0;
+  }
+  if (KEY("listing_mem") || KEY("listing_mem_uid")) {
+    uint64_t sz;
+    if (v == NULL || parse_size(v, 4096, (uint64_t)1 << 40, &sz) != 0)
+      return opt_fail(err, errcap, "-o %.*s: expected a size from 4K to 1024G", (int)klen, kv);
+    if (KEY("listing_mem"))
+      o->listing_mem = sz;
+    else
+      o->listing_mem_uid = sz;
+    return 0;
+  }
+  if (KEY("dir_handles_uid")) {
+    if (v == NULL || parse_uint(v, 10, 1u << 20, &u) != 0 || u == 0)
+      return opt_fail(err, errcap, "-o dir_handles_uid: expected 1 to 1048576");
+    o->dir_handles_uid = (unsigned)u;
     return 0;
   }
   if (v != NULL && is_config_key != NULL && is_config_key(kv, klen)) {
@@ -386,4 +489,59 @@ int dfsc__mount_valid_server_name(const char *name)
       return 0;
   }
   return 1;
+}
+
+int dfsc__mount_glob(const char *pattern, const char *name)
+{
+  /* One backtrack point, the last '*': never exponential. */
+  const char *star = NULL, *resume = NULL;
+
+  while (*name != '\0') {
+    if (*pattern == '*') {
+      star = pattern++;
+      resume = name;
+    } else if (*pattern != '\0' &&
+               (*pattern == '?' ||
+                tolower((unsigned char)*pattern) == tolower((unsigned char)*name))) {
+      pattern++;
+      name++;
+    } else if (star != NULL) {
+      pattern = star + 1;
+      name = ++resume;
+    } else {
+      return 0;
+    }
+  }
+  while (*pattern == '*')
+    pattern++;
+  return *pattern == '\0';
+}
+
+int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
+                             const char *const *cred_servers, uid_t owner, uid_t uid,
+                             const char *host, const char *share)
+{
+  size_t i;
+
+  /* Without allow_other the kernel lets no other user in. */
+  if (!o->allow_other || o->open_hosts || uid == owner)
+    return 1;
+  for (i = 0; cred_servers != NULL && cred_servers[i] != NULL; i++)
+    if (dfsc__mount_glob(cred_servers[i], host))
+      return 1;
+  for (i = 0; i < o->nhosts; i++) {
+    const char *e = o->hosts[i], *slash = strchr(e, '/');
+    size_t hl = slash ? (size_t)(slash - e) : strlen(e);
+    char hp[513];
+
+    memcpy(hp, e, hl);
+    hp[hl] = '\0';
+    if (!dfsc__mount_glob(hp, host))
+      continue;
+    /* The host's own directory shows only names: any entry for the host
+     * lets it be looked up. */
+    if (slash == NULL || share == NULL || dfsc__mount_glob(slash + 1, share))
+      return 1;
+  }
+  return 0;
 }
