@@ -391,6 +391,8 @@ int main(int argc, char **argv)
    * descriptors through /proc (they become root's). */
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   dfsc_opts_init(&opts);
+  /* Before the first `goto out`, which frees it. */
+  dfsc__mount_opts_init(&mopts);
   {
     /* The configuration file first, so that options override it: --config
      * FILE (must exist), else $DFSC_CONFIG, else the XDG location if there. */
@@ -430,7 +432,6 @@ int main(int argc, char **argv)
   }
   /* Leading '-': non-options come back as 1 in order, so permutation works
    * even under POSIXLY_CORRECT. */
-  dfsc__mount_opts_init(&mopts);
   while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) != -1) {
     switch (opt) {
     case 'o':
