@@ -1,6 +1,6 @@
 /* Unit tests for the pure pieces of `dfsc mount` (tools/mount/mount_util.c):
- * the -o parser, results to errno, dfsc_stat_t to struct stat, and the
- * names the top two levels accept. */
+ * the -o parser, results to errno, dfsc_stat_t to struct stat, the names
+ * the top two levels accept, and which servers a local user may reach. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +98,18 @@ static void test_opts_errors(void **state)
       {"max_connects=", "needs a value"},
       {"max_connects=4#x", "invalid character"},
       {"=x", "empty option name"},
+      {"hosts", "needs a value"},
+      {"hosts=", "needs a value"},
+      {"hosts=fs1::fs2", "empty"},
+      {"hosts=fs1/", "HOST or HOST/SHARE"},
+      {"hosts=/data", "HOST or HOST/SHARE"},
+      {"hosts=fs1/a/b", "HOST or HOST/SHARE"},
+      {"hosts=fs1\\data", "HOST or HOST/SHARE"},
+      {"listing_mem=1K", "size"},
+      {"listing_mem=10X", "size"},
+      {"listing_mem_uid=-1", "size"},
+      {"listing_mem=2048G", "size"},
+      {"dir_handles_uid=0", "dir_handles_uid"},
   };
   size_t i;
 
@@ -127,6 +139,88 @@ static void test_opts_escapes(void **state)
   assert_string_equal(o.user, "a\\");
   assert_int_equal(o.ro, 1);
   dfsc__mount_opts_free(&o);
+}
+
+static void test_opts_shared_mount(void **state)
+{
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  /* The defaults: 256 MiB in all, 64 MiB and 1024 handles per uid. */
+  assert_int_equal(o.listing_mem, 256u << 20);
+  assert_int_equal(o.listing_mem_uid, 64u << 20);
+  assert_int_equal(o.dir_handles_uid, 1024);
+  assert_int_equal(parse(&o, "hosts=fs1:dfsroot/dfs,hosts=*.corp\\,dc1,open_hosts,dumpable,"
+                             "listing_mem=1G,listing_mem_uid=100k,dir_handles_uid=7",
+                         err, sizeof(err)),
+                   0);
+  assert_int_equal(o.nhosts, 4);
+  assert_string_equal(o.hosts[0], "fs1");
+  assert_string_equal(o.hosts[1], "dfsroot/dfs");
+  assert_string_equal(o.hosts[2], "*.corp");
+  assert_string_equal(o.hosts[3], "dc1");
+  assert_null(o.hosts[4]);
+  assert_int_equal(o.open_hosts, 1);
+  assert_int_equal(o.dumpable, 1);
+  assert_int_equal(o.listing_mem, 1ull << 30);
+  assert_int_equal(o.listing_mem_uid, 100u << 10);
+  assert_int_equal(o.dir_handles_uid, 7);
+  /* None of them reaches libfuse. */
+  assert_null(o.fuse_opts);
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_host_allowed(void **state)
+{
+  static const char *const creds[] = {"*.dfs.test", NULL};
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+  const uid_t owner = 1000, other = 1001;
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  /* Without allow_other the kernel lets nobody else in: no check. */
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "evil", "share"));
+  assert_int_equal(parse(&o, "allow_other", err, sizeof(err)), 0);
+  /* allow_other and no list: the owner reaches anything, others nothing. */
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, owner, "evil", "share"));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "evil", NULL));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "evil", "share"));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, 0, "evil", "share"));
+  assert_int_equal(parse(&o, "hosts=fs1:DFSROOT/dfs:fs?/pub", err, sizeof(err)), 0);
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "fs1", NULL));
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "FS1", "any"));
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "dfsroot", NULL));
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "dfsroot", "DFS"));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "dfsroot", "scratch"));
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "fs2", "pub"));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "fs2", "data"));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "fs10", "pub"));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "fs1.", NULL));
+  assert_false(dfsc__mount_host_allowed(&o, NULL, owner, other, "evil", NULL));
+  /* cred_servers patterns allow every share of a matching host. */
+  assert_true(dfsc__mount_host_allowed(&o, creds, owner, other, "dc1.dfs.test", "x"));
+  assert_false(dfsc__mount_host_allowed(&o, creds, owner, other, "dfs.test.evil", "x"));
+  /* open_hosts: everybody, anywhere. */
+  o.open_hosts = 1;
+  assert_true(dfsc__mount_host_allowed(&o, NULL, owner, other, "evil", "share"));
+  dfsc__mount_opts_free(&o);
+}
+
+static void test_glob(void **state)
+{
+  (void)state;
+  assert_true(dfsc__mount_glob("*", ""));
+  assert_true(dfsc__mount_glob("a*b*c", "aXXbYYc"));
+  assert_true(dfsc__mount_glob("A?C", "abc"));
+  assert_false(dfsc__mount_glob("a?c", "ac"));
+  assert_false(dfsc__mount_glob("a*b", "a"));
+  assert_false(dfsc__mount_glob("", "a"));
+  /* One backtrack point: this pattern is linear, not exponential. */
+  assert_false(dfsc__mount_glob("*a*a*a*a*a*a*a*a*a*b",
+                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
 static void test_errno_map(void **state)
@@ -205,6 +299,9 @@ int main(void)
       cmocka_unit_test(test_opts_allow_other_brings_permissions),
       cmocka_unit_test(test_opts_errors),
       cmocka_unit_test(test_opts_escapes),
+      cmocka_unit_test(test_opts_shared_mount),
+      cmocka_unit_test(test_host_allowed),
+      cmocka_unit_test(test_glob),
       cmocka_unit_test(test_errno_map),
       cmocka_unit_test(test_fill_stat),
       cmocka_unit_test(test_server_names),
