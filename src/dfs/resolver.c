@@ -351,6 +351,32 @@ static int store_names(dfsc_dfs *d, const dfsc_referral *ref) {
   return 0;
 }
 
+/* A referral target is \\server\\share[\\path]: the server's word, so it
+ * is checked before it names a server the client connects to or a path it
+ * opens. Empty, "." and ".." components are refused: the server decides
+ * what they would mean, and a path that climbs out of the share it names
+ * is never what a namespace meant ([MS-DFSC] 2.2.5: a target is a UNC
+ * path). A trailing separator is tolerated. */
+int dfsc__dfs_target_ok(const char *t) {
+  const char *p, *q;
+  int comps = 0;
+  if (t == NULL || t[0] != '\\')
+    return 0;
+  for (p = t + 1; *p != '\0'; p = *q ? q + 1 : q) {
+    size_t len;
+    q = strchr(p, '\\');
+    if (q == NULL)
+      q = p + strlen(p);
+    len = (size_t)(q - p);
+    if ((len == 0 && *q != '\0') || (len == 1 && p[0] == '.') ||
+        (len == 2 && p[0] == '.' && p[1] == '.'))
+      return 0;
+    if (len > 0)
+      comps++;
+  }
+  return comps >= 2;
+}
+
 static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *prefix,
                  size_t cap) {
   dfsc_dfs_entry *e;
@@ -374,7 +400,7 @@ static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *p
   if (consumed == 0)
     return DFSC_E_PROTO;
   for (i = 0; i < ref->n; i++)
-    if (!ref->e[i].name_list && ref->e[i].target != NULL && ref->e[i].target[0] == '\\')
+    if (!ref->e[i].name_list && dfsc__dfs_target_ok(ref->e[i].target))
       n++;
   if (n == 0)
     return DFSC_E_PROTO;
@@ -386,8 +412,14 @@ static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *p
   e->n = 0;
   for (i = 0; i < ref->n && e->n < n; i++) {
     const dfsc_referral_entry *re = &ref->e[i];
-    if (re->name_list || re->target == NULL || re->target[0] != '\\')
+    if (re->name_list || !dfsc__dfs_target_ok(re->target)) {
+      if (!re->name_list)
+        DFSC_WARN(d->log, DFSC_CAT_DFS,
+                  "%s: referral from %s: target skipped: not "
+                  "\\server\\share[\\path] with plain components",
+                  prefix, f->server);
       continue;
+    }
     e->targets[e->n].path = dfsc__strdup(re->target);
     if (e->targets[e->n].path == NULL) {
       dfsc__dfs_entry_free(e);

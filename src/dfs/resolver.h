@@ -123,4 +123,9 @@ int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, unsigned *tries);
  * old targets serve (soft expiry, until the hard bound drops the entry). */
 int dfsc__dfs_needs_refresh(dfsc_dfs *d, const char *prefix, char *server, size_t cap);
 
+/* 1 when a referral target is \\server\\share[\\path] with no empty, "."
+ * or ".." component (a trailing separator allowed), else 0. Targets that
+ * fail are left out of the cache entry (and logged). */
+int dfsc__dfs_target_ok(const char *t);
+
 #endif

@@ -154,8 +154,40 @@ static void test_refresh_decision(void **state) {
   expect(f, "\\r\\dfs\\l\\x", "\\r\\dfs\\l\\x", 0);
 }
 
+/* Referral targets are the server's word: only plain UNC paths name a
+ * server to connect to. */
+static void test_target_ok(void **state) {
+  static const char *const good[] = {"\\fs2\\data", "\\fs2\\data\\sub", "\\fs2\\data\\",
+                                     "\\dc1.dfs.test\\sysvol", "\\fs2\\data\\a..b\\.x"};
+  static const char *const bad[] = {NULL,
+                                    "",
+                                    "\\",
+                                    "fs2\\data",
+                                    "\\fs2",
+                                    "\\fs2\\",
+                                    "\\\\fs2\\data",
+                                    "\\fs2\\\\data",
+                                    "\\fs2\\..",
+                                    "\\..\\data",
+                                    "\\.\\data",
+                                    "\\fs2\\data\\..\\..\\etc",
+                                    "\\fs2\\data\\.\\x",
+                                    "\\fs2\\data\\a\\\\b"};
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+    if (!dfsc__dfs_target_ok(good[i]))
+      fail_msg("good target %s refused", good[i]);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if (dfsc__dfs_target_ok(bad[i]))
+      fail_msg("bad target %s accepted", bad[i] ? bad[i] : "(null)");
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_target_ok),
       cmocka_unit_test_setup_teardown(test_uncached_is_unchanged, setup, teardown),
       cmocka_unit_test_setup_teardown(test_link_and_folder, setup, teardown),
       cmocka_unit_test_setup_teardown(test_interlink_chain, setup, teardown),
