@@ -40,7 +40,7 @@ cleanup() {
     while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for u in "${USERS_MADE[@]}"; do userdel "$u" 2>/dev/null; done
-  [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+  rm -rf "$TMP"
 }
 trap cleanup EXIT
 
@@ -214,7 +214,8 @@ out=$(as "$C_UID" python3 "$TMP/dir_hold.py" "$MNT/fs1/data/a" 10 2>&1)
 eq "small listings still fit for the other uid" "opened 6
 error EMFILE" "$out"
 n=$(stat_of "$MNT" mount_listing_hwm)
-check "the high-water mark stays within the total ($n <= $TOTAL)" test "${n:-0}" -le "$TOTAL"
+check "the high-water mark stays within the total ($n <= $TOTAL)" \
+  test "${n:-0}" -gt "$ONE" -a "${n:-0}" -le "$TOTAL"
 check "EMFILE and ENOMEM are counted" sh -c "[ $(stat_of "$MNT" mount_emfile) -ge 3 ] &&
   [ $(stat_of "$MNT" mount_enomem) -ge 2 ]"
 touch "$TMP/stop1"
@@ -261,8 +262,6 @@ eq "the mount works" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
   "$(as "$B_UID" cat "$UM/fs1/data/hello.txt" 2>&1)"
 eq "the daemon runs as that user" "$B_UID" "$(awk '/^Uid:/ {print $2}' "/proc/$UPID/status")"
 eq "and is not dumpable (its /proc files belong to root)" 0 "$(stat -c %u "/proc/$UPID/status")"
-check_fail "the user cannot read the daemon's environment" "Permission denied" \
-  as "$B_UID" cat "/proc/$UPID/environ"
 env_pw=$(tr '\0' '\n' <"/proc/$UPID/environ" | grep '^DFSC_PASSWORD=')
 eq "the daemon wiped the password in its environment" "DFSC_PASSWORD=" "$env_pw"
 check "unmount" umount_as
