@@ -82,6 +82,7 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
   case DFSC_E_BUSY:
     return EAGAIN;
   case DFSC_E_AUTH:
+  case DFSC_E_GUEST:
     return EACCES;
   case DFSC_E_LOOP:
     return ELOOP;
