@@ -809,8 +809,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     setup_q_remove(c->sl, c);
   if (c->state != C_READY)
     c->sl->stats.conn_failed++;
-  if (c->vni_pending && err != DFSC_E_DOWNGRADE && err != -ETIMEDOUT &&
-      err != DFSC_E_SHUTDOWN) {
+  if (c->vni_pending > 0 && (err == DFSC_E_CLOSED || err == -ECONNRESET || err == -EPIPE)) {
     /* [MS-SMB2] 3.3.5.15.12: a server whose negotiation does not match
      * what we validate closes the connection instead of answering. */
     DFSC_ERR(lg(c), DFSC_CAT_SMB2,
