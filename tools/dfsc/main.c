@@ -835,7 +835,18 @@ int main(int argc, char **argv)
   cfg.max_bytes = dfsc__cli_config_limits()->max_bytes;
 
   if (cmd->fn == NULL) {
-    /* The mount creates its context after it has become a daemon. */
+    /* The mount creates its context after it has become a daemon, from
+     * opts.password alone: the sources of that copy go now, so the daemon
+     * does not carry them for its whole life (opts.user points into cli
+     * or file, so only the passwords are freed). */
+    if (file.password != NULL) {
+      dfsc__cli_wipe_free(file.password);
+      file.password = NULL;
+    }
+    if (cli.password != NULL) {
+      dfsc__cli_wipe_free(cli.password);
+      cli.password = NULL;
+    }
     status = dfsc__mount_main(&opts, &mopts, pos[1], verbose);
     goto out;
   }
