@@ -402,6 +402,10 @@ typedef struct dfsc_stats {
   uint64_t lookup_busy_hwm;     /* lookup workers busy at once, at most */
   uint64_t lookup_rejected;     /* lookups refused: lane queue full */
   uint64_t loop_iterations;
+  /* names */
+  uint64_t names_dropped;       /* listing entries withheld for their names
+                                 * (NUL, '/', '\\', empty, bad UTF-16; see
+                                 * dfsc_dir_dropped) */
 } dfsc_stats;
 
 /* Fills *out. Returns 0 or a negative code. Thread-safety: any thread

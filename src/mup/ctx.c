@@ -90,6 +90,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->requests_sent = sl.requests_sent;
   o->credit_waits = sl.credit_waits;
   o->deadlines_hit = sl.deadlines;
+  o->names_dropped = ctx->names_dropped;
   if (ctx->lookup_lane != NULL) {
     dfsc_lane_stats la;
     dfsc__lane_stats(ctx->lookup_lane, &la);

@@ -27,6 +27,7 @@ struct dfsc_ctx {
   unsigned max_io_window;
   char *site;
   uint16_t port;
+  uint64_t names_dropped; /* listing entries withheld; loop thread only */
 };
 
 #endif

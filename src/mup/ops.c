@@ -168,11 +168,9 @@ static void op_free(op *o) {
   dfsc__free(o->tprefix);
   dfsc__free(o->name);
   dfsc__free(o->newname);
-  if (o->cr.password)
-    dfsc__wipe((char *)o->cr.password, strlen(o->cr.password));
   dfsc__free((char *)o->cr.user);
   dfsc__free((char *)o->cr.domain);
-  dfsc__free((char *)o->cr.password);
+  dfsc__secret_free((char *)o->cr.password);
   dfsc__free(o);
 }
 
@@ -664,6 +662,7 @@ static int dir_add(op *o, dfsc_dir *d, const dfsc_smb2_dirent *e) {
     return 0; /* every server lists them; not an offence */
   if (v != DFSC_NAME_OK) {
     d->dropped++;
+    o->ctx->names_dropped++;
     if (d->dropped <= DIR_DROP_LOG_MAX) {
       const dfsc_logger *lg = &o->ctx->log;
       if (lg->cb != NULL && DFSC_LOG_WARN <= lg->level) {
@@ -1673,7 +1672,7 @@ static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_
     o->has_cr = 1;
     o->cr.user = u->user[0] ? dfsc__strdup(u->user) : NULL;
     o->cr.domain = u->domain[0] ? dfsc__strdup(u->domain) : NULL;
-    o->cr.password = pw ? dfsc__strdup(pw) : NULL;
+    o->cr.password = pw ? dfsc__secret_strdup(pw) : NULL;
     if ((u->user[0] && !o->cr.user) || (u->domain[0] && !o->cr.domain) || (pw && !o->cr.password))
       rc = -ENOMEM;
   }

@@ -101,6 +101,14 @@ for sc in badnames:$P1 badnames_utf16ok:$P2; do
   check "$name: ls -v: the library reports the dropped names" \
     grep -q 'dropped a name that holds U+0000' "$TMP/ls.$name.verr"
 done
+# The context counts what it withheld: six names in badnames ("." and ".."
+# are not counted), five without the surrogate.
+for sc in badnames:$P1:6 badnames_utf16ok:$P2:5; do
+  IFS=: read -r name port want <<<"$sc"
+  d --stats -p "$port" ls "$D1" >"$TMP/st.$name" 2>&1
+  eq "$name: --stats names_dropped" "$want" \
+    "$(awk '$1 == "names_dropped" {print $2}' "$TMP/st.$name")"
+done
 # good1, good2 and the three control names, each on one line.
 eq "badnames: ls prints one line per entry (5)" 5 "$(wc -l <"$TMP/ls.badnames.out")"
 check "badnames: the newline name is listed on one line" \

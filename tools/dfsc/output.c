@@ -182,7 +182,7 @@ void dfsc__cli_stats_print(FILE *out, const dfsc_stats *st, int json)
       F(trees_started),
       F(requests_sent),        F(credit_waits),        F(deadlines_hit),
       F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
-      F(lookup_rejected),      F(loop_iterations),
+      F(lookup_rejected),      F(loop_iterations),     F(names_dropped),
 #undef F
   };
   size_t i;
