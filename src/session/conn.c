@@ -1297,23 +1297,18 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   creds = !dfsc__auth_is_anonymous(s->auth);
   s->is_guest = (rsp.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
   s->is_null = (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 || !creds;
-  if (creds && (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL)) {
-    /* We authenticated with a password; a server cannot have made that an
-     * anonymous logon. The flag only switches signing and validation off,
-     * which is what a relay setting it wants (docs/security.md). */
+  if (creds && ((rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) ||
+                (s->is_guest && !c->sl->cfg.guest_ok))) {
+    /* We logged on with credentials: never fall back to guest silently,
+     * and never take "anonymous" for it. Either flag switches signing and
+     * validate-negotiate off, which is what a relay setting it wants
+     * (docs/security.md); a real guest logon is allowed by guest_ok only. */
+    int null = (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0;
     DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-             "%s: the server calls the session anonymous although credentials were "
-             "sent (SMB2_SESSION_FLAG_IS_NULL); refused: it would be unsigned",
-             c->host);
-    conn_fail(c, DFSC_E_GUEST, 0);
-    return;
-  }
-  if (creds && s->is_guest && !c->sl->cfg.guest_ok) {
-    /* Credentials were given: never fall back to guest silently. */
-    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-             "%s: the server logged the user on as guest (SMB2_SESSION_FLAG_IS_GUEST); "
-             "refused: a guest session is unsigned (allow it with guest_ok)",
-             c->host);
+             "%s: the server logged the user on as %s (SMB2_SESSION_FLAG_IS_%s) although "
+             "credentials were sent; refused: the session would be unsigned%s",
+             c->host, null ? "anonymous" : "guest", null ? "NULL" : "GUEST",
+             null ? "" : " (guest_ok allows a guest logon)");
     conn_fail(c, DFSC_E_GUEST, 0);
     return;
   }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/glob.h"
 #include "smb2/smb2.h"
 
 static const struct {
@@ -75,37 +76,13 @@ const char *dfsc__policy_cipher_name(uint16_t cipher) {
   return "?";
 }
 
-int dfsc__policy_glob_match(const char *pattern, const char *name) {
-  /* Iterative with one backtrack point (the last '*'): linear in practice,
-   * never exponential on patterns like "*a*a*a*b". */
-  const char *star = NULL, *resume = NULL;
-  while (*name != '\0') {
-    if (*pattern == '*') {
-      star = pattern++;
-      resume = name;
-    } else if (*pattern != '\0' &&
-               (*pattern == '?' ||
-                tolower((unsigned char)*pattern) == tolower((unsigned char)*name))) {
-      pattern++;
-      name++;
-    } else if (star != NULL) {
-      pattern = star + 1;
-      name = ++resume;
-    } else {
-      return 0;
-    }
-  }
-  while (*pattern == '*')
-    pattern++;
-  return *pattern == '\0';
-}
 
 int dfsc__policy_server_allowed(const char *const *patterns, const char *name) {
   size_t i;
   if (patterns == NULL)
     return 1;
   for (i = 0; patterns[i] != NULL; i++)
-    if (dfsc__policy_glob_match(patterns[i], name))
+    if (dfsc__glob_match(patterns[i], name))
       return 1;
   return 0;
 }

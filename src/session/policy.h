@@ -24,11 +24,6 @@ int dfsc__policy_parse_ciphers(const char *list, uint16_t out[DFSC_CIPHERS_MAX],
 /* "AES-128-GCM" etc. for an SMB2_ENCRYPTION_* id, "none" for 0, "?" else. */
 const char *dfsc__policy_cipher_name(uint16_t cipher);
 
-/* Nonzero when `name` matches `pattern`: '*' any run of characters
- * (including none and dots), '?' one character, everything else itself,
- * ASCII case-insensitively. */
-int dfsc__policy_glob_match(const char *pattern, const char *name);
-
 /* Nonzero when `name` matches one of the NULL-terminated patterns, or
  * patterns is NULL (no restriction). */
 int dfsc__policy_server_allowed(const char *const *patterns, const char *name);

@@ -74,6 +74,41 @@ EOF
   DFSC="$VG_DIR/run"
 fi
 
+# wait_mounted DIR LOG: waits up to 10 s for a dfsc mount on DIR; on
+# failure prints LOG (the daemon's output) and returns 1.
+wait_mounted() {
+  local i
+  for i in $(seq 100); do
+    grep -q " $1 fuse.dfsc" /proc/mounts && return 0
+    sleep 0.1
+  done
+  cat "$2"
+  return 1
+}
+
+# mount_bg DIR [OPTIONS...]: a foreground mount of the testbed (with the
+# caller's resolve arguments in the array R) in the background, waited for;
+# its pid goes to MPID and onto the caller's array PIDS.
+mount_bg() {
+  local dir=$1
+  shift
+  "$DFSC" "${R[@]}" -A "$DFSC_TB_AUTHFILE" "$@" mount "$dir" -f \
+    >"$TMP/mount.log" 2>&1 &
+  MPID=$!
+  PIDS+=("$MPID")
+  wait_mounted "$dir" "$TMP/mount.log"
+}
+
+# gone PID SECONDS: waits for PID to exit.
+gone() {
+  local i
+  for i in $(seq $(($2 * 10))); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 finish() {
   if [ "${DFSC_VALGRIND:-0}" = 1 ]; then
     local f

@@ -177,16 +177,10 @@ if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 fi
 mkdir -p "$MNT"
 mount_up() {
-  local i
   "$DFSC" --timeout 5 --resolve "badhost:$ADDR:$P1" mount "$MNT" -f \
     >"$TMP/mount.log" 2>&1 &
   MPID=$!
-  for i in $(seq 100); do
-    grep -q " $MNT fuse.dfsc" /proc/mounts && return 0
-    sleep 0.1
-  done
-  cat "$TMP/mount.log"
-  return 1
+  wait_mounted "$MNT" "$TMP/mount.log"
 }
 check "mount of the fake server (--resolve badhost)" mount_up
 MD="$MNT/badhost/data/dir"

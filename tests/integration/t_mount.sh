@@ -18,31 +18,6 @@ MNT=$TMP/mnt
 PIDS=()
 mkdir -p "$MNT"
 
-# mount_bg DIR [OPTIONS...]: a foreground mount in the background, waited for.
-mount_bg() {
-  local dir=$1 i
-  shift
-  "$DFSC" "${R[@]}" -A "$DFSC_TB_AUTHFILE" "$@" mount "$dir" -f \
-    >"$TMP/mount.log" 2>&1 &
-  MPID=$!
-  PIDS+=("$MPID")
-  for i in $(seq 100); do
-    grep -q " $dir fuse.dfsc" /proc/mounts && return 0
-    sleep 0.1
-  done
-  cat "$TMP/mount.log"
-  return 1
-}
-
-# gone PID SECONDS: waits for PID to exit.
-gone() {
-  local i
-  for i in $(seq $(($2 * 10))); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 unmounted() { ! grep -q " $1 fuse.dfsc" /proc/mounts; }
 

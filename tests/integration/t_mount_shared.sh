@@ -69,29 +69,6 @@ as() {
   setpriv --reuid="$uid" --regid="$G" --clear-groups env HOME=/nonexistent "$@"
 }
 
-# mount_bg DIR [OPTIONS...]: a foreground mount in the background, waited for.
-mount_bg() {
-  local dir=$1 i
-  shift
-  "$DFSC" "${R[@]}" -A "$DFSC_TB_AUTHFILE" "$@" mount "$dir" -f \
-    >"$TMP/mount.log" 2>&1 &
-  MPID=$!
-  PIDS+=("$MPID")
-  for i in $(seq 100); do
-    grep -q " $dir fuse.dfsc" /proc/mounts && return 0
-    sleep 0.1
-  done
-  cat "$TMP/mount.log"
-  return 1
-}
-gone() {
-  local i
-  for i in $(seq $(($2 * 10))); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  return 1
-}
 unmount() {
   fusermount3 -u "$1" && gone "$MPID" 10
 }
@@ -239,7 +216,7 @@ chown "$B_UID:$G" "$UM"
 # mount_as DIR [OPTIONS...]: the second user's mount, password from the
 # environment; sets UPID.
 mount_as() {
-  local dir=$1 i
+  local dir=$1
   shift
   setpriv --reuid="$B_UID" --regid="$G" --clear-groups \
     --inh-caps=+sys_admin,+dac_override --ambient-caps=+sys_admin,+dac_override \
@@ -247,12 +224,7 @@ mount_as() {
     "$DFSC" "${R[@]}" -U "$DFSC_TB_USER" "$@" mount "$dir" -f >"$TMP/umount.log" 2>&1 &
   UPID=$!
   PIDS+=("$UPID")
-  for i in $(seq 100); do
-    grep -q " $dir fuse.dfsc" /proc/mounts && return 0
-    sleep 0.1
-  done
-  cat "$TMP/umount.log"
-  return 1
+  wait_mounted "$dir" "$TMP/umount.log"
 }
 umount_as() {
   fusermount3 -u "$UM" && gone "$UPID" 10

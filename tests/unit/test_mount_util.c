@@ -212,14 +212,14 @@ static void test_host_allowed(void **state)
 static void test_glob(void **state)
 {
   (void)state;
-  assert_true(dfsc__mount_glob("*", ""));
-  assert_true(dfsc__mount_glob("a*b*c", "aXXbYYc"));
-  assert_true(dfsc__mount_glob("A?C", "abc"));
-  assert_false(dfsc__mount_glob("a?c", "ac"));
-  assert_false(dfsc__mount_glob("a*b", "a"));
-  assert_false(dfsc__mount_glob("", "a"));
+  assert_true(dfsc__glob_match("*", ""));
+  assert_true(dfsc__glob_match("a*b*c", "aXXbYYc"));
+  assert_true(dfsc__glob_match("A?C", "abc"));
+  assert_false(dfsc__glob_match("a?c", "ac"));
+  assert_false(dfsc__glob_match("a*b", "a"));
+  assert_false(dfsc__glob_match("", "a"));
   /* One backtrack point: this pattern is linear, not exponential. */
-  assert_false(dfsc__mount_glob("*a*a*a*a*a*a*a*a*a*b",
+  assert_false(dfsc__glob_match("*a*a*a*a*a*a*a*a*a*b",
                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 

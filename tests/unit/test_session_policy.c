@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "core/glob.h"
 #include "session/policy.h"
 #include "smb2/smb2.h"
 
@@ -70,26 +71,26 @@ static void test_cipher_names(void **state) {
 
 static void test_glob(void **state) {
   (void)state;
-  assert_int_equal(dfsc__policy_glob_match("fs1", "fs1"), 1);
-  assert_int_equal(dfsc__policy_glob_match("fs1", "FS1"), 1);
-  assert_int_equal(dfsc__policy_glob_match("fs1", "fs10"), 0);
-  assert_int_equal(dfsc__policy_glob_match("fs1", "fs"), 0);
-  assert_int_equal(dfsc__policy_glob_match("*.dfs.test", "fs1.dfs.test"), 1);
-  assert_int_equal(dfsc__policy_glob_match("*.dfs.test", "a.b.DFS.TEST"), 1);
-  assert_int_equal(dfsc__policy_glob_match("*.dfs.test", "dfs.test"), 0);
-  assert_int_equal(dfsc__policy_glob_match("*.dfs.test", "evil.dfs.test.attacker"), 0);
-  assert_int_equal(dfsc__policy_glob_match("fs?", "fs2"), 1);
-  assert_int_equal(dfsc__policy_glob_match("fs?", "fs"), 0);
-  assert_int_equal(dfsc__policy_glob_match("127.0.0.1?", "127.0.0.12"), 1);
-  assert_int_equal(dfsc__policy_glob_match("127.0.0.1?", "127.0.0.1"), 0);
-  assert_int_equal(dfsc__policy_glob_match("*", ""), 1);
-  assert_int_equal(dfsc__policy_glob_match("", ""), 1);
-  assert_int_equal(dfsc__policy_glob_match("", "x"), 0);
-  assert_int_equal(dfsc__policy_glob_match("a*b*c", "aXXbYYc"), 1);
-  assert_int_equal(dfsc__policy_glob_match("a*b*c", "aXXbYY"), 0);
-  assert_int_equal(dfsc__policy_glob_match("**x", "yyx"), 1);
+  assert_int_equal(dfsc__glob_match("fs1", "fs1"), 1);
+  assert_int_equal(dfsc__glob_match("fs1", "FS1"), 1);
+  assert_int_equal(dfsc__glob_match("fs1", "fs10"), 0);
+  assert_int_equal(dfsc__glob_match("fs1", "fs"), 0);
+  assert_int_equal(dfsc__glob_match("*.dfs.test", "fs1.dfs.test"), 1);
+  assert_int_equal(dfsc__glob_match("*.dfs.test", "a.b.DFS.TEST"), 1);
+  assert_int_equal(dfsc__glob_match("*.dfs.test", "dfs.test"), 0);
+  assert_int_equal(dfsc__glob_match("*.dfs.test", "evil.dfs.test.attacker"), 0);
+  assert_int_equal(dfsc__glob_match("fs?", "fs2"), 1);
+  assert_int_equal(dfsc__glob_match("fs?", "fs"), 0);
+  assert_int_equal(dfsc__glob_match("127.0.0.1?", "127.0.0.12"), 1);
+  assert_int_equal(dfsc__glob_match("127.0.0.1?", "127.0.0.1"), 0);
+  assert_int_equal(dfsc__glob_match("*", ""), 1);
+  assert_int_equal(dfsc__glob_match("", ""), 1);
+  assert_int_equal(dfsc__glob_match("", "x"), 0);
+  assert_int_equal(dfsc__glob_match("a*b*c", "aXXbYYc"), 1);
+  assert_int_equal(dfsc__glob_match("a*b*c", "aXXbYY"), 0);
+  assert_int_equal(dfsc__glob_match("**x", "yyx"), 1);
   /* Backtracking stays linear: a long non-match returns. */
-  assert_int_equal(dfsc__policy_glob_match("*a*a*a*a*a*a*a*b",
+  assert_int_equal(dfsc__glob_match("*a*a*a*a*a*a*a*b",
                                            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
                    0);
 }

@@ -100,9 +100,6 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *const *cred_servers, uid_t owner, uid_t uid,
                              const char *host, const char *share);
 
-/* '*' and '?' glob, ASCII case-insensitive; linear time. */
-int dfsc__mount_glob(const char *pattern, const char *name);
-
 /* Runs `dfsc [OPTIONS] mount MOUNTPOINT [-o OPTS] [-f] [-s] [-d]`: opts
  * holds what the global options set; mopts the mount's own. Returns the
  * exit status. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/glob.h"
 #include "dfsc/errors.h"
 #include "mount.h"
 
@@ -492,31 +493,6 @@ int dfsc__mount_valid_server_name(const char *name)
   return 1;
 }
 
-int dfsc__mount_glob(const char *pattern, const char *name)
-{
-  /* One backtrack point, the last '*': never exponential. */
-  const char *star = NULL, *resume = NULL;
-
-  while (*name != '\0') {
-    if (*pattern == '*') {
-      star = pattern++;
-      resume = name;
-    } else if (*pattern != '\0' &&
-               (*pattern == '?' ||
-                tolower((unsigned char)*pattern) == tolower((unsigned char)*name))) {
-      pattern++;
-      name++;
-    } else if (star != NULL) {
-      pattern = star + 1;
-      name = ++resume;
-    } else {
-      return 0;
-    }
-  }
-  while (*pattern == '*')
-    pattern++;
-  return *pattern == '\0';
-}
 
 int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *const *cred_servers, uid_t owner, uid_t uid,
@@ -528,7 +504,7 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
   if (!o->allow_other || o->open_hosts || uid == owner)
     return 1;
   for (i = 0; cred_servers != NULL && cred_servers[i] != NULL; i++)
-    if (dfsc__mount_glob(cred_servers[i], host))
+    if (dfsc__glob_match(cred_servers[i], host))
       return 1;
   for (i = 0; i < o->nhosts; i++) {
     const char *e = o->hosts[i], *slash = strchr(e, '/');
@@ -537,11 +513,11 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
 
     memcpy(hp, e, hl);
     hp[hl] = '\0';
-    if (!dfsc__mount_glob(hp, host))
+    if (!dfsc__glob_match(hp, host))
       continue;
     /* The host's own directory shows only names: any entry for the host
      * lets it be looked up. */
-    if (slash == NULL || share == NULL || dfsc__mount_glob(slash + 1, share))
+    if (slash == NULL || share == NULL || dfsc__glob_match(slash + 1, share))
       return 1;
   }
   return 0;
