@@ -118,8 +118,30 @@ static int join(char *out, size_t cap, const char *target, const char *rest) {
   return 0;
 }
 
+/* The target an entry gives this walk: its hint, unless the walk already
+ * tried that one on this entry; then the next untried one in referral
+ * order. With every target tried, the hint (the caller stops first). */
+static size_t pick(const dfsc_dfs_entry *e, const dfsc_dfs_avoid *av) {
+  size_t k, i;
+  if (av == NULL || av->tried == 0 || av->prefix == NULL ||
+      strcasecmp(av->prefix, e->prefix) != 0)
+    return e->hint;
+  for (k = 0; k < e->n; k++) {
+    i = (e->hint + k) % e->n;
+    if (i >= 64 || !(av->tried & ((uint64_t)1 << i)))
+      return i;
+  }
+  return e->hint;
+}
+
 int dfsc__dfs_rewrite(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *hops,
                       size_t *nhops, char *last_entry_prefix) {
+  return dfsc__dfs_rewrite_avoid(d, path, out, hops, nhops, last_entry_prefix, NULL, NULL);
+}
+
+int dfsc__dfs_rewrite_avoid(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *hops,
+                            size_t *nhops, char *last_entry_prefix,
+                            size_t *last_entry_target, const dfsc_dfs_avoid *avoid) {
   char cur[DFSC_DFS_PATH_MAX], next[DFSC_DFS_PATH_MAX];
   uint64_t now = dfsc__loop_now(d->loop);
   size_t n = 0;
@@ -133,29 +155,33 @@ int dfsc__dfs_rewrite(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *ho
   for (i = 0; i < DFSC_DFS_HOPS_MAX; i++) {
     dfsc_dfs_entry *e = dfsc__dfs_cache_lookup(d->cache, cur, now);
     const char *rest;
+    size_t t;
     int rc;
     if (e == NULL || e->n == 0)
       break;
     rest = cur + strlen(e->prefix);
     if (e->hint >= e->n)
       e->hint = 0;
-    rc = join(next, sizeof(next), e->targets[e->hint].path, rest);
+    t = pick(e, avoid);
+    rc = join(next, sizeof(next), e->targets[t].path, rest);
     if (rc < 0)
       return rc;
     if (hops != NULL) {
       dfsc_dfs_hop *h = &hops[n];
       snprintf(h->prefix, sizeof(h->prefix), "%s", e->prefix);
-      snprintf(h->target, sizeof(h->target), "%s", e->targets[e->hint].path);
+      snprintf(h->target, sizeof(h->target), "%s", e->targets[t].path);
       h->root = e->root;
       h->interlink = e->interlink;
       h->version = e->version;
       h->ttl = e->ttl;
       h->n_targets = e->n;
-      h->chosen = e->hint;
+      h->chosen = t;
     }
     n++;
     if (last_entry_prefix)
       snprintf(last_entry_prefix, DFSC_DFS_PATH_MAX, "%s", e->prefix);
+    if (last_entry_target)
+      *last_entry_target = t;
     strcpy(cur, next);
     if (e->root)
       break; /* a root target hosts the root share itself: no further rewrite */
@@ -172,17 +198,35 @@ int dfsc__dfs_rewrite(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *ho
   return 0;
 }
 
-int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, unsigned *tries) {
+int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t *tried) {
   dfsc_dfs_entry *e = dfsc__dfs_cache_find(d->cache, prefix);
+  uint64_t all;
+  size_t next;
   if (e == NULL)
     return -ENOENT;
-  (*tries)++;
-  if (*tries >= e->n)
+  /* Each walk records what it tried; one it tried twice, or a target
+   * index the entry no longer has (refreshed meanwhile), ends it: at most
+   * n failovers per walk and entry. */
+  if (failed >= e->n || failed >= 64 || (*tried & ((uint64_t)1 << failed)))
     return -EHOSTUNREACH;
-  DFSC_INFO(d->log, DFSC_CAT_DFS, "%s: target %s failed, trying %s", prefix,
-            e->targets[e->hint].path, e->targets[(e->hint + 1) % e->n].path);
-  e->hint = (e->hint + 1) % e->n;
-  d->stats.failovers++;
+  *tried |= (uint64_t)1 << failed;
+  all = e->n >= 64 ? UINT64_MAX : (((uint64_t)1 << e->n) - 1);
+  if ((*tried & all) == all)
+    return -EHOSTUNREACH;
+  /* [MS-DFSC] 3.1.5.2: the next target in referral order becomes the
+   * hint, but only if the hint still names the one that failed: walks that
+   * failed on the same target together must not move it on twice, back
+   * onto a dead one. */
+  if (e->hint == failed) {
+    next = (failed + 1) % e->n;
+    DFSC_INFO(d->log, DFSC_CAT_DFS, "%s: target %s failed, trying %s", prefix,
+              e->targets[failed].path, e->targets[next].path);
+    e->hint = next;
+    d->stats.failovers++;
+  } else {
+    DFSC_DBG(d->log, DFSC_CAT_DFS, "%s: target %s failed; the hint already moved to %s",
+             prefix, e->targets[failed].path, e->targets[e->hint].path);
+  }
   return 0;
 }
 

@@ -88,6 +88,21 @@ void dfsc__dfs_stats(const dfsc_dfs *d, dfsc_dfs_stats *out);
 int dfsc__dfs_rewrite(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *hops,
                       size_t *nhops, char *last_entry_prefix);
 
+/* What one walk has tried: bit i of `tried` is target i of the entry
+ * `prefix` (DFSC_DFS_TARGETS_MAX is 64). */
+typedef struct dfsc_dfs_avoid {
+  const char *prefix;
+  uint64_t tried;
+} dfsc_dfs_avoid;
+
+/* dfsc__dfs_rewrite for a walk that already tried targets: on the entry
+ * avoid->prefix it takes the hint unless the walk tried it, else the next
+ * untried target in referral order. The index of the target chosen on the
+ * last entry goes to *last_entry_target when not NULL. avoid may be NULL. */
+int dfsc__dfs_rewrite_avoid(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_hop *hops,
+                            size_t *nhops, char *last_entry_prefix,
+                            size_t *last_entry_target, const dfsc_dfs_avoid *avoid);
+
 /* ---- link referrals ----------------------------------------------------- */
 struct dfsc_dfs_req {
   /* err 0: the cache now has an entry covering the path (or the server said
@@ -109,13 +124,15 @@ struct dfsc_dfs_req {
 int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
                     const dfsc_sl_creds *cr, dfsc_dfs_req *q);
 
-/* The target hinted by the entry `prefix` failed (unreachable, session or
- * tree failure, connection lost): move the hint to the next target in
- * referral order ([MS-DFSC] 3.1.5.2). *tries counts the targets this caller
- * has tried; when it reaches the entry's target count nothing is left.
- * Returns 0 (try again: the hint moved), -ENOENT (no such entry) or
- * -EHOSTUNREACH (every target tried). */
-int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, unsigned *tries);
+/* Target `failed` (its index, as dfsc__dfs_rewrite_avoid chose it) of the
+ * entry `prefix` failed for a walk (unreachable, session or tree failure,
+ * connection lost). Records it in the walk's *tried and moves the entry's
+ * hint to the next target in referral order ([MS-DFSC] 3.1.5.2) only if
+ * the hint still names the failed one: concurrent walks failing on one
+ * target move it once. Returns 0 (try again, with *tried as the walk's
+ * avoid set), -ENOENT (no such entry) or -EHOSTUNREACH (every target
+ * tried by this walk, or the same one twice). */
+int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t *tried);
 
 /* The entry `prefix` has expired: returns 1 and the server to refresh it
  * from (the one that gave it) when a refresh should be sent now, else 0.

@@ -118,7 +118,9 @@ struct op {
   char *name;
   char *newname;
   unsigned hops;  /* STATUS_PATH_NOT_COVERED rounds */
-  unsigned tries; /* failovers */
+  uint64_t tried; /* targets of the tprefix entry this walk tried */
+  size_t tidx;    /* the index of the target it chose there */
+  unsigned failovers; /* in all, bounded by DFSC_DFS_TARGETS_MAX */
   int refreshed;
   int dstep;      /* domain steps done: 1 domain, 2 DC, 3 SYSVOL referral */
   int rootref;    /* a root referral was tried after BAD_NETWORK_NAME */
@@ -1397,7 +1399,9 @@ static int retry(op *o, int err, uint32_t st) {
     dfsc__free(buf);
   }
   if (o->tprefix != NULL && o->tprefix[0] != '\0' && failover_worthy(err, st) &&
-      dfsc__dfs_failover(d, o->tprefix, &o->tries) == 0) {
+      o->failovers < DFSC_DFS_TARGETS_MAX &&
+      dfsc__dfs_failover(d, o->tprefix, o->tidx, &o->tried) == 0) {
+    o->failovers++;
     reset_attempt(o);
     resolve_go(o);
     return 1;
@@ -1492,9 +1496,16 @@ static void resolve_go(op *o) {
     rc = -ENOMEM;
     goto fail;
   }
-  rc = dfsc__dfs_rewrite(d, o->dfs_path, out, NULL, NULL, pfx);
+  {
+    /* A walk that failed over avoids the targets it tried on that entry,
+     * whatever the shared hint says now. */
+    dfsc_dfs_avoid av = {o->tprefix, o->tried};
+    rc = dfsc__dfs_rewrite_avoid(d, o->dfs_path, out, NULL, NULL, pfx, &o->tidx, &av);
+  }
   if (rc < 0)
     goto fail;
+  if (o->tprefix == NULL || strcasecmp(o->tprefix, pfx) != 0)
+    o->tried = 0; /* another entry now: what was tried was on the old one */
   if (pfx[0] == '\0' && domain_step(o, o->dfs_path))
     goto out;
   if (!o->refreshed && pfx[0] != '\0' && dfsc__dfs_needs_refresh(d, pfx, src, sizeof(src))) {

@@ -71,7 +71,19 @@ static uint64_t test_clock(void *arg) {
          atomic_load(&clock_offset_ms);
 }
 
-/* Splits "--resolve a:b --resolve c:d" into a NULL-terminated list. */
+struct fo_thr {
+  dfsc_ctx *ctx;
+  int ok;
+};
+
+static void *fo_thread(void *arg) {
+  struct fo_thr *t = arg;
+  dfsc_stat_t st;
+  dfsc_result res;
+  if (dfsc_stat(t->ctx, "//dfsroot/dfs/failover3/hello.txt", &st, &res) == 0 && st.size > 0)
+    t->ok = 1;
+  return NULL;
+}
 
 int main(void) {
   static const char *files[10] = {"hello.txt", "odd.bin",  "big.bin",   "empty.txt",
@@ -186,6 +198,33 @@ int main(void) {
   }
 
   dfsc_ctx_free(ctx);
+
+  /* 4. 64 caller threads of the sync API, each a first-time stat under a
+   * link whose first two targets are dead: every one succeeds, and the
+   * link's hint moves once per dead target (walks failing on the same
+   * target together used to move it on twice, back onto a dead one). */
+  ctx = NULL;
+  check(dfsc_ctx_new(&o, &ctx) == 0, "a second context");
+  if (ctx != NULL) {
+    pthread_t th[64];
+    struct fo_thr t[64];
+    dfsc_dfs_stats fs;
+    int all = 0;
+    for (i = 0; i < 64; i++) {
+      t[i].ctx = ctx;
+      t[i].ok = 0;
+      pthread_create(&th[i], NULL, fo_thread, &t[i]);
+    }
+    for (i = 0; i < 64; i++) {
+      pthread_join(th[i], NULL);
+      all += t[i].ok;
+    }
+    check(all == 64, "64 threads, [dead, dead, live] link: %d of 64 stats succeeded", all);
+    dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &fs);
+    check(fs.failovers == 2, "the hint moved once per dead target (%llu moves)",
+          (unsigned long long)fs.failovers);
+    dfsc_ctx_free(ctx);
+  }
   free(user);
   free(pass);
   free(rargs);

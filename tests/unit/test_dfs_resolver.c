@@ -124,17 +124,66 @@ static void test_cycle_is_bounded(void **state) {
 
 static void test_failover(void **state) {
   struct fx *f = *state;
-  unsigned tries = 0;
+  uint64_t tried = 0;
   add(f, "\\r\\dfs\\rep", 0, "\\fs1\\data", "\\fs2\\data", "r");
   expect(f, "\\r\\dfs\\rep\\x", "\\fs1\\data\\x", 1);
-  assert_int_equal(dfsc__dfs_failover(f->d, "\\r\\dfs\\rep", &tries), 0);
+  assert_int_equal(dfsc__dfs_failover(f->d, "\\r\\dfs\\rep", 0, &tried), 0);
+  assert_int_equal(tried, 1);
   expect(f, "\\r\\dfs\\rep\\x", "\\fs2\\data\\x", 1);
   /* Both tried: nothing left for this caller. */
-  assert_int_equal(dfsc__dfs_failover(f->d, "\\r\\dfs\\rep", &tries), -EHOSTUNREACH);
-  /* The hint stays on the live target for the next caller. */
+  assert_int_equal(dfsc__dfs_failover(f->d, "\\r\\dfs\\rep", 1, &tried), -EHOSTUNREACH);
+  tried = 0;
+  assert_int_equal(dfsc__dfs_failover(f->d, "\\no\\such", 0, &tried), -ENOENT);
+}
+
+/* Two walks fail on the dead first target at once: the hint moves once,
+ * to the live one, and stays there (it used to move on twice, back onto
+ * the dead target). A walk never takes a target it tried again. */
+static void test_failover_concurrent(void **state) {
+  struct fx *f = *state;
+  char out[DFSC_DFS_PATH_MAX], pfx[DFSC_DFS_PATH_MAX];
+  uint64_t a = 0, b = 0;
+  size_t ta = 9, tb = 9;
+  dfsc_dfs_avoid av = {"\\r\\dfs\\rep", 0};
+  add(f, "\\r\\dfs\\rep", 0, "\\dead\\data", "\\fs2\\data", "r");
+  assert_int_equal(
+      dfsc__dfs_rewrite_avoid(f->d, "\\r\\dfs\\rep\\x", out, NULL, NULL, pfx, &ta, NULL),
+      0);
+  assert_int_equal(
+      dfsc__dfs_rewrite_avoid(f->d, "\\r\\dfs\\rep\\x", out, NULL, NULL, pfx, &tb, NULL),
+      0);
+  assert_int_equal(ta, 0);
+  assert_int_equal(tb, 0);
+  assert_string_equal(pfx, "\\r\\dfs\\rep");
+  assert_int_equal(dfsc__dfs_failover(f->d, pfx, ta, &a), 0);
+  assert_int_equal(dfsc__dfs_failover(f->d, pfx, tb, &b), 0);
+  /* Every walk, old or new, now lands on the live target. */
   expect(f, "\\r\\dfs\\rep\\y", "\\fs2\\data\\y", 1);
-  tries = 0;
-  assert_int_equal(dfsc__dfs_failover(f->d, "\\no\\such", &tries), -ENOENT);
+  av.tried = b;
+  assert_int_equal(
+      dfsc__dfs_rewrite_avoid(f->d, "\\r\\dfs\\rep\\x", out, NULL, NULL, pfx, &tb, &av), 0);
+  assert_int_equal(tb, 1);
+  assert_string_equal(out, "\\fs2\\data\\x");
+  /* The live target then fails for walk b too (a blip), and walk c moves
+   * the hint back to the first target: b still never retries the dead
+   * one (it tried it), it has nothing left. */
+  assert_int_equal(dfsc__dfs_failover(f->d, pfx, 1, &b), -EHOSTUNREACH);
+  {
+    uint64_t c = 0;
+    assert_int_equal(dfsc__dfs_failover(f->d, pfx, 1, &c), 0);
+    expect(f, "\\r\\dfs\\rep\\z", "\\dead\\data\\z", 1);
+    /* A walk that tried the first target is sent to the second whatever
+     * the hint says. */
+    av.tried = 1;
+    assert_int_equal(
+        dfsc__dfs_rewrite_avoid(f->d, "\\r\\dfs\\rep\\x", out, NULL, NULL, pfx, &ta, &av),
+        0);
+    assert_int_equal(ta, 1);
+  }
+  /* The same target failing twice for one walk ends it. */
+  a = 0;
+  assert_int_equal(dfsc__dfs_failover(f->d, pfx, 0, &a), 0);
+  assert_int_equal(dfsc__dfs_failover(f->d, pfx, 0, &a), -EHOSTUNREACH);
 }
 
 static void test_refresh_decision(void **state) {
@@ -194,6 +243,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_root_stops_walk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cycle_is_bounded, setup, teardown),
       cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_failover_concurrent, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refresh_decision, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
