@@ -63,6 +63,12 @@ static void check_fields(const dfsc_opts *o) {
       if (o->ciphers != NULL)
         CHECK(o->ciphers == ciphers_store && dfsc__cli_check_ciphers(o->ciphers, NULL, 0) == 0);
       break;
+    case K_LIMIT_COUNT:
+    case K_LIMIT_SIZE:
+      /* These land in the CLI's own limits, not in dfsc_opts: any value a
+       * parse stores there is allowed (0 = no limit); same_limits()
+       * checks that parsing is a function of the text. */
+      break;
     case K_PATTERNS:
       if (o->cred_servers != NULL) {
         size_t n;
@@ -90,13 +96,24 @@ static int same_fields(const dfsc_opts *a, const dfsc_opts *b) {
          (a->cred_servers == NULL) == (b->cred_servers == NULL);
 }
 
+static void reset_limits(void) {
+  limits.max_files = DFSC_CLI_MAX_FILES_DEFAULT;
+  limits.max_bytes = 0;
+}
+
+static int same_limits(const struct dfsc__cli_limits *a) {
+  return a->max_files == limits.max_files && a->max_bytes == limits.max_bytes;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  struct dfsc__cli_limits l1;
   const char *text = (const char *)data;
   dfsc_opts o, o2, o3;
   char err[256], tiny[5];
   int rc, rc2;
 
   fill(&o);
+  reset_limits();
   memset(err, 'x', sizeof err);
   rc = dfsc__cli_config_parse(text, size, "fz", &o, err, sizeof err);
   CHECK(rc == 0 || rc == -EINVAL);
@@ -105,19 +122,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(strncmp(err, "fz:", 3) == 0);
   }
   check_fields(&o);
+  l1 = limits;
 
   /* Parsing is a function of the text alone: again, over the result. */
   o2 = o;
   rc2 = dfsc__cli_config_parse(text, size, "fz", &o2, NULL, 0);
   CHECK(rc2 == rc);
   CHECK(same_fields(&o, &o2));
+  CHECK(same_limits(&l1));
 
   fill(&o3);
+  reset_limits();
   memset(tiny, 'x', sizeof tiny);
   CHECK(dfsc__cli_config_parse(text, size, "fz", &o3, tiny, sizeof tiny) == rc);
   if (rc == -EINVAL)
     CHECK(memchr(tiny, '\0', sizeof tiny) != NULL);
   check_fields(&o3);
   CHECK(same_fields(&o, &o3));
+  CHECK(same_limits(&l1));
   return 0;
 }
