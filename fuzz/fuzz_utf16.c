@@ -11,6 +11,10 @@
  *    agree on validity and size; a valid input converts back to itself; a
  *    writer one byte short fails with DFSC_E_NOSPACE.
  *  - dfsc__ascii_upper changes exactly the bytes 'a'..'z'.
+ *  - dfsc__utf16_name_check: a name judged OK converts to UTF-8 with no
+ *    NUL, '/' or '\\', is not empty, ".", or ".."; a name that does not
+ *    convert is never OK. dfsc__utf16_escape writes pure printable ASCII,
+ *    NUL-terminated, within every capacity, and returns its length.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -118,7 +122,41 @@ static void upper(const char *s, size_t n) {
   free(a);
 }
 
+static void names(const uint8_t *u16, size_t n) {
+  dfsc_name_verdict v = dfsc__utf16_name_check(u16, n);
+  char *s = NULL, esc[64];
+  size_t caps[] = {0, 1, 2, 5, 17, sizeof esc}, i, k, len;
+  int conv = dfsc__utf16_to_utf8_alloc(u16, n, &s);
+  CHECK(v <= DFSC_NAME_BADUTF16);
+  if (v == DFSC_NAME_OK) {
+    char *buf = malloc(n / 2 * 3 + 1);
+    long r;
+    CHECK(conv == 0 && s != NULL && buf != NULL);
+    r = dfsc__utf16_to_utf8(u16, n, buf, n / 2 * 3 + 1);
+    free(buf);
+    len = strlen(s);
+    CHECK(r > 0 && len == (size_t)r); /* not empty, and no NUL cuts it short */
+    CHECK(strchr(s, '/') == NULL && strchr(s, '\\') == NULL);
+    CHECK(strcmp(s, ".") != 0 && strcmp(s, "..") != 0);
+  }
+  if (conv != 0)
+    CHECK(v == DFSC_NAME_BADUTF16 || v == DFSC_NAME_NUL || v == DFSC_NAME_SEP);
+  dfsc__free(s);
+  for (k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+    memset(esc, 'Z', sizeof esc);
+    len = dfsc__utf16_escape(u16, n, esc, caps[k]);
+    if (caps[k] == 0) {
+      CHECK(len == 0 && esc[0] == 'Z');
+      continue;
+    }
+    CHECK(len < caps[k] && esc[len] == '\0');
+    for (i = 0; i < len; i++)
+      CHECK(esc[i] >= 0x20 && esc[i] < 0x7f);
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  names(data, size);
   from_utf16(data, size);
   from_utf8((const char *)data, size);
   upper((const char *)data, size);
