@@ -1,4 +1,4 @@
-/* The event loop (see loop.h): one epoll set, a binary min-heap of timers
+/* The event loop (see loop.h): one epoll set, an intrusive pairing heap of timers
  * ordered by (due, seq), an eventfd that wakes epoll_wait, and a bounded
  * mutex-protected FIFO through which any thread hands dfsc_post items to the
  * loop thread.
@@ -41,10 +41,10 @@ struct dfsc_loop {
   void *clock_arg;
   uint64_t now;
 
-  /* Timer heap: heap[0] is the earliest (due, seq). */
-  dfsc_timer **heap;
+  /* Timer pairing heap: root is the earliest (due, seq); heap_n counts
+   * the active timers. */
+  dfsc_timer *root;
   size_t heap_n;
-  size_t heap_cap;
   uint64_t timer_seq;
 
   /* The batch being dispatched; dfsc__io_stop clears its entries so a
@@ -148,7 +148,6 @@ void dfsc__loop_free(dfsc_loop *l) {
     close(l->evfd);
   if (l->epfd >= 0)
     close(l->epfd);
-  dfsc__free(l->heap);
   pthread_mutex_destroy(&l->mu);
   dfsc__free(l);
 }
@@ -183,78 +182,90 @@ static int timer_less(const dfsc_timer *a, const dfsc_timer *b) {
   return a->seq < b->seq;
 }
 
-static void heap_set(dfsc_loop *l, size_t i, dfsc_timer *t) {
-  l->heap[i] = t;
-  t->heap_idx = i;
+/* A pairing heap (Fredman, Sedgewick, Sleator and Tarjan): insert links
+ * the new timer under the root or the root under it; removing a node
+ * pairs up its children left to right, then melds the pairs right to
+ * left. Insert is O(1), removal amortized O(log n), and no operation
+ * allocates, so arming a timer cannot fail. */
+
+/* Links two detached roots; the later one becomes the earlier one's first
+ * child. Returns the new root. */
+static dfsc_timer *meld(dfsc_timer *a, dfsc_timer *b) {
+  dfsc_timer *t;
+  if (timer_less(b, a)) {
+    t = a;
+    a = b;
+    b = t;
+  }
+  b->prev = a;
+  b->sibling = a->child;
+  if (a->child != NULL)
+    a->child->prev = b;
+  a->child = b;
+  a->sibling = a->prev = NULL;
+  return a;
 }
 
-static void sift_up(dfsc_loop *l, size_t i) {
-  dfsc_timer *t = l->heap[i];
-  while (i > 0) {
-    size_t parent = (i - 1) / 2;
-    if (!timer_less(t, l->heap[parent]))
-      break;
-    heap_set(l, i, l->heap[parent]);
-    i = parent;
+/* Melds a list of siblings (the children of a removed node) into one
+ * root, in two passes; iterative, so its depth is not the stack's. */
+static dfsc_timer *merge_pairs(dfsc_timer *first) {
+  dfsc_timer *a = first, *b, *next, *pairs = NULL, *root = NULL;
+  while (a != NULL) {
+    b = a->sibling;
+    next = b != NULL ? b->sibling : NULL;
+    a->sibling = a->prev = NULL;
+    if (b != NULL) {
+      b->sibling = b->prev = NULL;
+      a = meld(a, b);
+    }
+    a->sibling = pairs; /* a stack of pairs: the right-most on top */
+    pairs = a;
+    a = next;
   }
-  heap_set(l, i, t);
+  while (pairs != NULL) {
+    next = pairs->sibling;
+    pairs->sibling = NULL;
+    root = root != NULL ? meld(root, pairs) : pairs;
+    pairs = next;
+  }
+  return root;
 }
 
-static void sift_down(dfsc_loop *l, size_t i) {
-  dfsc_timer *t = l->heap[i];
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= l->heap_n)
-      break;
-    if (c + 1 < l->heap_n && timer_less(l->heap[c + 1], l->heap[c]))
-      c++;
-    if (!timer_less(l->heap[c], t))
-      break;
-    heap_set(l, i, l->heap[c]);
-    i = c;
-  }
-  heap_set(l, i, t);
+static void heap_insert(dfsc_loop *l, dfsc_timer *t) {
+  t->child = t->sibling = t->prev = NULL;
+  l->root = l->root != NULL ? meld(l->root, t) : t;
+  l->heap_n++;
 }
 
 static void heap_remove(dfsc_loop *l, dfsc_timer *t) {
-  size_t i = t->heap_idx;
-  dfsc_timer *last;
-
+  dfsc_timer *sub;
+  if (t == l->root) {
+    l->root = merge_pairs(t->child);
+  } else {
+    /* Unlink t (and its subtree) from its parent or left sibling. */
+    if (t->prev->child == t)
+      t->prev->child = t->sibling;
+    else
+      t->prev->sibling = t->sibling;
+    if (t->sibling != NULL)
+      t->sibling->prev = t->prev;
+    sub = merge_pairs(t->child);
+    if (sub != NULL)
+      l->root = meld(l->root, sub);
+  }
+  t->child = t->sibling = t->prev = NULL;
   l->heap_n--;
-  last = l->heap[l->heap_n];
-  l->heap[l->heap_n] = NULL;
-  if (i == l->heap_n)
-    return;
-  heap_set(l, i, last);
-  if (i > 0 && timer_less(last, l->heap[(i - 1) / 2]))
-    sift_up(l, i);
-  else
-    sift_down(l, i);
 }
 
 int dfsc__timer_start(dfsc_loop *l, dfsc_timer *t, uint64_t timeout_ms, dfsc_timer_cb cb) {
-  /* Removing first frees a slot, so a restart never needs to grow the heap. */
   if (t->active)
     dfsc__timer_stop(l, t);
-  if (l->heap_n == l->heap_cap) {
-    size_t ncap = l->heap_cap ? l->heap_cap * 2 : 16;
-    dfsc_timer **nh;
-    if (ncap > SIZE_MAX / sizeof *nh)
-      return -ENOMEM;
-    nh = dfsc__realloc(l->heap, ncap * sizeof *nh);
-    if (nh == NULL)
-      return -ENOMEM;
-    l->heap = nh;
-    l->heap_cap = ncap;
-  }
   t->due = timeout_ms > UINT64_MAX - l->now ? UINT64_MAX : l->now + timeout_ms;
   t->seq = l->timer_seq++;
   t->cb = cb;
   t->active = 1;
-  l->heap[l->heap_n] = t;
-  t->heap_idx = l->heap_n;
-  l->heap_n++;
-  sift_up(l, l->heap_n - 1);
+  t->owner = l;
+  heap_insert(l, t);
   if (l->heap_n > l->timers_hwm)
     l->timers_hwm = l->heap_n;
   return 0;
@@ -264,9 +275,9 @@ void dfsc__timer_stop(dfsc_loop *l, dfsc_timer *t) {
   if (!t->active)
     return;
   t->active = 0;
-  /* A timer not in this heap (zeroed by its owner while active, or started
-   * on another loop) is left alone rather than corrupting the heap. */
-  if (t->heap_idx >= l->heap_n || l->heap[t->heap_idx] != t)
+  /* A timer zeroed by its owner while active reads as stopped above; one
+   * active on another loop is left alone rather than corrupting it. */
+  if (t->owner != l)
     return;
   heap_remove(l, t);
 }
@@ -279,8 +290,8 @@ static void run_timers(dfsc_loop *l) {
   uint64_t limit = l->timer_seq;
   int n = 0;
 
-  while (l->heap_n > 0 && n < TIMERS_PER_ITER) {
-    dfsc_timer *t = l->heap[0];
+  while (l->root != NULL && n < TIMERS_PER_ITER) {
+    dfsc_timer *t = l->root;
     if (t->due > l->now || t->seq >= limit)
       break;
     heap_remove(l, t);
@@ -452,9 +463,9 @@ static int poll_timeout(dfsc_loop *l) {
   uint64_t d;
   if (atomic_load(&l->stop) || l->ready != NULL)
     return 0;
-  if (l->heap_n == 0)
+  if (l->root == NULL)
     return -1;
-  d = l->heap[0]->due;
+  d = l->root->due;
   if (d <= l->now)
     return 0;
   d -= l->now;

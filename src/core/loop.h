@@ -1,4 +1,4 @@
-/* The event loop: epoll for sockets, a binary heap of timers, an eventfd
+/* The event loop: epoll for sockets, an intrusive heap of timers, an eventfd
  * that wakes the loop, and a thread-safe bounded submission queue through
  * which other threads hand work to the loop thread.
  *
@@ -38,7 +38,11 @@ struct dfsc_io {
 struct dfsc_timer {
   uint64_t due; /* absolute, in loop milliseconds */
   uint64_t seq; /* ties broken in start order */
-  size_t heap_idx;
+  /* Links of the loop's pairing heap: the timer is its own node, so
+   * starting one never allocates and cannot fail. prev is the parent for
+   * a first child, the left sibling otherwise. */
+  dfsc_timer *child, *sibling, *prev;
+  dfsc_loop *owner; /* the loop it is active on */
   dfsc_timer_cb cb;
   void *data;
   int active;
@@ -93,8 +97,8 @@ int dfsc__io_modify(dfsc_loop *l, dfsc_io *io, uint32_t events);
  * events already collected in this iteration. Does not close fd. */
 void dfsc__io_stop(dfsc_loop *l, dfsc_io *io);
 
-/* Starts (or restarts) a one-shot timer firing after timeout_ms. Returns 0
- * or -ENOMEM (heap growth). */
+/* Starts (or restarts) a one-shot timer firing after timeout_ms. Always
+ * returns 0: the timer is its own heap node, nothing is allocated. */
 int dfsc__timer_start(dfsc_loop *l, dfsc_timer *t, uint64_t timeout_ms, dfsc_timer_cb cb);
 /* Safe on a stopped timer. */
 void dfsc__timer_stop(dfsc_loop *l, dfsc_timer *t);

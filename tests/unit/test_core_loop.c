@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/loop.h"
+#include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 
 static uint64_t real_ms(void) {
@@ -119,6 +120,51 @@ static void test_timers_heap_random(void **state) {
   assert_int_equal(rbad, 0);
   dfsc__loop_stats(l, &st);
   assert_int_equal(st.timers_hwm, NRAND);
+  dfsc__loop_free(l);
+  (void)state;
+}
+
+static void *no_malloc(size_t n) {
+  (void)n;
+  return NULL;
+}
+static void *no_realloc(void *p, size_t n) {
+  (void)p;
+  (void)n;
+  return NULL;
+}
+static void *no_calloc(size_t c, size_t n) {
+  (void)c;
+  (void)n;
+  return NULL;
+}
+
+/* Arming a timer allocates nothing, so it cannot fail: thousands of timers
+ * start and fire in order while every allocation fails (the timer heap
+ * once grew with realloc, and its callers ignored -ENOMEM). */
+static void test_timers_start_without_memory(void **state) {
+  dfsc_loop *l = new_loop(0);
+  dfsc_timer stop;
+  unsigned seed = 777;
+  int i;
+
+  memset(rt, 0, sizeof rt);
+  memset(rfired, 0, sizeof rfired);
+  rlast = NULL;
+  rbad = 0;
+  assert_int_equal(dfsc_replace_allocator(no_malloc, no_realloc, no_calloc, free), 0);
+  for (i = 0; i < NRAND; i++) {
+    seed = seed * 1103515245u + 12345u;
+    assert_int_equal(dfsc__timer_start(l, &rt[i], (seed >> 16) % 30, rand_cb), 0);
+  }
+  for (i = 1; i < NRAND; i += 3)
+    dfsc__timer_stop(l, &rt[i]);
+  arm_guard(l, &stop, 60);
+  assert_int_equal(dfsc_replace_allocator(malloc, realloc, calloc, free), 0);
+  assert_int_equal(dfsc__loop_run(l), 0);
+  for (i = 0; i < NRAND; i++)
+    assert_int_equal(rfired[i], (i % 3 == 1) ? 0 : 1);
+  assert_int_equal(rbad, 0);
   dfsc__loop_free(l);
   (void)state;
 }
@@ -731,6 +777,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_timers_fire_in_order),
       cmocka_unit_test(test_timers_heap_random),
+      cmocka_unit_test(test_timers_start_without_memory),
       cmocka_unit_test(test_timer_restart_from_own_cb),
       cmocka_unit_test(test_timer_stop_other_in_cb),
       cmocka_unit_test(test_timer_free_in_own_cb),
