@@ -118,7 +118,9 @@ typedef struct dfsc_opts {
 
   /* Deadlines in milliseconds; 0 picks the default. */
   unsigned connect_timeout_ms; /* TCP connect (default 10000) */
-  unsigned setup_timeout_ms;   /* negotiate + auth + tree connect (20000) */
+  unsigned setup_timeout_ms;   /* a connection's lookup, connect, negotiate and every
+                                * round of session setup; and each tree connect
+                                * with its validate-negotiate (20000) */
   unsigned request_timeout_ms; /* one request without an interim reply (60000) */
 
   unsigned lookup_workers; /* threads of the name-lookup lane (default 2) */

@@ -172,6 +172,12 @@ static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8
 
 static const dfsc_logger *lg(const dfsc_conn *c) { return c->sl->cfg.log; }
 
+/* A request's deadline: its own (tree connect and validate-negotiate are
+ * setup steps, under setup_timeout_ms), else the context's. */
+static uint64_t req_deadline(const dfsc_conn *c, const dfsc_req *r) {
+  return r->timeout_ms != 0 ? r->timeout_ms : c->sl->cfg.request_timeout_ms;
+}
+
 /* ---- state transitions ------------------------------------------------- */
 
 static int in_setup(enum conn_state s) {
@@ -467,8 +473,7 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     pending_add(c, r);
     c->sl->stats.requests_sent++;
     r->timer.data = r;
-    dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
-                      req_timeout);
+    dfsc__timer_start(c->sl->cfg.loop, &r->timer, req_deadline(c, r), req_timeout);
     DFSC_TRACE(lg(c), DFSC_CAT_SMB2, "%s:%u -> %s mid %llu charge %u credits %u",
                c->host, c->port, dfsc__smb2_command_name(r->command),
                (unsigned long long)r->mid, r->charge, c->credits);
@@ -548,7 +553,7 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
     reqs[i]->state = R_WAIT_CREDITS;
     /* Waiting for credits is waiting: it has the request's deadline (P5). */
     reqs[i]->timer.data = reqs[i];
-    dfsc__timer_start(c->sl->cfg.loop, &reqs[i]->timer, c->sl->cfg.request_timeout_ms,
+    dfsc__timer_start(c->sl->cfg.loop, &reqs[i]->timer, req_deadline(c, reqs[i]),
                       req_timeout);
   }
   if (c->wait_tail)
@@ -626,8 +631,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     /* Only the first interim response buys time: a server that keeps
      * sending them cannot hold the request past two deadlines (P5). */
     if (r->interims++ == 0)
-      dfsc__timer_start(c->sl->cfg.loop, &r->timer, c->sl->cfg.request_timeout_ms,
-                        req_timeout);
+      dfsc__timer_start(c->sl->cfg.loop, &r->timer, req_deadline(c, r), req_timeout);
     return 0;
   }
   if (!encrypted && (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) &&
@@ -985,7 +989,8 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
             : c->sign_alg == SMB2_SIGNING_AES_CMAC ? "AES-CMAC"
                                                    : "HMAC-SHA256",
             dfsc__policy_cipher_name(conn_cipher(c)));
-  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+  /* The setup deadline runs on through session setup (every round of
+   * authentication): sess_setup_cb or sess_fail stops it. */
   conn_set_state(c, C_READY);
   setups_pump(c->sl);
   drive(c);
@@ -1199,6 +1204,7 @@ static int conn_start_now(dfsc_conn *c) {
 static void sess_fail(dfsc_sess *s, int err, uint32_t ntstatus) {
   dfsc_conn *c = s->conn;
   dfsc_tree *t;
+  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   if (s->auth) {
     dfsc__auth_free(s->auth);
     s->auth = NULL;
@@ -1387,6 +1393,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
             s->encrypt ? ", encrypted with " : "",
             s->encrypt ? dfsc__policy_cipher_name(s->cipher) : "",
             s->is_guest ? " (guest)" : s->is_null ? " (anonymous)" : "");
+  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   sess_set_state(s, S_VALID);
   drive(c);
 }
@@ -1441,6 +1448,14 @@ static int sess_start(dfsc_sess *s) {
   s->rounds = 0;
   s->id = 0;
   memcpy(s->preauth, c->preauth, 64);
+  /* A session set up again on a connection already READY (after a failed
+   * one) gets the setup deadline anew; a first one is still under the
+   * connection's. */
+  if (!c->setup_timer.active) {
+    c->setup_timer.data = c;
+    dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
+                      setup_timeout);
+  }
   rc = dfsc__auth_step(s->auth, c->neg_secbuf, c->neg_secbuf_len, &out, &outlen);
   if (rc < 0)
     goto fail;
@@ -1454,6 +1469,7 @@ static int sess_start(dfsc_sess *s) {
 fail:
   dfsc__auth_free(s->auth);
   s->auth = NULL;
+  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   sess_set_state(s, S_NONE);
   return rc;
 }
@@ -1532,6 +1548,7 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     }
     v->cb = validate_cb;
     v->data = t;
+    v->timeout_ms = c->sl->cfg.setup_timeout_ms;
     v->sess = &c->sess;
     v->encrypt = t->encrypt || c->sess.encrypt;
     v->sign = !v->encrypt;
@@ -1595,6 +1612,7 @@ static int tree_start(dfsc_tree *t) {
   }
   r->cb = tree_connect_cb;
   r->data = t;
+  r->timeout_ms = c->sl->cfg.setup_timeout_ms; /* a setup step ([MS-SMB2] 3.2.4.2.4) */
   r->sess = &c->sess;
   /* [MS-SMB2] 3.2.4.1.1: with 3.1.1 an authenticated session signs
    * TREE_CONNECT even when signing is not otherwise required. */

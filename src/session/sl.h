@@ -164,6 +164,7 @@ struct dfsc_req {
   int zombie;           /* finished while sending: freed when the send ends */
   size_t pdu_len;       /* header + body (+ padding inside a compound) */
   dfsc_timer timer;
+  unsigned timeout_ms; /* its deadline; 0: the context's request_timeout_ms */
   dfsc_tcp_msg msg;
   uint8_t buf[];        /* header + body */
 };
