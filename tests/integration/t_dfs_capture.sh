@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The referral counters agree with the wire: a capture taken while
 # dfs_test runs (a file in the root, 1,000 first-time stats under 100 links,
-# the same again cached, then 300 users of one expired link) holds one root
-# referral, one referral per link and the one refresh: 102
-# FSCTL_DFS_GET_REFERRALS.
+# the same again cached, then 300 users of one expired link, then 64
+# threads under the [dead, dead, live] link on a fresh context) holds one
+# root referral, one referral per link and the one refresh (102), and the
+# fresh context's root and link referrals: 104 FSCTL_DFS_GET_REFERRALS.
 # Runs alone (RUN_SERIAL): other tests' referrals would be counted too.
 . "$(dirname "$0")/lib.sh"
 : "${DFSC_BUILD:?}"
@@ -23,7 +24,7 @@ wait $cap_pid 2>/dev/null
 # IOCTL to the root on 3.1.1 is a referral (no validate-negotiate there).
 n=$(tshark -r "$cap" -V -Y 'smb2.ioctl.function == 0x00060194' 2>/dev/null |
   grep -c 'Ioctl Request (0x0b)')
-eq "referral requests on the wire" 102 "$n"
+eq "referral requests on the wire" 104 "$n"
 m=$(tshark -r "$cap" -Y '_ws.malformed' 2>/dev/null | wc -l)
 eq "no malformed packets in the referral traffic" 0 "$m"
 finish
