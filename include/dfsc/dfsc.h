@@ -154,7 +154,8 @@ int dfsc_ctx_new(const dfsc_opts *opts, dfsc_ctx **out);
 
 /* Fails what is in flight (their callbacks run with DFSC_E_SHUTDOWN), closes
  * connections, stops and joins the loop thread, frees the context. Must not be
- * called from a callback. Open dfsc_file handles become invalid. */
+ * called from a callback. dfsc_file handles still open are freed with it
+ * (the server drops them with the session): they must not be used after. */
 void dfsc_ctx_free(dfsc_ctx *ctx);
 
 /* ---- results ---------------------------------------------------------- */
@@ -242,9 +243,10 @@ int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg);
 /* Sets the access and last-write times (FILETIME; 0 leaves one as it is). */
 int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time,
                          dfsc_cb cb, void *arg);
-/* Closes and frees f. f is invalid once this returns, whatever it returns
- * (on failure the callback does not run; the server drops the handle with
- * the session). */
+/* Closes and frees f. f is invalid to the caller once this returns,
+ * whatever it returns (on failure the callback does not run; the server
+ * drops the handle with the session). Operations submitted on f before
+ * still run: each holds f until it ends. */
 int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg);
 
 /* One compounded CREATE + QUERY_INFO + CLOSE. */

@@ -153,6 +153,7 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   ctx = dfsc__calloc(1, sizeof(*ctx));
   if (ctx == NULL)
     return -ENOMEM;
+  pthread_mutex_init(&ctx->handles_mu, NULL);
   ctx->log.cb = o->log_cb;
   ctx->log.arg = o->log_arg;
   ctx->log.level = o->log_cb ? o->log_level : -1;
@@ -270,6 +271,8 @@ void dfsc_ctx_free(dfsc_ctx *ctx) {
       dfsc__loop_run(ctx->loop);
     }
   }
+  dfsc__mup_handles_free(ctx);
+  pthread_mutex_destroy(&ctx->handles_mu);
   if (ctx->lookup_lane)
     dfsc__lane_free(ctx->lookup_lane);
   dfsc__dfs_free(ctx->dfs);

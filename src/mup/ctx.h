@@ -28,6 +28,14 @@ struct dfsc_ctx {
   char *site;
   uint16_t port;
   uint64_t names_dropped; /* listing entries withheld; loop thread only */
+  /* Open handles, so that dfsc_ctx_free can free what callers left open.
+   * The lock guards only this list: never held across a library call. */
+  pthread_mutex_t handles_mu;
+  struct dfsc_file *handles;
 };
+
+/* Frees every handle still open (the caller left them); after the loop
+ * thread has stopped and every operation ended. */
+void dfsc__mup_handles_free(dfsc_ctx *ctx);
 
 #endif

@@ -11,6 +11,7 @@
  * block, or keep state between operations other than open handles.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -72,6 +73,10 @@ static const char *const op_names[] = {"open",    "read",    "write",   "flush",
                                        "unlink",  "rmdir",   "rename",  "dialect", "resolve",
                                        "cache",   "flush",   "statfs",  "readfile"};
 
+/* A handle is reference-counted: one reference is the caller's (dropped
+ * by dfsc_close_async, whatever it returns), one each operation's that
+ * names it (dropped when the operation is freed). The last one frees it,
+ * on whichever thread drops it; by then nothing else can reach it. */
 struct dfsc_file {
   dfsc_ctx *ctx;
   dfsc_tree *tree;
@@ -80,6 +85,8 @@ struct dfsc_file {
   dfsc_stat_t st;
   char *path;
   int is_dir;
+  atomic_uint refs;
+  dfsc_file *hnext, *hprev; /* ctx->handles, under ctx->handles_mu */
 };
 
 struct dfsc_dir {
@@ -161,7 +168,54 @@ static void issue(op *o);
 
 /* ---- completion ------------------------------------------------------- */
 
+static void file_track(dfsc_file *f) {
+  dfsc_ctx *ctx = f->ctx;
+  atomic_init(&f->refs, 1);
+  pthread_mutex_lock(&ctx->handles_mu);
+  f->hprev = NULL;
+  f->hnext = ctx->handles;
+  if (ctx->handles != NULL)
+    ctx->handles->hprev = f;
+  ctx->handles = f;
+  pthread_mutex_unlock(&ctx->handles_mu);
+}
+
+static void file_ref(dfsc_file *f) {
+  atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+}
+
+static void file_unref(dfsc_file *f) {
+  dfsc_ctx *ctx = f->ctx;
+  if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
+    return;
+  pthread_mutex_lock(&ctx->handles_mu);
+  if (f->hprev != NULL)
+    f->hprev->hnext = f->hnext;
+  else
+    ctx->handles = f->hnext;
+  if (f->hnext != NULL)
+    f->hnext->hprev = f->hprev;
+  pthread_mutex_unlock(&ctx->handles_mu);
+  dfsc__free(f->path);
+  dfsc__free(f);
+}
+
+void dfsc__mup_handles_free(dfsc_ctx *ctx) {
+  dfsc_file *f, *next;
+  pthread_mutex_lock(&ctx->handles_mu);
+  f = ctx->handles;
+  ctx->handles = NULL;
+  pthread_mutex_unlock(&ctx->handles_mu);
+  for (; f != NULL; f = next) {
+    next = f->hnext;
+    dfsc__free(f->path);
+    dfsc__free(f);
+  }
+}
+
 static void op_free(op *o) {
+  if (o->file != NULL)
+    file_unref(o->file);
   dfsc__free(o->path);
   dfsc__free(o->newpath);
   dfsc__free(o->dfs_path);
@@ -393,6 +447,7 @@ static void compound_finished(op *o) {
     f->fid = o->fid;
     f->st = o->res.st;
     f->is_dir = o->res.st.is_dir;
+    file_track(f);
     o->res.file = f;
   }
   op_done(o, 0, 0);
@@ -1068,12 +1123,6 @@ static int issue_io(op *o) {
 static void handle_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                       size_t len) {
   op *o = r->data;
-  if (o->kind == OP_CLOSE) {
-    dfsc_file *f = o->file;
-    dfsc__free(f->path);
-    dfsc__free(f);
-    o->file = NULL;
-  }
   if (err < 0)
     op_done(o, err, 0);
   else if (h->status != 0)
@@ -1555,9 +1604,6 @@ static void handle_start(op *o) {
   if (dfsc__tree_gen(f->tree) != f->gen) {
     /* The connection dropped since the open: the server forgot the handle. */
     if (o->kind == OP_CLOSE) {
-      dfsc__free(f->path);
-      dfsc__free(f);
-      o->file = NULL;
       op_done(o, 0, 0);
       return;
     }
@@ -1573,11 +1619,6 @@ static void handle_start(op *o) {
   else
     rc = issue_handle_op(o);
   if (rc < 0) {
-    if (o->kind == OP_CLOSE) {
-      dfsc__free(f->path);
-      dfsc__free(f);
-      o->file = NULL;
-    }
     if (o->kind == OP_READ || o->kind == OP_WRITE) {
       /* Requests already sent complete into io_cb, which finishes the op. */
       if (o->err == 0)
@@ -1839,6 +1880,7 @@ static int handle_op(dfsc_file *f, enum op_kind kind, dfsc_cb cb, void *arg, op 
   o = op_new(f->ctx, kind, cb, arg);
   if (o == NULL)
     return -ENOMEM;
+  file_ref(f);
   o->file = f;
   *out = o;
   return 0;
@@ -1904,12 +1946,12 @@ int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg) {
   int rc = handle_op(f, OP_CLOSE, cb, arg, &o);
   if (rc == 0)
     rc = op_submit(o);
-  if (rc < 0 && f != NULL) {
-    /* Freed all the same: the caller has no other way to let go of it. The
-     * server drops the handle with the session. */
-    dfsc__free(f->path);
-    dfsc__free(f);
-  }
+  /* The caller lets go of f whatever happens; operations queued on it
+   * before (and the close itself, when it was queued) keep it alive until
+   * they end. When the close could not be queued, the server drops the
+   * handle with the session. */
+  if (f != NULL)
+    file_unref(f);
   return rc;
 }
 

@@ -78,6 +78,54 @@ static void deadlk_cb(const dfsc_result *res, void *arg) {
   pthread_mutex_unlock(&b->mu);
 }
 
+/* A callback that holds the loop thread until the test opens the gate
+ * (bounded: 30 s). */
+struct gate {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int entered, open;
+};
+
+static void gate_init(struct gate *g) {
+  memset(g, 0, sizeof(*g));
+  pthread_mutex_init(&g->mu, NULL);
+  pthread_cond_init(&g->cv, NULL);
+}
+
+static void gate_cb(const dfsc_result *res, void *arg) {
+  struct gate *g = arg;
+  struct timespec ts;
+  (void)res;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += 30;
+  pthread_mutex_lock(&g->mu);
+  g->entered = 1;
+  pthread_cond_broadcast(&g->cv);
+  while (!g->open && pthread_cond_timedwait(&g->cv, &g->mu, &ts) == 0)
+    ;
+  pthread_mutex_unlock(&g->mu);
+}
+
+static int gate_wait_entered(struct gate *g, int seconds) {
+  struct timespec ts;
+  int rc = 0;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += seconds;
+  pthread_mutex_lock(&g->mu);
+  while (!g->entered && rc == 0)
+    rc = pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+  rc = g->entered ? 0 : -1;
+  pthread_mutex_unlock(&g->mu);
+  return rc;
+}
+
+static void gate_open(struct gate *g) {
+  pthread_mutex_lock(&g->mu);
+  g->open = 1;
+  pthread_cond_broadcast(&g->cv);
+  pthread_mutex_unlock(&g->mu);
+}
+
 static dfsc_ctx *new_ctx(const char *user, const char *pass) {
   dfsc_opts o;
   dfsc_ctx *ctx = NULL;
@@ -253,6 +301,52 @@ int main(void) {
     check(i == 0 && sx.conn_setups_started == 3 && sx.conn_setups_queued >= 1,
           "setups 3, queued %llu (counters through the public API)",
           (unsigned long long)sx.conn_setups_queued);
+    dfsc_ctx_free(ctx);
+  }
+
+  /* 5c. A close that cannot be queued (the submission queue is full while
+   * the loop thread sits in a callback) must not free the handle under
+   * the reads queued on it before: they run when the loop is free again
+   * (ASan and TSan builds check every access). Then a context freed with
+   * a handle still open frees it (LeakSanitizer checks). */
+  {
+    dfsc_opts o2;
+    dfsc_file *f = NULL;
+    dfsc_result res;
+    struct gate g;
+    static uint8_t rbuf[64][16];
+    int queued = 0, rc;
+    dfsc_opts_init(&o2);
+    o2.user = user;
+    o2.password = pass;
+    o2.submit_queue_max = 16;
+    ctx = NULL;
+    check(dfsc_ctx_new(&o2, &ctx) == 0, "context with a submission queue of 16");
+    rc = ctx ? dfsc_open(ctx, paths[0], DFSC_O_RDONLY, &f, &res) : -1;
+    check(rc == 0 && f != NULL, "open for the queued-reads test");
+    if (rc == 0) {
+      gate_init(&g);
+      rc = dfsc_stat_async(ctx, paths[0], gate_cb, &g);
+      check(rc == 0 && gate_wait_entered(&g, 30) == 0,
+            "the loop thread is held in a callback");
+      batch_init(&b, 64, ctx);
+      for (i = 0; i < 64; i++) {
+        if (dfsc_read_async(f, rbuf[i], sizeof(rbuf[i]), 0, count_cb, &b) != 0)
+          break;
+        queued++;
+      }
+      b.left = queued; /* only the queued reads will call back */
+      check(queued > 0 && queued < 64, "%d reads queued before the queue filled", queued);
+      rc = dfsc_close_async(f, count_cb, &b);
+      check(rc == DFSC_E_BUSY, "close with the queue full: %s", dfsc_err_name(rc));
+      gate_open(&g);
+      i = batch_wait(&b, 60);
+      check(i == 0 && b.ok == queued, "the %d queued reads ran on the handle (%d ok)",
+            queued, b.ok);
+      f = NULL;
+      rc = dfsc_open(ctx, paths[1], DFSC_O_RDONLY, &f, &res);
+      check(rc == 0 && f != NULL, "a handle left open at dfsc_ctx_free");
+    }
     dfsc_ctx_free(ctx);
   }
 
