@@ -117,8 +117,8 @@ int dfsc__resolve_map_new(const char *const *entries, dfsc_resolve_map **out) {
 
 void dfsc__resolve_map_free(dfsc_resolve_map *m) { dfsc__free(m); }
 
-static void finish_post(dfsc_post *p) {
-  dfsc_lookup *lk = p->data;
+static void finish_timer(dfsc_timer *t) {
+  dfsc_lookup *lk = t->data;
   lk->active = 0;
   lk->cb(lk, lk->status, lk->status == 0 ? &lk->addr : NULL);
 }
@@ -206,10 +206,6 @@ int dfsc__lookup_start(dfsc_loop *l, dfsc_lane *lane, const dfsc_resolve_map *ma
       return rc;
     }
   }
-  lk->post.cb = finish_post;
-  lk->post.data = lk;
-  rc = dfsc__loop_post(l, &lk->post);
-  if (rc < 0)
-    lk->active = 0;
-  return rc;
+  lk->timer.data = lk;
+  return dfsc__timer_start(l, &lk->timer, 0, finish_timer);
 }

@@ -34,7 +34,7 @@ struct dfsc_lookup {
   void *data;
   /* private */
   dfsc_lane_job job;
-  dfsc_post post;
+  dfsc_timer timer; /* completes a map or numeric answer on the loop */
   char name[256];
   uint16_t port;
   int status;
@@ -43,8 +43,10 @@ struct dfsc_lookup {
 };
 
 /* Starts a lookup of name:port. An override or a numeric address completes
- * on the next loop iteration; other names go to the lane. Returns 0 (cb
- * runs exactly once) or a negative code (DFSC_E_BUSY when the lane queue is
+ * on a later loop iteration, through a 0 ms timer: never through the
+ * callers' submission queue, so callers filling it cannot fail a
+ * connection setup (P2). Other names go to the lane. Returns 0 (cb runs
+ * exactly once) or a negative code (DFSC_E_BUSY when the lane queue is
  * full). lk is embedded by the caller and must stay alive until cb. */
 int dfsc__lookup_start(dfsc_loop *l, dfsc_lane *lane, const dfsc_resolve_map *map,
                        const char *name, uint16_t port, dfsc_lookup *lk,

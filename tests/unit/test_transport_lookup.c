@@ -110,10 +110,41 @@ static void test_lookup(void **state) {
   dfsc__loop_free(c.loop);
 }
 
+static void noop_post(dfsc_post *p) { (void)p; }
+
+/* A numeric or overridden name completes on the loop even when callers
+ * have filled the submission queue: connection setup must not fail with
+ * DFSC_E_BUSY because of queued file operations (P2). */
+static void test_lookup_with_full_queue(void **state) {
+  struct ctx c;
+  dfsc_lane *lane;
+  dfsc_resolve_map *m;
+  dfsc_post filler;
+  const char *ents[] = {"fs1:127.0.0.11", NULL};
+  (void)state;
+  memset(&c, 0, sizeof(c));
+  assert_int_equal(dfsc__loop_new(NULL, 1, &c.loop), 0);
+  assert_int_equal(dfsc__lane_new(c.loop, "lookup", 1, 4, &lane), 0);
+  assert_int_equal(dfsc__resolve_map_new(ents, &m), 0);
+  filler.cb = noop_post;
+  filler.data = NULL;
+  assert_int_equal(dfsc__loop_post(c.loop, &filler), 0); /* the queue (1) is full */
+  resolve(m, lane, &c, "fs1");
+  assert_int_equal(c.status, 0);
+  assert_string_equal(c.addr, "127.0.0.11");
+  assert_int_equal(dfsc__loop_post(c.loop, &filler), 0);
+  resolve(m, lane, &c, "127.0.0.25");
+  assert_string_equal(c.addr, "127.0.0.25");
+  dfsc__resolve_map_free(m);
+  dfsc__lane_free(lane);
+  dfsc__loop_free(c.loop);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_map_parse),
       cmocka_unit_test(test_lookup),
+      cmocka_unit_test(test_lookup_with_full_queue),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
