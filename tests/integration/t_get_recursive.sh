@@ -228,6 +228,142 @@ eq "race: nothing written where the swapped-in link points" "" "$(ls -A "$TMP/vi
 eq "race: every file landed in the directory the walk opened" 20 "$(find "$TMP/race/sub.moved" -name 'r*' | wc -l)"
 eq "race: exit 0" 0 "$rc"
 
+# ---- descriptors ----------------------------------------------------------
+# A wide tree (1,100 directories of one file each) under a soft limit of
+# 256 descriptors: the queue holds entries of up to 1,024 directories, and
+# a walk that kept each open until its entries finished ran out. Every
+# file must arrive, with the times, and the exit status must be 0.
+mkdir -p "$SRC/wide"
+for i in $(seq -w 1 1100); do
+  mkdir "$SRC/wide/d$i" && echo "wide $i" >"$SRC/wide/d$i/f"
+done
+touch -d @1100000000 "$SRC/wide/d0"*
+chown -R "$DFSC_TB_USER" "$SRC/wide" 2>/dev/null
+(ulimit -n 256 && d get -r "//$fs1/scratch/$RUN/wide" "$TMP/wide") >"$TMP/out" 2>"$TMP/err"
+eq "1,100 directories under ulimit -n 256: exit 0" 0 "$?"
+eq "wide tree: no error line" "" "$(head -3 "$TMP/err")"
+if diff -r "$SRC/wide" "$TMP/wide" >"$TMP/diff" 2>&1; then ok "wide tree: every file arrived intact"; else
+  not_ok "wide tree: content differs ($(wc -l <"$TMP/diff") lines of diff)"; head -5 "$TMP/diff" | sed 's/^/#   /'; fi
+eq "wide tree: same modification times" "$(times "$SRC/wide")" "$(times "$TMP/wide")"
+eq "wide tree: no temporary files" "" "$(find "$TMP/wide" -name '.*.dfsc-*')"
+
+# A chain 60 directories deep, a file in each, -j 8 under a soft limit of
+# 32: one descriptor per level would not fit, so closed levels are opened
+# again from the root, O_NOFOLLOW at each step.
+deep=$SRC/deep
+for i in $(seq 1 60); do
+  deep=$deep/l$i
+  mkdir -p "$deep" && echo "level $i" >"$deep/f"
+done
+chown -R "$DFSC_TB_USER" "$SRC/deep" 2>/dev/null
+(ulimit -n 32 && d -j 8 get -r "//$fs1/scratch/$RUN/deep" "$TMP/deep") >"$TMP/out" 2>"$TMP/err"
+eq "60 levels deep, -j 8 under ulimit -n 32: exit 0" 0 "$?"
+eq "deep tree: no error line" "" "$(head -3 "$TMP/err")"
+if diff -r "$SRC/deep" "$TMP/deep" >/dev/null 2>&1; then ok "deep tree: every file arrived intact"; else
+  not_ok "deep tree: content differs"; fi
+rm -rf "$SRC/wide" "$SRC/deep" "$TMP/wide" "$TMP/deep"
+
+# A closed directory opened again must be the one first opened there.
+# Through slowfs, -j 1, soft limit 20 (at most 5 directories open): the 8
+# directories are all listed (created locally) before the first file; when
+# that file lands, every other directory is swapped, half for a symbolic
+# link to victim3, half for a new empty directory. Those still open get
+# their files in the moved directory; those closed meanwhile are refused
+# when opened again (one line per entry that needed them). Nothing may
+# land in victim3 or in a new directory.
+mkdir -p "$TMP/victim3"
+for i in 1 2 3 4 5 6 7 8; do
+  mkdir -p "$SRC/race2/a$i" && echo "a$i" >"$SRC/race2/a$i/f1"
+done
+chown -R "$DFSC_TB_USER" "$SRC/race2" 2>/dev/null
+(ulimit -n 20 && exec "$DFSC" -U "$CRED" "${R[@]}" -j 1 get -r "//slowfs/scratch/$RUN/race2" \
+  "$TMP/race2") >"$TMP/out-race2" 2>"$TMP/err-race2" &
+pid=$!
+swapped=0 news=()
+for _ in $(seq 1 600); do
+  if [ -n "$(find "$TMP/race2" -mindepth 2 -type f -name 'f?' 2>/dev/null | head -1)" ]; then
+    for i in 1 2 3 4 5 6 7 8; do
+      [ -z "$(ls -A "$TMP/race2/a$i" 2>/dev/null)" ] || continue
+      mv "$TMP/race2/a$i" "$TMP/race2/a$i.moved" || continue
+      if [ $((i % 2)) = 0 ]; then ln -s "$TMP/victim3" "$TMP/race2/a$i"; else
+        mkdir "$TMP/race2/a$i" && news+=("$TMP/race2/a$i"); fi
+      swapped=$((swapped + 1))
+    done
+    break
+  fi
+  sleep 0.02
+done
+wait $pid
+rc=$?
+[ "$swapped" -ge 6 ] && ok "reopen: $swapped directories swapped before their files" ||
+  not_ok "reopen: only $swapped directories swapped"
+eq "reopen: nothing written where the swapped-in links point" "" "$(ls -A "$TMP/victim3")"
+eq "reopen: nothing written in a directory put in place of another" "" \
+  "$( ((${#news[@]})) && find "${news[@]}" -mindepth 1)"
+refused=$(grep -c -E ': (a symbolic link where a directory belongs|replaced by another directory while the walk ran), not followed$' "$TMP/err-race2")
+[ "$refused" -ge 1 ] && ok "reopen: $refused closed directories refused when opened again" ||
+  not_ok "reopen: no directory refused (was any closed?)"
+eq "reopen: no other error line" "" \
+  "$(grep -v -E 'not followed$' "$TMP/err-race2")"
+eq "reopen: exit 1" 1 "$rc"
+
+# ---- long names -----------------------------------------------------------
+# The temporary name holds the final name cut to NAME_MAX - 14 bytes; the
+# cut must fall between two UTF-8 characters. 84 CJK characters are 252
+# bytes, so the cut lands at 241, inside the 81st character, unless it
+# backs up to 240. A name over 255 bytes cannot be made on the testbed's
+# ext4 (the server would list one), so only the cut is tested here. The
+# large file (a hard link to the testbed's big.bin) keeps the temporary
+# name there long enough to be seen.
+LN=$(python3 -c 'print("\u4e2d" * 84)')
+mkdir -p "$SRC/long"
+ln "$DFSC_TB_DATA_DIR/big.bin" "$SRC/long/$LN" 2>/dev/null ||
+  head -c $((128 * 1024 * 1024)) /dev/zero >"$SRC/long/$LN"
+chown -R "$DFSC_TB_USER" "$SRC/long" 2>/dev/null
+python3 - "$TMP/long" "$DFSC" -U "$CRED" "${R[@]}" get -r "//$fs1/scratch/$RUN/long" "$TMP/long" \
+  >"$TMP/out" 2>"$TMP/err" <<'PY'
+# Runs the get, watches its target for the temporary file and prints
+# "exit N" and what the temporary name was: utf8, broken or unseen.
+import os, subprocess, sys, time
+target, cmd = os.fsencode(sys.argv[1]), sys.argv[2:]
+p = subprocess.Popen(cmd)
+seen = None
+deadline = time.time() + 120
+while p.poll() is None and seen is None and time.time() < deadline:
+    try:
+        for n in os.listdir(target):
+            if n.startswith(b".") and b".dfsc-" in n:
+                seen = n
+                break
+    except FileNotFoundError:
+        pass
+rc = p.wait(timeout=max(1, deadline - time.time()))
+if seen is None:
+    print("exit %d unseen" % rc)
+else:
+    try:
+        seen.decode("utf-8")
+        print("exit %d utf8 %d" % (rc, len(seen)))
+    except UnicodeDecodeError:
+        print("exit %d broken %d" % (rc, len(seen)))
+PY
+eq "a 252-byte name: the temporary name is whole UTF-8, the get exits 0" \
+  "exit 0 utf8 253" "$(cat "$TMP/out")"
+eq "a 252-byte name: the file arrived whole" "$(stat -c %s "$SRC/long/$LN")" \
+  "$(stat -c %s "$TMP/long/$LN" 2>/dev/null)"
+rm -rf "$SRC/long" "$TMP/long"
+# A local name over NAME_MAX: plain get fails before reading anything, not
+# at the rename after the download. A missing remote file shows the order:
+# the local name is refused before the server is asked.
+long300=$(printf 'n%.0s' $(seq 300))
+d get "//$fs1/scratch/$RUN/tree/a/b/big.bin" "$TMP/$long300" >"$TMP/out" 2>"$TMP/err"
+eq "get to a 300-byte local name: exit 1" 1 "$?"
+eq "300-byte local name: the line says why" "dfsc: $TMP/$long300: File name too long" "$(cat "$TMP/err")"
+eq "300-byte local name: no temporary file left" "" "$(find "$TMP" -maxdepth 1 -name '.*.dfsc-*')"
+d get "//$fs1/scratch/$RUN/tree/nosuchfile" "$TMP/$long300" >"$TMP/out" 2>"$TMP/err"
+eq "300-byte local name of a missing file: refused before the server is asked" \
+  "dfsc: $TMP/$long300: File name too long" "$(cat "$TMP/err")"
+
 check_fail "-r is for get only" "for get" d -r ls "//$fs1/scratch/$RUN"
 check "get -r of a file is a plain get" d get -r "//$fs1/scratch/$RUN/tree/a/with space.txt" "$TMP/one.txt"
 eq "the file arrived" "spaced" "$(cat "$TMP/one.txt" 2>/dev/null)"

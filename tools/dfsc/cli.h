@@ -99,6 +99,10 @@ int dfsc__cli_parse_timeout(const char *s, unsigned *ms);
  * when the path ends with a separator. Points into `path`. */
 const char *dfsc__cli_basename(const char *path);
 
+/* Bytes of `name` to keep so that at most `max` remain and the cut falls
+ * between two UTF-8 characters (namecut.c): strlen(name) when it fits. */
+size_t dfsc__cli_name_cut(const char *name, size_t max);
+
 /* ---- escaping (escape.c) ---------------------------------------------- */
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
  * not one (overlong forms, surrogates and values above U+10FFFF are not).

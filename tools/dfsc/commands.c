@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -644,18 +645,17 @@ static mode_t file_mode(void)
   return mode;
 }
 
-/* "DIR/.NAME.dfsc-XXXXXX" for LOCAL "DIR/NAME" (NAME cut so the result
- * stays within NAME_MAX). Returns a heap string or NULL. */
+/* "DIR/.NAME.dfsc-XXXXXX" for LOCAL "DIR/NAME" (NAME cut between two
+ * characters so the result stays within NAME_MAX). Returns a heap string
+ * or NULL. */
 static char *temp_name_for(const char *local)
 {
   const char *slash = strrchr(local, '/');
   const char *base = slash != NULL ? slash + 1 : local;
   int dlen = slash != NULL ? (int)(slash - local + 1) : 0;
-  int blen = (int)strlen(base);
+  int blen = (int)dfsc__cli_name_cut(base, NAME_MAX - 14);
   char *out;
 
-  if (blen > NAME_MAX - 14)
-    blen = NAME_MAX - 14;
   if (asprintf(&out, "%.*s.%.*s.dfsc-XXXXXX", dlen, local, blen, base) < 0)
     return NULL;
   return out;
@@ -810,6 +810,15 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
    * them would replace the node. */
   if (have_lst && !S_ISREG(lst.st_mode))
     direct = 1;
+  /* A name the local file system cannot hold (a server may send up to
+   * 765 bytes of UTF-8) fails before the file is read, not at the rename
+   * after it. */
+  if (!direct && strlen(strrchr(local, '/') != NULL ? strrchr(local, '/') + 1 : local) >
+                     NAME_MAX) {
+    err = -ENAMETOOLONG;
+    report(local, err, 0);
+    goto out;
+  }
 
   /* Remote first: a missing source leaves nothing behind locally. */
   whole = read_small(ctx, path, SMALL_GUESS, &buf, &sn, &sst, &err_nt);
@@ -1385,17 +1394,39 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
  * one fail, never reuse it). */
 #define RGET_TMP_TRIES 64
 
-/* A local directory, held open for as long as anything in it is pending:
- * every entry in it is created relative to `fd` (mkdirat, openat,
- * renameat), so a directory of the tree swapped for a symbolic link while
- * the walk runs is never followed. Its modification time is set through
- * the same descriptor once everything in it is done (each file renamed
- * into it changes the time again). */
+/* Directory descriptors get -r keeps open at most (fewer when the soft
+ * RLIMIT_NOFILE is low: a quarter of it), besides one in use per worker.
+ * The queue may hold entries of up to RGET_QUEUE_MAX different
+ * directories, so keeping each open until its entries finish would take
+ * that many descriptors and starve the library's sockets. */
+#define RGET_FD_CAP 256
+
+/* A local directory, alive for as long as anything in it is pending:
+ * every entry in it is created relative to its descriptor (mkdirat,
+ * openat, renameat), so a directory of the tree swapped for a symbolic
+ * link while the walk runs is never followed. Its modification time is
+ * set through the descriptor once everything in it is done (each file
+ * renamed into it changes the time again).
+ * Past the cap the least recently used descriptor nobody is using is
+ * closed; the directory is opened again when needed, one component at a
+ * time from its nearest open ancestor, O_NOFOLLOW at each step, and each
+ * step must find the directory first opened there (device and inode), so
+ * a reopen follows no symbolic link and lands in no other directory. The
+ * root (LOCAL) stays open throughout. */
 struct rget_dir {
   struct rget_dir *parent;
-  int fd; /* O_DIRECTORY | O_NOFOLLOW */
+  char *local;        /* the whole local path: for messages */
+  const char *name;   /* in local: what is opened in parent; the root: all
+                         of local, from the working directory */
+  dev_t dev;          /* identity at the first open */
+  ino_t ino;
   uint64_t write_time;
-  unsigned pending; /* its own listing plus entries not finished; under mu */
+  /* Under mu: */
+  int fd;             /* O_DIRECTORY | O_NOFOLLOW; -1 while closed */
+  unsigned users;     /* threads using fd now: it is not closed meanwhile;
+                         the root holds one for the whole walk */
+  struct rget_dir *older, *newer; /* open directories, oldest use first */
+  unsigned pending;   /* its own listing plus entries not finished */
 };
 
 struct rget_item {
@@ -1429,6 +1460,10 @@ struct rget {
   uint64_t entries, reserved;
   const char *limit; /* the option that stopped the walk, or NULL */
   int stop_bytes;
+  /* Open directory descriptors, under mu: nopen of them on the list
+   * oldest .. newest; past fd_cap the unused are closed, oldest first. */
+  struct rget_dir *oldest, *newest;
+  unsigned nopen, fd_cap;
 };
 
 static void rget_item_free(struct rget_item *it)
@@ -1457,6 +1492,166 @@ static void filetime_ts(uint64_t ft, struct timespec ts[2])
   ts[1].tv_nsec = nsec;
 }
 
+/* ---- the open directories (all under mu) ---- */
+
+static void open_unlink(struct rget *g, struct rget_dir *d)
+{
+  if (d->older != NULL)
+    d->older->newer = d->newer;
+  else
+    g->oldest = d->newer;
+  if (d->newer != NULL)
+    d->newer->older = d->older;
+  else
+    g->newest = d->older;
+  d->older = d->newer = NULL;
+}
+
+static void open_push(struct rget *g, struct rget_dir *d)
+{
+  d->older = g->newest;
+  d->newer = NULL;
+  if (g->newest != NULL)
+    g->newest->newer = d;
+  else
+    g->oldest = d;
+  g->newest = d;
+}
+
+/* Closes unused descriptors, oldest use first, until one more fits under
+ * the cap. Those in use (one per worker at most, and the root) are
+ * skipped: with all in use the cap is exceeded by them only. Bounded by
+ * the list. */
+static void open_make_room(struct rget *g)
+{
+  struct rget_dir *d = g->oldest;
+
+  while (g->nopen >= g->fd_cap && d != NULL) {
+    struct rget_dir *next = d->newer;
+
+    if (d->users == 0) {
+      open_unlink(g, d);
+      close(d->fd);
+      d->fd = -1;
+      g->nopen--;
+    }
+    d = next;
+  }
+}
+
+/* Makes fd d's descriptor (d has none), first closing another if at the
+ * cap. */
+static void open_add(struct rget *g, struct rget_dir *d, int fd)
+{
+  open_make_room(g);
+  d->fd = fd;
+  g->nopen++;
+  open_push(g, d);
+}
+
+/* Reports a directory that could not be opened (err: -errno) at name in
+ * pfd: a symbolic link there is named as such, a different directory than
+ * the one first opened (-ESTALE from rget_open_at) too. */
+static void rget_dir_error(int pfd, const char *name, const char *local, int err)
+{
+  struct stat lst;
+
+  if ((err == -ENOTDIR || err == -ELOOP) && fstatat(pfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISLNK(lst.st_mode))
+    dfsc__cli_errf("%s: a symbolic link where a directory belongs, not followed", local);
+  else if (err == -ESTALE)
+    dfsc__cli_errf("%s: replaced by another directory while the walk ran, not followed", local);
+  else
+    report(local, err, 0);
+}
+
+/* Opens d again at its name in pfd: not through a symbolic link, and only
+ * if it is still the directory first opened there. Returns the descriptor
+ * or -errno (-ESTALE: another directory). */
+static int rget_open_at(int pfd, const struct rget_dir *d)
+{
+  struct stat st;
+  int fd = openat(pfd, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int err;
+
+  if (fd < 0)
+    return -errno;
+  if (fstat(fd, &st) != 0) {
+    err = -errno;
+    close(fd);
+    return err;
+  }
+  if (st.st_dev != d->dev || st.st_ino != d->ino) {
+    close(fd);
+    return -ESTALE;
+  }
+  return fd;
+}
+
+/* The descriptor of d for one use, ended by rget_dir_put: d's own, or
+ * opened again from its nearest open ancestor (the root always is). A
+ * failure is reported (the caller counts it). Returns the descriptor or
+ * -1. */
+static int rget_dir_get(struct rget *g, struct rget_dir *d)
+{
+  /* d and its closed ancestors below the open one, d first. */
+  struct rget_dir *chain[RGET_DEPTH_MAX + 2], *a;
+  int n = 0, i, cur, fd = -1;
+
+  pthread_mutex_lock(&g->mu);
+  /* Ends at the root, which stays open; its depth bounds the chain. */
+  for (a = d; a->fd < 0 && n < (int)(sizeof(chain) / sizeof(chain[0])); a = a->parent)
+    chain[n++] = a;
+  a->users++;
+  if (n == 0) {
+    open_unlink(g, d);
+    open_push(g, d);
+    fd = d->fd;
+    pthread_mutex_unlock(&g->mu);
+    return fd;
+  }
+  cur = a->fd;
+  pthread_mutex_unlock(&g->mu);
+
+  /* Down one level at a time; the directories in between are not kept
+   * open (at most two descriptors here, besides the ancestor's). */
+  for (i = n - 1; i >= 0; i--) {
+    fd = rget_open_at(cur, chain[i]);
+    if (fd < 0)
+      rget_dir_error(cur, chain[i]->name, chain[i]->local, fd);
+    if (i != n - 1)
+      close(cur);
+    if (fd < 0)
+      break;
+    cur = fd;
+  }
+
+  pthread_mutex_lock(&g->mu);
+  a->users--;
+  if (fd >= 0) {
+    if (d->fd >= 0) {
+      /* Another worker opened it meanwhile: one descriptor is enough. */
+      close(fd);
+      open_unlink(g, d);
+      open_push(g, d);
+    } else {
+      open_add(g, d, fd);
+    }
+    d->users++;
+    fd = d->fd;
+  }
+  pthread_mutex_unlock(&g->mu);
+  return fd < 0 ? -1 : fd;
+}
+
+/* Ends a use begun by a successful rget_dir_get. */
+static void rget_dir_put(struct rget *g, struct rget_dir *d)
+{
+  pthread_mutex_lock(&g->mu);
+  d->users--;
+  pthread_mutex_unlock(&g->mu);
+}
+
 /* Drops one reference on d; the last one sets the directory's time (when
  * apply and not interrupted), closes it and drops the reference d holds on
  * its parent, and so on up. */
@@ -1464,7 +1659,7 @@ static void rget_release(struct rget *g, struct rget_dir *d, int apply)
 {
   while (d != NULL) {
     struct rget_dir *up = d->parent;
-    int last;
+    int last, fd;
 
     pthread_mutex_lock(&g->mu);
     last = --d->pending == 0;
@@ -1474,11 +1669,26 @@ static void rget_release(struct rget *g, struct rget_dir *d, int apply)
     if (apply && !interrupted() && d->write_time != 0) {
       struct timespec ts[2];
 
-      filetime_ts(d->write_time, ts);
-      /* Only the time is lost: the files are all there. */
-      (void)futimens(d->fd, ts);
+      fd = rget_dir_get(g, d);
+      if (fd >= 0) {
+        filetime_ts(d->write_time, ts);
+        /* Only the time is lost: the files are all there. */
+        (void)futimens(fd, ts);
+        rget_dir_put(g, d);
+      } else {
+        rget_failed(g); /* reported: moved or replaced meanwhile */
+      }
     }
-    close(d->fd);
+    /* Nothing refers to d any more: no other worker can be using it. */
+    pthread_mutex_lock(&g->mu);
+    if (d->fd >= 0) {
+      open_unlink(g, d);
+      close(d->fd);
+      d->fd = -1;
+      g->nopen--;
+    }
+    pthread_mutex_unlock(&g->mu);
+    free(d->local);
     free(d);
     d = up;
   }
@@ -1566,17 +1776,15 @@ static int rget_take_bytes(struct rget *g, const char *path, uint64_t n)
   return over ? -1 : 0;
 }
 
-/* Creates and opens "." + name + ".dfsc-XXXXXX" (name cut to stay within
- * NAME_MAX) in dfd, O_EXCL and O_NOFOLLOW, mode 0600; the name goes to
+/* Creates and opens "." + name + ".dfsc-XXXXXX" (name cut between two
+ * characters to stay within NAME_MAX) in dfd, O_EXCL and O_NOFOLLOW, mode 0600; the name goes to
  * tmp (NAME_MAX + 1 bytes). Returns the descriptor or -1 with errno. */
 static int open_temp(int dfd, const char *name, char *tmp)
 {
   static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   static _Atomic unsigned counter;
-  int blen = (int)strlen(name), i, k, fd;
+  int blen = (int)dfsc__cli_name_cut(name, NAME_MAX - 14), i, k, fd;
 
-  if (blen > NAME_MAX - 14)
-    blen = NAME_MAX - 14;
   for (i = 0; i < RGET_TMP_TRIES; i++) {
     unsigned char r[6];
     char sfx[7];
@@ -1614,7 +1822,7 @@ static int rget_file(struct rget *g, const struct rget_item *it)
   uint32_t nt = 0;
   struct timespec ts[2];
   size_t sn = 0;
-  int dfd = it->parent->fd, fd = -1, have_tmp = 0, rc, ret = -1, whole = 0;
+  int dfd = -1, fd = -1, have_tmp = 0, rc, ret = -1, whole = 0;
 
   if (rget_take_bytes(g, it->remote, it->size) != 0)
     return 1;
@@ -1652,6 +1860,11 @@ static int rget_file(struct rget *g, const struct rget_item *it)
     report(it->remote, -ENOMEM, 0);
     goto out;
   }
+  /* Held until the end: the temporary file and the rename are in one
+   * directory. */
+  dfd = rget_dir_get(g, it->parent);
+  if (dfd < 0)
+    goto out;
   fd = open_temp(dfd, it->name, tmp);
   if (fd < 0) {
     report(it->local, -errno, 0);
@@ -1709,6 +1922,8 @@ out:
     close(fd);
   if (have_tmp)
     (void)unlinkat(dfd, tmp, 0);
+  if (dfd >= 0)
+    rget_dir_put(g, it->parent);
   free(buf);
   /* A read-only handle's close cannot lose data. */
   if (f != NULL)
@@ -1729,47 +1944,56 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
   struct rget_dir *d;
   /* The root is LOCAL as given (its parents are the user's to choose);
    * every directory below is relative to its parent's descriptor. */
-  int pfd = it->parent != NULL ? it->parent->fd : AT_FDCWD;
+  int pfd = AT_FDCWD;
   const char *nm = it->parent != NULL ? it->name : it->local;
-  int rc, ret = 0, fd;
+  int rc, ret = 0, fd = -1;
+  struct stat st;
 
   if (it->depth > RGET_DEPTH_MAX) {
     dfsc__cli_errf("%s: more than %d directory levels (a DFS link cycle?)", it->remote,
                    RGET_DEPTH_MAX);
     return -1;
   }
+  d = calloc(1, sizeof(*d));
+  if (d == NULL || (d->local = strdup(it->local)) == NULL) {
+    free(d);
+    report(it->remote, -ENOMEM, 0);
+    return -1;
+  }
+  if (it->parent != NULL) {
+    pfd = rget_dir_get(g, it->parent);
+    if (pfd < 0)
+      goto fail;
+  }
   if (mkdirat(pfd, nm, 0777) != 0 && errno != EEXIST) {
     report(it->local, -errno, 0);
-    return -1;
+    goto fail;
   }
   /* An existing directory is merged into; anything else there, a
    * symbolic link included (O_NOFOLLOW), is not followed. */
   fd = openat(pfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
-    int e0 = errno;
-    struct stat lst;
-
-    if ((e0 == ENOTDIR || e0 == ELOOP) && fstatat(pfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISLNK(lst.st_mode))
-      dfsc__cli_errf("%s: a symbolic link where a directory belongs, not followed",
-                     it->local);
-    else
-      report(it->local, -e0, 0);
-    return -1;
+    rget_dir_error(pfd, nm, it->local, -errno);
+    goto fail;
   }
-  d = calloc(1, sizeof(*d));
-  if (d == NULL) {
-    close(fd);
-    report(it->remote, -ENOMEM, 0);
-    return -1;
+  if (fstat(fd, &st) != 0) {
+    report(it->local, -errno, 0);
+    goto fail;
   }
-  d->fd = fd;
+  if (it->parent != NULL)
+    rget_dir_put(g, it->parent);
+  d->dev = st.st_dev;
+  d->ino = st.st_ino;
+  d->name = d->local + (nm - it->local);
   d->parent = it->parent;
   d->write_time = it->write_time;
   d->pending = 1;
   pthread_mutex_lock(&g->mu);
+  open_add(g, d, fd);
   if (d->parent != NULL)
     d->parent->pending++;
+  else
+    d->users = 1; /* the root: every reopen starts from it */
   /* Stopped by a limit: the directory was taken before, so it exists,
    * but its listing would only be thrown away. */
   rc = g->limit != NULL;
@@ -1792,6 +2016,14 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
 
     if (!safe_name(e->name)) {
       dfsc__cli_errf("%s%c%s: unsafe name in the listing, skipped", it->remote, sep, e->name);
+      rget_failed(g);
+      continue;
+    }
+    /* The server counts up to 255 UTF-16 units, up to 765 bytes here:
+     * refused before anything is fetched (or taken from the budgets). */
+    if (strlen(e->name) > NAME_MAX) {
+      dfsc__cli_errf("%s%c%s: name longer than %d bytes, skipped", it->remote, sep, e->name,
+                     NAME_MAX);
       rget_failed(g);
       continue;
     }
@@ -1834,6 +2066,15 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
   dfsc_dir_free(dir);
   rget_release(g, d, 1);
   return ret;
+
+fail:
+  if (fd >= 0)
+    close(fd);
+  if (pfd >= 0 && it->parent != NULL)
+    rget_dir_put(g, it->parent);
+  free(d->local);
+  free(d);
+  return -1;
 }
 
 /* Handles one entry and frees it. */
@@ -1908,6 +2149,7 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   const char *base;
   char *local_shown = NULL;
   size_t len;
+  struct rlimit rl;
   int rc, i, started = 0;
 
   if (argc > 2 || (argc == 2 && strcmp(argv[1], "-") == 0)) {
@@ -1925,6 +2167,12 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   memset(&g, 0, sizeof(g));
   g.ctx = ctx;
   g.cfg = cfg;
+  /* A quarter of the soft limit leaves the rest to the library's sockets,
+   * the workers' files and the directories in use. */
+  g.fd_cap = RGET_FD_CAP;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      rl.rlim_cur / 4 < g.fd_cap)
+    g.fd_cap = rl.rlim_cur / 4 > 0 ? (unsigned)(rl.rlim_cur / 4) : 1;
   root = calloc(1, sizeof(*root));
   if (root == NULL || (root->remote = strdup(argv[0])) == NULL) {
     free(root);
