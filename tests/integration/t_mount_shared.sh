@@ -4,9 +4,12 @@
 # server that was not named at mount time (a fake server watches for any
 # connection), but can use the hosts named with -o hosts= and DFS links
 # through them; -o open_hosts switches the check off (and the same lookup
-# then does reach the fake server). The listing budget: EMFILE past the
-# handles a uid may hold, ENOMEM past its bytes or the total, memory given
-# back at close, one uid's use not counted against another. The daemon is
+# then does reach the fake server). Names the mounting user made known,
+# with attributes fresh for an hour, are still checked for another user.
+# The listing budget: EMFILE past the handles a uid may hold, ENOMEM past
+# its bytes or the total, memory given back at close, one uid's use not
+# counted against another; EAGAIN past the listings a uid may have in
+# flight, never for the mounting user. The daemon is
 # not dumpable when it holds a password and keeps no copy of it in its
 # environment. Log lines escape control characters in names.
 # Needs root (useradd, a listener on port 445, allow_other) and /dev/fuse.
@@ -128,6 +131,26 @@ check "the daemon's log shows it escaped" grep -qF 'may not name host ev\u009bil
 check "and never raw" sh -c "! grep -q \"\$(printf '\\302\\233')\" '$TMP/mount.log'"
 n=$(stat_of "$MNT" mount_hosts_refused)
 check "the refusals are counted in .dfsc/stats ($n)" test "${n:-0}" -ge 6
+# Any local user can cause refusals at will: their log lines are
+# rate-limited (10 a second, then a count), the counter counts them all.
+n0=$(stat_of "$MNT" mount_hosts_refused)
+l0=$(grep -c "may not" "$TMP/mount.log")
+as "$B_UID" python3 -c '
+import os, sys
+for i in range(300):
+    try:
+        os.stat(sys.argv[1])
+    except OSError:
+        pass' "$MNT/evil"
+sleep 1.1
+as "$B_UID" stat "$MNT/evil" >/dev/null 2>&1
+n=$(stat_of "$MNT" mount_hosts_refused)
+l=$(grep -c "may not" "$TMP/mount.log")
+check "301 refused lookups are counted ($n0 -> $n)" test "$((n - n0))" -ge 301
+check "but at most 10 lines a second reach the log ($((l - l0)) lines)" \
+  test "$((l - l0))" -le 40
+check "then a line with the number left out" grep -qE "[0-9]+ refusal lines not shown" \
+  "$TMP/mount.log"
 sleep 0.5
 eq "after all that, the fake server still saw no connection" 0 "$(wc -l <"$TMP/evil.log")"
 check "unmount" unmount "$MNT"
@@ -143,6 +166,28 @@ check "with open_hosts another user's ls MOUNT/evil/share reaches the fake serve
   test "$n" -ge 1
 check "unmount" unmount "$MNT"
 kill "$WPID" 2>/dev/null
+
+# Names the mounting user has looked up, with fresh attributes, are
+# answered without the server, and still only to those who may reach the
+# host. entry_timeout=2: the kernel asks the daemon again once its own
+# entry for a name is 2 s old (within that it answers every user itself,
+# docs/mount.md); attr_timeout=3600 keeps the daemon's attributes fresh.
+check "mount with hosts=fs1,attr_timeout=3600,entry_timeout=2" mount_bg "$MNT" -v \
+  -o allow_other,hosts=fs1,attr_timeout=3600,entry_timeout=2
+eq "the mounting user lists a host not in hosts= (ls -l fs2/data/a)" \
+  "$(ls "$DFSC_TB_DATA_DIR/a")" "$(ls -l "$MNT/fs2/data/a" 2>&1 | awk 'NR > 1 {print $NF}')"
+sleep 2.3 # the kernel's entries for a's children expire; the daemon's attributes do not
+# The mounting user's walk renews the kernel's entries for fs2, data and a,
+# so another user's walk reaches the daemon only for the child.
+check "the mounting user stats fs2/data/a again" stat "$MNT/fs2/data/a"
+n0=$(stat_of "$MNT" mount_hosts_refused)
+check_fail "another user's stat of a child it listed is refused" "Permission denied" \
+  as "$B_UID" stat "$MNT/fs2/data/a/b"
+n=$(stat_of "$MNT" mount_hosts_refused)
+check "and counted ($n0 -> $n)" test "${n:-0}" -gt "${n0:-0}"
+check "the daemon's log names it" grep -qF 'may not reach \\fs2\data' "$TMP/mount.log"
+eq "the mounting user still stats it" "$MNT/fs2/data/a/b" "$(stat -c %n "$MNT/fs2/data/a/b" 2>&1)"
+check "unmount" unmount "$MNT"
 
 # ---- (c) the listing budget -----------------------------------------------------------
 MANY=$MNT/fs1/data/many
@@ -202,6 +247,62 @@ eq "releasedir gives all the memory back" 0 "$(stat_of "$MNT" mount_listing_byte
 out=$(as "$B_UID" python3 "$TMP/dir_hold.py" "$MANY" 5 2>&1)
 eq "and the uid can hold two listings again" "opened 2
 error ENOMEM" "$out"
+check "unmount" unmount "$MNT"
+
+# ---- (c2) listings in flight ----------------------------------------------------------
+# The library builds a whole listing before the budget above sees it: what
+# bounds that memory is how many may be in flight. N threads open one
+# directory at once (after a barrier) and print each result, sorted.
+cat >"$TMP/dir_burst.py" <<'PY'
+import errno, os, sys, threading
+d, n = sys.argv[1], int(sys.argv[2])
+res, lock, bar = [], threading.Lock(), threading.Barrier(n)
+def one():
+    bar.wait()
+    try:
+        os.close(os.open(d, os.O_RDONLY | os.O_DIRECTORY))
+        r = "ok"
+    except OSError as e:
+        r = errno.errorcode.get(e.errno, str(e.errno))
+    with lock:
+        res.append(r)
+ts = [threading.Thread(target=one) for _ in range(n)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(" ".join(sorted(res)))
+PY
+chmod 0644 "$TMP/dir_burst.py"
+# count WORD LIST: how often WORD is in the space-separated LIST.
+count() { tr ' ' '\n' <<<"$2" | grep -c "^$1\$"; }
+check "mount with listings_inflight_uid=2,listings_inflight=3" mount_bg "$MNT" -v \
+  -o allow_other,hosts=fs1,listings_inflight_uid=2,listings_inflight=3
+as "$B_UID" python3 "$TMP/dir_burst.py" "$MANY" 8 >"$TMP/burst_b" 2>&1 &
+BPID=$!
+PIDS+=("$BPID")
+out_c=$(as "$C_UID" python3 "$TMP/dir_burst.py" "$MANY" 1 2>&1)
+check "the burst ends" gone "$BPID" 60
+out_b=$(cat "$TMP/burst_b")
+nb=$(count EAGAIN "$out_b")
+nok=$(count ok "$out_b")
+check "8 opendirs at once of $DFSC_TB_MANY_COUNT entries by one uid: EAGAIN past 2 ($out_b)" \
+  test "$nb" -ge 1 -a "$nok" -ge 2 -a $((nok + nb)) -eq 8
+eq "meanwhile another uid opens it" "ok" "$out_c"
+eq "the refusals are counted" "$nb" "$(stat_of "$MNT" mount_eagain)"
+check "and logged" grep -qF "listings in flight" "$TMP/mount.log"
+out=$(as "$C_UID" python3 "$TMP/dir_burst.py" "$MANY" 6 2>&1)
+check "another uid's burst meets its own limit ($out)" test "$(count EAGAIN "$out")" -ge 1
+out=$(python3 "$TMP/dir_burst.py" "$MANY" 6 2>&1)
+eq "the mounting user is never refused" "ok ok ok ok ok ok" "$out"
+check "another uid reads .dfsc/cache (counted in flight while it is built)" \
+  as "$B_UID" cat "$MNT/.dfsc/cache"
+sleep 0.3 # the kernel sends RELEASEDIR after close(2) returns
+for k in mount_listings mount_dir_handles mount_listing_bytes; do
+  eq "afterwards $k is back to 0" 0 "$(stat_of "$MNT" "$k")"
+done
+out=$(as "$B_UID" python3 "$TMP/dir_burst.py" "$MANY" 2 2>&1)
+eq "and the uid lists again" "ok ok" "$out"
 check "unmount" unmount "$MNT"
 
 # ---- (d) no core dumps, no password in the environment ----------------------------------

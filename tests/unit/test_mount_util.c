@@ -110,6 +110,10 @@ static void test_opts_errors(void **state)
       {"listing_mem_uid=-1", "size"},
       {"listing_mem=2048G", "size"},
       {"dir_handles_uid=0", "dir_handles_uid"},
+      {"listings_inflight=0", "listings_inflight: expected 1 to 1024"},
+      {"listings_inflight=1025", "listings_inflight: expected"},
+      {"listings_inflight_uid=", "listings_inflight_uid: expected"},
+      {"listings_inflight_uid=x", "listings_inflight_uid: expected"},
   };
   size_t i;
 
@@ -170,6 +174,65 @@ static void test_opts_shared_mount(void **state)
   /* None of them reaches libfuse. */
   assert_null(o.fuse_opts);
   dfsc__mount_opts_free(&o);
+}
+
+/* Listings in flight: 2 per uid; in all, as many as listing_mem holds of
+ * the largest one (the library's 256 MiB plus the mount's copy), at least
+ * 1, unless given. */
+static void test_listings_inflight(void **state)
+{
+  struct dfsc__mount_opts o;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(o.listings_inflight_uid, 2);
+  assert_int_equal(o.listings_inflight, 0);
+  assert_int_equal(dfsc__mount_listing_max(&o), (256u << 20) + (64u << 20));
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 1);
+  /* 1 GiB / (256 + 64 MiB) = 3. */
+  assert_int_equal(parse(&o, "listing_mem=1G", err, sizeof(err)), 0);
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 3);
+  /* A per-uid limit above the total: the copy is bounded by the total. */
+  assert_int_equal(parse(&o, "listing_mem=4G,listing_mem_uid=8G", err, sizeof(err)), 0);
+  assert_int_equal(dfsc__mount_listing_max(&o), (256ull << 20) + (4ull << 30));
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 1);
+  assert_int_equal(parse(&o, "listing_mem=1024G,listing_mem_uid=4K", err, sizeof(err)), 0);
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 1024); /* capped */
+  assert_int_equal(parse(&o, "listings_inflight=5,listings_inflight_uid=3", err, sizeof(err)),
+                   0);
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 5);
+  assert_int_equal(o.listings_inflight_uid, 3);
+  assert_null(o.fuse_opts);
+  dfsc__mount_opts_free(&o);
+}
+
+/* per_sec lines a second, then a count of those held back, given with the
+ * first line of a later second. */
+static void test_ratelimit(void **state)
+{
+  struct dfsc__mount_ratelimit rl = {0};
+  uint64_t skipped = 99;
+  int i, n = 0;
+
+  (void)state;
+  for (i = 0; i < 25; i++)
+    n += dfsc__mount_ratelimit(&rl, 100, 10, &skipped);
+  assert_int_equal(n, 10);
+  assert_int_equal(skipped, 0);
+  /* The next second: open again, and the 15 held back are reported once. */
+  assert_int_equal(dfsc__mount_ratelimit(&rl, 101, 10, &skipped), 1);
+  assert_int_equal(skipped, 15);
+  assert_int_equal(dfsc__mount_ratelimit(&rl, 101, 10, &skipped), 1);
+  assert_int_equal(skipped, 0);
+  /* A quiet gap changes nothing: nothing was held back. */
+  assert_int_equal(dfsc__mount_ratelimit(&rl, 500, 10, &skipped), 1);
+  assert_int_equal(skipped, 0);
+  /* per_sec 0 holds back every line. */
+  memset(&rl, 0, sizeof(rl));
+  assert_int_equal(dfsc__mount_ratelimit(&rl, 1, 0, &skipped), 0);
+  assert_int_equal(dfsc__mount_ratelimit(&rl, 2, 0, &skipped), 0);
+  assert_int_equal(skipped, 1);
 }
 
 static void test_host_allowed(void **state)
@@ -301,6 +364,8 @@ int main(void)
       cmocka_unit_test(test_opts_errors),
       cmocka_unit_test(test_opts_escapes),
       cmocka_unit_test(test_opts_shared_mount),
+      cmocka_unit_test(test_listings_inflight),
+      cmocka_unit_test(test_ratelimit),
       cmocka_unit_test(test_host_allowed),
       cmocka_unit_test(test_glob),
       cmocka_unit_test(test_errno_map),

@@ -15,10 +15,12 @@
  * On an allow_other mount other local users act with the mount's
  * credentials, so what they can reach is bounded here: every request that
  * could go to a server passes the host check (dfsc__mount_host_allowed with
- * the request's uid) before a path is even built, and the listings held
- * for open directory handles have a budget in total and per uid (EMFILE
- * past the handle count, ENOMEM past the bytes). docs/mount.md, "What
- * another local user can do".
+ * the request's uid) before a path is even built, or before an answer
+ * from fresh attributes; the listings held for open directory handles have
+ * a budget in total and per uid (EMFILE past the handle count, ENOMEM past
+ * the bytes), and so do the listings in flight (EAGAIN). docs/mount.md,
+ * "What another local user can do". Log lines are written after the mutex
+ * is released, refusals rate-limited.
  * Does not: list a server's shares (that needs the srvsvc RPC), keep file
  * data in its own cache (the kernel's page cache does), map Windows ACLs to
  * modes (owner and modes come from the mount options, as with cifs' noperm).
@@ -57,6 +59,8 @@
 #define CTL_TEXT_MAX (16u << 20)
 #define CHARGE_STEP 4096      /* listing bytes charged to the budget at a time */
 #define NAME_OVERHEAD 16      /* malloc's bookkeeping per name, as counted */
+#define REFUSAL_LINES_PER_S 10 /* refusal lines logged per second, then a count */
+#define MLINE_MAX 512          /* one deferred log line */
 
 enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS };
 
@@ -97,12 +101,19 @@ struct mnt {
   size_t nub, ubcap;
   uint64_t listing_bytes, listing_hwm, dir_handles;
   uint64_t refused_handles, refused_bytes, refused_hosts;
+  /* Listings in flight (submitted to the library, not yet copied and
+   * freed), under mu; at most inflight_max, inflight_uid_max per uid. */
+  uint64_t inflight, refused_inflight;
+  unsigned inflight_max, inflight_uid_max;
+  struct dfsc__mount_ratelimit refusal_rl; /* under mu */
 };
 
-/* What one uid holds: directory handles and bytes of listings. */
+/* What one uid holds: directory handles, bytes of listings, listings in
+ * flight. */
 struct ubudget {
   uid_t uid;
   unsigned handles;
+  unsigned inflight;
   uint64_t bytes;
 };
 
@@ -119,6 +130,7 @@ struct fh {
   uint64_t ino;
   uid_t uid;        /* whose budget it counts in */
   int counted;      /* a directory handle counted in the budget */
+  int inflight;     /* its listing counted as in flight */
   uint64_t charged; /* bytes charged to the budget */
   dfsc_file *f;
   struct dent *ents; /* FH_DIR */
@@ -204,6 +216,57 @@ static void mlog(struct mnt *m, int level, const char *fmt, ...)
   va_end(ap);
   dfsc__cli_errf("[mount] %s: %s", level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?",
                  msg);
+}
+
+/* A line decided under m->mu and written once it is released: writing to
+ * stderr can block (a full pipe, a stopped terminal), and no lock is held
+ * across I/O (P6). Refusals are what any local user can cause at will, so
+ * their lines are rate-limited (REFUSAL_LINES_PER_S, then a count); the
+ * counters in .dfsc/stats count every one. */
+struct mline {
+  int level;
+  int have;
+  uint64_t skipped; /* refusal lines held back before this one */
+  char msg[MLINE_MAX];
+};
+
+static void mline_set(struct mnt *m, struct mline *l, int level, int refusal, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
+
+/* Under m->mu. One line per mline: a later one replaces an earlier one. */
+static void mline_set(struct mnt *m, struct mline *l, int level, int refusal, const char *fmt,
+                      ...)
+{
+  va_list ap;
+
+  if (l == NULL || level > m->log_level)
+    return;
+  if (refusal) {
+    struct timespec now;
+    uint64_t skipped;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!dfsc__mount_ratelimit(&m->refusal_rl, (int64_t)now.tv_sec, REFUSAL_LINES_PER_S,
+                               &skipped))
+      return;
+    l->skipped += skipped;
+  }
+  va_start(ap, fmt);
+  vsnprintf(l->msg, sizeof(l->msg), fmt, ap);
+  va_end(ap);
+  l->level = level;
+  l->have = 1;
+}
+
+/* Without m->mu: writes what mline_set recorded. */
+static void mline_put(struct mnt *m, struct mline *l)
+{
+  if (l->skipped > 0)
+    mlog(m, DFSC_LOG_INFO, "%llu refusal lines not shown (more than %d a second)",
+         (unsigned long long)l->skipped, REFUSAL_LINES_PER_S);
+  if (l->have)
+    mlog(m, l->level, "%s", l->msg);
+  l->have = 0;
+  l->skipped = 0;
 }
 
 /* ---- the inode table ----------------------------------------------------- */
@@ -385,8 +448,10 @@ static void forget_locked(struct mnt *m, uint64_t ino, uint64_t count)
 }
 
 /* "\\host\share\a\b" for node ino plus an optional child, for a request by
- * uid; NULL with *err (EACCES: uid may not reach that host or share). */
-static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err)
+ * uid; NULL with *err (EACCES: uid may not reach that host or share, said
+ * in ml). */
+static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err,
+                         struct mline *ml)
 {
   const char *parts[DEPTH_MAX];
   size_t np = 0, len = 1, i;
@@ -411,8 +476,8 @@ static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t u
   if (!dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner, uid, parts[np - 1],
                                 np >= 2 ? parts[np - 2] : NULL)) {
     m->refused_hosts++;
-    mlog(m, DFSC_LOG_INFO, "uid %u may not reach \\\\%s\\%s (not in hosts=)", (unsigned)uid,
-         parts[np - 1], np >= 2 ? parts[np - 2] : "");
+    mline_set(m, ml, DFSC_LOG_INFO, 1, "uid %u may not reach \\\\%s\\%s (not in hosts=)",
+              (unsigned)uid, parts[np - 1], np >= 2 ? parts[np - 2] : "");
     *err = EACCES;
     return NULL;
   }
@@ -440,11 +505,13 @@ static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t u
 
 static char *node_path(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err)
 {
+  struct mline ml = {0};
   char *p;
 
   pthread_mutex_lock(&m->mu);
-  p = path_locked(m, ino, child, uid, err);
+  p = path_locked(m, ino, child, uid, err, &ml);
   pthread_mutex_unlock(&m->mu);
+  mline_put(m, &ml);
   return p;
 }
 
@@ -516,9 +583,8 @@ static struct ubudget *ub_get(struct mnt *m, uid_t uid)
     m->ub = u;
     m->ubcap = cap;
   }
+  memset(&m->ub[m->nub], 0, sizeof(m->ub[m->nub]));
   m->ub[m->nub].uid = uid;
-  m->ub[m->nub].handles = 0;
-  m->ub[m->nub].bytes = 0;
   return &m->ub[m->nub++];
 }
 
@@ -526,12 +592,12 @@ static struct ubudget *ub_get(struct mnt *m, uid_t uid)
  * longer than the number of open handles. */
 static void ub_put(struct mnt *m, struct ubudget *u)
 {
-  if (u->handles == 0 && u->bytes == 0)
+  if (u->handles == 0 && u->bytes == 0 && u->inflight == 0)
     *u = m->ub[--m->nub];
 }
 
 /* Counts one more directory handle of fh->uid: 0, EMFILE or ENOMEM. */
-static int budget_open_locked(struct mnt *m, struct fh *fh)
+static int budget_open_locked(struct mnt *m, struct fh *fh, struct mline *ml)
 {
   struct ubudget *u = ub_get(m, fh->uid);
 
@@ -539,8 +605,9 @@ static int budget_open_locked(struct mnt *m, struct fh *fh)
     return ENOMEM;
   if (u->handles >= m->o->dir_handles_uid) {
     m->refused_handles++;
-    mlog(m, DFSC_LOG_INFO, "uid %u holds %u directory handles (dir_handles_uid): EMFILE",
-         (unsigned)fh->uid, u->handles);
+    mline_set(m, ml, DFSC_LOG_INFO, 1,
+              "uid %u holds %u directory handles (dir_handles_uid): EMFILE", (unsigned)fh->uid,
+              u->handles);
     ub_put(m, u);
     return EMFILE;
   }
@@ -550,8 +617,54 @@ static int budget_open_locked(struct mnt *m, struct fh *fh)
   return 0;
 }
 
+/* The library builds a whole listing (up to DFSC_MOUNT_LIB_LISTING_MAX)
+ * before opendir_cb sees any of it and can charge the budget, and the
+ * copy is made while it still exists: what the bytes budget cannot see is
+ * bounded by how many listings may be in flight. Counts fh's listing as in
+ * flight for its uid: 0, or EAGAIN past listings_inflight_uid for the uid
+ * or listings_inflight in all. The mounting user is counted but never
+ * refused: the caps bound what other users can make the daemon hold, and
+ * without allow_other nobody else can use the mount. */
+static int budget_inflight_locked(struct mnt *m, struct fh *fh, struct mline *ml)
+{
+  struct ubudget *u = ub_get(m, fh->uid);
+
+  if (u == NULL)
+    return ENOMEM;
+  if (fh->uid != m->owner &&
+      (u->inflight >= m->inflight_uid_max || m->inflight >= m->inflight_max)) {
+    m->refused_inflight++;
+    mline_set(m, ml, DFSC_LOG_INFO, 1,
+              "uid %u: %u listings in flight, %llu in all (listings_inflight_uid %u, "
+              "listings_inflight %u): EAGAIN",
+              (unsigned)fh->uid, u->inflight, (unsigned long long)m->inflight,
+              m->inflight_uid_max, m->inflight_max);
+    ub_put(m, u);
+    return EAGAIN;
+  }
+  u->inflight++;
+  m->inflight++;
+  fh->inflight = 1;
+  return 0;
+}
+
+/* fh's listing is no longer in flight (copied and freed, or failed). */
+static void budget_inflight_end_locked(struct mnt *m, struct fh *fh)
+{
+  struct ubudget *u;
+
+  if (!fh->inflight)
+    return;
+  fh->inflight = 0;
+  m->inflight--;
+  if ((u = ub_get(m, fh->uid)) != NULL) { /* found: it holds the count */
+    u->inflight--;
+    ub_put(m, u);
+  }
+}
+
 /* Charges `bytes` more of fh's memory to its uid and the total: 0 or ENOMEM. */
-static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes)
+static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes, struct mline *ml)
 {
   struct ubudget *u = ub_get(m, fh->uid);
 
@@ -560,10 +673,10 @@ static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes)
   /* Both sums never pass their limits, so the subtractions cannot wrap. */
   if (bytes > m->o->listing_mem - m->listing_bytes || bytes > m->o->listing_mem_uid - u->bytes) {
     m->refused_bytes++;
-    mlog(m, DFSC_LOG_INFO,
-         "uid %u: listings would pass the budget (%llu bytes held, %llu in total): ENOMEM",
-         (unsigned)fh->uid, (unsigned long long)u->bytes,
-         (unsigned long long)m->listing_bytes);
+    mline_set(m, ml, DFSC_LOG_INFO, 1,
+              "uid %u: listings would pass the budget (%llu bytes held, %llu in total): ENOMEM",
+              (unsigned)fh->uid, (unsigned long long)u->bytes,
+              (unsigned long long)m->listing_bytes);
     ub_put(m, u);
     return ENOMEM;
   }
@@ -597,15 +710,19 @@ static void budget_release_locked(struct mnt *m, struct fh *fh, uint64_t bytes, 
     fh->counted = 0;
   }
   ub_put(m, u);
+  if (all)
+    budget_inflight_end_locked(m, fh);
 }
 
 static int budget_charge(struct mnt *m, struct fh *fh, uint64_t bytes)
 {
+  struct mline ml = {0};
   int rc;
 
   pthread_mutex_lock(&m->mu);
-  rc = budget_charge_locked(m, fh, bytes);
+  rc = budget_charge_locked(m, fh, bytes, &ml);
   pthread_mutex_unlock(&m->mu);
+  mline_put(m, &ml);
   return rc;
 }
 
@@ -818,6 +935,37 @@ static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, con
 
 /* ---- lookup and attributes ------------------------------------------------ */
 
+/* Whether uid may reach node n, which is answered without the server (its
+ * attributes are fresh): the host check of path_locked, for the host and
+ * share among n's ancestors. Under m->mu. Synthetic nodes are everyone's. */
+static int node_allowed_locked(struct mnt *m, const struct node *n, uid_t uid,
+                               struct mline *ml)
+{
+  const struct node *share = NULL;
+  size_t depth = 0;
+
+  if (n->kind == N_ROOT || n->kind >= N_CTL)
+    return 1;
+  /* Bounded: parents are never cycles and paths are at most DEPTH_MAX deep. */
+  for (; n != NULL && n->kind == N_FS && depth < DEPTH_MAX; n = n->parent, depth++)
+    ;
+  if (n == NULL || n->kind == N_FS)
+    return 0;
+  if (n->kind == N_SHARE) {
+    share = n;
+    n = n->parent;
+  }
+  if (n == NULL || n->kind != N_HOST)
+    return 0;
+  if (dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner, uid, n->name,
+                               share ? share->name : NULL))
+    return 1;
+  m->refused_hosts++;
+  mline_set(m, ml, DFSC_LOG_INFO, 1, "uid %u may not reach \\\\%s\\%s (not in hosts=)",
+            (unsigned)uid, n->name, share ? share->name : "");
+  return 0;
+}
+
 static void lookup_cb(const dfsc_result *res, void *arg)
 {
   struct rq *r = arg;
@@ -837,7 +985,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
   struct mnt *m = fuse_req_userdata(req);
   struct fuse_entry_param e;
   struct node *p, *n = NULL;
+  struct mline ml = {0};
   struct rq *r;
+  uid_t uid = fuse_req_ctx(req)->uid;
   int err = 0, rc;
 
   pthread_mutex_lock(&m->mu);
@@ -853,14 +1003,13 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     else if (p->kind == N_CTL && strcmp(name, "stats") == 0)
       n = &m->ctl_stats;
     else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name) &&
-             !dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner,
-                                       fuse_req_ctx(req)->uid, name, NULL)) {
+             !dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner, uid, name, NULL)) {
       /* Not ENOENT: the kernel would cache the absence for every user,
        * the mounting one included. */
       err = EACCES;
       m->refused_hosts++;
-      mlog(m, DFSC_LOG_INFO, "uid %u may not name host %s (not in hosts=)",
-           (unsigned)fuse_req_ctx(req)->uid, name);
+      mline_set(m, &ml, DFSC_LOG_INFO, 1, "uid %u may not name host %s (not in hosts=)",
+                (unsigned)uid, name);
     } else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name)) {
       n = get_child(m, p, name);
       if (n == NULL)
@@ -881,12 +1030,18 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
   } else if ((n = find_child(m, p, name)) != NULL &&
              !(n->have_st && age(&n->st_at) < m->o->attr_timeout)) {
     n = NULL; /* known, but its attributes are stale: ask the server */
+  } else if (n != NULL && !node_allowed_locked(m, n, uid, &ml)) {
+    /* Known from the mounting user's requests, but not this uid's to
+     * reach: the same answer as when it needs the server. */
+    n = NULL;
+    err = EACCES;
   } else if (n != NULL) {
     /* Attributes from a listing or a stat within attr_timeout. */
     n->nlookup++;
     fill_entry(m, n, &e);
   }
   pthread_mutex_unlock(&m->mu);
+  mline_put(m, &ml);
   if (n != NULL) {
     if (fuse_reply_entry(req, &e) != 0) {
       pthread_mutex_lock(&m->mu);
@@ -973,8 +1128,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct mnt *m = fuse_req_userdata(req);
   struct node *n;
   struct stat st;
+  struct mline ml = {0};
   struct rq *r;
-  int fresh = 0, rc;
+  int fresh = 0, allowed = 1, rc;
 
   (void)fi;
   pthread_mutex_lock(&m->mu);
@@ -982,12 +1138,17 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   if (n != NULL) {
     fresh = !(n->kind == N_SHARE || n->kind == N_FS) ||
             (n->have_st && age(&n->st_at) < m->o->attr_timeout);
+    /* As in op_lookup: what the node knows is not every uid's (a stale
+     * node meets the check in rq_path). */
     if (fresh)
+      allowed = node_allowed_locked(m, n, fuse_req_ctx(req)->uid, &ml);
+    if (fresh && allowed)
       node_stat(m, n, &st);
   }
   pthread_mutex_unlock(&m->mu);
-  if (n == NULL) {
-    fuse_reply_err(req, ESTALE);
+  mline_put(m, &ml);
+  if (n == NULL || !allowed) {
+    fuse_reply_err(req, n == NULL ? ESTALE : EACCES);
     return;
   }
   if (fresh) {
@@ -1177,7 +1338,7 @@ static void release_node(struct mnt *m, uint64_t ino)
   n = find_ino(m, ino);
   if (n != NULL && n->nopen > 0 && --n->nopen == 0 && n->silly) {
     n->silly = 0;
-    path = path_locked(m, ino, NULL, m->owner, &err); /* the file was opened */
+    path = path_locked(m, ino, NULL, m->owner, &err, NULL); /* the file was opened */
   }
   pthread_mutex_unlock(&m->mu);
   if (path != NULL)
@@ -1241,6 +1402,7 @@ static void open_cb(const dfsc_result *res, void *arg)
 }
 
 static int ctl_render_stats(struct mnt *m, struct fh *fh);
+static void fh_free(struct mnt *m, struct fh *fh);
 
 static void ctl_snapshot_cb(const dfsc_result *res, void *arg);
 
@@ -1281,9 +1443,19 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     r->fh->ino = ino;
     r->fh->uid = r->uid;
     if (k == N_CTL_CACHE) {
-      rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
+      /* Its text (up to CTL_TEXT_MAX) is built before it is charged: it
+       * counts as a listing in flight until then. */
+      struct mline ml = {0};
+      pthread_mutex_lock(&m->mu);
+      rc = budget_inflight_locked(m, r->fh, &ml);
+      pthread_mutex_unlock(&m->mu);
+      mline_put(m, &ml);
+      if (rc == 0)
+        rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
+      else
+        rc = -rc;
       if (rc < 0) {
-        free(r->fh);
+        fh_free(m, r->fh);
         rq_fail(r, rc);
       }
       return;
@@ -1489,7 +1661,7 @@ static void fh_free(struct mnt *m, struct fh *fh)
 {
   size_t i;
 
-  if (fh->counted || fh->charged != 0) {
+  if (fh->counted || fh->charged != 0 || fh->inflight) {
     pthread_mutex_lock(&m->mu);
     budget_release_locked(m, fh, 0, 1);
     pthread_mutex_unlock(&m->mu);
@@ -1542,12 +1714,18 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 /* ---- directories ---------------------------------------------------------- */
 
+/* The entry array's capacity after the next dents_add. */
+static size_t dents_next_cap(const struct fh *fh)
+{
+  return fh->n < fh->cap ? fh->cap : fh->cap ? fh->cap * 2 : 64;
+}
+
 static int dents_add(struct fh *fh, const char *name, enum nkind kind, const dfsc_stat_t *st)
 {
   struct dent *d;
 
   if (fh->n == fh->cap) {
-    size_t cap = fh->cap ? fh->cap * 2 : 64;
+    size_t cap = dents_next_cap(fh);
     d = realloc(fh->ents, cap * sizeof(*d));
     if (d == NULL)
       return -ENOMEM;
@@ -1580,27 +1758,29 @@ static void opendir_cb(const dfsc_result *res, void *arg)
   struct fh *fh = r->fh;
   struct fuse_file_info fi;
   const dfsc_dirent *de;
-  uint64_t pending = 0;
-  size_t cap = fh->cap;
+  uint64_t credit = 0; /* charged ahead and not yet used */
   int e = res_errno(res, 0);
 
   if (e == 0) {
-    /* Charged as it grows, so that a listing past the budget stops there
-     * instead of being copied whole first. */
+    /* Charged before it grows (an entry's name, a doubling of the array),
+     * so that a listing past the budget stops there: the copy never holds
+     * more than its charge. */
     while (e == 0 && (de = dfsc_dir_next(res->dir)) != NULL) {
-      if (dents_add(fh, de->name, N_FS, &de->st) < 0) {
+      uint64_t need = strlen(de->name) + 1 + NAME_OVERHEAD +
+                      (uint64_t)(dents_next_cap(fh) - fh->cap) * sizeof(struct dent);
+      if (need > credit) {
+        uint64_t more = (need - credit + CHARGE_STEP - 1) / CHARGE_STEP * CHARGE_STEP;
+        if ((e = budget_charge(r->m, fh, more)) != 0)
+          break;
+        credit += more;
+      }
+      credit -= need;
+      if (dents_add(fh, de->name, N_FS, &de->st) < 0)
         e = ENOMEM;
-        break;
-      }
-      pending += strlen(de->name) + 1 + NAME_OVERHEAD + (fh->cap - cap) * sizeof(struct dent);
-      cap = fh->cap;
-      if (pending >= CHARGE_STEP) {
-        e = budget_charge(r->m, fh, pending);
-        pending = 0;
-      }
     }
-    if (e == 0 && pending > 0)
-      e = budget_charge(r->m, fh, pending);
+    pthread_mutex_lock(&r->m->mu);
+    budget_release_locked(r->m, fh, credit, 0);
+    pthread_mutex_unlock(&r->m->mu);
     if (e == 0 && fh->cap > fh->n && fh->n > 0) {
       /* The doubling's slack is given back for as long as the handle lives. */
       struct dent *d = realloc(fh->ents, fh->n * sizeof(*d));
@@ -1615,6 +1795,10 @@ static void opendir_cb(const dfsc_result *res, void *arg)
   }
   clock_gettime(CLOCK_MONOTONIC, &r->fh->listed_at);
   dfsc_dir_free(res->dir);
+  /* The library's listing is gone: the next one may start. */
+  pthread_mutex_lock(&r->m->mu);
+  budget_inflight_end_locked(r->m, fh);
+  pthread_mutex_unlock(&r->m->mu);
   if (e != 0) {
     fuse_reply_err(r->req, e);
     fh_free(r->m, r->fh);
@@ -1632,6 +1816,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct mnt *m = fuse_req_userdata(req);
   struct node *n;
   struct fh *fh = calloc(1, sizeof(*fh));
+  struct mline ml = {0};
   struct rq *r;
   int err = 0, rc;
   size_t i;
@@ -1650,7 +1835,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fh->dirgen = n->dirgen; /* the listing below must be newer than this */
   if (n == NULL) {
     err = ESTALE;
-  } else if ((err = budget_open_locked(m, fh)) != 0) {
+  } else if ((err = budget_open_locked(m, fh, &ml)) != 0) {
     /* EMFILE before anything is listed or sent. */
   } else if (n->kind == N_ROOT) {
     dfsc_stat_t st = m->vdir;
@@ -1672,13 +1857,13 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
       err = -dents_add(fh, "stats", N_CTL_STATS, &st);
   } else if (n->kind == N_CTL_CACHE || n->kind == N_CTL_STATS) {
     err = ENOTDIR;
-  } else {
-    fh->n = 0;
+  } else if ((err = budget_inflight_locked(m, fh, &ml)) == 0) {
     err = -1; /* a real directory: listed below */
   }
   if (err == 0)
-    err = budget_charge_locked(m, fh, dents_cost(fh));
+    err = budget_charge_locked(m, fh, dents_cost(fh), &ml);
   pthread_mutex_unlock(&m->mu);
+  mline_put(m, &ml);
   if (err > 0) {
     fh_free(m, fh);
     fuse_reply_err(req, err);
@@ -2162,13 +2347,17 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
   dfsc__cli_stats_print(f, &st, 0);
   /* The mount's own counters, in the same form. */
   pthread_mutex_lock(&m->mu);
-  fprintf(f, "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+  fprintf(f,
+          "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
+          "%-22s %llu\n%-22s %llu\n",
           "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
           (unsigned long long)m->listing_hwm, "mount_dir_handles",
           (unsigned long long)m->dir_handles, "mount_emfile",
           (unsigned long long)m->refused_handles, "mount_enomem",
           (unsigned long long)m->refused_bytes, "mount_hosts_refused",
-          (unsigned long long)m->refused_hosts);
+          (unsigned long long)m->refused_hosts, "mount_listings",
+          (unsigned long long)m->inflight, "mount_eagain",
+          (unsigned long long)m->refused_inflight);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -2193,6 +2382,9 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
   /* The text is held until release: it counts like a listing. */
   if (rc == 0 && budget_charge(r->m, r->fh, (uint64_t)r->fh->len + 1) != 0)
     rc = -ENOMEM;
+  pthread_mutex_lock(&r->m->mu);
+  budget_inflight_end_locked(r->m, r->fh);
+  pthread_mutex_unlock(&r->m->mu);
   if (rc != 0) {
     fuse_reply_err(r->req, dfsc__mount_errno(rc, res->ntstatus, 0));
     fh_free(r->m, r->fh);
@@ -2366,25 +2558,32 @@ static void set_read_ahead(const char *mountpoint, unsigned kb)
   }
 }
 
-/* The daemon's own copies of the password, once the library holds its
- * own: the caller's buffer (opts->password, a writable copy; see mount.h)
- * and the environment variables it may have come from, which
- * /proc/PID/environ would show for the life of the daemon. */
-static void wipe_password_copies(dfsc_opts *opts)
+/* The environment variables the password may have come from, which
+ * /proc/PID/environ would show for the life of the daemon. Called before
+ * dfsc_ctx_new starts the library's threads: unsetenv is not thread-safe
+ * (glibc: MT-Unsafe const:env), and nothing reads them after main() took
+ * its copy (opts->password). */
+static void wipe_password_env(void)
 {
   static const char *const vars[] = {"DFSC_PASSWORD", "PASSWD"};
   size_t i;
 
-  if (opts->password != NULL) {
-    explicit_bzero((char *)(uintptr_t)opts->password, strlen(opts->password));
-    opts->password = NULL;
-  }
   for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
     char *v = getenv(vars[i]);
     if (v != NULL) {
       explicit_bzero(v, strlen(v));
       unsetenv(vars[i]);
     }
+  }
+}
+
+/* The caller's copy of the password (opts->password, a writable copy; see
+ * mount.h), once the library holds its own. */
+static void wipe_password_copy(dfsc_opts *opts)
+{
+  if (opts->password != NULL) {
+    explicit_bzero((char *)(uintptr_t)opts->password, strlen(opts->password));
+    opts->password = NULL;
   }
 }
 
@@ -2415,6 +2614,8 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   }
   m.owner = getuid();
   m.cred_servers = opts->cred_servers;
+  m.inflight_max = dfsc__mount_listings_inflight(mo);
+  m.inflight_uid_max = mo->listings_inflight_uid;
   m.log_level = opts->log_cb != NULL ? opts->log_level : DFSC_LOG_WARN;
   fuse_set_log_func(fuse_log_escaped);
   if (mo->allow_other && !mo->open_hosts && mo->nhosts == 0 && opts->cred_servers == NULL)
@@ -2453,10 +2654,11 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGHUP);
   sigaddset(&block, SIGPIPE);
+  wipe_password_env(); /* while this is the only thread */
   pthread_sigmask(SIG_BLOCK, &block, &old);
   rc = dfsc_ctx_new(opts, &m.ctx);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
-  wipe_password_copies(opts); /* the context has its own */
+  wipe_password_copy(opts); /* the context has its own */
   if (rc != 0) {
     dfsc__cli_errf("mount: cannot start: %s", dfsc_strerror(rc));
     goto out;

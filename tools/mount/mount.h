@@ -48,6 +48,11 @@ struct dfsc__mount_opts {
   uint64_t listing_mem;      /* bytes in total (-o listing_mem, 256 MiB) */
   uint64_t listing_mem_uid;  /* bytes per uid (-o listing_mem_uid, 64 MiB) */
   unsigned dir_handles_uid;  /* open directory handles per uid (1024) */
+  /* Listings in flight (being built by the library and copied): per uid
+   * (-o listings_inflight_uid, 2) and in total (-o listings_inflight; 0:
+   * dfsc__mount_listings_inflight's default). */
+  unsigned listings_inflight_uid;
+  unsigned listings_inflight;
   char *credentials; /* an authfile (-o credentials=FILE) */
   char *user;        /* -o user=NAME / username=NAME */
   char *domain;      /* -o domain=NAME */
@@ -99,6 +104,31 @@ int dfsc__mount_valid_server_name(const char *name);
 int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *const *cred_servers, uid_t owner, uid_t uid,
                              const char *host, const char *share);
+
+/* The most memory one listing in flight may hold: the library's whole
+ * listing (dfsc_opendir_async stops at 256 MiB) plus, while it is copied,
+ * the mount's copy (at most listing_mem_uid or listing_mem). */
+#define DFSC_MOUNT_LIB_LISTING_MAX ((uint64_t)256 << 20)
+uint64_t dfsc__mount_listing_max(const struct dfsc__mount_opts *o);
+
+/* How many listings may be in flight at once, all users together: -o
+ * listings_inflight, or else listing_mem / dfsc__mount_listing_max, at
+ * least 1, so that the listings being built hold no more than listing_mem
+ * on top of the listings held for open handles. */
+unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o);
+
+/* A rate limit on log lines: at most `per_sec` lines in each second of
+ * CLOCK_MONOTONIC. dfsc__mount_ratelimit says whether a line may go out at
+ * `now_sec`; when it opens a new second after lines were held back, it
+ * puts their number in *skipped (else 0), for a line that says so. Not
+ * thread-safe: the caller holds a lock. */
+struct dfsc__mount_ratelimit {
+  int64_t sec;
+  unsigned n;
+  uint64_t skipped;
+};
+int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec, unsigned per_sec,
+                          uint64_t *skipped);
 
 /* Runs `dfsc [OPTIONS] mount MOUNTPOINT [-o OPTS] [-f] [-s] [-d]`: opts
  * holds what the global options set; mopts the mount's own. Returns the

@@ -116,6 +116,8 @@ void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
   o->listing_mem = 256u << 20;
   o->listing_mem_uid = 64u << 20;
   o->dir_handles_uid = 1024;
+  o->listings_inflight_uid = 2;
+  o->listings_inflight = 0; /* from listing_mem: dfsc__mount_listings_inflight */
 }
 
 void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
@@ -371,6 +373,15 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
     o->dir_handles_uid = (unsigned)u;
     return 0;
   }
+  if (KEY("listings_inflight") || KEY("listings_inflight_uid")) {
+    if (v == NULL || parse_uint(v, 10, 1024, &u) != 0 || u == 0)
+      return opt_fail(err, errcap, "-o %.*s: expected 1 to 1024", (int)klen, kv);
+    if (KEY("listings_inflight"))
+      o->listings_inflight = (unsigned)u;
+    else
+      o->listings_inflight_uid = (unsigned)u;
+    return 0;
+  }
   if (v != NULL && is_config_key != NULL && is_config_key(kv, klen)) {
     int rc;
     const char *c;
@@ -521,4 +532,39 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
       return 1;
   }
   return 0;
+}
+
+uint64_t dfsc__mount_listing_max(const struct dfsc__mount_opts *o)
+{
+  uint64_t copy = o->listing_mem_uid < o->listing_mem ? o->listing_mem_uid : o->listing_mem;
+
+  return DFSC_MOUNT_LIB_LISTING_MAX + copy;
+}
+
+unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o)
+{
+  uint64_t n;
+
+  if (o->listings_inflight != 0)
+    return o->listings_inflight;
+  n = o->listing_mem / dfsc__mount_listing_max(o);
+  return n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+}
+
+int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec, unsigned per_sec,
+                          uint64_t *skipped)
+{
+  *skipped = 0;
+  if (now_sec != rl->sec) {
+    *skipped = rl->skipped;
+    rl->sec = now_sec;
+    rl->n = 0;
+    rl->skipped = 0;
+  }
+  if (rl->n >= per_sec) {
+    rl->skipped++;
+    return 0;
+  }
+  rl->n++;
+  return 1;
 }
