@@ -6,14 +6,18 @@
  * deadlocked on this; dfsc must finish every access, or fail it with a
  * clear error, within a deadline derived from the work.
  *
- *   kb_test [burst|dead|hung|cycle|sync] [ACCESSES]
+ *   kb_test [burst|dead|hung|cycle|sync|failover|mute] [ACCESSES]
  *
  * burst: every access succeeds. dead: every link's only target refuses
  * connections: every access fails with a clear error. hung: a third of the
  * links point at a server that accepts TCP and never answers: those fail
  * by their deadline, the rest succeed. cycle: every access goes through a
  * referral loop and fails with DFSC_E_LOOP. sync: the burst through the
- * blocking API from 64 caller threads.
+ * blocking API from 64 caller threads. failover: every link's first two
+ * targets refuse connections and its third serves: every access succeeds,
+ * and each link's hint moves at most twice. mute: every link's only target
+ * answers NEGOTIATE and then never finishes SESSION_SETUP: every access
+ * fails with a named error by the setup deadline.
  * Prints one line per check, the counters, time and peak RSS, and
  * "N passed, N failed". */
 #include <pthread.h>
@@ -83,6 +87,10 @@ static const char *files[10] = {"hello.txt", "odd.bin", "big.bin", "empty.txt",
 static void make_path(char *buf, size_t cap, const char *mode, int i, int links) {
   if (strcmp(mode, "dead") == 0)
     snprintf(buf, cap, "//dfsroot/dfs/deadlinks/L%03d/%s", i % 64, files[(i / 64) % 10]);
+  else if (strcmp(mode, "failover") == 0)
+    snprintf(buf, cap, "//dfsroot/dfs/faillinks/L%03d/%s", i % 64, files[(i / 64) % 10]);
+  else if (strcmp(mode, "mute") == 0)
+    snprintf(buf, cap, "//dfsroot/dfs/mutelinks/L%03d/%s", i % 64, files[(i / 64) % 10]);
   else if (strcmp(mode, "hung") == 0)
     snprintf(buf, cap, "//dfsroot/dfs/hung/L%03d/%s", i % links, files[(i / links) % 10]);
   else if (strcmp(mode, "cycle") == 0)
@@ -154,6 +162,11 @@ int main(int argc, char **argv) {
   o.connect_timeout_ms = 5000;
   o.setup_timeout_ms = 5000;
   o.request_timeout_ms = 5000;
+  /* mute: a request deadline far past the setup deadline, so only the
+   * setup deadline (which covers every round of session setup) can end
+   * the accesses in time. */
+  if (strcmp(mode, "mute") == 0)
+    o.request_timeout_ms = 60000;
   check(dfsc_ctx_new(&o, &ctx) == 0, "context: lanes 1, referrals 1, setups 1");
   if (ctx == NULL)
     return 1;
@@ -166,7 +179,11 @@ int main(int argc, char **argv) {
    * worst case), plus one setup deadline per hung or dead server wave;
    * doubled for a loaded machine. */
   bound = 2.0 * ((servers + 1) * 8 * rtt + links * 2 * (rtt + 0.005) + 4 * rtt +
-                 (strcmp(mode, "hung") == 0 || strcmp(mode, "dead") == 0 ? 3 * 5.0 : 0) + 5.0);
+                 (strcmp(mode, "hung") == 0 || strcmp(mode, "dead") == 0 ||
+                          strcmp(mode, "failover") == 0 || strcmp(mode, "mute") == 0
+                      ? 3 * 5.0
+                      : 0) +
+                 5.0);
 
   t0 = now_s();
   if (strcmp(mode, "sync") == 0) {
@@ -203,6 +220,21 @@ int main(int argc, char **argv) {
           bound);
     if (strcmp(mode, "burst") == 0) {
       check(b.ok == n, "burst: zero errors (%d ok, %d failed)", b.ok, b.err);
+    } else if (strcmp(mode, "failover") == 0) {
+      check(b.ok == n,
+            "failover: every access reaches the live third target (%d ok, %d failed)", b.ok,
+            b.err);
+    } else if (strcmp(mode, "mute") == 0) {
+      /* The 64 links' referrals in turn, then one setup deadline (5 s) per
+       * wave of accesses that joined one attempt; two waves at most,
+       * doubled for a loaded machine: far below the 60 s request deadline. */
+      double mute_bound = 2.0 * (64 * 2 * (rtt + 0.005) + 2 * 5.0);
+      check(b.err == n && b.named == n,
+            "mute: every access failed with a named error by the setup deadline (%d)",
+            b.err);
+      check(elapsed <= mute_bound,
+            "mute: %.2f s within %.1f s (setup deadline 5 s, request 60 s)", elapsed,
+            mute_bound);
     } else if (strcmp(mode, "dead") == 0) {
       check(b.err == n && b.named == n, "dead: every access failed with a named error (%d)",
             b.err);
@@ -232,6 +264,12 @@ int main(int argc, char **argv) {
            (unsigned long long)st.conn_setups_queued, (unsigned long long)st.conn_setups_failed,
            (unsigned long long)st.deadlines_hit, (unsigned long long)st.failovers,
            (unsigned long long)st.requests_sent, (unsigned long long)st.submit_queue_hwm);
+    if (strcmp(mode, "failover") == 0) {
+      int used = n < 64 ? n : 64;
+      check(st.failovers <= 2 * (uint64_t)used,
+            "failover: the hints moved %llu times, at most twice per link (%d links)",
+            (unsigned long long)st.failovers, used);
+    }
     if (strcmp(mode, "burst") == 0 || strcmp(mode, "sync") == 0) {
       int used = n < links ? n : links;
       check(st.referrals_sent <= (uint64_t)used + 1,
