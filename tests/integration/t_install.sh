@@ -45,6 +45,7 @@ eq "program stats odd.bin" "$DFSC_TB_ODD_SIZE" "$(cat "$TMP/out")"
 if nm -D --defined-only "$libdir/libdfsc.so" | awk '{print $3}' | grep -q '^dfsc__'; then
   not_ok "internal dfsc__ symbols hidden"
 else ok "internal dfsc__ symbols hidden"; fi
-nm -D --defined-only "$libdir/libdfsc.so" | awk '{print $3}' | grep -q '^dfsc_open_async$' &&
-  ok "public symbols exported" || not_ok "public symbols exported"
+# ... under the DFSC_0 version node (src/libdfsc.map).
+nm -D --defined-only "$libdir/libdfsc.so" | awk '{print $3}' | grep -q '^dfsc_open_async@@DFSC_0$' &&
+  ok "public symbols exported, version DFSC_0" || not_ok "public symbols exported, version DFSC_0"
 finish
