@@ -268,6 +268,15 @@ int dfsc_statfs_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 /* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES entries and
  * 256 MiB; a server repeating a page is a protocol error). */
 int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Sets the most a listing of ctx may hold (its entries and names, as
+ * counted for the 256 MiB above): a listing that passes it fails with
+ * DFSC_E_TOOBIG, as one past 256 MiB does. 0 restores the default
+ * (256 MiB); a value above 256 MiB is taken as 256 MiB. A caller that
+ * budgets memory (the mount) bounds each listing it starts this way.
+ * Returns 0, or -EINVAL for a NULL ctx. Thread-safety: any thread; takes
+ * effect for listings started after it returns (one already under way may
+ * see it from its next page on). */
+int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes);
 int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);

@@ -28,6 +28,9 @@ struct dfsc_ctx {
   char *site;
   uint16_t port;
   uint64_t names_dropped; /* listing entries withheld; loop thread only */
+  /* The most one listing may hold (dfsc_set_dir_max_bytes; 0: the
+   * default). Written by any thread, read by the loop thread: atomic. */
+  size_t dir_max_bytes;
   /* Open handles, so that dfsc_ctx_free can free what callers left open.
    * The lock guards only this list: never held across a library call. */
   pthread_mutex_t handles_mu;

@@ -701,6 +701,24 @@ size_t dfsc_dir_count(const dfsc_dir *d) { return d ? d->n : 0; }
 
 size_t dfsc_dir_dropped(const dfsc_dir *d) { return d ? d->dropped : 0; }
 
+/* The most one listing of ctx may hold: dfsc_set_dir_max_bytes's value,
+ * or DIR_BYTES_MAX. Read on the loop thread, set by any thread. */
+static size_t dir_max_bytes(dfsc_ctx *ctx) {
+  size_t max = __atomic_load_n(&ctx->dir_max_bytes, __ATOMIC_ACQUIRE);
+  return max != 0 ? max : DIR_BYTES_MAX;
+}
+
+int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes) {
+  if (ctx == NULL)
+    return -EINVAL;
+  if (max_bytes > DIR_BYTES_MAX)
+    max_bytes = DIR_BYTES_MAX;
+  /* A listing starts with a post to the loop, which orders it after this
+   * store: it sees the new value. */
+  __atomic_store_n(&ctx->dir_max_bytes, max_bytes, __ATOMIC_RELEASE);
+  return 0;
+}
+
 /* Adds one entry of a listing page to the op's listing, or withholds it.
  * A name that may not leave the library (dfsc__utf16_name_check) is
  * dropped, counted and logged rather than failing the listing: one hostile
@@ -745,7 +763,7 @@ static int dir_add(op *o, dfsc_dir *d, const dfsc_smb2_dirent *e) {
   if (rc < 0)
     return rc == -ENOMEM ? rc : DFSC_E_PROTO;
   d->bytes += sizeof(*de) + strlen(name) + 1;
-  if (d->bytes > DIR_BYTES_MAX) {
+  if (d->bytes > dir_max_bytes(o->ctx)) {
     dfsc__free(name);
     return DFSC_E_TOOBIG;
   }
