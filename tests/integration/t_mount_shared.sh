@@ -8,8 +8,10 @@
 # with attributes fresh for an hour, are still checked for another user.
 # The listing budget: EMFILE past the handles a uid may hold, ENOMEM past
 # its bytes or the total, memory given back at close, one uid's use not
-# counted against another; EAGAIN past the listings a uid may have in
-# flight, never for the mounting user. The daemon is
+# counted against another; past the listings a uid may have in flight an
+# opendir waits (all of a burst succeed), EAGAIN only past the bounded
+# FIFO, EINTR when interrupted, ESHUTDOWN at unmount; the mounting user
+# never waits. The daemon is
 # not dumpable when it holds a password and keeps no copy of it in its
 # environment. Log lines escape control characters in names.
 # Needs root (useradd, a listener on port 445, allow_other) and /dev/fuse.
@@ -251,8 +253,10 @@ check "unmount" unmount "$MNT"
 
 # ---- (c2) listings in flight ----------------------------------------------------------
 # The library builds a whole listing before the budget above sees it: what
-# bounds that memory is how many may be in flight. N threads open one
-# directory at once (after a barrier) and print each result, sorted.
+# bounds that memory is how many may be in flight. Past that an opendir
+# waits (most programs never retry EAGAIN) in a bounded FIFO per uid. N
+# threads open one directory at once (after a barrier) and print each
+# result, sorted.
 cat >"$TMP/dir_burst.py" <<'PY'
 import errno, os, sys, threading
 d, n = sys.argv[1], int(sys.argv[2])
@@ -273,7 +277,29 @@ for t in ts:
     t.join()
 print(" ".join(sorted(res)))
 PY
-chmod 0644 "$TMP/dir_burst.py"
+# dir_wait.py DIR PIDFILE: opens DIR once; SIGUSR1 interrupts the open
+# (the handler raises, so Python does not retry it). Writes its pid to
+# PIDFILE (`as ... &` leaves $! to a subshell) and prints the result.
+cat >"$TMP/dir_wait.py" <<'PY'
+import errno, os, signal, sys
+class Intr(Exception):
+    pass
+def handler(sig, frame):
+    raise Intr()
+signal.signal(signal.SIGUSR1, handler)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d\n" % os.getpid())
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+try:
+    os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY))
+    r = "ok"
+except Intr:
+    r = "interrupted"
+except OSError as e:
+    r = errno.errorcode.get(e.errno, str(e.errno))
+print(r, flush=True)
+PY
+chmod 0644 "$TMP/dir_burst.py" "$TMP/dir_wait.py"
 # count WORD LIST: how often WORD is in the space-separated LIST.
 count() { tr ' ' '\n' <<<"$2" | grep -c "^$1\$"; }
 check "mount with listings_inflight_uid=2,listings_inflight=3" mount_bg "$MNT" -v \
@@ -284,26 +310,99 @@ PIDS+=("$BPID")
 out_c=$(as "$C_UID" python3 "$TMP/dir_burst.py" "$MANY" 1 2>&1)
 check "the burst ends" gone "$BPID" 60
 out_b=$(cat "$TMP/burst_b")
-nb=$(count EAGAIN "$out_b")
-nok=$(count ok "$out_b")
-check "8 opendirs at once of $DFSC_TB_MANY_COUNT entries by one uid: EAGAIN past 2 ($out_b)" \
-  test "$nb" -ge 1 -a "$nok" -ge 2 -a $((nok + nb)) -eq 8
+eq "8 opendirs at once of $DFSC_TB_MANY_COUNT entries by one uid, 2 in flight: all succeed" \
+  "ok ok ok ok ok ok ok ok" "$out_b"
 eq "meanwhile another uid opens it" "ok" "$out_c"
-eq "the refusals are counted" "$nb" "$(stat_of "$MNT" mount_eagain)"
-check "and logged" grep -qF "listings in flight" "$TMP/mount.log"
+w=$(stat_of "$MNT" mount_listing_waits)
+check "some waited for a place (mount_listing_waits $w)" test "${w:-0}" -ge 1
+eq "none was refused (mount_eagain)" 0 "$(stat_of "$MNT" mount_eagain)"
 out=$(as "$C_UID" python3 "$TMP/dir_burst.py" "$MANY" 6 2>&1)
-check "another uid's burst meets its own limit ($out)" test "$(count EAGAIN "$out")" -ge 1
+eq "another uid's burst of 6 succeeds too" "ok ok ok ok ok ok" "$out"
 out=$(python3 "$TMP/dir_burst.py" "$MANY" 6 2>&1)
-eq "the mounting user is never refused" "ok ok ok ok ok ok" "$out"
+eq "the mounting user is never held back" "ok ok ok ok ok ok" "$out"
 check "another uid reads .dfsc/cache (counted in flight while it is built)" \
   as "$B_UID" cat "$MNT/.dfsc/cache"
 sleep 0.3 # the kernel sends RELEASEDIR after close(2) returns
-for k in mount_listings mount_dir_handles mount_listing_bytes; do
+for k in mount_listings mount_listings_parked mount_dir_handles mount_listing_bytes; do
+  eq "afterwards $k is back to 0" 0 "$(stat_of "$MNT" "$k")"
+done
+check "unmount" unmount "$MNT"
+
+# The FIFO is bounded: with one place per uid, the rest of a burst gets
+# EAGAIN (counted and logged), and the other uid is not held back by it.
+check "mount with listings_inflight_uid=2,listings_inflight=3,listings_queue_uid=1" \
+  mount_bg "$MNT" -v -o allow_other,hosts=fs1,listings_inflight_uid=2,listings_inflight=3,listings_queue_uid=1
+as "$B_UID" python3 "$TMP/dir_burst.py" "$MANY" 8 >"$TMP/burst_b" 2>&1 &
+BPID=$!
+PIDS+=("$BPID")
+out_c=$(as "$C_UID" python3 "$TMP/dir_burst.py" "$MANY" 1 2>&1)
+check "the burst ends" gone "$BPID" 60
+out_b=$(cat "$TMP/burst_b")
+nb=$(count EAGAIN "$out_b")
+nok=$(count ok "$out_b")
+check "past 2 in flight and 1 waiting, the rest of 8 get EAGAIN ($out_b)" \
+  test "$nb" -ge 1 -a "$nok" -ge 2 -a $((nok + nb)) -eq 8
+eq "meanwhile another uid opens it" "ok" "$out_c"
+eq "the refusals are counted" "$nb" "$(stat_of "$MNT" mount_eagain)"
+check "and logged" grep -qF "listings_queue_uid 1" "$TMP/mount.log"
+sleep 0.3
+for k in mount_listings mount_listings_parked mount_dir_handles mount_listing_bytes; do
   eq "afterwards $k is back to 0" 0 "$(stat_of "$MNT" "$k")"
 done
 out=$(as "$B_UID" python3 "$TMP/dir_burst.py" "$MANY" 2 2>&1)
 eq "and the uid lists again" "ok ok" "$out"
 check "unmount" unmount "$MNT"
+
+# A waiting opendir is answered EINTR when its program is interrupted, and
+# ESHUTDOWN when the daemon stops. One place in flight, held by listings
+# through slowfs (fs1 behind a relay adding ${DFSC_TB_SLOW_MS:-100} ms each
+# way: about a second for `many`), two of them one after the other.
+SLOWMANY=$MNT/slowfs/data/many
+check "mount with listings_inflight_uid=1,listings_inflight=1" mount_bg "$MNT" -v \
+  -o allow_other,hosts=fs1:slowfs,listings_inflight_uid=1,listings_inflight=1
+check "another uid reaches slowfs" as "$B_UID" stat "$SLOWMANY"
+# wait_parked N: until N listings wait (5 s at most).
+wait_parked() {
+  local i
+  for i in $(seq 50); do
+    [ "$(stat_of "$MNT" mount_listings_parked)" = "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+as "$B_UID" python3 "$TMP/dir_burst.py" "$SLOWMANY" 2 >"$TMP/slow1" 2>&1 &
+SPID=$!
+PIDS+=("$SPID")
+check "the second slow listing waits" wait_parked 1
+mkdir -p "$TMP/w" && chmod 0777 "$TMP/w"
+as "$C_UID" python3 "$TMP/dir_wait.py" "$MANY" "$TMP/w/pid" >"$TMP/wait1" 2>&1 &
+WPID2=$!
+PIDS+=("$WPID2")
+check "an opendir by another uid waits behind them" wait_parked 2
+kill -USR1 "$(cat "$TMP/w/pid")"
+check "its program ends" gone "$WPID2" 10
+check "before the slow listings do" kill -0 "$SPID"
+eq "interrupted by a signal, the waiting opendir ends with it" "interrupted" \
+  "$(cat "$TMP/wait1")"
+eq "counted (mount_listing_eintr)" 1 "$(stat_of "$MNT" mount_listing_eintr)"
+check "the slow listings end" gone "$SPID" 30
+eq "and succeed" "ok ok" "$(cat "$TMP/slow1")"
+eq "nothing waits any more" 0 "$(stat_of "$MNT" mount_listings_parked)"
+# Stopped while opendirs wait: they are answered, the daemon exits.
+as "$B_UID" python3 "$TMP/dir_burst.py" "$SLOWMANY" 2 >"$TMP/slow1" 2>&1 &
+SPID=$!
+PIDS+=("$SPID")
+check "the second slow listing waits again" wait_parked 1
+as "$C_UID" python3 "$TMP/dir_burst.py" "$MANY" 1 >"$TMP/wait2" 2>&1 &
+WPID2=$!
+PIDS+=("$WPID2")
+check "and an opendir by another uid" wait_parked 2
+kill -TERM "$MPID"
+check "the daemon exits on SIGTERM" gone "$MPID" 10
+check "the waiting program ends" gone "$WPID2" 10
+eq "its opendir is answered ESHUTDOWN" "ESHUTDOWN" "$(cat "$TMP/wait2")"
+check "the program of the slow listing ends too" gone "$SPID" 10
+fusermount3 -u "$MNT" 2>/dev/null
 
 # ---- (d) no core dumps, no password in the environment ----------------------------------
 # A non-dumpable process's /proc/PID files belong to root whoever runs it,

@@ -114,6 +114,9 @@ static void test_opts_errors(void **state)
       {"listings_inflight=1025", "listings_inflight: expected"},
       {"listings_inflight_uid=", "listings_inflight_uid: expected"},
       {"listings_inflight_uid=x", "listings_inflight_uid: expected"},
+      {"listings_queue_uid=65537", "listings_queue_uid: expected 0 to 65536"},
+      {"listings_queue=-1", "listings_queue: expected"},
+      {"listings_queue", "listings_queue: expected"},
   };
   size_t i;
 
@@ -177,8 +180,8 @@ static void test_opts_shared_mount(void **state)
 }
 
 /* Listings in flight: 2 per uid; in all, as many as listing_mem holds of
- * the largest one (the library's 256 MiB plus the mount's copy), at least
- * 1, unless given. */
+ * the largest one the library may build (min(listing_mem_uid,
+ * listing_mem)), at least 1, at most 1024, unless given. */
 static void test_listings_inflight(void **state)
 {
   struct dfsc__mount_opts o;
@@ -188,17 +191,28 @@ static void test_listings_inflight(void **state)
   dfsc__mount_opts_init(&o);
   assert_int_equal(o.listings_inflight_uid, 2);
   assert_int_equal(o.listings_inflight, 0);
-  assert_int_equal(dfsc__mount_listing_max(&o), (256u << 20) + (64u << 20));
-  assert_int_equal(dfsc__mount_listings_inflight(&o), 1);
-  /* 1 GiB / (256 + 64 MiB) = 3. */
+  assert_int_equal(o.listings_queue_uid, 64);
+  assert_int_equal(o.listings_queue, 1024);
+  assert_int_equal(dfsc__mount_listing_max(&o), 64u << 20);
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 4);
+  /* 1 GiB / 64 MiB = 16. */
   assert_int_equal(parse(&o, "listing_mem=1G", err, sizeof(err)), 0);
-  assert_int_equal(dfsc__mount_listings_inflight(&o), 3);
-  /* A per-uid limit above the total: the copy is bounded by the total. */
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 16);
+  /* A per-uid limit above the total: a listing is bounded by the total. */
   assert_int_equal(parse(&o, "listing_mem=4G,listing_mem_uid=8G", err, sizeof(err)), 0);
-  assert_int_equal(dfsc__mount_listing_max(&o), (256ull << 20) + (4ull << 30));
+  assert_int_equal(dfsc__mount_listing_max(&o), 4ull << 30);
+  assert_int_equal(dfsc__mount_listings_inflight(&o), 1);
+  /* 100 MiB / 64 MiB: rounded down. */
+  assert_int_equal(parse(&o, "listing_mem=100M,listing_mem_uid=64M", err, sizeof(err)), 0);
   assert_int_equal(dfsc__mount_listings_inflight(&o), 1);
   assert_int_equal(parse(&o, "listing_mem=1024G,listing_mem_uid=4K", err, sizeof(err)), 0);
   assert_int_equal(dfsc__mount_listings_inflight(&o), 1024); /* capped */
+  assert_int_equal(parse(&o, "listings_queue_uid=0,listings_queue=65536", err, sizeof(err)),
+                   0);
+  assert_int_equal(o.listings_queue_uid, 0);
+  assert_int_equal(o.listings_queue, 65536);
+  assert_int_equal(parse(&o, "listings_queue_uid=1", err, sizeof(err)), 0);
+  assert_int_equal(o.listings_queue_uid, 1);
   assert_int_equal(parse(&o, "listings_inflight=5,listings_inflight_uid=3", err, sizeof(err)),
                    0);
   assert_int_equal(dfsc__mount_listings_inflight(&o), 5);

@@ -18,7 +18,9 @@
  * the request's uid) before a path is even built, or before an answer
  * from fresh attributes; the listings held for open directory handles have
  * a budget in total and per uid (EMFILE past the handle count, ENOMEM past
- * the bytes), and so do the listings in flight (EAGAIN). docs/mount.md,
+ * the bytes), and so do the listings in flight: an opendir past their caps
+ * waits, unanswered and holding no thread, in a bounded FIFO per uid
+ * (EAGAIN past it), and starts when a listing ends. docs/mount.md,
  * "What another local user can do". Log lines are written after the mutex
  * is released, refusals rate-limited.
  * Does not: list a server's shares (that needs the srvsvc RPC), keep file
@@ -105,7 +107,25 @@ struct mnt {
    * freed), under mu; at most inflight_max, inflight_uid_max per uid. */
   uint64_t inflight, refused_inflight;
   unsigned inflight_max, inflight_uid_max;
+  /* Listings waiting for a place in flight, under mu: one FIFO per uid
+   * with requests waiting, in a ring served round-robin from uq_next
+   * (NULL: none waits); at most queue_uid_max per uid, queue_max in all.
+   * `ready` holds those taken off the FIFOs and already counted in
+   * flight, for ready_run to start once mu is released. */
+  struct uqueue *uq_next;
+  struct rq *ready, *ready_tail;
+  uint64_t parked, waits, waits_interrupted;
+  unsigned queue_max, queue_uid_max;
+  int stopping; /* unmounting: nothing waits any more */
   struct dfsc__mount_ratelimit refusal_rl; /* under mu */
+};
+
+/* The listings one uid has waiting, oldest first. */
+struct uqueue {
+  uid_t uid;
+  unsigned n;
+  struct rq *head, *tail;
+  struct uqueue *next, *prev; /* the ring of m->uq_next */
 };
 
 /* What one uid holds: directory handles, bytes of listings, listings in
@@ -160,6 +180,7 @@ struct rq {
   uint64_t size, atime, mtime;
   int opened; /* the setattr opened its own handle */
   dfsc_file *f;
+  struct rq *qnext; /* a waiting listing: its uqueue or m->ready */
 };
 
 static double now_s(const struct timespec *a)
@@ -617,28 +638,26 @@ static int budget_open_locked(struct mnt *m, struct fh *fh, struct mline *ml)
   return 0;
 }
 
-/* The library builds a whole listing (up to DFSC_MOUNT_LIB_LISTING_MAX)
- * before opendir_cb sees any of it and can charge the budget, and the
- * copy is made while it still exists: what the bytes budget cannot see is
- * bounded by how many listings may be in flight. Counts fh's listing as in
- * flight for its uid: 0, or EAGAIN past listings_inflight_uid for the uid
- * or listings_inflight in all. The mounting user is counted but never
- * refused: the caps bound what other users can make the daemon hold, and
- * without allow_other nobody else can use the mount. */
-static int budget_inflight_locked(struct mnt *m, struct fh *fh, struct mline *ml)
+/* The library builds a whole listing (up to dfsc__mount_listing_max, its
+ * dfsc_set_dir_max_bytes) before opendir_cb sees any of it and can charge
+ * the budget: what the bytes budget cannot see is bounded by how many
+ * listings may be in flight. Counts fh's listing as in flight for its uid:
+ * 0, or EAGAIN past listings_inflight_uid for the uid or listings_inflight
+ * in all, or while listings of the uid wait (they go first); the caller
+ * then parks it (park_locked). The mounting user is counted but never
+ * held back: the caps bound what other users can make the daemon hold,
+ * and without allow_other nobody else can use the mount. */
+static struct uqueue *uq_find(struct mnt *m, uid_t uid);
+
+static int budget_inflight_locked(struct mnt *m, struct fh *fh)
 {
   struct ubudget *u = ub_get(m, fh->uid);
 
   if (u == NULL)
     return ENOMEM;
   if (fh->uid != m->owner &&
-      (u->inflight >= m->inflight_uid_max || m->inflight >= m->inflight_max)) {
-    m->refused_inflight++;
-    mline_set(m, ml, DFSC_LOG_INFO, 1,
-              "uid %u: %u listings in flight, %llu in all (listings_inflight_uid %u, "
-              "listings_inflight %u): EAGAIN",
-              (unsigned)fh->uid, u->inflight, (unsigned long long)m->inflight,
-              m->inflight_uid_max, m->inflight_max);
+      (u->inflight >= m->inflight_uid_max || m->inflight >= m->inflight_max ||
+       uq_find(m, fh->uid) != NULL)) {
     ub_put(m, u);
     return EAGAIN;
   }
@@ -648,7 +667,138 @@ static int budget_inflight_locked(struct mnt *m, struct fh *fh, struct mline *ml
   return 0;
 }
 
-/* fh's listing is no longer in flight (copied and freed, or failed). */
+/* ---- listings that wait ------------------------------------------------- */
+
+/* Most programs do not retry an opendir that fails with EAGAIN (`ls` says
+ * "Resource temporarily unavailable"), so a listing past the caps above
+ * waits instead: its FUSE request stays unanswered, holding no thread, in
+ * a FIFO of its uid, until a listing ends and it fits (unpark_locked).
+ * Each listing in flight ends by the library's deadlines, so the wait is
+ * bounded too. The FIFOs are bounded (listings_queue_uid per uid,
+ * listings_queue in all; EAGAIN past them) and served round-robin, so one
+ * uid's burst cannot starve another uid. All of it under m->mu. */
+
+static struct uqueue *uq_find(struct mnt *m, uid_t uid)
+{
+  struct uqueue *q = m->uq_next;
+
+  if (q == NULL)
+    return NULL;
+  do {
+    if (q->uid == uid)
+      return q;
+    q = q->next;
+  } while (q != m->uq_next);
+  return NULL;
+}
+
+static void uq_unlink(struct mnt *m, struct uqueue *q)
+{
+  if (q->next == q) {
+    m->uq_next = NULL;
+  } else {
+    q->prev->next = q->next;
+    q->next->prev = q->prev;
+    if (m->uq_next == q)
+      m->uq_next = q->next;
+  }
+  free(q);
+}
+
+/* Puts r (whose handle is counted, not yet in flight) at the end of its
+ * uid's FIFO: 0, or EAGAIN past the bounds, EINTR when the kernel already
+ * interrupted the request, ESHUTDOWN while unmounting, ENOMEM. */
+static int park_locked(struct mnt *m, struct rq *r, struct mline *ml)
+{
+  struct uqueue *q = uq_find(m, r->fh->uid);
+  unsigned n = q != NULL ? q->n : 0;
+
+  if (m->stopping)
+    return ESHUTDOWN;
+  /* Read under m->mu: an interrupt that comes after this looks for r in
+   * the FIFO under m->mu (park_interrupt) and finds it. */
+  if (fuse_req_interrupted(r->req)) {
+    m->waits_interrupted++;
+    return EINTR;
+  }
+  if (n >= m->queue_uid_max || m->parked >= m->queue_max) {
+    m->refused_inflight++;
+    mline_set(m, ml, DFSC_LOG_INFO, 1,
+              "uid %u: %llu listings in flight in all, %u of this uid waiting, %llu in all "
+              "(listings_queue_uid %u, listings_queue %u): EAGAIN",
+              (unsigned)r->fh->uid, (unsigned long long)m->inflight, n,
+              (unsigned long long)m->parked, m->queue_uid_max, m->queue_max);
+    return EAGAIN;
+  }
+  if (q == NULL) {
+    if ((q = calloc(1, sizeof(*q))) == NULL)
+      return ENOMEM;
+    q->uid = r->fh->uid;
+    if (m->uq_next == NULL) {
+      q->next = q->prev = q;
+      m->uq_next = q;
+    } else { /* last in the round: before the one served next */
+      q->next = m->uq_next;
+      q->prev = m->uq_next->prev;
+      q->prev->next = q;
+      q->next->prev = q;
+    }
+  }
+  r->qnext = NULL;
+  if (q->tail != NULL)
+    q->tail->qnext = r;
+  else
+    q->head = r;
+  q->tail = r;
+  q->n++;
+  m->parked++;
+  m->waits++;
+  return 0;
+}
+
+/* Moves the waiting listings that now fit to m->ready, counted in flight:
+ * round-robin over the uids, each uid's oldest first. Stops when the total
+ * is full or no waiting uid is below its own cap. */
+static void unpark_locked(struct mnt *m)
+{
+  while (m->uq_next != NULL && !m->stopping && m->inflight < m->inflight_max) {
+    struct uqueue *q = m->uq_next, *found = NULL;
+    struct ubudget *u = NULL;
+    struct rq *r;
+    do {
+      u = ub_get(m, q->uid); /* NULL only for memory: that uid waits on */
+      if (u != NULL && u->inflight < m->inflight_uid_max) {
+        found = q;
+        break;
+      }
+      q = q->next;
+    } while (q != m->uq_next);
+    if (found == NULL)
+      return;
+    r = q->head;
+    q->head = r->qnext;
+    if (q->head == NULL)
+      q->tail = NULL;
+    q->n--;
+    m->parked--;
+    m->uq_next = q->next; /* the next uid goes first next time */
+    if (q->n == 0)
+      uq_unlink(m, q);
+    u->inflight++;
+    m->inflight++;
+    r->fh->inflight = 1;
+    r->qnext = NULL;
+    if (m->ready_tail != NULL)
+      m->ready_tail->qnext = r;
+    else
+      m->ready = r;
+    m->ready_tail = r;
+  }
+}
+
+/* fh's listing is no longer in flight (copied and freed, or failed): a
+ * waiting one may take its place (the caller runs ready_run once mu is
+ * released). */
 static void budget_inflight_end_locked(struct mnt *m, struct fh *fh)
 {
   struct ubudget *u;
@@ -661,6 +811,7 @@ static void budget_inflight_end_locked(struct mnt *m, struct fh *fh)
     u->inflight--;
     ub_put(m, u);
   }
+  unpark_locked(m);
 }
 
 /* Charges `bytes` more of fh's memory to its uid and the total: 0 or ENOMEM. */
@@ -1405,6 +1556,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh);
 static void fh_free(struct mnt *m, struct fh *fh);
 
 static void ctl_snapshot_cb(const dfsc_result *res, void *arg);
+static void listing_submit(struct mnt *m, struct rq *r);
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -1444,20 +1596,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     r->fh->uid = r->uid;
     if (k == N_CTL_CACHE) {
       /* Its text (up to CTL_TEXT_MAX) is built before it is charged: it
-       * counts as a listing in flight until then. */
-      struct mline ml = {0};
-      pthread_mutex_lock(&m->mu);
-      rc = budget_inflight_locked(m, r->fh, &ml);
-      pthread_mutex_unlock(&m->mu);
-      mline_put(m, &ml);
-      if (rc == 0)
-        rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
-      else
-        rc = -rc;
-      if (rc < 0) {
-        fh_free(m, r->fh);
-        rq_fail(r, rc);
-      }
+       * counts as a listing in flight until then, and waits like one. */
+      listing_submit(m, r);
       return;
     }
     rc = ctl_render_stats(m, r->fh);
@@ -1657,7 +1797,9 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
     rq_fail(r, rc);
 }
 
-static void fh_free(struct mnt *m, struct fh *fh)
+/* Frees fh and gives back what it holds in the budget, without starting
+ * the listings that may now fit (fh_free does). */
+static void fh_drop(struct mnt *m, struct fh *fh)
 {
   size_t i;
 
@@ -1671,6 +1813,14 @@ static void fh_free(struct mnt *m, struct fh *fh)
   free(fh->ents);
   free(fh->text);
   free(fh);
+}
+
+static void ready_run(struct mnt *m);
+
+static void fh_free(struct mnt *m, struct fh *fh)
+{
+  fh_drop(m, fh);
+  ready_run(m);
 }
 
 static void release_cb(const dfsc_result *res, void *arg)
@@ -1761,6 +1911,14 @@ static void opendir_cb(const dfsc_result *res, void *arg)
   uint64_t credit = 0; /* charged ahead and not yet used */
   int e = res_errno(res, 0);
 
+  if (res->err == DFSC_E_TOOBIG) {
+    /* Past dfsc_set_dir_max_bytes, the most the budget lets one listing
+     * hold (or the library's entry bounds): as past the budget. */
+    e = ENOMEM;
+    pthread_mutex_lock(&r->m->mu);
+    r->m->refused_bytes++;
+    pthread_mutex_unlock(&r->m->mu);
+  }
   if (e == 0) {
     /* Charged before it grows (an entry's name, a doubling of the array),
      * so that a listing past the budget stops there: the copy never holds
@@ -1801,14 +1959,157 @@ static void opendir_cb(const dfsc_result *res, void *arg)
   pthread_mutex_unlock(&r->m->mu);
   if (e != 0) {
     fuse_reply_err(r->req, e);
-    fh_free(r->m, r->fh);
+    fh_drop(r->m, r->fh);
   } else {
     memset(&fi, 0, sizeof(fi));
     fi.fh = (uintptr_t)r->fh;
     if (fuse_reply_open(r->req, &fi) != 0)
-      fh_free(r->m, r->fh);
+      fh_drop(r->m, r->fh);
   }
+  ready_run(r->m);
   rq_free(r);
+}
+
+/* Starts r's listing, counted in flight: an opendir, or the text of
+ * .dfsc/cache. Without m->mu. */
+static void listing_start(struct rq *r)
+{
+  struct mnt *m = r->m;
+  int rc;
+
+  if (r->fh->kind == FH_CTL)
+    rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
+  else
+    rc = dfsc_opendir_async(m->ctx, r->path, opendir_cb, r);
+  if (rc < 0) {
+    fh_drop(m, r->fh); /* may move more to m->ready: the caller's loop runs them */
+    rq_fail(r, rc);
+  }
+}
+
+/* Starts the listings unpark_locked moved to m->ready. Any thread, without
+ * m->mu; bounded by listings_queue. */
+static void ready_run(struct mnt *m)
+{
+  for (;;) {
+    struct rq *r;
+    pthread_mutex_lock(&m->mu);
+    r = m->ready;
+    if (r != NULL) {
+      m->ready = r->qnext;
+      if (m->ready == NULL)
+        m->ready_tail = NULL;
+      r->qnext = NULL;
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (r == NULL)
+      return;
+    listing_start(r);
+  }
+}
+
+/* The kernel interrupted a request (its program got a signal): a listing
+ * still waiting is answered EINTR and leaves its FIFO; any other request
+ * goes on. libfuse calls this from the thread that read the interrupt,
+ * holding a reference on req, so req can be answered here; `data` is the
+ * mount, never the rq, which may be freed by then. From inside
+ * fuse_req_interrupt_func it finds nothing: listing_submit registers it
+ * before the request can wait. */
+static void park_interrupt(fuse_req_t req, void *data)
+{
+  struct mnt *m = data;
+  struct uqueue *q;
+  struct rq *r = NULL, **pp;
+
+  pthread_mutex_lock(&m->mu);
+  q = m->uq_next;
+  while (q != NULL && r == NULL) {
+    struct rq *prev = NULL;
+    for (pp = &q->head; *pp != NULL; prev = *pp, pp = &(*pp)->qnext) {
+      if ((*pp)->req == req) {
+        r = *pp;
+        *pp = r->qnext;
+        if (q->tail == r)
+          q->tail = prev;
+        q->n--;
+        m->parked--;
+        m->waits_interrupted++;
+        if (q->n == 0)
+          uq_unlink(m, q);
+        break;
+      }
+    }
+    if (r == NULL && (q = q->next) == m->uq_next)
+      break;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (r == NULL)
+    return;
+  fuse_reply_err(req, EINTR);
+  fh_free(m, r->fh);
+  rq_free(r);
+}
+
+/* Counts r's listing in flight and starts it, or has it wait, or answers
+ * it (EAGAIN past the FIFO's bounds). Without m->mu. */
+static void listing_submit(struct mnt *m, struct rq *r)
+{
+  struct mline ml = {0};
+  int err;
+
+  if (r->fh->uid != m->owner)
+    fuse_req_interrupt_func(r->req, park_interrupt, m);
+  pthread_mutex_lock(&m->mu);
+  err = budget_inflight_locked(m, r->fh);
+  if (err == EAGAIN && (err = park_locked(m, r, &ml)) == 0) {
+    /* Waiting: another thread may start, answer and free r from now on. */
+    pthread_mutex_unlock(&m->mu);
+    mline_put(m, &ml);
+    return;
+  }
+  pthread_mutex_unlock(&m->mu);
+  mline_put(m, &ml);
+  if (err != 0) {
+    fuse_reply_err(r->req, err);
+    fh_free(m, r->fh);
+    rq_free(r);
+    return;
+  }
+  listing_start(r);
+}
+
+/* At unmount, once no FUSE request starts any more: every listing still
+ * waiting (or moved to m->ready and not yet started) is answered
+ * ESHUTDOWN, so that none is left unanswered when the session ends. */
+static void park_drain(struct mnt *m)
+{
+  struct rq *list = NULL, *r;
+
+  pthread_mutex_lock(&m->mu);
+  m->stopping = 1;
+  while (m->uq_next != NULL) {
+    struct uqueue *q = m->uq_next;
+    while ((r = q->head) != NULL) {
+      q->head = r->qnext;
+      r->qnext = list;
+      list = r;
+    }
+    m->parked -= q->n;
+    uq_unlink(m, q);
+  }
+  while ((r = m->ready) != NULL) {
+    m->ready = r->qnext;
+    r->qnext = list;
+    list = r;
+  }
+  m->ready_tail = NULL;
+  pthread_mutex_unlock(&m->mu);
+  while ((r = list) != NULL) {
+    list = r->qnext;
+    fuse_reply_err(r->req, ESHUTDOWN);
+    fh_drop(m, r->fh);
+    rq_free(r);
+  }
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -1818,7 +2119,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct fh *fh = calloc(1, sizeof(*fh));
   struct mline ml = {0};
   struct rq *r;
-  int err = 0, rc;
+  int err = 0;
   size_t i;
 
   if (fh == NULL) {
@@ -1857,7 +2158,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
       err = -dents_add(fh, "stats", N_CTL_STATS, &st);
   } else if (n->kind == N_CTL_CACHE || n->kind == N_CTL_STATS) {
     err = ENOTDIR;
-  } else if ((err = budget_inflight_locked(m, fh, &ml)) == 0) {
+  } else {
     err = -1; /* a real directory: listed below */
   }
   if (err == 0)
@@ -1884,11 +2185,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fh_free(m, fh);
     return;
   }
-  rc = dfsc_opendir_async(m->ctx, r->path, opendir_cb, r);
-  if (rc < 0) {
-    fh_free(m, fh);
-    rq_fail(r, rc);
-  }
+  listing_submit(m, r);
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -2349,7 +2646,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
   pthread_mutex_lock(&m->mu);
   fprintf(f,
           "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-          "%-22s %llu\n%-22s %llu\n",
+          "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
           "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
           (unsigned long long)m->listing_hwm, "mount_dir_handles",
           (unsigned long long)m->dir_handles, "mount_emfile",
@@ -2357,7 +2654,9 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
           (unsigned long long)m->refused_bytes, "mount_hosts_refused",
           (unsigned long long)m->refused_hosts, "mount_listings",
           (unsigned long long)m->inflight, "mount_eagain",
-          (unsigned long long)m->refused_inflight);
+          (unsigned long long)m->refused_inflight, "mount_listings_parked",
+          (unsigned long long)m->parked, "mount_listing_waits", (unsigned long long)m->waits,
+          "mount_listing_eintr", (unsigned long long)m->waits_interrupted);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -2387,15 +2686,16 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
   pthread_mutex_unlock(&r->m->mu);
   if (rc != 0) {
     fuse_reply_err(r->req, dfsc__mount_errno(rc, res->ntstatus, 0));
-    fh_free(r->m, r->fh);
+    fh_drop(r->m, r->fh);
   } else {
     memset(&fi, 0, sizeof(fi));
     fi.fh = (uintptr_t)r->fh;
     fi.direct_io = 1; /* the size is not known before the open */
     fi.nonseekable = 0;
     if (fuse_reply_open(r->req, &fi) != 0)
-      fh_free(r->m, r->fh);
+      fh_drop(r->m, r->fh);
   }
+  ready_run(r->m);
   rq_free(r);
 }
 
@@ -2616,6 +2916,8 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   m.cred_servers = opts->cred_servers;
   m.inflight_max = dfsc__mount_listings_inflight(mo);
   m.inflight_uid_max = mo->listings_inflight_uid;
+  m.queue_max = mo->listings_queue;
+  m.queue_uid_max = mo->listings_queue_uid;
   m.log_level = opts->log_cb != NULL ? opts->log_level : DFSC_LOG_WARN;
   fuse_set_log_func(fuse_log_escaped);
   if (mo->allow_other && !mo->open_hosts && mo->nhosts == 0 && opts->cred_servers == NULL)
@@ -2663,6 +2965,14 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     dfsc__cli_errf("mount: cannot start: %s", dfsc_strerror(rc));
     goto out;
   }
+  /* One listing never holds more than one uid may (or all may) hold once
+   * copied: a larger one could not be kept, and the library would build it
+   * whole (up to 256 MiB) before the budget sees it. */
+  rc = dfsc_set_dir_max_bytes(m.ctx, (size_t)dfsc__mount_listing_max(mo));
+  if (rc != 0) {
+    dfsc__cli_errf("mount: cannot start: %s", dfsc_strerror(rc));
+    goto out;
+  }
   if (mo->single_thread) {
     rc = fuse_session_loop(se);
   } else {
@@ -2676,9 +2986,11 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   status = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
 
 out:
-  /* The loop has ended: no request starts any more. What is in flight is
-   * failed and answered first, while the device is still open (after the
-   * unmount its descriptor number could already belong to a socket). */
+  /* The loop has ended: no request starts any more. What waits and what is
+   * in flight is failed and answered first, while the device is still open
+   * (after the unmount its descriptor number could already belong to a
+   * socket). */
+  park_drain(&m);
   if (m.ctx != NULL)
     dfsc_ctx_free(m.ctx);
   if (mounted)

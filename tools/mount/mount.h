@@ -53,6 +53,11 @@ struct dfsc__mount_opts {
    * dfsc__mount_listings_inflight's default). */
   unsigned listings_inflight_uid;
   unsigned listings_inflight;
+  /* Opendirs past those caps wait in a FIFO: at most this many per uid
+   * (-o listings_queue_uid, 64) and in total (-o listings_queue, 1024);
+   * past them EAGAIN. 0: none wait. */
+  unsigned listings_queue_uid;
+  unsigned listings_queue;
   char *credentials; /* an authfile (-o credentials=FILE) */
   char *user;        /* -o user=NAME / username=NAME */
   char *domain;      /* -o domain=NAME */
@@ -105,16 +110,16 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *const *cred_servers, uid_t owner, uid_t uid,
                              const char *host, const char *share);
 
-/* The most memory one listing in flight may hold: the library's whole
- * listing (dfsc_opendir_async stops at 256 MiB) plus, while it is copied,
- * the mount's copy (at most listing_mem_uid or listing_mem). */
-#define DFSC_MOUNT_LIB_LISTING_MAX ((uint64_t)256 << 20)
+/* The most one listing may hold in the library before the mount sees it:
+ * min(listing_mem_uid, listing_mem), given to dfsc_set_dir_max_bytes (a
+ * larger one could never be copied within the budget anyway). */
 uint64_t dfsc__mount_listing_max(const struct dfsc__mount_opts *o);
 
 /* How many listings may be in flight at once, all users together: -o
- * listings_inflight, or else listing_mem / dfsc__mount_listing_max, at
- * least 1, so that the listings being built hold no more than listing_mem
- * on top of the listings held for open handles. */
+ * listings_inflight, or else listing_mem / dfsc__mount_listing_max (4 with
+ * the defaults), at least 1 and at most 1024, so that the listings being
+ * built hold no more than listing_mem on top of the listings held for open
+ * handles. */
 unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o);
 
 /* A rate limit on log lines: at most `per_sec` lines in each second of

@@ -118,6 +118,8 @@ void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
   o->dir_handles_uid = 1024;
   o->listings_inflight_uid = 2;
   o->listings_inflight = 0; /* from listing_mem: dfsc__mount_listings_inflight */
+  o->listings_queue_uid = 64;
+  o->listings_queue = 1024;
 }
 
 void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
@@ -382,6 +384,15 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       o->listings_inflight_uid = (unsigned)u;
     return 0;
   }
+  if (KEY("listings_queue") || KEY("listings_queue_uid")) {
+    if (v == NULL || parse_uint(v, 10, 65536, &u) != 0)
+      return opt_fail(err, errcap, "-o %.*s: expected 0 to 65536", (int)klen, kv);
+    if (KEY("listings_queue"))
+      o->listings_queue = (unsigned)u;
+    else
+      o->listings_queue_uid = (unsigned)u;
+    return 0;
+  }
   if (v != NULL && is_config_key != NULL && is_config_key(kv, klen)) {
     int rc;
     const char *c;
@@ -536,9 +547,7 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
 
 uint64_t dfsc__mount_listing_max(const struct dfsc__mount_opts *o)
 {
-  uint64_t copy = o->listing_mem_uid < o->listing_mem ? o->listing_mem_uid : o->listing_mem;
-
-  return DFSC_MOUNT_LIB_LISTING_MAX + copy;
+  return o->listing_mem_uid < o->listing_mem ? o->listing_mem_uid : o->listing_mem;
 }
 
 unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o)
