@@ -28,7 +28,21 @@
 extern "C" {
 #endif
 
+/* The version of these headers (CMakeLists.txt's project version; the
+ * configure step fails if they differ). DFSC_VERSION_NUMBER orders
+ * releases: 0.1.0 is 100. */
+#define DFSC_VERSION_MAJOR 0
+#define DFSC_VERSION_MINOR 1
+#define DFSC_VERSION_PATCH 0
 #define DFSC_VERSION_STRING "0.1.0"
+#define DFSC_VERSION_NUMBER                                                                \
+  (DFSC_VERSION_MAJOR * 10000 + DFSC_VERSION_MINOR * 100 + DFSC_VERSION_PATCH)
+
+/* The version of the library running, as DFSC_VERSION_NUMBER and as a
+ * string; a program built against other headers compares them. Static
+ * storage. Thread-safety: any thread. */
+unsigned dfsc_version(void);
+const char *dfsc_version_string(void);
 
 typedef struct dfsc_ctx dfsc_ctx;   /* library context: loop thread, caches */
 typedef struct dfsc_file dfsc_file; /* an open file or directory */

@@ -65,6 +65,9 @@ static int run_on_loop(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg)
   return rc;
 }
 
+unsigned dfsc_version(void) { return DFSC_VERSION_NUMBER; }
+const char *dfsc_version_string(void) { return DFSC_VERSION_STRING; }
+
 static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   dfsc_sl_stats sl;
   dfsc_loop_stats ls;

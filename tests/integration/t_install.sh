@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   dfsc_opts_init(&o);
   o.user = argv[1];
   o.password = argv[2];
+  if (dfsc_version() != DFSC_VERSION_NUMBER) return 3; /* headers and library agree */
   if (dfsc_ctx_new(&o, &ctx) != 0) return 2;
   rc = dfsc_stat(ctx, argv[3], &st, &res);
   if (rc == 0) printf("%llu\n", (unsigned long long)st.size);
