@@ -291,6 +291,17 @@ int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
  * effect for listings started after it returns (one already under way may
  * see it from its next page on). */
 int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes);
+
+/* The budget of live operations of ctx: every operation from its submit
+ * to the end of its callback counts, and every wait of the library (a
+ * waiter for a connection, a session, a tree or a referral) belongs to
+ * one, so the budget bounds them all. Past it, a submitting call returns
+ * DFSC_E_BUSY at once (the callback never runs), counted in
+ * dfsc_stats.ops_rejected. 0 restores the default, 65,536 (with the
+ * default 65,536 waiting for the loop: at most 131,072 alive). Returns 0,
+ * or -EINVAL for a NULL ctx. Thread-safety: any thread; applies to
+ * operations submitted after it returns. */
+int dfsc_set_max_ops(dfsc_ctx *ctx, unsigned max_ops);
 int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
@@ -433,6 +444,9 @@ typedef struct dfsc_stats {
   uint64_t names_dropped;       /* listing entries withheld for their names
                                  * (NUL, '/', '\\', empty, bad UTF-16; see
                                  * dfsc_dir_dropped) */
+  /* the live-operation budget (dfsc_set_max_ops) */
+  uint64_t ops_live_hwm; /* operations alive at once, at most */
+  uint64_t ops_rejected; /* submits refused with DFSC_E_BUSY */
 } dfsc_stats;
 
 /* Fills *out. Returns 0 or a negative code. Thread-safety: any thread

@@ -31,6 +31,12 @@ struct dfsc_ctx {
   /* The most one listing may hold (dfsc_set_dir_max_bytes; 0: the
    * default). Written by any thread, read by the loop thread: atomic. */
   size_t dir_max_bytes;
+  /* The live-operation budget (dfsc_set_max_ops; 0: the default). The
+   * counters are updated by callers' threads (submit) and the loop (end). */
+  unsigned max_ops;
+  unsigned live_ops;
+  unsigned live_ops_hwm;
+  uint64_t ops_rejected;
   /* Open handles, so that dfsc_ctx_free can free what callers left open.
    * The lock guards only this list: never held across a library call. */
   pthread_mutex_t handles_mu;

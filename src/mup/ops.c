@@ -214,6 +214,7 @@ void dfsc__mup_handles_free(dfsc_ctx *ctx) {
 }
 
 static void op_free(op *o) {
+  __atomic_sub_fetch(&o->ctx->live_ops, 1, __ATOMIC_ACQ_REL);
   if (o->file != NULL)
     file_unref(o->file);
   dfsc__free(o->path);
@@ -1670,13 +1671,51 @@ static void start_cb(dfsc_post *p) {
   }
 }
 
-static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
-  op *o;
+#define OPS_MAX_DEFAULT 65536u
+
+int dfsc_set_max_ops(dfsc_ctx *ctx, unsigned max_ops) {
+  if (ctx == NULL)
+    return -EINVAL;
+  __atomic_store_n(&ctx->max_ops, max_ops, __ATOMIC_RELEASE);
+  return 0;
+}
+
+/* Takes a place in ctx's live-operation budget; 0, or DFSC_E_BUSY (and
+ * counted) when it is spent. */
+static int ops_take(dfsc_ctx *ctx) {
+  unsigned max = __atomic_load_n(&ctx->max_ops, __ATOMIC_ACQUIRE);
+  unsigned n = __atomic_add_fetch(&ctx->live_ops, 1, __ATOMIC_ACQ_REL);
+  unsigned hwm = __atomic_load_n(&ctx->live_ops_hwm, __ATOMIC_RELAXED);
+  if (max == 0)
+    max = OPS_MAX_DEFAULT;
+  if (n > max) {
+    __atomic_sub_fetch(&ctx->live_ops, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&ctx->ops_rejected, 1, __ATOMIC_RELAXED);
+    return DFSC_E_BUSY;
+  }
+  while (n > hwm && !__atomic_compare_exchange_n(&ctx->live_ops_hwm, &hwm, n, 1,
+                                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    ;
+  return 0;
+}
+
+/* A new operation with its place in the budget; NULL with *rc set
+ * (-EINVAL, -ENOMEM, DFSC_E_BUSY). */
+static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg, int *rc) {
+  op *o = NULL;
+  *rc = -EINVAL;
   if (ctx == NULL || cb == NULL)
     return NULL;
-  o = dfsc__calloc(1, sizeof(*o));
-  if (o == NULL)
+  *rc = ops_take(ctx);
+  if (*rc < 0)
     return NULL;
+  o = dfsc__calloc(1, sizeof(*o));
+  if (o == NULL) {
+    __atomic_sub_fetch(&ctx->live_ops, 1, __ATOMIC_ACQ_REL);
+    *rc = -ENOMEM;
+    return NULL;
+  }
+  *rc = 0;
   o->ctx = ctx;
   o->kind = kind;
   o->cb = cb;
@@ -1710,15 +1749,16 @@ static char *dfs_path_of(const dfsc_unc *u) {
 static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_path,
                    dfsc_cb cb, void *arg, op **out) {
   dfsc_unc *u;
-  op *o;
+  op *o = NULL;
   int rc;
   if (ctx == NULL || path == NULL || cb == NULL)
     return -EINVAL;
+  o = op_new(ctx, kind, cb, arg, &rc);
+  if (o == NULL)
+    return rc;
   u = dfsc__malloc(sizeof(*u));
-  o = op_new(ctx, kind, cb, arg);
-  if (o == NULL || u == NULL) {
-    dfsc__free(u);
-    dfsc__free(o);
+  if (u == NULL) {
+    op_free(o);
     return -ENOMEM;
   }
   rc = dfsc__unc_parse(path, 1, u);
@@ -1759,13 +1799,13 @@ static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_
 /* An operation on a path with nothing else to set. */
 static int simple_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_path,
                      dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc = path_op(ctx, kind, path, need_path, cb, arg, &o);
   return rc < 0 ? rc : op_submit(o);
 }
 
 int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc = path_op(ctx, OP_OPEN, path, 0, cb, arg, &o);
   if (rc < 0)
     return rc;
@@ -1779,7 +1819,7 @@ int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
 
 int dfsc_read_file_async(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
                          dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc;
   if (buf == NULL || cap == 0)
     return -EINVAL;
@@ -1816,9 +1856,10 @@ int dfsc_resolve_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
 }
 
 static int ctx_op(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg) {
-  op *o = op_new(ctx, kind, cb, arg);
+  int rc;
+  op *o = op_new(ctx, kind, cb, arg, &rc);
   if (o == NULL)
-    return ctx == NULL || cb == NULL ? -EINVAL : -ENOMEM;
+    return rc;
   return op_submit(o);
 }
 
@@ -1842,7 +1883,7 @@ int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc
 int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
                        dfsc_cb cb, void *arg) {
   dfsc_unc *u1 = NULL, *u2 = NULL;
-  op *o;
+  op *o = NULL;
   int rc;
   if (newpath == NULL || (flags & ~DFSC_RENAME_REPLACE) != 0)
     return -EINVAL;
@@ -1892,12 +1933,13 @@ out:
 }
 
 static int handle_op(dfsc_file *f, enum op_kind kind, dfsc_cb cb, void *arg, op **out) {
-  op *o;
+  op *o = NULL;
+  int rc;
   if (f == NULL)
     return -EINVAL;
-  o = op_new(f->ctx, kind, cb, arg);
+  o = op_new(f->ctx, kind, cb, arg, &rc);
   if (o == NULL)
-    return -ENOMEM;
+    return rc;
   file_ref(f);
   o->file = f;
   *out = o;
@@ -1906,7 +1948,7 @@ static int handle_op(dfsc_file *f, enum op_kind kind, dfsc_cb cb, void *arg, op 
 
 static int io_op(dfsc_file *f, enum op_kind kind, uint8_t *buf, const uint8_t *cbuf,
                  size_t len, uint64_t off, dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc;
   if (buf == NULL && cbuf == NULL && len > 0)
     return -EINVAL;
@@ -1934,13 +1976,13 @@ int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, df
 }
 
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc = handle_op(f, OP_FLUSH, cb, arg, &o);
   return rc < 0 ? rc : op_submit(o);
 }
 
 int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc = handle_op(f, OP_TRUNCATE, cb, arg, &o);
   if (rc < 0)
     return rc;
@@ -1950,7 +1992,7 @@ int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg) {
 
 int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time,
                          dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc = handle_op(f, OP_SET_TIMES, cb, arg, &o);
   if (rc < 0)
     return rc;
@@ -1960,7 +2002,7 @@ int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time
 }
 
 int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg) {
-  op *o;
+  op *o = NULL;
   int rc = handle_op(f, OP_CLOSE, cb, arg, &o);
   if (rc == 0)
     rc = op_submit(o);

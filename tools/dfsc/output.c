@@ -183,6 +183,7 @@ void dfsc__cli_stats_print(FILE *out, const dfsc_stats *st, int json)
       F(requests_sent),        F(credit_waits),        F(deadlines_hit),
       F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
       F(lookup_rejected),      F(loop_iterations),     F(names_dropped),
+      F(ops_live_hwm),         F(ops_rejected),
 #undef F
   };
   size_t i;
