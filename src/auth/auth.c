@@ -80,6 +80,10 @@ void dfsc__auth_free(dfsc_auth *a) {
 
 struct dfsc_ntlmssp *dfsc__auth_ntlmssp(dfsc_auth *a) { return a->ntlm; }
 
+int dfsc__auth_creds_anonymous(const char *user, const char *password) {
+  return dfsc__ntlmssp_creds_anonymous(user, password);
+}
+
 int dfsc__auth_is_anonymous(const dfsc_auth *a) {
   return dfsc__ntlmssp_is_anonymous(a->ntlm);
 }

@@ -75,6 +75,11 @@ int dfsc__auth_session_key(const dfsc_auth *a, uint8_t key[16]);
 /* 1 when the credentials select an anonymous logon, else 0. */
 int dfsc__auth_is_anonymous(const dfsc_auth *a);
 
+/* The same rule before any dfsc_auth exists (the session layer decides
+ * its NEGOTIATE security mode from it): 1 when user and password are both
+ * NULL or empty. */
+int dfsc__auth_creds_anonymous(const char *user, const char *password);
+
 /* Wipes and frees; NULL is a no-op. */
 void dfsc__auth_free(dfsc_auth *a);
 

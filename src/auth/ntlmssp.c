@@ -399,6 +399,10 @@ void dfsc__ntlmssp_mac(const uint8_t sign_key[16], struct arcfour_ctx *seal,
 
 /* ---- the context ------------------------------------------------------- */
 
+int dfsc__ntlmssp_creds_anonymous(const char *user, const char *password) {
+  return (user == NULL || user[0] == '\0') && (password == NULL || password[0] == '\0');
+}
+
 int dfsc__ntlmssp_new(const char *user, const char *domain,
                       const char *password, const char *workstation,
                       dfsc_ntlmssp **out) {
@@ -422,8 +426,7 @@ int dfsc__ntlmssp_new(const char *user, const char *domain,
     rc = -EINVAL;
     goto fail;
   }
-  n->anonymous = (user == NULL || user[0] == '\0') &&
-                 (password == NULL || password[0] == '\0');
+  n->anonymous = dfsc__ntlmssp_creds_anonymous(user, password);
   if (!n->anonymous) {
     rc = dfsc__ntlmssp_ntowfv2(password, user, domain, n->response_key);
     if (rc != 0)

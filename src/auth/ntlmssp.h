@@ -144,6 +144,11 @@ void dfsc__ntlmssp_mac(const uint8_t sign_key[16], struct arcfour_ctx *seal,
 
 typedef struct dfsc_ntlmssp dfsc_ntlmssp;
 
+/* 1 when user and password select an anonymous logon (both NULL or
+ * empty), else 0: the one rule dfsc__ntlmssp_new and the session layer
+ * (through dfsc__auth_creds_anonymous) apply. */
+int dfsc__ntlmssp_creds_anonymous(const char *user, const char *password);
+
 /* Creates a context. user/domain/password/workstation are UTF-8, NULL
  * meaning "". Empty user and password select anonymous. The password is
  * reduced to NTOWFv2 at once and not kept. Ownership: free with

@@ -118,6 +118,9 @@ static int join(char *out, size_t cap, const char *target, const char *rest) {
   return 0;
 }
 
+/* A walk's tried set is one bit per target of an entry. */
+_Static_assert(DFSC_DFS_TARGETS_MAX <= 64, "dfsc_dfs_avoid.tried holds 64 targets");
+
 /* The target an entry gives this walk: its hint, unless the walk already
  * tried that one on this entry; then the next untried one in referral
  * order. With every target tried, the hint (the caller stops first). */
@@ -128,7 +131,7 @@ static size_t pick(const dfsc_dfs_entry *e, const dfsc_dfs_avoid *av) {
     return e->hint;
   for (k = 0; k < e->n; k++) {
     i = (e->hint + k) % e->n;
-    if (i >= 64 || !(av->tried & ((uint64_t)1 << i)))
+    if (!(av->tried & ((uint64_t)1 << i)))
       return i;
   }
   return e->hint;
@@ -207,7 +210,7 @@ int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t 
   /* Each walk records what it tried; one it tried twice, or a target
    * index the entry no longer has (refreshed meanwhile), ends it: at most
    * n failovers per walk and entry. */
-  if (failed >= e->n || failed >= 64 || (*tried & ((uint64_t)1 << failed)))
+  if (failed >= e->n || (*tried & ((uint64_t)1 << failed)))
     return -EHOSTUNREACH;
   *tried |= (uint64_t)1 << failed;
   all = e->n >= 64 ? UINT64_MAX : (((uint64_t)1 << e->n) - 1);

@@ -184,6 +184,11 @@ static void file_ref(dfsc_file *f) {
   atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
 }
 
+static void file_free(dfsc_file *f) {
+  dfsc__free(f->path);
+  dfsc__free(f);
+}
+
 static void file_unref(dfsc_file *f) {
   dfsc_ctx *ctx = f->ctx;
   if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
@@ -196,8 +201,7 @@ static void file_unref(dfsc_file *f) {
   if (f->hnext != NULL)
     f->hnext->hprev = f->hprev;
   pthread_mutex_unlock(&ctx->handles_mu);
-  dfsc__free(f->path);
-  dfsc__free(f);
+  file_free(f);
 }
 
 void dfsc__mup_handles_free(dfsc_ctx *ctx) {
@@ -208,8 +212,7 @@ void dfsc__mup_handles_free(dfsc_ctx *ctx) {
   pthread_mutex_unlock(&ctx->handles_mu);
   for (; f != NULL; f = next) {
     next = f->hnext;
-    dfsc__free(f->path);
-    dfsc__free(f);
+    file_free(f);
   }
 }
 

@@ -860,6 +860,16 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   setups_pump(c->sl);
 }
 
+static void setup_timeout(dfsc_timer *tm);
+
+/* The setup deadline (setup_timeout_ms): from the lookup through the last
+ * round of session setup. */
+static void arm_setup_deadline(dfsc_conn *c) {
+  c->setup_timer.data = c;
+  dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
+                    setup_timeout);
+}
+
 static void setup_timeout(dfsc_timer *tm) {
   dfsc_conn *c = tm->data;
   DFSC_WARN(lg(c), DFSC_CAT_CONN, "%s:%u: connection setup deadline passed", c->host,
@@ -996,13 +1006,6 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   drive(c);
 }
 
-/* 1 when this connection's session logs on with credentials; the same
- * rule as the NTLMSSP layer's anonymous test, negated. */
-static int conn_has_creds(const dfsc_conn *c) {
-  return (c->user != NULL && c->user[0] != '\0') ||
-         (c->password != NULL && c->password[0] != '\0');
-}
-
 static int start_negotiate(dfsc_conn *c) {
   static const uint16_t all[] = {SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300,
                                  SMB2_DIALECT_302, SMB2_DIALECT_311};
@@ -1032,7 +1035,8 @@ static int start_negotiate(dfsc_conn *c) {
    * every dialect ([MS-SMB2] 3.3.5.5.3), which sess_setup_cb requires.
    * Guest fallback, when allowed, cannot sign, so it keeps "enabled". */
   if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED ||
-      (conn_has_creds(c) && c->sl->cfg.sign != DFSC_SIGN_OFF && !c->sl->cfg.guest_ok))
+      (!dfsc__auth_creds_anonymous(c->user, c->password) &&
+       c->sl->cfg.sign != DFSC_SIGN_OFF && !c->sl->cfg.guest_ok))
     c->client_sec_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
   c->client_caps = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU;
   /* [MS-SMB2] 2.2.3: a 3.x client that can encrypt says so. Samba also
@@ -1186,9 +1190,7 @@ static int conn_start_now(dfsc_conn *c) {
     return DFSC_E_BUSY; /* a timed-out lookup still runs on its worker */
   conn_set_state(c, C_LOOKUP);
   c->sl->stats.conn_started++;
-  c->setup_timer.data = c;
-  dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
-                    setup_timeout);
+  arm_setup_deadline(c);
   c->lk.data = c;
   rc = dfsc__lookup_start(c->sl->cfg.loop, c->sl->cfg.lookup_lane, c->sl->cfg.map,
                           c->host, c->port, &c->lk, lookup_cb);
@@ -1451,11 +1453,8 @@ static int sess_start(dfsc_sess *s) {
   /* A session set up again on a connection already READY (after a failed
    * one) gets the setup deadline anew; a first one is still under the
    * connection's. */
-  if (!c->setup_timer.active) {
-    c->setup_timer.data = c;
-    dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
-                      setup_timeout);
-  }
+  if (!c->setup_timer.active)
+    arm_setup_deadline(c);
   rc = dfsc__auth_step(s->auth, c->neg_secbuf, c->neg_secbuf_len, &out, &outlen);
   if (rc < 0)
     goto fail;
