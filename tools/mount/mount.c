@@ -1674,7 +1674,19 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
   if (off >= 0 && fh->kind == FH_CTL) {
     size_t o = (size_t)off < fh->len ? (size_t)off : fh->len;
-    fuse_reply_buf(req, fh->text + o, size < fh->len - o ? size : fh->len - o);
+    size_t n = size < fh->len - o ? size : fh->len - o;
+    /* The reply goes out of a copy: once the kernel has taken the data
+     * (inside the writev, before it returns) the reader may close, and the
+     * RELEASE on another FUSE thread frees fh->text while this writev has
+     * not yet returned; sanitizers see that as a read after free. */
+    char *copy = malloc(n ? n : 1);
+    if (copy == NULL) {
+      fuse_reply_err(req, ENOMEM);
+      return;
+    }
+    memcpy(copy, fh->text + o, n);
+    fuse_reply_buf(req, copy, n);
+    free(copy);
     return;
   }
   if (size > IO_MAX)
