@@ -50,6 +50,12 @@ typedef struct dfsc_sl_cfg {
   uint16_t port;
   unsigned connect_timeout_ms, setup_timeout_ms, request_timeout_ms;
   unsigned max_connects; /* connection setups in flight (default 32) */
+  /* Idle close: a tree, session or connection nobody has used for
+   * idle_timeout_ms is disconnected (TREE_DISCONNECT, LOGOFF, close) and
+   * freed (0: the default). At most max_conns connections stay open; past
+   * it the least recently used idle one is closed (0: the default). */
+  unsigned idle_timeout_ms;
+  unsigned max_conns;
 } dfsc_sl_cfg;
 
 /* Copies cfg (strings and the cred_servers list included). Returns 0, a
