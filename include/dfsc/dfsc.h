@@ -13,6 +13,28 @@
  * Paths are UNC in any of three forms:
  *   \\host\share\path     //host/share/path
  *   smb://[domain;]user[:password]@host[:port]/share/path
+ *
+ * Growth rule (how these structs change across releases without breaking
+ * programs built against older headers; docs/api.md):
+ *  - Structs the CALLER allocates and the library reads or fills carry
+ *    their size: dfsc_opts (a leading `size`, set from the caller's sizeof
+ *    by the dfsc_opts_init macro) and dfsc_stats (the dfsc_stats_get macro
+ *    passes the caller's sizeof). New fields are only ever added at the
+ *    end. The library reads only the fields the caller's size covers
+ *    (defaults for the rest) and never writes past the caller's size.
+ *  - dfsc_result never changes size: it ends in reserved words that new
+ *    fields take over (zero where a library does not fill them), so the
+ *    sync wrappers, which copy a whole result into the caller's, stay
+ *    within it.
+ *  - Everything else the library hands out (contexts, files, listings,
+ *    resolutions, cache snapshots, their hops) is opaque and read through
+ *    functions; dfsc_stat_t, dfsc_fsinfo and dfsc_dirent keep their layout
+ *    (a new attribute comes with a new call).
+ *  - Every symbol is under the version node DFSC_0 (src/libdfsc.map); a
+ *    call whose meaning changes keeps its old version there.
+ *
+ * Ownership and threads are stated on every call: "Thread-safety" says
+ * from which threads it may be called, "Ownership" who frees what.
  */
 #ifndef DFSC_DFSC_H
 #define DFSC_DFSC_H
@@ -98,6 +120,9 @@ enum dfsc_sign_mode {
 };
 
 typedef struct dfsc_opts {
+  /* sizeof the caller's dfsc_opts, set by dfsc_opts_init: the library reads
+   * only the fields it covers (growth rule, above). */
+  size_t size;
   /* Credentials. user NULL or "" means anonymous. Copied by dfsc_ctx_new;
    * the context wipes its copy of the password when freed. */
   const char *user;
@@ -156,20 +181,46 @@ typedef struct dfsc_opts {
   dfsc_log_cb log_cb;
   void *log_arg;
   int log_level; /* enum dfsc_log_level, default DFSC_LOG_WARN */
+
+  /* ---- added after the first layout (read only when size covers them) */
+  /* Trees, sessions and connections unused for idle_timeout_ms are closed
+   * (TREE_DISCONNECT, LOGOFF, then the socket) and freed (0: the
+   * default). */
+  unsigned idle_timeout_ms;
+  /* At most max_conns connections open at once; past it the least
+   * recently used idle one is closed first (0: the default). */
+  unsigned max_conns;
 } dfsc_opts;
 
-/* Fills `o` with defaults (all zero / NULL). */
-void dfsc_opts_init(dfsc_opts *o);
+/* Fills the first `size` bytes of *o with defaults (all zero / NULL) and
+ * sets o->size = size; never writes past `size`. Call it through the
+ * dfsc_opts_init macro, which passes the caller's sizeof. A size below
+ * sizeof(size_t) writes nothing. Thread-safety: any thread. */
+void dfsc_opts_init_sized(dfsc_opts *o, size_t size);
+#ifndef DFSC_BUILDING
+#define dfsc_opts_init(o) dfsc_opts_init_sized((o), sizeof *(o))
+#endif
 
-/* Creates a context and starts its loop thread.
+/* Creates a context and starts its loop thread. opts NULL: every default.
+ * opts->size says which fields the caller has (growth rule, above): a size
+ * smaller than the first layout, or above 64 KiB, is -EINVAL; fields past
+ * the caller's size take their defaults; a size larger than this
+ * library's dfsc_opts is accepted when the bytes this library does not
+ * know are all zero (defaults), else -E2BIG (the caller asks for an option
+ * this library lacks). opts and the strings it points to may be freed once
+ * this returns (they are copied).
  * Returns 0 or a negative code. Ownership: *out is freed with dfsc_ctx_free.
  * Thread-safety: any thread. */
 int dfsc_ctx_new(const dfsc_opts *opts, dfsc_ctx **out);
 
 /* Fails what is in flight (their callbacks run with DFSC_E_SHUTDOWN), closes
  * connections, stops and joins the loop thread, frees the context. Must not be
- * called from a callback. dfsc_file handles still open are freed with it
- * (the server drops them with the session): they must not be used after. */
+ * called from a callback (the loop thread). dfsc_file handles still open are
+ * freed with it (the server drops them with the session): they must not be
+ * used after; nor may listings, resolutions and cache snapshots be, which
+ * the caller still frees (they do not point into the context).
+ * Thread-safety: any thread but the loop's, once, with no call on ctx
+ * running or starting on another thread. NULL is ignored. */
 void dfsc_ctx_free(dfsc_ctx *ctx);
 
 /* ---- results ---------------------------------------------------------- */
@@ -218,12 +269,20 @@ typedef struct dfsc_result {
   size_t nbytes;     /* read / write: bytes transferred */
   dfsc_stat_t st;      /* stat, open: attributes of the object */
   dfsc_fsinfo fs;      /* statfs: the share's volume */
+  /* Room to grow without changing the size (growth rule, above): a later
+   * field takes the place of reserved words; 0 where not filled. */
+  uint64_t reserved[8];
 } dfsc_result;
 
+/* A completion callback. Runs on the loop thread, exactly once per
+ * successful start. res and the strings it points to are valid only during
+ * the call; the objects it hands over (file, dir, resolution, cache) belong
+ * to the callee from then on (ownership notes above). May start more
+ * *_async operations; must not call dfsc-sync.h, dfsc_ctx_free or block. */
 typedef void (*dfsc_cb)(const dfsc_result *res, void *arg);
 
 /* Formats "PATH: STATUS_NAME" or "PATH: message" for a failed result into
- * buf. Returns buf. */
+ * buf (cap bytes, NUL-terminated). Returns buf. Thread-safety: any thread. */
 char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap);
 
 /* ---- asynchronous operations ----------------------------------------- */
@@ -359,62 +418,84 @@ const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f);
 const char *dfsc_file_path(const dfsc_file *f);
 
 /* ---- DFS ------------------------------------------------------------- */
-/* One step of a DFS resolution: a referral cache entry and the target it
- * chose. Paths are in "\\server\\share\\rest" form. */
-typedef struct dfsc_resolve_hop {
-  const char *prefix;  /* the DFS path prefix the entry covers */
-  const char *target;  /* the target chosen */
-  int root;            /* a root referral (else a link) */
-  int interlink;       /* a link whose targets are DFS roots */
-  unsigned version;    /* referral version the server answered with */
-  unsigned ttl;        /* seconds, as the server gave it */
-  long long expires_in_ms; /* negative once expired */
-  unsigned path_consumed;  /* UTF-16 bytes of the prefix (the server's PathConsumed) */
-  size_t n_targets;
-  size_t chosen;       /* index of target in targets */
-  const char *const *targets;
-  const char *source;  /* the server that gave the referral */
-} dfsc_resolve_hop;
+/* Resolutions and cache snapshots are opaque heap copies the caller owns
+ * (dfsc_resolution_free, dfsc_cache_info_free); what their accessors
+ * return points into them and lives until that free. They hold no
+ * reference to the context. The accessors read only: any thread, several
+ * at once on one object. Paths are in "\\server\share\rest" form.
+ *
+ * One hop (dfsc_resolve_hop) is one referral cache entry and the target
+ * chosen from it. Out-of-range indexes and NULL objects give NULL or 0. */
+typedef struct dfsc_resolve_hop dfsc_resolve_hop;
 
-struct dfsc_resolution {
-  const char *path;   /* the path resolved, as a DFS path */
-  const char *target; /* where operations on it go */
-  int target_dfs;     /* the target share is itself a DFS root */
-  size_t nhops;
-  const dfsc_resolve_hop *hops;
-};
+/* The DFS path prefix the entry covers. */
+const char *dfsc_hop_prefix(const dfsc_resolve_hop *h);
+/* The target chosen (NULL when the entry has none). */
+const char *dfsc_hop_target(const dfsc_resolve_hop *h);
+/* 1 for a root referral, 0 for a link. */
+int dfsc_hop_is_root(const dfsc_resolve_hop *h);
+/* 1 for a link whose targets are DFS roots (an interlink). */
+int dfsc_hop_is_interlink(const dfsc_resolve_hop *h);
+/* The referral version the server answered with. */
+unsigned dfsc_hop_version(const dfsc_resolve_hop *h);
+/* Seconds, as the server gave it. */
+unsigned dfsc_hop_ttl(const dfsc_resolve_hop *h);
+/* Milliseconds left when the snapshot was taken; negative once expired. */
+long long dfsc_hop_expires_in_ms(const dfsc_resolve_hop *h);
+/* UTF-16 bytes of the prefix (the server's PathConsumed). */
+unsigned dfsc_hop_path_consumed(const dfsc_resolve_hop *h);
+/* The targets in referral order; dfsc_hop_chosen is the index of the one
+ * used. */
+size_t dfsc_hop_ntargets(const dfsc_resolve_hop *h);
+const char *dfsc_hop_target_at(const dfsc_resolve_hop *h, size_t i);
+size_t dfsc_hop_chosen(const dfsc_resolve_hop *h);
+/* The server that gave the referral (NULL if unknown). */
+const char *dfsc_hop_source(const dfsc_resolve_hop *h);
 
-/* The referral and domain caches as this context holds them. */
-typedef struct dfsc_cache_domain {
-  const char *name;
-  size_t n_dcs;
-  const char *const *dcs;
-} dfsc_cache_domain;
+/* The path resolved (as a DFS path), where operations on it go, whether
+ * that target share is itself a DFS root, and the hops in walk order. */
+const char *dfsc_resolution_path(const dfsc_resolution *r);
+const char *dfsc_resolution_target(const dfsc_resolution *r);
+int dfsc_resolution_target_is_dfs(const dfsc_resolution *r);
+size_t dfsc_resolution_nhops(const dfsc_resolution *r);
+const dfsc_resolve_hop *dfsc_resolution_hop(const dfsc_resolution *r, size_t i);
 
-struct dfsc_cache_info {
-  size_t n;
-  const dfsc_resolve_hop *entries; /* one per referral cache entry */
-  size_t n_domains;
-  const dfsc_cache_domain *domains;
-};
+/* The referral cache (one hop per entry) and the domain cache (each domain
+ * with its domain controllers) as the context held them. */
+size_t dfsc_cache_info_nentries(const dfsc_cache_info *c);
+const dfsc_resolve_hop *dfsc_cache_info_entry(const dfsc_cache_info *c, size_t i);
+size_t dfsc_cache_info_ndomains(const dfsc_cache_info *c);
+const char *dfsc_cache_info_domain(const dfsc_cache_info *c, size_t i);
+size_t dfsc_cache_info_ndcs(const dfsc_cache_info *c, size_t domain);
+const char *dfsc_cache_info_dc(const dfsc_cache_info *c, size_t domain, size_t i);
 
 /* Resolves path through DFS (connecting and asking for referrals as
  * needed; the target is probed with a stat). res->resolution receives the
  * chain; ownership passes to the callee (dfsc_resolution_free). A path that
- * resolves but names nothing still resolves (err 0). */
+ * resolves but names nothing still resolves (err 0). Thread-safety: any
+ * thread. */
 int dfsc_resolve_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Frees r and everything its accessors returned. NULL is ignored.
+ * Thread-safety: any thread, once no other thread reads r. */
 void dfsc_resolution_free(dfsc_resolution *r);
 
-/* Snapshots both caches into res->cache (dfsc_cache_info_free). */
+/* Snapshots both caches into res->cache (ownership passes to the callee:
+ * dfsc_cache_info_free). Thread-safety: any thread. */
 int dfsc_cache_snapshot_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg);
+/* Frees c and everything its accessors returned. NULL is ignored.
+ * Thread-safety: any thread, once no other thread reads c. */
 void dfsc_cache_info_free(dfsc_cache_info *c);
-/* Empties both caches. */
+/* Empties both caches. Thread-safety: any thread. */
 int dfsc_cache_flush_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg);
 
 /* ---- counters ---------------------------------------------------------- */
 /* What the context has done since it was created: the evidence for the
  * progress contract (docs/progress.md). */
 typedef struct dfsc_stats {
+  /* Set by dfsc_stats_get: the bytes it filled, the smaller of the
+   * caller's sizeof and this library's; later fields are 0 (growth rule,
+   * above). New counters are only ever added at the end. */
+  size_t size;
   /* DFS referral requests */
   uint64_t referrals_sent;
   uint64_t referrals_coalesced; /* misses that rode on a request in flight */
@@ -449,9 +530,14 @@ typedef struct dfsc_stats {
   uint64_t ops_rejected; /* submits refused with DFSC_E_BUSY */
 } dfsc_stats;
 
-/* Fills *out. Returns 0 or a negative code. Thread-safety: any thread
- * (the counters are read on the loop thread). */
-int dfsc_stats_get(dfsc_ctx *ctx, dfsc_stats *out);
+/* Fills the first `size` bytes of *out (the caller's sizeof, which the
+ * dfsc_stats_get macro passes) and never writes past them: the counters
+ * this library knows, zero for those it does not, and out->size. A size
+ * below sizeof(size_t) is -EINVAL. Returns 0 or a negative code
+ * (DFSC_E_SHUTDOWN once dfsc_ctx_free began). Thread-safety: any thread,
+ * the loop's included (the counters are read on the loop thread). */
+int dfsc_stats_get_sized(dfsc_ctx *ctx, dfsc_stats *out, size_t size);
+#define dfsc_stats_get(ctx, out) dfsc_stats_get_sized((ctx), (out), sizeof *(out))
 
 /* ---- diagnostics ------------------------------------------------------ */
 /* The dialect negotiated with the server serving `path` (connecting if

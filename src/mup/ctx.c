@@ -4,6 +4,7 @@
 #include "mup/ctx.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -68,10 +69,62 @@ static int run_on_loop(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg)
 unsigned dfsc_version(void) { return DFSC_VERSION_NUMBER; }
 const char *dfsc_version_string(void) { return DFSC_VERSION_STRING; }
 
+/* ---- the growth rule (dfsc.h) -------------------------------------------
+ * The size of the caller's struct decides which fields it has. A field
+ * added in a later layout may lie in the tail padding of an older one
+ * (idle_timeout_ms sits where the first layout's padding after log_level
+ * was), so the test is not "does size cover the field" but "is size at
+ * least the sizeof of the layout that added it": the sizeof of a layout is
+ * the offset of the first field added after it, rounded up to the struct's
+ * alignment. */
+#define ROUND_UP(n, a) (((n) + (a)-1) / (a) * (a))
+#define LAYOUT_BEFORE(type, first_new) ROUND_UP(offsetof(type, first_new), _Alignof(type))
+/* The first layout of dfsc_opts: size through log_level. */
+#define OPTS_SIZE_1 LAYOUT_BEFORE(dfsc_opts, idle_timeout_ms)
+/* Past it, a size is not one any header gave (a program built before the
+ * size field passes a pointer here). */
+#define OPTS_SIZE_MAX 65536
+
+_Static_assert(OPTS_SIZE_1 < sizeof(dfsc_opts),
+               "a new dfsc_opts layout must grow the struct");
+
+void dfsc_opts_init_sized(dfsc_opts *o, size_t size) {
+  if (o == NULL || size < sizeof(o->size))
+    return;
+  memset(o, 0, size);
+  o->size = size;
+}
+
+/* Copies the caller's options into *dst, a whole dfsc_opts of this
+ * library: the fields the caller's layout has, defaults (zero) for the
+ * rest. Returns 0, -EINVAL (a size no layout has) or -E2BIG (a newer
+ * caller set an option this library does not know). */
+static int opts_import(const dfsc_opts *o, dfsc_opts *dst) {
+  size_t size = o->size;
+  memset(dst, 0, sizeof(*dst));
+  if (size < OPTS_SIZE_1 || size > OPTS_SIZE_MAX)
+    return -EINVAL;
+  if (size < sizeof(*dst)) {
+    /* Only the first layout's fields: the bytes after log_level up to
+     * size are padding there, not idle_timeout_ms. */
+    memcpy(dst, o, offsetof(dfsc_opts, idle_timeout_ms));
+  } else {
+    const unsigned char *tail = (const unsigned char *)o + sizeof(*dst);
+    size_t i;
+    memcpy(dst, o, sizeof(*dst));
+    for (i = 0; i < size - sizeof(*dst); i++)
+      if (tail[i] != 0)
+        return -E2BIG;
+  }
+  dst->size = sizeof(*dst);
+  return 0;
+}
+
 static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   dfsc_sl_stats sl;
   dfsc_loop_stats ls;
   memset(o, 0, sizeof(*o));
+  o->size = sizeof(*o);
   if (ctx->dfs != NULL) {
     dfsc_dfs_stats ds;
     dfsc__dfs_stats(ctx->dfs, &ds);
@@ -110,10 +163,22 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
 
 static void stats_fill_cb(dfsc_ctx *ctx, void *arg) { stats_fill(ctx, arg); }
 
-int dfsc_stats_get(dfsc_ctx *ctx, dfsc_stats *out) {
-  if (ctx == NULL || out == NULL)
+int dfsc_stats_get_sized(dfsc_ctx *ctx, dfsc_stats *out, size_t size) {
+  dfsc_stats all;
+  size_t n = size < sizeof(all) ? size : sizeof(all);
+  int rc;
+  if (ctx == NULL || out == NULL || size < sizeof(out->size))
     return -EINVAL;
-  return run_on_loop(ctx, stats_fill_cb, out);
+  /* Filled whole here, then copied within the caller's size: a caller
+   * built against an older header has a smaller struct. */
+  rc = run_on_loop(ctx, stats_fill_cb, &all);
+  if (rc < 0)
+    return rc;
+  all.size = n;
+  memcpy(out, &all, n);
+  if (size > n)
+    memset((char *)out + n, 0, size - n);
+  return 0;
 }
 
 struct clock_arg {
@@ -140,8 +205,9 @@ static void *loop_main(void *arg) {
   return NULL;
 }
 
-int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
-  dfsc_opts defaults;
+int dfsc_ctx_new(const dfsc_opts *caller, dfsc_ctx **out) {
+  dfsc_opts opts;
+  const dfsc_opts *o = &opts;
   dfsc_ctx *ctx;
   dfsc_sl_cfg cfg;
   char host[256];
@@ -149,10 +215,10 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
 
   if (out == NULL)
     return -EINVAL;
-  if (o == NULL) {
-    dfsc_opts_init(&defaults);
-    o = &defaults;
-  }
+  if (caller == NULL)
+    dfsc_opts_init_sized(&opts, sizeof(opts));
+  else if ((rc = opts_import(caller, &opts)) < 0)
+    return rc;
   if (o->min_dialect && o->max_dialect && o->min_dialect > o->max_dialect)
     return -EINVAL;
   ctx = dfsc__calloc(1, sizeof(*ctx));
@@ -205,6 +271,8 @@ int dfsc_ctx_new(const dfsc_opts *o, dfsc_ctx **out) {
   cfg.setup_timeout_ms = o->setup_timeout_ms;
   cfg.request_timeout_ms = o->request_timeout_ms;
   cfg.max_connects = o->max_connects;
+  cfg.idle_timeout_ms = o->idle_timeout_ms;
+  cfg.max_conns = o->max_conns;
   rc = dfsc__sl_new(&cfg, &ctx->sl);
   if (rc < 0)
     goto fail;

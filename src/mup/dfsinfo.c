@@ -8,19 +8,57 @@
 #include "core/utf16.h"
 #include "mup/dfsinfo.h"
 
+/* The public types are opaque (dfsc.h): their layout may change in any
+ * release; callers reach the fields through the accessors below. */
+struct dfsc_resolve_hop {
+  char *prefix; /* the DFS path prefix the entry covers */
+  char *target; /* the target chosen; NULL when the entry has none */
+  int root;
+  int interlink;
+  unsigned version;
+  unsigned ttl;
+  long long expires_in_ms;
+  unsigned path_consumed;
+  size_t n_targets;
+  size_t chosen; /* index in targets */
+  char **targets;
+  char *source;
+};
+
+struct dfsc_resolution {
+  char *path;
+  char *target;
+  int target_dfs;
+  size_t nhops;
+  dfsc_resolve_hop *hops;
+};
+
+typedef struct cache_domain {
+  char *name;
+  size_t n_dcs;
+  char **dcs;
+} cache_domain;
+
+struct dfsc_cache_info {
+  size_t n;
+  dfsc_resolve_hop *entries;
+  size_t n_domains;
+  cache_domain *domains;
+};
+
 static void hop_clear(dfsc_resolve_hop *h) {
   size_t i;
-  dfsc__free((char *)h->prefix);
-  dfsc__free((char *)h->target);
-  dfsc__free((char *)h->source);
+  dfsc__free(h->prefix);
+  dfsc__free(h->target);
+  dfsc__free(h->source);
   for (i = 0; h->targets && i < h->n_targets; i++)
-    dfsc__free((char *)h->targets[i]);
-  dfsc__free((void *)h->targets);
+    dfsc__free(h->targets[i]);
+  dfsc__free(h->targets);
 }
 
 /* Copies a cache entry into a hop. Returns 0 or -ENOMEM. */
 static int hop_fill(dfsc_resolve_hop *h, const dfsc_dfs_entry *e, uint64_t now) {
-  const char **t;
+  char **t;
   long plen;
   size_t i;
   memset(h, 0, sizeof(*h));
@@ -55,10 +93,10 @@ void dfsc_resolution_free(dfsc_resolution *r) {
   if (r == NULL)
     return;
   for (i = 0; i < r->nhops; i++)
-    hop_clear((dfsc_resolve_hop *)&r->hops[i]);
-  dfsc__free((void *)r->hops);
-  dfsc__free((char *)r->path);
-  dfsc__free((char *)r->target);
+    hop_clear(&r->hops[i]);
+  dfsc__free(r->hops);
+  dfsc__free(r->path);
+  dfsc__free(r->target);
   dfsc__free(r);
 }
 
@@ -119,16 +157,16 @@ void dfsc_cache_info_free(dfsc_cache_info *c) {
   if (c == NULL)
     return;
   for (i = 0; i < c->n; i++)
-    hop_clear((dfsc_resolve_hop *)&c->entries[i]);
-  dfsc__free((void *)c->entries);
+    hop_clear(&c->entries[i]);
+  dfsc__free(c->entries);
   for (i = 0; i < c->n_domains; i++) {
-    const dfsc_cache_domain *dm = &c->domains[i];
+    cache_domain *dm = &c->domains[i];
     for (j = 0; j < dm->n_dcs; j++)
-      dfsc__free((char *)dm->dcs[j]);
-    dfsc__free((void *)dm->dcs);
-    dfsc__free((char *)dm->name);
+      dfsc__free(dm->dcs[j]);
+    dfsc__free(dm->dcs);
+    dfsc__free(dm->name);
   }
-  dfsc__free((void *)c->domains);
+  dfsc__free(c->domains);
   dfsc__free(c);
 }
 
@@ -139,7 +177,7 @@ int dfsc__mup_cache_info(dfsc_dfs *d, dfsc_cache_info **out) {
   const dfsc_dfs_entry *e;
   const dfsc_dfs_domain *dm;
   dfsc_resolve_hop *ents;
-  dfsc_cache_domain *doms;
+  cache_domain *doms;
   size_t n = dfsc__dfs_cache_count(cache), nd = 0, i = 0;
   int rc = -ENOMEM;
 
@@ -163,7 +201,7 @@ int dfsc__mup_cache_info(dfsc_dfs *d, dfsc_cache_info **out) {
   i = 0;
   for (dm = dfsc__dfs_domain_next(cache, NULL); dm != NULL && i < nd;
        dm = dfsc__dfs_domain_next(cache, dm)) {
-    const char **dcs = dfsc__calloc(dm->n ? dm->n : 1, sizeof(*dcs));
+    char **dcs = dfsc__calloc(dm->n ? dm->n : 1, sizeof(*dcs));
     size_t j;
     c->n_domains = i + 1;
     doms[i].name = dfsc__strdup(dm->name);
@@ -187,4 +225,59 @@ int dfsc__mup_cache_info(dfsc_dfs *d, dfsc_cache_info **out) {
 fail:
   dfsc_cache_info_free(c);
   return rc;
+}
+
+/* ---- accessors (dfsc.h): read-only, NULL / 0 for NULL or out of range -- */
+const char *dfsc_hop_prefix(const dfsc_resolve_hop *h) { return h ? h->prefix : NULL; }
+const char *dfsc_hop_target(const dfsc_resolve_hop *h) { return h ? h->target : NULL; }
+int dfsc_hop_is_root(const dfsc_resolve_hop *h) { return h ? h->root : 0; }
+int dfsc_hop_is_interlink(const dfsc_resolve_hop *h) { return h ? h->interlink : 0; }
+unsigned dfsc_hop_version(const dfsc_resolve_hop *h) { return h ? h->version : 0; }
+unsigned dfsc_hop_ttl(const dfsc_resolve_hop *h) { return h ? h->ttl : 0; }
+long long dfsc_hop_expires_in_ms(const dfsc_resolve_hop *h) {
+  return h ? h->expires_in_ms : 0;
+}
+unsigned dfsc_hop_path_consumed(const dfsc_resolve_hop *h) {
+  return h ? h->path_consumed : 0;
+}
+size_t dfsc_hop_ntargets(const dfsc_resolve_hop *h) { return h ? h->n_targets : 0; }
+size_t dfsc_hop_chosen(const dfsc_resolve_hop *h) { return h ? h->chosen : 0; }
+const char *dfsc_hop_source(const dfsc_resolve_hop *h) { return h ? h->source : NULL; }
+
+const char *dfsc_hop_target_at(const dfsc_resolve_hop *h, size_t i) {
+  return h && i < h->n_targets ? h->targets[i] : NULL;
+}
+
+const char *dfsc_resolution_path(const dfsc_resolution *r) { return r ? r->path : NULL; }
+const char *dfsc_resolution_target(const dfsc_resolution *r) {
+  return r ? r->target : NULL;
+}
+int dfsc_resolution_target_is_dfs(const dfsc_resolution *r) {
+  return r ? r->target_dfs : 0;
+}
+size_t dfsc_resolution_nhops(const dfsc_resolution *r) { return r ? r->nhops : 0; }
+
+const dfsc_resolve_hop *dfsc_resolution_hop(const dfsc_resolution *r, size_t i) {
+  return r && i < r->nhops ? &r->hops[i] : NULL;
+}
+
+size_t dfsc_cache_info_nentries(const dfsc_cache_info *c) { return c ? c->n : 0; }
+size_t dfsc_cache_info_ndomains(const dfsc_cache_info *c) { return c ? c->n_domains : 0; }
+
+const dfsc_resolve_hop *dfsc_cache_info_entry(const dfsc_cache_info *c, size_t i) {
+  return c && i < c->n ? &c->entries[i] : NULL;
+}
+
+const char *dfsc_cache_info_domain(const dfsc_cache_info *c, size_t i) {
+  return c && i < c->n_domains ? c->domains[i].name : NULL;
+}
+
+size_t dfsc_cache_info_ndcs(const dfsc_cache_info *c, size_t domain) {
+  return c && domain < c->n_domains ? c->domains[domain].n_dcs : 0;
+}
+
+const char *dfsc_cache_info_dc(const dfsc_cache_info *c, size_t domain, size_t i) {
+  return c && domain < c->n_domains && i < c->domains[domain].n_dcs
+             ? c->domains[domain].dcs[i]
+             : NULL;
 }

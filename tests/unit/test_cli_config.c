@@ -29,9 +29,14 @@ static void test_good(void **state) {
                          "lookup_queue_max = 30\n"
                          "connect-timeout = 1.5\n"
                          "setup_timeout = 20\n"
-                         "request_timeout = 0.25\n",
+                         "request_timeout = 0.25\n"
+                         "idle-timeout = 1500\n"
+                         "max_conns = 7\n",
                          &o, err),
                    0);
+  assert_int_equal(o.size, sizeof(o));
+  assert_int_equal(o.idle_timeout_ms, 1500); /* milliseconds, not seconds */
+  assert_int_equal(o.max_conns, 7);
   assert_int_equal(o.lookup_workers, 1);
   assert_int_equal(o.max_referrals, 2);
   assert_int_equal(o.max_referrals_per_server, 1);
@@ -53,6 +58,8 @@ static void test_has_key(void **state) {
   assert_int_equal(dfsc__cli_config_has_key("Max-Connects", 12), 1);
   assert_int_equal(dfsc__cli_config_has_key("max_connects=4", 12), 1);
   assert_int_equal(dfsc__cli_config_has_key("encrypt", 7), 1);
+  assert_int_equal(dfsc__cli_config_has_key("idle_timeout", 12), 1);
+  assert_int_equal(dfsc__cli_config_has_key("max_conns", 9), 1);
   assert_int_equal(dfsc__cli_config_has_key("max_connect", 11), 0);
   assert_int_equal(dfsc__cli_config_has_key("nope", 4), 0);
   assert_int_equal(dfsc__cli_config_has_key("", 0), 0);

@@ -1213,24 +1213,29 @@ int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
 
 /* ---- resolve, cache --------------------------------------------------- */
 
+static const char *hop_type(const dfsc_resolve_hop *h) {
+  return dfsc_hop_is_root(h) ? "root" : dfsc_hop_is_interlink(h) ? "interlink" : "link";
+}
+
 static void hop_json(FILE *out, const dfsc_resolve_hop *h)
 {
   size_t j;
 
   fputs("{\"prefix\":", out);
-  dfsc__cli_json_str(out, h->prefix);
-  fprintf(out, ",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
-         "\"path_consumed\":%u,\"chosen\":%zu,\"targets\":[",
-         h->root ? "root" : h->interlink ? "interlink" : "link", h->version, h->ttl,
-         h->expires_in_ms, h->path_consumed, h->chosen);
-  for (j = 0; j < h->n_targets; j++) {
+  dfsc__cli_json_str(out, dfsc_hop_prefix(h));
+  fprintf(out,
+          ",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
+          "\"path_consumed\":%u,\"chosen\":%zu,\"targets\":[",
+          hop_type(h), dfsc_hop_version(h), dfsc_hop_ttl(h), dfsc_hop_expires_in_ms(h),
+          dfsc_hop_path_consumed(h), dfsc_hop_chosen(h));
+  for (j = 0; j < dfsc_hop_ntargets(h); j++) {
     if (j > 0)
       fputc(',', out);
-    dfsc__cli_json_str(out, h->targets[j]);
+    dfsc__cli_json_str(out, dfsc_hop_target_at(h, j));
   }
   fputs("],\"source\":", out);
-  if (h->source != NULL)
-    dfsc__cli_json_str(out, h->source);
+  if (dfsc_hop_source(h) != NULL)
+    dfsc__cli_json_str(out, dfsc_hop_source(h));
   else
     fputs("null", out);
   fputc('}', out);
@@ -1241,15 +1246,17 @@ static void hop_text(FILE *out, const dfsc_resolve_hop *h, const char *indent)
 {
   size_t j;
 
-  fprintf(out, "%s%s ", indent, h->root ? "root" : h->interlink ? "interlink" : "link");
-  put_name(out, h->prefix);
-  fprintf(out, "  (referral v%u from ", h->version);
-  put_name(out, h->source ? h->source : "?");
-  fprintf(out, ", ttl %us, %s%llds left, path consumed %u bytes)\n", h->ttl,
-          h->expires_in_ms < 0 ? "expired " : "", h->expires_in_ms / 1000, h->path_consumed);
-  for (j = 0; j < h->n_targets; j++) {
-    fprintf(out, "%s  %s ", indent, j == h->chosen ? "->" : "  ");
-    put_name(out, h->targets[j]);
+  long long left = dfsc_hop_expires_in_ms(h);
+
+  fprintf(out, "%s%s ", indent, hop_type(h));
+  put_name(out, dfsc_hop_prefix(h));
+  fprintf(out, "  (referral v%u from ", dfsc_hop_version(h));
+  put_name(out, dfsc_hop_source(h) ? dfsc_hop_source(h) : "?");
+  fprintf(out, ", ttl %us, %s%llds left, path consumed %u bytes)\n", dfsc_hop_ttl(h),
+          left < 0 ? "expired " : "", left / 1000, dfsc_hop_path_consumed(h));
+  for (j = 0; j < dfsc_hop_ntargets(h); j++) {
+    fprintf(out, "%s  %s ", indent, j == dfsc_hop_chosen(h) ? "->" : "  ");
+    put_name(out, dfsc_hop_target_at(h, j));
     fputc('\n', out);
   }
 }
@@ -1278,29 +1285,31 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
       fputs("{\"path\":", stdout);
       dfsc__cli_json_str(stdout, argv[i]);
       fputs(",\"dfs_path\":", stdout);
-      dfsc__cli_json_str(stdout, r->path);
+      dfsc__cli_json_str(stdout, dfsc_resolution_path(r));
       fputs(",\"target\":", stdout);
-      dfsc__cli_json_str(stdout, r->target);
-      fprintf(stdout, ",\"target_is_dfs_root\":%s,\"hops\":[", r->target_dfs ? "true" : "false");
-      for (k = 0; k < r->nhops; k++) {
+      dfsc__cli_json_str(stdout, dfsc_resolution_target(r));
+      fprintf(stdout, ",\"target_is_dfs_root\":%s,\"hops\":[",
+              dfsc_resolution_target_is_dfs(r) ? "true" : "false");
+      for (k = 0; k < dfsc_resolution_nhops(r); k++) {
         if (k > 0)
           putchar_out(',');
-        hop_json(stdout, &r->hops[k]);
+        hop_json(stdout, dfsc_resolution_hop(r, k));
       }
       fputs("]}", stdout);
     } else {
       put_name(stdout, argv[i]);
       putchar_out('\n');
-      if (r->nhops == 0)
+      if (dfsc_resolution_nhops(r) == 0)
         fprintf(stdout, "  (no referral: %s)\n",
-               r->target_dfs ? "the share is a DFS root" : "not a DFS path");
-      for (k = 0; k < r->nhops; k++) {
+                dfsc_resolution_target_is_dfs(r) ? "the share is a DFS root"
+                                                 : "not a DFS path");
+      for (k = 0; k < dfsc_resolution_nhops(r); k++) {
         fprintf(stdout, "  hop %zu: ", k + 1);
-        hop_text(stdout, &r->hops[k], "");
+        hop_text(stdout, dfsc_resolution_hop(r, k), "");
       }
       fputs("  target: ", stdout);
-      put_name(stdout, r->target);
-      fprintf(stdout, "%s\n", r->target_dfs ? " (DFS root share)" : "");
+      put_name(stdout, dfsc_resolution_target(r));
+      fprintf(stdout, "%s\n", dfsc_resolution_target_is_dfs(r) ? " (DFS root share)" : "");
     }
     dfsc_resolution_free(r);
   }
@@ -1311,42 +1320,42 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
 
 void dfsc__cli_cache_print(FILE *out, const dfsc_cache_info *c, int json)
 {
-  size_t k, j;
+  size_t n = dfsc_cache_info_nentries(c), nd = dfsc_cache_info_ndomains(c), k, j;
 
   if (json) {
     fputs("{\"referrals\":[", out);
-    for (k = 0; k < c->n; k++) {
+    for (k = 0; k < n; k++) {
       if (k > 0)
         fputc(',', out);
-      hop_json(out, &c->entries[k]);
+      hop_json(out, dfsc_cache_info_entry(c, k));
     }
     fputs("],\"domains\":[", out);
-    for (k = 0; k < c->n_domains; k++) {
+    for (k = 0; k < nd; k++) {
       if (k > 0)
         fputc(',', out);
       fputs("{\"name\":", out);
-      dfsc__cli_json_str(out, c->domains[k].name);
+      dfsc__cli_json_str(out, dfsc_cache_info_domain(c, k));
       fputs(",\"dcs\":[", out);
-      for (j = 0; j < c->domains[k].n_dcs; j++) {
+      for (j = 0; j < dfsc_cache_info_ndcs(c, k); j++) {
         if (j > 0)
           fputc(',', out);
-        dfsc__cli_json_str(out, c->domains[k].dcs[j]);
+        dfsc__cli_json_str(out, dfsc_cache_info_dc(c, k, j));
       }
       fputs("]}", out);
     }
     fputs("]}\n", out);
   } else {
-    fprintf(out, "referral cache: %zu entr%s\n", c->n, c->n == 1 ? "y" : "ies");
-    for (k = 0; k < c->n; k++)
-      hop_text(out, &c->entries[k], "  ");
-    fprintf(out, "domain cache: %zu domain%s\n", c->n_domains, c->n_domains == 1 ? "" : "s");
-    for (k = 0; k < c->n_domains; k++) {
+    fprintf(out, "referral cache: %zu entr%s\n", n, n == 1 ? "y" : "ies");
+    for (k = 0; k < n; k++)
+      hop_text(out, dfsc_cache_info_entry(c, k), "  ");
+    fprintf(out, "domain cache: %zu domain%s\n", nd, nd == 1 ? "" : "s");
+    for (k = 0; k < nd; k++) {
       fputs("  ", out);
-      put_name(out, c->domains[k].name);
+      put_name(out, dfsc_cache_info_domain(c, k));
       fputc(':', out);
-      for (j = 0; j < c->domains[k].n_dcs; j++) {
+      for (j = 0; j < dfsc_cache_info_ndcs(c, k); j++) {
         fputc(' ', out);
-        put_name(out, c->domains[k].dcs[j]);
+        put_name(out, dfsc_cache_info_dc(c, k, j));
       }
       fputc('\n', out);
     }

@@ -3,13 +3,12 @@
  *
  * Lines of `key = value`; `#` and `;` start comments; keys are
  * case-insensitive and may use '-' or '_'. Values are whole numbers, or
- * seconds with fractions for the timeouts; `encrypt` is yes/no (also
- * true/false, on/off, 1/0); `ciphers` and `cred_servers` are comma lists;
- * `max_files` and `max_bytes` bound get -r (the CLI's own, not the
- * library's: they live here, not in dfsc_opts). Read from --config FILE, else
- * $DFSC_CONFIG, else $XDG_CONFIG_HOME/dfsc/dfsc.conf (~/.config/...) when it
- * exists. Command-line options override it. Does not: hold credentials (use
- * -A for those).
+ * seconds with fractions for the timeouts (idle_timeout: milliseconds); `encrypt` is yes/no
+ * (also true/false, on/off, 1/0); `ciphers` and `cred_servers` are comma lists; `max_files`
+ * and `max_bytes` bound get -r (the CLI's own, not the library's: they live here, not in
+ * dfsc_opts). Read from --config FILE, else $DFSC_CONFIG, else
+ * $XDG_CONFIG_HOME/dfsc/dfsc.conf (~/.config/...) when it exists. Command-line options
+ * override it. Does not: hold credentials (use -A for those).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -144,8 +143,12 @@ static const char *patterns[CRED_SERVERS_MAX + 1];
 static const struct key keys[] = {
     {"workers", offsetof(dfsc_opts, lookup_workers), 64, 0, K_NUMBER},
     {"max_referrals", offsetof(dfsc_opts, max_referrals), 4096, 0, K_NUMBER},
-    {"max_referrals_per_server", offsetof(dfsc_opts, max_referrals_per_server), 4096, 0, K_NUMBER},
+    {"max_referrals_per_server", offsetof(dfsc_opts, max_referrals_per_server), 4096, 0,
+     K_NUMBER},
     {"max_connects", offsetof(dfsc_opts, max_connects), 4096, 0, K_NUMBER},
+    /* Milliseconds, as --idle-timeout and -o idle_timeout take them. */
+    {"idle_timeout", offsetof(dfsc_opts, idle_timeout_ms), 86400000, 0, K_NUMBER},
+    {"max_conns", offsetof(dfsc_opts, max_conns), 65536, 0, K_NUMBER},
     {"submit_queue_max", offsetof(dfsc_opts, submit_queue_max), 1u << 20, 0, K_NUMBER},
     {"referral_queue_max", offsetof(dfsc_opts, referral_queue_max), 1u << 20, 0, K_NUMBER},
     {"lookup_queue_max", offsetof(dfsc_opts, lookup_queue_max), 1u << 20, 0, K_NUMBER},

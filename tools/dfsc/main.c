@@ -144,8 +144,7 @@ static const struct command commands[] = {
      dfsc__cli_cmd_put},
     {"mkdir", 1, -1, "PATH...", "create directories", "Creates each directory.\n",
      dfsc__cli_cmd_mkdir},
-    {"rm", 1, -1, "PATH...", "delete files", "Deletes each file.\n",
-     dfsc__cli_cmd_rm},
+    {"rm", 1, -1, "PATH...", "delete files", "Deletes each file.\n", dfsc__cli_cmd_rm},
     {"rmdir", 1, -1, "PATH...", "delete empty directories",
      "Deletes each empty directory.\n", dfsc__cli_cmd_rmdir},
     {"mv", 2, 2, "PATH NEWPATH", "rename within a share",
@@ -165,13 +164,15 @@ static const struct command commands[] = {
      "use, the server that referred) and the domain cache as this invocation\n"
      "left them. --json: {referrals:[...],domains:[...]}.\n",
      dfsc__cli_cmd_cache},
-    {"mount", 1, 1, "MOUNTPOINT [-o OPTS] [-f] [-s] [-d]", "mount the UNC namespace with FUSE",
+    {"mount", 1, 1, "MOUNTPOINT [-o OPTS] [-f] [-s] [-d]",
+     "mount the UNC namespace with FUSE",
      "Serves MOUNTPOINT/HOST/SHARE/PATH as \\\\HOST\\SHARE\\PATH, DFS paths\n"
      "included. -f stays in the foreground, -s uses one FUSE thread, -d\n"
      "traces FUSE requests. -o takes a comma list: credentials=FILE,\n"
      "user=[DOM\\]NAME, domain=NAME, uid=N, gid=N, file_mode=OCTAL,\n"
      "dir_mode=OCTAL, attr_timeout=S, entry_timeout=S, negative_timeout=S,\n"
-     "max_threads=N, any key of dfsc.conf (max_connects=4), and FUSE's own\n"
+     "max_threads=N, any key of dfsc.conf (max_connects=4, idle_timeout=MS,\n"
+     "max_conns=N), and FUSE's own\n"
      "(ro, allow_other, default_permissions, ...). MOUNTPOINT/.dfsc/cache\n"
      "shows the caches (write 'flush' to empty them), MOUNTPOINT/.dfsc/stats\n"
      "the counters. Unmount with fusermount3 -u MOUNTPOINT or SIGTERM.\n",
@@ -203,6 +204,9 @@ static const char options_help[] =
     "      --set=KEY=VALUE             one configuration key, e.g. --set max_connects=4\n"
     "      --max-connects=N            connection setups in flight (default 32)\n"
     "      --workers=N                 name-lookup threads (default 2)\n"
+    "      --idle-timeout=MS           close connections, sessions, trees idle this long\n"
+    "      --max-conns=N               connections open at most (least recently used\n"
+    "                                    idle one closed first)\n"
     "      --referral-ex               try REQ_GET_DFS_REFERRAL_EX first (falls back)\n"
     "      --site=NAME                 site name for the _EX form (implies it)\n"
     "      --json                      JSON on standard output\n"
@@ -301,6 +305,8 @@ enum {
   OPT_FSYNC,
   OPT_MAX_FILES,
   OPT_MAX_BYTES,
+  OPT_IDLE_TIMEOUT,
+  OPT_MAX_CONNS,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -337,6 +343,8 @@ static const struct option long_opts[] = {
     {"fsync", no_argument, NULL, OPT_FSYNC},
     {"max-files", required_argument, NULL, OPT_MAX_FILES},
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -593,14 +601,21 @@ int main(int argc, char **argv)
       break;
     case OPT_MAX_REFERRALS:
     case OPT_MAX_CONNECTS:
-    case OPT_WORKERS: {
+    case OPT_WORKERS:
+    case OPT_IDLE_TIMEOUT:
+    case OPT_MAX_CONNS: {
       char *end;
       unsigned long v = strtoul(optarg, &end, 10);
-      unsigned long cap = opt == OPT_WORKERS ? 64 : 4096;
+      unsigned long cap = opt == OPT_WORKERS        ? 64
+                          : opt == OPT_IDLE_TIMEOUT ? 86400000
+                          : opt == OPT_MAX_CONNS    ? 65536
+                                                    : 4096;
       if (*optarg == '\0' || *end != '\0' || v < 1 || v > cap) {
         status = usage_error("invalid --%s '%s' (1 to %lu)",
-                             opt == OPT_WORKERS         ? "workers"
+                             opt == OPT_WORKERS        ? "workers"
                              : opt == OPT_MAX_CONNECTS ? "max-connects"
+                             : opt == OPT_IDLE_TIMEOUT ? "idle-timeout"
+                             : opt == OPT_MAX_CONNS    ? "max-conns"
                                                        : "max-referrals",
                              optarg, cap);
         goto out;
@@ -609,6 +624,10 @@ int main(int argc, char **argv)
         opts.lookup_workers = (unsigned)v;
       else if (opt == OPT_MAX_CONNECTS)
         opts.max_connects = (unsigned)v;
+      else if (opt == OPT_IDLE_TIMEOUT)
+        opts.idle_timeout_ms = (unsigned)v;
+      else if (opt == OPT_MAX_CONNS)
+        opts.max_conns = (unsigned)v;
       else
         opts.max_referrals = (unsigned)v;
       break;
