@@ -4,7 +4,8 @@
  * root, "\dfsroot\dfs\link" for a link), matched longest-prefix on path
  * component boundaries, case-insensitively (ASCII folding, as Windows does for
  * the names Samba serves). Each entry holds its type, interlink flag,
- * absolute expiry, the target list in referral order, the target hint, and
+ * absolute expiry, the target list in referral order with each target's
+ * target set ([MS-DFSC] 3.1.1 TargetList), the target hint, and
  * TargetFailback. Domain cache: domain name -> DC list with a hint.
  *
  * Both caches are bounded: when full, the least recently used entry goes.
@@ -26,6 +27,10 @@
 
 typedef struct dfsc_dfs_target {
   char *path; /* "\server\share[\rest]" as the referral gave it */
+  /* Its target set, counted from 0 in referral order: a V4 entry flagged
+   * TargetSetBoundary starts the next one ([MS-DFSC] 2.2.5.4). Sets are
+   * contiguous and never decrease along targets[]; below V4 all are 0. */
+  unsigned set;
 } dfsc_dfs_target;
 
 typedef struct dfsc_dfs_entry {

@@ -5,7 +5,18 @@
  * tree of its server) -> SENT (IOCTL FSCTL_DFS_GET_REFERRALS in flight) ->
  * done, and is freed after its waiters have been called. At most
  * max_inflight fetches are past QUEUED, at most max_per_server of them for
- * one server; the rest wait in FIFO order.
+ * one server; the rest wait.
+ *
+ * Waiting is per server: each server has a FIFO of its queued fetches, and
+ * a server with queued fetches and room under max_per_server sits once in
+ * the ready FIFO. Starting a fetch takes the first ready server, starts the
+ * head of its FIFO and, if it still has room and work, puts it back at the
+ * tail: servers with room take turns, each server's fetches start in
+ * arrival order, and a server at its limit costs nothing until one of its
+ * fetches ends. Every step is O(1); finding a fetch to join (single
+ * flight) and a server by name are hash lookups. The old single queue,
+ * walked from its head on every completion past the fetches of saturated
+ * servers, cost O(queue x fetches) per completion.
  */
 #include "dfs/resolver.h"
 
@@ -23,9 +34,15 @@
 #define REFERRAL_OUT_MAX 65536
 #define REFRESH_RETRY_MS 30000
 #define NOEX_MAX 64
+/* Hash tables start at BUCKETS_MIN and double while they hold more items
+ * than buckets, up to BUCKETS_MAX (then chains grow: slower, still right). */
+#define BUCKETS_MIN 64u
+#define BUCKETS_MAX (1u << 20)
 
 enum fetch_state { F_QUEUED, F_TREE, F_SENT };
 static const char *const fetch_state_names[] = {"QUEUED", "TREE", "SENT"};
+
+struct server;
 
 struct fetch {
   dfsc_dfs *d;
@@ -39,8 +56,24 @@ struct fetch {
   dfsc_tree *tree; /* the IPC$ tree, for a resend in the plain form */
   dfsc_tree_waiter tw;
   dfsc_dfs_req *waiters;
-  struct fetch *next;  /* all fetches */
-  struct fetch *qnext; /* the waiting queue */
+  struct server *srv;          /* its server (counts, queue) */
+  uint32_t hash;               /* of (server, key) */
+  struct fetch *hnext;         /* single-flight hash chain */
+  struct fetch *prev, *next;   /* all fetches */
+  struct fetch *qprev, *qnext; /* its server's waiting FIFO */
+  int in_q;
+};
+
+/* A server that has fetches (queued or past QUEUED); freed with its last. */
+struct server {
+  char name[256];
+  uint32_t hash;
+  struct server *hnext;  /* hash chain */
+  struct fetch *qh, *qt; /* its queued fetches, FIFO */
+  struct server *rnext;  /* the ready FIFO */
+  int ready;             /* in the ready FIFO */
+  unsigned inflight;     /* its fetches past QUEUED */
+  size_t nfetch;         /* all its fetches */
 };
 
 struct dfsc_dfs {
@@ -49,10 +82,16 @@ struct dfsc_dfs {
   const dfsc_logger *log;
   dfsc_dfs_cfg cfg;
   dfsc_dfs_cache *cache;
-  struct fetch *fetches;
-  struct fetch *q_head, *q_tail;
+  dfsc_dfs_tree_get_fn tree_get;
+  struct fetch *fetches; /* all, for shutdown and rehashing */
+  struct fetch **fh;     /* fetches by (server, key) */
+  size_t fh_n, nfetches;
+  struct server **sh; /* servers by name */
+  size_t sh_n, nservers;
+  struct server *r_head, *r_tail; /* servers with queued fetches and room */
   size_t queued;
   unsigned inflight;
+  int pumping; /* pump() is running: nested calls leave the work to it */
   dfsc_dfs_stats stats;
   int shutting_down;
   /* Servers that refused REQ_GET_DFS_REFERRAL_EX (bounded list). */
@@ -79,6 +118,7 @@ int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
   d->sl = sl;
   d->loop = loop;
   d->log = log;
+  d->tree_get = dfsc__tree_get;
   if (cfg)
     d->cfg = *cfg;
   if (d->cfg.max_inflight == 0)
@@ -91,13 +131,24 @@ int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
     d->cfg.queue_max = 65536;
   if (d->cfg.grace_ms == 0)
     d->cfg.grace_ms = 3600 * 1000;
-  rc = dfsc__dfs_cache_new(d->cfg.cache_max, d->cfg.grace_ms, &d->cache);
+  d->fh_n = d->sh_n = BUCKETS_MIN;
+  d->fh = dfsc__calloc(d->fh_n, sizeof(*d->fh));
+  d->sh = dfsc__calloc(d->sh_n, sizeof(*d->sh));
+  rc = d->fh == NULL || d->sh == NULL
+           ? -ENOMEM
+           : dfsc__dfs_cache_new(d->cfg.cache_max, d->cfg.grace_ms, &d->cache);
   if (rc < 0) {
+    dfsc__free(d->fh);
+    dfsc__free(d->sh);
     dfsc__free(d);
     return rc;
   }
   *out = d;
   return 0;
+}
+
+void dfsc__dfs_set_tree_get(dfsc_dfs *d, dfsc_dfs_tree_get_fn fn) {
+  d->tree_get = fn != NULL ? fn : dfsc__tree_get;
 }
 
 dfsc_dfs_cache *dfsc__dfs_cache(dfsc_dfs *d) { return d->cache; }
@@ -121,19 +172,45 @@ static int join(char *out, size_t cap, const char *target, const char *rest) {
 /* A walk's tried set is one bit per target of an entry. */
 _Static_assert(DFSC_DFS_TARGETS_MAX <= 64, "dfsc_dfs_avoid.tried holds 64 targets");
 
+/* Failover order from target `from` ([MS-DFSC] 3.1.5.2 "the next target",
+ * 2.2.5.4 target sets): from itself, the rest of its target set (wrapping
+ * inside the set: the server put the set's targets in random order, so
+ * they are equals), then the later sets in referral order (the server
+ * sorted them by site and cost, 3.2.1.1, 3.2.1.2), then the earlier ones
+ * (tried last: a walk starts from the hint, which a failover may have moved
+ * past them). Writes a permutation of 0..n-1 to out; returns n. */
+static size_t failover_order(const dfsc_dfs_entry *e, size_t from,
+                             size_t out[DFSC_DFS_TARGETS_MAX]) {
+  size_t a = from, b = from + 1, k = 0, i;
+  unsigned set = e->targets[from].set;
+  while (a > 0 && e->targets[a - 1].set == set)
+    a--;
+  while (b < e->n && e->targets[b].set == set)
+    b++;
+  for (i = from; i < b; i++)
+    out[k++] = i;
+  for (i = a; i < from; i++)
+    out[k++] = i;
+  for (i = b; i < e->n; i++)
+    out[k++] = i;
+  for (i = 0; i < a; i++)
+    out[k++] = i;
+  return k;
+}
+
 /* The target an entry gives this walk: its hint, unless the walk already
- * tried that one on this entry; then the next untried one in referral
- * order. With every target tried, the hint (the caller stops first). */
+ * tried that one on this entry; then the first untried one in failover
+ * order from the hint. With every target tried, the hint (the caller stops
+ * first). */
 static size_t pick(const dfsc_dfs_entry *e, const dfsc_dfs_avoid *av) {
-  size_t k, i;
+  size_t order[DFSC_DFS_TARGETS_MAX], k, i;
   if (av == NULL || av->tried == 0 || av->prefix == NULL ||
       strcasecmp(av->prefix, e->prefix) != 0)
     return e->hint;
-  for (k = 0; k < e->n; k++) {
-    i = (e->hint + k) % e->n;
-    if (!(av->tried & ((uint64_t)1 << i)))
-      return i;
-  }
+  k = failover_order(e, e->hint, order);
+  for (i = 0; i < k; i++)
+    if (!(av->tried & ((uint64_t)1 << order[i])))
+      return order[i];
   return e->hint;
 }
 
@@ -179,6 +256,8 @@ int dfsc__dfs_rewrite_avoid(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_h
       h->ttl = e->ttl;
       h->n_targets = e->n;
       h->chosen = t;
+      h->set = e->targets[t].set;
+      h->n_sets = e->targets[e->n - 1].set + 1;
     }
     n++;
     if (last_entry_prefix)
@@ -203,8 +282,8 @@ int dfsc__dfs_rewrite_avoid(dfsc_dfs *d, const char *path, char *out, dfsc_dfs_h
 
 int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t *tried) {
   dfsc_dfs_entry *e = dfsc__dfs_cache_find(d->cache, prefix);
+  size_t order[DFSC_DFS_TARGETS_MAX], k, i, next;
   uint64_t all;
-  size_t next;
   if (e == NULL)
     return -ENOENT;
   /* Each walk records what it tried; one it tried twice, or a target
@@ -216,12 +295,17 @@ int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t 
   all = e->n >= 64 ? UINT64_MAX : (((uint64_t)1 << e->n) - 1);
   if ((*tried & all) == all)
     return -EHOSTUNREACH;
-  /* [MS-DFSC] 3.1.5.2: the next target in referral order becomes the
-   * hint, but only if the hint still names the one that failed: walks that
-   * failed on the same target together must not move it on twice, back
-   * onto a dead one. */
+  /* [MS-DFSC] 3.1.5.2: the next target becomes the hint (in failover
+   * order, skipping the ones this walk saw fail: there is one, not all are
+   * tried), but only if the hint still names the one that failed: walks
+   * that failed on the same target together must not move it on twice,
+   * back onto a dead one. */
   if (e->hint == failed) {
-    next = (failed + 1) % e->n;
+    k = failover_order(e, failed, order);
+    next = failed;
+    for (i = 1; i < k && next == failed; i++)
+      if (!(*tried & ((uint64_t)1 << order[i])))
+        next = order[i];
     DFSC_INFO(d->log, DFSC_CAT_DFS, "%s: target %s failed, trying %s", prefix,
               e->targets[failed].path, e->targets[next].path);
     e->hint = next;
@@ -248,7 +332,7 @@ int dfsc__dfs_needs_refresh(dfsc_dfs *d, const char *prefix, char *server, size_
  * component (the files of one directory below a link share one request),
  * but never shorter than \root\share\first. The link itself is not known
  * until the answer comes; queued requests it turns out to cover are then
- * answered without being sent (see covered_by). */
+ * answered without being sent when their turn comes (see answered). */
 static void make_key(const char *path, char *key, size_t cap) {
   size_t i, comps = 0, last = 0, min_end = 0;
   for (i = 0; path[i] != '\0' && i + 1 < cap; i++) {
@@ -265,41 +349,201 @@ static void make_key(const char *path, char *key, size_t cap) {
     key[last] = '\0';
 }
 
-/* Answers, without sending them, the queued requests that the entry just
- * stored covers: they would ask for the same link. */
-static void covered_by(dfsc_dfs *d, const char *server, const char *prefix) {
-  struct fetch **pp = &d->q_head, *prev = NULL, *done = NULL, *f;
-  /* Take them out first, then answer them: answering starts other queued
-   * requests, which must not be ones this entry also covers. */
-  while (*pp != NULL) {
-    f = *pp;
-    if (strcasecmp(f->server, server) == 0 && dfsc__dfs_prefix_match(prefix, f->path) > 0) {
-      *pp = f->qnext;
-      if (d->q_tail == f)
-        d->q_tail = prev;
-      d->queued--;
-      d->stats.referrals_coalesced++;
-      f->qnext = done;
-      done = f;
-      continue;
-    }
-    prev = f;
-    pp = &f->qnext;
+/* ---- queues and indexes ------------------------------------------------ */
+
+/* Names compare with ASCII case folding (as the cache does), so equal names
+ * hash equal. */
+static int fold(int ch) { return ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch; }
+
+static uint32_t hash_str(uint32_t h, const char *s) {
+  for (; *s != '\0'; s++) {
+    h ^= (uint32_t)fold((unsigned char)*s);
+    h *= 16777619u; /* FNV-1a */
   }
-  while ((f = done) != NULL) {
-    done = f->qnext;
-    f->qnext = NULL;
-    fetch_done(f, 0, 0);
-  }
+  return h;
 }
 
-static unsigned per_server(const dfsc_dfs *d, const char *server) {
-  const struct fetch *f;
-  unsigned n = 0;
-  for (f = d->fetches; f != NULL; f = f->next)
-    if (f->state != F_QUEUED && strcasecmp(f->server, server) == 0)
-      n++;
-  return n;
+static int same(const char *a, const char *b) {
+  for (; *a != '\0' && fold((unsigned char)*a) == fold((unsigned char)*b); a++, b++)
+    ;
+  return *a == *b;
+}
+
+static uint32_t fetch_hash(const char *server, const char *key) {
+  /* The separator keeps ("ab", "c") and ("a", "bc") apart. */
+  return hash_str(hash_str(2166136261u, server) * 16777619u ^ '\\', key);
+}
+
+/* Doubles the fetch table once it holds more fetches than buckets. Failing
+ * to allocate keeps the old one: longer chains, same answers. */
+static void fetch_index_grow(dfsc_dfs *d) {
+  struct fetch **nb, *f;
+  size_t n = d->fh_n * 2;
+  if (d->nfetches <= d->fh_n || n > BUCKETS_MAX)
+    return;
+  nb = dfsc__calloc(n, sizeof(*nb));
+  if (nb == NULL)
+    return;
+  for (f = d->fetches; f != NULL; f = f->next) {
+    f->hnext = nb[f->hash & (n - 1)];
+    nb[f->hash & (n - 1)] = f;
+  }
+  dfsc__free(d->fh);
+  d->fh = nb;
+  d->fh_n = n;
+}
+
+static void fetch_index(dfsc_dfs *d, struct fetch *f) {
+  struct fetch **b = &d->fh[f->hash & (d->fh_n - 1)];
+  f->hnext = *b;
+  *b = f;
+  f->prev = NULL;
+  f->next = d->fetches;
+  if (d->fetches != NULL)
+    d->fetches->prev = f;
+  d->fetches = f;
+  d->nfetches++;
+  fetch_index_grow(d);
+}
+
+static void fetch_unindex(dfsc_dfs *d, struct fetch *f) {
+  struct fetch **pp = &d->fh[f->hash & (d->fh_n - 1)];
+  while (*pp != NULL && *pp != f)
+    pp = &(*pp)->hnext;
+  if (*pp != NULL)
+    *pp = f->hnext;
+  if (f->prev != NULL)
+    f->prev->next = f->next;
+  else
+    d->fetches = f->next;
+  if (f->next != NULL)
+    f->next->prev = f->prev;
+  f->prev = f->next = f->hnext = NULL;
+  d->nfetches--;
+}
+
+/* The fetch in progress for (server, key), queued or past QUEUED. */
+static struct fetch *fetch_find(dfsc_dfs *d, const char *server, const char *key,
+                                uint32_t h) {
+  struct fetch *f;
+  for (f = d->fh[h & (d->fh_n - 1)]; f != NULL; f = f->hnext) {
+    d->stats.queue_steps++;
+    if (f->hash == h && same(f->server, server) && same(f->key, key))
+      return f;
+  }
+  return NULL;
+}
+
+static void server_index_grow(dfsc_dfs *d) {
+  struct server **nb, *s, *next;
+  size_t n = d->sh_n * 2, i;
+  if (d->nservers <= d->sh_n || n > BUCKETS_MAX)
+    return;
+  nb = dfsc__calloc(n, sizeof(*nb));
+  if (nb == NULL)
+    return;
+  for (i = 0; i < d->sh_n; i++) {
+    for (s = d->sh[i]; s != NULL; s = next) {
+      next = s->hnext;
+      s->hnext = nb[s->hash & (n - 1)];
+      nb[s->hash & (n - 1)] = s;
+    }
+  }
+  dfsc__free(d->sh);
+  d->sh = nb;
+  d->sh_n = n;
+}
+
+/* The server record for name, created (with no fetches) when missing.
+ * NULL: out of memory. */
+static struct server *server_get(dfsc_dfs *d, const char *name) {
+  uint32_t h = hash_str(2166136261u, name);
+  struct server *s, **b = &d->sh[h & (d->sh_n - 1)];
+  for (s = *b; s != NULL; s = s->hnext) {
+    d->stats.queue_steps++;
+    if (s->hash == h && same(s->name, name))
+      return s;
+  }
+  s = dfsc__calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  snprintf(s->name, sizeof(s->name), "%s", name);
+  s->hash = h;
+  s->hnext = *b;
+  *b = s;
+  d->nservers++;
+  server_index_grow(d);
+  return s;
+}
+
+/* Frees s once it has no fetch left (it is then in no queue). */
+static void server_put(dfsc_dfs *d, struct server *s) {
+  struct server **pp;
+  if (s->nfetch > 0)
+    return;
+  pp = &d->sh[s->hash & (d->sh_n - 1)];
+  while (*pp != NULL && *pp != s)
+    pp = &(*pp)->hnext;
+  if (*pp != NULL)
+    *pp = s->hnext;
+  d->nservers--;
+  dfsc__free(s);
+}
+
+/* Puts s at the tail of the ready FIFO when it has queued fetches and room.
+ * A server leaves the FIFO only through pump(), and nothing but pump()
+ * takes its fetches or its room meanwhile (shutdown empties the FIFO
+ * first), so a server in the FIFO is ready when its turn comes. */
+static void server_ready(dfsc_dfs *d, struct server *s) {
+  if (s->ready || s->qh == NULL || s->inflight >= d->cfg.max_per_server || d->shutting_down)
+    return;
+  s->ready = 1;
+  s->rnext = NULL;
+  if (d->r_tail != NULL)
+    d->r_tail->rnext = s;
+  else
+    d->r_head = s;
+  d->r_tail = s;
+}
+
+static void q_push(dfsc_dfs *d, struct server *s, struct fetch *f) {
+  f->qnext = NULL;
+  f->qprev = s->qt;
+  if (s->qt != NULL)
+    s->qt->qnext = f;
+  else
+    s->qh = f;
+  s->qt = f;
+  f->in_q = 1;
+  d->queued++;
+}
+
+static void q_remove(dfsc_dfs *d, struct fetch *f) {
+  struct server *s = f->srv;
+  if (!f->in_q)
+    return;
+  if (f->qprev != NULL)
+    f->qprev->qnext = f->qnext;
+  else
+    s->qh = f->qnext;
+  if (f->qnext != NULL)
+    f->qnext->qprev = f->qprev;
+  else
+    s->qt = f->qprev;
+  f->qprev = f->qnext = NULL;
+  f->in_q = 0;
+  d->queued--;
+}
+
+/* A request for path that the cache now answers: another request answered
+ * for its link since it was made (an expired entry is what a refresh asks
+ * about, and a root entry does not answer for links below it, so neither
+ * counts). */
+static int answered(dfsc_dfs *d, const char *path) {
+  uint64_t now = dfsc__loop_now(d->loop);
+  dfsc_dfs_entry *e = dfsc__dfs_cache_lookup(d->cache, path, now);
+  return e != NULL && e->n > 0 && !e->root && now < e->expires &&
+         strcasecmp(e->prefix, path) != 0;
 }
 
 static void fetch_free(struct fetch *f) {
@@ -309,42 +553,51 @@ static void fetch_free(struct fetch *f) {
   dfsc__free(f);
 }
 
-static void unlink_fetch(dfsc_dfs *d, struct fetch *f) {
-  struct fetch **pp;
-  for (pp = &d->fetches; *pp != NULL; pp = &(*pp)->next) {
-    if (*pp == f) {
-      *pp = f->next;
-      return;
-    }
-  }
-}
-
-/* Starts queued fetches while the throttle allows, in FIFO order (a fetch
- * whose server is at its limit lets later ones for other servers pass). */
+/* Starts queued fetches while the throttle allows: each turn takes the
+ * first ready server and the head of its FIFO. A queued fetch that the
+ * cache answers by now (a request for its link came back while it waited)
+ * is answered without being sent and takes no slot. O(1) per fetch taken,
+ * besides the cache lookup every request also makes on arrival. Nested
+ * calls (from callbacks run inside) return at once: the running loop sees
+ * what they added. */
 static void pump(dfsc_dfs *d) {
-  struct fetch **pp = &d->q_head, *prev = NULL;
-  while (*pp != NULL && d->inflight < d->cfg.max_inflight && !d->shutting_down) {
-    struct fetch *f = *pp;
-    if (per_server(d, f->server) >= d->cfg.max_per_server) {
-      prev = f;
-      pp = &f->qnext;
+  if (d->pumping)
+    return;
+  d->pumping = 1;
+  while (!d->shutting_down && d->inflight < d->cfg.max_inflight && d->r_head != NULL) {
+    struct server *s = d->r_head;
+    struct fetch *f;
+    d->stats.queue_steps++;
+    d->r_head = s->rnext;
+    if (d->r_head == NULL)
+      d->r_tail = NULL;
+    s->rnext = NULL;
+    s->ready = 0;
+    f = s->qh;
+    if (f == NULL || s->inflight >= d->cfg.max_per_server)
+      continue; /* not reached: see server_ready */
+    q_remove(d, f);
+    if (answered(d, f->path)) {
+      d->stats.referrals_coalesced++;
+      server_ready(d, s);
+      fetch_done(f, 0, 0);
       continue;
     }
-    *pp = f->qnext;
-    if (d->q_tail == f)
-      d->q_tail = prev;
-    f->qnext = NULL;
-    d->queued--;
-    fetch_start(f);
+    fetch_start(f); /* puts s back in turn if it still has work and room */
   }
+  d->pumping = 0;
 }
 
-/* Completes every waiter of f, frees it, and lets the queue move. */
+/* Completes every waiter of f, frees it, and lets the queues move. */
 static void fetch_done(struct fetch *f, int err, uint32_t ntstatus) {
   dfsc_dfs *d = f->d;
+  struct server *s = f->srv;
   dfsc_dfs_req *q = f->waiters, *next;
-  if (f->state != F_QUEUED)
+  q_remove(d, f);
+  if (f->state != F_QUEUED) {
     d->inflight--;
+    s->inflight--;
+  }
   if (err < 0) {
     dfsc_dfs_entry *e = dfsc__dfs_cache_find(d->cache, f->path);
     d->stats.referrals_failed++;
@@ -352,7 +605,11 @@ static void fetch_done(struct fetch *f, int err, uint32_t ntstatus) {
     if (e != NULL)
       e->retry_at = dfsc__loop_now(d->loop) + REFRESH_RETRY_MS;
   }
-  unlink_fetch(d, f);
+  fetch_unindex(d, f);
+  s->nfetch--;
+  f->srv = NULL;
+  server_ready(d, s);
+  server_put(d, s);
   f->waiters = NULL;
   for (; q != NULL; q = next) {
     next = q->next;
@@ -424,23 +681,24 @@ int dfsc__dfs_target_ok(const char *t) {
   return comps >= 2;
 }
 
-static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *prefix,
-                 size_t cap) {
+static int store(dfsc_dfs *d, const char *server, const char *path,
+                 const dfsc_referral *ref, char *prefix, size_t cap) {
   dfsc_dfs_entry *e;
   size_t consumed, i, n = 0;
-  int rc;
+  unsigned set = 0;
+  int rc, boundary = 0;
 
   if (ref->n == 0)
     return DFSC_E_NTSTATUS; /* [MS-DFSC] 3.1.5.4.3: no targets */
   prefix[0] = '\0';
   if (ref->e[0].name_list)
     return store_names(d, ref);
-  rc = dfsc__dfs_referral_consumed_utf8(f->path, strlen(f->path), ref->path_consumed, &consumed);
+  rc = dfsc__dfs_referral_consumed_utf8(path, strlen(path), ref->path_consumed, &consumed);
   if (rc < 0)
     return rc;
   if (consumed >= cap)
     return DFSC_E_PROTO;
-  memcpy(prefix, f->path, consumed);
+  memcpy(prefix, path, consumed);
   prefix[consumed] = '\0';
   while (consumed > 0 && prefix[consumed - 1] == '\\')
     prefix[--consumed] = '\0';
@@ -456,17 +714,27 @@ static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *p
   e = dfsc__dfs_entry_new(prefix, n);
   if (e == NULL)
     return -ENOMEM;
+  /* The targets in the server's order, each with its target set
+   * ([MS-DFSC] 2.2.5.4: TargetSetBoundary marks the first target of a set;
+   * only V4 has it). A skipped target that began a set hands the boundary
+   * to the next one kept, so set order survives; the first target kept is
+   * in set 0 even when the server did not flag it. */
   e->n = 0;
   for (i = 0; i < ref->n && e->n < n; i++) {
     const dfsc_referral_entry *re = &ref->e[i];
+    boundary |= re->target_set_boundary;
     if (re->name_list || !dfsc__dfs_target_ok(re->target)) {
       if (!re->name_list)
         DFSC_WARN(d->log, DFSC_CAT_DFS,
                   "%s: referral from %s: target skipped: not "
                   "\\server\\share[\\path] with plain components",
-                  prefix, f->server);
+                  prefix, server);
       continue;
     }
+    if (boundary && e->n > 0)
+      set++;
+    boundary = 0;
+    e->targets[e->n].set = set;
     e->targets[e->n].path = dfsc__strdup(re->target);
     if (e->targets[e->n].path == NULL) {
       dfsc__dfs_entry_free(e);
@@ -482,16 +750,34 @@ static int store(dfsc_dfs *d, struct fetch *f, const dfsc_referral *ref, char *p
   e->target_failback = (ref->header_flags & DFSC_REF_HDR_TARGET_FAILBACK) != 0;
   e->version = ref->version;
   e->ttl = ref->ttl;
-  e->source = dfsc__strdup(f->server);
+  e->source = dfsc__strdup(server);
   if (e->source == NULL) {
     dfsc__dfs_entry_free(e);
     return -ENOMEM;
   }
   dfsc__dfs_cache_insert(d->cache, e, dfsc__loop_now(d->loop));
-  DFSC_INFO(d->log, DFSC_CAT_DFS, "%s: %s referral v%u from %s, ttl %u, %zu target(s), first %s",
-            prefix, e->root ? "root" : e->interlink ? "interlink" : "link", e->version,
-            f->server, e->ttl, e->n, e->targets[0].path);
+  DFSC_INFO(d->log, DFSC_CAT_DFS,
+            "%s: %s referral v%u from %s, ttl %u, %zu target(s) in %u set(s), first %s",
+            prefix,
+            e->root        ? "root"
+            : e->interlink ? "interlink"
+                           : "link",
+            e->version, server, e->ttl, e->n, set + 1, e->targets[0].path);
   return 0;
+}
+
+int dfsc__dfs_referral_store(dfsc_dfs *d, const char *server, const char *path,
+                             const uint8_t *buf, size_t len, char *prefix, size_t cap) {
+  dfsc_referral *ref = NULL;
+  int rc;
+  if (cap == 0)
+    return -EINVAL;
+  prefix[0] = '\0';
+  rc = dfsc__dfs_referral_decode(buf, len, &ref);
+  if (rc == 0)
+    rc = store(d, server, path, ref, prefix, cap);
+  dfsc__dfs_referral_free(ref);
+  return rc;
 }
 
 static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
@@ -499,7 +785,6 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   struct fetch *f = r->data;
   dfsc_dfs *d = f->d;
   dfsc_smb2_ioctl_rsp io;
-  dfsc_referral *ref = NULL;
   char prefix[DFSC_DFS_PATH_MAX];
   int rc;
 
@@ -529,12 +814,10 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   }
   rc = dfsc__smb2_ioctl_rsp_decode(pdu, len, &io);
   if (rc == 0)
-    rc = dfsc__dfs_referral_decode(io.output, io.output_len, &ref);
-  if (rc == 0)
-    rc = store(d, f, ref, prefix, sizeof(prefix));
-  dfsc__dfs_referral_free(ref);
-  if (rc == 0 && prefix[0] != '\0')
-    covered_by(d, f->server, prefix);
+    rc = dfsc__dfs_referral_store(d, f->server, f->path, io.output, io.output_len, prefix,
+                                  sizeof(prefix));
+  /* Queued requests this answer covers are answered, unsent, when their
+   * turn comes (pump). */
   if (rc < 0)
     DFSC_WARN(d->log, DFSC_CAT_DFS, "referral %s via %s: unusable response: %s", f->path,
               f->server, dfsc_strerror(rc));
@@ -609,13 +892,17 @@ static void fetch_start(struct fetch *f) {
   dfsc_sl_creds cr;
   int rc;
   d->inflight++;
+  f->srv->inflight++;
   fetch_set_state(f, F_TREE);
+  /* Its server's next turn, if it has more waiting and room left. Before
+   * the tree request: that may fail at once and free the server. */
+  server_ready(d, f->srv);
   f->tw.cb = ipc_ready;
   f->tw.data = f;
   cr.user = f->user;
   cr.domain = f->domain;
   cr.password = f->password;
-  rc = dfsc__tree_get(d->sl, f->server, 0, "IPC$", f->has_creds ? &cr : NULL, &f->tw);
+  rc = d->tree_get(d->sl, f->server, 0, "IPC$", f->has_creds ? &cr : NULL, &f->tw);
   if (rc < 0)
     fetch_done(f, rc, 0);
 }
@@ -623,7 +910,9 @@ static void fetch_start(struct fetch *f) {
 int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
                     const dfsc_sl_creds *cr, dfsc_dfs_req *q) {
   char key[DFSC_DFS_PATH_MAX];
+  struct server *s;
   struct fetch *f;
+  uint32_t h;
 
   if (d->shutting_down)
     return DFSC_E_SHUTDOWN;
@@ -631,35 +920,34 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
     return DFSC_E_BADPATH;
   make_key(dfs_path, key, sizeof(key));
   q->next = NULL;
-  {
+  if (answered(d, dfs_path)) {
     /* Another request answered for this link since the caller's miss: no
-     * need to ask again (an expired entry is what a refresh asks about, so
-     * it does not count). */
-    uint64_t now = dfsc__loop_now(d->loop);
-    dfsc_dfs_entry *e = dfsc__dfs_cache_lookup(d->cache, dfs_path, now);
-    if (e != NULL && e->n > 0 && !e->root && now < e->expires &&
-        strcasecmp(e->prefix, dfs_path) != 0) {
-      d->stats.referrals_coalesced++;
-      q->f = NULL;
-      q->cb(q, 0, 0);
-      return 0;
-    }
+     * need to ask again. */
+    d->stats.referrals_coalesced++;
+    q->f = NULL;
+    q->cb(q, 0, 0);
+    return 0;
   }
-  for (f = d->fetches; f != NULL; f = f->next) {
-    if (strcasecmp(f->server, server) == 0 && strcasecmp(f->key, key) == 0) {
-      /* Single flight (P4): ride on the request in flight. */
-      q->next = f->waiters;
-      f->waiters = q;
-      q->f = f;
-      d->stats.referrals_coalesced++;
-      return 0;
-    }
+  h = fetch_hash(server, key);
+  f = fetch_find(d, server, key, h);
+  if (f != NULL) {
+    /* Single flight (P4): ride on the request in progress. */
+    q->next = f->waiters;
+    f->waiters = q;
+    q->f = f;
+    d->stats.referrals_coalesced++;
+    return 0;
   }
   if (d->queued >= d->cfg.queue_max)
     return DFSC_E_BUSY;
-  f = dfsc__calloc(1, sizeof(*f));
-  if (f == NULL)
+  s = server_get(d, server);
+  if (s == NULL)
     return -ENOMEM;
+  f = dfsc__calloc(1, sizeof(*f));
+  if (f == NULL) {
+    server_put(d, s);
+    return -ENOMEM;
+  }
   f->d = d;
   snprintf(f->server, sizeof(f->server), "%s", server);
   snprintf(f->key, sizeof(f->key), "%s", key);
@@ -672,48 +960,46 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
     if ((cr->user && !f->user) || (cr->domain && !f->domain) ||
         (cr->password && !f->password)) {
       fetch_free(f);
+      server_put(d, s);
       return -ENOMEM;
     }
   }
   f->waiters = q;
   q->f = f;
   f->state = F_QUEUED;
-  f->next = d->fetches;
-  d->fetches = f;
+  f->hash = h;
+  f->srv = s;
+  s->nfetch++;
+  fetch_index(d, f);
   /* Always through the queue, so the throttle sees every request in order. */
-  if (d->q_tail)
-    d->q_tail->qnext = f;
-  else
-    d->q_head = f;
-  d->q_tail = f;
-  d->queued++;
+  q_push(d, s, f);
   if (d->queued > d->stats.queue_hwm)
     d->stats.queue_hwm = d->queued;
-  if (d->inflight >= d->cfg.max_inflight || per_server(d, server) >= d->cfg.max_per_server)
+  if (d->inflight >= d->cfg.max_inflight || s->inflight >= d->cfg.max_per_server)
     d->stats.referrals_queued++;
+  server_ready(d, s);
   pump(d);
   return 0;
 }
-
 
 void dfsc__dfs_free(dfsc_dfs *d) {
   if (d == NULL)
     return;
   d->shutting_down = 1;
+  /* No more turns: the ready FIFO is dropped before servers go. */
+  while (d->r_head != NULL) {
+    struct server *s = d->r_head;
+    d->r_head = s->rnext;
+    s->rnext = NULL;
+    s->ready = 0;
+  }
+  d->r_tail = NULL;
   /* Queued fetches never started; fetches past QUEUED are failed by the
    * session layer's shutdown (their tree waiter or request callback). */
-  while (d->fetches != NULL) {
-    struct fetch *f = d->fetches;
-    if (f->state == F_QUEUED) {
-      struct fetch **pp = &d->q_head;
-      while (*pp && *pp != f)
-        pp = &(*pp)->qnext;
-      if (*pp)
-        *pp = f->qnext;
-      d->queued--;
-    }
-    fetch_done(f, DFSC_E_SHUTDOWN, 0);
-  }
+  while (d->fetches != NULL)
+    fetch_done(d->fetches, DFSC_E_SHUTDOWN, 0);
   dfsc__dfs_cache_free(d->cache);
+  dfsc__free(d->fh);
+  dfsc__free(d->sh);
   dfsc__free(d);
 }

@@ -16,7 +16,23 @@
  * Referral requests are single-flight per link (concurrent misses under one
  * link share one request, P4) and throttled: at most max_inflight in flight
  * globally and max_per_server per server; further ones wait in a bounded FIFO
- * that holds no thread (P3).
+ * that holds no thread (P3). Starting, joining or ending one costs O(1)
+ * amortized whatever the queue holds: one FIFO per server, the servers with
+ * waiting requests and room take turns, and single flight is a hash lookup.
+ *
+ * Bounds: at most queue_max requests wait (past it dfsc__dfs_refer returns
+ * DFSC_E_BUSY). The waiters that join a request (dfsc_dfs_req, embedded in
+ * the caller) are not counted here: each belongs to one live operation of
+ * the context, so the context's budget of live operations (dfsc_set_max_ops)
+ * bounds every waiter list, and a waiter list never outlives its request.
+ *
+ * Targets ([MS-DFSC] 2.2.5.4, 3.2.1.1, 3.2.1.2): a V4 referral groups its
+ * targets into target sets (in-site first, then by site cost; random order
+ * inside a set, chosen by the server), the first target of each set marked
+ * TargetSetBoundary. The cache keeps the server's order and each target's
+ * set; a walk that fails on a target tries the rest of its set first, then
+ * the later sets in order, then the earlier ones ([MS-DFSC] 3.1.5.2: "the
+ * next target"). Below V4 all targets form one set.
  *
  * Loop thread only. Does not: open files, decide when an operation is done.
  */
@@ -57,6 +73,10 @@ typedef struct dfsc_dfs_stats {
   uint64_t failovers;
   uint64_t loops;               /* walks ended by the hop limit */
   uint64_t referrals_ex_refused; /* _EX requests a server refused (then resent plain) */
+  /* Queue entries, servers and hash chain links examined to start, join or
+   * answer referral requests: the loop work of the throttle (tests check it
+   * grows linearly with the requests). */
+  uint64_t queue_steps;
 } dfsc_dfs_stats;
 
 /* One hop of a resolution, for `dfsc resolve`. */
@@ -67,6 +87,7 @@ typedef struct dfsc_dfs_hop {
   uint16_t version;
   uint32_t ttl;
   size_t n_targets, chosen;
+  unsigned set, n_sets; /* the chosen target's target set, and how many sets */
 } dfsc_dfs_hop;
 
 int dfsc__dfs_new(dfsc_sl *sl, dfsc_loop *loop, const dfsc_logger *log,
@@ -127,11 +148,12 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
 /* Target `failed` (its index, as dfsc__dfs_rewrite_avoid chose it) of the
  * entry `prefix` failed for a walk (unreachable, session or tree failure,
  * connection lost). Records it in the walk's *tried and moves the entry's
- * hint to the next target in referral order ([MS-DFSC] 3.1.5.2) only if
- * the hint still names the failed one: concurrent walks failing on one
- * target move it once. Returns 0 (try again, with *tried as the walk's
- * avoid set), -ENOENT (no such entry) or -EHOSTUNREACH (every target
- * tried by this walk, or the same one twice). */
+ * hint to the next target ([MS-DFSC] 3.1.5.2) that this walk has not tried,
+ * in failover order (the rest of the failed target's set, then the later
+ * sets, then the earlier ones), only if the hint still names the failed
+ * one: concurrent walks failing on one target move it once. Returns 0 (try
+ * again, with *tried as the walk's avoid set), -ENOENT (no such entry) or
+ * -EHOSTUNREACH (every target tried by this walk, or the same one twice). */
 int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t *tried);
 
 /* The entry `prefix` has expired: returns 1 and the server to refresh it
@@ -139,6 +161,23 @@ int dfsc__dfs_failover(dfsc_dfs *d, const char *prefix, size_t failed, uint64_t 
  * A refresh that fails is retried no sooner than 30 s later; meanwhile the
  * old targets serve (soft expiry, until the hard bound drops the entry). */
 int dfsc__dfs_needs_refresh(dfsc_dfs *d, const char *prefix, char *server, size_t cap);
+
+/* Decodes RESP_GET_DFS_REFERRAL (buf, len) that `server` sent for `path`
+ * and stores it: a root or link referral as a referral cache entry for the
+ * prefix it consumed (copied to prefix, cap bytes), keeping the server's
+ * target order and target sets; a domain or DC referral in the domain cache
+ * (prefix ""). Returns 0, DFSC_E_NTSTATUS (no targets: [MS-DFSC] 3.1.5.4.3),
+ * DFSC_E_PROTO (unusable), or another negative code. The resolver calls it
+ * on every answer; tests feed it PDUs. */
+int dfsc__dfs_referral_store(dfsc_dfs *d, const char *server, const char *path,
+                             const uint8_t *buf, size_t len, char *prefix, size_t cap);
+
+/* Tests only: replaces dfsc__tree_get, how a started referral request gets
+ * the IPC$ tree of its server (NULL: back to dfsc__tree_get). */
+typedef int (*dfsc_dfs_tree_get_fn)(dfsc_sl *sl, const char *host, uint16_t port,
+                                    const char *share, const dfsc_sl_creds *cr,
+                                    dfsc_tree_waiter *w);
+void dfsc__dfs_set_tree_get(dfsc_dfs *d, dfsc_dfs_tree_get_fn fn);
 
 /* 1 when a referral target is \\server\\share[\\path] with no empty, "."
  * or ".." component (a trailing separator allowed), else 0. Targets that
