@@ -1,4 +1,4 @@
-/* The CLI's one escaping of printed text (tools/dfsc/escape.c): C0, DEL,
+/* The CLI's one escaping of printed text (tools/common/escape.c): C0, DEL,
  * C1 and invalid UTF-8 made visible, everything else unchanged; the
  * buffer, heap, stream and error-line forms agree. */
 #include <setjmp.h>
@@ -12,25 +12,25 @@
 
 #include <cmocka.h>
 
-#include "../../tools/dfsc/escape.c"
+#include "../../tools/common/escape.c"
 
 /* Checks every form against `want`: the returned length, the heap string,
  * the stream and a buffer of exactly the right size. */
 static void expect(const char *in, const char *want)
 {
-  char *heap = dfsc__cli_escaped(in), *streamed = NULL, buf[512];
+  char *heap = dfsc__fe_escaped(in), *streamed = NULL, buf[512];
   size_t len = 0;
   FILE *f = open_memstream(&streamed, &len);
 
-  assert_int_equal(dfsc__cli_escape(NULL, 0, in), strlen(want));
+  assert_int_equal(dfsc__fe_escape(NULL, 0, in), strlen(want));
   assert_non_null(heap);
   assert_string_equal(heap, want);
   assert_non_null(f);
-  dfsc__cli_put_escaped(f, in);
+  dfsc__fe_put_escaped(f, in);
   assert_int_equal(fclose(f), 0);
   assert_string_equal(streamed, want);
   assert_true(strlen(want) < sizeof(buf));
-  assert_int_equal(dfsc__cli_escape(buf, strlen(want) + 1, in), strlen(want));
+  assert_int_equal(dfsc__fe_escape(buf, strlen(want) + 1, in), strlen(want));
   assert_string_equal(buf, want);
   free(heap);
   free(streamed);
@@ -115,12 +115,12 @@ static void test_buffer_never_cut_inside(void **state)
   (void)state;
   /* "ab\x1b" is "ab\\x1b" (6 chars): with room for 5, only "ab" fits. */
   memset(buf, 'Z', sizeof(buf));
-  assert_int_equal(dfsc__cli_escape(buf, 6, "ab\x1b"), 6);
+  assert_int_equal(dfsc__fe_escape(buf, 6, "ab\x1b"), 6);
   assert_string_equal(buf, "ab");
   /* A multi-byte character is not split either. */
-  assert_int_equal(dfsc__cli_escape(buf, 3, "a\xe2\x82\xac"), 4);
+  assert_int_equal(dfsc__fe_escape(buf, 3, "a\xe2\x82\xac"), 4);
   assert_string_equal(buf, "a");
-  assert_int_equal(dfsc__cli_escape(buf, 1, "abc"), 3);
+  assert_int_equal(dfsc__fe_escape(buf, 1, "abc"), 3);
   assert_string_equal(buf, "");
 }
 
@@ -136,7 +136,7 @@ static void test_errf_line(void **state)
   saved = dup(STDERR_FILENO);
   assert_true(saved >= 0);
   assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
-  dfsc__cli_errf("%s: %s", "//fs1/data/x\x1b[2J\nforged", "STATUS_X");
+  dfsc__fe_errf("%s: %s", "//fs1/data/x\x1b[2J\nforged", "STATUS_X");
   fflush(stderr);
   assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
   close(saved);

@@ -1,4 +1,4 @@
-/* Unit tests for the dfsc CLI's output helpers (tools/dfsc/output.c,
+/* Unit tests for the dfsc CLI's output helpers (tools/common/output.c,
  * tools/dfsc/progress.c): JSON string escaping, ISO 8601 from FILETIME,
  * attribute names, human-readable sizes, the progress line. */
 #include <setjmp.h>
@@ -8,13 +8,13 @@
 
 #include <cmocka.h>
 
-#include "../../tools/dfsc/escape.c"
-#include "../../tools/dfsc/output.c"
+#include "../../tools/common/escape.c"
+#include "../../tools/common/output.c"
 #include "../../tools/dfsc/progress.c"
 
 #include <stdlib.h>
 
-/* dfsc__cli_json_str into a heap string. */
+/* dfsc__fe_json_str into a heap string. */
 static char *json(const char *s)
 {
   char *out = NULL;
@@ -22,7 +22,7 @@ static char *json(const char *s)
   FILE *f = open_memstream(&out, &len);
 
   assert_non_null(f);
-  dfsc__cli_json_str(f, s);
+  dfsc__fe_json_str(f, s);
   assert_int_equal(fclose(f), 0);
   return out;
 }
@@ -83,7 +83,7 @@ static void expect_iso(uint64_t ft, int ns, const char *want)
 {
   char buf[64];
 
-  assert_int_equal(dfsc__cli_filetime_iso(ft, ns, buf, sizeof(buf)), (int)strlen(want));
+  assert_int_equal(dfsc__fe_filetime_iso(ft, ns, buf, sizeof(buf)), (int)strlen(want));
   assert_string_equal(buf, want);
 }
 
@@ -115,11 +115,11 @@ static void test_filetime_limits(void **state)
   int n;
 
   (void)state;
-  n = dfsc__cli_filetime_iso(UINT64_MAX, 1, buf, sizeof(buf));
+  n = dfsc__fe_filetime_iso(UINT64_MAX, 1, buf, sizeof(buf));
   assert_true(n > 0);
   assert_memory_equal(buf, "60056-", 6);
-  assert_int_equal(dfsc__cli_filetime_iso(0, 0, buf, 20), -1);
-  assert_int_equal(dfsc__cli_filetime_iso(0, 0, buf, 21), 20);
+  assert_int_equal(dfsc__fe_filetime_iso(0, 0, buf, 20), -1);
+  assert_int_equal(dfsc__fe_filetime_iso(0, 0, buf, 21), 20);
 }
 
 static void test_attr_names(void **state)
@@ -127,15 +127,15 @@ static void test_attr_names(void **state)
   const char *names[4] = {NULL, NULL, NULL, NULL};
 
   (void)state;
-  assert_int_equal(dfsc__cli_attr_names(0x31, names, 4), 3);
+  assert_int_equal(dfsc__fe_attr_names(0x31, names, 4), 3);
   assert_string_equal(names[0], "READONLY");
   assert_string_equal(names[1], "DIRECTORY");
   assert_string_equal(names[2], "ARCHIVE");
-  assert_int_equal(dfsc__cli_attr_names(0, names, 4), 0);
+  assert_int_equal(dfsc__fe_attr_names(0, names, 4), 0);
   /* 0x40 and 0x8 are unnamed (reserved). */
-  assert_int_equal(dfsc__cli_attr_names(0x48, names, 4), 0);
+  assert_int_equal(dfsc__fe_attr_names(0x48, names, 4), 0);
   names[1] = NULL;
-  assert_int_equal(dfsc__cli_attr_names(0x0407, names, 1), 4);
+  assert_int_equal(dfsc__fe_attr_names(0x0407, names, 1), 4);
   assert_string_equal(names[0], "READONLY");
   assert_null(names[1]);
 }
@@ -144,7 +144,7 @@ static void expect_human(uint64_t n, const char *want)
 {
   char buf[32];
 
-  assert_string_equal(dfsc__cli_human_bytes(n, buf, sizeof(buf)), want);
+  assert_string_equal(dfsc__fe_human_bytes(n, buf, sizeof(buf)), want);
 }
 
 static void test_human_bytes(void **state)

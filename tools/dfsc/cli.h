@@ -1,9 +1,12 @@
-/* Internal interface of the dfsc command-line tool.
+/* Internal interface of the dfsc command-line tool (tools/dfsc), private
+ * to it: no other front end includes it.
  *
- * The pure pieces (argument parsers, authfile parser, JSON and time
- * formatting, progress formatting) have no library dependency so that unit
- * tests can include their .c files directly. The command runners
- * (commands.c) use only the public API of include/dfsc/.
+ * The pure pieces (argument parsers, authfile parser, progress formatting)
+ * have no library dependency so that unit tests can include their .c
+ * files directly. The command runners (commands.c) use only the public
+ * API of include/dfsc/. What the CLI shares with the mount (escaping,
+ * output, the DFS and counter reports) is in tools/common/fe.h; how it
+ * hands the mount command over, in tools/common/frontends.h.
  * Does not: include anything from src/ (front ends never touch protocol
  * state).
  */
@@ -15,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+
+#include "../common/fe.h"
 
 /* ---- credentials (cli_args.c, authfile.c) ----------------------------- */
 /* Every string is heap-owned by the struct; password buffers are wiped by
@@ -102,57 +107,6 @@ const char *dfsc__cli_basename(const char *path);
 /* Bytes of `name` to keep so that at most `max` remain and the cut falls
  * between two UTF-8 characters (namecut.c): strlen(name) when it fits. */
 size_t dfsc__cli_name_cut(const char *name, size_t max);
-
-/* ---- escaping (escape.c) ---------------------------------------------- */
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
- * not one (overlong forms, surrogates and values above U+10FFFF are not).
- * Reads no further than a NUL. */
-size_t dfsc__cli_utf8_len(const unsigned char *s);
-
-/* The one visible form of text printed by the CLI (docs/dfsc.1, ESCAPES):
- * TAB LF CR as \t \n \r, other C0 and DEL as \xHH, C1 (U+0080-U+009F) as
- * \u0080..\u009f, each byte of invalid UTF-8 as \xHH; the rest unchanged
- * (a backslash too). Writes at most cap - 1 bytes and a NUL into dst (cap
- * 0: nothing; never cut inside an escape) and returns the length of the
- * whole escaped text, as snprintf does. */
-size_t dfsc__cli_escape(char *dst, size_t cap, const char *s);
-
-/* The escaped text in a new heap string (free it), or NULL. */
-char *dfsc__cli_escaped(const char *s);
-
-/* Writes s to f escaped. */
-void dfsc__cli_put_escaped(FILE *f, const char *s);
-
-/* Prints "dfsc: MESSAGE\n" on stderr, the formatted message escaped, in
- * one write. Every error and log line of the CLI goes through it. */
-void dfsc__cli_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* ---- output (output.c) ------------------------------------------------ */
-/* Writes `s` as a JSON string with quotes: '"' '\' and control characters
- * (C0, DEL and C1) escaped as \uXXXX (or \n \t ...), valid UTF-8 passed
- * through, each invalid byte replaced by U+FFFD. */
-void dfsc__cli_json_str(FILE *f, const char *s);
-
-/* Formats a FILETIME (100 ns since 1601-01-01 UTC) as ISO 8601 UTC:
- * "1970-01-01T00:00:00Z", or with_ns "1970-01-01T00:00:00.000000000Z".
- * Returns the length written (< cap) or -1 when cap is too small. */
-int dfsc__cli_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap);
-
-/* Names of the [MS-FSCC] 2.6 attribute bits set in `attrs`, in bit order;
- * stores at most `max` pointers to static strings, returns how many bits
- * have names (unknown bits are skipped). */
-int dfsc__cli_attr_names(uint32_t attrs, const char **names, int max);
-
-/* "123 B", "1.5 KiB", "12.3 MiB", ... Returns buf. */
-char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap);
-
-/* The counters (output.c) and the caches (commands.c) as text, or with
- * json as one JSON object; shared by --stats, `cache` and the mount's
- * .dfsc files. */
-struct dfsc_stats;
-struct dfsc_cache_info;
-void dfsc__cli_stats_print(FILE *out, const struct dfsc_stats *st, int json);
-void dfsc__cli_cache_print(FILE *out, const struct dfsc_cache_info *c, int json);
 
 /* ---- progress (progress.c) -------------------------------------------- */
 struct dfsc__cli_progress {

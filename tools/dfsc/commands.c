@@ -54,7 +54,7 @@ static const char *err_label(int rc, uint32_t ntstatus)
 /* "dfsc: PATH: STATUS", escaped (escape.c) as every line the CLI prints. */
 static void report(const char *name, int rc, uint32_t ntstatus)
 {
-  dfsc__cli_errf("%s: %s", name, err_label(rc, ntstatus));
+  dfsc__fe_errf("%s: %s", name, err_label(rc, ntstatus));
 }
 
 /* The status of a failed result: res->err when the library filled it. */
@@ -66,21 +66,21 @@ static int res_rc(int rc, const dfsc_result *res)
 static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg)
 {
   fputs(",\"ok\":false,\"error\":", f);
-  dfsc__cli_json_str(f, rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus)
-                                              : dfsc_err_name(rc));
+  dfsc__fe_json_str(f, rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus)
+                                             : dfsc_err_name(rc));
   fputs(",\"message\":", f);
-  dfsc__cli_json_str(f, msg != NULL ? msg : dfsc_strerror(rc));
+  dfsc__fe_json_str(f, msg != NULL ? msg : dfsc_strerror(rc));
 }
 
 /* Names and paths in text output, on a terminal or not: control
  * characters would drive the terminal the output ends up on. */
-static void put_name(FILE *f, const char *s) { dfsc__cli_put_escaped(f, s); }
+static void put_name(FILE *f, const char *s) { dfsc__fe_put_escaped(f, s); }
 
 static int interrupted(void) { return dfsc__cli_signal != 0; }
 
 /* Text the escaping of escape.c leaves as it is: no control characters,
  * valid UTF-8. Local names are made only of such text. */
-static int plain_text(const char *s) { return dfsc__cli_escape(NULL, 0, s) == strlen(s); }
+static int plain_text(const char *s) { return dfsc__fe_escape(NULL, 0, s) == strlen(s); }
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -117,10 +117,10 @@ static void ls_json_entry(const char *name, const dfsc_stat_t *st)
 {
   char t[64];
 
-  if (dfsc__cli_filetime_iso(st->write_time, 0, t, sizeof(t)) < 0)
+  if (dfsc__fe_filetime_iso(st->write_time, 0, t, sizeof(t)) < 0)
     t[0] = '\0';
   fputs("{\"name\":", stdout);
-  dfsc__cli_json_str(stdout, name);
+  dfsc__fe_json_str(stdout, name);
   fprintf(stdout, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mtime\":\"%s\",\"attributes\":%" PRIu32
          "}",
          type_name(st), st->size, t, st->attributes);
@@ -139,7 +139,7 @@ static void ls_text_entries(const dfsc_dirent *const *ents, size_t n)
       width = w;
   }
   for (i = 0; i < n; i++) {
-    if (dfsc__cli_filetime_iso(ents[i]->st.write_time, 0, t, sizeof(t)) < 0)
+    if (dfsc__fe_filetime_iso(ents[i]->st.write_time, 0, t, sizeof(t)) < 0)
       snprintf(t, sizeof(t), "-");
     fprintf(stdout, "%c %*" PRIu64 " %s ", ents[i]->st.is_dir ? 'd' : '-', width,
            ents[i]->st.size, t);
@@ -346,7 +346,7 @@ int dfsc__cli_cmd_ls(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     if (cfg->json && keyed) {
       if (i > 0)
         putchar_out(',');
-      dfsc__cli_json_str(stdout, argv[i]);
+      dfsc__fe_json_str(stdout, argv[i]);
       putchar_out(':');
     } else if (!cfg->json && keyed && i > 0) {
       putchar_out('\n');
@@ -372,16 +372,16 @@ static void stat_json(const char *path, const dfsc_stat_t *st)
   int n, i;
 
   fputs("{\"path\":", stdout);
-  dfsc__cli_json_str(stdout, path);
+  dfsc__fe_json_str(stdout, path);
   fprintf(stdout, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"allocation_size\":%" PRIu64
          ",\"attributes\":%" PRIu32 ",\"attribute_names\":[",
          type_name(st), st->size, st->alloc_size, st->attributes);
-  n = dfsc__cli_attr_names(st->attributes, names, 32);
+  n = dfsc__fe_attr_names(st->attributes, names, 32);
   for (i = 0; i < n && i < 32; i++)
     fprintf(stdout, "%s\"%s\"", i > 0 ? "," : "", names[i]);
   putchar_out(']');
   for (i = 0; i < 4; i++) {
-    if (dfsc__cli_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
+    if (dfsc__fe_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
       fprintf(stdout, ",\"%s\":null", keys[i]);
     else
       fprintf(stdout, ",\"%s\":\"%s\"", keys[i], t);
@@ -404,12 +404,12 @@ static void stat_text(const char *path, const dfsc_stat_t *st)
   fprintf(stdout, "\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
          "\nattributes: 0x%08" PRIx32,
          type_name(st), st->size, st->alloc_size, st->attributes);
-  n = dfsc__cli_attr_names(st->attributes, names, 32);
+  n = dfsc__fe_attr_names(st->attributes, names, 32);
   for (i = 0; i < n && i < 32; i++)
     fprintf(stdout, "%s%s", i == 0 ? " (" : " ", names[i]);
   fprintf(stdout, "%s\n", n > 0 ? ")" : "");
   for (i = 0; i < 4; i++) {
-    if (dfsc__cli_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
+    if (dfsc__fe_filetime_iso(times[i], 1, t, sizeof(t)) < 0)
       snprintf(t, sizeof(t), "-");
     fprintf(stdout, "%s: %s\n", keys[i], t);
   }
@@ -452,7 +452,7 @@ int dfsc__cli_cmd_stat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     if (cfg->json && keyed) {
       if (i > 0)
         putchar_out(',');
-      dfsc__cli_json_str(stdout, argv[i]);
+      dfsc__fe_json_str(stdout, argv[i]);
       putchar_out(':');
     } else if (!cfg->json && i > 0) {
       putchar_out('\n');
@@ -521,8 +521,8 @@ static int copy_out(dfsc_file *f, const char *path, int fd, const char *fdname,
       if (expect >= 0) {
         if (pg != NULL)
           dfsc__cli_progress_end(pg, 0);
-        dfsc__cli_errf("%s: file shrank during transfer (%" PRIu64 " of %" PRId64 " bytes)",
-                       path, off, expect);
+        dfsc__fe_errf("%s: file shrank during transfer (%" PRIu64 " of %" PRId64 " bytes)",
+                      path, off, expect);
         return -EIO;
       }
       break;
@@ -689,9 +689,9 @@ static void json_transfer(const char *path, const char *local, uint64_t bytes, i
                           uint32_t ntstatus, const char *msg)
 {
   fputs("{\"path\":", stdout);
-  dfsc__cli_json_str(stdout, path);
+  dfsc__fe_json_str(stdout, path);
   fputs(",\"local\":", stdout);
-  dfsc__cli_json_str(stdout, local);
+  dfsc__fe_json_str(stdout, local);
   if (rc == 0)
     fprintf(stdout, ",\"ok\":true,\"bytes\":%" PRIu64, bytes);
   else
@@ -776,7 +776,7 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   } else {
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
         !plain_text(base)) {
-      dfsc__cli_errf("%s: no safe file name in path; give LOCAL", path);
+      dfsc__fe_errf("%s: no safe file name in path; give LOCAL", path);
       return 2;
     }
     local = strdup(base);
@@ -792,7 +792,7 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
 
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
         !plain_text(base)) {
-      dfsc__cli_errf("%s: no safe file name in path; give LOCAL", path);
+      dfsc__fe_errf("%s: no safe file name in path; give LOCAL", path);
       free(local);
       return 2;
     }
@@ -1002,7 +1002,7 @@ static char *put_target(dfsc_ctx *ctx, const char *local, const char *path)
   if (!into)
     return strdup(path);
   if (strcmp(local, "-") == 0 || *lbase == '\0') {
-    dfsc__cli_errf("%s: is a directory; give a file name", path);
+    dfsc__fe_errf("%s: is a directory; give a file name", path);
     return NULL;
   }
   if (ends_with_sep(path)) {
@@ -1156,7 +1156,7 @@ static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     }
     if (cfg->json) {
       fputs(i > 0 ? ",{\"path\":" : "{\"path\":", stdout);
-      dfsc__cli_json_str(stdout, argv[i]);
+      dfsc__fe_json_str(stdout, argv[i]);
       if (rc == 0)
         fputs(",\"ok\":true", stdout);
       else
@@ -1199,9 +1199,9 @@ int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   }
   if (cfg->json) {
     fputs("{\"path\":", stdout);
-    dfsc__cli_json_str(stdout, argv[0]);
+    dfsc__fe_json_str(stdout, argv[0]);
     fputs(",\"newpath\":", stdout);
-    dfsc__cli_json_str(stdout, argv[1]);
+    dfsc__fe_json_str(stdout, argv[1]);
     if (rc == 0)
       fputs(",\"ok\":true", stdout);
     else
@@ -1212,54 +1212,6 @@ int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
 }
 
 /* ---- resolve, cache --------------------------------------------------- */
-
-static const char *hop_type(const dfsc_resolve_hop *h) {
-  return dfsc_hop_is_root(h) ? "root" : dfsc_hop_is_interlink(h) ? "interlink" : "link";
-}
-
-static void hop_json(FILE *out, const dfsc_resolve_hop *h)
-{
-  size_t j;
-
-  fputs("{\"prefix\":", out);
-  dfsc__cli_json_str(out, dfsc_hop_prefix(h));
-  fprintf(out,
-          ",\"type\":\"%s\",\"version\":%u,\"ttl\":%u,\"expires_in_ms\":%lld,"
-          "\"path_consumed\":%u,\"chosen\":%zu,\"targets\":[",
-          hop_type(h), dfsc_hop_version(h), dfsc_hop_ttl(h), dfsc_hop_expires_in_ms(h),
-          dfsc_hop_path_consumed(h), dfsc_hop_chosen(h));
-  for (j = 0; j < dfsc_hop_ntargets(h); j++) {
-    if (j > 0)
-      fputc(',', out);
-    dfsc__cli_json_str(out, dfsc_hop_target_at(h, j));
-  }
-  fputs("],\"source\":", out);
-  if (dfsc_hop_source(h) != NULL)
-    dfsc__cli_json_str(out, dfsc_hop_source(h));
-  else
-    fputs("null", out);
-  fputc('}', out);
-}
-
-/* Prefixes, targets and the referring server come from servers: escaped. */
-static void hop_text(FILE *out, const dfsc_resolve_hop *h, const char *indent)
-{
-  size_t j;
-
-  long long left = dfsc_hop_expires_in_ms(h);
-
-  fprintf(out, "%s%s ", indent, hop_type(h));
-  put_name(out, dfsc_hop_prefix(h));
-  fprintf(out, "  (referral v%u from ", dfsc_hop_version(h));
-  put_name(out, dfsc_hop_source(h) ? dfsc_hop_source(h) : "?");
-  fprintf(out, ", ttl %us, %s%llds left, path consumed %u bytes)\n", dfsc_hop_ttl(h),
-          left < 0 ? "expired " : "", left / 1000, dfsc_hop_path_consumed(h));
-  for (j = 0; j < dfsc_hop_ntargets(h); j++) {
-    fprintf(out, "%s  %s ", indent, j == dfsc_hop_chosen(h) ? "->" : "  ");
-    put_name(out, dfsc_hop_target_at(h, j));
-    fputc('\n', out);
-  }
-}
 
 int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                           char **argv)
@@ -1283,17 +1235,17 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
       if (i > 0 && status == 0)
         putchar_out(',');
       fputs("{\"path\":", stdout);
-      dfsc__cli_json_str(stdout, argv[i]);
+      dfsc__fe_json_str(stdout, argv[i]);
       fputs(",\"dfs_path\":", stdout);
-      dfsc__cli_json_str(stdout, dfsc_resolution_path(r));
+      dfsc__fe_json_str(stdout, dfsc_resolution_path(r));
       fputs(",\"target\":", stdout);
-      dfsc__cli_json_str(stdout, dfsc_resolution_target(r));
+      dfsc__fe_json_str(stdout, dfsc_resolution_target(r));
       fprintf(stdout, ",\"target_is_dfs_root\":%s,\"hops\":[",
               dfsc_resolution_target_is_dfs(r) ? "true" : "false");
       for (k = 0; k < dfsc_resolution_nhops(r); k++) {
         if (k > 0)
           putchar_out(',');
-        hop_json(stdout, dfsc_resolution_hop(r, k));
+        dfsc__fe_hop_json(stdout, dfsc_resolution_hop(r, k));
       }
       fputs("]}", stdout);
     } else {
@@ -1305,7 +1257,7 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
                                                  : "not a DFS path");
       for (k = 0; k < dfsc_resolution_nhops(r); k++) {
         fprintf(stdout, "  hop %zu: ", k + 1);
-        hop_text(stdout, dfsc_resolution_hop(r, k), "");
+        dfsc__fe_hop_text(stdout, dfsc_resolution_hop(r, k), "");
       }
       fputs("  target: ", stdout);
       put_name(stdout, dfsc_resolution_target(r));
@@ -1316,50 +1268,6 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
   if (cfg->json)
     puts_out("]");
   return status | interrupted();
-}
-
-void dfsc__cli_cache_print(FILE *out, const dfsc_cache_info *c, int json)
-{
-  size_t n = dfsc_cache_info_nentries(c), nd = dfsc_cache_info_ndomains(c), k, j;
-
-  if (json) {
-    fputs("{\"referrals\":[", out);
-    for (k = 0; k < n; k++) {
-      if (k > 0)
-        fputc(',', out);
-      hop_json(out, dfsc_cache_info_entry(c, k));
-    }
-    fputs("],\"domains\":[", out);
-    for (k = 0; k < nd; k++) {
-      if (k > 0)
-        fputc(',', out);
-      fputs("{\"name\":", out);
-      dfsc__cli_json_str(out, dfsc_cache_info_domain(c, k));
-      fputs(",\"dcs\":[", out);
-      for (j = 0; j < dfsc_cache_info_ndcs(c, k); j++) {
-        if (j > 0)
-          fputc(',', out);
-        dfsc__cli_json_str(out, dfsc_cache_info_dc(c, k, j));
-      }
-      fputs("]}", out);
-    }
-    fputs("]}\n", out);
-  } else {
-    fprintf(out, "referral cache: %zu entr%s\n", n, n == 1 ? "y" : "ies");
-    for (k = 0; k < n; k++)
-      hop_text(out, dfsc_cache_info_entry(c, k), "  ");
-    fprintf(out, "domain cache: %zu domain%s\n", nd, nd == 1 ? "" : "s");
-    for (k = 0; k < nd; k++) {
-      fputs("  ", out);
-      put_name(out, dfsc_cache_info_domain(c, k));
-      fputc(':', out);
-      for (j = 0; j < dfsc_cache_info_ndcs(c, k); j++) {
-        fputc(' ', out);
-        put_name(out, dfsc_cache_info_dc(c, k, j));
-      }
-      fputc('\n', out);
-    }
-  }
 }
 
 int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
@@ -1384,7 +1292,7 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
     report("cache", res_rc(rc, &res), res.ntstatus);
     return 1;
   }
-  dfsc__cli_cache_print(stdout, c, cfg->json);
+  dfsc__fe_cache_print(stdout, c, cfg->json);
   dfsc_cache_info_free(c);
   return status | interrupted();
 }
@@ -1567,9 +1475,10 @@ static void rget_dir_error(int pfd, const char *name, const char *local, int err
 
   if ((err == -ENOTDIR || err == -ELOOP) && fstatat(pfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
       S_ISLNK(lst.st_mode))
-    dfsc__cli_errf("%s: a symbolic link where a directory belongs, not followed", local);
+    dfsc__fe_errf("%s: a symbolic link where a directory belongs, not followed", local);
   else if (err == -ESTALE)
-    dfsc__cli_errf("%s: replaced by another directory while the walk ran, not followed", local);
+    dfsc__fe_errf("%s: replaced by another directory while the walk ran, not followed",
+                  local);
   else
     report(local, err, 0);
 }
@@ -1728,13 +1637,13 @@ static int rget_stop_locked(struct rget *g, const char *limit)
 static void rget_stop_report(const struct rget *g, const char *path, const char *limit)
 {
   if (strcmp(limit, "max-files") == 0)
-    dfsc__cli_errf("%s: stopped: more than --max-files %" PRIu64
-                   " files and directories (max_files in dfsc.conf)",
-                   path, g->cfg->max_files);
+    dfsc__fe_errf("%s: stopped: more than --max-files %" PRIu64
+                  " files and directories (max_files in dfsc.conf)",
+                  path, g->cfg->max_files);
   else
-    dfsc__cli_errf("%s: stopped: more than --max-bytes %" PRIu64
-                   " bytes (max_bytes in dfsc.conf)",
-                   path, g->cfg->max_bytes);
+    dfsc__fe_errf("%s: stopped: more than --max-bytes %" PRIu64
+                  " bytes (max_bytes in dfsc.conf)",
+                  path, g->cfg->max_bytes);
 }
 
 /* Takes one entry of the listing (path: its remote path) against
@@ -1781,7 +1690,7 @@ static int rget_take_bytes(struct rget *g, const char *path, uint64_t n)
   if (first == 1)
     rget_stop_report(g, path, "max-bytes");
   else if (first == -1)
-    dfsc__cli_errf("%s: not fetched: more than --max-bytes %" PRIu64 " bytes", path, max);
+    dfsc__fe_errf("%s: not fetched: more than --max-bytes %" PRIu64 " bytes", path, max);
   return over ? -1 : 0;
 }
 
@@ -1959,8 +1868,8 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
   struct stat st;
 
   if (it->depth > RGET_DEPTH_MAX) {
-    dfsc__cli_errf("%s: more than %d directory levels (a DFS link cycle?)", it->remote,
-                   RGET_DEPTH_MAX);
+    dfsc__fe_errf("%s: more than %d directory levels (a DFS link cycle?)", it->remote,
+                  RGET_DEPTH_MAX);
     return -1;
   }
   d = calloc(1, sizeof(*d));
@@ -2024,15 +1933,16 @@ static int rget_dir(struct rget *g, const struct rget_item *it)
     size_t llen = strlen(it->local);
 
     if (!safe_name(e->name)) {
-      dfsc__cli_errf("%s%c%s: unsafe name in the listing, skipped", it->remote, sep, e->name);
+      dfsc__fe_errf("%s%c%s: unsafe name in the listing, skipped", it->remote, sep,
+                    e->name);
       rget_failed(g);
       continue;
     }
     /* The server counts up to 255 UTF-16 units, up to 765 bytes here:
      * refused before anything is fetched (or taken from the budgets). */
     if (strlen(e->name) > NAME_MAX) {
-      dfsc__cli_errf("%s%c%s: name longer than %d bytes, skipped", it->remote, sep, e->name,
-                     NAME_MAX);
+      dfsc__fe_errf("%s%c%s: name longer than %d bytes, skipped", it->remote, sep, e->name,
+                    NAME_MAX);
       rget_failed(g);
       continue;
     }
@@ -2162,7 +2072,7 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   int rc, i, started = 0;
 
   if (argc > 2 || (argc == 2 && strcmp(argv[1], "-") == 0)) {
-    dfsc__cli_errf("%s", "get -r takes one PATH and an optional LOCAL directory");
+    dfsc__fe_errf("%s", "get -r takes one PATH and an optional LOCAL directory");
     return 2;
   }
   rc = dfsc_stat(ctx, argv[0], &st, &res);
@@ -2195,7 +2105,7 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   base = dfsc__cli_basename(root->remote);
   if (argc < 2 && (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
                    !safe_name(base))) {
-    dfsc__cli_errf("%s: no safe directory name in path; give LOCAL", argv[0]);
+    dfsc__fe_errf("%s: no safe directory name in path; give LOCAL", argv[0]);
     rget_item_free(root);
     return 2;
   }
@@ -2235,9 +2145,9 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
 
   if (cfg->json) {
     fputs("{\"path\":", stdout);
-    dfsc__cli_json_str(stdout, argv[0]);
+    dfsc__fe_json_str(stdout, argv[0]);
     fputs(",\"local\":", stdout);
-    dfsc__cli_json_str(stdout, local_shown);
+    dfsc__fe_json_str(stdout, local_shown);
     fprintf(stdout, ",\"ok\":%s,\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"failed\":%u",
             g.failed == 0 && g.limit == NULL && !interrupted() ? "true" : "false", g.files,
             g.bytes, g.failed);

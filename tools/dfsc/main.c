@@ -3,7 +3,8 @@
  * Parses options (GNU style, permuted: options may come before or after the
  * command; "--" ends them), gathers credentials (-U, -A, -W, environment,
  * terminal prompt), builds dfsc_opts, creates one context, runs one command
- * from commands.c and frees the context. Owns the signal handlers: SIGINT,
+ * from commands.c (or hands `mount` to the mount front end through
+ * tools/common/frontends.h) and frees the context. Owns the signal handlers: SIGINT,
  * SIGTERM and SIGHUP set a flag the commands poll; a second signal removes
  * get's temporary file and exits at once.
  * Does not: include anything from src/ or touch protocol state.
@@ -25,8 +26,8 @@
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
 
+#include "../common/frontends.h"
 #include "cli.h"
-#include "../mount/mount.h"
 
 #define EXIT_USAGE 2
 #define MAX_RESOLVE 64
@@ -264,7 +265,7 @@ static int usage_error(const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  dfsc__cli_errf("%s", msg);
+  dfsc__fe_errf("%s", msg);
   fputs("Try 'dfsc --help'.\n", stderr);
   return EXIT_USAGE;
 }
@@ -277,7 +278,7 @@ static void log_to_stderr(void *arg, int level, int category, const char *msg)
   const char *lv = level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?";
 
   /* Log messages carry names from servers (referral targets, shares). */
-  dfsc__cli_errf("[%s] %s: %s", dfsc_log_cat_name(category), lv, msg);
+  dfsc__fe_errf("[%s] %s: %s", dfsc_log_cat_name(category), lv, msg);
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -357,7 +358,7 @@ static void print_stats(dfsc_ctx *ctx, int json)
   dfsc_stats st;
 
   if (dfsc_stats_get(ctx, &st) == 0)
-    dfsc__cli_stats_print(stderr, &st, json);
+    dfsc__fe_stats_print(stderr, &st, json);
 }
 
 /* Hides the password of "-U user%pass" from ps once it has been copied. */
@@ -388,7 +389,7 @@ int main(int argc, char **argv)
   struct dfsc__cli_cfg cfg = {0};
   dfsc_opts opts;
   dfsc_ctx *ctx = NULL;
-  struct dfsc__mount_opts mopts;
+  struct dfsc__mount_opts *mopts;
   int mount_flags = 0, limit_flags = 0;
 
   /* Before anything is read: argv and the environment may already hold a
@@ -400,7 +401,11 @@ int main(int argc, char **argv)
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   dfsc_opts_init(&opts);
   /* Before the first `goto out`, which frees it. */
-  dfsc__mount_opts_init(&mopts);
+  mopts = dfsc__mount_opts_new();
+  if (mopts == NULL) {
+    fputs("dfsc: out of memory\n", stderr);
+    return 1;
+  }
   {
     /* The configuration file first, so that options override it: --config
      * FILE (must exist), else $DFSC_CONFIG, else the XDG location if there. */
@@ -443,21 +448,16 @@ int main(int argc, char **argv)
   while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) != -1) {
     switch (opt) {
     case 'o':
-      rc = dfsc__mount_parse_opts(&mopts, optarg, dfsc__cli_config_has_key, err, sizeof(err));
+    case 'f':
+    case 's':
+    case 'd':
+      /* The mount's own options: it parses them (tools/common/frontends.h). */
+      rc = dfsc__mount_opt(mopts, opt, optarg, dfsc__cli_config_has_key, err, sizeof(err));
       if (rc != 0) {
         status = usage_error("%s", rc == -ENOMEM ? strerror(ENOMEM) : err);
         goto out;
       }
       mount_flags = 1;
-      break;
-    case 'f':
-      mopts.foreground = mount_flags = 1;
-      break;
-    case 's':
-      mopts.single_thread = mount_flags = 1;
-      break;
-    case 'd':
-      mopts.debug = mopts.foreground = mount_flags = 1;
       break;
     case 1:
       pos[n_pos++] = optarg;
@@ -711,18 +711,20 @@ int main(int argc, char **argv)
   }
   if (cmd->fn == NULL) {
     /* mount: -o carries what fstab gives it; the command line wins. */
+    struct dfsc__mount_overrides ov;
+
+    dfsc__mount_overrides(mopts, &ov);
     if (authfile == NULL)
-      authfile = mopts.credentials;
+      authfile = ov.credentials;
     if (wdomain == NULL)
-      wdomain = mopts.domain;
-    if (cli.user == NULL && mopts.user != NULL &&
-        dfsc__cli_parse_user(mopts.user, &cli, err, sizeof(err)) != 0) {
+      wdomain = ov.domain;
+    if (cli.user == NULL && ov.user != NULL &&
+        dfsc__cli_parse_user(ov.user, &cli, err, sizeof(err)) != 0) {
       status = usage_error("-o user: %s", err);
       goto out;
     }
-    if (mopts.config != NULL &&
-        dfsc__cli_config_parse(mopts.config, mopts.config_len, "-o", &opts, err,
-                               sizeof(err)) != 0) {
+    if (ov.config != NULL && dfsc__cli_config_parse(ov.config, ov.config_len, "-o", &opts,
+                                                    err, sizeof(err)) != 0) {
       status = usage_error("%s", err);
       goto out;
     }
@@ -797,11 +799,11 @@ int main(int argc, char **argv)
 
     rc = dfsc__cli_authfile_load(authfile, &file, &insecure, err, sizeof(err));
     if (rc != 0) {
-      dfsc__cli_errf("%s", err);
+      dfsc__fe_errf("%s", err);
       goto out;
     }
     if (insecure)
-      dfsc__cli_errf("warning: %s is readable by group or others (chmod 600 it)", authfile);
+      dfsc__fe_errf("warning: %s is readable by group or others (chmod 600 it)", authfile);
   }
   /* Per field: the command line wins over the authfile, the authfile over
    * the environment; a DOMAIN\ of -U wins over -W, -W over the authfile. */
@@ -824,8 +826,8 @@ int main(int argc, char **argv)
       password = strdup(src);
     } else {
       if (!isatty(STDIN_FILENO)) {
-        dfsc__cli_errf("no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD or -N)",
-                       user);
+        dfsc__fe_errf(
+            "no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD or -N)", user);
         goto out;
       }
       install_signals();
@@ -834,7 +836,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (password == NULL) {
-      dfsc__cli_errf("reading password: %s", strerror(errno));
+      dfsc__fe_errf("reading password: %s", strerror(errno));
       status = 1;
       goto out;
     }
@@ -866,7 +868,7 @@ int main(int argc, char **argv)
       dfsc__cli_wipe_free(cli.password);
       cli.password = NULL;
     }
-    status = dfsc__mount_main(&opts, &mopts, pos[1], verbose);
+    status = dfsc__mount_main(&opts, mopts, pos[1], verbose);
     goto out;
   }
   install_signals();
@@ -881,13 +883,13 @@ int main(int argc, char **argv)
     cli.password = NULL;
   }
   if (rc != 0) {
-    dfsc__cli_errf("cannot start: %s", dfsc_strerror(rc));
+    dfsc__fe_errf("cannot start: %s", dfsc_strerror(rc));
     status = 1;
     goto out;
   }
   status = cmd->fn(ctx, &cfg, n_pos - 1, pos + 1);
   if (fflush(stdout) != 0 && errno != EPIPE && status == 0) {
-    dfsc__cli_errf("stdout: %s", strerror(errno));
+    dfsc__fe_errf("stdout: %s", strerror(errno));
     status = 1;
   }
   if (show_stats)
@@ -896,7 +898,7 @@ int main(int argc, char **argv)
 out:
   if (ctx != NULL)
     dfsc_ctx_free(ctx);
-  dfsc__mount_opts_free(&mopts);
+  dfsc__mount_opts_delete(mopts);
   free(listed);
   free(listed_text);
   dfsc__cli_wipe_free(password);

@@ -35,10 +35,10 @@ char *dfsc__cli_read_password(const char *domain, const char *user)
    * the CLI prints. */
   fputs("Password for [", stderr);
   if (domain != NULL && *domain != '\0') {
-    dfsc__cli_put_escaped(stderr, domain);
+    dfsc__fe_put_escaped(stderr, domain);
     fputc('\\', stderr);
   }
-  dfsc__cli_put_escaped(stderr, user);
+  dfsc__fe_put_escaped(stderr, user);
   fputs("]:", stderr);
   fflush(stderr);
   restore = tcgetattr(STDIN_FILENO, &old) == 0;

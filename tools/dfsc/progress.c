@@ -30,15 +30,15 @@ int dfsc__cli_progress_format(char *buf, size_t cap, uint64_t done, uint64_t tot
   double rate = elapsed_s > 0.0 ? (double)done / elapsed_s : 0.0;
   int n;
 
-  dfsc__cli_human_bytes(done, d, sizeof(d));
+  dfsc__fe_human_bytes(done, d, sizeof(d));
   if (total_known) {
     unsigned pct = total == 0 ? 100 : (unsigned)((double)done * 100.0 / (double)total);
 
     if (pct > 100)
       pct = 100;
-    dfsc__cli_human_bytes(total, t, sizeof(t));
+    dfsc__fe_human_bytes(total, t, sizeof(t));
     if (rate > 0.0) {
-      dfsc__cli_human_bytes((uint64_t)rate, r, sizeof(r));
+      dfsc__fe_human_bytes((uint64_t)rate, r, sizeof(r));
       if (done < total)
         fmt_eta(e, sizeof(e), (double)(total - done) / rate);
       else
@@ -48,7 +48,7 @@ int dfsc__cli_progress_format(char *buf, size_t cap, uint64_t done, uint64_t tot
       n = snprintf(buf, cap, "%s / %s %3u%%", d, t, pct);
     }
   } else if (rate > 0.0) {
-    dfsc__cli_human_bytes((uint64_t)rate, r, sizeof(r));
+    dfsc__fe_human_bytes((uint64_t)rate, r, sizeof(r));
     n = snprintf(buf, cap, "%s %s/s", d, r);
   } else {
     n = snprintf(buf, cap, "%s", d);

@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../dfsc/cli.h"
+#include "../common/fe.h"
 #include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 #include "mount.h"
@@ -199,7 +199,7 @@ static double age(const struct timespec *t)
 /* ---- log lines ------------------------------------------------------------ */
 
 /* Names in a line come from servers and from local users: everything goes
- * out escaped as the CLI's lines do (dfsc__cli_escape), so that neither can
+ * out escaped as the CLI's lines do (dfsc__fe_escape), so that neither can
  * drive the terminal that reads the daemon's stderr. The library's lines
  * go through the CLI's log callback, which escapes them already. */
 
@@ -215,7 +215,7 @@ static void fuse_log_escaped(enum fuse_log_level level, const char *fmt, va_list
   n = strlen(line);
   if (n > 0 && line[n - 1] == '\n')
     line[n - 1] = '\0'; /* its own line end, not an escaped one */
-  dfsc__cli_put_escaped(stderr, line);
+  dfsc__fe_put_escaped(stderr, line);
   fputc('\n', stderr);
   free(line);
 }
@@ -235,8 +235,8 @@ static void mlog(struct mnt *m, int level, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  dfsc__cli_errf("[mount] %s: %s", level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?",
-                 msg);
+  dfsc__fe_errf("[mount] %s: %s",
+                level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?", msg);
 }
 
 /* A line decided under m->mu and written once it is released: writing to
@@ -2653,7 +2653,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
   f = open_memstream(&fh->text, &fh->len);
   if (f == NULL)
     return -ENOMEM;
-  dfsc__cli_stats_print(f, &st, 0);
+  dfsc__fe_stats_print(f, &st, 0);
   /* The mount's own counters, in the same form. */
   pthread_mutex_lock(&m->mu);
   fprintf(f,
@@ -2684,7 +2684,7 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
     if (f == NULL) {
       rc = -ENOMEM;
     } else {
-      dfsc__cli_cache_print(f, res->cache, 0);
+      dfsc__fe_cache_print(f, res->cache, 0);
       if (fclose(f) != 0 || r->fh->len > CTL_TEXT_MAX)
         rc = -ENOMEM;
     }
@@ -2918,7 +2918,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
    * -o dumpable is the way back for debugging (cores then hold the
    * secrets); root can attach with gdb in any case. */
   if (prctl(PR_SET_DUMPABLE, mo->dumpable ? 1 : 0, 0, 0, 0) != 0)
-    dfsc__cli_errf("mount: warning: PR_SET_DUMPABLE: %s", strerror(errno));
+    dfsc__fe_errf("mount: warning: PR_SET_DUMPABLE: %s", strerror(errno));
   if (mnt_init(&m, mo) != 0) {
     fprintf(stderr, "dfsc: mount: %s\n", strerror(ENOMEM));
     mnt_free(&m);
@@ -2933,9 +2933,9 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   m.log_level = opts->log_cb != NULL ? opts->log_level : DFSC_LOG_WARN;
   fuse_set_log_func(fuse_log_escaped);
   if (mo->allow_other && !mo->open_hosts && mo->nhosts == 0 && opts->cred_servers == NULL)
-    dfsc__cli_errf("mount: allow_other: users other than uid %u can reach no server; name "
-                   "them with -o hosts=HOST[/SHARE]:... (docs/mount.md)",
-                   (unsigned)m.owner);
+    dfsc__fe_errf("mount: allow_other: users other than uid %u can reach no server; name "
+                  "them with -o hosts=HOST[/SHARE]:... (docs/mount.md)",
+                  (unsigned)m.owner);
   if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s", mo->fuse_opts ? "," : "",
                mo->fuse_opts ? mo->fuse_opts : "") < 0) {
     fopts = NULL;
@@ -2946,7 +2946,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   se = fuse_session_new(&args, &ops, sizeof(ops), &m);
   if (se == NULL) {
-    dfsc__cli_errf("mount: libfuse refused the options '%s'", fopts);
+    dfsc__fe_errf("mount: libfuse refused the options '%s'", fopts);
     status = 2;
     goto out;
   }
@@ -2954,7 +2954,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   handlers = 1;
   if (fuse_session_mount(se, mountpoint) != 0) {
-    dfsc__cli_errf("mount: cannot mount on %s", mountpoint);
+    dfsc__fe_errf("mount: cannot mount on %s", mountpoint);
     goto out;
   }
   mounted = 1;
@@ -2974,7 +2974,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   wipe_password_copy(opts); /* the context has its own */
   if (rc != 0) {
-    dfsc__cli_errf("mount: cannot start: %s", dfsc_strerror(rc));
+    dfsc__fe_errf("mount: cannot start: %s", dfsc_strerror(rc));
     goto out;
   }
   /* One listing never holds more than one uid may (or all may) hold once
@@ -2982,7 +2982,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
    * whole (up to 256 MiB) before the budget sees it. */
   rc = dfsc_set_dir_max_bytes(m.ctx, (size_t)dfsc__mount_listing_max(mo));
   if (rc != 0) {
-    dfsc__cli_errf("mount: cannot start: %s", dfsc_strerror(rc));
+    dfsc__fe_errf("mount: cannot start: %s", dfsc_strerror(rc));
     goto out;
   }
   if (mo->single_thread) {

@@ -1,4 +1,7 @@
-/* Internal interface of `dfsc mount`, the FUSE front end.
+/* Internal interface of `dfsc mount`, the FUSE front end, private to
+ * tools/mount (the dispatcher reaches the mount through
+ * tools/common/frontends.h; what the mount shares with the CLI is in
+ * tools/common/fe.h).
  *
  * mount_util.c holds the pure pieces (the -o option parser, the mapping of
  * results to errno values and of dfsc_stat_t to struct stat, the check of
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "../common/frontends.h"
 #include "dfsc/dfsc.h"
 
 #define DFSC_MOUNT_FUSE_ARGS_MAX 64
@@ -134,11 +138,5 @@ struct dfsc__mount_ratelimit {
 };
 int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec, unsigned per_sec,
                           uint64_t *skipped);
-
-/* Runs `dfsc [OPTIONS] mount MOUNTPOINT [-o OPTS] [-f] [-s] [-d]`: opts
- * holds what the global options set; mopts the mount's own. Returns the
- * exit status. */
-int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mopts,
-                     const char *mountpoint, int verbose);
 
 #endif

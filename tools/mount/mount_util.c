@@ -135,6 +135,52 @@ void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
   memset(o, 0, sizeof(*o));
 }
 
+struct dfsc__mount_opts *dfsc__mount_opts_new(void) {
+  struct dfsc__mount_opts *o = malloc(sizeof(*o));
+
+  if (o != NULL)
+    dfsc__mount_opts_init(o);
+  return o;
+}
+
+void dfsc__mount_opts_delete(struct dfsc__mount_opts *o) {
+  if (o == NULL)
+    return;
+  dfsc__mount_opts_free(o);
+  free(o);
+}
+
+int dfsc__mount_opt(struct dfsc__mount_opts *o, int opt, const char *arg,
+                    int (*is_config_key)(const char *key, size_t len), char *err,
+                    size_t errcap) {
+  switch (opt) {
+  case 'o':
+    return dfsc__mount_parse_opts(o, arg, is_config_key, err, errcap);
+  case 'd':
+    o->debug = 1;
+    o->foreground = 1;
+    return 0;
+  case 'f':
+    o->foreground = 1;
+    return 0;
+  case 's':
+    o->single_thread = 1;
+    return 0;
+  default:
+    snprintf(err, errcap, "unknown mount option '-%c'", opt);
+    return -EINVAL;
+  }
+}
+
+void dfsc__mount_overrides(const struct dfsc__mount_opts *o,
+                           struct dfsc__mount_overrides *out) {
+  out->credentials = o->credentials;
+  out->user = o->user;
+  out->domain = o->domain;
+  out->config = o->config;
+  out->config_len = o->config_len;
+}
+
 static int opt_fail(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -1,5 +1,6 @@
-/* dfsc CLI: output formatting: JSON strings, ISO 8601 times from FILETIME,
- * attribute names, human-readable sizes.
+/* Front ends (CLI and mount): output formatting: JSON strings, ISO 8601
+ * times from FILETIME, attribute names, human-readable sizes, the
+ * counters report.
  *
  * Pure functions (the only I/O is writing to a caller's FILE), so unit
  * tests include this file directly. Does not: decide layouts of whole
@@ -11,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "dfsc/dfsc.h"
+#include "fe.h"
 
-void dfsc__cli_json_str(FILE *f, const char *s)
+void dfsc__fe_json_str(FILE *f, const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;
 
@@ -38,7 +39,7 @@ void dfsc__cli_json_str(FILE *f, const char *s)
       p++;
       continue;
     }
-    n = dfsc__cli_utf8_len(p);
+    n = dfsc__fe_utf8_len(p);
     if (n == 0) {
       fputs("\\ufffd", f);
       p++;
@@ -60,7 +61,7 @@ void dfsc__cli_json_str(FILE *f, const char *s)
 /* FILETIME of 1970-01-01T00:00:00Z: 369 years of 100 ns ticks. */
 #define FILETIME_UNIX_EPOCH 116444736000000000ULL
 
-int dfsc__cli_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap)
+int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap)
 {
   int64_t sec;
   long nsec;
@@ -127,7 +128,7 @@ static const struct {
     {0x00400000, "RECALL_ON_DATA_ACCESS"},
 };
 
-int dfsc__cli_attr_names(uint32_t attrs, const char **names, int max)
+int dfsc__fe_attr_names(uint32_t attrs, const char **names, int max)
 {
   size_t i;
   int n = 0;
@@ -142,7 +143,7 @@ int dfsc__cli_attr_names(uint32_t attrs, const char **names, int max)
   return n;
 }
 
-char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap)
+char *dfsc__fe_human_bytes(uint64_t n, char *buf, size_t cap)
 {
   static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   double v = (double)n;
@@ -168,7 +169,7 @@ char *dfsc__cli_human_bytes(uint64_t n, char *buf, size_t cap)
 
 /* The counters of the progress contract, one "name value" line each or
  * one JSON object. */
-void dfsc__cli_stats_print(FILE *out, const dfsc_stats *st, int json)
+void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json)
 {
   static const struct {
     const char *name;

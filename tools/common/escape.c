@@ -1,11 +1,13 @@
-/* dfsc CLI: the one escaping of text that reaches a terminal.
+/* Front ends (CLI and mount): the one escaping of text that reaches a
+ * terminal or a log.
  *
  * Names come from servers and paths from users; either may hold control
  * characters that would move the cursor, retitle the window or forge a
  * line when printed raw (ESC, CSI, newline; U+009B is a one-character CSI
  * on terminals that take 8-bit controls). Everything the CLI prints as
- * text, on standard output and standard error, TTY or not, goes through
- * dfsc__cli_escape:
+ * text, on standard output and standard error, TTY or not, and every line
+ * the mount logs, goes through
+ * dfsc__fe_escape:
  *   TAB LF CR          \t \n \r
  *   other C0, DEL      \xHH          (0x00-0x1F, 0x7F; lower-case hex)
  *   C1 (U+0080-U+009F) \u0080 .. \u009f
@@ -23,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "fe.h"
 
-size_t dfsc__cli_utf8_len(const unsigned char *s)
+size_t dfsc__fe_utf8_len(const unsigned char *s)
 {
   unsigned char c = s[0];
   unsigned char lo = 0x80, hi = 0xBF;
@@ -77,7 +79,7 @@ static size_t escape_at(const unsigned char *p, char out[6], size_t *used)
     }
     goto byte;
   }
-  n = dfsc__cli_utf8_len(p);
+  n = dfsc__fe_utf8_len(p);
   if (n == 0)
     goto byte;
   *used = n;
@@ -98,7 +100,7 @@ byte:
   return 4;
 }
 
-size_t dfsc__cli_escape(char *dst, size_t cap, const char *s)
+size_t dfsc__fe_escape(char *dst, size_t cap, const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;
   size_t total = 0, at = 0;
@@ -125,17 +127,17 @@ size_t dfsc__cli_escape(char *dst, size_t cap, const char *s)
   return total;
 }
 
-char *dfsc__cli_escaped(const char *s)
+char *dfsc__fe_escaped(const char *s)
 {
-  size_t n = dfsc__cli_escape(NULL, 0, s);
+  size_t n = dfsc__fe_escape(NULL, 0, s);
   char *out = malloc(n + 1);
 
   if (out != NULL)
-    dfsc__cli_escape(out, n + 1, s);
+    dfsc__fe_escape(out, n + 1, s);
   return out;
 }
 
-void dfsc__cli_put_escaped(FILE *f, const char *s)
+void dfsc__fe_put_escaped(FILE *f, const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;
 
@@ -156,7 +158,7 @@ void dfsc__cli_put_escaped(FILE *f, const char *s)
   }
 }
 
-void dfsc__cli_errf(const char *fmt, ...)
+void dfsc__fe_errf(const char *fmt, ...)
 {
   char small[512], *msg = small, *line;
   va_list ap;
@@ -177,7 +179,7 @@ void dfsc__cli_errf(const char *fmt, ...)
       va_end(ap);
     }
   }
-  line = dfsc__cli_escaped(msg);
+  line = dfsc__fe_escaped(msg);
   /* One write per line: -j workers report at the same time. */
   if (line != NULL)
     fprintf(stderr, "dfsc: %s\n", line);
