@@ -16,9 +16,11 @@
  * Referral requests are single-flight per link (concurrent misses under one
  * link share one request, P4) and throttled: at most max_inflight in flight
  * globally and max_per_server per server; further ones wait in a bounded FIFO
- * that holds no thread (P3). Starting, joining or ending one costs O(1)
- * amortized whatever the queue holds: one FIFO per server, the servers with
- * waiting requests and room take turns, and single flight is a hash lookup.
+ * that holds no thread (P3). The queue work of starting, joining or ending
+ * one is O(1) amortized whatever the queue holds (one FIFO per server, the
+ * servers with waiting requests and room take turns, single flight is a hash
+ * lookup); besides it, each request and each start looks its path up in the
+ * cache (bounded by cache_max).
  *
  * Bounds: at most queue_max requests wait (past it dfsc__dfs_refer returns
  * DFSC_E_BUSY). The waiters that join a request (dfsc_dfs_req, embedded in
