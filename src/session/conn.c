@@ -2,10 +2,22 @@
  *
  * Levels, each with one state enum, a names table and one set_state():
  *   conn: IDLE -> LOOKUP -> CONNECT -> NEGOTIATE -> READY   (any -> IDLE on failure)
- *   sess: NONE -> SETUP -> VALID                            (-> NONE on failure)
- *   tree: NONE -> CONNECT -> READY                          (-> NONE on failure)
+ *   sess: NONE -> SETUP -> VALID -> LOGOFF                  (-> NONE on failure)
+ *   tree: NONE -> CONNECT -> READY -> DISCONNECT            (-> NONE on failure)
  * drive() moves whatever has waiters one step further; every step is a
  * request/response continuation, never a blocked thread (P1).
+ *
+ * Idle close: trees and connections sit on two LRU lists ordered by their
+ * last use (a request sent or finished, a waiter woken, a hold taken or
+ * released, a dfsc__tree_get). One sweep timer walks each from the least
+ * recently used end, a bounded number of objects per run: an object in use
+ * moves to the recent end, the first one used within idle_timeout_ms ends
+ * the walk. An idle tree is sent TREE_DISCONNECT and moved off its
+ * connection's list (a later user of the share gets a new tree); an idle
+ * connection with no tree left is sent LOGOFF, leaves the lookup (a later
+ * user gets a new connection) and is freed when the answer, a failure or
+ * the setup deadline ends it. max_conns: a new connection past it first
+ * retires the least recently used idle one.
  *
  * Request engine: message ids and credits ([MS-SMB2] 3.2.4.1.5), a bounded
  * queue of requests waiting for credits, a table of requests in flight keyed
@@ -39,6 +51,7 @@
 #include "session/policy.h"
 #include "smb2/compound.h"
 #include "smb2/ioctl.h"
+#include "smb2/logoff.h"
 #include "smb2/negotiate.h"
 #include "smb2/session_setup.h"
 #include "smb2/status.h"
@@ -51,14 +64,22 @@
 #define MAX_IO_SIZE (8u * 1024 * 1024)
 #define SETUP_FRAME_MAX (1u << 20)
 #define SESS_SETUP_ROUNDS_MAX 8
+/* Idle close. Windows' redirector keeps an unused connection ten minutes
+ * (KeepConn, 600 s): a client that reopens a file every few minutes keeps its
+ * session, one that moves on releases the server. */
+#define IDLE_TIMEOUT_DEFAULT 600000u
+#define MAX_CONNS_DEFAULT 1024u
+#define SWEEP_BUDGET 256   /* objects one sweep looks at */
+#define SWEEP_GAP_MAX 1000 /* ms: the most a close can lag its due time */
+#define EVICT_SCAN 64      /* LRU connections looked at to make room */
 
 enum conn_state { C_IDLE, C_QUEUED, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
 static const char *const conn_state_names[] = {"IDLE",    "QUEUED",    "LOOKUP",
                                                "CONNECT", "NEGOTIATE", "READY"};
-enum sess_state { S_NONE, S_SETUP, S_VALID };
-static const char *const sess_state_names[] = {"NONE", "SETUP", "VALID"};
-enum tree_state { T_NONE, T_CONNECT, T_READY };
-static const char *const tree_state_names[] = {"NONE", "CONNECT", "READY"};
+enum sess_state { S_NONE, S_SETUP, S_VALID, S_LOGOFF };
+static const char *const sess_state_names[] = {"NONE", "SETUP", "VALID", "LOGOFF"};
+enum tree_state { T_NONE, T_CONNECT, T_READY, T_DISCONNECT };
+static const char *const tree_state_names[] = {"NONE", "CONNECT", "READY", "DISCONNECT"};
 enum req_state { R_NEW, R_WAIT_CREDITS, R_SENT, R_DONE };
 
 struct dfsc_sess {
@@ -93,12 +114,18 @@ struct dfsc_tree {
   uint8_t share_type;
   int encrypt; /* TreeConnect.EncryptData: the share has ENCRYPT_DATA */
   dfsc_tree_waiter *waiters;
+  /* Idle close: on the layer's tree LRU unless DISCONNECT (then on the
+   * connection's dying list through next). */
+  dfsc_tree *lru_prev, *lru_next;
+  uint64_t last;  /* loop ms of the last use */
+  unsigned holds; /* dfsc__tree_hold */
+  unsigned reqs;  /* requests sent through dfsc__tree_send, not finished */
 };
 
 struct dfsc_conn {
   dfsc_req *zc_req; /* the READ whose data is being decrypted into its buffer */
   dfsc_sl *sl;
-  dfsc_conn *next;
+  dfsc_conn *next, *prev; /* every connection of the layer */
   enum conn_state state;
   char *host;
   uint16_t port;
@@ -143,6 +170,17 @@ struct dfsc_conn {
   dfsc_sess sess;
   dfsc_tree *trees;
   dfsc_conn *setup_qnext; /* the queue of setups waiting for a slot */
+
+  /* Idle close. On the layer's LRU, or once closing on its closing list
+   * (same links). The counters sum the trees' (waiters, holds, requests). */
+  dfsc_conn *lru_prev, *lru_next;
+  uint64_t last;
+  unsigned holds;
+  size_t nwaiters;
+  size_t ureqs;
+  dfsc_tree *dying; /* trees whose TREE_DISCONNECT is in flight */
+  int closing;      /* LOGOFF sent or about to be freed: lookups skip it */
+  int close_ready;  /* closing and nothing more to wait for */
 };
 
 struct dfsc_sl {
@@ -158,6 +196,12 @@ struct dfsc_sl {
   unsigned setups_active;
   dfsc_conn *setup_q_head, *setup_q_tail;
   int pumping;
+  /* Idle close: one timer; LRU lists, least recently used at the head. */
+  dfsc_timer sweep;
+  dfsc_conn *lru_head, *lru_tail;
+  dfsc_conn *closing_head, *closing_tail;
+  dfsc_tree *tlru_head, *tlru_tail;
+  size_t nconns, nclosing;
 };
 
 static void drive(dfsc_conn *c);
@@ -207,15 +251,125 @@ static void tree_set_state(dfsc_tree *t, enum tree_state s) {
   t->state = s;
 }
 
+/* ---- use accounting (idle close) --------------------------------------- */
+
+/* The two lists a connection's LRU links can be on. */
+static void clist_unlink(dfsc_conn **head, dfsc_conn **tail, dfsc_conn *c) {
+  if (c->lru_prev != NULL)
+    c->lru_prev->lru_next = c->lru_next;
+  else
+    *head = c->lru_next;
+  if (c->lru_next != NULL)
+    c->lru_next->lru_prev = c->lru_prev;
+  else
+    *tail = c->lru_prev;
+  c->lru_prev = c->lru_next = NULL;
+}
+
+static void clist_append(dfsc_conn **head, dfsc_conn **tail, dfsc_conn *c) {
+  c->lru_next = NULL;
+  c->lru_prev = *tail;
+  if (*tail != NULL)
+    (*tail)->lru_next = c;
+  else
+    *head = c;
+  *tail = c;
+}
+
+static void tlist_unlink(dfsc_sl *sl, dfsc_tree *t) {
+  if (t->lru_prev != NULL)
+    t->lru_prev->lru_next = t->lru_next;
+  else
+    sl->tlru_head = t->lru_next;
+  if (t->lru_next != NULL)
+    t->lru_next->lru_prev = t->lru_prev;
+  else
+    sl->tlru_tail = t->lru_prev;
+  t->lru_prev = t->lru_next = NULL;
+}
+
+static void tlist_append(dfsc_sl *sl, dfsc_tree *t) {
+  t->lru_next = NULL;
+  t->lru_prev = sl->tlru_tail;
+  if (sl->tlru_tail != NULL)
+    sl->tlru_tail->lru_next = t;
+  else
+    sl->tlru_head = t;
+  sl->tlru_tail = t;
+}
+
+static void sweep_cb(dfsc_timer *tm);
+
+/* Runs the sweep within delay ms (sooner if it is already due sooner). */
+static void sweep_arm(dfsc_sl *sl, uint64_t delay) {
+  uint64_t due = dfsc__loop_now(sl->cfg.loop) + delay;
+  if (sl->shutting_down || (sl->sweep.active && sl->sweep.due <= due))
+    return;
+  sl->sweep.data = sl;
+  dfsc__timer_start(sl->cfg.loop, &sl->sweep, delay, sweep_cb);
+}
+
+static void conn_touch(dfsc_conn *c) {
+  dfsc_sl *sl = c->sl;
+  if (c->closing)
+    return;
+  c->last = dfsc__loop_now(sl->cfg.loop);
+  if (sl->lru_tail != c) {
+    clist_unlink(&sl->lru_head, &sl->lru_tail, c);
+    clist_append(&sl->lru_head, &sl->lru_tail, c);
+  }
+  if (!sl->sweep.active)
+    sweep_arm(sl, sl->cfg.idle_timeout_ms);
+}
+
+/* A use of t (and so of its connection): its idle time starts again. */
+static void tree_touch(dfsc_tree *t) {
+  dfsc_sl *sl = t->conn->sl;
+  if (t->state == T_DISCONNECT)
+    return;
+  t->last = dfsc__loop_now(sl->cfg.loop);
+  if (sl->tlru_tail != t) {
+    tlist_unlink(sl, t);
+    tlist_append(sl, t);
+  }
+  conn_touch(t->conn);
+}
+
+static int tree_in_use(const dfsc_tree *t) {
+  return t->holds > 0 || t->reqs > 0 || t->waiters != NULL || t->state == T_CONNECT;
+}
+
+/* In use: someone waits on, holds or sends through it, or a setup (or a
+ * lookup left behind by a setup deadline, or a deferred failure) runs. */
+static int conn_in_use(const dfsc_conn *c) {
+  return c->holds > 0 || c->nwaiters > 0 || c->ureqs > 0 || c->state == C_QUEUED ||
+         in_setup(c->state) || c->sess.state == S_SETUP || c->lk.active ||
+         c->fail_timer.active;
+}
+
+/* A request from dfsc__tree_send leaves the engine: the tree is used. */
+static void req_untrack(dfsc_req *r) {
+  dfsc_tree *t = r->tree;
+  if (t == NULL)
+    return;
+  r->tree = NULL;
+  t->reqs--;
+  t->conn->ureqs--;
+  tree_touch(t);
+}
+
 /* ---- waiters ----------------------------------------------------------- */
 
 static void tree_notify(dfsc_tree *t, int err, uint32_t ntstatus) {
   /* Detach the list first: callbacks may add new waiters or re-enter. */
   dfsc_tree_waiter *w = t->waiters, *next;
   t->waiters = NULL;
+  /* The waiters get the whole idle time to use what they were handed. */
+  tree_touch(t);
   for (; w != NULL; w = next) {
     next = w->next;
     w->next = NULL;
+    t->conn->nwaiters--;
     w->cb(w, t, err, ntstatus);
   }
 }
@@ -280,6 +434,7 @@ static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8
   }
   r->state = R_DONE;
   dfsc__timer_stop(c->sl->cfg.loop, &r->timer);
+  req_untrack(r);
   r->cb(r, err, h, pdu, len);
   /* The transport may still be writing this request's bytes (or, for a
    * compound, its neighbours'): msg_done frees it then. */
@@ -350,6 +505,7 @@ static void fail_chain(dfsc_req *first, int err) {
     if (r->conn != NULL)
       dfsc__timer_stop(r->conn->sl->cfg.loop, &r->timer);
     r->state = R_DONE;
+    req_untrack(r);
     r->cb(r, err, NULL, NULL, 0);
     dfsc__req_free(r);
   }
@@ -576,6 +732,12 @@ static void grant_credits(dfsc_conn *c, uint16_t n) {
     c->window_max = c->credits + c->charged;
 }
 
+/* The session's keys check responses: established, or logging off (the
+ * LOGOFF answer is checked like any other). */
+static int sess_keyed(const dfsc_sess *s) {
+  return s->state == S_VALID || s->state == S_LOGOFF;
+}
+
 /* encrypted: the PDU arrived inside an authenticated TRANSFORM_HEADER. */
 static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypted) {
   dfsc_smb2_hdr h;
@@ -602,7 +764,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
               (unsigned long long)h.message_id);
     /* A late answer to a request we already gave up on. */
-    if (encrypted || s->state != S_VALID || !s->signing ||
+    if (encrypted || !sess_keyed(s) || !s->signing ||
         ((h.flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) == 0))
       grant_credits(c, h.credits);
     return 0;
@@ -635,7 +797,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     return 0;
   }
   if (!encrypted && (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) &&
-      s->state == S_VALID) {
+      sess_keyed(s)) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
     if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu(s, pdu, len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
@@ -777,6 +939,7 @@ static void fail_all_requests(dfsc_conn *c, int err) {
       nx = x->compound;
       dfsc__timer_stop(c->sl->cfg.loop, &x->timer);
       x->state = R_DONE;
+      req_untrack(x);
       x->cb(x, err, NULL, NULL, 0);
       dfsc__req_free(x);
     }
@@ -1694,13 +1857,24 @@ static int str_eq(const char *a, const char *b) {
   return strcasecmp(a ? a : "", b ? b : "") == 0;
 }
 
+static void tree_free(dfsc_tree *t) {
+  dfsc__free(t->share);
+  dfsc__free(t);
+}
+
 static void conn_free(dfsc_conn *c) {
   dfsc_tree *t, *tn;
   for (t = c->trees; t != NULL; t = tn) {
     tn = t->next;
-    dfsc__free(t->share);
-    dfsc__free(t);
+    tree_free(t);
   }
+  for (t = c->dying; t != NULL; t = tn) {
+    tn = t->next;
+    tree_free(t);
+  }
+  if (c->sess.auth != NULL)
+    dfsc__auth_free(c->sess.auth);
+  dfsc__free(c->neg_secbuf);
   dfsc__secret_free(c->password);
   dfsc__free(c->user);
   dfsc__free(c->domain);
@@ -1709,9 +1883,276 @@ static void conn_free(dfsc_conn *c) {
   dfsc__secret_free(c);
 }
 
+/* ---- idle close --------------------------------------------------------- */
+
+/* Takes t off its connection's list and the LRU. */
+static void tree_unlink_live(dfsc_tree *t) {
+  dfsc_tree **pp;
+  for (pp = &t->conn->trees; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == t) {
+      *pp = t->next;
+      break;
+    }
+  }
+  t->next = NULL;
+  tlist_unlink(t->conn->sl, t);
+}
+
+static void tree_disc_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                         size_t len) {
+  dfsc_tree *t = r->data, **pp;
+  dfsc_conn *c = t->conn;
+  (void)pdu;
+  (void)len;
+  /* Whatever the answer (or none: a failure or the deadline resets the
+   * connection), the tree is gone for us. */
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "tree \\%s\%s: disconnected (%s)", c->host, t->share,
+           err < 0 ? dfsc_strerror(err) : dfsc_ntstatus_name(h->status));
+  for (pp = &c->dying; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == t) {
+      *pp = t->next;
+      break;
+    }
+  }
+  tree_free(t);
+  /* The session may go now: do it from the loop, not inside the receive. */
+  if (c->dying == NULL && c->trees == NULL)
+    sweep_arm(c->sl, 0);
+}
+
+/* Sends a request of the session's own (TREE_DISCONNECT, LOGOFF), under
+ * the setup deadline. Returns 0 (cb runs once) or a negative code. */
+static int send_teardown(dfsc_conn *c, uint16_t command, uint32_t tree_id, int encrypt,
+                         dfsc_req_cb cb, void *data) {
+  dfsc_req *r = dfsc__req_new(command, 8);
+  int rc;
+  if (r == NULL)
+    return -ENOMEM;
+  rc = command == SMB2_LOGOFF ? dfsc__smb2_logoff_req_encode(&r->w)
+                              : dfsc__smb2_tree_disconnect_req_encode(&r->w);
+  r->cb = cb;
+  r->data = data;
+  r->timeout_ms = c->sl->cfg.setup_timeout_ms;
+  r->sess = &c->sess;
+  r->tree_id = tree_id;
+  /* Signed or encrypted as every request of the session ([MS-SMB2]
+   * 3.2.4.1.1, 3.2.4.1.8). */
+  r->encrypt = encrypt || c->sess.encrypt;
+  r->sign = c->sess.signing && !r->encrypt;
+  if (rc == 0)
+    rc = submit(c, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
+}
+
+/* An idle tree: TREE_DISCONNECT ([MS-SMB2] 3.2.4.22) when connected, and
+ * freed when it is answered; freed at once when not connected. */
+static void tree_close_idle(dfsc_tree *t) {
+  dfsc_conn *c = t->conn;
+  int rc = -1;
+  tree_unlink_live(t);
+  c->sl->stats.trees_closed++;
+  if (t->state == T_READY && c->state == C_READY && c->sess.state == S_VALID)
+    rc = send_teardown(c, SMB2_TREE_DISCONNECT, t->id, t->encrypt, tree_disc_cb, t);
+  if (rc == 0) {
+    tree_set_state(t, T_DISCONNECT);
+    t->next = c->dying;
+    c->dying = t;
+    return;
+  }
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "tree \\%s\%s: idle, freed", c->host, t->share);
+  tree_free(t);
+}
+
+/* Frees a connection nobody uses: no waiter, hold, request of a user,
+ * setup, lookup or tree disconnect is left (its LOGOFF, if any, has ended).
+ * Runs no callback of a user, so it is safe inside dfsc__tree_get. */
+static void conn_destroy(dfsc_conn *c) {
+  dfsc_sl *sl = c->sl;
+  dfsc_tcp *tcp = c->tcp;
+  if (c->closing) {
+    clist_unlink(&sl->closing_head, &sl->closing_tail, c);
+    sl->nclosing--;
+  } else {
+    clist_unlink(&sl->lru_head, &sl->lru_tail, c);
+  }
+  if (c->prev != NULL)
+    c->prev->next = c->next;
+  else
+    sl->conns = c->next;
+  if (c->next != NULL)
+    c->next->prev = c->prev;
+  if (c->state == C_QUEUED)
+    setup_q_remove(sl, c);
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: idle, closed", c->host, c->port);
+  c->gen++;
+  c->tcp = NULL;
+  dfsc__timer_stop(sl->cfg.loop, &c->setup_timer);
+  dfsc__timer_stop(sl->cfg.loop, &c->fail_timer);
+  conn_set_state(c, C_IDLE);
+  if (tcp != NULL)
+    dfsc__tcp_free(tcp); /* drops queued bytes: their requests are done */
+  fail_all_requests(c, DFSC_E_CLOSED);
+  sl->nconns--;
+  sl->stats.conns_closed++;
+  conn_free(c);
+}
+
+static void logoff_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                      size_t len) {
+  dfsc_conn *c = r->data;
+  (void)pdu;
+  (void)len;
+  DFSC_DBG(lg(c), DFSC_CAT_AUTH, "session %s: logged off (%s)", c->host,
+           err < 0 ? dfsc_strerror(err) : dfsc_ntstatus_name(h->status));
+  /* Freed by the sweep, not here: the receive path still uses c. */
+  c->close_ready = 1;
+  sweep_arm(c->sl, 0);
+}
+
+/* Ends an idle connection: drops its trees (a LOGOFF ends them on the
+ * server too, [MS-SMB2] 3.3.5.6), logs the session off and frees the
+ * connection when that ends, or at once when there is no session. From
+ * here on lookups skip it. Precondition: !conn_in_use(c), no disconnect in
+ * flight. */
+static void conn_retire(dfsc_conn *c) {
+  dfsc_sl *sl = c->sl;
+  int rc = -1;
+  while (c->trees != NULL) {
+    dfsc_tree *t = c->trees;
+    tree_unlink_live(t);
+    sl->stats.trees_closed++;
+    tree_free(t);
+  }
+  clist_unlink(&sl->lru_head, &sl->lru_tail, c);
+  clist_append(&sl->closing_head, &sl->closing_tail, c);
+  c->closing = 1;
+  sl->nclosing++;
+  if (c->state == C_READY && c->sess.state == S_VALID)
+    rc = send_teardown(c, SMB2_LOGOFF, 0, 0, logoff_cb, c);
+  if (rc == 0) {
+    sess_set_state(&c->sess, S_LOGOFF);
+    sl->stats.sessions_closed++;
+    return;
+  }
+  conn_destroy(c);
+}
+
+/* Before a new connection: past max_conns, retire the least recently used
+ * idle one. When every one looked at is in use the layer goes over the cap:
+ * the context's budget of live operations bounds those (docs/progress.md). */
+static void conns_make_room(dfsc_sl *sl) {
+  dfsc_conn *c, *cn;
+  unsigned n = 0;
+  if (sl->nconns - sl->nclosing < sl->cfg.max_conns)
+    return;
+  for (c = sl->lru_head; c != NULL && n < EVICT_SCAN; c = cn, n++) {
+    cn = c->lru_next;
+    if (conn_in_use(c) || c->dying != NULL)
+      continue;
+    DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: closed to stay within max_conns (%u)", c->host,
+             c->port, sl->cfg.max_conns);
+    conn_retire(c);
+    return;
+  }
+  DFSC_DBG(sl->cfg.log, DFSC_CAT_CONN,
+           "max_conns (%u) reached and no idle connection: over", sl->cfg.max_conns);
+}
+
+static void sweep_cb(dfsc_timer *tm) {
+  dfsc_sl *sl = tm->data;
+  uint64_t now = dfsc__loop_now(sl->cfg.loop), idle = sl->cfg.idle_timeout_ms;
+  uint64_t due = UINT64_MAX, gap;
+  unsigned budget = SWEEP_BUDGET;
+  dfsc_conn *c, *cn;
+  dfsc_tree *t, *tn;
+
+  if (sl->shutting_down)
+    return;
+  /* Connections whose LOGOFF has ended. */
+  for (c = sl->closing_head; c != NULL && budget > 0; c = cn, budget--) {
+    cn = c->lru_next;
+    if (c->close_ready)
+      conn_destroy(c);
+  }
+  /* Trees, least recently used first: in use moves to the recent end. */
+  for (t = sl->tlru_head; t != NULL && budget > 0; t = tn, budget--) {
+    tn = t->lru_next;
+    if (tree_in_use(t)) {
+      tree_touch(t);
+      continue;
+    }
+    if (now - t->last < idle)
+      break;
+    tree_close_idle(t);
+  }
+  /* Connections: those whose trees are all gone. */
+  for (c = sl->lru_head; c != NULL && budget > 0; c = cn, budget--) {
+    cn = c->lru_next;
+    if (conn_in_use(c)) {
+      conn_touch(c);
+      continue;
+    }
+    if (now - c->last < idle)
+      break;
+    if (c->trees != NULL || c->dying != NULL)
+      continue; /* the last disconnect's answer brings the sweep back */
+    conn_retire(c);
+  }
+  if (sl->shutting_down)
+    return;
+  /* Next run: when the oldest object is due, never sooner than a fraction
+   * of the idle time (a connection waiting for its disconnects stays at
+   * the head), at once when this run ran out of budget. */
+  if (sl->tlru_head != NULL)
+    due = sl->tlru_head->last + idle;
+  if (sl->lru_head != NULL && sl->lru_head->last + idle < due)
+    due = sl->lru_head->last + idle;
+  if (budget == 0) {
+    dfsc__timer_start(sl->cfg.loop, &sl->sweep, 1, sweep_cb);
+    return;
+  }
+  if (due == UINT64_MAX)
+    return; /* nothing to watch: the next use arms it */
+  gap = idle / 4 < SWEEP_GAP_MAX ? idle / 4 : SWEEP_GAP_MAX;
+  if (gap == 0)
+    gap = 1;
+  due = due > now + gap ? due - now : gap;
+  dfsc__timer_start(sl->cfg.loop, &sl->sweep, due, sweep_cb);
+}
+
+int dfsc__sl_set_limits(dfsc_sl *sl, unsigned idle_timeout_ms, unsigned max_conns) {
+  if (sl->shutting_down)
+    return DFSC_E_SHUTDOWN;
+  sl->cfg.idle_timeout_ms = idle_timeout_ms ? idle_timeout_ms : IDLE_TIMEOUT_DEFAULT;
+  sl->cfg.max_conns = max_conns ? max_conns : MAX_CONNS_DEFAULT;
+  dfsc__timer_stop(sl->cfg.loop, &sl->sweep);
+  sweep_arm(sl, 0);
+  return 0;
+}
+
+void dfsc__tree_hold(dfsc_tree *t) {
+  t->holds++;
+  t->conn->holds++;
+  tree_touch(t);
+}
+
+void dfsc__tree_release(dfsc_tree *t) {
+  if (t->holds == 0)
+    return; /* unbalanced: ignored rather than wrapped */
+  t->holds--;
+  t->conn->holds--;
+  tree_touch(t);
+}
+
+/* ---- lookup ------------------------------------------------------------ */
+
 /* Connections are keyed by server, port and identity: a path that names
  * other credentials (smb://user@host/...) gets a session of its own on a
- * connection of its own. */
+ * connection of its own. A connection being closed is never handed out:
+ * the next user gets a new one. The lookup walks every connection (at most
+ * max_conns plus those over the cap while all are in use). */
 static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
                            const dfsc_sl_creds *cr) {
   dfsc_conn *c;
@@ -1719,9 +2160,9 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
   const char *domain = cr ? cr->domain : sl->domain;
   const char *password = cr ? cr->password : sl->password;
   for (c = sl->conns; c != NULL; c = c->next)
-    if (c->port == port && strcasecmp(c->host, host) == 0 && str_eq(c->user, user) &&
-        str_eq(c->domain, domain) && strcmp(c->password ? c->password : "",
-                                            password ? password : "") == 0)
+    if (!c->closing && c->port == port && strcasecmp(c->host, host) == 0 &&
+        str_eq(c->user, user) && str_eq(c->domain, domain) &&
+        strcmp(c->password ? c->password : "", password ? password : "") == 0)
       return c;
   c = dfsc__secret_calloc(sizeof(*c));
   if (c == NULL)
@@ -1735,11 +2176,17 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
     conn_free(c);
     return NULL;
   }
+  conns_make_room(sl);
   c->sl = sl;
   c->port = port;
   c->sess.conn = c;
   c->next = sl->conns;
+  if (sl->conns != NULL)
+    sl->conns->prev = c;
   sl->conns = c;
+  sl->nconns++;
+  clist_append(&sl->lru_head, &sl->lru_tail, c);
+  conn_touch(c);
   return c;
 }
 
@@ -1770,7 +2217,9 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
     t->conn = c;
     t->next = c->trees;
     c->trees = t;
+    tlist_append(sl, t);
   }
+  tree_touch(t);
   if (t->state == T_READY && c->state == C_READY) {
     w->next = NULL;
     w->cb(w, t, 0, 0);
@@ -1780,6 +2229,7 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
     sl->stats.conn_coalesced++;
   w->next = t->waiters;
   t->waiters = w;
+  c->nwaiters++;
   drive(c);
   return 0;
 }
@@ -1806,6 +2256,14 @@ int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
       reqs[i]->hdr_flags |= SMB2_FLAGS_DFS_OPERATIONS;
   }
   rc = submit(c, reqs, n);
+  if (rc == 0) {
+    /* The layer owns them now: until each finishes the tree is in use. */
+    for (i = 0; i < n; i++)
+      reqs[i]->tree = t;
+    t->reqs += (unsigned)n;
+    c->ureqs += (size_t)n;
+    tree_touch(t);
+  }
   return rc;
 }
 
@@ -1833,7 +2291,10 @@ uint16_t dfsc__tree_cipher(const dfsc_tree *t) {
   return t->encrypt || t->conn->sess.encrypt ? t->conn->sess.cipher : 0;
 }
 
-void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out) { *out = sl->stats; }
+void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out) {
+  *out = sl->stats;
+  out->conns_open = sl->nconns;
+}
 
 const char *dfsc__sl_default_user(const dfsc_sl *sl) { return sl->user; }
 const char *dfsc__sl_default_password(const dfsc_sl *sl) { return sl->password; }
@@ -1892,6 +2353,11 @@ int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
     sl->cfg.request_timeout_ms = 60000;
   if (sl->cfg.max_connects == 0)
     sl->cfg.max_connects = 32;
+  if (sl->cfg.idle_timeout_ms == 0)
+    sl->cfg.idle_timeout_ms = IDLE_TIMEOUT_DEFAULT;
+  if (sl->cfg.max_conns == 0)
+    sl->cfg.max_conns = MAX_CONNS_DEFAULT;
+  sl->sweep.data = sl;
   *out = sl;
   return 0;
 }
@@ -1901,6 +2367,7 @@ void dfsc__sl_shutdown(dfsc_sl *sl) {
   if (sl == NULL || sl->shutting_down)
     return;
   sl->shutting_down = 1;
+  dfsc__timer_stop(sl->cfg.loop, &sl->sweep);
   sl->setup_q_head = sl->setup_q_tail = NULL; /* never started now */
   for (c = sl->conns; c != NULL; c = c->next) {
     c->setup_qnext = NULL;

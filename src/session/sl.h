@@ -5,10 +5,19 @@
  * A connection is cached per server name and port; its first user drives
  * lookup -> connect -> negotiate, and every later user waits on the same
  * attempt (single flight, P4). Sessions and trees hang off the connection the
- * same way. Objects live until the layer is freed (one per server / share
- * ever used): when a connection drops they go back to idle and the
+ * same way. When a connection drops its objects go back to idle and the
  * generation counter moves, so handles opened before the drop fail cleanly
  * and the next user reconnects.
+ *
+ * Idle close: a tree nobody has used for idle_timeout_ms (no request in
+ * flight, no waiter, no hold) is disconnected (TREE_DISCONNECT) and freed; a
+ * session whose trees are all gone is logged off (LOGOFF) and its
+ * connection closed and freed. At most max_conns connections are kept:
+ * past it the least recently used idle one is closed first. So a tree
+ * pointer stays valid while it is held (dfsc__tree_hold), while a request
+ * sent on it is in flight, and for at least idle_timeout_ms after the last
+ * of those or of a dfsc__tree_get that returned it; a caller keeping one
+ * longer must hold it.
  *
  * Loop thread only. Does not: parse UNC paths, know about DFS, block.
  */
@@ -80,8 +89,17 @@ typedef struct dfsc_sl_stats {
   uint64_t credit_waits;   /* request chains that had to wait for credits */
   uint64_t deadlines;      /* requests and setups ended by their deadline */
   uint64_t conn_queued;    /* setups that waited for a slot (max_connects) */
+  uint64_t trees_closed;   /* trees disconnected and freed when idle */
+  uint64_t sessions_closed; /* sessions logged off when idle (or evicted) */
+  uint64_t conns_closed;    /* connections closed and freed when idle or evicted */
+  uint64_t conns_open;      /* connection objects alive now (each at most one socket) */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
+
+/* Changes the idle close limits at run time (0: the default, as in
+ * dfsc_sl_cfg); idle objects are then judged by the new timeout at the next
+ * sweep, which runs at once. Loop thread. Returns 0 or DFSC_E_SHUTDOWN. */
+int dfsc__sl_set_limits(dfsc_sl *sl, unsigned idle_timeout_ms, unsigned max_conns);
 
 /* ---- trees ------------------------------------------------------------ */
 struct dfsc_tree_waiter {
@@ -123,6 +141,13 @@ const char *dfsc__tree_host(const dfsc_tree *t);
 const char *dfsc__tree_share(const dfsc_tree *t);
 dfsc_loop *dfsc__tree_loop(const dfsc_tree *t);
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
+
+/* A hold keeps t (and its session and connection) from being closed when
+ * idle, for as long as it lasts: an open file handle holds its tree for its
+ * life. Holds nest; every hold is released exactly once, before the layer
+ * is freed. The idle time starts at the last release. Loop thread. */
+void dfsc__tree_hold(dfsc_tree *t);
+void dfsc__tree_release(dfsc_tree *t);
 
 /* ---- requests --------------------------------------------------------- */
 /* Response callback. err 0: pdu/len is the response PDU (header included,
@@ -172,6 +197,7 @@ struct dfsc_req {
   dfsc_timer timer;
   unsigned timeout_ms; /* its deadline; 0: the context's request_timeout_ms */
   dfsc_tcp_msg msg;
+  dfsc_tree *tree;      /* sent by dfsc__tree_send: keeps the tree busy */
   uint8_t buf[];        /* header + body */
 };
 
