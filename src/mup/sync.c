@@ -34,8 +34,11 @@ static void wake_cb(const dfsc_result *res, void *arg) {
   pthread_mutex_unlock(&w->mu);
 }
 
-/* Waits for the callback when rc (the async start) was 0. */
-static int finish(struct waiter *w, int rc, dfsc_result *res) {
+/* Waits for the callback when rc (the async start) was 0. The caller's
+ * result gets the caller's own path (NULL for handle operations): the
+ * op's copy is freed after the callback, the caller's string outlives
+ * the call, so dfsc_result_str names the path after a sync call too. */
+static int finish_path(struct waiter *w, int rc, dfsc_result *res, const char *path) {
   if (rc == 0) {
     pthread_mutex_lock(&w->mu);
     while (!w->done)
@@ -47,10 +50,14 @@ static int finish(struct waiter *w, int rc, dfsc_result *res) {
   }
   pthread_cond_destroy(&w->cv);
   pthread_mutex_destroy(&w->mu);
-  if (res != NULL)
+  if (res != NULL) {
     *res = w->res;
+    res->path = path;
+  }
   return rc;
 }
+
+#define finish(w, rc, res) finish_path((w), (rc), (res), NULL)
 
 static int on_loop(dfsc_ctx *ctx) { return ctx != NULL && dfsc__loop_on_thread(ctx->loop); }
 
@@ -69,7 +76,7 @@ int dfsc_open(dfsc_ctx *ctx, const char *path, int flags, dfsc_file **out,
   int rc;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  rc = finish(&w, dfsc_open_async(ctx, path, flags, wake_cb, &w), res);
+  rc = finish_path(&w, dfsc_open_async(ctx, path, flags, wake_cb, &w), res, path);
   if (out)
     *out = rc == 0 ? w.res.file : NULL;
   return rc;
@@ -122,7 +129,7 @@ int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res
   int rc;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  rc = finish(&w, dfsc_stat_async(ctx, path, wake_cb, &w), res);
+  rc = finish_path(&w, dfsc_stat_async(ctx, path, wake_cb, &w), res, path);
   if (rc == 0 && st)
     *st = w.res.st;
   return rc;
@@ -134,7 +141,7 @@ long long dfsc_read_file(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
   int rc;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  rc = finish(&w, dfsc_read_file_async(ctx, path, buf, cap, wake_cb, &w), res);
+  rc = finish_path(&w, dfsc_read_file_async(ctx, path, buf, cap, wake_cb, &w), res, path);
   if (rc < 0)
     return rc;
   if (st)
@@ -147,7 +154,7 @@ int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *r
   int rc;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  rc = finish(&w, dfsc_opendir_async(ctx, path, wake_cb, &w), res);
+  rc = finish_path(&w, dfsc_opendir_async(ctx, path, wake_cb, &w), res, path);
   if (out)
     *out = rc == 0 ? w.res.dir : NULL;
   return rc;
@@ -157,28 +164,28 @@ int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  return finish(&w, dfsc_mkdir_async(ctx, path, wake_cb, &w), res);
+  return finish_path(&w, dfsc_mkdir_async(ctx, path, wake_cb, &w), res, path);
 }
 
 int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  return finish(&w, dfsc_unlink_async(ctx, path, wake_cb, &w), res);
+  return finish_path(&w, dfsc_unlink_async(ctx, path, wake_cb, &w), res, path);
 }
 
 int dfsc_rmdir(dfsc_ctx *ctx, const char *path, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  return finish(&w, dfsc_rmdir_async(ctx, path, wake_cb, &w), res);
+  return finish_path(&w, dfsc_rmdir_async(ctx, path, wake_cb, &w), res, path);
 }
 
 int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  return finish(&w, dfsc_rename_async(ctx, path, newpath, wake_cb, &w), res);
+  return finish_path(&w, dfsc_rename_async(ctx, path, newpath, wake_cb, &w), res, path);
 }
 
 int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out,
@@ -187,7 +194,7 @@ int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out,
   int rc;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  rc = finish(&w, dfsc_resolve_async(ctx, path, wake_cb, &w), res);
+  rc = finish_path(&w, dfsc_resolve_async(ctx, path, wake_cb, &w), res, path);
   if (out)
     *out = rc == 0 ? w.res.resolution : NULL;
   return rc;
@@ -216,6 +223,6 @@ int dfsc_dialect(dfsc_ctx *ctx, const char *path, dfsc_result *res) {
   int rc;
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
-  rc = finish(&w, dfsc_dialect_async(ctx, path, wake_cb, &w), res);
+  rc = finish_path(&w, dfsc_dialect_async(ctx, path, wake_cb, &w), res, path);
   return rc < 0 ? rc : (int)w.res.nbytes;
 }
