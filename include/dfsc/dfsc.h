@@ -78,8 +78,10 @@ typedef void *(*dfsc_realloc_fn)(void *, size_t);
 typedef void *(*dfsc_calloc_fn)(size_t, size_t);
 typedef void (*dfsc_free_fn)(void *);
 
-/* Replaces the allocator used by the whole library. Call before creating any
- * context. Returns 0 or -EINVAL. Thread-safety: not thread-safe. */
+/* Replaces the allocator used by the whole library (every allocation of
+ * the library, and every free of what it hands out, goes through it). Call
+ * before creating any context. Returns 0 or -EINVAL. Thread-safety: not
+ * thread-safe: no other library call may run. */
 int dfsc_replace_allocator(dfsc_malloc_fn, dfsc_realloc_fn, dfsc_calloc_fn,
                            dfsc_free_fn);
 
@@ -99,9 +101,12 @@ enum dfsc_log_cat {
   DFSC_CAT_DFS,
   DFSC_CAT_MUP
 };
-/* Called on the thread that logs (usually the loop thread). `msg` is valid
- * only during the call. */
+/* Called on the thread that logs (usually the loop thread, sometimes a
+ * lookup worker or the caller's). `msg` is valid only during the call.
+ * Must not call into the library. */
 typedef void (*dfsc_log_cb)(void *arg, int level, int category, const char *msg);
+/* "core", "conn", ... for a DFSC_CAT_*; static storage ("?" for another
+ * value). Thread-safety: any thread. */
 const char *dfsc_log_cat_name(int category);
 
 /* ---- options ---------------------------------------------------------- */
@@ -246,7 +251,8 @@ typedef struct dfsc_stat_t {
   uint64_t file_id;
 } dfsc_stat_t;
 
-/* Converts a FILETIME to Unix seconds and nanoseconds. */
+/* Converts a FILETIME to Unix seconds and nanoseconds (either pointer may
+ * be NULL). Thread-safety: any thread (pure). */
 void dfsc_filetime_to_unix(uint64_t ft, int64_t *sec, long *nsec);
 
 /* A share's volume sizes ([MS-FSCC] 2.5.4 FileFsFullSizeInformation). */
@@ -299,8 +305,27 @@ char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap);
  * directory alike; the access mode is ignored. */
 #define DFSC_O_ATTRIBUTES 0x2000
 
-/* Every *_async returns 0 (the callback will run exactly once) or a negative
- * code (it will not). `path` is copied. */
+/* Rules for every *_async function below (and those of the DFS and
+ * diagnostics sections):
+ *  - Returns 0 (the callback will run exactly once, on the loop thread,
+ *    never inside this call) or a negative code (it will not): -EINVAL
+ *    for bad arguments, DFSC_E_BUSY past the queue or the live-operation
+ *    budget (dfsc_set_max_ops), DFSC_E_SHUTDOWN once dfsc_ctx_free began.
+ *  - Thread-safety: any thread, callbacks (the loop thread) included, any
+ *    number at once, on one context or one handle alike; not after
+ *    dfsc_ctx_free began on that context.
+ *  - Ownership: strings (`path`, `newpath`) are copied before the call
+ *    returns; buffers (`buf`) stay the caller's and must stay valid until
+ *    the callback; what the result hands over (res->file, res->dir,
+ *    res->resolution, res->cache) belongs to the callee from the callback
+ *    on, to be freed with dfsc_close_async / dfsc_dir_free /
+ *    dfsc_resolution_free / dfsc_cache_info_free (also when the callback
+ *    ignores it).
+ *  - Operations on one handle may be in flight together; they start in
+ *    submission order and complete in any order. */
+
+/* Opens (or with DFSC_O_CREAT creates) path; res->file is the handle and
+ * res->st its attributes. */
 int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void *arg);
 
 /* Reads up to len bytes at off into buf, which must stay valid until the
@@ -308,8 +333,11 @@ int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void
  * short only at end of file. */
 int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
                     void *arg);
+/* Writes len bytes of buf (valid until the callback) at off; res->nbytes
+ * is the count written. */
 int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off,
                      dfsc_cb cb, void *arg);
+/* Asks the server to make what was written durable ([MS-SMB2] FLUSH). */
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg);
 /* Sets the end of file. */
 int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg);
@@ -322,7 +350,8 @@ int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time
  * still run: each holds f until it ends. */
 int dfsc_close_async(dfsc_file *f, dfsc_cb cb, void *arg);
 
-/* One compounded CREATE + QUERY_INFO + CLOSE. */
+/* The attributes of path into res->st: one compounded CREATE + QUERY_INFO
+ * + CLOSE. */
 int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 /* Reads the start of a whole file in one compounded CREATE + READ + CLOSE
  * ([MS-SMB2] 3.2.4.1.4): one round trip for a small file. Reads at most cap
@@ -361,6 +390,7 @@ int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes);
  * or -EINVAL for a NULL ctx. Thread-safety: any thread; applies to
  * operations submitted after it returns. */
 int dfsc_set_max_ops(dfsc_ctx *ctx, unsigned max_ops);
+/* Creates a directory; deletes a file; deletes an empty directory. */
 int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
@@ -404,16 +434,24 @@ typedef struct dfsc_dirent {
   dfsc_stat_t st;
 } dfsc_dirent;
 
-/* Returns the next entry or NULL at the end. Pointers stay valid until
- * dfsc_dir_free. Thread-safety: one thread per dir. */
+/* A listing is the caller's (from res->dir or dfsc_opendir) and holds no
+ * reference to the context: it may outlive it.
+ * Returns the next entry or NULL at the end. Pointers stay valid until
+ * dfsc_dir_free. Thread-safety: one thread at a time per dir. */
 const dfsc_dirent *dfsc_dir_next(dfsc_dir *d);
+/* The number of entries (those dfsc_dir_next returns in all). */
 size_t dfsc_dir_count(const dfsc_dir *d);
 /* The number of entries the server sent that were withheld for their
  * names (see above; "." and ".." are not counted). 0 for NULL. */
 size_t dfsc_dir_dropped(const dfsc_dir *d);
+/* Frees d, its entries and their names. NULL is ignored. Thread-safety:
+ * any thread, once no other uses d. */
 void dfsc_dir_free(dfsc_dir *d);
 
-/* Handle queries (any thread; the values are fixed at open). */
+/* Handle queries: the attributes the open returned and the path it was
+ * opened with. Pointers into f, valid until dfsc_close_async (or
+ * dfsc_ctx_free). Thread-safety: any thread (the values are fixed at
+ * open). */
 const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f);
 const char *dfsc_file_path(const dfsc_file *f);
 
@@ -541,7 +579,7 @@ int dfsc_stats_get_sized(dfsc_ctx *ctx, dfsc_stats *out, size_t size);
 
 /* ---- diagnostics ------------------------------------------------------ */
 /* The dialect negotiated with the server serving `path` (connecting if
- * needed), for tests and -v output. */
+ * needed), in res->nbytes (e.g. 0x0311), for tests and -v output. */
 int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 
 #ifdef __cplusplus
