@@ -1,0 +1,1001 @@
+/* File verbs on a tree: see verbs.h. */
+#include "session/verbs.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "dfsc/dfsc.h"
+#include "smb2/close.h"
+#include "smb2/create.h"
+#include "smb2/fileinfo.h"
+#include "smb2/flush.h"
+#include "smb2/query_directory.h"
+#include "smb2/query_info.h"
+#include "smb2/read.h"
+#include "smb2/set_info.h"
+#include "smb2/write.h"
+
+#define STATUS_END_OF_FILE 0xC0000011u
+#define STATUS_NO_MORE_FILES 0x80000006u
+#define STATUS_BUFFER_OVERFLOW 0x80000005u
+#define IO_CHUNK_MAX (1u << 20)
+#define LIST_BUF_MAX (1u << 20)
+#define CREDIT_BYTES 65536u /* one credit pays for 64 KiB ([MS-SMB2] 3.1.5.2) */
+
+enum verb_kind {
+  V_OPEN,
+  V_STAT,
+  V_STATFS,
+  V_READ_FILE,
+  V_MKDIR,
+  V_DELETE,
+  V_RENAME,
+  V_LIST,
+  V_LIST_PAGE,
+  V_READ,
+  V_WRITE,
+  V_HANDLE
+};
+
+static const dfsc_smb2_fid related_fid = {UINT64_MAX, UINT64_MAX};
+
+static void verb_init(dfsc_verb *v, dfsc_tree *t, int kind) {
+  void (*cb)(dfsc_verb *, int, uint32_t) = v->cb;
+  void *data = v->data;
+  memset(v, 0, sizeof(*v));
+  v->cb = cb;
+  v->data = data;
+  v->tree = t;
+  v->kind = kind;
+  v->eof_at = UINT64_MAX;
+}
+
+/* The one way a verb ends. */
+static void verb_finish(dfsc_verb *v, int err, uint32_t status) {
+  v->finished = 1;
+  v->cb(v, err, err == DFSC_E_NTSTATUS ? status : 0);
+}
+
+static void info_from_netopen(dfsc_verb_info *i, const dfsc_smb2_netopen *n) {
+  i->size = n->end_of_file;
+  i->alloc_size = n->allocation_size;
+  i->attributes = n->attributes;
+  i->is_dir = (n->attributes & SMB2_FILE_ATTRIBUTE_DIRECTORY) != 0;
+  i->create_time = n->creation_time;
+  i->access_time = n->last_access_time;
+  i->write_time = n->last_write_time;
+  i->change_time = n->change_time;
+}
+
+/* ---- request builders ------------------------------------------------- */
+
+static dfsc_req *new_create(const char *name, uint32_t access, uint32_t disposition,
+                            uint32_t options) {
+  dfsc_smb2_create_req cr;
+  size_t nlen = strlen(name);
+  dfsc_req *r = dfsc__req_new(SMB2_CREATE, 64 + 4 * nlen + 8);
+  if (r == NULL)
+    return NULL;
+  memset(&cr, 0, sizeof(cr));
+  cr.oplock_level = SMB2_OPLOCK_LEVEL_NONE;
+  cr.impersonation = SMB2_IMPERSONATION_IMPERSONATION;
+  cr.desired_access = access;
+  cr.share_access = SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE | SMB2_FILE_SHARE_DELETE;
+  cr.disposition = disposition;
+  cr.options = options;
+  cr.name = name;
+  cr.name_len = nlen;
+  if (dfsc__smb2_create_req_encode(&r->w, &cr) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static dfsc_req *new_close(const dfsc_smb2_fid *fid) {
+  dfsc_smb2_close_req cl;
+  dfsc_req *r = dfsc__req_new(SMB2_CLOSE, 24);
+  if (r == NULL)
+    return NULL;
+  memset(&cl, 0, sizeof(cl));
+  cl.fid = *fid;
+  if (dfsc__smb2_close_req_encode(&r->w, &cl) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static dfsc_req *new_set_info(const dfsc_smb2_fid *fid, uint8_t cls, const uint8_t *buf,
+                              size_t len) {
+  dfsc_smb2_set_info_req si;
+  dfsc_req *r = dfsc__req_new(SMB2_SET_INFO, 32 + len + 8);
+  if (r == NULL)
+    return NULL;
+  memset(&si, 0, sizeof(si));
+  si.info_type = SMB2_0_INFO_FILE;
+  si.info_class = cls;
+  si.fid = *fid;
+  si.buf = buf;
+  si.len = len;
+  if (dfsc__smb2_set_info_req_encode(&r->w, &si) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static dfsc_req *new_query_info(const dfsc_smb2_fid *fid, uint8_t type, uint8_t cls) {
+  dfsc_smb2_query_info_req qi;
+  dfsc_req *r = dfsc__req_new(SMB2_QUERY_INFO, 48);
+  if (r == NULL)
+    return NULL;
+  memset(&qi, 0, sizeof(qi));
+  qi.info_type = type;
+  qi.info_class = cls;
+  qi.output_buffer_length = 4096;
+  qi.fid = *fid;
+  if (dfsc__smb2_query_info_req_encode(&r->w, &qi) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static dfsc_req *new_read(const dfsc_smb2_fid *fid, uint64_t off, size_t n) {
+  dfsc_smb2_read_req rq;
+  dfsc_req *r = dfsc__req_new(SMB2_READ, 56);
+  if (r == NULL)
+    return NULL;
+  memset(&rq, 0, sizeof(rq));
+  rq.padding = SMB2_READ_DATA_OFFSET;
+  rq.length = (uint32_t)n;
+  rq.offset = off;
+  rq.fid = *fid;
+  if (dfsc__smb2_read_req_encode(&r->w, &rq) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  r->payload = (uint32_t)n;
+  return r;
+}
+
+/* ---- compounds -------------------------------------------------------- */
+
+static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                   size_t len);
+
+/* Sends n requests (owned from here on, sent or freed) as one compound
+ * whose answers land in sub_cb; one after another when the server grants
+ * too few credits for the compound. */
+static int send_compound(dfsc_verb *v, dfsc_req **reqs, int n) {
+  int i, rc;
+  for (i = 0; i < n; i++) {
+    if (reqs[i] == NULL) {
+      rc = -ENOMEM;
+      goto fail;
+    }
+  }
+  v->nsub = n;
+  v->pending = n;
+  for (i = 0; i < n; i++) {
+    v->subs[i].v = v;
+    v->subs[i].idx = i;
+    reqs[i]->cb = sub_cb;
+    reqs[i]->data = &v->subs[i];
+  }
+  if (n > 1 && dfsc__tree_max_charge(v->tree) < (uint32_t)n) {
+    /* [MS-SMB2] 3.2.4.1.4 allows compounding, never requires it: the same
+     * requests go one by one, each later one with the CREATE's FileId. */
+    for (i = 1; i < n; i++)
+      v->seq[i - 1] = reqs[i];
+    v->seq_n = n - 1;
+    v->seq_next = 0;
+    n = 1;
+  }
+  rc = dfsc__tree_send(v->tree, reqs, n);
+  if (rc < 0)
+    goto fail;
+  return 0;
+fail:
+  for (i = 0; i < v->seq_n; i++)
+    dfsc__req_free(v->seq[i]);
+  v->seq_n = 0;
+  for (i = 0; i < n; i++)
+    dfsc__req_free(reqs[i]);
+  v->pending = 0;
+  return rc;
+}
+
+/* Rewrites the FileId of a request built for the related all-ones one. The
+ * encoders put it at a fixed place of each request's body. */
+static void set_fid(dfsc_req *r, const dfsc_smb2_fid *fid) {
+  size_t at;
+  switch (r->command) {
+  case SMB2_QUERY_INFO:
+    at = SMB2_HDR_SIZE + 24; /* [MS-SMB2] 2.2.37 */
+    break;
+  case SMB2_SET_INFO:
+    at = SMB2_HDR_SIZE + 16; /* 2.2.39 */
+    break;
+  case SMB2_CLOSE:
+  case SMB2_QUERY_DIRECTORY:
+    at = SMB2_HDR_SIZE + 8; /* 2.2.15, 2.2.33 */
+    break;
+  case SMB2_READ:
+    at = SMB2_HDR_SIZE + 16; /* 2.2.19 */
+    break;
+  default:
+    return;
+  }
+  dfsc__put_le64(r->buf + at, fid->persistent);
+  dfsc__put_le64(r->buf + at + 8, fid->volatile_);
+}
+
+/* One by one: after each answer the next request, or none after a failed
+ * CREATE (after a later failure CLOSE still goes: the handle is open). */
+static void seq_continue(dfsc_verb *v, int create_failed) {
+  while (v->seq_next < v->seq_n) {
+    dfsc_req *r = v->seq[v->seq_next++];
+    int rc = -ECANCELED;
+    if (!create_failed && v->have_fid) {
+      set_fid(r, &v->fid);
+      rc = dfsc__tree_send(v->tree, &r, 1);
+    }
+    if (rc == 0)
+      return;
+    dfsc__req_free(r);
+    v->pending--;
+  }
+}
+
+static void compound_finished(dfsc_verb *v) {
+  int i;
+  if (v->err < 0) {
+    verb_finish(v, v->err, 0);
+    return;
+  }
+  /* The first failing step names the status; CLOSE after a failed CREATE
+   * fails too and says nothing new. */
+  for (i = 0; i < v->nsub; i++) {
+    if ((v->status[i] & 0xC0000000u) == 0xC0000000u) {
+      verb_finish(v, DFSC_E_NTSTATUS, v->status[i]);
+      return;
+    }
+  }
+  verb_finish(v, 0, 0);
+}
+
+static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, size_t len) {
+  switch (h->command) {
+  case SMB2_CREATE: {
+    dfsc_smb2_create_rsp cr;
+    if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
+      v->err = DFSC_E_PROTO;
+      return;
+    }
+    v->fid = cr.fid;
+    v->have_fid = 1;
+    info_from_netopen(&v->info, &cr.info);
+    return;
+  }
+  case SMB2_QUERY_INFO: {
+    dfsc_smb2_query_info_rsp qr;
+    if (dfsc__smb2_query_info_rsp_decode(pdu, len, &qr) < 0) {
+      v->err = DFSC_E_PROTO;
+      return;
+    }
+    if (v->kind == V_STATFS) {
+      dfsc_smb2_fs_size fs;
+      if (dfsc__smb2_fs_full_size_parse(qr.buf, qr.len, &fs) < 0) {
+        v->err = DFSC_E_PROTO;
+        return;
+      }
+      v->fs.block_size = (uint64_t)fs.sectors_per_unit * fs.bytes_per_sector;
+      v->fs.blocks = fs.total_units;
+      v->fs.blocks_free = fs.actual_available_units;
+      v->fs.blocks_avail = fs.caller_available_units;
+    } else {
+      dfsc_smb2_fi_all all;
+      if (dfsc__smb2_fi_all_parse(qr.buf, qr.len, &all) < 0) {
+        v->err = DFSC_E_PROTO;
+        return;
+      }
+      v->info.size = all.standard.end_of_file;
+      v->info.alloc_size = all.standard.allocation_size;
+      v->info.attributes = all.basic.attributes;
+      v->info.is_dir = all.standard.directory != 0 ||
+                       (all.basic.attributes & SMB2_FILE_ATTRIBUTE_DIRECTORY) != 0;
+      v->info.create_time = all.basic.creation_time;
+      v->info.access_time = all.basic.last_access_time;
+      v->info.write_time = all.basic.last_write_time;
+      v->info.change_time = all.basic.change_time;
+      v->info.file_id = all.index_number;
+    }
+    return;
+  }
+  case SMB2_READ: {
+    dfsc_smb2_read_rsp rr;
+    /* The server's DataLength may not exceed what was asked for: that is
+     * all the caller's buffer is known to hold. */
+    if (v->kind != V_READ_FILE || dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 ||
+        rr.data_len > v->chunk) {
+      v->err = DFSC_E_PROTO;
+      return;
+    }
+    if (rr.data_len > 0)
+      memcpy(v->buf, rr.data, rr.data_len);
+    v->nbytes = rr.data_len;
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                   size_t len) {
+  struct dfsc_verb_sub *s = r->data;
+  dfsc_verb *v = s->v;
+  if (err < 0) {
+    if (v->err == 0)
+      v->err = err;
+  } else {
+    v->status[s->idx] = h->status;
+    /* Reading at offset 0 of an empty file: no data, not a failure
+     * ([MS-SMB2] 3.3.5.12). */
+    if (h->command == SMB2_READ && h->status == STATUS_END_OF_FILE)
+      v->status[s->idx] = 0;
+    if (v->err == 0 &&
+        (h->status == 0 || (h->command == SMB2_READ && h->status == STATUS_BUFFER_OVERFLOW)))
+      sub_decode(v, h, pdu, len);
+  }
+  if (v->seq_next < v->seq_n)
+    seq_continue(v, err < 0 || (h->command == SMB2_CREATE && h->status != 0));
+  if (--v->pending == 0)
+    compound_finished(v);
+}
+
+/* ---- path verbs ------------------------------------------------------- */
+
+#define ACCESS_READ                                                                      \
+  (SMB2_FILE_READ_DATA | SMB2_FILE_READ_EA | SMB2_FILE_READ_ATTRIBUTES |                 \
+   SMB2_READ_CONTROL | SMB2_SYNCHRONIZE)
+#define ACCESS_WRITE                                                                     \
+  (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_EA |                   \
+   SMB2_FILE_WRITE_ATTRIBUTES)
+#define ACCESS_STAT (SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE)
+
+static uint32_t open_access(int flags) {
+  if (flags & DFSC_O_ATTRIBUTES)
+    return SMB2_FILE_READ_ATTRIBUTES | SMB2_FILE_WRITE_ATTRIBUTES | SMB2_SYNCHRONIZE;
+  switch (flags & DFSC_O_ACCMODE) {
+  case DFSC_O_WRONLY:
+    return ACCESS_WRITE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE;
+  case DFSC_O_RDWR:
+    return ACCESS_READ | ACCESS_WRITE;
+  default:
+    return ACCESS_READ;
+  }
+}
+
+static uint32_t open_disposition(int flags) {
+  if ((flags & DFSC_O_CREAT) && (flags & DFSC_O_EXCL))
+    return SMB2_FILE_CREATE;
+  if ((flags & DFSC_O_CREAT) && (flags & DFSC_O_TRUNC))
+    return SMB2_FILE_OVERWRITE_IF;
+  if (flags & DFSC_O_CREAT)
+    return SMB2_FILE_OPEN_IF;
+  if (flags & DFSC_O_TRUNC)
+    return SMB2_FILE_OVERWRITE;
+  return SMB2_FILE_OPEN;
+}
+
+int dfsc__verb_open(dfsc_verb *v, dfsc_tree *t, const char *name, int flags) {
+  uint32_t opts = (flags & DFSC_O_ATTRIBUTES)  ? 0
+                  : (flags & DFSC_O_DIRECTORY) ? SMB2_FILE_DIRECTORY_FILE
+                                               : SMB2_FILE_NON_DIRECTORY_FILE;
+  dfsc_req *r;
+  verb_init(v, t, V_OPEN);
+  r = new_create(name, open_access(flags), open_disposition(flags), opts);
+  return send_compound(v, &r, 1);
+}
+
+static int query_verb(dfsc_verb *v, dfsc_tree *t, const char *name, int kind) {
+  dfsc_req *reqs[3];
+  verb_init(v, t, kind);
+  reqs[0] = new_create(name, ACCESS_STAT, SMB2_FILE_OPEN, 0);
+  /* [MS-SMB2] 2.2.37; FileFsFullSizeInformation is [MS-FSCC] 2.5.4. */
+  reqs[1] = kind == V_STATFS
+                ? new_query_info(&related_fid, SMB2_0_INFO_FILESYSTEM,
+                                 FILE_FS_FULL_SIZE_INFORMATION)
+                : new_query_info(&related_fid, SMB2_0_INFO_FILE, FILE_ALL_INFORMATION);
+  reqs[2] = new_close(&related_fid);
+  return send_compound(v, reqs, 3);
+}
+
+int dfsc__verb_stat(dfsc_verb *v, dfsc_tree *t, const char *name) {
+  return query_verb(v, t, name, V_STAT);
+}
+
+int dfsc__verb_statfs(dfsc_verb *v, dfsc_tree *t, const char *name) {
+  return query_verb(v, t, name, V_STATFS);
+}
+
+int dfsc__verb_read_file(dfsc_verb *v, dfsc_tree *t, const char *name, void *buf,
+                         size_t cap) {
+  dfsc_req *reqs[3];
+  uint32_t mc = dfsc__tree_max_charge(t);
+  /* One READ carries at most the negotiated MaxReadSize and what its credit
+   * charge allows: in a compound the CREATE and CLOSE take one credit each.
+   * With fewer than 3 credits the requests go one by one and the READ asks
+   * for one credit's worth: a server that grants so few may hand back fewer
+   * still, and a request charged more than the balance could never go. */
+  uint64_t by_credits = (uint64_t)(mc >= 3 ? mc - 2 : 1) * CREDIT_BYTES;
+  size_t n = cap;
+  if (buf == NULL || cap == 0)
+    return -EINVAL;
+  verb_init(v, t, V_READ_FILE);
+  if (n > dfsc__tree_max_read(t))
+    n = dfsc__tree_max_read(t);
+  if (n > by_credits)
+    n = (size_t)by_credits;
+  v->chunk = n;
+  v->buf = buf;
+  reqs[0] = new_create(name, ACCESS_READ, SMB2_FILE_OPEN, SMB2_FILE_NON_DIRECTORY_FILE);
+  reqs[1] = new_read(&related_fid, 0, n);
+  reqs[2] = new_close(&related_fid);
+  return send_compound(v, reqs, 3);
+}
+
+int dfsc__verb_mkdir(dfsc_verb *v, dfsc_tree *t, const char *name) {
+  dfsc_req *reqs[2];
+  verb_init(v, t, V_MKDIR);
+  reqs[0] = new_create(name, ACCESS_STAT, SMB2_FILE_CREATE, SMB2_FILE_DIRECTORY_FILE);
+  reqs[1] = new_close(&related_fid);
+  return send_compound(v, reqs, 2);
+}
+
+int dfsc__verb_delete(dfsc_verb *v, dfsc_tree *t, const char *name, int is_dir) {
+  dfsc_req *reqs[3];
+  uint8_t info[16];
+  dfsc_wr w;
+  verb_init(v, t, V_DELETE);
+  reqs[0] = new_create(name, SMB2_DELETE | ACCESS_STAT, SMB2_FILE_OPEN,
+                       is_dir ? SMB2_FILE_DIRECTORY_FILE : SMB2_FILE_NON_DIRECTORY_FILE);
+  dfsc__wr_init(&w, info, sizeof(info));
+  reqs[1] = dfsc__smb2_fi_disposition_build(&w, 1) < 0
+                ? NULL
+                : new_set_info(&related_fid, FILE_DISPOSITION_INFORMATION, info, w.off);
+  reqs[2] = new_close(&related_fid);
+  return send_compound(v, reqs, 3);
+}
+
+int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
+                      int replace) {
+  dfsc_req *reqs[3];
+  uint8_t info[4096];
+  dfsc_wr w;
+  verb_init(v, t, V_RENAME);
+  reqs[0] = new_create(name, SMB2_DELETE | ACCESS_STAT, SMB2_FILE_OPEN, 0);
+  dfsc__wr_init(&w, info, sizeof(info));
+  reqs[1] = dfsc__smb2_fi_rename_build(&w, replace != 0, newname, strlen(newname)) < 0
+                ? NULL
+                : new_set_info(&related_fid, FILE_RENAME_INFORMATION, info, w.off);
+  reqs[2] = new_close(&related_fid);
+  return send_compound(v, reqs, 3);
+}
+
+/* ---- listings --------------------------------------------------------- */
+
+static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                    size_t len);
+
+/* The page size: the negotiated MaxTransactSize, at most 1 MiB, and no more
+ * than the credits pay for (one credit goes to a CREATE in front). */
+static uint32_t list_outlen(dfsc_tree *t, int with_create) {
+  uint32_t outlen = dfsc__tree_max_transact(t);
+  uint32_t max = dfsc__tree_max_charge(t);
+  uint32_t avail = with_create && max >= 2 ? max - 1 : max;
+  if (outlen > LIST_BUF_MAX)
+    outlen = LIST_BUF_MAX;
+  if ((uint64_t)outlen > (uint64_t)avail * CREDIT_BYTES)
+    outlen = avail * CREDIT_BYTES;
+  return outlen;
+}
+
+static dfsc_req *new_query_dir(dfsc_verb *v, const dfsc_smb2_fid *fid, int with_create,
+                               int restart) {
+  dfsc_smb2_query_dir_req q;
+  uint32_t outlen = list_outlen(v->tree, with_create);
+  dfsc_req *r = dfsc__req_new(SMB2_QUERY_DIRECTORY, 64);
+  if (r == NULL)
+    return NULL;
+  memset(&q, 0, sizeof(q));
+  q.info_class = FILE_ID_BOTH_DIRECTORY_INFORMATION;
+  q.flags = restart ? SMB2_RESTART_SCANS : 0;
+  q.fid = *fid;
+  q.pattern = "*";
+  q.pattern_len = 1;
+  q.output_buffer_length = outlen;
+  if (dfsc__smb2_query_dir_req_encode(&r->w, &q) < 0) {
+    dfsc__req_free(r);
+    return NULL;
+  }
+  r->cb = list_cb;
+  r->data = v;
+  r->payload = outlen;
+  return r;
+}
+
+/* Sends the next QUERY_DIRECTORY of v (with its CREATE in front when
+ * name is not NULL). */
+static int list_query(dfsc_verb *v, const char *name, int restart) {
+  dfsc_req *reqs[2];
+  int n = 0, i, rc;
+  if (name != NULL) {
+    reqs[n] = new_create(name, SMB2_FILE_LIST_DIRECTORY | ACCESS_STAT, SMB2_FILE_OPEN,
+                         SMB2_FILE_DIRECTORY_FILE);
+    if (reqs[n] == NULL)
+      return -ENOMEM;
+    reqs[n]->cb = list_cb;
+    reqs[n]->data = v;
+    n++;
+    if (dfsc__tree_max_charge(v->tree) < 2) {
+      /* Too few credits to compound: the QUERY_DIRECTORY follows once the
+       * CREATE answered. */
+      v->alone = 1;
+      v->pending = 1;
+      rc = dfsc__tree_send(v->tree, reqs, 1);
+      if (rc < 0) {
+        v->pending = 0;
+        dfsc__req_free(reqs[0]);
+      }
+      return rc;
+    }
+  }
+  reqs[n] = new_query_dir(v, name != NULL ? &related_fid : &v->fid, name != NULL, restart);
+  if (reqs[n] == NULL) {
+    for (i = 0; i < n; i++)
+      dfsc__req_free(reqs[i]);
+    return -ENOMEM;
+  }
+  n++;
+  v->pending = n;
+  rc = dfsc__tree_send(v->tree, reqs, n);
+  if (rc < 0) {
+    v->pending = 0;
+    for (i = 0; i < n; i++)
+      dfsc__req_free(reqs[i]);
+  }
+  return rc;
+}
+
+static void list_close_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                          size_t len) {
+  dfsc_verb *v = r->data;
+  (void)err;
+  (void)h;
+  (void)pdu;
+  (void)len;
+  /* The listing is complete whatever CLOSE says. */
+  verb_finish(v, v->err, v->status[0]);
+}
+
+/* Ends a listing: closes the directory when it was opened on the
+ * connection still up, then reports. */
+static void list_end(dfsc_verb *v) {
+  dfsc_req *r;
+  if (v->kind == V_LIST_PAGE || !v->have_fid || dfsc__tree_gen(v->tree) != v->gen) {
+    verb_finish(v, v->err, v->status[0]);
+    return;
+  }
+  r = new_close(&v->fid);
+  if (r != NULL) {
+    r->cb = list_close_cb;
+    r->data = v;
+    if (dfsc__tree_send(v->tree, &r, 1) == 0)
+      return;
+    dfsc__req_free(r);
+  }
+  verb_finish(v, v->err, v->status[0]);
+}
+
+/* FNV-1a over the names of one page: a page whose names hash like the
+ * previous one's (and as many) is the same page again. */
+static uint64_t hash_add(uint64_t hsh, const uint8_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    hsh ^= p[i];
+    hsh *= 0x100000001b3ull;
+  }
+  return hsh;
+}
+
+/* One page of entries: 1 when there may be more, 0 at the end, or a
+ * negative code in v->err. */
+static int list_page(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, size_t len) {
+  dfsc_smb2_query_dir_rsp qr;
+  dfsc_smb2_dir_iter it;
+  dfsc_smb2_dirent e;
+  dfsc_verb_dirent de;
+  uint64_t hsh = 0xcbf29ce484222325ull;
+  size_t n = 0;
+  int rc;
+  if (h->status == STATUS_NO_MORE_FILES)
+    return 0;
+  if (h->status != 0) {
+    v->err = DFSC_E_NTSTATUS;
+    v->status[0] = h->status;
+    return 0;
+  }
+  if (dfsc__smb2_query_dir_rsp_decode(pdu, len, &qr) < 0 ||
+      dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, qr.buf, qr.len) < 0) {
+    v->err = DFSC_E_PROTO;
+    return 0;
+  }
+  while ((rc = dfsc__smb2_dir_next(&it, &e)) == 1) {
+    memset(&de, 0, sizeof(de));
+    de.name = e.name;
+    de.name_len = e.name_len;
+    info_from_netopen(&de.info, &e.info);
+    de.info.file_id = e.has_file_id ? e.file_id : 0;
+    hsh = hash_add(hash_add(hsh, e.name, e.name_len), (const uint8_t *)"/", 1);
+    n++;
+    rc = v->entry(v->entry_arg, &de);
+    if (rc < 0)
+      break;
+  }
+  if (rc < 0) {
+    v->err = rc;
+    return 0;
+  }
+  if (n > 0 && n == v->page_n && hsh == v->page_hash) {
+    /* A server that never says STATUS_NO_MORE_FILES would otherwise be
+     * listed until a bound stops it. */
+    v->err = DFSC_E_PROTO;
+    return 0;
+  }
+  v->page_n = n;
+  v->page_hash = hsh;
+  return 1;
+}
+
+static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                    size_t len) {
+  dfsc_verb *v = r->data;
+  int more = 0, rc;
+
+  v->pending--;
+  if (err < 0) {
+    if (v->err == 0)
+      v->err = err;
+  } else if (h->command == SMB2_CREATE) {
+    dfsc_smb2_create_rsp cr;
+    if (h->status != 0) {
+      v->err = DFSC_E_NTSTATUS;
+      v->status[0] = h->status;
+    } else if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
+      v->err = DFSC_E_PROTO;
+    } else {
+      v->fid = cr.fid;
+      v->have_fid = 1;
+      v->gen = dfsc__tree_gen(v->tree);
+      more = v->alone;
+    }
+  } else if (v->err == 0) {
+    more = list_page(v, h, pdu, len);
+  }
+  if (v->pending > 0)
+    return;
+  if (v->kind == V_LIST_PAGE) {
+    v->more = v->err == 0 && more;
+    verb_finish(v, v->err, v->status[0]);
+    return;
+  }
+  if (v->err == 0 && more) {
+    if (++v->rounds > DFSC_VERB_LIST_ROUNDS) {
+      v->err = DFSC_E_TOOBIG;
+    } else {
+      rc = list_query(v, NULL, 0);
+      if (rc == 0)
+        return;
+      v->err = rc;
+    }
+  }
+  list_end(v);
+}
+
+int dfsc__verb_list(dfsc_verb *v, dfsc_tree *t, const char *name, dfsc_verb_entry_fn entry,
+                    void *arg) {
+  if (entry == NULL)
+    return -EINVAL;
+  verb_init(v, t, V_LIST);
+  v->entry = entry;
+  v->entry_arg = arg;
+  return list_query(v, name, 0);
+}
+
+int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, int restart,
+                         dfsc_verb_entry_fn entry, void *arg) {
+  uint64_t hsh = v->page_hash;
+  size_t n = v->page_n;
+  if (entry == NULL)
+    return -EINVAL;
+  verb_init(v, t, V_LIST_PAGE);
+  /* The previous page of the same listing, to spot a repeat. */
+  v->page_hash = restart ? 0 : hsh;
+  v->page_n = restart ? 0 : n;
+  v->entry = entry;
+  v->entry_arg = arg;
+  v->fid = *fid;
+  v->have_fid = 1;
+  return list_query(v, NULL, restart);
+}
+
+/* ---- pipelined reads and writes ----------------------------------------- */
+
+static int io_pump(dfsc_verb *v);
+
+static void io_maybe_done(dfsc_verb *v) {
+  if (v->inflight > 0 || v->finished)
+    return;
+  if (v->err < 0) {
+    verb_finish(v, v->err, v->status[0]);
+    return;
+  }
+  if (v->issued < v->len && v->eof_at == UINT64_MAX)
+    return; /* io_pump continues */
+  if (v->kind == V_READ) {
+    uint64_t end = v->off + v->len;
+    if (v->eof_at < end)
+      end = v->eof_at < v->off ? v->off : v->eof_at;
+    v->nbytes = (size_t)(end - v->off);
+  } else {
+    v->nbytes = v->len;
+  }
+  verb_finish(v, 0, 0);
+}
+
+static void io_fail(dfsc_verb *v, int err, uint32_t st) {
+  if (v->err == 0) {
+    v->err = err;
+    v->status[0] = st;
+  }
+}
+
+static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                  size_t len) {
+  dfsc_verb *v = r->data;
+  size_t rlen = r->payload;
+  v->inflight -= rlen;
+  if (err < 0) {
+    io_fail(v, err, 0);
+  } else if (v->kind == V_READ) {
+    /* Where this READ's data goes: rdst was set from its offset. */
+    uint64_t at = v->off + (uint64_t)(r->rdst - v->buf);
+    dfsc_smb2_read_rsp rr;
+    if (h->status == STATUS_END_OF_FILE) {
+      if (at < v->eof_at)
+        v->eof_at = at;
+    } else if (h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) {
+      io_fail(v, DFSC_E_NTSTATUS, h->status);
+    } else if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 || rr.data_len > rlen) {
+      io_fail(v, DFSC_E_PROTO, 0);
+    } else {
+      if (!r->rdst_done) /* else decrypted there already */
+        memcpy(r->rdst, rr.data, rr.data_len);
+      if (rr.data_len < rlen && at + rr.data_len < v->eof_at)
+        v->eof_at = at + rr.data_len;
+    }
+  } else {
+    dfsc_smb2_write_rsp wr;
+    if (h->status != 0)
+      io_fail(v, DFSC_E_NTSTATUS, h->status);
+    else if (dfsc__smb2_write_rsp_decode(pdu, len, &wr) < 0)
+      io_fail(v, DFSC_E_PROTO, 0);
+    else if (wr.count != rlen)
+      io_fail(v, -EIO, 0); /* a short write on a disk share means no space or quota */
+  }
+  if (v->err == 0 && v->eof_at == UINT64_MAX && v->issued < v->len) {
+    int rc = io_pump(v);
+    if (rc < 0)
+      io_fail(v, rc, 0);
+  }
+  io_maybe_done(v);
+}
+
+static int io_one(dfsc_verb *v) {
+  size_t n = v->len - v->issued;
+  uint64_t at = v->off + v->issued;
+  dfsc_req *r;
+  int rc = 0;
+
+  if (n > v->chunk)
+    n = v->chunk;
+  if (v->kind == V_READ) {
+    r = new_read(&v->fid, at, n);
+    if (r == NULL)
+      return -ENOMEM;
+    r->rdst = v->buf + v->issued;
+    r->rdst_cap = n;
+  } else {
+    dfsc_smb2_write_req wq;
+    int sign = dfsc__tree_signing(v->tree);
+    r = dfsc__req_new(SMB2_WRITE, 56 + (sign ? n : 0));
+    if (r == NULL)
+      return -ENOMEM;
+    memset(&wq, 0, sizeof(wq));
+    wq.offset = at;
+    wq.fid = v->fid;
+    wq.data = v->cbuf + v->issued;
+    wq.data_len = n;
+    if (sign) {
+      /* A signature covers the payload: it has to be in the body. */
+      rc = dfsc__smb2_write_req_encode(&r->w, &wq);
+    } else {
+      rc = dfsc__smb2_write_req_encode_hdr(&r->w, &wq);
+      r->extra = wq.data;
+      r->extra_len = n;
+    }
+    if (rc < 0) {
+      dfsc__req_free(r);
+      return rc;
+    }
+  }
+  r->cb = io_cb;
+  r->data = v;
+  r->payload = (uint32_t)n;
+  /* Accounted before the send: its callback may come as soon as it is out. */
+  v->issued += n;
+  v->inflight += n;
+  rc = dfsc__tree_send(v->tree, &r, 1);
+  if (rc < 0) {
+    v->issued -= n;
+    v->inflight -= n;
+    dfsc__req_free(r);
+  }
+  return rc;
+}
+
+/* Keeps up to the window in flight (at least one request). */
+static int io_pump(dfsc_verb *v) {
+  int rc;
+  while (v->issued < v->len && v->eof_at == UINT64_MAX &&
+         (v->inflight == 0 || v->inflight + v->chunk <= v->window)) {
+    rc = io_one(v);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int io_start(dfsc_verb *v, dfsc_tree *t, int kind, const dfsc_smb2_fid *fid,
+                    uint8_t *buf, const uint8_t *cbuf, size_t len, uint64_t off,
+                    size_t window) {
+  uint32_t max;
+  uint32_t mc = dfsc__tree_max_charge(t);
+  /* A request may not need more credits than the server ever grants, nor
+   * all of them: a server granting few may hand back fewer still, and a
+   * request charged more than the balance could then never go. */
+  uint64_t by_credits = (uint64_t)(mc >= 2 ? mc / 2 : 1) * CREDIT_BYTES;
+  int rc;
+  if (len == 0 || (buf == NULL && cbuf == NULL) || len > UINT64_MAX - off)
+    return -EINVAL;
+  verb_init(v, t, kind);
+  max = kind == V_READ ? dfsc__tree_max_read(t) : dfsc__tree_max_write(t);
+  v->fid = *fid;
+  v->buf = buf;
+  v->cbuf = cbuf;
+  v->len = len;
+  v->off = off;
+  v->window = window;
+  v->chunk = max < IO_CHUNK_MAX ? max : IO_CHUNK_MAX;
+  if (v->chunk > by_credits)
+    v->chunk = (size_t)by_credits;
+  if (v->chunk == 0)
+    return DFSC_E_PROTO;
+  rc = io_pump(v);
+  if (rc < 0 && v->inflight == 0)
+    return rc;
+  if (rc < 0)
+    io_fail(v, rc, 0); /* the requests out finish the verb */
+  return 0;
+}
+
+int dfsc__verb_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, void *buf,
+                    size_t len, uint64_t off, size_t window) {
+  return io_start(v, t, V_READ, fid, buf, NULL, len, off, window);
+}
+
+int dfsc__verb_write(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, const void *buf,
+                     size_t len, uint64_t off, size_t window) {
+  return io_start(v, t, V_WRITE, fid, NULL, buf, len, off, window);
+}
+
+/* ---- handle verbs ------------------------------------------------------- */
+
+static void handle_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                      size_t len) {
+  dfsc_verb *v = r->data;
+  (void)pdu;
+  (void)len;
+  if (err < 0)
+    verb_finish(v, err, 0);
+  else
+    verb_finish(v, h->status != 0 ? DFSC_E_NTSTATUS : 0, h->status);
+}
+
+static int handle_send(dfsc_verb *v, dfsc_tree *t, dfsc_req *r) {
+  int rc;
+  verb_init(v, t, V_HANDLE);
+  if (r == NULL)
+    return -ENOMEM;
+  r->cb = handle_cb;
+  r->data = v;
+  rc = dfsc__tree_send(t, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
+}
+
+int dfsc__verb_flush(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid) {
+  dfsc_smb2_flush_req fl;
+  dfsc_req *r = dfsc__req_new(SMB2_FLUSH, 24);
+  if (r != NULL) {
+    memset(&fl, 0, sizeof(fl));
+    fl.fid = *fid;
+    if (dfsc__smb2_flush_req_encode(&r->w, &fl) < 0) {
+      dfsc__req_free(r);
+      r = NULL;
+    }
+  }
+  return handle_send(v, t, r);
+}
+
+int dfsc__verb_close(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid) {
+  return handle_send(v, t, new_close(fid));
+}
+
+int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint64_t size) {
+  uint8_t info[16];
+  dfsc_wr w;
+  dfsc__wr_init(&w, info, sizeof(info));
+  return handle_send(v, t,
+                     dfsc__smb2_fi_eof_build(&w, size) < 0
+                         ? NULL
+                         : new_set_info(fid, FILE_END_OF_FILE_INFORMATION, info, w.off));
+}
+
+int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                         uint64_t access_time, uint64_t write_time) {
+  dfsc_smb2_fi_basic b;
+  uint8_t info[64];
+  dfsc_wr w;
+  memset(&b, 0, sizeof(b));
+  b.last_access_time = access_time;
+  b.last_write_time = write_time;
+  dfsc__wr_init(&w, info, sizeof(info));
+  return handle_send(v, t,
+                     dfsc__smb2_fi_basic_build(&w, &b) < 0
+                         ? NULL
+                         : new_set_info(fid, FILE_BASIC_INFORMATION, info, w.off));
+}
+
+static void forget_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                      size_t len) {
+  (void)r;
+  (void)err;
+  (void)h;
+  (void)pdu;
+  (void)len;
+}
+
+void dfsc__verb_close_forget(dfsc_tree *t, const dfsc_smb2_fid *fid) {
+  dfsc_req *r = new_close(fid);
+  if (r == NULL)
+    return;
+  r->cb = forget_cb;
+  if (dfsc__tree_send(t, &r, 1) < 0)
+    dfsc__req_free(r);
+}

@@ -1,0 +1,140 @@
+/* File verbs on a tree ([MS-SMB2] 3.2.4): open, read, write, flush, close,
+ * set info, list, and the one-compound forms (stat, statfs, read a whole
+ * small file, mkdir, delete, rename), as typed calls.
+ *
+ * This is the one place that builds file requests: it chooses a compound or
+ * one request after another (when the server grants too few credits for a
+ * compound, [MS-SMB2] 3.2.4.1.4), chains the FileId of a CREATE into the
+ * requests after it, sizes READs, WRITEs and listings from the negotiated
+ * maxima and the credits, and keeps a window of I/O requests in flight.
+ *
+ * A verb is a dfsc_verb the caller embeds and keeps alive until its
+ * callback, which runs exactly once on the loop thread and never inside the
+ * starting call. A start that returns a negative code never calls back.
+ *
+ * Loop thread only. Does not: know paths beyond the share-relative (or DFS)
+ * name it is given, retry, fail over, or resolve DFS.
+ */
+#ifndef DFSC_SESSION_VERBS_H
+#define DFSC_SESSION_VERBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session/sl.h"
+
+/* What CREATE or QUERY_INFO says about a file. */
+typedef struct dfsc_verb_info {
+  uint64_t size, alloc_size;
+  uint64_t create_time, access_time, write_time, change_time; /* FILETIME */
+  uint64_t file_id; /* 0 when the server gave none */
+  uint32_t attributes;
+  int is_dir;
+} dfsc_verb_info;
+
+/* FileFsFullSizeInformation ([MS-FSCC] 2.5.4), in bytes and blocks. */
+typedef struct dfsc_verb_fs {
+  uint64_t block_size, blocks, blocks_free, blocks_avail;
+} dfsc_verb_fs;
+
+/* One entry of a listing page; name is UTF-16LE as the server sent it
+ * (unchecked), valid only during the entry callback. */
+typedef struct dfsc_verb_dirent {
+  const uint8_t *name;
+  size_t name_len; /* bytes */
+  dfsc_verb_info info;
+} dfsc_verb_dirent;
+
+/* Called for each entry of a listing; a negative return stops the listing
+ * with that error. */
+typedef int (*dfsc_verb_entry_fn)(void *arg, const dfsc_verb_dirent *e);
+
+typedef struct dfsc_verb dfsc_verb;
+struct dfsc_verb_sub {
+  dfsc_verb *v;
+  int idx;
+};
+
+struct dfsc_verb {
+  /* err 0: done, the outputs below are set. DFSC_E_NTSTATUS: the server
+   * refused with ntstatus (the first failing step of a compound). Other
+   * negative codes: no usable answer (deadline, connection lost...). */
+  void (*cb)(dfsc_verb *v, int err, uint32_t ntstatus);
+  void *data;
+  /* outputs */
+  dfsc_smb2_fid fid;   /* open */
+  dfsc_verb_info info; /* open, stat */
+  dfsc_verb_fs fs;     /* statfs */
+  size_t nbytes;       /* read_file, read, write */
+  int more;            /* list_page: 0 once the server said NO_MORE_FILES */
+  /* private */
+  dfsc_tree *tree;
+  int kind;
+  int err;
+  uint32_t status[4];
+  int pending;
+  int nsub;
+  struct dfsc_verb_sub subs[4];
+  dfsc_req *seq[3]; /* requests held back when compounding is not possible */
+  int seq_n, seq_next;
+  int have_fid;
+  int finished;
+  /* I/O */
+  uint8_t *buf;
+  const uint8_t *cbuf;
+  size_t len, issued, inflight, chunk, window;
+  uint64_t off, eof_at;
+  /* listing */
+  dfsc_verb_entry_fn entry;
+  void *entry_arg;
+  uint64_t gen;
+  unsigned rounds;
+  int alone; /* the CREATE went alone (too few credits to compound) */
+  uint64_t page_hash;
+  size_t page_n;
+};
+
+/* Open flags are the public DFSC_O_* ones (dfsc.h). */
+int dfsc__verb_open(dfsc_verb *v, dfsc_tree *t, const char *name, int flags);
+/* CREATE + QUERY_INFO(FileAllInformation) + CLOSE. */
+int dfsc__verb_stat(dfsc_verb *v, dfsc_tree *t, const char *name);
+/* CREATE + QUERY_INFO(FileFsFullSizeInformation) + CLOSE. */
+int dfsc__verb_statfs(dfsc_verb *v, dfsc_tree *t, const char *name);
+/* CREATE + READ at 0 + CLOSE: at most cap bytes (fewer when the server's
+ * MaxReadSize or the credits limit one READ) into buf. */
+int dfsc__verb_read_file(dfsc_verb *v, dfsc_tree *t, const char *name, void *buf, size_t cap);
+int dfsc__verb_mkdir(dfsc_verb *v, dfsc_tree *t, const char *name);
+/* Deletion through SET_INFO rather than DELETE_ON_CLOSE so that a
+ * non-empty directory reports STATUS_DIRECTORY_NOT_EMPTY ([MS-FSCC] 2.4.11). */
+int dfsc__verb_delete(dfsc_verb *v, dfsc_tree *t, const char *name, int is_dir);
+int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
+                      int replace);
+/* A whole listing: CREATE (+ QUERY_DIRECTORY in one compound), further
+ * pages until STATUS_NO_MORE_FILES, CLOSE. Each entry goes to entry(arg,
+ * e). A server repeating a page is a protocol error; at most
+ * DFSC_VERB_LIST_ROUNDS pages. */
+#define DFSC_VERB_LIST_ROUNDS 100000u
+int dfsc__verb_list(dfsc_verb *v, dfsc_tree *t, const char *name, dfsc_verb_entry_fn entry,
+                    void *arg);
+/* One listing page of an open directory (restart: from its first entry).
+ * v->more is 0 once the server said STATUS_NO_MORE_FILES. */
+int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, int restart,
+                         dfsc_verb_entry_fn entry, void *arg);
+/* Pipelined I/O on an open file: up to window bytes in flight. len > 0.
+ * A read ends early at the end of the file (v->nbytes says how much);
+ * returns 0 once one request is out (later failures go to the callback). */
+int dfsc__verb_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, void *buf,
+                    size_t len, uint64_t off, size_t window);
+int dfsc__verb_write(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, const void *buf,
+                     size_t len, uint64_t off, size_t window);
+int dfsc__verb_flush(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid);
+int dfsc__verb_close(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid);
+int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint64_t size);
+/* Zero times are left as they are ([MS-FSCC] 2.4.7). */
+int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                         uint64_t access_time, uint64_t write_time);
+/* Closes fid without waiting for (or reporting) the answer: for a handle
+ * the caller cannot keep. */
+void dfsc__verb_close_forget(dfsc_tree *t, const dfsc_smb2_fid *fid);
+
+#endif
