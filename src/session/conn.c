@@ -72,6 +72,9 @@
 #define SWEEP_BUDGET 256   /* objects one sweep looks at */
 #define SWEEP_GAP_MAX 1000 /* ms: the most a close can lag its due time */
 #define EVICT_SCAN 64      /* LRU connections looked at to make room */
+/* ms a connection must have been unused before max_conns may close it: a
+ * caller that was just handed a tree may still be about to use it. */
+#define EVICT_GRACE_MS 5000u
 
 enum conn_state { C_IDLE, C_QUEUED, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
 static const char *const conn_state_names[] = {"IDLE",    "QUEUED",    "LOOKUP",
@@ -2040,15 +2043,22 @@ static void conn_retire(dfsc_conn *c) {
 }
 
 /* Before a new connection: past max_conns, retire the least recently used
- * idle one. When every one looked at is in use the layer goes over the cap:
- * the context's budget of live operations bounds those (docs/progress.md). */
+ * idle one, if it has been unused for the grace time. When none of those
+ * looked at qualifies the layer goes over the cap: connections in use
+ * belong to live operations or open handles, which the context bounds
+ * (docs/progress.md). */
 static void conns_make_room(dfsc_sl *sl) {
   dfsc_conn *c, *cn;
+  uint64_t now = dfsc__loop_now(sl->cfg.loop);
+  uint64_t grace =
+      sl->cfg.idle_timeout_ms < EVICT_GRACE_MS ? sl->cfg.idle_timeout_ms : EVICT_GRACE_MS;
   unsigned n = 0;
   if (sl->nconns - sl->nclosing < sl->cfg.max_conns)
     return;
   for (c = sl->lru_head; c != NULL && n < EVICT_SCAN; c = cn, n++) {
     cn = c->lru_next;
+    if (now - c->last < grace)
+      break; /* the rest were used more recently still */
     if (conn_in_use(c) || c->dying != NULL)
       continue;
     DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: closed to stay within max_conns (%u)", c->host,

@@ -15,9 +15,10 @@
  * connection closed and freed. At most max_conns connections are kept:
  * past it the least recently used idle one is closed first. So a tree
  * pointer stays valid while it is held (dfsc__tree_hold), while a request
- * sent on it is in flight, and for at least idle_timeout_ms after the last
- * of those or of a dfsc__tree_get that returned it; a caller keeping one
- * longer must hold it.
+ * sent on it is in flight, and for at least min(idle_timeout_ms, 5 s) after
+ * the last of those or of a dfsc__tree_get that returned it (the cap closes
+ * only connections unused that long); a caller keeping one across other
+ * waits (a walk waiting for a referral, an open handle) must hold it.
  *
  * Loop thread only. Does not: parse UNC paths, know about DFS, block.
  */

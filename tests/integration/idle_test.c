@@ -5,7 +5,8 @@
  * sockets included; a later access reconnects and works; a held tree keeps
  * its connection past the idle time and lets it go after the release;
  * accesses arriving while objects are torn down all succeed; max_conns
- * closes the least recently used idle connection first. Prints one line
+ * closes the least recently used idle connection first (only one unused
+ * for 5 s: else it goes over the cap). Prints one line
  * per check and "N passed, N failed". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,25 +215,31 @@ int main(void) {
         (unsigned long long)s1.conns_closed);
 
   /* 5. max_conns: a new connection past the cap closes the least recently
-   * used idle one; the others stay. */
+   * used connection unused for the grace time (5 s); when none is, the
+   * layer goes over the cap. */
   check(wait_conns(ctx, 0, 3000) >= 0, "back to no connection");
   set_limits(ctx, 60000, 2);
-  ok = stat_path(ctx, p_fs1) == 0 && stat_path(ctx, p_fs2) == 0 &&
-       stat_path(ctx, p_fs3) == 0;
+  ok = stat_path(ctx, p_fs1) == 0 && stat_path(ctx, p_fs2) == 0;
+  sleep_ms(5200);
+  ok = ok && stat_path(ctx, p_fs3) == 0;
   took = wait_conns(ctx, 2, 3000);
   s0 = sl_stats(ctx);
-  check(ok && took >= 0, "max_conns 2: three servers in turn leave %llu open",
+  check(ok && took >= 0,
+        "max_conns 2: three servers, the first two unused for 5.2 s, leave %llu open",
         (unsigned long long)s0.conns_open);
   rc = stat_path(ctx, p_fs2);
   s1 = sl_stats(ctx);
   check(rc == 0 && s1.conn_started == s0.conn_started,
-        "fs2 (recently used) was kept: no new setup (%llu)",
+        "fs2 (used after fs1) was kept: no new setup (%llu)",
         (unsigned long long)(s1.conn_started - s0.conn_started));
   rc = stat_path(ctx, p_fs1);
   s1 = sl_stats(ctx);
   check(rc == 0 && s1.conn_started == s0.conn_started + 1,
         "fs1 (least recently used) was closed: a new setup (%llu)",
         (unsigned long long)(s1.conn_started - s0.conn_started));
+  check(s1.conns_open == 3,
+        "none unused for 5 s: over the cap rather than a failure (%llu open)",
+        (unsigned long long)s1.conns_open);
 
   dfsc_ctx_free(ctx);
   socks = open_sockets();
