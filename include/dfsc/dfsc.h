@@ -189,11 +189,12 @@ typedef struct dfsc_opts {
 
   /* ---- added after the first layout (read only when size covers them) */
   /* Trees, sessions and connections unused for idle_timeout_ms are closed
-   * (TREE_DISCONNECT, LOGOFF, then the socket) and freed (0: the
-   * default). */
+   * (TREE_DISCONNECT, LOGOFF, then the socket) and freed (0: the default,
+   * 600 s). Counted in dfsc_stats trees_closed, sessions_closed,
+   * conns_closed. */
   unsigned idle_timeout_ms;
   /* At most max_conns connections open at once; past it the least
-   * recently used idle one is closed first (0: the default). */
+   * recently used idle one is closed first (0: the default, 1024). */
   unsigned max_conns;
 } dfsc_opts;
 
@@ -566,6 +567,12 @@ typedef struct dfsc_stats {
   /* the live-operation budget (dfsc_set_max_ops) */
   uint64_t ops_live_hwm; /* operations alive at once, at most */
   uint64_t ops_rejected; /* submits refused with DFSC_E_BUSY */
+  /* ---- added after the first layout: idle close (idle_timeout_ms,
+   * max_conns) */
+  uint64_t trees_closed;    /* trees disconnected and freed when idle */
+  uint64_t sessions_closed; /* sessions logged off when idle or evicted */
+  uint64_t conns_closed;    /* connections closed and freed, idle or evicted */
+  uint64_t conns_open;      /* connections alive now (each one socket at most) */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

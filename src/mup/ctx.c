@@ -146,6 +146,10 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->requests_sent = sl.requests_sent;
   o->credit_waits = sl.credit_waits;
   o->deadlines_hit = sl.deadlines;
+  o->trees_closed = sl.trees_closed;
+  o->sessions_closed = sl.sessions_closed;
+  o->conns_closed = sl.conns_closed;
+  o->conns_open = sl.conns_open;
   o->names_dropped = ctx->names_dropped;
   o->ops_live_hwm = __atomic_load_n(&ctx->live_ops_hwm, __ATOMIC_RELAXED);
   o->ops_rejected = __atomic_load_n(&ctx->ops_rejected, __ATOMIC_RELAXED);

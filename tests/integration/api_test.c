@@ -301,6 +301,11 @@ int main(void) {
     check(i == 0 && sx.conn_setups_started == 3 && sx.conn_setups_queued >= 1,
           "setups 3, queued %llu (counters through the public API)",
           (unsigned long long)sx.conn_setups_queued);
+    /* The session layer's idle-close counters reach dfsc_stats: three
+     * servers, three connections open, none closed within the test. */
+    check(i == 0 && sx.size == sizeof(sx) && sx.conns_open == 3 && sx.conns_closed == 0,
+          "size %zu (%zu), conns_open %llu (3), conns_closed %llu (0)", sx.size, sizeof(sx),
+          (unsigned long long)sx.conns_open, (unsigned long long)sx.conns_closed);
     dfsc_ctx_free(ctx);
   }
 

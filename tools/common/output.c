@@ -176,15 +176,16 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json)
     size_t off;
   } f[] = {
 #define F(x) {#x, offsetof(dfsc_stats, x)}
-      F(referrals_sent),       F(referrals_coalesced), F(referrals_queued),
-      F(referrals_failed),     F(referral_queue_hwm),  F(failovers),
-      F(referral_loops),       F(conn_setups_started), F(conn_setups_coalesced),
-      F(conn_setups_failed),   F(conn_setups_queued),  F(sessions_started),
-      F(trees_started),
-      F(requests_sent),        F(credit_waits),        F(deadlines_hit),
-      F(submit_queue_hwm),     F(lookup_queue_hwm),    F(lookup_busy_hwm),
-      F(lookup_rejected),      F(loop_iterations),     F(names_dropped),
-      F(ops_live_hwm),         F(ops_rejected),
+      F(referrals_sent),     F(referrals_coalesced), F(referrals_queued),
+      F(referrals_failed),   F(referral_queue_hwm),  F(failovers),
+      F(referral_loops),     F(conn_setups_started), F(conn_setups_coalesced),
+      F(conn_setups_failed), F(conn_setups_queued),  F(sessions_started),
+      F(trees_started),      F(requests_sent),       F(credit_waits),
+      F(deadlines_hit),      F(submit_queue_hwm),    F(lookup_queue_hwm),
+      F(lookup_busy_hwm),    F(lookup_rejected),     F(loop_iterations),
+      F(names_dropped),      F(ops_live_hwm),        F(ops_rejected),
+      F(trees_closed),       F(sessions_closed),     F(conns_closed),
+      F(conns_open),
 #undef F
   };
   size_t i;
