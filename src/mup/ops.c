@@ -212,9 +212,9 @@ static void op_done(op *o, int err, uint32_t ntstatus) {
   o->res.ntstatus = err == DFSC_E_NTSTATUS ? ntstatus : 0;
   o->res.path = o->path;
   if (err < 0)
-    DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "%s %s: %s %s", op_names[o->kind],
+    DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "%s %s: %s 0x%08x", op_names[o->kind],
              o->path ? o->path : "(handle)", dfsc_err_name(err),
-             err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : "");
+             err == DFSC_E_NTSTATUS ? (unsigned)ntstatus : 0u);
   o->cb(&o->res, o->arg);
   op_free(o);
 }
@@ -901,12 +901,3 @@ dfsc_ctx *dfsc__file_ctx(const dfsc_file *f) { return f ? f->ctx : NULL; }
 
 const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f) { return f ? &f->st : NULL; }
 const char *dfsc_file_path(const dfsc_file *f) { return f ? f->path : NULL; }
-
-char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap) {
-  const char *p = res->path ? res->path : "(handle)";
-  if (res->err == DFSC_E_NTSTATUS)
-    snprintf(buf, cap, "%s: %s", p, dfsc_ntstatus_name(res->ntstatus));
-  else
-    snprintf(buf, cap, "%s: %s", p, dfsc_strerror(res->err));
-  return buf;
-}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 
 typedef struct status_ent {
@@ -394,4 +395,15 @@ uint32_t dfsc__smb2_status_at(size_t i, const char **name) {
   }
   *name = table[i].name;
   return table[i].code;
+}
+
+/* Here rather than with the operations: it names statuses from this
+ * table. */
+char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap) {
+  const char *p = res->path ? res->path : "(handle)";
+  if (res->err == DFSC_E_NTSTATUS)
+    snprintf(buf, cap, "%s: %s", p, dfsc_ntstatus_name(res->ntstatus));
+  else
+    snprintf(buf, cap, "%s: %s", p, dfsc_strerror(res->err));
+  return buf;
 }
