@@ -13,9 +13,9 @@
 #define ST_BAD_NETWORK_NAME 0xC00000CCu
 
 static const char *const state_names[] = {
-    "idle",          "resolve",      "domain-referral", "dc-referral",
-    "sysvol-referral", "refresh",    "connect",         "root-probe",
-    "root-referral", "link-referral", "ready",          "failed"};
+    "idle",    "resolve", "domain-referral", "dc-referral",   "sysvol-referral",
+    "refresh", "connect", "root-probe",      "root-referral", "link-referral",
+    "ready",   "failed"};
 
 const char *dfsc__walk_state_name(enum dfsc_walk_state s) {
   return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
@@ -95,12 +95,14 @@ static int target_root(const dfsc_walk *w, char *out, size_t cap, char *hostbuf,
 static int failover_worthy(int err, uint32_t st) {
   if (err == DFSC_E_NTSTATUS)
     return st == ST_BAD_NETWORK_NAME || st == 0xC00000BEu /* BAD_NETWORK_PATH */ ||
-           st == 0xC000006Du /* LOGON_FAILURE */ || st == 0xC0000203u /* USER_SESSION_DELETED */ ||
-           st == 0xC00000C9u /* NETWORK_NAME_DELETED */ || st == 0xC0000120u /* CANCELLED */;
+           st == 0xC000006Du /* LOGON_FAILURE */ ||
+           st == 0xC0000203u /* USER_SESSION_DELETED */ ||
+           st == 0xC00000C9u /* NETWORK_NAME_DELETED */ ||
+           st == 0xC0000120u /* CANCELLED */;
   return err == -ECONNREFUSED || err == -ETIMEDOUT || err == -EHOSTUNREACH ||
-         err == -ENETUNREACH || err == -ECONNRESET || err == -EPIPE || err == DFSC_E_CLOSED ||
-         err == DFSC_E_LOOKUP || err == DFSC_E_CREDITS || err == DFSC_E_PROTO ||
-         err == DFSC_E_SIGNATURE;
+         err == -ENETUNREACH || err == -ECONNRESET || err == -EPIPE ||
+         err == DFSC_E_CLOSED || err == DFSC_E_LOOKUP || err == DFSC_E_CREDITS ||
+         err == DFSC_E_PROTO || err == DFSC_E_SIGNATURE;
 }
 
 static int domain_step(dfsc_walk *w);
@@ -286,8 +288,8 @@ static int retry(dfsc_walk *w, int err, uint32_t st) {
   if (w->tprefix != NULL && w->tprefix[0] != '\0' && failover_worthy(err, st) &&
       w->failovers < DFSC_DFS_TARGETS_MAX &&
       dfsc__dfs_failover(w->dfs, w->tprefix, w->tidx, &w->tried) == 0) {
-    DFSC_DBG(w->log, DFSC_CAT_DFS, "walk %s: target %zu of %s failed (%s): failover", w->path,
-             w->tidx, w->tprefix, dfsc_err_name(err));
+    DFSC_DBG(w->log, DFSC_CAT_DFS, "walk %s: target %zu of %s failed (%s): failover",
+             w->path, w->tidx, w->tprefix, dfsc_err_name(err));
     w->failovers++;
     again(w);
     return 1;

@@ -53,9 +53,9 @@ struct dfsc_walk {
   dfsc_dfs *dfs;
   dfsc_sl *sl;
   const dfsc_logger *log;
-  const char *path;    /* "\host\share\rest" */
-  const char *newpath; /* a rename's target, same form; NULL: none */
-  uint16_t port;       /* the port the user named for path's host; 0: default */
+  const char *path;        /* "\host\share\rest" */
+  const char *newpath;     /* a rename's target, same form; NULL: none */
+  uint16_t port;           /* the port the user named for path's host; 0: default */
   const dfsc_sl_creds *cr; /* NULL: the default identity */
   /* err 0: READY, w->tree and w->name (w->newname) are set. Otherwise the
    * walk failed for good with err (ntstatus for DFSC_E_NTSTATUS). May run
@@ -76,9 +76,9 @@ struct dfsc_walk {
   size_t tidx;        /* the index of the target chosen there */
   char *tprefix;      /* the entry that chose the target ("" for none) */
   int refreshed;
-  int rootref;        /* a root probe or root referral was tried */
-  int dstep;          /* domain steps done: 1 domain, 2 DC, 3 SYSVOL */
-  size_t dcs_tried;   /* SYSVOL referrals sent (one per DC, in order) */
+  int rootref;           /* a root probe or root referral was tried */
+  int dstep;             /* domain steps done: 1 domain, 2 DC, 3 SYSVOL */
+  size_t dcs_tried;      /* SYSVOL referrals sent (one per DC, in order) */
   uint32_t saved_status; /* the tree connect's refusal while a root referral runs */
   dfsc_dfs_req q;
   dfsc_tree_waiter tw;

@@ -266,7 +266,8 @@ static void compound_finished(dfsc_verb *v) {
   verb_finish(v, 0, 0);
 }
 
-static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, size_t len) {
+static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                       size_t len) {
   switch (h->command) {
   case SMB2_CREATE: {
     dfsc_smb2_create_rsp cr;
@@ -346,8 +347,8 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
      * ([MS-SMB2] 3.3.5.12). */
     if (h->command == SMB2_READ && h->status == STATUS_END_OF_FILE)
       v->status[s->idx] = 0;
-    if (v->err == 0 &&
-        (h->status == 0 || (h->command == SMB2_READ && h->status == STATUS_BUFFER_OVERFLOW)))
+    if (v->err == 0 && (h->status == 0 ||
+                        (h->command == SMB2_READ && h->status == STATUS_BUFFER_OVERFLOW)))
       sub_decode(v, h, pdu, len);
   }
   if (v->seq_next < v->seq_n)
@@ -358,11 +359,11 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
 
 /* ---- path verbs ------------------------------------------------------- */
 
-#define ACCESS_READ                                                                      \
-  (SMB2_FILE_READ_DATA | SMB2_FILE_READ_EA | SMB2_FILE_READ_ATTRIBUTES |                 \
+#define ACCESS_READ                                                                        \
+  (SMB2_FILE_READ_DATA | SMB2_FILE_READ_EA | SMB2_FILE_READ_ATTRIBUTES |                   \
    SMB2_READ_CONTROL | SMB2_SYNCHRONIZE)
-#define ACCESS_WRITE                                                                     \
-  (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_EA |                   \
+#define ACCESS_WRITE                                                                       \
+  (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_EA |                     \
    SMB2_FILE_WRITE_ATTRIBUTES)
 #define ACCESS_STAT (SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE)
 
@@ -630,7 +631,8 @@ static int list_page(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, s
     return 0;
   }
   if (dfsc__smb2_query_dir_rsp_decode(pdu, len, &qr) < 0 ||
-      dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, qr.buf, qr.len) < 0) {
+      dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, qr.buf, qr.len) <
+          0) {
     v->err = DFSC_E_PROTO;
     return 0;
   }
@@ -957,7 +959,8 @@ int dfsc__verb_close(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid) {
   return handle_send(v, t, new_close(fid));
 }
 
-int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint64_t size) {
+int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                       uint64_t size) {
   uint8_t info[16];
   dfsc_wr w;
   dfsc__wr_init(&w, info, sizeof(info));

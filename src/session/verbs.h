@@ -102,7 +102,8 @@ int dfsc__verb_stat(dfsc_verb *v, dfsc_tree *t, const char *name);
 int dfsc__verb_statfs(dfsc_verb *v, dfsc_tree *t, const char *name);
 /* CREATE + READ at 0 + CLOSE: at most cap bytes (fewer when the server's
  * MaxReadSize or the credits limit one READ) into buf. */
-int dfsc__verb_read_file(dfsc_verb *v, dfsc_tree *t, const char *name, void *buf, size_t cap);
+int dfsc__verb_read_file(dfsc_verb *v, dfsc_tree *t, const char *name, void *buf,
+                         size_t cap);
 int dfsc__verb_mkdir(dfsc_verb *v, dfsc_tree *t, const char *name);
 /* Deletion through SET_INFO rather than DELETE_ON_CLOSE so that a
  * non-empty directory reports STATUS_DIRECTORY_NOT_EMPTY ([MS-FSCC] 2.4.11). */
