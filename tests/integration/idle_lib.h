@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,10 +62,13 @@ static void limits_cb(dfsc_ctx *ctx, void *arg) {
   a->rc = dfsc__sl_set_limits(dfsc__ctx_sl(ctx), a->idle, a->max);
 }
 
-/* dfsc__sl_set_limits on the loop thread. Returns its result. */
+/* dfsc__sl_set_limits on the loop thread. Returns its result.
+ * DFSC_IDLE_TEST_OFF=1 turns idle close off (a one-hour idle time) to show
+ * which checks depend on it: they must then fail. */
 __attribute__((unused)) static int set_limits(dfsc_ctx *ctx, unsigned idle_ms,
                                               unsigned max_conns) {
-  struct limits_arg a = {idle_ms, max_conns, -1};
+  const char *off = getenv("DFSC_IDLE_TEST_OFF");
+  struct limits_arg a = {off && *off == '1' ? 3600000u : idle_ms, max_conns, -1};
   int rc = on_loop(ctx, limits_cb, &a);
   return rc < 0 ? rc : a.rc;
 }
