@@ -69,6 +69,44 @@ static void test_opts_config_and_fuse(void **state)
   dfsc__mount_opts_free(&o);
 }
 
+/* The dispatcher's way in (tools/common/frontends.h): each mount-only
+ * option as met, then what -o gives back for the global options. */
+static void test_frontend_interface(void **state) {
+  struct dfsc__mount_opts *o = dfsc__mount_opts_new();
+  struct dfsc__mount_overrides ov;
+  char err[256] = "";
+
+  (void)state;
+  assert_non_null(o);
+  dfsc__mount_overrides(o, &ov);
+  assert_null(ov.credentials);
+  assert_null(ov.user);
+  assert_null(ov.domain);
+  assert_null(ov.config);
+  assert_int_equal(o->foreground, 0);
+  assert_int_equal(dfsc__mount_opt(o, 'd', NULL, fake_config_key, err, sizeof(err)), 0);
+  assert_int_equal(o->debug, 1);
+  assert_int_equal(o->foreground, 1); /* -d implies -f */
+  assert_int_equal(dfsc__mount_opt(o, 's', NULL, fake_config_key, err, sizeof(err)), 0);
+  assert_int_equal(o->single_thread, 1);
+  assert_int_equal(dfsc__mount_opt(o, 'o', "credentials=/c,user=u,domain=D,max_connects=4",
+                                   fake_config_key, err, sizeof(err)),
+                   0);
+  dfsc__mount_overrides(o, &ov);
+  assert_string_equal(ov.credentials, "/c");
+  assert_string_equal(ov.user, "u");
+  assert_string_equal(ov.domain, "D");
+  assert_string_equal(ov.config, "max_connects = 4\n");
+  assert_int_equal(ov.config_len, strlen(ov.config));
+  assert_int_equal(dfsc__mount_opt(o, 'o', "=x", fake_config_key, err, sizeof(err)),
+                   -EINVAL);
+  assert_non_null(strstr(err, "empty option name"));
+  assert_int_equal(dfsc__mount_opt(o, 'z', NULL, fake_config_key, err, sizeof(err)),
+                   -EINVAL);
+  dfsc__mount_opts_delete(o);
+  dfsc__mount_opts_delete(NULL);
+}
+
 static void test_opts_allow_other_brings_permissions(void **state)
 {
   struct dfsc__mount_opts o;
@@ -374,6 +412,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_opts_mount_keys),
       cmocka_unit_test(test_opts_config_and_fuse),
+      cmocka_unit_test(test_frontend_interface),
       cmocka_unit_test(test_opts_allow_other_brings_permissions),
       cmocka_unit_test(test_opts_errors),
       cmocka_unit_test(test_opts_escapes),
