@@ -35,6 +35,7 @@
  */
 #include "session/sl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,7 @@
 /* ms a connection must have been unused before max_conns may close it: a
  * caller that was just handed a tree may still be about to use it. */
 #define EVICT_GRACE_MS 5000u
+#define CONN_BUCKETS 1024 /* lookup table of connections by server and port */
 
 enum conn_state { C_IDLE, C_QUEUED, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
 static const char *const conn_state_names[] = {"IDLE",    "QUEUED",    "LOOKUP",
@@ -129,6 +131,8 @@ struct dfsc_conn {
   dfsc_req *zc_req; /* the READ whose data is being decrypted into its buffer */
   dfsc_sl *sl;
   dfsc_conn *next, *prev; /* every connection of the layer */
+  dfsc_conn *hnext;       /* lookup chain, while not closing */
+  uint32_t hash;
   enum conn_state state;
   char *host;
   uint16_t port;
@@ -205,6 +209,7 @@ struct dfsc_sl {
   dfsc_conn *closing_head, *closing_tail;
   dfsc_tree *tlru_head, *tlru_tail;
   size_t nconns, nclosing;
+  dfsc_conn *by_server[CONN_BUCKETS];
 };
 
 static void drive(dfsc_conn *c);
@@ -1886,6 +1891,28 @@ static void conn_free(dfsc_conn *c) {
   dfsc__secret_free(c);
 }
 
+/* ---- lookup table ------------------------------------------------------- */
+
+/* FNV-1a over the lower-cased name and the port: names match without case. */
+static uint32_t server_hash(const char *host, uint16_t port) {
+  uint32_t h = 2166136261u;
+  for (; *host != '\0'; host++)
+    h = (h ^ (uint8_t)tolower((unsigned char)*host)) * 16777619u;
+  h = (h ^ (port & 0xFF)) * 16777619u;
+  return (h ^ (port >> 8)) * 16777619u;
+}
+
+static void by_server_del(dfsc_sl *sl, dfsc_conn *c) {
+  dfsc_conn **pp;
+  for (pp = &sl->by_server[c->hash % CONN_BUCKETS]; *pp != NULL; pp = &(*pp)->hnext) {
+    if (*pp == c) {
+      *pp = c->hnext;
+      break;
+    }
+  }
+  c->hnext = NULL;
+}
+
 /* ---- idle close --------------------------------------------------------- */
 
 /* Takes t off its connection's list and the LRU. */
@@ -1979,6 +2006,7 @@ static void conn_destroy(dfsc_conn *c) {
     sl->nclosing--;
   } else {
     clist_unlink(&sl->lru_head, &sl->lru_tail, c);
+    by_server_del(sl, c);
   }
   if (c->prev != NULL)
     c->prev->next = c->next;
@@ -2030,6 +2058,7 @@ static void conn_retire(dfsc_conn *c) {
   }
   clist_unlink(&sl->lru_head, &sl->lru_tail, c);
   clist_append(&sl->closing_head, &sl->closing_tail, c);
+  by_server_del(sl, c);
   c->closing = 1;
   sl->nclosing++;
   if (c->state == C_READY && c->sess.state == S_VALID)
@@ -2160,17 +2189,17 @@ void dfsc__tree_release(dfsc_tree *t) {
 
 /* Connections are keyed by server, port and identity: a path that names
  * other credentials (smb://user@host/...) gets a session of its own on a
- * connection of its own. A connection being closed is never handed out:
- * the next user gets a new one. The lookup walks every connection (at most
- * max_conns plus those over the cap while all are in use). */
+ * connection of its own. A connection being closed is off the table and
+ * never handed out: the next user gets a new one. */
 static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
                            const dfsc_sl_creds *cr) {
   dfsc_conn *c;
   const char *user = cr ? cr->user : sl->user;
   const char *domain = cr ? cr->domain : sl->domain;
   const char *password = cr ? cr->password : sl->password;
-  for (c = sl->conns; c != NULL; c = c->next)
-    if (!c->closing && c->port == port && strcasecmp(c->host, host) == 0 &&
+  uint32_t hash = server_hash(host, port);
+  for (c = sl->by_server[hash % CONN_BUCKETS]; c != NULL; c = c->hnext)
+    if (c->hash == hash && c->port == port && strcasecmp(c->host, host) == 0 &&
         str_eq(c->user, user) && str_eq(c->domain, domain) &&
         strcmp(c->password ? c->password : "", password ? password : "") == 0)
       return c;
@@ -2189,6 +2218,9 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
   conns_make_room(sl);
   c->sl = sl;
   c->port = port;
+  c->hash = hash;
+  c->hnext = sl->by_server[hash % CONN_BUCKETS];
+  sl->by_server[hash % CONN_BUCKETS] = c;
   c->sess.conn = c;
   c->next = sl->conns;
   if (sl->conns != NULL)
