@@ -145,8 +145,10 @@ const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
 
 /* A hold keeps t (and its session and connection) from being closed when
  * idle, for as long as it lasts: an open file handle holds its tree for its
- * life. Holds nest; every hold is released exactly once, before the layer
- * is freed. The idle time starts at the last release. Loop thread. */
+ * life. Holds nest; every hold is released exactly once, before
+ * dfsc__sl_free (after dfsc__sl_shutdown is fine). The idle time starts at
+ * the last release. Loop thread, or any one thread once the loop has
+ * stopped for good. */
 void dfsc__tree_hold(dfsc_tree *t);
 void dfsc__tree_release(dfsc_tree *t);
 
