@@ -391,6 +391,33 @@ int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes);
  * or -EINVAL for a NULL ctx. Thread-safety: any thread; applies to
  * operations submitted after it returns. */
 int dfsc_set_max_ops(dfsc_ctx *ctx, unsigned max_ops);
+
+/* The whole-operation deadline of ctx, from the submitting call to the
+ * callback, through name lookups, referrals, connects, authentication,
+ * tree connects and failover (0 restores the default, 300,000 ms). When
+ * it passes, the callback runs at once with DFSC_E_TIMEDOUT while the
+ * operation is still finding its server, or during a verb that only reads
+ * into the library's memory (stat, statfs, resolve, opendir, an open
+ * without create or truncate). Requests that change the server or fill the
+ * caller's buffer (reads, writes, creates, deletes, renames, set info,
+ * flush, close) are not abandoned: no further one is sent and the
+ * operation ends when those out answer, within request_timeout_ms, with
+ * DFSC_E_TIMEDOUT for an unfinished read or write, else with what the
+ * server did (an operation that took effect is never reported as failed).
+ * Counted in dfsc_stats.ops_timed_out. Returns 0, or -EINVAL for a NULL
+ * ctx. Thread-safety: any thread; applies to operations the loop takes up
+ * after it returns. */
+int dfsc_set_op_timeout(dfsc_ctx *ctx, unsigned timeout_ms);
+
+/* Cancels the operations of ctx submitted with this cb and arg that have
+ * not completed, as the deadline above does, with DFSC_E_CANCELED (the
+ * FUSE mount passes each request's interrupt here). Asynchronous: returns
+ * 0 once the cancel is queued for the loop (operations submitted before
+ * it are reached; one that completes meanwhile completes normally),
+ * -EINVAL, -ENOMEM, DFSC_E_BUSY or DFSC_E_SHUTDOWN. Counted in
+ * dfsc_stats.ops_canceled. Thread-safety: any thread, callbacks
+ * included. */
+int dfsc_cancel(dfsc_ctx *ctx, dfsc_cb cb, void *arg);
 /* Creates a directory; deletes a file; deletes an empty directory. */
 int dfsc_mkdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
@@ -573,6 +600,9 @@ typedef struct dfsc_stats {
   uint64_t sessions_closed; /* sessions logged off when idle or evicted */
   uint64_t conns_closed;    /* connections closed and freed, idle or evicted */
   uint64_t conns_open;      /* connections alive now (each one socket at most) */
+  /* ---- added after: whole-operation deadlines and cancel */
+  uint64_t ops_timed_out; /* operations past their deadline (dfsc_set_op_timeout) */
+  uint64_t ops_canceled;  /* operations reached by dfsc_cancel */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -19,25 +19,27 @@ extern "C" {
 #define DFSC_E_BASE (-40000)
 
 /* XX(name, offset, message) */
-#define DFSC_ERRNO_MAP(XX)                                                    \
-  XX(NTSTATUS, 1, "the server answered with an error status")                \
-  XX(PROTO, 2, "malformed or unexpected protocol data")                      \
-  XX(SIGNATURE, 3, "message signature check failed")                          \
-  XX(AUTH, 4, "authentication failed")                                       \
-  XX(CLOSED, 5, "connection closed by peer")                                 \
-  XX(NOSPACE, 6, "encode buffer too small")                                  \
-  XX(BADPATH, 7, "invalid UNC path")                                         \
-  XX(UNSUPPORTED, 8, "not supported by the server or the client")            \
-  XX(DIALECT, 9, "no common SMB dialect")                                    \
-  XX(BUSY, 10, "queue full")                                                 \
-  XX(LOOP, 11, "referral loop or too many referral hops")                    \
-  XX(DOWNGRADE, 12, "negotiation downgrade detected")                        \
-  XX(CREDITS, 13, "the server grants too few credits for the request")                               \
-  XX(TOOBIG, 14, "peer-supplied length exceeds the limit")                   \
-  XX(LOOKUP, 15, "name lookup failed")                                       \
-  XX(SHUTDOWN, 16, "context is shutting down")                               \
-  XX(DEADLK, 17, "blocking call made from the loop thread")                  \
-  XX(GUEST, 18, "credentials were given but the server logged on as guest or anonymous")
+#define DFSC_ERRNO_MAP(XX)                                                                 \
+  XX(NTSTATUS, 1, "the server answered with an error status")                              \
+  XX(PROTO, 2, "malformed or unexpected protocol data")                                    \
+  XX(SIGNATURE, 3, "message signature check failed")                                       \
+  XX(AUTH, 4, "authentication failed")                                                     \
+  XX(CLOSED, 5, "connection closed by peer")                                               \
+  XX(NOSPACE, 6, "encode buffer too small")                                                \
+  XX(BADPATH, 7, "invalid UNC path")                                                       \
+  XX(UNSUPPORTED, 8, "not supported by the server or the client")                          \
+  XX(DIALECT, 9, "no common SMB dialect")                                                  \
+  XX(BUSY, 10, "queue full")                                                               \
+  XX(LOOP, 11, "referral loop or too many referral hops")                                  \
+  XX(DOWNGRADE, 12, "negotiation downgrade detected")                                      \
+  XX(CREDITS, 13, "the server grants too few credits for the request")                     \
+  XX(TOOBIG, 14, "peer-supplied length exceeds the limit")                                 \
+  XX(LOOKUP, 15, "name lookup failed")                                                     \
+  XX(SHUTDOWN, 16, "context is shutting down")                                             \
+  XX(DEADLK, 17, "blocking call made from the loop thread")                                \
+  XX(GUEST, 18, "credentials were given but the server logged on as guest or anonymous")   \
+  XX(TIMEDOUT, 19, "the operation's deadline passed")                                      \
+  XX(CANCELED, 20, "the operation was canceled")
 
 #define DFSC_E_ENUM_(name, off, msg) DFSC_E_##name = DFSC_E_BASE - (off),
 enum dfsc_errno { DFSC_ERRNO_MAP(DFSC_E_ENUM_) DFSC_E_LAST_ };

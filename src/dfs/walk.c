@@ -206,6 +206,9 @@ static void link_cb(dfsc_dfs_req *q, int err, uint32_t st) {
 static void rootprobe_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   dfsc_walk *w = q->data;
   (void)st;
+  /* Held while the probe ran; still valid for a while after the release
+   * (sl.h), which is all the synchronous use below needs. */
+  dfsc__tree_release(w->tree);
   if (shut(w, err))
     return;
   /* With the root's entry cached the walk goes through it (the root's
@@ -368,9 +371,12 @@ static void tree_ready(dfsc_tree_waiter *tw, dfsc_tree *t, int err, uint32_t nts
   /* A DFS root reached with nothing cached for it ([MS-DFSC] 3.1.4.1 step
    * 6): one root referral for \X\Y, so that its targets (and failover
    * among them) serve next time. */
-  if (dfs && !w->rootref && w->tprefix != NULL && w->tprefix[0] == '\0' &&
-      root_referral(w, DFSC_WALK_ROOT_PROBE, rootprobe_cb))
-    return;
+  if (dfs && !w->rootref && w->tprefix != NULL && w->tprefix[0] == '\0') {
+    dfsc__tree_hold(t); /* kept across the probe (rootprobe_cb) */
+    if (root_referral(w, DFSC_WALK_ROOT_PROBE, rootprobe_cb))
+      return;
+    dfsc__tree_release(t);
+  }
   dfsc__free(w->name);
   rc = name_on_tree(w->target, dfs, &w->name);
   if (rc == 0 && w->newpath != NULL)

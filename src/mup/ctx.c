@@ -153,6 +153,8 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->names_dropped = ctx->names_dropped;
   o->ops_live_hwm = __atomic_load_n(&ctx->live_ops_hwm, __ATOMIC_RELAXED);
   o->ops_rejected = __atomic_load_n(&ctx->ops_rejected, __ATOMIC_RELAXED);
+  o->ops_timed_out = ctx->ops_timed_out;
+  o->ops_canceled = ctx->ops_canceled;
   if (ctx->lookup_lane != NULL) {
     dfsc_lane_stats la;
     dfsc__lane_stats(ctx->lookup_lane, &la);

@@ -37,6 +37,12 @@ struct dfsc_ctx {
   unsigned live_ops;
   unsigned live_ops_hwm;
   uint64_t ops_rejected;
+  /* The whole-operation deadline (dfsc_set_op_timeout; 0: the default),
+   * written by any thread, read by the loop. The operations the loop has
+   * taken up, for dfsc_cancel (loop thread only). */
+  unsigned op_timeout_ms;
+  struct op *ops_live;
+  uint64_t ops_timed_out, ops_canceled; /* loop thread */
   /* Open handles, so that dfsc_ctx_free can free what callers left open.
    * The lock guards only this list: never held across a library call. */
   pthread_mutex_t handles_mu;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -121,6 +122,14 @@ struct op {
   void *arg;
   dfsc_result res;
   dfsc_dir *dir; /* the listing being filled */
+  /* The deadline from submit to callback, and what happens when it passes
+   * or the caller cancels (op_cut). */
+  uint64_t submit_ms; /* CLOCK_MONOTONIC at submit */
+  dfsc_timer deadline;
+  int ended;         /* the caller has its answer; the op waits for its walk or
+                        verb to return, then goes */
+  int cut;           /* a stop was asked while requests that must finish were out */
+  op *lnext, *lprev; /* ctx->ops_live, once the loop took it up */
 };
 
 static void op_set_state(op *o, enum op_state s) {
@@ -152,6 +161,16 @@ static void file_free(dfsc_file *f) {
   dfsc__free(f);
 }
 
+/* The last reference went on the loop thread (an operation's, the usual
+ * case): the tree may be closed when idle from now on. When the caller's
+ * reference is the last (a close that could not be queued: the budget
+ * spent or the context stopping) the hold stays until the context goes,
+ * since the tree may be touched on the loop thread only. */
+static void file_release_tree(dfsc_file *f) {
+  if (dfsc__loop_on_thread(f->ctx->loop))
+    dfsc__tree_release(f->tree);
+}
+
 static void file_unref(dfsc_file *f) {
   dfsc_ctx *ctx = f->ctx;
   if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
@@ -164,6 +183,7 @@ static void file_unref(dfsc_file *f) {
   if (f->hnext != NULL)
     f->hnext->hprev = f->hprev;
   pthread_mutex_unlock(&ctx->handles_mu);
+  file_release_tree(f);
   file_free(f);
 }
 
@@ -181,7 +201,21 @@ void dfsc__mup_handles_free(dfsc_ctx *ctx) {
 
 /* ---- completion ------------------------------------------------------- */
 
+static void live_unlink(op *o) {
+  if (o->lprev != NULL)
+    o->lprev->lnext = o->lnext;
+  else if (o->ctx->ops_live == o)
+    o->ctx->ops_live = o->lnext;
+  if (o->lnext != NULL)
+    o->lnext->lprev = o->lprev;
+  o->lnext = o->lprev = NULL;
+}
+
 static void op_free(op *o) {
+  if (o->state != OS_QUEUED) { /* the loop took it up: loop thread */
+    dfsc__timer_stop(o->ctx->loop, &o->deadline);
+    live_unlink(o);
+  }
   __atomic_sub_fetch(&o->ctx->live_ops, 1, __ATOMIC_ACQ_REL);
   if (o->file != NULL)
     file_unref(o->file);
@@ -198,6 +232,21 @@ static void op_free(op *o) {
 }
 
 static void op_done(op *o, int err, uint32_t ntstatus) {
+  if (o->ended) {
+    /* The caller was answered at the deadline or cancel; what came back
+     * since is dropped (a handle opened meanwhile is closed). */
+    if (err == 0 && o->res.file != NULL) {
+      dfsc_file *f = o->res.file;
+      dfsc__verb_close_forget(f->tree, &f->fid);
+      file_unref(f);
+    }
+    dfsc_resolution_free(o->res.resolution);
+    dfsc_cache_info_free(o->res.cache);
+    dfsc_dir_free(o->res.dir);
+    op_set_state(o, OS_DONE);
+    op_free(o);
+    return;
+  }
   if (o->kind == OP_RESOLVE && o->ctx->dfs != NULL &&
       (err == 0 || (err == DFSC_E_NTSTATUS &&
                     (ntstatus == ST_NAME_NOT_FOUND || ntstatus == ST_PATH_NOT_FOUND)))) {
@@ -343,7 +392,7 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   if (err < 0) {
     dfsc_dir_free(o->dir);
     o->dir = NULL;
-    if (o->file == NULL && o->ctx->dfs != NULL) {
+    if (o->file == NULL && o->ctx->dfs != NULL && !o->cut && !o->ended) {
       /* The walk may call back (and the op end) before this returns. */
       op_set_state(o, OS_WALK);
       if (dfsc__walk_retry(&o->walk, err, st))
@@ -364,6 +413,7 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     }
     f->ctx = o->ctx;
     f->tree = o->walk.tree;
+    dfsc__tree_hold(f->tree); /* for the handle's life (file_release_tree) */
     f->gen = dfsc__tree_gen(f->tree);
     f->fid = v->fid;
     stat_from(&f->st, &v->info);
@@ -461,6 +511,10 @@ static void path_verb(op *o) {
 
 static void walk_cb(dfsc_walk *w, int err, uint32_t st) {
   op *o = w->data;
+  if (o->ended) {
+    op_done(o, err, st);
+    return;
+  }
   if (err < 0) {
     op_done(o, err, st);
     return;
@@ -514,9 +568,138 @@ static void handle_start(op *o) {
     op_done(o, rc, 0);
 }
 
+/* ---- deadlines and cancel ------------------------------------------------ */
+
+#define OP_TIMEOUT_DEFAULT_MS 300000u /* 5 min: see dfsc_set_op_timeout */
+
+int dfsc_set_op_timeout(dfsc_ctx *ctx, unsigned timeout_ms) {
+  if (ctx == NULL)
+    return -EINVAL;
+  __atomic_store_n(&ctx->op_timeout_ms, timeout_ms, __ATOMIC_RELEASE);
+  return 0;
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Whether the caller may be answered now, before what the op has under way
+ * returns: while it walks (referrals, connects: nothing of the caller's is
+ * touched and nothing on the server changed), and during a verb that only
+ * reads into the op's own memory. Requests that change the server or fill
+ * the caller's buffer finish first (their deadlines bound them): an
+ * operation that took effect is never reported as failed. */
+static int cut_now_ok(const op *o) {
+  if (o->state == OS_WALK)
+    return 1;
+  if (o->state != OS_VERB)
+    return 0;
+  switch (o->kind) {
+  case OP_STAT:
+  case OP_STATFS:
+  case OP_RESOLVE:
+  case OP_OPENDIR:
+    return 1;
+  case OP_OPEN:
+    /* Without create or truncate an open changes nothing; a handle that
+     * arrives after the answer is closed (op_done). */
+    return (o->flags & (DFSC_O_CREAT | DFSC_O_TRUNC)) == 0;
+  default:
+    return 0;
+  }
+}
+
+/* The deadline passed or the caller canceled: answer now with err when
+ * that is safe, else stop at the next step and let what is out finish. */
+static void op_cut(op *o, int err) {
+  if (o->ended || o->state == OS_DONE)
+    return;
+  if (err == DFSC_E_TIMEDOUT)
+    o->ctx->ops_timed_out++;
+  else
+    o->ctx->ops_canceled++;
+  DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "op %s %s: %s in state %s", op_names[o->kind],
+           o->path ? o->path : "(handle)", dfsc_err_name(err), op_state_names[o->state]);
+  if (cut_now_ok(o)) {
+    o->res.err = err;
+    o->res.ntstatus = 0;
+    o->res.path = o->path;
+    o->ended = 1;
+    o->cb(&o->res, o->arg);
+    memset(&o->res, 0, sizeof(o->res));
+    return;
+  }
+  o->cut = 1;
+  o->res.err = err; /* what the walk ends with, if it is the one out */
+  if (o->state == OS_VERB)
+    dfsc__verb_stop(&o->verb, err);
+}
+
+static void deadline_cb(dfsc_timer *t) { op_cut(t->data, DFSC_E_TIMEDOUT); }
+
+/* Taken up by the loop: listed for dfsc_cancel, and its deadline armed with
+ * what is left of it since submit. */
+static void op_take_up(op *o) {
+  unsigned tmo = __atomic_load_n(&o->ctx->op_timeout_ms, __ATOMIC_ACQUIRE);
+  uint64_t spent = mono_ms() - o->submit_ms;
+  if (tmo == 0)
+    tmo = OP_TIMEOUT_DEFAULT_MS;
+  o->lprev = NULL;
+  o->lnext = o->ctx->ops_live;
+  if (o->lnext != NULL)
+    o->lnext->lprev = o;
+  o->ctx->ops_live = o;
+  o->deadline.data = o;
+  dfsc__timer_start(o->ctx->loop, &o->deadline, spent < tmo ? tmo - spent : 0, deadline_cb);
+}
+
+struct cancel_req {
+  dfsc_post post;
+  dfsc_ctx *ctx;
+  dfsc_cb cb;
+  void *arg;
+};
+
+static void cancel_cb(dfsc_post *p) {
+  struct cancel_req *c = p->data;
+  op *o, *next;
+  /* op_cut may end (and unlink) only the op it is given, which is why the
+   * next one is taken first. */
+  for (o = c->ctx->ops_live; o != NULL; o = next) {
+    next = o->lnext;
+    if (o->cb == c->cb && o->arg == c->arg)
+      op_cut(o, DFSC_E_CANCELED);
+  }
+  dfsc__free(c);
+}
+
+int dfsc_cancel(dfsc_ctx *ctx, dfsc_cb cb, void *arg) {
+  struct cancel_req *c;
+  int rc;
+  if (ctx == NULL || cb == NULL)
+    return -EINVAL;
+  if (ctx->stopping)
+    return DFSC_E_SHUTDOWN;
+  c = dfsc__calloc(1, sizeof(*c));
+  if (c == NULL)
+    return -ENOMEM;
+  c->ctx = ctx;
+  c->cb = cb;
+  c->arg = arg;
+  c->post.cb = cancel_cb;
+  c->post.data = c;
+  rc = dfsc__loop_post(ctx->loop, &c->post);
+  if (rc < 0)
+    dfsc__free(c);
+  return rc;
+}
+
 static void start_cb(dfsc_post *p) {
   op *o = p->data;
   int rc = 0;
+  op_take_up(o);
   if (o->file != NULL) {
     handle_start(o);
     return;
@@ -611,6 +794,7 @@ static int op_submit(op *o) {
     op_free(o);
     return DFSC_E_SHUTDOWN;
   }
+  o->submit_ms = mono_ms();
   o->post.cb = start_cb;
   o->post.data = o;
   rc = dfsc__loop_post(o->ctx->loop, &o->post);

@@ -905,6 +905,12 @@ static int io_start(dfsc_verb *v, dfsc_tree *t, int kind, const dfsc_smb2_fid *f
   return 0;
 }
 
+void dfsc__verb_stop(dfsc_verb *v, int err) {
+  if ((v->kind != V_READ && v->kind != V_WRITE) || v->finished)
+    return;
+  io_fail(v, err, 0);
+}
+
 int dfsc__verb_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, void *buf,
                     size_t len, uint64_t off, size_t window) {
   return io_start(v, t, V_READ, fid, buf, NULL, len, off, window);

@@ -134,6 +134,10 @@ int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uin
 /* Zero times are left as they are ([MS-FSCC] 2.4.7). */
 int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
                          uint64_t access_time, uint64_t write_time);
+/* Asks a pipelined read or write to send no further request: it ends with
+ * err (unless it failed already) once the requests out have answered,
+ * which their deadlines bound. Other verbs are left to finish. */
+void dfsc__verb_stop(dfsc_verb *v, int err);
 /* Closes fid without waiting for (or reporting) the answer: for a handle
  * the caller cannot keep. */
 void dfsc__verb_close_forget(dfsc_tree *t, const dfsc_smb2_fid *fid);
