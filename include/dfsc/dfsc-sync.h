@@ -5,7 +5,8 @@
  * except the context's loop thread (there they return DFSC_E_DEADLK).
  *
  * Each returns 0 or a negative code; when `res` is not NULL it receives the
- * full result (ntstatus included). res->path is not valid after return.
+ * full result (ntstatus included). res->path is the `path` argument
+ * (NULL for handle operations), so dfsc_result_str names it.
  */
 #ifndef DFSC_DFSC_SYNC_H
 #define DFSC_DFSC_SYNC_H

@@ -203,9 +203,7 @@ typedef struct dfsc_opts {
  * dfsc_opts_init macro, which passes the caller's sizeof. A size below
  * sizeof(size_t) writes nothing. Thread-safety: any thread. */
 void dfsc_opts_init_sized(dfsc_opts *o, size_t size);
-#ifndef DFSC_BUILDING
 #define dfsc_opts_init(o) dfsc_opts_init_sized((o), sizeof *(o))
-#endif
 
 /* Creates a context and starts its loop thread. opts NULL: every default.
  * opts->size says which fields the caller has (growth rule, above): a size

@@ -1,6 +1,6 @@
 /* Error codes (see include/dfsc/errors.h): messages and names for 0, the
- * DFSC_E_* range and -errno; plus two small public helpers with no better
- * home: FILETIME conversion and dfsc_opts_init.
+ * DFSC_E_* range and -errno; plus a small public helper with no better
+ * home: FILETIME conversion.
  * Does not: name NTSTATUS values (src/smb2/status.c does). */
 #include <errno.h>
 #include <stdio.h>
@@ -123,9 +123,4 @@ void dfsc_filetime_to_unix(uint64_t ft, int64_t *sec, long *nsec) {
     *sec = s;
   if (nsec != NULL)
     *nsec = ns;
-}
-
-void dfsc_opts_init(dfsc_opts *o) {
-  if (o != NULL)
-    memset(o, 0, sizeof *o);
 }

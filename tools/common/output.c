@@ -185,7 +185,7 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json)
       F(lookup_busy_hwm),    F(lookup_rejected),     F(loop_iterations),
       F(names_dropped),      F(ops_live_hwm),        F(ops_rejected),
       F(trees_closed),       F(sessions_closed),     F(conns_closed),
-      F(conns_open),
+      F(conns_open),         F(ops_timed_out),       F(ops_canceled),
 #undef F
   };
   size_t i;
