@@ -99,7 +99,8 @@ void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 
 /* Changes the idle close limits at run time (0: the default, as in
  * dfsc_sl_cfg); idle objects are then judged by the new timeout at the next
- * sweep, which runs at once. Loop thread. Returns 0 or DFSC_E_SHUTDOWN. */
+ * sweep, which runs at once; a lower max_conns is enforced as new
+ * connections are made. Loop thread. Returns 0 or DFSC_E_SHUTDOWN. */
 int dfsc__sl_set_limits(dfsc_sl *sl, unsigned idle_timeout_ms, unsigned max_conns);
 
 /* ---- trees ------------------------------------------------------------ */
