@@ -34,6 +34,8 @@ int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res
 long long dfsc_read_file(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
                          dfsc_stat_t *st, dfsc_result *res);
 int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *res);
+/* The next page of directory f into *out; *out NULL at the end. */
+int dfsc_readdir(dfsc_file *f, dfsc_dir **out, dfsc_result *res);
 int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_rmdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);

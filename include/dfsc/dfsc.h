@@ -369,6 +369,19 @@ int dfsc_statfs_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 /* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES entries and
  * 256 MiB; a server repeating a page is a protocol error). */
 int dfsc_opendir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* Reads the next page of the directory f (opened with DFSC_O_DIRECTORY)
+ * into res->dir: a listing like dfsc_opendir's, holding what one answer
+ * of the server carried (at most 1 MiB on the wire, and sized so that a
+ * page always fits the listing cap of dfsc_set_dir_max_bytes), its names
+ * checked
+ * the same way. res->dir is NULL (err 0) at the end of the directory; a
+ * page can be empty while more follow (every name in it withheld). So a
+ * directory of any size is read in the memory of one page. The first call
+ * on a handle starts from the first entry; at most 100,000 pages per
+ * handle (then DFSC_E_TOOBIG); a server repeating a page is a protocol
+ * error. One call at a time per handle. res->dir belongs to the callee
+ * (dfsc_dir_free). */
+int dfsc_readdir_async(dfsc_file *f, dfsc_cb cb, void *arg);
 /* Sets the most a listing of ctx may hold (its entries and names, as
  * counted for the 256 MiB above): a listing that passes it fails with
  * DFSC_E_TOOBIG, as one past 256 MiB does. 0 restores the default

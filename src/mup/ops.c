@@ -57,13 +57,14 @@ enum op_kind {
   OP_CACHE_INFO,
   OP_CACHE_FLUSH,
   OP_STATFS,
-  OP_READ_FILE
+  OP_READ_FILE,
+  OP_READDIR
 };
 
-static const char *const op_names[] = {"open",    "read",    "write",   "flush",  "truncate",
-                                       "settimes", "close",  "stat",    "opendir", "mkdir",
-                                       "unlink",  "rmdir",   "rename",  "dialect", "resolve",
-                                       "cache",   "flush",   "statfs",  "readfile"};
+static const char *const op_names[] = {
+    "open",    "read",    "write", "flush",  "truncate", "settimes", "close",
+    "stat",    "opendir", "mkdir", "unlink", "rmdir",    "rename",   "dialect",
+    "resolve", "cache",   "flush", "statfs", "readfile", "readdir"};
 
 enum op_state { OS_QUEUED, OS_WALK, OS_VERB, OS_DONE };
 static const char *const op_state_names[] = {"queued", "walk", "verb", "done"};
@@ -80,6 +81,11 @@ struct dfsc_file {
   dfsc_stat_t st;
   char *path;
   int is_dir;
+  /* A directory read page by page (dfsc_readdir_async, loop thread): the
+   * pages so far, and the previous page, to spot a server repeating it. */
+  unsigned pages;
+  uint64_t page_hash;
+  size_t page_n;
   atomic_uint refs;
   dfsc_file *hnext, *hprev; /* ctx->handles, under ctx->handles_mu */
 };
@@ -450,6 +456,14 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   case OP_WRITE:
     o->res.nbytes = v->nbytes;
     break;
+  case OP_READDIR:
+    o->file->page_hash = v->page_hash;
+    o->file->page_n = v->page_n;
+    if (v->more) {
+      o->res.dir = o->dir;
+      o->dir = NULL;
+    }
+    break;
   default:
     break;
   }
@@ -560,6 +574,22 @@ static void handle_start(op *o) {
   case OP_SET_TIMES:
     rc = dfsc__verb_set_times(v, f->tree, &f->fid, o->access_time, o->write_time);
     break;
+  case OP_READDIR:
+    /* One page per call: memory is one page's, whatever the directory.
+     * An entry counts at most 1.5 times its wire size in the listing
+     * (72 bytes + UTF-8 name against 104 + UTF-16 name): a page of two
+     * thirds of the cap always fits it. */
+    if (++f->pages > DFSC_VERB_LIST_ROUNDS) {
+      rc = DFSC_E_TOOBIG;
+      break;
+    }
+    o->dir = dfsc__calloc(1, sizeof(*o->dir));
+    v->page_hash = f->page_hash;
+    v->page_n = f->page_n;
+    rc = o->dir == NULL ? -ENOMEM
+                        : dfsc__verb_list_page(v, f->tree, &f->fid, f->pages == 1,
+                                               dir_max_bytes(o->ctx) / 3 * 2, dir_add, o);
+    break;
   default:
     rc = -EINVAL;
     break;
@@ -601,6 +631,7 @@ static int cut_now_ok(const op *o) {
   case OP_STATFS:
   case OP_RESOLVE:
   case OP_OPENDIR:
+  case OP_READDIR:
     return 1;
   case OP_OPEN:
     /* Without create or truncate an open changes nothing; a handle that
@@ -1039,6 +1070,12 @@ int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb c
 int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, dfsc_cb cb,
                      void *arg) {
   return io_op(f, OP_WRITE, NULL, buf, len, off, cb, arg);
+}
+
+int dfsc_readdir_async(dfsc_file *f, dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc = handle_op(f, OP_READDIR, cb, arg, &o);
+  return rc < 0 ? rc : op_submit(o);
 }
 
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg) {

@@ -103,6 +103,17 @@ long long dfsc_write(dfsc_file *f, const void *buf, size_t len, uint64_t off,
   return rc < 0 ? rc : (long long)w.res.nbytes;
 }
 
+int dfsc_readdir(dfsc_file *f, dfsc_dir **out, dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(file_ctx(f), res);
+  waiter_init(&w);
+  rc = finish(&w, dfsc_readdir_async(f, wake_cb, &w), res);
+  if (out)
+    *out = rc == 0 ? w.res.dir : NULL;
+  return rc;
+}
+
 int dfsc_flush(dfsc_file *f, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(file_ctx(f), res);

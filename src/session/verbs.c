@@ -509,6 +509,8 @@ static dfsc_req *new_query_dir(dfsc_verb *v, const dfsc_smb2_fid *fid, int with_
                                int restart) {
   dfsc_smb2_query_dir_req q;
   uint32_t outlen = list_outlen(v->tree, with_create);
+  if (v->page_max != 0 && outlen > v->page_max)
+    outlen = v->page_max < 4096 ? 4096 : (uint32_t)v->page_max;
   dfsc_req *r = dfsc__req_new(SMB2_QUERY_DIRECTORY, 64);
   if (r == NULL)
     return NULL;
@@ -719,7 +721,7 @@ int dfsc__verb_list(dfsc_verb *v, dfsc_tree *t, const char *name, dfsc_verb_entr
 }
 
 int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, int restart,
-                         dfsc_verb_entry_fn entry, void *arg) {
+                         size_t max_bytes, dfsc_verb_entry_fn entry, void *arg) {
   uint64_t hsh = v->page_hash;
   size_t n = v->page_n;
   if (entry == NULL)
@@ -728,6 +730,7 @@ int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, i
   /* The previous page of the same listing, to spot a repeat. */
   v->page_hash = restart ? 0 : hsh;
   v->page_n = restart ? 0 : n;
+  v->page_max = max_bytes;
   v->entry = entry;
   v->entry_arg = arg;
   v->fid = *fid;

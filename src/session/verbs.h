@@ -92,6 +92,7 @@ struct dfsc_verb {
   int alone; /* the CREATE went alone (too few credits to compound) */
   uint64_t page_hash;
   size_t page_n;
+  size_t page_max; /* list_page: the caller's page bound, 0: none */
 };
 
 /* Open flags are the public DFSC_O_* ones (dfsc.h). */
@@ -117,10 +118,11 @@ int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *
 #define DFSC_VERB_LIST_ROUNDS 100000u
 int dfsc__verb_list(dfsc_verb *v, dfsc_tree *t, const char *name, dfsc_verb_entry_fn entry,
                     void *arg);
-/* One listing page of an open directory (restart: from its first entry).
+/* One listing page of an open directory (restart: from its first entry),
+ * of at most max_bytes on the wire (0: the usual page, up to 1 MiB).
  * v->more is 0 once the server said STATUS_NO_MORE_FILES. */
 int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, int restart,
-                         dfsc_verb_entry_fn entry, void *arg);
+                         size_t max_bytes, dfsc_verb_entry_fn entry, void *arg);
 /* Pipelined I/O on an open file: up to window bytes in flight. len > 0.
  * A read ends early at the end of the file (v->nbytes says how much);
  * returns 0 once one request is out (later failures go to the callback). */
