@@ -28,6 +28,7 @@
 #include "core/alloc.h"
 #include "dfs/referral.h"
 #include "dfsc/dfsc.h"
+#include "session/verbs.h"
 #include "smb2/ioctl.h"
 
 #define REFERRAL_MAX_LEVEL 4
@@ -55,6 +56,7 @@ struct fetch {
   int ex;          /* this request is REQ_GET_DFS_REFERRAL_EX */
   dfsc_tree *tree; /* the IPC$ tree, for a resend in the plain form */
   dfsc_tree_waiter tw;
+  dfsc_verb verb; /* the FSCTL in flight */
   dfsc_dfs_req *waiters;
   struct server *srv;          /* its server (counts, queue) */
   uint32_t hash;               /* of (server, key) */
@@ -780,22 +782,20 @@ int dfsc__dfs_referral_store(dfsc_dfs *d, const char *server, const char *path,
   return rc;
 }
 
-static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
-                     size_t len) {
-  struct fetch *f = r->data;
+static void ioctl_cb(dfsc_verb *v, int err, uint32_t status) {
+  struct fetch *f = v->data;
   dfsc_dfs *d = f->d;
-  dfsc_smb2_ioctl_rsp io;
   char prefix[DFSC_DFS_PATH_MAX];
   int rc;
 
-  if (err < 0) {
+  if (err < 0 && err != DFSC_E_NTSTATUS) {
     fetch_done(f, err, 0);
     return;
   }
-  if (h->status != 0 && f->ex &&
-      (h->status == 0xC000019Cu /* FS_DRIVER_REQUIRED */ ||
-       h->status == 0xC00000BBu /* NOT_SUPPORTED */ ||
-       h->status == 0xC0000010u /* INVALID_DEVICE_REQUEST */)) {
+  if (status != 0 && f->ex &&
+      (status == 0xC000019Cu /* FS_DRIVER_REQUIRED */ ||
+       status == 0xC00000BBu /* NOT_SUPPORTED */ ||
+       status == 0xC0000010u /* INVALID_DEVICE_REQUEST */)) {
     /* [MS-DFSC] 3.1.4.2: the server does not take the _EX form; remember
      * that and ask again in the plain one. */
     if (d->n_noex < NOEX_MAX)
@@ -805,17 +805,15 @@ static void ioctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
     send_referral(f, f->tree);
     return;
   }
-  if (h->status != 0) {
+  if (status != 0) {
     DFSC_DBG(d->log, DFSC_CAT_DFS, "referral %s via %s: %s", f->path, f->server,
-             dfsc_ntstatus_name(h->status));
+             dfsc_ntstatus_name(status));
     /* Keep a refreshed entry usable a while longer (soft expiry). */
-    fetch_done(f, DFSC_E_NTSTATUS, h->status);
+    fetch_done(f, DFSC_E_NTSTATUS, status);
     return;
   }
-  rc = dfsc__smb2_ioctl_rsp_decode(pdu, len, &io);
-  if (rc == 0)
-    rc = dfsc__dfs_referral_store(d, f->server, f->path, io.output, io.output_len, prefix,
-                                  sizeof(prefix));
+  rc = dfsc__dfs_referral_store(d, f->server, f->path, v->out, v->out_len, prefix,
+                                sizeof(prefix));
   /* Queued requests this answer covers are answered, unsent, when their
    * turn comes (pump). */
   if (rc < 0)
@@ -838,10 +836,8 @@ static int ex_refused(const dfsc_dfs *d, const char *server) {
  * configured and not known to be refused by this server, else the plain one. */
 static void send_referral(struct fetch *f, dfsc_tree *t) {
   dfsc_dfs *d = f->d;
-  dfsc_smb2_ioctl_req io;
   uint8_t in[2 * DFSC_DFS_PATH_MAX + 600];
   dfsc_wr iw;
-  dfsc_req *r;
   int rc;
 
   f->tree = t;
@@ -850,25 +846,14 @@ static void send_referral(struct fetch *f, dfsc_tree *t) {
     rc = dfsc__dfs_referral_ex_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, d->cfg.site);
   else
     rc = dfsc__smb2_dfs_referral_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, strlen(f->path));
-  r = rc < 0 ? NULL : dfsc__req_new(SMB2_IOCTL, 64 + iw.off);
-  if (r == NULL) {
-    fetch_done(f, rc < 0 ? rc : -ENOMEM, 0);
-    return;
+  if (rc == 0) {
+    f->verb.cb = ioctl_cb;
+    f->verb.data = f;
+    rc = dfsc__verb_fsctl(
+        &f->verb, t, f->ex ? SMB2_FSCTL_DFS_GET_REFERRALS_EX : SMB2_FSCTL_DFS_GET_REFERRALS,
+        in, iw.off, REFERRAL_OUT_MAX - 1024);
   }
-  memset(&io, 0, sizeof(io));
-  io.ctl_code = f->ex ? SMB2_FSCTL_DFS_GET_REFERRALS_EX : SMB2_FSCTL_DFS_GET_REFERRALS;
-  io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
-  io.input = in;
-  io.input_len = iw.off;
-  io.max_output_response = REFERRAL_OUT_MAX - 1024;
-  io.flags = SMB2_0_IOCTL_IS_FSCTL;
-  rc = dfsc__smb2_ioctl_req_encode(&r->w, &io);
-  r->cb = ioctl_cb;
-  r->data = f;
-  if (rc == 0)
-    rc = dfsc__tree_send(t, &r, 1);
   if (rc < 0) {
-    dfsc__req_free(r);
     fetch_done(f, rc, 0);
     return;
   }

@@ -9,6 +9,7 @@
 #include "smb2/create.h"
 #include "smb2/fileinfo.h"
 #include "smb2/flush.h"
+#include "smb2/ioctl.h"
 #include "smb2/query_directory.h"
 #include "smb2/query_info.h"
 #include "smb2/read.h"
@@ -992,6 +993,53 @@ int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
                      dfsc__smb2_fi_basic_build(&w, &b) < 0
                          ? NULL
                          : new_set_info(fid, FILE_BASIC_INFORMATION, info, w.off));
+}
+
+static void fsctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                     size_t len) {
+  dfsc_verb *v = r->data;
+  dfsc_smb2_ioctl_rsp io;
+  if (err < 0) {
+    verb_finish(v, err, 0);
+    return;
+  }
+  if (h->status != 0) {
+    verb_finish(v, DFSC_E_NTSTATUS, h->status);
+    return;
+  }
+  if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0) {
+    verb_finish(v, DFSC_E_PROTO, 0);
+    return;
+  }
+  v->out = io.output;
+  v->out_len = io.output_len;
+  verb_finish(v, 0, 0);
+}
+
+int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_t *in,
+                     size_t in_len, uint32_t max_out) {
+  dfsc_smb2_ioctl_req io;
+  dfsc_req *r;
+  int rc;
+  verb_init(v, t, V_HANDLE);
+  r = dfsc__req_new(SMB2_IOCTL, 64 + in_len);
+  if (r == NULL)
+    return -ENOMEM;
+  memset(&io, 0, sizeof(io));
+  io.ctl_code = ctl_code;
+  io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
+  io.input = in;
+  io.input_len = in_len;
+  io.max_output_response = max_out;
+  io.flags = SMB2_0_IOCTL_IS_FSCTL;
+  rc = dfsc__smb2_ioctl_req_encode(&r->w, &io);
+  r->cb = fsctl_cb;
+  r->data = v;
+  if (rc == 0)
+    rc = dfsc__tree_send(t, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
 }
 
 static void forget_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,

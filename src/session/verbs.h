@@ -67,6 +67,8 @@ struct dfsc_verb {
   dfsc_verb_fs fs;     /* statfs */
   size_t nbytes;       /* read_file, read, write */
   int more;            /* list_page: 0 once the server said NO_MORE_FILES */
+  const uint8_t *out;  /* fsctl: the output, during the callback only */
+  size_t out_len;
   /* private */
   dfsc_tree *tree;
   int kind;
@@ -136,6 +138,13 @@ int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uin
 /* Zero times are left as they are ([MS-FSCC] 2.4.7). */
 int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
                          uint64_t access_time, uint64_t write_time);
+/* FSCTL ctl_code ([MS-SMB2] 2.2.31, SMB2_0_IOCTL_IS_FSCTL) with input
+ * in/in_len on the tree itself (no open: the FileId is all ones, as
+ * FSCTL_DFS_GET_REFERRALS wants, [MS-DFSC] 3.1.4.1), at most max_out
+ * bytes back. On err 0 v->out / v->out_len is the output, valid only
+ * during the callback. */
+int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_t *in,
+                     size_t in_len, uint32_t max_out);
 /* Asks a pipelined read or write to send no further request: it ends with
  * err (unless it failed already) once the requests out have answered,
  * which their deadlines bound. Other verbs are left to finish. */
