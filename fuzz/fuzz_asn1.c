@@ -19,7 +19,6 @@
 #include "dfsc/errors.h"
 #include "fuzz_common.h"
 
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *buf;
   size_t len, prev;

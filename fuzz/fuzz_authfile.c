@@ -6,22 +6,20 @@
  * Input: the file's text (any bytes, NULs included).
  * Invariants checked (abort on violation): the result is 0, -EINVAL or
  * -ENOMEM; on success no field holds a newline, the password has no
- * leading spaces / tabs or trailing spaces / tabs / CR, the user name is not empty; on -EINVAL the
- * message is NUL-terminated inside its buffer and names the file, also with
- * a tiny message buffer or none at all; parsing over already-filled
- * credentials (the "replace" path) gives the same fields as parsing into
- * empty ones for every key the text sets. Every run ends with
- * dfsc__cli_cred_clear, so LeakSanitizer sees any lost string.
+ * leading spaces / tabs or trailing spaces / tabs / CR, the user name is not empty; on
+ * -EINVAL the message is NUL-terminated inside its buffer and names the file, also with a
+ * tiny message buffer or none at all; parsing over already-filled credentials (the
+ * "replace" path) gives the same fields as parsing into empty ones for every key the text
+ * sets. Every run ends with dfsc__cli_cred_clear, so LeakSanitizer sees any lost string.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/dfsc/cli_args.c"
 #include "../tools/dfsc/authfile.c"
+#include "../tools/dfsc/cli_args.c"
 #include "fuzz_common.h"
-
 
 /* Values are trimmed of spaces and tabs on both sides, and of the CR of a
  * CRLF line end at the end only. */

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(c)                                                                 \
-  do {                                                                           \
-    if (!(c)) {                                                                  \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c);   \
-      abort();                                                                   \
-    }                                                                            \
+#define CHECK(c)                                                                           \
+  do {                                                                                     \
+    if (!(c)) {                                                                            \
+      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c);            \
+      abort();                                                                             \
+    }                                                                                      \
   } while (0)
 
 /* p[0..n) lies inside base[0..len); a NULL p only with n == 0. */

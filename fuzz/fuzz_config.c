@@ -22,7 +22,6 @@
 #include "../tools/dfsc/config.c"
 #include "fuzz_common.h"
 
-
 static void fill(dfsc_opts *o) {
   dfsc_opts_init(o);
   /* Sentinels: values no parse can produce (0 is below every minimum). */
@@ -45,7 +44,8 @@ static const void *field(const dfsc_opts *o, size_t i) {
 /* Every field a key names holds its sentinel or a value the key allows. */
 static void check_fields(const dfsc_opts *o) {
   size_t i;
-  CHECK(o->port == 4242 && o->referral_ex == 7 && o->user != NULL && strcmp(o->user, "u") == 0);
+  CHECK(o->port == 4242 && o->referral_ex == 7 && o->user != NULL &&
+        strcmp(o->user, "u") == 0);
   for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     switch (keys[i].type) {
     case K_NUMBER: {
@@ -61,7 +61,8 @@ static void check_fields(const dfsc_opts *o) {
     }
     case K_CIPHERS:
       if (o->ciphers != NULL)
-        CHECK(o->ciphers == ciphers_store && dfsc__cli_check_ciphers(o->ciphers, NULL, 0) == 0);
+        CHECK(o->ciphers == ciphers_store &&
+              dfsc__cli_check_ciphers(o->ciphers, NULL, 0) == 0);
       break;
     case K_LIMIT_COUNT:
     case K_LIMIT_SIZE:

@@ -26,7 +26,6 @@
 #include "dfsc/errors.h"
 #include "fuzz_common.h"
 
-
 static size_t str_ok(const char *s) {
   size_t n;
   if (s == NULL)

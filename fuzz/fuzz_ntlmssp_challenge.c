@@ -21,14 +21,12 @@
 #include "dfsc/errors.h"
 #include "fuzz_common.h"
 
-
-
 static void drive(const uint8_t *msg, size_t len, int decoded, const char *user,
                   const char *pass) {
   static const dfsc_ntlmssp_fixed fixed = {
       .client_challenge = {1, 2, 3, 4, 5, 6, 7, 8},
-      .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
-                       0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55},
+      .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+                       0x55, 0x55, 0x55, 0x55, 0x55},
       .time = 0x01d9000000000000ull,
       .version = {6, 1, 0x1d, 0x1d, 0, 0, 0, 15}};
   dfsc_ntlmssp *n = NULL;

@@ -16,9 +16,8 @@
 #include <string.h>
 
 #include "dfsc/errors.h"
-#include "transport/lookup.h"
 #include "fuzz_common.h"
-
+#include "transport/lookup.h"
 
 #define MAX_ENTRIES 300 /* past the library's limit (256), to reach it */
 

@@ -21,10 +21,9 @@
 
 #include "core/alloc.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 #include "smb2/compound.h"
 #include "smb2/smb2.h"
-#include "fuzz_common.h"
-
 
 #define NEXT_COMMAND_AT 20
 

@@ -23,6 +23,7 @@
 #include "core/alloc.h"
 #include "core/utf16.h"
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 #include "smb2/cancel.h"
 #include "smb2/close.h"
 #include "smb2/create.h"
@@ -41,14 +42,13 @@
 #include "smb2/smb2.h"
 #include "smb2/tree.h"
 #include "smb2/write.h"
-#include "fuzz_common.h"
-
 
 #define IN(p, n) CHECK(inside((p), (n), pdu, len))
 #define RC(rc) CHECK((rc) == 0 || (rc) == DFSC_E_PROTO)
-#define SAME_BYTES(p1, n1, p2, n2) \
+#define SAME_BYTES(p1, n1, p2, n2)                                                         \
   CHECK((n1) == (n2) && ((n1) == 0 || memcmp((p1), (p2), (n1)) == 0))
-#define SAME_FID(a, b) CHECK((a).persistent == (b).persistent && (a).volatile_ == (b).volatile_)
+#define SAME_FID(a, b)                                                                     \
+  CHECK((a).persistent == (b).persistent && (a).volatile_ == (b).volatile_)
 
 #define OUTCAP (1u << 17)
 static uint8_t out[OUTCAP];
@@ -371,20 +371,10 @@ static void c_bodiless(const uint8_t *pdu, size_t len) {
 typedef void (*case_fn)(const uint8_t *p, size_t n);
 
 static const case_fn cases[] = {
-    c_negotiate,   /* 0 */
-    c_session_setup,
-    c_tree,
-    c_create,
-    c_close,
-    c_flush,       /* 5 */
-    c_read,
-    c_write,
-    c_ioctl,
-    c_query_dir,
-    c_query_info,  /* 10 */
-    c_set_info,
-    c_oplock_ack,
-    c_bodiless,
+    c_negotiate,                                                          /* 0 */
+    c_session_setup, c_tree,       c_create,   c_close,     c_flush,      /* 5 */
+    c_read,          c_write,      c_ioctl,    c_query_dir, c_query_info, /* 10 */
+    c_set_info,      c_oplock_ack, c_bodiless,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 #include "smb2/close.h"
 #include "smb2/create.h"
 #include "smb2/echo.h"
@@ -48,12 +49,10 @@
 #include "smb2/status.h"
 #include "smb2/tree.h"
 #include "smb2/write.h"
-#include "fuzz_common.h"
-
 
 #define IN(p, n) CHECK(inside((p), (n), base, blen))
 #define RC(rc) CHECK((rc) == 0 || (rc) == DFSC_E_PROTO)
-#define SAME_BYTES(p1, n1, p2, n2) \
+#define SAME_BYTES(p1, n1, p2, n2)                                                         \
   CHECK((n1) == (n2) && ((n1) == 0 || memcmp((p1), (p2), (n1)) == 0))
 
 /* Scratch for re-encoding: a header copied from the input, then the body. */
@@ -85,7 +84,8 @@ static void fileinfo_all(const uint8_t *base, size_t blen) {
     dfsc__wr_init(&w, out, OUTCAP);
     CHECK(dfsc__smb2_fi_basic_build(&w, &b) == 0 && w.off == SMB2_FI_BASIC_SIZE);
     CHECK(dfsc__smb2_fi_basic_parse(out, w.off, &b2) == 0);
-    CHECK(b.creation_time == b2.creation_time && b.last_access_time == b2.last_access_time &&
+    CHECK(b.creation_time == b2.creation_time &&
+          b.last_access_time == b2.last_access_time &&
           b.last_write_time == b2.last_write_time && b.change_time == b2.change_time &&
           b.attributes == b2.attributes);
   }
@@ -112,7 +112,8 @@ static void fileinfo_all(const uint8_t *base, size_t blen) {
     dfsc__wr_init(&w, out, OUTCAP);
     CHECK(dfsc__smb2_fi_network_open_build(&w, &no) == 0);
     CHECK(dfsc__smb2_fi_network_open_parse(out, w.off, &no2) == 0);
-    CHECK(no.creation_time == no2.creation_time && no.last_access_time == no2.last_access_time &&
+    CHECK(no.creation_time == no2.creation_time &&
+          no.last_access_time == no2.last_access_time &&
           no.last_write_time == no2.last_write_time && no.change_time == no2.change_time &&
           no.allocation_size == no2.allocation_size && no.end_of_file == no2.end_of_file &&
           no.attributes == no2.attributes);
@@ -433,8 +434,8 @@ static void c_create(const uint8_t *pdu, size_t len) {
         r.create_action == r2.create_action &&
         r.info.creation_time == r2.info.creation_time &&
         r.info.end_of_file == r2.info.end_of_file &&
-        r.info.attributes == r2.info.attributes &&
-        r.fid.persistent == r2.fid.persistent && r.fid.volatile_ == r2.fid.volatile_);
+        r.info.attributes == r2.info.attributes && r.fid.persistent == r2.fid.persistent &&
+        r.fid.volatile_ == r2.fid.volatile_);
   SAME_BYTES(r.cc_buf, r.cc_len, r2.cc_buf, r2.cc_len);
 }
 
@@ -453,7 +454,8 @@ static void c_close(const uint8_t *pdu, size_t len) {
         r.info.last_write_time == r2.info.last_write_time &&
         r.info.change_time == r2.info.change_time &&
         r.info.allocation_size == r2.info.allocation_size &&
-        r.info.end_of_file == r2.info.end_of_file && r.info.attributes == r2.info.attributes);
+        r.info.end_of_file == r2.info.end_of_file &&
+        r.info.attributes == r2.info.attributes);
 }
 
 static void c_read(const uint8_t *pdu, size_t len) {
@@ -600,7 +602,8 @@ static void c_oplock(const uint8_t *pdu, size_t len) {
     CHECK(lb.new_epoch == lb2.new_epoch && lb.flags == lb2.flags &&
           memcmp(lb.lease_key, lb2.lease_key, 16) == 0 &&
           lb.current_lease_state == lb2.current_lease_state &&
-          lb.new_lease_state == lb2.new_lease_state && lb.break_reason == lb2.break_reason &&
+          lb.new_lease_state == lb2.new_lease_state &&
+          lb.break_reason == lb2.break_reason &&
           lb.access_mask_hint == lb2.access_mask_hint &&
           lb.share_mask_hint == lb2.share_mask_hint);
   }
@@ -625,24 +628,12 @@ static void c_bodiless(const uint8_t *pdu, size_t len) {
 typedef void (*case_fn)(const uint8_t *p, size_t n);
 
 static const case_fn cases[] = {
-    c_negotiate,  /* 0 */
-    c_session_setup,
-    c_tree,
-    c_create,
-    c_close,
-    c_read,       /* 5 */
-    c_write,
-    c_query_dir,
-    c_query_info,
-    c_ioctl,
-    error_pdu,    /* 10 */
-    c_oplock,
-    c_bodiless,
-    fileinfo_all, /* 13: raw buffers from here on */
-    dir_walk,
-    cc_walk,      /* 15 */
-    errdata_raw,
-    vni_raw,
+    c_negotiate,                                                    /* 0 */
+    c_session_setup, c_tree,      c_create,     c_close, c_read,    /* 5 */
+    c_write,         c_query_dir, c_query_info, c_ioctl, error_pdu, /* 10 */
+    c_oplock,        c_bodiless,  fileinfo_all, /* 13: raw buffers from here on */
+    dir_walk,        cc_walk,                   /* 15 */
+    errdata_raw,     vni_raw,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -19,8 +19,6 @@
 #include "dfsc/errors.h"
 #include "fuzz_common.h"
 
-
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dfsc_spnego_hint h;
   dfsc_spnego_resp r, r2;
@@ -41,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rc != 0)
     return 0;
   CHECK(r.neg_state == DFSC_SPNEGO_NO_STATE ||
-        (r.neg_state >= DFSC_SPNEGO_ACCEPT_COMPLETED && r.neg_state <= DFSC_SPNEGO_REQUEST_MIC));
+        (r.neg_state >= DFSC_SPNEGO_ACCEPT_COMPLETED &&
+         r.neg_state <= DFSC_SPNEGO_REQUEST_MIC));
   CHECK(inside(r.mech, r.mech_len, data, size));
   CHECK(inside(r.token, r.token_len, data, size));
   CHECK(inside(r.mic, r.mic_len, data, size));
@@ -50,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   {
     int has_tok = r.token != NULL, has_mic = r.mic != NULL;
-    size_t need = dfsc__spnego_resp_size(r.neg_state, r.token_len, r.mic_len, has_tok, has_mic);
+    size_t need =
+        dfsc__spnego_resp_size(r.neg_state, r.token_len, r.mic_len, has_tok, has_mic);
     uint8_t *buf = dfsc__malloc(need ? need : 1);
     dfsc_wr w;
 

@@ -37,11 +37,10 @@
 #include <string.h>
 
 #include "dfsc/errors.h"
+#include "fuzz_common.h"
 #include "session/crypto.h"
 #include "smb2/compound.h"
 #include "smb2/smb2.h"
-#include "fuzz_common.h"
-
 
 #define MAXMSG (1u << 16)
 static uint8_t msg[DFSC_TRANSFORM_HDR_SIZE + MAXMSG];
@@ -54,10 +53,10 @@ static const uint8_t cap_s2c[16] = {0x63, 0x68, 0x13, 0xf3, 0x94, 0x55, 0x61, 0x
                                     0x4e, 0xe1, 0x4e, 0x13, 0x99, 0xd6, 0x5a, 0x92};
 static const uint8_t cap_c2s[16] = {0x97, 0xab, 0xd5, 0xc2, 0xb0, 0xd0, 0x30, 0x7b,
                                     0x42, 0x23, 0x88, 0x85, 0x4c, 0xfb, 0x2d, 0x18};
-static const uint8_t fixed_key[32] = {
-    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
-    0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a,
-    0x69, 0x78, 0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0};
+static const uint8_t fixed_key[32] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                      0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+                                      0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78,
+                                      0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0};
 static const uint16_t ciphers[4] = {SMB2_ENCRYPTION_AES128_CCM, SMB2_ENCRYPTION_AES128_GCM,
                                     SMB2_ENCRYPTION_AES256_CCM, SMB2_ENCRYPTION_AES256_GCM};
 
@@ -89,7 +88,8 @@ static void inner(const uint8_t *p, size_t len) {
 
 static uint8_t split_rest[MAXMSG];
 
-static uint8_t *split_dst(void *arg, const uint8_t *head, size_t head_len, size_t rest_len) {
+static uint8_t *split_dst(void *arg, const uint8_t *head, size_t head_len,
+                          size_t rest_len) {
   (void)arg;
   CHECK(head != NULL && head_len == 80);
   return rest_len <= sizeof split_rest ? split_rest : NULL;
@@ -99,7 +99,8 @@ static uint8_t *split_dst(void *arg, const uint8_t *head, size_t head_len, size_
 static void received(uint16_t cipher, const uint8_t *key, const uint8_t *m, size_t len) {
   uint64_t sid = 0;
   uint32_t orig = 0;
-  size_t plen = 1, plen2 = 1, clen = len > DFSC_TRANSFORM_HDR_SIZE ? len - DFSC_TRANSFORM_HDR_SIZE : 0;
+  size_t plen = 1, plen2 = 1,
+         clen = len > DFSC_TRANSFORM_HDR_SIZE ? len - DFSC_TRANSFORM_HDR_SIZE : 0;
   int prc, rc, rc2;
 
   if (len > sizeof inplace)
@@ -162,7 +163,8 @@ static void roundtrip(uint8_t sel, const uint8_t *p, size_t len) {
   CHECK(rc == 0);
   CHECK(dfsc__crypto_transform_peek(msg, mlen, &sid, &orig) == 0);
   CHECK(sid == want_sid && orig == len);
-  CHECK(dfsc__crypto_decrypt(cipher, fixed_key, msg, mlen, plain, sizeof plain, &plen) == 0);
+  CHECK(dfsc__crypto_decrypt(cipher, fixed_key, msg, mlen, plain, sizeof plain, &plen) ==
+        0);
   CHECK(plen == len && (len == 0 || memcmp(plain, p, len) == 0));
   received(cipher, fixed_key, msg, mlen);
 

@@ -22,9 +22,8 @@
 #include <string.h>
 
 #include "dfsc/errors.h"
-#include "mup/unc.h"
 #include "fuzz_common.h"
-
+#include "mup/unc.h"
 
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 

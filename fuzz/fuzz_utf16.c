@@ -27,7 +27,6 @@
 #include "dfsc/errors.h"
 #include "fuzz_common.h"
 
-
 static void from_utf16(const uint8_t *u16, size_t n) {
   size_t cap = (n / 2) * 3 + 1;
   char *s = malloc(cap), *a = NULL;

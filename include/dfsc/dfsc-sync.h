@@ -20,8 +20,7 @@ extern "C" {
 int dfsc_open(dfsc_ctx *ctx, const char *path, int flags, dfsc_file **out,
               dfsc_result *res);
 /* Returns bytes read (>= 0; short only at end of file) or a negative code. */
-long long dfsc_read(dfsc_file *f, void *buf, size_t len, uint64_t off,
-                    dfsc_result *res);
+long long dfsc_read(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_result *res);
 long long dfsc_write(dfsc_file *f, const void *buf, size_t len, uint64_t off,
                      dfsc_result *res);
 int dfsc_flush(dfsc_file *f, dfsc_result *res);
@@ -39,10 +38,8 @@ int dfsc_readdir(dfsc_file *f, dfsc_dir **out, dfsc_result *res);
 int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_rmdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
-int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath,
-                dfsc_result *res);
-int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out,
-                 dfsc_result *res);
+int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_result *res);
+int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out, dfsc_result *res);
 int dfsc_cache_snapshot(dfsc_ctx *ctx, dfsc_cache_info **out, dfsc_result *res);
 int dfsc_cache_flush(dfsc_ctx *ctx, dfsc_result *res);
 /* Returns the negotiated dialect (e.g. 0x0311) or a negative code. */

@@ -66,9 +66,9 @@ extern "C" {
 unsigned dfsc_version(void);
 const char *dfsc_version_string(void);
 
-typedef struct dfsc_ctx dfsc_ctx;   /* library context: loop thread, caches */
-typedef struct dfsc_file dfsc_file; /* an open file or directory */
-typedef struct dfsc_dir dfsc_dir;   /* a directory listing held in memory */
+typedef struct dfsc_ctx dfsc_ctx;               /* library context: loop thread, caches */
+typedef struct dfsc_file dfsc_file;             /* an open file or directory */
+typedef struct dfsc_dir dfsc_dir;               /* a directory listing held in memory */
 typedef struct dfsc_resolution dfsc_resolution; /* a DFS resolution chain */
 typedef struct dfsc_cache_info dfsc_cache_info; /* a snapshot of the DFS caches */
 
@@ -82,8 +82,7 @@ typedef void (*dfsc_free_fn)(void *);
  * the library, and every free of what it hands out, goes through it). Call
  * before creating any context. Returns 0 or -EINVAL. Thread-safety: not
  * thread-safe: no other library call may run. */
-int dfsc_replace_allocator(dfsc_malloc_fn, dfsc_realloc_fn, dfsc_calloc_fn,
-                           dfsc_free_fn);
+int dfsc_replace_allocator(dfsc_malloc_fn, dfsc_realloc_fn, dfsc_calloc_fn, dfsc_free_fn);
 
 /* ---- logging ---------------------------------------------------------- */
 enum dfsc_log_level {
@@ -174,14 +173,14 @@ typedef struct dfsc_opts {
   /* DFS. referral_ex: send REQ_GET_DFS_REFERRAL_EX (with site) first, falling
    * back per server to the plain form when refused (Samba refuses it). */
   int referral_ex;
-  const char *site; /* copied */
-  unsigned max_referrals;   /* referral requests in flight (default 8) */
+  const char *site;                  /* copied */
+  unsigned max_referrals;            /* referral requests in flight (default 8) */
   unsigned max_referrals_per_server; /* default 4 */
   /* Queue bounds: past them a new operation fails with DFSC_E_BUSY. */
   unsigned submit_queue_max;   /* operations waiting for the loop (65536) */
   unsigned referral_queue_max; /* referral requests waiting (65536) */
   unsigned lookup_queue_max;   /* name lookups waiting for a worker (1024) */
-  unsigned max_io_window;  /* max bytes in flight per file transfer (default 8 MiB) */
+  unsigned max_io_window;      /* max bytes in flight per file transfer (default 8 MiB) */
 
   dfsc_log_cb log_cb;
   void *log_arg;
@@ -263,17 +262,17 @@ typedef struct dfsc_fsinfo {
 } dfsc_fsinfo;
 
 typedef struct dfsc_result {
-  int err;           /* 0 or a negative code */
-  uint32_t ntstatus; /* the server's status when err == DFSC_E_NTSTATUS */
-  const char *path;  /* the path the operation was started on (NULL for
-                        handle operations); valid during the callback */
-  dfsc_file *file;   /* open: the new handle; ownership passes to the callee */
-  dfsc_dir *dir;     /* opendir: the listing; ownership passes to the callee */
+  int err;                     /* 0 or a negative code */
+  uint32_t ntstatus;           /* the server's status when err == DFSC_E_NTSTATUS */
+  const char *path;            /* the path the operation was started on (NULL for
+                                  handle operations); valid during the callback */
+  dfsc_file *file;             /* open: the new handle; ownership passes to the callee */
+  dfsc_dir *dir;               /* opendir: the listing; ownership passes to the callee */
   dfsc_resolution *resolution; /* resolve: ownership passes to the callee */
   dfsc_cache_info *cache;      /* cache_info: ownership passes to the callee */
-  size_t nbytes;     /* read / write: bytes transferred */
-  dfsc_stat_t st;      /* stat, open: attributes of the object */
-  dfsc_fsinfo fs;      /* statfs: the share's volume */
+  size_t nbytes;               /* read / write: bytes transferred */
+  dfsc_stat_t st;              /* stat, open: attributes of the object */
+  dfsc_fsinfo fs;              /* statfs: the share's volume */
   /* Room to grow without changing the size (growth rule, above): a later
    * field takes the place of reserved words; 0 where not filled. */
   uint64_t reserved[8];
@@ -334,8 +333,8 @@ int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb c
                     void *arg);
 /* Writes len bytes of buf (valid until the callback) at off; res->nbytes
  * is the count written. */
-int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off,
-                     dfsc_cb cb, void *arg);
+int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, dfsc_cb cb,
+                     void *arg);
 /* Asks the server to make what was written durable ([MS-SMB2] FLUSH). */
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg);
 /* Sets the end of file. */
@@ -362,8 +361,8 @@ int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
  * read through dfsc_open / dfsc_read as usual. An empty file gives err 0
  * and nbytes 0. A directory fails with STATUS_FILE_IS_A_DIRECTORY.
  * Returns -EINVAL for a NULL buf or cap 0 (the callback then never runs). */
-int dfsc_read_file_async(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
-                         dfsc_cb cb, void *arg);
+int dfsc_read_file_async(dfsc_ctx *ctx, const char *path, void *buf, size_t cap, dfsc_cb cb,
+                         void *arg);
 /* The sizes of the volume behind path's share, into res->fs. */
 int dfsc_statfs_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 /* Lists a directory completely (bounded by DFSC_DIR_MAX_ENTRIES entries and
@@ -435,8 +434,8 @@ int dfsc_unlink_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 int dfsc_rmdir_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
 /* Renames within one share; newpath may be a full UNC path on the same share
  * or a path relative to the share. */
-int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath,
-                      dfsc_cb cb, void *arg);
+int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_cb cb,
+                      void *arg);
 /* With DFSC_RENAME_REPLACE an existing newpath (not a directory) is
  * replaced, as rename(2) does; without it, that fails with
  * STATUS_OBJECT_NAME_COLLISION. */
@@ -579,29 +578,29 @@ typedef struct dfsc_stats {
   uint64_t referrals_queued;    /* requests that waited for the throttle */
   uint64_t referrals_failed;
   uint64_t referral_queue_hwm;
-  uint64_t failovers;           /* moves to the next target of an entry */
-  uint64_t referral_loops;      /* walks ended by the hop limit */
+  uint64_t failovers;      /* moves to the next target of an entry */
+  uint64_t referral_loops; /* walks ended by the hop limit */
   /* connection establishment (lookup, connect, negotiate) */
   uint64_t conn_setups_started;
   uint64_t conn_setups_coalesced; /* users that joined a setup in progress */
   uint64_t conn_setups_failed;
-  uint64_t conn_setups_queued;    /* setups that waited for a slot */
+  uint64_t conn_setups_queued; /* setups that waited for a slot */
   uint64_t sessions_started;
   uint64_t trees_started;
   /* requests */
   uint64_t requests_sent;
   uint64_t credit_waits;
-  uint64_t deadlines_hit;       /* requests and setups ended by their deadline */
+  uint64_t deadlines_hit; /* requests and setups ended by their deadline */
   /* queues and lanes */
-  uint64_t submit_queue_hwm;    /* caller -> loop submission queue */
+  uint64_t submit_queue_hwm; /* caller -> loop submission queue */
   uint64_t lookup_queue_hwm;
-  uint64_t lookup_busy_hwm;     /* lookup workers busy at once, at most */
-  uint64_t lookup_rejected;     /* lookups refused: lane queue full */
+  uint64_t lookup_busy_hwm; /* lookup workers busy at once, at most */
+  uint64_t lookup_rejected; /* lookups refused: lane queue full */
   uint64_t loop_iterations;
   /* names */
-  uint64_t names_dropped;       /* listing entries withheld for their names
-                                 * (NUL, '/', '\\', empty, bad UTF-16; see
-                                 * dfsc_dir_dropped) */
+  uint64_t names_dropped; /* listing entries withheld for their names
+                           * (NUL, '/', '\\', empty, bad UTF-16; see
+                           * dfsc_dir_dropped) */
   /* the live-operation budget (dfsc_set_max_ops) */
   uint64_t ops_live_hwm; /* operations alive at once, at most */
   uint64_t ops_rejected; /* submits refused with DFSC_E_BUSY */

@@ -27,7 +27,7 @@
 #define DFSC_DER_OCTET_STRING 0x04
 #define DFSC_DER_OID 0x06
 #define DFSC_DER_SEQUENCE 0x30
-#define DFSC_DER_APPLICATION0 0x60 /* [APPLICATION 0] constructed */
+#define DFSC_DER_APPLICATION0 0x60              /* [APPLICATION 0] constructed */
 #define DFSC_DER_CTX(n) ((uint8_t)(0xA0 | (n))) /* [n] constructed */
 
 typedef struct dfsc_der_tlv {

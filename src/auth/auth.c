@@ -78,7 +78,9 @@ void dfsc__auth_free(dfsc_auth *a) {
   dfsc__free(a);
 }
 
-struct dfsc_ntlmssp *dfsc__auth_ntlmssp(dfsc_auth *a) { return a->ntlm; }
+struct dfsc_ntlmssp *dfsc__auth_ntlmssp(dfsc_auth *a) {
+  return a->ntlm;
+}
 
 int dfsc__auth_creds_anonymous(const char *user, const char *password) {
   return dfsc__ntlmssp_creds_anonymous(user, password);
@@ -94,8 +96,8 @@ int dfsc__auth_session_key(const dfsc_auth *a, uint8_t key[16]) {
   return dfsc__ntlmssp_session_key(a->ntlm, key);
 }
 
-static int step_init(dfsc_auth *a, const uint8_t *in, size_t inlen,
-                     uint8_t **out, size_t *outlen) {
+static int step_init(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out,
+                     size_t *outlen) {
   dfsc_spnego_hint hint;
   const uint8_t *neg;
   size_t neglen, size;
@@ -124,8 +126,8 @@ static int step_init(dfsc_auth *a, const uint8_t *in, size_t inlen,
   return 1;
 }
 
-static int step_challenge(dfsc_auth *a, const uint8_t *in, size_t inlen,
-                          uint8_t **out, size_t *outlen) {
+static int step_challenge(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out,
+                          size_t *outlen) {
   dfsc_spnego_resp resp;
   uint8_t *auth_msg = NULL, mic[DFSC_NTLMSSP_SIGNATURE_SIZE];
   const uint8_t *mechtypes;
@@ -148,8 +150,8 @@ static int step_challenge(dfsc_auth *a, const uint8_t *in, size_t inlen,
     rc = DFSC_E_PROTO;
     goto out;
   }
-  rc = dfsc__ntlmssp_authenticate(a->ntlm, resp.token, resp.token_len,
-                                  &auth_msg, &auth_len);
+  rc =
+      dfsc__ntlmssp_authenticate(a->ntlm, resp.token, resp.token_len, &auth_msg, &auth_len);
   if (rc != 0)
     goto out;
 
@@ -157,16 +159,14 @@ static int step_challenge(dfsc_auth *a, const uint8_t *in, size_t inlen,
    * protect the mechanism list too ([MS-SPNG] 3.1.5.1); so must a server
    * that asks for it with request-mic. */
   want_mic = !dfsc__ntlmssp_is_anonymous(a->ntlm) &&
-             (dfsc__ntlmssp_mic_sent(a->ntlm) ||
-              resp.neg_state == DFSC_SPNEGO_REQUEST_MIC);
+             (dfsc__ntlmssp_mic_sent(a->ntlm) || resp.neg_state == DFSC_SPNEGO_REQUEST_MIC);
   if (want_mic) {
     mechtypes = dfsc__spnego_mechtypes(&mt_len);
     rc = dfsc__ntlmssp_sign(a->ntlm, mechtypes, mt_len, mic);
     if (rc != 0)
       goto out;
   }
-  size = dfsc__spnego_resp_size(DFSC_SPNEGO_NO_STATE, auth_len, sizeof(mic), 1,
-                                want_mic);
+  size = dfsc__spnego_resp_size(DFSC_SPNEGO_NO_STATE, auth_len, sizeof(mic), 1, want_mic);
   *out = dfsc__malloc(size);
   if (*out == NULL) {
     rc = -ENOMEM;
@@ -189,8 +189,8 @@ out:
   return rc;
 }
 
-int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen,
-                    uint8_t **out, size_t *outlen) {
+int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out,
+                    size_t *outlen) {
   int rc;
 
   *out = NULL;
@@ -246,8 +246,7 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
   }
   if (resp.mic != NULL && !dfsc__ntlmssp_is_anonymous(a->ntlm)) {
     mechtypes = dfsc__spnego_mechtypes(&mt_len);
-    if (dfsc__ntlmssp_verify(a->ntlm, mechtypes, mt_len, resp.mic,
-                             resp.mic_len) != 0) {
+    if (dfsc__ntlmssp_verify(a->ntlm, mechtypes, mt_len, resp.mic, resp.mic_len) != 0) {
       rc = DFSC_E_AUTH;
       goto out;
     }

@@ -53,8 +53,8 @@ int dfsc__auth_new(const struct dfsc_auth_creds *c, dfsc_auth **out);
  *         DFSC_E_PROTO (malformed token), DFSC_E_AUTH (server rejected, chose
  *         another mechanism, or refuses NTLMv2 features), -EINVAL (called out
  *         of order), -ENOMEM. After an error the context is failed. */
-int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen,
-                    uint8_t **out, size_t *outlen);
+int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out,
+                    size_t *outlen);
 
 /* Checks the final server token (the security buffer of the SUCCESS
  * SESSION_SETUP response): negState must not be reject or accept-incomplete,

@@ -47,7 +47,7 @@ struct dfsc_ntlmssp {
   int anonymous;
 
   uint8_t neg_msg[DFSC_NTLMSSP_NEGOTIATE_SIZE];
-  int negotiated; /* NEGOTIATE built */
+  int negotiated;    /* NEGOTIATE built */
   int authenticated; /* AUTHENTICATE built */
 
   int fixed_set;
@@ -240,8 +240,7 @@ int dfsc__ntlmssp_challenge_decode(const uint8_t *msg, size_t len,
     return DFSC_E_PROTO;
   dfsc__rd_init(&r, msg, len);
   dfsc__rd_bytes(&r, sig, sizeof(sig));
-  if (memcmp(sig, ntlmssp_sig, sizeof(sig)) != 0 ||
-      dfsc__rd_u32(&r) != MSG_CHALLENGE)
+  if (memcmp(sig, ntlmssp_sig, sizeof(sig)) != 0 || dfsc__rd_u32(&r) != MSG_CHALLENGE)
     return DFSC_E_PROTO;
 
   /* Peek at the two payload offsets to learn whether the 8-byte Version
@@ -268,16 +267,15 @@ int dfsc__ntlmssp_challenge_decode(const uint8_t *msg, size_t len,
     return DFSC_E_PROTO;
   if (c->target_name_len & 1)
     return DFSC_E_PROTO; /* Unicode names have even lengths */
-  if (c->target_info != NULL &&
-      parse_av_pairs(c, c->target_info, c->target_info_len) != 0)
+  if (c->target_info != NULL && parse_av_pairs(c, c->target_info, c->target_info_len) != 0)
     return DFSC_E_PROTO;
   return 0;
 }
 
 /* ---- NTLMv2 computations ----------------------------------------------- */
 
-int dfsc__ntlmssp_ntowfv2(const char *password, const char *user,
-                          const char *domain, uint8_t out[16]) {
+int dfsc__ntlmssp_ntowfv2(const char *password, const char *user, const char *domain,
+                          uint8_t out[16]) {
   uint8_t *pw = NULL, *us = NULL, *dom = NULL;
   size_t pwlen = 0, uslen = 0, domlen = 0, i;
   uint8_t nt_hash[MD4_DIGEST_SIZE];
@@ -318,9 +316,8 @@ out:
 void dfsc__ntlmssp_v2_response(const uint8_t response_key[16],
                                const uint8_t server_challenge[8],
                                const uint8_t client_challenge[8], uint64_t time,
-                               const uint8_t *av, size_t av_len,
-                               uint8_t *nt_resp, uint8_t lm_resp[24],
-                               uint8_t session_base_key[16]) {
+                               const uint8_t *av, size_t av_len, uint8_t *nt_resp,
+                               uint8_t lm_resp[24], uint8_t session_base_key[16]) {
   uint8_t *temp = nt_resp + 16;
   size_t temp_len = 28 + av_len + 4;
 
@@ -354,11 +351,9 @@ void dfsc__ntlmssp_derive_keys(const uint8_t exported_key[16], uint32_t flags,
                                dfsc_ntlmssp_keys *k) {
   size_t seal_len;
 
-  md5_2(exported_key, 16,
-        "session key to client-to-server signing key magic constant",
+  md5_2(exported_key, 16, "session key to client-to-server signing key magic constant",
         k->client_sign);
-  md5_2(exported_key, 16,
-        "session key to server-to-client signing key magic constant",
+  md5_2(exported_key, 16, "session key to server-to-client signing key magic constant",
         k->server_sign);
   /* SEALKEY with extended session security: the key is cut to the
    * negotiated strength before hashing ([MS-NLMP] 3.4.5.3). */
@@ -369,15 +364,13 @@ void dfsc__ntlmssp_derive_keys(const uint8_t exported_key[16], uint32_t flags,
   else
     seal_len = 5;
   md5_2(exported_key, seal_len,
-        "session key to client-to-server sealing key magic constant",
-        k->client_seal);
+        "session key to client-to-server sealing key magic constant", k->client_seal);
   md5_2(exported_key, seal_len,
-        "session key to server-to-client sealing key magic constant",
-        k->server_seal);
+        "session key to server-to-client sealing key magic constant", k->server_seal);
 }
 
-void dfsc__ntlmssp_mac(const uint8_t sign_key[16], struct arcfour_ctx *seal,
-                       uint32_t seq, const uint8_t *msg, size_t len,
+void dfsc__ntlmssp_mac(const uint8_t sign_key[16], struct arcfour_ctx *seal, uint32_t seq,
+                       const uint8_t *msg, size_t len,
                        uint8_t sig[DFSC_NTLMSSP_SIGNATURE_SIZE]) {
   uint8_t seqb[4], digest[16];
   struct hmac_md5_ctx h;
@@ -403,9 +396,8 @@ int dfsc__ntlmssp_creds_anonymous(const char *user, const char *password) {
   return (user == NULL || user[0] == '\0') && (password == NULL || password[0] == '\0');
 }
 
-int dfsc__ntlmssp_new(const char *user, const char *domain,
-                      const char *password, const char *workstation,
-                      dfsc_ntlmssp **out) {
+int dfsc__ntlmssp_new(const char *user, const char *domain, const char *password,
+                      const char *workstation, dfsc_ntlmssp **out) {
   dfsc_ntlmssp *n;
   int rc;
 
@@ -524,8 +516,8 @@ static void put_field(dfsc_wr *w, size_t at, const uint8_t *p, size_t len) {
   dfsc__wr_bytes(w, p, len);
 }
 
-int dfsc__ntlmssp_authenticate(dfsc_ntlmssp *n, const uint8_t *chal,
-                               size_t chal_len, uint8_t **out, size_t *outlen) {
+int dfsc__ntlmssp_authenticate(dfsc_ntlmssp *n, const uint8_t *chal, size_t chal_len,
+                               uint8_t **out, size_t *outlen) {
   dfsc_ntlmssp_challenge c;
   uint8_t client_chal[8], lm[24], sbk[16], enc_key[16], mic[16];
   uint8_t *av = NULL, *nt = NULL, *msg = NULL;
@@ -588,8 +580,8 @@ int dfsc__ntlmssp_authenticate(dfsc_ntlmssp *n, const uint8_t *chal,
       rc = -ENOMEM;
       goto out;
     }
-    dfsc__ntlmssp_v2_response(n->response_key, c.server_challenge, client_chal,
-                              time, av, av_len, nt, lm, sbk);
+    dfsc__ntlmssp_v2_response(n->response_key, c.server_challenge, client_chal, time, av,
+                              av_len, nt, lm, sbk);
     /* With MsvAvTimestamp present the LM response is Z(24) ([MS-NLMP]
      * 3.3.2); otherwise it is the LMv2 response. */
     if (c.has_timestamp)
@@ -612,8 +604,7 @@ int dfsc__ntlmssp_authenticate(dfsc_ntlmssp *n, const uint8_t *chal,
   }
 
   hdr = use_mic ? AUTH_HDR_MIC : AUTH_HDR_NO_MIC;
-  total = hdr + n->domain16_len + n->user16_len + n->ws16_len + lm_len + nt_len +
-          enc_len;
+  total = hdr + n->domain16_len + n->user16_len + n->ws16_len + lm_len + nt_len + enc_len;
   msg = dfsc__calloc(1, total);
   if (msg == NULL) {
     rc = -ENOMEM;

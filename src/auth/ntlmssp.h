@@ -49,14 +49,13 @@
 /* The flags the client asks for in NEGOTIATE: Unicode, NTLM, extended
  * session security, 128/56-bit, key exchange, sign/seal/always-sign (so a
  * session key is produced), target info and version. */
-#define DFSC_NTLMSSP_CLIENT_FLAGS                                              \
-  (DFSC_NTLMSSP_NEGOTIATE_UNICODE | DFSC_NTLMSSP_REQUEST_TARGET |              \
-   DFSC_NTLMSSP_NEGOTIATE_SIGN | DFSC_NTLMSSP_NEGOTIATE_SEAL |                 \
-   DFSC_NTLMSSP_NEGOTIATE_NTLM | DFSC_NTLMSSP_NEGOTIATE_ALWAYS_SIGN |          \
-   DFSC_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |                           \
-   DFSC_NTLMSSP_NEGOTIATE_TARGET_INFO | DFSC_NTLMSSP_NEGOTIATE_VERSION |       \
-   DFSC_NTLMSSP_NEGOTIATE_128 | DFSC_NTLMSSP_NEGOTIATE_KEY_EXCH |              \
-   DFSC_NTLMSSP_NEGOTIATE_56)
+#define DFSC_NTLMSSP_CLIENT_FLAGS                                                          \
+  (DFSC_NTLMSSP_NEGOTIATE_UNICODE | DFSC_NTLMSSP_REQUEST_TARGET |                          \
+   DFSC_NTLMSSP_NEGOTIATE_SIGN | DFSC_NTLMSSP_NEGOTIATE_SEAL |                             \
+   DFSC_NTLMSSP_NEGOTIATE_NTLM | DFSC_NTLMSSP_NEGOTIATE_ALWAYS_SIGN |                      \
+   DFSC_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | DFSC_NTLMSSP_NEGOTIATE_TARGET_INFO |  \
+   DFSC_NTLMSSP_NEGOTIATE_VERSION | DFSC_NTLMSSP_NEGOTIATE_128 |                           \
+   DFSC_NTLMSSP_NEGOTIATE_KEY_EXCH | DFSC_NTLMSSP_NEGOTIATE_56)
 
 /* AV_PAIR AvId values, [MS-NLMP] 2.2.2.1 */
 #define DFSC_MSV_AV_EOL 0
@@ -106,8 +105,8 @@ int dfsc__ntlmssp_challenge_decode(const uint8_t *msg, size_t len,
 /* NTOWFv2 ([MS-NLMP] 3.3.2): HMAC_MD5(MD4(UTF16(password)),
  * UTF16(Upper(user) || domain)). Strings are UTF-8; NULL means "". Returns
  * 0, -EILSEQ for invalid UTF-8, or -ENOMEM. */
-int dfsc__ntlmssp_ntowfv2(const char *password, const char *user,
-                          const char *domain, uint8_t out[16]);
+int dfsc__ntlmssp_ntowfv2(const char *password, const char *user, const char *domain,
+                          uint8_t out[16]);
 
 /* The NTLMv2 responses of [MS-NLMP] 3.3.2 for the given inputs. `av` is the
  * AV pair list that goes into the client challenge (including MsvAvEOL).
@@ -117,9 +116,8 @@ int dfsc__ntlmssp_ntowfv2(const char *password, const char *user,
 void dfsc__ntlmssp_v2_response(const uint8_t response_key[16],
                                const uint8_t server_challenge[8],
                                const uint8_t client_challenge[8], uint64_t time,
-                               const uint8_t *av, size_t av_len,
-                               uint8_t *nt_resp, uint8_t lm_resp[24],
-                               uint8_t session_base_key[16]);
+                               const uint8_t *av, size_t av_len, uint8_t *nt_resp,
+                               uint8_t lm_resp[24], uint8_t session_base_key[16]);
 
 /* Signing and sealing keys derived from the ExportedSessionKey with
  * extended session security ([MS-NLMP] 3.4.5.2, 3.4.5.3). */
@@ -136,8 +134,8 @@ void dfsc__ntlmssp_derive_keys(const uint8_t exported_key[16], uint32_t flags,
 /* MAC with extended session security ([MS-NLMP] 3.4.4.2): Version(1) ||
  * first 8 bytes of HMAC_MD5(sign_key, seq || msg), RC4-encrypted with the
  * `seal` handle when it is not NULL (KEY_EXCH negotiated) || seq. */
-void dfsc__ntlmssp_mac(const uint8_t sign_key[16], struct arcfour_ctx *seal,
-                       uint32_t seq, const uint8_t *msg, size_t len,
+void dfsc__ntlmssp_mac(const uint8_t sign_key[16], struct arcfour_ctx *seal, uint32_t seq,
+                       const uint8_t *msg, size_t len,
                        uint8_t sig[DFSC_NTLMSSP_SIGNATURE_SIZE]);
 
 /* ---- The client context ------------------------------------------------ */
@@ -154,9 +152,8 @@ int dfsc__ntlmssp_creds_anonymous(const char *user, const char *password);
  * reduced to NTOWFv2 at once and not kept. Ownership: free with
  * dfsc__ntlmssp_free. Returns 0, -EILSEQ, -EINVAL (a name too long for the
  * 16-bit length fields) or -ENOMEM. */
-int dfsc__ntlmssp_new(const char *user, const char *domain,
-                      const char *password, const char *workstation,
-                      dfsc_ntlmssp **out);
+int dfsc__ntlmssp_new(const char *user, const char *domain, const char *password,
+                      const char *workstation, dfsc_ntlmssp **out);
 
 /* Wipes and frees; NULL is a no-op. */
 void dfsc__ntlmssp_free(dfsc_ntlmssp *n);
@@ -182,8 +179,8 @@ int dfsc__ntlmssp_negotiate(dfsc_ntlmssp *n, const uint8_t **msg, size_t *len);
  * DFSC_E_PROTO (malformed challenge), DFSC_E_AUTH (the server refuses
  * Unicode or extended session security), -EINVAL (out of sequence), -ENOMEM,
  * or -errno from getrandom. */
-int dfsc__ntlmssp_authenticate(dfsc_ntlmssp *n, const uint8_t *chal,
-                               size_t chal_len, uint8_t **out, size_t *outlen);
+int dfsc__ntlmssp_authenticate(dfsc_ntlmssp *n, const uint8_t *chal, size_t chal_len,
+                               uint8_t **out, size_t *outlen);
 
 /* 1 when the context is anonymous. */
 int dfsc__ntlmssp_is_anonymous(const dfsc_ntlmssp *n);

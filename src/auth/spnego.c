@@ -14,9 +14,8 @@ static const uint8_t spnego_oid[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
 static const uint8_t ntlmssp_oid[] = {0x2b, 0x06, 0x01, 0x04, 0x01,
                                       0x82, 0x37, 0x02, 0x02, 0x0a};
 /* MechTypeList ::= SEQUENCE OF MechType, holding only NTLMSSP. */
-static const uint8_t mechtypes_der[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b,
-                                        0x06, 0x01, 0x04, 0x01, 0x82,
-                                        0x37, 0x02, 0x02, 0x0a};
+static const uint8_t mechtypes_der[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01,
+                                        0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
 
 const uint8_t *dfsc__spnego_mechtypes(size_t *len) {
   *len = sizeof(mechtypes_der);
@@ -65,8 +64,8 @@ int dfsc__spnego_hint_decode(const uint8_t *p, size_t len, dfsc_spnego_hint *h) 
     /* InitialContextToken ::= [APPLICATION 0] IMPLICIT SEQUENCE {
      *   thisMech MechType, innerContextToken ANY } (RFC 2743 3.1) */
     dfsc__rd_init(&r, top.val, top.len);
-    if (dfsc__der_expect(&r, DFSC_DER_OID, &t) != 0 ||
-        t.len != sizeof(spnego_oid) || memcmp(t.val, spnego_oid, t.len) != 0)
+    if (dfsc__der_expect(&r, DFSC_DER_OID, &t) != 0 || t.len != sizeof(spnego_oid) ||
+        memcmp(t.val, spnego_oid, t.len) != 0)
       return DFSC_E_PROTO;
     if (dfsc__der_expect(&r, DFSC_DER_CTX(0), &top) != 0 || dfsc__rd_left(&r))
       return DFSC_E_PROTO;
@@ -191,8 +190,8 @@ int dfsc__spnego_resp_decode(const uint8_t *p, size_t len, dfsc_spnego_resp *out
   return 0;
 }
 
-static size_t resp_inner_size(int neg_state, size_t toklen, size_t miclen,
-                              int has_tok, int has_mic) {
+static size_t resp_inner_size(int neg_state, size_t toklen, size_t miclen, int has_tok,
+                              int has_mic) {
   size_t n = 0;
   if (neg_state != DFSC_SPNEGO_NO_STATE)
     n += dfsc__der_tlv_size(dfsc__der_tlv_size(1));
@@ -203,14 +202,14 @@ static size_t resp_inner_size(int neg_state, size_t toklen, size_t miclen,
   return n;
 }
 
-size_t dfsc__spnego_resp_size(int neg_state, size_t toklen, size_t miclen,
-                              int has_tok, int has_mic) {
+size_t dfsc__spnego_resp_size(int neg_state, size_t toklen, size_t miclen, int has_tok,
+                              int has_mic) {
   size_t in = resp_inner_size(neg_state, toklen, miclen, has_tok, has_mic);
   return dfsc__der_tlv_size(dfsc__der_tlv_size(in));
 }
 
-int dfsc__spnego_resp_encode(dfsc_wr *w, int neg_state, const uint8_t *tok,
-                             size_t toklen, const uint8_t *mic, size_t miclen) {
+int dfsc__spnego_resp_encode(dfsc_wr *w, int neg_state, const uint8_t *tok, size_t toklen,
+                             const uint8_t *mic, size_t miclen) {
   size_t in;
 
   if (neg_state != DFSC_SPNEGO_NO_STATE &&

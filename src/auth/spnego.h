@@ -34,13 +34,13 @@ typedef struct dfsc_spnego_hint {
 
 /* A decoded NegTokenResp; pointers point into the decoded buffer. */
 typedef struct dfsc_spnego_resp {
-  int neg_state;          /* DFSC_SPNEGO_* or DFSC_SPNEGO_NO_STATE */
-  const uint8_t *mech;    /* supportedMech OID contents, NULL if absent */
+  int neg_state;       /* DFSC_SPNEGO_* or DFSC_SPNEGO_NO_STATE */
+  const uint8_t *mech; /* supportedMech OID contents, NULL if absent */
   size_t mech_len;
   int mech_is_ntlmssp;
-  const uint8_t *token;   /* responseToken contents, NULL if absent */
+  const uint8_t *token; /* responseToken contents, NULL if absent */
   size_t token_len;
-  const uint8_t *mic;     /* mechListMIC contents, NULL if absent */
+  const uint8_t *mic; /* mechListMIC contents, NULL if absent */
   size_t mic_len;
 } dfsc_spnego_resp;
 
@@ -69,12 +69,12 @@ int dfsc__spnego_resp_decode(const uint8_t *p, size_t len, dfsc_spnego_resp *r);
 
 /* Size of a NegTokenResp with the given optional parts; neg_state
  * DFSC_SPNEGO_NO_STATE omits negState, tok/mic NULL omit those fields. */
-size_t dfsc__spnego_resp_size(int neg_state, size_t toklen, size_t miclen,
-                              int has_tok, int has_mic);
+size_t dfsc__spnego_resp_size(int neg_state, size_t toklen, size_t miclen, int has_tok,
+                              int has_mic);
 
 /* Writes a NegTokenResp (no supportedMech: that is the acceptor's field).
  * Returns 0, DFSC_E_NOSPACE, or -EINVAL for a bad neg_state. */
-int dfsc__spnego_resp_encode(dfsc_wr *w, int neg_state, const uint8_t *tok,
-                             size_t toklen, const uint8_t *mic, size_t miclen);
+int dfsc__spnego_resp_encode(dfsc_wr *w, int neg_state, const uint8_t *tok, size_t toklen,
+                             const uint8_t *mic, size_t miclen);
 
 #endif

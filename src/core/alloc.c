@@ -14,8 +14,8 @@ static dfsc_realloc_fn hook_realloc = realloc;
 static dfsc_calloc_fn hook_calloc = calloc;
 static dfsc_free_fn hook_free = free;
 
-int dfsc_replace_allocator(dfsc_malloc_fn m, dfsc_realloc_fn r,
-                           dfsc_calloc_fn c, dfsc_free_fn f) {
+int dfsc_replace_allocator(dfsc_malloc_fn m, dfsc_realloc_fn r, dfsc_calloc_fn c,
+                           dfsc_free_fn f) {
   if (m == NULL || r == NULL || c == NULL || f == NULL)
     return -EINVAL;
   hook_malloc = m;

@@ -14,11 +14,11 @@
 static _Thread_local char msg_buf[128];
 static _Thread_local char name_buf[16]; /* "E?-2147483648" */
 
-#define MSG_CASE_(name, off, msg)                                             \
-  case DFSC_E_##name:                                                         \
+#define MSG_CASE_(name, off, msg)                                                          \
+  case DFSC_E_##name:                                                                      \
     return msg;
-#define NAME_CASE_(name, off, msg)                                            \
-  case DFSC_E_##name:                                                         \
+#define NAME_CASE_(name, off, msg)                                                         \
+  case DFSC_E_##name:                                                                      \
     return "DFSC_E_" #name;
 
 static const char *project_msg(int err) {
@@ -33,8 +33,8 @@ static const char *project_name(int err) {
 #undef NAME_CASE_
 
 static const char *errno_name(int e) {
-#define E_(x)                                                                 \
-  case x:                                                                     \
+#define E_(x)                                                                              \
+  case x:                                                                                  \
     return #x;
   switch (e) {
     E_(ENOMEM)

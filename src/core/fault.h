@@ -31,9 +31,8 @@ extern atomic_int dfsc__fault_on;
  * Thread-safety: any thread. */
 int dfsc__fault_hit(int kind);
 
-#define DFSC_FAULT_HIT(kind)                                                      \
-  (__builtin_expect(atomic_load_explicit(&dfsc__fault_on, memory_order_relaxed), \
-                    0) &&                                                         \
+#define DFSC_FAULT_HIT(kind)                                                               \
+  (__builtin_expect(atomic_load_explicit(&dfsc__fault_on, memory_order_relaxed), 0) &&     \
    dfsc__fault_hit(kind))
 
 /* Starts counting operations of `kind` from zero; the nth (1-based) fails,

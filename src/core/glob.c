@@ -12,9 +12,8 @@ int dfsc__glob_match(const char *pattern, const char *name) {
     if (*pattern == '*') {
       star = pattern++;
       resume = name;
-    } else if (*pattern != '\0' &&
-               (*pattern == '?' ||
-                tolower((unsigned char)*pattern) == tolower((unsigned char)*name))) {
+    } else if (*pattern != '\0' && (*pattern == '?' || tolower((unsigned char)*pattern) ==
+                                                           tolower((unsigned char)*name))) {
       pattern++;
       name++;
     } else if (star != NULL) {

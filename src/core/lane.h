@@ -32,7 +32,7 @@ typedef struct dfsc_lane_stats {
   uint64_t submitted;
   uint64_t rejected; /* queue full */
   size_t queue_hwm;
-  unsigned busy;     /* workers running a job now */
+  unsigned busy; /* workers running a job now */
   unsigned busy_hwm;
 } dfsc_lane_stats;
 

@@ -15,11 +15,11 @@ typedef struct dfsc_logger {
 void dfsc__log(const dfsc_logger *lg, int level, int cat, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-#define DFSC_LOG(lg, lvl, cat, ...)                                            \
-  do {                                                                         \
-    const dfsc_logger *lg_ = (lg);                                             \
-    if (lg_ != NULL && lg_->cb != NULL && (lvl) <= lg_->level)                 \
-      dfsc__log(lg_, (lvl), (cat), __VA_ARGS__);                               \
+#define DFSC_LOG(lg, lvl, cat, ...)                                                        \
+  do {                                                                                     \
+    const dfsc_logger *lg_ = (lg);                                                         \
+    if (lg_ != NULL && lg_->cb != NULL && (lvl) <= lg_->level)                             \
+      dfsc__log(lg_, (lvl), (cat), __VA_ARGS__);                                           \
   } while (0)
 
 #define DFSC_ERR(lg, cat, ...) DFSC_LOG(lg, DFSC_LOG_ERROR, cat, __VA_ARGS__)

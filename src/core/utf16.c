@@ -37,9 +37,8 @@ static long next_cp(const unsigned char *s, size_t n, size_t *i) {
     cp = (cp << 6) | (s[*i + k] & 0x3F);
   }
   /* Reject overlong forms, surrogates and values past U+10FFFF. */
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-      (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
     return -1;
   *i += len;
   return cp;

@@ -195,7 +195,8 @@ dfsc_dfs_entry *dfsc__dfs_cache_insert(dfsc_dfs_cache *c, dfsc_dfs_entry *e, uin
 
 size_t dfsc__dfs_cache_count(const dfsc_dfs_cache *c) { return c->count; }
 
-const dfsc_dfs_entry *dfsc__dfs_cache_next(const dfsc_dfs_cache *c, const dfsc_dfs_entry *e) {
+const dfsc_dfs_entry *dfsc__dfs_cache_next(const dfsc_dfs_cache *c,
+                                           const dfsc_dfs_entry *e) {
   return e == NULL ? c->head : e->lru_next;
 }
 
@@ -262,6 +263,6 @@ int dfsc__dfs_domain_set(dfsc_dfs_cache *c, const char *name, const char *const 
 }
 
 const dfsc_dfs_domain *dfsc__dfs_domain_next(const dfsc_dfs_cache *c,
-                                              const dfsc_dfs_domain *d) {
+                                             const dfsc_dfs_domain *d) {
   return d == NULL ? c->domains : d->next;
 }

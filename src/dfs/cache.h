@@ -34,19 +34,19 @@ typedef struct dfsc_dfs_target {
 } dfsc_dfs_target;
 
 typedef struct dfsc_dfs_entry {
-  char *prefix;       /* "\server\share[\link...]", no trailing separator */
-  int root;           /* a root referral (the targets are root targets) */
-  int interlink;      /* a link whose targets are themselves DFS roots */
+  char *prefix;  /* "\server\share[\link...]", no trailing separator */
+  int root;      /* a root referral (the targets are root targets) */
+  int interlink; /* a link whose targets are themselves DFS roots */
   int target_failback;
-  uint16_t version;   /* referral version the server used */
-  uint32_t ttl;       /* seconds, from the referral */
-  uint64_t expires;   /* now + ttl */
+  uint16_t version;      /* referral version the server used */
+  uint32_t ttl;          /* seconds, from the referral */
+  uint64_t expires;      /* now + ttl */
   uint64_t hard_expires; /* expires + the soft-expiry grace */
   size_t n;
   dfsc_dfs_target *targets;
-  size_t hint;        /* index of the target in use ([MS-DFSC] TargetHint) */
-  char *source;       /* the server that gave the referral (refreshes go there) */
-  uint64_t retry_at;  /* a failed refresh is not retried before this */
+  size_t hint;       /* index of the target in use ([MS-DFSC] TargetHint) */
+  char *source;      /* the server that gave the referral (refreshes go there) */
+  uint64_t retry_at; /* a failed refresh is not retried before this */
   /* private */
   struct dfsc_dfs_entry *lru_prev, *lru_next;
   uint64_t hits;
@@ -81,13 +81,14 @@ void dfsc__dfs_cache_flush(dfsc_dfs_cache *c);
 size_t dfsc__dfs_cache_count(const dfsc_dfs_cache *c);
 
 /* Iterates entries in most-recently-used order: pass NULL to start. */
-const dfsc_dfs_entry *dfsc__dfs_cache_next(const dfsc_dfs_cache *c, const dfsc_dfs_entry *e);
+const dfsc_dfs_entry *dfsc__dfs_cache_next(const dfsc_dfs_cache *c,
+                                           const dfsc_dfs_entry *e);
 
 /* ---- domain cache ----------------------------------------------------- */
 typedef struct dfsc_dfs_domain {
-  char *name;  /* NetBIOS or DNS domain name */
+  char *name; /* NetBIOS or DNS domain name */
   size_t n;
-  char **dcs;  /* DC names */
+  char **dcs; /* DC names */
   size_t hint;
   uint64_t expires;
   struct dfsc_dfs_domain *next;
@@ -100,7 +101,7 @@ int dfsc__dfs_domain_set(dfsc_dfs_cache *c, const char *name, const char *const 
 /* Case-insensitive lookup; NULL when unknown. */
 dfsc_dfs_domain *dfsc__dfs_domain_find(dfsc_dfs_cache *c, const char *name);
 const dfsc_dfs_domain *dfsc__dfs_domain_next(const dfsc_dfs_cache *c,
-                                              const dfsc_dfs_domain *d);
+                                             const dfsc_dfs_domain *d);
 
 /* Compares prefix with the start of path at a component boundary
  * (case-insensitive). Returns the length of the match in bytes, or 0. */

@@ -20,7 +20,7 @@
 #include "core/utf16.h"
 #include "dfsc/errors.h"
 
-#define HDR_SIZE 8u /* PathConsumed, NumberOfReferrals, ReferralHeaderFlags */
+#define HDR_SIZE 8u     /* PathConsumed, NumberOfReferrals, ReferralHeaderFlags */
 #define ENTRY_COMMON 8u /* VersionNumber, Size, ServerType, ReferralEntryFlags */
 
 /* --------------------------------------------------------------- decoding */
@@ -437,8 +437,9 @@ int dfsc__dfs_referral_encode(dfsc_wr *w, const dfsc_referral *r) {
       flags = (uint16_t)(e->name_list ? flags | DFSC_REF_ENT_NAME_LIST_REFERRAL
                                       : flags & ~DFSC_REF_ENT_NAME_LIST_REFERRAL);
     if (e->version == 4)
-      flags = (uint16_t)(e->target_set_boundary ? flags | DFSC_REF_ENT_TARGET_SET_BOUNDARY
-                                                : flags & ~DFSC_REF_ENT_TARGET_SET_BOUNDARY);
+      flags =
+          (uint16_t)(e->target_set_boundary ? flags | DFSC_REF_ENT_TARGET_SET_BOUNDARY
+                                            : flags & ~DFSC_REF_ENT_TARGET_SET_BOUNDARY);
     dfsc__wr_u16(w, e->version);
     dfsc__wr_u16(w, (uint16_t)sz);
     dfsc__wr_u16(w, e->server_type);

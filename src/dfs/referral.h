@@ -27,7 +27,7 @@
 #define DFSC_REF_HDR_TARGET_FAILBACK 0x00000004u  /* T: client should fail back */
 
 /* ReferralEntryFlags ([MS-DFSC] 2.2.5.3, 2.2.5.4). */
-#define DFSC_REF_ENT_NAME_LIST_REFERRAL 0x0002u /* V3/V4: domain or DC referral */
+#define DFSC_REF_ENT_NAME_LIST_REFERRAL 0x0002u  /* V3/V4: domain or DC referral */
 #define DFSC_REF_ENT_TARGET_SET_BOUNDARY 0x0004u /* V4 only: first of a target set */
 
 /* ServerType ([MS-DFSC] 2.2.5.x). */
@@ -35,10 +35,10 @@
 #define DFSC_REF_SERVER_ROOT 0x0001u
 
 /* Hard caps on what a peer can make the decoder allocate. */
-#define DFSC_REF_MAX_ENTRIES 4096u       /* NumberOfReferrals */
-#define DFSC_REF_MAX_NAMES 4096u         /* expanded names, whole response */
-#define DFSC_REF_MAX_STR16 32768u        /* one string, UTF-16 bytes w/o NUL */
-#define DFSC_REF_MAX_DECODED (2u << 20)  /* whole decoded result, bytes */
+#define DFSC_REF_MAX_ENTRIES 4096u      /* NumberOfReferrals */
+#define DFSC_REF_MAX_NAMES 4096u        /* expanded names, whole response */
+#define DFSC_REF_MAX_STR16 32768u       /* one string, UTF-16 bytes w/o NUL */
+#define DFSC_REF_MAX_DECODED (2u << 20) /* whole decoded result, bytes */
 
 /* Fixed sizes of the entry formats ([MS-DFSC] 2.2.5.1 - 2.2.5.3.2). */
 #define DFSC_REF_V1_FIXED 8u
@@ -47,15 +47,15 @@
 #define DFSC_REF_V3_NAMELIST_FIXED 18u /* NameListReferral set */
 
 typedef struct dfsc_referral_entry {
-  uint16_t version;     /* 1..4; equal in every entry of one response */
-  uint16_t size;        /* decode: wire Size. encode: 0 = minimal, else the
-                           Size to write (>= minimal; the gap is zeros) */
-  uint16_t server_type; /* DFSC_REF_SERVER_* */
-  uint16_t entry_flags; /* raw ReferralEntryFlags */
-  uint32_t ttl;         /* seconds; 0 for V1 (no TimeToLive on the wire) */
-  uint32_t proximity;   /* V2 only, "MUST be 0": kept for round trips */
-  int name_list;        /* V3/V4 NameListReferral: special_name/expanded set,
-                           dfs_path/alt_path/target NULL */
+  uint16_t version;        /* 1..4; equal in every entry of one response */
+  uint16_t size;           /* decode: wire Size. encode: 0 = minimal, else the
+                              Size to write (>= minimal; the gap is zeros) */
+  uint16_t server_type;    /* DFSC_REF_SERVER_* */
+  uint16_t entry_flags;    /* raw ReferralEntryFlags */
+  uint32_t ttl;            /* seconds; 0 for V1 (no TimeToLive on the wire) */
+  uint32_t proximity;      /* V2 only, "MUST be 0": kept for round trips */
+  int name_list;           /* V3/V4 NameListReferral: special_name/expanded set,
+                              dfs_path/alt_path/target NULL */
   int target_set_boundary; /* V4 and TargetSetBoundary set */
   /* non-NameList (V1: only target, the ShareName) */
   char *dfs_path; /* "\\server\\share\\link" as the server writes it */

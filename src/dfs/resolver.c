@@ -651,8 +651,8 @@ static int store_names(dfsc_dfs *d, const dfsc_referral *ref) {
     rc = dfsc__dfs_domain_set(d->cache, name, dcs, n, now + (uint64_t)re->ttl * 1000);
     if (rc < 0)
       return rc;
-    DFSC_INFO(d->log, DFSC_CAT_DFS, "domain %s: %zu DC(s)%s%s", name, n, n ? ", first " : "",
-              n ? dcs[0] : "");
+    DFSC_INFO(d->log, DFSC_CAT_DFS, "domain %s: %zu DC(s)%s%s", name, n,
+              n ? ", first " : "", n ? dcs[0] : "");
   }
   return 0;
 }
@@ -845,7 +845,8 @@ static void send_referral(struct fetch *f, dfsc_tree *t) {
   if (f->ex)
     rc = dfsc__dfs_referral_ex_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, d->cfg.site);
   else
-    rc = dfsc__smb2_dfs_referral_req_build(&iw, REFERRAL_MAX_LEVEL, f->path, strlen(f->path));
+    rc = dfsc__smb2_dfs_referral_req_build(&iw, REFERRAL_MAX_LEVEL, f->path,
+                                           strlen(f->path));
   if (rc == 0) {
     f->verb.cb = ioctl_cb;
     f->verb.data = f;

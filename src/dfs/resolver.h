@@ -73,7 +73,7 @@ typedef struct dfsc_dfs_stats {
   uint64_t referrals_failed;
   uint64_t queue_hwm;
   uint64_t failovers;
-  uint64_t loops;               /* walks ended by the hop limit */
+  uint64_t loops;                /* walks ended by the hop limit */
   uint64_t referrals_ex_refused; /* _EX requests a server refused (then resent plain) */
   /* Queue entries, servers and hash chain links examined to start, join or
    * answer referral requests: the loop work of the throttle (tests check it

@@ -338,7 +338,8 @@ void dfsc_ctx_free(dfsc_ctx *ctx) {
     ctx->stop_post.data = ctx;
     /* The queue may be full of caller posts: the loop drains it, so this
      * ends; bounded anyway at 10 s. */
-    for (i = 0; i < 10000 && dfsc__loop_post(ctx->loop, &ctx->stop_post) == DFSC_E_BUSY; i++)
+    for (i = 0; i < 10000 && dfsc__loop_post(ctx->loop, &ctx->stop_post) == DFSC_E_BUSY;
+         i++)
       usleep(1000);
     pthread_join(ctx->thread, NULL);
     /* Operations another thread posted after the stop: run their start on

@@ -181,7 +181,8 @@ int dfsc__mup_cache_info(dfsc_dfs *d, dfsc_cache_info **out) {
   size_t n = dfsc__dfs_cache_count(cache), nd = 0, i = 0;
   int rc = -ENOMEM;
 
-  for (dm = dfsc__dfs_domain_next(cache, NULL); dm != NULL; dm = dfsc__dfs_domain_next(cache, dm))
+  for (dm = dfsc__dfs_domain_next(cache, NULL); dm != NULL;
+       dm = dfsc__dfs_domain_next(cache, dm))
     nd++;
   if (c == NULL)
     return -ENOMEM;

@@ -35,8 +35,8 @@
 #define ST_NAME_NOT_FOUND 0xC0000034u
 #define ST_PATH_NOT_FOUND 0xC000003Au
 #define DIR_BYTES_MAX ((size_t)256 << 20) /* memory one listing may hold */
-#define DIR_DROP_LOG_MAX 8   /* dropped names logged one by one per listing */
-#define DIR_DROP_ESC_MAX 200 /* an escaped dropped name in a log line */
+#define DIR_DROP_LOG_MAX 8                /* dropped names logged one by one per listing */
+#define DIR_DROP_ESC_MAX 200              /* an escaped dropped name in a log line */
 
 enum op_kind {
   OP_OPEN,
@@ -447,8 +447,8 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     break;
   case OP_OPENDIR:
     if (o->dir->dropped > DIR_DROP_LOG_MAX)
-      DFSC_WARN(&o->ctx->log, DFSC_CAT_MUP, "%s: listing: dropped %zu names in all", o->path,
-                o->dir->dropped);
+      DFSC_WARN(&o->ctx->log, DFSC_CAT_MUP, "%s: listing: dropped %zu names in all",
+                o->path, o->dir->dropped);
     o->res.dir = o->dir;
     o->dir = NULL;
     break;
@@ -556,7 +556,8 @@ static void handle_start(op *o) {
    * (and freed) while requests of this op are still in flight. */
   switch (o->kind) {
   case OP_READ:
-    rc = dfsc__verb_read(v, f->tree, &f->fid, o->buf, o->len, o->off, o->ctx->max_io_window);
+    rc =
+        dfsc__verb_read(v, f->tree, &f->fid, o->buf, o->len, o->off, o->ctx->max_io_window);
     break;
   case OP_WRITE:
     rc = dfsc__verb_write(v, f->tree, &f->fid, o->cbuf, o->len, o->off,
@@ -874,13 +875,15 @@ static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_
      * user. */
     const char *du = dfsc__sl_default_user(ctx->sl);
     const char *pw = u->has_password ? u->password
-                     : (du && strcasecmp(du, u->user) == 0) ? dfsc__sl_default_password(ctx->sl)
-                                                           : NULL;
+                     : (du && strcasecmp(du, u->user) == 0)
+                         ? dfsc__sl_default_password(ctx->sl)
+                         : NULL;
     o->has_cr = 1;
     o->cr.user = u->user[0] ? dfsc__strdup(u->user) : NULL;
     o->cr.domain = u->domain[0] ? dfsc__strdup(u->domain) : NULL;
     o->cr.password = pw ? dfsc__secret_strdup(pw) : NULL;
-    if ((u->user[0] && !o->cr.user) || (u->domain[0] && !o->cr.domain) || (pw && !o->cr.password))
+    if ((u->user[0] && !o->cr.user) || (u->domain[0] && !o->cr.domain) ||
+        (pw && !o->cr.password))
       rc = -ENOMEM;
   }
   dfsc__wipe(u, sizeof(*u));
@@ -914,8 +917,8 @@ int dfsc_stat_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
   return simple_op(ctx, OP_STAT, path, 0, cb, arg);
 }
 
-int dfsc_read_file_async(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
-                         dfsc_cb cb, void *arg) {
+int dfsc_read_file_async(dfsc_ctx *ctx, const char *path, void *buf, size_t cap, dfsc_cb cb,
+                         void *arg) {
   op *o = NULL;
   int rc;
   if (buf == NULL || cap == 0)

@@ -61,13 +61,13 @@ static int finish_path(struct waiter *w, int rc, dfsc_result *res, const char *p
 
 static int on_loop(dfsc_ctx *ctx) { return ctx != NULL && dfsc__loop_on_thread(ctx->loop); }
 
-#define SYNC_GUARD(ctx, res)                                                             \
-  do {                                                                                   \
-    if (on_loop(ctx)) {                                                                  \
-      if (res)                                                                           \
-        memset(res, 0, sizeof(*res)), (res)->err = DFSC_E_DEADLK;                        \
-      return DFSC_E_DEADLK;                                                              \
-    }                                                                                    \
+#define SYNC_GUARD(ctx, res)                                                               \
+  do {                                                                                     \
+    if (on_loop(ctx)) {                                                                    \
+      if (res)                                                                             \
+        memset(res, 0, sizeof(*res)), (res)->err = DFSC_E_DEADLK;                          \
+      return DFSC_E_DEADLK;                                                                \
+    }                                                                                      \
   } while (0)
 
 int dfsc_open(dfsc_ctx *ctx, const char *path, int flags, dfsc_file **out,
@@ -199,8 +199,7 @@ int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_resul
   return finish_path(&w, dfsc_rename_async(ctx, path, newpath, wake_cb, &w), res, path);
 }
 
-int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out,
-                 dfsc_result *res) {
+int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out, dfsc_result *res) {
   struct waiter w;
   int rc;
   SYNC_GUARD(ctx, res);

@@ -30,8 +30,8 @@ static const uint8_t zero_sig[DFSC_SMB2_SIG_SIZE];
 /* ---- key derivation ---------------------------------------------------- */
 
 int dfsc__crypto_kdf(const uint8_t *key, size_t key_len, const uint8_t *label,
-                     size_t label_len, const uint8_t *context,
-                     size_t context_len, uint8_t *out, size_t out_len) {
+                     size_t label_len, const uint8_t *context, size_t context_len,
+                     uint8_t *out, size_t out_len) {
   struct hmac_sha256_ctx h;
   uint8_t i_be[4], l_be[4], sep = 0, block[SHA256_DIGEST_SIZE];
   uint32_t i, bits;
@@ -67,8 +67,8 @@ int dfsc__crypto_kdf(const uint8_t *key, size_t key_len, const uint8_t *label,
 }
 
 /* Labels and contexts keep their NUL: sizeof() of the literal. */
-#define KDF(key, klen, label, ctx, ctxlen, out, outlen)                        \
-  dfsc__crypto_kdf((key), (klen), (const uint8_t *)(label), sizeof(label),     \
+#define KDF(key, klen, label, ctx, ctxlen, out, outlen)                                    \
+  dfsc__crypto_kdf((key), (klen), (const uint8_t *)(label), sizeof(label),                 \
                    (const uint8_t *)(ctx), (ctxlen), (out), (outlen))
 
 int dfsc__crypto_derive_signing_key(uint16_t dialect, const uint8_t session_key[16],
@@ -84,8 +84,7 @@ int dfsc__crypto_derive_signing_key(uint16_t dialect, const uint8_t session_key[
   case SMB2_DIALECT_311:
     if (preauth == NULL)
       return -EINVAL;
-    return KDF(session_key, 16, "SMBSigningKey", preauth, DFSC_PREAUTH_HASH_SIZE,
-               out, 16);
+    return KDF(session_key, 16, "SMBSigningKey", preauth, DFSC_PREAUTH_HASH_SIZE, out, 16);
   default:
     return -EINVAL;
   }
@@ -104,9 +103,9 @@ size_t dfsc__crypto_cipher_key_len(uint16_t cipher) {
   }
 }
 
-int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher,
-                             const uint8_t *session_key, size_t session_key_len,
-                             const uint8_t *preauth, dfsc_smb3_keys *k) {
+int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher, const uint8_t *session_key,
+                             size_t session_key_len, const uint8_t *preauth,
+                             dfsc_smb3_keys *k) {
   size_t klen = cipher == 0 ? 16 : dfsc__crypto_cipher_key_len(cipher);
   /* AES-256 keys come from the full session key, the others from its first
    * 16 bytes (Session.SessionKey), [MS-SMB2] 3.2.5.3.1. */
@@ -121,8 +120,7 @@ int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher,
   if (rc != 0)
     goto out;
   if (dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) {
-    rc = KDF(session_key, 16, "SMB2APP", "SmbRpc", sizeof("SmbRpc"),
-             k->application, 16);
+    rc = KDF(session_key, 16, "SMB2APP", "SmbRpc", sizeof("SmbRpc"), k->application, 16);
     if (rc == 0)
       rc = KDF(session_key, ek_len, "SMB2AESCCM", "ServerIn ", sizeof("ServerIn "),
                k->encryption, klen);
@@ -133,14 +131,14 @@ int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher,
     /* The 3.1.1 cipher-key labels are "SMBC2SCipherKey" / "SMBS2CCipherKey"
      * ([MS-SMB2] 3.2.5.3.1); the published 3.1.1 encryption test vectors
      * (tests/unit/test_session_crypto.c) confirm them. */
-    rc = KDF(session_key, 16, "SMBAppKey", preauth, DFSC_PREAUTH_HASH_SIZE,
-             k->application, 16);
+    rc = KDF(session_key, 16, "SMBAppKey", preauth, DFSC_PREAUTH_HASH_SIZE, k->application,
+             16);
     if (rc == 0)
-      rc = KDF(session_key, ek_len, "SMBC2SCipherKey", preauth,
-               DFSC_PREAUTH_HASH_SIZE, k->encryption, klen);
+      rc = KDF(session_key, ek_len, "SMBC2SCipherKey", preauth, DFSC_PREAUTH_HASH_SIZE,
+               k->encryption, klen);
     if (rc == 0)
-      rc = KDF(session_key, ek_len, "SMBS2CCipherKey", preauth,
-               DFSC_PREAUTH_HASH_SIZE, k->decryption, klen);
+      rc = KDF(session_key, ek_len, "SMBS2CCipherKey", preauth, DFSC_PREAUTH_HASH_SIZE,
+               k->decryption, klen);
   } else {
     rc = -EINVAL;
   }
@@ -150,8 +148,8 @@ out:
   return rc;
 }
 
-void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE],
-                                 const uint8_t *msg, size_t len) {
+void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE], const uint8_t *msg,
+                                 size_t len) {
   struct sha512_ctx ctx;
   sha512_init(&ctx);
   sha512_update(&ctx, DFSC_PREAUTH_HASH_SIZE, hash);
@@ -184,8 +182,8 @@ static int sign_alg(uint16_t dialect, uint16_t alg) {
  * field, 16 zero bytes in its place, and the rest of the message. Feeding
  * them separately keeps a received buffer untouched. The first two lengths
  * are multiples of 16, as GCM's AAD updates require. */
-static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu,
-                        size_t len, uint8_t sig[DFSC_SMB2_SIG_SIZE]) {
+static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size_t len,
+                        uint8_t sig[DFSC_SMB2_SIG_SIZE]) {
   const uint8_t *tail = pdu + DFSC_SMB2_SIG_OFFSET + DFSC_SMB2_SIG_SIZE;
   size_t tail_len = len - DFSC_SMB2_SIG_OFFSET - DFSC_SMB2_SIG_SIZE;
 
@@ -230,8 +228,8 @@ static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu,
   }
 }
 
-int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16],
-                      uint8_t *pdu, size_t len) {
+int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16], uint8_t *pdu,
+                      size_t len) {
   int a = sign_alg(dialect, alg);
   uint8_t sig[DFSC_SMB2_SIG_SIZE];
 
@@ -371,10 +369,9 @@ static int aead(uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
   return 0;
 }
 
-int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key,
-                         const uint8_t nonce[16], uint64_t session_id,
-                         const uint8_t *plain, size_t plen, uint8_t *out,
-                         size_t outcap) {
+int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key, const uint8_t nonce[16],
+                         uint64_t session_id, const uint8_t *plain, size_t plen,
+                         uint8_t *out, size_t outcap) {
   uint8_t *hdr = out;
 
   if (dfsc__crypto_cipher_key_len(cipher) == 0 || plen > UINT32_MAX)
@@ -391,16 +388,15 @@ int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key,
   dfsc__put_le16(hdr + 42, TRANSFORM_FLAG_ENCRYPTED);
   dfsc__put_le64(hdr + 44, session_id);
   return aead(cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
-              hdr + DFSC_TRANSFORM_NONCE_OFFSET, plain, plen,
-              out + DFSC_TRANSFORM_HDR_SIZE, 1, hdr + 4);
+              hdr + DFSC_TRANSFORM_NONCE_OFFSET, plain, plen, out + DFSC_TRANSFORM_HDR_SIZE,
+              1, hdr + 4);
 }
 
-int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len,
-                                uint64_t *session_id, uint32_t *orig_size) {
+int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len, uint64_t *session_id,
+                                uint32_t *orig_size) {
   uint32_t size;
 
-  if (msg == NULL || len < DFSC_TRANSFORM_HDR_SIZE ||
-      dfsc__le32(msg) != SMB2_TRANSFORM_ID)
+  if (msg == NULL || len < DFSC_TRANSFORM_HDR_SIZE || dfsc__le32(msg) != SMB2_TRANSFORM_ID)
     return DFSC_E_PROTO;
   size = dfsc__le32(msg + 36);
   /* 3.0's EncryptionAlgorithm and 3.1.1's Flags both must be 0x0001. */
@@ -470,8 +466,8 @@ int dfsc__crypto_decrypt(uint16_t cipher, const uint8_t *key, const uint8_t *msg
    * anyway so the tag and AAD stay readable whatever the caller aliases. */
   memcpy(hdr, msg, sizeof(hdr));
   rc = aead(cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
-            hdr + DFSC_TRANSFORM_NONCE_OFFSET, msg + DFSC_TRANSFORM_HDR_SIZE, clen,
-            plain, 0, tag);
+            hdr + DFSC_TRANSFORM_NONCE_OFFSET, msg + DFSC_TRANSFORM_HDR_SIZE, clen, plain,
+            0, tag);
   if (rc != 0)
     return rc;
   if (!memeql_sec(tag, hdr + 4, AEAD_TAG_LEN)) {

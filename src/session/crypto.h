@@ -34,8 +34,8 @@
  * terminating NUL that the SMB labels include. out_len is 16 or 32.
  * Returns 0 or -EINVAL. */
 int dfsc__crypto_kdf(const uint8_t *key, size_t key_len, const uint8_t *label,
-                     size_t label_len, const uint8_t *context,
-                     size_t context_len, uint8_t *out, size_t out_len);
+                     size_t label_len, const uint8_t *context, size_t context_len,
+                     uint8_t *out, size_t out_len);
 
 /* Session.SigningKey for `dialect` ([MS-SMB2] 3.2.5.3.1): the session key
  * itself for 2.0.2 / 2.1, KDF("SMB2AESCMAC", "SmbSign") for 3.0 / 3.0.2,
@@ -62,14 +62,14 @@ typedef struct dfsc_smb3_keys {
  * decryption keys of the AES-256 ciphers. preauth is the 3.1.1 session's
  * preauth integrity hash (ignored for 3.0 / 3.0.2). Returns 0 or -EINVAL
  * (2.x dialect, short key, unknown cipher). */
-int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher,
-                             const uint8_t *session_key, size_t session_key_len,
-                             const uint8_t *preauth, dfsc_smb3_keys *k);
+int dfsc__crypto_derive_keys(uint16_t dialect, uint16_t cipher, const uint8_t *session_key,
+                             size_t session_key_len, const uint8_t *preauth,
+                             dfsc_smb3_keys *k);
 
 /* hash = SHA-512(hash || msg): one step of the 3.1.1 preauth integrity
  * chain ([MS-SMB2] 3.2.5.2, 3.2.5.3.1); hash starts as 64 zero bytes. */
-void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE],
-                                 const uint8_t *msg, size_t len);
+void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE], const uint8_t *msg,
+                                 size_t len);
 
 /* Computes the signature of the message pdu[0..len) (header first, a
  * compound member including its padding) and writes it into the header's
@@ -78,8 +78,8 @@ void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE],
  * signature field's old contents are ignored. For AES-GMAC the nonce comes
  * from the header: MessageId, the SERVER_TO_REDIR flag and the CANCEL
  * command. Returns 0, or -EINVAL (len < 64, unknown alg). */
-int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16],
-                      uint8_t *pdu, size_t len);
+int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16], uint8_t *pdu,
+                      size_t len);
 
 /* Checks the Signature field of a received message without modifying it
  * (constant-time compare). Returns 0, DFSC_E_SIGNATURE, or -EINVAL. */
@@ -101,16 +101,15 @@ int dfsc__crypto_nonce(uint16_t cipher, uint8_t nonce[16]);
  * or 12 (GCM) nonce bytes and authenticates header bytes 20..51. plain may
  * be out + DFSC_TRANSFORM_HDR_SIZE (in place). Returns 0, -EINVAL (unknown
  * cipher, plen over 4 GiB - 1) or DFSC_E_NOSPACE. */
-int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key,
-                         const uint8_t nonce[16], uint64_t session_id,
-                         const uint8_t *plain, size_t plen, uint8_t *out,
-                         size_t outcap);
+int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key, const uint8_t nonce[16],
+                         uint64_t session_id, const uint8_t *plain, size_t plen,
+                         uint8_t *out, size_t outcap);
 
 /* Reads the TRANSFORM_HEADER of msg[0..len): the SessionId (to find the
  * key) and OriginalMessageSize. Returns 0 or DFSC_E_PROTO (short message,
  * wrong protocol id, flags not 0x0001, size not len - 52). */
-int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len,
-                                uint64_t *session_id, uint32_t *orig_size);
+int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len, uint64_t *session_id,
+                                uint32_t *orig_size);
 
 /* Verifies and decrypts msg[0..len) (TRANSFORM_HEADER + ciphertext) into
  * plain (cap >= len - 52; plain may be msg + 52, in place) and sets *plen.

@@ -76,7 +76,6 @@ const char *dfsc__policy_cipher_name(uint16_t cipher) {
   return "?";
 }
 
-
 int dfsc__policy_server_allowed(const char *const *patterns, const char *name) {
   size_t i;
   if (patterns == NULL)

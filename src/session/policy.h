@@ -18,8 +18,7 @@
  * names allowed, each cipher at most once) into out[0..*n). NULL or ""
  * gives the default order AES-128-GCM, AES-128-CCM, AES-256-GCM,
  * AES-256-CCM. Returns 0 or -EINVAL (unknown name, empty item, repeat). */
-int dfsc__policy_parse_ciphers(const char *list, uint16_t out[DFSC_CIPHERS_MAX],
-                               size_t *n);
+int dfsc__policy_parse_ciphers(const char *list, uint16_t out[DFSC_CIPHERS_MAX], size_t *n);
 
 /* "AES-128-GCM" etc. for an SMB2_ENCRYPTION_* id, "none" for 0, "?" else. */
 const char *dfsc__policy_cipher_name(uint16_t cipher);

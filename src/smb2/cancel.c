@@ -9,7 +9,8 @@
 
 #define BODY_SIZE 4
 
-void dfsc__smb2_cancel_hdr(const dfsc_smb2_hdr *orig, uint64_t async_id, dfsc_smb2_hdr *out) {
+void dfsc__smb2_cancel_hdr(const dfsc_smb2_hdr *orig, uint64_t async_id,
+                           dfsc_smb2_hdr *out) {
   memset(out, 0, sizeof *out);
   out->command = SMB2_CANCEL;
   out->message_id = orig->message_id;

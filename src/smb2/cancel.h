@@ -13,7 +13,8 @@
  * `async_id` when async_id != 0 (the id from the interim response).
  * CreditCharge and CreditRequest are 0: CANCEL consumes no credit. Signature
  * and the SIGNED flag are left to the session layer. */
-void dfsc__smb2_cancel_hdr(const dfsc_smb2_hdr *orig, uint64_t async_id, dfsc_smb2_hdr *out);
+void dfsc__smb2_cancel_hdr(const dfsc_smb2_hdr *orig, uint64_t async_id,
+                           dfsc_smb2_hdr *out);
 
 /* Encoder (w->off == 64): 0 or DFSC_E_NOSPACE. Decoder: 0 or DFSC_E_PROTO. */
 int dfsc__smb2_cancel_req_encode(dfsc_wr *w);

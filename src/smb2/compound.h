@@ -39,9 +39,9 @@ int dfsc__smb2_split_next(dfsc_smb2_split *s, const uint8_t **pdu, size_t *pdu_l
  * it as for a lone PDU), then dfsc__smb2_chain_commit appends it. */
 typedef struct dfsc_smb2_chain {
   dfsc_wr *w;
-  size_t base;     /* w->off at init: start of the message */
-  size_t last;     /* offset in w of the last committed PDU's header */
-  unsigned count;  /* committed PDUs */
+  size_t base;    /* w->off at init: start of the message */
+  size_t last;    /* offset in w of the last committed PDU's header */
+  unsigned count; /* committed PDUs */
 } dfsc_smb2_chain;
 
 void dfsc__smb2_chain_init(dfsc_smb2_chain *c, dfsc_wr *w);

@@ -93,8 +93,8 @@ int dfsc__smb2_create_req_encode(dfsc_wr *w, const dfsc_smb2_create_req *req) {
   long n16;
   int rc;
 
-  n16 = req->name ? dfsc__utf8_to_utf16_len(req->name, req->name_len)
-                  : (long)req->name16_len;
+  n16 =
+      req->name ? dfsc__utf8_to_utf16_len(req->name, req->name_len) : (long)req->name16_len;
   if (n16 < 0)
     return (int)n16;
   if (n16 > UINT16_MAX || (n16 & 1))
@@ -138,7 +138,8 @@ int dfsc__smb2_create_req_encode(dfsc_wr *w, const dfsc_smb2_create_req *req) {
   return dfsc__smb2_wr_status(w);
 }
 
-int dfsc__smb2_create_req_decode(const uint8_t *pdu, size_t len, dfsc_smb2_create_req *req) {
+int dfsc__smb2_create_req_decode(const uint8_t *pdu, size_t len,
+                                 dfsc_smb2_create_req *req) {
   dfsc_rd r;
   uint16_t name_off, name_len;
   uint32_t cc_off, cc_len;
@@ -163,8 +164,8 @@ int dfsc__smb2_create_req_decode(const uint8_t *pdu, size_t len, dfsc_smb2_creat
     return DFSC_E_PROTO;
   if (dfsc__smb2_span(pdu, len, SMB2_CREATE_REQ_BUFFER_OFF, name_off, name_len,
                       &req->name16) < 0 ||
-      dfsc__smb2_span(pdu, len, SMB2_CREATE_REQ_BUFFER_OFF, cc_off, cc_len,
-                      &req->cc_buf) < 0)
+      dfsc__smb2_span(pdu, len, SMB2_CREATE_REQ_BUFFER_OFF, cc_off, cc_len, &req->cc_buf) <
+          0)
     return DFSC_E_PROTO;
   req->name16_len = name_len;
   req->cc_len = cc_len;
@@ -195,7 +196,8 @@ int dfsc__smb2_create_rsp_encode(dfsc_wr *w, const dfsc_smb2_create_rsp *rsp) {
   return write_ccs(w, cc_field, rsp->ccs, rsp->n_ccs, rsp->cc_buf, rsp->cc_len);
 }
 
-int dfsc__smb2_create_rsp_decode(const uint8_t *pdu, size_t len, dfsc_smb2_create_rsp *rsp) {
+int dfsc__smb2_create_rsp_decode(const uint8_t *pdu, size_t len,
+                                 dfsc_smb2_create_rsp *rsp) {
   dfsc_rd r;
   uint32_t cc_off, cc_len;
 
@@ -218,8 +220,8 @@ int dfsc__smb2_create_rsp_decode(const uint8_t *pdu, size_t len, dfsc_smb2_creat
   cc_len = dfsc__rd_u32(&r);
   if (r.bad)
     return DFSC_E_PROTO;
-  if (dfsc__smb2_span(pdu, len, SMB2_CREATE_RSP_BUFFER_OFF, cc_off, cc_len,
-                      &rsp->cc_buf) < 0)
+  if (dfsc__smb2_span(pdu, len, SMB2_CREATE_RSP_BUFFER_OFF, cc_off, cc_len, &rsp->cc_buf) <
+      0)
     return DFSC_E_PROTO;
   rsp->cc_len = cc_len;
   return check_chain(rsp->cc_buf, rsp->cc_len) < 0 ? DFSC_E_PROTO : 0;
@@ -257,9 +259,8 @@ int dfsc__smb2_cc_next(dfsc_smb2_cc_iter *it, dfsc_smb2_cc *cc) {
   if (name_len == 0 || name_off < CC_HDR_SIZE || name_off > extent ||
       name_len > extent - name_off)
     goto bad;
-  if (data_len != 0 &&
-      (data_off < (size_t)name_off + name_len || data_off > extent ||
-       data_len > extent - data_off))
+  if (data_len != 0 && (data_off < (size_t)name_off + name_len || data_off > extent ||
+                        data_len > extent - data_off))
     goto bad;
   cc->name = p + name_off;
   cc->name_len = name_len;
@@ -371,7 +372,8 @@ int dfsc__smb2_cc_lease_parse(const dfsc_smb2_cc *cc, dfsc_smb2_lease *lease) {
   return r.bad ? DFSC_E_PROTO : 0;
 }
 
-int dfsc__smb2_cc_dh2q_parse(const dfsc_smb2_cc *cc, uint32_t *timeout_ms, uint32_t *flags) {
+int dfsc__smb2_cc_dh2q_parse(const dfsc_smb2_cc *cc, uint32_t *timeout_ms,
+                             uint32_t *flags) {
   if (cc->data_len < 8)
     return DFSC_E_PROTO;
   *timeout_ms = dfsc__le32(cc->data);

@@ -23,6 +23,10 @@ static int decode_body(const uint8_t *pdu, size_t len) {
 }
 
 int dfsc__smb2_echo_req_encode(dfsc_wr *w) { return encode_body(w); }
-int dfsc__smb2_echo_req_decode(const uint8_t *pdu, size_t len) { return decode_body(pdu, len); }
+int dfsc__smb2_echo_req_decode(const uint8_t *pdu, size_t len) {
+  return decode_body(pdu, len);
+}
 int dfsc__smb2_echo_rsp_encode(dfsc_wr *w) { return encode_body(w); }
-int dfsc__smb2_echo_rsp_decode(const uint8_t *pdu, size_t len) { return decode_body(pdu, len); }
+int dfsc__smb2_echo_rsp_decode(const uint8_t *pdu, size_t len) {
+  return decode_body(pdu, len);
+}

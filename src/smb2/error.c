@@ -94,7 +94,8 @@ int dfsc__smb2_error_find(const dfsc_smb2_error_rsp *e, uint32_t error_id,
   return rc;
 }
 
-int dfsc__smb2_symlink_error_decode(const uint8_t *p, size_t n, dfsc_smb2_symlink_error *s) {
+int dfsc__smb2_symlink_error_decode(const uint8_t *p, size_t n,
+                                    dfsc_smb2_symlink_error *s) {
   dfsc_rd r;
   uint32_t sl_len;
   uint16_t sub_off, sub_len, pr_off, pr_len;
@@ -150,7 +151,8 @@ int dfsc__smb2_stopped_on_symlink_decode(const uint8_t *pdu, size_t len,
   return dfsc__smb2_symlink_error_decode(d, n, s);
 }
 
-int dfsc__smb2_share_redirect_decode(const uint8_t *p, size_t n, dfsc_smb2_share_redirect *sr) {
+int dfsc__smb2_share_redirect_decode(const uint8_t *p, size_t n,
+                                     dfsc_smb2_share_redirect *sr) {
   dfsc_rd r;
   uint32_t name_off, name_len;
 
@@ -207,8 +209,9 @@ int dfsc__smb2_error_rsp_encode(dfsc_wr *w, uint8_t context_count, const uint8_t
   return w->bad ? DFSC_E_NOSPACE : 0;
 }
 
-int dfsc__smb2_symlink_error_encode(dfsc_wr *w, uint16_t unparsed_path_length, uint32_t flags,
-                                    const char *substitute, const char *print) {
+int dfsc__smb2_symlink_error_encode(dfsc_wr *w, uint16_t unparsed_path_length,
+                                    uint32_t flags, const char *substitute,
+                                    const char *print) {
   size_t start = w->off, pb, sub_len, pr_len, total;
 
   dfsc__wr_zero(w, SYMLINK_FIXED);

@@ -45,8 +45,8 @@ typedef struct dfsc_smb2_error_iter {
 typedef struct dfsc_smb2_symlink_error {
   uint32_t reparse_tag;
   uint16_t reparse_data_length;
-  uint16_t unparsed_path_length; /* bytes of the original path not yet parsed */
-  uint32_t flags;                /* SMB2_SYMLINK_FLAG_RELATIVE */
+  uint16_t unparsed_path_length;  /* bytes of the original path not yet parsed */
+  uint32_t flags;                 /* SMB2_SYMLINK_FLAG_RELATIVE */
   const uint8_t *substitute_name; /* UTF-16LE, into the PDU */
   size_t substitute_name_len;
   const uint8_t *print_name;
@@ -57,7 +57,7 @@ typedef struct dfsc_smb2_share_redirect {
   uint32_t notification_type; /* 3 = SHARE_MOVE_NOTIFICATION */
   uint16_t target_type;
   uint32_t ip_count;
-  const uint8_t *ip_list; /* ip_count MOVE_DST_IPADDR entries of 24 bytes */
+  const uint8_t *ip_list;       /* ip_count MOVE_DST_IPADDR entries of 24 bytes */
   const uint8_t *resource_name; /* UTF-16LE */
   size_t resource_name_len;
 } dfsc_smb2_share_redirect;
@@ -89,7 +89,8 @@ int dfsc__smb2_stopped_on_symlink_decode(const uint8_t *pdu, size_t len,
                                          dfsc_smb2_symlink_error *s);
 
 /* Decodes a Share Redirect error context's data. Returns 0 or DFSC_E_PROTO. */
-int dfsc__smb2_share_redirect_decode(const uint8_t *p, size_t n, dfsc_smb2_share_redirect *r);
+int dfsc__smb2_share_redirect_decode(const uint8_t *p, size_t n,
+                                     dfsc_smb2_share_redirect *r);
 
 /* STATUS_BUFFER_TOO_SMALL: the 4-byte required length. 0 or DFSC_E_PROTO. */
 int dfsc__smb2_error_buffer_too_small(const dfsc_smb2_error_rsp *e, uint32_t *needed);
@@ -101,7 +102,8 @@ int dfsc__smb2_error_buffer_too_small(const dfsc_smb2_error_rsp *e, uint32_t *ne
  * -EINVAL for bad UTF-8 / oversized names. */
 int dfsc__smb2_error_rsp_encode(dfsc_wr *w, uint8_t context_count, const uint8_t *data,
                                 size_t n);
-int dfsc__smb2_symlink_error_encode(dfsc_wr *w, uint16_t unparsed_path_length, uint32_t flags,
-                                    const char *substitute, const char *print);
+int dfsc__smb2_symlink_error_encode(dfsc_wr *w, uint16_t unparsed_path_length,
+                                    uint32_t flags, const char *substitute,
+                                    const char *print);
 
 #endif

@@ -66,8 +66,10 @@ int dfsc__smb2_ioctl_req_decode(const uint8_t *pdu, size_t len, dfsc_smb2_ioctl_
   req->flags = dfsc__rd_u32(&r);
   dfsc__rd_skip(&r, 4);
   if (r.bad ||
-      dfsc__smb2_span(pdu, len, SMB2_IOCTL_REQ_BUFFER_OFF, in_off, in_len, &req->input) < 0 ||
-      dfsc__smb2_span(pdu, len, SMB2_IOCTL_REQ_BUFFER_OFF, out_off, out_len, &req->output) < 0)
+      dfsc__smb2_span(pdu, len, SMB2_IOCTL_REQ_BUFFER_OFF, in_off, in_len, &req->input) <
+          0 ||
+      dfsc__smb2_span(pdu, len, SMB2_IOCTL_REQ_BUFFER_OFF, out_off, out_len, &req->output) <
+          0)
     return DFSC_E_PROTO;
   req->input_len = in_len;
   req->output_len = out_len;
@@ -122,8 +124,10 @@ int dfsc__smb2_ioctl_rsp_decode(const uint8_t *pdu, size_t len, dfsc_smb2_ioctl_
   rsp->flags = dfsc__rd_u32(&r);
   dfsc__rd_skip(&r, 4);
   if (r.bad ||
-      dfsc__smb2_span(pdu, len, SMB2_IOCTL_RSP_BUFFER_OFF, in_off, in_len, &rsp->input) < 0 ||
-      dfsc__smb2_span(pdu, len, SMB2_IOCTL_RSP_BUFFER_OFF, out_off, out_len, &rsp->output) < 0)
+      dfsc__smb2_span(pdu, len, SMB2_IOCTL_RSP_BUFFER_OFF, in_off, in_len, &rsp->input) <
+          0 ||
+      dfsc__smb2_span(pdu, len, SMB2_IOCTL_RSP_BUFFER_OFF, out_off, out_len, &rsp->output) <
+          0)
     return DFSC_E_PROTO;
   rsp->input_len = in_len;
   rsp->output_len = out_len;

@@ -20,7 +20,7 @@
 
 typedef struct dfsc_smb2_ioctl_req {
   uint32_t ctl_code;
-  dfsc_smb2_fid fid; /* all-ones for FSCTLs not tied to an open */
+  dfsc_smb2_fid fid;    /* all-ones for FSCTLs not tied to an open */
   const uint8_t *input; /* decoder: into the PDU */
   size_t input_len;
   const uint8_t *output; /* rarely sent; decoder: into the PDU */

@@ -211,8 +211,8 @@ typedef int (*ctx_fn)(void *arg, const neg_ctx *c);
  * on an 8-byte boundary and its DataLength must fit the PDU; the walk ends
  * after `count` contexts or at the first error, so a huge count on a short
  * PDU fails as soon as the bytes run out. */
-static int ctx_walk(const uint8_t *pdu, size_t len, size_t off, uint16_t count,
-                    ctx_fn fn, void *arg) {
+static int ctx_walk(const uint8_t *pdu, size_t len, size_t off, uint16_t count, ctx_fn fn,
+                    void *arg) {
   uint16_t i;
   neg_ctx c;
   int rc;
@@ -329,8 +329,7 @@ int dfsc__smb2_negotiate_req_decode(const uint8_t *pdu, size_t len,
   ctx_off = dfsc__rd_u32(&r);
   ctx_count = dfsc__rd_u16(&r);
   dfsc__rd_skip(&r, 2);
-  if (r.bad || req->dialect_count == 0 ||
-      req->dialect_count > DFSC_SMB2_NEG_MAX_DIALECTS)
+  if (r.bad || req->dialect_count == 0 || req->dialect_count > DFSC_SMB2_NEG_MAX_DIALECTS)
     return DFSC_E_PROTO;
   for (i = 0; i < req->dialect_count; i++)
     req->dialects[i] = dfsc__rd_u16(&r);

@@ -13,8 +13,8 @@
 
 #define DFSC_SMB2_NEG_MAX_DIALECTS 16
 #define DFSC_SMB2_NEG_MAX_ALGS 8
-#define DFSC_SMB2_NEG_REQ_FIXED 36  /* body bytes before Dialects[] */
-#define DFSC_SMB2_NEG_RSP_FIXED 64  /* body bytes before Buffer */
+#define DFSC_SMB2_NEG_REQ_FIXED 36 /* body bytes before Dialects[] */
+#define DFSC_SMB2_NEG_RSP_FIXED 64 /* body bytes before Buffer */
 
 /* NEGOTIATE request. Encode: every field is input; contexts are sent iff the
  * dialect list contains SMB2_DIALECT_311 (a PREAUTH context always, SHA-512
@@ -37,7 +37,7 @@ typedef struct dfsc_smb2_negotiate_req {
   uint16_t ciphers[DFSC_SMB2_NEG_MAX_ALGS];
   uint16_t signing_alg_count;
   uint16_t signing_algs[DFSC_SMB2_NEG_MAX_ALGS];
-  const char *netname; /* encode only: UTF-8, NUL-terminated, or NULL */
+  const char *netname;        /* encode only: UTF-8, NUL-terminated, or NULL */
   const uint8_t *netname_u16; /* decode only */
   size_t netname_u16_len;
 
@@ -55,8 +55,8 @@ typedef struct dfsc_smb2_negotiate_rsp {
   uint32_t max_transact_size;
   uint32_t max_read_size;
   uint32_t max_write_size;
-  uint64_t system_time;       /* FILETIME */
-  uint64_t server_start_time; /* FILETIME */
+  uint64_t system_time;           /* FILETIME */
+  uint64_t server_start_time;     /* FILETIME */
   const uint8_t *security_buffer; /* into the PDU (decode) / not owned (encode) */
   size_t security_buffer_len;
 

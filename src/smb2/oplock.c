@@ -50,7 +50,8 @@ int dfsc__smb2_oplock_break_encode(dfsc_wr *w, const dfsc_smb2_oplock_break *b) 
   return w->bad ? DFSC_E_NOSPACE : 0;
 }
 
-int dfsc__smb2_oplock_break_decode(const uint8_t *pdu, size_t len, dfsc_smb2_oplock_break *b) {
+int dfsc__smb2_oplock_break_decode(const uint8_t *pdu, size_t len,
+                                   dfsc_smb2_oplock_break *b) {
   dfsc_rd r;
 
   memset(b, 0, sizeof *b);
@@ -75,7 +76,8 @@ int dfsc__smb2_lease_break_encode(dfsc_wr *w, const dfsc_smb2_lease_break *b) {
   return w->bad ? DFSC_E_NOSPACE : 0;
 }
 
-int dfsc__smb2_lease_break_decode(const uint8_t *pdu, size_t len, dfsc_smb2_lease_break *b) {
+int dfsc__smb2_lease_break_decode(const uint8_t *pdu, size_t len,
+                                  dfsc_smb2_lease_break *b) {
   dfsc_rd r;
 
   memset(b, 0, sizeof *b);

@@ -26,9 +26,9 @@
 #define SMB2_LEASE_WRITE_CACHING 0x04u
 
 enum {
-  DFSC_SMB2_BREAK_OPLOCK = 1,    /* StructureSize 24 */
-  DFSC_SMB2_BREAK_LEASE = 2,     /* StructureSize 44: lease break notification */
-  DFSC_SMB2_BREAK_LEASE_ACK = 3  /* StructureSize 36: lease ack or its response */
+  DFSC_SMB2_BREAK_OPLOCK = 1,   /* StructureSize 24 */
+  DFSC_SMB2_BREAK_LEASE = 2,    /* StructureSize 44: lease break notification */
+  DFSC_SMB2_BREAK_LEASE_ACK = 3 /* StructureSize 36: lease ack or its response */
 };
 
 /* Oplock break notification (2.2.23.1), acknowledgement (2.2.24.1) and
@@ -65,7 +65,8 @@ int dfsc__smb2_oplock_break_kind(const uint8_t *pdu, size_t len);
 /* Encoders (w->off == 64 on entry): 0 or DFSC_E_NOSPACE.
  * Decoders (pdu at the header): 0 or DFSC_E_PROTO. */
 int dfsc__smb2_oplock_break_encode(dfsc_wr *w, const dfsc_smb2_oplock_break *b);
-int dfsc__smb2_oplock_break_decode(const uint8_t *pdu, size_t len, dfsc_smb2_oplock_break *b);
+int dfsc__smb2_oplock_break_decode(const uint8_t *pdu, size_t len,
+                                   dfsc_smb2_oplock_break *b);
 int dfsc__smb2_lease_break_encode(dfsc_wr *w, const dfsc_smb2_lease_break *b);
 int dfsc__smb2_lease_break_decode(const uint8_t *pdu, size_t len, dfsc_smb2_lease_break *b);
 int dfsc__smb2_lease_ack_encode(dfsc_wr *w, const dfsc_smb2_lease_ack *a);

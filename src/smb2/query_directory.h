@@ -51,11 +51,11 @@ int dfsc__smb2_query_dir_rsp_decode(const uint8_t *pdu, size_t len,
 typedef struct dfsc_smb2_dirent {
   uint32_t file_index;
   dfsc_smb2_netopen info;
-  uint32_t ea_size;  /* 0 for FileDirectoryInformation */
-  int has_file_id;   /* the FileId* classes */
+  uint32_t ea_size; /* 0 for FileDirectoryInformation */
+  int has_file_id;  /* the FileId* classes */
   uint64_t file_id;
-  const uint8_t *name; /* UTF-16LE, not terminated */
-  size_t name_len;     /* bytes, even */
+  const uint8_t *name;       /* UTF-16LE, not terminated */
+  size_t name_len;           /* bytes, even */
   const uint8_t *short_name; /* the *Both* classes; NULL otherwise */
   size_t short_name_len;     /* bytes, <= 24 */
 } dfsc_smb2_dirent;

@@ -49,7 +49,8 @@ int dfsc__smb2_query_info_req_decode(const uint8_t *pdu, size_t len,
   req->additional_info = dfsc__rd_u32(&r);
   req->flags = dfsc__rd_u32(&r);
   dfsc__smb2_fid_rd(&r, &req->fid);
-  if (r.bad || dfsc__smb2_span(pdu, len, QI_REQ_BUFFER_OFF, in_off, in_len, &req->input) < 0)
+  if (r.bad ||
+      dfsc__smb2_span(pdu, len, QI_REQ_BUFFER_OFF, in_off, in_len, &req->input) < 0)
     return DFSC_E_PROTO;
   req->input_len = in_len;
   return 0;

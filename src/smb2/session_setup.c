@@ -43,7 +43,8 @@ static void wr_secbuf(dfsc_wr *w, size_t field_at, const uint8_t *p, size_t n) {
     dfsc__wr_u8(w, 0);
 }
 
-int dfsc__smb2_session_setup_req_encode(dfsc_wr *w, const dfsc_smb2_session_setup_req *req) {
+int dfsc__smb2_session_setup_req_encode(dfsc_wr *w,
+                                        const dfsc_smb2_session_setup_req *req) {
   size_t field_at;
 
   if (req->security_buffer_len > UINT16_MAX ||
@@ -87,7 +88,8 @@ int dfsc__smb2_session_setup_req_decode(const uint8_t *pdu, size_t len,
   return 0;
 }
 
-int dfsc__smb2_session_setup_rsp_encode(dfsc_wr *w, const dfsc_smb2_session_setup_rsp *rsp) {
+int dfsc__smb2_session_setup_rsp_encode(dfsc_wr *w,
+                                        const dfsc_smb2_session_setup_rsp *rsp) {
   size_t field_at;
 
   if (rsp->security_buffer_len > UINT16_MAX ||

@@ -13,14 +13,14 @@ typedef struct dfsc_smb2_session_setup_req {
   uint8_t flags;         /* SMB2_SESSION_FLAG_BINDING */
   uint8_t security_mode; /* SMB2_NEGOTIATE_SIGNING_* (1 byte here) */
   uint32_t capabilities;
-  uint32_t channel;      /* MUST be 0 */
+  uint32_t channel; /* MUST be 0 */
   uint64_t previous_session_id;
   const uint8_t *security_buffer; /* not owned; decode: into the PDU */
   size_t security_buffer_len;
 } dfsc_smb2_session_setup_req;
 
 typedef struct dfsc_smb2_session_setup_rsp {
-  uint16_t session_flags; /* SMB2_SESSION_FLAG_IS_GUEST / IS_NULL / ENCRYPT_DATA */
+  uint16_t session_flags;         /* SMB2_SESSION_FLAG_IS_GUEST / IS_NULL / ENCRYPT_DATA */
   const uint8_t *security_buffer; /* not owned; decode: into the PDU, NULL if empty */
   size_t security_buffer_len;
 } dfsc_smb2_session_setup_rsp;

@@ -28,7 +28,8 @@ int dfsc__smb2_set_info_req_encode(dfsc_wr *w, const dfsc_smb2_set_info_req *req
   return dfsc__smb2_wr_status(w);
 }
 
-int dfsc__smb2_set_info_req_decode(const uint8_t *pdu, size_t len, dfsc_smb2_set_info_req *req) {
+int dfsc__smb2_set_info_req_decode(const uint8_t *pdu, size_t len,
+                                   dfsc_smb2_set_info_req *req) {
   dfsc_rd r;
   uint16_t off;
   uint32_t n;

@@ -24,7 +24,8 @@ typedef struct dfsc_smb2_set_info_req {
 /* Encoders: 0, DFSC_E_NOSPACE, -EINVAL. Decoders: 0 or DFSC_E_PROTO. The
  * response carries nothing but its StructureSize. */
 int dfsc__smb2_set_info_req_encode(dfsc_wr *w, const dfsc_smb2_set_info_req *req);
-int dfsc__smb2_set_info_req_decode(const uint8_t *pdu, size_t len, dfsc_smb2_set_info_req *req);
+int dfsc__smb2_set_info_req_decode(const uint8_t *pdu, size_t len,
+                                   dfsc_smb2_set_info_req *req);
 int dfsc__smb2_set_info_rsp_encode(dfsc_wr *w);
 int dfsc__smb2_set_info_rsp_decode(const uint8_t *pdu, size_t len);
 

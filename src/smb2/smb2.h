@@ -24,8 +24,8 @@
 #include "core/buf.h"
 
 #define SMB2_HDR_SIZE 64
-#define SMB2_PROTOCOL_ID 0x424D53FEu   /* 0xFE 'S' 'M' 'B' as a LE u32 */
-#define SMB2_TRANSFORM_ID 0x424D53FDu  /* 0xFD 'S' 'M' 'B' */
+#define SMB2_PROTOCOL_ID 0x424D53FEu  /* 0xFE 'S' 'M' 'B' as a LE u32 */
+#define SMB2_TRANSFORM_ID 0x424D53FDu /* 0xFD 'S' 'M' 'B' */
 
 /* Commands, [MS-SMB2] 2.2.1.2 */
 enum {
@@ -193,13 +193,13 @@ enum {
 /* The 64-byte header, sync or async form. */
 typedef struct dfsc_smb2_hdr {
   uint16_t credit_charge;
-  uint32_t status;   /* NTSTATUS in responses; ChannelSequence in 3.x requests */
+  uint32_t status; /* NTSTATUS in responses; ChannelSequence in 3.x requests */
   uint16_t command;
-  uint16_t credits;  /* CreditRequest / CreditResponse */
+  uint16_t credits; /* CreditRequest / CreditResponse */
   uint32_t flags;
   uint32_t next_command;
   uint64_t message_id;
-  uint64_t async_id; /* when flags & SMB2_FLAGS_ASYNC_COMMAND */
+  uint64_t async_id;   /* when flags & SMB2_FLAGS_ASYNC_COMMAND */
   uint32_t process_id; /* sync form only (the Reserved field) */
   uint32_t tree_id;    /* sync form only */
   uint64_t session_id;

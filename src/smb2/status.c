@@ -18,8 +18,10 @@ typedef struct status_ent {
   int err; /* 0: by severity (0 for success/info, -EIO otherwise) */
 } status_ent;
 
-#define S(name) {name, #name, 0}
-#define M(name, e) {name, #name, e}
+#define S(name)                                                                            \
+  { name, #name, 0 }
+#define M(name, e)                                                                         \
+  { name, #name, e }
 
 static const status_ent table[] = {
     S(STATUS_SUCCESS),

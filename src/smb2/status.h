@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* clang-format off */
 #define STATUS_SUCCESS                           0x00000000u
 #define STATUS_WAIT_1                            0x00000001u
 #define STATUS_ABANDONED                         0x00000080u
@@ -338,6 +339,7 @@
 #define STATUS_FILE_NOT_AVAILABLE                0xC0000467u
 #define STATUS_SHARE_UNAVAILABLE                 0xC0000480u
 #define STATUS_INVALID_SIGNATURE                 0xC000A000u
+/* clang-format on */
 
 /* Severity, the top two bits ([MS-ERREF] 2.3). */
 #define DFSC_NT_SEV_SUCCESS 0

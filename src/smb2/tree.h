@@ -29,9 +29,9 @@ typedef struct dfsc_smb2_tree_connect_req {
 } dfsc_smb2_tree_connect_req;
 
 typedef struct dfsc_smb2_tree_connect_rsp {
-  uint8_t share_type;     /* SMB2_SHARE_TYPE_* */
-  uint32_t share_flags;   /* SMB2_SHAREFLAG_* (incl. caching bits 0x30) */
-  uint32_t capabilities;  /* SMB2_SHARE_CAP_* */
+  uint8_t share_type;    /* SMB2_SHARE_TYPE_* */
+  uint32_t share_flags;  /* SMB2_SHAREFLAG_* (incl. caching bits 0x30) */
+  uint32_t capabilities; /* SMB2_SHARE_CAP_* */
   uint32_t maximal_access;
 } dfsc_smb2_tree_connect_rsp;
 

@@ -56,7 +56,8 @@ int dfsc__smb2_write_req_decode(const uint8_t *pdu, size_t len, dfsc_smb2_write_
   req->flags = dfsc__rd_u32(&r);
   if (r.bad)
     return DFSC_E_PROTO;
-  if (dfsc__smb2_span(pdu, len, SMB2_WRITE_DATA_OFFSET, data_off, data_len, &req->data) < 0 ||
+  if (dfsc__smb2_span(pdu, len, SMB2_WRITE_DATA_OFFSET, data_off, data_len, &req->data) <
+          0 ||
       dfsc__smb2_span(pdu, len, SMB2_WRITE_DATA_OFFSET, ci_off, ci_len, &ci) < 0)
     return DFSC_E_PROTO;
   req->data_len = data_len;

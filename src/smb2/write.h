@@ -23,7 +23,7 @@ typedef struct dfsc_smb2_write_req {
   dfsc_smb2_fid fid;
   uint32_t channel; /* SMB2_CHANNEL_NONE (0); no RDMA channel info is sent */
   uint32_t remaining_bytes;
-  uint32_t flags; /* SMB2_WRITEFLAG_* */
+  uint32_t flags;      /* SMB2_WRITEFLAG_* */
   const uint8_t *data; /* decoder: points into the PDU */
   size_t data_len;
 } dfsc_smb2_write_req;

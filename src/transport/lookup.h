@@ -49,7 +49,6 @@ struct dfsc_lookup {
  * exactly once) or a negative code (DFSC_E_BUSY when the lane queue is
  * full). lk is embedded by the caller and must stay alive until cb. */
 int dfsc__lookup_start(dfsc_loop *l, dfsc_lane *lane, const dfsc_resolve_map *map,
-                       const char *name, uint16_t port, dfsc_lookup *lk,
-                       dfsc_lookup_cb cb);
+                       const char *name, uint16_t port, dfsc_lookup *lk, dfsc_lookup_cb cb);
 
 #endif

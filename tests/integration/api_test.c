@@ -13,11 +13,9 @@
 
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
-#include "testlib.h"
 #include "mup/ops.h"
 #include "session/sl.h"
-
-
+#include "testlib.h"
 
 /* A countdown the callbacks decrement; the main thread waits on it. */
 struct batch {
@@ -199,12 +197,14 @@ int main(void) {
   dfsc__sl_stats(dfsc__ctx_sl(ctx), &st);
   check(st.conn_started == 3, "one connection setup per server: %llu for 3 servers",
         (unsigned long long)st.conn_started);
-  check(st.sess_started == 3 && st.tree_started == 3, "one session and one tree each (%llu, %llu)",
-        (unsigned long long)st.sess_started, (unsigned long long)st.tree_started);
+  check(st.sess_started == 3 && st.tree_started == 3,
+        "one session and one tree each (%llu, %llu)", (unsigned long long)st.sess_started,
+        (unsigned long long)st.tree_started);
   check(st.conn_coalesced >= (uint64_t)n - 3 - 3,
         "later first-time users joined the attempt in progress (%llu coalesced)",
         (unsigned long long)st.conn_coalesced);
-  check(st.requests_sent >= (uint64_t)n * 3, "each stat is a 3-request compound (%llu requests)",
+  check(st.requests_sent >= (uint64_t)n * 3,
+        "each stat is a 3-request compound (%llu requests)",
         (unsigned long long)st.requests_sent);
 
   /* 2. 64 caller threads through the sync API on the same context. */
@@ -240,11 +240,12 @@ int main(void) {
     if (rc == 0 && buf != NULL) {
       batch_init(&b, (int)(size / part), ctx);
       for (i = 0; i < (int)(size / part); i++)
-        if (dfsc_read_async(f, buf + (size_t)i * part, part, (uint64_t)i * part, count_cb, &b) != 0)
+        if (dfsc_read_async(f, buf + (size_t)i * part, part, (uint64_t)i * part, count_cb,
+                            &b) != 0)
           count_cb(&(dfsc_result){.err = -1}, &b);
       rc = batch_wait(&b, 120);
-      check(rc == 0 && b.ok == (int)(size / part), "16 concurrent 16 MiB reads complete (%d ok)",
-            b.ok);
+      check(rc == 0 && b.ok == (int)(size / part),
+            "16 concurrent 16 MiB reads complete (%d ok)", b.ok);
       sha256_init(&h);
       sha256_update(&h, size, buf);
       sha256_digest(&h, 32, dig);
@@ -276,7 +277,8 @@ int main(void) {
     if (dfsc_stat_async(ctx, paths[i % 3], count_cb, &b) != 0)
       count_cb(&(dfsc_result){.err = -1}, &b);
   dfsc_ctx_free(ctx);
-  check(b.calls == n && b.left == 0, "ctx_free with %d ops in flight: %d callbacks", n, b.calls);
+  check(b.calls == n && b.left == 0, "ctx_free with %d ops in flight: %d callbacks", n,
+        b.calls);
 
   /* 5b. One connection setup at a time (max_connects 1): a first-time burst
    * on three servers still completes; the setups waited in the queue. */

@@ -14,9 +14,8 @@
 #include "dfs/resolver.h"
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
-#include "testlib.h"
 #include "mup/ops.h"
-
+#include "testlib.h"
 
 /* Reads `export KEY=value` lines of the testbed's environment file. */
 
@@ -86,8 +85,8 @@ static void *fo_thread(void *arg) {
 }
 
 int main(void) {
-  static const char *files[10] = {"hello.txt", "odd.bin",  "big.bin",   "empty.txt",
-                                  "Grüße.txt", "many",     "a",         "space name.txt",
+  static const char *files[10] = {"hello.txt", "odd.bin",    "big.bin", "empty.txt",
+                                  "Grüße.txt", "many",       "a",       "space name.txt",
                                   "日本語",    "emoji-😀.txt"};
   const char *envf = getenv("DFSC_TESTBED_ENV");
   char *user, *pass, *rargs, *nlinks;
@@ -137,7 +136,8 @@ int main(void) {
   n = links * per;
   batch_init(&b, n);
   for (i = 0; i < n; i++) {
-    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L%03d/%s", i % links, files[i / links]);
+    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L%03d/%s", i % links,
+             files[i / links]);
     if (dfsc_stat_async(ctx, path, count_cb, &b) != 0)
       count_cb(&(dfsc_result){.err = -1}, &b);
   }
@@ -147,10 +147,11 @@ int main(void) {
         b.err ? b.first_err : "none");
   dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &st0);
   check(st0.referrals_sent - st1.referrals_sent <= (uint64_t)links,
-        "referrals sent %llu <= %d distinct links (coalesced %llu, queued %llu, queue hwm %llu)",
+        "referrals sent %llu <= %d distinct links (coalesced %llu, queued %llu, queue hwm "
+        "%llu)",
         (unsigned long long)(st0.referrals_sent - st1.referrals_sent), links,
-        (unsigned long long)st0.referrals_coalesced, (unsigned long long)st0.referrals_queued,
-        (unsigned long long)st0.queue_hwm);
+        (unsigned long long)st0.referrals_coalesced,
+        (unsigned long long)st0.referrals_queued, (unsigned long long)st0.queue_hwm);
   check(st0.referrals_sent - st1.referrals_sent >= (uint64_t)links,
         "every link was referred once (%llu)",
         (unsigned long long)(st0.referrals_sent - st1.referrals_sent));
@@ -160,14 +161,16 @@ int main(void) {
   /* 2. All cached: the same burst sends no referral at all. */
   batch_init(&b, n);
   for (i = 0; i < n; i++) {
-    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L%03d/%s", i % links, files[i / links]);
+    snprintf(path, sizeof(path), "//dfsroot/dfs/many/L%03d/%s", i % links,
+             files[i / links]);
     if (dfsc_stat_async(ctx, path, count_cb, &b) != 0)
       count_cb(&(dfsc_result){.err = -1}, &b);
   }
   left = batch_wait(&b, 300);
   dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &st1);
   check(left == 0 && b.ok == n, "cached burst succeeds (%d ok)", b.ok);
-  check(st1.referrals_sent == st0.referrals_sent, "cached burst sends no referral (%llu new)",
+  check(st1.referrals_sent == st0.referrals_sent,
+        "cached burst sends no referral (%llu new)",
         (unsigned long long)(st1.referrals_sent - st0.referrals_sent));
 
   /* 3. Past the TTL (600 s): 300 concurrent users of one expired link share

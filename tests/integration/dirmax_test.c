@@ -55,15 +55,16 @@ int main(void) {
   check(dfsc_set_dir_max_bytes(NULL, 1) == -EINVAL, "a NULL context is -EINVAL");
 
   rc = list(ctx, many, &n);
-  check(rc == 0 && n == 10000, "without a cap `many` lists: rc %d, %zu entries (10000)", rc, n);
+  check(rc == 0 && n == 10000, "without a cap `many` lists: rc %d, %zu entries (10000)", rc,
+        n);
 
   check(dfsc_set_dir_max_bytes(ctx, 64 << 10) == 0, "cap set to 64 KiB");
   rc = list(ctx, many, &n);
   check(rc == DFSC_E_TOOBIG, "with a 64 KiB cap `many` fails: %d (%s), want DFSC_E_TOOBIG",
         rc, dfsc_err_name(rc));
   rc = list(ctx, small, &n);
-  check(rc == 0 && n > 0, "with a 64 KiB cap a small directory lists: rc %d, %zu entries", rc,
-        n);
+  check(rc == 0 && n > 0, "with a 64 KiB cap a small directory lists: rc %d, %zu entries",
+        rc, n);
 
   /* Above the library's own bound: clamped, so `many` lists again. */
   check(dfsc_set_dir_max_bytes(ctx, (size_t)-1) == 0, "a cap above 256 MiB is accepted");

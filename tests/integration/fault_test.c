@@ -159,10 +159,10 @@ static struct env E;
 static const char **resolve;
 
 /* Bits of the child's exit status. */
-#define BAD_ERROR 0x01   /* an operation returned an unknown code */
-#define BAD_LEAK 0x02    /* allocations live after ctx_free */
+#define BAD_ERROR 0x01    /* an operation returned an unknown code */
+#define BAD_LEAK 0x02     /* allocations live after ctx_free */
 #define BAD_BASELINE 0x04 /* with no fault, an operation failed */
-#define BAD_DATA 0x08    /* a successful read returned the wrong length */
+#define BAD_DATA 0x08     /* a successful read returned the wrong length */
 
 static int bad;
 static int n_ops, n_failed;
@@ -307,7 +307,9 @@ static double secs_since(const struct timespec *t0) {
   return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static const char *kind_name(int kind) { return kind == DFSC_FAULT_ALLOC ? "alloc" : "sock"; }
+static const char *kind_name(int kind) {
+  return kind == DFSC_FAULT_ALLOC ? "alloc" : "sock";
+}
 
 static pid_t spawn(int kind, long nth, int fd, struct run *r) {
   pid_t pid;
@@ -489,7 +491,8 @@ int main(void) {
   close(pfd[0]);
   waitpid(r0.pid, &status, 0);
   check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-        "counting run: %ld operations, all succeed, nothing live after ctx_free (status 0x%x)",
+        "counting run: %ld operations, all succeed, nothing live after ctx_free (status "
+        "0x%x)",
         counts[2], status);
   if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
     show_err(r0.errpath);
@@ -525,8 +528,8 @@ int main(void) {
           kind_name(kind), t.leaks);
     check(t.unclear == 0, "%s faults: every failure a known error (%ld runs not)",
           kind_name(kind), t.unclear);
-    check(t.bad_runs == 0, "%s faults: all %ld runs clean (%ld not)", kind_name(kind), t.runs,
-          t.bad_runs);
+    check(t.bad_runs == 0, "%s faults: all %ld runs clean (%ld not)", kind_name(kind),
+          t.runs, t.bad_runs);
   }
 
 out:

@@ -28,12 +28,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "../integration/testlib.h"
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
-#include "../integration/testlib.h"
-
-
-
 
 static double now_s(void) {
   struct timespec ts;
@@ -80,9 +77,9 @@ static int batch_wait(struct batch *b, double seconds) {
   return left;
 }
 
-static const char *files[10] = {"hello.txt", "odd.bin", "big.bin", "empty.txt",
-                                "Grüße.txt", "many", "a", "space name.txt",
-                                "日本語", "emoji-😀.txt"};
+static const char *files[10] = {"hello.txt", "odd.bin",    "big.bin", "empty.txt",
+                                "Grüße.txt", "many",       "a",       "space name.txt",
+                                "日本語",    "emoji-😀.txt"};
 
 static void make_path(char *buf, size_t cap, const char *mode, int i, int links) {
   if (strcmp(mode, "dead") == 0)
@@ -203,7 +200,8 @@ int main(int argc, char **argv) {
       ok += a[i].ok;
     }
     elapsed = now_s() - t0;
-    check(ok == per * 64, "sync: %d of %d stats from 64 caller threads succeed", ok, per * 64);
+    check(ok == per * 64, "sync: %d of %d stats from 64 caller threads succeed", ok,
+          per * 64);
   } else {
     memset(&b, 0, sizeof(b));
     pthread_mutex_init(&b.mu, NULL);
@@ -254,16 +252,18 @@ int main(int argc, char **argv) {
   check(elapsed <= bound, "%s: %.2f s within the bound %.1f s", mode, elapsed, bound);
 
   if (dfsc_stats_get(ctx, &st) == 0) {
-    printf("# referrals sent %llu coalesced %llu queued %llu (queue hwm %llu), setups "
-           "started %llu coalesced %llu queued %llu failed %llu, deadlines %llu, "
-           "failovers %llu, requests %llu, submit queue hwm %llu\n",
-           (unsigned long long)st.referrals_sent, (unsigned long long)st.referrals_coalesced,
-           (unsigned long long)st.referrals_queued, (unsigned long long)st.referral_queue_hwm,
-           (unsigned long long)st.conn_setups_started,
-           (unsigned long long)st.conn_setups_coalesced,
-           (unsigned long long)st.conn_setups_queued, (unsigned long long)st.conn_setups_failed,
-           (unsigned long long)st.deadlines_hit, (unsigned long long)st.failovers,
-           (unsigned long long)st.requests_sent, (unsigned long long)st.submit_queue_hwm);
+    printf(
+        "# referrals sent %llu coalesced %llu queued %llu (queue hwm %llu), setups "
+        "started %llu coalesced %llu queued %llu failed %llu, deadlines %llu, "
+        "failovers %llu, requests %llu, submit queue hwm %llu\n",
+        (unsigned long long)st.referrals_sent, (unsigned long long)st.referrals_coalesced,
+        (unsigned long long)st.referrals_queued, (unsigned long long)st.referral_queue_hwm,
+        (unsigned long long)st.conn_setups_started,
+        (unsigned long long)st.conn_setups_coalesced,
+        (unsigned long long)st.conn_setups_queued,
+        (unsigned long long)st.conn_setups_failed, (unsigned long long)st.deadlines_hit,
+        (unsigned long long)st.failovers, (unsigned long long)st.requests_sent,
+        (unsigned long long)st.submit_queue_hwm);
     if (strcmp(mode, "failover") == 0) {
       int used = n < 64 ? n : 64;
       check(st.failovers <= 2 * (uint64_t)used,
@@ -282,8 +282,9 @@ int main(int argc, char **argv) {
     }
   }
   getrusage(RUSAGE_SELF, &ru);
-  printf("# %s: %d accesses over %d links in %.2f s, peak RSS %ld KiB (%.1f KiB per access)\n",
-         mode, n, links, elapsed, ru.ru_maxrss, (double)ru.ru_maxrss / n);
+  printf(
+      "# %s: %d accesses over %d links in %.2f s, peak RSS %ld KiB (%.1f KiB per access)\n",
+      mode, n, links, elapsed, ru.ru_maxrss, (double)ru.ru_maxrss / n);
   dfsc_ctx_free(ctx);
   free(user);
   free(pass);

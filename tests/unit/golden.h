@@ -23,7 +23,7 @@
  * free()) and sets *len; fails the running test when the file is missing or
  * unreadable. */
 __attribute__((unused)) static uint8_t *fixture_load(const char *dir, const char *name,
-                                                   size_t *len) {
+                                                     size_t *len) {
   char path[512];
   FILE *f;
   long n = 0;

@@ -145,9 +145,8 @@ static void test_hint(void **state) {
     assert_int_equal(dfsc__smb2_negotiate_rsp_decode(pdu, len, &rsp), 0);
     assert_int_equal(rsp.security_buffer_len, 74);
     /* tshark: negTokenInit, mechTypes: 1 item (NTLMSSP), negHints */
-    assert_int_equal(dfsc__spnego_hint_decode(rsp.security_buffer, rsp.security_buffer_len,
-                                              &hint),
-                     0);
+    assert_int_equal(
+        dfsc__spnego_hint_decode(rsp.security_buffer, rsp.security_buffer_len, &hint), 0);
     assert_int_equal(hint.has_mechs, 1);
     assert_int_equal(hint.n_mechs, 1);
     assert_int_equal(hint.has_ntlmssp, 1);
@@ -328,8 +327,8 @@ static void run_exchange(const exchange *x, exchange_out *out) {
   av_len = nt_len - 16 - 28 - 4;
   resp = malloc(nt_len);
   assert_non_null(resp);
-  dfsc__ntlmssp_v2_response(ntowf, ch.server_challenge, nt + 16 + 16, dfsc__le64(nt + 16 + 8),
-                            nt + 16 + 28, av_len, resp, lm, sbk);
+  dfsc__ntlmssp_v2_response(ntowf, ch.server_challenge, nt + 16 + 16,
+                            dfsc__le64(nt + 16 + 8), nt + 16 + 28, av_len, resp, lm, sbk);
   assert_memory_equal(resp, nt, nt_len);
   free(resp);
   /* The client's timestamp is the server's MsvAvTimestamp. */
@@ -412,10 +411,13 @@ static void check_signed(uint16_t dialect, uint16_t alg, const uint8_t key[16],
 }
 
 static void test_smb311_keys(void **state) {
-  static const exchange x = {
-      "smb311", "24c83cec79fe4d7ddb0be6d0137d119f", "76e762ae161ed00c1ba51e6c498811ad",
-      "52b3bd12ec28e0eb7f0062ef2fe0a14e", "01000000a1187977b156694700000000",
-      "0100000063f040e8c934789800000000", SMB2_DIALECT_311};
+  static const exchange x = {"smb311",
+                             "24c83cec79fe4d7ddb0be6d0137d119f",
+                             "76e762ae161ed00c1ba51e6c498811ad",
+                             "52b3bd12ec28e0eb7f0062ef2fe0a14e",
+                             "01000000a1187977b156694700000000",
+                             "0100000063f040e8c934789800000000",
+                             SMB2_DIALECT_311};
   static const char *const signed_pdus[] = {
       "smb311_session_setup_rsp_2", "smb311_tree_connect_req", "smb311_tree_connect_rsp",
       "smb311_tree_connect_req_2", "smb311_tree_connect_rsp_2"};
@@ -424,28 +426,31 @@ static void test_smb311_keys(void **state) {
 
   (void)state;
   run_exchange(&x, &o);
-  assert_int_equal(dfsc__crypto_derive_signing_key(SMB2_DIALECT_311, o.exported, o.preauth,
-                                                   key),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_derive_signing_key(SMB2_DIALECT_311, o.exported, o.preauth, key), 0);
   /* negotiated: SigningAlgorithmId AES-GMAC */
   check_signed(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, signed_pdus, 5);
 }
 
 static void test_smb202_keys(void **state) {
-  static const exchange x = {
-      "smb202", "2e1399984262fd537d27d788c4d18b29", "081f880dce01773eeb5eeb1d232a8871",
-      "6df2f234d987f3e10089ff3672ed6024", "010000007eb0c25a73297c3f00000000",
-      "0100000098df17e3682cd86800000000", SMB2_DIALECT_202};
+  static const exchange x = {"smb202",
+                             "2e1399984262fd537d27d788c4d18b29",
+                             "081f880dce01773eeb5eeb1d232a8871",
+                             "6df2f234d987f3e10089ff3672ed6024",
+                             "010000007eb0c25a73297c3f00000000",
+                             "0100000098df17e3682cd86800000000",
+                             SMB2_DIALECT_202};
   static const char *const signed_pdus[] = {
       "smb202_session_setup_rsp_2", "smb202_tree_connect_req", "smb202_tree_connect_rsp",
-      "smb202_ioctl_req", "smb202_ioctl_rsp", "smb202_tree_connect_req_2",
+      "smb202_ioctl_req",           "smb202_ioctl_rsp",        "smb202_tree_connect_req_2",
       "smb202_tree_connect_rsp_2"};
   exchange_out o;
   uint8_t key[16];
 
   (void)state;
   run_exchange(&x, &o);
-  assert_int_equal(dfsc__crypto_derive_signing_key(SMB2_DIALECT_202, o.exported, NULL, key), 0);
+  assert_int_equal(dfsc__crypto_derive_signing_key(SMB2_DIALECT_202, o.exported, NULL, key),
+                   0);
   assert_memory_equal(key, o.exported, 16);
   check_signed(SMB2_DIALECT_202, 0, key, signed_pdus, 7);
 }
@@ -464,9 +469,9 @@ static void check_transform(const uint8_t *key, const char *name, uint16_t cmd,
   assert_int_equal(dfsc__crypto_transform_peek(msg, len, &sid, &orig), 0);
   assert_int_equal(sid, 0x4ba3ff7dull);
   assert_int_equal(orig, plain_len);
-  assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, len, plain,
-                                        len, &plen),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, len, plain, len, &plen),
+      0);
   assert_int_equal(plen, plain_len);
   assert_int_equal(dfsc__smb2_hdr_decode(plain, plen, &h), 0);
   assert_int_equal(h.command, cmd);
@@ -486,9 +491,9 @@ static void check_transform(const uint8_t *key, const char *name, uint16_t cmd,
   }
   /* One flipped ciphertext bit fails the GCM tag. */
   msg[len - 1] ^= 1;
-  assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, len, plain,
-                                        len, &plen),
-                   DFSC_E_SIGNATURE);
+  assert_int_equal(
+      dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, len, plain, len, &plen),
+      DFSC_E_SIGNATURE);
   free(plain);
   free(msg);
 }
@@ -498,10 +503,13 @@ static void test_smb311enc_keys(void **state) {
       "smb311enc_session_setup_rsp_2", "smb311enc_tree_connect_req",
       "smb311enc_tree_connect_rsp", "smb311enc_tree_connect_req_2",
       "smb311enc_tree_connect_rsp_2"};
-  static const exchange x = {
-      "smb311enc", "1910808b18de6d1529dd59f28331ebe0", "bd236c19e03c21cfbec6e36a8246d435",
-      "cc0da971d315622b6ee6579b6a82794f", "01000000a2e63e478ff3e36300000000",
-      "01000000d77bf12e1d042e3c00000000", SMB2_DIALECT_311};
+  static const exchange x = {"smb311enc",
+                             "1910808b18de6d1529dd59f28331ebe0",
+                             "bd236c19e03c21cfbec6e36a8246d435",
+                             "cc0da971d315622b6ee6579b6a82794f",
+                             "01000000a2e63e478ff3e36300000000",
+                             "01000000d77bf12e1d042e3c00000000",
+                             SMB2_DIALECT_311};
   dfsc_smb3_keys k;
   exchange_out o;
 

@@ -53,8 +53,8 @@ static const char *win_challenge =
 
 static const dfsc_ntlmssp_fixed spec_fixed = {
     .client_challenge = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa},
-    .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
-                     0x55, 0x55, 0x55, 0x55, 0x55},
+    .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+                     0x55, 0x55, 0x55, 0x55},
     .time = 0,
     .version = {0x05, 0x01, 0x28, 0x0a, 0x00, 0x00, 0x00, 0x0f},
 };
@@ -72,8 +72,7 @@ static void test_ntowfv2_vector(void **state) {
   assert_memory_equal(other, want, 16);
   assert_int_equal(dfsc__ntlmssp_ntowfv2("Password", "User", "DOMAIN", other), 0);
   assert_memory_not_equal(other, want, 16);
-  assert_int_equal(dfsc__ntlmssp_ntowfv2("Password", "User\xff", "Domain", other),
-                   -EILSEQ);
+  assert_int_equal(dfsc__ntlmssp_ntowfv2("Password", "User\xff", "Domain", other), -EILSEQ);
 }
 
 static void test_v2_response_vector(void **state) {
@@ -84,8 +83,9 @@ static void test_v2_response_vector(void **state) {
   unhex("0c868a403bfd7a93a3001ef22ef02e3f", key, sizeof(key));
   unhex("0123456789abcdef", schal, sizeof(schal));
   memset(cchal, 0xaa, sizeof(cchal));
-  av_len = unhex("02000c0044006f006d00610069006e00 01000c00530065007200760065007200 00000000",
-                 av, sizeof(av));
+  av_len =
+      unhex("02000c0044006f006d00610069006e00 01000c00530065007200760065007200 00000000",
+            av, sizeof(av));
   unhex("68cd0ab851e51c96aabc927bebef6a1c", want_proof, sizeof(want_proof));
   unhex("86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa", want_lm, sizeof(want_lm));
   unhex("8de40ccadbc14a82f15cb0ad0de95ca3", want_sbk, sizeof(want_sbk));
@@ -203,8 +203,8 @@ static void test_authenticate_with_timestamp_has_mic(void **state) {
   assert_int_equal(c.has_av_flags, 0);
   assert_int_equal(c.dns_domain_len, 12);
 
-  assert_int_equal(dfsc__ntlmssp_new("administrator", "SUT311", "Password01!", "DRIVER311", &n),
-                   0);
+  assert_int_equal(
+      dfsc__ntlmssp_new("administrator", "SUT311", "Password01!", "DRIVER311", &n), 0);
   dfsc__ntlmssp_set_fixed(n, &spec_fixed);
   dfsc__ntlmssp_negotiate(n, &neg, &neglen);
   assert_int_equal(dfsc__ntlmssp_authenticate(n, chal, chal_len, &out, &outlen), 0);
@@ -332,7 +332,8 @@ static void test_anonymous(void **state) {
   assert_int_equal(dfsc__le16(out + 52), 0);
   assert_int_equal(dfsc__le16(out + 44), 4); /* "WS" */
   flags = dfsc__le32(out + 60);
-  assert_int_equal(flags & DFSC_NTLMSSP_NEGOTIATE_ANONYMOUS, DFSC_NTLMSSP_NEGOTIATE_ANONYMOUS);
+  assert_int_equal(flags & DFSC_NTLMSSP_NEGOTIATE_ANONYMOUS,
+                   DFSC_NTLMSSP_NEGOTIATE_ANONYMOUS);
   assert_int_equal(flags & DFSC_NTLMSSP_NEGOTIATE_KEY_EXCH, 0);
   assert_int_equal(outlen, 72 + 4 + 1);
   assert_int_equal(dfsc__ntlmssp_mic_sent(n), 0);
@@ -396,25 +397,25 @@ static void test_challenge_hostile(void **state) {
     expect_bad(good, i);
   expect_bad(NULL, 0);
 
-#define MUT(stmt)                                                              \
-  do {                                                                         \
-    memcpy(m, good, len);                                                      \
-    stmt;                                                                      \
-    expect_bad(m, len);                                                        \
+#define MUT(stmt)                                                                          \
+  do {                                                                                     \
+    memcpy(m, good, len);                                                                  \
+    stmt;                                                                                  \
+    expect_bad(m, len);                                                                    \
   } while (0)
 
-  MUT(m[7] = 'X');                              /* signature */
-  MUT(dfsc__put_le32(m + 8, 3));                /* message type */
-  MUT(dfsc__put_le32(m + 16, 0xFFFFFFF0u));     /* TargetName offset past end */
-  MUT(dfsc__put_le16(m + 12, 0xFFFF));          /* TargetName length past end */
-  MUT(dfsc__put_le16(m + 12, 11));              /* odd UTF-16 length */
-  MUT(dfsc__put_le32(m + 44, 0xFFFFFFFFu));     /* TargetInfo offset overflow */
-  MUT(dfsc__put_le32(m + 44, 8));               /* TargetInfo inside the header */
+  MUT(m[7] = 'X');                          /* signature */
+  MUT(dfsc__put_le32(m + 8, 3));            /* message type */
+  MUT(dfsc__put_le32(m + 16, 0xFFFFFFF0u)); /* TargetName offset past end */
+  MUT(dfsc__put_le16(m + 12, 0xFFFF));      /* TargetName length past end */
+  MUT(dfsc__put_le16(m + 12, 11));          /* odd UTF-16 length */
+  MUT(dfsc__put_le32(m + 44, 0xFFFFFFFFu)); /* TargetInfo offset overflow */
+  MUT(dfsc__put_le32(m + 44, 8));           /* TargetInfo inside the header */
   MUT(dfsc__put_le16(m + 40, (uint16_t)(len - 0x44 + 1))); /* TargetInfo past end */
-  MUT(dfsc__put_le16(m + 0x44 + 2, 0x7FFF));    /* first AV pair runs off */
-  MUT(dfsc__put_le16(m + len - 2, 4));          /* EOL with a length */
-  MUT(dfsc__put_le16(m + 40, 0x50 - 4));        /* list cut before EOL */
-  MUT(dfsc__put_le16(m + 0x44 + 4 * 16 + 2, 4)); /* MsvAvTimestamp of 4 bytes */
+  MUT(dfsc__put_le16(m + 0x44 + 2, 0x7FFF));               /* first AV pair runs off */
+  MUT(dfsc__put_le16(m + len - 2, 4));                     /* EOL with a length */
+  MUT(dfsc__put_le16(m + 40, 0x50 - 4));                   /* list cut before EOL */
+  MUT(dfsc__put_le16(m + 0x44 + 4 * 16 + 2, 4));           /* MsvAvTimestamp of 4 bytes */
 #undef MUT
 
   /* MsvAvFlags must be 4 bytes: turn the timestamp pair into flags. */

@@ -109,9 +109,9 @@ static void test_der_check_hostile(void **state) {
   assert_int_equal(dfsc__der_check((const uint8_t *)"\x30\x80\x04\x00\x00\x00", 6, 8),
                    DFSC_E_PROTO);
   assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\xff\x00", 3, 8), DFSC_E_PROTO);
-  assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\x85\x00\x00\x00\x00\x01\x00", 8,
-                                   8),
-                   DFSC_E_PROTO);
+  assert_int_equal(
+      dfsc__der_check((const uint8_t *)"\x04\x85\x00\x00\x00\x00\x01\x00", 8, 8),
+      DFSC_E_PROTO);
   assert_int_equal(dfsc__der_check((const uint8_t *)"\x04\x84\xff\xff\xff\xff", 6, 8),
                    DFSC_E_PROTO);
   assert_int_equal(dfsc__der_check((const uint8_t *)"\x1f\x01\x00", 3, 8), DFSC_E_PROTO);
@@ -261,11 +261,15 @@ static void test_resp_encode_layout_and_roundtrip(void **state) {
   size = dfsc__spnego_resp_size(DFSC_SPNEGO_NO_STATE, 3, 16, 1, 1);
   assert_int_equal(size, 31);
   dfsc__wr_init(&w, out, sizeof(out));
-  assert_int_equal(
-      dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE, (const uint8_t *)"ABC", 3, mic, 16),
-      0);
+  assert_int_equal(dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE,
+                                            (const uint8_t *)"ABC", 3, mic, 16),
+                   0);
   assert_int_equal(w.off, 31);
-  assert_memory_equal(out, "\xa1\x1d\x30\x1b\xa2\x05\x04\x03" "ABC" "\xa3\x12\x04\x10", 15);
+  assert_memory_equal(out,
+                      "\xa1\x1d\x30\x1b\xa2\x05\x04\x03"
+                      "ABC"
+                      "\xa3\x12\x04\x10",
+                      15);
   assert_memory_equal(out + 15, mic, 16);
   assert_int_equal(dfsc__spnego_resp_decode(out, w.off, &r), 0);
   assert_int_equal(r.neg_state, DFSC_SPNEGO_NO_STATE);
@@ -298,9 +302,9 @@ static void test_resp_encode_layout_and_roundtrip(void **state) {
   dfsc__wr_init(&w, out, sizeof(out));
   assert_int_equal(dfsc__spnego_resp_encode(&w, 9, NULL, 0, NULL, 0), -EINVAL);
   dfsc__wr_init(&w, out, 10);
-  assert_int_equal(
-      dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE, (const uint8_t *)"ABC", 3, mic, 16),
-      DFSC_E_NOSPACE);
+  assert_int_equal(dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE,
+                                            (const uint8_t *)"ABC", 3, mic, 16),
+                   DFSC_E_NOSPACE);
 }
 
 static void expect_resp_bad(const char *hex) {
@@ -322,21 +326,21 @@ static void test_resp_hostile(void **state) {
   buf[2]++;
   assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), DFSC_E_PROTO);
 
-  expect_resp_bad("a105 3003 a001");                 /* length beyond end */
-  expect_resp_bad("a180 3003 a0010a 0000");          /* indefinite length */
-  expect_resp_bad("a107 3005 a0030a0207");           /* negState 2 bytes */
-  expect_resp_bad("a107 3005 a0030a0107");           /* negState 7 */
-  expect_resp_bad("a107 3005 a0030401 00");          /* negState not ENUMERATED */
+  expect_resp_bad("a105 3003 a001");                   /* length beyond end */
+  expect_resp_bad("a180 3003 a0010a 0000");            /* indefinite length */
+  expect_resp_bad("a107 3005 a0030a0207");             /* negState 2 bytes */
+  expect_resp_bad("a107 3005 a0030a0107");             /* negState 7 */
+  expect_resp_bad("a107 3005 a0030401 00");            /* negState not ENUMERATED */
   expect_resp_bad("a10c 300a a2030401 00 a0030a0101"); /* out of order */
-  expect_resp_bad("a107 3005 a5030401 00");          /* unknown field [5] */
-  expect_resp_bad("a108 3006 a0040a0101 00");        /* extra byte in a field */
-  expect_resp_bad("a007 3005 a0030a0100");           /* [0]: a NegTokenInit */
-  expect_resp_bad("a107 3005 a0030a0100 0400");      /* a second top element */
-  expect_resp_bad("a107 3105 a0030a0100");           /* SET, not SEQUENCE */
-  expect_resp_bad("a106 3004 a1020600");             /* empty supportedMech */
+  expect_resp_bad("a107 3005 a5030401 00");            /* unknown field [5] */
+  expect_resp_bad("a108 3006 a0040a0101 00");          /* extra byte in a field */
+  expect_resp_bad("a007 3005 a0030a0100");             /* [0]: a NegTokenInit */
+  expect_resp_bad("a107 3005 a0030a0100 0400");        /* a second top element */
+  expect_resp_bad("a107 3105 a0030a0100");             /* SET, not SEQUENCE */
+  expect_resp_bad("a106 3004 a1020600");               /* empty supportedMech */
   /* Deep nesting inside an ignored-looking place. */
-  n = unhex("a118 3016 a314 a012 a010 a00e a00c a00a a008 a006 a004 a002 0400",
-            buf, sizeof(buf));
+  n = unhex("a118 3016 a314 a012 a010 a00e a00c a00a a008 a006 a004 a002 0400", buf,
+            sizeof(buf));
   assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), DFSC_E_PROTO);
 }
 
@@ -344,8 +348,8 @@ static void test_resp_hostile(void **state) {
 
 static const dfsc_ntlmssp_fixed fixed = {
     .client_challenge = {1, 2, 3, 4, 5, 6, 7, 8},
-    .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
-                     0x55, 0x55, 0x55, 0x55, 0x55},
+    .exported_key = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+                     0x55, 0x55, 0x55, 0x55},
     .time = 0,
     .version = {10, 0, 0, 0, 0, 0, 0, 15},
 };

@@ -12,8 +12,7 @@
 #include "../../tools/dfsc/cli_args.c"
 
 static void expect_cred(const struct dfsc__cli_cred *c, const char *user,
-                        const char *domain, const char *password)
-{
+                        const char *domain, const char *password) {
   if (user == NULL)
     assert_null(c->user);
   else
@@ -29,8 +28,7 @@ static void expect_cred(const struct dfsc__cli_cred *c, const char *user,
 }
 
 static void parse_user_ok(const char *arg, const char *user, const char *domain,
-                          const char *password)
-{
+                          const char *password) {
   struct dfsc__cli_cred c = {0};
   char err[128] = "";
 
@@ -40,8 +38,7 @@ static void parse_user_ok(const char *arg, const char *user, const char *domain,
   assert_null(c.user);
 }
 
-static void test_user_forms(void **state)
-{
+static void test_user_forms(void **state) {
   (void)state;
   parse_user_ok("bob", "bob", NULL, NULL);
   parse_user_ok("DOM\\bob", "bob", "DOM", NULL);
@@ -52,8 +49,7 @@ static void test_user_forms(void **state)
   parse_user_ok("bob@REALM.EXAMPLE", "bob@REALM.EXAMPLE", NULL, NULL);
 }
 
-static void test_user_password_edge(void **state)
-{
+static void test_user_password_edge(void **state) {
   (void)state;
   /* Only the first '%' splits; separators after it belong to the password. */
   parse_user_ok("bob%pa%ss", "bob", NULL, "pa%ss");
@@ -64,8 +60,7 @@ static void test_user_password_edge(void **state)
   parse_user_ok("D\\sub/bob", "sub/bob", "D", NULL);
 }
 
-static void test_user_errors(void **state)
-{
+static void test_user_errors(void **state) {
   static const char *const bad[] = {"", "%pw", "DOM\\", "DOM/%pw", "\\bob", "/bob"};
   size_t i;
 
@@ -80,8 +75,7 @@ static void test_user_errors(void **state)
   }
 }
 
-static void test_user_keeps_unnamed_fields(void **state)
-{
+static void test_user_keeps_unnamed_fields(void **state) {
   struct dfsc__cli_cred c = {0};
 
   (void)state;
@@ -91,26 +85,23 @@ static void test_user_keeps_unnamed_fields(void **state)
   dfsc__cli_cred_clear(&c);
 }
 
-static int parse_auth(const char *text, struct dfsc__cli_cred *c, char *err, size_t cap)
-{
+static int parse_auth(const char *text, struct dfsc__cli_cred *c, char *err, size_t cap) {
   return dfsc__cli_authfile_parse(text, strlen(text), "auth.txt", c, err, cap);
 }
 
-static void test_authfile_good(void **state)
-{
+static void test_authfile_good(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[160] = "";
 
   (void)state;
-  assert_int_equal(parse_auth("username = alice\npassword = s3cr=t%x\ndomain = CORP\n",
-                              &c, err, sizeof(err)),
+  assert_int_equal(parse_auth("username = alice\npassword = s3cr=t%x\ndomain = CORP\n", &c,
+                              err, sizeof(err)),
                    0);
   expect_cred(&c, "alice", "CORP", "s3cr=t%x");
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_authfile_comments_whitespace(void **state)
-{
+static void test_authfile_comments_whitespace(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[160] = "";
 
@@ -124,49 +115,43 @@ static void test_authfile_comments_whitespace(void **state)
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_authfile_crlf(void **state)
-{
+static void test_authfile_crlf(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[160] = "";
 
   (void)state;
-  assert_int_equal(parse_auth("username = u\r\npassword = p\r\n\r\ndomain = d\r\n", &c,
-                              err, sizeof(err)),
+  assert_int_equal(parse_auth("username = u\r\npassword = p\r\n\r\ndomain = d\r\n", &c, err,
+                              sizeof(err)),
                    0);
   expect_cred(&c, "u", "d", "p");
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_authfile_empty_password_and_prefix(void **state)
-{
+static void test_authfile_empty_password_and_prefix(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[160] = "";
 
   (void)state;
   /* The DOMAIN\ of username wins over a domain line, in either order. */
-  assert_int_equal(parse_auth("domain = OTHER\nusername = CORP\\u\npassword =\n", &c,
-                              err, sizeof(err)),
-                   0);
+  assert_int_equal(
+      parse_auth("domain = OTHER\nusername = CORP\\u\npassword =\n", &c, err, sizeof(err)),
+      0);
   expect_cred(&c, "u", "CORP", "");
   dfsc__cli_cred_clear(&c);
-  assert_int_equal(parse_auth("username = CORP/u\ndomain = OTHER\n", &c, err,
-                              sizeof(err)),
+  assert_int_equal(parse_auth("username = CORP/u\ndomain = OTHER\n", &c, err, sizeof(err)),
                    0);
   expect_cred(&c, "u", "CORP", NULL);
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_authfile_errors(void **state)
-{
+static void test_authfile_errors(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[160] = "";
 
   (void)state;
-  assert_int_equal(parse_auth("username = a\nuser = b\n", &c, err, sizeof(err)),
-                   -EINVAL);
-  assert_string_equal(err,
-                      "auth.txt:2: unknown key 'user' (expected username, password "
-                      "or domain)");
+  assert_int_equal(parse_auth("username = a\nuser = b\n", &c, err, sizeof(err)), -EINVAL);
+  assert_string_equal(err, "auth.txt:2: unknown key 'user' (expected username, password "
+                           "or domain)");
   dfsc__cli_cred_clear(&c);
 
   assert_int_equal(parse_auth("# c\nusername alice\n", &c, err, sizeof(err)), -EINVAL);
@@ -188,29 +173,25 @@ static void test_authfile_errors(void **state)
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_authfile_nul_byte(void **state)
-{
+static void test_authfile_nul_byte(void **state) {
   static const char text[] = "username = a\0b\n";
   struct dfsc__cli_cred c = {0};
   char err[160] = "";
 
   (void)state;
-  assert_int_equal(dfsc__cli_authfile_parse(text, sizeof(text) - 1, "f", &c, err,
-                                            sizeof(err)),
-                   -EINVAL);
+  assert_int_equal(
+      dfsc__cli_authfile_parse(text, sizeof(text) - 1, "f", &c, err, sizeof(err)), -EINVAL);
   assert_string_equal(err, "f:1: NUL byte in line");
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_protocol_names(void **state)
-{
+static void test_protocol_names(void **state) {
   static const struct {
     const char *name;
     uint16_t lo, hi;
   } cases[] = {
-      {"SMB2_02", 0x0202, 0x0202}, {"SMB2_10", 0x0210, 0x0210},
-      {"SMB3_00", 0x0300, 0x0300}, {"SMB3_02", 0x0302, 0x0302},
-      {"SMB3_11", 0x0311, 0x0311}, {"smb3_11", 0x0311, 0x0311},
+      {"SMB2_02", 0x0202, 0x0202}, {"SMB2_10", 0x0210, 0x0210}, {"SMB3_00", 0x0300, 0x0300},
+      {"SMB3_02", 0x0302, 0x0302}, {"SMB3_11", 0x0311, 0x0311}, {"smb3_11", 0x0311, 0x0311},
       {"SMB2", 0x0202, 0x0210},    {"SMB3", 0x0300, 0x0311},
   };
   size_t i;
@@ -233,8 +214,7 @@ static void test_protocol_names(void **state)
   assert_null(dfsc__cli_protocol_name(0x0222));
 }
 
-static void test_sign(void **state)
-{
+static void test_sign(void **state) {
   int m = -1;
 
   (void)state;
@@ -250,18 +230,29 @@ static void test_sign(void **state)
   assert_int_equal(dfsc__cli_parse_sign("", &m), -EINVAL);
 }
 
-static void test_resolve(void **state)
-{
+static void test_resolve(void **state) {
   static const char *const good[] = {
-      "fs1:127.0.0.2",       "fs1:127.0.0.2:445",    "fs1.example.com:10.0.0.1:1",
-      "FS_1-a:127.0.0.1",    "fs1:[::1]",             "fs1:[::1]:65535",
+      "fs1:127.0.0.2",       "fs1:127.0.0.2:445", "fs1.example.com:10.0.0.1:1",
+      "FS_1-a:127.0.0.1",    "fs1:[::1]",         "fs1:[::1]:65535",
       "dc:[fe80::1:2]:4450",
   };
   static const char *const bad[] = {
-      "fs1",           ":127.0.0.1",         "fs1:",           "fs1:127.0.0.256",
-      "fs1:127.0.0.1:0", "fs1:127.0.0.1:65536", "fs1:127.0.0.1:x", "fs1:::1",
-      "fs1:[::1",      "fs1:[::1]x",         "f s:1.2.3.4",    "fs1:1.2.3.4:445:9",
-      "fs1:host.name", "fs1:[127.0.0.1]",    "fs1:1.2.3.4:",   "fs/1:1.2.3.4",
+      "fs1",
+      ":127.0.0.1",
+      "fs1:",
+      "fs1:127.0.0.256",
+      "fs1:127.0.0.1:0",
+      "fs1:127.0.0.1:65536",
+      "fs1:127.0.0.1:x",
+      "fs1:::1",
+      "fs1:[::1",
+      "fs1:[::1]x",
+      "f s:1.2.3.4",
+      "fs1:1.2.3.4:445:9",
+      "fs1:host.name",
+      "fs1:[127.0.0.1]",
+      "fs1:1.2.3.4:",
+      "fs/1:1.2.3.4",
   };
   char err[200];
   size_t i;
@@ -279,8 +270,7 @@ static void test_resolve(void **state)
   }
 }
 
-static void test_port(void **state)
-{
+static void test_port(void **state) {
   static const char *const bad[] = {"0", "65536", "-1", "12a", "", " 1", "99999999999"};
   uint16_t p = 0;
   size_t i;
@@ -294,13 +284,12 @@ static void test_port(void **state)
     assert_int_equal(dfsc__cli_parse_port(bad[i], &p), -EINVAL);
 }
 
-static void test_timeout(void **state)
-{
+static void test_timeout(void **state) {
   static const struct {
     const char *s;
     unsigned ms;
-  } good[] = {{"5", 5000},       {"0.5", 500},  {".25", 250},   {"1.0001", 1001},
-              {"0.0001", 1},     {"86400", 86400000}, {"2.", 2000}, {"1.500", 1500}};
+  } good[] = {{"5", 5000},   {"0.5", 500},        {".25", 250}, {"1.0001", 1001},
+              {"0.0001", 1}, {"86400", 86400000}, {"2.", 2000}, {"1.500", 1500}};
   static const char *const bad[] = {"0",  "0.0", "86401", "86400.001", "abc", "1.2.3",
                                     "-1", ".",   "",      "1e3",       "1,5"};
   unsigned ms;
@@ -316,8 +305,7 @@ static void test_timeout(void **state)
     assert_int_equal(dfsc__cli_parse_timeout(bad[i], &ms), -EINVAL);
 }
 
-static void test_basename(void **state)
-{
+static void test_basename(void **state) {
   (void)state;
   assert_string_equal(dfsc__cli_basename("//h/s/dir/f.txt"), "f.txt");
   assert_string_equal(dfsc__cli_basename("\\\\h\\s\\f"), "f");
@@ -326,8 +314,7 @@ static void test_basename(void **state)
   assert_string_equal(dfsc__cli_basename("name"), "name");
 }
 
-int main(void)
-{
+int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_user_forms),
       cmocka_unit_test(test_user_password_edge),

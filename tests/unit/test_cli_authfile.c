@@ -8,20 +8,18 @@
 
 #include <cmocka.h>
 
-#include "../../tools/dfsc/cli_args.c"
 #include "../../tools/dfsc/authfile.c"
+#include "../../tools/dfsc/cli_args.c"
 
 static char dir[64];
 
-static int setup(void **state)
-{
+static int setup(void **state) {
   (void)state;
   snprintf(dir, sizeof(dir), "/tmp/dfsc-authtest-XXXXXX");
   return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
   char cmd[128];
 
   (void)state;
@@ -30,9 +28,7 @@ static int teardown(void **state)
 }
 
 /* Writes `text` to dir/name with `mode`; returns the path (static buffer). */
-static const char *write_file(const char *name, const char *text, size_t len,
-                              mode_t mode)
-{
+static const char *write_file(const char *name, const char *text, size_t len, mode_t mode) {
   static char path[128];
   FILE *f;
 
@@ -45,8 +41,7 @@ static const char *write_file(const char *name, const char *text, size_t len,
   return path;
 }
 
-static void test_load_good_private(void **state)
-{
+static void test_load_good_private(void **state) {
   static const char text[] = "# creds\nusername = alice\npassword = pw\ndomain = CORP\n";
   struct dfsc__cli_cred c = {0};
   char err[256] = "";
@@ -62,8 +57,7 @@ static void test_load_good_private(void **state)
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_load_insecure_modes(void **state)
-{
+static void test_load_insecure_modes(void **state) {
   static const char text[] = "username = a\n";
   static const mode_t modes[] = {0640, 0604, 0644};
   struct dfsc__cli_cred c = {0};
@@ -81,8 +75,7 @@ static void test_load_insecure_modes(void **state)
   }
 }
 
-static void test_load_crlf(void **state)
-{
+static void test_load_crlf(void **state) {
   static const char text[] = "username = u\r\npassword = p q\r\n";
   struct dfsc__cli_cred c = {0};
   char err[256] = "";
@@ -96,8 +89,7 @@ static void test_load_crlf(void **state)
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_load_unknown_key(void **state)
-{
+static void test_load_unknown_key(void **state) {
   static const char text[] = "username = u\nworkgroup = W\n";
   struct dfsc__cli_cred c = {0};
   char err[256] = "", want[256];
@@ -105,44 +97,37 @@ static void test_load_unknown_key(void **state)
   const char *p = write_file("unknown", text, sizeof(text) - 1, 0600);
 
   (void)state;
-  assert_int_equal(dfsc__cli_authfile_load(p, &c, &insecure, err, sizeof(err)),
-                   -EINVAL);
+  assert_int_equal(dfsc__cli_authfile_load(p, &c, &insecure, err, sizeof(err)), -EINVAL);
   snprintf(want, sizeof(want),
-           "%s:2: unknown key 'workgroup' (expected username, password or domain)",
-           p);
+           "%s:2: unknown key 'workgroup' (expected username, password or domain)", p);
   assert_string_equal(err, want);
   dfsc__cli_cred_clear(&c);
 }
 
-static void test_load_missing(void **state)
-{
+static void test_load_missing(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[256] = "", path[128], want[256];
   int insecure;
 
   (void)state;
   snprintf(path, sizeof(path), "%s/none", dir);
-  assert_int_equal(dfsc__cli_authfile_load(path, &c, &insecure, err, sizeof(err)),
-                   -ENOENT);
+  assert_int_equal(dfsc__cli_authfile_load(path, &c, &insecure, err, sizeof(err)), -ENOENT);
   snprintf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
   assert_string_equal(err, want);
   assert_null(c.user);
 }
 
-static void test_load_directory(void **state)
-{
+static void test_load_directory(void **state) {
   struct dfsc__cli_cred c = {0};
   char err[256] = "";
   int insecure;
 
   (void)state;
-  assert_int_equal(dfsc__cli_authfile_load(dir, &c, &insecure, err, sizeof(err)),
-                   -EINVAL);
+  assert_int_equal(dfsc__cli_authfile_load(dir, &c, &insecure, err, sizeof(err)), -EINVAL);
   assert_non_null(strstr(err, "not a regular file"));
 }
 
-static void test_load_too_big(void **state)
-{
+static void test_load_too_big(void **state) {
   size_t len = AUTHFILE_MAX + 1;
   char *text = malloc(len);
   struct dfsc__cli_cred c = {0};
@@ -159,8 +144,7 @@ static void test_load_too_big(void **state)
   assert_non_null(strstr(err, "larger than"));
 }
 
-int main(void)
-{
+int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_good_private), cmocka_unit_test(test_load_insecure_modes),
       cmocka_unit_test(test_load_crlf),         cmocka_unit_test(test_load_unknown_key),

@@ -16,8 +16,7 @@
 
 /* Checks every form against `want`: the returned length, the heap string,
  * the stream and a buffer of exactly the right size. */
-static void expect(const char *in, const char *want)
-{
+static void expect(const char *in, const char *want) {
   char *heap = dfsc__fe_escaped(in), *streamed = NULL, buf[512];
   size_t len = 0;
   FILE *f = open_memstream(&streamed, &len);
@@ -36,8 +35,7 @@ static void expect(const char *in, const char *want)
   free(streamed);
 }
 
-static void test_plain_unchanged(void **state)
-{
+static void test_plain_unchanged(void **state) {
   (void)state;
   expect("", "");
   expect("hello.txt", "hello.txt");
@@ -48,11 +46,13 @@ static void test_plain_unchanged(void **state)
    * U+007E, U+00A0, U+00FF, U+0100, U+20AC, U+1F600, U+10FFFF. */
   expect("~\xc2\xa0\xc3\xbf\xc4\x80\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
          "~\xc2\xa0\xc3\xbf\xc4\x80\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf");
-  expect("Gr\xc3\xbc\xc3\x9f" "e.txt", "Gr\xc3\xbc\xc3\x9f" "e.txt");
+  expect("Gr\xc3\xbc\xc3\x9f"
+         "e.txt",
+         "Gr\xc3\xbc\xc3\x9f"
+         "e.txt");
 }
 
-static void test_c0_and_del(void **state)
-{
+static void test_c0_and_del(void **state) {
   char in[2] = {0, 0}, want[8];
   int c;
 
@@ -78,13 +78,14 @@ static void test_c0_and_del(void **state)
   }
 }
 
-static void test_c1(void **state)
-{
+static void test_c1(void **state) {
   char in[3] = {(char)0xc2, 0, 0}, want[8];
   int c;
 
   (void)state;
-  expect("a\xc2\x9b" "2Jb", "a\\u009b2Jb");
+  expect("a\xc2\x9b"
+         "2Jb",
+         "a\\u009b2Jb");
   for (c = 0x80; c <= 0x9f; c++) {
     in[1] = (char)c;
     snprintf(want, sizeof(want), "\\u00%02x", c);
@@ -92,10 +93,11 @@ static void test_c1(void **state)
   }
 }
 
-static void test_invalid_utf8(void **state)
-{
+static void test_invalid_utf8(void **state) {
   (void)state;
-  expect("a\xff" "b", "a\\xffb");
+  expect("a\xff"
+         "b",
+         "a\\xffb");
   /* Overlong, surrogate, above U+10FFFF, cut short, a lone continuation:
    * each byte on its own. */
   expect("\xc0\xaf", "\\xc0\\xaf");
@@ -108,8 +110,7 @@ static void test_invalid_utf8(void **state)
   expect("\xe2\x1b", "\\xe2\\x1b");
 }
 
-static void test_buffer_never_cut_inside(void **state)
-{
+static void test_buffer_never_cut_inside(void **state) {
   char buf[8];
 
   (void)state;
@@ -124,8 +125,7 @@ static void test_buffer_never_cut_inside(void **state)
   assert_string_equal(buf, "");
 }
 
-static void test_errf_line(void **state)
-{
+static void test_errf_line(void **state) {
   char line[256];
   int fds[2], saved;
   ssize_t n;
@@ -149,8 +149,7 @@ static void test_errf_line(void **state)
   assert_string_equal(line, "dfsc: //fs1/data/x\\x1b[2J\\nforged: STATUS_X\n");
 }
 
-int main(void)
-{
+int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plain_unchanged),
       cmocka_unit_test(test_c0_and_del),

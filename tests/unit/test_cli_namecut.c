@@ -17,8 +17,7 @@ static int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 /* For every budget 0..strlen(s)+1: the kept prefix fits, ends on a
  * character boundary, and no longer prefix would (the next boundary is
  * past the budget). */
-static void expect_boundaries(const char *s)
-{
+static void expect_boundaries(const char *s) {
   size_t len = strlen(s), max, n, next;
 
   for (max = 0; max <= len + 1; max++) {
@@ -35,8 +34,7 @@ static void expect_boundaries(const char *s)
   }
 }
 
-static void test_ascii_is_cut_at_the_budget(void **state)
-{
+static void test_ascii_is_cut_at_the_budget(void **state) {
   (void)state;
   assert_int_equal(dfsc__cli_name_cut("abcdef", 3), 3);
   assert_int_equal(dfsc__cli_name_cut("abcdef", 6), 6);
@@ -45,8 +43,7 @@ static void test_ascii_is_cut_at_the_budget(void **state)
   expect_boundaries("plain-name.txt");
 }
 
-static void test_every_sequence_length(void **state)
-{
+static void test_every_sequence_length(void **state) {
   (void)state;
   /* U+00E9 (2 bytes), U+20AC (3), U+1F600 (4), mixed with ASCII. */
   expect_boundaries("a\xc3\xa9"
@@ -63,8 +60,7 @@ static void test_every_sequence_length(void **state)
 
 /* The case of get: 100 CJK characters (300 bytes) cut to the budget of a
  * temporary name (NAME_MAX - 14 = 241) keep 80 whole characters. */
-static void test_cjk_name_at_the_temp_budget(void **state)
-{
+static void test_cjk_name_at_the_temp_budget(void **state) {
   char name[301];
   size_t i, n;
 
@@ -79,15 +75,13 @@ static void test_cjk_name_at_the_temp_budget(void **state)
 
 /* Invalid input (a run of continuation bytes) still stays within the
  * budget. */
-static void test_invalid_stays_within(void **state)
-{
+static void test_invalid_stays_within(void **state) {
   (void)state;
   assert_true(dfsc__cli_name_cut("\x80\x80\x80\x80\x80\x80\x80\x80", 6) <= 6);
   assert_int_equal(dfsc__cli_name_cut("\x80\x80\x80\x80\x80\x80\x80\x80", 6), 3);
 }
 
-int main(void)
-{
+int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ascii_is_cut_at_the_budget),
       cmocka_unit_test(test_every_sequence_length),

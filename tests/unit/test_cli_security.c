@@ -28,7 +28,8 @@ static void test_split(void **state) {
   assert_int_equal(dfsc__cli_split_list("a,b,c", store, sizeof(store), items, 4), 3);
   assert_null(items[3]);
   /* Too many for the slots, empty items, empty list, too long. */
-  assert_int_equal(dfsc__cli_split_list("a,b,c,d", store, sizeof(store), items, 4), -EINVAL);
+  assert_int_equal(dfsc__cli_split_list("a,b,c,d", store, sizeof(store), items, 4),
+                   -EINVAL);
   assert_int_equal(dfsc__cli_split_list("a,,b", store, sizeof(store), items, 4), -EINVAL);
   assert_int_equal(dfsc__cli_split_list("a,", store, sizeof(store), items, 4), -EINVAL);
   assert_int_equal(dfsc__cli_split_list("", store, sizeof(store), items, 4), -EINVAL);

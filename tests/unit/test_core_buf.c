@@ -13,8 +13,8 @@
 static const uint8_t seven[7] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
 
 static void test_rd_values_le(void **state) {
-  static const uint8_t b[15] = {0xef, 0xbe, 0xad, 0xde, 0x34, 0x12, 0x7f, 0x08, 0x07,
-                                0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
+  static const uint8_t b[15] = {0xef, 0xbe, 0xad, 0xde, 0x34, 0x12, 0x7f, 0x08,
+                                0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
   dfsc_rd r;
   dfsc__rd_init(&r, b, sizeof b);
   assert_int_equal(dfsc__rd_u32(&r), 0xdeadbeefu);
@@ -215,11 +215,16 @@ static void test_le_helpers(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rd_values_le),   cmocka_unit_test(test_rd_exact_end),
-      cmocka_unit_test(test_rd_sticky_bad),  cmocka_unit_test(test_rd_huge_lengths),
-      cmocka_unit_test(test_rd_at),          cmocka_unit_test(test_rd_bytes_ok),
-      cmocka_unit_test(test_wr_exact_end),   cmocka_unit_test(test_wr_sticky_bad),
-      cmocka_unit_test(test_wr_u64_bytes_align), cmocka_unit_test(test_wr_put),
+      cmocka_unit_test(test_rd_values_le),
+      cmocka_unit_test(test_rd_exact_end),
+      cmocka_unit_test(test_rd_sticky_bad),
+      cmocka_unit_test(test_rd_huge_lengths),
+      cmocka_unit_test(test_rd_at),
+      cmocka_unit_test(test_rd_bytes_ok),
+      cmocka_unit_test(test_wr_exact_end),
+      cmocka_unit_test(test_wr_sticky_bad),
+      cmocka_unit_test(test_wr_u64_bytes_align),
+      cmocka_unit_test(test_wr_put),
       cmocka_unit_test(test_le_helpers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,7 +47,7 @@ struct job {
   dfsc_loop *loop;
   int idx;
   int worked;
-  int work_on_loop;   /* work saw dfsc__loop_on_thread() true */
+  int work_on_loop; /* work saw dfsc__loop_on_thread() true */
   int done_calls;
   int done_on_loop;
   int status;

@@ -668,7 +668,9 @@ static void *stopper_main(void *arg) {
 }
 
 static int on_thread_in_cb = -1;
-static void check_thread_cb(dfsc_timer *t) { on_thread_in_cb = dfsc__loop_on_thread(t->data); }
+static void check_thread_cb(dfsc_timer *t) {
+  on_thread_in_cb = dfsc__loop_on_thread(t->data);
+}
 
 static void test_stop_from_other_thread(void **state) {
   dfsc_loop *l = new_loop(0);

@@ -40,7 +40,8 @@ static void test_longest_prefix(void **state) {
   (void)state;
   assert_int_equal(dfsc__dfs_cache_new(0, 1000, &c), 0);
   dfsc__dfs_cache_insert(c, mk("\\r\\dfs", 600, 1, "\\r\\dfs", NULL), 0);
-  dfsc__dfs_cache_insert(c, mk("\\r\\dfs\\deep\\two\\levels", 600, 1, "\\fs2\\data", NULL), 0);
+  dfsc__dfs_cache_insert(c, mk("\\r\\dfs\\deep\\two\\levels", 600, 1, "\\fs2\\data", NULL),
+                         0);
   dfsc__dfs_cache_insert(c, mk("\\r\\dfs\\deep", 600, 1, "\\fs1\\x", NULL), 0);
   e = dfsc__dfs_cache_lookup(c, "\\R\\DFS\\Deep\\Two\\Levels\\f.txt", 10);
   assert_non_null(e);
@@ -150,9 +151,12 @@ static void test_domains(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_prefix_match),  cmocka_unit_test(test_longest_prefix),
-      cmocka_unit_test(test_expiry),        cmocka_unit_test(test_lru_bound),
-      cmocka_unit_test(test_refresh_keeps_hint), cmocka_unit_test(test_domains),
+      cmocka_unit_test(test_prefix_match),
+      cmocka_unit_test(test_longest_prefix),
+      cmocka_unit_test(test_expiry),
+      cmocka_unit_test(test_lru_bound),
+      cmocka_unit_test(test_refresh_keeps_hint),
+      cmocka_unit_test(test_domains),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,10 +22,10 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
-#include "golden.h"
 #include "dfs/referral.h"
 #include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
+#include "golden.h"
 
 #ifndef DFSC_FIXTURES
 #error "DFSC_FIXTURES must name the tests/fixtures directory"
@@ -33,7 +33,9 @@
 
 /* Reads tests/fixtures/dfs/<name>.bin into a buffer of exactly its size so
  * that ASan catches a read one past the end. */
-static uint8_t *load(const char *name, size_t *len) { return fixture_load("dfs", name, len); }
+static uint8_t *load(const char *name, size_t *len) {
+  return fixture_load("dfs", name, len);
+}
 
 /* Copies len bytes to an exact-size heap block (ASan bound). */
 static uint8_t *dup_exact(const uint8_t *p, size_t len) {
@@ -88,6 +90,7 @@ typedef struct golden {
 #define LINK2 ROOT "\\link2"
 #define LINKU ROOT "\\link\xc3\xbc"
 
+/* clang-format off */
 static const golden goldens[] = {
     {"samba_root_l4_v3", 28, 3, 3, 600, 1, {{34, 1, 0, 600, ROOT, ROOT, ROOT, NULL, NULL}}},
     {"samba_root_l2_v2", 28, 3, 2, 600, 1, {{22, 1, 0, 600, ROOT, ROOT, ROOT, NULL, NULL}}},
@@ -117,6 +120,7 @@ static const golden goldens[] = {
      {{34, 0, 0, 600, "\\dfs.test\\SYSVOL", "\\dfs.test\\SYSVOL",
        "\\dc1.dfs.test\\SYSVOL", NULL, NULL}}},
 };
+/* clang-format on */
 
 static void check_str(const char *got, const char *want) {
   if (want == NULL)
@@ -221,7 +225,8 @@ static void test_pathconsumed_golden(void **state) {
 
   assert_int_equal(dfsc__dfs_referral_decode(buf, len, &r), 0);
   assert_int_equal(r->path_consumed, 40);
-  assert_int_equal(dfsc__dfs_referral_consumed_utf8(req, strlen(req), r->path_consumed, &u8), 0);
+  assert_int_equal(
+      dfsc__dfs_referral_consumed_utf8(req, strlen(req), r->path_consumed, &u8), 0);
   /* 20 UTF-16 units, 21 UTF-8 bytes: the prefix is the link itself. */
   assert_int_equal(u8, strlen(LINKU));
   assert_memory_equal(req, r->e[0].dfs_path, u8);
@@ -300,8 +305,8 @@ static void test_v3_namelist_two_dcs(void **state) {
   put16(b, 12, 0);
   put16(b, 14, DFSC_REF_ENT_NAME_LIST_REFERRAL);
   dfsc__put_le32(b + 16, 300);
-  put16(b, 20, 34);     /* SpecialNameOffset: right after the entry */
-  put16(b, 22, 2);      /* NumberOfExpandedNames */
+  put16(b, 20, 34); /* SpecialNameOffset: right after the entry */
+  put16(b, 22, 2);  /* NumberOfExpandedNames */
   o = 8 + 34;
   o += ascii16(b + o, "\\EXAMPLE");
   put16(b, 24, (uint16_t)(o - 8)); /* ExpandedNameOffset */
@@ -651,7 +656,8 @@ static void test_bad_counts(void **state) {
   assert_null(r);
   assert_int_equal(dfsc__dfs_referral_decode(NULL, 0, &r), DFSC_E_PROTO);
   assert_int_equal(dfsc__dfs_referral_decode(NULL, 8, &r), -EINVAL);
-  assert_int_equal(dfsc__dfs_referral_decode((const uint8_t *)"12345678", 8, NULL), -EINVAL);
+  assert_int_equal(dfsc__dfs_referral_decode((const uint8_t *)"12345678", 8, NULL),
+                   -EINVAL);
 }
 
 static void test_bad_utf16(void **state) {
@@ -734,7 +740,7 @@ static void test_caps(void **state) {
     put16(b, 8, 3);
     put16(b, 10, 18);
     put16(b, 14, DFSC_REF_ENT_NAME_LIST_REFERRAL);
-    put16(b, 20, 18);                /* special name: "" */
+    put16(b, 20, 18); /* special name: "" */
     put16(b, 22, (uint16_t)names);
     put16(b, 24, 20);
     for (k = 0; k < names; k++)
@@ -874,13 +880,12 @@ static void test_encode_offset_overflow(void **state) {
 
 static void test_ex_req(void **state) {
   static const uint8_t want[] = {
-      4, 0, 0, 0, 10, 0, 0, 0,                    /* level, flags, data length */
-      8, 0, '\\', 0, 'a', 0, '\\', 0, 'b', 0,     /* RequestFileName */
+      4, 0, 0,    0, 10,  0, 0,    0,         /* level, flags, data length */
+      8, 0, '\\', 0, 'a', 0, '\\', 0, 'b', 0, /* RequestFileName */
   };
   static const uint8_t want_site[] = {
-      3, 0, 1, 0, 18, 0, 0, 0,
-      8, 0, '\\', 0, 'a', 0, '\\', 0, 'b', 0,
-      6, 0, 'S', 0, 0xE9, 0, '1', 0,              /* SiteName "Sé1" */
+      3, 0,    1, 0,   18, 0, 0, 0,   8, 0,    '\\', 0,   'a',
+      0, '\\', 0, 'b', 0,  6, 0, 'S', 0, 0xE9, 0,    '1', 0, /* SiteName "Sé1" */
   };
   uint8_t out[64];
   dfsc_wr w;
@@ -893,13 +898,18 @@ static void test_ex_req(void **state) {
   assert_memory_equal(out, want, sizeof want);
 
   dfsc__wr_init(&w, out, sizeof out);
-  assert_int_equal(dfsc__dfs_referral_ex_req_build(&w, 3, "\\a\\b", "S\xc3\xa9" "1"), 0);
+  assert_int_equal(dfsc__dfs_referral_ex_req_build(&w, 3, "\\a\\b",
+                                                   "S\xc3\xa9"
+                                                   "1"),
+                   0);
   assert_int_equal(w.off, sizeof want_site);
   assert_memory_equal(out, want_site, sizeof want_site);
 
   for (cap = 0; cap < sizeof want_site; cap++) {
     dfsc__wr_init(&w, out, cap);
-    assert_int_equal(dfsc__dfs_referral_ex_req_build(&w, 3, "\\a\\b", "S\xc3\xa9" "1"),
+    assert_int_equal(dfsc__dfs_referral_ex_req_build(&w, 3, "\\a\\b",
+                                                     "S\xc3\xa9"
+                                                     "1"),
                      DFSC_E_NOSPACE);
   }
   dfsc__wr_init(&w, out, sizeof out);
@@ -920,26 +930,27 @@ static void consumed(const char *path, uint16_t pc, int want_rc, size_t want_len
 
 static void test_consumed(void **state) {
   const char *p = "\\srv\\share\\link\\f";
-  const char *u = "\\h\\\xc3\xa9t\xc3\xa9\\x";        /* \h\été\x */
-  const char *s = "\\h\\a\xf0\x9f\x98\x80" "b\\x";    /* U+1F600: 2 units */
+  const char *u = "\\h\\\xc3\xa9t\xc3\xa9\\x"; /* \h\été\x */
+  const char *s = "\\h\\a\xf0\x9f\x98\x80"
+                  "b\\x"; /* U+1F600: 2 units */
   (void)state;
 
   consumed(p, 0, 0, 0);
-  consumed(p, 2 * 10, 0, 10);                     /* \srv\share */
-  consumed(p, 2 * 15, 0, 15);                     /* \srv\share\link */
-  consumed(p, 2 * 17, 0, 17);                     /* whole path */
-  consumed(p, 2 * 16, 0, 15);                     /* counted the '\' after link */
-  consumed(p, 2 * 11, 0, 10);                     /* ... after share */
-  consumed(p, 2 * 13, DFSC_E_PROTO, 0);           /* inside "link" */
-  consumed(p, 2 * 18, DFSC_E_PROTO, 0);           /* past the end */
+  consumed(p, 2 * 10, 0, 10);           /* \srv\share */
+  consumed(p, 2 * 15, 0, 15);           /* \srv\share\link */
+  consumed(p, 2 * 17, 0, 17);           /* whole path */
+  consumed(p, 2 * 16, 0, 15);           /* counted the '\' after link */
+  consumed(p, 2 * 11, 0, 10);           /* ... after share */
+  consumed(p, 2 * 13, DFSC_E_PROTO, 0); /* inside "link" */
+  consumed(p, 2 * 18, DFSC_E_PROTO, 0); /* past the end */
   consumed(p, 0xFFFE, DFSC_E_PROTO, 0);
-  consumed(p, 2 * 10 + 1, DFSC_E_PROTO, 0);       /* odd */
+  consumed(p, 2 * 10 + 1, DFSC_E_PROTO, 0); /* odd */
   consumed(p, 1, DFSC_E_PROTO, 0);
-  consumed(u, 2 * 6, 0, 8);                       /* \h\été: 6 units, 8 bytes */
+  consumed(u, 2 * 6, 0, 8); /* \h\été: 6 units, 8 bytes */
   consumed(u, 2 * 5, DFSC_E_PROTO, 0);
-  consumed(s, 2 * 7, 0, 9);                       /* \h\a😀b: 7 units, 9 bytes */
-  consumed(s, 2 * 5, DFSC_E_PROTO, 0);            /* splits the surrogate pair */
-  consumed("/h/s/l", 2 * 4, 0, 4);                /* '/' separators */
+  consumed(s, 2 * 7, 0, 9);            /* \h\a😀b: 7 units, 9 bytes */
+  consumed(s, 2 * 5, DFSC_E_PROTO, 0); /* splits the surrogate pair */
+  consumed("/h/s/l", 2 * 4, 0, 4);     /* '/' separators */
 
   {
     size_t got = 9;

@@ -94,7 +94,8 @@ static void test_interlink_chain(void **state) {
   size_t n;
   add(f, "\\root\\dfs\\inter", 0, "\\root2\\dfs2", NULL, "root");
   add(f, "\\root2\\dfs2\\inner", 0, "\\fs2\\data", NULL, "root2");
-  assert_int_equal(dfsc__dfs_rewrite(f->d, "\\root\\dfs\\inter\\inner\\f", out, hops, &n, last), 0);
+  assert_int_equal(
+      dfsc__dfs_rewrite(f->d, "\\root\\dfs\\inter\\inner\\f", out, hops, &n, last), 0);
   assert_string_equal(out, "\\fs2\\data\\f");
   assert_int_equal(n, 2);
   assert_string_equal(hops[0].prefix, "\\root\\dfs\\inter");
@@ -116,7 +117,8 @@ static void test_cycle_is_bounded(void **state) {
   char out[DFSC_DFS_PATH_MAX];
   add(f, "\\a\\s\\loop", 0, "\\b\\s\\back", NULL, "a");
   add(f, "\\b\\s\\back", 0, "\\a\\s\\loop", NULL, "b");
-  assert_int_equal(dfsc__dfs_rewrite(f->d, "\\a\\s\\loop\\x", out, NULL, NULL, NULL), DFSC_E_LOOP);
+  assert_int_equal(dfsc__dfs_rewrite(f->d, "\\a\\s\\loop\\x", out, NULL, NULL, NULL),
+                   DFSC_E_LOOP);
   /* A path that grows each round ends too (too long, or the hop limit). */
   add(f, "\\g\\s\\l", 0, "\\g\\s\\l\\l", NULL, "g");
   assert_true(dfsc__dfs_rewrite(f->d, "\\g\\s\\l\\x", out, NULL, NULL, NULL) < 0);

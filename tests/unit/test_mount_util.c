@@ -1,37 +1,35 @@
 /* Unit tests for the pure pieces of `dfsc mount` (tools/mount/mount_util.c):
  * the -o parser, results to errno, dfsc_stat_t to struct stat, the names
  * the top two levels accept, and which servers a local user may reach. */
+#include "../../tools/mount/mount_util.c"
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include "../../tools/mount/mount_util.c"
 
 /* Config keys for the tests: max_connects and request_timeout. */
-static int fake_config_key(const char *key, size_t len)
-{
+static int fake_config_key(const char *key, size_t len) {
   return (len == 12 && strncmp(key, "max_connects", len) == 0) ||
          (len == 15 && strncmp(key, "request_timeout", len) == 0);
 }
 
-static int parse(struct dfsc__mount_opts *o, const char *arg, char *err, size_t cap)
-{
+static int parse(struct dfsc__mount_opts *o, const char *arg, char *err, size_t cap) {
   return dfsc__mount_parse_opts(o, arg, fake_config_key, err, cap);
 }
 
-static void test_opts_mount_keys(void **state)
-{
+static void test_opts_mount_keys(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
 
   (void)state;
   dfsc__mount_opts_init(&o);
-  assert_int_equal(parse(&o, "uid=1234,gid=2345,file_mode=0600,dir_mode=700,"
-                             "attr_timeout=2.5,entry_timeout=0,negative_timeout=3,"
-                             "max_threads=4,read_ahead_kb=2048,credentials=/etc/c,"
-                             "user=DOM\\\\u,domain=D",
-                   err, sizeof(err)),
+  assert_int_equal(parse(&o,
+                         "uid=1234,gid=2345,file_mode=0600,dir_mode=700,"
+                         "attr_timeout=2.5,entry_timeout=0,negative_timeout=3,"
+                         "max_threads=4,read_ahead_kb=2048,credentials=/etc/c,"
+                         "user=DOM\\\\u,domain=D",
+                         err, sizeof(err)),
                    0);
   assert_int_equal(o.uid, 1234);
   assert_int_equal(o.gid, 2345);
@@ -50,16 +48,14 @@ static void test_opts_mount_keys(void **state)
   dfsc__mount_opts_free(&o);
 }
 
-static void test_opts_config_and_fuse(void **state)
-{
+static void test_opts_config_and_fuse(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
 
   (void)state;
   dfsc__mount_opts_init(&o);
-  assert_int_equal(parse(&o, "max_connects=4,ro,noatime,defaults,_netdev,noauto", err,
-                         sizeof(err)),
-                   0);
+  assert_int_equal(
+      parse(&o, "max_connects=4,ro,noatime,defaults,_netdev,noauto", err, sizeof(err)), 0);
   assert_int_equal(parse(&o, "request_timeout=20,fsname=a\\,b", err, sizeof(err)), 0);
   assert_string_equal(o.config, "max_connects = 4\nrequest_timeout = 20\n");
   /* The escaped comma is escaped again for libfuse. */
@@ -107,8 +103,7 @@ static void test_frontend_interface(void **state) {
   dfsc__mount_opts_delete(NULL);
 }
 
-static void test_opts_allow_other_brings_permissions(void **state)
-{
+static void test_opts_allow_other_brings_permissions(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
 
@@ -120,8 +115,7 @@ static void test_opts_allow_other_brings_permissions(void **state)
   dfsc__mount_opts_free(&o);
 }
 
-static void test_opts_errors(void **state)
-{
+static void test_opts_errors(void **state) {
   static const struct {
     const char *arg, *msg;
   } bad[] = {
@@ -172,8 +166,7 @@ static void test_opts_errors(void **state)
   }
 }
 
-static void test_opts_escapes(void **state)
-{
+static void test_opts_escapes(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
 
@@ -186,8 +179,7 @@ static void test_opts_escapes(void **state)
   dfsc__mount_opts_free(&o);
 }
 
-static void test_opts_shared_mount(void **state)
-{
+static void test_opts_shared_mount(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
 
@@ -197,8 +189,9 @@ static void test_opts_shared_mount(void **state)
   assert_int_equal(o.listing_mem, 256u << 20);
   assert_int_equal(o.listing_mem_uid, 64u << 20);
   assert_int_equal(o.dir_handles_uid, 1024);
-  assert_int_equal(parse(&o, "hosts=fs1:dfsroot/dfs,hosts=*.corp\\,dc1,open_hosts,dumpable,"
-                             "listing_mem=1G,listing_mem_uid=100k,dir_handles_uid=7",
+  assert_int_equal(parse(&o,
+                         "hosts=fs1:dfsroot/dfs,hosts=*.corp\\,dc1,open_hosts,dumpable,"
+                         "listing_mem=1G,listing_mem_uid=100k,dir_handles_uid=7",
                          err, sizeof(err)),
                    0);
   assert_int_equal(o.nhosts, 4);
@@ -220,8 +213,7 @@ static void test_opts_shared_mount(void **state)
 /* Listings in flight: 2 per uid; in all, as many as listing_mem holds of
  * the largest one the library may build (min(listing_mem_uid,
  * listing_mem)), at least 1, at most 1024, unless given. */
-static void test_listings_inflight(void **state)
-{
+static void test_listings_inflight(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
 
@@ -251,8 +243,8 @@ static void test_listings_inflight(void **state)
   assert_int_equal(o.listings_queue, 65536);
   assert_int_equal(parse(&o, "listings_queue_uid=1", err, sizeof(err)), 0);
   assert_int_equal(o.listings_queue_uid, 1);
-  assert_int_equal(parse(&o, "listings_inflight=5,listings_inflight_uid=3", err, sizeof(err)),
-                   0);
+  assert_int_equal(
+      parse(&o, "listings_inflight=5,listings_inflight_uid=3", err, sizeof(err)), 0);
   assert_int_equal(dfsc__mount_listings_inflight(&o), 5);
   assert_int_equal(o.listings_inflight_uid, 3);
   assert_null(o.fuse_opts);
@@ -261,8 +253,7 @@ static void test_listings_inflight(void **state)
 
 /* per_sec lines a second, then a count of those held back, given with the
  * first line of a later second. */
-static void test_ratelimit(void **state)
-{
+static void test_ratelimit(void **state) {
   struct dfsc__mount_ratelimit rl = {0};
   uint64_t skipped = 99;
   int i, n = 0;
@@ -287,8 +278,7 @@ static void test_ratelimit(void **state)
   assert_int_equal(skipped, 1);
 }
 
-static void test_host_allowed(void **state)
-{
+static void test_host_allowed(void **state) {
   static const char *const creds[] = {"*.dfs.test", NULL};
   struct dfsc__mount_opts o;
   char err[256] = "";
@@ -324,8 +314,7 @@ static void test_host_allowed(void **state)
   dfsc__mount_opts_free(&o);
 }
 
-static void test_glob(void **state)
-{
+static void test_glob(void **state) {
   (void)state;
   assert_true(dfsc__glob_match("*", ""));
   assert_true(dfsc__glob_match("a*b*c", "aXXbYYc"));
@@ -338,8 +327,7 @@ static void test_glob(void **state)
                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
-static void test_errno_map(void **state)
-{
+static void test_errno_map(void **state) {
   (void)state;
   assert_int_equal(dfsc__mount_errno(0, 0, 0), 0);
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000034u, 0), ENOENT);
@@ -360,8 +348,7 @@ static void test_errno_map(void **state)
   assert_int_equal(dfsc__mount_errno(DFSC_E_PROTO, 0, 0), EIO);
 }
 
-static void test_fill_stat(void **state)
-{
+static void test_fill_stat(void **state) {
   struct dfsc__mount_opts o;
   dfsc_stat_t st;
   struct stat out;
@@ -394,8 +381,7 @@ static void test_fill_stat(void **state)
   dfsc__mount_opts_free(&o);
 }
 
-static void test_server_names(void **state)
-{
+static void test_server_names(void **state) {
   (void)state;
   assert_true(dfsc__mount_valid_server_name("fs1"));
   assert_true(dfsc__mount_valid_server_name("DFS.TEST"));
@@ -407,8 +393,7 @@ static void test_server_names(void **state)
   assert_false(dfsc__mount_valid_server_name("a\nb"));
 }
 
-int main(void)
-{
+int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_opts_mount_keys),
       cmocka_unit_test(test_opts_config_and_fuse),

@@ -10,7 +10,8 @@
 #include "dfsc/errors.h"
 #include "mup/unc.h"
 
-static void expect_ok(const char *in, const char *host, const char *share, const char *path) {
+static void expect_ok(const char *in, const char *host, const char *share,
+                      const char *path) {
   dfsc_unc u;
   int rc = dfsc__unc_parse(in, 1, &u);
   assert_int_equal(rc, 0);
@@ -42,7 +43,8 @@ static void test_slash_and_mixed(void **state) {
 static void test_url(void **state) {
   dfsc_unc u;
   (void)state;
-  assert_int_equal(dfsc__unc_parse("smb://DOM;alice:p%40ss@fs1:4450/data/x%20y.txt", 1, &u), 0);
+  assert_int_equal(dfsc__unc_parse("smb://DOM;alice:p%40ss@fs1:4450/data/x%20y.txt", 1, &u),
+                   0);
   assert_string_equal(u.domain, "DOM");
   assert_string_equal(u.user, "alice");
   assert_string_equal(u.password, "p@ss");
@@ -76,19 +78,19 @@ static void test_refused(void **state) {
   expect_bad("//");
   expect_bad("//fs1");
   expect_bad("//fs1/");
-  expect_bad("//fs1/data/../x");        /* climbing out of the share */
+  expect_bad("//fs1/data/../x"); /* climbing out of the share */
   expect_bad("//fs1/data/a/../../x");
-  expect_bad("smb://fs1/data/a%2Fb");   /* encoded separator */
-  expect_bad("smb://fs1/data/a%00b");   /* encoded NUL */
-  expect_bad("smb://fs1/data/a%4");     /* truncated escape */
+  expect_bad("smb://fs1/data/a%2Fb"); /* encoded separator */
+  expect_bad("smb://fs1/data/a%00b"); /* encoded NUL */
+  expect_bad("smb://fs1/data/a%4");   /* truncated escape */
   expect_bad("smb://fs1:0/data");
   expect_bad("smb://fs1:70000/data");
   expect_bad("smb://fs1:44x/data");
   expect_bad("smb:///data");
-  expect_bad("smb://host/a%5Cb/x");    /* a separator inside the share */
+  expect_bad("smb://host/a%5Cb/x"); /* a separator inside the share */
   expect_bad("smb://host/a\\b/x");
-  expect_bad("smb://a%2Fb/share");     /* ... inside the host */
-  expect_bad("//h/../x");              /* a share named .. */
+  expect_bad("smb://a%2Fb/share"); /* ... inside the host */
+  expect_bad("//h/../x");          /* a share named .. */
   expect_bad("smb://h/%2e%2e/x");
   assert_int_equal(dfsc__unc_parse(NULL, 1, &u), DFSC_E_BADPATH);
   /* A host alone is fine when no share is needed. */

@@ -19,9 +19,9 @@
 
 #include "core/buf.h"
 #include "dfsc/errors.h"
+#include "golden.h"
 #include "session/crypto.h"
 #include "smb2/smb2.h"
-#include "golden.h"
 
 /* ---- key derivation ---------------------------------------------------- */
 
@@ -163,18 +163,18 @@ static void test_kdf_256_bit_layout(void **state) {
     hmac_sha256_update(&h, 4, l256);
     hmac_sha256_digest(&h, 32, want + 32 * (i - 1));
   }
-  assert_int_equal(dfsc__crypto_kdf(key, sizeof(key), label, sizeof(label), ctx,
-                                    sizeof(ctx), out32, 32),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_kdf(key, sizeof(key), label, sizeof(label), ctx, sizeof(ctx), out32, 32),
+      0);
   assert_memory_equal(out32, want, 32);
   /* L is part of the input: a 128-bit key is not a prefix of a 256-bit one. */
-  assert_int_equal(dfsc__crypto_kdf(key, sizeof(key), label, sizeof(label), ctx,
-                                    sizeof(ctx), out16, 16),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_kdf(key, sizeof(key), label, sizeof(label), ctx, sizeof(ctx), out16, 16),
+      0);
   assert_memory_not_equal(out16, out32, 16);
-  assert_int_equal(dfsc__crypto_kdf(key, sizeof(key), label, sizeof(label), ctx,
-                                    sizeof(ctx), out16, 24),
-                   -EINVAL);
+  assert_int_equal(
+      dfsc__crypto_kdf(key, sizeof(key), label, sizeof(label), ctx, sizeof(ctx), out16, 24),
+      -EINVAL);
 }
 
 static void test_derive_keys_256_and_errors(void **state) {
@@ -206,8 +206,7 @@ static void test_derive_keys_256_and_errors(void **state) {
 /* ---- signing ----------------------------------------------------------- */
 
 /* A plausible 96-byte message: header with a garbage signature + body. */
-static void make_pdu(uint8_t *pdu, size_t len, uint64_t mid, uint32_t flags,
-                     uint16_t cmd) {
+static void make_pdu(uint8_t *pdu, size_t len, uint64_t mid, uint32_t flags, uint16_t cmd) {
   size_t i;
   for (i = 0; i < len; i++)
     pdu[i] = (uint8_t)(i * 7 + 3);
@@ -253,9 +252,9 @@ static void test_sign_cmac_and_hmac_framing(void **state) {
   cmac_aes128_set_key(&c, key);
   cmac_aes128_update(&c, sizeof(copy), copy);
   cmac_aes128_digest(&c, 16, want);
-  assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_300, SMB2_SIGNING_HMAC_SHA256, key, pdu,
-                                     sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_sign(SMB2_DIALECT_300, SMB2_SIGNING_HMAC_SHA256, key, pdu, sizeof(pdu)),
+      0);
   assert_memory_equal(pdu + 48, want, 16);
   assert_memory_equal(pdu, copy, 48); /* nothing but the signature changes */
   assert_memory_equal(pdu + 64, copy + 64, 32);
@@ -268,22 +267,21 @@ static void test_sign_cmac_and_hmac_framing(void **state) {
   hmac_sha256_set_key(&h, 16, key);
   hmac_sha256_update(&h, sizeof(copy), copy);
   hmac_sha256_digest(&h, 32, want);
-  assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_210, SMB2_SIGNING_AES_GMAC, key, pdu,
-                                     sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_sign(SMB2_DIALECT_210, SMB2_SIGNING_AES_GMAC, key, pdu, sizeof(pdu)), 0);
   assert_memory_equal(pdu + 48, want, 16);
   assert_int_equal(dfsc__crypto_verify(SMB2_DIALECT_202, 0, key, pdu, sizeof(pdu)), 0);
 
   /* 3.1.1 follows the negotiated algorithm. */
   make_pdu(pdu, sizeof(pdu), 6, 0, SMB2_WRITE);
-  assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_HMAC_SHA256, key, pdu,
-                                     sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_HMAC_SHA256, key, pdu, sizeof(pdu)),
+      0);
   assert_memory_equal(pdu + 48, want, 16);
 }
 
-static void gmac_ref(const uint8_t key[16], const uint8_t *pdu, size_t len,
-                     uint32_t role, uint8_t out[16]) {
+static void gmac_ref(const uint8_t key[16], const uint8_t *pdu, size_t len, uint32_t role,
+                     uint8_t out[16]) {
   uint8_t copy[128], nonce[12];
   struct gcm_aes128_ctx g;
   assert_true(len <= sizeof(copy));
@@ -305,31 +303,28 @@ static void test_sign_gmac_nonce(void **state) {
   /* Client request: role bits 0. Length not a multiple of 16 on purpose. */
   make_pdu(pdu, sizeof(pdu), 0x1122334455667788ull, 0, SMB2_CREATE);
   gmac_ref(key, pdu, sizeof(pdu), 0, want);
-  assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu,
-                                     sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu, sizeof(pdu)), 0);
   assert_memory_equal(pdu + 48, want, 16);
   memcpy(sig_client, want, 16);
-  assert_int_equal(dfsc__crypto_verify(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu,
-                                       sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_verify(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu, sizeof(pdu)),
+      0);
 
   /* Server response: bit 0 set. */
   make_pdu(pdu, sizeof(pdu), 0x1122334455667788ull, SMB2_FLAGS_SERVER_TO_REDIR,
            SMB2_CREATE);
   gmac_ref(key, pdu, sizeof(pdu), 1, want);
-  assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu,
-                                     sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu, sizeof(pdu)), 0);
   assert_memory_equal(pdu + 48, want, 16);
   assert_memory_not_equal(pdu + 48, sig_client, 16);
 
   /* CANCEL request: bit 1 set. */
   make_pdu(pdu, sizeof(pdu), 9, 0, SMB2_CANCEL);
   gmac_ref(key, pdu, sizeof(pdu), 2, want);
-  assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu,
-                                     sizeof(pdu)),
-                   0);
+  assert_int_equal(
+      dfsc__crypto_sign(SMB2_DIALECT_311, SMB2_SIGNING_AES_GMAC, key, pdu, sizeof(pdu)), 0);
   assert_memory_equal(pdu + 48, want, 16);
 }
 
@@ -346,24 +341,21 @@ static void test_verify_const_and_tamper(void **state) {
     assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
                      0);
     memcpy(before, pdu, sizeof(pdu));
-    assert_int_equal(
-        dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)), 0);
+    assert_int_equal(dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
+                     0);
     /* Verification leaves the received bytes as they were. */
     assert_memory_equal(pdu, before, sizeof(pdu));
     pdu[70] ^= 1; /* body */
-    assert_int_equal(
-        dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
-        DFSC_E_SIGNATURE);
+    assert_int_equal(dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
+                     DFSC_E_SIGNATURE);
     pdu[70] ^= 1;
     pdu[50] ^= 0x80; /* signature */
-    assert_int_equal(
-        dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
-        DFSC_E_SIGNATURE);
+    assert_int_equal(dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
+                     DFSC_E_SIGNATURE);
     pdu[50] ^= 0x80;
     pdu[24] ^= 1; /* MessageId */
-    assert_int_equal(
-        dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
-        DFSC_E_SIGNATURE);
+    assert_int_equal(dfsc__crypto_verify(SMB2_DIALECT_311, algs[i], key, pdu, sizeof(pdu)),
+                     DFSC_E_SIGNATURE);
   }
   /* Short messages and unknown algorithms are refused outright. */
   assert_int_equal(dfsc__crypto_sign(SMB2_DIALECT_311, 1, key, pdu, 63), -EINVAL);
@@ -438,17 +430,19 @@ static void test_encrypt_smb311_gcm_vector(void **state) {
   unhex("A2F5E80E5D59103034F32E52F698E5EC", key, sizeof(key));
   memset(nonce, 0, sizeof(nonce));
   unhex("C7D6822D269CAF48904C664C", nonce, sizeof(nonce));
-  plen = unhex("FE534D4240000100000000000900010008000000000000000500000000000000FFFE000001000000"
-               "25000000001000000000000000000000000000000000000031007000170000000000000000000000"
-               "0600000004000000010000000400000000000000000000007000000000000000536D623320656E63"
-               "72797074696F6E2074657374696E67",
-               plain, sizeof(plain));
-  wlen = unhex("FD534D42BD73D97D2BC9001BCAFAC0FDFF5FEEBCC7D6822D269CAF48904C664C0000000087000000"
-               "0000010025000000001000006ECDD2A7AFC7B47763057A041B8FD4DAFFE990B70C9E09D36C084E02"
-               "D14EF247F8BDE38ACF6256F8B1D3B56F77FBDEB312FEA5E92CBCC1ED8FB2EBBFAA75E49A4A394BB4"
-               "4576545567C24D4C014D47C9FBDFDAFD2C4F9B72F8D256452620A299F48E29E53D6B61D1C13A19E9"
-               "1AF013F00D17E3ABC2FC3D36C8C1B6B93973253852DBD442E46EE8",
-               want, sizeof(want));
+  plen = unhex(
+      "FE534D4240000100000000000900010008000000000000000500000000000000FFFE000001000000"
+      "25000000001000000000000000000000000000000000000031007000170000000000000000000000"
+      "0600000004000000010000000400000000000000000000007000000000000000536D623320656E63"
+      "72797074696F6E2074657374696E67",
+      plain, sizeof(plain));
+  wlen = unhex(
+      "FD534D42BD73D97D2BC9001BCAFAC0FDFF5FEEBCC7D6822D269CAF48904C664C0000000087000000"
+      "0000010025000000001000006ECDD2A7AFC7B47763057A041B8FD4DAFFE990B70C9E09D36C084E02"
+      "D14EF247F8BDE38ACF6256F8B1D3B56F77FBDEB312FEA5E92CBCC1ED8FB2EBBFAA75E49A4A394BB4"
+      "4576545567C24D4C014D47C9FBDFDAFD2C4F9B72F8D256452620A299F48E29E53D6B61D1C13A19E9"
+      "1AF013F00D17E3ABC2FC3D36C8C1B6B93973253852DBD442E46EE8",
+      want, sizeof(want));
   assert_int_equal(wlen, plen + DFSC_TRANSFORM_HDR_SIZE);
   assert_int_equal(dfsc__crypto_encrypt(SMB2_ENCRYPTION_AES128_GCM, key, nonce,
                                         0x100000000025ull, plain, plen, out, sizeof(out)),
@@ -461,14 +455,16 @@ static void test_decrypt_smb311_gcm_vector(void **state) {
   size_t mlen, wlen, plen = 0;
   (void)state;
   unhex("748C50868C90F302962A5C35F5F9A8BF", key, sizeof(key));
-  mlen = unhex("FD534D42ACBE1CB7ED343ADF1725EF144D90D4B0E06831DD2E8EB7B4000000000000000050000000"
-               "00000100250000000010000026BBBF949983A6C1C796559D0F2C510CB651D1F7B6AC8DED32A2A0B8"
-               "F2D793A815C6F6B848D69767A215841A42D400AE6DDB5F0B44173A014973321FDD7950DA6179159B"
-               "82E03C9E18A050FF0EA1C967",
-               msg, sizeof(msg));
-  wlen = unhex("FE534D4240000100000000000900010001000000000000000500000000000000FFFE000001000000"
-               "25000000001000000000000000000000000000000000000011000000170000000000000000000000",
-               want, sizeof(want));
+  mlen = unhex(
+      "FD534D42ACBE1CB7ED343ADF1725EF144D90D4B0E06831DD2E8EB7B4000000000000000050000000"
+      "00000100250000000010000026BBBF949983A6C1C796559D0F2C510CB651D1F7B6AC8DED32A2A0B8"
+      "F2D793A815C6F6B848D69767A215841A42D400AE6DDB5F0B44173A014973321FDD7950DA6179159B"
+      "82E03C9E18A050FF0EA1C967",
+      msg, sizeof(msg));
+  wlen = unhex(
+      "FE534D4240000100000000000900010001000000000000000500000000000000FFFE000001000000"
+      "25000000001000000000000000000000000000000000000011000000170000000000000000000000",
+      want, sizeof(want));
   assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, mlen, out,
                                         sizeof(out), &plen),
                    0);
@@ -496,26 +492,25 @@ static void test_roundtrip_all_ciphers_and_tamper(void **state) {
                      0);
     assert_memory_not_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, 32);
     plen = 0;
-    assert_int_equal(dfsc__crypto_decrypt(ciphers[i], key, msg, mlen, out, sizeof(out),
-                                          &plen),
-                     0);
+    assert_int_equal(
+        dfsc__crypto_decrypt(ciphers[i], key, msg, mlen, out, sizeof(out), &plen), 0);
     assert_int_equal(plen, sizeof(plain));
     assert_memory_equal(out, plain, sizeof(plain));
 
     for (f = 0; f < 4; f++) {
       msg[flip[f]] ^= 0x01;
       memset(out, 0x77, sizeof(out));
-      assert_int_equal(dfsc__crypto_decrypt(ciphers[i], key, msg, mlen, out, sizeof(out),
-                                            &plen),
-                       DFSC_E_SIGNATURE);
+      assert_int_equal(
+          dfsc__crypto_decrypt(ciphers[i], key, msg, mlen, out, sizeof(out), &plen),
+          DFSC_E_SIGNATURE);
       assert_int_equal(plen, 0);
       assert_int_equal(out[0], 0); /* failed plaintext is wiped */
       msg[flip[f]] ^= 0x01;
     }
     /* In place: decrypt over the ciphertext itself. */
     assert_int_equal(dfsc__crypto_decrypt(ciphers[i], key, msg, mlen,
-                                          msg + DFSC_TRANSFORM_HDR_SIZE,
-                                          sizeof(plain), &plen),
+                                          msg + DFSC_TRANSFORM_HDR_SIZE, sizeof(plain),
+                                          &plen),
                      0);
     assert_memory_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, sizeof(plain));
   }
@@ -561,14 +556,13 @@ static void test_decrypt_split_all_ciphers(void **state) {
   for (i = 0; i < 4; i++) {
     struct split_probe p = {rest, 0, 0, 0, 0};
     assert_int_equal(dfsc__crypto_nonce(ciphers[i], nonce), 0);
-    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain), msg,
-                                          sizeof(msg)),
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain),
+                                          msg, sizeof(msg)),
                      0);
     /* The head decrypts in place, the rest into another buffer. */
     memset(rest, 0, sizeof(rest));
-    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose,
-                                                &p),
-                     0);
+    assert_int_equal(
+        dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose, &p), 0);
     assert_int_equal(p.calls, 1);
     assert_int_equal(p.head_len, 80);
     assert_int_equal(p.rest_len, sizeof(plain) - 80);
@@ -577,31 +571,30 @@ static void test_decrypt_split_all_ciphers(void **state) {
     assert_memory_equal(rest, plain + 80, sizeof(plain) - 80);
 
     /* A flipped ciphertext byte in the rest: both parts come back zeroed. */
-    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain), msg,
-                                          sizeof(msg)),
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain),
+                                          msg, sizeof(msg)),
                      0);
     msg[DFSC_TRANSFORM_HDR_SIZE + 500] ^= 0x10;
-    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose,
-                                                &p),
-                     DFSC_E_SIGNATURE);
+    assert_int_equal(
+        dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose, &p),
+        DFSC_E_SIGNATURE);
     assert_int_equal(rest[0], 0);
     assert_int_equal(msg[DFSC_TRANSFORM_HDR_SIZE], 0);
 
     /* No chooser (or NULL from it), an unaligned head, a short message:
      * all in place, as dfsc__crypto_decrypt does. */
     p.dst = NULL;
-    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain), msg,
-                                          sizeof(msg)),
+    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, sizeof(plain),
+                                          msg, sizeof(msg)),
                      0);
-    assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose,
-                                                &p),
-                     0);
+    assert_int_equal(
+        dfsc__crypto_decrypt_split(ciphers[i], key, msg, mlen, 80, split_choose, &p), 0);
     assert_memory_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, sizeof(plain));
-    assert_int_equal(dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, 50, msg,
-                                          sizeof(msg)),
-                     0);
+    assert_int_equal(
+        dfsc__crypto_encrypt(ciphers[i], key, nonce, 9, plain, 50, msg, sizeof(msg)), 0);
     assert_int_equal(dfsc__crypto_decrypt_split(ciphers[i], key, msg,
-                                                DFSC_TRANSFORM_HDR_SIZE + 50, 80, NULL, NULL),
+                                                DFSC_TRANSFORM_HDR_SIZE + 50, 80, NULL,
+                                                NULL),
                      0);
     assert_memory_equal(msg + DFSC_TRANSFORM_HDR_SIZE, plain, 50);
   }
@@ -618,8 +611,8 @@ static void test_transform_header_checks(void **state) {
                                         sizeof(plain), msg, sizeof(msg)),
                    0);
   /* Wrong length for OriginalMessageSize, short, bad id, bad flags. */
-  assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, mlen - 1,
-                                        out, sizeof(out), &plen),
+  assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, mlen - 1, out,
+                                        sizeof(out), &plen),
                    DFSC_E_PROTO);
   assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_GCM, key, msg, 51, out,
                                         sizeof(out), &plen),
@@ -637,9 +630,9 @@ static void test_transform_header_checks(void **state) {
                    DFSC_E_NOSPACE);
   assert_int_equal(dfsc__crypto_decrypt(7, key, msg, mlen, out, sizeof(out), &plen),
                    -EINVAL);
-  assert_int_equal(dfsc__crypto_encrypt(7, key, nonce, 5, plain, sizeof(plain), out,
-                                        sizeof(out)),
-                   -EINVAL);
+  assert_int_equal(
+      dfsc__crypto_encrypt(7, key, nonce, 5, plain, sizeof(plain), out, sizeof(out)),
+      -EINVAL);
   /* The right message with the wrong cipher fails authentication. */
   assert_int_equal(dfsc__crypto_decrypt(SMB2_ENCRYPTION_AES128_CCM, key, msg, mlen, out,
                                         sizeof(out), &plen),

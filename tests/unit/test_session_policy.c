@@ -48,9 +48,14 @@ static void test_ciphers_order_and_case(void **state) {
 }
 
 static void test_ciphers_errors(void **state) {
-  static const char *const bad[] = {
-      "aes-512-gcm", "aes-128-gcm,", ",aes-128-gcm", "aes-128-gcm,,aes-128-ccm",
-      "aes-128-gcm,AES-128-GCM", "aes-128-gcmx", "aes-128", " , "};
+  static const char *const bad[] = {"aes-512-gcm",
+                                    "aes-128-gcm,",
+                                    ",aes-128-gcm",
+                                    "aes-128-gcm,,aes-128-ccm",
+                                    "aes-128-gcm,AES-128-GCM",
+                                    "aes-128-gcmx",
+                                    "aes-128",
+                                    " , "};
   uint16_t c[DFSC_CIPHERS_MAX];
   size_t n = 99, i;
   (void)state;
@@ -90,9 +95,9 @@ static void test_glob(void **state) {
   assert_int_equal(dfsc__glob_match("a*b*c", "aXXbYY"), 0);
   assert_int_equal(dfsc__glob_match("**x", "yyx"), 1);
   /* Backtracking stays linear: a long non-match returns. */
-  assert_int_equal(dfsc__glob_match("*a*a*a*a*a*a*a*b",
-                                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
-                   0);
+  assert_int_equal(
+      dfsc__glob_match("*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+      0);
 }
 
 static void test_server_allowed(void **state) {
@@ -108,9 +113,12 @@ static void test_server_allowed(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ciphers_default), cmocka_unit_test(test_ciphers_order_and_case),
-      cmocka_unit_test(test_ciphers_errors),  cmocka_unit_test(test_cipher_names),
-      cmocka_unit_test(test_glob),            cmocka_unit_test(test_server_allowed),
+      cmocka_unit_test(test_ciphers_default),
+      cmocka_unit_test(test_ciphers_order_and_case),
+      cmocka_unit_test(test_ciphers_errors),
+      cmocka_unit_test(test_cipher_names),
+      cmocka_unit_test(test_glob),
+      cmocka_unit_test(test_server_allowed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

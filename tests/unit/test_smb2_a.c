@@ -243,8 +243,8 @@ static void neg_req_full(dfsc_smb2_negotiate_req *r) {
   static const uint16_t d[] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
   memset(r, 0, sizeof *r);
   r->security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED;
-  r->capabilities = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LEASING | SMB2_GLOBAL_CAP_LARGE_MTU |
-                    SMB2_GLOBAL_CAP_ENCRYPTION;
+  r->capabilities = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LEASING |
+                    SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_ENCRYPTION;
   for (int i = 0; i < 16; i++)
     r->client_guid[i] = (uint8_t)(0xA0 + i);
   r->dialect_count = 5;
@@ -268,49 +268,49 @@ static size_t neg_req_expected(uint8_t *e) {
   memset(e, 0, 256);
 #define P16(v) (dfsc__put_le16(e + o, (uint16_t)(v)), o += 2)
 #define P32(v) (dfsc__put_le32(e + o, (uint32_t)(v)), o += 4)
-  P16(36);         /* 64 StructureSize */
-  P16(5);          /* 66 DialectCount */
-  P16(1);          /* 68 SecurityMode */
-  P16(0);          /* 70 Reserved */
-  P32(0x47);       /* 72 Capabilities */
+  P16(36);                     /* 64 StructureSize */
+  P16(5);                      /* 66 DialectCount */
+  P16(1);                      /* 68 SecurityMode */
+  P16(0);                      /* 70 Reserved */
+  P32(0x47);                   /* 72 Capabilities */
   for (int i = 0; i < 16; i++) /* 76 ClientGuid */
     e[o++] = (uint8_t)(0xA0 + i);
-  P32(112);        /* 92 NegotiateContextOffset */
-  P16(4);          /* 96 NegotiateContextCount */
-  P16(0);          /* 98 Reserved2 */
-  P16(0x0202);     /* 100 Dialects */
+  P32(112);    /* 92 NegotiateContextOffset */
+  P16(4);      /* 96 NegotiateContextCount */
+  P16(0);      /* 98 Reserved2 */
+  P16(0x0202); /* 100 Dialects */
   P16(0x0210);
   P16(0x0300);
   P16(0x0302);
-  P16(0x0311);     /* ends at 110 */
-  o = 112;         /* padding to 8 */
-  P16(1);          /* 112 PREAUTH_INTEGRITY ContextType */
-  P16(38);         /* DataLength: 2 + 2 + 2 + 32 */
+  P16(0x0311); /* ends at 110 */
+  o = 112;     /* padding to 8 */
+  P16(1);      /* 112 PREAUTH_INTEGRITY ContextType */
+  P16(38);     /* DataLength: 2 + 2 + 2 + 32 */
   P32(0);
-  P16(1);          /* 120 HashAlgorithmCount */
-  P16(32);         /* SaltLength */
-  P16(1);          /* SHA-512 */
+  P16(1);  /* 120 HashAlgorithmCount */
+  P16(32); /* SaltLength */
+  P16(1);  /* SHA-512 */
   memcpy(e + o, salt32, 32);
-  o += 32;         /* 158 */
+  o += 32; /* 158 */
   o = 160;
-  P16(2);          /* 160 ENCRYPTION */
+  P16(2); /* 160 ENCRYPTION */
   P16(6);
   P32(0);
-  P16(2);          /* 168 CipherCount */
-  P16(2);          /* AES-128-GCM */
-  P16(1);          /* AES-128-CCM; ends 174 */
+  P16(2); /* 168 CipherCount */
+  P16(2); /* AES-128-GCM */
+  P16(1); /* AES-128-CCM; ends 174 */
   o = 176;
-  P16(8);          /* 176 SIGNING */
+  P16(8); /* 176 SIGNING */
   P16(6);
   P32(0);
-  P16(2);          /* 184 SigningAlgorithmCount */
-  P16(1);          /* AES-CMAC */
-  P16(0);          /* HMAC-SHA256; ends 190 */
+  P16(2); /* 184 SigningAlgorithmCount */
+  P16(1); /* AES-CMAC */
+  P16(0); /* HMAC-SHA256; ends 190 */
   o = 192;
-  P16(5);          /* 192 NETNAME */
+  P16(5); /* 192 NETNAME */
   P16(6);
   P32(0);
-  P16('s');        /* 200 NetName, UTF-16LE, no terminator */
+  P16('s'); /* 200 NetName, UTF-16LE, no terminator */
   P16('r');
   P16('v');
 #undef P16
@@ -522,7 +522,8 @@ static void test_negotiate_req_hostile(void **state) {
 }
 
 static void neg_rsp_full(dfsc_smb2_negotiate_rsp *r) {
-  static const uint8_t blob[] = {0x60, 0x28, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0};
+  static const uint8_t blob[] = {0x60, 0x28, 0x06, 0x06, 0x2b, 0x06,
+                                 0x01, 0x05, 0x05, 0x02, 0xa0};
   memset(r, 0, sizeof *r);
   r->security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED;
   r->dialect = SMB2_DIALECT_311;
@@ -632,52 +633,99 @@ static void test_negotiate_rsp_hostile(void **state) {
   assert_int_equal(dfsc__smb2_negotiate_rsp_decode(copy, n, &d), 0);
   /* Security buffer offset beyond the end, over the header, over the fixed
    * part, length beyond the end. */
-  RESET(); dfsc__put_le16(copy + 120, (uint16_t)n); BAD();
-  RESET(); dfsc__put_le16(copy + 120, 0xFFFF); BAD();
-  RESET(); dfsc__put_le16(copy + 120, 0); BAD();
-  RESET(); dfsc__put_le16(copy + 120, 10); BAD();
-  RESET(); dfsc__put_le16(copy + 120, 127); BAD();
-  RESET(); dfsc__put_le16(copy + 122, 0xFFFF); BAD();
+  RESET();
+  dfsc__put_le16(copy + 120, (uint16_t)n);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 120, 0xFFFF);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 120, 0);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 120, 10);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 120, 127);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 122, 0xFFFF);
+  BAD();
   /* Context offset misaligned, beyond the end, overlapping the security
    * buffer or header. */
-  RESET(); dfsc__put_le32(copy + 124, 145); BAD();
-  RESET(); dfsc__put_le32(copy + 124, 0xFFFFFFF8u); BAD();
-  RESET(); dfsc__put_le32(copy + 124, (uint32_t)((n + 8) & ~7u)); BAD();
-  RESET(); dfsc__put_le32(copy + 124, 136); BAD();
-  RESET(); dfsc__put_le32(copy + 124, 0); BAD();
+  RESET();
+  dfsc__put_le32(copy + 124, 145);
+  BAD();
+  RESET();
+  dfsc__put_le32(copy + 124, 0xFFFFFFF8u);
+  BAD();
+  RESET();
+  dfsc__put_le32(copy + 124, (uint32_t)((n + 8) & ~7u));
+  BAD();
+  RESET();
+  dfsc__put_le32(copy + 124, 136);
+  BAD();
+  RESET();
+  dfsc__put_le32(copy + 124, 0);
+  BAD();
   /* Security buffer running over the contexts. */
-  RESET(); dfsc__put_le16(copy + 122, (uint16_t)(n - 128)); BAD();
+  RESET();
+  dfsc__put_le16(copy + 122, (uint16_t)(n - 128));
+  BAD();
   /* Two ciphers in the response's ENCRYPTION context (at 192). */
   assert_int_equal(dfsc__le16(buf + 192), SMB2_ENCRYPTION_CAPABILITIES);
-  RESET(); dfsc__put_le16(copy + 200, 2); BAD();
+  RESET();
+  dfsc__put_le16(copy + 200, 2);
+  BAD();
   /* Context count huge, or zero for 3.1.1. */
-  RESET(); dfsc__put_le16(copy + 70, 0xFFFF); BAD();
-  RESET(); dfsc__put_le16(copy + 70, 4); BAD();
-  RESET(); dfsc__put_le16(copy + 70, 0); BAD();
+  RESET();
+  dfsc__put_le16(copy + 70, 0xFFFF);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 70, 4);
+  BAD();
+  RESET();
+  dfsc__put_le16(copy + 70, 0);
+  BAD();
   /* DataLength beyond the end (first and last contexts). */
-  RESET(); dfsc__put_le16(copy + 146, 0xFFFF); BAD();
+  RESET();
+  dfsc__put_le16(copy + 146, 0xFFFF);
+  BAD();
   {
     size_t last = 144 + 8 + 38;
-    last = (last + 7) & ~(size_t)7; /* cipher */
+    last = (last + 7) & ~(size_t)7;         /* cipher */
     last = (last + 8 + 4 + 7) & ~(size_t)7; /* signing */
     assert_int_equal(dfsc__le16(buf + last), SMB2_SIGNING_CAPABILITIES);
-    RESET(); dfsc__put_le16(copy + last + 2, 5); BAD();
+    RESET();
+    dfsc__put_le16(copy + last + 2, 5);
+    BAD();
     /* Two algorithms in a response context. */
-    RESET(); dfsc__put_le16(copy + last + 8, 2); BAD();
+    RESET();
+    dfsc__put_le16(copy + last + 8, 2);
+    BAD();
     /* Unknown type is skipped. */
-    RESET(); dfsc__put_le16(copy + last, 0x0099);
+    RESET();
+    dfsc__put_le16(copy + last, 0x0099);
     assert_int_equal(dfsc__smb2_negotiate_rsp_decode(copy, n, &d), 0);
     assert_int_equal(d.has_signing, 0);
     assert_int_equal(d.has_cipher, 1);
     /* Duplicate cipher context. */
-    RESET(); dfsc__put_le16(copy + last, SMB2_ENCRYPTION_CAPABILITIES); BAD();
+    RESET();
+    dfsc__put_le16(copy + last, SMB2_ENCRYPTION_CAPABILITIES);
+    BAD();
   }
   /* Salt beyond its context. */
-  RESET(); dfsc__put_le16(copy + 154, 40); BAD();
+  RESET();
+  dfsc__put_le16(copy + 154, 40);
+  BAD();
   /* Missing PREAUTH. */
-  RESET(); dfsc__put_le16(copy + 144, 0x0099); BAD();
+  RESET();
+  dfsc__put_le16(copy + 144, 0x0099);
+  BAD();
   /* Wrong StructureSize. */
-  RESET(); dfsc__put_le16(copy + 64, 64); BAD();
+  RESET();
+  dfsc__put_le16(copy + 64, 64);
+  BAD();
 #undef RESET
 #undef BAD
 }
@@ -807,7 +855,8 @@ static void test_cancel_hdr(void **state) {
   (void)state;
 
   hdr_for(&orig, SMB2_CREATE, 0);
-  orig.flags = SMB2_FLAGS_SIGNED | SMB2_FLAGS_RELATED_OPERATIONS | SMB2_FLAGS_DFS_OPERATIONS;
+  orig.flags =
+      SMB2_FLAGS_SIGNED | SMB2_FLAGS_RELATED_OPERATIONS | SMB2_FLAGS_DFS_OPERATIONS;
   orig.message_id = 42;
   orig.credit_charge = 4;
   orig.credits = 10;
@@ -1032,17 +1081,17 @@ static size_t build_symlink_pdu(uint8_t *buf, size_t cap, int with_ctx) {
 
   dfsc__wr_init(&dw, data, sizeof data);
   if (with_ctx) {
-    dfsc__wr_u32(&dw, 3);           /* ErrorDataLength */
-    dfsc__wr_u32(&dw, 0x12345678);  /* unknown ErrorId */
+    dfsc__wr_u32(&dw, 3);          /* ErrorDataLength */
+    dfsc__wr_u32(&dw, 0x12345678); /* unknown ErrorId */
     dfsc__wr_bytes(&dw, "abc", 3);
     dfsc__wr_align(&dw, 8);
-    dfsc__wr_u32(&dw, 0);           /* patched below */
+    dfsc__wr_u32(&dw, 0); /* patched below */
     dfsc__wr_u32(&dw, SMB2_ERROR_ID_DEFAULT);
   }
   sl = dw.off;
-  assert_int_equal(dfsc__smb2_symlink_error_encode(&dw, 8, SMB2_SYMLINK_FLAG_RELATIVE,
-                                                   "..\\tgt", "tgt"),
-                   0);
+  assert_int_equal(
+      dfsc__smb2_symlink_error_encode(&dw, 8, SMB2_SYMLINK_FLAG_RELATIVE, "..\\tgt", "tgt"),
+      0);
   if (with_ctx)
     dfsc__wr_put_u32(&dw, sl - 8, (uint32_t)(dw.off - sl));
   start(&w, buf, cap, SMB2_CREATE, 1);
@@ -1087,19 +1136,42 @@ static void test_error_symlink(void **state) {
   all_truncations_fail(sym, n - 72, dec_symlink, &s);
 
   /* Hostile symlink fields. */
-#define SYMBAD()                                                              \
+#define SYMBAD()                                                                           \
   assert_int_equal(dfsc__smb2_stopped_on_symlink_decode(copy, n, &s), DFSC_E_PROTO)
-  memcpy(copy, buf, n); dfsc__put_le32(copy + 72, 0xFFFFFFFFu); SYMBAD();
-  memcpy(copy, buf, n); dfsc__put_le32(copy + 72, 23); SYMBAD();
-  memcpy(copy, buf, n); dfsc__put_le32(copy + 76, 0); SYMBAD();
-  memcpy(copy, buf, n); dfsc__put_le32(copy + 80, 0xA0000003u); SYMBAD();
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 88, 7); SYMBAD();      /* sub off */
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 88, 0xFFFF); SYMBAD();
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 88, 20); dfsc__put_le16(copy + 90, 0); SYMBAD();
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 90, 20); SYMBAD();     /* sub len */
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 90, 11); SYMBAD();     /* odd */
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 92, 0xFFFF); SYMBAD(); /* print off */
-  memcpy(copy, buf, n); dfsc__put_le16(copy + 94, 8); SYMBAD();      /* print len */
+  memcpy(copy, buf, n);
+  dfsc__put_le32(copy + 72, 0xFFFFFFFFu);
+  SYMBAD();
+  memcpy(copy, buf, n);
+  dfsc__put_le32(copy + 72, 23);
+  SYMBAD();
+  memcpy(copy, buf, n);
+  dfsc__put_le32(copy + 76, 0);
+  SYMBAD();
+  memcpy(copy, buf, n);
+  dfsc__put_le32(copy + 80, 0xA0000003u);
+  SYMBAD();
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 88, 7);
+  SYMBAD(); /* sub off */
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 88, 0xFFFF);
+  SYMBAD();
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 88, 20);
+  dfsc__put_le16(copy + 90, 0);
+  SYMBAD();
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 90, 20);
+  SYMBAD(); /* sub len */
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 90, 11);
+  SYMBAD(); /* odd */
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 92, 0xFFFF);
+  SYMBAD(); /* print off */
+  memcpy(copy, buf, n);
+  dfsc__put_le16(copy + 94, 8);
+  SYMBAD(); /* print len */
 #undef SYMBAD
 
   /* 3.1.1: inside a DEFAULT context after an unknown one. */
@@ -1149,13 +1221,13 @@ static void test_error_share_redirect(void **state) {
   (void)state;
 
   dfsc__wr_init(&w, d, sizeof d);
-  dfsc__wr_u32(&w, 48);  /* StructureSize */
-  dfsc__wr_u32(&w, 3);   /* SHARE_MOVE_NOTIFICATION */
+  dfsc__wr_u32(&w, 48);          /* StructureSize */
+  dfsc__wr_u32(&w, 3);           /* SHARE_MOVE_NOTIFICATION */
   dfsc__wr_u32(&w, 24 + 2 * 24); /* ResourceNameOffset */
-  dfsc__wr_u32(&w, 8);   /* ResourceNameLength */
+  dfsc__wr_u32(&w, 8);           /* ResourceNameLength */
   dfsc__wr_u16(&w, 0);
-  dfsc__wr_u16(&w, 0);   /* TargetType */
-  dfsc__wr_u32(&w, 2);   /* IPAddrCount */
+  dfsc__wr_u16(&w, 0); /* TargetType */
+  dfsc__wr_u32(&w, 2); /* IPAddrCount */
   dfsc__wr_u32(&w, SMB2_MOVE_DST_IPADDR_V4);
   dfsc__wr_u32(&w, 0);
   dfsc__wr_bytes(&w, "\x7f\x00\x00\x02", 4);

@@ -80,7 +80,8 @@ static size_t u16_of(const char *s, uint8_t *out, size_t cap) {
 
 /* ---------------- CREATE ---------------- */
 
-static const uint8_t lease_key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t lease_key[16] = {1, 2,  3,  4,  5,  6,  7,  8,
+                                      9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t parent_key[16] = {0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
                                        0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF};
 
@@ -97,8 +98,8 @@ static void two_ccs(dfsc_smb2_cc ccs[2], uint8_t lease_buf[SMB2_LEASE_V2_SIZE]) 
   assert_int_equal(dfsc__smb2_cc_lease(&ccs[1], lease_buf, &l), 0);
 }
 
-static void create_req_fill(dfsc_smb2_create_req *req, const char *name, const dfsc_smb2_cc *ccs,
-                            size_t n) {
+static void create_req_fill(dfsc_smb2_create_req *req, const char *name,
+                            const dfsc_smb2_cc *ccs, size_t n) {
   memset(req, 0, sizeof(*req));
   req->oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
   req->impersonation = SMB2_IMPERSONATION_IMPERSONATION;
@@ -161,7 +162,8 @@ static void test_create_req_layout(void **state) {
   for (i = 20; i < 24; i++)
     assert_int_equal(c2[i], 0);
   assert_memory_equal(c2 + 24, lease_key, 16);
-  assert_int_equal(dfsc__le32(c2 + 40), SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING);
+  assert_int_equal(dfsc__le32(c2 + 40),
+                   SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING);
   assert_int_equal(dfsc__le32(c2 + 44), SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET);
   assert_int_equal(dfsc__le64(c2 + 48), 0);
   assert_memory_equal(c2 + 56, parent_key, 16);
@@ -511,7 +513,9 @@ static int dec_close_rsp(const uint8_t *p, size_t n) {
   return dfsc__smb2_close_rsp_decode(p, n, &r);
 }
 
-static int dec_flush_rsp(const uint8_t *p, size_t n) { return dfsc__smb2_flush_rsp_decode(p, n); }
+static int dec_flush_rsp(const uint8_t *p, size_t n) {
+  return dfsc__smb2_flush_rsp_decode(p, n);
+}
 
 static void test_close_flush(void **state) {
   dfsc_smb2_close_req creq, cdec;
@@ -678,12 +682,12 @@ static int dec_write_rsp(const uint8_t *p, size_t n) {
 
 static void test_write(void **state) {
   static const uint8_t want_fixed[48] = {
-      49,   0,    0x70, 0,    0x05, 0,    0,    0,    /* ssize, DataOffset, Length */
-      0x00, 0x10, 0,    0,    0,    0,    0,    0,    /* Offset 4096 */
-      0xAA, 0,    0,    0,    0,    0,    0,    0,    /* persistent */
-      0xBB, 0,    0,    0,    0,    0,    0,    0,    /* volatile */
-      0,    0,    0,    0,    0,    0,    0,    0,    /* Channel, RemainingBytes */
-      0,    0,    0,    0,    0x01, 0,    0,    0};   /* chinfo, Flags */
+      49,   0,    0x70, 0, 0x05, 0, 0, 0,  /* ssize, DataOffset, Length */
+      0x00, 0x10, 0,    0, 0,    0, 0, 0,  /* Offset 4096 */
+      0xAA, 0,    0,    0, 0,    0, 0, 0,  /* persistent */
+      0xBB, 0,    0,    0, 0,    0, 0, 0,  /* volatile */
+      0,    0,    0,    0, 0,    0, 0, 0,  /* Channel, RemainingBytes */
+      0,    0,    0,    0, 0x01, 0, 0, 0}; /* chinfo, Flags */
   dfsc_smb2_write_req req, dec;
   dfsc_smb2_write_rsp rsp, rdec;
   dfsc_wr w;
@@ -747,8 +751,9 @@ static void test_write(void **state) {
 
 /* Hand-built FILE_ID_BOTH_DIR_INFORMATION entry at b+off ([MS-FSCC] 2.4.17);
  * returns its unpadded size. */
-static size_t put_idboth(uint8_t *b, size_t off, uint32_t next, uint64_t eof, uint32_t attrs,
-                         uint64_t file_id, const char *name, const char *short_name) {
+static size_t put_idboth(uint8_t *b, size_t off, uint32_t next, uint64_t eof,
+                         uint32_t attrs, uint64_t file_id, const char *name,
+                         const char *short_name) {
   uint8_t *e = b + off;
   size_t n, sn = 0;
   memset(e, 0, 104);
@@ -771,8 +776,8 @@ static size_t put_idboth(uint8_t *b, size_t off, uint32_t next, uint64_t eof, ui
   return 104 + n;
 }
 
-static const char *const dir_names[3] = {".", "r\xc3\xa9sum\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.doc",
-                                         "LONGFILENAME.TXT"};
+static const char *const dir_names[3] = {
+    ".", "r\xc3\xa9sum\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.doc", "LONGFILENAME.TXT"};
 
 /* Three entries, 8-aligned, the last with NextEntryOffset 0. Returns len. */
 static size_t build_dir3(uint8_t *b) {
@@ -781,10 +786,12 @@ static size_t build_dir3(uint8_t *b) {
   n = put_idboth(b, off, 0, 0, SMB2_FILE_ATTRIBUTE_DIRECTORY, 1, dir_names[0], NULL);
   dfsc__put_le32(b + off, (uint32_t)((n + 7) & ~(size_t)7));
   off += (n + 7) & ~(size_t)7;
-  n = put_idboth(b, off, 0, 12345, SMB2_FILE_ATTRIBUTE_ARCHIVE, 2, dir_names[1], "RSUM~1.DOC");
+  n = put_idboth(b, off, 0, 12345, SMB2_FILE_ATTRIBUTE_ARCHIVE, 2, dir_names[1],
+                 "RSUM~1.DOC");
   dfsc__put_le32(b + off, (uint32_t)((n + 7) & ~(size_t)7));
   off += (n + 7) & ~(size_t)7;
-  n = put_idboth(b, off, 0, 1ull << 40, SMB2_FILE_ATTRIBUTE_READONLY, 3, dir_names[2], NULL);
+  n = put_idboth(b, off, 0, 1ull << 40, SMB2_FILE_ATTRIBUTE_READONLY, 3, dir_names[2],
+                 NULL);
   return off + n;
 }
 
@@ -816,8 +823,8 @@ static void test_dir_iter(void **state) {
   (void)state;
 
   len = build_dir3(b);
-  assert_int_equal(dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len),
-                   0);
+  assert_int_equal(
+      dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len), 0);
   for (i = 0; i < 3; i++)
     assert_int_equal(dfsc__smb2_dir_next(&it, &e[i]), 1);
   assert_int_equal(dfsc__smb2_dir_next(&it, &e[0]), 0);
@@ -849,18 +856,16 @@ static void test_dir_iter(void **state) {
   /* The encoder produces the same bytes as the hand-built buffer. */
   dfsc__wr_init(&w, enc, sizeof(enc));
   for (i = 0; i < 3; i++)
-    assert_int_equal(dfsc__smb2_dirent_encode(&w, FILE_ID_BOTH_DIRECTORY_INFORMATION, &e[i],
-                                              &prev),
-                     0);
+    assert_int_equal(
+        dfsc__smb2_dirent_encode(&w, FILE_ID_BOTH_DIRECTORY_INFORMATION, &e[i], &prev), 0);
   assert_int_equal(w.off, len);
   assert_memory_equal(enc, b, len);
 
   /* Every other class round-trips through the encoder and iterator. */
   {
-    static const uint8_t classes[4] = {FILE_DIRECTORY_INFORMATION,
-                                       FILE_FULL_DIRECTORY_INFORMATION,
-                                       FILE_BOTH_DIRECTORY_INFORMATION,
-                                       FILE_ID_FULL_DIRECTORY_INFORMATION};
+    static const uint8_t classes[4] = {
+        FILE_DIRECTORY_INFORMATION, FILE_FULL_DIRECTORY_INFORMATION,
+        FILE_BOTH_DIRECTORY_INFORMATION, FILE_ID_FULL_DIRECTORY_INFORMATION};
     size_t k;
     for (k = 0; k < 4; k++) {
       dfsc_smb2_dirent g;
@@ -877,11 +882,11 @@ static void test_dir_iter(void **state) {
         assert_int_equal(g.info.allocation_size, e[i].info.allocation_size);
         assert_int_equal(g.info.last_write_time, e[i].info.last_write_time);
         assert_int_equal(g.has_file_id, classes[k] == FILE_ID_FULL_DIRECTORY_INFORMATION);
-        assert_int_equal(g.file_id,
-                         classes[k] == FILE_ID_FULL_DIRECTORY_INFORMATION ? e[i].file_id : 0);
-        assert_int_equal(g.short_name_len,
-                         classes[k] == FILE_BOTH_DIRECTORY_INFORMATION ? e[i].short_name_len
-                                                                       : 0);
+        assert_int_equal(
+            g.file_id, classes[k] == FILE_ID_FULL_DIRECTORY_INFORMATION ? e[i].file_id : 0);
+        assert_int_equal(g.short_name_len, classes[k] == FILE_BOTH_DIRECTORY_INFORMATION
+                                               ? e[i].short_name_len
+                                               : 0);
       }
       assert_int_equal(dfsc__smb2_dir_next(&it, &g), 0);
     }
@@ -890,8 +895,8 @@ static void test_dir_iter(void **state) {
   assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, 0, &rc), 0);
   assert_int_equal(rc, 0);
   /* Trailing alignment padding after the last entry is accepted. */
-  assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, (len + 7) & ~(size_t)7, &rc),
-                   3);
+  assert_int_equal(
+      walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, (len + 7) & ~(size_t)7, &rc), 3);
   assert_int_equal(rc, 0);
 }
 
@@ -950,8 +955,7 @@ static void test_dir_iter_hostile(void **state) {
   /* FileNameLength beyond the end of the last entry, beyond its own entry,
    * odd, or huge. */
   len = build_dir3(b);
-  dfsc__put_le32(b + next0 + next1 + 60,
-                 dfsc__le32(b + next0 + next1 + 60) + 2);
+  dfsc__put_le32(b + next0 + next1 + 60, dfsc__le32(b + next0 + next1 + 60) + 2);
   assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 2);
   assert_int_equal(rc, DFSC_E_PROTO);
   len = build_dir3(b);
@@ -1263,8 +1267,9 @@ static void test_set_info(void **state) {
   dfsc__wr_init(&bw, b, sizeof(b));
   assert_int_equal(dfsc__smb2_fi_rename_build(&bw, 1, "d\\n\xc3\xa9w", 6), 0);
   {
-    static const uint8_t want[30] = {1, 0, 0, 0, 0, 0, 0, 0, 0,   0, 0, 0, 0,   0,    0,
-                                     0, 10, 0, 0, 0, 'd', 0, '\\', 0, 'n', 0, 0xE9, 0, 'w', 0};
+    static const uint8_t want[30] = {1,   0, 0,    0, 0,   0, 0,    0, 0,   0,
+                                     0,   0, 0,    0, 0,   0, 10,   0, 0,   0,
+                                     'd', 0, '\\', 0, 'n', 0, 0xE9, 0, 'w', 0};
     assert_int_equal(bw.off, sizeof(want));
     assert_memory_equal(b, want, sizeof(want));
   }
@@ -1489,20 +1494,33 @@ static void test_dfs_referral_req(void **state) {
   assert_int_equal(dfsc__smb2_dfs_referral_req_parse(b, 3, &level, &n16, &n16_len),
                    DFSC_E_PROTO);
   dfsc__wr_init(&w, b, 10);
-  assert_int_equal(dfsc__smb2_dfs_referral_req_build(&w, 4, path, strlen(path)), DFSC_E_NOSPACE);
+  assert_int_equal(dfsc__smb2_dfs_referral_req_build(&w, 4, path, strlen(path)),
+                   DFSC_E_NOSPACE);
 }
 
 /* ---------------- writer overflow for the other encoders ---------------- */
 
-static int enc_read_req(dfsc_wr *w, const void *a) { return dfsc__smb2_read_req_encode(w, a); }
-static int enc_write_req(dfsc_wr *w, const void *a) { return dfsc__smb2_write_req_encode(w, a); }
-static int enc_close_rsp(dfsc_wr *w, const void *a) { return dfsc__smb2_close_rsp_encode(w, a); }
+static int enc_read_req(dfsc_wr *w, const void *a) {
+  return dfsc__smb2_read_req_encode(w, a);
+}
+static int enc_write_req(dfsc_wr *w, const void *a) {
+  return dfsc__smb2_write_req_encode(w, a);
+}
+static int enc_close_rsp(dfsc_wr *w, const void *a) {
+  return dfsc__smb2_close_rsp_encode(w, a);
+}
 static int enc_qdir_req(dfsc_wr *w, const void *a) {
   return dfsc__smb2_query_dir_req_encode(w, a);
 }
-static int enc_ioctl_req(dfsc_wr *w, const void *a) { return dfsc__smb2_ioctl_req_encode(w, a); }
-static int enc_ioctl_rsp(dfsc_wr *w, const void *a) { return dfsc__smb2_ioctl_rsp_encode(w, a); }
-static int enc_read_rsp(dfsc_wr *w, const void *a) { return dfsc__smb2_read_rsp_encode(w, a); }
+static int enc_ioctl_req(dfsc_wr *w, const void *a) {
+  return dfsc__smb2_ioctl_req_encode(w, a);
+}
+static int enc_ioctl_rsp(dfsc_wr *w, const void *a) {
+  return dfsc__smb2_ioctl_rsp_encode(w, a);
+}
+static int enc_read_rsp(dfsc_wr *w, const void *a) {
+  return dfsc__smb2_read_rsp_encode(w, a);
+}
 
 static void test_nospace(void **state) {
   dfsc_smb2_read_req rreq;

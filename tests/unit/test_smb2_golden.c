@@ -62,6 +62,7 @@ typedef struct golden_fx {
   uint16_t credit_charge;
 } golden_fx;
 
+/* clang-format off */
 static const golden_fx FIXTURES[] = {
     {"smb311_negotiate_req", 0, 0, 0x0u, 0x00000000u, 0x0000000000000000ull, 0x00000000u, 31, 0},
     {"smb311_negotiate_rsp", 0, 0, 0x0u, 0x00000001u, 0x0000000000000000ull, 0x00000000u, 1, 0},
@@ -208,6 +209,7 @@ static const golden_fx FIXTURES[] = {
     {"smb311enc_tree_connect_req_2", 3, 6, 0x0u, 0x00000018u, 0x000000004ba3ff7dull, 0x00000000u, 1, 1},
     {"smb311enc_tree_connect_rsp_2", 3, 6, 0x0u, 0x00000019u, 0x000000004ba3ff7dull, 0x26e5021cu, 1, 1},
 };
+/* clang-format on */
 
 #define N_FIXTURES (sizeof FIXTURES / sizeof FIXTURES[0])
 
@@ -493,19 +495,44 @@ static void test_roundtrip(void **state) {
     rt_error(pdu, len, &w);
   } else {
     switch (h.command) {
-    case SMB2_NEGOTIATE: rt_negotiate(&h, pdu, len, &w); break;
-    case SMB2_SESSION_SETUP: rt_session_setup(&h, pdu, len, &w); break;
-    case SMB2_TREE_CONNECT: rt_tree_connect(&h, pdu, len, &w); break;
-    case SMB2_TREE_DISCONNECT: rt_tree_disconnect(&h, pdu, len, &w); break;
-    case SMB2_CREATE: rt_create(&h, pdu, len, &w); break;
-    case SMB2_CLOSE: rt_close(&h, pdu, len, &w); break;
-    case SMB2_READ: rt_read(&h, pdu, len, &w); break;
-    case SMB2_WRITE: rt_write(&h, pdu, len, &w); break;
-    case SMB2_IOCTL: rt_ioctl(&h, pdu, len, &w); break;
-    case SMB2_QUERY_DIRECTORY: rt_query_directory(&h, pdu, len, &w); break;
-    case SMB2_QUERY_INFO: rt_query_info(&h, pdu, len, &w); break;
-    case SMB2_SET_INFO: rt_set_info(&h, pdu, len, &w); break;
-    default: fail_msg("%s: no decoder for command %u", fx->name, h.command);
+    case SMB2_NEGOTIATE:
+      rt_negotiate(&h, pdu, len, &w);
+      break;
+    case SMB2_SESSION_SETUP:
+      rt_session_setup(&h, pdu, len, &w);
+      break;
+    case SMB2_TREE_CONNECT:
+      rt_tree_connect(&h, pdu, len, &w);
+      break;
+    case SMB2_TREE_DISCONNECT:
+      rt_tree_disconnect(&h, pdu, len, &w);
+      break;
+    case SMB2_CREATE:
+      rt_create(&h, pdu, len, &w);
+      break;
+    case SMB2_CLOSE:
+      rt_close(&h, pdu, len, &w);
+      break;
+    case SMB2_READ:
+      rt_read(&h, pdu, len, &w);
+      break;
+    case SMB2_WRITE:
+      rt_write(&h, pdu, len, &w);
+      break;
+    case SMB2_IOCTL:
+      rt_ioctl(&h, pdu, len, &w);
+      break;
+    case SMB2_QUERY_DIRECTORY:
+      rt_query_directory(&h, pdu, len, &w);
+      break;
+    case SMB2_QUERY_INFO:
+      rt_query_info(&h, pdu, len, &w);
+      break;
+    case SMB2_SET_INFO:
+      rt_set_info(&h, pdu, len, &w);
+      break;
+    default:
+      fail_msg("%s: no decoder for command %u", fx->name, h.command);
     }
   }
   same(&w, pdu, len);
@@ -515,8 +542,9 @@ static void test_roundtrip(void **state) {
 
 /* ---- field values, as tshark shows them ------------------------------- */
 
-static const uint8_t SMB311_CLIENT_GUID[16] = {0xc9, 0xcb, 0x76, 0x81, 0x52, 0xf2, 0xa7, 0x49,
-                                               0xa3, 0x7a, 0xc6, 0x06, 0x5b, 0x9a, 0xab, 0x4a};
+static const uint8_t SMB311_CLIENT_GUID[16] = {0xc9, 0xcb, 0x76, 0x81, 0x52, 0xf2,
+                                               0xa7, 0x49, 0xa3, 0x7a, 0xc6, 0x06,
+                                               0x5b, 0x9a, 0xab, 0x4a};
 
 static void test_311_negotiate_req(void **state) {
   static const uint8_t salt_head[4] = {0xb9, 0xdd, 0x01, 0xfa};
@@ -646,9 +674,9 @@ static void test_session_setup(void **state) {
     const char *name;
     size_t off, len;
   } c[] = {
-      {"smb311_session_setup_req", 0x58, 74},  {"smb311_session_setup_rsp", 0x48, 139},
+      {"smb311_session_setup_req", 0x58, 74},    {"smb311_session_setup_rsp", 0x48, 139},
       {"smb311_session_setup_req_2", 0x58, 404}, {"smb311_session_setup_rsp_2", 0x48, 29},
-      {"smb202_session_setup_rsp", 0x48, 145}, {"smb202_session_setup_req_2", 0x58, 408},
+      {"smb202_session_setup_rsp", 0x48, 145},   {"smb202_session_setup_req_2", 0x58, 408},
   };
   size_t i;
 
@@ -693,8 +721,9 @@ static void test_tree_connect(void **state) {
       /* the SMB2_02-only server grants less on its data share */
       {"smb202_tree_connect_req_2", "\\\\127.0.0.21\\data", "smb202_tree_connect_rsp_2",
        SMB2_SHARE_TYPE_DISK, 0, 0x001f00a9},
-      {"smb311enc_tree_connect_req_2", "\\\\127.0.0.11\\enc", "smb311enc_tree_connect_rsp_2",
-       SMB2_SHARE_TYPE_DISK, SMB2_SHAREFLAG_ENCRYPT_DATA, 0x001f01ff},
+      {"smb311enc_tree_connect_req_2", "\\\\127.0.0.11\\enc",
+       "smb311enc_tree_connect_rsp_2", SMB2_SHARE_TYPE_DISK, SMB2_SHAREFLAG_ENCRYPT_DATA,
+       0x001f01ff},
   };
   size_t i;
 
@@ -799,7 +828,8 @@ static void test_311_create(void **state) {
   assert_int_equal(req.desired_access, SMB2_DELETE);
   assert_int_equal(req.share_access, 7);
   assert_int_equal(req.options, SMB2_FILE_DELETE_ON_CLOSE);
-  assert_string_equal(u8(req.name16, req.name16_len, name, sizeof name), "fixdir\\renamed.txt");
+  assert_string_equal(u8(req.name16, req.name16_len, name, sizeof name),
+                      "fixdir\\renamed.txt");
   free(pdu);
 
   pdu = load_hdr("smb311_create_rsp_6", &len, &h);
@@ -841,12 +871,18 @@ static const struct {
   uint32_t attrs;
   uint64_t file_id;
 } LS_DATA[] = {
-    {".", 0, 0x10, 0x511ffc},           {"..", 0, 0x10, 0x511fff},
-    {"space name.txt", 20, 0x80, 0x511ff7}, {"odd.bin", 1000003, 0x80, 0x511fee},
-    {"日本語", 0, 0x10, 0x511ff5},      {"empty.txt", 0, 0x80, 0x511ff8},
-    {"emoji-😀.txt", 11, 0x80, 0x511ff3}, {"many", 0, 0x10, 0x511fed},
-    {"hello.txt", 29, 0x80, 0x511ff9},  {"Grüße.txt", 25, 0x80, 0x511ff6},
-    {"a", 0, 0x10, 0x511ff2},           {"big.bin", 268435456, 0x80, 0x511ffa},
+    {".", 0, 0x10, 0x511ffc},
+    {"..", 0, 0x10, 0x511fff},
+    {"space name.txt", 20, 0x80, 0x511ff7},
+    {"odd.bin", 1000003, 0x80, 0x511fee},
+    {"日本語", 0, 0x10, 0x511ff5},
+    {"empty.txt", 0, 0x80, 0x511ff8},
+    {"emoji-😀.txt", 11, 0x80, 0x511ff3},
+    {"many", 0, 0x10, 0x511fed},
+    {"hello.txt", 29, 0x80, 0x511ff9},
+    {"Grüße.txt", 25, 0x80, 0x511ff6},
+    {"a", 0, 0x10, 0x511ff2},
+    {"big.bin", 268435456, 0x80, 0x511ffa},
 };
 
 static void check_ls_listing(const char *rsp_name) {
@@ -862,9 +898,9 @@ static void check_ls_listing(const char *rsp_name) {
   assert_int_equal(dfsc__smb2_query_dir_rsp_decode(pdu, len, &rsp), 0);
   assert_int_equal(rsp.buf - pdu, 0x48);
   assert_int_equal(rsp.len, 1446);
-  assert_int_equal(dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, rsp.buf,
-                                            rsp.len),
-                   0);
+  assert_int_equal(
+      dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, rsp.buf, rsp.len),
+      0);
   while ((rc = dfsc__smb2_dir_next(&it, &ent)) == 1) {
     assert_true(n < sizeof LS_DATA / sizeof LS_DATA[0]);
     assert_string_equal(u8(ent.name, ent.name_len, name, sizeof name), LS_DATA[n].name);
@@ -908,15 +944,16 @@ static void test_query_directory(void **state) {
 
   pdu = load_hdr("smb311_query_directory_req_2", &len, &h);
   assert_int_equal(dfsc__smb2_query_dir_req_decode(pdu, len, &req), 0);
-  assert_string_equal(u8(req.pattern16, req.pattern16_len, name, sizeof name), "renamed.txt");
+  assert_string_equal(u8(req.pattern16, req.pattern16_len, name, sizeof name),
+                      "renamed.txt");
   free(pdu);
 
   pdu = load_hdr("smb311_query_directory_rsp_3", &len, &h);
   assert_int_equal(dfsc__smb2_query_dir_rsp_decode(pdu, len, &rsp), 0);
   assert_int_equal(rsp.len, 126);
-  assert_int_equal(dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, rsp.buf,
-                                            rsp.len),
-                   0);
+  assert_int_equal(
+      dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, rsp.buf, rsp.len),
+      0);
   assert_int_equal(dfsc__smb2_dir_next(&it, &ent), 1);
   assert_string_equal(u8(ent.name, ent.name_len, name, sizeof name), "renamed.txt");
   assert_int_equal(ent.info.creation_time, 0x1dd7d16ea399c29ull);
@@ -1095,7 +1132,8 @@ static void test_set_info(void **state) {
   assert_int_equal(req.fid.volatile_, 0x30a2c61full);
   assert_int_equal(req.buf - pdu, 0x60);
   assert_int_equal(req.len, 56);
-  assert_int_equal(dfsc__smb2_fi_rename_parse(req.buf, req.len, &replace, &name16, &n16), 0);
+  assert_int_equal(dfsc__smb2_fi_rename_parse(req.buf, req.len, &replace, &name16, &n16),
+                   0);
   assert_int_equal(replace, 0);
   assert_int_equal(n16, 36);
   assert_string_equal(u8(name16, n16, name, sizeof name), "fixdir\\renamed.txt");
@@ -1137,9 +1175,9 @@ static void test_ioctl(void **state) {
   assert_int_equal(req.max_input_response, 0);
   assert_int_equal(req.max_output_response, 65535);
   assert_int_equal(req.flags, SMB2_0_IOCTL_IS_FSCTL);
-  assert_int_equal(dfsc__smb2_dfs_referral_req_parse(req.input, req.input_len, &level,
-                                                     &name16, &n16),
-                   0);
+  assert_int_equal(
+      dfsc__smb2_dfs_referral_req_parse(req.input, req.input_len, &level, &name16, &n16),
+      0);
   assert_int_equal(level, 3);
   assert_string_equal(u8(name16, n16, name, sizeof name), "\\127.0.0.11\\data");
   free(pdu);
@@ -1207,13 +1245,20 @@ static void test_errors(void **state) {
 
 int main(void) {
   static const struct CMUnitTest fixed[] = {
-      cmocka_unit_test(test_311_negotiate_req), cmocka_unit_test(test_311_negotiate_rsp),
-      cmocka_unit_test(test_311enc_negotiate_rsp), cmocka_unit_test(test_202_negotiate_rsp),
-      cmocka_unit_test(test_session_setup),     cmocka_unit_test(test_tree_connect),
-      cmocka_unit_test(test_311_create),        cmocka_unit_test(test_311_close),
-      cmocka_unit_test(test_query_directory),   cmocka_unit_test(test_query_info),
-      cmocka_unit_test(test_read_write),        cmocka_unit_test(test_set_info),
-      cmocka_unit_test(test_ioctl),             cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_311_negotiate_req),
+      cmocka_unit_test(test_311_negotiate_rsp),
+      cmocka_unit_test(test_311enc_negotiate_rsp),
+      cmocka_unit_test(test_202_negotiate_rsp),
+      cmocka_unit_test(test_session_setup),
+      cmocka_unit_test(test_tree_connect),
+      cmocka_unit_test(test_311_create),
+      cmocka_unit_test(test_311_close),
+      cmocka_unit_test(test_query_directory),
+      cmocka_unit_test(test_query_info),
+      cmocka_unit_test(test_read_write),
+      cmocka_unit_test(test_set_info),
+      cmocka_unit_test(test_ioctl),
+      cmocka_unit_test(test_errors),
   };
   struct CMUnitTest rt[N_FIXTURES];
   char names[N_FIXTURES][64];

@@ -62,7 +62,8 @@ static void got(dfsc_lookup *lk, int status, const dfsc_addr *a) {
   dfsc__loop_stop(c->loop);
 }
 
-static void resolve(const dfsc_resolve_map *m, dfsc_lane *lane, struct ctx *c, const char *name) {
+static void resolve(const dfsc_resolve_map *m, dfsc_lane *lane, struct ctx *c,
+                    const char *name) {
   dfsc_lookup lk;
   memset(&lk, 0, sizeof(lk));
   lk.data = c;

@@ -27,8 +27,7 @@
 
 #include "fe.h"
 
-size_t dfsc__fe_utf8_len(const unsigned char *s)
-{
+size_t dfsc__fe_utf8_len(const unsigned char *s) {
   unsigned char c = s[0];
   unsigned char lo = 0x80, hi = 0xBF;
   size_t n, i;
@@ -63,8 +62,7 @@ size_t dfsc__fe_utf8_len(const unsigned char *s)
 /* The escape of the character at p into out (at most 6 bytes, not
  * terminated): returns its length and sets *used to the input bytes it
  * stands for; 0 when the character passes unchanged (*used bytes). */
-static size_t escape_at(const unsigned char *p, char out[6], size_t *used)
-{
+static size_t escape_at(const unsigned char *p, char out[6], size_t *used) {
   static const char hex[] = "0123456789abcdef";
   unsigned char c = p[0];
   size_t n;
@@ -72,10 +70,17 @@ static size_t escape_at(const unsigned char *p, char out[6], size_t *used)
   *used = 1;
   if (c < 0x20 || c == 0x7F) {
     switch (c) {
-    case '\t': memcpy(out, "\\t", 2); return 2;
-    case '\n': memcpy(out, "\\n", 2); return 2;
-    case '\r': memcpy(out, "\\r", 2); return 2;
-    default: break;
+    case '\t':
+      memcpy(out, "\\t", 2);
+      return 2;
+    case '\n':
+      memcpy(out, "\\n", 2);
+      return 2;
+    case '\r':
+      memcpy(out, "\\r", 2);
+      return 2;
+    default:
+      break;
     }
     goto byte;
   }
@@ -100,8 +105,7 @@ byte:
   return 4;
 }
 
-size_t dfsc__fe_escape(char *dst, size_t cap, const char *s)
-{
+size_t dfsc__fe_escape(char *dst, size_t cap, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   size_t total = 0, at = 0;
   int cut = 0; /* dst is full: never cut inside an escape */
@@ -127,8 +131,7 @@ size_t dfsc__fe_escape(char *dst, size_t cap, const char *s)
   return total;
 }
 
-char *dfsc__fe_escaped(const char *s)
-{
+char *dfsc__fe_escaped(const char *s) {
   size_t n = dfsc__fe_escape(NULL, 0, s);
   char *out = malloc(n + 1);
 
@@ -137,8 +140,7 @@ char *dfsc__fe_escaped(const char *s)
   return out;
 }
 
-void dfsc__fe_put_escaped(FILE *f, const char *s)
-{
+void dfsc__fe_put_escaped(FILE *f, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
 
   while (*p != '\0') {
@@ -158,8 +160,7 @@ void dfsc__fe_put_escaped(FILE *f, const char *s)
   }
 }
 
-void dfsc__fe_errf(const char *fmt, ...)
-{
+void dfsc__fe_errf(const char *fmt, ...) {
   char small[512], *msg = small, *line;
   va_list ap;
   int n;

@@ -15,8 +15,7 @@
 #include "dfsc/dfsc.h"
 #include "fe.h"
 
-void dfsc__fe_json_str(FILE *f, const char *s)
-{
+void dfsc__fe_json_str(FILE *f, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
 
   putc('"', f);
@@ -25,14 +24,36 @@ void dfsc__fe_json_str(FILE *f, const char *s)
     size_t n;
 
     switch (c) {
-    case '"': fputs("\\\"", f); p++; continue;
-    case '\\': fputs("\\\\", f); p++; continue;
-    case '\b': fputs("\\b", f); p++; continue;
-    case '\f': fputs("\\f", f); p++; continue;
-    case '\n': fputs("\\n", f); p++; continue;
-    case '\r': fputs("\\r", f); p++; continue;
-    case '\t': fputs("\\t", f); p++; continue;
-    default: break;
+    case '"':
+      fputs("\\\"", f);
+      p++;
+      continue;
+    case '\\':
+      fputs("\\\\", f);
+      p++;
+      continue;
+    case '\b':
+      fputs("\\b", f);
+      p++;
+      continue;
+    case '\f':
+      fputs("\\f", f);
+      p++;
+      continue;
+    case '\n':
+      fputs("\\n", f);
+      p++;
+      continue;
+    case '\r':
+      fputs("\\r", f);
+      p++;
+      continue;
+    case '\t':
+      fputs("\\t", f);
+      p++;
+      continue;
+    default:
+      break;
     }
     if (c < 0x20 || c == 0x7F) {
       fprintf(f, "\\u%04x", c);
@@ -61,8 +82,7 @@ void dfsc__fe_json_str(FILE *f, const char *s)
 /* FILETIME of 1970-01-01T00:00:00Z: 369 years of 100 ns ticks. */
 #define FILETIME_UNIX_EPOCH 116444736000000000ULL
 
-int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap)
-{
+int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap) {
   int64_t sec;
   long nsec;
   time_t t;
@@ -128,8 +148,7 @@ static const struct {
     {0x00400000, "RECALL_ON_DATA_ACCESS"},
 };
 
-int dfsc__fe_attr_names(uint32_t attrs, const char **names, int max)
-{
+int dfsc__fe_attr_names(uint32_t attrs, const char **names, int max) {
   size_t i;
   int n = 0;
 
@@ -143,8 +162,7 @@ int dfsc__fe_attr_names(uint32_t attrs, const char **names, int max)
   return n;
 }
 
-char *dfsc__fe_human_bytes(uint64_t n, char *buf, size_t cap)
-{
+char *dfsc__fe_human_bytes(uint64_t n, char *buf, size_t cap) {
   static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   double v = (double)n;
   int u = -1;
@@ -169,8 +187,7 @@ char *dfsc__fe_human_bytes(uint64_t n, char *buf, size_t cap)
 
 /* The counters of the progress contract, one "name value" line each or
  * one JSON object. */
-void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json)
-{
+void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json) {
   static const struct {
     const char *name;
     size_t off;
@@ -202,4 +219,3 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json)
   if (json)
     fputs("}\n", out);
 }
-

@@ -16,9 +16,8 @@
 
 #define AUTHFILE_MAX (64 * 1024)
 
-int dfsc__cli_authfile_load(const char *path, struct dfsc__cli_cred *out,
-                            int *insecure, char *err, size_t errcap)
-{
+int dfsc__cli_authfile_load(const char *path, struct dfsc__cli_cred *out, int *insecure,
+                            char *err, size_t errcap) {
   struct stat st;
   char *text = NULL;
   size_t len = 0;

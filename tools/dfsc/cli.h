@@ -52,14 +52,13 @@ int dfsc__cli_parse_user(const char *arg, struct dfsc__cli_cred *out, char *err,
  * `fname` names the file in messages. Returns 0, -EINVAL (message in err,
  * "FILE:LINE: ...") or -ENOMEM. */
 int dfsc__cli_authfile_parse(const char *text, size_t len, const char *fname,
-                             struct dfsc__cli_cred *out, char *err,
-                             size_t errcap);
+                             struct dfsc__cli_cred *out, char *err, size_t errcap);
 
 /* Reads and parses an authfile (at most 64 KiB, regular file). Sets
  * *insecure to 1 when the file is readable by group or others. The read
  * buffer is wiped. Returns 0 or a negative errno (message in err). */
-int dfsc__cli_authfile_load(const char *path, struct dfsc__cli_cred *out,
-                            int *insecure, char *err, size_t errcap);
+int dfsc__cli_authfile_load(const char *path, struct dfsc__cli_cred *out, int *insecure,
+                            char *err, size_t errcap);
 
 /* ---- option values (cli_args.c) --------------------------------------- */
 /* SMB2_02 SMB2_10 SMB3_00 SMB3_02 SMB3_11 (case-insensitive) give their
@@ -125,8 +124,8 @@ struct dfsc__cli_progress {
 int dfsc__cli_progress_format(char *buf, size_t cap, uint64_t done, uint64_t total,
                               int total_known, double elapsed_s);
 
-void dfsc__cli_progress_start(struct dfsc__cli_progress *p, int enabled,
-                              uint64_t total, int total_known);
+void dfsc__cli_progress_start(struct dfsc__cli_progress *p, int enabled, uint64_t total,
+                              int total_known);
 /* Redraws at most ten times a second. */
 void dfsc__cli_progress_update(struct dfsc__cli_progress *p, uint64_t done);
 /* ok: draws the final state and ends the line; else clears the line. */
@@ -155,8 +154,8 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname,
                            struct dfsc_opts *o, char *err, size_t errcap);
 /* Sets one key (as in the file) to value, e.g. for --ciphers. Returns 0
  * or -EINVAL with a message in err. */
-int dfsc__cli_config_set(const char *key, const char *value, struct dfsc_opts *o,
-                         char *err, size_t errcap);
+int dfsc__cli_config_set(const char *key, const char *value, struct dfsc_opts *o, char *err,
+                         size_t errcap);
 /* Whether key[0..len) names a key of the file (as written there: case and
  * '-' for '_' do not matter). */
 int dfsc__cli_config_has_key(const char *key, size_t len);
@@ -180,11 +179,11 @@ int dfsc__cli_config_load(const char *path, int must_exist, struct dfsc_opts *o,
                           size_t errcap);
 
 struct dfsc__cli_cfg {
-  int json;     /* --json */
-  int jobs;     /* -j N: paths handled at once (ls, stat, get) */
-  int progress; /* stderr is a terminal: draw progress bars */
-  int recursive; /* get -r: a directory tree */
-  int fsync;     /* get --fsync: file and directory entry durable before exit */
+  int json;           /* --json */
+  int jobs;           /* -j N: paths handled at once (ls, stat, get) */
+  int progress;       /* stderr is a terminal: draw progress bars */
+  int recursive;      /* get -r: a directory tree */
+  int fsync;          /* get --fsync: file and directory entry durable before exit */
   uint64_t max_files; /* get -r: local files and directories at most (0: no limit) */
   uint64_t max_bytes; /* get -r: bytes of file data at most (0: no limit) */
 };

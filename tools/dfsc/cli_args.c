@@ -17,16 +17,14 @@
 
 #include "cli.h"
 
-void dfsc__cli_wipe_free(char *s)
-{
+void dfsc__cli_wipe_free(char *s) {
   if (s == NULL)
     return;
   explicit_bzero(s, strlen(s));
   free(s);
 }
 
-void dfsc__cli_cred_clear(struct dfsc__cli_cred *c)
-{
+void dfsc__cli_cred_clear(struct dfsc__cli_cred *c) {
   dfsc__cli_wipe_free(c->password);
   free(c->user);
   free(c->domain);
@@ -36,8 +34,7 @@ void dfsc__cli_cred_clear(struct dfsc__cli_cred *c)
 static void set_err(char *err, size_t errcap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void set_err(char *err, size_t errcap, const char *fmt, ...)
-{
+static void set_err(char *err, size_t errcap, const char *fmt, ...) {
   va_list ap;
 
   if (err == NULL || errcap == 0)
@@ -48,8 +45,7 @@ static void set_err(char *err, size_t errcap, const char *fmt, ...)
 }
 
 /* Replaces *slot with a copy of s[0..n); secret slots are wiped first. */
-static int replace_str(char **slot, const char *s, size_t n, int secret)
-{
+static int replace_str(char **slot, const char *s, size_t n, int secret) {
   char *copy = strndup(s, n);
 
   if (copy == NULL)
@@ -63,9 +59,8 @@ static int replace_str(char **slot, const char *s, size_t n, int secret)
 }
 
 /* Splits "DOMAIN\USER" or "DOMAIN/USER" (first separator) into the struct. */
-static int set_user_domain(const char *s, size_t n, struct dfsc__cli_cred *out,
-                           char *err, size_t errcap)
-{
+static int set_user_domain(const char *s, size_t n, struct dfsc__cli_cred *out, char *err,
+                           size_t errcap) {
   const char *sep = NULL;
   size_t i;
   int rc;
@@ -94,8 +89,7 @@ static int set_user_domain(const char *s, size_t n, struct dfsc__cli_cred *out,
 }
 
 int dfsc__cli_parse_user(const char *arg, struct dfsc__cli_cred *out, char *err,
-                         size_t errcap)
-{
+                         size_t errcap) {
   const char *pct;
   size_t ulen;
   int rc;
@@ -113,24 +107,20 @@ int dfsc__cli_parse_user(const char *arg, struct dfsc__cli_cred *out, char *err,
   return 0;
 }
 
-static const char *skip_ws(const char *p, const char *end)
-{
+static const char *skip_ws(const char *p, const char *end) {
   while (p < end && (*p == ' ' || *p == '\t'))
     p++;
   return p;
 }
 
-static const char *trim_end(const char *start, const char *end)
-{
+static const char *trim_end(const char *start, const char *end) {
   while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
     end--;
   return end;
 }
 
 int dfsc__cli_authfile_parse(const char *text, size_t len, const char *fname,
-                             struct dfsc__cli_cred *out, char *err,
-                             size_t errcap)
-{
+                             struct dfsc__cli_cred *out, char *err, size_t errcap) {
   const char *p = text;
   const char *end = text + len;
   unsigned lineno = 0;
@@ -165,7 +155,7 @@ int dfsc__cli_authfile_parse(const char *text, size_t len, const char *fname,
     vend = kend;
     kend = trim_end(k, eq);
 
-#define KEY_IS(lit) \
+#define KEY_IS(lit)                                                                        \
   ((size_t)(kend - k) == sizeof(lit) - 1 && strncasecmp(k, lit, sizeof(lit) - 1) == 0)
     if (KEY_IS("username"))
       seen = &seen_user;
@@ -175,14 +165,13 @@ int dfsc__cli_authfile_parse(const char *text, size_t len, const char *fname,
       seen = &seen_dom;
     else {
       set_err(err, errcap,
-              "%s:%u: unknown key '%.*s' (expected username, password or domain)",
-              fname, lineno, (int)(kend - k), k);
+              "%s:%u: unknown key '%.*s' (expected username, password or domain)", fname,
+              lineno, (int)(kend - k), k);
       rc = -EINVAL;
       goto out;
     }
     if (*seen) {
-      set_err(err, errcap, "%s:%u: '%.*s' given twice", fname, lineno,
-              (int)(kend - k), k);
+      set_err(err, errcap, "%s:%u: '%.*s' given twice", fname, lineno, (int)(kend - k), k);
       rc = -EINVAL;
       goto out;
     }
@@ -231,8 +220,7 @@ static const struct {
     {"SMB3", DFSC_SMB3_00, DFSC_SMB3_11},
 };
 
-int dfsc__cli_parse_protocol(const char *name, int want_max, uint16_t *out)
-{
+int dfsc__cli_parse_protocol(const char *name, int want_max, uint16_t *out) {
   size_t i;
 
   if (name == NULL)
@@ -251,8 +239,7 @@ int dfsc__cli_parse_protocol(const char *name, int want_max, uint16_t *out)
   return -EINVAL;
 }
 
-const char *dfsc__cli_protocol_name(uint16_t dialect)
-{
+const char *dfsc__cli_protocol_name(uint16_t dialect) {
   size_t i;
 
   for (i = 0; i < 5; i++)
@@ -261,8 +248,7 @@ const char *dfsc__cli_protocol_name(uint16_t dialect)
   return NULL;
 }
 
-int dfsc__cli_parse_sign(const char *arg, int *mode)
-{
+int dfsc__cli_parse_sign(const char *arg, int *mode) {
   if (arg == NULL || strcasecmp(arg, "required") == 0)
     *mode = DFSC_SIGN_REQUIRED;
   else if (strcasecmp(arg, "auto") == 0)
@@ -275,8 +261,7 @@ int dfsc__cli_parse_sign(const char *arg, int *mode)
 }
 
 /* Strict decimal: digits only, no sign, no leading space, value <= max. */
-static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out)
-{
+static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out) {
   unsigned long v = 0;
   size_t i;
 
@@ -293,8 +278,7 @@ static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long 
   return 0;
 }
 
-int dfsc__cli_parse_port(const char *s, uint16_t *out)
-{
+int dfsc__cli_parse_port(const char *s, uint16_t *out) {
   unsigned long v;
 
   if (s == NULL || parse_uint(s, strlen(s), 65535, &v) != 0 || v == 0)
@@ -303,8 +287,7 @@ int dfsc__cli_parse_port(const char *s, uint16_t *out)
   return 0;
 }
 
-int dfsc__cli_parse_timeout(const char *s, unsigned *ms)
-{
+int dfsc__cli_parse_timeout(const char *s, unsigned *ms) {
   const char *dot;
   unsigned long whole = 0, frac_ms = 0;
   size_t wlen, flen, i;
@@ -340,8 +323,7 @@ int dfsc__cli_parse_timeout(const char *s, unsigned *ms)
   return 0;
 }
 
-static int valid_hostname(const char *s, size_t n)
-{
+static int valid_hostname(const char *s, size_t n) {
   size_t i;
 
   if (n == 0 || n > 253)
@@ -355,8 +337,7 @@ static int valid_hostname(const char *s, size_t n)
   return 1;
 }
 
-int dfsc__cli_check_resolve(const char *arg, char *err, size_t errcap)
-{
+int dfsc__cli_check_resolve(const char *arg, char *err, size_t errcap) {
   const char *colon, *addr, *aend, *port = NULL;
   char abuf[INET6_ADDRSTRLEN + 1];
   unsigned char bin[16];
@@ -398,8 +379,7 @@ int dfsc__cli_check_resolve(const char *arg, char *err, size_t errcap)
   abuf[aend - addr] = '\0';
   if (inet_pton(v6 ? AF_INET6 : AF_INET, abuf, bin) != 1)
     goto bad_addr;
-  if (port != NULL &&
-      (parse_uint(port, strlen(port), 65535, &pv) != 0 || pv == 0)) {
+  if (port != NULL && (parse_uint(port, strlen(port), 65535, &pv) != 0 || pv == 0)) {
     set_err(err, errcap, "--resolve '%s': invalid port '%s'", arg, port);
     return -EINVAL;
   }
@@ -413,8 +393,7 @@ bad_addr:
   return -EINVAL;
 }
 
-const char *dfsc__cli_basename(const char *path)
-{
+const char *dfsc__cli_basename(const char *path) {
   const char *b = path;
   const char *p;
 

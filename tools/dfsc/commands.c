@@ -11,9 +11,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,9 @@ static __thread FILE *cli_out;
 #undef stdout
 #define stdout (cli_out != NULL ? cli_out : real_stdout())
 static int putchar_out(int c) { return fputc(c, stdout); }
-static int puts_out(const char *s) { return fputs(s, stdout) < 0 ? EOF : fputc('\n', stdout); }
+static int puts_out(const char *s) {
+  return fputs(s, stdout) < 0 ? EOF : fputc('\n', stdout);
+}
 
 /* Large enough for the library to pipeline (its default window is 8 MiB). */
 #define IO_CHUNK (8u * 1024 * 1024)
@@ -46,25 +48,19 @@ static int puts_out(const char *s) { return fputs(s, stdout) < 0 ? EOF : fputc('
 
 /* ---- reporting -------------------------------------------------------- */
 
-static const char *err_label(int rc, uint32_t ntstatus)
-{
+static const char *err_label(int rc, uint32_t ntstatus) {
   return rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : dfsc_strerror(rc);
 }
 
 /* "dfsc: PATH: STATUS", escaped (escape.c) as every line the CLI prints. */
-static void report(const char *name, int rc, uint32_t ntstatus)
-{
+static void report(const char *name, int rc, uint32_t ntstatus) {
   dfsc__fe_errf("%s: %s", name, err_label(rc, ntstatus));
 }
 
 /* The status of a failed result: res->err when the library filled it. */
-static int res_rc(int rc, const dfsc_result *res)
-{
-  return res->err != 0 ? res->err : rc;
-}
+static int res_rc(int rc, const dfsc_result *res) { return res->err != 0 ? res->err : rc; }
 
-static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg)
-{
+static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg) {
   fputs(",\"ok\":false,\"error\":", f);
   dfsc__fe_json_str(f, rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus)
                                              : dfsc_err_name(rc));
@@ -82,8 +78,7 @@ static int interrupted(void) { return dfsc__cli_signal != 0; }
  * valid UTF-8. Local names are made only of such text. */
 static int plain_text(const char *s) { return dfsc__fe_escape(NULL, 0, s) == strlen(s); }
 
-static int write_all(int fd, const char *p, size_t n)
-{
+static int write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
 
@@ -100,34 +95,31 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* ---- ls, stat ---------------------------------------------------------- */
 
-static const char *type_name(const dfsc_stat_t *st)
-{
+static const char *type_name(const dfsc_stat_t *st) {
   return st->is_dir ? "directory" : "file";
 }
 
-static int cmp_dirent(const void *a, const void *b)
-{
+static int cmp_dirent(const void *a, const void *b) {
   const dfsc_dirent *const *x = a;
   const dfsc_dirent *const *y = b;
 
   return strcmp((*x)->name, (*y)->name);
 }
 
-static void ls_json_entry(const char *name, const dfsc_stat_t *st)
-{
+static void ls_json_entry(const char *name, const dfsc_stat_t *st) {
   char t[64];
 
   if (dfsc__fe_filetime_iso(st->write_time, 0, t, sizeof(t)) < 0)
     t[0] = '\0';
   fputs("{\"name\":", stdout);
   dfsc__fe_json_str(stdout, name);
-  fprintf(stdout, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mtime\":\"%s\",\"attributes\":%" PRIu32
-         "}",
-         type_name(st), st->size, t, st->attributes);
+  fprintf(stdout,
+          ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mtime\":\"%s\",\"attributes\":%" PRIu32
+          "}",
+          type_name(st), st->size, t, st->attributes);
 }
 
-static void ls_text_entries(const dfsc_dirent *const *ents, size_t n)
-{
+static void ls_text_entries(const dfsc_dirent *const *ents, size_t n) {
   char t[64], num[32];
   int width = 1;
   size_t i;
@@ -142,7 +134,7 @@ static void ls_text_entries(const dfsc_dirent *const *ents, size_t n)
     if (dfsc__fe_filetime_iso(ents[i]->st.write_time, 0, t, sizeof(t)) < 0)
       snprintf(t, sizeof(t), "-");
     fprintf(stdout, "%c %*" PRIu64 " %s ", ents[i]->st.is_dir ? 'd' : '-', width,
-           ents[i]->st.size, t);
+            ents[i]->st.size, t);
     put_name(stdout, ents[i]->name);
     putchar_out('\n');
   }
@@ -150,8 +142,7 @@ static void ls_text_entries(const dfsc_dirent *const *ents, size_t n)
 
 /* Lists one path. Prints JSON null for a failed path in JSON mode. */
 static int ls_one(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
-                  int header)
-{
+                  int header) {
   dfsc_result res = {0};
   dfsc_stat_t st;
   dfsc_dir *dir = NULL;
@@ -239,8 +230,7 @@ struct job_run {
   pthread_mutex_t mu;
 };
 
-static void *job_worker(void *arg)
-{
+static void *job_worker(void *arg) {
   struct job_run *jr = arg;
 
   for (;;) {
@@ -276,8 +266,7 @@ static void *job_worker(void *arg)
  * prints them in argument order. Returns the outputs (free with
  * free_jobs) or NULL when threads could not start. */
 static struct job_out *run_jobs(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                                char **argv, int keyed, path_fn one)
-{
+                                char **argv, int keyed, path_fn one) {
   struct job_run jr;
   pthread_t th[DFSC_CLI_JOBS_MAX];
   int n = cfg->jobs < argc ? cfg->jobs : argc, started = 0, i;
@@ -304,8 +293,7 @@ static struct job_out *run_jobs(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, 
   return jr.out;
 }
 
-static void free_jobs(struct job_out *o, int argc)
-{
+static void free_jobs(struct job_out *o, int argc) {
   int i;
   for (i = 0; o != NULL && i < argc; i++)
     free(o[i].buf);
@@ -314,8 +302,7 @@ static void free_jobs(struct job_out *o, int argc)
 
 /* Runs one path: directly, or the output gathered by run_jobs. */
 static int one_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, char **argv, int i,
-                    int keyed, path_fn one, struct job_out *jobs)
-{
+                    int keyed, path_fn one, struct job_out *jobs) {
   if (jobs == NULL)
     return one(ctx, cfg, argv[i], keyed);
   if (!jobs[i].done)
@@ -326,14 +313,12 @@ static int one_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, char **argv,
 }
 
 static int ls_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
-                   int keyed)
-{
+                   int keyed) {
   return ls_one(ctx, cfg, path, keyed);
 }
 
 int dfsc__cli_cmd_ls(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                     char **argv)
-{
+                     char **argv) {
   int status = 0, i;
   int keyed = argc > 1;
   struct job_out *jobs = NULL;
@@ -361,8 +346,7 @@ int dfsc__cli_cmd_ls(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   return status | interrupted();
 }
 
-static void stat_json(const char *path, const dfsc_stat_t *st)
-{
+static void stat_json(const char *path, const dfsc_stat_t *st) {
   static const char *const keys[] = {"create_time", "access_time", "write_time",
                                      "change_time"};
   const uint64_t times[] = {st->create_time, st->access_time, st->write_time,
@@ -373,9 +357,10 @@ static void stat_json(const char *path, const dfsc_stat_t *st)
 
   fputs("{\"path\":", stdout);
   dfsc__fe_json_str(stdout, path);
-  fprintf(stdout, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"allocation_size\":%" PRIu64
-         ",\"attributes\":%" PRIu32 ",\"attribute_names\":[",
-         type_name(st), st->size, st->alloc_size, st->attributes);
+  fprintf(stdout,
+          ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"allocation_size\":%" PRIu64
+          ",\"attributes\":%" PRIu32 ",\"attribute_names\":[",
+          type_name(st), st->size, st->alloc_size, st->attributes);
   n = dfsc__fe_attr_names(st->attributes, names, 32);
   for (i = 0; i < n && i < 32; i++)
     fprintf(stdout, "%s\"%s\"", i > 0 ? "," : "", names[i]);
@@ -389,8 +374,7 @@ static void stat_json(const char *path, const dfsc_stat_t *st)
   fprintf(stdout, ",\"file_id\":%" PRIu64 "}", st->file_id);
 }
 
-static void stat_text(const char *path, const dfsc_stat_t *st)
-{
+static void stat_text(const char *path, const dfsc_stat_t *st) {
   static const char *const keys[] = {"create time", "access time", "write time",
                                      "change time"};
   const uint64_t times[] = {st->create_time, st->access_time, st->write_time,
@@ -401,9 +385,10 @@ static void stat_text(const char *path, const dfsc_stat_t *st)
 
   fputs("path: ", stdout);
   put_name(stdout, path);
-  fprintf(stdout, "\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
-         "\nattributes: 0x%08" PRIx32,
-         type_name(st), st->size, st->alloc_size, st->attributes);
+  fprintf(stdout,
+          "\ntype: %s\nsize: %" PRIu64 "\nallocation size: %" PRIu64
+          "\nattributes: 0x%08" PRIx32,
+          type_name(st), st->size, st->alloc_size, st->attributes);
   n = dfsc__fe_attr_names(st->attributes, names, 32);
   for (i = 0; i < n && i < 32; i++)
     fprintf(stdout, "%s%s", i == 0 ? " (" : " ", names[i]);
@@ -417,8 +402,7 @@ static void stat_text(const char *path, const dfsc_stat_t *st)
 }
 
 static int stat_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
-                     int keyed)
-{
+                     int keyed) {
   dfsc_result res = {0};
   dfsc_stat_t st;
   int rc = dfsc_stat(ctx, path, &st, &res);
@@ -438,8 +422,7 @@ static int stat_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char 
 }
 
 int dfsc__cli_cmd_stat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                       char **argv)
-{
+                       char **argv) {
   int status = 0, i;
   int keyed = argc > 1;
   struct job_out *jobs = NULL;
@@ -474,10 +457,9 @@ int dfsc__cli_cmd_stat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
  * at end of file) and a short read before it is an error.
  * Returns 0, STDOUT_GONE (EPIPE on fd), or a negative code after reporting
  * it (*nt: its NTSTATUS). */
-static int copy_out(dfsc_file *f, const char *path, int fd, const char *fdname,
-                    char *buf, int64_t expect, struct dfsc__cli_progress *pg,
-                    uint64_t *copied, uint32_t *nt)
-{
+static int copy_out(dfsc_file *f, const char *path, int fd, const char *fdname, char *buf,
+                    int64_t expect, struct dfsc__cli_progress *pg, uint64_t *copied,
+                    uint32_t *nt) {
   uint64_t off = 0;
   int rc;
 
@@ -532,8 +514,7 @@ static int copy_out(dfsc_file *f, const char *path, int fd, const char *fdname,
 }
 
 /* Opens path for reading and streams it to stdout. */
-static int cat_one(dfsc_ctx *ctx, const char *path, char *buf)
-{
+static int cat_one(dfsc_ctx *ctx, const char *path, char *buf) {
   dfsc_result res = {0};
   dfsc_file *f = NULL;
   uint64_t copied = 0;
@@ -558,8 +539,7 @@ static int cat_one(dfsc_ctx *ctx, const char *path, char *buf)
 #define CAT_LATER 0x200
 
 static int cat_ahead(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
-                     int keyed)
-{
+                     int keyed) {
   dfsc_result res = {0};
   dfsc_file *f = NULL;
   const dfsc_stat_t *st;
@@ -596,8 +576,7 @@ static int cat_ahead(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char 
 }
 
 int dfsc__cli_cmd_cat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                      char **argv)
-{
+                      char **argv) {
   char *buf = malloc(IO_CHUNK);
   struct job_out *jobs = NULL;
   int status = 0, i, rc;
@@ -630,8 +609,7 @@ int dfsc__cli_cmd_cat(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
  * a umask of 0 in one thread while another creates a directory would leave
  * that directory open to all. dfsc__cli_cmd_get calls it before any thread
  * starts. */
-static mode_t file_mode(void)
-{
+static mode_t file_mode(void) {
   static mode_t mode;
   static int known;
 
@@ -648,8 +626,7 @@ static mode_t file_mode(void)
 /* "DIR/.NAME.dfsc-XXXXXX" for LOCAL "DIR/NAME" (NAME cut between two
  * characters so the result stays within NAME_MAX). Returns a heap string
  * or NULL. */
-static char *temp_name_for(const char *local)
-{
+static char *temp_name_for(const char *local) {
   const char *slash = strrchr(local, '/');
   const char *base = slash != NULL ? slash + 1 : local;
   int dlen = slash != NULL ? (int)(slash - local + 1) : 0;
@@ -663,8 +640,7 @@ static char *temp_name_for(const char *local)
 
 /* Makes the directory entry of a rename durable; failure only loses
  * durability, never data, so it is not reported. */
-static void sync_parent(const char *local)
-{
+static void sync_parent(const char *local) {
   const char *slash = strrchr(local, '/');
   char *dir;
   int fd;
@@ -686,8 +662,7 @@ static void sync_parent(const char *local)
 }
 
 static void json_transfer(const char *path, const char *local, uint64_t bytes, int rc,
-                          uint32_t ntstatus, const char *msg)
-{
+                          uint32_t ntstatus, const char *msg) {
   fputs("{\"path\":", stdout);
   dfsc__fe_json_str(stdout, path);
   fputs(",\"local\":", stdout);
@@ -711,8 +686,7 @@ static void json_transfer(const char *path, const char *local, uint64_t bytes, i
  * when it is larger (or changed on the way: the caller streams it), or a
  * negative code after reporting it (*nt: its NTSTATUS). */
 static int read_small(dfsc_ctx *ctx, const char *path, size_t cap, char **out, size_t *n,
-                      dfsc_stat_t *st, uint32_t *nt)
-{
+                      dfsc_stat_t *st, uint32_t *nt) {
   dfsc_result res = {0};
   char *buf = malloc(cap);
   long long got;
@@ -741,8 +715,7 @@ static int read_small(dfsc_ctx *ctx, const char *path, size_t cap, char **out, s
 }
 
 static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                      char **argv)
-{
+                      char **argv) {
   const char *path = argv[0];
   const char *base = dfsc__cli_basename(path);
   char *local = NULL, *tmp = NULL, *buf = NULL;
@@ -753,7 +726,7 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   uint64_t copied = 0;
   int64_t size;
   int fd = -1, direct = 0, rc, status = 1;
-  int err = 0;              /* first failure, for --json */
+  int err = 0; /* first failure, for --json */
   uint32_t err_nt = 0;
   const char *err_msg = NULL;
   int have_lst, whole;
@@ -796,8 +769,8 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
       free(local);
       return 2;
     }
-    if (asprintf(&joined, "%s%s%s", local,
-                 local[strlen(local) - 1] == '/' ? "" : "/", base) < 0) {
+    if (asprintf(&joined, "%s%s%s", local, local[strlen(local) - 1] == '/' ? "" : "/",
+                 base) < 0) {
       err = -ENOMEM;
       report(path, err, 0);
       goto out;
@@ -813,8 +786,8 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   /* A name the local file system cannot hold (a server may send up to
    * 765 bytes of UTF-8) fails before the file is read, not at the rename
    * after it. */
-  if (!direct && strlen(strrchr(local, '/') != NULL ? strrchr(local, '/') + 1 : local) >
-                     NAME_MAX) {
+  if (!direct &&
+      strlen(strrchr(local, '/') != NULL ? strrchr(local, '/') + 1 : local) > NAME_MAX) {
     err = -ENAMETOOLONG;
     report(local, err, 0);
     goto out;
@@ -948,8 +921,8 @@ out:
   if (f != NULL)
     (void)dfsc_close(f, NULL);
   if (cfg->json)
-    json_transfer(path, local != NULL ? local : "", copied, status == 0 ? 0 : err,
-                  err_nt, err_msg);
+    json_transfer(path, local != NULL ? local : "", copied, status == 0 ? 0 : err, err_nt,
+                  err_msg);
   free(buf);
   free(local);
   return status;
@@ -957,8 +930,7 @@ out:
 
 /* Reads up to n bytes, fewer only at end of input. Returns the count or
  * -errno. */
-static long long read_full(int fd, char *buf, size_t n)
-{
+static long long read_full(int fd, char *buf, size_t n) {
   size_t got = 0;
 
   while (got < n) {
@@ -976,8 +948,7 @@ static long long read_full(int fd, char *buf, size_t n)
   return (long long)got;
 }
 
-static int ends_with_sep(const char *s)
-{
+static int ends_with_sep(const char *s) {
   size_t n = strlen(s);
 
   return n > 0 && (s[n - 1] == '/' || s[n - 1] == '\\');
@@ -986,8 +957,7 @@ static int ends_with_sep(const char *s)
 /* The remote name for `put LOCAL PATH`: PATH itself, or PATH/basename(LOCAL)
  * when PATH ends with a separator or is an existing directory. Returns a
  * heap string or NULL (reported). */
-static char *put_target(dfsc_ctx *ctx, const char *local, const char *path)
-{
+static char *put_target(dfsc_ctx *ctx, const char *local, const char *path) {
   const char *lbase = strrchr(local, '/');
   dfsc_result res = {0};
   dfsc_stat_t st = {0};
@@ -1017,8 +987,7 @@ static char *put_target(dfsc_ctx *ctx, const char *local, const char *path)
 }
 
 int dfsc__cli_cmd_put(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                      char **argv)
-{
+                      char **argv) {
   const char *local = argv[0];
   char *target = NULL, *buf = NULL;
   dfsc_result res = {0};
@@ -1070,8 +1039,7 @@ int dfsc__cli_cmd_put(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     report(target, err, err_nt);
     goto out;
   }
-  dfsc__cli_progress_start(&pg, cfg->progress, (uint64_t)lst.st_size,
-                           S_ISREG(lst.st_mode));
+  dfsc__cli_progress_start(&pg, cfg->progress, (uint64_t)lst.st_size, S_ISREG(lst.st_mode));
   for (;;) {
     long long n, w;
 
@@ -1138,9 +1106,8 @@ out:
 
 typedef int (*path_op)(dfsc_ctx *, const char *, dfsc_result *);
 
-static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                     char **argv, path_op op)
-{
+static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, char **argv,
+                     path_op op) {
   int status = 0, i, rc;
 
   if (cfg->json)
@@ -1170,26 +1137,22 @@ static int each_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
 }
 
 int dfsc__cli_cmd_mkdir(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                        char **argv)
-{
+                        char **argv) {
   return each_path(ctx, cfg, argc, argv, dfsc_mkdir);
 }
 
 int dfsc__cli_cmd_rm(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                     char **argv)
-{
+                     char **argv) {
   return each_path(ctx, cfg, argc, argv, dfsc_unlink);
 }
 
 int dfsc__cli_cmd_rmdir(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                        char **argv)
-{
+                        char **argv) {
   return each_path(ctx, cfg, argc, argv, dfsc_rmdir);
 }
 
 int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                     char **argv)
-{
+                     char **argv) {
   dfsc_result res = {0};
   int rc = dfsc_rename(ctx, argv[0], argv[1], &res);
 
@@ -1214,8 +1177,7 @@ int dfsc__cli_cmd_mv(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
 /* ---- resolve, cache --------------------------------------------------- */
 
 int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                          char **argv)
-{
+                          char **argv) {
   int status = 0, i;
   size_t k;
 
@@ -1271,8 +1233,7 @@ int dfsc__cli_cmd_resolve(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int ar
 }
 
 int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                        char **argv)
-{
+                        char **argv) {
   dfsc_result res = {0};
   dfsc_cache_info *c = NULL;
   int status = 0, i, rc;
@@ -1332,25 +1293,25 @@ int dfsc__cli_cmd_cache(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc
  * root (LOCAL) stays open throughout. */
 struct rget_dir {
   struct rget_dir *parent;
-  char *local;        /* the whole local path: for messages */
-  const char *name;   /* in local: what is opened in parent; the root: all
-                         of local, from the working directory */
-  dev_t dev;          /* identity at the first open */
+  char *local;      /* the whole local path: for messages */
+  const char *name; /* in local: what is opened in parent; the root: all
+                       of local, from the working directory */
+  dev_t dev;        /* identity at the first open */
   ino_t ino;
   uint64_t write_time;
   /* Under mu: */
-  int fd;             /* O_DIRECTORY | O_NOFOLLOW; -1 while closed */
-  unsigned users;     /* threads using fd now: it is not closed meanwhile;
-                         the root holds one for the whole walk */
+  int fd;                         /* O_DIRECTORY | O_NOFOLLOW; -1 while closed */
+  unsigned users;                 /* threads using fd now: it is not closed meanwhile;
+                                     the root holds one for the whole walk */
   struct rget_dir *older, *newer; /* open directories, oldest use first */
-  unsigned pending;   /* its own listing plus entries not finished */
+  unsigned pending;               /* its own listing plus entries not finished */
 };
 
 struct rget_item {
   struct rget_item *next;
   char *remote;
-  char *local;             /* the whole local path: for messages only */
-  const char *name;        /* its last component (in local); the root: NULL */
+  char *local;      /* the whole local path: for messages only */
+  const char *name; /* its last component (in local); the root: NULL */
   int is_dir;
   int depth;
   uint64_t write_time;     /* from the listing (a directory's own stat would
@@ -1367,8 +1328,8 @@ struct rget {
   pthread_cond_t cv;
   struct rget_item *head, *tail;
   size_t queued;
-  int busy;         /* workers holding an entry */
-  unsigned failed;  /* paths that failed */
+  int busy;        /* workers holding an entry */
+  unsigned failed; /* paths that failed */
   uint64_t files, bytes;
   /* The limits, under mu: entries taken from listings (files and
    * directories, against max_files) and bytes of files started (against
@@ -1383,22 +1344,19 @@ struct rget {
   unsigned nopen, fd_cap;
 };
 
-static void rget_item_free(struct rget_item *it)
-{
+static void rget_item_free(struct rget_item *it) {
   free(it->remote);
   free(it->local);
   free(it);
 }
 
-static void rget_failed(struct rget *g)
-{
+static void rget_failed(struct rget *g) {
   pthread_mutex_lock(&g->mu);
   g->failed++;
   pthread_mutex_unlock(&g->mu);
 }
 
-static void filetime_ts(uint64_t ft, struct timespec ts[2])
-{
+static void filetime_ts(uint64_t ft, struct timespec ts[2]) {
   int64_t sec;
   long nsec;
 
@@ -1411,8 +1369,7 @@ static void filetime_ts(uint64_t ft, struct timespec ts[2])
 
 /* ---- the open directories (all under mu) ---- */
 
-static void open_unlink(struct rget *g, struct rget_dir *d)
-{
+static void open_unlink(struct rget *g, struct rget_dir *d) {
   if (d->older != NULL)
     d->older->newer = d->newer;
   else
@@ -1424,8 +1381,7 @@ static void open_unlink(struct rget *g, struct rget_dir *d)
   d->older = d->newer = NULL;
 }
 
-static void open_push(struct rget *g, struct rget_dir *d)
-{
+static void open_push(struct rget *g, struct rget_dir *d) {
   d->older = g->newest;
   d->newer = NULL;
   if (g->newest != NULL)
@@ -1439,8 +1395,7 @@ static void open_push(struct rget *g, struct rget_dir *d)
  * the cap. Those in use (one per worker at most, and the root) are
  * skipped: with all in use the cap is exceeded by them only. Bounded by
  * the list. */
-static void open_make_room(struct rget *g)
-{
+static void open_make_room(struct rget *g) {
   struct rget_dir *d = g->oldest;
 
   while (g->nopen >= g->fd_cap && d != NULL) {
@@ -1458,8 +1413,7 @@ static void open_make_room(struct rget *g)
 
 /* Makes fd d's descriptor (d has none), first closing another if at the
  * cap. */
-static void open_add(struct rget *g, struct rget_dir *d, int fd)
-{
+static void open_add(struct rget *g, struct rget_dir *d, int fd) {
   open_make_room(g);
   d->fd = fd;
   g->nopen++;
@@ -1469,12 +1423,11 @@ static void open_add(struct rget *g, struct rget_dir *d, int fd)
 /* Reports a directory that could not be opened (err: -errno) at name in
  * pfd: a symbolic link there is named as such, a different directory than
  * the one first opened (-ESTALE from rget_open_at) too. */
-static void rget_dir_error(int pfd, const char *name, const char *local, int err)
-{
+static void rget_dir_error(int pfd, const char *name, const char *local, int err) {
   struct stat lst;
 
-  if ((err == -ENOTDIR || err == -ELOOP) && fstatat(pfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-      S_ISLNK(lst.st_mode))
+  if ((err == -ENOTDIR || err == -ELOOP) &&
+      fstatat(pfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode))
     dfsc__fe_errf("%s: a symbolic link where a directory belongs, not followed", local);
   else if (err == -ESTALE)
     dfsc__fe_errf("%s: replaced by another directory while the walk ran, not followed",
@@ -1486,8 +1439,7 @@ static void rget_dir_error(int pfd, const char *name, const char *local, int err
 /* Opens d again at its name in pfd: not through a symbolic link, and only
  * if it is still the directory first opened there. Returns the descriptor
  * or -errno (-ESTALE: another directory). */
-static int rget_open_at(int pfd, const struct rget_dir *d)
-{
+static int rget_open_at(int pfd, const struct rget_dir *d) {
   struct stat st;
   int fd = openat(pfd, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   int err;
@@ -1510,8 +1462,7 @@ static int rget_open_at(int pfd, const struct rget_dir *d)
  * opened again from its nearest open ancestor (the root always is). A
  * failure is reported (the caller counts it). Returns the descriptor or
  * -1. */
-static int rget_dir_get(struct rget *g, struct rget_dir *d)
-{
+static int rget_dir_get(struct rget *g, struct rget_dir *d) {
   /* d and its closed ancestors below the open one, d first. */
   struct rget_dir *chain[RGET_DEPTH_MAX + 2], *a;
   int n = 0, i, cur, fd = -1;
@@ -1563,8 +1514,7 @@ static int rget_dir_get(struct rget *g, struct rget_dir *d)
 }
 
 /* Ends a use begun by a successful rget_dir_get. */
-static void rget_dir_put(struct rget *g, struct rget_dir *d)
-{
+static void rget_dir_put(struct rget *g, struct rget_dir *d) {
   pthread_mutex_lock(&g->mu);
   d->users--;
   pthread_mutex_unlock(&g->mu);
@@ -1573,8 +1523,7 @@ static void rget_dir_put(struct rget *g, struct rget_dir *d)
 /* Drops one reference on d; the last one sets the directory's time (when
  * apply and not interrupted), closes it and drops the reference d holds on
  * its parent, and so on up. */
-static void rget_release(struct rget *g, struct rget_dir *d, int apply)
-{
+static void rget_release(struct rget *g, struct rget_dir *d, int apply) {
   while (d != NULL) {
     struct rget_dir *up = d->parent;
     int last, fd;
@@ -1616,8 +1565,7 @@ static void rget_release(struct rget *g, struct rget_dir *d, int apply)
  * empty, `.` or `..`, no separator, and nothing the escaping of escape.c
  * would change (control characters, invalid UTF-8), which would otherwise
  * land raw in a local directory and in every later `ls` of it. */
-static int safe_name(const char *n)
-{
+static int safe_name(const char *n) {
   return *n != '\0' && strcmp(n, ".") != 0 && strcmp(n, "..") != 0 &&
          strpbrk(n, "/\\") == NULL && plain_text(n);
 }
@@ -1626,16 +1574,14 @@ static int safe_name(const char *n)
  * the one line naming it and the path it stopped at). Called under mu;
  * returns whether this call stopped it, so the caller prints after
  * unlocking. */
-static int rget_stop_locked(struct rget *g, const char *limit)
-{
+static int rget_stop_locked(struct rget *g, const char *limit) {
   if (g->limit != NULL)
     return 0;
   g->limit = limit;
   return 1;
 }
 
-static void rget_stop_report(const struct rget *g, const char *path, const char *limit)
-{
+static void rget_stop_report(const struct rget *g, const char *path, const char *limit) {
   if (strcmp(limit, "max-files") == 0)
     dfsc__fe_errf("%s: stopped: more than --max-files %" PRIu64
                   " files and directories (max_files in dfsc.conf)",
@@ -1648,8 +1594,7 @@ static void rget_stop_report(const struct rget *g, const char *path, const char 
 
 /* Takes one entry of the listing (path: its remote path) against
  * max_files. Returns 0, or -1 once the walk is stopped. */
-static int rget_take_entry(struct rget *g, const char *path)
-{
+static int rget_take_entry(struct rget *g, const char *path) {
   int over, first = 0;
 
   pthread_mutex_lock(&g->mu);
@@ -1669,8 +1614,7 @@ static int rget_take_entry(struct rget *g, const char *path)
 /* Takes n bytes of the max_bytes budget for the file at path. Returns 0,
  * or -1 when they do not fit (or an earlier file did not): the file is
  * not started. */
-static int rget_take_bytes(struct rget *g, const char *path, uint64_t n)
-{
+static int rget_take_bytes(struct rget *g, const char *path, uint64_t n) {
   uint64_t max = g->cfg->max_bytes;
   int over, first = 0;
 
@@ -1695,11 +1639,11 @@ static int rget_take_bytes(struct rget *g, const char *path, uint64_t n)
 }
 
 /* Creates and opens "." + name + ".dfsc-XXXXXX" (name cut between two
- * characters to stay within NAME_MAX) in dfd, O_EXCL and O_NOFOLLOW, mode 0600; the name goes to
- * tmp (NAME_MAX + 1 bytes). Returns the descriptor or -1 with errno. */
-static int open_temp(int dfd, const char *name, char *tmp)
-{
-  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+ * characters to stay within NAME_MAX) in dfd, O_EXCL and O_NOFOLLOW, mode 0600; the name
+ * goes to tmp (NAME_MAX + 1 bytes). Returns the descriptor or -1 with errno. */
+static int open_temp(int dfd, const char *name, char *tmp) {
+  static const char chars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   static _Atomic unsigned counter;
   int blen = (int)dfsc__cli_name_cut(name, NAME_MAX - 14), i, k, fd;
 
@@ -1717,7 +1661,8 @@ static int open_temp(int dfd, const char *name, char *tmp)
       sfx[k] = chars[r[k] % (sizeof(chars) - 1)];
     sfx[6] = '\0';
     snprintf(tmp, NAME_MAX + 1, ".%.*s.dfsc-%s", blen, name, sfx);
-    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                0600);
     if (fd >= 0 || errno != EEXIST)
       return fd;
   }
@@ -1729,8 +1674,7 @@ static int open_temp(int dfd, const char *name, char *tmp)
  * the final name only once complete, with the server's modification time,
  * both in the parent's directory descriptor. Reports its own failure.
  * Returns 0, -1 (failed) or 1 (not started: a limit stopped the walk). */
-static int rget_file(struct rget *g, const struct rget_item *it)
-{
+static int rget_file(struct rget *g, const struct rget_item *it) {
   dfsc_result res = {0};
   dfsc_file *f = NULL;
   const dfsc_stat_t *st;
@@ -1854,8 +1798,7 @@ static void rget_do(struct rget *g, struct rget_item *it);
 /* Creates (or merges into) the local directory and opens it without
  * following a symbolic link, lists the remote one and queues (or, with the
  * queue full, handles at once) each entry. Returns 0 or -1 (reported). */
-static int rget_dir(struct rget *g, const struct rget_item *it)
-{
+static int rget_dir(struct rget *g, const struct rget_item *it) {
   dfsc_result res = {0};
   dfsc_dir *dir = NULL;
   const dfsc_dirent *e;
@@ -1997,8 +1940,7 @@ fail:
 }
 
 /* Handles one entry and frees it. */
-static void rget_do(struct rget *g, struct rget_item *it)
-{
+static void rget_do(struct rget *g, struct rget_item *it) {
   int rc = 0;
 
   if (!interrupted()) {
@@ -2010,8 +1952,7 @@ static void rget_do(struct rget *g, struct rget_item *it)
   rget_item_free(it);
 }
 
-static void *rget_worker(void *arg)
-{
+static void *rget_worker(void *arg) {
   struct rget *g = arg;
 
   for (;;) {
@@ -2058,8 +1999,7 @@ static void *rget_worker(void *arg)
 /* get -r PATH [LOCAL]: the tree under PATH into LOCAL (default: PATH's last
  * component here), cfg->jobs listings and files at once. A PATH that is a
  * file is fetched as plain get does. */
-static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, char **argv)
-{
+static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, char **argv) {
   struct rget g;
   struct rget_item *root = NULL, *it;
   pthread_t th[DFSC_CLI_JOBS_MAX];
@@ -2152,8 +2092,8 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
             g.failed == 0 && g.limit == NULL && !interrupted() ? "true" : "false", g.files,
             g.bytes, g.failed);
     if (g.limit != NULL)
-      fprintf(stdout, ",\"limit\":\"%s\"", strcmp(g.limit, "max-files") == 0 ? "max_files"
-                                                                             : "max_bytes");
+      fprintf(stdout, ",\"limit\":\"%s\"",
+              strcmp(g.limit, "max-files") == 0 ? "max_files" : "max_bytes");
     fputs("}\n", stdout);
   }
   free(local_shown);
@@ -2162,15 +2102,13 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
 
 /* ---- get of many paths ------------------------------------------------ */
 
-static int is_unc(const char *s)
-{
+static int is_unc(const char *s) {
   return ((s[0] == '/' || s[0] == '\\') && (s[1] == '/' || s[1] == '\\')) ||
          strncasecmp(s, "smb://", 6) == 0;
 }
 
 static int get_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
-                    int keyed)
-{
+                    int keyed) {
   char *one[1];
   (void)keyed;
   one[0] = (char *)path;
@@ -2181,8 +2119,7 @@ static int get_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *
  * current directory, -j of them at once; with --json an array of the
  * single-get objects in argument order). */
 int dfsc__cli_cmd_get(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
-                      char **argv)
-{
+                      char **argv) {
   struct dfsc__cli_cfg many = *cfg;
   struct job_out *jobs = NULL;
   int status = 0, i;

@@ -25,8 +25,7 @@
 #define CONFIG_MAX_BYTES (64 * 1024)
 
 int dfsc__cli_split_list(const char *list, char *store, size_t storecap, const char **items,
-                         size_t maxitems)
-{
+                         size_t maxitems) {
   size_t len = strlen(list), n = 0;
   char *p;
 
@@ -53,8 +52,7 @@ int dfsc__cli_split_list(const char *list, char *store, size_t storecap, const c
   return (int)n;
 }
 
-int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap)
-{
+int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap) {
   static const char *const known[] = {"aes-128-gcm", "aes-128-ccm", "aes-256-gcm",
                                       "aes-256-ccm"};
   char store[128];
@@ -63,8 +61,9 @@ int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap)
   size_t k;
 
   if (n < 0) {
-    snprintf(err, errcap, "ciphers: expected a comma list of aes-128-gcm, aes-128-ccm, "
-                          "aes-256-gcm, aes-256-ccm");
+    snprintf(err, errcap,
+             "ciphers: expected a comma list of aes-128-gcm, aes-128-ccm, "
+             "aes-256-gcm, aes-256-ccm");
     return -EINVAL;
   }
   for (i = 0; i < n; i++) {
@@ -72,8 +71,9 @@ int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap)
     for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
       found |= strcasecmp(items[i], known[k]) == 0;
     if (!found) {
-      snprintf(err, errcap, "ciphers: unknown cipher '%s' (aes-128-gcm, aes-128-ccm, "
-                            "aes-256-gcm, aes-256-ccm)",
+      snprintf(err, errcap,
+               "ciphers: unknown cipher '%s' (aes-128-gcm, aes-128-ccm, "
+               "aes-256-gcm, aes-256-ccm)",
                items[i]);
       return -EINVAL;
     }
@@ -86,8 +86,7 @@ int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap)
   return 0;
 }
 
-int dfsc__cli_parse_size(const char *s, uint64_t *out)
-{
+int dfsc__cli_parse_size(const char *s, uint64_t *out) {
   static const char units[] = "kmgt";
   const char *u;
   uint64_t v = 0;
@@ -125,11 +124,11 @@ enum key_type { K_NUMBER, K_BOOL, K_CIPHERS, K_PATTERNS, K_LIMIT_COUNT, K_LIMIT_
 
 struct key {
   const char *name;
-  size_t off;       /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL),
-                       const char * (K_CIPHERS), const char *const *
-                       (K_PATTERNS); into `limits` a uint64_t (K_LIMIT_*) */
+  size_t off; /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL),
+                 const char * (K_CIPHERS), const char *const *
+                 (K_PATTERNS); into `limits` a uint64_t (K_LIMIT_*) */
   unsigned long max;
-  int seconds;      /* value in seconds, stored as milliseconds */
+  int seconds; /* value in seconds, stored as milliseconds */
   enum key_type type;
 };
 
@@ -163,8 +162,7 @@ static const struct key keys[] = {
 };
 
 static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const char *where,
-                     char *err, size_t errcap)
-{
+                     char *err, size_t errcap) {
   char msg[200];
 
   switch (k->type) {
@@ -234,8 +232,7 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
 
 /* The key named by key[0..len), written as in the file: case and '-' for
  * '_' do not matter. NULL when there is none. */
-static const struct key *find_key(const char *key, size_t len)
-{
+static const struct key *find_key(const char *key, size_t len) {
   char name[64];
   size_t i;
 
@@ -250,14 +247,12 @@ static const struct key *find_key(const char *key, size_t len)
   return NULL;
 }
 
-int dfsc__cli_config_has_key(const char *key, size_t len)
-{
+int dfsc__cli_config_has_key(const char *key, size_t len) {
   return find_key(key, len) != NULL;
 }
 
 int dfsc__cli_config_set(const char *key, const char *value, dfsc_opts *o, char *err,
-                         size_t errcap)
-{
+                         size_t errcap) {
   const struct key *k = find_key(key, strlen(key));
   if (k != NULL)
     return set_value(k, value, o, "", err, errcap);
@@ -265,8 +260,7 @@ int dfsc__cli_config_set(const char *key, const char *value, dfsc_opts *o, char 
   return -EINVAL;
 }
 
-static void trim(char **s, char **e)
-{
+static void trim(char **s, char **e) {
   while (*s < *e && isspace((unsigned char)**s))
     (*s)++;
   while (*e > *s && isspace((unsigned char)(*e)[-1]))
@@ -274,8 +268,7 @@ static void trim(char **s, char **e)
 }
 
 int dfsc__cli_config_parse(const char *text, size_t len, const char *fname, dfsc_opts *o,
-                           char *err, size_t errcap)
-{
+                           char *err, size_t errcap) {
   const char *p = text, *end = text + len;
   int lineno = 0;
 
@@ -333,8 +326,7 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname, dfsc
 }
 
 int dfsc__cli_config_load(const char *path, int must_exist, dfsc_opts *o, char *err,
-                          size_t errcap)
-{
+                          size_t errcap) {
   FILE *f = fopen(path, "r");
   char *buf;
   size_t n;

@@ -13,8 +13,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +43,7 @@ static atomic_int tmp_set[TMP_SLOTS];
 static atomic_int tmp_next;
 static __thread int tmp_slot = -1;
 
-void dfsc__cli_set_tmpfile(const char *path)
-{
+void dfsc__cli_set_tmpfile(const char *path) {
   if (tmp_slot < 0) {
     int slot = atomic_fetch_add(&tmp_next, 1);
     if (slot >= TMP_SLOTS)
@@ -60,8 +59,7 @@ void dfsc__cli_set_tmpfile(const char *path)
 
 #define SIGNAL_GRACE_S 2
 
-static void on_signal(int sig)
-{
+static void on_signal(int sig) {
   int i;
 
   /* A second signal, or the grace alarm, means "now": the main thread may be
@@ -80,8 +78,7 @@ static void on_signal(int sig)
   _exit(128 + sig);
 }
 
-static void install_signals(void)
-{
+static void install_signals(void) {
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
   struct sigaction sa;
   size_t i;
@@ -216,8 +213,7 @@ static const char options_help[] =
     "  -h, --help                      this help; 'dfsc COMMAND --help'\n"
     "      --version                   print the version\n";
 
-static void usage_full(FILE *f)
-{
+static void usage_full(FILE *f) {
   size_t i;
 
   fputs("Usage: dfsc [OPTIONS] COMMAND ARGS...\n"
@@ -238,14 +234,11 @@ static void usage_full(FILE *f)
         f);
 }
 
-static void usage_command(const struct command *c)
-{
-  printf("Usage: dfsc [OPTIONS] %s %s\n%s\n%s", c->name, c->args, c->details,
-         options_help);
+static void usage_command(const struct command *c) {
+  printf("Usage: dfsc [OPTIONS] %s %s\n%s\n%s", c->name, c->args, c->details, options_help);
 }
 
-static const struct command *find_command(const char *name)
-{
+static const struct command *find_command(const char *name) {
   size_t i;
 
   for (i = 0; i < N_COMMANDS; i++)
@@ -256,8 +249,7 @@ static const struct command *find_command(const char *name)
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static int usage_error(const char *fmt, ...)
-{
+static int usage_error(const char *fmt, ...) {
   char msg[1024];
   va_list ap;
 
@@ -272,8 +264,7 @@ static int usage_error(const char *fmt, ...)
 
 /* ---- logging ---------------------------------------------------------- */
 
-static void log_to_stderr(void *arg, int level, int category, const char *msg)
-{
+static void log_to_stderr(void *arg, int level, int category, const char *msg) {
   static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
   const char *lv = level >= 0 && level <= DFSC_LOG_TRACE ? levels[level] : "?";
 
@@ -353,8 +344,7 @@ static const struct option long_opts[] = {
 
 /* --stats: the context's counters on standard error (standard output
  * stays the command's), as text or, with --json, one JSON object. */
-static void print_stats(dfsc_ctx *ctx, int json)
-{
+static void print_stats(dfsc_ctx *ctx, int json) {
   dfsc_stats st;
 
   if (dfsc_stats_get(ctx, &st) == 0)
@@ -362,16 +352,14 @@ static void print_stats(dfsc_ctx *ctx, int json)
 }
 
 /* Hides the password of "-U user%pass" from ps once it has been copied. */
-static void hide_password_arg(char *arg)
-{
+static void hide_password_arg(char *arg) {
   char *pct = strchr(arg, '%');
 
   if (pct != NULL && pct[1] != '\0')
     memset(pct + 1, 'X', strlen(pct + 1));
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
   struct dfsc__cli_cred cli = {0}, file = {0};
   const char *wdomain = NULL, *authfile = NULL;
   const char *resolve[MAX_RESOLVE + 1];
@@ -432,7 +420,8 @@ int main(int argc, char **argv)
         def[0] = '\0';
       cfgfile = def[0] ? def : NULL;
     }
-    if (cfgfile != NULL && dfsc__cli_config_load(cfgfile, must, &opts, err, sizeof(err)) != 0) {
+    if (cfgfile != NULL &&
+        dfsc__cli_config_load(cfgfile, must, &opts, err, sizeof(err)) != 0) {
       status = usage_error("config: %s", err);
       goto out;
     }
@@ -445,7 +434,8 @@ int main(int argc, char **argv)
   }
   /* Leading '-': non-options come back as 1 in order, so permutation works
    * even under POSIXLY_CORRECT. */
-  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) !=
+         -1) {
     switch (opt) {
     case 'o':
     case 'f':
@@ -579,7 +569,8 @@ int main(int argc, char **argv)
       break; /* read before the other options */
     case OPT_SET:
       /* Any key of the configuration file, from the command line. */
-      if (dfsc__cli_config_parse(optarg, strlen(optarg), "--set", &opts, err, sizeof(err)) != 0) {
+      if (dfsc__cli_config_parse(optarg, strlen(optarg), "--set", &opts, err,
+                                 sizeof(err)) != 0) {
         status = usage_error("%s", err);
         goto out;
       }
@@ -691,8 +682,8 @@ int main(int argc, char **argv)
 
     /* "--sign off": the optional argument must be attached. */
     if (dfsc__cli_parse_sign(pos[0], &mode) == 0)
-      status = usage_error("unknown command '%s' (did you mean --sign=%s?)", pos[0],
-                           pos[0]);
+      status =
+          usage_error("unknown command '%s' (did you mean --sign=%s?)", pos[0], pos[0]);
     else
       status = usage_error("unknown command '%s'", pos[0]);
     goto out;
@@ -847,7 +838,7 @@ int main(int argc, char **argv)
   opts.resolve = n_resolve > 0 ? resolve : NULL;
   if (verbose > 0) {
     opts.log_cb = log_to_stderr;
-    opts.log_level = verbose == 1 ? DFSC_LOG_INFO
+    opts.log_level = verbose == 1   ? DFSC_LOG_INFO
                      : verbose == 2 ? DFSC_LOG_DEBUG
                                     : DFSC_LOG_TRACE;
   }

@@ -13,8 +13,7 @@
 
 #include "cli.h"
 
-size_t dfsc__cli_name_cut(const char *name, size_t max)
-{
+size_t dfsc__cli_name_cut(const char *name, size_t max) {
   size_t n = strlen(name);
   int k;
 

@@ -16,8 +16,7 @@
 
 #define PASSWORD_MAX 1024
 
-char *dfsc__cli_read_password(const char *domain, const char *user)
-{
+char *dfsc__cli_read_password(const char *domain, const char *user) {
   struct termios old, quiet;
   char *buf;
   size_t len = 0;

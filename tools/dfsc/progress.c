@@ -13,8 +13,7 @@
 
 #define REDRAW_NS 100000000LL /* 10 redraws per second at most */
 
-static void fmt_eta(char *buf, size_t cap, double secs)
-{
+static void fmt_eta(char *buf, size_t cap, double secs) {
   unsigned long s = secs > 359999.0 ? 359999UL : (unsigned long)(secs + 0.5);
 
   if (s >= 3600)
@@ -24,8 +23,7 @@ static void fmt_eta(char *buf, size_t cap, double secs)
 }
 
 int dfsc__cli_progress_format(char *buf, size_t cap, uint64_t done, uint64_t total,
-                              int total_known, double elapsed_s)
-{
+                              int total_known, double elapsed_s) {
   char d[32], t[32], r[32], e[32];
   double rate = elapsed_s > 0.0 ? (double)done / elapsed_s : 0.0;
   int n;
@@ -60,13 +58,11 @@ int dfsc__cli_progress_format(char *buf, size_t cap, uint64_t done, uint64_t tot
   return n;
 }
 
-static int64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
+static int64_t ns_between(const struct timespec *a, const struct timespec *b) {
   return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
 }
 
-static void draw(struct dfsc__cli_progress *p, const struct timespec *now)
-{
+static void draw(struct dfsc__cli_progress *p, const struct timespec *now) {
   char line[160];
 
   dfsc__cli_progress_format(line, sizeof(line), p->done, p->total, p->total_known,
@@ -78,9 +74,8 @@ static void draw(struct dfsc__cli_progress *p, const struct timespec *now)
   p->last = *now;
 }
 
-void dfsc__cli_progress_start(struct dfsc__cli_progress *p, int enabled,
-                              uint64_t total, int total_known)
-{
+void dfsc__cli_progress_start(struct dfsc__cli_progress *p, int enabled, uint64_t total,
+                              int total_known) {
   memset(p, 0, sizeof(*p));
   p->enabled = enabled;
   p->total = total;
@@ -89,8 +84,7 @@ void dfsc__cli_progress_start(struct dfsc__cli_progress *p, int enabled,
   p->last = p->start;
 }
 
-void dfsc__cli_progress_update(struct dfsc__cli_progress *p, uint64_t done)
-{
+void dfsc__cli_progress_update(struct dfsc__cli_progress *p, uint64_t done) {
   struct timespec now;
 
   p->done = done;
@@ -104,8 +98,7 @@ void dfsc__cli_progress_update(struct dfsc__cli_progress *p, uint64_t done)
   draw(p, &now);
 }
 
-void dfsc__cli_progress_end(struct dfsc__cli_progress *p, int ok)
-{
+void dfsc__cli_progress_end(struct dfsc__cli_progress *p, int ok) {
   struct timespec now;
 
   if (!p->enabled || !p->drawn)
