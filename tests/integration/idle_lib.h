@@ -10,9 +10,12 @@
 #define DFSC_IDLE_LIB_H
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +139,71 @@ __attribute__((unused)) static long wait_conns(dfsc_ctx *ctx, uint64_t open,
       return -1;
     sleep_ms(20);
   }
+}
+
+/* ---- the fake servers (idle_server.py, beside this file) -------------- */
+
+/* SIGTERM, and SIGKILL when it has not gone within 10 s (a server with
+ * thousands of connection threads can be slow to run its handler). */
+__attribute__((unused)) static void idle_server_stop(pid_t pid) {
+  int i;
+  kill(pid, SIGTERM);
+  for (i = 0; i < 200; i++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid)
+      return;
+    sleep_ms(50);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+/* Starts idle_server.py on nports ephemeral ports of 127.0.0.1 (mute: it
+ * never answers TREE_DISCONNECT or LOGOFF), its files in dir; fills ports.
+ * Returns its pid, or -1. It stops by itself after 300 s. */
+__attribute__((unused)) static pid_t idle_server_start(const char *dir, int nports,
+                                                       int mute, uint16_t *ports) {
+  char script[1200], portfile[300], pidfile[300], line[32], n_arg[16];
+  const char *src = getenv("DFSC_SRC");
+  pid_t pid;
+  FILE *f;
+  int i, n = 0;
+  if (src != NULL) {
+    snprintf(script, sizeof(script), "%s/tests/integration/idle_server.py", src);
+  } else {
+    /* The folder of this header, which CMake names in full. */
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(script, sizeof(script), "%.*s/idle_server.py",
+             slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+  }
+  snprintf(portfile, sizeof(portfile), "%s/ports", dir);
+  snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+  snprintf(n_arg, sizeof(n_arg), "%d", nports);
+  pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    /* It prints nothing; it must not hold the test's stdout open. */
+    if (null >= 0)
+      dup2(null, STDOUT_FILENO);
+    execlp("python3", "python3", script, "--addr", "127.0.0.1", "--ports", n_arg,
+           "--portfile", portfile, "--pidfile", pidfile, "--max-seconds", "300",
+           mute ? "--mute-teardown" : (char *)NULL, (char *)NULL);
+    _exit(127);
+  }
+  /* The pidfile appears once every port listens. */
+  for (i = 0; i < 200 && access(pidfile, F_OK) != 0; i++)
+    sleep_ms(50);
+  f = fopen(portfile, "r");
+  while (f != NULL && n < nports && fgets(line, sizeof(line), f))
+    ports[n++] = (uint16_t)atoi(line);
+  if (f != NULL)
+    fclose(f);
+  if (n != nports) {
+    idle_server_stop(pid);
+    return -1;
+  }
+  return pid;
 }
 
 #endif

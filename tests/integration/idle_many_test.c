@@ -19,15 +19,11 @@
  * on sockets and connections must then fail (10,000 left open).
  * Prints one line per check and "N passed, N failed". */
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dfsc/dfsc.h"
@@ -67,76 +63,6 @@ static long heap_kib(void) {
   return (long)((mi.uordblks + mi.hblkhd) / 1024);
 }
 
-static char src_dir[1024];
-
-/* The folder of this source file (the server script sits beside it). */
-static void find_src_dir(void) {
-  const char *e = getenv("DFSC_SRC");
-  char *slash;
-  if (e != NULL) {
-    snprintf(src_dir, sizeof(src_dir), "%s/tests/integration", e);
-    return;
-  }
-  snprintf(src_dir, sizeof(src_dir), "%s", __FILE__);
-  slash = strrchr(src_dir, '/');
-  if (slash != NULL)
-    *slash = '\0';
-  else
-    snprintf(src_dir, sizeof(src_dir), ".");
-}
-
-/* SIGTERM, and SIGKILL when it has not gone within 10 s (a server with
- * thousands of connection threads can be slow to run its handler). */
-static void stop_server(pid_t pid) {
-  int i;
-  kill(pid, SIGTERM);
-  for (i = 0; i < 200; i++) {
-    if (waitpid(pid, NULL, WNOHANG) == pid)
-      return;
-    sleep_ms(50);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, NULL, 0);
-}
-
-static pid_t start_server(const char *dir, uint16_t *ports) {
-  char script[1200], portfile[300], pidfile[300], line[32];
-  pid_t pid;
-  FILE *f;
-  int i, n = 0;
-  snprintf(script, sizeof(script), "%s/idle_server.py", src_dir);
-  snprintf(portfile, sizeof(portfile), "%s/ports", dir);
-  snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
-  pid = fork();
-  if (pid < 0)
-    return -1;
-  if (pid == 0) {
-    char nports[16];
-    int null = open("/dev/null", O_WRONLY);
-    /* The server prints nothing; it must not hold the test's stdout open. */
-    if (null >= 0)
-      dup2(null, STDOUT_FILENO);
-    snprintf(nports, sizeof(nports), "%d", N_PORTS);
-    execlp("python3", "python3", script, "--addr", "127.0.0.1", "--ports", nports,
-           "--portfile", portfile, "--pidfile", pidfile, "--max-seconds", "300",
-           (char *)NULL);
-    _exit(127);
-  }
-  /* The pidfile appears once every port listens. */
-  for (i = 0; i < 200 && access(pidfile, F_OK) != 0; i++)
-    sleep_ms(50);
-  f = fopen(portfile, "r");
-  while (f != NULL && n < N_PORTS && fgets(line, sizeof(line), f))
-    ports[n++] = (uint16_t)atoi(line);
-  if (f != NULL)
-    fclose(f);
-  if (n != N_PORTS) {
-    stop_server(pid);
-    return -1;
-  }
-  return pid;
-}
-
 int main(void) {
   static char names[N_ALIASES][48];
   static const char *resolve[N_ALIASES + 1];
@@ -154,12 +80,11 @@ int main(void) {
   pid_t srv;
   int rc, i, k;
 
-  find_src_dir();
   if (mkdtemp(dir) == NULL) {
     perror("mkdtemp");
     return 1;
   }
-  srv = start_server(dir, ports);
+  srv = idle_server_start(dir, N_PORTS, 0, ports);
   check(srv > 0, "fake servers listen on %d ports of 127.0.0.1", N_PORTS);
   if (srv <= 0)
     return 1;
@@ -260,7 +185,7 @@ int main(void) {
 
 out:
   dfsc_ctx_free(ctx);
-  stop_server(srv);
+  idle_server_stop(srv);
   rmdir(dir);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

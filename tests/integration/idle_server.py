@@ -9,7 +9,10 @@ connection instead of Samba's process per connection.
 
 Usage:
   idle_server.py --addr 127.0.0.1 --ports 40 --portfile FILE --pidfile FILE \
-                 [--max-seconds 300]
+                 [--max-seconds 300] [--mute-teardown]
+
+--mute-teardown: never answer TREE_DISCONNECT or LOGOFF (the client's
+teardown requests must then end by their deadline).
 
 Writes the ports, one per line, to --portfile, then its pid to --pidfile
 (so the pidfile appearing means the ports are ready). Stops on SIGTERM or by
@@ -28,6 +31,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import hostile  # noqa: E402
 
 
+class MuteTeardownConn(hostile.Conn):
+    """Drops the answers to TREE_DISCONNECT and LOGOFF."""
+
+    def send_frame(self, pdu):
+        if len(pdu) >= 64 and hostile.struct.unpack_from("<H", pdu, 12)[0] in (
+                hostile.TREE_DISCONNECT, hostile.LOGOFF):
+            return
+        hostile.Conn.send_frame(self, pdu)
+
+
 def main():
     ap = argparse.ArgumentParser(description="many fake SMB2 servers")
     ap.add_argument("--addr", default="127.0.0.1")
@@ -35,7 +48,9 @@ def main():
     ap.add_argument("--portfile", required=True)
     ap.add_argument("--pidfile", required=True)
     ap.add_argument("--max-seconds", type=float, default=300.0)
+    ap.add_argument("--mute-teardown", action="store_true")
     args = ap.parse_args()
+    conn_class = MuteTeardownConn if args.mute_teardown else hostile.Conn
     if not args.addr.startswith("127."):
         ap.error("only loopback addresses (127.0.0.0/8)")
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
@@ -67,7 +82,7 @@ def main():
                 s.setblocking(True)
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 s.settimeout(max(1.0, srv.deadline - hostile.time.monotonic()))
-                threading.Thread(target=hostile.Conn(srv, s).serve, daemon=True).start()
+                threading.Thread(target=conn_class(srv, s).serve, daemon=True).start()
     finally:
         for p in (args.pidfile, args.portfile):
             try:
