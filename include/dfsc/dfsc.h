@@ -398,9 +398,8 @@ int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes);
  * DFSC_E_BUSY at once (the callback never runs), counted in
  * dfsc_stats.ops_rejected. 0 restores the default, 65,536 (an operation
  * counts from its submit, so the ones waiting for the loop are in it).
- * Returns 0,
- * or -EINVAL for a NULL ctx. Thread-safety: any thread; applies to
- * operations submitted after it returns. */
+ * Returns 0, or -EINVAL for a NULL ctx. Thread-safety: any thread;
+ * applies to operations submitted after it returns. */
 int dfsc_set_max_ops(dfsc_ctx *ctx, unsigned max_ops);
 
 /* The whole-operation deadline of ctx, from the submitting call to the
