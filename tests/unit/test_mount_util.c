@@ -1,12 +1,14 @@
 /* Unit tests for the pure pieces of `dfsc mount` (tools/mount/mount_util.c):
  * the -o parser, results to errno, dfsc_stat_t to struct stat, the names
  * the top two levels accept, and which servers a local user may reach. */
-#include "../../tools/mount/mount_util.c"
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../../tools/mount/mount_util.c"
 
 /* Config keys for the tests: max_connects and request_timeout. */
 static int fake_config_key(const char *key, size_t len) {
