@@ -53,6 +53,7 @@ struct hold_arg {
   dfsc_tree_waiter w;
   dfsc_tree *tree;
   int done, err;
+  int done_seen; /* done, as read on the loop thread */
   int release;
 };
 
@@ -83,11 +84,12 @@ static void hold_cb(dfsc_ctx *ctx, void *arg) {
   }
 }
 
-/* A round trip through the loop: what the loop wrote before is visible
- * after it. */
-static void noop_cb(dfsc_ctx *ctx, void *arg) {
+/* Reads done on the loop thread, which writes it: the main thread then
+ * reads the copy (and, once set, what the loop wrote before it). */
+static void read_done_cb(dfsc_ctx *ctx, void *arg) {
+  struct hold_arg *a = arg;
   (void)ctx;
-  (void)arg;
+  a->done_seen = a->done;
 }
 
 int main(void) {
@@ -178,8 +180,8 @@ int main(void) {
     on_loop(ctx, hold_cb, &a);
     for (k = 0; k < 500 && !done; k++) {
       sleep_ms(10);
-      on_loop(ctx, noop_cb, NULL);
-      done = a.done;
+      on_loop(ctx, read_done_cb, &a);
+      done = a.done_seen;
     }
     check(done && a.err == 0, "tree \\\\fs3\\data held (err %d)", a.err);
     s0 = sl_stats(ctx);
