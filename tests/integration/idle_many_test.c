@@ -7,7 +7,8 @@
  * for 10,000). The identities: 250 `--resolve` aliases x 40 ports, each
  * (name, port) its own connection and session. They are touched in
  * batches of 50 concurrent stats; the idle time is 500 ms and max_conns is
- * out of the way (100,000), so only idle close bounds what stays open.
+ * out of the way (100,000), both through dfsc_opts, so only idle close
+ * bounds what stays open.
  *
  * Checks: every access succeeds; after the first 1,000 the resident size
  * (after malloc_trim, so that pages glibc caches do not count), the bytes
@@ -97,12 +98,15 @@ int main(void) {
   dfsc_opts_init(&o);
   o.resolve = resolve;
   o.request_timeout_ms = 20000;
+  /* The public knobs; max_conns out of the way: idle close alone must bound
+   * what is open. */
+  o.idle_timeout_ms = idle;
+  o.max_conns = 100000;
   rc = dfsc_ctx_new(&o, &ctx);
   check(rc == 0, "context created (%d)", rc);
   if (rc != 0)
     goto out;
-  /* max_conns out of the way: idle close alone must bound what is open. */
-  check(set_limits(ctx, idle, 100000) == 0, "idle time %u ms, max_conns 100000", idle);
+  printf("# idle time %u ms, max_conns 100000 (dfsc_opts)\n", idle);
 
   t0 = mono_now_ms();
   for (k = 0; k < N_IDS; k += BATCH) {
@@ -166,6 +170,16 @@ int main(void) {
   check(took >= 0 && st.conns_open == 0, "after the idle time no connection is left (%llu)",
         (unsigned long long)st.conns_open);
   check(socks_end == 0, "and no socket (%d)", socks_end);
+  {
+    dfsc_stats ps;
+    memset(&ps, 0, sizeof(ps));
+    rc = dfsc_stats_get(ctx, &ps);
+    check(rc == 0 && ps.conns_open == 0 && ps.conns_closed == st.conns_closed &&
+              ps.trees_closed == st.trees_closed &&
+              ps.sessions_closed == st.sessions_closed,
+          "dfsc_stats_get agrees: %llu open, %llu closed",
+          (unsigned long long)ps.conns_open, (unsigned long long)ps.conns_closed);
+  }
   check(st.conns_closed >= N_IDS && st.sessions_closed >= N_IDS,
         "%llu connections and %llu sessions closed when idle (>= %d)",
         (unsigned long long)st.conns_closed, (unsigned long long)st.sessions_closed, N_IDS);
