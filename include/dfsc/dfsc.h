@@ -192,8 +192,10 @@ typedef struct dfsc_opts {
    * 600 s). Counted in dfsc_stats trees_closed, sessions_closed,
    * conns_closed. */
   unsigned idle_timeout_ms;
-  /* At most max_conns connections open at once; past it the least
-   * recently used idle one is closed first (0: the default, 1024). */
+  /* Past max_conns open connections a new one first closes the least
+   * recently used one unused for at least min(idle_timeout_ms, 5 s); when
+   * none is, the cap is exceeded (connections in use are bounded by the
+   * live-operation budget and the open handles). 0: the default, 1024. */
   unsigned max_conns;
 } dfsc_opts;
 
