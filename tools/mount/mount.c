@@ -11,7 +11,12 @@
  * answered from its callback on the library's loop thread, so a FUSE thread
  * never waits on the network: one FUSE thread serves any burst (P6 of
  * docs/progress.md). The inode table is shared by FUSE threads and the loop
- * thread under one mutex that is never held across a call into the library.
+ * thread under one mutex that is never held across a call into the library
+ * that can wait (it is held across submits and dfsc_cancel, which only
+ * queue for the loop thread: see "requests in flight and interrupts").
+ * A request whose program gets a signal is answered EINTR: its library
+ * operation is canceled (dfsc_cancel), a listing waiting for its turn
+ * leaves its FIFO.
  * On an allow_other mount other local users act with the mount's
  * credentials, so what they can reach is bounded here: every request that
  * could go to a server passes the host check (dfsc__mount_host_allowed with
@@ -63,6 +68,7 @@
 #define NAME_OVERHEAD 16      /* malloc's bookkeeping per name, as counted */
 #define REFUSAL_LINES_PER_S 10 /* refusal lines logged per second, then a count */
 #define MLINE_MAX 512          /* one deferred log line */
+#define LIVE_BUCKETS 1024      /* the table of requests by fuse_req_t */
 
 enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS };
 
@@ -118,6 +124,11 @@ struct mnt {
   unsigned queue_max, queue_uid_max;
   int stopping; /* unmounting: nothing waits any more */
   struct dfsc__mount_ratelimit refusal_rl; /* under mu */
+  /* Every struct rq from rq_new until its reply, under mu, so that an
+   * interrupt finds it by its fuse_req_t (rq_interrupt). Chained, newest
+   * first, in LIVE_BUCKETS buckets. */
+  struct rq **live;
+  uint64_t interrupts, cancels; /* interrupts seen; of them, dfsc_cancel posted */
 };
 
 /* The listings one uid has waiting, oldest first. */
@@ -178,10 +189,19 @@ struct rq {
   /* setattr */
   int to_set;
   uint64_t size, atime, mtime;
-  int opened; /* the setattr opened its own handle */
+  int opened;  /* the setattr opened its own handle */
+  int changed; /* the setattr sent a truncate or new times */
   dfsc_file *f;
   struct rq *qnext; /* a waiting listing: its uqueue or m->ready */
+  /* Under m->mu: */
+  int parked;      /* waiting in its uid's FIFO */
+  int linked;      /* in m->live */
+  int interrupted; /* the kernel interrupted the request */
+  dfsc_cb cb;      /* the library operation an interrupt cancels (NULL: none) */
+  struct rq *lnext, *lprev; /* m->live */
 };
+
+static fuse_req_t rq_out(struct rq *r);
 
 static double now_s(const struct timespec *a)
 {
@@ -707,7 +727,8 @@ static void uq_unlink(struct mnt *m, struct uqueue *q)
 
 /* Puts r (whose handle is counted, not yet in flight) at the end of its
  * uid's FIFO: 0, or EAGAIN past the bounds, EINTR when the kernel already
- * interrupted the request, ESHUTDOWN while unmounting, ENOMEM. */
+ * interrupted the request, ESHUTDOWN while unmounting, ENOMEM. An
+ * interrupt that comes later finds r parked (rq_interrupt). */
 static int park_locked(struct mnt *m, struct rq *r, struct mline *ml)
 {
   struct uqueue *q = uq_find(m, r->fh->uid);
@@ -715,9 +736,7 @@ static int park_locked(struct mnt *m, struct rq *r, struct mline *ml)
 
   if (m->stopping)
     return ESHUTDOWN;
-  /* Read under m->mu: an interrupt that comes after this looks for r in
-   * the FIFO under m->mu (park_interrupt) and finds it. */
-  if (fuse_req_interrupted(r->req)) {
+  if (r->interrupted) {
     m->waits_interrupted++;
     return EINTR;
   }
@@ -751,9 +770,33 @@ static int park_locked(struct mnt *m, struct rq *r, struct mline *ml)
     q->head = r;
   q->tail = r;
   q->n++;
+  r->parked = 1;
   m->parked++;
   m->waits++;
   return 0;
+}
+
+/* Takes the parked r out of its uid's FIFO. Bounded by the FIFO's length. */
+static void park_remove_locked(struct mnt *m, struct rq *r)
+{
+  struct uqueue *q = uq_find(m, r->fh->uid);
+  struct rq *prev = NULL, **pp;
+
+  for (pp = q != NULL ? &q->head : NULL; pp != NULL && *pp != NULL;
+       prev = *pp, pp = &(*pp)->qnext) {
+    if (*pp != r)
+      continue;
+    *pp = r->qnext;
+    if (q->tail == r)
+      q->tail = prev;
+    r->qnext = NULL;
+    r->parked = 0;
+    q->n--;
+    m->parked--;
+    if (q->n == 0)
+      uq_unlink(m, q);
+    return;
+  }
 }
 
 /* Moves the waiting listings that now fit to m->ready, counted in flight:
@@ -784,6 +827,7 @@ static void unpark_locked(struct mnt *m)
     m->uq_next = q->next; /* the next uid goes first next time */
     if (q->n == 0)
       uq_unlink(m, q);
+    r->parked = 0;
     u->inflight++;
     m->inflight++;
     r->fh->inflight = 1;
@@ -983,7 +1027,7 @@ static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
     n = get_child(m, p, r->name);
   if (n == NULL) {
     pthread_mutex_unlock(&m->mu);
-    fuse_reply_err(r->req, p == NULL ? ESTALE : ENOMEM);
+    fuse_reply_err(rq_out(r), p == NULL ? ESTALE : ENOMEM);
     return 0;
   }
   if (st != NULL)
@@ -998,7 +1042,7 @@ static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
   if (n->kind == N_SHARE)
     known_add(m, p->name, n->name);
   pthread_mutex_unlock(&m->mu);
-  rc = fi ? fuse_reply_create(r->req, &e, fi) : fuse_reply_entry(r->req, &e);
+  rc = fi ? fuse_reply_create(rq_out(r), &e, fi) : fuse_reply_entry(rq_out(r), &e);
   if (rc != 0) {
     /* The kernel never saw the entry (the request was interrupted). */
     pthread_mutex_lock(&m->mu);
@@ -1010,6 +1054,119 @@ static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
   }
   return e.ino;
 }
+
+/* ---- requests in flight and interrupts ------------------------------------ */
+
+/* A program that gets a signal while it waits on the mount (Ctrl-C on a
+ * stat of a server that never answers) makes the kernel send
+ * FUSE_INTERRUPT; once the signal is fatal the program then sleeps
+ * uninterruptibly until the request is answered, so without an answer it
+ * cannot even die before the library's deadlines (setup_timeout: 20 s).
+ * Every request with a struct rq is therefore interruptible: a waiting
+ * listing leaves its FIFO and is answered EINTR at once; a request whose
+ * library operation is under way has it canceled with dfsc_cancel(ctx,
+ * r->cb, r), which answers it DFSC_E_CANCELED (EINTR) at once while it is
+ * still finding its server or reading into the library's memory, and else
+ * lets what is on the wire finish and reports what the server did (an
+ * operation that took effect is not reported as failed). A request
+ * interrupted between two library operations starts no further one that
+ * could wait (rq_arm).
+ *
+ * Why a cancel can only reach the operation it is meant for. dfsc_cancel
+ * matches operations by (cb, arg), and arg is the rq's address, which a
+ * later request may get again once r is freed; libfuse may call the
+ * interrupt function after r was answered and freed, since it reads the
+ * function under its session lock and calls it after dropping that lock
+ * (lowlevel.c, find_interrupted). So:
+ * - the interrupt function's data is the mount, never r: it looks r up in
+ *   m->live by its fuse_req_t under m->mu. libfuse holds a reference on
+ *   the fuse_req_t for the call, so no newer request has that address
+ *   meanwhile; a request that is no longer in m->live was answered, and is
+ *   left alone.
+ * - r leaves m->live under m->mu before its reply (rq_out) and before it is
+ *   freed (rq_free), and dfsc_cancel is called with m->mu held and r in
+ *   m->live: r is alive then, so no other request owns its address yet.
+ * - dfsc_cancel only queues a post for the loop thread, on the same FIFO
+ *   as every submit (src/core/loop.c, dfsc__loop_post; the loop takes an
+ *   operation up into its live list in the submit's post): the cancel is
+ *   taken up after every operation submitted before it, r's own included,
+ *   and before any submitted after it, so before any operation of a later
+ *   request that reuses r's address (submitted only after r is freed,
+ *   thus after this post). One of r's operations that completes first
+ *   completes normally and the cancel finds nothing.
+ * - a cancel must not be lost between rq_arm and the submit: rq_arm
+ *   records r->cb and checks r->interrupted under m->mu, and m->mu is
+ *   held across the submitting call (rq_armed releases it). Either the
+ *   interrupt came first (r->interrupted: nothing is submitted, EINTR) or
+ *   its cancel is queued after the submit and reaches the operation.
+ *   A submit and dfsc_cancel only queue and return (they never wait for
+ *   the loop thread, which takes m->mu in callbacks), so m->mu is held
+ *   across them only: it is still never held across a wait.
+ * Lock order: libfuse calls the interrupt function holding the request's
+ * own lock, which then takes m->mu; fuse_req_interrupt_func takes that
+ * request lock, so it is never called with m->mu held (rq_new), and
+ * fuse_req_interrupted is not used under m->mu either. The function is
+ * registered once r is in m->live, so that one libfuse calls at once (the
+ * request was interrupted before it was read) finds r. */
+
+static size_t h_req(fuse_req_t req)
+{
+  return (size_t)(((uint64_t)(uintptr_t)req * 0x9E3779B97F4A7C15ull) >> 32) &
+         (LIVE_BUCKETS - 1);
+}
+
+static void live_link_locked(struct mnt *m, struct rq *r)
+{
+  struct rq **head = &m->live[h_req(r->req)];
+
+  r->lprev = NULL;
+  r->lnext = *head;
+  if (*head != NULL)
+    (*head)->lprev = r;
+  *head = r;
+  r->linked = 1;
+}
+
+static void live_unlink_locked(struct mnt *m, struct rq *r)
+{
+  if (!r->linked)
+    return;
+  if (r->lprev != NULL)
+    r->lprev->lnext = r->lnext;
+  else
+    m->live[h_req(r->req)] = r->lnext;
+  if (r->lnext != NULL)
+    r->lnext->lprev = r->lprev;
+  r->lnext = r->lprev = NULL;
+  r->linked = 0;
+}
+
+/* The newest request with this fuse_req_t still unanswered, or NULL.
+ * Bounded by the requests in flight. */
+static struct rq *live_find_locked(struct mnt *m, fuse_req_t req)
+{
+  struct rq *r;
+
+  for (r = m->live[h_req(req)]; r != NULL; r = r->lnext)
+    if (r->req == req)
+      return r;
+  return NULL;
+}
+
+/* r leaves m->live: from now on an interrupt leaves it alone. Returns the
+ * request to answer. Every reply to a request with an rq goes through
+ * here first. */
+static fuse_req_t rq_out(struct rq *r)
+{
+  if (r->linked) {
+    pthread_mutex_lock(&r->m->mu);
+    live_unlink_locked(r->m, r);
+    pthread_mutex_unlock(&r->m->mu);
+  }
+  return r->req;
+}
+
+static void rq_interrupt(fuse_req_t req, void *data);
 
 static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
 {
@@ -1023,15 +1180,95 @@ static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
   r->req = req;
   r->ino = ino;
   r->uid = fuse_req_ctx(req)->uid;
+  pthread_mutex_lock(&m->mu);
+  live_link_locked(m, r);
+  pthread_mutex_unlock(&m->mu);
+  /* Not under m->mu (lock order above); may call rq_interrupt at once. */
+  fuse_req_interrupt_func(req, rq_interrupt, m);
   return r;
 }
 
 static void rq_free(struct rq *r)
 {
+  (void)rq_out(r); /* an rq answered without rq_out, or never */
   free(r->name);
   free(r->path);
   free(r->buf);
   free(r);
+}
+
+/* Before the library call that starts r's next operation, with callback
+ * cb: 0 with m->mu HELD, cb recorded as what an interrupt cancels; the
+ * caller makes the call and then calls rq_armed. -EINTR (m->mu released)
+ * when the kernel interrupted r already: nothing must start. */
+static int rq_arm(struct rq *r, dfsc_cb cb)
+{
+  pthread_mutex_lock(&r->m->mu);
+  if (r->interrupted) {
+    pthread_mutex_unlock(&r->m->mu);
+    return -EINTR;
+  }
+  r->cb = cb;
+  return 0;
+}
+
+/* After the call rq_arm allowed, which returned rc: releases m->mu.
+ * Returns rc. */
+static int rq_armed(struct rq *r, int rc)
+{
+  if (rc < 0)
+    r->cb = NULL; /* no operation: nothing to cancel */
+  pthread_mutex_unlock(&r->m->mu);
+  return rc;
+}
+
+/* r's next operation is one an interrupt must not stop (the stat after a
+ * mkdir that took effect, a close): nothing to cancel. */
+static void rq_disarm(struct rq *r)
+{
+  pthread_mutex_lock(&r->m->mu);
+  r->cb = NULL;
+  pthread_mutex_unlock(&r->m->mu);
+}
+
+static void park_remove_locked(struct mnt *m, struct rq *r);
+static void fh_free(struct mnt *m, struct fh *fh);
+
+/* The kernel interrupted req (its program got a signal). libfuse calls
+ * this from the thread that read the interrupt, or from
+ * fuse_req_interrupt_func when the interrupt came first, holding a
+ * reference on req, so req can be answered here. `data` is the mount. */
+static void rq_interrupt(fuse_req_t req, void *data)
+{
+  struct mnt *m = data;
+  struct rq *r;
+  int parked = 0, rc = 0;
+
+  pthread_mutex_lock(&m->mu);
+  r = live_find_locked(m, req);
+  if (r != NULL && r->parked) {
+    /* A waiting listing holds nothing in the library: answered now. */
+    park_remove_locked(m, r);
+    live_unlink_locked(m, r);
+    m->waits_interrupted++;
+    parked = 1;
+  } else if (r != NULL && !r->interrupted) {
+    r->interrupted = 1;
+    m->interrupts++;
+    /* Under m->mu, with r in m->live: see above. A cancel that cannot be
+     * queued (no memory, the loop's queue full, the context stopping)
+     * leaves the operation to its deadlines. */
+    if (r->cb != NULL && (rc = dfsc_cancel(m->ctx, r->cb, r)) == 0)
+      m->cancels++;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (rc < 0)
+    mlog(m, DFSC_LOG_DEBUG, "interrupt: cannot cancel: %s", dfsc_strerror(rc));
+  if (!parked)
+    return;
+  fuse_reply_err(req, EINTR);
+  fh_free(m, r->fh);
+  rq_free(r);
 }
 
 static int res_errno(const dfsc_result *res, int io)
@@ -1042,7 +1279,7 @@ static int res_errno(const dfsc_result *res, int io)
 /* Submission failed: the callback will not run. */
 static void rq_fail(struct rq *r, int rc)
 {
-  fuse_reply_err(r->req, dfsc__mount_errno(rc, 0, 0));
+  fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, 0, 0));
   rq_free(r);
 }
 
@@ -1054,7 +1291,7 @@ static int rq_path(struct rq *r, uint64_t ino)
 
   if ((r->path = node_path(r->m, ino, NULL, r->uid, &err)) != NULL)
     return 0;
-  fuse_reply_err(r->req, err);
+  fuse_reply_err(rq_out(r), err);
   rq_free(r);
   return -1;
 }
@@ -1077,7 +1314,7 @@ static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, con
   r->name = strdup(name);
   r->path = node_path(m, parent, name, r->uid, &err);
   if (r->name == NULL || r->path == NULL) {
-    fuse_reply_err(req, r->path == NULL ? err : ENOMEM);
+    fuse_reply_err(rq_out(r), r->path == NULL ? err : ENOMEM);
     rq_free(r);
     return NULL;
   }
@@ -1123,9 +1360,9 @@ static void lookup_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0);
 
   if (e == ENOENT)
-    reply_negative(r->m, r->req);
+    reply_negative(r->m, rq_out(r));
   else if (e != 0)
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
   else
     reply_new_entry(r, &res->st, NULL);
   rq_free(r);
@@ -1211,7 +1448,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
   }
   if ((r = named_rq(m, req, parent, name)) == NULL)
     return;
-  rc = dfsc_stat_async(m->ctx, r->path, lookup_cb, r);
+  if ((rc = rq_arm(r, lookup_cb)) == 0)
+    rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, lookup_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1250,9 +1488,9 @@ static void reply_attr_of(struct rq *r)
     node_stat(m, n, &st);
   pthread_mutex_unlock(&m->mu);
   if (n == NULL)
-    fuse_reply_err(r->req, ESTALE);
+    fuse_reply_err(rq_out(r), ESTALE);
   else
-    fuse_reply_attr(r->req, &st, m->o->attr_timeout);
+    fuse_reply_attr(rq_out(r), &st, m->o->attr_timeout);
 }
 
 static void getattr_cb(const dfsc_result *res, void *arg)
@@ -1262,7 +1500,7 @@ static void getattr_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0);
 
   if (e != 0) {
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
   } else {
     pthread_mutex_lock(&r->m->mu);
     if ((n = find_ino(r->m, r->ino)) != NULL)
@@ -1308,7 +1546,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   }
   if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
     return;
-  rc = dfsc_stat_async(m->ctx, r->path, getattr_cb, r);
+  if ((rc = rq_arm(r, getattr_cb)) == 0)
+    rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, getattr_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1358,33 +1597,50 @@ static void setattr_step(struct rq *r, int err)
     r->flags = err; /* the first error is the answer */
   if (r->flags != 0 || r->to_set == 0) {
     if (r->opened) {
+      rq_disarm(r); /* the handle is closed, interrupted or not */
       rc = dfsc_close_async(r->f, setattr_close_cb, r);
       if (rc == 0)
         return;
       r->opened = 0;
     }
     if (r->flags != 0) {
-      fuse_reply_err(r->req, r->flags);
+      fuse_reply_err(rq_out(r), r->flags);
       rq_free(r);
       return;
     }
     invalidate(m, r->ino);
-    rc = dfsc_stat_async(m->ctx, r->path, getattr_cb, r);
+    /* The attributes to answer with: once something changed on the
+     * server an interrupt no longer stops the request (it took effect). */
+    if (r->changed) {
+      rq_disarm(r);
+      rc = dfsc_stat_async(m->ctx, r->path, getattr_cb, r);
+    } else if ((rc = rq_arm(r, getattr_cb)) == 0) {
+      rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, getattr_cb, r));
+    }
     if (rc < 0)
       rq_fail(r, rc);
     return;
   }
+  /* Each step is interruptible; one not started once the kernel
+   * interrupted r answers EINTR (after the close). r is not touched once
+   * a step is submitted: its callback may already run. */
   if (r->f == NULL) {
     /* Times alone need only attribute access, which directories give too. */
-    rc = dfsc_open_async(m->ctx, r->path,
-                         (r->to_set & FUSE_SET_ATTR_SIZE) ? DFSC_O_WRONLY : DFSC_O_ATTRIBUTES,
-                         setattr_cb, r);
+    if ((rc = rq_arm(r, setattr_cb)) == 0)
+      rc = rq_armed(r, dfsc_open_async(m->ctx, r->path,
+                                       (r->to_set & FUSE_SET_ATTR_SIZE) ? DFSC_O_WRONLY
+                                                                        : DFSC_O_ATTRIBUTES,
+                                       setattr_cb, r));
   } else if (r->to_set & FUSE_SET_ATTR_SIZE) {
     r->to_set &= ~FUSE_SET_ATTR_SIZE;
-    rc = dfsc_truncate_async(r->f, r->size, setattr_cb, r);
+    r->changed = 1;
+    if ((rc = rq_arm(r, setattr_cb)) == 0)
+      rc = rq_armed(r, dfsc_truncate_async(r->f, r->size, setattr_cb, r));
   } else {
     r->to_set = 0;
-    rc = dfsc_set_times_async(r->f, r->atime, r->mtime, setattr_cb, r);
+    r->changed = 1;
+    if ((rc = rq_arm(r, setattr_cb)) == 0)
+      rc = rq_armed(r, dfsc_set_times_async(r->f, r->atime, r->mtime, setattr_cb, r));
   }
   if (rc < 0)
     setattr_step(r, dfsc__mount_errno(rc, 0, 0));
@@ -1511,14 +1767,14 @@ static void open_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0);
 
   if (e != 0) {
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
     rq_free(r);
     return;
   }
   fh = calloc(1, sizeof(*fh));
   if (fh == NULL) {
     close_quietly(res->file);
-    fuse_reply_err(r->req, ENOMEM);
+    fuse_reply_err(rq_out(r), ENOMEM);
     rq_free(r);
     return;
   }
@@ -1543,7 +1799,7 @@ static void open_cb(const dfsc_result *res, void *arg)
       n->nopen++;
     }
     pthread_mutex_unlock(&r->m->mu);
-    if (fuse_reply_open(r->req, &fi) != 0) {
+    if (fuse_reply_open(rq_out(r), &fi) != 0) {
       close_quietly(fh->f);
       free(fh);
       release_node(r->m, r->ino);
@@ -1582,7 +1838,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   r->flags = fi->flags;
   if (k == N_CTL_STATS || k == N_CTL_CACHE) {
     if (k == N_CTL_STATS && (fi->flags & O_ACCMODE) != O_RDONLY) {
-      fuse_reply_err(req, EACCES);
+      fuse_reply_err(rq_out(r), EACCES);
       rq_free(r);
       return;
     }
@@ -1606,8 +1862,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   }
   if (rq_path(r, ino) < 0)
     return;
-  rc = dfsc_open_async(m->ctx, r->path, dfsc_flags(fi->flags & ~(O_CREAT | O_EXCL)), open_cb,
-                       r);
+  if ((rc = rq_arm(r, open_cb)) == 0)
+    rc = rq_armed(r, dfsc_open_async(m->ctx, r->path,
+                                     dfsc_flags(fi->flags & ~(O_CREAT | O_EXCL)), open_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1636,7 +1893,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
   if ((r = named_rq(m, req, parent, name)) == NULL)
     return;
   r->flags = fi->flags;
-  rc = dfsc_open_async(m->ctx, r->path, dfsc_flags(fi->flags) | DFSC_O_CREAT, open_cb, r);
+  if ((rc = rq_arm(r, open_cb)) == 0)
+    rc = rq_armed(r, dfsc_open_async(m->ctx, r->path, dfsc_flags(fi->flags) | DFSC_O_CREAT,
+                                     open_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1647,9 +1906,9 @@ static void read_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 1);
 
   if (e != 0)
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
   else
-    fuse_reply_buf(r->req, r->buf, res->nbytes);
+    fuse_reply_buf(rq_out(r), r->buf, res->nbytes);
   rq_free(r);
 }
 
@@ -1698,9 +1957,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     rq_fail(r, -ENOMEM);
     return;
   }
-  rc = dfsc_read_async(fh->f, r->buf, size, (uint64_t)off, read_cb, r);
+  if ((rc = rq_arm(r, read_cb)) == 0)
+    rc = rq_armed(r, dfsc_read_async(fh->f, r->buf, size, (uint64_t)off, read_cb, r));
   if (rc < 0) {
-    fuse_reply_err(req, dfsc__mount_errno(rc, 0, 1));
+    fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, 0, 1));
     rq_free(r);
   }
 }
@@ -1712,9 +1972,9 @@ static void write_cb(const dfsc_result *res, void *arg)
 
   invalidate(r->m, r->ino);
   if (e != 0)
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
   else
-    fuse_reply_write(r->req, res->nbytes);
+    fuse_reply_write(rq_out(r), res->nbytes);
   rq_free(r);
 }
 
@@ -1724,9 +1984,9 @@ static void ctl_flush_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0);
 
   if (e != 0)
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
   else
-    fuse_reply_write(r->req, r->len);
+    fuse_reply_write(rq_out(r), r->len);
   rq_free(r);
 }
 
@@ -1750,7 +2010,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                      buf[b - 1] == '\r'))
       b--;
     if (b - a != 5 || memcmp(buf + a, "flush", 5) != 0) {
-      fuse_reply_err(req, EINVAL);
+      fuse_reply_err(rq_out(r), EINVAL);
       rq_free(r);
       return;
     }
@@ -1767,9 +2027,10 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     return;
   }
   memcpy(r->buf, buf, size);
-  rc = dfsc_write_async(fh->f, r->buf, size, (uint64_t)off, write_cb, r);
+  if ((rc = rq_arm(r, write_cb)) == 0)
+    rc = rq_armed(r, dfsc_write_async(fh->f, r->buf, size, (uint64_t)off, write_cb, r));
   if (rc < 0) {
-    fuse_reply_err(req, dfsc__mount_errno(rc, 0, 1));
+    fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, 0, 1));
     rq_free(r);
   }
 }
@@ -1786,7 +2047,7 @@ static void errno_cb(const dfsc_result *res, void *arg)
 {
   struct rq *r = arg;
 
-  fuse_reply_err(r->req, res_errno(res, 0));
+  fuse_reply_err(rq_out(r), res_errno(res, 0));
   rq_free(r);
 }
 
@@ -1804,7 +2065,8 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
   }
   if ((r = rq_new(m, req, ino)) == NULL)
     return;
-  rc = dfsc_flush_async(fh->f, errno_cb, r);
+  if ((rc = rq_arm(r, errno_cb)) == 0)
+    rc = rq_armed(r, dfsc_flush_async(fh->f, errno_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1842,7 +2104,7 @@ static void release_cb(const dfsc_result *res, void *arg)
   (void)res;
   invalidate(r->m, r->ino);
   release_node(r->m, r->ino);
-  fuse_reply_err(r->req, 0);
+  fuse_reply_err(rq_out(r), 0);
   rq_free(r);
 }
 
@@ -1869,7 +2131,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   rc = dfsc_close_async(f, release_cb, r);
   if (rc < 0) {
     release_node(m, ino);
-    fuse_reply_err(req, 0);
+    fuse_reply_err(rq_out(r), 0);
     rq_free(r);
   }
 }
@@ -1970,12 +2232,12 @@ static void opendir_cb(const dfsc_result *res, void *arg)
   budget_inflight_end_locked(r->m, fh);
   pthread_mutex_unlock(&r->m->mu);
   if (e != 0) {
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
     fh_drop(r->m, r->fh);
   } else {
     memset(&fi, 0, sizeof(fi));
     fi.fh = (uintptr_t)r->fh;
-    if (fuse_reply_open(r->req, &fi) != 0)
+    if (fuse_reply_open(rq_out(r), &fi) != 0)
       fh_drop(r->m, r->fh);
   }
   ready_run(r->m);
@@ -1989,10 +2251,12 @@ static void listing_start(struct rq *r)
   struct mnt *m = r->m;
   int rc;
 
-  if (r->fh->kind == FH_CTL)
-    rc = dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r);
-  else
-    rc = dfsc_opendir_async(m->ctx, r->path, opendir_cb, r);
+  if (r->fh->kind == FH_CTL) {
+    if ((rc = rq_arm(r, ctl_snapshot_cb)) == 0)
+      rc = rq_armed(r, dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r));
+  } else if ((rc = rq_arm(r, opendir_cb)) == 0) {
+    rc = rq_armed(r, dfsc_opendir_async(m->ctx, r->path, opendir_cb, r));
+  }
   if (rc < 0) {
     fh_drop(m, r->fh); /* may move more to m->ready: the caller's loop runs them */
     rq_fail(r, rc);
@@ -2020,48 +2284,6 @@ static void ready_run(struct mnt *m)
   }
 }
 
-/* The kernel interrupted a request (its program got a signal): a listing
- * still waiting is answered EINTR and leaves its FIFO; any other request
- * goes on. libfuse calls this from the thread that read the interrupt,
- * holding a reference on req, so req can be answered here; `data` is the
- * mount, never the rq, which may be freed by then. From inside
- * fuse_req_interrupt_func it finds nothing: listing_submit registers it
- * before the request can wait. */
-static void park_interrupt(fuse_req_t req, void *data)
-{
-  struct mnt *m = data;
-  struct uqueue *q;
-  struct rq *r = NULL, **pp;
-
-  pthread_mutex_lock(&m->mu);
-  q = m->uq_next;
-  while (q != NULL && r == NULL) {
-    struct rq *prev = NULL;
-    for (pp = &q->head; *pp != NULL; prev = *pp, pp = &(*pp)->qnext) {
-      if ((*pp)->req == req) {
-        r = *pp;
-        *pp = r->qnext;
-        if (q->tail == r)
-          q->tail = prev;
-        q->n--;
-        m->parked--;
-        m->waits_interrupted++;
-        if (q->n == 0)
-          uq_unlink(m, q);
-        break;
-      }
-    }
-    if (r == NULL && (q = q->next) == m->uq_next)
-      break;
-  }
-  pthread_mutex_unlock(&m->mu);
-  if (r == NULL)
-    return;
-  fuse_reply_err(req, EINTR);
-  fh_free(m, r->fh);
-  rq_free(r);
-}
-
 /* Counts r's listing in flight and starts it, or has it wait, or answers
  * it (EAGAIN past the FIFO's bounds). Without m->mu. */
 static void listing_submit(struct mnt *m, struct rq *r)
@@ -2069,8 +2291,6 @@ static void listing_submit(struct mnt *m, struct rq *r)
   struct mline ml = {0};
   int err;
 
-  if (r->fh->uid != m->owner)
-    fuse_req_interrupt_func(r->req, park_interrupt, m);
   pthread_mutex_lock(&m->mu);
   err = budget_inflight_locked(m, r->fh);
   if (err == EAGAIN && (err = park_locked(m, r, &ml)) == 0) {
@@ -2082,7 +2302,7 @@ static void listing_submit(struct mnt *m, struct rq *r)
   pthread_mutex_unlock(&m->mu);
   mline_put(m, &ml);
   if (err != 0) {
-    fuse_reply_err(r->req, err);
+    fuse_reply_err(rq_out(r), err);
     fh_free(m, r->fh);
     rq_free(r);
     return;
@@ -2103,6 +2323,7 @@ static void park_drain(struct mnt *m)
     struct uqueue *q = m->uq_next;
     while ((r = q->head) != NULL) {
       q->head = r->qnext;
+      r->parked = 0;
       r->qnext = list;
       list = r;
     }
@@ -2118,7 +2339,7 @@ static void park_drain(struct mnt *m)
   pthread_mutex_unlock(&m->mu);
   while ((r = list) != NULL) {
     list = r->qnext;
-    fuse_reply_err(r->req, ESHUTDOWN);
+    fuse_reply_err(rq_out(r), ESHUTDOWN);
     fh_drop(m, r->fh);
     rq_free(r);
   }
@@ -2365,7 +2586,7 @@ static void mkdir_stat_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0);
 
   if (e != 0)
-    fuse_reply_err(r->req, e == ENOENT ? EIO : e);
+    fuse_reply_err(rq_out(r), e == ENOENT ? EIO : e);
   else
     reply_new_entry(r, &res->st, NULL);
   rq_free(r);
@@ -2377,11 +2598,14 @@ static void mkdir_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0), rc;
 
   if (e != 0) {
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
     rq_free(r);
     return;
   }
   bump_dir(r->m, r->parent);
+  /* The directory exists: the request is answered with it, interrupted
+   * or not (the server that just answered answers this too). */
+  rq_disarm(r);
   rc = dfsc_stat_async(r->m->ctx, r->path, mkdir_stat_cb, r);
   if (rc < 0)
     rq_fail(r, rc);
@@ -2395,7 +2619,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
   (void)mode;
   if (r == NULL)
     return;
-  rc = dfsc_mkdir_async(r->m->ctx, r->path, mkdir_cb, r);
+  if ((rc = rq_arm(r, mkdir_cb)) == 0)
+    rc = rq_armed(r, dfsc_mkdir_async(r->m->ctx, r->path, mkdir_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -2416,7 +2641,7 @@ static void removed_cb(const dfsc_result *res, void *arg)
     }
     pthread_mutex_unlock(&r->m->mu);
   }
-  fuse_reply_err(r->req, e);
+  fuse_reply_err(rq_out(r), e);
   rq_free(r);
 }
 
@@ -2448,7 +2673,7 @@ static void silly_cb(const dfsc_result *res, void *arg)
     if (closed)
       (void)dfsc_unlink_async(r->m->ctx, r->buf, ignore_cb, NULL);
   }
-  fuse_reply_err(r->req, e);
+  fuse_reply_err(rq_out(r), e);
   rq_free(r);
 }
 
@@ -2477,12 +2702,14 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
       rq_fail(r, -ENOMEM);
       return;
     }
-    rc = dfsc_rename2_async(r->m->ctx, r->path, r->buf, 0, silly_cb, r);
+    if ((rc = rq_arm(r, silly_cb)) == 0)
+      rc = rq_armed(r, dfsc_rename2_async(r->m->ctx, r->path, r->buf, 0, silly_cb, r));
     if (rc < 0)
       rq_fail(r, rc);
     return;
   }
-  rc = dfsc_unlink_async(r->m->ctx, r->path, removed_cb, r);
+  if ((rc = rq_arm(r, removed_cb)) == 0)
+    rc = rq_armed(r, dfsc_unlink_async(r->m->ctx, r->path, removed_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -2494,7 +2721,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
   if (r == NULL)
     return;
-  rc = dfsc_rmdir_async(r->m->ctx, r->path, removed_cb, r);
+  if ((rc = rq_arm(r, removed_cb)) == 0)
+    rc = rq_armed(r, dfsc_rmdir_async(r->m->ctx, r->path, removed_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -2546,7 +2774,7 @@ static void rename_cb(const dfsc_result *res, void *arg)
     }
     pthread_mutex_unlock(&m->mu);
   }
-  fuse_reply_err(r->req, e);
+  fuse_reply_err(rq_out(r), e);
   rq_free(r);
 }
 
@@ -2570,13 +2798,13 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     return;
   np = node_path(m, newparent, newname, r->uid, &err);
   if (np == NULL) {
-    fuse_reply_err(req, err == EPERM ? EXDEV : err);
+    fuse_reply_err(rq_out(r), err == EPERM ? EXDEV : err);
     rq_free(r);
     return;
   }
   if (share_prefix(np) != share_prefix(r->path) ||
       strncasecmp(np, r->path, share_prefix(np)) != 0) {
-    fuse_reply_err(req, EXDEV);
+    fuse_reply_err(rq_out(r), EXDEV);
     free(np);
     rq_free(r);
     return;
@@ -2588,8 +2816,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     rq_fail(r, -ENOMEM);
     return;
   }
-  rc = dfsc_rename2_async(m->ctx, r->path, np,
-                          (flags & RENAME_NOREPLACE) ? 0 : DFSC_RENAME_REPLACE, rename_cb, r);
+  if ((rc = rq_arm(r, rename_cb)) == 0)
+    rc = rq_armed(r, dfsc_rename2_async(m->ctx, r->path, np,
+                                        (flags & RENAME_NOREPLACE) ? 0 : DFSC_RENAME_REPLACE,
+                                        rename_cb, r));
   free(np);
   if (rc < 0)
     rq_fail(r, rc);
@@ -2602,7 +2832,7 @@ static void statfs_cb(const dfsc_result *res, void *arg)
   int e = res_errno(res, 0);
 
   if (e != 0) {
-    fuse_reply_err(r->req, e);
+    fuse_reply_err(rq_out(r), e);
   } else {
     memset(&sv, 0, sizeof(sv));
     sv.f_bsize = sv.f_frsize = res->fs.block_size ? (unsigned long)res->fs.block_size : 4096;
@@ -2610,7 +2840,7 @@ static void statfs_cb(const dfsc_result *res, void *arg)
     sv.f_bfree = (fsblkcnt_t)res->fs.blocks_free;
     sv.f_bavail = (fsblkcnt_t)res->fs.blocks_avail;
     sv.f_namemax = 255;
-    fuse_reply_statfs(r->req, &sv);
+    fuse_reply_statfs(rq_out(r), &sv);
   }
   rq_free(r);
 }
@@ -2633,7 +2863,8 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
   if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
     return;
   r->path[share_prefix(r->path)] = '\0';
-  rc = dfsc_statfs_async(m->ctx, r->path, statfs_cb, r);
+  if ((rc = rq_arm(r, statfs_cb)) == 0)
+    rc = rq_armed(r, dfsc_statfs_async(m->ctx, r->path, statfs_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -2658,7 +2889,8 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
   pthread_mutex_lock(&m->mu);
   fprintf(f,
           "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-          "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+          "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
+          "%-22s %llu\n",
           "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
           (unsigned long long)m->listing_hwm, "mount_dir_handles",
           (unsigned long long)m->dir_handles, "mount_emfile",
@@ -2668,7 +2900,9 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
           (unsigned long long)m->inflight, "mount_eagain",
           (unsigned long long)m->refused_inflight, "mount_listings_parked",
           (unsigned long long)m->parked, "mount_listing_waits", (unsigned long long)m->waits,
-          "mount_listing_eintr", (unsigned long long)m->waits_interrupted);
+          "mount_listing_eintr", (unsigned long long)m->waits_interrupted,
+          "mount_interrupts", (unsigned long long)m->interrupts, "mount_cancels",
+          (unsigned long long)m->cancels);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -2697,14 +2931,14 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
   budget_inflight_end_locked(r->m, r->fh);
   pthread_mutex_unlock(&r->m->mu);
   if (rc != 0) {
-    fuse_reply_err(r->req, dfsc__mount_errno(rc, res->ntstatus, 0));
+    fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, res->ntstatus, 0));
     fh_drop(r->m, r->fh);
   } else {
     memset(&fi, 0, sizeof(fi));
     fi.fh = (uintptr_t)r->fh;
     fi.direct_io = 1; /* the size is not known before the open */
     fi.nonseekable = 0;
-    if (fuse_reply_open(r->req, &fi) != 0)
+    if (fuse_reply_open(rq_out(r), &fi) != 0)
       fh_drop(r->m, r->fh);
   }
   ready_run(r->m);
@@ -2774,7 +3008,8 @@ static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o)
   m->nbuckets = 1024;
   m->by_ino = calloc(m->nbuckets, sizeof(*m->by_ino));
   m->by_name = calloc(m->nbuckets, sizeof(*m->by_name));
-  if (m->by_ino == NULL || m->by_name == NULL)
+  m->live = calloc(LIVE_BUCKETS, sizeof(*m->live));
+  if (m->by_ino == NULL || m->by_name == NULL || m->live == NULL)
     return -ENOMEM;
   pthread_mutex_init(&m->mu, NULL);
   m->next_ino = INO_FIRST;
@@ -2809,6 +3044,7 @@ static void mnt_free(struct mnt *m)
   free(m->ub);
   free(m->by_ino);
   free(m->by_name);
+  free(m->live);
   pthread_mutex_destroy(&m->mu);
 }
 

@@ -88,7 +88,9 @@ int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
                            char *err, size_t errcap);
 
 /* The errno a FUSE reply gives for a failed result. io: the failure of a
- * read or write, where every transport failure is EIO. */
+ * read or write, where every transport failure is EIO. A canceled
+ * operation (DFSC_E_CANCELED, or -EINTR: not started) is EINTR and one past
+ * its whole-operation deadline (DFSC_E_TIMEDOUT) ETIMEDOUT, io or not. */
 int dfsc__mount_errno(int err, uint32_t ntstatus, int io);
 
 /* Fills *out from a dfsc_stat_t with the mount's owner and modes. */

@@ -73,6 +73,16 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
     return ENOMEM;
   if (err == DFSC_E_BUSY)
     return EAGAIN; /* a queue bound: try again, not an I/O error */
+  /* The program was interrupted (the mount canceled the operation on
+   * FUSE_INTERRUPT, or stopped before starting it): EINTR, reads and
+   * writes included, so that it sees its signal and not an I/O error. */
+  if (err == DFSC_E_CANCELED || err == -EINTR)
+    return EINTR;
+  /* The whole operation's deadline (dfsc_set_op_timeout) passed, not a
+   * failure on the wire: ETIMEDOUT for reads and writes too, as NFS's
+   * softerr mounts answer. */
+  if (err == DFSC_E_TIMEDOUT)
+    return ETIMEDOUT;
   /* A read or write that fails on the wire is an I/O error to the
    * program, whatever the transport said. */
   if (io)
