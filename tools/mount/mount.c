@@ -59,13 +59,13 @@
 #define INO_CTL_CACHE 3
 #define INO_CTL_STATS 4
 #define INO_FIRST 16
-#define KNOWN_MAX 4096        /* host and share names remembered for listings */
-#define PATH_MAX_BYTES 32768  /* a UNC path, as UTF-8 */
-#define DEPTH_MAX 2048        /* components of a path */
-#define IO_MAX (1u << 20)     /* max_write and the largest read */
+#define KNOWN_MAX 4096       /* host and share names remembered for listings */
+#define PATH_MAX_BYTES 32768 /* a UNC path, as UTF-8 */
+#define DEPTH_MAX 2048       /* components of a path */
+#define IO_MAX (1u << 20)    /* max_write and the largest read */
 #define CTL_TEXT_MAX (16u << 20)
-#define CHARGE_STEP 4096      /* listing bytes charged to the budget at a time */
-#define NAME_OVERHEAD 16      /* malloc's bookkeeping per name, as counted */
+#define CHARGE_STEP 4096       /* listing bytes charged to the budget at a time */
+#define NAME_OVERHEAD 16       /* malloc's bookkeeping per name, as counted */
 #define REFUSAL_LINES_PER_S 10 /* refusal lines logged per second, then a count */
 #define MLINE_MAX 512          /* one deferred log line */
 #define LIVE_BUCKETS 1024      /* the table of requests by fuse_req_t */
@@ -77,8 +77,8 @@ struct node {
   struct node *parent;
   char *name;
   enum nkind kind;
-  int pinned;   /* root and control nodes: never freed */
-  int hashed;   /* reachable by (parent, name) */
+  int pinned; /* root and control nodes: never freed */
+  int hashed; /* reachable by (parent, name) */
   uint64_t nlookup;
   unsigned nchild; /* nodes whose parent this is */
   int have_st;
@@ -100,10 +100,10 @@ struct mnt {
   struct node root, ctl, ctl_cache, ctl_stats;
   char **known; /* "host" and "host\share" */
   size_t nknown;
-  dfsc_stat_t vdir; /* attributes of the synthetic directories */
-  uid_t owner;      /* the mounting user: no host check for it */
+  dfsc_stat_t vdir;                /* attributes of the synthetic directories */
+  uid_t owner;                     /* the mounting user: no host check for it */
   const char *const *cred_servers; /* the context's, for the host check */
-  int log_level;    /* the mount's own lines go out at this level or below */
+  int log_level;                   /* the mount's own lines go out at this level or below */
   /* The listing budget, under mu: one entry per uid with handles open. */
   struct ubudget *ub;
   size_t nub, ubcap;
@@ -122,7 +122,7 @@ struct mnt {
   struct rq *ready, *ready_tail;
   uint64_t parked, waits, waits_interrupted;
   unsigned queue_max, queue_uid_max;
-  int stopping; /* unmounting: nothing waits any more */
+  int stopping;                            /* unmounting: nothing waits any more */
   struct dfsc__mount_ratelimit refusal_rl; /* under mu */
   /* Every struct rq from rq_new until its reply, under mu, so that an
    * interrupt finds it by its fuse_req_t (rq_interrupt). Chained, newest
@@ -168,7 +168,7 @@ struct fh {
   size_t n, cap;
   struct timespec listed_at; /* when the server listed it */
   unsigned dirgen;           /* the directory's dirgen then */
-  char *text; /* FH_CTL */
+  char *text;                /* FH_CTL */
   size_t len;
 };
 
@@ -176,9 +176,9 @@ struct fh {
 struct rq {
   struct mnt *m;
   fuse_req_t req;
-  uid_t uid;       /* of the process that made the request */
-  uint64_t ino;    /* the node the request is about */
-  uint64_t parent; /* lookup, create, mkdir: the parent; `name` the child */
+  uid_t uid;          /* of the process that made the request */
+  uint64_t ino;       /* the node the request is about */
+  uint64_t parent;    /* lookup, create, mkdir: the parent; `name` the child */
   uint64_t newparent; /* rename: the new parent; `buf` the new name */
   char *name;
   char *path;
@@ -194,22 +194,20 @@ struct rq {
   dfsc_file *f;
   struct rq *qnext; /* a waiting listing: its uqueue or m->ready */
   /* Under m->mu: */
-  int parked;      /* waiting in its uid's FIFO */
-  int linked;      /* in m->live */
-  int interrupted; /* the kernel interrupted the request */
-  dfsc_cb cb;      /* the library operation an interrupt cancels (NULL: none) */
+  int parked;               /* waiting in its uid's FIFO */
+  int linked;               /* in m->live */
+  int interrupted;          /* the kernel interrupted the request */
+  dfsc_cb cb;               /* the library operation an interrupt cancels (NULL: none) */
   struct rq *lnext, *lprev; /* m->live */
 };
 
 static fuse_req_t rq_out(struct rq *r);
 
-static double now_s(const struct timespec *a)
-{
+static double now_s(const struct timespec *a) {
   return (double)a->tv_sec + (double)a->tv_nsec / 1e9;
 }
 
-static double age(const struct timespec *t)
-{
+static double age(const struct timespec *t) {
   struct timespec n;
 
   clock_gettime(CLOCK_MONOTONIC, &n);
@@ -224,8 +222,7 @@ static double age(const struct timespec *t)
  * go through the CLI's log callback, which escapes them already. */
 
 /* libfuse's own messages (-d traces names too). */
-static void fuse_log_escaped(enum fuse_log_level level, const char *fmt, va_list ap)
-{
+static void fuse_log_escaped(enum fuse_log_level level, const char *fmt, va_list ap) {
   char *line = NULL;
   size_t n;
 
@@ -244,8 +241,7 @@ static void fuse_log_escaped(enum fuse_log_level level, const char *fmt, va_list
 static void mlog(struct mnt *m, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void mlog(struct mnt *m, int level, const char *fmt, ...)
-{
+static void mlog(struct mnt *m, int level, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
@@ -271,13 +267,12 @@ struct mline {
   char msg[MLINE_MAX];
 };
 
-static void mline_set(struct mnt *m, struct mline *l, int level, int refusal, const char *fmt,
-                      ...) __attribute__((format(printf, 5, 6)));
+static void mline_set(struct mnt *m, struct mline *l, int level, int refusal,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Under m->mu. One line per mline: a later one replaces an earlier one. */
-static void mline_set(struct mnt *m, struct mline *l, int level, int refusal, const char *fmt,
-                      ...)
-{
+static void mline_set(struct mnt *m, struct mline *l, int level, int refusal,
+                      const char *fmt, ...) {
   va_list ap;
 
   if (l == NULL || level > m->log_level)
@@ -299,8 +294,7 @@ static void mline_set(struct mnt *m, struct mline *l, int level, int refusal, co
 }
 
 /* Without m->mu: writes what mline_set recorded. */
-static void mline_put(struct mnt *m, struct mline *l)
-{
+static void mline_put(struct mnt *m, struct mline *l) {
   if (l->skipped > 0)
     mlog(m, DFSC_LOG_INFO, "%llu refusal lines not shown (more than %d a second)",
          (unsigned long long)l->skipped, REFUSAL_LINES_PER_S);
@@ -312,13 +306,11 @@ static void mline_put(struct mnt *m, struct mline *l)
 
 /* ---- the inode table ----------------------------------------------------- */
 
-static size_t h_ino(uint64_t ino, size_t nb)
-{
+static size_t h_ino(uint64_t ino, size_t nb) {
   return (size_t)((ino * 0x9E3779B97F4A7C15ull) >> 20) & (nb - 1);
 }
 
-static size_t h_name(uint64_t parent, const char *name, size_t nb)
-{
+static size_t h_name(uint64_t parent, const char *name, size_t nb) {
   uint64_t h = 1469598103934665603ull ^ parent;
 
   for (; *name; name++)
@@ -326,8 +318,7 @@ static size_t h_name(uint64_t parent, const char *name, size_t nb)
   return (size_t)(h ^ (h >> 29)) & (nb - 1);
 }
 
-static void hash_name(struct mnt *m, struct node *n)
-{
+static void hash_name(struct mnt *m, struct node *n) {
   size_t i = h_name(n->parent->ino, n->name, m->nbuckets);
 
   n->name_next = m->by_name[i];
@@ -335,8 +326,7 @@ static void hash_name(struct mnt *m, struct node *n)
   n->hashed = 1;
 }
 
-static void link_node(struct mnt *m, struct node *n)
-{
+static void link_node(struct mnt *m, struct node *n) {
   size_t i = h_ino(n->ino, m->nbuckets);
 
   n->ino_next = m->by_ino[i];
@@ -345,8 +335,7 @@ static void link_node(struct mnt *m, struct node *n)
     hash_name(m, n);
 }
 
-static void unhash_name(struct mnt *m, struct node *n)
-{
+static void unhash_name(struct mnt *m, struct node *n) {
   struct node **pp;
 
   if (!n->hashed)
@@ -361,8 +350,7 @@ static void unhash_name(struct mnt *m, struct node *n)
   n->hashed = 0;
 }
 
-static void unlink_ino(struct mnt *m, struct node *n)
-{
+static void unlink_ino(struct mnt *m, struct node *n) {
   struct node **pp;
 
   for (pp = &m->by_ino[h_ino(n->ino, m->nbuckets)]; *pp; pp = &(*pp)->ino_next) {
@@ -374,8 +362,7 @@ static void unlink_ino(struct mnt *m, struct node *n)
 }
 
 /* Doubles the buckets once the table holds as many nodes as buckets. */
-static void grow(struct mnt *m)
-{
+static void grow(struct mnt *m) {
   size_t nb = m->nbuckets * 2, i;
   struct node **bi = calloc(nb, sizeof(*bi)), **bn = calloc(nb, sizeof(*bn));
   struct node *n, *next;
@@ -407,8 +394,7 @@ static void grow(struct mnt *m)
   m->nbuckets = nb;
 }
 
-static struct node *find_ino(struct mnt *m, uint64_t ino)
-{
+static struct node *find_ino(struct mnt *m, uint64_t ino) {
   struct node *n;
 
   for (n = m->by_ino[h_ino(ino, m->nbuckets)]; n; n = n->ino_next)
@@ -417,8 +403,7 @@ static struct node *find_ino(struct mnt *m, uint64_t ino)
   return NULL;
 }
 
-static struct node *find_child(struct mnt *m, struct node *p, const char *name)
-{
+static struct node *find_child(struct mnt *m, struct node *p, const char *name) {
   struct node *n;
 
   for (n = m->by_name[h_name(p->ino, name, m->nbuckets)]; n; n = n->name_next)
@@ -427,8 +412,7 @@ static struct node *find_child(struct mnt *m, struct node *p, const char *name)
   return NULL;
 }
 
-static enum nkind child_kind(const struct node *p)
-{
+static enum nkind child_kind(const struct node *p) {
   switch (p->kind) {
   case N_ROOT:
     return N_HOST;
@@ -440,8 +424,7 @@ static enum nkind child_kind(const struct node *p)
 }
 
 /* The child `name` of p, created (with no lookup count) if new. */
-static struct node *get_child(struct mnt *m, struct node *p, const char *name)
-{
+static struct node *get_child(struct mnt *m, struct node *p, const char *name) {
   struct node *n = find_child(m, p, name);
 
   if (n != NULL)
@@ -463,8 +446,7 @@ static struct node *get_child(struct mnt *m, struct node *p, const char *name)
 }
 
 /* Frees n and then every ancestor it was the last reason to keep. */
-static void maybe_free(struct mnt *m, struct node *n)
-{
+static void maybe_free(struct mnt *m, struct node *n) {
   while (n != NULL && !n->pinned && n->nlookup == 0 && n->nchild == 0) {
     struct node *p = n->parent;
     unhash_name(m, n);
@@ -478,8 +460,7 @@ static void maybe_free(struct mnt *m, struct node *n)
   }
 }
 
-static void forget_locked(struct mnt *m, uint64_t ino, uint64_t count)
-{
+static void forget_locked(struct mnt *m, uint64_t ino, uint64_t count) {
   struct node *n = find_ino(m, ino);
 
   if (n == NULL)
@@ -491,9 +472,8 @@ static void forget_locked(struct mnt *m, uint64_t ino, uint64_t count)
 /* "\\host\share\a\b" for node ino plus an optional child, for a request by
  * uid; NULL with *err (EACCES: uid may not reach that host or share, said
  * in ml). */
-static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err,
-                         struct mline *ml)
-{
+static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t uid,
+                         int *err, struct mline *ml) {
   const char *parts[DEPTH_MAX];
   size_t np = 0, len = 1, i;
   struct node *n = find_ino(m, ino);
@@ -544,8 +524,8 @@ static char *path_locked(struct mnt *m, uint64_t ino, const char *child, uid_t u
   return out;
 }
 
-static char *node_path(struct mnt *m, uint64_t ino, const char *child, uid_t uid, int *err)
-{
+static char *node_path(struct mnt *m, uint64_t ino, const char *child, uid_t uid,
+                       int *err) {
   struct mline ml = {0};
   char *p;
 
@@ -556,8 +536,7 @@ static char *node_path(struct mnt *m, uint64_t ino, const char *child, uid_t uid
   return p;
 }
 
-static enum nkind kind_of(struct mnt *m, uint64_t ino, int *found)
-{
+static enum nkind kind_of(struct mnt *m, uint64_t ino, int *found) {
   struct node *n;
   enum nkind k = N_FS;
 
@@ -571,8 +550,7 @@ static enum nkind kind_of(struct mnt *m, uint64_t ino, int *found)
 }
 
 /* Remembers "host" or "host\share" for listings of the top two levels. */
-static void known_add(struct mnt *m, const char *host, const char *share)
-{
+static void known_add(struct mnt *m, const char *host, const char *share) {
   size_t i, l = strlen(host) + (share ? strlen(share) + 1 : 0);
   char *s;
   char **k;
@@ -609,8 +587,7 @@ static void known_add(struct mnt *m, const char *host, const char *share)
  * handles and listing_mem_uid bytes, everybody together listing_mem bytes.
  * Everything here runs under m->mu. */
 
-static struct ubudget *ub_get(struct mnt *m, uid_t uid)
-{
+static struct ubudget *ub_get(struct mnt *m, uid_t uid) {
   size_t i;
 
   for (i = 0; i < m->nub; i++)
@@ -631,15 +608,13 @@ static struct ubudget *ub_get(struct mnt *m, uid_t uid)
 
 /* An entry lives only while its uid holds something, so the table is no
  * longer than the number of open handles. */
-static void ub_put(struct mnt *m, struct ubudget *u)
-{
+static void ub_put(struct mnt *m, struct ubudget *u) {
   if (u->handles == 0 && u->bytes == 0 && u->inflight == 0)
     *u = m->ub[--m->nub];
 }
 
 /* Counts one more directory handle of fh->uid: 0, EMFILE or ENOMEM. */
-static int budget_open_locked(struct mnt *m, struct fh *fh, struct mline *ml)
-{
+static int budget_open_locked(struct mnt *m, struct fh *fh, struct mline *ml) {
   struct ubudget *u = ub_get(m, fh->uid);
 
   if (u == NULL)
@@ -647,8 +622,8 @@ static int budget_open_locked(struct mnt *m, struct fh *fh, struct mline *ml)
   if (u->handles >= m->o->dir_handles_uid) {
     m->refused_handles++;
     mline_set(m, ml, DFSC_LOG_INFO, 1,
-              "uid %u holds %u directory handles (dir_handles_uid): EMFILE", (unsigned)fh->uid,
-              u->handles);
+              "uid %u holds %u directory handles (dir_handles_uid): EMFILE",
+              (unsigned)fh->uid, u->handles);
     ub_put(m, u);
     return EMFILE;
   }
@@ -669,8 +644,7 @@ static int budget_open_locked(struct mnt *m, struct fh *fh, struct mline *ml)
  * and without allow_other nobody else can use the mount. */
 static struct uqueue *uq_find(struct mnt *m, uid_t uid);
 
-static int budget_inflight_locked(struct mnt *m, struct fh *fh)
-{
+static int budget_inflight_locked(struct mnt *m, struct fh *fh) {
   struct ubudget *u = ub_get(m, fh->uid);
 
   if (u == NULL)
@@ -698,8 +672,7 @@ static int budget_inflight_locked(struct mnt *m, struct fh *fh)
  * listings_queue in all; EAGAIN past them) and served round-robin, so one
  * uid's burst cannot starve another uid. All of it under m->mu. */
 
-static struct uqueue *uq_find(struct mnt *m, uid_t uid)
-{
+static struct uqueue *uq_find(struct mnt *m, uid_t uid) {
   struct uqueue *q = m->uq_next;
 
   if (q == NULL)
@@ -712,8 +685,7 @@ static struct uqueue *uq_find(struct mnt *m, uid_t uid)
   return NULL;
 }
 
-static void uq_unlink(struct mnt *m, struct uqueue *q)
-{
+static void uq_unlink(struct mnt *m, struct uqueue *q) {
   if (q->next == q) {
     m->uq_next = NULL;
   } else {
@@ -729,8 +701,7 @@ static void uq_unlink(struct mnt *m, struct uqueue *q)
  * uid's FIFO: 0, or EAGAIN past the bounds, EINTR when the kernel already
  * interrupted the request, ESHUTDOWN while unmounting, ENOMEM. An
  * interrupt that comes later finds r parked (rq_interrupt). */
-static int park_locked(struct mnt *m, struct rq *r, struct mline *ml)
-{
+static int park_locked(struct mnt *m, struct rq *r, struct mline *ml) {
   struct uqueue *q = uq_find(m, r->fh->uid);
   unsigned n = q != NULL ? q->n : 0;
 
@@ -777,8 +748,7 @@ static int park_locked(struct mnt *m, struct rq *r, struct mline *ml)
 }
 
 /* Takes the parked r out of its uid's FIFO. Bounded by the FIFO's length. */
-static void park_remove_locked(struct mnt *m, struct rq *r)
-{
+static void park_remove_locked(struct mnt *m, struct rq *r) {
   struct uqueue *q = uq_find(m, r->fh->uid);
   struct rq *prev = NULL, **pp;
 
@@ -802,8 +772,7 @@ static void park_remove_locked(struct mnt *m, struct rq *r)
 /* Moves the waiting listings that now fit to m->ready, counted in flight:
  * round-robin over the uids, each uid's oldest first. Stops when the total
  * is full or no waiting uid is below its own cap. */
-static void unpark_locked(struct mnt *m)
-{
+static void unpark_locked(struct mnt *m) {
   while (m->uq_next != NULL && !m->stopping && m->inflight < m->inflight_max) {
     struct uqueue *q = m->uq_next, *found = NULL;
     struct ubudget *u = NULL;
@@ -843,8 +812,7 @@ static void unpark_locked(struct mnt *m)
 /* fh's listing is no longer in flight (copied and freed, or failed): a
  * waiting one may take its place (the caller runs ready_run once mu is
  * released). */
-static void budget_inflight_end_locked(struct mnt *m, struct fh *fh)
-{
+static void budget_inflight_end_locked(struct mnt *m, struct fh *fh) {
   struct ubudget *u;
 
   if (!fh->inflight)
@@ -859,19 +827,21 @@ static void budget_inflight_end_locked(struct mnt *m, struct fh *fh)
 }
 
 /* Charges `bytes` more of fh's memory to its uid and the total: 0 or ENOMEM. */
-static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes, struct mline *ml)
-{
+static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes,
+                                struct mline *ml) {
   struct ubudget *u = ub_get(m, fh->uid);
 
   if (u == NULL)
     return ENOMEM;
   /* Both sums never pass their limits, so the subtractions cannot wrap. */
-  if (bytes > m->o->listing_mem - m->listing_bytes || bytes > m->o->listing_mem_uid - u->bytes) {
+  if (bytes > m->o->listing_mem - m->listing_bytes ||
+      bytes > m->o->listing_mem_uid - u->bytes) {
     m->refused_bytes++;
-    mline_set(m, ml, DFSC_LOG_INFO, 1,
-              "uid %u: listings would pass the budget (%llu bytes held, %llu in total): ENOMEM",
-              (unsigned)fh->uid, (unsigned long long)u->bytes,
-              (unsigned long long)m->listing_bytes);
+    mline_set(
+        m, ml, DFSC_LOG_INFO, 1,
+        "uid %u: listings would pass the budget (%llu bytes held, %llu in total): ENOMEM",
+        (unsigned)fh->uid, (unsigned long long)u->bytes,
+        (unsigned long long)m->listing_bytes);
     ub_put(m, u);
     return ENOMEM;
   }
@@ -885,8 +855,7 @@ static int budget_charge_locked(struct mnt *m, struct fh *fh, uint64_t bytes, st
 
 /* Gives back `bytes` of fh's charge (all of it, and its handle, when
  * `all`). */
-static void budget_release_locked(struct mnt *m, struct fh *fh, uint64_t bytes, int all)
-{
+static void budget_release_locked(struct mnt *m, struct fh *fh, uint64_t bytes, int all) {
   struct ubudget *u = ub_get(m, fh->uid);
 
   if (all)
@@ -909,8 +878,7 @@ static void budget_release_locked(struct mnt *m, struct fh *fh, uint64_t bytes, 
     budget_inflight_end_locked(m, fh);
 }
 
-static int budget_charge(struct mnt *m, struct fh *fh, uint64_t bytes)
-{
+static int budget_charge(struct mnt *m, struct fh *fh, uint64_t bytes) {
   struct mline ml = {0};
   int rc;
 
@@ -923,8 +891,7 @@ static int budget_charge(struct mnt *m, struct fh *fh, uint64_t bytes)
 
 /* ---- replies -------------------------------------------------------------- */
 
-static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out)
-{
+static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out) {
   dfsc_stat_t st = m->vdir;
 
   st.is_dir = n->kind == N_ROOT || n->kind == N_HOST || n->kind == N_CTL;
@@ -940,23 +907,20 @@ static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out)
 }
 
 /* Attributes of n for a reply: its cached ones or the synthetic ones. */
-static void node_stat(struct mnt *m, const struct node *n, struct stat *out)
-{
+static void node_stat(struct mnt *m, const struct node *n, struct stat *out) {
   if (n->kind == N_FS || (n->kind == N_SHARE && n->have_st))
     dfsc__mount_fill_stat(m->o, &n->st, n->ino, out);
   else
     virtual_stat(m, n, out); /* a share known only by name is a directory */
 }
 
-static int ts_after(const struct timespec *a, const struct timespec *b)
-{
+static int ts_after(const struct timespec *a, const struct timespec *b) {
   return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
 }
 
 /* Attributes fetched at `at` (NULL: now); older than what the node has,
  * they are dropped. */
-static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timespec *at)
-{
+static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timespec *at) {
   struct timespec now;
 
   if (at == NULL) {
@@ -970,14 +934,10 @@ static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timesp
   n->st_at = *at;
 }
 
-static void set_st(struct node *n, const dfsc_stat_t *st)
-{
-  set_st_at(n, st, NULL);
-}
+static void set_st(struct node *n, const dfsc_stat_t *st) { set_st_at(n, st, NULL); }
 
 /* Something changed among the entries of directory ino. */
-static void bump_dir(struct mnt *m, uint64_t ino)
-{
+static void bump_dir(struct mnt *m, uint64_t ino) {
   struct node *n;
 
   pthread_mutex_lock(&m->mu);
@@ -986,8 +946,7 @@ static void bump_dir(struct mnt *m, uint64_t ino)
   pthread_mutex_unlock(&m->mu);
 }
 
-static void fill_entry(struct mnt *m, const struct node *n, struct fuse_entry_param *e)
-{
+static void fill_entry(struct mnt *m, const struct node *n, struct fuse_entry_param *e) {
   memset(e, 0, sizeof(*e));
   e->ino = n->ino;
   e->generation = 1;
@@ -996,8 +955,7 @@ static void fill_entry(struct mnt *m, const struct node *n, struct fuse_entry_pa
   e->entry_timeout = m->o->entry_timeout;
 }
 
-static void reply_negative(struct mnt *m, fuse_req_t req)
-{
+static void reply_negative(struct mnt *m, fuse_req_t req) {
   struct fuse_entry_param e;
 
   /* ino 0 with a timeout: the kernel caches the absence. */
@@ -1014,8 +972,7 @@ static void reply_negative(struct mnt *m, fuse_req_t req)
  * counts as open on the node). Returns the node's ino, or 0 when the kernel
  * did not take the entry. */
 static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
-                                const struct fuse_file_info *fi)
-{
+                                const struct fuse_file_info *fi) {
   struct mnt *m = r->m;
   struct fuse_entry_param e;
   struct node *p, *n = NULL;
@@ -1109,14 +1066,12 @@ static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
  * registered once r is in m->live, so that one libfuse calls at once (the
  * request was interrupted before it was read) finds r. */
 
-static size_t h_req(fuse_req_t req)
-{
+static size_t h_req(fuse_req_t req) {
   return (size_t)(((uint64_t)(uintptr_t)req * 0x9E3779B97F4A7C15ull) >> 32) &
          (LIVE_BUCKETS - 1);
 }
 
-static void live_link_locked(struct mnt *m, struct rq *r)
-{
+static void live_link_locked(struct mnt *m, struct rq *r) {
   struct rq **head = &m->live[h_req(r->req)];
 
   r->lprev = NULL;
@@ -1127,8 +1082,7 @@ static void live_link_locked(struct mnt *m, struct rq *r)
   r->linked = 1;
 }
 
-static void live_unlink_locked(struct mnt *m, struct rq *r)
-{
+static void live_unlink_locked(struct mnt *m, struct rq *r) {
   if (!r->linked)
     return;
   if (r->lprev != NULL)
@@ -1143,8 +1097,7 @@ static void live_unlink_locked(struct mnt *m, struct rq *r)
 
 /* The newest request with this fuse_req_t still unanswered, or NULL.
  * Bounded by the requests in flight. */
-static struct rq *live_find_locked(struct mnt *m, fuse_req_t req)
-{
+static struct rq *live_find_locked(struct mnt *m, fuse_req_t req) {
   struct rq *r;
 
   for (r = m->live[h_req(req)]; r != NULL; r = r->lnext)
@@ -1156,8 +1109,7 @@ static struct rq *live_find_locked(struct mnt *m, fuse_req_t req)
 /* r leaves m->live: from now on an interrupt leaves it alone. Returns the
  * request to answer. Every reply to a request with an rq goes through
  * here first. */
-static fuse_req_t rq_out(struct rq *r)
-{
+static fuse_req_t rq_out(struct rq *r) {
   if (r->linked) {
     pthread_mutex_lock(&r->m->mu);
     live_unlink_locked(r->m, r);
@@ -1168,8 +1120,7 @@ static fuse_req_t rq_out(struct rq *r)
 
 static void rq_interrupt(fuse_req_t req, void *data);
 
-static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
-{
+static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino) {
   struct rq *r = calloc(1, sizeof(*r));
 
   if (r == NULL) {
@@ -1188,8 +1139,7 @@ static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino)
   return r;
 }
 
-static void rq_free(struct rq *r)
-{
+static void rq_free(struct rq *r) {
   (void)rq_out(r); /* an rq answered without rq_out, or never */
   free(r->name);
   free(r->path);
@@ -1201,8 +1151,7 @@ static void rq_free(struct rq *r)
  * cb: 0 with m->mu HELD, cb recorded as what an interrupt cancels; the
  * caller makes the call and then calls rq_armed. -EINTR (m->mu released)
  * when the kernel interrupted r already: nothing must start. */
-static int rq_arm(struct rq *r, dfsc_cb cb)
-{
+static int rq_arm(struct rq *r, dfsc_cb cb) {
   pthread_mutex_lock(&r->m->mu);
   if (r->interrupted) {
     pthread_mutex_unlock(&r->m->mu);
@@ -1214,8 +1163,7 @@ static int rq_arm(struct rq *r, dfsc_cb cb)
 
 /* After the call rq_arm allowed, which returned rc: releases m->mu.
  * Returns rc. */
-static int rq_armed(struct rq *r, int rc)
-{
+static int rq_armed(struct rq *r, int rc) {
   if (rc < 0)
     r->cb = NULL; /* no operation: nothing to cancel */
   pthread_mutex_unlock(&r->m->mu);
@@ -1224,8 +1172,7 @@ static int rq_armed(struct rq *r, int rc)
 
 /* r's next operation is one an interrupt must not stop (the stat after a
  * mkdir that took effect, a close): nothing to cancel. */
-static void rq_disarm(struct rq *r)
-{
+static void rq_disarm(struct rq *r) {
   pthread_mutex_lock(&r->m->mu);
   r->cb = NULL;
   pthread_mutex_unlock(&r->m->mu);
@@ -1238,8 +1185,7 @@ static void fh_free(struct mnt *m, struct fh *fh);
  * this from the thread that read the interrupt, or from
  * fuse_req_interrupt_func when the interrupt came first, holding a
  * reference on req, so req can be answered here. `data` is the mount. */
-static void rq_interrupt(fuse_req_t req, void *data)
-{
+static void rq_interrupt(fuse_req_t req, void *data) {
   struct mnt *m = data;
   struct rq *r;
   int parked = 0, rc = 0;
@@ -1271,22 +1217,19 @@ static void rq_interrupt(fuse_req_t req, void *data)
   rq_free(r);
 }
 
-static int res_errno(const dfsc_result *res, int io)
-{
+static int res_errno(const dfsc_result *res, int io) {
   return dfsc__mount_errno(res->err, res->ntstatus, io);
 }
 
 /* Submission failed: the callback will not run. */
-static void rq_fail(struct rq *r, int rc)
-{
+static void rq_fail(struct rq *r, int rc) {
   fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, 0, 0));
   rq_free(r);
 }
 
 /* Sets r->path to node ino's path; on failure answers, frees r and
  * returns -1. */
-static int rq_path(struct rq *r, uint64_t ino)
-{
+static int rq_path(struct rq *r, uint64_t ino) {
   int err = 0;
 
   if ((r->path = node_path(r->m, ino, NULL, r->uid, &err)) != NULL)
@@ -1298,8 +1241,8 @@ static int rq_path(struct rq *r, uint64_t ino)
 
 /* A request about child `name` of `parent`, with its path; NULL once
  * answered. */
-static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, const char *name)
-{
+static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent,
+                           const char *name) {
   struct rq *r;
   int err = 0;
 
@@ -1327,8 +1270,7 @@ static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent, con
  * attributes are fresh): the host check of path_locked, for the host and
  * share among n's ancestors. Under m->mu. Synthetic nodes are everyone's. */
 static int node_allowed_locked(struct mnt *m, const struct node *n, uid_t uid,
-                               struct mline *ml)
-{
+                               struct mline *ml) {
   const struct node *share = NULL;
   size_t depth = 0;
 
@@ -1354,8 +1296,7 @@ static int node_allowed_locked(struct mnt *m, const struct node *n, uid_t uid,
   return 0;
 }
 
-static void lookup_cb(const dfsc_result *res, void *arg)
-{
+static void lookup_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 0);
 
@@ -1368,8 +1309,7 @@ static void lookup_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
   struct mnt *m = fuse_req_userdata(req);
   struct fuse_entry_param e;
   struct node *p, *n = NULL;
@@ -1454,8 +1394,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     rq_fail(r, rc);
 }
 
-static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
-{
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
   struct mnt *m = fuse_req_userdata(req);
 
   pthread_mutex_lock(&m->mu);
@@ -1464,8 +1403,8 @@ static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
   fuse_reply_none(req);
 }
 
-static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
-{
+static void op_forget_multi(fuse_req_t req, size_t count,
+                            struct fuse_forget_data *forgets) {
   struct mnt *m = fuse_req_userdata(req);
   size_t i;
 
@@ -1476,8 +1415,7 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
   fuse_reply_none(req);
 }
 
-static void reply_attr_of(struct rq *r)
-{
+static void reply_attr_of(struct rq *r) {
   struct mnt *m = r->m;
   struct stat st;
   struct node *n;
@@ -1493,8 +1431,7 @@ static void reply_attr_of(struct rq *r)
     fuse_reply_attr(rq_out(r), &st, m->o->attr_timeout);
 }
 
-static void getattr_cb(const dfsc_result *res, void *arg)
-{
+static void getattr_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct node *n;
   int e = res_errno(res, 0);
@@ -1512,8 +1449,7 @@ static void getattr_cb(const dfsc_result *res, void *arg)
 }
 
 /* Attributes from the node when fresh, else from a stat. */
-static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct node *n;
   struct stat st;
@@ -1552,8 +1488,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     rq_fail(r, rc);
 }
 
-static void invalidate(struct mnt *m, uint64_t ino)
-{
+static void invalidate(struct mnt *m, uint64_t ino) {
   struct node *n;
 
   pthread_mutex_lock(&m->mu);
@@ -1567,8 +1502,7 @@ static void invalidate(struct mnt *m, uint64_t ino)
 /* setattr: [open] -> [truncate] -> [set times] -> [close] -> stat -> reply. */
 static void setattr_step(struct rq *r, int err);
 
-static void setattr_cb(const dfsc_result *res, void *arg)
-{
+static void setattr_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
   if (res->file != NULL) {
@@ -1578,8 +1512,7 @@ static void setattr_cb(const dfsc_result *res, void *arg)
   setattr_step(r, res_errno(res, 0));
 }
 
-static void setattr_close_cb(const dfsc_result *res, void *arg)
-{
+static void setattr_close_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
   (void)res;
@@ -1588,8 +1521,7 @@ static void setattr_close_cb(const dfsc_result *res, void *arg)
   setattr_step(r, r->flags);
 }
 
-static void setattr_step(struct rq *r, int err)
-{
+static void setattr_step(struct rq *r, int err) {
   struct mnt *m = r->m;
   int rc = 0;
 
@@ -1646,8 +1578,7 @@ static void setattr_step(struct rq *r, int err)
     setattr_step(r, dfsc__mount_errno(rc, 0, 0));
 }
 
-static uint64_t time_arg(const struct timespec *t, int now)
-{
+static uint64_t time_arg(const struct timespec *t, int now) {
   struct timespec n;
 
   if (now) {
@@ -1658,8 +1589,7 @@ static uint64_t time_arg(const struct timespec *t, int now)
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-                       struct fuse_file_info *fi)
-{
+                       struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = fi ? (struct fh *)(uintptr_t)fi->fh : NULL;
   struct rq *r;
@@ -1670,8 +1600,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
     fuse_reply_err(req, ESTALE);
     return;
   }
-  if (m->o->ro && (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-                             FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
+  if (m->o->ro &&
+      (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
     fuse_reply_err(req, EROFS);
     return;
   }
@@ -1704,8 +1635,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 
 /* ---- files ---------------------------------------------------------------- */
 
-static int dfsc_flags(int flags)
-{
+static int dfsc_flags(int flags) {
   int f;
 
   switch (flags & O_ACCMODE) {
@@ -1727,16 +1657,14 @@ static int dfsc_flags(int flags)
   return f;
 }
 
-static void ignore_cb(const dfsc_result *res, void *arg)
-{
+static void ignore_cb(const dfsc_result *res, void *arg) {
   (void)res;
   (void)arg;
 }
 
 /* One handle on node ino closed. The last close of a file unlinked while
  * open removes it from the server (see op_unlink). */
-static void release_node(struct mnt *m, uint64_t ino)
-{
+static void release_node(struct mnt *m, uint64_t ino) {
   struct node *n;
   char *path = NULL;
   int err = 0;
@@ -1754,13 +1682,9 @@ static void release_node(struct mnt *m, uint64_t ino)
 }
 
 /* Closes a handle nobody will use, without waiting for the answer. */
-static void close_quietly(dfsc_file *f)
-{
-  (void)dfsc_close_async(f, ignore_cb, NULL);
-}
+static void close_quietly(dfsc_file *f) { (void)dfsc_close_async(f, ignore_cb, NULL); }
 
-static void open_cb(const dfsc_result *res, void *arg)
-{
+static void open_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct fuse_file_info fi;
   struct fh *fh;
@@ -1814,8 +1738,7 @@ static void fh_free(struct mnt *m, struct fh *fh);
 static void ctl_snapshot_cb(const dfsc_result *res, void *arg);
 static void listing_submit(struct mnt *m, struct rq *r);
 
-static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct rq *r;
   int found, rc;
@@ -1863,15 +1786,15 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   if (rq_path(r, ino) < 0)
     return;
   if ((rc = rq_arm(r, open_cb)) == 0)
-    rc = rq_armed(r, dfsc_open_async(m->ctx, r->path,
-                                     dfsc_flags(fi->flags & ~(O_CREAT | O_EXCL)), open_cb, r));
+    rc = rq_armed(r,
+                  dfsc_open_async(m->ctx, r->path,
+                                  dfsc_flags(fi->flags & ~(O_CREAT | O_EXCL)), open_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-                      struct fuse_file_info *fi)
-{
+                      struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct rq *r;
   int found, rc;
@@ -1900,8 +1823,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     rq_fail(r, rc);
 }
 
-static void read_cb(const dfsc_result *res, void *arg)
-{
+static void read_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 1);
 
@@ -1914,8 +1836,7 @@ static void read_cb(const dfsc_result *res, void *arg)
 
 /* The start of read and write: a request for a valid offset, or NULL once
  * answered. */
-static struct rq *io_rq(struct mnt *m, fuse_req_t req, fuse_ino_t ino, off_t off)
-{
+static struct rq *io_rq(struct mnt *m, fuse_req_t req, fuse_ino_t ino, off_t off) {
   if (off < 0) {
     fuse_reply_err(req, EINVAL);
     return NULL;
@@ -1924,8 +1845,7 @@ static struct rq *io_rq(struct mnt *m, fuse_req_t req, fuse_ino_t ino, off_t off
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                    struct fuse_file_info *fi)
-{
+                    struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   struct rq *r;
@@ -1965,8 +1885,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   }
 }
 
-static void write_cb(const dfsc_result *res, void *arg)
-{
+static void write_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 1);
 
@@ -1978,8 +1897,7 @@ static void write_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void ctl_flush_cb(const dfsc_result *res, void *arg)
-{
+static void ctl_flush_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 0);
 
@@ -1990,9 +1908,8 @@ static void ctl_flush_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-                     struct fuse_file_info *fi)
-{
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+                     off_t off, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   struct rq *r;
@@ -2035,24 +1952,22 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
   }
 }
 
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   (void)ino;
   (void)fi;
   /* close(2): writes were answered only once the server had them. */
   fuse_reply_err(req, 0);
 }
 
-static void errno_cb(const dfsc_result *res, void *arg)
-{
+static void errno_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
   fuse_reply_err(rq_out(r), res_errno(res, 0));
   rq_free(r);
 }
 
-static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
-{
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+                     struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   struct rq *r;
@@ -2073,8 +1988,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 
 /* Frees fh and gives back what it holds in the budget, without starting
  * the listings that may now fit (fh_free does). */
-static void fh_drop(struct mnt *m, struct fh *fh)
-{
+static void fh_drop(struct mnt *m, struct fh *fh) {
   size_t i;
 
   if (fh->counted || fh->charged != 0 || fh->inflight) {
@@ -2091,14 +2005,12 @@ static void fh_drop(struct mnt *m, struct fh *fh)
 
 static void ready_run(struct mnt *m);
 
-static void fh_free(struct mnt *m, struct fh *fh)
-{
+static void fh_free(struct mnt *m, struct fh *fh) {
   fh_drop(m, fh);
   ready_run(m);
 }
 
-static void release_cb(const dfsc_result *res, void *arg)
-{
+static void release_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
   (void)res;
@@ -2108,8 +2020,7 @@ static void release_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   struct rq *r;
@@ -2139,13 +2050,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 /* ---- directories ---------------------------------------------------------- */
 
 /* The entry array's capacity after the next dents_add. */
-static size_t dents_next_cap(const struct fh *fh)
-{
+static size_t dents_next_cap(const struct fh *fh) {
   return fh->n < fh->cap ? fh->cap : fh->cap ? fh->cap * 2 : 64;
 }
 
-static int dents_add(struct fh *fh, const char *name, enum nkind kind, const dfsc_stat_t *st)
-{
+static int dents_add(struct fh *fh, const char *name, enum nkind kind,
+                     const dfsc_stat_t *st) {
   struct dent *d;
 
   if (fh->n == fh->cap) {
@@ -2166,8 +2076,7 @@ static int dents_add(struct fh *fh, const char *name, enum nkind kind, const dfs
 }
 
 /* What fh's listing costs the budget: the entry array and the names. */
-static uint64_t dents_cost(const struct fh *fh)
-{
+static uint64_t dents_cost(const struct fh *fh) {
   uint64_t c = (uint64_t)fh->cap * sizeof(struct dent);
   size_t i;
 
@@ -2176,8 +2085,7 @@ static uint64_t dents_cost(const struct fh *fh)
   return c;
 }
 
-static void opendir_cb(const dfsc_result *res, void *arg)
-{
+static void opendir_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct fh *fh = r->fh;
   struct fuse_file_info fi;
@@ -2246,8 +2154,7 @@ static void opendir_cb(const dfsc_result *res, void *arg)
 
 /* Starts r's listing, counted in flight: an opendir, or the text of
  * .dfsc/cache. Without m->mu. */
-static void listing_start(struct rq *r)
-{
+static void listing_start(struct rq *r) {
   struct mnt *m = r->m;
   int rc;
 
@@ -2265,8 +2172,7 @@ static void listing_start(struct rq *r)
 
 /* Starts the listings unpark_locked moved to m->ready. Any thread, without
  * m->mu; bounded by listings_queue. */
-static void ready_run(struct mnt *m)
-{
+static void ready_run(struct mnt *m) {
   for (;;) {
     struct rq *r;
     pthread_mutex_lock(&m->mu);
@@ -2286,8 +2192,7 @@ static void ready_run(struct mnt *m)
 
 /* Counts r's listing in flight and starts it, or has it wait, or answers
  * it (EAGAIN past the FIFO's bounds). Without m->mu. */
-static void listing_submit(struct mnt *m, struct rq *r)
-{
+static void listing_submit(struct mnt *m, struct rq *r) {
   struct mline ml = {0};
   int err;
 
@@ -2313,8 +2218,7 @@ static void listing_submit(struct mnt *m, struct rq *r)
 /* At unmount, once no FUSE request starts any more: every listing still
  * waiting (or moved to m->ready and not yet started) is answered
  * ESHUTDOWN, so that none is left unanswered when the session ends. */
-static void park_drain(struct mnt *m)
-{
+static void park_drain(struct mnt *m) {
   struct rq *list = NULL, *r;
 
   pthread_mutex_lock(&m->mu);
@@ -2345,8 +2249,7 @@ static void park_drain(struct mnt *m)
   }
 }
 
-static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct node *n;
   struct fh *fh = calloc(1, sizeof(*fh));
@@ -2422,8 +2325,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                       struct fuse_file_info *fi, int plus)
-{
+                       struct fuse_file_info *fi, int plus) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   char *buf;
@@ -2454,8 +2356,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   /* A snapshot older than entry_timeout, or one that changes made through
    * the mount have overtaken, must not bring back entries or attributes:
    * its entries then go out without a lookup (ino 0). */
-  stale = dir == NULL || dir->dirgen != fh->dirgen ||
-          age(&fh->listed_at) > m->o->entry_timeout;
+  stale =
+      dir == NULL || dir->dirgen != fh->dirgen || age(&fh->listed_at) > m->o->entry_timeout;
   /* Offsets: 0 ".", 1 "..", 2 + i the i-th entry. */
   for (i = (size_t)off; dir != NULL && i < fh->n + 2; i++) {
     struct fuse_entry_param e;
@@ -2501,8 +2403,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         e.attr.st_ino = k ? (ino_t)k->ino : (ino_t)-1; /* -1: not looked up yet */
       }
     }
-    need = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e, (off_t)i + 1)
-                : fuse_add_direntry(req, buf + used, size - used, name, &e.attr, (off_t)i + 1);
+    need =
+        plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e, (off_t)i + 1)
+             : fuse_add_direntry(req, buf + used, size - used, name, &e.attr, (off_t)i + 1);
     if (need > size - used) {
       if (c != NULL && created)
         maybe_free(m, c); /* created for an entry that did not fit */
@@ -2529,26 +2432,23 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                       struct fuse_file_info *fi)
-{
+                       struct fuse_file_info *fi) {
   do_readdir(req, ino, size, off, fi, 0);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                           struct fuse_file_info *fi)
-{
+                           struct fuse_file_info *fi) {
   do_readdir(req, ino, size, off, fi, 1);
 }
 
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   (void)ino;
   fh_free(fuse_req_userdata(req), (struct fh *)(uintptr_t)fi->fh);
   fuse_reply_err(req, 0);
 }
 
-static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
-{
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+                        struct fuse_file_info *fi) {
   (void)ino;
   (void)datasync;
   (void)fi;
@@ -2558,8 +2458,7 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fus
 /* ---- namespace changes ------------------------------------------------------ */
 
 /* A request on child `name` of `parent`, which must be inside a share. */
-static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
+static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name) {
   struct mnt *m = fuse_req_userdata(req);
   int found;
   enum nkind k = kind_of(m, parent, &found);
@@ -2580,8 +2479,7 @@ static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name)
 }
 
 /* The directory exists now: a failed stat is an error, not an absence. */
-static void mkdir_stat_cb(const dfsc_result *res, void *arg)
-{
+static void mkdir_stat_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 0);
 
@@ -2592,8 +2490,7 @@ static void mkdir_stat_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void mkdir_cb(const dfsc_result *res, void *arg)
-{
+static void mkdir_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 0), rc;
 
@@ -2611,8 +2508,7 @@ static void mkdir_cb(const dfsc_result *res, void *arg)
     rq_fail(r, rc);
 }
 
-static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
-{
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) {
   struct rq *r = child_rq(req, parent, name);
   int rc;
 
@@ -2625,8 +2521,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     rq_fail(r, rc);
 }
 
-static void removed_cb(const dfsc_result *res, void *arg)
-{
+static void removed_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct node *p, *n;
   int e = res_errno(res, 0);
@@ -2647,8 +2542,7 @@ static void removed_cb(const dfsc_result *res, void *arg)
 
 /* The file was open: it now lives on under the hidden path r->buf until its
  * last close. */
-static void silly_cb(const dfsc_result *res, void *arg)
-{
+static void silly_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct node *p, *n;
   char *nm;
@@ -2677,8 +2571,7 @@ static void silly_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
   struct rq *r = child_rq(req, parent, name);
   struct node *p, *n;
   int rc, open = 0;
@@ -2714,8 +2607,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     rq_fail(r, rc);
 }
 
-static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
   struct rq *r = child_rq(req, parent, name);
   int rc;
 
@@ -2728,8 +2620,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 }
 
 /* The length of the "\\host\share" part of a path. */
-static size_t share_prefix(const char *p)
-{
+static size_t share_prefix(const char *p) {
   const char *s = strchr(p + 2, '\\');
 
   if (s == NULL)
@@ -2738,8 +2629,7 @@ static size_t share_prefix(const char *p)
   return s ? (size_t)(s - p) : strlen(p);
 }
 
-static void rename_cb(const dfsc_result *res, void *arg)
-{
+static void rename_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct mnt *m = r->m;
   struct node *p, *np, *n, *old;
@@ -2778,9 +2668,8 @@ static void rename_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-                      const char *newname, unsigned int flags)
-{
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+                      fuse_ino_t newparent, const char *newname, unsigned int flags) {
   struct mnt *m = fuse_req_userdata(req);
   struct rq *r;
   char *np;
@@ -2817,16 +2706,16 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     return;
   }
   if ((rc = rq_arm(r, rename_cb)) == 0)
-    rc = rq_armed(r, dfsc_rename2_async(m->ctx, r->path, np,
-                                        (flags & RENAME_NOREPLACE) ? 0 : DFSC_RENAME_REPLACE,
-                                        rename_cb, r));
+    rc =
+        rq_armed(r, dfsc_rename2_async(m->ctx, r->path, np,
+                                       (flags & RENAME_NOREPLACE) ? 0 : DFSC_RENAME_REPLACE,
+                                       rename_cb, r));
   free(np);
   if (rc < 0)
     rq_fail(r, rc);
 }
 
-static void statfs_cb(const dfsc_result *res, void *arg)
-{
+static void statfs_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct statvfs sv;
   int e = res_errno(res, 0);
@@ -2835,7 +2724,8 @@ static void statfs_cb(const dfsc_result *res, void *arg)
     fuse_reply_err(rq_out(r), e);
   } else {
     memset(&sv, 0, sizeof(sv));
-    sv.f_bsize = sv.f_frsize = res->fs.block_size ? (unsigned long)res->fs.block_size : 4096;
+    sv.f_bsize = sv.f_frsize =
+        res->fs.block_size ? (unsigned long)res->fs.block_size : 4096;
     sv.f_blocks = (fsblkcnt_t)res->fs.blocks;
     sv.f_bfree = (fsblkcnt_t)res->fs.blocks_free;
     sv.f_bavail = (fsblkcnt_t)res->fs.blocks_avail;
@@ -2845,8 +2735,7 @@ static void statfs_cb(const dfsc_result *res, void *arg)
   rq_free(r);
 }
 
-static void op_statfs(fuse_req_t req, fuse_ino_t ino)
-{
+static void op_statfs(fuse_req_t req, fuse_ino_t ino) {
   struct mnt *m = fuse_req_userdata(req);
   struct statvfs sv;
   struct rq *r;
@@ -2872,8 +2761,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 /* ---- the control files ---------------------------------------------------- */
 
 /* Renders .dfsc/stats into fh. */
-static int ctl_render_stats(struct mnt *m, struct fh *fh)
-{
+static int ctl_render_stats(struct mnt *m, struct fh *fh) {
   dfsc_stats st;
   FILE *f;
   int rc;
@@ -2887,28 +2775,27 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh)
   dfsc__fe_stats_print(f, &st, 0);
   /* The mount's own counters, in the same form. */
   pthread_mutex_lock(&m->mu);
-  fprintf(f,
-          "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-          "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-          "%-22s %llu\n",
-          "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
-          (unsigned long long)m->listing_hwm, "mount_dir_handles",
-          (unsigned long long)m->dir_handles, "mount_emfile",
-          (unsigned long long)m->refused_handles, "mount_enomem",
-          (unsigned long long)m->refused_bytes, "mount_hosts_refused",
-          (unsigned long long)m->refused_hosts, "mount_listings",
-          (unsigned long long)m->inflight, "mount_eagain",
-          (unsigned long long)m->refused_inflight, "mount_listings_parked",
-          (unsigned long long)m->parked, "mount_listing_waits", (unsigned long long)m->waits,
-          "mount_listing_eintr", (unsigned long long)m->waits_interrupted,
-          "mount_interrupts", (unsigned long long)m->interrupts, "mount_cancels",
-          (unsigned long long)m->cancels);
+  fprintf(
+      f,
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
+      "%-22s %llu\n",
+      "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
+      (unsigned long long)m->listing_hwm, "mount_dir_handles",
+      (unsigned long long)m->dir_handles, "mount_emfile",
+      (unsigned long long)m->refused_handles, "mount_enomem",
+      (unsigned long long)m->refused_bytes, "mount_hosts_refused",
+      (unsigned long long)m->refused_hosts, "mount_listings",
+      (unsigned long long)m->inflight, "mount_eagain",
+      (unsigned long long)m->refused_inflight, "mount_listings_parked",
+      (unsigned long long)m->parked, "mount_listing_waits", (unsigned long long)m->waits,
+      "mount_listing_eintr", (unsigned long long)m->waits_interrupted, "mount_interrupts",
+      (unsigned long long)m->interrupts, "mount_cancels", (unsigned long long)m->cancels);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
-static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
-{
+static void ctl_snapshot_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct fuse_file_info fi;
   int rc = res->err;
@@ -2947,8 +2834,7 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg)
 
 /* ---- the session ----------------------------------------------------------- */
 
-static void op_init(void *userdata, struct fuse_conn_info *conn)
-{
+static void op_init(void *userdata, struct fuse_conn_info *conn) {
   (void)userdata;
   /* Large requests: one FUSE read becomes one pipelined library read. */
   conn->max_write = IO_MAX;
@@ -2987,8 +2873,7 @@ static const struct fuse_lowlevel_ops ops = {
 };
 
 static void fixed_node(struct mnt *m, struct node *n, uint64_t ino, struct node *parent,
-                       const char *name, enum nkind kind)
-{
+                       const char *name, enum nkind kind) {
   n->ino = ino;
   n->parent = parent;
   n->name = (char *)name;
@@ -2999,8 +2884,7 @@ static void fixed_node(struct mnt *m, struct node *n, uint64_t ino, struct node 
     parent->nchild++;
 }
 
-static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o)
-{
+static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o) {
   struct timespec now;
 
   memset(m, 0, sizeof(*m));
@@ -3024,8 +2908,7 @@ static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o)
   return 0;
 }
 
-static void mnt_free(struct mnt *m)
-{
+static void mnt_free(struct mnt *m) {
   size_t i;
   struct node *n, *next;
 
@@ -3055,8 +2938,7 @@ static void mnt_free(struct mnt *m)
  * the mount point, which would wait for this very process to answer. Best
  * effort: only root may write the setting. */
 /* mountinfo writes space, tab, newline and backslash as \\ooo. */
-static void mountinfo_unescape(char *s)
-{
+static void mountinfo_unescape(char *s) {
   char *w = s;
 
   for (; *s; s++) {
@@ -3071,8 +2953,7 @@ static void mountinfo_unescape(char *s)
   *w = '\0';
 }
 
-static void set_read_ahead(const char *mountpoint, unsigned kb)
-{
+static void set_read_ahead(const char *mountpoint, unsigned kb) {
   char *abs = realpath(mountpoint, NULL), line[4096], path[128];
   FILE *f = abs ? fopen("/proc/self/mountinfo", "r") : NULL;
   unsigned maj = 0, min = 0;
@@ -3111,8 +2992,7 @@ static void set_read_ahead(const char *mountpoint, unsigned kb)
  * dfsc_ctx_new starts the library's threads: unsetenv is not thread-safe
  * (glibc: MT-Unsafe const:env), and nothing reads them after main() took
  * its copy (opts->password). */
-static void wipe_password_env(void)
-{
+static void wipe_password_env(void) {
   static const char *const vars[] = {"DFSC_PASSWORD", "PASSWD"};
   size_t i;
 
@@ -3127,8 +3007,7 @@ static void wipe_password_env(void)
 
 /* The caller's copy of the password (opts->password, a writable copy; see
  * mount.h), once the library holds its own. */
-static void wipe_password_copy(dfsc_opts *opts)
-{
+static void wipe_password_copy(dfsc_opts *opts) {
   if (opts->password != NULL) {
     explicit_bzero((char *)(uintptr_t)opts->password, strlen(opts->password));
     opts->password = NULL;
@@ -3136,8 +3015,7 @@ static void wipe_password_copy(dfsc_opts *opts)
 }
 
 int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *mountpoint,
-                     int verbose)
-{
+                     int verbose) {
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
   struct fuse_session *se = NULL;
   struct fuse_loop_config *lc = NULL;
@@ -3178,7 +3056,8 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   }
   if (fuse_opt_add_arg(&args, "dfsc") != 0 || fuse_opt_add_arg(&args, "-o") != 0 ||
-      fuse_opt_add_arg(&args, fopts) != 0 || (mo->debug && fuse_opt_add_arg(&args, "-d") != 0))
+      fuse_opt_add_arg(&args, fopts) != 0 ||
+      (mo->debug && fuse_opt_add_arg(&args, "-d") != 0))
     goto out;
   se = fuse_session_new(&args, &ops, sizeof(ops), &m);
   if (se == NULL) {

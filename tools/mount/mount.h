@@ -26,17 +26,17 @@
 #define DFSC_MOUNT_HOSTS_MAX 1024 /* entries of -o hosts= */
 
 struct dfsc__mount_opts {
-  int foreground;    /* -f */
-  int single_thread; /* -s */
-  int debug;         /* -d: libfuse's request trace */
+  int foreground;       /* -f */
+  int single_thread;    /* -s */
+  int debug;            /* -d: libfuse's request trace */
   unsigned max_threads; /* FUSE worker threads (-o max_threads=N, default 10) */
   int ro;
   int allow_other;
   uid_t uid; /* owner shown for every file (default: the mounting user) */
   gid_t gid;
   int has_uid, has_gid;
-  mode_t file_mode; /* permission bits of files (default 0644) */
-  mode_t dir_mode;  /* of directories (default 0755) */
+  mode_t file_mode;        /* permission bits of files (default 0644) */
+  mode_t dir_mode;         /* of directories (default 0755) */
   double attr_timeout;     /* seconds attributes are cached (default 1) */
   double entry_timeout;    /* seconds names are cached (default 1) */
   double negative_timeout; /* seconds a missing name is cached (default 1) */
@@ -49,9 +49,9 @@ struct dfsc__mount_opts {
   int open_hosts; /* -o open_hosts: every local user may name any host */
   int dumpable;   /* -o dumpable: keep core dumps and ptrace (they hold secrets) */
   /* The budget of directory listings held for open handles. */
-  uint64_t listing_mem;      /* bytes in total (-o listing_mem, 256 MiB) */
-  uint64_t listing_mem_uid;  /* bytes per uid (-o listing_mem_uid, 64 MiB) */
-  unsigned dir_handles_uid;  /* open directory handles per uid (1024) */
+  uint64_t listing_mem;     /* bytes in total (-o listing_mem, 256 MiB) */
+  uint64_t listing_mem_uid; /* bytes per uid (-o listing_mem_uid, 64 MiB) */
+  unsigned dir_handles_uid; /* open directory handles per uid (1024) */
   /* Listings in flight (being built by the library and copied): per uid
    * (-o listings_inflight_uid, 2) and in total (-o listings_inflight; 0:
    * dfsc__mount_listings_inflight's default). */
@@ -84,8 +84,8 @@ void dfsc__mount_opts_free(struct dfsc__mount_opts *o);
  * to libfuse, which rejects what it does not know.
  * Returns 0, -EINVAL (message in err) or -ENOMEM. */
 int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
-                           int (*is_config_key)(const char *key, size_t len),
-                           char *err, size_t errcap);
+                           int (*is_config_key)(const char *key, size_t len), char *err,
+                           size_t errcap);
 
 /* The errno a FUSE reply gives for a failed result. io: the failure of a
  * read or write, where every transport failure is EIO. A canceled
@@ -138,7 +138,7 @@ struct dfsc__mount_ratelimit {
   unsigned n;
   uint64_t skipped;
 };
-int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec, unsigned per_sec,
-                          uint64_t *skipped);
+int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec,
+                          unsigned per_sec, uint64_t *skipped);
 
 #endif

@@ -57,8 +57,7 @@ static const struct {
     {0xC0000203u, ESTALE},       /* USER_SESSION_DELETED */
 };
 
-int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
-{
+int dfsc__mount_errno(int err, uint32_t ntstatus, int io) {
   size_t i;
 
   if (err == 0)
@@ -113,8 +112,7 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io)
   return EIO;
 }
 
-void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
-{
+void dfsc__mount_opts_init(struct dfsc__mount_opts *o) {
   memset(o, 0, sizeof(*o));
   o->max_threads = 10;
   o->read_ahead_kb = 1024;
@@ -132,8 +130,7 @@ void dfsc__mount_opts_init(struct dfsc__mount_opts *o)
   o->listings_queue = 1024;
 }
 
-void dfsc__mount_opts_free(struct dfsc__mount_opts *o)
-{
+void dfsc__mount_opts_free(struct dfsc__mount_opts *o) {
   free(o->credentials);
   free(o->user);
   free(o->domain);
@@ -194,8 +191,7 @@ void dfsc__mount_overrides(const struct dfsc__mount_opts *o,
 static int opt_fail(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int opt_fail(char *err, size_t cap, const char *fmt, ...)
-{
+static int opt_fail(char *err, size_t cap, const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
@@ -205,8 +201,7 @@ static int opt_fail(char *err, size_t cap, const char *fmt, ...)
 }
 
 /* Appends `s` (n bytes) and then `sep` to the growing string *dst. */
-static int append(char **dst, size_t *len, const char *s, size_t n, const char *sep)
-{
+static int append(char **dst, size_t *len, const char *s, size_t n, const char *sep) {
   size_t old = *dst ? *len : 0, add = n + strlen(sep);
   char *p = realloc(*dst, old + add + 1);
 
@@ -220,8 +215,7 @@ static int append(char **dst, size_t *len, const char *s, size_t n, const char *
   return 0;
 }
 
-static int parse_seconds(const char *v, double *out)
-{
+static int parse_seconds(const char *v, double *out) {
   char *end;
   double d;
 
@@ -233,8 +227,7 @@ static int parse_seconds(const char *v, double *out)
   return 0;
 }
 
-static int parse_uint(const char *v, int base, unsigned long max, unsigned long *out)
-{
+static int parse_uint(const char *v, int base, unsigned long max, unsigned long *out) {
   char *end;
   unsigned long u;
 
@@ -249,8 +242,7 @@ static int parse_uint(const char *v, int base, unsigned long max, unsigned long 
 }
 
 /* SIZE: a number of bytes with an optional K, M or G (binary) suffix. */
-static int parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
-{
+static int parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out) {
   char *end;
   unsigned long long u;
   unsigned shift = 0;
@@ -277,12 +269,12 @@ static int parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 
 /* -o hosts=A:B/S:...: adds each entry; ':' and ',' (written "\,") separate.
  * An entry is HOST or HOST/SHARE, each a glob. */
-static int add_hosts(struct dfsc__mount_opts *o, const char *v, char *err, size_t errcap)
-{
+static int add_hosts(struct dfsc__mount_opts *o, const char *v, char *err, size_t errcap) {
   const char *p = v;
 
   if (*v == '\0')
-    return opt_fail(err, errcap, "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
+    return opt_fail(err, errcap,
+                    "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
   while (*p != '\0') {
     size_t n = strcspn(p, ":,"), i, slashes = 0;
     char *e, **h;
@@ -315,8 +307,7 @@ static int add_hosts(struct dfsc__mount_opts *o, const char *v, char *err, size_
   return 0;
 }
 
-static int set_str(char **dst, const char *v)
-{
+static int set_str(char **dst, const char *v) {
   char *s = strdup(v);
 
   if (s == NULL)
@@ -327,9 +318,8 @@ static int set_str(char **dst, const char *v)
 }
 
 static int one_opt(struct dfsc__mount_opts *o, char *kv,
-                   int (*is_config_key)(const char *, size_t), size_t *fuse_len,
-                   char *err, size_t errcap)
-{
+                   int (*is_config_key)(const char *, size_t), size_t *fuse_len, char *err,
+                   size_t errcap) {
   static const char *const ignored[] = {"defaults", "auto",  "noauto", "_netdev", "nofail",
                                         "user",     "users", "nouser", "rw",      NULL};
   char *eq = strchr(kv, '=');
@@ -347,14 +337,16 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       return 0;
   if (KEY("password") || KEY("pass")) {
     /* mount.cifs takes it; here it would sit in ps and in error messages. */
-    return opt_fail(err, errcap, "-o %.*s is not accepted (it shows in ps): use "
-                             "credentials=FILE or DFSC_PASSWORD", (int)klen, kv);
+    return opt_fail(err, errcap,
+                    "-o %.*s is not accepted (it shows in ps): use "
+                    "credentials=FILE or DFSC_PASSWORD",
+                    (int)klen, kv);
   }
   if (KEY("credentials") || KEY("user") || KEY("username") || KEY("domain") ||
       KEY("workgroup")) {
-    char **dst = KEY("credentials") ? &o->credentials
+    char **dst = KEY("credentials")                    ? &o->credentials
                  : (KEY("domain") || KEY("workgroup")) ? &o->domain
-                                                        : &o->user;
+                                                       : &o->user;
     if (v == NULL || *v == '\0')
       return opt_fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
     return set_str(dst, v);
@@ -405,7 +397,8 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
   }
   if (KEY("hosts")) {
     if (v == NULL)
-      return opt_fail(err, errcap, "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
+      return opt_fail(err, errcap,
+                      "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
     return add_hosts(o, v, err, errcap);
   }
   if (v == NULL && (KEY("open_hosts") || KEY("dumpable"))) {
@@ -418,7 +411,8 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
   if (KEY("listing_mem") || KEY("listing_mem_uid")) {
     uint64_t sz;
     if (v == NULL || parse_size(v, 4096, (uint64_t)1 << 40, &sz) != 0)
-      return opt_fail(err, errcap, "-o %.*s: expected a size from 4K to 1024G", (int)klen, kv);
+      return opt_fail(err, errcap, "-o %.*s: expected a size from 4K to 1024G", (int)klen,
+                      kv);
     if (KEY("listing_mem"))
       o->listing_mem = sz;
     else
@@ -456,7 +450,8 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       return opt_fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
     for (c = v; *c; c++)
       if ((unsigned char)*c < 0x20 || *c == '#' || *c == ';' || *c == 0x7f)
-        return opt_fail(err, errcap, "-o %.*s: invalid character in the value", (int)klen, kv);
+        return opt_fail(err, errcap, "-o %.*s: invalid character in the value", (int)klen,
+                        kv);
     rc = append(&o->config, &o->config_len, kv, klen, " = ");
     return rc < 0 ? rc : append(&o->config, &o->config_len, v, strlen(v), "\n");
   }
@@ -470,9 +465,8 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
     return -ENOMEM;
   /* libfuse splits its -o list on commas too: escape them again. */
   for (i = 0; kv[i] != '\0'; i++) {
-    int rc = (kv[i] == ',' || kv[i] == '\\')
-                 ? append(&o->fuse_opts, fuse_len, "\\", 1, "")
-                 : 0;
+    int rc =
+        (kv[i] == ',' || kv[i] == '\\') ? append(&o->fuse_opts, fuse_len, "\\", 1, "") : 0;
     if (rc == 0)
       rc = append(&o->fuse_opts, fuse_len, kv + i, 1, "");
     if (rc < 0)
@@ -486,8 +480,7 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
 
 int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
                            int (*is_config_key)(const char *, size_t), char *err,
-                           size_t errcap)
-{
+                           size_t errcap) {
   size_t n = strlen(arg), i, k = 0;
   size_t fuse_len = o->fuse_opts ? strlen(o->fuse_opts) : 0;
   char *buf = malloc(n + 1);
@@ -511,8 +504,7 @@ int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
   return rc;
 }
 
-uint64_t dfsc__mount_filetime(int64_t sec, long nsec)
-{
+uint64_t dfsc__mount_filetime(int64_t sec, long nsec) {
   /* FILETIME counts 100 ns from 1601-01-01; 11644473600 s before 1970. */
   const int64_t epoch = 11644473600LL;
 
@@ -522,8 +514,7 @@ uint64_t dfsc__mount_filetime(int64_t sec, long nsec)
 }
 
 void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *st,
-                           uint64_t ino, struct stat *out)
-{
+                           uint64_t ino, struct stat *out) {
   int64_t s;
   long ns;
 
@@ -557,8 +548,7 @@ void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *
   out->st_ctim.tv_nsec = ns;
 }
 
-int dfsc__mount_valid_server_name(const char *name)
-{
+int dfsc__mount_valid_server_name(const char *name) {
   size_t n = strlen(name), i;
 
   if (n == 0 || n > 255 || name[0] == '.')
@@ -571,11 +561,9 @@ int dfsc__mount_valid_server_name(const char *name)
   return 1;
 }
 
-
 int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *const *cred_servers, uid_t owner, uid_t uid,
-                             const char *host, const char *share)
-{
+                             const char *host, const char *share) {
   size_t i;
 
   /* Without allow_other the kernel lets no other user in. */
@@ -601,13 +589,11 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
   return 0;
 }
 
-uint64_t dfsc__mount_listing_max(const struct dfsc__mount_opts *o)
-{
+uint64_t dfsc__mount_listing_max(const struct dfsc__mount_opts *o) {
   return o->listing_mem_uid < o->listing_mem ? o->listing_mem_uid : o->listing_mem;
 }
 
-unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o)
-{
+unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o) {
   uint64_t n;
 
   if (o->listings_inflight != 0)
@@ -616,9 +602,8 @@ unsigned dfsc__mount_listings_inflight(const struct dfsc__mount_opts *o)
   return n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
 }
 
-int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec, unsigned per_sec,
-                          uint64_t *skipped)
-{
+int dfsc__mount_ratelimit(struct dfsc__mount_ratelimit *rl, int64_t now_sec,
+                          unsigned per_sec, uint64_t *skipped) {
   *skipped = 0;
   if (now_sec != rl->sec) {
     *skipped = rl->skipped;
