@@ -93,7 +93,7 @@ struct dfsc_sess {
   uint64_t id;
   dfsc_auth *auth;
   int rounds;
-  int signing;      /* sign requests, require signed responses */
+  int signing; /* sign requests, require signed responses */
   int is_guest, is_null;
   uint16_t sign_alg; /* SMB2_SIGNING_* */
   uint8_t session_key[16];
@@ -102,9 +102,9 @@ struct dfsc_sess {
   int validated; /* FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2) */
   int has_keys;  /* authenticated: a signing key exists even when not signing */
   /* [MS-SMB2] 3.2.5.3.1: Session.EncryptData and the cipher keys. */
-  int encrypt;      /* every request of the session is encrypted */
-  int has_enc;      /* keys exist: encrypted shares can be used */
-  uint16_t cipher;  /* SMB2_ENCRYPTION_* the keys are for */
+  int encrypt;     /* every request of the session is encrypted */
+  int has_enc;     /* keys exist: encrypted shares can be used */
+  uint16_t cipher; /* SMB2_ENCRYPTION_* the keys are for */
   uint8_t enc_key[32], dec_key[32];
 };
 
@@ -254,8 +254,8 @@ static void sess_set_state(dfsc_sess *s, enum sess_state st) {
 }
 
 static void tree_set_state(dfsc_tree *t, enum tree_state s) {
-  DFSC_DBG(lg(t->conn), DFSC_CAT_CONN, "tree \\\\%s\\%s: %s -> %s", t->conn->host,
-           t->share, tree_state_names[t->state], tree_state_names[s]);
+  DFSC_DBG(lg(t->conn), DFSC_CAT_CONN, "tree \\\\%s\\%s: %s -> %s", t->conn->host, t->share,
+           tree_state_names[t->state], tree_state_names[s]);
   t->state = s;
 }
 
@@ -638,9 +638,9 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     c->sl->stats.requests_sent++;
     r->timer.data = r;
     dfsc__timer_start(c->sl->cfg.loop, &r->timer, req_deadline(c, r), req_timeout);
-    DFSC_TRACE(lg(c), DFSC_CAT_SMB2, "%s:%u -> %s mid %llu charge %u credits %u",
-               c->host, c->port, dfsc__smb2_command_name(r->command),
-               (unsigned long long)r->mid, r->charge, c->credits);
+    DFSC_TRACE(lg(c), DFSC_CAT_SMB2, "%s:%u -> %s mid %llu charge %u credits %u", c->host,
+               c->port, dfsc__smb2_command_name(r->command), (unsigned long long)r->mid,
+               r->charge, c->credits);
   }
   m->iovcnt = n;
   m->done = msg_done;
@@ -786,14 +786,14 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
   if (r->encrypt && !encrypted) {
     /* [MS-SMB2] 3.2.5.1.1.1: the answer to an encrypted request must be
      * encrypted; a clear one was not made by the server we keyed with. */
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response arrived unencrypted on an encrypted "
-                                   "session",
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: %s response arrived unencrypted on an encrypted "
+             "session",
              c->host, dfsc__smb2_command_name(h.command));
     req_finish(r, DFSC_E_SIGNATURE, NULL, NULL, 0);
     return DFSC_E_SIGNATURE;
   }
-  if (h.status == 0x00000103 /* STATUS_PENDING */ &&
-      (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
+  if (h.status == 0x00000103 /* STATUS_PENDING */ && (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
     /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
      * same MessageId. */
     r->async_id = h.async_id;
@@ -857,13 +857,13 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
   }
   if (!s->has_enc || sid != s->id) {
     DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-             "%s: encrypted message for session 0x%llx, which has no keys here",
-             c->host, (unsigned long long)sid);
+             "%s: encrypted message for session 0x%llx, which has no keys here", c->host,
+             (unsigned long long)sid);
     return DFSC_E_PROTO;
   }
   c->zc_req = NULL;
-  rc = dfsc__crypto_decrypt_split(s->cipher, s->dec_key, frame, len, READ_RSP_HEAD, read_dst,
-                                  c);
+  rc = dfsc__crypto_decrypt_split(s->cipher, s->dec_key, frame, len, READ_RSP_HEAD,
+                                  read_dst, c);
   *inner_len = len - DFSC_TRANSFORM_HDR_SIZE;
   if (rc == 0 && c->zc_req != NULL)
     c->zc_req->rdst_done = 1; /* authenticated: the data is in place */
@@ -873,7 +873,8 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
     DFSC_ERR(lg(c), DFSC_CAT_SMB2,
              "%s: an encrypted message failed to decrypt (%s): tampered with or "
              "corrupted in transit; closing the connection",
-             c->host, rc == DFSC_E_SIGNATURE ? "bad authentication tag" : dfsc_strerror(rc));
+             c->host,
+             rc == DFSC_E_SIGNATURE ? "bad authentication tag" : dfsc_strerror(rc));
     return rc == DFSC_E_SIGNATURE ? rc : DFSC_E_PROTO;
   }
   *inner = frame + DFSC_TRANSFORM_HDR_SIZE;
@@ -994,8 +995,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     err = DFSC_E_DOWNGRADE;
   }
   c->vni_pending = 0;
-  DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: reset (%s)", c->host, c->port,
-           dfsc_strerror(err));
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: reset (%s)", c->host, c->port, dfsc_strerror(err));
   c->gen++;
   c->tcp = NULL;
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
@@ -1068,8 +1068,8 @@ static uint16_t conn_cipher(const dfsc_conn *c) {
 
 static int conn_can_encrypt(const dfsc_conn *c) { return conn_cipher(c) != 0; }
 
-static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
-                         const uint8_t *pdu, size_t len) {
+static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                         size_t len) {
   dfsc_conn *c = r->data;
   dfsc_smb2_negotiate_rsp rsp;
   int i, ok = 0, rc;
@@ -1292,8 +1292,8 @@ static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
   }
   conn_set_state(c, C_CONNECT);
   rc = dfsc__tcp_connect(c->sl->cfg.loop, (const struct sockaddr *)&addr->ss, addr->len,
-                         c->sl->cfg.connect_timeout_ms, SETUP_FRAME_MAX + MAX_IO_SIZE,
-                         &cbs, c, &c->tcp);
+                         c->sl->cfg.connect_timeout_ms, SETUP_FRAME_MAX + MAX_IO_SIZE, &cbs,
+                         c, &c->tcp);
   if (rc < 0)
     conn_fail(c, rc, 0);
 }
@@ -1363,8 +1363,8 @@ static int conn_start_now(dfsc_conn *c) {
   c->sl->stats.conn_started++;
   arm_setup_deadline(c);
   c->lk.data = c;
-  rc = dfsc__lookup_start(c->sl->cfg.loop, c->sl->cfg.lookup_lane, c->sl->cfg.map,
-                          c->host, c->port, &c->lk, lookup_cb);
+  rc = dfsc__lookup_start(c->sl->cfg.loop, c->sl->cfg.lookup_lane, c->sl->cfg.map, c->host,
+                          c->port, &c->lk, lookup_cb);
   if (rc < 0) {
     dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
     conn_set_state(c, C_IDLE);
@@ -1429,8 +1429,8 @@ static const char *no_enc_reason(const dfsc_sess *s) {
   return "the server offered no cipher";
 }
 
-static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
-                          const uint8_t *pdu, size_t len) {
+static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                          size_t len) {
   dfsc_sess *s = r->data;
   dfsc_conn *c = s->conn;
   dfsc_smb2_session_setup_rsp rsp;
@@ -1537,8 +1537,9 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
       return;
     }
     if ((h->flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) != 0) {
-      DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: final session setup response has a bad "
-                                     "signature",
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+               "%s: final session setup response has a bad "
+               "signature",
                c->host);
       conn_fail(c, DFSC_E_SIGNATURE, 0);
       return;
@@ -1551,8 +1552,8 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   }
   /* [MS-SMB2] 3.2.5.3.1: Session.EncryptData from the server's flag, or
    * because the user asked for encryption everywhere. */
-  s->encrypt = (rsp.session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) != 0 ||
-               c->sl->cfg.encrypt;
+  s->encrypt =
+      (rsp.session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) != 0 || c->sl->cfg.encrypt;
   if (s->encrypt && !s->has_enc) {
     DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: encryption required but %s", c->host,
              no_enc_reason(s));
@@ -1565,7 +1566,9 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
             (unsigned long long)s->id, s->signing && !s->encrypt ? ", signed" : "",
             s->encrypt ? ", encrypted with " : "",
             s->encrypt ? dfsc__policy_cipher_name(s->cipher) : "",
-            s->is_guest ? " (guest)" : s->is_null ? " (anonymous)" : "");
+            s->is_guest  ? " (guest)"
+            : s->is_null ? " (anonymous)"
+                         : "");
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   sess_set_state(s, S_VALID);
   drive(c);
@@ -1676,9 +1679,8 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   t->caps = rsp.capabilities;
   t->encrypt = (rsp.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) != 0;
   if (t->encrypt && !c->sess.has_enc) {
-    DFSC_ERR(lg(c), DFSC_CAT_CONN,
-             "\\\\%s\\%s: the share requires encryption, but %s", c->host, t->share,
-             no_enc_reason(&c->sess));
+    DFSC_ERR(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: the share requires encryption, but %s",
+             c->host, t->share, no_enc_reason(&c->sess));
     tree_set_state(t, T_NONE);
     tree_notify(t, DFSC_E_UNSUPPORTED, 0);
     return;
@@ -1749,8 +1751,8 @@ static void validate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint
       dfsc__smb2_vni_rsp_parse(io.output, io.output_len, &vr) < 0 ||
       vr.dialect != c->dialect || vr.security_mode != c->server_sec_mode ||
       vr.capabilities != c->server_caps || memcmp(vr.guid, c->server_guid, 16) != 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: negotiate validation failed (status %s)",
-             c->host, dfsc_ntstatus_name(h->status));
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: negotiate validation failed (status %s)", c->host,
+             dfsc_ntstatus_name(h->status));
     conn_fail(c, DFSC_E_DOWNGRADE, 0);
     return;
   }
@@ -1819,8 +1821,8 @@ static void drive(dfsc_conn *c) {
   case C_IDLE:
     /* Credentials go only where the user allows: refuse before any name
      * lookup or byte on the wire. Anonymous connections carry none. */
-    if (c->user != NULL && !dfsc__policy_server_allowed(
-                               (const char *const *)c->sl->cred_servers, c->host)) {
+    if (c->user != NULL &&
+        !dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host)) {
       DFSC_ERR(lg(c), DFSC_CAT_AUTH,
                "%s: credentials may not be sent to this server (not in cred_servers)",
                c->host);

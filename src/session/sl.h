@@ -53,9 +53,9 @@ typedef struct dfsc_sl_cfg {
   const char *workstation;
   int guest_ok;
   uint16_t min_dialect, max_dialect;
-  int sign; /* enum dfsc_sign_mode */
-  int encrypt; /* encrypt every session; refuse servers that cannot */
-  const char *ciphers; /* 3.1.1 cipher offer (policy.h syntax), NULL: default */
+  int sign;                        /* enum dfsc_sign_mode */
+  int encrypt;                     /* encrypt every session; refuse servers that cannot */
+  const char *ciphers;             /* 3.1.1 cipher offer (policy.h syntax), NULL: default */
   const char *const *cred_servers; /* glob patterns, NULL-terminated; NULL: any */
   uint16_t port;
   unsigned connect_timeout_ms, setup_timeout_ms, request_timeout_ms;
@@ -87,10 +87,10 @@ typedef struct dfsc_sl_stats {
   uint64_t sess_started;
   uint64_t tree_started;
   uint64_t requests_sent;
-  uint64_t credit_waits;   /* request chains that had to wait for credits */
-  uint64_t deadlines;      /* requests and setups ended by their deadline */
-  uint64_t conn_queued;    /* setups that waited for a slot (max_connects) */
-  uint64_t trees_closed;   /* trees disconnected and freed when idle */
+  uint64_t credit_waits;    /* request chains that had to wait for credits */
+  uint64_t deadlines;       /* requests and setups ended by their deadline */
+  uint64_t conn_queued;     /* setups that waited for a slot (max_connects) */
+  uint64_t trees_closed;    /* trees disconnected and freed when idle */
   uint64_t sessions_closed; /* sessions logged off when idle (or evicted) */
   uint64_t conns_closed;    /* connections closed and freed when idle or evicted */
   uint64_t conns_open;      /* connection objects alive now (each at most one socket) */
@@ -166,11 +166,11 @@ typedef void (*dfsc_req_cb)(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
 struct dfsc_req {
   dfsc_req_cb cb;
   void *data;
-  dfsc_wr w;          /* body encoder: offset 0 is the header, w.off starts at 64 */
+  dfsc_wr w; /* body encoder: offset 0 is the header, w.off starts at 64 */
   uint16_t command;
-  uint32_t payload;   /* bytes this request moves (READ / WRITE / listing), for
-                         the credit charge; 0 for small requests */
-  const void *extra;  /* optional data sent after the body without a copy */
+  uint32_t payload;  /* bytes this request moves (READ / WRITE / listing), for
+                        the credit charge; 0 for small requests */
+  const void *extra; /* optional data sent after the body without a copy */
   size_t extra_len;
   uint32_t hdr_flags; /* e.g. SMB2_FLAGS_DFS_OPERATIONS */
   /* READ: where its data belongs. On an encrypted session the session
@@ -190,19 +190,19 @@ struct dfsc_req {
   int state;
   int related; /* part of a compound, not the first */
   int sign;
-  int encrypt;          /* sent inside a TRANSFORM_HEADER (the whole compound) */
-  uint8_t *sealed;      /* first of a chain: the encrypted frame being sent */
-  dfsc_req *next;       /* credit wait queue / free chain */
-  dfsc_req *hnext;      /* pending table chain */
-  dfsc_req *compound;   /* next request of the same compound */
-  int sending;          /* its bytes are still queued in the transport */
-  int zombie;           /* finished while sending: freed when the send ends */
-  size_t pdu_len;       /* header + body (+ padding inside a compound) */
+  int encrypt;        /* sent inside a TRANSFORM_HEADER (the whole compound) */
+  uint8_t *sealed;    /* first of a chain: the encrypted frame being sent */
+  dfsc_req *next;     /* credit wait queue / free chain */
+  dfsc_req *hnext;    /* pending table chain */
+  dfsc_req *compound; /* next request of the same compound */
+  int sending;        /* its bytes are still queued in the transport */
+  int zombie;         /* finished while sending: freed when the send ends */
+  size_t pdu_len;     /* header + body (+ padding inside a compound) */
   dfsc_timer timer;
   unsigned timeout_ms; /* its deadline; 0: the context's request_timeout_ms */
   dfsc_tcp_msg msg;
-  dfsc_tree *tree;      /* sent by dfsc__tree_send: keeps the tree busy */
-  uint8_t buf[];        /* header + body */
+  dfsc_tree *tree; /* sent by dfsc__tree_send: keeps the tree busy */
+  uint8_t buf[];   /* header + body */
 };
 
 /* Allocates a request for `command` with room for body_cap body bytes. */

@@ -348,6 +348,12 @@ static void test_errno_map(void **state) {
   assert_int_equal(dfsc__mount_errno(-ENOMEM, 0, 1), ENOMEM);
   assert_int_equal(dfsc__mount_errno(DFSC_E_LOOP, 0, 0), ELOOP);
   assert_int_equal(dfsc__mount_errno(DFSC_E_PROTO, 0, 0), EIO);
+  /* Interrupted requests and the operation deadline. */
+  assert_int_equal(dfsc__mount_errno(DFSC_E_CANCELED, 0, 0), EINTR);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_CANCELED, 0, 1), EINTR);
+  assert_int_equal(dfsc__mount_errno(-EINTR, 0, 1), EINTR);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_TIMEDOUT, 0, 0), ETIMEDOUT);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_TIMEDOUT, 0, 1), ETIMEDOUT);
 }
 
 static void test_fill_stat(void **state) {
