@@ -6,7 +6,7 @@
  * deadlocked on this; dfsc must finish every access, or fail it with a
  * clear error, within a deadline derived from the work.
  *
- *   kb_test [burst|dead|hung|cycle|sync|failover|mute] [ACCESSES]
+ *   kb_test [burst|dead|hung|cycle|sync|failover|syncfail|mute] [ACCESSES]
  *
  * burst: every access succeeds. dead: every link's only target refuses
  * connections: every access fails with a clear error. hung: a third of the
@@ -15,7 +15,8 @@
  * referral loop and fails with DFSC_E_LOOP. sync: the burst through the
  * blocking API from 64 caller threads. failover: every link's first two
  * targets refuse connections and its third serves: every access succeeds,
- * and each link's hint moves at most twice. mute: every link's only target
+ * and each link's hint moves at most twice. syncfail: the same links
+ * through the blocking API from 64 caller threads. mute: every link's only target
  * answers NEGOTIATE and then never finishes SESSION_SETUP: every access
  * fails with a named error by the setup deadline.
  * Prints one line per check, the counters, time and peak RSS, and
@@ -98,6 +99,7 @@ static void make_path(char *buf, size_t cap, const char *mode, int i, int links)
 
 struct sync_arg {
   dfsc_ctx *ctx;
+  const char *mode; /* make_path's */
   int first, n, links, ok;
 };
 
@@ -108,7 +110,7 @@ static void *sync_thread(void *p) {
   for (i = a->first; i < a->first + a->n; i++) {
     dfsc_stat_t st;
     dfsc_result res;
-    make_path(path, sizeof(path), "burst", i, a->links);
+    make_path(path, sizeof(path), a->mode, i, a->links);
     if (dfsc_stat(a->ctx, path, &st, &res) == 0)
       a->ok++;
   }
@@ -183,12 +185,13 @@ int main(int argc, char **argv) {
                  5.0);
 
   t0 = now_s();
-  if (strcmp(mode, "sync") == 0) {
+  if (strcmp(mode, "sync") == 0 || strcmp(mode, "syncfail") == 0) {
     pthread_t th[64];
     struct sync_arg a[64];
     int per = n / 64, ok = 0;
     for (i = 0; i < 64; i++) {
       a[i].ctx = ctx;
+      a[i].mode = strcmp(mode, "sync") == 0 ? "burst" : "failover";
       a[i].first = i * per;
       a[i].n = per;
       a[i].links = links;
@@ -200,7 +203,7 @@ int main(int argc, char **argv) {
       ok += a[i].ok;
     }
     elapsed = now_s() - t0;
-    check(ok == per * 64, "sync: %d of %d stats from 64 caller threads succeed", ok,
+    check(ok == per * 64, "%s: %d of %d stats from 64 caller threads succeed", mode, ok,
           per * 64);
   } else {
     memset(&b, 0, sizeof(b));
@@ -264,10 +267,10 @@ int main(int argc, char **argv) {
         (unsigned long long)st.conn_setups_failed, (unsigned long long)st.deadlines_hit,
         (unsigned long long)st.failovers, (unsigned long long)st.requests_sent,
         (unsigned long long)st.submit_queue_hwm);
-    if (strcmp(mode, "failover") == 0) {
+    if (strcmp(mode, "failover") == 0 || strcmp(mode, "syncfail") == 0) {
       int used = n < 64 ? n : 64;
       check(st.failovers <= 2 * (uint64_t)used,
-            "failover: the hints moved %llu times, at most twice per link (%d links)",
+            "%s: the hints moved %llu times, at most twice per link (%d links)", mode,
             (unsigned long long)st.failovers, used);
     }
     if (strcmp(mode, "burst") == 0 || strcmp(mode, "sync") == 0) {
