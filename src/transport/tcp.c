@@ -14,6 +14,11 @@
 #include "core/fault.h"
 #include "dfsc/errors.h"
 
+/* The staging buffer starts small and doubles, up to STAGE_SIZE, each time
+ * a read fills it: a connection that only idles (one per server and
+ * identity, up to max_conns) keeps STAGE_MIN, one that moves data batches
+ * up to STAGE_SIZE per read(). */
+#define STAGE_MIN (16 * 1024)
 #define STAGE_SIZE (256 * 1024)
 
 enum tcp_state { TCP_CONNECTING, TCP_OPEN, TCP_DEAD };
@@ -37,6 +42,7 @@ struct dfsc_tcp {
    * gets its own buffer and is read into it directly. */
   uint8_t *stage;
   size_t stage_len; /* valid bytes in stage */
+  size_t stage_cap; /* its size, STAGE_MIN .. STAGE_SIZE */
   uint8_t *frame;   /* frame being filled directly */
   size_t frame_len, frame_have;
 };
@@ -121,11 +127,12 @@ int dfsc__tcp_connect(dfsc_loop *l, const struct sockaddr *addr, socklen_t alen,
   t = dfsc__calloc(1, sizeof(*t));
   if (t == NULL)
     return -ENOMEM;
-  t->stage = dfsc__malloc(STAGE_SIZE);
+  t->stage = dfsc__malloc(STAGE_MIN);
   if (t->stage == NULL) {
     dfsc__free(t);
     return -ENOMEM;
   }
+  t->stage_cap = STAGE_MIN;
   t->loop = l;
   t->cbs = *cbs;
   t->arg = arg;
@@ -396,15 +403,25 @@ static int do_read(dfsc_tcp *t) {
         continue;
       }
     } else {
-      n = read(t->io.fd, t->stage + t->stage_len, STAGE_SIZE - t->stage_len);
+      n = read(t->io.fd, t->stage + t->stage_len, t->stage_cap - t->stage_len);
       if (n > 0) {
-        int rc;
+        int rc, full = t->stage_len + (size_t)n == t->stage_cap;
         t->stage_len += (size_t)n;
         rc = deliver_stage(t);
         if (rc < 0)
           return rc;
         if (rc > 0)
           return 0;
+        if (full && t->stage_cap < STAGE_SIZE) {
+          /* More was waiting: a larger buffer for the next read. Nothing
+           * points into the stage between reads; without memory the
+           * smaller one serves. */
+          uint8_t *ns = dfsc__realloc(t->stage, t->stage_cap * 2);
+          if (ns != NULL) {
+            t->stage = ns;
+            t->stage_cap *= 2;
+          }
+        }
         continue;
       }
     }
