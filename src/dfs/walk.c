@@ -165,8 +165,8 @@ static int domain_step(dfsc_walk *w) {
     set_state(w, DFSC_WALK_DC);
     return dfsc__dfs_refer(w->dfs, dom, req, w->cr, &w->q) == 0;
   }
-  if (dm != NULL && dm->n > 0 && w->dcs_tried >= dm->n)
-    return 0; /* every DC tried */
+  if (w->dcs_tried >= (dm != NULL && dm->n > 0 ? dm->n : 1))
+    return 0; /* every DC tried (the domain name itself when none is known) */
   w->dstep = 3;
   server = dm != NULL && dm->n > 0
                ? dm->dcs[((dm->hint < dm->n ? dm->hint : 0) + w->dcs_tried) % dm->n]

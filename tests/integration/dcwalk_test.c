@@ -7,6 +7,7 @@
  * name and caches no SYSVOL entry: the checks below then fail.)
  * Uses internals (the domain cache) while no operation runs. Prints one
  * line per check and "N passed, N failed". */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,20 @@ int main(void) {
   }
   check(found, "the walk goes through a cached SYSVOL referral entry (%zu hops)", nh);
   dfsc_resolution_free(r);
+
+  /* A domain with no DC list whose name does not answer: one SYSVOL
+   * referral to the name itself, then the plain tree connect fails, with
+   * no retry in a loop (a walk once asked the same dead name again and
+   * again until its deadline). */
+  check(dfsc_set_op_timeout(ctx, 10000) == 0, "op timeout 10 s");
+  dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &s0);
+  rc = dfsc_stat(ctx, "//deadfs/SYSVOL/x", &st, &res);
+  dfsc__dfs_stats(dfsc__ctx_dfs(ctx), &s1);
+  check(rc == -ECONNREFUSED, "stat //deadfs/SYSVOL/x fails with the connection's error: %s",
+        dfsc_err_name(rc));
+  check(s1.referrals_failed - s0.referrals_failed <= 3,
+        "after at most 3 failed referrals (domain, DC, SYSVOL): %llu",
+        (unsigned long long)(s1.referrals_failed - s0.referrals_failed));
 
   dfsc_ctx_free(ctx);
   free(user);

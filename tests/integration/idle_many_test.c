@@ -11,7 +11,7 @@
  * bounds what stays open.
  *
  * Checks: every access succeeds; after the first 1,000 the resident size
- * (after malloc_trim, so that pages glibc caches do not count), the bytes
+ * (after trim(), so that pages glibc caches do not count), the bytes
  * allocated and the open sockets are recorded; at the end, after the idle
  * time, the resident size is within 24 MiB of that figure, the bytes
  * allocated no more, no socket and no connection is left, and sockets never
@@ -37,6 +37,19 @@
 #define BATCH 50
 #define IDLE_MS 500
 #define RSS_SLACK_KIB (24 * 1024)
+
+/* Hands freed memory back before RSS is read: glibc's caches, and under
+ * AddressSanitizer its quarantine (which otherwise holds up to 256 MiB of
+ * freed blocks on purpose and makes RSS mean nothing here). */
+#if defined(__SANITIZE_ADDRESS__)
+void __sanitizer_purge_allocator(void);
+static void trim(void) {
+  malloc_trim(0);
+  __sanitizer_purge_allocator();
+}
+#else
+static void trim(void) { malloc_trim(0); }
+#endif
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -138,7 +151,7 @@ int main(void) {
     if (k + BATCH == 1000) {
       /* Free pages the allocator keeps go back first, at both points:
        * what is left resident is what is in use, not what glibc caches. */
-      malloc_trim(0);
+      trim();
       heap1 = heap_kib();
       rss1 = rss_kib();
       socks1 = open_sockets();
@@ -158,7 +171,7 @@ int main(void) {
 
   took = wait_conns(ctx, 0, 5 * IDLE_MS + 2000);
   st = sl_stats(ctx);
-  malloc_trim(0);
+  trim();
   heap_end = heap_kib();
   rss_end = rss_kib();
   socks_end = open_sockets();
@@ -189,10 +202,19 @@ int main(void) {
   check(socks_max <= N_IDS / 4,
         "sockets stayed bounded: at most %d during the run (after 1,000: %d; bound %d)",
         socks_max, socks1, N_IDS / 4);
+#if defined(__SANITIZE_ADDRESS__)
+  /* AddressSanitizer's shadow memory grows with every address the run
+   * touched and is not handed back: RSS is judged in the normal and TSan
+   * builds, where this test runs too. */
+  printf("# resident size not judged under AddressSanitizer: %ld KiB at the end, %ld KiB "
+         "after 1,000\n",
+         rss_end, rss1);
+#else
   check(rss_end <= rss1 + RSS_SLACK_KIB,
         "resident size stayed flat: %ld KiB at the end, %ld KiB after 1,000 (+%ld, bound "
         "+%d)",
         rss_end, rss1, rss_end - rss1, RSS_SLACK_KIB);
+#endif
   check(heap_end <= heap1,
         "memory in use fell back: %ld KiB at the end, %ld KiB after 1,000", heap_end,
         heap1);
