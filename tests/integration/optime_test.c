@@ -52,7 +52,7 @@ static int wait_slot(struct slot *s, unsigned ms) {
 
 int main(void) {
   const char *envf = getenv("DFSC_TESTBED_ENV");
-  char *user, *pass, *fs1, *mute;
+  char *user, *pass, *fs1, *mute, *slow;
   char mpath[256], fpath[256], dpath[256];
   struct slot a1, a2, b, t1, f1;
   dfsc_stats st;
@@ -71,6 +71,7 @@ int main(void) {
   pass = env_get(envf, "DFSC_TB_PASS");
   fs1 = env_get(envf, "DFSC_TB_FS1");
   mute = env_get(envf, "DFSC_TB_MUTE");
+  slow = env_get(envf, "DFSC_TB_SLOW");
   if (!user || !pass || !fs1 || !mute) {
     fprintf(stderr, "testbed environment incomplete\n");
     return 1;
@@ -139,6 +140,44 @@ int main(void) {
         "stats: ops_timed_out %llu (>= 2), ops_canceled %llu (1)",
         (unsigned long long)st.ops_timed_out, (unsigned long long)st.ops_canceled);
 
+  /* 5 (before 4, which frees the context). A large read through slowfs
+   * (every chunk held 100 ms each way) canceled while its requests are out:
+   * no further request goes, it ends with DFSC_E_CANCELED soon after, long
+   * before the whole file could arrive, and the handle still reads. */
+  if (slow != NULL) {
+    dfsc_file *f = NULL;
+    struct slot r1;
+    size_t big = (size_t)64 << 20;
+    uint8_t *buf = malloc(big);
+    char spath[256];
+    uint64_t tc;
+    char small[16];
+    snprintf(spath, sizeof(spath), "//%s/data/big.bin", slow);
+    check(dfsc_set_op_timeout(ctx, 0) == 0, "op timeout back to the default");
+    rc = buf == NULL ? -ENOMEM : dfsc_open(ctx, spath, DFSC_O_RDONLY, &f, &res);
+    check(rc == 0, "open big.bin through slowfs: %s", dfsc_err_name(rc));
+    if (rc == 0) {
+      memset(&r1, 0, sizeof(r1));
+      t0 = now_ms();
+      rc = dfsc_read_async(f, buf, big, 0, slot_cb, &r1);
+      check(rc == 0, "a 64 MiB read submitted (%d)", rc);
+      usleep(400000);
+      check(!atomic_load(&r1.done), "still reading after 400 ms");
+      tc = now_ms();
+      rc = dfsc_cancel(ctx, slot_cb, &r1);
+      rc = rc == 0 && wait_slot(&r1, 20000);
+      check(rc && r1.err == DFSC_E_CANCELED, "the read ended with DFSC_E_CANCELED: %s",
+            dfsc_err_name(r1.err));
+      check(rc && r1.at_ms - tc < 5000,
+            "within 5 s of the cancel (%llu ms; the whole read took longer unbroken)",
+            (unsigned long long)(r1.at_ms - tc));
+      rc = (int)dfsc_read(f, small, sizeof(small), 0, &res);
+      check(rc == (int)sizeof(small), "the handle still reads afterwards (%d)", rc);
+      dfsc_close(f, NULL);
+    }
+    free(buf);
+  }
+
   /* 4. Freed while cut operations still wait for their setup. */
   memset(&f1, 0, sizeof(f1));
   check(dfsc_set_op_timeout(ctx, 300) == 0, "op timeout 300 ms");
@@ -151,6 +190,7 @@ int main(void) {
   free(pass);
   free(fs1);
   free(mute);
+  free(slow);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
