@@ -732,12 +732,18 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
 /* ---- receiving --------------------------------------------------------- */
 
 /* The balance is capped so a generous or hostile server cannot wrap it. */
-static void grant_credits(dfsc_conn *c, uint16_t n) {
+/* done: the charge of the request this response finishes (0 for an
+ * interim or a late answer), released before the window is measured: the
+ * credits granted for a request replace its charge, and counting both made
+ * the window look larger than the server's (2 + 1 against a server that
+ * grants 2 in all), so a compound sized by it could never be sent. */
+static void grant_credits(dfsc_conn *c, uint16_t n, uint32_t done) {
+  uint32_t out = c->charged >= done ? c->charged - done : 0;
   c->credits += n;
   if (c->credits > CREDITS_MAX)
     c->credits = CREDITS_MAX;
-  if (c->credits + c->charged > c->window_max)
-    c->window_max = c->credits + c->charged;
+  if (c->credits + out > c->window_max)
+    c->window_max = c->credits + out;
 }
 
 /* The session's keys check responses: established, or logging off (the
@@ -774,7 +780,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     /* A late answer to a request we already gave up on. */
     if (encrypted || !sess_keyed(s) || !s->signing ||
         ((h.flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) == 0))
-      grant_credits(c, h.credits);
+      grant_credits(c, h.credits, 0);
     return 0;
   }
   if (r->sending) {
@@ -797,7 +803,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
      * same MessageId. */
     r->async_id = h.async_id;
-    grant_credits(c, h.credits);
+    grant_credits(c, h.credits, 0);
     /* Only the first interim response buys time: a server that keeps
      * sending them cannot hold the request past two deadlines (P5). */
     if (r->interims++ == 0)
@@ -814,7 +820,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
       return DFSC_E_SIGNATURE;
     }
   }
-  grant_credits(c, h.credits);
+  grant_credits(c, h.credits, r->state == R_SENT ? r->charge : 0);
   req_finish(r, 0, &h, pdu, len);
   return 0;
 }

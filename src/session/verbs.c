@@ -242,6 +242,10 @@ static void seq_continue(dfsc_verb *v, int create_failed) {
     if (!create_failed && v->have_fid) {
       set_fid(r, &v->fid);
       rc = dfsc__tree_send(v->tree, &r, 1);
+      /* A step that could not go fails the verb (the rest still goes: a
+       * CLOSE after it releases the handle). */
+      if (rc < 0 && v->err == 0)
+        v->err = rc;
     }
     if (rc == 0)
       return;
