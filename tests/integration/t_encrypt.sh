@@ -26,7 +26,7 @@ count() { tshark -r "$cap" -d "tcp.port==$rport,nbss" -Y "$1" 2>/dev/null | wc -
 # from other users of the testbed for captures (mode none) and flips one
 # byte of the first server frame that is encrypted (enc), or signed and not
 # a SESSION_SETUP (sign).
-rport=$((20000 + $$ % 20000))
+rport=0 # set by relay_start
 cat >"$TMP/flip.py" <<'PY'
 import asyncio, struct, sys
 mode, port, up = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -52,20 +52,22 @@ async def handle(cr, cw):
     st = {"done": False}
     await asyncio.gather(pipe(cr, uw, False, st), pipe(ur, cw, True, st))
 async def main():
+    # Port 0: the kernel picks a free one (a fixed guess can collide with
+    # an ephemeral port another test holds at that moment).
     srv = await asyncio.start_server(handle, "127.0.0.1", port)
-    print("ready", flush=True)
+    print("ready %d" % srv.sockets[0].getsockname()[1], flush=True)
     async with srv:
         await srv.serve_forever()
 asyncio.run(main())
 PY
-# relay_start MODE: a relay on a fresh port $rport; dfsc reaches it as
+# relay_start MODE: a relay on a port the kernel picks ($rport); dfsc reaches it as
 # "fs1" through $VIA.
 relay_start() {
-  rport=$((rport + 1))
-  python3 "$TMP/flip.py" "$1" "$rport" "$fs1" >"$TMP/flip.out" 2>&1 &
+  python3 "$TMP/flip.py" "$1" 0 "$fs1" >"$TMP/flip.out" 2>&1 &
   relay_pid=$!
-  for _ in $(seq 1 100); do grep -q ready "$TMP/flip.out" && break; sleep 0.05; done
-  VIA="--resolve fs1:127.0.0.1:$rport"
+  for _ in $(seq 1 200); do grep -q ready "$TMP/flip.out" && break; sleep 0.05; done
+  rport=$(awk '/^ready/ {print $2}' "$TMP/flip.out")
+  VIA="--resolve fs1:127.0.0.1:${rport:-1}"
 }
 relay_stop() { kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null; }
 
