@@ -77,11 +77,15 @@ struct dfsc_loop {
 /* The loop run by this thread, for dfsc__loop_on_thread. */
 static _Thread_local const dfsc_loop *running_loop;
 
-static uint64_t mono_ms(void *arg) {
+uint64_t dfsc__mono_ms(void) {
   struct timespec ts;
-  (void)arg;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t mono_ms(void *arg) {
+  (void)arg;
+  return dfsc__mono_ms();
 }
 
 static void wake(dfsc_loop *l) {

@@ -82,6 +82,9 @@ int dfsc__loop_on_thread(const dfsc_loop *l);
 
 /* Loop time in ms: read once per iteration (and after each wakeup). */
 uint64_t dfsc__loop_now(const dfsc_loop *l);
+/* CLOCK_MONOTONIC in milliseconds (the loop's default clock), any thread:
+ * for times taken off the loop thread. */
+uint64_t dfsc__mono_ms(void);
 /* Re-reads the clock. */
 uint64_t dfsc__loop_update_time(dfsc_loop *l);
 /* Replaces the clock (tests). Call before dfsc__loop_run. */

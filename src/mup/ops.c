@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -237,6 +236,15 @@ static void op_free(op *o) {
   dfsc__free(o);
 }
 
+/* The caller's callback with the op's result: once per op, from op_done
+ * or, at a deadline or cancel, from op_cut. */
+static void answer(op *o, int err, uint32_t ntstatus) {
+  o->res.err = err;
+  o->res.ntstatus = err == DFSC_E_NTSTATUS ? ntstatus : 0;
+  o->res.path = o->path;
+  o->cb(&o->res, o->arg);
+}
+
 static void op_done(op *o, int err, uint32_t ntstatus) {
   if (o->ended) {
     /* The caller was answered at the deadline or cancel; what came back
@@ -263,14 +271,11 @@ static void op_done(op *o, int err, uint32_t ntstatus) {
     ntstatus = 0;
   }
   op_set_state(o, OS_DONE);
-  o->res.err = err;
-  o->res.ntstatus = err == DFSC_E_NTSTATUS ? ntstatus : 0;
-  o->res.path = o->path;
   if (err < 0)
     DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "%s %s: %s 0x%08x", op_names[o->kind],
              o->path ? o->path : "(handle)", dfsc_err_name(err),
              err == DFSC_E_NTSTATUS ? (unsigned)ntstatus : 0u);
-  o->cb(&o->res, o->arg);
+  answer(o, err, ntstatus);
   op_free(o);
 }
 
@@ -610,12 +615,6 @@ int dfsc_set_op_timeout(dfsc_ctx *ctx, unsigned timeout_ms) {
   return 0;
 }
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Whether the caller may be answered now, before what the op has under way
  * returns: while it walks (referrals, connects: nothing of the caller's is
  * touched and nothing on the server changed), and during a verb that only
@@ -655,16 +654,12 @@ static void op_cut(op *o, int err) {
   DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "op %s %s: %s in state %s", op_names[o->kind],
            o->path ? o->path : "(handle)", dfsc_err_name(err), op_state_names[o->state]);
   if (cut_now_ok(o)) {
-    o->res.err = err;
-    o->res.ntstatus = 0;
-    o->res.path = o->path;
     o->ended = 1;
-    o->cb(&o->res, o->arg);
+    answer(o, err, 0);
     memset(&o->res, 0, sizeof(o->res));
     return;
   }
   o->cut = 1;
-  o->res.err = err; /* what the walk ends with, if it is the one out */
   if (o->state == OS_VERB)
     dfsc__verb_stop(&o->verb, err);
 }
@@ -675,7 +670,7 @@ static void deadline_cb(dfsc_timer *t) { op_cut(t->data, DFSC_E_TIMEDOUT); }
  * what is left of it since submit. */
 static void op_take_up(op *o) {
   unsigned tmo = __atomic_load_n(&o->ctx->op_timeout_ms, __ATOMIC_ACQUIRE);
-  uint64_t spent = mono_ms() - o->submit_ms;
+  uint64_t spent = dfsc__mono_ms() - o->submit_ms;
   if (tmo == 0)
     tmo = OP_TIMEOUT_DEFAULT_MS;
   o->lprev = NULL;
@@ -826,7 +821,7 @@ static int op_submit(op *o) {
     op_free(o);
     return DFSC_E_SHUTDOWN;
   }
-  o->submit_ms = mono_ms();
+  o->submit_ms = dfsc__mono_ms();
   o->post.cb = start_cb;
   o->post.data = o;
   rc = dfsc__loop_post(o->ctx->loop, &o->post);
