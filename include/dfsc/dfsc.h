@@ -197,7 +197,36 @@ typedef struct dfsc_opts {
    * none is, the cap is exceeded (connections in use are bounded by the
    * live-operation budget and the open handles). 0: the default, 1024. */
   unsigned max_conns;
+
+  /* Kerberos through GSSAPI (MIT krb5), SPNEGO's first mechanism; NTLMv2
+   * the second. kerberos: enum dfsc_kerberos_mode. auto (the default) uses
+   * Kerberos when a ticket is in the credential cache or a keytab is given,
+   * NTLM otherwise; required fails with DFSC_E_NOTICKET when there is no
+   * ticket; off never uses it. The service principal is cifs/<host> with
+   * the host as the path or the referral names it (never reverse DNS). */
+  int kerberos;
+  int ntlm_off;       /* never authenticate with NTLM (Kerberos or anonymous) */
+  const char *ccache; /* credential cache; NULL: $KRB5CCNAME, else the default. Copied */
+  /* A client keytab: tickets for `user` (user@REALM, or user and domain)
+   * are obtained from its keys, for services and cron jobs. Copied. */
+  const char *keytab;
+  unsigned auth_workers;   /* threads of the Kerberos lane (default 2) */
+  unsigned auth_queue_max; /* Kerberos jobs waiting for a worker (default 1024) */
+  /* Hardened UNC paths, as Windows' HardenedPaths: a share matching one of
+   * these NULL-terminated patterns ("\\\\HOST\\SHARE", '*' and '?', case-
+   * insensitive; '/' works as '\\') is connected to only over a session with
+   * mutual authentication (Kerberos) and integrity (signing or encryption);
+   * otherwise DFSC_E_HARDENED. NULL: the default list, \\*\SYSVOL and
+   * \\*\NETLOGON; a list whose first element is NULL turns hardening off.
+   * Copied. */
+  const char *const *hardened_paths;
 } dfsc_opts;
+
+enum dfsc_kerberos_mode {
+  DFSC_KERBEROS_AUTO = 0,
+  DFSC_KERBEROS_REQUIRED = 1,
+  DFSC_KERBEROS_OFF = 2
+};
 
 /* Fills the first `size` bytes of *o with defaults (all zero / NULL) and
  * sets o->size = size; never writes past `size`. Call it through the

@@ -39,7 +39,10 @@ extern "C" {
   XX(DEADLK, 17, "blocking call made from the loop thread")                                \
   XX(GUEST, 18, "credentials were given but the server logged on as guest or anonymous")   \
   XX(TIMEDOUT, 19, "the operation's deadline passed")                                      \
-  XX(CANCELED, 20, "the operation was canceled")
+  XX(CANCELED, 20, "the operation was canceled")                                           \
+  XX(NOTICKET, 21, "no Kerberos ticket for the user: run kinit (or give a keytab)")        \
+  XX(KERBEROS, 22, "Kerberos authentication failed")                                       \
+  XX(HARDENED, 23, "hardened path: needs mutual authentication (Kerberos) and signing")
 
 #define DFSC_E_ENUM_(name, off, msg) DFSC_E_##name = DFSC_E_BASE - (off),
 enum dfsc_errno { DFSC_ERRNO_MAP(DFSC_E_ENUM_) DFSC_E_LAST_ };

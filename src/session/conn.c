@@ -438,7 +438,8 @@ static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8
     return;
   if (r->state == R_SENT) {
     pending_del(c, r);
-    c->charged -= r->charge;
+    c->charged -= r->held;
+    r->held = 0;
   }
   r->state = R_DONE;
   dfsc__timer_stop(c->sl->cfg.loop, &r->timer);
@@ -632,6 +633,7 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
   for (r = first; r != NULL; r = r->compound) {
     c->credits -= r->charge;
     c->charged += r->charge;
+    r->held = r->charge;
     r->state = R_SENT;
     r->sending = 1;
     pending_add(c, r);
@@ -670,7 +672,7 @@ static void flush_waitq(dfsc_conn *c) {
      * hand back fewer than they cost while others are outstanding: wait
      * while anything is in flight and the server has once granted enough
      * (the request's deadline bounds the wait). */
-    if (need > c->credits && c->charged > 0 && need <= c->window_max)
+    if (need > c->credits && c->inflight > 0 && need <= c->window_max)
       break;
     c->wait_head = first->next;
     if (c->wait_head == NULL)
@@ -679,6 +681,12 @@ static void flush_waitq(dfsc_conn *c) {
     first->next = NULL;
     /* More than the server has granted in all and nothing in flight to
      * bring more: it can never go (P5: fail, do not wait). */
+    if (need > c->credits)
+      DFSC_DBG(
+          lg(c), DFSC_CAT_SMB2,
+          "%s: %s needs %u credits: window %u, credits %u, in flight %zu; never sendable",
+          c->host, dfsc__smb2_command_name(first->command), need, c->window_max, c->credits,
+          (size_t)c->inflight);
     rc = need > c->credits ? DFSC_E_CREDITS : send_now(c, first);
     if (rc < 0)
       fail_chain(first, rc);
@@ -708,8 +716,14 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
   }
   if (c->wait_head == NULL && need <= c->credits)
     return send_now(c, reqs[0]);
-  if (need > c->window_max || (c->charged == 0 && need > c->credits))
+  if (need > c->window_max || (c->inflight == 0 && need > c->credits)) {
+    DFSC_DBG(
+        lg(c), DFSC_CAT_SMB2,
+        "%s: %s needs %u credits: window %u, credits %u, in flight %zu; never sendable",
+        c->host, dfsc__smb2_command_name(reqs[0]->command), need, c->window_max, c->credits,
+        (size_t)c->inflight);
     return DFSC_E_CREDITS; /* more than the server ever granted: never sendable */
+  }
   if (c->nwait >= CREDIT_WAIT_MAX)
     return DFSC_E_BUSY;
   c->sl->stats.credit_waits++;
@@ -803,7 +817,15 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     /* [MS-SMB2] 3.2.5.1.5: interim response; the final one follows with the
      * same MessageId. */
     r->async_id = h.async_id;
-    grant_credits(c, h.credits, 0);
+    /* The interim answer spends the request's charge: the credits it grants
+     * replace it (Samba grants them here and none in the final answer).
+     * Counting the charge on top while the final answer is awaited made the
+     * window look one larger than the server's, so a compound sized by it
+     * could never be sent once the rest drained (DFSC_E_CREDITS against a
+     * server with 'smb2 max credits = 2', seen in CI). */
+    grant_credits(c, h.credits, r->held);
+    c->charged -= r->held;
+    r->held = 0;
     /* Only the first interim response buys time: a server that keeps
      * sending them cannot hold the request past two deadlines (P5). */
     if (r->interims++ == 0)
@@ -820,7 +842,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
       return DFSC_E_SIGNATURE;
     }
   }
-  grant_credits(c, h.credits, r->state == R_SENT ? r->charge : 0);
+  grant_credits(c, h.credits, r->state == R_SENT ? r->held : 0);
   req_finish(r, 0, &h, pdu, len);
   return 0;
 }
@@ -2333,6 +2355,9 @@ uint32_t dfsc__tree_credits(const dfsc_tree *t) { return t->conn->credits; }
 uint32_t dfsc__tree_max_charge(const dfsc_tree *t) {
   uint32_t w = t->conn->credits + t->conn->charged;
   return w ? w : 1;
+}
+uint32_t dfsc__tree_room(const dfsc_tree *t) {
+  return t->conn->wait_head == NULL ? t->conn->credits : 0;
 }
 int dfsc__tree_signing(const dfsc_tree *t) {
   return t->conn->sess.signing && !(t->encrypt || t->conn->sess.encrypt);

@@ -187,6 +187,7 @@ struct dfsc_req {
   uint64_t async_id;
   unsigned interims; /* interim responses seen */
   uint16_t charge;
+  uint16_t held; /* of the charge, what still counts as in flight (c->charged) */
   int state;
   int related; /* part of a compound, not the first */
   int sign;
@@ -223,6 +224,9 @@ uint32_t dfsc__tree_credits(const dfsc_tree *t);
  * server has granted in all, at least 1): callers size reads and writes by
  * it, since a request needing more could never be sent. */
 uint32_t dfsc__tree_max_charge(const dfsc_tree *t);
+/* Credits a request submitted now can use at once: the balance when no
+ * request waits for credits, else 0. */
+uint32_t dfsc__tree_room(const dfsc_tree *t);
 /* Nonzero when requests on t are signed (payload must then be in the body).
  * Encrypted requests are not signed (the transform authenticates them). */
 int dfsc__tree_signing(const dfsc_tree *t);

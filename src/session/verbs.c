@@ -166,6 +166,18 @@ static dfsc_req *new_read(const dfsc_smb2_fid *fid, uint64_t off, size_t n) {
 static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                    size_t len);
 
+/* [MS-SMB2] 3.2.4.1.4 allows compounding, never requires it: the same
+ * requests go one by one, each later one with the CREATE's FileId. Returns
+ * how many go now (the first). */
+static int go_seq(dfsc_verb *v, dfsc_req **reqs, int n) {
+  int i;
+  for (i = 1; i < n; i++)
+    v->seq[i - 1] = reqs[i];
+  v->seq_n = n - 1;
+  v->seq_next = 0;
+  return 1;
+}
+
 /* Sends n requests (owned from here on, sent or freed) as one compound
  * whose answers land in sub_cb; one after another when the server grants
  * too few credits for the compound. */
@@ -185,16 +197,15 @@ static int send_compound(dfsc_verb *v, dfsc_req **reqs, int n) {
     reqs[i]->cb = sub_cb;
     reqs[i]->data = &v->subs[i];
   }
-  if (n > 1 && dfsc__tree_max_charge(v->tree) < (uint32_t)n) {
-    /* [MS-SMB2] 3.2.4.1.4 allows compounding, never requires it: the same
-     * requests go one by one, each later one with the CREATE's FileId. */
-    for (i = 1; i < n; i++)
-      v->seq[i - 1] = reqs[i];
-    v->seq_n = n - 1;
-    v->seq_next = 0;
-    n = 1;
-  }
+  if (n > 1 && dfsc__tree_room(v->tree) < (uint32_t)n)
+    n = go_seq(v, reqs, n);
   rc = dfsc__tree_send(v->tree, reqs, n);
+  if (rc == DFSC_E_CREDITS && n > 1) {
+    /* The window shrank under the estimate (a server may grant fewer than
+     * before): one by one needs only one request's charge at a time. */
+    n = go_seq(v, reqs, n);
+    rc = dfsc__tree_send(v->tree, reqs, n);
+  }
   if (rc < 0)
     goto fail;
   return 0;
@@ -431,13 +442,16 @@ int dfsc__verb_statfs(dfsc_verb *v, dfsc_tree *t, const char *name) {
 int dfsc__verb_read_file(dfsc_verb *v, dfsc_tree *t, const char *name, void *buf,
                          size_t cap) {
   dfsc_req *reqs[3];
-  uint32_t mc = dfsc__tree_max_charge(t);
+  uint32_t room = dfsc__tree_room(t);
   /* One READ carries at most the negotiated MaxReadSize and what its credit
    * charge allows: in a compound the CREATE and CLOSE take one credit each.
-   * With fewer than 3 credits the requests go one by one and the READ asks
-   * for one credit's worth: a server that grants so few may hand back fewer
-   * still, and a request charged more than the balance could never go. */
-  uint64_t by_credits = (uint64_t)(mc >= 3 ? mc - 2 : 1) * CREDIT_BYTES;
+   * The compound is sized by the credits in hand now, so it goes at once:
+   * one sized by the largest window seen could wait for credits a server
+   * that shrinks its window never grants again (Samba with 'smb2 max
+   * credits = 2' grants 3 at times, then 2), and fail. With fewer than 3 in
+   * hand the requests go one by one and the READ asks for one credit's
+   * worth, which any server grants in the end. */
+  uint64_t by_credits = (uint64_t)(room >= 3 ? room - 2 : 1) * CREDIT_BYTES;
   size_t n = cap;
   if (buf == NULL || cap == 0)
     return -EINVAL;
@@ -501,8 +515,8 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
  * than the credits pay for (one credit goes to a CREATE in front). */
 static uint32_t list_outlen(dfsc_tree *t, int with_create) {
   uint32_t outlen = dfsc__tree_max_transact(t);
-  uint32_t max = dfsc__tree_max_charge(t);
-  uint32_t avail = with_create && max >= 2 ? max - 1 : max;
+  uint32_t max = dfsc__tree_room(t); /* sized to go now, as read_file's */
+  uint32_t avail = with_create && max >= 2 ? max - 1 : max ? max : 1;
   if (outlen > LIST_BUF_MAX)
     outlen = LIST_BUF_MAX;
   if ((uint64_t)outlen > (uint64_t)avail * CREDIT_BYTES)
@@ -549,7 +563,7 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
     reqs[n]->cb = list_cb;
     reqs[n]->data = v;
     n++;
-    if (dfsc__tree_max_charge(v->tree) < 2) {
+    if (dfsc__tree_room(v->tree) < 2) {
       /* Too few credits to compound: the QUERY_DIRECTORY follows once the
        * CREATE answered. */
       v->alone = 1;
