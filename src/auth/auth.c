@@ -1,22 +1,28 @@
-/* SPNEGO-wrapped NTLMSSP exchange behind the auth.h interface.
- * Does not: perform I/O, block, or implement Kerberos. */
+/* SPNEGO with Kerberos V5 (GSSAPI, krb5.c) first and NTLMSSP (NTLMv2)
+ * second, behind the auth.h interface. Does not: perform I/O itself, or
+ * implement any Kerberos (GSSAPI does). */
 #include "auth/auth.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/krb5.h"
 #include "auth/ntlmssp.h"
 #include "auth/spnego.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/utf16.h"
+#include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 
 enum auth_state {
   AUTH_INIT,      /* nothing sent */
   AUTH_NEG_SENT,  /* NegTokenInit(NEGOTIATE) sent, expect the challenge */
   AUTH_AUTH_SENT, /* NegTokenResp(AUTHENTICATE) sent, expect the result */
+  AUTH_KRB_SENT,  /* NegTokenInit(AP-REQ) sent, expect the AP-REP */
+  AUTH_KRB_MIC,   /* AP-REP checked, our mechListMIC sent, expect the result */
   AUTH_DONE,
   AUTH_FAILED
 };
@@ -25,7 +31,48 @@ struct dfsc_auth {
   enum auth_state state;
   dfsc_ntlmssp *ntlm;
   int mic_sent; /* we sent a mechListMIC */
+  int mech;     /* enum dfsc_auth_mech */
+  /* Kerberos */
+  int kerberos, ntlm_off, anon_creds;
+  int prepared; /* dfsc__auth_prepare ran; krb_rc is its outcome */
+  int krb_rc;
+  dfsc_krb5 *krb;
+  struct dfsc_krb5_cfg kcfg; /* strings below, owned */
+  char *host, *ccache, *keytab, *principal, *password;
+  char why[512];
 };
+
+static char *dup_or_null(const char *s) {
+  return s != NULL && s[0] != '\0' ? dfsc__strdup(s) : NULL;
+}
+
+static void free_secret(char *s) {
+  if (s != NULL) {
+    dfsc__wipe(s, strlen(s));
+    dfsc__free(s);
+  }
+}
+
+/* user@REALM as given; else user@DOMAIN when the domain is a DNS name
+ * (upper-cased: realms are); else the bare user (the default realm). */
+static char *principal_of(const char *user, const char *domain) {
+  size_t ul, dl;
+  char *p;
+  if (user == NULL || user[0] == '\0')
+    return NULL;
+  if (strchr(user, '@') != NULL || domain == NULL || strchr(domain, '.') == NULL)
+    return dfsc__strdup(user);
+  ul = strlen(user);
+  dl = strlen(domain);
+  p = dfsc__malloc(ul + dl + 2);
+  if (p == NULL)
+    return NULL;
+  memcpy(p, user, ul);
+  p[ul] = '@';
+  memcpy(p + ul + 1, domain, dl + 1);
+  dfsc__ascii_upper(p + ul + 1);
+  return p;
+}
 
 /* NetBIOS-style workstation name: the host's short name, upper-cased, cut to
  * 15 characters ([MS-NLMP] only asks for the client's machine name). */
@@ -66,6 +113,37 @@ int dfsc__auth_new(const struct dfsc_auth_creds *c, dfsc_auth **out) {
     return rc;
   }
   a->state = AUTH_INIT;
+  /* No server name, no service principal: Kerberos cannot apply. */
+  a->kerberos = c->host != NULL && c->host[0] != '\0' ? c->kerberos : DFSC_KERBEROS_OFF;
+  a->ntlm_off = c->ntlm_off;
+  a->anon_creds = dfsc__ntlmssp_creds_anonymous(c->user, c->password);
+  if (a->kerberos != DFSC_KERBEROS_OFF) {
+    a->host = dup_or_null(c->host);
+    a->ccache = dup_or_null(c->ccache);
+    a->keytab = dup_or_null(c->keytab);
+    a->principal = principal_of(c->user, c->domain);
+    a->password = dup_or_null(c->password);
+    if (a->host == NULL || (c->ccache && c->ccache[0] && !a->ccache) ||
+        (c->keytab && c->keytab[0] && !a->keytab) ||
+        (c->user && c->user[0] && !a->principal) ||
+        (c->password && c->password[0] && !a->password)) {
+      dfsc__auth_free(a);
+      return -ENOMEM;
+    }
+    a->kcfg.host = a->host;
+    a->kcfg.ccache = a->ccache;
+    a->kcfg.keytab = a->keytab;
+    a->kcfg.principal = a->principal;
+    a->kcfg.password = a->password;
+    /* A TGT from the password only where Kerberos is a must: in auto mode
+     * a password means NTLM when no ticket is there. */
+    a->kcfg.use_password = a->password != NULL && a->principal != NULL &&
+                           (a->kerberos == DFSC_KERBEROS_REQUIRED || a->ntlm_off);
+    /* In auto mode a user named with a password is not silently replaced
+     * by whoever owns the ticket cache. */
+    a->kcfg.match_user =
+        a->kerberos == DFSC_KERBEROS_AUTO && a->password != NULL ? a->principal : NULL;
+  }
   *out = a;
   return 0;
 }
@@ -74,8 +152,54 @@ void dfsc__auth_free(dfsc_auth *a) {
   if (a == NULL)
     return;
   dfsc__ntlmssp_free(a->ntlm);
+  dfsc__krb5_free(a->krb);
+  dfsc__free(a->host);
+  dfsc__free(a->ccache);
+  dfsc__free(a->keytab);
+  dfsc__free(a->principal);
+  free_secret(a->password);
   dfsc__wipe(a, sizeof(*a));
   dfsc__free(a);
+}
+
+int dfsc__auth_lane(const dfsc_auth *a) {
+  return a->state == AUTH_INIT && a->kerberos != DFSC_KERBEROS_OFF;
+}
+
+int dfsc__auth_prepare(dfsc_auth *a) {
+  int needs = 0;
+  if (a->prepared || !dfsc__auth_lane(a))
+    return 0;
+  a->prepared = 1;
+  a->krb_rc = dfsc__krb5_prepare(&a->kcfg, &a->krb, &needs, a->why, sizeof(a->why));
+  if (a->krb_rc == -ENOMEM)
+    return -ENOMEM;
+  return a->krb_rc == 0 && needs;
+}
+
+int dfsc__auth_mech(const dfsc_auth *a) { return a->mech; }
+
+int dfsc__auth_mutual(const dfsc_auth *a) {
+  return a->mech == DFSC_AUTH_KRB5 && dfsc__krb5_done(a->krb);
+}
+
+const char *dfsc__auth_why(const dfsc_auth *a) { return a->why; }
+
+const char *dfsc__auth_client(const dfsc_auth *a) {
+  return a->mech == DFSC_AUTH_KRB5 ? dfsc__krb5_client(a->krb) : "";
+}
+
+int dfsc__auth_full_key(const dfsc_auth *a, uint8_t key[32], size_t *len) {
+  *len = 0;
+  if (a->mech == DFSC_AUTH_KRB5) {
+    if (a->state != AUTH_KRB_MIC && a->state != AUTH_DONE)
+      return -ENOKEY;
+    return dfsc__krb5_session_key(a->krb, key, len);
+  }
+  if (dfsc__auth_session_key(a, key) != 0)
+    return -ENOKEY;
+  *len = 16;
+  return 0;
 }
 
 struct dfsc_ntlmssp *dfsc__auth_ntlmssp(dfsc_auth *a) {
@@ -87,13 +211,139 @@ int dfsc__auth_creds_anonymous(const char *user, const char *password) {
 }
 
 int dfsc__auth_is_anonymous(const dfsc_auth *a) {
-  return dfsc__ntlmssp_is_anonymous(a->ntlm);
+  return a->mech != DFSC_AUTH_KRB5 && dfsc__ntlmssp_is_anonymous(a->ntlm);
 }
 
 int dfsc__auth_session_key(const dfsc_auth *a, uint8_t key[16]) {
+  if (a->mech == DFSC_AUTH_KRB5) {
+    /* [MS-SMB2] 3.2.5.3.1: the first 16 bytes of the GSS key, right-padded
+     * with zeros when shorter. */
+    uint8_t full[DFSC_KRB5_KEY_MAX];
+    size_t len = 0;
+    if (a->state != AUTH_KRB_MIC && a->state != AUTH_DONE)
+      return -ENOKEY;
+    if (dfsc__krb5_session_key(a->krb, full, &len) != 0)
+      return -ENOKEY;
+    memset(key, 0, 16);
+    memcpy(key, full, len < 16 ? len : 16);
+    dfsc__wipe(full, sizeof(full));
+    return 0;
+  }
   if (a->state != AUTH_AUTH_SENT && a->state != AUTH_DONE)
     return -ENOKEY;
   return dfsc__ntlmssp_session_key(a->ntlm, key);
+}
+
+/* The Kerberos first leg: NegTokenInit(mechTypes [krb5], AP-REQ). Returns
+ * 1 (sent), or the Kerberos error. */
+static int step_krb5(dfsc_auth *a, uint8_t **out, size_t *outlen) {
+  uint8_t *tok = NULL;
+  size_t toklen = 0, size;
+  dfsc_wr w;
+  int rc;
+  if (!a->prepared) {
+    rc = dfsc__auth_prepare(a);
+    if (rc < 0)
+      return rc;
+  }
+  rc = a->krb_rc;
+  if (rc == 0)
+    rc = dfsc__krb5_token(a->krb, &a->kcfg, &tok, &toklen, a->why, sizeof(a->why));
+  if (rc != 0)
+    return rc;
+  size = dfsc__spnego_init_size_of(DFSC_SPNEGO_MECH_KRB5, toklen);
+  *out = dfsc__malloc(size);
+  if (*out == NULL) {
+    dfsc__free(tok);
+    return -ENOMEM;
+  }
+  dfsc__wr_init(&w, *out, size);
+  rc = dfsc__spnego_init_encode_of(&w, DFSC_SPNEGO_MECH_KRB5, tok, toklen);
+  dfsc__free(tok);
+  if (rc != 0) {
+    dfsc__free(*out);
+    *out = NULL;
+    return rc;
+  }
+  *outlen = w.off;
+  a->mech = DFSC_AUTH_KRB5;
+  a->state = AUTH_KRB_SENT;
+  return 1;
+}
+
+/* The acceptor's AP-REP (inside its NegTokenResp) completes the context
+ * with mutual authentication; its mechListMIC, when sent, must verify. */
+static int krb5_accept(dfsc_auth *a, const dfsc_spnego_resp *resp) {
+  const uint8_t *mt;
+  size_t mtlen, inner;
+  int id, rc;
+  if (resp->mech != NULL && !resp->mech_is_krb5)
+    return DFSC_E_AUTH; /* the server chose another mechanism */
+  if (!dfsc__krb5_done(a->krb)) {
+    if (resp->token == NULL) {
+      snprintf(a->why, sizeof(a->why),
+               "the server sent no Kerberos reply: it did not prove its identity");
+      return DFSC_E_AUTH;
+    }
+    id = dfsc__spnego_krb5_tok_id(resp->token, resp->token_len, &inner);
+    if (id < 0)
+      return DFSC_E_PROTO;
+    if (id != DFSC_KRB5_TOK_AP_REP && id != DFSC_KRB5_TOK_ERROR)
+      return DFSC_E_PROTO;
+    /* A KRB-ERROR goes to GSSAPI too: it turns it into the error's text. */
+    rc = dfsc__krb5_finish(a->krb, resp->token, resp->token_len, a->why, sizeof(a->why));
+    if (rc != 0)
+      return rc;
+  }
+  if (resp->mic != NULL) {
+    mt = dfsc__spnego_mechtypes_of(DFSC_SPNEGO_MECH_KRB5, &mtlen);
+    if (dfsc__krb5_verify_mic(a->krb, mt, mtlen, resp->mic, resp->mic_len) != 0) {
+      snprintf(a->why, sizeof(a->why), "the server's mechListMIC does not verify");
+      return DFSC_E_AUTH;
+    }
+  }
+  return 0;
+}
+
+/* A Kerberos leg that is not the last (MORE_PROCESSING_REQUIRED): the AP-REP
+ * arrived with request-mic or accept-incomplete; answer with our MIC. */
+static int step_krb5_more(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out,
+                          size_t *outlen) {
+  dfsc_spnego_resp resp;
+  uint8_t *mic = NULL;
+  size_t miclen = 0, mtlen, size;
+  const uint8_t *mt;
+  dfsc_wr w;
+  int rc = dfsc__spnego_resp_decode(in, inlen, &resp);
+  if (rc != 0)
+    return rc;
+  if (resp.neg_state == DFSC_SPNEGO_REJECT)
+    return DFSC_E_AUTH;
+  rc = krb5_accept(a, &resp);
+  if (rc != 0)
+    return rc;
+  mt = dfsc__spnego_mechtypes_of(DFSC_SPNEGO_MECH_KRB5, &mtlen);
+  rc = dfsc__krb5_get_mic(a->krb, mt, mtlen, &mic, &miclen);
+  if (rc != 0)
+    return rc;
+  size = dfsc__spnego_resp_size(DFSC_SPNEGO_NO_STATE, 0, miclen, 0, 1);
+  *out = dfsc__malloc(size);
+  if (*out == NULL) {
+    dfsc__free(mic);
+    return -ENOMEM;
+  }
+  dfsc__wr_init(&w, *out, size);
+  rc = dfsc__spnego_resp_encode(&w, DFSC_SPNEGO_NO_STATE, NULL, 0, mic, miclen);
+  dfsc__free(mic);
+  if (rc != 0) {
+    dfsc__free(*out);
+    *out = NULL;
+    return rc;
+  }
+  *outlen = w.off;
+  a->mic_sent = 1;
+  a->state = AUTH_KRB_MIC;
+  return 0;
 }
 
 static int step_init(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out,
@@ -197,7 +447,32 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
   *outlen = 0;
   switch (a->state) {
   case AUTH_INIT:
+    if (a->kerberos != DFSC_KERBEROS_OFF) {
+      rc = step_krb5(a, out, outlen);
+      if (rc >= 0 || rc == -ENOMEM)
+        break;
+      /* Kerberos first, NTLM second: auto mode falls back when NTLM is
+       * allowed and there is something to log on with (a password, or no
+       * user at all: anonymous). */
+      if (a->kerberos == DFSC_KERBEROS_REQUIRED || a->ntlm_off)
+        break;
+      dfsc__krb5_free(a->krb);
+      a->krb = NULL;
+    } else if (a->ntlm_off) {
+      snprintf(a->why, sizeof(a->why), "NTLM is off and Kerberos is off");
+      rc = DFSC_E_AUTH;
+      break;
+    }
+    if (a->ntlm_off) {
+      rc = DFSC_E_AUTH;
+      break;
+    }
     rc = step_init(a, in, inlen, out, outlen);
+    if (rc >= 0)
+      a->mech = DFSC_AUTH_NTLM;
+    break;
+  case AUTH_KRB_SENT:
+    rc = step_krb5_more(a, in, inlen, out, outlen);
     break;
   case AUTH_NEG_SENT:
     rc = step_challenge(a, in, inlen, out, outlen);
@@ -216,6 +491,28 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
   size_t mt_len;
   int rc;
 
+  if (a->state == AUTH_KRB_SENT || a->state == AUTH_KRB_MIC) {
+    /* The last leg of Kerberos: without the server's token there is no
+     * AP-REP, so no proof of the server's identity. */
+    if (inlen == 0 && a->state == AUTH_KRB_SENT) {
+      snprintf(a->why, sizeof(a->why),
+               "the server's last token is empty: no Kerberos mutual authentication");
+      rc = DFSC_E_AUTH;
+      goto out;
+    }
+    if (inlen == 0) {
+      rc = 0; /* our MIC was accepted; the server had sent its token before */
+      goto out;
+    }
+    rc = dfsc__spnego_resp_decode(in, inlen, &resp);
+    if (rc == 0 && (resp.neg_state == DFSC_SPNEGO_REJECT ||
+                    resp.neg_state == DFSC_SPNEGO_ACCEPT_INCOMPLETE ||
+                    resp.neg_state == DFSC_SPNEGO_REQUEST_MIC))
+      rc = resp.neg_state == DFSC_SPNEGO_REJECT ? DFSC_E_AUTH : DFSC_E_PROTO;
+    if (rc == 0)
+      rc = krb5_accept(a, &resp);
+    goto out;
+  }
   if (a->state != AUTH_AUTH_SENT)
     return -EINVAL;
   /* An empty final buffer carries no mechListMIC. That is acceptable only

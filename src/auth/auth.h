@@ -10,11 +10,13 @@
  *   (SUCCESS)              checks accept-completed and the server's
  *                          mechListMIC; then dfsc__auth_session_key().
  *
- * Each call is pure computation on the caller's thread (the loop): no I/O,
- * no blocking. A dfsc_auth is used by one thread at a time.
+ * With Kerberos (krb5.c, GSSAPI) the first step makes an AP-REQ instead,
+ * and may block on the credential cache and the KDC: see dfsc__auth_lane.
+ * Otherwise each call is pure computation on the caller's thread (the
+ * loop). A dfsc_auth is used by one thread at a time.
  *
- * Does not: talk to the network, do Kerberos (a later module behind this
- * same interface), or decide signing policy (guest and anonymous sessions
+ * Does not: talk to the network itself (GSSAPI talks to the KDC), or
+ * decide signing policy (guest and anonymous sessions
  * are not signed: the session layer reads SMB2_SESSION_FLAG_IS_GUEST /
  * IS_NULL from the response).
  */
@@ -35,9 +37,21 @@ struct dfsc_auth_creds {
   const char *domain;
   const char *password;
   const char *workstation;
+  /* Kerberos (dfsc_opts): enum dfsc_kerberos_mode; NTLM allowed or not;
+   * the credential cache and client keytab (NULL: the defaults / none);
+   * host: the server's name as the path or referral gives it, for the
+   * service principal cifs/<host>. */
+  int kerberos;
+  int ntlm_off;
+  const char *ccache;
+  const char *keytab;
+  const char *host;
 };
 
 typedef struct dfsc_auth dfsc_auth;
+
+/* Mechanism chosen, for logs and policy. */
+enum dfsc_auth_mech { DFSC_AUTH_NONE, DFSC_AUTH_NTLM, DFSC_AUTH_KRB5 };
 
 /* Creates an authentication context. Returns 0, -ENOMEM, -EILSEQ (invalid
  * UTF-8) or -EINVAL. Ownership: free with dfsc__auth_free. */
@@ -66,19 +80,50 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
  * (not after a step that returned 0). */
 int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen);
 
-/* Copies the 16-byte session key (NTLM ExportedSessionKey), the
- * Session.SessionKey of [MS-SMB2] 3.2.5.3. Available once
+/* Copies the 16-byte session key (NTLM ExportedSessionKey, or the first 16
+ * bytes of the Kerberos key, zero-padded), the Session.SessionKey of
+ * [MS-SMB2] 3.2.5.3.1. Available once
  * dfsc__auth_step has returned 0. Returns 0, or -ENOKEY before that or for
  * an anonymous logon. */
 int dfsc__auth_session_key(const dfsc_auth *a, uint8_t key[16]);
 
-/* 1 when the credentials select an anonymous logon, else 0. */
+/* 1 when the session is an anonymous logon (NTLMSSP with no credentials),
+ * else 0. */
 int dfsc__auth_is_anonymous(const dfsc_auth *a);
 
 /* The same rule before any dfsc_auth exists (the session layer decides
  * its NEGOTIATE security mode from it): 1 when user and password are both
  * NULL or empty. */
 int dfsc__auth_creds_anonymous(const char *user, const char *password);
+
+/* Kerberos needs threads that may block. Before the first dfsc__auth_step:
+ * dfsc__auth_lane() is 1 when that step must run on a worker lane (Kerberos
+ * is not off). dfsc__auth_prepare() runs there first: it reads the
+ * credential cache or keytab (local files, no network) and returns 1 when
+ * the first step will talk to the KDC (it then belongs on a lane of its
+ * own, so a slow or hung KDC holds no worker a cached ticket needs), 0
+ * when it will not, or -ENOMEM. A Kerberos failure here is kept for the
+ * step: in auto mode it falls back to NTLM, in required mode the step
+ * returns it. Every later call is local computation (the AP-REP, MICs, the
+ * key) and runs on the loop. */
+int dfsc__auth_lane(const dfsc_auth *a);
+int dfsc__auth_prepare(dfsc_auth *a);
+
+/* The mechanism in use (DFSC_AUTH_NONE before the first step). */
+int dfsc__auth_mech(const dfsc_auth *a);
+/* 1 when the server proved its identity (Kerberos mutual authentication
+ * completed); NTLM never does. */
+int dfsc__auth_mutual(const dfsc_auth *a);
+/* Why the last step failed, or why Kerberos was passed over ("" if
+ * nothing): GSSAPI's messages, for logs. */
+const char *dfsc__auth_why(const dfsc_auth *a);
+/* The client principal of a Kerberos session ("" otherwise). */
+const char *dfsc__auth_client(const dfsc_auth *a);
+
+/* The full session key ([MS-SMB2] 3.2.5.3.1 Session.FullSessionKey: 16
+ * bytes for NTLM, up to 32 for Kerberos with AES-256), for AES-256
+ * ciphers. Returns 0 or -ENOKEY. */
+int dfsc__auth_full_key(const dfsc_auth *a, uint8_t key[32], size_t *len);
 
 /* Wipes and frees; NULL is a no-op. */
 void dfsc__auth_free(dfsc_auth *a);

@@ -1,5 +1,7 @@
-/* SPNEGO NegTokenInit / NegTokenResp codec for NTLMSSP ([MS-SPNG] 2.2,
- * RFC 4178 4.2). Does not: allocate or handle any mechanism but NTLMSSP. */
+/* SPNEGO NegTokenInit / NegTokenResp codec for NTLMSSP and Kerberos V5
+ * ([MS-SPNG] 2.2, RFC 4178 4.2), and the framing of a Kerberos GSS token
+ * (RFC 4121 4.1). Does not: allocate, or look inside a Kerberos message
+ * (GSSAPI does). */
 #include "auth/spnego.h"
 
 #include <errno.h>
@@ -17,13 +19,35 @@ static const uint8_t ntlmssp_oid[] = {0x2b, 0x06, 0x01, 0x04, 0x01,
 static const uint8_t mechtypes_der[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01,
                                         0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
 
+/* 1.2.840.113554.1.2.2, Kerberos V5 (RFC 1964 / RFC 4121), and the OID
+ * Windows once used for it by mistake, 1.2.840.48018.1.2.2 ([MS-SPNG]
+ * 3.3.5.1 has servers answer with it when a client listed it first). */
+static const uint8_t krb5_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+static const uint8_t mskrb5_oid[] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
+/* MechTypeList holding only Kerberos V5. */
+static const uint8_t krb5_mechtypes_der[] = {0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48,
+                                             0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+
 const uint8_t *dfsc__spnego_mechtypes(size_t *len) {
   *len = sizeof(mechtypes_der);
   return mechtypes_der;
 }
 
+const uint8_t *dfsc__spnego_mechtypes_of(int mech, size_t *len) {
+  if (mech == DFSC_SPNEGO_MECH_KRB5) {
+    *len = sizeof(krb5_mechtypes_der);
+    return krb5_mechtypes_der;
+  }
+  return dfsc__spnego_mechtypes(len);
+}
+
 static int is_ntlmssp(const uint8_t *oid, size_t len) {
   return len == sizeof(ntlmssp_oid) && memcmp(oid, ntlmssp_oid, len) == 0;
+}
+
+static int is_krb5(const uint8_t *oid, size_t len) {
+  return len == sizeof(krb5_oid) &&
+         (memcmp(oid, krb5_oid, len) == 0 || memcmp(oid, mskrb5_oid, len) == 0);
 }
 
 /* Reads the mechTypes SEQUENCE OF OID. */
@@ -42,6 +66,8 @@ static int read_mechtypes(const dfsc_der_tlv *field, dfsc_spnego_hint *h) {
     h->n_mechs++;
     if (is_ntlmssp(oid.val, oid.len))
       h->has_ntlmssp = 1;
+    if (is_krb5(oid.val, oid.len))
+      h->has_krb5 = 1;
   }
   return 0;
 }
@@ -93,7 +119,16 @@ int dfsc__spnego_hint_decode(const uint8_t *p, size_t len, dfsc_spnego_hint *h) 
 }
 
 size_t dfsc__spnego_init_size(size_t toklen) {
-  size_t f0 = dfsc__der_tlv_size(sizeof(mechtypes_der));
+  return dfsc__spnego_init_size_of(DFSC_SPNEGO_MECH_NTLMSSP, toklen);
+}
+
+int dfsc__spnego_init_encode(dfsc_wr *w, const uint8_t *tok, size_t toklen) {
+  return dfsc__spnego_init_encode_of(w, DFSC_SPNEGO_MECH_NTLMSSP, tok, toklen);
+}
+
+size_t dfsc__spnego_init_size_of(int mech, size_t toklen) {
+  size_t mtlen;
+  size_t f0 = (dfsc__spnego_mechtypes_of(mech, &mtlen), dfsc__der_tlv_size(mtlen));
   size_t f2 = dfsc__der_tlv_size(dfsc__der_tlv_size(toklen));
   size_t seq = dfsc__der_tlv_size(f0 + f2);
   size_t ctx0 = dfsc__der_tlv_size(seq);
@@ -101,8 +136,9 @@ size_t dfsc__spnego_init_size(size_t toklen) {
   return dfsc__der_tlv_size(app);
 }
 
-int dfsc__spnego_init_encode(dfsc_wr *w, const uint8_t *tok, size_t toklen) {
-  size_t f0_in = sizeof(mechtypes_der);
+int dfsc__spnego_init_encode_of(dfsc_wr *w, int mech, const uint8_t *tok, size_t toklen) {
+  size_t f0_in;
+  const uint8_t *mt = dfsc__spnego_mechtypes_of(mech, &f0_in);
   size_t f0 = dfsc__der_tlv_size(f0_in);
   size_t oct = dfsc__der_tlv_size(toklen);
   size_t f2 = dfsc__der_tlv_size(oct);
@@ -116,7 +152,7 @@ int dfsc__spnego_init_encode(dfsc_wr *w, const uint8_t *tok, size_t toklen) {
   dfsc__der_put_hdr(w, DFSC_DER_CTX(0), seq);
   dfsc__der_put_hdr(w, DFSC_DER_SEQUENCE, seq_in);
   dfsc__der_put_hdr(w, DFSC_DER_CTX(0), f0_in);
-  dfsc__wr_bytes(w, mechtypes_der, sizeof(mechtypes_der));
+  dfsc__wr_bytes(w, mt, f0_in);
   dfsc__der_put_hdr(w, DFSC_DER_CTX(2), oct);
   dfsc__der_put_hdr(w, DFSC_DER_OCTET_STRING, toklen);
   dfsc__wr_bytes(w, tok, toklen);
@@ -170,6 +206,7 @@ int dfsc__spnego_resp_decode(const uint8_t *p, size_t len, dfsc_spnego_resp *out
       out->mech = in.val;
       out->mech_len = in.len;
       out->mech_is_ntlmssp = is_ntlmssp(in.val, in.len);
+      out->mech_is_krb5 = is_krb5(in.val, in.len);
       break;
     case 2:
       if (field_inner(&field, DFSC_DER_OCTET_STRING, &in) != 0)
@@ -234,4 +271,32 @@ int dfsc__spnego_resp_encode(dfsc_wr *w, int neg_state, const uint8_t *tok, size
     dfsc__wr_bytes(w, mic, miclen);
   }
   return w->bad ? DFSC_E_NOSPACE : 0;
+}
+
+int dfsc__spnego_krb5_tok_id(const uint8_t *p, size_t len, size_t *inner_len) {
+  dfsc_rd r;
+  dfsc_der_tlv top, oid;
+  size_t left;
+  const uint8_t *id;
+  if (inner_len != NULL)
+    *inner_len = 0;
+  if (p == NULL || len == 0)
+    return DFSC_E_PROTO;
+  /* Only the outer header and the OID are DER; the rest is the mechanism's.
+   * InitialContextToken ::= [APPLICATION 0] IMPLICIT SEQUENCE { thisMech
+   * OID, innerToken } where a Kerberos innerToken is TOK_ID (2 bytes) and
+   * the message (RFC 4121 4.1; 1964 1.1). */
+  dfsc__rd_init(&r, p, len);
+  if (dfsc__der_expect(&r, DFSC_DER_APPLICATION0, &top) != 0 || dfsc__rd_left(&r) != 0)
+    return DFSC_E_PROTO;
+  dfsc__rd_init(&r, top.val, top.len);
+  if (dfsc__der_expect(&r, DFSC_DER_OID, &oid) != 0 || !is_krb5(oid.val, oid.len))
+    return DFSC_E_PROTO;
+  left = dfsc__rd_left(&r);
+  if (left < 3)
+    return DFSC_E_PROTO; /* a TOK_ID and at least one byte of message */
+  id = top.val + (top.len - left);
+  if (inner_len != NULL)
+    *inner_len = left - 2;
+  return (int)((uint32_t)id[0] << 8 | id[1]);
 }

@@ -10,8 +10,10 @@
 
 #include "core/alloc.h"
 #include "mup/ops.h"
+#include "session/policy.h"
 
 #define LOOKUP_QUEUE_MAX 1024
+#define AUTH_QUEUE_MAX 1024
 
 dfsc_sl *dfsc__ctx_sl(dfsc_ctx *ctx) { return ctx->sl; }
 dfsc_dfs *dfsc__ctx_dfs(dfsc_ctx *ctx) { return ctx->dfs; }
@@ -81,11 +83,13 @@ const char *dfsc_version_string(void) { return DFSC_VERSION_STRING; }
 #define LAYOUT_BEFORE(type, first_new) ROUND_UP(offsetof(type, first_new), _Alignof(type))
 /* The first layout of dfsc_opts: size through log_level. */
 #define OPTS_SIZE_1 LAYOUT_BEFORE(dfsc_opts, idle_timeout_ms)
+/* The second: through max_conns (idle close). */
+#define OPTS_SIZE_2 LAYOUT_BEFORE(dfsc_opts, kerberos)
 /* Past it, a size is not one any header gave (a program built before the
  * size field passes a pointer here). */
 #define OPTS_SIZE_MAX 65536
 
-_Static_assert(OPTS_SIZE_1 < sizeof(dfsc_opts),
+_Static_assert(OPTS_SIZE_1 < OPTS_SIZE_2 && OPTS_SIZE_2 < sizeof(dfsc_opts),
                "a new dfsc_opts layout must grow the struct");
 
 void dfsc_opts_init_sized(dfsc_opts *o, size_t size) {
@@ -104,10 +108,13 @@ static int opts_import(const dfsc_opts *o, dfsc_opts *dst) {
   memset(dst, 0, sizeof(*dst));
   if (size < OPTS_SIZE_1 || size > OPTS_SIZE_MAX)
     return -EINVAL;
-  if (size < sizeof(*dst)) {
+  if (size < OPTS_SIZE_2) {
     /* Only the first layout's fields: the bytes after log_level up to
      * size are padding there, not idle_timeout_ms. */
     memcpy(dst, o, offsetof(dfsc_opts, idle_timeout_ms));
+  } else if (size < sizeof(*dst)) {
+    /* The second layout: through max_conns. */
+    memcpy(dst, o, offsetof(dfsc_opts, kerberos));
   } else {
     const unsigned char *tail = (const unsigned char *)o + sizeof(*dst);
     size_t i;
@@ -279,6 +286,37 @@ int dfsc_ctx_new(const dfsc_opts *caller, dfsc_ctx **out) {
   cfg.max_connects = o->max_connects;
   cfg.idle_timeout_ms = o->idle_timeout_ms;
   cfg.max_conns = o->max_conns;
+  if (o->kerberos < DFSC_KERBEROS_AUTO || o->kerberos > DFSC_KERBEROS_OFF) {
+    rc = -EINVAL;
+    goto fail;
+  }
+  if (o->hardened_paths != NULL) {
+    size_t i;
+    for (i = 0; o->hardened_paths[i] != NULL; i++)
+      if (!dfsc__policy_hardened_valid(o->hardened_paths[i])) {
+        rc = -EINVAL;
+        goto fail;
+      }
+  }
+  cfg.kerberos = o->kerberos;
+  cfg.ntlm_off = o->ntlm_off;
+  cfg.ccache = o->ccache && o->ccache[0] ? o->ccache : NULL;
+  cfg.keytab = o->keytab && o->keytab[0] ? o->keytab : NULL;
+  cfg.hardened_paths = o->hardened_paths;
+  if (o->kerberos != DFSC_KERBEROS_OFF) {
+    /* Two lanes (P7): the first Kerberos step reads the credential cache
+     * on the auth lane; a step that must ask the KDC moves to the KDC lane,
+     * so a slow or hung KDC never holds the worker a cached ticket needs. */
+    unsigned w = o->auth_workers ? o->auth_workers : 2;
+    size_t q = o->auth_queue_max ? o->auth_queue_max : AUTH_QUEUE_MAX;
+    rc = dfsc__lane_new(ctx->loop, "auth", w, q, &ctx->auth_lane);
+    if (rc == 0)
+      rc = dfsc__lane_new(ctx->loop, "kdc", w, q, &ctx->kdc_lane);
+    if (rc < 0)
+      goto fail;
+    cfg.auth_lane = ctx->auth_lane;
+    cfg.kdc_lane = ctx->kdc_lane;
+  }
   rc = dfsc__sl_new(&cfg, &ctx->sl);
   if (rc < 0)
     goto fail;
@@ -313,6 +351,19 @@ fail:
   return rc;
 }
 
+/* The auth lanes after the session layer shut down: its sessions orphaned
+ * their jobs, which the lanes' done callbacks now free. The auth lane
+ * first, while the KDC lane still exists: a job's done there may hand it
+ * over (only a job whose session is still alive, which none is now). */
+static void free_auth_lanes(dfsc_ctx *ctx) {
+  if (ctx->auth_lane != NULL)
+    dfsc__lane_free(ctx->auth_lane);
+  ctx->auth_lane = NULL;
+  if (ctx->kdc_lane != NULL)
+    dfsc__lane_free(ctx->kdc_lane);
+  ctx->kdc_lane = NULL;
+}
+
 /* Runs on the loop thread: fail what is pending (callbacks run now), stop
  * the lane, end the loop. */
 static void stop_cb(dfsc_post *p) {
@@ -325,6 +376,7 @@ static void stop_cb(dfsc_post *p) {
   dfsc__dfs_free(dfs);
   dfsc__lane_free(ctx->lookup_lane);
   ctx->lookup_lane = NULL;
+  free_auth_lanes(ctx);
   dfsc__loop_stop(ctx->loop);
 }
 
@@ -355,6 +407,7 @@ void dfsc_ctx_free(dfsc_ctx *ctx) {
   pthread_mutex_destroy(&ctx->handles_mu);
   if (ctx->lookup_lane)
     dfsc__lane_free(ctx->lookup_lane);
+  free_auth_lanes(ctx);
   dfsc__dfs_free(ctx->dfs);
   dfsc__sl_free(ctx->sl);
   if (ctx->loop)

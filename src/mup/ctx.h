@@ -16,6 +16,7 @@
 struct dfsc_ctx {
   dfsc_loop *loop;
   dfsc_lane *lookup_lane;
+  dfsc_lane *auth_lane, *kdc_lane; /* Kerberos (NULL when it is off) */
   dfsc_sl *sl;
   dfsc_dfs *dfs; /* NULL once shut down */
   dfsc_resolve_map *map;

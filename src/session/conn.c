@@ -81,22 +81,32 @@
 enum conn_state { C_IDLE, C_QUEUED, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
 static const char *const conn_state_names[] = {"IDLE",    "QUEUED",    "LOOKUP",
                                                "CONNECT", "NEGOTIATE", "READY"};
-enum sess_state { S_NONE, S_SETUP, S_VALID, S_LOGOFF };
-static const char *const sess_state_names[] = {"NONE", "SETUP", "VALID", "LOGOFF"};
+/* S_AUTH_WAIT: a Kerberos step runs on an auth lane (P7); the session
+ * sends nothing until it is back, under the setup deadline. */
+enum sess_state { S_NONE, S_AUTH_WAIT, S_SETUP, S_VALID, S_LOGOFF };
+static const char *const sess_state_names[] = {"NONE", "AUTH_WAIT", "SETUP", "VALID",
+                                               "LOGOFF"};
 enum tree_state { T_NONE, T_CONNECT, T_READY, T_DISCONNECT };
 static const char *const tree_state_names[] = {"NONE", "CONNECT", "READY", "DISCONNECT"};
 enum req_state { R_NEW, R_WAIT_CREDITS, R_SENT, R_DONE };
+
+typedef struct auth_job auth_job;
 
 struct dfsc_sess {
   dfsc_conn *conn;
   enum sess_state state;
   uint64_t id;
   dfsc_auth *auth;
+  auth_job *job; /* the lane step running, which owns auth meanwhile */
+  int mech;      /* enum dfsc_auth_mech of the established session */
+  int mutual;    /* the server proved its identity (Kerberos) */
   int rounds;
   int signing; /* sign requests, require signed responses */
   int is_guest, is_null;
   uint16_t sign_alg; /* SMB2_SIGNING_* */
   uint8_t session_key[16];
+  uint8_t full_key[32]; /* Session.FullSessionKey, for AES-256 ciphers */
+  size_t full_key_len;
   uint8_t signing_key[16];
   uint8_t preauth[64];
   int validated; /* FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2) */
@@ -195,7 +205,9 @@ struct dfsc_sl {
   char *user, *domain, *password, *workstation;
   uint16_t ciphers[DFSC_CIPHERS_MAX]; /* the 3.1.1 offer */
   size_t nciphers;
-  char **cred_servers; /* NULL-terminated copy, or NULL */
+  char **cred_servers;   /* NULL-terminated copy, or NULL */
+  char *ccache, *keytab; /* Kerberos, copied (NULL: the default / none) */
+  char **hardened;       /* NULL-terminated copy; NULL: the default list */
   dfsc_conn *conns;
   int shutting_down;
   dfsc_sl_stats stats;
@@ -343,6 +355,28 @@ static void tree_touch(dfsc_tree *t) {
   conn_touch(t->conn);
 }
 
+/* A Kerberos step on a worker. While it runs the job owns the dfsc_auth (the
+ * session keeps the pointer but does not touch it). A session that gives up
+ * first (setup deadline, reset, shutdown) orphans the job and forgets both;
+ * the job's done then frees them. A job orphaned before a worker took it
+ * does nothing, so a queue of given-up sessions drains at once. */
+struct auth_job {
+  dfsc_lane_job job;
+  dfsc_sess *s; /* NULL once orphaned */
+  dfsc_sl *sl;
+  dfsc_auth *auth;
+  uint8_t *in; /* the NEGOTIATE response's security buffer, copied */
+  size_t inlen;
+  uint8_t *out;
+  size_t outlen;
+  int rc;
+  int stage; /* 0: prepare (and the step if no KDC is needed); 1: the step */
+  int needs_kdc;
+  int orphan; /* atomic: set on the loop, read by the worker */
+};
+
+static void sess_drop_auth(dfsc_sess *s);
+
 static int tree_in_use(const dfsc_tree *t) {
   return t->holds > 0 || t->reqs > 0 || t->waiters != NULL || t->state == T_CONNECT;
 }
@@ -351,8 +385,8 @@ static int tree_in_use(const dfsc_tree *t) {
  * lookup left behind by a setup deadline, or a deferred failure) runs. */
 static int conn_in_use(const dfsc_conn *c) {
   return c->holds > 0 || c->nwaiters > 0 || c->ureqs > 0 || c->state == C_QUEUED ||
-         in_setup(c->state) || c->sess.state == S_SETUP || c->lk.active ||
-         c->fail_timer.active;
+         in_setup(c->state) || c->sess.state == S_SETUP || c->sess.state == S_AUTH_WAIT ||
+         c->lk.active || c->fail_timer.active;
 }
 
 /* A request from dfsc__tree_send leaves the engine: the tree is used. */
@@ -1031,16 +1065,17 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   conn_set_state(c, C_IDLE);
   if (c->sess.state != S_NONE)
     sess_set_state(&c->sess, S_NONE);
-  if (c->sess.auth) {
-    dfsc__auth_free(c->sess.auth);
-    c->sess.auth = NULL;
-  }
+  sess_drop_auth(&c->sess);
+  c->sess.mech = DFSC_AUTH_NONE;
+  c->sess.mutual = 0;
   c->sess.validated = 0;
   c->sess.signing = 0;
   c->sess.has_keys = 0;
   c->sess.encrypt = 0;
   c->sess.has_enc = 0;
   dfsc__wipe(c->sess.session_key, sizeof(c->sess.session_key));
+  dfsc__wipe(c->sess.full_key, sizeof(c->sess.full_key));
+  c->sess.full_key_len = 0;
   dfsc__wipe(c->sess.signing_key, sizeof(c->sess.signing_key));
   dfsc__wipe(c->sess.enc_key, sizeof(c->sess.enc_key));
   dfsc__wipe(c->sess.dec_key, sizeof(c->sess.dec_key));
@@ -1402,14 +1437,39 @@ static int conn_start_now(dfsc_conn *c) {
 
 /* ---- session setup ----------------------------------------------------- */
 
+/* Lets go of the session's authentication: freed, or left to the lane job
+ * running it (which frees it when it ends). */
+static void sess_drop_auth(dfsc_sess *s) {
+  if (s->job != NULL) {
+    __atomic_store_n(&s->job->orphan, 1, __ATOMIC_RELEASE);
+    s->job->s = NULL;
+    s->job = NULL;
+    s->conn->sl->stats.auth_orphaned++;
+  } else {
+    dfsc__auth_free(s->auth);
+  }
+  s->auth = NULL;
+}
+
+/* One line on why authentication failed, with GSSAPI's words and, without
+ * a ticket, what to do. */
+static void auth_log_failure(dfsc_sess *s, int rc) {
+  dfsc_conn *c = s->conn;
+  const char *why = s->auth != NULL ? dfsc__auth_why(s->auth) : "";
+  if (rc == DFSC_E_NOTICKET)
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: no Kerberos ticket%s%s: run kinit (or give a keytab)", c->host,
+             why[0] ? ": " : "", why);
+  else if (rc == DFSC_E_KERBEROS || why[0] != '\0')
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: Kerberos authentication failed: %s", c->host,
+             why[0] ? why : dfsc_strerror(rc));
+}
+
 static void sess_fail(dfsc_sess *s, int err, uint32_t ntstatus) {
   dfsc_conn *c = s->conn;
   dfsc_tree *t;
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
-  if (s->auth) {
-    dfsc__auth_free(s->auth);
-    s->auth = NULL;
-  }
+  sess_drop_auth(s);
   sess_set_state(s, S_NONE);
   for (t = c->trees; t != NULL; t = t->next)
     if (t->waiters && t->state == T_NONE)
@@ -1434,8 +1494,9 @@ static int derive_keys(dfsc_sess *s) {
     return rc;
   /* [MS-SMB2] 3.2.5.3.1: the cipher keys of the session. */
   s->cipher = conn_cipher(c);
-  rc = dfsc__crypto_derive_keys(c->dialect, s->cipher, s->session_key,
-                                sizeof(s->session_key), s->preauth, &k);
+  rc = dfsc__crypto_derive_keys(
+      c->dialect, s->cipher, s->full_key_len >= 16 ? s->full_key : s->session_key,
+      s->full_key_len >= 16 ? s->full_key_len : 16, s->preauth, &k);
   if (rc == 0) {
     memcpy(s->enc_key, k.encryption, sizeof(s->enc_key));
     memcpy(s->dec_key, k.decryption, sizeof(s->dec_key));
@@ -1490,6 +1551,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
     rc = dfsc__auth_step(s->auth, rsp.security_buffer, rsp.security_buffer_len, &out,
                          &outlen);
     if (rc < 0) {
+      auth_log_failure(s, rc);
       sess_fail(s, rc, 0);
       return;
     }
@@ -1523,10 +1585,13 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
     /* A guest session allowed by guest_ok has no key to check a MIC with. */
     rc = dfsc__auth_finish(s->auth, rsp.security_buffer, rsp.security_buffer_len);
     if (rc < 0) {
-      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-               "%s: the server's final authentication token failed verification "
-               "(missing or wrong mechListMIC)",
-               c->host);
+      if (dfsc__auth_mech(s->auth) == DFSC_AUTH_KRB5)
+        auth_log_failure(s, rc);
+      else
+        DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+                 "%s: the server's final authentication token failed verification "
+                 "(missing or wrong mechListMIC)",
+                 c->host);
       sess_fail(s, rc, 0);
       return;
     }
@@ -1536,6 +1601,8 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
   s->has_enc = 0;
   if (!s->is_guest && !s->is_null) {
     rc = dfsc__auth_session_key(s->auth, s->session_key);
+    if (rc == 0)
+      rc = dfsc__auth_full_key(s->auth, s->full_key, &s->full_key_len);
     if (rc == 0)
       rc = derive_keys(s);
     if (rc < 0) {
@@ -1588,6 +1655,17 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
     sess_fail(s, DFSC_E_UNSUPPORTED, 0);
     return;
   }
+  s->mech = dfsc__auth_mech(s->auth);
+  s->mutual = dfsc__auth_mutual(s->auth);
+  if (s->mech == DFSC_AUTH_KRB5)
+    c->sl->stats.sess_krb5++;
+  else
+    c->sl->stats.sess_ntlm++;
+  DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: %s session for %s", c->host,
+            s->mech == DFSC_AUTH_KRB5 ? "Kerberos" : "NTLM",
+            s->mech == DFSC_AUTH_KRB5 ? dfsc__auth_client(s->auth)
+            : c->user && c->user[0]   ? c->user
+                                      : "anonymous");
   dfsc__auth_free(s->auth);
   s->auth = NULL;
   DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: session 0x%llx established%s%s%s%s", c->host,
@@ -1634,6 +1712,131 @@ static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen) {
   return rc;
 }
 
+/* The first leg once the first token exists (inline, or back from a lane). */
+static int sess_send_first(dfsc_sess *s, uint8_t *out, size_t outlen) {
+  dfsc_conn *c = s->conn;
+  int rc;
+  if (dfsc__auth_mech(s->auth) == DFSC_AUTH_NTLM && dfsc__auth_why(s->auth)[0] != '\0')
+    DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: Kerberos not used (%s); NTLM instead", c->host,
+              dfsc__auth_why(s->auth));
+  sess_set_state(s, S_SETUP);
+  rc = send_sess_setup(s, out, outlen);
+  dfsc__free(out);
+  return rc;
+}
+
+/* ---- the auth lanes (P7) ---------------------------------------------- */
+
+static void auth_job_free(auth_job *j) {
+  dfsc__auth_free(j->auth);
+  dfsc__free(j->in);
+  dfsc__free(j->out);
+  dfsc__free(j);
+}
+
+static void auth_work(dfsc_lane_job *lj) {
+  auth_job *j = lj->data;
+  int rc;
+  if (__atomic_load_n(&j->orphan, __ATOMIC_ACQUIRE)) {
+    j->rc = DFSC_E_CANCELED;
+    return;
+  }
+  if (j->stage == 0) {
+    rc = dfsc__auth_prepare(j->auth);
+    if (rc < 0) {
+      j->rc = rc;
+      return;
+    }
+    if (rc == 1) {
+      j->needs_kdc = 1; /* the step goes to the KDC lane */
+      return;
+    }
+  }
+  j->rc = dfsc__auth_step(j->auth, j->in, j->inlen, &j->out, &j->outlen);
+}
+
+static void auth_done(dfsc_lane_job *lj, int status) {
+  auth_job *j = lj->data;
+  dfsc_sess *s = j->s;
+  dfsc_conn *c;
+  uint8_t *out;
+  size_t outlen;
+  int rc;
+  if (s == NULL || status < 0) {
+    if (s != NULL) {
+      /* The lane went away before the step ran (shutdown). */
+      s->job = NULL;
+      s->auth = NULL;
+      sess_fail(s, DFSC_E_SHUTDOWN, 0);
+    }
+    auth_job_free(j);
+    return;
+  }
+  c = s->conn;
+  if (j->stage == 0 && j->needs_kdc && j->rc == 0) {
+    j->stage = 1;
+    c->sl->stats.auth_kdc_jobs++;
+    rc = dfsc__lane_submit(c->sl->cfg.kdc_lane, &j->job);
+    if (rc == 0)
+      return;
+    DFSC_WARN(lg(c), DFSC_CAT_AUTH, "%s: the KDC lane is full: %s", c->host,
+              dfsc_strerror(rc));
+    j->rc = rc;
+  }
+  /* Back on the loop: the session owns the auth again. */
+  s->job = NULL;
+  out = j->out;
+  j->out = NULL;
+  j->auth = NULL;
+  rc = j->rc;
+  outlen = j->outlen;
+  dfsc__free(j->in);
+  dfsc__free(j);
+  if (rc < 0) {
+    dfsc__free(out);
+    auth_log_failure(s, rc);
+    sess_fail(s, rc, 0);
+    return;
+  }
+  rc = sess_send_first(s, out, outlen);
+  if (rc < 0)
+    sess_fail(s, rc, 0);
+}
+/* Starts the first Kerberos step on the auth lane. */
+static int auth_job_start(dfsc_sess *s) {
+  dfsc_conn *c = s->conn;
+  auth_job *j = dfsc__calloc(1, sizeof(*j));
+  int rc;
+  if (j == NULL)
+    return -ENOMEM;
+  if (c->neg_secbuf_len > 0) {
+    j->in = dfsc__malloc(c->neg_secbuf_len);
+    if (j->in == NULL) {
+      dfsc__free(j);
+      return -ENOMEM;
+    }
+    memcpy(j->in, c->neg_secbuf, c->neg_secbuf_len);
+    j->inlen = c->neg_secbuf_len;
+  }
+  j->s = s;
+  j->sl = c->sl;
+  j->auth = s->auth;
+  j->job.work = auth_work;
+  j->job.done = auth_done;
+  j->job.data = j;
+  rc = dfsc__lane_submit(c->sl->cfg.auth_lane, &j->job);
+  if (rc < 0) {
+    j->auth = NULL; /* still the session's */
+    dfsc__free(j->in);
+    dfsc__free(j);
+    return rc;
+  }
+  c->sl->stats.auth_jobs++;
+  s->job = j;
+  sess_set_state(s, S_AUTH_WAIT);
+  return 0;
+}
+
 static int sess_start(dfsc_sess *s) {
   dfsc_conn *c = s->conn;
   struct dfsc_auth_creds cr;
@@ -1646,6 +1849,13 @@ static int sess_start(dfsc_sess *s) {
   cr.domain = c->domain;
   cr.password = c->password;
   cr.workstation = c->sl->workstation;
+  cr.kerberos = c->sl->cfg.kerberos;
+  cr.ntlm_off = c->sl->cfg.ntlm_off;
+  cr.ccache = c->sl->ccache;
+  cr.keytab = c->sl->keytab;
+  cr.host = c->host;
+  if (c->sl->cfg.auth_lane == NULL || c->sl->cfg.kdc_lane == NULL)
+    cr.kerberos = DFSC_KERBEROS_OFF; /* no lanes to run it on (unit tests) */
   rc = dfsc__auth_new(&cr, &s->auth);
   if (rc < 0)
     return rc;
@@ -1654,16 +1864,22 @@ static int sess_start(dfsc_sess *s) {
   memcpy(s->preauth, c->preauth, 64);
   /* A session set up again on a connection already READY (after a failed
    * one) gets the setup deadline anew; a first one is still under the
-   * connection's. */
+   * connection's. It covers the lane steps too. */
   if (!c->setup_timer.active)
     arm_setup_deadline(c);
-  rc = dfsc__auth_step(s->auth, c->neg_secbuf, c->neg_secbuf_len, &out, &outlen);
-  if (rc < 0)
-    goto fail;
-  sess_set_state(s, S_SETUP);
   c->sl->stats.sess_started++;
-  rc = send_sess_setup(s, out, outlen);
-  dfsc__free(out);
+  if (dfsc__auth_lane(s->auth)) {
+    rc = auth_job_start(s);
+    if (rc < 0)
+      goto fail;
+    return 0;
+  }
+  rc = dfsc__auth_step(s->auth, c->neg_secbuf, c->neg_secbuf_len, &out, &outlen);
+  if (rc < 0) {
+    auth_log_failure(s, rc);
+    goto fail;
+  }
+  rc = sess_send_first(s, out, outlen);
   if (rc < 0)
     goto fail;
   return 0;
@@ -1799,6 +2015,23 @@ static int tree_start(dfsc_tree *t) {
   int rc;
 
   snprintf(path, sizeof(path), "\\\\%s\\%s", c->host, t->share);
+  /* Hardened paths: Group Policy comes from SYSVOL and NETLOGON, so a
+   * server there must have proved who it is (Kerberos mutual
+   * authentication) and every message must be integrity-protected (signed
+   * or encrypted); otherwise a relay could serve its own policy. */
+  if (dfsc__policy_hardened((const char *const *)c->sl->hardened, c->host, t->share) &&
+      (!c->sess.mutual || !(c->sess.signing || c->sess.encrypt || t->encrypt))) {
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: hardened path: needs Kerberos mutual authentication and signing or "
+             "encryption, but the session is %s%s",
+             path,
+             c->sess.mutual    ? "Kerberos"
+             : c->sess.is_null ? "anonymous"
+                               : "NTLM",
+             c->sess.signing || c->sess.encrypt ? "" : " and unsigned");
+    c->sl->stats.hardened_refused++;
+    return DFSC_E_HARDENED;
+  }
   memset(&req, 0, sizeof(req));
   req.path = path;
   req.path_len = strlen(path);
@@ -1910,8 +2143,7 @@ static void conn_free(dfsc_conn *c) {
     tn = t->next;
     tree_free(t);
   }
-  if (c->sess.auth != NULL)
-    dfsc__auth_free(c->sess.auth);
+  sess_drop_auth(&c->sess);
   dfsc__free(c->neg_secbuf);
   dfsc__secret_free(c->password);
   dfsc__free(c->user);
@@ -2376,6 +2608,37 @@ const char *dfsc__sl_default_password(const dfsc_sl *sl) { return sl->password; 
 
 static char *dup_or_null(const char *s) { return s ? dfsc__strdup(s) : NULL; }
 
+static void free_list(char **l) {
+  char **p;
+  if (l == NULL)
+    return;
+  for (p = l; *p != NULL; p++)
+    dfsc__free(*p);
+  dfsc__free(l);
+}
+
+/* A NULL-terminated copy of in (NULL stays NULL). */
+static int copy_list(const char *const *in, char ***out) {
+  size_t n = 0, i;
+  *out = NULL;
+  if (in == NULL)
+    return 0;
+  while (in[n] != NULL)
+    n++;
+  *out = dfsc__calloc(n + 1, sizeof(char *));
+  if (*out == NULL)
+    return -ENOMEM;
+  for (i = 0; i < n; i++) {
+    (*out)[i] = dfsc__strdup(in[i]);
+    if ((*out)[i] == NULL) {
+      free_list(*out);
+      *out = NULL;
+      return -ENOMEM;
+    }
+  }
+  return 0;
+}
+
 int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
   dfsc_sl *sl = dfsc__calloc(1, sizeof(*sl));
   if (sl == NULL)
@@ -2413,6 +2676,15 @@ int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
         return -ENOMEM;
       }
     }
+  }
+  sl->ccache = dup_or_null(cfg->ccache);
+  sl->keytab = dup_or_null(cfg->keytab);
+  sl->cfg.ccache = sl->cfg.keytab = NULL;
+  sl->cfg.hardened_paths = NULL;
+  if ((cfg->ccache && !sl->ccache) || (cfg->keytab && !sl->keytab) ||
+      copy_list(cfg->hardened_paths, &sl->hardened) < 0) {
+    dfsc__sl_free(sl);
+    return -ENOMEM;
   }
   if (sl->cfg.port == 0)
     sl->cfg.port = 445;
@@ -2470,5 +2742,8 @@ void dfsc__sl_free(dfsc_sl *sl) {
   dfsc__free(sl->domain);
   dfsc__secret_free(sl->password);
   dfsc__free(sl->workstation);
+  dfsc__free(sl->ccache);
+  dfsc__free(sl->keytab);
+  free_list(sl->hardened);
   dfsc__free(sl);
 }

@@ -85,3 +85,50 @@ int dfsc__policy_server_allowed(const char *const *patterns, const char *name) {
       return 1;
   return 0;
 }
+
+/* Splits "\\\\HOST\\SHARE" (or with '/') into its two globs; 0 or -1. */
+static int split_unc_pattern(const char *p, char *host, size_t hcap, char *share,
+                             size_t scap) {
+  size_t i = 0, h = 0, n = 0;
+  while (p[i] == '\\' || p[i] == '/')
+    i++;
+  if (i != 2)
+    return -1;
+  while (p[i] != '\0' && p[i] != '\\' && p[i] != '/') {
+    if (h + 1 >= hcap)
+      return -1;
+    host[h++] = p[i++];
+  }
+  host[h] = '\0';
+  if (h == 0 || p[i] == '\0')
+    return -1;
+  i++;
+  while (p[i] != '\0' && p[i] != '\\' && p[i] != '/') {
+    if (n + 1 >= scap)
+      return -1;
+    share[n++] = p[i++];
+  }
+  share[n] = '\0';
+  while (p[i] == '\\' || p[i] == '/')
+    i++;
+  return n > 0 && p[i] == '\0' ? 0 : -1;
+}
+
+int dfsc__policy_hardened_valid(const char *pattern) {
+  char host[256], share[256];
+  return split_unc_pattern(pattern, host, sizeof(host), share, sizeof(share)) == 0;
+}
+
+int dfsc__policy_hardened(const char *const *patterns, const char *host,
+                          const char *share) {
+  static const char *const defaults[] = {"\\\\*\\SYSVOL", "\\\\*\\NETLOGON", NULL};
+  char ph[256], ps[256];
+  size_t i;
+  if (patterns == NULL)
+    patterns = defaults;
+  for (i = 0; patterns[i] != NULL; i++)
+    if (split_unc_pattern(patterns[i], ph, sizeof(ph), ps, sizeof(ps)) == 0 &&
+        dfsc__glob_match(ph, host) && dfsc__glob_match(ps, share))
+      return 1;
+  return 0;
+}

@@ -27,4 +27,13 @@ const char *dfsc__policy_cipher_name(uint16_t cipher);
  * patterns is NULL (no restriction). */
 int dfsc__policy_server_allowed(const char *const *patterns, const char *name);
 
+/* Hardened UNC paths (dfsc_opts.hardened_paths): 1 when \\host\share
+ * matches one of the NULL-terminated patterns "\\\\HOST\\SHARE" ('/' as
+ * well as '\\'; HOST and SHARE are globs, case-insensitive). patterns NULL:
+ * the default list, \\*\SYSVOL and \\*\NETLOGON, where Group Policy
+ * comes from (Windows hardens the same two by default). */
+int dfsc__policy_hardened(const char *const *patterns, const char *host, const char *share);
+/* 1 when pattern has the \\HOST\SHARE shape. */
+int dfsc__policy_hardened_valid(const char *pattern);
+
 #endif

@@ -66,6 +66,19 @@ typedef struct dfsc_sl_cfg {
    * it the least recently used idle one is closed (0: the default). */
   unsigned idle_timeout_ms;
   unsigned max_conns;
+  /* Kerberos (dfsc_opts): the mode, NTLM off, cache, keytab (copied).
+   * auth_lane runs the first step of a Kerberos session setup, which reads
+   * the credential cache; kdc_lane the steps that talk to the KDC, so a
+   * slow or hung KDC never holds a worker a cached ticket needs (P7). */
+  int kerberos;
+  int ntlm_off;
+  const char *ccache;
+  const char *keytab;
+  dfsc_lane *auth_lane;
+  dfsc_lane *kdc_lane;
+  /* Hardened paths (dfsc_opts.hardened_paths; NULL: the default list;
+   * copied). */
+  const char *const *hardened_paths;
 } dfsc_sl_cfg;
 
 /* Copies cfg (strings and the cred_servers list included). Returns 0, a
@@ -87,13 +100,19 @@ typedef struct dfsc_sl_stats {
   uint64_t sess_started;
   uint64_t tree_started;
   uint64_t requests_sent;
-  uint64_t credit_waits;    /* request chains that had to wait for credits */
-  uint64_t deadlines;       /* requests and setups ended by their deadline */
-  uint64_t conn_queued;     /* setups that waited for a slot (max_connects) */
-  uint64_t trees_closed;    /* trees disconnected and freed when idle */
-  uint64_t sessions_closed; /* sessions logged off when idle (or evicted) */
-  uint64_t conns_closed;    /* connections closed and freed when idle or evicted */
-  uint64_t conns_open;      /* connection objects alive now (each at most one socket) */
+  uint64_t credit_waits;     /* request chains that had to wait for credits */
+  uint64_t deadlines;        /* requests and setups ended by their deadline */
+  uint64_t conn_queued;      /* setups that waited for a slot (max_connects) */
+  uint64_t trees_closed;     /* trees disconnected and freed when idle */
+  uint64_t sessions_closed;  /* sessions logged off when idle (or evicted) */
+  uint64_t conns_closed;     /* connections closed and freed when idle or evicted */
+  uint64_t conns_open;       /* connection objects alive now (each at most one socket) */
+  uint64_t sess_krb5;        /* sessions set up with Kerberos */
+  uint64_t sess_ntlm;        /* sessions set up with NTLM (anonymous included) */
+  uint64_t auth_jobs;        /* Kerberos steps run on the auth lanes */
+  uint64_t auth_kdc_jobs;    /* of them, steps that needed the KDC lane */
+  uint64_t auth_orphaned;    /* steps whose session gave up first (deadline, reset) */
+  uint64_t hardened_refused; /* tree connects refused by a hardened path */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 
