@@ -644,6 +644,13 @@ typedef struct dfsc_stats {
   /* ---- added after: whole-operation deadlines and cancel */
   uint64_t ops_timed_out; /* operations past their deadline (dfsc_set_op_timeout) */
   uint64_t ops_canceled;  /* operations reached by dfsc_cancel */
+  /* ---- added after: Kerberos */
+  uint64_t sessions_krb5;    /* sessions set up with Kerberos */
+  uint64_t sessions_ntlm;    /* sessions set up with NTLM (anonymous included) */
+  uint64_t auth_jobs;        /* Kerberos steps run on the auth lane */
+  uint64_t auth_kdc_jobs;    /* of them, steps that had to ask the KDC (KDC lane) */
+  uint64_t auth_orphaned;    /* steps whose session gave up first (deadline, reset) */
+  uint64_t hardened_refused; /* tree connects refused by a hardened path */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

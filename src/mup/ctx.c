@@ -157,6 +157,12 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->sessions_closed = sl.sessions_closed;
   o->conns_closed = sl.conns_closed;
   o->conns_open = sl.conns_open;
+  o->sessions_krb5 = sl.sess_krb5;
+  o->sessions_ntlm = sl.sess_ntlm;
+  o->auth_jobs = sl.auth_jobs;
+  o->auth_kdc_jobs = sl.auth_kdc_jobs;
+  o->auth_orphaned = sl.auth_orphaned;
+  o->hardened_refused = sl.hardened_refused;
   o->names_dropped = ctx->names_dropped;
   o->ops_live_hwm = __atomic_load_n(&ctx->live_ops_hwm, __ATOMIC_RELAXED);
   o->ops_rejected = __atomic_load_n(&ctx->ops_rejected, __ATOMIC_RELAXED);
