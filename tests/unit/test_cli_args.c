@@ -47,6 +47,12 @@ static void test_user_forms(void **state) {
   parse_user_ok("DOM\\bob%secret", "bob", "DOM", "secret");
   parse_user_ok("DOM/bob%secret", "bob", "DOM", "secret");
   parse_user_ok("bob@REALM.EXAMPLE", "bob@REALM.EXAMPLE", NULL, NULL);
+  /* A Kerberos principal stays whole, as smbclient takes it (the library
+   * uses USER@REALM as the principal; NTLM sends it as a UPN): only '%'
+   * splits, and a '/' is a principal component's, not a domain's. */
+  parse_user_ok("bob@DFS.TEST%pw", "bob@DFS.TEST", NULL, "pw");
+  parse_user_ok("cifs/fs1.dfs.test@DFS.TEST", "cifs/fs1.dfs.test@DFS.TEST", NULL, NULL);
+  parse_user_ok("FS1$@DFS.TEST%p/w", "FS1$@DFS.TEST", NULL, "p/w");
 }
 
 static void test_user_password_edge(void **state) {

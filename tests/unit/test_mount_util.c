@@ -9,6 +9,9 @@
 #include <cmocka.h>
 
 #include "../../tools/mount/mount_util.c"
+/* The CLI's configuration parser, for the Kerberos options end to end (the
+ * dispatcher hands -o's dfsc.conf keys to it). */
+#include "../../tools/dfsc/config.c"
 
 /* Config keys for the tests: max_connects and request_timeout. */
 static int fake_config_key(const char *key, size_t len) {
@@ -105,6 +108,90 @@ static void test_frontend_interface(void **state) {
   dfsc__mount_opts_delete(NULL);
 }
 
+/* The Kerberos options as a mount takes them: cifs.ko's krb5 and sec=,
+ * the dfsc.conf keys, and hardened_paths with ':' between patterns; then
+ * the collected lines through the CLI's configuration parser, as the
+ * dispatcher does, into dfsc_opts. */
+static void test_opts_kerberos(void **state) {
+  static const struct {
+    const char *arg, *mode;
+  } sec[] = {
+      {"krb5", "required"},    {"sec=krb5", "required"},  {"sec=krb5i", "required"},
+      {"sec=ntlmv2", "off"},   {"sec=ntlmssp", "off"},    {"sec=ntlmv2i", "off"},
+      {"sec=ntlmsspi", "off"}, {"kerberos=auto", "auto"}, {"kerberos=required", "required"},
+  };
+  struct dfsc__mount_opts o;
+  dfsc_opts opts;
+  char err[256] = "", want[64];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(sec) / sizeof(sec[0]); i++) {
+    dfsc__mount_opts_init(&o);
+    assert_int_equal(
+        dfsc__mount_parse_opts(&o, sec[i].arg, dfsc__cli_config_has_key, err, sizeof(err)),
+        0);
+    snprintf(want, sizeof(want), "kerberos = %s\n", sec[i].mode);
+    if (o.config == NULL || strcmp(o.config, want) != 0)
+      fail_msg("-o %s: config '%s', want '%s'", sec[i].arg, o.config ? o.config : "(null)",
+               want);
+    assert_null(o.fuse_opts); /* none of them reaches libfuse */
+    dfsc__mount_opts_free(&o);
+  }
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(
+      dfsc__mount_parse_opts(&o,
+                             "krb5,keytab=/etc/svc.keytab,ccache=FILE:/tmp/cc,"
+                             "ntlm=off,auth_workers=3,"
+                             "hardened_paths=//*/SYSVOL://fs1/data\\,//dc/x,ro",
+                             dfsc__cli_config_has_key, err, sizeof(err)),
+      0);
+  assert_string_equal(o.config, "kerberos = required\n"
+                                "keytab = /etc/svc.keytab\n"
+                                "ccache = FILE:/tmp/cc\n"
+                                "ntlm = off\n"
+                                "auth_workers = 3\n"
+                                "hardened_paths = //*/SYSVOL,//fs1/data,//dc/x\n");
+  assert_string_equal(o.fuse_opts, "ro");
+  dfsc_opts_init(&opts);
+  assert_int_equal(
+      dfsc__cli_config_parse(o.config, o.config_len, "-o", &opts, err, sizeof(err)), 0);
+  assert_int_equal(opts.kerberos, DFSC_KERBEROS_REQUIRED);
+  assert_string_equal(opts.keytab, "/etc/svc.keytab");
+  assert_string_equal(opts.ccache, "FILE:/tmp/cc");
+  assert_int_equal(opts.ntlm_off, 1);
+  assert_int_equal(opts.auth_workers, 3);
+  assert_non_null(opts.hardened_paths);
+  assert_string_equal(opts.hardened_paths[0], "//*/SYSVOL");
+  assert_string_equal(opts.hardened_paths[1], "//fs1/data");
+  assert_string_equal(opts.hardened_paths[2], "//dc/x");
+  assert_null(opts.hardened_paths[3]);
+  dfsc__mount_opts_free(&o);
+  /* hardened_paths=none turns hardening off; a bad pattern or mode is
+   * refused by the configuration parser with the -o origin. */
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(dfsc__mount_parse_opts(&o, "hardened_paths=none,kerberos=sometimes",
+                                          dfsc__cli_config_has_key, err, sizeof(err)),
+                   0);
+  dfsc_opts_init(&opts);
+  assert_int_equal(
+      dfsc__cli_config_parse(o.config, o.config_len, "-o", &opts, err, sizeof(err)),
+      -EINVAL);
+  assert_non_null(strstr(err, "-o:2: kerberos: expected required, auto or off"));
+  assert_non_null(opts.hardened_paths);
+  assert_null(opts.hardened_paths[0]);
+  dfsc__mount_opts_free(&o);
+  dfsc__mount_opts_init(&o);
+  assert_int_equal(dfsc__mount_parse_opts(&o, "hardened_paths=//fs1:SYSVOL",
+                                          dfsc__cli_config_has_key, err, sizeof(err)),
+                   0);
+  assert_int_equal(
+      dfsc__cli_config_parse(o.config, o.config_len, "-o", &opts, err, sizeof(err)),
+      -EINVAL);
+  assert_non_null(strstr(err, "hardened_paths: '//fs1' is not"));
+  dfsc__mount_opts_free(&o);
+}
+
 static void test_opts_allow_other_brings_permissions(void **state) {
   struct dfsc__mount_opts o;
   char err[256] = "";
@@ -151,6 +238,14 @@ static void test_opts_errors(void **state) {
       {"listings_queue_uid=65537", "listings_queue_uid: expected 0 to 65536"},
       {"listings_queue=-1", "listings_queue: expected"},
       {"listings_queue", "listings_queue: expected"},
+      {"sec", "-o sec: expected krb5"},
+      {"sec=", "-o sec: expected krb5"},
+      {"sec=ntlm", "-o sec: expected krb5"},
+      {"sec=none", "-o sec: expected krb5"},
+      {"sec=KRB5X", "-o sec: expected krb5"},
+      {"hardened_paths", "hardened_paths needs a value"},
+      {"hardened_paths=", "hardened_paths needs a value"},
+      {"hardened_paths=//h/s#x", "invalid character"},
   };
   size_t i;
 
@@ -406,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_opts_mount_keys),
       cmocka_unit_test(test_opts_config_and_fuse),
       cmocka_unit_test(test_frontend_interface),
+      cmocka_unit_test(test_opts_kerberos),
       cmocka_unit_test(test_opts_allow_other_brings_permissions),
       cmocka_unit_test(test_opts_errors),
       cmocka_unit_test(test_opts_escapes),

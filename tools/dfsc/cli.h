@@ -36,9 +36,10 @@ void dfsc__cli_cred_clear(struct dfsc__cli_cred *c);
 /* Wipes and frees a heap string (strlen bytes); NULL is ignored. */
 void dfsc__cli_wipe_free(char *s);
 
-/* Parses the argument of -U: [DOMAIN\]USER[%PASS] or DOMAIN/USER[%PASS].
- * The first '%' splits off the password (later '%' belong to it); the
- * first '\' or '/' before it splits off the domain. Fills only the fields
+/* Parses the argument of -U: [DOMAIN\]USER[%PASS], DOMAIN/USER[%PASS] or
+ * PRINCIPAL@REALM[%PASS]. The first '%' splits off the password (later '%'
+ * belong to it); the first '\' or '/' before it splits off the domain,
+ * unless an '@' is there: a principal stays whole in user. Fills only the fields
  * present in `arg` (fields already set are replaced).
  * Returns 0, -EINVAL (message in err) or -ENOMEM. */
 int dfsc__cli_parse_user(const char *arg, struct dfsc__cli_cred *out, char *err,
@@ -74,6 +75,17 @@ const char *dfsc__cli_protocol_name(uint16_t dialect);
  * case-insensitive. Sets *mode to an enum dfsc_sign_mode value.
  * Returns 0 or -EINVAL. */
 int dfsc__cli_parse_sign(const char *arg, int *mode);
+
+/* (config.c) --kerberos / -k (arg NULL means required): required, auto, off; also
+ * smbclient's --use-kerberos word desired (= auto). Case-insensitive. Sets
+ * *mode to an enum dfsc_kerberos_mode value. Returns 0 or -EINVAL. */
+int dfsc__cli_parse_kerberos(const char *arg, int *mode);
+
+/* (config.c) One hardened-path pattern: \\HOST\SHARE, '/' accepted for either
+ * separator (//HOST/SHARE); HOST and SHARE not empty (globs with '*' and
+ * '?' allowed), no further separator, no control characters.
+ * Returns 0 or -EINVAL. */
+int dfsc__cli_check_unc_pattern(const char *p);
 
 /* Validates NAME:ADDR[:PORT]: NAME a host name (letters, digits, '-', '.',
  * '_'; 1..253 chars), ADDR a dotted IPv4 address or a bracketed IPv6
@@ -145,7 +157,9 @@ struct dfsc_ctx;
 struct dfsc_opts;
 
 /* The configuration file (config.c): the progress bounds and deadlines,
- * and the security keys encrypt, ciphers, cred_servers.
+ * the security keys encrypt, ciphers, cred_servers, and the Kerberos keys
+ * kerberos, keytab, ccache, ntlm, hardened_paths, auth_workers,
+ * auth_queue_max.
  * Fields it names are set in *o; others are left alone. String values
  * live in storage of config.c that the next setting of the same key
  * replaces (one process, one configuration). Returns 0 or a negative code

@@ -58,14 +58,18 @@ static int replace_str(char **slot, const char *s, size_t n, int secret) {
   return 0;
 }
 
-/* Splits "DOMAIN\USER" or "DOMAIN/USER" (first separator) into the struct. */
+/* Splits "DOMAIN\USER" or "DOMAIN/USER" (first separator) into the struct.
+ * A name with an '@' is a Kerberos principal (user@REALM, svc/host@REALM)
+ * and stays whole, as smbclient takes it: its '/' separates principal
+ * components, not a domain. */
 static int set_user_domain(const char *s, size_t n, struct dfsc__cli_cred *out, char *err,
                            size_t errcap) {
   const char *sep = NULL;
+  int principal = memchr(s, '@', n) != NULL;
   size_t i;
   int rc;
 
-  for (i = 0; i < n; i++) {
+  for (i = 0; !principal && i < n; i++) {
     if (s[i] == '\\' || s[i] == '/') {
       sep = s + i;
       break;

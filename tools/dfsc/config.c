@@ -1,14 +1,17 @@
-/* dfsc CLI: the configuration file of the progress bounds, deadlines and
- * security settings.
+/* dfsc CLI: the configuration file of the progress bounds, deadlines,
+ * security and Kerberos settings.
  *
  * Lines of `key = value`; `#` and `;` start comments; keys are
  * case-insensitive and may use '-' or '_'. Values are whole numbers, or
- * seconds with fractions for the timeouts (idle_timeout: milliseconds); `encrypt` is yes/no
- * (also true/false, on/off, 1/0); `ciphers` and `cred_servers` are comma lists; `max_files`
- * and `max_bytes` bound get -r (the CLI's own, not the library's: they live here, not in
- * dfsc_opts). Read from --config FILE, else $DFSC_CONFIG, else
+ * seconds with fractions for the timeouts (idle_timeout: milliseconds); `encrypt` and
+ * `ntlm` are yes/no (also true/false, on/off, 1/0); `kerberos` is required, auto or off;
+ * `keytab` and `ccache` are names passed on as written; `ciphers`, `cred_servers` and
+ * `hardened_paths` are comma lists (`hardened_paths = none` turns hardening off);
+ * `max_files` and `max_bytes` bound get -r (the CLI's own, not the library's: they live
+ * here, not in dfsc_opts). Read from --config FILE, else $DFSC_CONFIG, else
  * $XDG_CONFIG_HOME/dfsc/dfsc.conf (~/.config/...) when it exists. Command-line options
- * override it. Does not: hold credentials (use -A for those).
+ * override it. Does not: hold credentials (use -A for those; a keytab is named, never
+ * read here).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -86,6 +89,50 @@ int dfsc__cli_check_ciphers(const char *list, char *err, size_t errcap) {
   return 0;
 }
 
+int dfsc__cli_parse_kerberos(const char *arg, int *mode) {
+  /* "desired" is smbclient's --use-kerberos word for what dfsc calls auto. */
+  if (arg == NULL || strcasecmp(arg, "required") == 0)
+    *mode = DFSC_KERBEROS_REQUIRED;
+  else if (strcasecmp(arg, "auto") == 0 || strcasecmp(arg, "desired") == 0)
+    *mode = DFSC_KERBEROS_AUTO;
+  else if (strcasecmp(arg, "off") == 0)
+    *mode = DFSC_KERBEROS_OFF;
+  else
+    return -EINVAL;
+  return 0;
+}
+
+/* A host or share part of a hardened-path pattern: not empty, no
+ * separator, no control character, at most 255 bytes. */
+static int unc_part_ok(const char *s, size_t n) {
+  size_t i;
+
+  if (n == 0 || n > 255)
+    return 0;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+
+    if (c < 0x20 || c == 0x7f || c == '\\' || c == '/')
+      return 0;
+  }
+  return 1;
+}
+
+int dfsc__cli_check_unc_pattern(const char *p) {
+  const char *host, *sep;
+
+  /* \\HOST\SHARE with either separator anywhere: the library treats '/'
+   * as '\\', and a shell user types //HOST/SHARE more easily. */
+  if (p == NULL || (p[0] != '\\' && p[0] != '/') || (p[1] != '\\' && p[1] != '/'))
+    return -EINVAL;
+  host = p + 2;
+  sep = host + strcspn(host, "\\/");
+  if (*sep == '\0' || !unc_part_ok(host, (size_t)(sep - host)) ||
+      !unc_part_ok(sep + 1, strlen(sep + 1)))
+    return -EINVAL;
+  return 0;
+}
+
 int dfsc__cli_parse_size(const char *s, uint64_t *out) {
   static const char units[] = "kmgt";
   const char *u;
@@ -120,24 +167,44 @@ static struct dfsc__cli_limits limits = {DFSC_CLI_MAX_FILES_DEFAULT, 0};
 
 const struct dfsc__cli_limits *dfsc__cli_config_limits(void) { return &limits; }
 
-enum key_type { K_NUMBER, K_BOOL, K_CIPHERS, K_PATTERNS, K_LIMIT_COUNT, K_LIMIT_SIZE };
+enum key_type {
+  K_NUMBER,
+  K_BOOL,
+  K_CIPHERS,
+  K_PATTERNS,
+  K_LIMIT_COUNT,
+  K_LIMIT_SIZE,
+  K_KERBEROS, /* int: enum dfsc_kerberos_mode */
+  K_NOT_BOOL, /* int: 1 for no (ntlm = off sets ntlm_off) */
+  K_NAME,     /* const char *: a keytab or ccache name */
+  K_HARDENED  /* const char *const *: UNC patterns, or none */
+};
 
 struct key {
   const char *name;
-  size_t off; /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL),
-                 const char * (K_CIPHERS), const char *const *
-                 (K_PATTERNS); into `limits` a uint64_t (K_LIMIT_*) */
+  size_t off; /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL,
+                 K_NOT_BOOL, K_KERBEROS), const char * (K_CIPHERS, K_NAME),
+                 const char *const * (K_PATTERNS, K_HARDENED); into
+                 `limits` a uint64_t (K_LIMIT_*) */
   unsigned long max;
   int seconds; /* value in seconds, stored as milliseconds */
   enum key_type type;
 };
 
 #define CRED_SERVERS_MAX 64
+#define HARDENED_MAX 64
+#define NAME_MAX_BYTES 4096 /* a keytab or ccache name: PATH_MAX */
 
 /* Storage of the string values (see cli.h). */
 static char ciphers_store[128];
 static char patterns_store[2048];
 static const char *patterns[CRED_SERVERS_MAX + 1];
+static char keytab_store[NAME_MAX_BYTES];
+static char ccache_store[NAME_MAX_BYTES];
+static char hardened_store[2048];
+static const char *hardened[HARDENED_MAX + 1];
+/* A list whose first element is NULL: hardening off (dfsc_opts). */
+static const char *const hardened_none[1] = {NULL};
 
 static const struct key keys[] = {
     {"workers", offsetof(dfsc_opts, lookup_workers), 64, 0, K_NUMBER},
@@ -157,6 +224,14 @@ static const struct key keys[] = {
     {"encrypt", offsetof(dfsc_opts, encrypt), 1, 0, K_BOOL},
     {"ciphers", offsetof(dfsc_opts, ciphers), 0, 0, K_CIPHERS},
     {"cred_servers", offsetof(dfsc_opts, cred_servers), 0, 0, K_PATTERNS},
+    {"kerberos", offsetof(dfsc_opts, kerberos), 0, 0, K_KERBEROS},
+    {"ntlm", offsetof(dfsc_opts, ntlm_off), 0, 0, K_NOT_BOOL},
+    {"keytab", offsetof(dfsc_opts, keytab), 0, 0, K_NAME},
+    {"ccache", offsetof(dfsc_opts, ccache), 0, 0, K_NAME},
+    {"hardened_paths", offsetof(dfsc_opts, hardened_paths), 0, 0, K_HARDENED},
+    /* As workers and lookup_queue_max bound the lookup lane. */
+    {"auth_workers", offsetof(dfsc_opts, auth_workers), 64, 0, K_NUMBER},
+    {"auth_queue_max", offsetof(dfsc_opts, auth_queue_max), 1u << 20, 0, K_NUMBER},
     {"max_files", offsetof(struct dfsc__cli_limits, max_files), 0, 0, K_LIMIT_COUNT},
     {"max_bytes", offsetof(struct dfsc__cli_limits, max_bytes), 0, 0, K_LIMIT_SIZE},
 };
@@ -166,18 +241,72 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
   char msg[200];
 
   switch (k->type) {
-  case K_BOOL: {
+  case K_BOOL:
+  case K_NOT_BOOL: {
     static const char *const yes[] = {"yes", "true", "on", "1"};
     static const char *const no[] = {"no", "false", "off", "0"};
     size_t i;
     for (i = 0; i < 4; i++) {
       if (strcasecmp(vs, yes[i]) == 0 || strcasecmp(vs, no[i]) == 0) {
-        *(int *)((char *)o + k->off) = strcasecmp(vs, yes[i]) == 0;
+        *(int *)((char *)o + k->off) = (strcasecmp(vs, yes[i]) == 0) == (k->type == K_BOOL);
         return 0;
       }
     }
-    snprintf(err, errcap, "%s%s: expected yes or no, not '%s'", where, k->name, vs);
+    snprintf(err, errcap, "%s%s: expected %s, not '%s'", where, k->name,
+             k->type == K_BOOL ? "yes or no" : "on or off", vs);
     return -EINVAL;
+  }
+  case K_KERBEROS:
+    if (dfsc__cli_parse_kerberos(vs, (int *)((char *)o + k->off)) != 0) {
+      snprintf(err, errcap, "%s%s: expected required, auto or off, not '%s'", where,
+               k->name, vs);
+      return -EINVAL;
+    }
+    return 0;
+  case K_NAME: {
+    char *store = k->off == offsetof(dfsc_opts, keytab) ? keytab_store : ccache_store;
+    size_t n = strlen(vs);
+    if (n >= NAME_MAX_BYTES) {
+      snprintf(err, errcap, "%s%s: longer than %d bytes", where, k->name,
+               NAME_MAX_BYTES - 1);
+      return -EINVAL;
+    }
+    memcpy(store, vs, n + 1);
+    *(const char **)((char *)o + k->off) = store;
+    return 0;
+  }
+  case K_HARDENED: {
+    int n, i;
+    /* "none" and "default" are words, not patterns: a pattern starts with
+     * two separators. */
+    if (strcasecmp(vs, "none") == 0) {
+      o->hardened_paths = hardened_none;
+      return 0;
+    }
+    if (strcasecmp(vs, "default") == 0) {
+      o->hardened_paths = NULL;
+      return 0;
+    }
+    n = dfsc__cli_split_list(vs, hardened_store, sizeof(hardened_store), hardened,
+                             HARDENED_MAX + 1);
+    for (i = 0; i < n; i++)
+      if (dfsc__cli_check_unc_pattern(hardened[i]) != 0)
+        break;
+    if (n < 0 || i < n) {
+      /* The defaults stay rather than a half-read list. */
+      o->hardened_paths = NULL;
+      if (n < 0)
+        snprintf(err, errcap,
+                 "%s%s: expected none, default or a comma list of at most %d "
+                 "\\\\HOST\\SHARE patterns",
+                 where, k->name, HARDENED_MAX);
+      else
+        snprintf(err, errcap, "%s%s: '%s' is not a \\\\HOST\\SHARE or //HOST/SHARE pattern",
+                 where, k->name, hardened[i]);
+      return -EINVAL;
+    }
+    o->hardened_paths = hardened;
+    return 0;
   }
   case K_CIPHERS:
     if (dfsc__cli_check_ciphers(vs, msg, sizeof(msg)) != 0 ||

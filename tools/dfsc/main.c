@@ -2,12 +2,12 @@
  *
  * Parses options (GNU style, permuted: options may come before or after the
  * command; "--" ends them), gathers credentials (-U, -A, -W, environment,
- * terminal prompt), builds dfsc_opts, creates one context, runs one command
- * from commands.c (or hands `mount` to the mount front end through
- * tools/common/frontends.h) and frees the context. Owns the signal handlers: SIGINT,
- * SIGTERM and SIGHUP set a flag the commands poll; a second signal removes
- * get's temporary file and exits at once.
- * Does not: include anything from src/ or touch protocol state.
+ * terminal prompt; none needed for Kerberos with -k or a keytab), builds dfsc_opts, creates
+ * one context, runs one command from commands.c (or hands `mount` to the mount front end
+ * through tools/common/frontends.h) and frees the context. Owns the signal handlers:
+ * SIGINT, SIGTERM and SIGHUP set a flag the commands poll; a second signal removes get's
+ * temporary file and exits at once. Does not: include anything from src/ or touch protocol
+ * state.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -185,6 +185,15 @@ static const char options_help[] =
     "  -A, --authentication-file=FILE  smbclient-format credentials file\n"
     "  -W, --workgroup=DOMAIN          the user's domain\n"
     "  -N, --no-pass                   no password (anonymous without -U)\n"
+    "  -k, --kerberos[=MODE]           Kerberos: required (alone, -k), auto (default:\n"
+    "                                    a ticket or keytab is used, else NTLM), off\n"
+    "      --use-kerberos=MODE         smbclient's spelling: required, desired, off\n"
+    "      --keytab=FILE               Kerberos keys for -U USER@REALM (no password)\n"
+    "      --ccache=NAME               Kerberos ticket cache (default: KRB5CCNAME)\n"
+    "      --ntlm=on|off               off: never NTLM (Kerberos or anonymous only)\n"
+    "      --hardened-paths=LIST       shares needing Kerberos and signing, e.g.\n"
+    "                                    '//*/SYSVOL,//*/NETLOGON' (the default); none\n"
+    "      --auth-workers=N            Kerberos threads (default 2)\n"
     "      --resolve=NAME:ADDR[:PORT]  connect to ADDR for NAME (repeatable)\n"
     "  -p, --port=N                    TCP port (default 445)\n"
     "      --min-protocol=PROTO        lowest dialect: SMB2_02 SMB2_10 SMB3_00\n"
@@ -299,6 +308,13 @@ enum {
   OPT_MAX_BYTES,
   OPT_IDLE_TIMEOUT,
   OPT_MAX_CONNS,
+  OPT_KERBEROS,
+  OPT_USE_KERBEROS,
+  OPT_KEYTAB,
+  OPT_CCACHE,
+  OPT_NTLM,
+  OPT_HARDENED_PATHS,
+  OPT_AUTH_WORKERS,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -309,6 +325,13 @@ static const struct option long_opts[] = {
     {"workgroup", required_argument, NULL, 'W'},
     {"domain", required_argument, NULL, 'W'},
     {"no-pass", no_argument, NULL, 'N'},
+    {"kerberos", optional_argument, NULL, OPT_KERBEROS},
+    {"use-kerberos", required_argument, NULL, OPT_USE_KERBEROS},
+    {"keytab", required_argument, NULL, OPT_KEYTAB},
+    {"ccache", required_argument, NULL, OPT_CCACHE},
+    {"ntlm", required_argument, NULL, OPT_NTLM},
+    {"hardened-paths", required_argument, NULL, OPT_HARDENED_PATHS},
+    {"auth-workers", required_argument, NULL, OPT_AUTH_WORKERS},
     {"port", required_argument, NULL, 'p'},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -359,6 +382,42 @@ static void hide_password_arg(char *arg) {
     memset(pct + 1, 'X', strlen(pct + 1));
 }
 
+/* A Kerberos keytab or ccache name ([TYPE:]RESIDUAL) whose residual is a
+ * relative file name (no type, or FILE, WRFILE, DIR) is made absolute in
+ * buf; *out points at the name to use (buf, or name unchanged) and *plain
+ * at the file name (NULL for other types: KEYRING, MEMORY, KCM, ...).
+ * Returns 0 or a negative errno. */
+static int absolute_krb5_name(const char *name, char *buf, size_t cap, const char **out,
+                              const char **plain) {
+  const char *colon = strchr(name, ':'), *res = name;
+  size_t tlen = 0;
+  char cwd[PATH_MAX];
+
+  *out = name;
+  *plain = NULL;
+  /* A ':' after a '/' belongs to the path, not to a type prefix. */
+  if (colon != NULL && memchr(name, '/', (size_t)(colon - name)) == NULL) {
+    tlen = (size_t)(colon - name) + 1;
+    res = colon + 1;
+    if (!((tlen == 5 && strncasecmp(name, "FILE:", 5) == 0) ||
+          (tlen == 7 && strncasecmp(name, "WRFILE:", 7) == 0) ||
+          (tlen == 4 && strncasecmp(name, "DIR:", 4) == 0)))
+      return 0;
+  }
+  if (*res == '\0')
+    return -EINVAL;
+  *plain = res;
+  if (*res == '/')
+    return 0;
+  if (getcwd(cwd, sizeof(cwd)) == NULL)
+    return -errno;
+  if ((size_t)snprintf(buf, cap, "%.*s%s/%s", (int)tlen, name, cwd, res) >= cap)
+    return -ENAMETOOLONG;
+  *out = buf;
+  *plain = buf + tlen;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   struct dfsc__cli_cred cli = {0}, file = {0};
   const char *wdomain = NULL, *authfile = NULL;
@@ -379,6 +438,9 @@ int main(int argc, char **argv) {
   dfsc_ctx *ctx = NULL;
   struct dfsc__mount_opts *mopts;
   int mount_flags = 0, limit_flags = 0;
+  int krb5_only;
+  char keytab_abs[PATH_MAX], ccache_abs[PATH_MAX];
+  const char *plain;
 
   /* Before anything is read: argv and the environment may already hold a
    * password (-U USER%PASS, smb://USER:PASS@, DFSC_PASSWORD), the context
@@ -434,7 +496,7 @@ int main(int argc, char **argv) {
   }
   /* Leading '-': non-options come back as 1 in order, so permutation works
    * even under POSIXLY_CORRECT. */
-  while ((opt = getopt_long(argc, argv, "-:U:A:W:Np:vhj:T:o:fsdr", long_opts, NULL)) !=
+  while ((opt = getopt_long(argc, argv, "-:U:A:W:Nkp:vhj:T:o:fsdr", long_opts, NULL)) !=
          -1) {
     switch (opt) {
     case 'o':
@@ -473,6 +535,40 @@ int main(int argc, char **argv) {
       break;
     case 'N':
       no_pass = 1;
+      break;
+    case 'k':
+    case OPT_KERBEROS:
+    case OPT_USE_KERBEROS:
+      /* -k is smbclient's "use Kerberos": required, as --kerberos alone. */
+      if (dfsc__cli_parse_kerberos(opt == 'k' ? NULL : optarg, &opts.kerberos) != 0) {
+        status = usage_error("--%s=%s: expected %s",
+                             opt == OPT_KERBEROS ? "kerberos" : "use-kerberos", optarg,
+                             opt == OPT_KERBEROS ? "required, auto or off"
+                                                 : "required, desired or off");
+        goto out;
+      }
+      break;
+    case OPT_KEYTAB:
+    case OPT_CCACHE:
+    case OPT_NTLM:
+    case OPT_HARDENED_PATHS:
+    case OPT_AUTH_WORKERS:
+      /* The configuration file's keys: one parser for the file, --set and
+       * the mount's -o. */
+      if (dfsc__cli_config_set(opt == OPT_KEYTAB         ? "keytab"
+                               : opt == OPT_CCACHE       ? "ccache"
+                               : opt == OPT_NTLM         ? "ntlm"
+                               : opt == OPT_AUTH_WORKERS ? "auth_workers"
+                                                         : "hardened_paths",
+                               optarg, &opts, err, sizeof(err)) != 0) {
+        /* The message names the key as the file spells it: say the option. */
+        size_t i;
+        for (i = 0; err[i] != '\0' && err[i] != ':'; i++)
+          if (err[i] == '_')
+            err[i] = '-';
+        status = usage_error("--%s", err);
+        goto out;
+      }
       break;
     case 'p':
       if (dfsc__cli_parse_port(optarg, &opts.port) != 0) {
@@ -680,10 +776,15 @@ int main(int argc, char **argv) {
   if (cmd == NULL) {
     int mode;
 
-    /* "--sign off": the optional argument must be attached. */
+    /* "--sign off", "--kerberos off": the optional argument must be
+     * attached. */
     if (dfsc__cli_parse_sign(pos[0], &mode) == 0)
       status =
-          usage_error("unknown command '%s' (did you mean --sign=%s?)", pos[0], pos[0]);
+          usage_error("unknown command '%s' (did you mean --sign=%s or --kerberos=%s?)",
+                      pos[0], pos[0], pos[0]);
+    else if (dfsc__cli_parse_kerberos(pos[0], &mode) == 0)
+      status =
+          usage_error("unknown command '%s' (did you mean --kerberos=%s?)", pos[0], pos[0]);
     else
       status = usage_error("unknown command '%s'", pos[0]);
     goto out;
@@ -796,10 +897,37 @@ int main(int argc, char **argv) {
     if (insecure)
       dfsc__fe_errf("warning: %s is readable by group or others (chmod 600 it)", authfile);
   }
+  /* Kerberos names from a relative path would break once the mount has
+   * become a daemon (it changes to /): made absolute here, for every
+   * command alike. A keytab that cannot be read fails now, with its name,
+   * rather than as a Kerberos error on the first session. */
+  if (opts.keytab != NULL) {
+    rc = absolute_krb5_name(opts.keytab, keytab_abs, sizeof(keytab_abs), &opts.keytab,
+                            &plain);
+    if (rc == 0 && plain != NULL && access(plain, R_OK) != 0)
+      rc = -errno;
+    if (rc != 0) {
+      dfsc__fe_errf("keytab %s: %s", opts.keytab, strerror(-rc));
+      goto out;
+    }
+  }
+  if (opts.ccache != NULL &&
+      (rc = absolute_krb5_name(opts.ccache, ccache_abs, sizeof(ccache_abs), &opts.ccache,
+                               &plain)) != 0) {
+    dfsc__fe_errf("ccache %s: %s", opts.ccache, strerror(-rc));
+    goto out;
+  }
   /* Per field: the command line wins over the authfile, the authfile over
-   * the environment; a DOMAIN\ of -U wins over -W, -W over the authfile. */
+   * the environment; a DOMAIN\ of -U wins over -W, -W over the authfile.
+   * USER@REALM stays whole in user: the library takes it as the Kerberos
+   * principal, and NTLM sends it as a UPN (as smbclient does). */
   user = cli.user != NULL ? cli.user : file.user;
   domain = cli.domain != NULL ? cli.domain : wdomain != NULL ? wdomain : file.domain;
+  /* Where Kerberos is the way in (a ticket in the cache, or a keytab), the
+   * user needs no password: asking for one would stop scripts and cron
+   * jobs, and typing one would only get a ticket the cache already has. */
+  krb5_only = opts.kerberos == DFSC_KERBEROS_REQUIRED || opts.keytab != NULL ||
+              (opts.ntlm_off && opts.kerberos != DFSC_KERBEROS_OFF);
   if (user != NULL && *user != '\0') {
     const char *src = cli.password;
 
@@ -815,10 +943,14 @@ int main(int argc, char **argv) {
       src = "";
     if (src != NULL) {
       password = strdup(src);
+    } else if (krb5_only) {
+      /* None: the session takes the user's ticket from the cache or the
+       * keytab (user is the principal, or its name in domain's realm). */
     } else {
       if (!isatty(STDIN_FILENO)) {
-        dfsc__fe_errf(
-            "no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD or -N)", user);
+        dfsc__fe_errf("no password for %s (use -U USER%%PASS, -A FILE, DFSC_PASSWORD, -N, "
+                      "or -k with a Kerberos ticket)",
+                      user);
         goto out;
       }
       install_signals();
@@ -826,7 +958,7 @@ int main(int argc, char **argv) {
       if (password == NULL && errno == EINTR)
         goto out;
     }
-    if (password == NULL) {
+    if (password == NULL && !(src == NULL && krb5_only)) {
       dfsc__fe_errf("reading password: %s", strerror(errno));
       status = 1;
       goto out;

@@ -317,6 +317,39 @@ static int set_str(char **dst, const char *v) {
   return 0;
 }
 
+/* Appends "KEY = VALUE\n" for the configuration-file parser, which checks
+ * the value (dfsc__mount_overrides). */
+static int config_line(struct dfsc__mount_opts *o, const char *k, size_t klen,
+                       const char *v, char *err, size_t errcap) {
+  const char *c;
+  int rc;
+
+  if (*v == '\0')
+    return opt_fail(err, errcap, "-o %.*s needs a value", (int)klen, k);
+  /* The file's comment characters and line ends would cut the value. */
+  for (c = v; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == '#' || *c == ';' || *c == 0x7f)
+      return opt_fail(err, errcap, "-o %.*s: invalid character in the value", (int)klen, k);
+  rc = append(&o->config, &o->config_len, k, klen, " = ");
+  return rc < 0 ? rc : append(&o->config, &o->config_len, v, strlen(v), "\n");
+}
+
+/* cifs.ko's sec= as a kerberos mode: krb5 (and krb5i, signed: every
+ * authenticated session is signed here anyway) is required; the NTLM ones
+ * keep Kerberos off. NULL for any other value (ntlm and ntlmi are NTLMv1,
+ * none is anonymous: both mean something dfsc does not do this way). */
+static const char *sec_to_kerberos(const char *v) {
+  static const char *const ntlm[] = {"ntlmv2", "ntlmv2i", "ntlmssp", "ntlmsspi"};
+  size_t i;
+
+  if (strcmp(v, "krb5") == 0 || strcmp(v, "krb5i") == 0)
+    return "required";
+  for (i = 0; i < sizeof(ntlm) / sizeof(ntlm[0]); i++)
+    if (strcmp(v, ntlm[i]) == 0)
+      return "off";
+  return NULL;
+}
+
 static int one_opt(struct dfsc__mount_opts *o, char *kv,
                    int (*is_config_key)(const char *, size_t), size_t *fuse_len, char *err,
                    size_t errcap) {
@@ -443,18 +476,39 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       o->listings_queue_uid = (unsigned)u;
     return 0;
   }
-  if (v != NULL && is_config_key != NULL && is_config_key(kv, klen)) {
-    int rc;
-    const char *c;
-    if (*v == '\0')
-      return opt_fail(err, errcap, "-o %.*s needs a value", (int)klen, kv);
-    for (c = v; *c; c++)
-      if ((unsigned char)*c < 0x20 || *c == '#' || *c == ';' || *c == 0x7f)
-        return opt_fail(err, errcap, "-o %.*s: invalid character in the value", (int)klen,
-                        kv);
-    rc = append(&o->config, &o->config_len, kv, klen, " = ");
-    return rc < 0 ? rc : append(&o->config, &o->config_len, v, strlen(v), "\n");
+  /* Kerberos as cifs.ko users write it: krb5 alone, or sec=. */
+  if (v == NULL && KEY("krb5"))
+    return config_line(o, "kerberos", 8, "required", err, errcap);
+  if (KEY("sec")) {
+    const char *mode = v != NULL ? sec_to_kerberos(v) : NULL;
+    if (mode == NULL)
+      return opt_fail(err, errcap,
+                      "-o sec: expected krb5, krb5i, ntlmv2, ntlmv2i, ntlmssp or "
+                      "ntlmsspi");
+    return config_line(o, "kerberos", 8, mode, err, errcap);
   }
+  if (KEY("hardened_paths")) {
+    char *list;
+    int rc;
+    size_t j;
+    if (v == NULL)
+      return opt_fail(err, errcap,
+                      "-o hardened_paths needs a value (//HOST/SHARE, ':' between, or "
+                      "none)");
+    /* ':' separates patterns as in hosts= (a ',' must be written "\,"
+     * here); the file's list is comma-separated. No host or share name
+     * holds a ':'. */
+    if ((list = strdup(v)) == NULL)
+      return -ENOMEM;
+    for (j = 0; list[j] != '\0'; j++)
+      if (list[j] == ':')
+        list[j] = ',';
+    rc = config_line(o, kv, klen, list, err, errcap);
+    free(list);
+    return rc;
+  }
+  if (v != NULL && is_config_key != NULL && is_config_key(kv, klen))
+    return config_line(o, kv, klen, v, err, errcap);
   /* Kernel and libfuse options. Those the mount also needs to know about are
    * noted and passed on. */
   if (v == NULL && KEY("ro"))
