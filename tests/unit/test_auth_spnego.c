@@ -2,15 +2,22 @@
  * DER framing, the NegTokenInit byte layout (checked against a Windows
  * client's SESSION_SETUP token), hints from Windows and Samba, NegTokenResp
  * round trips and real tokens, hostile DER (lengths past the end,
- * indefinite lengths, deep nesting, truncation), and the whole SPNEGO/NTLM
- * exchange through the auth.h interface including both mechListMICs. */
+ * indefinite lengths, deep nesting, truncation), the whole SPNEGO/NTLM
+ * exchange through the auth.h interface including both mechListMICs (run
+ * twice: with no server name, and with Kerberos off and a server name),
+ * the Kerberos parts of the codec (the NegTokenInit for krb5, both krb5
+ * OIDs in hints and replies, the RFC 4121 4.1 framing check), and the
+ * Kerberos choice in auth.c without a KDC (required: DFSC_E_NOTICKET with
+ * GSSAPI's words; auto: NTLM). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <nettle/arcfour.h>
@@ -21,6 +28,7 @@
 #include "auth/spnego.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 #include "golden.h"
 
@@ -344,6 +352,230 @@ static void test_resp_hostile(void **state) {
   assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), DFSC_E_PROTO);
 }
 
+/* ---- Kerberos in the codec ------------------------------------------------ */
+
+/* An AP-REP in the RFC 4121 4.1 framing: [APPLICATION 0] { krb5 OID, TOK_ID
+ * 02 00, the KRB_AP_REP } (its enc-part is junk: dfsc reads no further). */
+static const char *krb5_ap_rep =
+    "6022 06092a864886f712010202 0200 6f13 3011 a003020105 a10302010f a2053003 a00100";
+/* The same framing with TOK_ID 01 00 (AP-REQ) and 03 00 (KRB-ERROR). */
+static const char *krb5_ap_req = "6015 06092a864886f712010202 0100 6e06 3004 a0020105";
+static const char *krb5_error =
+    "6018 06092a864886f712010202 0300 7e09 3007 a003020105 a600";
+
+static void test_krb5_init_encode(void **state) {
+  uint8_t tok[64], out[128], want[128], big_tok[300], big[400];
+  size_t toklen, wlen, mtlen, size, i;
+  const uint8_t *mt;
+  dfsc_spnego_hint h;
+  dfsc_wr w;
+  (void)state;
+  /* MechTypeList [krb5] and [NTLMSSP]: what each mechListMIC covers. */
+  mt = dfsc__spnego_mechtypes_of(DFSC_SPNEGO_MECH_KRB5, &mtlen);
+  assert_int_equal(mtlen, 13);
+  assert_memory_equal(mt, "\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", 13);
+  mt = dfsc__spnego_mechtypes_of(DFSC_SPNEGO_MECH_NTLMSSP, &mtlen);
+  assert_int_equal(mtlen, 14);
+  assert_memory_equal(mt, "\x30\x0c\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a", 14);
+
+  /* The krb5 NegTokenInit byte for byte (RFC 2743 3.1, RFC 4178 4.2.1). */
+  toklen = unhex(krb5_ap_req, tok, sizeof(tok));
+  wlen = unhex("6036 06062b0601050502 a02c 302a a00d 300b 06092a864886f712010202"
+               " a219 0417",
+               want, sizeof(want));
+  memcpy(want + wlen, tok, toklen);
+  wlen += toklen;
+  size = dfsc__spnego_init_size_of(DFSC_SPNEGO_MECH_KRB5, toklen);
+  assert_int_equal(size, wlen);
+  dfsc__wr_init(&w, out, sizeof(out));
+  assert_int_equal(dfsc__spnego_init_encode_of(&w, DFSC_SPNEGO_MECH_KRB5, tok, toklen), 0);
+  assert_int_equal(w.off, wlen);
+  assert_memory_equal(out, want, wlen);
+  /* Read back as a hint: Kerberos alone. */
+  assert_int_equal(dfsc__spnego_hint_decode(out, w.off, &h), 0);
+  assert_int_equal(h.has_mechs, 1);
+  assert_int_equal(h.n_mechs, 1);
+  assert_int_equal(h.has_krb5, 1);
+  assert_int_equal(h.has_ntlmssp, 0);
+
+  /* NTLMSSP through the _of form is the old encoder's token exactly. */
+  size = dfsc__spnego_init_size_of(DFSC_SPNEGO_MECH_NTLMSSP, toklen);
+  assert_int_equal(size, dfsc__spnego_init_size(toklen));
+  dfsc__wr_init(&w, out, sizeof(out));
+  assert_int_equal(dfsc__spnego_init_encode_of(&w, DFSC_SPNEGO_MECH_NTLMSSP, tok, toklen),
+                   0);
+  dfsc__wr_init(&w, want, sizeof(want));
+  assert_int_equal(dfsc__spnego_init_encode(&w, tok, toklen), 0);
+  assert_int_equal(w.off, size);
+  assert_memory_equal(out, want, size);
+  assert_int_equal(dfsc__spnego_hint_decode(out, size, &h), 0);
+  assert_int_equal(h.has_krb5, 0);
+  assert_int_equal(h.has_ntlmssp, 1);
+
+  /* Long-form lengths (an AP-REQ is usually over a kilobyte); too small a
+   * buffer is an error, not an overrun. */
+  for (i = 0; i < sizeof(big_tok); i++)
+    big_tok[i] = (uint8_t)(i * 7);
+  size = dfsc__spnego_init_size_of(DFSC_SPNEGO_MECH_KRB5, sizeof(big_tok));
+  dfsc__wr_init(&w, big, sizeof(big));
+  assert_int_equal(
+      dfsc__spnego_init_encode_of(&w, DFSC_SPNEGO_MECH_KRB5, big_tok, sizeof(big_tok)), 0);
+  assert_int_equal(w.off, size);
+  assert_int_equal(big[1], 0x82);
+  assert_int_equal(dfsc__der_check(big, w.off, DFSC_DER_MAX_DEPTH), 0);
+  assert_memory_equal(big + size - sizeof(big_tok), big_tok, sizeof(big_tok));
+  assert_int_equal(dfsc__spnego_hint_decode(big, w.off, &h), 0);
+  assert_int_equal(h.has_krb5, 1);
+  dfsc__wr_init(&w, big, size - 1);
+  assert_int_equal(
+      dfsc__spnego_init_encode_of(&w, DFSC_SPNEGO_MECH_KRB5, big_tok, sizeof(big_tok)),
+      DFSC_E_NOSPACE);
+}
+
+static void test_krb5_hints(void **state) {
+  uint8_t buf[512];
+  size_t n;
+  dfsc_spnego_hint h;
+  (void)state;
+  /* Samba lists MS krb5, krb5, NTLMSSP. */
+  n = unhex(samba_hint, buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.has_krb5, 1);
+  assert_int_equal(h.has_ntlmssp, 1);
+  /* The Windows capture offers NEGOEX and NTLMSSP, no Kerberos. */
+  n = unhex(win_hint, buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.has_krb5, 0);
+  /* krb5 + NTLMSSP. */
+  n = unhex("6027 06062b0601050502 a01d 301b a019 3017 06092a864886f712010202"
+            " 060a2b06010401823702020a",
+            buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.n_mechs, 2);
+  assert_int_equal(h.has_krb5, 1);
+  assert_int_equal(h.has_ntlmssp, 1);
+  /* The old Microsoft OID alone counts as Kerberos. */
+  n = unhex("a011 300f a00d 300b 06092a864882f712010202", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.has_krb5, 1);
+  assert_int_equal(h.has_ntlmssp, 0);
+  /* Near misses are not Kerberos: a prefix of the OID, one arc more, U2U
+   * (1.2.840.113554.1.2.2.3). */
+  n = unhex("a00f 300d a00b 3009 06072a864886f71201", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.has_krb5, 0);
+  n = unhex("a012 3010 a00e 300c 060a2a864886f71201020203", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.n_mechs, 1);
+  assert_int_equal(h.has_krb5, 0);
+  n = unhex("a011 300f a00d 300b 06092a864886f712010203", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_hint_decode(buf, n, &h), 0);
+  assert_int_equal(h.has_krb5, 0);
+}
+
+static void expect_tok_id(const char *hex, int want, size_t want_inner) {
+  uint8_t buf[512];
+  size_t n = unhex(hex, buf, sizeof(buf)), inner = 999;
+  int id = dfsc__spnego_krb5_tok_id(buf, n, &inner);
+  if (id != want || inner != want_inner)
+    fail_msg("%s: TOK_ID %d (want %d), message %zu bytes (want %zu)", hex, id, want, inner,
+             want_inner);
+  /* The answer does not depend on asking for the length. */
+  assert_int_equal(dfsc__spnego_krb5_tok_id(buf, n, NULL), want);
+}
+
+static void test_krb5_tok_id(void **state) {
+  uint8_t buf[512];
+  size_t n, i, inner;
+  (void)state;
+  expect_tok_id(krb5_ap_req, DFSC_KRB5_TOK_AP_REQ, 8);
+  expect_tok_id(krb5_ap_rep, DFSC_KRB5_TOK_AP_REP, 21);
+  expect_tok_id(krb5_error, DFSC_KRB5_TOK_ERROR, 11);
+  /* The Microsoft OID in the framing, and the smallest framing (a one-byte
+   * message). */
+  expect_tok_id("600f 06092a864882f712010202 0200 6f00", DFSC_KRB5_TOK_AP_REP, 2);
+  expect_tok_id("600e 06092a864886f712010202 0300 7e", DFSC_KRB5_TOK_ERROR, 1);
+  /* Any other TOK_ID comes back as it is; the caller refuses it. */
+  expect_tok_id("600e 06092a864886f712010202 0404 00", 0x0404, 1);
+  /* Long-form outer length. */
+  memcpy(buf, "\x60\x81\xd9\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x02\x00", 16);
+  memset(buf + 16, 0x6f, 0xd9 - 13);
+  inner = 0;
+  assert_int_equal(dfsc__spnego_krb5_tok_id(buf, 3 + 0xd9, &inner), DFSC_KRB5_TOK_AP_REP);
+  assert_int_equal(inner, 0xd9 - 13);
+
+  /* Every truncation of a valid token is refused, and says 0 bytes. */
+  n = unhex(krb5_ap_rep, buf, sizeof(buf));
+  for (i = 0; i < n; i++) {
+    inner = 999;
+    assert_int_equal(dfsc__spnego_krb5_tok_id(buf, i, &inner), DFSC_E_PROTO);
+    assert_int_equal(inner, 0);
+  }
+  assert_int_equal(dfsc__spnego_krb5_tok_id(NULL, 0, &inner), DFSC_E_PROTO);
+  /* Too short: a TOK_ID and no message; half a TOK_ID; nothing after the
+   * OID. */
+  expect_tok_id("600d 06092a864886f712010202 0200", DFSC_E_PROTO, 0);
+  expect_tok_id("600c 06092a864886f712010202 02", DFSC_E_PROTO, 0);
+  expect_tok_id("600b 06092a864886f712010202", DFSC_E_PROTO, 0);
+  /* Wrong OIDs: SPNEGO, NTLMSSP, krb5 with the last arc changed, a prefix. */
+  expect_tok_id("600b 06062b0601050502 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("600f 060a2b06010401823702020a 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("600e 06092a864886f712010203 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("600c 06072a864886f71201 0200 00", DFSC_E_PROTO, 0);
+  /* No OID first; not [APPLICATION 0]; bytes after it; a length past the
+   * end; an indefinite length. */
+  expect_tok_id("600e 04092a864886f712010202 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("300e 06092a864886f712010202 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("610e 06092a864886f712010202 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("600e 06092a864886f712010202 0200 00 00", DFSC_E_PROTO, 0);
+  expect_tok_id("600f 06092a864886f712010202 0200 00", DFSC_E_PROTO, 0);
+  expect_tok_id("6080 06092a864886f712010202 0200 00 0000", DFSC_E_PROTO, 0);
+  /* A SPNEGO token is not a Kerberos one. */
+  expect_tok_id(win_resp1, DFSC_E_PROTO, 0);
+}
+
+static void test_krb5_resp(void **state) {
+  uint8_t buf[512], tok[128];
+  size_t n, toklen, inner;
+  dfsc_spnego_resp r;
+  (void)state;
+  /* NegTokenResp { accept-completed, krb5, AP-REP }. */
+  n = unhex("a13c 303a a0030a0100 a10b06092a864886f712010202 a2260424", buf, sizeof(buf));
+  toklen = unhex(krb5_ap_rep, tok, sizeof(tok));
+  assert_int_equal(toklen, 0x24);
+  memcpy(buf + n, tok, toklen);
+  n += toklen;
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.neg_state, DFSC_SPNEGO_ACCEPT_COMPLETED);
+  assert_int_equal(r.mech_is_krb5, 1);
+  assert_int_equal(r.mech_is_ntlmssp, 0);
+  assert_int_equal(r.token_len, toklen);
+  assert_int_equal(dfsc__spnego_krb5_tok_id(r.token, r.token_len, &inner),
+                   DFSC_KRB5_TOK_AP_REP);
+  /* The same with the old Microsoft OID as supportedMech. */
+  buf[16] = 0x82;
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.mech_is_krb5, 1);
+  assert_int_equal(r.mech_is_ntlmssp, 0);
+  /* One arc off: neither mechanism. */
+  buf[16] = 0x86;
+  buf[21] = 0x03;
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.mech_is_krb5, 0);
+  assert_int_equal(r.mech_is_ntlmssp, 0);
+  assert_non_null(r.mech);
+  /* NTLMSSP's reply is not Kerberos. */
+  n = unhex(win_resp1, buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.mech_is_krb5, 0);
+  assert_int_equal(r.mech_is_ntlmssp, 1);
+  /* Without supportedMech, neither. */
+  n = unhex("a107 3005 a0030a0100", buf, sizeof(buf));
+  assert_int_equal(dfsc__spnego_resp_decode(buf, n, &r), 0);
+  assert_int_equal(r.mech_is_krb5, 0);
+  assert_int_equal(r.mech_is_ntlmssp, 0);
+}
+
 /* ---- the auth.h exchange -------------------------------------------------- */
 
 static const dfsc_ntlmssp_fixed fixed = {
@@ -353,6 +585,24 @@ static const dfsc_ntlmssp_fixed fixed = {
     .time = 0,
     .version = {10, 0, 0, 0, 0, 0, 0, 15},
 };
+
+/* The NTLM exchange runs once with no server name (Kerberos cannot apply,
+ * whatever the mode) and once with Kerberos off and a server name: both
+ * must be the NTLM-only behaviour these tests were written for. */
+struct variant {
+  int kerberos;
+  const char *host;
+};
+static const struct variant no_host = {DFSC_KERBEROS_AUTO, NULL};
+static const struct variant krb_off = {DFSC_KERBEROS_OFF, "fs1.dfs.test"};
+
+static void with_variant(struct dfsc_auth_creds *cr, void **state) {
+  const struct variant *v = *state;
+  if (v == NULL)
+    v = &no_host;
+  cr->kerberos = v->kerberos;
+  cr->host = v->host;
+}
 
 /* Runs NEGOTIATE and CHALLENGE; returns the context after step 2. */
 static dfsc_auth *run_to_authenticate(const struct dfsc_auth_creds *cr,
@@ -367,12 +617,18 @@ static dfsc_auth *run_to_authenticate(const struct dfsc_auth_creds *cr,
   assert_int_equal(dfsc__auth_new(cr, &a), 0);
   dfsc__ntlmssp_set_fixed(dfsc__auth_ntlmssp(a), &fixed);
   assert_int_equal(dfsc__auth_finish(a, NULL, 0), -EINVAL);
+  /* No Kerberos: the first step stays on the loop thread. */
+  assert_int_equal(dfsc__auth_lane(a), 0);
+  assert_int_equal(dfsc__auth_prepare(a), 0);
+  assert_int_equal(dfsc__auth_mech(a), DFSC_AUTH_NONE);
 
   assert_int_equal(dfsc__auth_step(a, hint, hlen, &out, &outlen), 1);
   assert_non_null(out);
+  assert_int_equal(dfsc__auth_mech(a), DFSC_AUTH_NTLM);
   assert_int_equal(dfsc__spnego_hint_decode(out, outlen, &h), 0);
   assert_int_equal(h.n_mechs, 1);
   assert_int_equal(h.has_ntlmssp, 1);
+  assert_int_equal(h.has_krb5, 0);
   assert_memory_equal(out + outlen - 40, "NTLMSSP\0\x01\0\0\0", 12);
   assert_int_equal(dfsc__auth_session_key(a, hint), -ENOKEY);
   dfsc__free(out);
@@ -410,13 +666,13 @@ static size_t final_token(int state, const uint8_t *mic, uint8_t *buf, size_t ca
 static void test_auth_exchange_with_mech_list_mics(void **state) {
   struct dfsc_auth_creds cr = {"administrator", "SUT311", "Password01!", "DRIVER311"};
   dfsc_spnego_resp sent;
-  uint8_t *sent_buf = NULL, want_mic[16], key[16], fin[64], smic[16];
+  uint8_t *sent_buf = NULL, want_mic[16], key[16], fin[64], smic[16], full[32];
   const uint8_t *mt;
-  size_t mtlen, flen;
+  size_t mtlen, flen, full_len = 0;
   dfsc_ntlmssp_keys k;
   struct arcfour_ctx rc4;
   dfsc_auth *a;
-  (void)state;
+  with_variant(&cr, state);
   a = run_to_authenticate(&cr, &sent, &sent_buf);
   assert_int_equal(dfsc__auth_is_anonymous(a), 0);
 
@@ -440,6 +696,12 @@ static void test_auth_exchange_with_mech_list_mics(void **state) {
   flen = final_token(DFSC_SPNEGO_ACCEPT_COMPLETED, smic, fin, sizeof(fin));
   assert_int_equal(dfsc__auth_finish(a, fin, flen), 0);
   assert_int_equal(dfsc__auth_session_key(a, key), 0);
+  /* NTLM: the full key is the 16-byte key; the server proved nothing. */
+  assert_int_equal(dfsc__auth_full_key(a, full, &full_len), 0);
+  assert_int_equal(full_len, 16);
+  assert_memory_equal(full, fixed.exported_key, 16);
+  assert_int_equal(dfsc__auth_mutual(a), 0);
+  assert_string_equal(dfsc__auth_client(a), "");
   assert_int_equal(dfsc__auth_finish(a, fin, flen), -EINVAL);
   dfsc__auth_free(a);
 }
@@ -450,7 +712,7 @@ static void test_auth_final_token_failures(void **state) {
   uint8_t *sent_buf = NULL, fin[64], smic[16], key[16];
   size_t flen;
   dfsc_auth *a;
-  (void)state;
+  with_variant(&cr, state);
 
   /* A wrong server MIC fails the logon and withdraws the key. */
   a = run_to_authenticate(&cr, &sent, &sent_buf);
@@ -505,7 +767,7 @@ static void test_auth_server_rejects_or_switches(void **state) {
   uint8_t resp1[512], *out = NULL, buf[64];
   size_t rlen, outlen = 0, n;
   dfsc_auth *a = NULL;
-  (void)state;
+  with_variant(&cr, state);
   rlen = unhex(win_resp1, resp1, sizeof(resp1));
 
   /* supportedMech other than NTLMSSP. */
@@ -551,7 +813,7 @@ static void test_auth_anonymous_and_default_workstation(void **state) {
   dfsc_spnego_resp r;
   size_t ws_len, i;
   const uint8_t *ws;
-  (void)state;
+  with_variant(&cr, state);
   rlen = unhex(win_resp1, resp1, sizeof(resp1));
   assert_int_equal(dfsc__auth_new(&cr, &a), 0);
   assert_int_equal(dfsc__auth_is_anonymous(a), 1);
@@ -578,7 +840,218 @@ static void test_auth_anonymous_and_default_workstation(void **state) {
   dfsc__auth_free(NULL);
 }
 
+/* ---- Kerberos in auth.c, without a KDC ------------------------------------ */
+
+/* A krb5.conf whose only KDC is 127.0.0.1:1 (nothing listens there) and a
+ * credential cache that cannot exist: Kerberos has nothing to use. The
+ * environment is the whole process's, so it is set for one test and put
+ * back after it. */
+struct krb_env {
+  char conf[64];
+  char *old_conf, *old_cc;
+};
+
+static char *dup_env(const char *name) {
+  const char *v = getenv(name);
+  return v != NULL ? strdup(v) : NULL;
+}
+
+static void put_env(const char *name, const char *v) {
+  if (v != NULL)
+    setenv(name, v, 1);
+  else
+    unsetenv(name);
+}
+
+static int krb_env_up(void **state) {
+  static const char conf[] = "[libdefaults]\n"
+                             "  default_realm = DFSC.TEST\n"
+                             "  dns_lookup_kdc = false\n"
+                             "  dns_lookup_realm = false\n"
+                             "[realms]\n"
+                             "  DFSC.TEST = {\n"
+                             "    kdc = 127.0.0.1:1\n"
+                             "  }\n";
+  struct krb_env *e = calloc(1, sizeof(*e));
+  int fd;
+  if (e == NULL)
+    return -1;
+  snprintf(e->conf, sizeof(e->conf), "/tmp/dfsc-test-krb5-XXXXXX");
+  fd = mkstemp(e->conf);
+  if (fd < 0 || write(fd, conf, sizeof(conf) - 1) != (ssize_t)(sizeof(conf) - 1)) {
+    if (fd >= 0)
+      close(fd);
+    free(e);
+    return -1;
+  }
+  close(fd);
+  e->old_conf = dup_env("KRB5_CONFIG");
+  e->old_cc = dup_env("KRB5CCNAME");
+  setenv("KRB5_CONFIG", e->conf, 1);
+  setenv("KRB5CCNAME", "FILE:/nonexistent/cc", 1);
+  *state = e;
+  return 0;
+}
+
+static int krb_env_down(void **state) {
+  struct krb_env *e = *state;
+  put_env("KRB5_CONFIG", e->old_conf);
+  put_env("KRB5CCNAME", e->old_cc);
+  unlink(e->conf);
+  free(e->old_conf);
+  free(e->old_cc);
+  free(e);
+  return 0;
+}
+
+/* Steps a fresh context once; returns the step's result, the context kept
+ * in *out_a for the caller's checks. */
+static int first_step(const struct dfsc_auth_creds *cr, dfsc_auth **out_a, uint8_t **out,
+                      size_t *outlen) {
+  uint8_t hint[512];
+  size_t hlen = unhex(samba_hint, hint, sizeof(hint));
+  assert_int_equal(dfsc__auth_new(cr, out_a), 0);
+  return dfsc__auth_step(*out_a, hint, hlen, out, outlen);
+}
+
+static void test_auth_krb5_required_no_ticket(void **state) {
+  struct dfsc_auth_creds cr = {"u", "DFSC", NULL, "W"};
+  uint8_t *out = NULL;
+  size_t outlen = 0;
+  dfsc_auth *a = NULL;
+  (void)state;
+  cr.kerberos = DFSC_KERBEROS_REQUIRED;
+  cr.host = "h";
+
+  /* Straight to the step (it prepares itself). */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_lane(a), 1);
+  dfsc__auth_free(a);
+  assert_int_equal(first_step(&cr, &a, &out, &outlen), DFSC_E_NOTICKET);
+  assert_null(out);
+  assert_int_equal(outlen, 0);
+  if (dfsc__auth_why(a)[0] == '\0')
+    fail_msg("no reason given for DFSC_E_NOTICKET");
+  assert_int_equal(dfsc__auth_mech(a), DFSC_AUTH_NONE);
+  assert_int_equal(dfsc__auth_mutual(a), 0);
+  /* A failed context stays failed. */
+  assert_int_equal(dfsc__auth_step(a, NULL, 0, &out, &outlen), -EINVAL);
+  assert_null(out);
+  dfsc__auth_free(a);
+
+  /* Through the lane: prepare finds nothing (no KDC work to do), keeps the
+   * failure, and the step returns it. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_prepare(a), 0);
+  if (dfsc__auth_why(a)[0] == '\0')
+    fail_msg("prepare kept no reason");
+  assert_int_equal(dfsc__auth_step(a, NULL, 0, &out, &outlen), DFSC_E_NOTICKET);
+  assert_null(out);
+  dfsc__auth_free(a);
+
+  /* A cache named in the options instead of the environment. */
+  cr.ccache = "FILE:/nonexistent/other-cc";
+  assert_int_equal(first_step(&cr, &a, &out, &outlen), DFSC_E_NOTICKET);
+  assert_null(out);
+  assert_true(dfsc__auth_why(a)[0] != '\0');
+  dfsc__auth_free(a);
+
+  /* auto with NTLM off: no fallback, the Kerberos error. */
+  cr.ccache = NULL;
+  cr.kerberos = DFSC_KERBEROS_AUTO;
+  cr.password = "p";
+  cr.ntlm_off = 1;
+  assert_int_equal(first_step(&cr, &a, &out, &outlen), DFSC_E_NOTICKET);
+  assert_null(out);
+  dfsc__auth_free(a);
+
+  /* Kerberos off and NTLM off: nothing to log on with. */
+  cr.kerberos = DFSC_KERBEROS_OFF;
+  assert_int_equal(first_step(&cr, &a, &out, &outlen), DFSC_E_AUTH);
+  assert_null(out);
+  assert_true(dfsc__auth_why(a)[0] != '\0');
+  dfsc__auth_free(a);
+}
+
+static void test_auth_krb5_auto_falls_back_to_ntlm(void **state) {
+  struct dfsc_auth_creds cr = {"u", "DFSC", "p", "W"};
+  uint8_t resp1[512], *out = NULL;
+  size_t rlen, outlen = 0;
+  dfsc_auth *a = NULL;
+  dfsc_spnego_hint h;
+  dfsc_spnego_resp r;
+  (void)state;
+  cr.kerberos = DFSC_KERBEROS_AUTO;
+  cr.host = "h";
+  rlen = unhex(win_resp1, resp1, sizeof(resp1));
+
+  /* With a password and no ticket, auto never asks the KDC (prepare says
+   * no KDC lane), and the first token is NTLMSSP's NegTokenInit. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_lane(a), 1);
+  assert_int_equal(dfsc__auth_prepare(a), 0);
+  dfsc__auth_free(a);
+  assert_int_equal(first_step(&cr, &a, &out, &outlen), 1);
+  assert_non_null(out);
+  assert_int_equal(dfsc__auth_mech(a), DFSC_AUTH_NTLM);
+  assert_int_equal(dfsc__spnego_hint_decode(out, outlen, &h), 0);
+  assert_int_equal(h.n_mechs, 1);
+  assert_int_equal(h.has_ntlmssp, 1);
+  assert_int_equal(h.has_krb5, 0);
+  assert_memory_equal(out + outlen - 40, "NTLMSSP\0\x01\0\0\0", 12);
+  /* Why Kerberos was passed over, for the log. */
+  if (dfsc__auth_why(a)[0] == '\0')
+    fail_msg("no reason kept for passing Kerberos over");
+  dfsc__free(out);
+  out = NULL;
+  /* And the NTLM exchange goes on as usual. */
+  assert_int_equal(dfsc__auth_step(a, resp1, rlen, &out, &outlen), 0);
+  assert_int_equal(dfsc__spnego_resp_decode(out, outlen, &r), 0);
+  assert_memory_equal(r.token, "NTLMSSP\0\x03\0\0\0", 12);
+  assert_int_equal(dfsc__auth_mutual(a), 0);
+  dfsc__free(out);
+  out = NULL;
+  dfsc__auth_free(a);
+
+  /* Anonymous (no user, no password): NTLMSSP too. */
+  cr.user = NULL;
+  cr.password = NULL;
+  assert_int_equal(first_step(&cr, &a, &out, &outlen), 1);
+  assert_int_equal(dfsc__auth_mech(a), DFSC_AUTH_NTLM);
+  assert_int_equal(dfsc__spnego_hint_decode(out, outlen, &h), 0);
+  assert_int_equal(h.has_ntlmssp, 1);
+  assert_int_equal(h.has_krb5, 0);
+  dfsc__free(out);
+  dfsc__auth_free(a);
+}
+
+static void test_auth_krb5_required_password_asks_kdc(void **state) {
+  struct dfsc_auth_creds cr = {"u", "DFSC", "p", "W"};
+  uint8_t *out = NULL;
+  size_t outlen = 0;
+  dfsc_auth *a = NULL;
+  int rc;
+  (void)state;
+  cr.kerberos = DFSC_KERBEROS_REQUIRED;
+  cr.host = "h";
+  /* required + a password: a TGT from it, which is KDC work (its own
+   * lane); the KDC at 127.0.0.1:1 refuses the connection at once. */
+  assert_int_equal(dfsc__auth_new(&cr, &a), 0);
+  assert_int_equal(dfsc__auth_prepare(a), 1);
+  rc = dfsc__auth_step(a, NULL, 0, &out, &outlen);
+  if (rc != DFSC_E_NOTICKET && rc != DFSC_E_KERBEROS)
+    fail_msg("step: %d, want DFSC_E_NOTICKET or DFSC_E_KERBEROS", rc);
+  assert_null(out);
+  if (dfsc__auth_why(a)[0] == '\0')
+    fail_msg("no reason given");
+  dfsc__auth_free(a);
+}
+
 int main(void) {
+/* An NTLM test again, with Kerberos off and a server name. */
+#define KRB_OFF(f)                                                                         \
+  { #f "_kerberos_off", f, NULL, NULL, (void *)&krb_off }
+#define KRB_ENV(f) cmocka_unit_test_setup_teardown(f, krb_env_up, krb_env_down)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_der_header_sizes),
       cmocka_unit_test(test_der_check_hostile),
@@ -588,10 +1061,21 @@ int main(void) {
       cmocka_unit_test(test_resp_decode_windows),
       cmocka_unit_test(test_resp_encode_layout_and_roundtrip),
       cmocka_unit_test(test_resp_hostile),
+      cmocka_unit_test(test_krb5_init_encode),
+      cmocka_unit_test(test_krb5_hints),
+      cmocka_unit_test(test_krb5_tok_id),
+      cmocka_unit_test(test_krb5_resp),
       cmocka_unit_test(test_auth_exchange_with_mech_list_mics),
       cmocka_unit_test(test_auth_final_token_failures),
       cmocka_unit_test(test_auth_server_rejects_or_switches),
       cmocka_unit_test(test_auth_anonymous_and_default_workstation),
+      KRB_OFF(test_auth_exchange_with_mech_list_mics),
+      KRB_OFF(test_auth_final_token_failures),
+      KRB_OFF(test_auth_server_rejects_or_switches),
+      KRB_OFF(test_auth_anonymous_and_default_workstation),
+      KRB_ENV(test_auth_krb5_required_no_ticket),
+      KRB_ENV(test_auth_krb5_auto_falls_back_to_ntlm),
+      KRB_ENV(test_auth_krb5_required_password_asks_kdc),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
