@@ -90,7 +90,7 @@ check "none turns it off" "$DFSC" "${R[@]}" -U "$CRED" --hardened-paths=none ls 
 # terminal showed; ends CMD after SECONDS at the latest.
 pty_run() {
   python3 - "$@" <<'EOF'
-import os, pty, select, signal, sys, time
+import os, pty, select, signal, sys, termios, time
 limit, answer, argv = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
 pid, fd = pty.fork()
 if pid == 0:
@@ -106,7 +106,15 @@ while time.monotonic() < end:
         if not chunk:
             break
         out += chunk
-        if not sent and b"Password for" in out:
+    # Type only once the prompt has turned echo off: its TCSAFLUSH drops
+    # anything typed earlier. (On Linux the master reads the terminal's
+    # settings.)
+    if not sent and b"Password for" in out:
+        try:
+            quiet = not termios.tcgetattr(fd)[3] & termios.ECHO
+        except termios.error:
+            break
+        if quiet:
             os.write(fd, answer.encode() + b"\n")
             sent = True
 else:
@@ -131,5 +139,52 @@ if grep -q "Password for" "$TMP/pty3"; then
   not_ok "--keytab on a terminal: no prompt"
 else ok "--keytab on a terminal: no prompt"; fi
 check "--keytab on a terminal: the session was tried" grep -q "dfsc: $DATA: " "$TMP/pty3"
+
+# ---- the mount's -o -----------------------------------------------------------
+if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null; then
+  MNT=$TMP/mnt
+  PIDS=()
+  mkdir -p "$MNT"
+  cleanup() {
+    local p
+    grep " fuse.dfsc" /proc/mounts | awk '{print $2}' | grep "^$TMP/" |
+      while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+  }
+  trap cleanup EXIT
+  HELLO=$(cat "$DFSC_TB_DATA_DIR/hello.txt")
+  # hardened_paths with ':' between patterns: fs1's data refused over NTLM,
+  # fs2's (not on the list) served.
+  if mount_bg "$MNT" --timeout 10 -o 'hardened_paths=//fs1/data://x/y'; then
+    ok "mount -o hardened_paths=//fs1/data://x/y"
+    if cat "$MNT/fs1/data/hello.txt" >/dev/null 2>"$TMP/err"; then
+      not_ok "mount: a hardened share over NTLM is refused"
+    else ok "mount: a hardened share over NTLM is refused"; fi
+    eq "mount: a share off the list is served" "$HELLO" "$(cat "$MNT/fs2/data/hello.txt" 2>&1)"
+    fusermount3 -u "$MNT"
+    check "mount: the daemon exits after fusermount3 -u" gone "$MPID" 10
+  else
+    not_ok "mount -o hardened_paths=//fs1/data://x/y"
+  fi
+  # krb5 with a user and no password, not on a terminal: the mount starts
+  # (no "no password" refusal), and a read needs the ticket it lacks.
+  "$DFSC" "${R[@]}" --timeout 10 -U "$DFSC_TB_USER" mount "$MNT" -f -o krb5 \
+    </dev/null >"$TMP/mount2.log" 2>&1 &
+  MPID=$!
+  PIDS+=("$MPID")
+  if wait_mounted "$MNT" "$TMP/mount2.log"; then
+    ok "mount -o krb5 -U USER without a password starts"
+    if cat "$MNT/fs1/data/hello.txt" >/dev/null 2>&1; then
+      not_ok "mount -o krb5: no ticket, no read"
+    else ok "mount -o krb5: no ticket, no read"; fi
+    fusermount3 -u "$MNT"
+    check "mount -o krb5: the daemon exits after fusermount3 -u" gone "$MPID" 10
+  else
+    not_ok "mount -o krb5 -U USER without a password starts"
+  fi
+  check_fail "mount -o sec=ntlm (NTLMv1) is refused" "-o sec: expected krb5" \
+    "$DFSC" "${R[@]}" mount "$MNT" -f -o sec=ntlm
+fi
 
 finish
