@@ -115,6 +115,12 @@ static void domain_cb(dfsc_dfs_req *q, int err, uint32_t st) {
   dfsc_walk *w = q->data;
   if (shut(w, err))
     return;
+  if (err == DFSC_E_KERBEROS || err == DFSC_E_NOTICKET) {
+    /* Kerberos failed for this identity (no ticket, a KDC that does not
+     * answer): the next step would ask it again and wait the same. */
+    fail(w, err, st);
+    return;
+  }
   if (w->state == DFSC_WALK_SYSVOL && err < 0 && err != DFSC_E_NTSTATUS &&
       failover_worthy(err, st)) {
     DFSC_DBG(w->log, DFSC_CAT_DFS, "walk %s: DC %zu of the domain failed (%s)", w->path,

@@ -1106,9 +1106,19 @@ static void arm_setup_deadline(dfsc_conn *c) {
 
 static void setup_timeout(dfsc_timer *tm) {
   dfsc_conn *c = tm->data;
+  c->sl->stats.deadlines++;
+  if (c->sess.state == S_AUTH_WAIT) {
+    /* The Kerberos step did not come back: the credential cache or, far
+     * likelier, the KDC did not answer. Not a fault of this server, so not
+     * one to fail over from (another target would wait the same). */
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: Kerberos: no answer from the KDC within the setup deadline (%u ms)",
+             c->host, c->sl->cfg.setup_timeout_ms);
+    conn_fail(c, DFSC_E_KERBEROS, 0);
+    return;
+  }
   DFSC_WARN(lg(c), DFSC_CAT_CONN, "%s:%u: connection setup deadline passed", c->host,
             c->port);
-  c->sl->stats.deadlines++;
   if (c->state == C_LOOKUP) {
     /* The lookup job cannot be recalled from its worker; it completes into
      * lk and is ignored there (gen moved). */

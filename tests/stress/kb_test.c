@@ -6,7 +6,8 @@
  * deadlocked on this; dfsc must finish every access, or fail it with a
  * clear error, within a deadline derived from the work.
  *
- *   kb_test [burst|dead|hung|cycle|sync|failover|syncfail|mute] [ACCESSES]
+ *   kb_test [burst|dead|hung|cycle|sync|failover|syncfail|mute|krbslow|krbhung]
+ *           [ACCESSES]
  *
  * burst: every access succeeds. dead: every link's only target refuses
  * connections: every access fails with a clear error. hung: a third of the
@@ -18,7 +19,9 @@
  * and each link's hint moves at most twice. syncfail: the same links
  * through the blocking API from 64 caller threads. mute: every link's only target
  * answers NEGOTIATE and then never finishes SESSION_SETUP: every access
- * fails with a named error by the setup deadline.
+ * fails with a named error by the setup deadline. krbslow and krbhung: the
+ * same burst with Kerberos over the AD members, the KDC slowed or hung
+ * (kb_krb.c).
  * Prints one line per check, the counters, time and peak RSS, and
  * "N passed, N failed". */
 #include <pthread.h>
@@ -117,6 +120,8 @@ static void *sync_thread(void *p) {
   return NULL;
 }
 
+int kb_krb_main(const char *mode, int n); /* kb_krb.c: the Kerberos variants */
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "burst";
   int n = argc > 2 ? atoi(argv[2]) : 4096;
@@ -131,6 +136,8 @@ int main(int argc, char **argv) {
   struct rusage ru;
   char path[512];
 
+  if (strncmp(mode, "krb", 3) == 0)
+    return kb_krb_main(mode, n);
   if (envf == NULL) {
     fprintf(stderr, "DFSC_TESTBED_ENV not set: start the testbed\n");
     return 1;
