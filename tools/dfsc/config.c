@@ -167,25 +167,13 @@ static struct dfsc__cli_limits limits = {DFSC_CLI_MAX_FILES_DEFAULT, 0};
 
 const struct dfsc__cli_limits *dfsc__cli_config_limits(void) { return &limits; }
 
-enum key_type {
-  K_NUMBER,
-  K_BOOL,
-  K_CIPHERS,
-  K_PATTERNS,
-  K_LIMIT_COUNT,
-  K_LIMIT_SIZE,
-  K_KERBEROS, /* int: enum dfsc_kerberos_mode */
-  K_NOT_BOOL, /* int: 1 for no (ntlm = off sets ntlm_off) */
-  K_NAME,     /* const char *: a keytab or ccache name */
-  K_HARDENED  /* const char *const *: UNC patterns, or none */
-};
+enum key_type { K_NUMBER, K_BOOL, K_CIPHERS, K_PATTERNS, K_LIMIT_COUNT, K_LIMIT_SIZE };
 
 struct key {
   const char *name;
-  size_t off; /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL,
-                 K_NOT_BOOL, K_KERBEROS), const char * (K_CIPHERS, K_NAME),
-                 const char *const * (K_PATTERNS, K_HARDENED); into
-                 `limits` a uint64_t (K_LIMIT_*) */
+  size_t off; /* into dfsc_opts: an unsigned (K_NUMBER), int (K_BOOL),
+                 const char * (K_CIPHERS), const char *const *
+                 (K_PATTERNS); into `limits` a uint64_t (K_LIMIT_*) */
   unsigned long max;
   int seconds; /* value in seconds, stored as milliseconds */
   enum key_type type;
@@ -224,11 +212,6 @@ static const struct key keys[] = {
     {"encrypt", offsetof(dfsc_opts, encrypt), 1, 0, K_BOOL},
     {"ciphers", offsetof(dfsc_opts, ciphers), 0, 0, K_CIPHERS},
     {"cred_servers", offsetof(dfsc_opts, cred_servers), 0, 0, K_PATTERNS},
-    {"kerberos", offsetof(dfsc_opts, kerberos), 0, 0, K_KERBEROS},
-    {"ntlm", offsetof(dfsc_opts, ntlm_off), 0, 0, K_NOT_BOOL},
-    {"keytab", offsetof(dfsc_opts, keytab), 0, 0, K_NAME},
-    {"ccache", offsetof(dfsc_opts, ccache), 0, 0, K_NAME},
-    {"hardened_paths", offsetof(dfsc_opts, hardened_paths), 0, 0, K_HARDENED},
     /* As workers and lookup_queue_max bound the lookup lane. */
     {"auth_workers", offsetof(dfsc_opts, auth_workers), 64, 0, K_NUMBER},
     {"auth_queue_max", offsetof(dfsc_opts, auth_queue_max), 1u << 20, 0, K_NUMBER},
@@ -236,77 +219,44 @@ static const struct key keys[] = {
     {"max_bytes", offsetof(struct dfsc__cli_limits, max_bytes), 0, 0, K_LIMIT_SIZE},
 };
 
+/* The Kerberos keys take words and names, not the numbers, flags and lists
+ * of `keys`: a table of their own, so that what reads `keys` field by type
+ * (fuzz/fuzz_config.c checks every field it names) stays exact. */
+enum krb_key_type {
+  KK_MODE,    /* kerberos: enum dfsc_kerberos_mode */
+  KK_NTLM,    /* ntlm: on/off, stored inverted in ntlm_off */
+  KK_NAME,    /* keytab, ccache: a name, passed on as written */
+  KK_HARDENED /* hardened_paths: UNC patterns, none or default */
+};
+
+static const struct {
+  const char *name;
+  enum krb_key_type type;
+} krb_keys[] = {
+    {"kerberos", KK_MODE},
+    {"ntlm", KK_NTLM},
+    {"keytab", KK_NAME},
+    {"ccache", KK_NAME},
+    {"hardened_paths", KK_HARDENED},
+};
+
 static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const char *where,
                      char *err, size_t errcap) {
   char msg[200];
 
   switch (k->type) {
-  case K_BOOL:
-  case K_NOT_BOOL: {
+  case K_BOOL: {
     static const char *const yes[] = {"yes", "true", "on", "1"};
     static const char *const no[] = {"no", "false", "off", "0"};
     size_t i;
     for (i = 0; i < 4; i++) {
       if (strcasecmp(vs, yes[i]) == 0 || strcasecmp(vs, no[i]) == 0) {
-        *(int *)((char *)o + k->off) = (strcasecmp(vs, yes[i]) == 0) == (k->type == K_BOOL);
+        *(int *)((char *)o + k->off) = strcasecmp(vs, yes[i]) == 0;
         return 0;
       }
     }
-    snprintf(err, errcap, "%s%s: expected %s, not '%s'", where, k->name,
-             k->type == K_BOOL ? "yes or no" : "on or off", vs);
+    snprintf(err, errcap, "%s%s: expected yes or no, not '%s'", where, k->name, vs);
     return -EINVAL;
-  }
-  case K_KERBEROS:
-    if (dfsc__cli_parse_kerberos(vs, (int *)((char *)o + k->off)) != 0) {
-      snprintf(err, errcap, "%s%s: expected required, auto or off, not '%s'", where,
-               k->name, vs);
-      return -EINVAL;
-    }
-    return 0;
-  case K_NAME: {
-    char *store = k->off == offsetof(dfsc_opts, keytab) ? keytab_store : ccache_store;
-    size_t n = strlen(vs);
-    if (n >= NAME_MAX_BYTES) {
-      snprintf(err, errcap, "%s%s: longer than %d bytes", where, k->name,
-               NAME_MAX_BYTES - 1);
-      return -EINVAL;
-    }
-    memcpy(store, vs, n + 1);
-    *(const char **)((char *)o + k->off) = store;
-    return 0;
-  }
-  case K_HARDENED: {
-    int n, i;
-    /* "none" and "default" are words, not patterns: a pattern starts with
-     * two separators. */
-    if (strcasecmp(vs, "none") == 0) {
-      o->hardened_paths = hardened_none;
-      return 0;
-    }
-    if (strcasecmp(vs, "default") == 0) {
-      o->hardened_paths = NULL;
-      return 0;
-    }
-    n = dfsc__cli_split_list(vs, hardened_store, sizeof(hardened_store), hardened,
-                             HARDENED_MAX + 1);
-    for (i = 0; i < n; i++)
-      if (dfsc__cli_check_unc_pattern(hardened[i]) != 0)
-        break;
-    if (n < 0 || i < n) {
-      /* The defaults stay rather than a half-read list. */
-      o->hardened_paths = NULL;
-      if (n < 0)
-        snprintf(err, errcap,
-                 "%s%s: expected none, default or a comma list of at most %d "
-                 "\\\\HOST\\SHARE patterns",
-                 where, k->name, HARDENED_MAX);
-      else
-        snprintf(err, errcap, "%s%s: '%s' is not a \\\\HOST\\SHARE or //HOST/SHARE pattern",
-                 where, k->name, hardened[i]);
-      return -EINVAL;
-    }
-    o->hardened_paths = hardened;
-    return 0;
   }
   case K_CIPHERS:
     if (dfsc__cli_check_ciphers(vs, msg, sizeof(msg)) != 0 ||
@@ -359,32 +309,131 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
   return 0;
 }
 
+/* Sets one of krb_keys (index i) from its value. */
+static int set_krb_value(size_t i, const char *vs, dfsc_opts *o, const char *where,
+                         char *err, size_t errcap) {
+  const char *name = krb_keys[i].name;
+
+  switch (krb_keys[i].type) {
+  case KK_MODE:
+    if (dfsc__cli_parse_kerberos(vs, &o->kerberos) != 0) {
+      snprintf(err, errcap, "%s%s: expected required, auto or off, not '%s'", where, name,
+               vs);
+      return -EINVAL;
+    }
+    return 0;
+  case KK_NTLM: {
+    /* The words of the other flags (encrypt). */
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    size_t j;
+    for (j = 0; j < 4; j++) {
+      if (strcasecmp(vs, yes[j]) == 0 || strcasecmp(vs, no[j]) == 0) {
+        o->ntlm_off = strcasecmp(vs, no[j]) == 0;
+        return 0;
+      }
+    }
+    snprintf(err, errcap, "%s%s: expected on or off, not '%s'", where, name, vs);
+    return -EINVAL;
+  }
+  case KK_NAME: {
+    int keytab = strcmp(name, "keytab") == 0;
+    char *store = keytab ? keytab_store : ccache_store;
+    size_t n = strlen(vs);
+    if (n >= NAME_MAX_BYTES) {
+      snprintf(err, errcap, "%s%s: longer than %d bytes", where, name, NAME_MAX_BYTES - 1);
+      return -EINVAL;
+    }
+    memcpy(store, vs, n + 1);
+    if (keytab)
+      o->keytab = store;
+    else
+      o->ccache = store;
+    return 0;
+  }
+  case KK_HARDENED: {
+    int n, j;
+    /* "none" and "default" are words, not patterns: a pattern starts with
+     * two separators. */
+    if (strcasecmp(vs, "none") == 0) {
+      o->hardened_paths = hardened_none;
+      return 0;
+    }
+    if (strcasecmp(vs, "default") == 0) {
+      o->hardened_paths = NULL;
+      return 0;
+    }
+    n = dfsc__cli_split_list(vs, hardened_store, sizeof(hardened_store), hardened,
+                             HARDENED_MAX + 1);
+    for (j = 0; j < n; j++)
+      if (dfsc__cli_check_unc_pattern(hardened[j]) != 0)
+        break;
+    if (n < 0 || j < n) {
+      /* The defaults stay rather than a half-read list. */
+      o->hardened_paths = NULL;
+      if (n < 0)
+        snprintf(err, errcap,
+                 "%s%s: expected none, default or a comma list of at most %d "
+                 "\\\\HOST\\SHARE patterns",
+                 where, name, HARDENED_MAX);
+      else
+        snprintf(err, errcap, "%s%s: '%s' is not a \\\\HOST\\SHARE or //HOST/SHARE pattern",
+                 where, name, hardened[j]);
+      return -EINVAL;
+    }
+    o->hardened_paths = hardened;
+    return 0;
+  }
+  }
+  return -EINVAL;
+}
+
 /* The key named by key[0..len), written as in the file: case and '-' for
- * '_' do not matter. NULL when there is none. */
-static const struct key *find_key(const char *key, size_t len) {
+ * '_' do not matter. Sets *k (one of keys) or *kk (an index of krb_keys,
+ * else -1); returns 0 when there is none. */
+static int find_key(const char *key, size_t len, const struct key **k, int *kk) {
   char name[64];
   size_t i;
 
+  *k = NULL;
+  *kk = -1;
   if (len == 0 || len >= sizeof(name))
-    return NULL;
+    return 0;
   for (i = 0; i < len; i++)
     name[i] = key[i] == '-' ? '_' : (char)tolower((unsigned char)key[i]);
   name[len] = '\0';
   for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-    if (strcmp(keys[i].name, name) == 0)
-      return &keys[i];
-  return NULL;
+    if (strcmp(keys[i].name, name) == 0) {
+      *k = &keys[i];
+      return 1;
+    }
+  for (i = 0; i < sizeof(krb_keys) / sizeof(krb_keys[0]); i++)
+    if (strcmp(krb_keys[i].name, name) == 0) {
+      *kk = (int)i;
+      return 1;
+    }
+  return 0;
+}
+
+/* Sets the key find_key found. */
+static int set_found(const struct key *k, int kk, const char *vs, dfsc_opts *o,
+                     const char *where, char *err, size_t errcap) {
+  return k != NULL ? set_value(k, vs, o, where, err, errcap)
+                   : set_krb_value((size_t)kk, vs, o, where, err, errcap);
 }
 
 int dfsc__cli_config_has_key(const char *key, size_t len) {
-  return find_key(key, len) != NULL;
+  const struct key *k;
+  int kk;
+  return find_key(key, len, &k, &kk);
 }
 
 int dfsc__cli_config_set(const char *key, const char *value, dfsc_opts *o, char *err,
                          size_t errcap) {
-  const struct key *k = find_key(key, strlen(key));
-  if (k != NULL)
-    return set_value(k, value, o, "", err, errcap);
+  const struct key *k;
+  int kk;
+  if (find_key(key, strlen(key), &k, &kk))
+    return set_found(k, kk, value, o, "", err, errcap);
   snprintf(err, errcap, "unknown key '%s'", key);
   return -EINVAL;
 }
@@ -405,6 +454,7 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname, dfsc
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     char *ks, *ke, *vs, *ve, *eq, line[512], key[64];
     const struct key *k = NULL;
+    int kk = -1;
     size_t n = (size_t)((nl ? nl : end) - p), i;
 
     lineno++;
@@ -439,15 +489,14 @@ int dfsc__cli_config_parse(const char *text, size_t len, const char *fname, dfsc
     for (i = 0; ks + i < ke; i++)
       key[i] = ks[i] == '-' ? '_' : (char)tolower((unsigned char)ks[i]);
     key[i] = '\0';
-    k = find_key(key, i);
-    if (k == NULL) {
+    if (!find_key(key, i, &k, &kk)) {
       snprintf(err, errcap, "%s:%d: unknown key '%s'", fname, lineno, key);
       return -EINVAL;
     }
     {
       char where[300];
       snprintf(where, sizeof(where), "%s:%d: ", fname, lineno);
-      if (set_value(k, vs, o, where, err, errcap) != 0)
+      if (set_found(k, kk, vs, o, where, err, errcap) != 0)
         return -EINVAL;
     }
   }
