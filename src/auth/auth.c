@@ -180,7 +180,7 @@ int dfsc__auth_prepare(dfsc_auth *a) {
 int dfsc__auth_mech(const dfsc_auth *a) { return a->mech; }
 
 int dfsc__auth_mutual(const dfsc_auth *a) {
-  return a->mech == DFSC_AUTH_KRB5 && dfsc__krb5_done(a->krb);
+  return a->mech == DFSC_AUTH_KRB5 && a->state != AUTH_FAILED && dfsc__krb5_done(a->krb);
 }
 
 const char *dfsc__auth_why(const dfsc_auth *a) { return a->why; }
@@ -454,7 +454,9 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
       /* Kerberos first, NTLM second: auto mode falls back when NTLM is
        * allowed and there is something to log on with (a password, or no
        * user at all: anonymous). */
-      if (a->kerberos == DFSC_KERBEROS_REQUIRED || a->ntlm_off)
+      /* A keytab names who to be: never NTLM in its place (with no
+       * password that would be an empty one, and a guest logon). */
+      if (a->kerberos == DFSC_KERBEROS_REQUIRED || a->ntlm_off || a->keytab != NULL)
         break;
       dfsc__krb5_free(a->krb);
       a->krb = NULL;

@@ -235,7 +235,8 @@ static int acquire(dfsc_krb5 *k, const struct dfsc_krb5_cfg *cfg, int with_passw
   }
   if (maj != GSS_S_COMPLETE) {
     status_text(maj, min, what, why, whylen);
-    rc = no_ticket(maj, min) || cfg->keytab == NULL ? DFSC_E_NOTICKET : DFSC_E_KERBEROS;
+    rc = no_ticket(maj, min) || (cfg->keytab == NULL && !with_password) ? DFSC_E_NOTICKET
+                                                                        : DFSC_E_KERBEROS;
   }
 out:
   if (me != GSS_C_NO_NAME)

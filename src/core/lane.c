@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -45,6 +46,10 @@ struct dfsc_lane {
   size_t queue_hwm;
   unsigned busy;
   unsigned busy_hwm;
+  pthread_cond_t idle_cv; /* signalled when busy drops */
+  int abandoned;          /* the owner gave up: running jobs finish alone */
+  int owner_done;         /* ... and no longer uses the lane */
+  unsigned alive;         /* workers started and not yet ended */
 
   /* Loop thread only. */
   int efd;
@@ -63,6 +68,14 @@ static void append(dfsc_lane_job **head, dfsc_lane_job **tail, dfsc_lane_job *j)
   else
     *head = j;
   *tail = j;
+}
+
+static void free_abandoned(dfsc_lane *lane) {
+  pthread_cond_destroy(&lane->idle_cv);
+  pthread_cond_destroy(&lane->cv);
+  pthread_mutex_destroy(&lane->mu);
+  dfsc__free(lane->threads);
+  dfsc__free(lane);
 }
 
 static void *worker(void *arg) {
@@ -93,22 +106,38 @@ static void *worker(void *arg) {
 
     pthread_mutex_lock(&lane->mu);
     lane->busy--;
+    pthread_cond_broadcast(&lane->idle_cv);
+    if (lane->abandoned) {
+      /* Nobody will deliver done: the job cleans up after itself here. */
+      pthread_mutex_unlock(&lane->mu);
+      if (job->abandon != NULL)
+        job->abandon(job);
+      pthread_mutex_lock(&lane->mu);
+      break;
+    }
     append(&lane->fin_head, &lane->fin_tail, job);
     if (!lane->wake_pending) {
       lane->wake_pending = 1;
       need_wake = 1;
     }
-    pthread_mutex_unlock(&lane->mu);
     if (need_wake) {
       uint64_t one = 1;
       ssize_t r;
-      /* Non-blocking; EAGAIN only means a wakeup is already due. efd stays
-       * open until dfsc__lane_free has joined this thread. */
+      /* Non-blocking; EAGAIN only means a wakeup is already due. Written
+       * under mu: efd stays open until dfsc__lane_free has joined this
+       * thread, or dfsc__lane_free_abandon has marked the lane abandoned
+       * (under mu) before closing it. */
       do
         r = write(lane->efd, &one, sizeof one);
       while (r < 0 && errno == EINTR);
     }
-    pthread_mutex_lock(&lane->mu);
+  }
+  lane->alive--;
+  if (lane->abandoned && lane->owner_done && lane->alive == 0) {
+    /* The last worker of an abandoned lane frees what is left of it. */
+    pthread_mutex_unlock(&lane->mu);
+    free_abandoned(lane);
+    return NULL;
   }
   pthread_mutex_unlock(&lane->mu);
   return NULL;
@@ -165,6 +194,7 @@ static void destroy(dfsc_lane *lane) {
     dfsc__io_stop(lane->loop, &lane->wio);
   if (lane->efd >= 0)
     close(lane->efd);
+  pthread_cond_destroy(&lane->idle_cv);
   pthread_cond_destroy(&lane->cv);
   pthread_mutex_destroy(&lane->mu);
   dfsc__free(lane->threads);
@@ -200,6 +230,11 @@ int dfsc__lane_new(dfsc_loop *l, const char *name, unsigned threads, size_t qmax
     return -rc;
   }
   rc = pthread_cond_init(&lane->cv, NULL);
+  if (rc == 0) {
+    rc = pthread_cond_init(&lane->idle_cv, NULL);
+    if (rc != 0)
+      pthread_cond_destroy(&lane->cv);
+  }
   if (rc != 0) {
     pthread_mutex_destroy(&lane->mu);
     dfsc__free(lane->threads);
@@ -227,6 +262,9 @@ int dfsc__lane_new(dfsc_loop *l, const char *name, unsigned threads, size_t qmax
       break;
     pthread_setname_np(lane->threads[i], lane->name);
     lane->nthreads++;
+    pthread_mutex_lock(&lane->mu);
+    lane->alive++;
+    pthread_mutex_unlock(&lane->mu);
   }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (rc != 0) {
@@ -287,6 +325,75 @@ void dfsc__lane_free(dfsc_lane *lane) {
   destroy(lane);
 
   /* Delivered here, in order: completed work first, then jobs never run. */
+  while (finished != NULL) {
+    job = finished;
+    finished = job->next;
+    job->next = NULL;
+    job->done(job, job->status);
+  }
+  while (cancelled != NULL) {
+    job = cancelled;
+    cancelled = job->next;
+    job->next = NULL;
+    job->done(job, -ECANCELED);
+  }
+}
+
+void dfsc__lane_free_abandon(dfsc_lane *lane, unsigned wait_ms) {
+  dfsc_lane_job *finished, *cancelled, *job, **pp;
+  struct timespec ts;
+  unsigned i;
+  int last;
+
+  if (lane == NULL)
+    return;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += wait_ms / 1000;
+  ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&lane->mu);
+  lane->stopping = 1;
+  pthread_cond_broadcast(&lane->cv);
+  while (lane->busy > 0 && pthread_cond_timedwait(&lane->idle_cv, &lane->mu, &ts) == 0)
+    ;
+  if (lane->busy == 0) {
+    pthread_mutex_unlock(&lane->mu);
+    dfsc__lane_free(lane); /* every worker is idle: joined at once */
+    return;
+  }
+  /* Give up on the busy workers: from here they clean up after their job
+   * (abandon) and end; the last one to end frees the lane. This function
+   * holds a reference of its own (the + 1) while it still uses the lane. */
+  lane->abandoned = 1;
+  finished = lane->dlv;
+  for (pp = &finished; *pp != NULL; pp = &(*pp)->next)
+    ;
+  *pp = lane->fin_head;
+  lane->dlv = NULL;
+  lane->fin_head = lane->fin_tail = NULL;
+  cancelled = lane->q_head;
+  lane->q_head = lane->q_tail = NULL;
+  lane->qlen = 0;
+  if (lane->freed != NULL)
+    *lane->freed = 1; /* called from a done() inside deliver() */
+  lane->freed = NULL;
+  /* No worker writes efd once the lane is abandoned (they check under mu). */
+  if (lane->wio.active)
+    dfsc__io_stop(lane->loop, &lane->wio);
+  if (lane->efd >= 0)
+    close(lane->efd);
+  lane->efd = -1;
+  for (i = 0; i < lane->nthreads; i++)
+    pthread_detach(lane->threads[i]);
+  lane->owner_done = 1;
+  last = lane->alive == 0;
+  pthread_mutex_unlock(&lane->mu);
+  if (last)
+    free_abandoned(lane);
+  /* As dfsc__lane_free: completed work first, then jobs never run. */
   while (finished != NULL) {
     job = finished;
     finished = job->next;

@@ -21,6 +21,10 @@ struct dfsc_lane_job {
   /* Runs on the loop thread after work, or with status -ECANCELED when the
    * lane is freed before the job ran. status is 0 otherwise. */
   void (*done)(dfsc_lane_job *job, int status);
+  /* Optional. Runs on the worker thread, after work, instead of done when
+   * dfsc__lane_free_abandon gave up waiting for this job: it frees what
+   * the job owns (nothing else refers to it then). */
+  void (*abandon)(dfsc_lane_job *job);
   void *data;
   /* private */
   dfsc_lane_job *next;
@@ -51,6 +55,14 @@ int dfsc__lane_submit(dfsc_lane *lane, dfsc_lane_job *job);
  * done(-ECANCELED) for jobs that never ran. Call on the loop thread or after
  * the loop has ended. */
 void dfsc__lane_free(dfsc_lane *lane);
+
+/* dfsc__lane_free, but waits at most wait_ms for running jobs: a worker
+ * still inside a job after that is left to finish it alone (its job's
+ * abandon runs instead of done, on the worker) and frees the lane's last
+ * memory when the last such worker ends. For lanes whose work may block far
+ * longer than a caller should wait to shut down (a KDC that never answers:
+ * MIT krb5 waits 25 s). Same threads as dfsc__lane_free. */
+void dfsc__lane_free_abandon(dfsc_lane *lane, unsigned wait_ms);
 
 void dfsc__lane_stats(const dfsc_lane *lane, dfsc_lane_stats *out);
 

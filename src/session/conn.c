@@ -1765,6 +1765,10 @@ static void auth_work(dfsc_lane_job *lj) {
   j->rc = dfsc__auth_step(j->auth, j->in, j->inlen, &j->out, &j->outlen);
 }
 
+/* The lane gave up on this job at shutdown (a KDC that never answers): the
+ * session layer shut down first, so the job is orphaned and its own. */
+static void auth_abandon(dfsc_lane_job *lj) { auth_job_free(lj->data); }
+
 static void auth_done(dfsc_lane_job *lj, int status) {
   auth_job *j = lj->data;
   dfsc_sess *s = j->s;
@@ -1833,6 +1837,7 @@ static int auth_job_start(dfsc_sess *s) {
   j->auth = s->auth;
   j->job.work = auth_work;
   j->job.done = auth_done;
+  j->job.abandon = auth_abandon;
   j->job.data = j;
   rc = dfsc__lane_submit(c->sl->cfg.auth_lane, &j->job);
   if (rc < 0) {

@@ -451,6 +451,102 @@ static void test_new_rejects_bad_args(void **state) {
   (void)state;
 }
 
+/* dfsc__lane_free_abandon: a job stuck in work (a KDC that never answers)
+ * does not hold the free past its wait; the stuck job's abandon runs on its
+ * worker when the work ends, its done never; queued jobs are cancelled; and
+ * the lane's memory is freed by that worker (ASan's leak check sees it). */
+static unsigned busy_now(dfsc_lane *lane) {
+  dfsc_lane_stats st;
+  dfsc__lane_stats(lane, &st);
+  return st.busy;
+}
+
+static sem_t stuck_release;
+static int abandoned_calls, stuck_done_calls;
+
+static void stuck_work(dfsc_lane_job *j) {
+  (void)j;
+  assert_int_equal(sem_wait(&stuck_release), 0);
+}
+
+static void stuck_done(dfsc_lane_job *j, int status) {
+  (void)j;
+  (void)status;
+  __atomic_add_fetch(&stuck_done_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static void stuck_abandon(dfsc_lane_job *j) {
+  (void)j;
+  __atomic_add_fetch(&abandoned_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_free_abandon(void **state) {
+  dfsc_loop *l = new_loop(0);
+  dfsc_lane *lane = NULL;
+  dfsc_lane_job stuck, queued[3];
+  struct timespec t0, t1;
+  double waited;
+  int i;
+
+  abandoned_calls = stuck_done_calls = 0;
+  assert_int_equal(sem_init(&stuck_release, 0, 0), 0);
+  assert_int_equal(dfsc__lane_new(l, "abandon", 2, 8, &lane), 0);
+  memset(&stuck, 0, sizeof stuck);
+  stuck.work = stuck_work;
+  stuck.done = stuck_done;
+  stuck.abandon = stuck_abandon;
+  assert_int_equal(dfsc__lane_submit(lane, &stuck), 0);
+  for (i = 0; i < 50 && !busy_now(lane); i++)
+    sleep_ms(10);
+  /* Both workers busy: the second takes a stuck job too, so the 3 queued
+   * ones stay queued. */
+  {
+    static dfsc_lane_job stuck2;
+    memset(&stuck2, 0, sizeof stuck2);
+    stuck2.work = stuck_work;
+    stuck2.done = stuck_done;
+    stuck2.abandon = stuck_abandon;
+    assert_int_equal(dfsc__lane_submit(lane, &stuck2), 0);
+    for (i = 0; i < 50 && busy_now(lane) < 2; i++)
+      sleep_ms(10);
+    for (i = 0; i < 3; i++) {
+      memset(&queued[i], 0, sizeof queued[i]);
+      queued[i].work = stuck_work;
+      queued[i].done = stuck_done;
+      assert_int_equal(dfsc__lane_submit(lane, &queued[i]), 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    dfsc__lane_free_abandon(lane, 100);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(waited < 2.0);
+    /* The queued jobs were cancelled (done -ECANCELED), the stuck not. */
+    assert_int_equal(__atomic_load_n(&stuck_done_calls, __ATOMIC_SEQ_CST), 3);
+    assert_int_equal(__atomic_load_n(&abandoned_calls, __ATOMIC_SEQ_CST), 0);
+    /* The stuck work ends now: each worker runs its job's abandon, never done. */
+    assert_int_equal(sem_post(&stuck_release), 0);
+    assert_int_equal(sem_post(&stuck_release), 0);
+    for (i = 0; i < 500 && __atomic_load_n(&abandoned_calls, __ATOMIC_SEQ_CST) < 2; i++)
+      sleep_ms(10);
+    assert_int_equal(__atomic_load_n(&abandoned_calls, __ATOMIC_SEQ_CST), 2);
+    assert_int_equal(__atomic_load_n(&stuck_done_calls, __ATOMIC_SEQ_CST), 3);
+  }
+  sleep_ms(50); /* the last worker frees the lane after its abandon */
+  dfsc__loop_free(l);
+  sem_destroy(&stuck_release);
+  (void)state;
+}
+
+/* Idle workers: dfsc__lane_free_abandon is dfsc__lane_free. */
+static void test_free_abandon_idle(void **state) {
+  dfsc_loop *l = new_loop(0);
+  dfsc_lane *lane = NULL;
+  assert_int_equal(dfsc__lane_new(l, "idle", 2, 8, &lane), 0);
+  dfsc__lane_free_abandon(lane, 100);
+  dfsc__loop_free(l);
+  (void)state;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jobs_run_done_on_loop),
@@ -461,6 +557,8 @@ int main(void) {
       cmocka_unit_test(test_busy_stats),
       cmocka_unit_test(test_completion_with_full_post_queue),
       cmocka_unit_test(test_new_rejects_bad_args),
+      cmocka_unit_test(test_free_abandon),
+      cmocka_unit_test(test_free_abandon_idle),
   };
   alarm(120); /* a lost completion fails the run instead of stalling ctest */
   if (getenv("DFSC_TEST_FILTER") != NULL)

@@ -431,6 +431,9 @@ static void test_errno_map(void **state) {
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC00000CCu, 0), ENOENT);
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000022u, 0), EACCES);
   assert_int_equal(dfsc__mount_errno(DFSC_E_GUEST, 0, 0), EACCES);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_NOTICKET, 0, 0), ENOKEY);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_KERBEROS, 0, 0), EACCES);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_HARDENED, 0, 0), EACCES);
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000035u, 0), EEXIST);
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000101u, 0), ENOTEMPTY);
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC000007Fu, 1), ENOSPC);

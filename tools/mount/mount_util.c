@@ -93,7 +93,11 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io) {
     return EAGAIN;
   case DFSC_E_AUTH:
   case DFSC_E_GUEST:
+  case DFSC_E_KERBEROS:
+  case DFSC_E_HARDENED:
     return EACCES;
+  case DFSC_E_NOTICKET:
+    return ENOKEY; /* as cifs.ko: "Required key not available" */
   case DFSC_E_LOOP:
     return ELOOP;
   case DFSC_E_LOOKUP:
