@@ -14,7 +14,6 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/utf16.h"
-#include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 
 enum auth_state {
@@ -114,10 +113,10 @@ int dfsc__auth_new(const struct dfsc_auth_creds *c, dfsc_auth **out) {
   }
   a->state = AUTH_INIT;
   /* No server name, no service principal: Kerberos cannot apply. */
-  a->kerberos = c->host != NULL && c->host[0] != '\0' ? c->kerberos : DFSC_KERBEROS_OFF;
+  a->kerberos = c->host != NULL && c->host[0] != '\0' ? c->kerberos : DFSC_AUTH_KRB_OFF;
   a->ntlm_off = c->ntlm_off;
   a->anon_creds = dfsc__ntlmssp_creds_anonymous(c->user, c->password);
-  if (a->kerberos != DFSC_KERBEROS_OFF) {
+  if (a->kerberos != DFSC_AUTH_KRB_OFF) {
     a->host = dup_or_null(c->host);
     a->ccache = dup_or_null(c->ccache);
     a->keytab = dup_or_null(c->keytab);
@@ -138,11 +137,11 @@ int dfsc__auth_new(const struct dfsc_auth_creds *c, dfsc_auth **out) {
     /* A TGT from the password only where Kerberos is a must: in auto mode
      * a password means NTLM when no ticket is there. */
     a->kcfg.use_password = a->password != NULL && a->principal != NULL &&
-                           (a->kerberos == DFSC_KERBEROS_REQUIRED || a->ntlm_off);
+                           (a->kerberos == DFSC_AUTH_KRB_REQUIRED || a->ntlm_off);
     /* In auto mode a user named with a password is not silently replaced
      * by whoever owns the ticket cache. */
     a->kcfg.match_user =
-        a->kerberos == DFSC_KERBEROS_AUTO && a->password != NULL ? a->principal : NULL;
+        a->kerberos == DFSC_AUTH_KRB_AUTO && a->password != NULL ? a->principal : NULL;
   }
   *out = a;
   return 0;
@@ -163,7 +162,7 @@ void dfsc__auth_free(dfsc_auth *a) {
 }
 
 int dfsc__auth_lane(const dfsc_auth *a) {
-  return a->state == AUTH_INIT && a->kerberos != DFSC_KERBEROS_OFF;
+  return a->state == AUTH_INIT && a->kerberos != DFSC_AUTH_KRB_OFF;
 }
 
 int dfsc__auth_prepare(dfsc_auth *a) {
@@ -447,7 +446,7 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
   *outlen = 0;
   switch (a->state) {
   case AUTH_INIT:
-    if (a->kerberos != DFSC_KERBEROS_OFF) {
+    if (a->kerberos != DFSC_AUTH_KRB_OFF) {
       rc = step_krb5(a, out, outlen);
       if (rc >= 0 || rc == -ENOMEM)
         break;
@@ -456,7 +455,7 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
        * user at all: anonymous). */
       /* A keytab names who to be: never NTLM in its place (with no
        * password that would be an empty one, and a guest logon). */
-      if (a->kerberos == DFSC_KERBEROS_REQUIRED || a->ntlm_off || a->keytab != NULL)
+      if (a->kerberos == DFSC_AUTH_KRB_REQUIRED || a->ntlm_off || a->keytab != NULL)
         break;
       dfsc__krb5_free(a->krb);
       a->krb = NULL;

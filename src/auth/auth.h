@@ -37,7 +37,7 @@ struct dfsc_auth_creds {
   const char *domain;
   const char *password;
   const char *workstation;
-  /* Kerberos (dfsc_opts): enum dfsc_kerberos_mode; NTLM allowed or not;
+  /* Kerberos (dfsc_opts): enum dfsc_auth_krb_mode; NTLM allowed or not;
    * the credential cache and client keytab (NULL: the defaults / none);
    * host: the server's name as the path or referral gives it, for the
    * service principal cifs/<host>. */
@@ -49,6 +49,15 @@ struct dfsc_auth_creds {
 };
 
 typedef struct dfsc_auth dfsc_auth;
+
+/* When Kerberos is used: the values of the public enum dfsc_kerberos_mode
+ * (the session layer checks they agree), so the auth layer needs no public
+ * header. */
+enum dfsc_auth_krb_mode {
+  DFSC_AUTH_KRB_AUTO = 0,
+  DFSC_AUTH_KRB_REQUIRED = 1,
+  DFSC_AUTH_KRB_OFF = 2
+};
 
 /* Mechanism chosen, for logs and policy. */
 enum dfsc_auth_mech { DFSC_AUTH_NONE, DFSC_AUTH_NTLM, DFSC_AUTH_KRB5 };

@@ -90,6 +90,11 @@ enum tree_state { T_NONE, T_CONNECT, T_READY, T_DISCONNECT };
 static const char *const tree_state_names[] = {"NONE", "CONNECT", "READY", "DISCONNECT"};
 enum req_state { R_NEW, R_WAIT_CREDITS, R_SENT, R_DONE };
 
+_Static_assert((int)DFSC_AUTH_KRB_AUTO == (int)DFSC_KERBEROS_AUTO &&
+                   (int)DFSC_AUTH_KRB_REQUIRED == (int)DFSC_KERBEROS_REQUIRED &&
+                   (int)DFSC_AUTH_KRB_OFF == (int)DFSC_KERBEROS_OFF,
+               "the auth layer's Kerberos modes are the public ones");
+
 typedef struct auth_job auth_job;
 
 struct dfsc_sess {
@@ -1870,7 +1875,7 @@ static int sess_start(dfsc_sess *s) {
   cr.keytab = c->sl->keytab;
   cr.host = c->host;
   if (c->sl->cfg.auth_lane == NULL || c->sl->cfg.kdc_lane == NULL)
-    cr.kerberos = DFSC_KERBEROS_OFF; /* no lanes to run it on (unit tests) */
+    cr.kerberos = DFSC_AUTH_KRB_OFF; /* no lanes to run it on (unit tests) */
   rc = dfsc__auth_new(&cr, &s->auth);
   if (rc < 0)
     return rc;
