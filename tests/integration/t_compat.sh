@@ -31,6 +31,12 @@ grep -Eq '^stats size ([0-9]+) of \1, requests [1-9][0-9]*, canary intact$' "$TM
   ok "counters filled up to the old size, nothing past it" ||
   not_ok "counters filled up to the old size, nothing past it ($(tail -1 "$TMP/ok.out"))"
 
+check "second-layout options (idle close, no Kerberos fields) against the new library" \
+  run ok2 "$DFSC_TB_USER" "$DFSC_TB_PASS" "//dfsroot/dfs/many/L007/odd.bin" "${MAP[@]}"
+grep -q "^second layout: size $DFSC_TB_ODD_SIZE\$" "$TMP/out" &&
+  ok "the second-layout program reads through a DFS path" ||
+  not_ok "the second-layout program reads through a DFS path ($(head -1 "$TMP/out"))"
+
 run nosize-stats >"$TMP/ns.out" 2>&1
 rc=$?
 eq "without the size rule the counters overwrite the canary (exit 4)" 4 "$rc"

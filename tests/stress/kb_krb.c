@@ -253,7 +253,8 @@ int kb_krb_main(const char *mode, int n) {
          mode, n, links, ntargets, elapsed, ru.ru_maxrss);
   t0 = mono();
   dfsc_ctx_free(ctx);
-  printf("# %s: dfsc_ctx_free took %.2f s (it waits for KDC workers MIT still holds)\n",
+  printf("# %s: dfsc_ctx_free took %.2f s (KDC steps still held by MIT are left to finish "
+         "alone)\n",
          mode, mono() - t0);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
   if (system(cmd) != 0)

@@ -9,6 +9,8 @@
  * past them faults), the counters are followed by a canary.
  *
  * Modes:
+ *   ok2 USER PASS PATH [NAME:ADDR...]  the same with the second layout
+ *                      (through max_conns, before the Kerberos options).
  *   ok USER PASS PATH [NAME:ADDR...]  old options create a context, a stat
  *                      of PATH succeeds, old counters are filled (size
  *                      says how much), the canary is intact. Exit 0.
@@ -31,37 +33,49 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-struct old_opts {
-  size_t size;
-  const char *user;
-  const char *domain;
-  const char *password;
-  const char *workstation;
-  int guest_ok;
-  uint16_t min_dialect;
-  uint16_t max_dialect;
-  int sign;
-  int encrypt;
-  const char *ciphers;
-  const char *const *cred_servers;
-  const char *const *resolve;
-  uint16_t port;
-  unsigned connect_timeout_ms;
-  unsigned setup_timeout_ms;
-  unsigned request_timeout_ms;
-  unsigned lookup_workers;
-  unsigned max_connects;
-  int referral_ex;
-  const char *site;
-  unsigned max_referrals;
-  unsigned max_referrals_per_server;
-  unsigned submit_queue_max;
-  unsigned referral_queue_max;
-  unsigned lookup_queue_max;
-  unsigned max_io_window;
-  dfsc_log_cb log_cb;
-  void *log_arg;
+/* The first layout's fields (through log_level). */
+#define FIRST_LAYOUT_FIELDS                                                                \
+  size_t size;                                                                             \
+  const char *user;                                                                        \
+  const char *domain;                                                                      \
+  const char *password;                                                                    \
+  const char *workstation;                                                                 \
+  int guest_ok;                                                                            \
+  uint16_t min_dialect;                                                                    \
+  uint16_t max_dialect;                                                                    \
+  int sign;                                                                                \
+  int encrypt;                                                                             \
+  const char *ciphers;                                                                     \
+  const char *const *cred_servers;                                                         \
+  const char *const *resolve;                                                              \
+  uint16_t port;                                                                           \
+  unsigned connect_timeout_ms;                                                             \
+  unsigned setup_timeout_ms;                                                               \
+  unsigned request_timeout_ms;                                                             \
+  unsigned lookup_workers;                                                                 \
+  unsigned max_connects;                                                                   \
+  int referral_ex;                                                                         \
+  const char *site;                                                                        \
+  unsigned max_referrals;                                                                  \
+  unsigned max_referrals_per_server;                                                       \
+  unsigned submit_queue_max;                                                               \
+  unsigned referral_queue_max;                                                             \
+  unsigned lookup_queue_max;                                                               \
+  unsigned max_io_window;                                                                  \
+  dfsc_log_cb log_cb;                                                                      \
+  void *log_arg;                                                                           \
   int log_level;
+
+struct old_opts {
+  FIRST_LAYOUT_FIELDS
+};
+
+/* The second layout: the first plus idle close (through max_conns), before
+ * the Kerberos options. */
+struct mid_opts {
+  FIRST_LAYOUT_FIELDS
+  unsigned idle_timeout_ms;
+  unsigned max_conns;
 };
 
 struct old_stats {
@@ -85,6 +99,10 @@ SAME(dfsc_opts, struct old_opts, log_level);
 SAME(dfsc_stats, struct old_stats, requests_sent);
 SAME(dfsc_stats, struct old_stats, names_dropped);
 _Static_assert(sizeof(struct old_opts) < sizeof(dfsc_opts), "old options are smaller");
+_Static_assert(offsetof(dfsc_opts, max_conns) == offsetof(struct mid_opts, max_conns),
+               "max_conns moved");
+_Static_assert(sizeof(struct mid_opts) < sizeof(dfsc_opts),
+               "second-layout options are smaller");
 _Static_assert(sizeof(struct old_stats) < sizeof(dfsc_stats), "old counters are smaller");
 
 #define CANARY 0xA5
@@ -94,8 +112,9 @@ struct stats_box {
   unsigned char canary[sizeof(dfsc_stats)];
 };
 
-/* Old options ending exactly at a page followed by an inaccessible one. */
-static struct old_opts *guarded_opts(void) {
+/* Options of `size` bytes ending exactly at a page followed by an
+ * inaccessible one. */
+static void *guarded(size_t size) {
   long pg = sysconf(_SC_PAGESIZE);
   char *p = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                  -1, 0);
@@ -103,8 +122,10 @@ static struct old_opts *guarded_opts(void) {
     perror("mmap");
     exit(3);
   }
-  return (struct old_opts *)(p + pg - sizeof(struct old_opts));
+  return p + pg - size;
 }
+
+static struct old_opts *guarded_opts(void) { return guarded(sizeof(struct old_opts)); }
 
 static int canary_ok(const struct stats_box *b) {
   size_t i;
@@ -159,6 +180,34 @@ int main(int argc, char **argv) {
     if (rc == 0)
       dfsc_ctx_free(ctx);
     return 0;
+  }
+  if (strcmp(argv[1], "ok2") == 0) {
+    /* The second layout: its idle close options are read, the Kerberos
+     * ones after them are not (the guard page would fault). */
+    struct mid_opts *m = guarded(sizeof *m);
+    if (argc < 5 || argc > 5 + 16)
+      return 2;
+    dfsc_opts_init_sized((dfsc_opts *)m, sizeof *m);
+    m->user = argv[2];
+    m->password = argv[3];
+    m->idle_timeout_ms = 30000;
+    m->max_conns = 64;
+    for (i = 5; i < argc; i++)
+      resolve[i - 5] = argv[i];
+    resolve[argc - 5] = NULL;
+    m->resolve = resolve;
+    rc = dfsc_ctx_new((dfsc_opts *)m, &ctx);
+    if (rc != 0) {
+      fprintf(stderr, "ctx_new with the second layout: %s\n", dfsc_strerror(rc));
+      return 1;
+    }
+    rc = dfsc_stat(ctx, argv[4], &st, &res);
+    if (rc != 0)
+      fprintf(stderr, "%s\n", dfsc_result_str(&res, msg, sizeof msg));
+    else
+      printf("second layout: size %llu\n", (unsigned long long)st.size);
+    dfsc_ctx_free(ctx);
+    return rc != 0;
   }
   if (strcmp(argv[1], "ok") == 0) {
     if (argc < 5 || argc > 5 + 16)
