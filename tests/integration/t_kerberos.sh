@@ -86,6 +86,11 @@ check "-v names the Kerberos session" k -v stat "$ns/$link_off/hello.txt"
 grep -q "$off: Kerberos session for $DFSC_TB_USER@$realm" "$TMP/err" &&
   ok "-v: Kerberos session on $off" || not_ok "-v: Kerberos session on $off ($(grep -i kerberos "$TMP/err"))"
 check "an FQDN target (the SPN is the name written)" k cat "$ns/m1fqdn/hello.txt"
+check "--stats counts the sessions by mechanism" k --stats stat "$ns/$link_off/hello.txt"
+st() { awk -v k="$1" '$1 == k {print $2}' "$TMP/err"; }
+[ "$(st sessions_krb5)" -ge 2 ] 2>/dev/null && ok "--stats: Kerberos sessions (DC and member): $(st sessions_krb5)" ||
+  not_ok "--stats: Kerberos sessions ($(st sessions_krb5))"
+eq "--stats: no NTLM session" 0 "$(st sessions_ntlm)"
 
 if [ "$have_cap" = 1 ]; then
   sleep 0.5

@@ -203,6 +203,8 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json) {
       F(names_dropped),      F(ops_live_hwm),        F(ops_rejected),
       F(trees_closed),       F(sessions_closed),     F(conns_closed),
       F(conns_open),         F(ops_timed_out),       F(ops_canceled),
+      F(sessions_krb5),      F(sessions_ntlm),       F(auth_jobs),
+      F(auth_kdc_jobs),      F(auth_orphaned),       F(hardened_refused),
 #undef F
   };
   size_t i;
