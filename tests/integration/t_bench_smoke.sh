@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run --smoke --json: every scenario runs once at tiny sizes, both
 # clients succeed (or a side is n/a with a reason), and the JSON document is
-# complete and well-formed.
+# complete and well-formed. With the AD DC running, the Kerberos burst's
+# four sides all run.
 . "$(dirname "$0")/lib.sh"
 SRC=${DFSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 start=$(date +%s)
@@ -14,7 +15,7 @@ fi
 secs=$(($(date +%s) - start))
 if [ "$secs" -le 120 ]; then ok "smoke run took ${secs}s"; else not_ok "smoke run took ${secs}s (> 120)"; fi
 
-/usr/bin/python3 - "$TMP/bench.json" >"$TMP/checks" 2>&1 <<'EOF'
+/usr/bin/python3 - "$TMP/bench.json" "${DFSC_TB_DC:-0}" >"$TMP/checks" 2>&1 <<'EOF'
 import json, sys
 # One line per check: "ok - ..." or "not ok - ...".
 def check(cond, what):
@@ -30,11 +31,22 @@ for k in ("cpu_model", "cores", "kernel", "samba", "dfsc_commit"):
     check(m.get(k) not in (None, ""), "machine.%s present" % k)
 check(doc.get("config", {}).get("smoke") is True, "config.smoke is true")
 rows = doc.get("scenarios", [])
-want = ["read", "write", "ls", "stat", "get_many", "get_tree", "burst", "mount"]
+want = ["read", "write", "ls", "stat", "get_many", "get_tree", "burst", "krb_burst", "mount"]
 check(sorted(set(r.get("scenario") for r in rows)) == sorted(want),
       "all scenarios present: %s" % sorted(set(r.get("scenario") for r in rows)))
 check(len([r for r in rows if r.get("scenario") == "read"]) == 6,
       "read: plain and DFS x unsigned, signed, encrypted")
+krb = [r for r in rows if r.get("scenario") == "krb_burst"]
+check(sorted(r.get("variant", "").split(",")[0] for r in krb) == ["Kerberos", "NTLM"],
+      "krb_burst: a Kerberos and an NTLM row")
+if sys.argv[2] == "1":
+    # With the AD DC up every side of krb_burst must run, not be n/a.
+    for r in krb:
+        for tool in ("dfsc", "smbclient"):
+            check(r.get(tool, {}).get("status") == "ok", "krb_burst (%s): %s ran with the DC up"
+                  % (r.get("variant"), tool))
+        check(r.get("dfsc_krb_over_ntlm", 0) > 0,
+              "krb_burst (%s): dfsc Kerberos / NTLM ratio present" % r.get("variant"))
 for r in rows:
     name = "%s (%s)" % (r.get("scenario"), r.get("variant"))
     for tool in ("dfsc", "smbclient"):
