@@ -302,8 +302,25 @@ int dfsc__lane_submit(dfsc_lane *lane, dfsc_lane_job *job) {
   return rc;
 }
 
+/* At free, on the caller: completed work first, then jobs never run. */
+static void deliver_rest(dfsc_lane_job *finished, dfsc_lane_job *cancelled) {
+  dfsc_lane_job *job;
+  while (finished != NULL) {
+    job = finished;
+    finished = job->next;
+    job->next = NULL;
+    job->done(job, job->status);
+  }
+  while (cancelled != NULL) {
+    job = cancelled;
+    cancelled = job->next;
+    job->next = NULL;
+    job->done(job, -ECANCELED);
+  }
+}
+
 void dfsc__lane_free(dfsc_lane *lane) {
-  dfsc_lane_job *finished, *fin_tail, *cancelled, *job;
+  dfsc_lane_job *finished, *fin_tail, *cancelled;
 
   if (lane == NULL)
     return;
@@ -324,23 +341,11 @@ void dfsc__lane_free(dfsc_lane *lane) {
   cancelled = lane->q_head;
   destroy(lane);
 
-  /* Delivered here, in order: completed work first, then jobs never run. */
-  while (finished != NULL) {
-    job = finished;
-    finished = job->next;
-    job->next = NULL;
-    job->done(job, job->status);
-  }
-  while (cancelled != NULL) {
-    job = cancelled;
-    cancelled = job->next;
-    job->next = NULL;
-    job->done(job, -ECANCELED);
-  }
+  deliver_rest(finished, cancelled);
 }
 
 void dfsc__lane_free_abandon(dfsc_lane *lane, unsigned wait_ms) {
-  dfsc_lane_job *finished, *cancelled, *job, **pp;
+  dfsc_lane_job *finished, *cancelled, **pp;
   struct timespec ts;
   unsigned i;
   int last;
@@ -393,19 +398,7 @@ void dfsc__lane_free_abandon(dfsc_lane *lane, unsigned wait_ms) {
   pthread_mutex_unlock(&lane->mu);
   if (last)
     free_abandoned(lane);
-  /* As dfsc__lane_free: completed work first, then jobs never run. */
-  while (finished != NULL) {
-    job = finished;
-    finished = job->next;
-    job->next = NULL;
-    job->done(job, job->status);
-  }
-  while (cancelled != NULL) {
-    job = cancelled;
-    cancelled = job->next;
-    job->next = NULL;
-    job->done(job, -ECANCELED);
-  }
+  deliver_rest(finished, cancelled);
 }
 
 void dfsc__lane_stats(const dfsc_lane *lane, dfsc_lane_stats *out) {
