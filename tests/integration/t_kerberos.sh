@@ -54,6 +54,22 @@ grep -q "NTLM session" "$TMP/err" && ok "NTLM fallback: -v says NTLM" ||
 check_fail "no ticket, auto, a password: $off refuses NTLM" "." "$DFSC" "${R[@]}" \
   --timeout 20 -U "$DFSC_TB_NBDOMAIN\\$DFSC_TB_USER%$DFSC_TB_PASS" ls "$ns/$link_off"
 
+# ---- a keytab, for services and cron jobs: no ticket cache at all ---------
+if command -v ktutil >/dev/null; then
+  printf 'addent -password -p %s@%s -k 1 -e aes256-cts-hmac-sha1-96 -f\n%s\nwkt %s\nquit\n' \
+    "$DFSC_TB_USER" "$realm" "$DFSC_TB_PASS" "$TMP/kt" | ktutil >/dev/null 2>&1
+  check "keytab: cat through the namespace with --keytab and -U user@REALM" \
+    "$DFSC" "${R[@]}" --timeout 20 --keytab "$TMP/kt" -U "$DFSC_TB_USER@$realm" -v \
+    cat "$ns/$link_off/hello.txt"
+  eq "keytab: the file" "$hello" "$(sha256sum <"$TMP/out")"
+  grep -q "Kerberos session for $DFSC_TB_USER@$realm" "$TMP/err" &&
+    ok "keytab: a Kerberos session" || not_ok "keytab: a Kerberos session"
+  [ ! -e "$TMP/ccache" ] && ok "keytab: the user's ticket cache is left alone" ||
+    not_ok "keytab: the user's ticket cache is left alone"
+else
+  not_ok "ktutil (krb5-user) is missing: the keytab is not checked"
+fi
+
 # ---- a ticket ---------------------------------------------------------------
 printf '%s\n' "$DFSC_TB_PASS" | kinit "$DFSC_TB_USER@$realm" >"$TMP/kinit.out" 2>&1 &&
   ok "kinit $DFSC_TB_USER@$realm" || not_ok "kinit: $(cat "$TMP/kinit.out")"
