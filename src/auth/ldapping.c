@@ -265,8 +265,9 @@ static int get_name(const uint8_t *v, size_t vlen, size_t *pos, char *out, size_
     for (i = 0; i < c; i++) {
       uint8_t b = v[at + 1 + i];
       /* A NUL would cut the name short; control bytes have no place in a
-       * host, domain or site name. */
-      if (b < 0x20 || b == 0x7f)
+       * host, domain or site name; a '.' inside a label would make the
+       * joined text name other labels than the DC sent. */
+      if (b < 0x20 || b == 0x7f || b == '.')
         goto out;
       out[o++] = (char)b;
     }

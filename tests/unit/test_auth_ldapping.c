@@ -5,8 +5,8 @@
  * unknown domain; truncation at every byte of the datagram and of the
  * Netlogon value; a wrong messageID; hostile compressed names (a pointer to
  * itself, a two-name loop, a forward pointer, a pointer past the end,
- * reserved label types, names of 255 and 256 wire octets, a NUL inside a
- * label, a NetBIOS name too long for its field); the optional fields that
+ * reserved label types, names of 255 and 256 wire octets, a NUL or a '.'
+ * inside a label, a NetBIOS name too long for its field); the optional fields that
  * NtVersion announces; searchResDone first, no Netlogon attribute, empty
  * DnsHostName, indefinite lengths, a wrong opcode. */
 #include <setjmp.h>
@@ -360,6 +360,12 @@ static void test_hostile_names(void **state) {
   assert_int_equal(
       decode_names("0364660a047465737400 00 03646331c018 00 00 00 00 00", NT_5EX_V1, &o),
       DFSC_E_PROTO);
+  /* A '.' inside a label: "dc1.evil" as one label is not two. */
+  assert_int_equal(decode_names("00 00 086463312e6576696c00 00 00 00 00 00", NT_5EX_V1, &o),
+                   DFSC_E_PROTO);
+  assert_int_equal(
+      decode_names("00 00 0364633104657669 6c00 00 00 00 00 00", NT_5EX_V1, &o), 0);
+  assert_string_equal(o.dns_host, "dc1.evil");
   /* No terminating zero before the tail. */
   assert_int_equal(decode_names("03646673 0474657374", NT_5EX_V1, &o), DFSC_E_PROTO);
   /* Empty DnsHostName. */
