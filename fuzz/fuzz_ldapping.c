@@ -13,7 +13,7 @@
  * _EX ones; the same bytes under another messageID fail; the reply,
  * written back uncompressed by the target's own encoder into a fresh
  * datagram, decodes to the same fields (decode -> encode -> decode). The
- * request encoder writes a request exactly when the domain is 1..255
+ * request encoder writes a request exactly when the domain is 0..255
  * printable non-space ASCII bytes and the messageID at most maxInt; the
  * request is well-formed DER no longer than DFSC_LDAPPING_REQ_MAX, reads
  * back (by a walk of its own here) to that messageID, the NtVer 6 filter
@@ -160,7 +160,7 @@ static void check_reencode(const dfsc_ldapping_reply *o, uint32_t msgid) {
 static void check_request(uint32_t msgid, const char *dom) {
   uint8_t buf[DFSC_LDAPPING_REQ_MAX + 64], id[5];
   size_t dlen = strlen(dom), n, i, idlen;
-  int valid = dlen >= 1 && dlen <= 255 && msgid <= DFSC_LDAPPING_MSGID_MAX;
+  int valid = dlen <= 255 && msgid <= DFSC_LDAPPING_MSGID_MAX;
   dfsc_ldapping_reply o;
   dfsc_der_tlv t, f;
   dfsc_rd r, fr;
@@ -194,14 +194,16 @@ static void check_request(uint32_t msgid, const char *dom) {
   CHECK(dfsc__der_expect(&r, 0xA0, &f) == 0);
   CHECK(dfsc__der_expect(&r, DFSC_DER_SEQUENCE, &t) == 0 && dfsc__rd_left(&r) == 0);
   CHECK(t.len == 10 && memcmp(t.val, "\x04\x08Netlogon", 10) == 0);
-  /* (&(DnsDomain=dom)(NtVer=\06\00\00\00)) */
+  /* (&(DnsDomain=dom)(NtVer=\06\00\00\00)), or NtVer alone for "" */
   dfsc__rd_init(&fr, f.val, f.len);
-  CHECK(dfsc__der_expect(&fr, 0xA3, &t) == 0);
-  dfsc__rd_init(&r, t.val, t.len);
-  CHECK(dfsc__der_expect(&r, DFSC_DER_OCTET_STRING, &t) == 0);
-  CHECK(t.len == 9 && memcmp(t.val, "DnsDomain", 9) == 0);
-  CHECK(dfsc__der_expect(&r, DFSC_DER_OCTET_STRING, &t) == 0 && dfsc__rd_left(&r) == 0);
-  CHECK(t.len == dlen && memcmp(t.val, dom, dlen) == 0);
+  if (dlen > 0) {
+    CHECK(dfsc__der_expect(&fr, 0xA3, &t) == 0);
+    dfsc__rd_init(&r, t.val, t.len);
+    CHECK(dfsc__der_expect(&r, DFSC_DER_OCTET_STRING, &t) == 0);
+    CHECK(t.len == 9 && memcmp(t.val, "DnsDomain", 9) == 0);
+    CHECK(dfsc__der_expect(&r, DFSC_DER_OCTET_STRING, &t) == 0 && dfsc__rd_left(&r) == 0);
+    CHECK(t.len == dlen && memcmp(t.val, dom, dlen) == 0);
+  }
   CHECK(dfsc__der_expect(&fr, 0xA3, &t) == 0 && dfsc__rd_left(&fr) == 0);
   CHECK(t.len == 13 && memcmp(t.val, "\x04\x05NtVer\x04\x04\x06\x00\x00\x00", 13) == 0);
 

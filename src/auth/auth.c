@@ -34,6 +34,7 @@ struct dfsc_auth {
   /* Kerberos */
   int kerberos, ntlm_off, anon_creds;
   int prepared; /* dfsc__auth_prepare ran; krb_rc is its outcome */
+  int defer_spn, spn_unknown;
   int krb_rc;
   dfsc_krb5 *krb;
   struct dfsc_krb5_cfg kcfg; /* strings below, owned */
@@ -129,6 +130,7 @@ int dfsc__auth_new(const struct dfsc_auth_creds *c, dfsc_auth **out) {
       dfsc__auth_free(a);
       return -ENOMEM;
     }
+    a->defer_spn = c->defer_spn_unknown;
     a->kcfg.host = a->host;
     a->kcfg.ccache = a->ccache;
     a->kcfg.keytab = a->keytab;
@@ -177,6 +179,8 @@ int dfsc__auth_prepare(dfsc_auth *a) {
 }
 
 int dfsc__auth_mech(const dfsc_auth *a) { return a->mech; }
+
+int dfsc__auth_spn_unknown(const dfsc_auth *a) { return a->spn_unknown; }
 
 int dfsc__auth_mutual(const dfsc_auth *a) {
   return a->mech == DFSC_AUTH_KRB5 && a->state != AUTH_FAILED && dfsc__krb5_done(a->krb);
@@ -450,6 +454,7 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
       rc = step_krb5(a, out, outlen);
       if (rc >= 0 || rc == -ENOMEM)
         break;
+      a->spn_unknown = a->defer_spn && dfsc__krb5_spn_unknown(a->krb);
       /* Kerberos first, NTLM second: auto mode falls back when NTLM is
        * allowed and there is something to log on with (a password, or no
        * user at all: anonymous). */
@@ -457,6 +462,10 @@ int dfsc__auth_step(dfsc_auth *a, const uint8_t *in, size_t inlen, uint8_t **out
        * password that would be an empty one, and a guest logon). */
       if (a->kerberos == DFSC_AUTH_KRB_REQUIRED || a->ntlm_off || a->keytab != NULL)
         break;
+      if (a->defer_spn && dfsc__krb5_spn_unknown(a->krb)) {
+        a->spn_unknown = 1; /* the caller looks for the DC's name first */
+        break;
+      }
       dfsc__krb5_free(a->krb);
       a->krb = NULL;
     } else if (a->ntlm_off) {

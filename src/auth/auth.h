@@ -46,6 +46,10 @@ struct dfsc_auth_creds {
   const char *ccache;
   const char *keytab;
   const char *host;
+  /* When the KDC knows no cifs/<host>, fail the step (dfsc__auth_spn_unknown
+   * then says so) instead of falling back to NTLM: the caller first looks
+   * for the DC's own name (an LDAP ping) and tries Kerberos with it. */
+  int defer_spn_unknown;
 };
 
 typedef struct dfsc_auth dfsc_auth;
@@ -58,6 +62,10 @@ enum dfsc_auth_krb_mode {
   DFSC_AUTH_KRB_REQUIRED = 1,
   DFSC_AUTH_KRB_OFF = 2
 };
+
+/* 1 after a first step that failed because the KDC knows no cifs/<host>
+ * (with defer_spn_unknown). */
+int dfsc__auth_spn_unknown(const dfsc_auth *a);
 
 /* Mechanism chosen, for logs and policy. */
 enum dfsc_auth_mech { DFSC_AUTH_NONE, DFSC_AUTH_NTLM, DFSC_AUTH_KRB5 };

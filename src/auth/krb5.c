@@ -26,6 +26,7 @@ struct dfsc_krb5 {
   char memcc[64];    /* the private cache for keytab or password credentials */
   char spn[600];     /* cifs/<host>[@REALM] */
   int with_password; /* the TGT is still to be got with the password */
+  int spn_unknown;   /* the KDC knows no cifs/<host> */
 };
 
 /* 1.2.840.113554.1.2.2, the Kerberos V5 GSS-API mechanism (RFC 1964). */
@@ -341,6 +342,7 @@ int dfsc__krb5_token(dfsc_krb5 *k, const struct dfsc_krb5_cfg *cfg, uint8_t **to
     if (GSS_ERROR(maj)) {
       status_text(maj, min, "Kerberos", why, whylen);
       rc = no_ticket(maj, min) ? DFSC_E_NOTICKET : DFSC_E_KERBEROS;
+      k->spn_unknown = (krb5_error_code)min == KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN;
     } else {
       snprintf(why, whylen, "the Kerberos context offers no mutual authentication");
       rc = DFSC_E_KERBEROS;
@@ -412,6 +414,8 @@ int dfsc__krb5_finish(dfsc_krb5 *k, const uint8_t *tok, size_t toklen, char *why
 }
 
 int dfsc__krb5_done(const dfsc_krb5 *k) { return k != NULL && k->done; }
+
+int dfsc__krb5_spn_unknown(const dfsc_krb5 *k) { return k != NULL && k->spn_unknown; }
 
 int dfsc__krb5_verify_mic(dfsc_krb5 *k, const uint8_t *msg, size_t len, const uint8_t *mic,
                           size_t miclen) {

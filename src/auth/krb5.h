@@ -73,6 +73,11 @@ int dfsc__krb5_finish(dfsc_krb5 *k, const uint8_t *tok, size_t toklen, char *why
 /* 1 once dfsc__krb5_finish succeeded. */
 int dfsc__krb5_done(const dfsc_krb5 *k);
 
+/* 1 when dfsc__krb5_token failed because the KDC knows no service
+ * principal cifs/<host> (KDC_ERR_S_PRINCIPAL_UNKNOWN): the host is a name
+ * the KDC has no key for, e.g. a domain's name rather than a DC's. */
+int dfsc__krb5_spn_unknown(const dfsc_krb5 *k);
+
 /* mechListMIC over the DER mechanism list (RFC 4178 5): verify the
  * acceptor's, or make ours (*mic freed with dfsc__free). 0 or DFSC_E_AUTH /
  * -ENOMEM. Only after dfsc__krb5_finish. */

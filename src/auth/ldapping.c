@@ -93,7 +93,7 @@ size_t dfsc__ldapping_request(uint8_t *buf, size_t cap, uint32_t msgid,
       goto out;
     dlen++;
   }
-  if (dlen == 0 || dlen > MAX_NAME_WIRE)
+  if (dlen > MAX_NAME_WIRE)
     goto out;
 
   /* Sizes from the inside out (RFC 4511 4.5.1):
@@ -106,7 +106,9 @@ size_t dfsc__ldapping_request(uint8_t *buf, size_t cap, uint32_t msgid,
   ava_dom = dfsc__der_tlv_size(sizeof attr_dnsdomain - 1) + dfsc__der_tlv_size(dlen);
   ava_ver =
       dfsc__der_tlv_size(sizeof attr_ntver - 1) + dfsc__der_tlv_size(sizeof ntver_value);
-  and_len = dfsc__der_tlv_size(ava_dom) + dfsc__der_tlv_size(ava_ver);
+  /* No domain (a NetBIOS name, which no filter attribute matches): the
+   * filter is NtVer alone and the DC answers for its own domain. */
+  and_len = (dlen > 0 ? dfsc__der_tlv_size(ava_dom) : 0) + dfsc__der_tlv_size(ava_ver);
   attrs_len = dfsc__der_tlv_size(sizeof attr_netlogon - 1);
   sr_len = dfsc__der_tlv_size(0) + 3 * 2 + 3 * 2 + 3 + dfsc__der_tlv_size(and_len) +
            dfsc__der_tlv_size(attrs_len);
@@ -129,9 +131,11 @@ size_t dfsc__ldapping_request(uint8_t *buf, size_t cap, uint32_t msgid,
   dfsc__der_put_hdr(&w, BER_BOOLEAN, 1); /* typesOnly FALSE */
   dfsc__wr_u8(&w, 0);
   dfsc__der_put_hdr(&w, LDAP_FILTER_AND, and_len);
-  dfsc__der_put_hdr(&w, LDAP_FILTER_EQ, ava_dom);
-  put_octets(&w, attr_dnsdomain, sizeof attr_dnsdomain - 1);
-  put_octets(&w, dns_domain, dlen);
+  if (dlen > 0) {
+    dfsc__der_put_hdr(&w, LDAP_FILTER_EQ, ava_dom);
+    put_octets(&w, attr_dnsdomain, sizeof attr_dnsdomain - 1);
+    put_octets(&w, dns_domain, dlen);
+  }
   dfsc__der_put_hdr(&w, LDAP_FILTER_EQ, ava_ver);
   put_octets(&w, attr_ntver, sizeof attr_ntver - 1);
   put_octets(&w, ntver_value, sizeof ntver_value);

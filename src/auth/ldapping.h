@@ -51,8 +51,9 @@ typedef struct dfsc_ldapping_reply {
 /* Writes the CLDAP searchRequest (LDAPMessage, RFC 4511 4.5.1, sent as one
  * UDP datagram, RFC 1798/[MS-ADTS] 6.3.3.1): messageID msgid, baseObject "",
  * scope baseObject, filter (&(DnsDomain=<dns_domain>)(NtVer=\06\00\00\00)),
- * attributes ["Netlogon"]. Returns the length written, or 0 when cap is too
- * small or dns_domain is empty, longer than 255 bytes, or not printable ASCII.
+ * attributes ["Netlogon"]; dns_domain "" leaves DnsDomain out (the DC then
+ * answers for its own domain). Returns the length written, or 0 when cap is
+ * too small or dns_domain is longer than 255 bytes or not printable ASCII.
  * Also 0 for a msgid above DFSC_LDAPPING_MSGID_MAX, which RFC 4511 does not
  * allow. NtVer 6 (V5 | V5EX, [MS-ADTS] 6.3.1.1) asks for the _EX answer
  * without the IP address or the closest site.

@@ -37,6 +37,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -45,6 +46,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "auth/ldapping.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "dfsc/dfsc.h"
@@ -57,6 +59,7 @@
 #include "smb2/session_setup.h"
 #include "smb2/status.h"
 #include "smb2/tree.h"
+#include "transport/udp.h"
 
 #define MID_BUCKETS 1024
 #define CREDIT_WAIT_MAX 65536
@@ -155,6 +158,15 @@ struct dfsc_conn {
   char *user, *domain, *password; /* the identity of this connection's session */
 
   dfsc_lookup lk;
+  dfsc_addr peer; /* where the lookup led (for the LDAP ping) */
+  int have_peer;
+  /* Kerberos to a name the KDC has no cifs/ principal for (a domain's name
+   * leads to one of its DCs): the DC's own name, learnt by an LDAP ping
+   * ([MS-ADTS] 6.3.3), once per connection object. */
+  char *spn_host;
+  int alias_tried;
+  dfsc_udp_xchg ping;
+  uint32_t ping_id;
   dfsc_tcp *tcp;
   dfsc_timer setup_timer;
 
@@ -1071,6 +1083,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   if (c->sess.state != S_NONE)
     sess_set_state(&c->sess, S_NONE);
   sess_drop_auth(&c->sess);
+  dfsc__udp_cancel(&c->ping);
   c->sess.mech = DFSC_AUTH_NONE;
   c->sess.mutual = 0;
   c->sess.validated = 0;
@@ -1369,6 +1382,8 @@ static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
     return;
   }
   conn_set_state(c, C_CONNECT);
+  c->peer = *addr;
+  c->have_peer = 1;
   rc = dfsc__tcp_connect(c->sl->cfg.loop, (const struct sockaddr *)&addr->ss, addr->len,
                          c->sl->cfg.connect_timeout_ms, SETUP_FRAME_MAX + MAX_IO_SIZE, &cbs,
                          c, &c->tcp);
@@ -1770,6 +1785,72 @@ static void auth_work(dfsc_lane_job *lj) {
   j->rc = dfsc__auth_step(j->auth, j->in, j->inlen, &j->out, &j->outlen);
 }
 
+static int sess_start(dfsc_sess *s);
+
+/* The LDAP ping's answer: the DC's own DNS name becomes the name Kerberos
+ * asks a ticket for, and the session starts again. Without one the session
+ * starts again as it was (auto mode then falls back to NTLM; required mode
+ * fails with the KDC's words). Either way once per connection object. */
+static void ping_cb(dfsc_udp_xchg *x, int err, const uint8_t *data, size_t len) {
+  dfsc_conn *c = x->data;
+  dfsc_sess *s = &c->sess;
+  dfsc_ldapping_reply rep;
+  int rc = err;
+  if (rc == 0)
+    rc = dfsc__ldapping_decode(data, len, c->ping_id, &rep);
+  if (rc == 0 && strcasecmp(rep.dns_host, c->host) != 0) {
+    c->spn_host = dfsc__strdup(rep.dns_host);
+    DFSC_INFO(lg(c), DFSC_CAT_AUTH,
+              "%s: no Kerberos principal cifs/%s; the domain controller there is %s (LDAP "
+              "ping): Kerberos to cifs/%s",
+              c->host, c->host, rep.dns_host, rep.dns_host);
+  } else {
+    DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: no Kerberos principal cifs/%s and no DC name (%s)",
+              c->host, c->host, rc == 0 ? "the DC names itself so" : dfsc_strerror(rc));
+  }
+  sess_set_state(s, S_NONE);
+  rc = sess_start(s);
+  if (rc < 0)
+    sess_fail(s, rc, 0);
+}
+
+/* [MS-ADTS] 6.3.3: asks the server's address, over CLDAP (UDP 389), which
+ * DC it is. 2 tries of 1 s, within the setup deadline still running. */
+static int locate_dc(dfsc_sess *s) {
+  dfsc_conn *c = s->conn;
+  dfsc_addr to;
+  uint8_t req[DFSC_UDP_REQ_MAX];
+  char dom[256];
+  size_t n, i;
+  int rc;
+  if (c->alias_tried || !c->have_peer)
+    return -EINVAL;
+  c->alias_tried = 1;
+  /* A DNS domain name filters the answer to that domain; a NetBIOS name
+   * cannot ([MS-ADTS] 6.3.3.2 has no attribute for it): the DC then
+   * answers for its own domain. */
+  for (i = 0; c->host[i] != '\0' && i + 1 < sizeof(dom); i++)
+    dom[i] = (char)tolower((unsigned char)c->host[i]);
+  dom[i] = '\0';
+  c->ping_id = (uint32_t)(c->gen & 0x7fffffffu) + 1;
+  n = dfsc__ldapping_request(req, sizeof(req), c->ping_id, strchr(dom, '.') ? dom : "");
+  if (n == 0)
+    return -EINVAL;
+  to = c->peer;
+  if (to.ss.ss_family == AF_INET)
+    ((struct sockaddr_in *)&to.ss)->sin_port = htons(389);
+  else if (to.ss.ss_family == AF_INET6)
+    ((struct sockaddr_in6 *)&to.ss)->sin6_port = htons(389);
+  else
+    return -EAFNOSUPPORT;
+  sess_drop_auth(s); /* the job already gave it back: freed */
+  c->ping.cb = ping_cb;
+  c->ping.data = c;
+  rc = dfsc__udp_exchange(c->sl->cfg.loop, &c->ping, (const struct sockaddr *)&to.ss,
+                          to.len, req, n, 1000, 2);
+  return rc;
+}
+
 /* The lane gave up on this job at shutdown (a KDC that never answers): the
  * session layer shut down first, so the job is orphaned and its own. */
 static void auth_abandon(dfsc_lane_job *lj) { auth_job_free(lj->data); }
@@ -1813,6 +1894,8 @@ static void auth_done(dfsc_lane_job *lj, int status) {
   dfsc__free(j);
   if (rc < 0) {
     dfsc__free(out);
+    if (dfsc__auth_spn_unknown(s->auth) && locate_dc(s) == 0)
+      return; /* Kerberos again with the DC's own name, or as before */
     auth_log_failure(s, rc);
     sess_fail(s, rc, 0);
     return;
@@ -1873,7 +1956,8 @@ static int sess_start(dfsc_sess *s) {
   cr.ntlm_off = c->sl->cfg.ntlm_off;
   cr.ccache = c->sl->ccache;
   cr.keytab = c->sl->keytab;
-  cr.host = c->host;
+  cr.host = c->spn_host != NULL ? c->spn_host : c->host;
+  cr.defer_spn_unknown = !c->alias_tried && c->have_peer;
   if (c->sl->cfg.auth_lane == NULL || c->sl->cfg.kdc_lane == NULL)
     cr.kerberos = DFSC_AUTH_KRB_OFF; /* no lanes to run it on (unit tests) */
   rc = dfsc__auth_new(&cr, &s->auth);
@@ -2164,6 +2248,8 @@ static void conn_free(dfsc_conn *c) {
     tree_free(t);
   }
   sess_drop_auth(&c->sess);
+  dfsc__udp_cancel(&c->ping);
+  dfsc__free(c->spn_host);
   dfsc__free(c->neg_secbuf);
   dfsc__secret_free(c->password);
   dfsc__free(c->user);

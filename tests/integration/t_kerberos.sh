@@ -99,6 +99,11 @@ check "get what was put" k get "$ns/$link_off/$RUN.bin" "$TMP/back"
 eq "put and get: the same bytes" "$(sha256sum <"$TMP/up")" "$(sha256sum <"$TMP/back")"
 check "rm" k rm "$ns/$link_off/$RUN.bin"
 check "-v names the Kerberos session" k -v stat "$ns/$link_off/hello.txt"
+# The KDC has no cifs/<domain>: the DC behind the domain's name says who it
+# is (an LDAP ping) and Kerberos goes to cifs/<that DC>.
+grep -qi "the domain controller there is $DFSC_TB_DC_FQDN (LDAP ping)" "$TMP/err" &&
+  ok "-v: the domain's DC found by an LDAP ping" ||
+  not_ok "-v: the domain's DC found by an LDAP ping ($(grep -i 'ldap\|principal' "$TMP/err"))"
 grep -q "$off: Kerberos session for $DFSC_TB_USER@$realm" "$TMP/err" &&
   ok "-v: Kerberos session on $off" || not_ok "-v: Kerberos session on $off ($(grep -i kerberos "$TMP/err"))"
 check "an FQDN target (the SPN is the name written)" k cat "$ns/m1fqdn/hello.txt"

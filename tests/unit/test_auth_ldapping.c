@@ -197,7 +197,12 @@ static void test_request_refusals(void **state) {
   size_t need, cap;
   (void)state;
 
-  assert_int_equal(dfsc__ldapping_request(buf, sizeof buf, 7, ""), 0);
+  /* No domain: a filter of NtVer alone, smaller by the DnsDomain AVA. */
+  need = dfsc__ldapping_request(buf, sizeof buf, 7, "");
+  assert_true(need > 0 && need < dfsc__ldapping_request(buf, sizeof buf, 7, "d"));
+  assert_int_equal(dfsc__der_check(buf, dfsc__ldapping_request(buf, sizeof buf, 7, ""),
+                                   DFSC_DER_MAX_DEPTH),
+                   0);
   assert_int_equal(dfsc__ldapping_request(buf, sizeof buf, 7, NULL), 0);
   assert_int_equal(dfsc__ldapping_request(NULL, 0, 7, "dfs.test"), 0);
   assert_int_equal(dfsc__ldapping_request(buf, sizeof buf, 7, "dfs test"), 0);
