@@ -1832,7 +1832,7 @@ static int locate_dc(dfsc_sess *s) {
   for (i = 0; c->host[i] != '\0' && i + 1 < sizeof(dom); i++)
     dom[i] = (char)tolower((unsigned char)c->host[i]);
   dom[i] = '\0';
-  c->ping_id = (uint32_t)(c->gen & 0x7fffffffu) + 1;
+  c->ping_id = (uint32_t)(c->gen % 0x7ffffffeu) + 1; /* 1..maxInt-1 (RFC 4511) */
   n = dfsc__ldapping_request(req, sizeof(req), c->ping_id, strchr(dom, '.') ? dom : "");
   if (n == 0)
     return -EINVAL;
@@ -1843,11 +1843,12 @@ static int locate_dc(dfsc_sess *s) {
     ((struct sockaddr_in6 *)&to.ss)->sin6_port = htons(389);
   else
     return -EAFNOSUPPORT;
-  sess_drop_auth(s); /* the job already gave it back: freed */
   c->ping.cb = ping_cb;
   c->ping.data = c;
   rc = dfsc__udp_exchange(c->sl->cfg.loop, &c->ping, (const struct sockaddr *)&to.ss,
                           to.len, req, n, 1000, 2);
+  if (rc == 0)
+    sess_drop_auth(s); /* the job gave it back: freed; the next start makes a new one */
   return rc;
 }
 
