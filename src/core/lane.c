@@ -70,7 +70,9 @@ static void append(dfsc_lane_job **head, dfsc_lane_job **tail, dfsc_lane_job *j)
   *tail = j;
 }
 
-static void free_abandoned(dfsc_lane *lane) {
+/* The lane's own memory (its loop watcher and eventfd are gone already):
+ * by destroy, or by the last worker of an abandoned lane. */
+static void free_memory(dfsc_lane *lane) {
   pthread_cond_destroy(&lane->idle_cv);
   pthread_cond_destroy(&lane->cv);
   pthread_mutex_destroy(&lane->mu);
@@ -136,7 +138,7 @@ static void *worker(void *arg) {
   if (lane->abandoned && lane->owner_done && lane->alive == 0) {
     /* The last worker of an abandoned lane frees what is left of it. */
     pthread_mutex_unlock(&lane->mu);
-    free_abandoned(lane);
+    free_memory(lane);
     return NULL;
   }
   pthread_mutex_unlock(&lane->mu);
@@ -194,11 +196,7 @@ static void destroy(dfsc_lane *lane) {
     dfsc__io_stop(lane->loop, &lane->wio);
   if (lane->efd >= 0)
     close(lane->efd);
-  pthread_cond_destroy(&lane->idle_cv);
-  pthread_cond_destroy(&lane->cv);
-  pthread_mutex_destroy(&lane->mu);
-  dfsc__free(lane->threads);
-  dfsc__free(lane);
+  free_memory(lane);
 }
 
 int dfsc__lane_new(dfsc_loop *l, const char *name, unsigned threads, size_t qmax,
@@ -397,7 +395,7 @@ void dfsc__lane_free_abandon(dfsc_lane *lane, unsigned wait_ms) {
   last = lane->alive == 0;
   pthread_mutex_unlock(&lane->mu);
   if (last)
-    free_abandoned(lane);
+    free_memory(lane);
   deliver_rest(finished, cancelled);
 }
 

@@ -2767,28 +2767,12 @@ int dfsc__sl_new(const dfsc_sl_cfg *cfg, dfsc_sl **out) {
     dfsc__sl_free(sl);
     return -EINVAL;
   }
-  if (cfg->cred_servers != NULL) {
-    size_t n = 0, i;
-    while (cfg->cred_servers[n] != NULL)
-      n++;
-    sl->cred_servers = dfsc__calloc(n + 1, sizeof(char *));
-    if (sl->cred_servers == NULL) {
-      dfsc__sl_free(sl);
-      return -ENOMEM;
-    }
-    for (i = 0; i < n; i++) {
-      sl->cred_servers[i] = dfsc__strdup(cfg->cred_servers[i]);
-      if (sl->cred_servers[i] == NULL) {
-        dfsc__sl_free(sl);
-        return -ENOMEM;
-      }
-    }
-  }
   sl->ccache = dup_or_null(cfg->ccache);
   sl->keytab = dup_or_null(cfg->keytab);
   sl->cfg.ccache = sl->cfg.keytab = NULL;
   sl->cfg.hardened_paths = NULL;
   if ((cfg->ccache && !sl->ccache) || (cfg->keytab && !sl->keytab) ||
+      copy_list(cfg->cred_servers, &sl->cred_servers) < 0 ||
       copy_list(cfg->hardened_paths, &sl->hardened) < 0) {
     dfsc__sl_free(sl);
     return -ENOMEM;
@@ -2839,12 +2823,7 @@ void dfsc__sl_free(dfsc_sl *sl) {
     cn = c->next;
     conn_free(c);
   }
-  if (sl->cred_servers != NULL) {
-    char **p;
-    for (p = sl->cred_servers; *p != NULL; p++)
-      dfsc__free(*p);
-    dfsc__free(sl->cred_servers);
-  }
+  free_list(sl->cred_servers);
   dfsc__free(sl->user);
   dfsc__free(sl->domain);
   dfsc__secret_free(sl->password);
