@@ -3,10 +3,12 @@
 #ifndef DFSC_TESTLIB_H
 #define DFSC_TESTLIB_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int passed, failed;
 
@@ -23,6 +25,29 @@ static void check(int cond, const char *fmt, ...) {
     passed++;
   else
     failed++;
+}
+
+/* Seconds on the monotonic clock. */
+__attribute__((unused)) static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits, under mu, until *left (counted down by callbacks that broadcast cv
+ * at 0) is 0 or about `seconds` have passed; returns what is left. */
+__attribute__((unused)) static int wait_left(pthread_mutex_t *mu, pthread_cond_t *cv,
+                                             const int *left, double seconds) {
+  struct timespec ts;
+  int n;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += (time_t)seconds + 1;
+  pthread_mutex_lock(mu);
+  while (*left > 0 && pthread_cond_timedwait(cv, mu, &ts) == 0)
+    ;
+  n = *left;
+  pthread_mutex_unlock(mu);
+  return n;
 }
 
 /* The value of `export KEY=value` in the testbed's environment file, as a

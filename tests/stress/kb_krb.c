@@ -30,12 +30,6 @@
 
 int kb_krb_main(const char *mode, int n);
 
-static double mono(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct kbatch {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -60,7 +54,7 @@ static void kcb(const dfsc_result *res, void *arg) {
   t = target_of(b, res->path);
   if (res->err == 0) {
     b->ok[t]++;
-    b->last_ok[t] = mono() - b->t0;
+    b->last_ok[t] = mono_s() - b->t0;
   } else {
     b->err[t]++;
     if (res->err == DFSC_E_KERBEROS)
@@ -71,19 +65,6 @@ static void kcb(const dfsc_result *res, void *arg) {
   if (--b->left == 0)
     pthread_cond_broadcast(&b->cv);
   pthread_mutex_unlock(&b->mu);
-}
-
-static int kwait(struct kbatch *b, double seconds) {
-  struct timespec ts;
-  int left;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += (time_t)seconds + 1;
-  pthread_mutex_lock(&b->mu);
-  while (b->left > 0 && pthread_cond_timedwait(&b->cv, &b->mu, &ts) == 0)
-    ;
-  left = b->left;
-  pthread_mutex_unlock(&b->mu);
-  return left;
 }
 
 /* The KB conditions, with Kerberos required. */
@@ -207,15 +188,15 @@ int kb_krb_main(const char *mode, int n) {
   b.left = n;
   b.ntargets = ntargets;
   b.prefix = pre;
-  t0 = mono();
+  t0 = mono_s();
   b.t0 = t0;
   for (i = 0; i < n; i++) {
     snprintf(path, sizeof(path), "//%s/%s/%s%03d/hello.txt", root, share, pre, i % links);
     if (dfsc_stat_async(ctx, path, kcb, &b) != 0)
       kcb(&(dfsc_result){.err = -1, .path = "submit"}, &b);
   }
-  left = kwait(&b, bound);
-  elapsed = mono() - t0;
+  left = wait_left(&b.mu, &b.cv, &b.left, bound);
+  elapsed = mono_s() - t0;
   check(left == 0, "%s: all %d accesses answered (%d left) within %.1f s", mode, n, left,
         bound);
   for (t = 0; t < ntargets; t++) {
@@ -257,11 +238,11 @@ int kb_krb_main(const char *mode, int n) {
   getrusage(RUSAGE_SELF, &ru);
   printf("# %s: %d accesses over %d links on %d members in %.2f s, peak RSS %ld KiB\n",
          mode, n, links, ntargets, elapsed, ru.ru_maxrss);
-  t0 = mono();
+  t0 = mono_s();
   dfsc_ctx_free(ctx);
   printf("# %s: dfsc_ctx_free took %.2f s (KDC steps still held by MIT are left to finish "
          "alone)\n",
-         mode, mono() - t0);
+         mode, mono_s() - t0);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
   if (system(cmd) != 0)
     fprintf(stderr, "could not remove %s\n", dir);

@@ -36,12 +36,6 @@
 #include "dfsc/dfsc-sync.h"
 #include "dfsc/dfsc.h"
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct batch {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -66,19 +60,6 @@ static void count_cb(const dfsc_result *res, void *arg) {
   if (--b->left == 0)
     pthread_cond_broadcast(&b->cv);
   pthread_mutex_unlock(&b->mu);
-}
-
-static int batch_wait(struct batch *b, double seconds) {
-  struct timespec ts;
-  int left;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += (time_t)seconds + 1;
-  pthread_mutex_lock(&b->mu);
-  while (b->left > 0 && pthread_cond_timedwait(&b->cv, &b->mu, &ts) == 0)
-    ;
-  left = b->left;
-  pthread_mutex_unlock(&b->mu);
-  return left;
 }
 
 static const char *files[10] = {"hello.txt", "odd.bin",    "big.bin", "empty.txt",
@@ -191,7 +172,7 @@ int main(int argc, char **argv) {
                       : 0) +
                  5.0);
 
-  t0 = now_s();
+  t0 = mono_s();
   if (strcmp(mode, "sync") == 0 || strcmp(mode, "syncfail") == 0) {
     pthread_t th[64];
     struct sync_arg a[64];
@@ -209,7 +190,7 @@ int main(int argc, char **argv) {
       pthread_join(th[i], NULL);
       ok += a[i].ok;
     }
-    elapsed = now_s() - t0;
+    elapsed = mono_s() - t0;
     check(ok == per * 64, "%s: %d of %d stats from 64 caller threads succeed", mode, ok,
           per * 64);
   } else {
@@ -222,8 +203,8 @@ int main(int argc, char **argv) {
       if (dfsc_stat_async(ctx, path, count_cb, &b) != 0)
         count_cb(&(dfsc_result){.err = -1, .path = "submit"}, &b);
     }
-    left = batch_wait(&b, bound);
-    elapsed = now_s() - t0;
+    left = wait_left(&b.mu, &b.cv, &b.left, bound);
+    elapsed = mono_s() - t0;
     check(left == 0, "%s: all %d accesses answered (%d left) within %.1f s", mode, n, left,
           bound);
     if (strcmp(mode, "burst") == 0) {
