@@ -121,3 +121,44 @@ finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }
+
+# The testbed's control script, for the helpers below (the testbed root is
+# passed along, so they act on the testbed whose env file was sourced).
+tb_script() {
+  DFSC_TESTBED_DIR="$DFSC_TB_DIR" "${DFSC_SRC:-$(dirname "${BASH_SOURCE[0]}")/../..}/tests/testbed/testbed" "$@"
+}
+
+# tb_proxy_ctl NAME LINE: sends a control line to the testbed's tcpproxy NAME
+# (e.g. durrelay, flipfs): `forward`, `delay C2S [S2C]`, `hang`, `reset [N]`,
+# `refuse`, `blackhole` (also silences open connections) or `cut` (resets the
+# open connections now, the mode stays). Writes LINE into the proxy's mode
+# file, sends SIGHUP to the pid in its pid file and waits (5 s at most) for
+# the proxy's log to report the line applied; returns 1 if it was rejected
+# or not applied in time.
+tb_proxy_ctl() {
+  local d="$DFSC_TB_DIR/proxy/$1" n0 n i pid
+  pid=$(cat "$d/proxy.pid" 2>/dev/null) || {
+    echo "tb_proxy_ctl: proxy $1 does not run" >&2
+    return 1
+  }
+  n0=$(grep -c ' control #' "$d/proxy.log")
+  printf '%s\n' "$2" >"$d/mode"
+  kill -HUP "$pid" || return 1
+  for i in $(seq 50); do
+    n=$(grep -c ' control #' "$d/proxy.log")
+    if [ "$n" -gt "$n0" ]; then
+      grep ' control #' "$d/proxy.log" | tail -n 1 | grep -q ' applied: ' && return 0
+      grep ' control #' "$d/proxy.log" | tail -n 1 >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "tb_proxy_ctl: $1 did not apply '$2' within 5 s" >&2
+  return 1
+}
+
+# tb_server_stop NAME / tb_server_start NAME: stop one smbd of the testbed
+# (e.g. durfs) until its port is closed, or start it again until it listens
+# (testbed server-stop / server-start; each bounded by the testbed).
+tb_server_stop() { tb_script server-stop "$1"; }
+tb_server_start() { tb_script server-start "$1"; }
