@@ -220,7 +220,39 @@ typedef struct dfsc_opts {
    * \\*\NETLOGON; a list whose first element is NULL turns hardening off.
    * Copied. */
   const char *const *hardened_paths;
+
+  /* ---- added after: surviving the network (read only when size covers
+   * them). A handle whose connection dropped waits for it to come back:
+   * the connection, session and tree are set up again, retried with a
+   * growing pause (100 ms doubling to 2 s) for at most
+   * reconnect_timeout_ms (0: the default, 30000; like cifs's `soft`, the
+   * operation then fails; a large value is `hard`, up to the operation's
+   * own deadline, dfsc_set_op_timeout). Reads, writes, flushes and
+   * closes are then done again on the reclaimed handle. Path operations
+   * that change nothing (stat, listing, open without create or
+   * truncate, read_file) are retried once the same way when their
+   * connection drops; ones that may have taken effect are not. */
+  unsigned reconnect_timeout_ms;
+  /* Keepalive: an ECHO on a connection silent for echo_interval_ms, and
+   * the connection declared dead when that goes unanswered as long (0:
+   * the default, 60000, cifs's echo_interval; UINT32_MAX: none). */
+  unsigned echo_interval_ms;
+  /* Durable handles with leases for files opened with dfsc_open (not
+   * directories): 3.x DH2Q with a create GUID, 2.1 DHnQ; reclaimed after a
+   * reconnect ([MS-SMB2] 3.2.4.4). enum dfsc_durable_mode. When the server
+   * refuses the reclaim (it restarted, the handle expired) the file is
+   * opened by path again if that is safe: the same file (its on-disk id)
+   * and, for a handle opened read-only, the same change time; for a
+   * writer, the same size as dfsc last knew. Otherwise the handle's
+   * operations fail with -ESTALE. */
+  int durable;
+  unsigned durable_timeout_ms; /* asked of a 3.x server (0: its default, 60 s for Samba) */
 } dfsc_opts;
+
+enum dfsc_durable_mode {
+  DFSC_DURABLE_AUTO = 0, /* ask for durable handles and leases where the server has them */
+  DFSC_DURABLE_OFF = 1   /* plain opens: a reconnect reopens by path (same checks) */
+};
 
 enum dfsc_kerberos_mode {
   DFSC_KERBEROS_AUTO = 0,
@@ -651,6 +683,22 @@ typedef struct dfsc_stats {
   uint64_t auth_kdc_jobs;    /* of them, steps that had to ask the KDC (KDC lane) */
   uint64_t auth_orphaned;    /* steps whose session gave up first (deadline, reset) */
   uint64_t hardened_refused; /* tree connects refused by a hardened path */
+  /* ---- added after: reconnect, durable handles, leases */
+  uint64_t conns_lost;           /* established connections lost (reset, EOF, dead peer) */
+  uint64_t reconnects;           /* connections established again after a loss */
+  uint64_t reconnect_waits;      /* operations that waited for a connection to return */
+  uint64_t reconnect_tries;      /* connection attempts those waits made */
+  uint64_t reconnect_failed;     /* waits that ended without a connection */
+  uint64_t echoes_sent;          /* keepalive ECHOs */
+  uint64_t echo_dead;            /* connections found dead by an unanswered ECHO */
+  uint64_t durable_opens;        /* opens the server made durable */
+  uint64_t durable_reclaimed;    /* handles reclaimed after a reconnect */
+  uint64_t reopened_by_path;     /* handles whose reclaim was refused, opened again */
+  uint64_t handles_stale;        /* handles lost for good (ESTALE) */
+  uint64_t ops_resumed;          /* operations done again after a reconnect */
+  uint64_t lease_breaks;         /* lease breaks for leases held */
+  uint64_t lease_acks;           /* lease break acknowledgements sent */
+  uint64_t lease_breaks_dropped; /* breaks for unknown keys or oplocks, ignored */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

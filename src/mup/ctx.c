@@ -85,11 +85,14 @@ const char *dfsc_version_string(void) { return DFSC_VERSION_STRING; }
 #define OPTS_SIZE_1 LAYOUT_BEFORE(dfsc_opts, idle_timeout_ms)
 /* The second: through max_conns (idle close). */
 #define OPTS_SIZE_2 LAYOUT_BEFORE(dfsc_opts, kerberos)
+/* The third: through hardened_paths (Kerberos). */
+#define OPTS_SIZE_3 LAYOUT_BEFORE(dfsc_opts, reconnect_timeout_ms)
 /* Past it, a size is not one any header gave (a program built before the
  * size field passes a pointer here). */
 #define OPTS_SIZE_MAX 65536
 
-_Static_assert(OPTS_SIZE_1 < OPTS_SIZE_2 && OPTS_SIZE_2 < sizeof(dfsc_opts),
+_Static_assert(OPTS_SIZE_1 < OPTS_SIZE_2 && OPTS_SIZE_2 < OPTS_SIZE_3 &&
+                   OPTS_SIZE_3 < sizeof(dfsc_opts),
                "a new dfsc_opts layout must grow the struct");
 
 void dfsc_opts_init_sized(dfsc_opts *o, size_t size) {
@@ -112,9 +115,12 @@ static int opts_import(const dfsc_opts *o, dfsc_opts *dst) {
     /* Only the first layout's fields: the bytes after log_level up to
      * size are padding there, not idle_timeout_ms. */
     memcpy(dst, o, offsetof(dfsc_opts, idle_timeout_ms));
-  } else if (size < sizeof(*dst)) {
+  } else if (size < OPTS_SIZE_3) {
     /* The second layout: through max_conns. */
     memcpy(dst, o, offsetof(dfsc_opts, kerberos));
+  } else if (size < sizeof(*dst)) {
+    /* The third layout: through hardened_paths. */
+    memcpy(dst, o, offsetof(dfsc_opts, reconnect_timeout_ms));
   } else {
     const unsigned char *tail = (const unsigned char *)o + sizeof(*dst);
     size_t i;
@@ -163,6 +169,21 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->auth_kdc_jobs = sl.auth_kdc_jobs;
   o->auth_orphaned = sl.auth_orphaned;
   o->hardened_refused = sl.hardened_refused;
+  o->conns_lost = sl.conns_lost;
+  o->reconnects = sl.reconnects;
+  o->reconnect_waits = sl.reconnect_waits;
+  o->reconnect_tries = sl.reconnect_tries;
+  o->reconnect_failed = sl.reconnect_failed;
+  o->echoes_sent = sl.echoes_sent;
+  o->echo_dead = sl.echo_dead;
+  o->lease_breaks = sl.lease_breaks;
+  o->lease_acks = sl.lease_acks;
+  o->lease_breaks_dropped = sl.lease_unknown;
+  o->durable_opens = ctx->durable_opens;
+  o->durable_reclaimed = ctx->durable_reclaimed;
+  o->reopened_by_path = ctx->reopened_by_path;
+  o->handles_stale = ctx->handles_stale;
+  o->ops_resumed = ctx->ops_resumed;
   o->names_dropped = ctx->names_dropped;
   o->ops_live_hwm = __atomic_load_n(&ctx->live_ops_hwm, __ATOMIC_RELAXED);
   o->ops_rejected = __atomic_load_n(&ctx->ops_rejected, __ATOMIC_RELAXED);
@@ -309,6 +330,14 @@ int dfsc_ctx_new(const dfsc_opts *caller, dfsc_ctx **out) {
   cfg.ccache = o->ccache && o->ccache[0] ? o->ccache : NULL;
   cfg.keytab = o->keytab && o->keytab[0] ? o->keytab : NULL;
   cfg.hardened_paths = o->hardened_paths;
+  cfg.echo_interval_ms = o->echo_interval_ms;
+  if (o->durable != DFSC_DURABLE_AUTO && o->durable != DFSC_DURABLE_OFF) {
+    rc = -EINVAL;
+    goto fail;
+  }
+  ctx->durable = o->durable;
+  ctx->durable_timeout_ms = o->durable_timeout_ms;
+  ctx->reconnect_timeout_ms = o->reconnect_timeout_ms ? o->reconnect_timeout_ms : 30000u;
   if (o->kerberos != DFSC_KERBEROS_OFF) {
     /* Two lanes (P7): the first Kerberos step reads the credential cache
      * on the auth lane; a step that must ask the KDC moves to the KDC lane,

@@ -48,6 +48,11 @@ struct dfsc_ctx {
    * The lock guards only this list: never held across a library call. */
   pthread_mutex_t handles_mu;
   struct dfsc_file *handles;
+  /* Reconnect and durable handles (dfsc_opts); counters, loop thread. */
+  unsigned reconnect_timeout_ms;
+  int durable;
+  unsigned durable_timeout_ms;
+  uint64_t durable_opens, durable_reclaimed, reopened_by_path, handles_stale, ops_resumed;
 };
 
 /* Frees every handle still open (the caller left them); after the loop

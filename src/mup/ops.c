@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -30,12 +31,15 @@
 #include "mup/ops.h"
 #include "mup/unc.h"
 #include "session/verbs.h"
+#include "smb2/create.h"
 
 #define ST_NAME_NOT_FOUND 0xC0000034u
 #define ST_PATH_NOT_FOUND 0xC000003Au
 #define DIR_BYTES_MAX ((size_t)256 << 20) /* memory one listing may hold */
 #define DIR_DROP_LOG_MAX 8                /* dropped names logged one by one per listing */
 #define DIR_DROP_ESC_MAX 200              /* an escaped dropped name in a log line */
+#define RECOVER_ROUNDS_MAX 4              /* reconnect + reclaim rounds of one recovery */
+#define RESUMES_MAX 3                     /* times one handle operation is done again */
 
 enum op_kind {
   OP_OPEN,
@@ -65,8 +69,10 @@ static const char *const op_names[] = {
     "stat",    "opendir", "mkdir", "unlink", "rmdir",    "rename",   "dialect",
     "resolve", "cache",   "flush", "statfs", "readfile", "readdir"};
 
-enum op_state { OS_QUEUED, OS_WALK, OS_VERB, OS_DONE };
-static const char *const op_state_names[] = {"queued", "walk", "verb", "done"};
+/* RECONNECT: the op waits for its connection to come back (and, for a
+ * handle, for the handle to be reclaimed or opened again). */
+enum op_state { OS_QUEUED, OS_WALK, OS_VERB, OS_RECONNECT, OS_DONE };
+static const char *const op_state_names[] = {"queued", "walk", "verb", "reconnect", "done"};
 
 /* A handle is reference-counted: one reference is the caller's (dropped
  * by dfsc_close_async, whatever it returns), one each operation's that
@@ -87,6 +93,24 @@ struct dfsc_file {
   size_t page_n;
   atomic_uint refs;
   dfsc_file *hnext, *hprev; /* ctx->handles, under ctx->handles_mu */
+  /* Surviving a reconnect (loop thread). */
+  int flags;             /* as opened */
+  char *name;            /* on its tree, for a reclaim or a reopen */
+  dfsc_verb_durable dur; /* what the server granted: version, create GUID, lease key */
+  dfsc_lease *lease;
+  uint64_t change_time; /* at open: a reader's reopen wants it unchanged */
+  uint64_t size;        /* as dfsc last knew it: a writer's reopen wants it unchanged */
+  int stale;            /* lost for good: its operations fail with -ESTALE */
+  /* A recovery under way (file_recover): its steps and the operations
+   * waiting for it, each holding a reference. */
+  int recovering;
+  unsigned rounds;
+  int last_err;
+  uint32_t last_status;
+  dfsc_reconnect rc;
+  dfsc_verb rv;
+  dfsc_verb_durable rdur;
+  struct op *waiters;
 };
 
 struct dfsc_dir {
@@ -135,6 +159,12 @@ struct op {
                         verb to return, then goes */
   int cut;           /* a stop was asked while requests that must finish were out */
   op *lnext, *lprev; /* ctx->ops_live, once the loop took it up */
+  /* Reconnect: a durable open's request, a path op's wait for its tree,
+   * the handle ops waiting for one recovery (file->waiters). */
+  dfsc_verb_durable dur;
+  dfsc_reconnect prc;
+  unsigned resumes;
+  op *wnext;
 };
 
 static void op_set_state(op *o, enum op_state s) {
@@ -163,6 +193,7 @@ static void file_ref(dfsc_file *f) {
 
 static void file_free(dfsc_file *f) {
   dfsc__free(f->path);
+  dfsc__free(f->name);
   dfsc__free(f);
 }
 
@@ -172,8 +203,11 @@ static void file_free(dfsc_file *f) {
  * spent or the context stopping) the hold stays until the context goes,
  * since the tree may be touched on the loop thread only. */
 static void file_release_tree(dfsc_file *f) {
-  if (dfsc__loop_on_thread(f->ctx->loop))
+  if (dfsc__loop_on_thread(f->ctx->loop)) {
+    dfsc__lease_free(f->lease);
+    f->lease = NULL;
     dfsc__tree_release(f->tree);
+  }
 }
 
 static void file_unref(dfsc_file *f) {
@@ -395,6 +429,12 @@ static int dir_add(void *arg, const dfsc_verb_dirent *e) {
 /* ---- the op machine ----------------------------------------------------- */
 
 static void walk_cb(dfsc_walk *w, int err, uint32_t st);
+static int handle_resumable(const op *o, int err);
+static int path_resumable(const op *o, int err);
+static int path_may_have_acted(const op *o);
+static void path_resume(op *o);
+static void file_recover(op *o);
+static int durable_new(dfsc_ctx *ctx, dfsc_verb_durable *d, int flags);
 
 /* The verb's answer: the op's result, or an error the walk may still mend
  * (then the walk calls back and the verb runs again). */
@@ -403,12 +443,26 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   if (err < 0) {
     dfsc_dir_free(o->dir);
     o->dir = NULL;
+    if (o->file != NULL && handle_resumable(o, err)) {
+      o->resumes++;
+      o->ctx->ops_resumed++;
+      file_recover(o);
+      return;
+    }
     if (o->file == NULL && o->ctx->dfs != NULL && !o->cut && !o->ended) {
       /* The walk may call back (and the op end) before this returns. */
       op_set_state(o, OS_WALK);
       if (dfsc__walk_retry(&o->walk, err, st))
         return;
+      if (path_resumable(o, err)) {
+        path_resume(o);
+        return;
+      }
     }
+    if (dfsc__err_conn_lost(err) && o->path != NULL)
+      DFSC_WARN(&o->ctx->log, DFSC_CAT_MUP, "%s: %s: connection lost (%s)%s", o->path,
+                op_names[o->kind], dfsc_strerror(err),
+                path_may_have_acted(o) ? "; the operation may have taken effect" : "");
     op_done(o, err, st);
     return;
   }
@@ -427,6 +481,20 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     dfsc__tree_hold(f->tree); /* for the handle's life (file_release_tree) */
     f->gen = dfsc__tree_gen(f->tree);
     f->fid = v->fid;
+    f->flags = o->flags;
+    f->name = dfsc__strdup(o->walk.name);
+    f->change_time = v->info.change_time;
+    f->size = v->info.size;
+    if (v->dur != NULL) {
+      f->dur = o->dur;
+      if (f->dur.granted)
+        o->ctx->durable_opens++;
+      if (f->dur.lease_state != 0)
+        f->lease = dfsc__lease_new(f->tree, f->dur.lease_key, f->dur.lease_state,
+                                   f->dur.lease_epoch);
+    }
+    DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "%s: opened, durable v%d, lease 0x%x", o->path,
+             v->dur ? f->dur.granted : 0, v->dur ? (unsigned)f->dur.lease_state : 0u);
     stat_from(&f->st, &v->info);
     f->st.file_id = 0; /* CREATE does not say */
     f->is_dir = f->st.is_dir;
@@ -458,8 +526,15 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     o->dir = NULL;
     break;
   case OP_READ:
+    o->res.nbytes = v->nbytes;
+    break;
   case OP_WRITE:
     o->res.nbytes = v->nbytes;
+    if (v->nbytes > 0 && o->off + v->nbytes > o->file->size)
+      o->file->size = o->off + v->nbytes;
+    break;
+  case OP_TRUNCATE:
+    o->file->size = o->size;
     break;
   case OP_READDIR:
     o->file->page_hash = v->page_hash;
@@ -485,7 +560,18 @@ static void path_verb(op *o) {
   o->verb.data = o;
   switch (o->kind) {
   case OP_OPEN:
-    rc = dfsc__verb_open(&o->verb, t, name, o->flags);
+    if (o->ctx->durable == DFSC_DURABLE_AUTO &&
+        !(o->flags & (DFSC_O_DIRECTORY | DFSC_O_ATTRIBUTES))) {
+      /* A resend after a lost answer keeps the create GUID and says it
+       * is one ([MS-SMB2] 3.2.4.3.10): the server finds the open it made. */
+      if (!o->dur.replay && durable_new(o->ctx, &o->dur, o->flags) < 0) {
+        rc = -EIO;
+        break;
+      }
+      rc = dfsc__verb_open_durable(&o->verb, t, name, o->flags, &o->dur);
+    } else {
+      rc = dfsc__verb_open(&o->verb, t, name, o->flags);
+    }
     break;
   case OP_STAT:
   case OP_RESOLVE:
@@ -541,13 +627,305 @@ static void walk_cb(dfsc_walk *w, int err, uint32_t st) {
   path_verb(o);
 }
 
+/* ---- reconnect and recovery ------------------------------------------------ */
+
+static void handle_start(op *o);
+
+/* A fresh create GUID and lease key for a durable open, and the lease
+ * that fits its access: RWH for a writer, RH for a reader. */
+static int durable_new(dfsc_ctx *ctx, dfsc_verb_durable *d, int flags) {
+  memset(d, 0, sizeof(*d));
+  if (getrandom(d->create_guid, 16, 0) != 16 || getrandom(d->lease_key, 16, 0) != 16)
+    return -EIO;
+  d->lease_want = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+  if ((flags & DFSC_O_ACCMODE) != DFSC_O_RDONLY)
+    d->lease_want |= SMB2_LEASE_WRITE_CACHING;
+  d->timeout_ms = ctx->durable_timeout_ms;
+  return 0;
+}
+
+/* A handle operation whose connection dropped under it is done again on
+ * the reclaimed handle: reads, writes (the same bytes at the same
+ * offsets), flushes, size and time changes, and a close. */
+static int handle_resumable(const op *o, int err) {
+  if (!dfsc__err_conn_lost(err) || o->cut || o->ended || o->resumes >= RESUMES_MAX ||
+      o->file->is_dir)
+    return 0;
+  switch (o->kind) {
+  case OP_READ:
+  case OP_WRITE:
+  case OP_FLUSH:
+  case OP_TRUNCATE:
+  case OP_SET_TIMES:
+  case OP_CLOSE:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* Whether a path operation whose answer was lost may have changed the
+ * server. */
+static int path_may_have_acted(const op *o) {
+  switch (o->kind) {
+  case OP_STAT:
+  case OP_STATFS:
+  case OP_RESOLVE:
+  case OP_READ_FILE:
+  case OP_OPENDIR:
+  case OP_DIALECT:
+    return 0;
+  case OP_OPEN:
+    return (o->flags & (DFSC_O_CREAT | DFSC_O_TRUNC)) != 0;
+  default:
+    return 1;
+  }
+}
+
+/* A path operation is done again after its connection dropped when that
+ * cannot do twice what should be done once: it changes nothing, or it is
+ * an open the server will recognise by its create GUID (3.x durable). */
+static int path_resumable(const op *o, int err) {
+  if (!dfsc__err_conn_lost(err) || o->cut || o->ended || o->resumes >= 1 ||
+      o->walk.tree == NULL)
+    return 0;
+  if (!path_may_have_acted(o))
+    return 1;
+  return o->kind == OP_OPEN && o->verb.dur != NULL &&
+         dfsc__tree_dialect(o->walk.tree) >= DFSC_SMB3_00;
+}
+
+static void path_resumed(dfsc_reconnect *rc, int err, uint32_t st) {
+  op *o = rc->data;
+  if (err < 0 || o->ended || o->cut) {
+    op_done(o, err < 0 ? err : DFSC_E_CANCELED, st);
+    return;
+  }
+  if (o->kind == OP_OPEN && o->verb.dur != NULL)
+    o->dur.replay = 1;
+  path_verb(o);
+}
+
+static void path_resume(op *o) {
+  int rc;
+  o->resumes++;
+  o->ctx->ops_resumed++;
+  op_set_state(o, OS_RECONNECT);
+  DFSC_INFO(&o->ctx->log, DFSC_CAT_MUP, "%s: %s: connection lost; waiting for it", o->path,
+            op_names[o->kind]);
+  o->prc.cb = path_resumed;
+  o->prc.data = o;
+  rc = dfsc__tree_reconnect(o->walk.tree, &o->prc, o->ctx->reconnect_timeout_ms);
+  if (rc < 0)
+    op_done(o, rc, 0);
+}
+
+/* The recovery ended: every op that waited goes on (or fails with err).
+ * The last of them may free f. */
+static void recover_end(dfsc_file *f, int err, uint32_t st) {
+  op *o = f->waiters, *next;
+  f->waiters = NULL;
+  f->recovering = 0;
+  if (err < 0 && err != -ESTALE)
+    DFSC_ERR(&f->ctx->log, DFSC_CAT_MUP,
+             "%s: the connection did not come back within %u ms: %s%s%s", f->path,
+             f->ctx->reconnect_timeout_ms, dfsc_strerror(err),
+             err == DFSC_E_NTSTATUS ? " " : "",
+             err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(st) : "");
+  for (; o != NULL; o = next) {
+    next = o->wnext;
+    o->wnext = NULL;
+    if (err == 0 && !o->ended && !o->cut)
+      handle_start(o);
+    else
+      op_done(o, o->kind == OP_CLOSE ? 0 : err == 0 ? DFSC_E_CANCELED : err, st);
+  }
+}
+
+static void file_stale(dfsc_file *f, const char *why, uint32_t st) {
+  f->stale = 1;
+  f->ctx->handles_stale++;
+  DFSC_ERR(&f->ctx->log, DFSC_CAT_MUP, "%s: the server lost the open handle and %s%s%s",
+           f->path, why, st ? ": " : "", st ? dfsc_ntstatus_name(st) : "");
+}
+
+static void recover_step(dfsc_file *f);
+
+/* Takes the new open for the handle: FileId, generation, durability and
+ * lease. */
+static void file_adopt(dfsc_file *f, const dfsc_verb *v, const dfsc_verb_durable *d) {
+  f->fid = v->fid;
+  f->gen = dfsc__tree_gen(f->tree);
+  if (d != NULL) {
+    uint8_t guid[16];
+    memcpy(guid, d->create_guid, 16);
+    f->dur.granted = d->granted;
+    memcpy(f->dur.create_guid, guid, 16);
+    memcpy(f->dur.lease_key, d->lease_key, 16);
+    f->dur.lease_state = d->lease_state;
+    if (d->has_disk_id) {
+      f->dur.has_disk_id = 1;
+      memcpy(f->dur.disk_id, d->disk_id, 32);
+    }
+    if (f->lease != NULL && memcmp(dfsc__lease_key(f->lease), d->lease_key, 16) != 0) {
+      dfsc__lease_free(f->lease);
+      f->lease = NULL;
+    }
+    if (f->lease != NULL)
+      dfsc__lease_set(f->lease, d->lease_state, d->lease_epoch);
+    else if (d->lease_state != 0)
+      f->lease = dfsc__lease_new(f->tree, d->lease_key, d->lease_state, d->lease_epoch);
+  }
+}
+
+/* The file opened by path again: it is the same file (its on-disk id) and
+ * unchanged as far as dfsc can tell (a reader: the change time of its
+ * open; a writer: the size dfsc last knew, since its own writes move the
+ * change time). */
+static void reopen_cb(dfsc_verb *v, int err, uint32_t st) {
+  dfsc_file *f = v->data;
+  const dfsc_verb_durable *d = v->dur;
+  int writer = (f->flags & DFSC_O_ACCMODE) != DFSC_O_RDONLY;
+  const char *why = NULL;
+  if (err < 0 && dfsc__err_conn_lost(err)) {
+    f->last_err = err;
+    recover_step(f);
+    return;
+  }
+  if (err < 0) {
+    file_stale(f, "it cannot be opened again", err == DFSC_E_NTSTATUS ? st : 0);
+    recover_end(f, -ESTALE, 0);
+    return;
+  }
+  if (d != NULL && f->dur.has_disk_id && d->has_disk_id &&
+      memcmp(f->dur.disk_id, d->disk_id, 8) != 0)
+    why = "the path now names another file";
+  else if (!writer && v->info.change_time != f->change_time)
+    why = "the file changed meanwhile";
+  else if (writer && v->info.size != f->size)
+    why = "the file's size changed meanwhile";
+  if (why != NULL) {
+    dfsc__verb_close_forget(f->tree, &v->fid);
+    file_stale(f, why, 0);
+    recover_end(f, -ESTALE, 0);
+    return;
+  }
+  file_adopt(f, v, d);
+  f->ctx->reopened_by_path++;
+  DFSC_WARN(&f->ctx->log, DFSC_CAT_MUP,
+            "%s: the server no longer had the handle; opened it again by path (the same "
+            "file, unchanged)",
+            f->path);
+  recover_end(f, 0, 0);
+}
+
+static void reopen(dfsc_file *f) {
+  int flags = f->flags & ~(DFSC_O_CREAT | DFSC_O_EXCL | DFSC_O_TRUNC);
+  int rc;
+  f->rv.cb = reopen_cb;
+  f->rv.data = f;
+  if (f->ctx->durable == DFSC_DURABLE_AUTO && durable_new(f->ctx, &f->rdur, flags) == 0)
+    rc = dfsc__verb_open_durable(&f->rv, f->tree, f->name, flags, &f->rdur);
+  else
+    rc = dfsc__verb_open(&f->rv, f->tree, f->name, flags);
+  if (rc < 0) {
+    file_stale(f, "it cannot be opened again", 0);
+    recover_end(f, -ESTALE, 0);
+  }
+}
+
+static void reclaim_cb(dfsc_verb *v, int err, uint32_t st) {
+  dfsc_file *f = v->data;
+  if (err == 0) {
+    file_adopt(f, v, v->dur);
+    f->ctx->durable_reclaimed++;
+    DFSC_INFO(&f->ctx->log, DFSC_CAT_MUP, "%s: durable handle reclaimed", f->path);
+    recover_end(f, 0, 0);
+    return;
+  }
+  if (dfsc__err_conn_lost(err)) {
+    f->last_err = err;
+    recover_step(f);
+    return;
+  }
+  /* [MS-SMB2] 3.3.5.9.7 / 3.3.5.9.12: the server no longer has it
+   * (restarted, timed out, the lease was broken meanwhile). */
+  DFSC_INFO(&f->ctx->log, DFSC_CAT_MUP, "%s: reclaim refused (%s): opening by path",
+            f->path, err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(st) : dfsc_strerror(err));
+  reopen(f);
+}
+
+static void recover_tree_cb(dfsc_reconnect *rc, int err, uint32_t st) {
+  dfsc_file *f = rc->data;
+  int r;
+  if (err < 0) {
+    recover_end(f, err, st);
+    return;
+  }
+  if (f->dur.granted == 0) {
+    reopen(f);
+    return;
+  }
+  memset(&f->rdur, 0, sizeof(f->rdur));
+  f->rdur.reclaim = 1;
+  f->rdur.version = f->dur.granted;
+  f->rdur.fid = f->fid;
+  memcpy(f->rdur.create_guid, f->dur.create_guid, 16);
+  memcpy(f->rdur.lease_key, f->dur.lease_key, 16);
+  f->rdur.lease_want = f->dur.lease_want;
+  f->rv.cb = reclaim_cb;
+  f->rv.data = f;
+  r = dfsc__verb_open_durable(&f->rv, f->tree, f->name, f->flags, &f->rdur);
+  if (r < 0)
+    reopen(f);
+}
+
+/* One round: wait for the tree, then reclaim (or reopen). A connection
+ * that drops again during the reclaim starts another round, at most
+ * RECOVER_ROUNDS_MAX. */
+static void recover_step(dfsc_file *f) {
+  int rc;
+  if (++f->rounds > RECOVER_ROUNDS_MAX) {
+    recover_end(f, f->last_err != 0 ? f->last_err : -ETIMEDOUT, 0);
+    return;
+  }
+  f->rc.cb = recover_tree_cb;
+  f->rc.data = f;
+  rc = dfsc__tree_reconnect(f->tree, &f->rc, f->ctx->reconnect_timeout_ms);
+  if (rc < 0)
+    recover_end(f, rc, 0);
+}
+
+/* o waits for its handle's recovery, which starts unless one runs. */
+static void file_recover(op *o) {
+  dfsc_file *f = o->file;
+  op_set_state(o, OS_RECONNECT);
+  o->wnext = f->waiters;
+  f->waiters = o;
+  if (f->recovering)
+    return;
+  f->recovering = 1;
+  f->rounds = 0;
+  f->last_err = 0;
+  DFSC_INFO(&f->ctx->log, DFSC_CAT_MUP, "%s: connection lost; reconnecting to %s", f->path,
+            f->dur.granted ? "reclaim the durable handle" : "open the file again");
+  recover_step(f);
+}
+
 static void handle_start(op *o) {
   dfsc_file *f = o->file;
   dfsc_verb *v = &o->verb;
   int rc;
-  if (dfsc__tree_gen(f->tree) != f->gen) {
-    /* The connection dropped since the open: the server forgot the handle. */
+  if (f->stale || (f->is_dir && dfsc__tree_gen(f->tree) != f->gen)) {
+    /* Lost for good, or a directory listing (a position on the server
+     * that no reclaim brings back): a close has nothing left to do. */
     op_done(o, o->kind == OP_CLOSE ? 0 : -ESTALE, 0);
+    return;
+  }
+  if (dfsc__tree_gen(f->tree) != f->gen) {
+    /* The connection dropped since the open (or the last reclaim): wait
+     * for it, reclaim the handle, then go on. */
+    file_recover(o);
     return;
   }
   if ((o->kind == OP_READ || o->kind == OP_WRITE) && o->len == 0) {
@@ -622,7 +1000,9 @@ int dfsc_set_op_timeout(dfsc_ctx *ctx, unsigned timeout_ms) {
  * the caller's buffer finish first (their deadlines bound them): an
  * operation that took effect is never reported as failed. */
 static int cut_now_ok(const op *o) {
-  if (o->state == OS_WALK)
+  /* Waiting for a connection to come back holds nothing of the caller's
+   * (a handle op's requests failed with the connection). */
+  if (o->state == OS_WALK || o->state == OS_RECONNECT)
     return 1;
   if (o->state != OS_VERB)
     return 0;

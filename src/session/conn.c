@@ -31,6 +31,15 @@
  * with cfg.encrypt, are encrypted; credentials go only to servers matching
  * cfg.cred_servers; keys and passwords are wiped when dropped.
  *
+ * Losing a connection: a READY connection that drops (reset, EOF, a request
+ * deadline, a bad signature or tag, an ECHO unanswered) goes back to IDLE,
+ * its generation moves and its requests fail; its objects stay, so an
+ * owner of open handles can wait for it with dfsc__tree_reconnect (bounded
+ * retries with backoff) and reclaim them. Keepalive: an ECHO on a
+ * connection silent for echo_interval_ms, dead when that goes unanswered.
+ * Leases: a table by key per connection; breaks are followed and
+ * acknowledged here ([MS-SMB2] 3.2.5.19.2).
+ *
  * Does not: parse paths, follow DFS referrals, decide retries (callers do).
  */
 #include "session/sl.h"
@@ -53,9 +62,11 @@
 #include "session/crypto.h"
 #include "session/policy.h"
 #include "smb2/compound.h"
+#include "smb2/echo.h"
 #include "smb2/ioctl.h"
 #include "smb2/logoff.h"
 #include "smb2/negotiate.h"
+#include "smb2/oplock.h"
 #include "smb2/session_setup.h"
 #include "smb2/status.h"
 #include "smb2/tree.h"
@@ -80,6 +91,11 @@
  * caller that was just handed a tree may still be about to use it. */
 #define EVICT_GRACE_MS 5000u
 #define CONN_BUCKETS 1024 /* lookup table of connections by server and port */
+#define LEASE_BUCKETS 64  /* leases of a connection, by key */
+#define ECHO_INTERVAL_DEFAULT 60000u
+#define RECONNECT_PAUSE_MIN 100u  /* ms: the first pause between reconnect attempts */
+#define RECONNECT_PAUSE_MAX 2000u /* ms: the longest */
+#define LEASE_LOG_MAX 16          /* dropped breaks logged per connection */
 
 enum conn_state { C_IDLE, C_QUEUED, C_LOOKUP, C_CONNECT, C_NEGOTIATE, C_READY };
 static const char *const conn_state_names[] = {"IDLE",    "QUEUED",    "LOOKUP",
@@ -99,6 +115,15 @@ _Static_assert((int)DFSC_AUTH_KRB_AUTO == (int)DFSC_KERBEROS_AUTO &&
                "the auth layer's Kerberos modes are the public ones");
 
 typedef struct auth_job auth_job;
+
+struct dfsc_lease {
+  uint8_t key[16];
+  uint32_t state;
+  uint16_t epoch;
+  uint32_t breaks;
+  dfsc_tree *tree; /* where it was taken (and its acks go); held meanwhile */
+  dfsc_lease *hnext;
+};
 
 struct dfsc_sess {
   dfsc_conn *conn;
@@ -176,6 +201,7 @@ struct dfsc_conn {
   uint32_t server_caps;
   uint8_t server_guid[16];
   uint8_t client_guid[16];
+  int have_guid;
   uint32_t max_read, max_write, max_transact;
   uint16_t cipher;
   uint16_t sign_alg;
@@ -215,6 +241,15 @@ struct dfsc_conn {
   dfsc_tree *dying; /* trees whose TREE_DISCONNECT is in flight */
   int closing;      /* LOGOFF sent or about to be freed: lookups skip it */
   int close_ready;  /* closing and nothing more to wait for */
+
+  /* Loss and keepalive. */
+  uint64_t last_rx; /* loop ms of the last frame received */
+  dfsc_timer ka_timer;
+  int echo_out;     /* a keepalive ECHO is unanswered */
+  int lost;         /* was READY and dropped: the next READY is a reconnect */
+  uint64_t lost_at; /* loop ms of the loss */
+  dfsc_lease *leases[LEASE_BUCKETS];
+  unsigned lease_logged;
 };
 
 struct dfsc_sl {
@@ -247,6 +282,7 @@ static void conn_fail_later(dfsc_conn *c, int err);
 static void setups_pump(dfsc_sl *sl);
 static void setup_q_remove(dfsc_sl *sl, dfsc_conn *c);
 static int send_now(dfsc_conn *c, dfsc_req *first);
+static int submit(dfsc_conn *c, dfsc_req **reqs, int n);
 static void flush_waitq(dfsc_conn *c);
 static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                        size_t len);
@@ -526,9 +562,218 @@ static void req_timeout(dfsc_timer *t) {
   DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s:%u: %s (mid %llu) timed out", c->host, c->port,
             dfsc__smb2_command_name(r->command), (unsigned long long)r->mid);
   c->sl->stats.deadlines++;
+  if (r->command == SMB2_ECHO) {
+    c->sl->stats.echo_dead++;
+    DFSC_WARN(lg(c), DFSC_CAT_CONN,
+              "%s:%u: no answer to a keepalive ECHO within %u ms: the server or the "
+              "network is gone",
+              c->host, c->port, r->timeout_ms);
+  }
   /* A server that does not answer within the deadline cannot be trusted to
    * answer the others: fail the connection, which fails every request. */
   conn_fail(c, -ETIMEDOUT, 0);
+}
+
+/* ---- keepalive ---------------------------------------------------------- */
+
+static unsigned echo_interval(const dfsc_sl *sl) {
+  return sl->cfg.echo_interval_ms != 0 ? sl->cfg.echo_interval_ms : ECHO_INTERVAL_DEFAULT;
+}
+
+static void ka_cb(dfsc_timer *tm);
+
+static void ka_arm(dfsc_conn *c, uint64_t delay) {
+  if (echo_interval(c->sl) == UINT32_MAX)
+    return;
+  c->ka_timer.data = c;
+  dfsc__timer_start(c->sl->cfg.loop, &c->ka_timer, delay, ka_cb);
+}
+
+static void echo_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                    size_t len) {
+  dfsc_conn *c = r->data;
+  (void)h;
+  (void)pdu;
+  (void)len;
+  /* Any answer, an error status included, shows the peer alive. On err
+   * the connection was failed already (the ECHO's deadline counted it). */
+  if (err == 0)
+    c->echo_out = 0;
+}
+
+/* Every echo_interval: a connection that received nothing for that long is
+ * sent an ECHO whose deadline is the interval; an unanswered one fails the
+ * connection in req_timeout. One ECHO at a time. */
+static void ka_cb(dfsc_timer *tm) {
+  dfsc_conn *c = tm->data;
+  uint64_t now = dfsc__loop_now(c->sl->cfg.loop), iv = echo_interval(c->sl);
+  dfsc_req *r;
+  if (c->state != C_READY)
+    return;
+  if (c->echo_out || now - c->last_rx < iv) {
+    ka_arm(c, c->echo_out ? iv : c->last_rx + iv - now);
+    return;
+  }
+  r = dfsc__req_new(SMB2_ECHO, 4);
+  if (r == NULL || dfsc__smb2_echo_req_encode(&r->w) < 0) {
+    dfsc__req_free(r);
+    ka_arm(c, iv);
+    return;
+  }
+  r->cb = echo_cb;
+  r->data = c;
+  r->timeout_ms = (unsigned)iv;
+  if (submit(c, &r, 1) < 0) {
+    dfsc__req_free(r);
+    ka_arm(c, iv);
+    return;
+  }
+  c->echo_out = 1;
+  c->sl->stats.echoes_sent++;
+  DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: nothing received for %llu ms: keepalive ECHO",
+           c->host, c->port, (unsigned long long)(now - c->last_rx));
+  ka_arm(c, iv);
+}
+
+/* ---- leases ------------------------------------------------------------- */
+
+static size_t lease_bucket(const uint8_t key[16]) {
+  /* Keys are random (dfsc makes them): any bytes spread them. */
+  return (size_t)(key[0] ^ key[7] ^ key[15]) % LEASE_BUCKETS;
+}
+
+static dfsc_lease *lease_find(dfsc_conn *c, const uint8_t key[16]) {
+  dfsc_lease *l;
+  for (l = c->leases[lease_bucket(key)]; l != NULL; l = l->hnext)
+    if (memcmp(l->key, key, 16) == 0)
+      return l;
+  return NULL;
+}
+
+dfsc_lease *dfsc__lease_new(dfsc_tree *t, const uint8_t key[16], uint32_t state,
+                            uint16_t epoch) {
+  dfsc_conn *c = t->conn;
+  dfsc_lease *l = dfsc__calloc(1, sizeof(*l));
+  size_t b = lease_bucket(key);
+  if (l == NULL)
+    return NULL;
+  memcpy(l->key, key, 16);
+  l->state = state;
+  l->epoch = epoch;
+  l->tree = t;
+  l->hnext = c->leases[b];
+  c->leases[b] = l;
+  return l;
+}
+
+void dfsc__lease_free(dfsc_lease *l) {
+  dfsc_lease **pp;
+  if (l == NULL)
+    return;
+  for (pp = &l->tree->conn->leases[lease_bucket(l->key)]; *pp != NULL; pp = &(*pp)->hnext)
+    if (*pp == l) {
+      *pp = l->hnext;
+      break;
+    }
+  dfsc__free(l);
+}
+
+uint32_t dfsc__lease_state(const dfsc_lease *l) { return l->state; }
+uint32_t dfsc__lease_breaks(const dfsc_lease *l) { return l->breaks; }
+const uint8_t *dfsc__lease_key(const dfsc_lease *l) { return l->key; }
+
+void dfsc__lease_set(dfsc_lease *l, uint32_t state, uint16_t epoch) {
+  l->state = state;
+  l->epoch = epoch;
+}
+
+static void lease_drop(dfsc_conn *c, const char *why) {
+  c->sl->stats.lease_unknown++;
+  if (c->lease_logged < LEASE_LOG_MAX) {
+    c->lease_logged++;
+    DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: break notification %s: ignored%s", c->host, why,
+              c->lease_logged == LEASE_LOG_MAX ? " (no more of these are logged)" : "");
+  }
+}
+
+static void lease_ack_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                         size_t len) {
+  dfsc_conn *c = r->data;
+  (void)pdu;
+  (void)len;
+  /* [MS-SMB2] 3.3.5.22.2: a break that ended meanwhile (another open
+   * closed, the timeout passed) is refused; nothing to do either way. */
+  if (err == 0 && h->status != 0)
+    DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: lease break acknowledgement refused: %s", c->host,
+             dfsc_ntstatus_name(h->status));
+}
+
+/* [MS-SMB2] 3.2.5.19.2 and 3.2.4.24: the state is lowered to the new one
+ * and, when the server waits for it, acknowledged on the tree the lease
+ * was taken on. dfsc caches no dirty data in the library, so nothing is
+ * flushed first. A break arrives with MessageId 0xFFFFFFFFFFFFFFFF and
+ * SessionId 0, unsigned; a forged one can only make dfsc give up caching. */
+static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb2_hdr *h) {
+  dfsc_smb2_lease_break b;
+  dfsc_smb2_lease_ack a;
+  dfsc_lease *l;
+  dfsc_req *r;
+  int kind;
+  if (h->command != SMB2_OPLOCK_BREAK) {
+    lease_drop(c, "with an unexpected command");
+    return 0;
+  }
+  kind = dfsc__smb2_oplock_break_kind(pdu, len);
+  if (kind == DFSC_SMB2_BREAK_OPLOCK) {
+    lease_drop(c, "for an oplock (dfsc asks for none)");
+    return 0;
+  }
+  if (kind != DFSC_SMB2_BREAK_LEASE || dfsc__smb2_lease_break_decode(pdu, len, &b) < 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed break notification", c->host);
+    return DFSC_E_PROTO;
+  }
+  l = lease_find(c, b.lease_key);
+  if (l == NULL) {
+    lease_drop(c, "for a lease key dfsc does not hold");
+    return 0;
+  }
+  c->sl->stats.lease_breaks++;
+  l->breaks++;
+  DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: lease break 0x%x -> 0x%x (held 0x%x)%s", c->host,
+           (unsigned)b.current_lease_state, (unsigned)b.new_lease_state, (unsigned)l->state,
+           (b.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED) ? ", ack required" : "");
+  /* Only ever lower: a break cannot grant what was not held. */
+  l->state &= b.new_lease_state;
+  if (b.new_epoch != 0)
+    l->epoch = b.new_epoch;
+  if (!(b.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
+    return 0;
+  if (c->sess.state != S_VALID || l->tree->state != T_READY) {
+    lease_drop(c, "while the session or tree is not connected");
+    return 0;
+  }
+  memset(&a, 0, sizeof(a));
+  memcpy(a.lease_key, l->key, 16);
+  a.lease_state = l->state;
+  r = dfsc__req_new(SMB2_OPLOCK_BREAK, 40);
+  if (r == NULL)
+    return 0; /* the server's break timeout ends it */
+  if (dfsc__smb2_lease_ack_encode(&r->w, &a) < 0) {
+    dfsc__req_free(r);
+    return 0;
+  }
+  r->cb = lease_ack_cb;
+  r->data = c;
+  r->sess = &c->sess;
+  r->tree_id = l->tree->id;
+  r->encrypt = l->tree->encrypt || c->sess.encrypt;
+  r->sign = c->sess.signing && !r->encrypt;
+  if (submit(c, &r, 1) < 0) {
+    dfsc__req_free(r);
+    return 0;
+  }
+  c->sl->stats.lease_acks++;
+  return 0;
 }
 
 /* ---- signing ----------------------------------------------------------- */
@@ -827,13 +1072,8 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     return DFSC_E_PROTO;
   if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
     return DFSC_E_PROTO;
-  if (h.message_id == UINT64_MAX) {
-    /* Oplock / lease break notification: we never ask for oplocks or leases,
-     * so there is nothing to acknowledge. */
-    DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: unsolicited %s ignored", c->host,
-             dfsc__smb2_command_name(h.command));
-    return 0;
-  }
+  if (h.message_id == UINT64_MAX)
+    return on_break(c, pdu, len, &h);
   /* Credits are taken only from a PDU that passed what verification the
    * spec allows: decrypted, or signed with the session's key once the
    * session signs; interim and session-setup responses cannot be checked
@@ -970,6 +1210,7 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   size_t plen;
   int rc = 0, n = 0, encrypted = 0;
 
+  c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
   if (len >= 4 && dfsc__le32(frame) == SMB2_TRANSFORM_ID) {
     rc = unseal(c, frame, len, &msg, &len);
     if (rc < 0)
@@ -1062,8 +1303,13 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     return;
   if (c->state == C_QUEUED)
     setup_q_remove(c->sl, c);
-  if (c->state != C_READY)
+  if (c->state != C_READY) {
     c->sl->stats.conn_failed++;
+  } else if (!c->closing) {
+    c->lost = 1;
+    c->lost_at = dfsc__loop_now(c->sl->cfg.loop);
+    c->sl->stats.conns_lost++;
+  }
   if (c->vni_pending > 0 && (err == DFSC_E_CLOSED || err == -ECONNRESET || err == -EPIPE)) {
     /* [MS-SMB2] 3.3.5.15.12: a server whose negotiation does not match
      * what we validate closes the connection instead of answering. */
@@ -1079,6 +1325,8 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   c->tcp = NULL;
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   dfsc__timer_stop(c->sl->cfg.loop, &c->fail_timer);
+  dfsc__timer_stop(c->sl->cfg.loop, &c->ka_timer);
+  c->echo_out = 0;
   conn_set_state(c, C_IDLE);
   if (c->sess.state != S_NONE)
     sess_set_state(&c->sess, S_NONE);
@@ -1264,6 +1512,15 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
   /* The setup deadline runs on through session setup (every round of
    * authentication): sess_setup_cb or sess_fail stops it. */
   conn_set_state(c, C_READY);
+  c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
+  c->echo_out = 0;
+  ka_arm(c, echo_interval(c->sl));
+  if (c->lost) {
+    c->lost = 0;
+    c->sl->stats.reconnects++;
+    DFSC_INFO(lg(c), DFSC_CAT_CONN, "%s:%u: connected again, %llu ms after the loss",
+              c->host, c->port, (unsigned long long)(c->last_rx - c->lost_at));
+  }
   setups_pump(c->sl);
   drive(c);
 }
@@ -1300,13 +1557,21 @@ static int start_negotiate(dfsc_conn *c) {
       (!dfsc__auth_creds_anonymous(c->user, c->password) &&
        c->sl->cfg.sign != DFSC_SIGN_OFF && !c->sl->cfg.guest_ok))
     c->client_sec_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
-  c->client_caps = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU;
+  /* LEASING: dfsc asks for leases on durable opens ([MS-SMB2] 2.2.3). */
+  c->client_caps =
+      SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING;
   /* [MS-SMB2] 2.2.3: a 3.x client that can encrypt says so. Samba also
    * answers the 3.1.1 ENCRYPTION context only when this bit is set. */
   if (c->dialects[c->ndialects - 1] >= SMB2_DIALECT_300)
     c->client_caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
-  if (getrandom(c->client_guid, 16, 0) != 16)
-    return -EIO;
+  /* One ClientGuid for the connection object's life ([MS-SMB2] 3.2.1.1):
+   * the server finds leases, and durable handles it keeps, by it after a
+   * reconnect ([MS-SMB2] 3.3.5.9.7, 3.3.5.9.12). */
+  if (!c->have_guid) {
+    if (getrandom(c->client_guid, 16, 0) != 16)
+      return -EIO;
+    c->have_guid = 1;
+  }
   for (i = 0; i < (size_t)c->ndialects; i++)
     req.dialects[i] = c->dialects[i];
   req.dialect_count = (uint16_t)c->ndialects;
@@ -2229,6 +2494,24 @@ static void drive(dfsc_conn *c) {
 
 /* ---- public entry points of the layer ----------------------------------- */
 
+/* Adds w to t's waiters and moves the connection on; w->cb runs at once
+ * when t is connected. */
+static void tree_join(dfsc_tree *t, dfsc_tree_waiter *w) {
+  dfsc_conn *c = t->conn;
+  tree_touch(t);
+  if (t->state == T_READY && c->state == C_READY) {
+    w->next = NULL;
+    w->cb(w, t, 0, 0);
+    return;
+  }
+  if (c->state != C_IDLE || t->state != T_NONE || t->waiters != NULL)
+    c->sl->stats.conn_coalesced++;
+  w->next = t->waiters;
+  t->waiters = w;
+  c->nwaiters++;
+  drive(c);
+}
+
 static int str_eq(const char *a, const char *b) {
   return strcasecmp(a ? a : "", b ? b : "") == 0;
 }
@@ -2240,6 +2523,15 @@ static void tree_free(dfsc_tree *t) {
 
 static void conn_free(dfsc_conn *c) {
   dfsc_tree *t, *tn;
+  size_t b;
+  /* Leases left are those of handles freed with the layer. */
+  for (b = 0; b < LEASE_BUCKETS; b++) {
+    dfsc_lease *l, *ln;
+    for (l = c->leases[b]; l != NULL; l = ln) {
+      ln = l->hnext;
+      dfsc__free(l);
+    }
+  }
   for (t = c->trees; t != NULL; t = tn) {
     tn = t->next;
     tree_free(t);
@@ -2390,6 +2682,7 @@ static void conn_destroy(dfsc_conn *c) {
   c->tcp = NULL;
   dfsc__timer_stop(sl->cfg.loop, &c->setup_timer);
   dfsc__timer_stop(sl->cfg.loop, &c->fail_timer);
+  dfsc__timer_stop(sl->cfg.loop, &c->ka_timer);
   conn_set_state(c, C_IDLE);
   if (tcp != NULL)
     dfsc__tcp_free(tcp); /* drops queued bytes: their requests are done */
@@ -2630,19 +2923,134 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
     c->trees = t;
     tlist_append(sl, t);
   }
-  tree_touch(t);
-  if (t->state == T_READY && c->state == C_READY) {
-    w->next = NULL;
-    w->cb(w, t, 0, 0);
-    return 0;
-  }
-  if (c->state != C_IDLE || t->state != T_NONE || t->waiters != NULL)
-    sl->stats.conn_coalesced++;
-  w->next = t->waiters;
-  t->waiters = w;
-  c->nwaiters++;
-  drive(c);
+  tree_join(t, w);
   return 0;
+}
+
+/* ---- reconnect ---------------------------------------------------------- */
+
+int dfsc__err_conn_lost(int err) {
+  return err == DFSC_E_CLOSED || err == -ECONNRESET || err == -EPIPE || err == -ETIMEDOUT ||
+         err == -ECONNABORTED || err == -ENOTCONN || err == -ECONNREFUSED ||
+         err == -EHOSTUNREACH || err == -ENETUNREACH || err == -EHOSTDOWN ||
+         err == DFSC_E_LOOKUP;
+}
+
+/* Failures another attempt will not mend: who we are, what we may do, and
+ * what the server or the policy refuses. */
+static int rc_lasting(int err, uint32_t st) {
+  if (err == DFSC_E_NTSTATUS)
+    return st == 0xC000006Du /* LOGON_FAILURE */ || st == 0xC0000022u /* ACCESS_DENIED */ ||
+           st == 0xC00000CCu /* BAD_NETWORK_NAME */ ||
+           st == 0xC0000072u /* ACCOUNT_DISABLED */ ||
+           st == 0xC0000071u /* PASSWORD_EXPIRED */;
+  return err == DFSC_E_SHUTDOWN || err == DFSC_E_AUTH || err == DFSC_E_HARDENED ||
+         err == DFSC_E_DOWNGRADE || err == DFSC_E_DIALECT || err == DFSC_E_GUEST ||
+         err == DFSC_E_NOTICKET || err == DFSC_E_KERBEROS || err == DFSC_E_UNSUPPORTED ||
+         err == -ENOMEM;
+}
+
+static void tree_unwait(dfsc_tree *t, dfsc_tree_waiter *w) {
+  dfsc_tree_waiter **pp;
+  for (pp = &t->waiters; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == w) {
+      *pp = w->next;
+      w->next = NULL;
+      t->conn->nwaiters--;
+      return;
+    }
+}
+
+static void rc_end(dfsc_reconnect *rc, int err, uint32_t st) {
+  dfsc_tree *t = rc->tree;
+  dfsc_sl *sl = t->conn->sl;
+  rc->active = 0;
+  dfsc__timer_stop(sl->cfg.loop, &rc->timer);
+  tree_unwait(t, &rc->tw);
+  if (err < 0) {
+    sl->stats.reconnect_failed++;
+    DFSC_INFO(lg(t->conn), DFSC_CAT_CONN,
+              "%s\\%s: no connection again after %u attempts: %s", t->conn->host, t->share,
+              rc->tries, dfsc_strerror(err));
+  }
+  dfsc__tree_release(t);
+  rc->cb(rc, err, st);
+}
+
+static void rc_try(dfsc_timer *tm);
+
+static void rc_deadline(dfsc_timer *tm) {
+  dfsc_reconnect *rc = tm->data;
+  rc_end(rc, rc->err != 0 ? rc->err : -ETIMEDOUT, rc->ntstatus);
+}
+
+static void rc_tree_cb(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t st) {
+  dfsc_reconnect *rc = w->data;
+  uint64_t now = dfsc__loop_now(t->conn->sl->cfg.loop), pause;
+  unsigned shift = rc->tries > 5 ? 5 : rc->tries;
+  if (!rc->active)
+    return;
+  if (err == 0) {
+    rc_end(rc, 0, 0);
+    return;
+  }
+  rc->err = err;
+  rc->ntstatus = st;
+  pause = (uint64_t)RECONNECT_PAUSE_MIN << shift;
+  if (pause > RECONNECT_PAUSE_MAX)
+    pause = RECONNECT_PAUSE_MAX;
+  /* Attempts go on until the deadline, the last one at it. */
+  if (rc_lasting(err, st) || now >= rc->deadline) {
+    rc_end(rc, err, st);
+    return;
+  }
+  if (now + pause > rc->deadline)
+    pause = rc->deadline - now;
+  rc->timer.data = rc;
+  dfsc__timer_start(t->conn->sl->cfg.loop, &rc->timer, pause, rc_try);
+}
+
+/* One attempt: join the tree's waiters (which starts a connection when
+ * none is under way); the wait's deadline bounds an attempt that hangs. */
+static void rc_try(dfsc_timer *tm) {
+  dfsc_reconnect *rc = tm->data;
+  dfsc_sl *sl = rc->tree->conn->sl;
+  uint64_t now = dfsc__loop_now(sl->cfg.loop);
+  rc->tries++;
+  sl->stats.reconnect_tries++;
+  rc->timer.data = rc;
+  dfsc__timer_start(sl->cfg.loop, &rc->timer, rc->deadline > now ? rc->deadline - now : 0,
+                    rc_deadline);
+  tree_join(rc->tree, &rc->tw);
+}
+
+int dfsc__tree_reconnect(dfsc_tree *t, dfsc_reconnect *rc, unsigned timeout_ms) {
+  dfsc_sl *sl = t->conn->sl;
+  if (sl->shutting_down)
+    return DFSC_E_SHUTDOWN;
+  rc->tree = t;
+  rc->deadline = dfsc__loop_now(sl->cfg.loop) + timeout_ms;
+  rc->tries = 0;
+  rc->err = 0;
+  rc->ntstatus = 0;
+  rc->active = 1;
+  rc->tw.cb = rc_tree_cb;
+  rc->tw.data = rc;
+  rc->tw.next = NULL;
+  dfsc__tree_hold(t);
+  sl->stats.reconnect_waits++;
+  rc->timer.data = rc;
+  dfsc__timer_start(sl->cfg.loop, &rc->timer, 0, rc_try);
+  return 0;
+}
+
+void dfsc__tree_reconnect_cancel(dfsc_reconnect *rc) {
+  if (!rc->active)
+    return;
+  rc->active = 0;
+  dfsc__timer_stop(rc->tree->conn->sl->cfg.loop, &rc->timer);
+  tree_unwait(rc->tree, &rc->tw);
+  dfsc__tree_release(rc->tree);
 }
 
 int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
@@ -2683,6 +3091,7 @@ int dfsc__tree_is_dfs(const dfsc_tree *t) {
   return (t->share_flags & (SMB2_SHAREFLAG_DFS | SMB2_SHAREFLAG_DFS_ROOT)) != 0;
 }
 uint16_t dfsc__tree_dialect(const dfsc_tree *t) { return t->conn->dialect; }
+uint32_t dfsc__tree_server_caps(const dfsc_tree *t) { return t->conn->server_caps; }
 uint32_t dfsc__tree_max_read(const dfsc_tree *t) { return t->conn->max_read; }
 uint32_t dfsc__tree_max_write(const dfsc_tree *t) { return t->conn->max_write; }
 uint32_t dfsc__tree_max_transact(const dfsc_tree *t) { return t->conn->max_transact; }

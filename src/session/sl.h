@@ -79,6 +79,13 @@ typedef struct dfsc_sl_cfg {
   /* Hardened paths (dfsc_opts.hardened_paths; NULL: the default list;
    * copied). */
   const char *const *hardened_paths;
+  /* Keepalive (ECHO, [MS-SMB2] 2.2.28; the spec leaves when to the
+   * client): a connection that has received nothing for
+   * echo_interval_ms is sent an ECHO, and one whose ECHO goes unanswered
+   * for echo_interval_ms more is declared dead (reset, its requests fail
+   * with -ETIMEDOUT). So a silent peer (a blackhole) is found within twice
+   * the interval. 0: the default, 60 s; UINT32_MAX: never. */
+  unsigned echo_interval_ms;
 } dfsc_sl_cfg;
 
 /* Copies cfg (strings and the cred_servers list included). Returns 0, a
@@ -113,6 +120,16 @@ typedef struct dfsc_sl_stats {
   uint64_t auth_kdc_jobs;    /* of them, steps that needed the KDC lane */
   uint64_t auth_orphaned;    /* steps whose session gave up first (deadline, reset) */
   uint64_t hardened_refused; /* tree connects refused by a hardened path */
+  uint64_t conns_lost;       /* established connections lost (reset, EOF, dead peer) */
+  uint64_t reconnects;       /* connections established again after a loss */
+  uint64_t reconnect_waits;  /* dfsc__tree_reconnect waits started */
+  uint64_t reconnect_tries;  /* connection attempts they made */
+  uint64_t reconnect_failed; /* waits that ended without a connection */
+  uint64_t echoes_sent;      /* keepalive ECHOs */
+  uint64_t echo_dead;        /* connections declared dead by an unanswered ECHO */
+  uint64_t lease_breaks;     /* lease break notifications for a lease held */
+  uint64_t lease_acks;       /* lease break acknowledgements sent */
+  uint64_t lease_unknown;    /* break notifications dropped: unknown key, bad state */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 
@@ -155,6 +172,7 @@ const char *dfsc__sl_default_password(const dfsc_sl *sl);
 uint64_t dfsc__tree_gen(const dfsc_tree *t);
 int dfsc__tree_is_dfs(const dfsc_tree *t);
 uint16_t dfsc__tree_dialect(const dfsc_tree *t);
+uint32_t dfsc__tree_server_caps(const dfsc_tree *t); /* SMB2_GLOBAL_CAP_* negotiated */
 uint32_t dfsc__tree_max_read(const dfsc_tree *t);
 uint32_t dfsc__tree_max_write(const dfsc_tree *t);
 uint32_t dfsc__tree_max_transact(const dfsc_tree *t);
@@ -172,6 +190,56 @@ const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
 void dfsc__tree_hold(dfsc_tree *t);
 void dfsc__tree_release(dfsc_tree *t);
 
+/* ---- reconnect ---------------------------------------------------------- */
+/* Waits until t (the same tree object, after its connection dropped) is
+ * connected again: connection, session and tree connect are redone, retried
+ * with a growing pause (100 ms doubling up to 2 s) while they fail for
+ * reasons that may pass (refused, reset, timed out, name lookup), for at
+ * most timeout_ms; an error that will not pass (authentication, a refused
+ * share, shutdown) ends the wait at once. The tree is held meanwhile.
+ * cb runs exactly once, never inside this call: err 0 (t is connected; its
+ * generation has moved, so handles opened before must be reclaimed) or the
+ * last attempt's error (DFSC_E_NTSTATUS with ntstatus). Loop thread. */
+typedef struct dfsc_reconnect dfsc_reconnect;
+struct dfsc_reconnect {
+  void (*cb)(dfsc_reconnect *rc, int err, uint32_t ntstatus);
+  void *data;
+  /* private */
+  dfsc_tree *tree;
+  dfsc_tree_waiter tw;
+  dfsc_timer timer;
+  uint64_t deadline;
+  unsigned tries;
+  int err;
+  uint32_t ntstatus;
+  int active;
+};
+int dfsc__tree_reconnect(dfsc_tree *t, dfsc_reconnect *rc, unsigned timeout_ms);
+/* Ends a wait without its callback (the owner goes away). */
+void dfsc__tree_reconnect_cancel(dfsc_reconnect *rc);
+/* Whether err is the loss of a connection (the request may or may not
+ * have reached the server) rather than an answer or a local failure. */
+int dfsc__err_conn_lost(int err);
+
+/* ---- leases ([MS-SMB2] 3.2.5.19.2) ------------------------------------- */
+/* A lease held on t's connection. The session layer keeps it in a table by
+ * key, follows the server's breaks (state lowered, epoch) and acknowledges
+ * them on the tree the lease was taken on, at once (dfsc holds no dirty data
+ * in the library). Breaks for keys not in the table, or that would raise a
+ * state, are dropped, logged and counted. Loop thread. */
+typedef struct dfsc_lease dfsc_lease;
+/* Registers key on t with the granted state; returns the lease or NULL
+ * (memory). The lease outlives drops of the connection (a reclaim renews
+ * it) and is freed by dfsc__lease_free or with the layer. */
+dfsc_lease *dfsc__lease_new(dfsc_tree *t, const uint8_t key[16], uint32_t state,
+                            uint16_t epoch);
+void dfsc__lease_free(dfsc_lease *l);
+/* The state now held (SMB2_LEASE_* bits), and how many breaks it has seen. */
+uint32_t dfsc__lease_state(const dfsc_lease *l);
+uint32_t dfsc__lease_breaks(const dfsc_lease *l);
+const uint8_t *dfsc__lease_key(const dfsc_lease *l); /* 16 bytes */
+/* A reclaim or reopen granted state again. */
+void dfsc__lease_set(dfsc_lease *l, uint32_t state, uint16_t epoch);
 /* ---- requests --------------------------------------------------------- */
 /* Response callback. err 0: pdu/len is the response PDU (header included,
  * for a compound only this request's slice) and h its decoded header; the

@@ -70,11 +70,15 @@ static void info_from_netopen(dfsc_verb_info *i, const dfsc_smb2_netopen *n) {
 
 /* ---- request builders ------------------------------------------------- */
 
-static dfsc_req *new_create(const char *name, uint32_t access, uint32_t disposition,
-                            uint32_t options) {
+/* Room for the create contexts a durable open sends (DH2Q or DH2C, RqLs
+ * v2, QFid, each with its 16-byte header, name and padding). */
+#define CC_ROOM 256
+
+static dfsc_req *new_create_cc(const char *name, uint32_t access, uint32_t disposition,
+                               uint32_t options, const dfsc_smb2_cc *ccs, size_t n_ccs) {
   dfsc_smb2_create_req cr;
   size_t nlen = strlen(name);
-  dfsc_req *r = dfsc__req_new(SMB2_CREATE, 64 + 4 * nlen + 8);
+  dfsc_req *r = dfsc__req_new(SMB2_CREATE, 64 + 4 * nlen + 8 + (n_ccs ? CC_ROOM : 0));
   if (r == NULL)
     return NULL;
   memset(&cr, 0, sizeof(cr));
@@ -86,11 +90,24 @@ static dfsc_req *new_create(const char *name, uint32_t access, uint32_t disposit
   cr.options = options;
   cr.name = name;
   cr.name_len = nlen;
+  cr.ccs = ccs;
+  cr.n_ccs = n_ccs;
+  if (n_ccs > 0) {
+    /* A lease is asked for in the context; the level says so (2.2.13). */
+    for (size_t i = 0; i < n_ccs; i++)
+      if (memcmp(ccs[i].name, SMB2_CC_RQLS, 4) == 0)
+        cr.oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
+  }
   if (dfsc__smb2_create_req_encode(&r->w, &cr) < 0) {
     dfsc__req_free(r);
     return NULL;
   }
   return r;
+}
+
+static dfsc_req *new_create(const char *name, uint32_t access, uint32_t disposition,
+                            uint32_t options) {
+  return new_create_cc(name, access, disposition, options, NULL, 0);
 }
 
 static dfsc_req *new_close(const dfsc_smb2_fid *fid) {
@@ -282,6 +299,46 @@ static void compound_finished(dfsc_verb *v) {
   verb_finish(v, 0, 0);
 }
 
+/* What the server granted of a durable open: a context answers only what
+ * was asked, and what it says is checked against it. */
+static int durable_parse(dfsc_verb_durable *d, const dfsc_smb2_create_rsp *cr) {
+  dfsc_smb2_cc cc;
+  int rc;
+  d->granted = 0;
+  d->lease_state = 0;
+  d->has_disk_id = 0;
+  if (cr->oplock_level == SMB2_OPLOCK_LEVEL_LEASE) {
+    dfsc_smb2_lease ls;
+    rc = dfsc__smb2_cc_find(cr->cc_buf, cr->cc_len, SMB2_CC_RQLS, &cc);
+    if (rc < 0 || (rc == 1 && dfsc__smb2_cc_lease_parse(&cc, &ls) < 0))
+      return DFSC_E_PROTO;
+    if (rc == 1) {
+      /* A lease for another key, or more than was asked for, is not ours
+       * to hold. */
+      if (memcmp(ls.key, d->lease_key, 16) != 0 || (ls.state & ~d->lease_want) != 0)
+        return DFSC_E_PROTO;
+      d->lease_state = ls.state;
+      d->lease_epoch = ls.epoch;
+    }
+  }
+  if (d->reclaim) {
+    /* [MS-SMB2] 3.2.5.13: a successful reconnect is the durable open. */
+    d->granted = d->version;
+  } else if (dfsc__smb2_cc_find(cr->cc_buf, cr->cc_len, SMB2_CC_DH2Q, &cc) == 1) {
+    uint32_t tmo, fl;
+    if (dfsc__smb2_cc_dh2q_parse(&cc, &tmo, &fl) < 0)
+      return DFSC_E_PROTO;
+    d->granted = 2;
+    d->timeout_ms = tmo;
+  } else if (dfsc__smb2_cc_find(cr->cc_buf, cr->cc_len, SMB2_CC_DHNQ, &cc) == 1) {
+    d->granted = 1;
+  }
+  if (dfsc__smb2_cc_find(cr->cc_buf, cr->cc_len, SMB2_CC_QFID, &cc) == 1 &&
+      dfsc__smb2_cc_qfid_parse(&cc, d->disk_id) == 0)
+    d->has_disk_id = 1;
+  return 0;
+}
+
 static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                        size_t len) {
   switch (h->command) {
@@ -294,6 +351,8 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
     v->fid = cr.fid;
     v->have_fid = 1;
     info_from_netopen(&v->info, &cr.info);
+    if (v->dur != NULL && durable_parse(v->dur, &cr) < 0)
+      v->err = DFSC_E_PROTO;
     return;
   }
   case SMB2_QUERY_INFO: {
@@ -415,6 +474,52 @@ int dfsc__verb_open(dfsc_verb *v, dfsc_tree *t, const char *name, int flags) {
   dfsc_req *r;
   verb_init(v, t, V_OPEN);
   r = new_create(name, open_access(flags), open_disposition(flags), opts);
+  return send_compound(v, &r, 1);
+}
+
+int dfsc__verb_open_durable(dfsc_verb *v, dfsc_tree *t, const char *name, int flags,
+                            dfsc_verb_durable *d) {
+  uint32_t opts =
+      (flags & DFSC_O_DIRECTORY) ? SMB2_FILE_DIRECTORY_FILE : SMB2_FILE_NON_DIRECTORY_FILE;
+  uint16_t dialect = dfsc__tree_dialect(t);
+  int leasing =
+      dialect >= SMB2_DIALECT_210 && (dfsc__tree_server_caps(t) & SMB2_GLOBAL_CAP_LEASING);
+  uint8_t dbuf[SMB2_DH2C_SIZE], lbuf[SMB2_LEASE_V2_SIZE];
+  dfsc_smb2_cc ccs[3];
+  dfsc_smb2_lease ls;
+  size_t n = 0;
+  uint32_t disp = open_disposition(flags);
+  dfsc_req *r;
+  if ((flags & DFSC_O_ATTRIBUTES) || !leasing ||
+      (d->reclaim && d->version != 1 && d->version != 2))
+    return d->reclaim ? DFSC_E_UNSUPPORTED : dfsc__verb_open(v, t, name, flags);
+  verb_init(v, t, V_OPEN);
+  v->dur = d;
+  if (d->reclaim) {
+    /* [MS-SMB2] 3.2.4.4: the same name, and the lease with its key. */
+    if (d->version == 2)
+      dfsc__smb2_cc_dh2c(&ccs[n++], dbuf, &d->fid, d->create_guid, 0);
+    else
+      dfsc__smb2_cc_dhnc(&ccs[n++], dbuf, &d->fid);
+    disp = SMB2_FILE_OPEN;
+  } else if (dialect >= SMB2_DIALECT_300) {
+    dfsc__smb2_cc_dh2q(&ccs[n++], dbuf, d->timeout_ms, 0, d->create_guid);
+  } else {
+    dfsc__smb2_cc_dhnq(&ccs[n++], dbuf);
+  }
+  memset(&ls, 0, sizeof(ls));
+  memcpy(ls.key, d->lease_key, 16);
+  ls.state = d->lease_want;
+  ls.version = dialect >= SMB2_DIALECT_300 ? 2 : 1;
+  if (dfsc__smb2_cc_lease(&ccs[n++], lbuf, &ls) < 0)
+    return -EINVAL;
+  /* [MS-SMB2] 3.3.5.9.7 / 3.3.5.9.12: a reconnect carries the durable
+   * context and the lease, nothing else. */
+  if (!d->reclaim)
+    dfsc__smb2_cc_qfid(&ccs[n++]);
+  r = new_create_cc(name, open_access(flags), disp, opts, ccs, n);
+  if (r != NULL && d->replay && !d->reclaim && dialect >= SMB2_DIALECT_300)
+    r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
   return send_compound(v, &r, 1);
 }
 

@@ -95,10 +95,42 @@ struct dfsc_verb {
   uint64_t page_hash;
   size_t page_n;
   size_t page_max; /* list_page: the caller's page bound, 0: none */
+  struct dfsc_verb_durable *dur;
 };
 
 /* Open flags are the public DFSC_O_* ones (dfsc.h). */
 int dfsc__verb_open(dfsc_verb *v, dfsc_tree *t, const char *name, int flags);
+
+/* A durable open with a lease, or the reclaim of one after a reconnect
+ * ([MS-SMB2] 3.2.4.3.5, 3.2.4.3.8, 3.2.4.3.10, 3.2.4.4). What is asked
+ * follows the dialect: 3.x DH2Q (create GUID, the server's default
+ * timeout unless timeout_ms) with a v2 lease; 2.1 DHnQ with a v1 lease;
+ * 2.0.2 a plain open. Servers grant a durable handle only with a lease
+ * that caches the handle (3.3.5.9.6, 3.3.5.9.10), so lease_want should
+ * hold SMB2_LEASE_HANDLE_CACHING. QFid is asked for, to recognise the
+ * file when it must be opened by path again. */
+struct dfsc_verb_durable {
+  /* in */
+  int reclaim; /* reconnect fid (DH2C / DHnC, as `version`) instead of opening */
+  int replay;  /* 3.x: a resend of an open whose answer was lost (3.2.4.1.1
+                  SMB2_FLAGS_REPLAY_OPERATION; the create GUID finds it) */
+  int version; /* reclaim: what was granted before, 1 or 2 */
+  dfsc_smb2_fid fid;
+  uint8_t create_guid[16];
+  uint8_t lease_key[16];
+  uint32_t lease_want; /* SMB2_LEASE_* */
+  uint32_t timeout_ms;
+  /* out (err 0) */
+  int granted;          /* 0, 1 (DHnQ) or 2 (DH2Q / DH2C) */
+  uint32_t lease_state; /* what the server granted, 0: no lease */
+  uint16_t lease_epoch;
+  int has_disk_id;
+  uint8_t disk_id[32]; /* QFid ([MS-SMB2] 2.2.14.2.9) */
+};
+typedef struct dfsc_verb_durable dfsc_verb_durable;
+/* d stays the caller's and must live until the callback. */
+int dfsc__verb_open_durable(dfsc_verb *v, dfsc_tree *t, const char *name, int flags,
+                            dfsc_verb_durable *d);
 /* CREATE + QUERY_INFO(FileAllInformation) + CLOSE. */
 int dfsc__verb_stat(dfsc_verb *v, dfsc_tree *t, const char *name);
 /* CREATE + QUERY_INFO(FileFsFullSizeInformation) + CLOSE. */

@@ -336,6 +336,37 @@ void dfsc__smb2_cc_dh2q(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DH2Q_SIZE], uint32_t 
   cc->data_len = SMB2_DH2Q_SIZE;
 }
 
+void dfsc__smb2_cc_dh2c(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DH2C_SIZE],
+                        const dfsc_smb2_fid *fid, const uint8_t create_guid[16],
+                        uint32_t flags) {
+  dfsc__put_le64(buf, fid->persistent);
+  dfsc__put_le64(buf + 8, fid->volatile_);
+  memcpy(buf + 16, create_guid, 16);
+  dfsc__put_le32(buf + 32, flags);
+  cc->name = (const uint8_t *)SMB2_CC_DH2C;
+  cc->name_len = 4;
+  cc->data = buf;
+  cc->data_len = SMB2_DH2C_SIZE;
+}
+
+void dfsc__smb2_cc_dhnq(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DHNQ_SIZE]) {
+  memset(buf, 0, SMB2_DHNQ_SIZE);
+  cc->name = (const uint8_t *)SMB2_CC_DHNQ;
+  cc->name_len = 4;
+  cc->data = buf;
+  cc->data_len = SMB2_DHNQ_SIZE;
+}
+
+void dfsc__smb2_cc_dhnc(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DHNC_SIZE],
+                        const dfsc_smb2_fid *fid) {
+  dfsc__put_le64(buf, fid->persistent);
+  dfsc__put_le64(buf + 8, fid->volatile_);
+  cc->name = (const uint8_t *)SMB2_CC_DHNC;
+  cc->name_len = 4;
+  cc->data = buf;
+  cc->data_len = SMB2_DHNC_SIZE;
+}
+
 int dfsc__smb2_cc_mxac_parse(const dfsc_smb2_cc *cc, uint32_t *query_status,
                              uint32_t *maximal_access) {
   if (cc->data_len < 8)

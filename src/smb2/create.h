@@ -38,6 +38,9 @@
 #define SMB2_CC_QFID "QFid"
 #define SMB2_CC_RQLS "RqLs"
 #define SMB2_CC_DH2Q "DH2Q"
+#define SMB2_CC_DH2C "DH2C"
+#define SMB2_CC_DHNQ "DHnQ"
+#define SMB2_CC_DHNC "DHnC"
 
 /* Lease states and flags, [MS-SMB2] 2.2.13.2.8 (the states spelled as in
  * oplock.h so the two may be included together) */
@@ -55,6 +58,9 @@
 /* DH2Q flags, [MS-SMB2] 2.2.13.2.11 */
 #define SMB2_DHANDLE_FLAG_PERSISTENT 0x00000002u
 #define SMB2_DH2Q_SIZE 32
+#define SMB2_DH2C_SIZE 36 /* 2.2.13.2.12: FileId, CreateGuid, Flags */
+#define SMB2_DHNQ_SIZE 16 /* 2.2.13.2.3: reserved */
+#define SMB2_DHNC_SIZE 16 /* 2.2.13.2.4: the FileId */
 
 /* One create context: name and data as raw bytes. In encoder input the
  * pointers are the caller's; from the iterator they point into the PDU. */
@@ -160,6 +166,16 @@ int dfsc__smb2_cc_lease(dfsc_smb2_cc *cc, uint8_t buf[SMB2_LEASE_V2_SIZE],
 /* DH2Q ([MS-SMB2] 2.2.13.2.11) into buf, which *cc points to. */
 void dfsc__smb2_cc_dh2q(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DH2Q_SIZE], uint32_t timeout_ms,
                         uint32_t flags, const uint8_t create_guid[16]);
+
+/* DH2C ([MS-SMB2] 2.2.13.2.12): reconnect the durable v2 open fid. */
+void dfsc__smb2_cc_dh2c(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DH2C_SIZE],
+                        const dfsc_smb2_fid *fid, const uint8_t create_guid[16],
+                        uint32_t flags);
+/* DHnQ (2.2.13.2.3): ask for a durable v1 open. */
+void dfsc__smb2_cc_dhnq(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DHNQ_SIZE]);
+/* DHnC (2.2.13.2.4): reconnect the durable v1 open fid. */
+void dfsc__smb2_cc_dhnc(dfsc_smb2_cc *cc, uint8_t buf[SMB2_DHNC_SIZE],
+                        const dfsc_smb2_fid *fid);
 
 /* ---- parsers for the response contexts (0 or DFSC_E_PROTO) ---- */
 
