@@ -46,6 +46,50 @@ rm -f "$TMP/big"
 check "scratch share of durfs is writable" sc "$DFSC_TB_DURRELAY" durrelay scratch \
   "put $DFSC_TB_DATA_DIR/hello.txt $RUN.txt; del $RUN.txt"
 
+# 1b. What durfs grants and how a durable handle survives, asked with the
+# testbed's own SMB2 probe (smbclient never asks for durable handles).
+SRC=${DFSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+probe() { python3 "$SRC/tests/testbed/durprobe" "$@"; }
+# What the probe runs between its two connections: proxy control lines for
+# durrelay, or `restart` (durfs stopped and started again).
+{
+  echo "export DFSC_SRC='$SRC'"
+  declare -f tb_script tb_proxy_ctl
+  echo 'if [ "$1" = restart ]; then tb_script server-stop durfs && tb_script server-start durfs; exit; fi'
+  echo 'for l in "$@"; do tb_proxy_ctl durrelay "$l" || exit 1; done'
+} >"$TMP/between.sh"
+probe_check() { # DESC WANT PROBE-ARGS...: the probe's output must match WANT
+  local desc=$1 want=$2
+  shift 2
+  probe "$@" >"$TMP/probe.out" 2>&1
+  if grep -Eq -- "$want" "$TMP/probe.out"; then ok "$desc"; else
+    not_ok "$desc (want /$want/)"; sed 's/^/#   /' "$TMP/probe.out" | head -5; fi
+}
+big=$DFSC_TB_DURFS_BIG
+probe_check "durfs grants a durable v2 handle and an RWH lease through durrelay" \
+  '^oplock=0xff lease=RHW dh2q=yes timeout=[1-9]' open "$DFSC_TB_DURRELAY" data "$big"
+probe_check "after a cut, the durable handle reconnects (DH2C)" '^reconnect=SUCCESS' \
+  reconnect "$DFSC_TB_DURRELAY" data "$big" --between "bash $TMP/between.sh cut"
+grep -q '^lease=RHW read=SUCCESS same=yes' "$TMP/probe.out" &&
+  ok "after a cut: the lease is back and the handle reads the same bytes" ||
+  not_ok "after a cut: the lease is back and the handle reads the same bytes"
+# Blackholed, the server still holds the old connection: a reconnect from a
+# new one is refused unless it names the old session (PreviousSessionId).
+probe_check "blackholed: a reconnect elsewhere without PreviousSessionId is refused" \
+  '^reconnect=OBJECT_NAME_NOT_FOUND' reconnect "$DFSC_TB_DURRELAY" data "$big" \
+  --between "bash $TMP/between.sh blackhole" --via "$DFSC_TB_DURFS"
+tb_proxy_ctl durrelay forward
+probe_check "blackholed: a reconnect elsewhere with PreviousSessionId succeeds" \
+  '^reconnect=SUCCESS' reconnect "$DFSC_TB_DURRELAY" data "$big" \
+  --between "bash $TMP/between.sh blackhole" --via "$DFSC_TB_DURFS" --previous
+tb_proxy_ctl durrelay forward
+# A restarted smbd has forgotten its durable handles (its open table is
+# volatile). --previous, so that a server that had kept it would hand it
+# back.
+probe_check "after a server restart, the durable handle is gone" \
+  '^reconnect=OBJECT_NAME_NOT_FOUND' reconnect "$DFSC_TB_DURRELAY" data "$big" \
+  --between "bash $TMP/between.sh restart" --previous
+
 # A transfer held mid-file: smbclient writes big256 to a pipe whose reader
 # stops after 1 MiB for HOLD seconds, so smbclient blocks writing and stops
 # reading the socket with the connection open; then the reader takes the
