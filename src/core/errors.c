@@ -59,6 +59,11 @@ static const char *errno_name(int e) {
     E_(EBADF)
     E_(ENAMETOOLONG)
     E_(ENOTEMPTY)
+    E_(ESTALE)
+    E_(EHOSTDOWN)
+    E_(ECONNABORTED)
+    E_(ENOTCONN)
+    E_(EXDEV)
   default:
     return NULL;
   }

@@ -37,6 +37,12 @@ grep -q "^second layout: size $DFSC_TB_ODD_SIZE\$" "$TMP/out" &&
   ok "the second-layout program reads through a DFS path" ||
   not_ok "the second-layout program reads through a DFS path ($(head -1 "$TMP/out"))"
 
+check "third-layout options (Kerberos, no reconnect fields) against the new library" \
+  run ok3 "$DFSC_TB_USER" "$DFSC_TB_PASS" "//dfsroot/dfs/many/L007/odd.bin" "${MAP[@]}"
+grep -q "^third layout: size $DFSC_TB_ODD_SIZE\$" "$TMP/out" &&
+  ok "the third-layout program reads through a DFS path" ||
+  not_ok "the third-layout program reads through a DFS path ($(head -1 "$TMP/out"))"
+
 run nosize-stats >"$TMP/ns.out" 2>&1
 rc=$?
 eq "without the size rule the counters overwrite the canary (exit 4)" 4 "$rc"

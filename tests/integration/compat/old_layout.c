@@ -11,6 +11,8 @@
  * Modes:
  *   ok2 USER PASS PATH [NAME:ADDR...]  the same with the second layout
  *                      (through max_conns, before the Kerberos options).
+ *   ok3 USER PASS PATH [NAME:ADDR...]  the same with the third layout
+ *                      (through hardened_paths, before the reconnect ones).
  *   ok USER PASS PATH [NAME:ADDR...]  old options create a context, a stat
  *                      of PATH succeeds, old counters are filled (size
  *                      says how much), the canary is intact. Exit 0.
@@ -78,6 +80,21 @@ struct mid_opts {
   unsigned max_conns;
 };
 
+/* The third layout: through hardened_paths (Kerberos), before the
+ * reconnect options. */
+struct krb_opts {
+  FIRST_LAYOUT_FIELDS
+  unsigned idle_timeout_ms;
+  unsigned max_conns;
+  int kerberos;
+  int ntlm_off;
+  const char *ccache;
+  const char *keytab;
+  unsigned auth_workers;
+  unsigned auth_queue_max;
+  const char *const *hardened_paths;
+};
+
 struct old_stats {
   size_t size;
   uint64_t referrals_sent, referrals_coalesced, referrals_queued, referrals_failed,
@@ -103,6 +120,11 @@ _Static_assert(offsetof(dfsc_opts, max_conns) == offsetof(struct mid_opts, max_c
                "max_conns moved");
 _Static_assert(sizeof(struct mid_opts) < sizeof(dfsc_opts),
                "second-layout options are smaller");
+_Static_assert(offsetof(dfsc_opts, hardened_paths) ==
+                   offsetof(struct krb_opts, hardened_paths),
+               "hardened_paths moved");
+_Static_assert(sizeof(struct krb_opts) < sizeof(dfsc_opts),
+               "third-layout options are smaller");
 _Static_assert(sizeof(struct old_stats) < sizeof(dfsc_stats), "old counters are smaller");
 
 #define CANARY 0xA5
@@ -206,6 +228,34 @@ int main(int argc, char **argv) {
       fprintf(stderr, "%s\n", dfsc_result_str(&res, msg, sizeof msg));
     else
       printf("second layout: size %llu\n", (unsigned long long)st.size);
+    dfsc_ctx_free(ctx);
+    return rc != 0;
+  }
+  if (strcmp(argv[1], "ok3") == 0) {
+    /* The third layout: its Kerberos options are read, the reconnect ones
+     * after them are not (the guard page would fault). */
+    struct krb_opts *k = guarded(sizeof *k);
+    if (argc < 5 || argc > 5 + 16)
+      return 2;
+    dfsc_opts_init_sized((dfsc_opts *)k, sizeof *k);
+    k->user = argv[2];
+    k->password = argv[3];
+    k->kerberos = DFSC_KERBEROS_OFF;
+    k->auth_workers = 1;
+    for (i = 5; i < argc; i++)
+      resolve[i - 5] = argv[i];
+    resolve[argc - 5] = NULL;
+    k->resolve = resolve;
+    rc = dfsc_ctx_new((dfsc_opts *)k, &ctx);
+    if (rc != 0) {
+      fprintf(stderr, "ctx_new with the third layout: %s\n", dfsc_strerror(rc));
+      return 1;
+    }
+    rc = dfsc_stat(ctx, argv[4], &st, &res);
+    if (rc != 0)
+      fprintf(stderr, "%s\n", dfsc_result_str(&res, msg, sizeof msg));
+    else
+      printf("third layout: size %llu\n", (unsigned long long)st.size);
     dfsc_ctx_free(ctx);
     return rc != 0;
   }
