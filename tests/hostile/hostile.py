@@ -8,22 +8,33 @@ STATUS_PENDING, answers to MessageIds never sent, a one-byte-per-100-ms
 trickle, garbage after a valid PDU, bad directory listings and bad DFS
 referrals. Content scenarios (not in --list: a client must succeed with
 them) serve well-formed PDUs whose content is hostile, e.g. names in a
-directory listing that hold NUL, separators or unpaired surrogates. Layouts come from [MS-SMB2] 2.2 and [MS-DFSC] 2.2; sessions are
-anonymous NTLMSSP inside SPNEGO ([MS-SPNG], [MS-NLMP] 2.2.1.2).
+directory listing that hold NUL, separators or unpaired surrogates. Lease
+scenarios (--list-lease; each has its own expected outcome) negotiate
+3.0.2 with LEASING, grant the lease and durable handle a CREATE asks for
+(RqLs, DH2Q or DHnQ, QFid response contexts) and then misbehave: break
+notifications for keys never granted and oplock breaks, breaks for a
+handle already closed, thousands of breaks, malformed breaks, and a
+dropped connection whose durable reclaim is refused and whose reopen by
+path finds another file (or the same one). Layouts come from [MS-SMB2] 2.2
+and [MS-DFSC] 2.2; sessions are anonymous NTLMSSP inside SPNEGO
+([MS-SPNG], [MS-NLMP] 2.2.1.2).
 
 Usage:
   hostile.py --addr 127.0.0.61 [--port 445] --pidfile FILE \
              --scenario MISBEHAVIOUR@STEP [--max-seconds 60]
   hostile.py --list            (every misbehaviour scenario, one per line)
   hostile.py --list-content    (the content scenarios)
+  hostile.py --list-lease      (the lease and reconnect scenarios)
 
 STEP is one of negotiate, session_setup, tree_connect, create, query_info,
 read, close, query_directory, ioctl. Scenario "none" behaves. The server
 serves connections until --max-seconds have passed, then exits by itself.
-Does not: sign, encrypt, write files, or speak any dialect but 2.1.
+Does not: sign, encrypt, write files, or speak any dialect but 2.1 (3.0.2
+for the lease scenarios, still without signing: the session is anonymous).
 """
 
 import argparse
+import hashlib
 import os
 import signal
 import socket
@@ -35,7 +46,7 @@ import time
 # ---- wire constants ([MS-SMB2] 2.2.1, 2.2.3; [MS-ERREF] 2.3) ---------------
 NEGOTIATE, SESSION_SETUP, LOGOFF, TREE_CONNECT, TREE_DISCONNECT = 0, 1, 2, 3, 4
 CREATE, CLOSE, FLUSH, READ, WRITE, LOCK, IOCTL, CANCEL, ECHO = 5, 6, 7, 8, 9, 10, 11, 12, 13
-QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO, SET_INFO = 14, 15, 16, 17
+QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO, SET_INFO, OPLOCK_BREAK = 14, 15, 16, 17, 18
 
 FLAG_RESPONSE = 0x1
 FLAG_ASYNC = 0x2
@@ -62,6 +73,14 @@ STEPS = {
     "read": READ, "close": CLOSE, "query_directory": QUERY_DIRECTORY,
     "ioctl": IOCTL, "echo": ECHO,
 }
+
+# Lease and durable handle wire values ([MS-SMB2] 2.2.13.2, 2.2.14.2, 2.2.23.2)
+CAP_DFS, CAP_LEASING = 0x1, 0x2
+OPLOCK_LEVEL_LEASE = 0xFF
+LEASE_R, LEASE_H, LEASE_W = 0x1, 0x2, 0x4
+BREAK_ACK_REQUIRED = 0x1
+LEASE_V1_SIZE, LEASE_V2_SIZE = 32, 52
+MID_BREAK = 0xFFFFFFFFFFFFFFFF
 
 # Misbehaviours and the steps each makes sense at.
 ALL = ["negotiate", "session_setup", "tree_connect", "create", "read",
@@ -102,6 +121,34 @@ CONTENT = {
 }
 
 
+# Lease scenarios: each names the step it acts at and has its own expected
+# outcome (t_hostile.sh, hostile_lease_test.c), so they stay out of --list.
+LEASE = {
+    # 20 lease breaks for keys never granted and 4 oplock breaks, then the
+    # answer to the first READ: the client drops them and the read goes on
+    "break_unknown": ["read"],
+    # after the CLOSE of a leased file, breaks for its key (ACK_REQUIRED)
+    "break_closed": ["close"],
+    # --breaks (10000) breaks for the granted key, ACK_REQUIRED, sent as fast
+    # as the socket takes them before the first READ is answered; the server
+    # reads nothing meanwhile (so acknowledgements pile up on the client)
+    "break_endless": ["read"],
+    # the same from a second thread while the connection is served as usual
+    "break_storm": ["read"],
+    # a break with StructureSize 45 while the first READ is in flight
+    "break_badsize": ["read"],
+    # a lease break (StructureSize 44) cut after 20 bytes of its body
+    "break_truncated": ["read"],
+    # the connection closed on the first READ; the durable reclaim refused
+    # (STATUS_OBJECT_NAME_NOT_FOUND); the reopen by path answers ...
+    "reclaim_stale": ["read"],    # ... another disk file id
+    "reclaim_changed": ["read"],  # ... the same id, a later change time
+    "reclaim_same": ["read"],     # ... the same id and change time
+    # the connection closed on the first READ; the reclaim succeeds
+    "reclaim_ok": ["read"],
+}
+
+
 def name16(s):
     """UTF-16LE of s, lone surrogates kept as they are."""
     return s.encode("utf-16-le", "surrogatepass")
@@ -138,6 +185,13 @@ FILE_TIME = 133000000000000000  # a FILETIME in 2022
 def all_scenarios():
     out = ["none"]
     for mb, steps in MISBEHAVIOURS.items():
+        out.extend("%s@%s" % (mb, st) for st in steps)
+    return out
+
+
+def lease_scenarios():
+    out = []
+    for mb, steps in LEASE.items():
         out.extend("%s@%s" % (mb, st) for st in steps)
     return out
 
@@ -213,6 +267,61 @@ def split_compound(frame):
     return out
 
 
+def parse_ccs(pdu, off, ln):
+    """A request's create contexts ([MS-SMB2] 2.2.13.2) as {name: data}."""
+    out = {}
+    pos, end = off, off + ln
+    for _ in range(32):
+        if off == 0 or pos + 16 > end or end > len(pdu):
+            break
+        nxt, noff, nlen, _, doff, dlen = struct.unpack_from("<IHHHHI", pdu, pos)
+        name = pdu[pos + noff:pos + noff + nlen].decode("latin-1")
+        out[name] = pdu[pos + doff:pos + doff + dlen] if dlen else b""
+        if nxt == 0:
+            break
+        pos += nxt
+    return out
+
+
+def build_ccs(items):
+    """Response create contexts from [(name, data)], each 8-aligned."""
+    out = b""
+    for i, (name, data) in enumerate(items):
+        nm = name.encode("latin-1")
+        e = struct.pack("<IHHHHI", 0, 16, len(nm), 0, 24 if data else 0, len(data))
+        e += nm + b"\0" * (8 - len(nm)) + data
+        if i < len(items) - 1:
+            e += b"\0" * ((8 - len(e) % 8) % 8)
+            e = struct.pack("<I", len(e)) + e[4:]
+        out += e
+    return out
+
+
+def disk_id(name, changed=False):
+    """QFid response ([MS-SMB2] 2.2.14.2.9): DiskFileId then VolumeId, stable
+    per name; `changed` gives the name another file."""
+    d = hashlib.sha256((name + ("#changed" if changed else "")).encode()).digest()
+    return d[:16] + b"hostile-volume!!"
+
+
+def break_hdr():
+    """[MS-SMB2] 3.3.4.7: a break notification, MessageId all ones,
+    SessionId and TreeId 0, unsigned."""
+    return (b"\xfeSMB" + struct.pack("<HHIHHIIQIIQ", 64, 0, 0, OPLOCK_BREAK, 0,
+                                       FLAG_RESPONSE, 0, MID_BREAK, 0, 0, 0) + b"\0" * 16)
+
+
+def lease_break(key, cur, new, epoch, flags=BREAK_ACK_REQUIRED):
+    """2.2.23.2 Lease Break Notification (StructureSize 44)."""
+    return break_hdr() + struct.pack("<HHI", 44, epoch, flags) + key + struct.pack(
+        "<IIIII", cur, new, 0, 0, 0)
+
+
+def oplock_break(fid):
+    """2.2.23.1 Oplock Break Notification (StructureSize 24)."""
+    return break_hdr() + struct.pack("<HBBIQQ", 24, 1, 0, 0, fid, fid)
+
+
 class Conn:
     def __init__(self, srv, sock):
         self.srv = srv
@@ -225,6 +334,8 @@ class Conn:
         self.last_fid = None
         self.ss_round = 0
         self.triggered = False
+        self.lease_keys = {}  # fid -> lease key granted on it (kept after CLOSE)
+        self.granted_key = None  # the last lease key granted here
         self.dead = False
         self.wlock = threading.Lock()
 
@@ -282,6 +393,7 @@ class Conn:
         """2.1 when offered, else 2.0.2; the wildcard 0x02FF to an SMB1
         negotiate ([MS-SMB2] 3.3.5.3.1)."""
         dialect = 0x0210
+        caps = CAP_DFS
         if smb1:
             dialect = 0x02FF
         else:
@@ -289,9 +401,15 @@ class Conn:
             offered = struct.unpack_from("<%dH" % count, req.body, 36) if count <= 16 else ()
             if 0x0210 not in offered:
                 dialect = 0x0202
+            if self.sc[0] in LEASE:
+                # 3.0.2 (same response layout as 2.1, no negotiate contexts):
+                # durable v2 and lease v2 contexts; leases in any case.
+                caps |= CAP_LEASING
+                if 0x0302 in offered:
+                    dialect = 0x0302
         now = int((time.time() + 11644473600) * 10000000)
         body = struct.pack("<HHHH", 65, 0x01, dialect, 0) + b"hostile-guid-16b"
-        body += struct.pack("<IIIIQQHHI", 0x1, 65536, 65536, 65536, now, 0,
+        body += struct.pack("<IIIIQQHHI", caps, 65536, 65536, 65536, now, 0,
                             128, 0, 0)
         return ST_OK, body
 
@@ -340,16 +458,48 @@ class Conn:
                 if "dir" not in p and p != "":
                     return ST_OBJECT_PATH_NOT_FOUND, self.error_body()
         is_dir = leaf == "" or "dir" in leaf
+        ccs = {}
+        if self.sc[0] in LEASE and not is_dir:
+            ccs = parse_ccs(req.pdu, *struct.unpack_from("<II", req.body, 48))
+            if ("DH2C" in ccs or "DHnC" in ccs) and self.sc[0] != "reclaim_ok":
+                # [MS-SMB2] 3.3.5.9.12: the server no longer has the open.
+                self.srv.log("reclaim of %s refused" % name)
+                return ST_OBJECT_NAME_NOT_FOUND, self.error_body()
         fid = self.next_fid
         self.next_fid += 1
         self.files[fid] = [name, is_dir, False]
         self.last_fid = fid
         size = 0 if is_dir else len(FILE_DATA)
         attrs = 0x10 if is_dir else 0x80
-        body = struct.pack("<HBBI", 89, 0, 0, 1)
-        body += struct.pack("<QQQQQQII", FILE_TIME, FILE_TIME, FILE_TIME, FILE_TIME,
+        ctime = FILE_TIME
+        reopen = self.srv.dropped and "DH2C" not in ccs and "DHnC" not in ccs
+        if reopen and self.sc[0] == "reclaim_changed":
+            ctime = FILE_TIME + 10000000  # changed a second later
+        level, out = 0, []
+        if "RqLs" in ccs and len(ccs["RqLs"]) >= LEASE_V1_SIZE:
+            # Grant what was asked, for the key asked ([MS-SMB2] 2.2.14.2.10).
+            rq = ccs["RqLs"]
+            key, want = rq[:16], struct.unpack_from("<I", rq, 16)[0]
+            level = OPLOCK_LEVEL_LEASE
+            data = key + struct.pack("<IIQ", want, 0, 0)
+            if len(rq) >= LEASE_V2_SIZE:
+                data += b"\0" * 16 + struct.pack("<HH", 1, 0)
+            out.append(("RqLs", data))
+            self.lease_keys[fid] = key
+            self.granted_key = key
+            self.srv.log("lease 0x%x granted on %s (fid %d)" % (want, name, fid))
+        if "DH2Q" in ccs:
+            out.append(("DH2Q", struct.pack("<II", 60000, 0)))  # 2.2.14.2.12
+        elif "DHnQ" in ccs:
+            out.append(("DHnQ", b"\0" * 8))  # 2.2.14.2.3
+        if "QFid" in ccs:
+            out.append(("QFid", disk_id(name, reopen and self.sc[0] == "reclaim_stale")))
+        ctx = build_ccs(out)
+        body = struct.pack("<HBBI", 89, level, 0, 1)
+        body += struct.pack("<QQQQQQII", FILE_TIME, FILE_TIME, FILE_TIME, ctime,
                             (size + 4095) & ~4095, size, attrs, 0)
-        body += struct.pack("<QQ", fid, fid) + struct.pack("<II", 0, 0)
+        body += struct.pack("<QQ", fid, fid)
+        body += struct.pack("<II", 64 + 88 if ctx else 0, len(ctx)) + ctx
         return ST_OK, body
 
     def fid_of(self, req, at):
@@ -507,8 +657,17 @@ class Conn:
             return self.referral(req)
         return ST_NOT_SUPPORTED, self.error_body()
 
+    def break_ack(self, req):
+        """2.2.25.2 Lease Break Response: what the acknowledgement said."""
+        if len(req.body) < 36 or struct.unpack_from("<H", req.body, 0)[0] != 36:
+            return ST_NOT_SUPPORTED, self.error_body()
+        self.srv.count("acks")
+        return ST_OK, req.body[:36]
+
     def answer(self, req):
         c = req.command
+        if c == OPLOCK_BREAK:
+            return self.break_ack(req)
         if c == NEGOTIATE:
             return self.negotiate(req)
         if c == SESSION_SETUP:
@@ -553,11 +712,78 @@ class Conn:
             struct.pack_into("<II", b, 64 + 32, 112, far)
         return bytes(b)
 
+    def send_many(self, pdus):
+        """Frames pdus, sent in batches: as fast as the socket takes them."""
+        for i in range(0, len(pdus), 256):
+            if self.dead or self.srv.expired():
+                return
+            self.send_raw(b"".join(struct.pack(">I", len(p)) + p
+                                   for p in pdus[i:i + 256]))
+
+    def break_flood(self, key):
+        n = self.srv.breaks
+        self.srv.log("sending %d breaks for the granted lease" % n)
+        # Each says RH -> R and asks for an acknowledgement; the epoch moves.
+        self.send_many([lease_break(key, LEASE_R | LEASE_H, LEASE_R, (i + 2) & 0xFFFF)
+                        for i in range(n)])
+        self.srv.log("%d breaks sent" % n)
+
+    def misbehave_lease(self, req, pdu):
+        """The lease scenarios: once per server at the step, then it behaves.
+        Returns False when the connection should end."""
+        mb = self.sc[0]
+        if mb == "break_closed":
+            fid = struct.unpack_from("<Q", req.body, 8)[0]
+            key = self.lease_keys.get(fid)
+            self.send_frame(pdu)
+            if key is not None and self.srv.once(mb):
+                self.srv.log("breaks for the lease of closed fid %d" % fid)
+                self.send_many([lease_break(key, LEASE_R | LEASE_H, LEASE_R, 2 + i)
+                                for i in range(3)])
+            return True
+        if not self.srv.once(mb):
+            self.send_frame(pdu)
+            return True
+        key = self.granted_key
+        if mb == "break_unknown":
+            rnd = [os.urandom(16) for _ in range(20)]
+            self.send_many([lease_break(k, LEASE_R | LEASE_H, LEASE_R, 2) for k in rnd] +
+                           [oplock_break(self.last_fid or 1) for _ in range(4)])
+            self.send_frame(pdu)
+        elif mb == "break_endless":
+            if key is not None:
+                self.break_flood(key)
+            self.send_frame(pdu)
+        elif mb == "break_storm":
+            if key is not None:
+                threading.Thread(target=self.break_flood, args=(key,), daemon=True).start()
+            self.send_frame(pdu)
+        elif mb == "break_badsize":
+            b = lease_break(key or b"\0" * 16, LEASE_R | LEASE_H, LEASE_R, 2)
+            self.send_frame(b[:64] + struct.pack("<H", 45) + b[66:])
+            # No answer: the client must give the connection up.
+        elif mb == "break_truncated":
+            b = lease_break(key or b"\0" * 16, LEASE_R | LEASE_H, LEASE_R, 2)
+            self.send_frame(b[:64 + 20])
+        elif mb.startswith("reclaim_"):
+            # The connection goes with the READ unanswered: its durable open
+            # is then reclaimed (or not) on the next one.
+            self.srv.dropped = True
+            self.srv.log("dropping the connection on READ mid %d" % req.mid)
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return False
+        return True
+
     def misbehave(self, req, status, body):
         """Sends the answer to req the scenario's way. Returns False when the
         connection should end."""
         mb = self.sc[0]
         pdu = self.header(req, status, self.grant(req)) + body
+        if mb in LEASE:
+            return self.misbehave_lease(req, pdu)
         if mb == "truncated":
             self.send_frame(pdu[:max(32, len(pdu) // 2)] if len(pdu) > 72 else pdu[:40])
         elif mb == "nblong":
@@ -648,6 +874,22 @@ class Server:
         self.scenario = (mb, step)
         self.session_id = 0x0000100000000041
         self.verbose = args.verbose
+        self.breaks = args.breaks
+        self.dropped = False  # reclaim_*: the first connection was dropped
+        self.done = set()     # lease misbehaviours already done (once each)
+        self.counts = {}
+        self.lock = threading.Lock()
+
+    def once(self, what):
+        with self.lock:
+            if what in self.done:
+                return False
+            self.done.add(what)
+            return True
+
+    def count(self, what):
+        with self.lock:
+            self.counts[what] = self.counts.get(what, 0) + 1
 
     def expired(self):
         return time.monotonic() >= self.deadline
@@ -677,6 +919,9 @@ class Server:
                 threading.Thread(target=Conn(self, s).serve, daemon=True).start()
         finally:
             ls.close()
+            if self.counts:
+                self.log("counts: %s" % " ".join(
+                    "%s=%d" % kv for kv in sorted(self.counts.items())))
             try:
                 os.unlink(pidfile)
             except OSError:
@@ -692,6 +937,9 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=60.0)
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--list-content", action="store_true")
+    ap.add_argument("--list-lease", action="store_true")
+    ap.add_argument("--breaks", type=int, default=10000,
+                    help="break notifications of break_endless / break_storm")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if args.list:
@@ -700,11 +948,14 @@ def main():
     if args.list_content:
         print("\n".join(content_scenarios()))
         return 0
+    if args.list_lease:
+        print("\n".join(lease_scenarios()))
+        return 0
     if not args.addr.startswith("127."):
         ap.error("only loopback addresses (127.0.0.0/8)")
     if args.pidfile is None:
         ap.error("--pidfile is required")
-    if args.scenario not in all_scenarios() + content_scenarios():
+    if args.scenario not in all_scenarios() + content_scenarios() + lease_scenarios():
         ap.error("unknown scenario %s (see --list)" % args.scenario)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     Server(args).run(args.pidfile)
