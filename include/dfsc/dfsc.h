@@ -556,6 +556,46 @@ void dfsc_dir_free(dfsc_dir *d);
 const dfsc_stat_t *dfsc_file_stat(const dfsc_file *f);
 const char *dfsc_file_path(const dfsc_file *f);
 
+/* ---- leases ([MS-SMB2] 2.2.13.2.8) ----------------------------------- */
+/* What the server lets the holder of a handle cache: READ (file data and
+ * attributes stay valid), HANDLE (the open may be kept), WRITE (writes may
+ * be held back). */
+#define DFSC_LEASE_READ 0x1u
+#define DFSC_LEASE_HANDLE 0x2u
+#define DFSC_LEASE_WRITE 0x4u
+/* The lease f holds now (DFSC_LEASE_* bits; 0 without one: directories,
+ * durable = off, SMB 2.0.2, servers without leasing). A snapshot: a break
+ * may lower it right after. Thread-safety: any thread. */
+unsigned dfsc_file_lease(const dfsc_file *f);
+
+typedef struct dfsc_lease_break {
+  dfsc_file *file;               /* the handle; valid during the callback only */
+  const char *path;              /* its path, as opened */
+  unsigned old_state, new_state; /* DFSC_LEASE_* */
+  uint64_t token;                /* for dfsc_lease_break_done */
+  int ack_required;              /* the server waits for the acknowledgement (a break of
+                                    WRITE or HANDLE caching); otherwise it went on already
+                                    and returning 1 changes nothing */
+} dfsc_lease_break;
+/* Called on the library's loop thread when the server breaks the lease of
+ * an open handle (another client wants the file), before the library
+ * acknowledges the break. Return 0 and the library acknowledges at once;
+ * return 1 to drop what you cached first (on another thread: the callback
+ * must not block or call into the library) and then call
+ * dfsc_lease_break_done(ctx, b->token). The library acknowledges by
+ * itself 5 s after the break if you have not (counted in
+ * lease_acks_late). */
+typedef int (*dfsc_lease_break_cb)(void *arg, const dfsc_lease_break *b);
+/* Sets the callback for the handles opened from now on (NULL: none).
+ * Returns 0 or -EINVAL. Thread-safety: any thread; set it before opening
+ * files. */
+int dfsc_set_lease_break_cb(dfsc_ctx *ctx, dfsc_lease_break_cb cb, void *arg);
+/* Lets the library acknowledge the break of token. Returns 0 (queued to
+ * the loop), -EINVAL or a negative code when the context stops; a token
+ * whose break was acknowledged already (by the bound, or a newer break)
+ * is ignored. Thread-safety: any thread, the callback's included. */
+int dfsc_lease_break_done(dfsc_ctx *ctx, uint64_t token);
+
 /* ---- DFS ------------------------------------------------------------- */
 /* Resolutions and cache snapshots are opaque heap copies the caller owns
  * (dfsc_resolution_free, dfsc_cache_info_free); what their accessors
@@ -699,6 +739,9 @@ typedef struct dfsc_stats {
   uint64_t lease_breaks;         /* lease breaks for leases held */
   uint64_t lease_acks;           /* lease break acknowledgements sent */
   uint64_t lease_breaks_dropped; /* breaks for unknown keys or oplocks, ignored */
+  uint64_t lease_acks_late;      /* deferred acknowledgements the 5 s bound sent */
+  uint64_t read_bytes;           /* asked for by READ requests */
+  uint64_t write_bytes;          /* sent by WRITE requests */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -121,8 +121,14 @@ struct dfsc_lease {
   uint32_t state;
   uint16_t epoch;
   uint32_t breaks;
-  dfsc_tree *tree; /* where it was taken (and its acks go); held meanwhile */
+  dfsc_tree *tree; /* where it was taken (and its acks go); the owner holds it */
   dfsc_lease *hnext;
+  dfsc_lease_break_fn on_break;
+  void *data;
+  /* An acknowledgement the owner deferred (on the layer's pending list). */
+  uint64_t token;
+  dfsc_timer ack_timer;
+  dfsc_lease *pnext, *pprev;
 };
 
 struct dfsc_sess {
@@ -274,6 +280,8 @@ struct dfsc_sl {
   dfsc_tree *tlru_head, *tlru_tail;
   size_t nconns, nclosing;
   dfsc_conn *by_server[CONN_BUCKETS];
+  dfsc_lease *acks; /* leases whose break acknowledgement is deferred */
+  uint64_t next_token;
 };
 
 static void drive(dfsc_conn *c);
@@ -666,10 +674,26 @@ dfsc_lease *dfsc__lease_new(dfsc_tree *t, const uint8_t key[16], uint32_t state,
   return l;
 }
 
+static void ack_unpend(dfsc_lease *l) {
+  dfsc_sl *sl = l->tree->conn->sl;
+  if (l->token == 0)
+    return;
+  dfsc__timer_stop(sl->cfg.loop, &l->ack_timer);
+  if (l->pprev != NULL)
+    l->pprev->pnext = l->pnext;
+  else
+    sl->acks = l->pnext;
+  if (l->pnext != NULL)
+    l->pnext->pprev = l->pprev;
+  l->pnext = l->pprev = NULL;
+  l->token = 0;
+}
+
 void dfsc__lease_free(dfsc_lease *l) {
   dfsc_lease **pp;
   if (l == NULL)
     return;
+  ack_unpend(l);
   for (pp = &l->tree->conn->leases[lease_bucket(l->key)]; *pp != NULL; pp = &(*pp)->hnext)
     if (*pp == l) {
       *pp = l->hnext;
@@ -683,8 +707,14 @@ uint32_t dfsc__lease_breaks(const dfsc_lease *l) { return l->breaks; }
 const uint8_t *dfsc__lease_key(const dfsc_lease *l) { return l->key; }
 
 void dfsc__lease_set(dfsc_lease *l, uint32_t state, uint16_t epoch) {
+  ack_unpend(l); /* a new grant: the break it was for is over */
   l->state = state;
   l->epoch = epoch;
+}
+
+void dfsc__lease_on_break(dfsc_lease *l, dfsc_lease_break_fn cb, void *data) {
+  l->on_break = cb;
+  l->data = data;
 }
 
 static void lease_drop(dfsc_conn *c, const char *why) {
@@ -713,12 +743,14 @@ static void lease_ack_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
  * was taken on. dfsc caches no dirty data in the library, so nothing is
  * flushed first. A break arrives with MessageId 0xFFFFFFFFFFFFFFFF and
  * SessionId 0, unsigned; a forged one can only make dfsc give up caching. */
+static void lease_ack_send(dfsc_conn *c, dfsc_lease *l);
+static void ack_late(dfsc_timer *tm);
+
 static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb2_hdr *h) {
   dfsc_smb2_lease_break b;
-  dfsc_smb2_lease_ack a;
   dfsc_lease *l;
-  dfsc_req *r;
-  int kind;
+  uint32_t old;
+  int kind, ack;
   if (h->command != SMB2_OPLOCK_BREAK) {
     lease_drop(c, "with an unexpected command");
     return 0;
@@ -743,24 +775,50 @@ static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb
            (unsigned)b.current_lease_state, (unsigned)b.new_lease_state, (unsigned)l->state,
            (b.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED) ? ", ack required" : "");
   /* Only ever lower: a break cannot grant what was not held. */
+  old = l->state;
   l->state &= b.new_lease_state;
   if (b.new_epoch != 0)
     l->epoch = b.new_epoch;
-  if (!(b.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
-    return 0;
+  ack = (b.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED) != 0;
+  ack_unpend(l); /* a newer break replaces one not yet acknowledged */
+  if (l->on_break != NULL) {
+    uint64_t token = ++c->sl->next_token;
+    if (l->on_break(l, l->data, old, l->state, token, ack) && ack) {
+      /* The owner acknowledges once its cache is dropped (bounded). */
+      l->token = token;
+      l->pprev = NULL;
+      l->pnext = c->sl->acks;
+      if (l->pnext != NULL)
+        l->pnext->pprev = l;
+      c->sl->acks = l;
+      l->ack_timer.data = l;
+      dfsc__timer_start(c->sl->cfg.loop, &l->ack_timer, DFSC_LEASE_ACK_MAX_MS, ack_late);
+      return 0;
+    }
+  }
+  if (ack)
+    lease_ack_send(c, l);
+  return 0;
+}
+
+/* [MS-SMB2] 2.2.24.2: the state now held, on the tree the lease was taken
+ * on (where the server expects it). */
+static void lease_ack_send(dfsc_conn *c, dfsc_lease *l) {
+  dfsc_smb2_lease_ack a;
+  dfsc_req *r;
   if (c->sess.state != S_VALID || l->tree->state != T_READY) {
     lease_drop(c, "while the session or tree is not connected");
-    return 0;
+    return;
   }
   memset(&a, 0, sizeof(a));
   memcpy(a.lease_key, l->key, 16);
   a.lease_state = l->state;
   r = dfsc__req_new(SMB2_OPLOCK_BREAK, 40);
   if (r == NULL)
-    return 0; /* the server's break timeout ends it */
+    return; /* the server's break timeout ends it */
   if (dfsc__smb2_lease_ack_encode(&r->w, &a) < 0) {
     dfsc__req_free(r);
-    return 0;
+    return;
   }
   r->cb = lease_ack_cb;
   r->data = c;
@@ -770,10 +828,31 @@ static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb
   r->sign = c->sess.signing && !r->encrypt;
   if (submit(c, &r, 1) < 0) {
     dfsc__req_free(r);
-    return 0;
+    return;
   }
   c->sl->stats.lease_acks++;
-  return 0;
+}
+
+static void ack_late(dfsc_timer *tm) {
+  dfsc_lease *l = tm->data;
+  dfsc_conn *c = l->tree->conn;
+  ack_unpend(l);
+  c->sl->stats.lease_ack_late++;
+  DFSC_WARN(lg(c), DFSC_CAT_SMB2,
+            "%s: lease break acknowledged after %u ms without the owner's word", c->host,
+            DFSC_LEASE_ACK_MAX_MS);
+  lease_ack_send(c, l);
+}
+
+int dfsc__lease_ack(dfsc_sl *sl, uint64_t token) {
+  dfsc_lease *l;
+  for (l = sl->acks; l != NULL; l = l->pnext)
+    if (l->token == token) {
+      ack_unpend(l);
+      lease_ack_send(l->tree->conn, l);
+      return 0;
+    }
+  return -ENOENT;
 }
 
 /* ---- signing ----------------------------------------------------------- */
@@ -934,6 +1013,10 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     r->sending = 1;
     pending_add(c, r);
     c->sl->stats.requests_sent++;
+    if (r->command == SMB2_READ)
+      c->sl->stats.read_bytes += r->payload;
+    else if (r->command == SMB2_WRITE)
+      c->sl->stats.write_bytes += r->payload;
     r->timer.data = r;
     dfsc__timer_start(c->sl->cfg.loop, &r->timer, req_deadline(c, r), req_timeout);
     DFSC_TRACE(lg(c), DFSC_CAT_SMB2, "%s:%u -> %s mid %llu charge %u credits %u", c->host,
@@ -1327,6 +1410,16 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   dfsc__timer_stop(c->sl->cfg.loop, &c->fail_timer);
   dfsc__timer_stop(c->sl->cfg.loop, &c->ka_timer);
   c->echo_out = 0;
+  {
+    /* Deferred break acknowledgements die with the connection: the
+     * server forgot the break (a reclaim asks for the lease again). */
+    dfsc_lease *l, *ln;
+    for (l = c->sl->acks; l != NULL; l = ln) {
+      ln = l->pnext;
+      if (l->tree->conn == c)
+        ack_unpend(l);
+    }
+  }
   conn_set_state(c, C_IDLE);
   if (c->sess.state != S_NONE)
     sess_set_state(&c->sess, S_NONE);
@@ -2529,6 +2622,7 @@ static void conn_free(dfsc_conn *c) {
     dfsc_lease *l, *ln;
     for (l = c->leases[b]; l != NULL; l = ln) {
       ln = l->hnext;
+      ack_unpend(l);
       dfsc__free(l);
     }
   }

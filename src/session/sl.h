@@ -130,6 +130,9 @@ typedef struct dfsc_sl_stats {
   uint64_t lease_breaks;     /* lease break notifications for a lease held */
   uint64_t lease_acks;       /* lease break acknowledgements sent */
   uint64_t lease_unknown;    /* break notifications dropped: unknown key, bad state */
+  uint64_t lease_ack_late;   /* deferred acknowledgements sent by the bound */
+  uint64_t read_bytes;       /* asked for by READ requests */
+  uint64_t write_bytes;      /* sent by WRITE requests */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 
@@ -240,6 +243,20 @@ uint32_t dfsc__lease_breaks(const dfsc_lease *l);
 const uint8_t *dfsc__lease_key(const dfsc_lease *l); /* 16 bytes */
 /* A reclaim or reopen granted state again. */
 void dfsc__lease_set(dfsc_lease *l, uint32_t state, uint16_t epoch);
+/* The owner's word on a break: cb(l, data, old_state, new_state, token)
+ * runs on the loop thread before the acknowledgement; returning 1 defers
+ * it until dfsc__lease_ack(sl, token) (the owner drops what it cached
+ * first, on another thread), bounded: after DFSC_LEASE_ACK_MAX_MS the
+ * layer acknowledges anyway (logged, counted). Returning 0 acknowledges
+ * at once. */
+#define DFSC_LEASE_ACK_MAX_MS 5000u
+typedef int (*dfsc_lease_break_fn)(dfsc_lease *l, void *data, uint32_t old_state,
+                                   uint32_t new_state, uint64_t token, int ack_required);
+void dfsc__lease_on_break(dfsc_lease *l, dfsc_lease_break_fn cb, void *data);
+/* Sends the acknowledgement deferred under token (0, or -ENOENT when it
+ * went already: the bound passed, the lease was freed or its connection
+ * dropped). Loop thread. */
+int dfsc__lease_ack(dfsc_sl *sl, uint64_t token);
 /* ---- requests --------------------------------------------------------- */
 /* Response callback. err 0: pdu/len is the response PDU (header included,
  * for a compound only this request's slice) and h its decoded header; the
