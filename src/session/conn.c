@@ -251,9 +251,10 @@ struct dfsc_conn {
   /* Loss and keepalive. */
   uint64_t last_rx; /* loop ms of the last frame received */
   dfsc_timer ka_timer;
-  int echo_out;     /* a keepalive ECHO is unanswered */
-  int lost;         /* was READY and dropped: the next READY is a reconnect */
-  uint64_t lost_at; /* loop ms of the loss */
+  int echo_out;          /* a keepalive ECHO is unanswered */
+  int lost;              /* was READY and dropped: the next READY is a reconnect */
+  uint64_t prev_sess_id; /* the session lost with it, for the next setup */
+  uint64_t lost_at;      /* loop ms of the loss */
   dfsc_lease *leases[LEASE_BUCKETS];
   unsigned lease_logged;
 };
@@ -1392,6 +1393,8 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     c->lost = 1;
     c->lost_at = dfsc__loop_now(c->sl->cfg.loop);
     c->sl->stats.conns_lost++;
+    if (c->sess.state == S_VALID)
+      c->prev_sess_id = c->sess.id;
   }
   if (c->vni_pending > 0 && (err == DFSC_E_CLOSED || err == -ECONNRESET || err == -EPIPE)) {
     /* [MS-SMB2] 3.3.5.15.12: a server whose negotiation does not match
@@ -2065,6 +2068,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
                          : "");
   dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   sess_set_state(s, S_VALID);
+  c->prev_sess_id = 0;
   drive(c);
 }
 
@@ -2079,6 +2083,10 @@ static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen) {
   req.capabilities = SMB2_GLOBAL_CAP_DFS;
   req.security_buffer = tok;
   req.security_buffer_len = toklen;
+  /* [MS-SMB2] 2.2.5, 3.3.5.5.3: the session lost with the connection, so
+   * that a server still holding it (the old connection silent rather than
+   * reset) lets it go and its durable handles become reclaimable. */
+  req.previous_session_id = c->prev_sess_id;
   if (toklen > 0xFFFF)
     return DFSC_E_TOOBIG;
   r = dfsc__req_new(SMB2_SESSION_SETUP, 32 + toklen);

@@ -14,7 +14,9 @@
  *   4. The server stays down: a read fails after the reconnect timeout
  *      (not before, not much after), with one error.
  *   5. A blackhole (no reset, no answer) is found by the keepalive ECHO
- *      within twice its interval, and the handle goes on afterwards.
+ *      within twice its interval, and the handle goes on afterwards,
+ *      reclaimed (the new session names the old one the server still
+ *      holds).
  * Prints one line per check and "N passed, N failed". */
 #include <errno.h>
 #include <signal.h>
@@ -125,7 +127,7 @@ int main(void) {
   dfsc_result res;
   size_t n = 0;
   struct slot s;
-  uint64_t t0, r0;
+  uint64_t t0, r0, r1;
   int rc;
 
   if (envf == NULL) {
@@ -247,6 +249,7 @@ int main(void) {
 
   /* 5. Blackhole: found by the keepalive within twice its interval. */
   r0 = STAT(ctx, echo_dead);
+  r1 = STAT(ctx, durable_reclaimed);
   check(proxy_ctl("blackhole") == 0, "the relay swallows everything");
   t0 = now_ms();
   while (STAT(ctx, echo_dead) == r0 && now_ms() - t0 < 6000)
@@ -259,6 +262,10 @@ int main(void) {
   rc = rd(wf, got, 2 * MIB, 0, &n);
   check(rc == 0 && n == 2 * MIB && memcmp(got, a, 2 * MIB) == 0,
         "the writer's handle goes on: %s", dfsc_err_name(rc));
+  /* The server still held the silent connection: the new session names
+   * the old one (PreviousSessionId), so the handle is reclaimable. */
+  check(STAT(ctx, durable_reclaimed) == r1 + 1, "reclaimed, not reopened: %llu",
+        (unsigned long long)(STAT(ctx, durable_reclaimed) - r1));
 
   rc = dfsc_close(wf, &res);
   check(rc == 0, "closed: %s", dfsc_err_name(rc));
