@@ -1,0 +1,457 @@
+/* Leases, durable handles and reconnect against a server that misbehaves on
+ * purpose: tests/hostile/hostile.py's lease scenarios (--list-lease), one
+ * server per scenario on 127.0.0.70, started and stopped here by its pid.
+ * The server negotiates 3.0.2 with LEASING and grants what a CREATE asks
+ * (RqLs, DH2Q, QFid); then:
+ *   break_unknown    lease breaks for keys never granted, oplock breaks:
+ *                    dropped, counted, logged at most 16 times; the read
+ *                    on the open handle returns the right bytes;
+ *   break_closed     breaks for the key of a handle already closed:
+ *                    dropped, nothing acknowledged, the next op works;
+ *   break_endless    10000 breaks (ACK_REQUIRED) for the granted key while
+ *   break_storm      the read is in flight (inline, or from a second
+ *                    thread of the server): the read completes with the
+ *                    right bytes within a bound, in bounded memory and log;
+ *   break_badsize    a malformed break while the read is in flight: that
+ *   break_truncated  read fails with DFSC_E_PROTO and one log line says
+ *                    why; the handle is usable again afterwards;
+ *   reclaim_stale    the connection drops on the first READ, the durable
+ *   reclaim_changed  reclaim is refused and the reopen by path finds
+ *                    another disk file id / a later change time: the read
+ *                    fails with -ESTALE (no bytes), not a hang;
+ *   reclaim_same     ... the same id and change time: the read succeeds;
+ *   reclaim_ok       the reclaim is granted: the read succeeds.
+ * Needs python3 and DFSC_SRC (ctest sets it); no testbed. Prints one line
+ * per check and "N passed, N failed". */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dfsc/dfsc-sync.h"
+#include "dfsc/dfsc.h"
+#include "testlib.h"
+
+#define ADDR "127.0.0.70"
+#define PORT_BASE 22000
+#define FILE_SIZE 100000 /* hostile.py's FILE_DATA */
+#define BOUND_MS 15000   /* one scenario, start to end */
+#define RSS_GROWTH_KB (32 * 1024)
+#define LOG_DROPPED_MAX 16 /* the library's bound on dropped-break lines */
+
+static const char *srcdir;
+static char tmpdir[64];
+
+/* ---- log capture ------------------------------------------------------ */
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned log_lines, log_dropped, log_malformed;
+static char log_last_err[512];
+
+static void log_cb(void *arg, int level, int category, const char *msg) {
+  (void)arg;
+  (void)category;
+  pthread_mutex_lock(&log_mu);
+  log_lines++;
+  if (strstr(msg, "break notification") != NULL && strstr(msg, "ignored") != NULL)
+    log_dropped++;
+  if (strstr(msg, "malformed break") != NULL)
+    log_malformed++;
+  if (level == DFSC_LOG_ERROR)
+    snprintf(log_last_err, sizeof(log_last_err), "%s", msg);
+  if (getenv("HOSTILE_LEASE_VERBOSE") != NULL)
+    fprintf(stderr, "log: %s\n", msg);
+  pthread_mutex_unlock(&log_mu);
+}
+
+static void log_reset(void) {
+  pthread_mutex_lock(&log_mu);
+  log_lines = log_dropped = log_malformed = 0;
+  log_last_err[0] = 0;
+  pthread_mutex_unlock(&log_mu);
+}
+
+static unsigned log_get(const unsigned *v) {
+  unsigned n;
+  pthread_mutex_lock(&log_mu);
+  n = *v;
+  pthread_mutex_unlock(&log_mu);
+  return n;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(unsigned ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static long max_rss_kb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+static uint64_t stat_of(dfsc_ctx *ctx, size_t off) {
+  dfsc_stats st;
+  memset(&st, 0, sizeof(st));
+  dfsc_stats_get(ctx, &st);
+  return *(uint64_t *)((char *)&st + off);
+}
+#define STAT(ctx, field) ((unsigned long long)stat_of(ctx, offsetof(dfsc_stats, field)))
+
+/* The bytes hostile.py serves. */
+static int data_ok(const uint8_t *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (b[i] != (uint8_t)((i * 7 + 3) & 0xFF))
+      return 0;
+  return 1;
+}
+
+static long long rd(dfsc_file *f, uint8_t *buf, size_t len) {
+  dfsc_result res;
+  memset(buf, 0xEE, len);
+  return dfsc_read(f, buf, len, 0, &res);
+}
+
+/* ---- the server ------------------------------------------------------- */
+
+static void server_stop(pid_t pid) {
+  int i;
+  if (pid <= 0)
+    return;
+  kill(pid, SIGTERM);
+  for (i = 0; i < 100; i++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid)
+      return;
+    sleep_ms(50);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+/* Starts hostile.py with scenario on ADDR:port; returns its pid or -1. It
+ * stops by itself after 60 s in any case. */
+static pid_t server_start(const char *scenario, int port) {
+  char script[1024], pidfile[128], portarg[16];
+  pid_t pid;
+  int i;
+  snprintf(script, sizeof(script), "%s/tests/hostile/hostile.py", srcdir);
+  snprintf(pidfile, sizeof(pidfile), "%s/%d.pid", tmpdir, port);
+  snprintf(portarg, sizeof(portarg), "%d", port);
+  unlink(pidfile);
+  pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0)
+      dup2(null, STDOUT_FILENO);
+    execlp("python3", "python3", script, "--addr", ADDR, "--port", portarg, "--pidfile",
+           pidfile, "--scenario", scenario, "--max-seconds", "60",
+           getenv("HOSTILE_LEASE_VERBOSE") ? "-v" : (char *)NULL, (char *)NULL);
+    _exit(127);
+  }
+  for (i = 0; i < 200 && access(pidfile, F_OK) != 0; i++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid)
+      return -1;
+    sleep_ms(25);
+  }
+  if (access(pidfile, F_OK) != 0) {
+    server_stop(pid);
+    return -1;
+  }
+  return pid;
+}
+
+static dfsc_ctx *ctx_new(int port) {
+  dfsc_opts o;
+  dfsc_ctx *ctx = NULL;
+  dfsc_opts_init(&o);
+  o.port = (uint16_t)port;
+  o.connect_timeout_ms = 3000;
+  o.setup_timeout_ms = 5000;
+  o.request_timeout_ms = 5000;
+  o.reconnect_timeout_ms = 4000;
+  o.log_cb = log_cb;
+  o.log_level = DFSC_LOG_INFO;
+  if (dfsc_ctx_new(&o, &ctx) != 0)
+    return NULL;
+  return ctx;
+}
+
+/* ---- scenarios -------------------------------------------------------- */
+
+struct sc {
+  const char *name;
+  dfsc_ctx *ctx;
+  dfsc_file *f;
+  const char *path;
+  uint8_t *buf;
+};
+
+static int open_leased(struct sc *s) {
+  dfsc_result res;
+  unsigned long long d0 = STAT(s->ctx, durable_opens);
+  int rc = dfsc_open(s->ctx, s->path, DFSC_O_RDONLY, &s->f, &res);
+  check(rc == 0, "%s: open: %s", s->name, dfsc_err_name(rc));
+  if (rc != 0)
+    return -1;
+  /* Without this the scenario tests nothing: the lease must be held. */
+  check(STAT(s->ctx, durable_opens) == d0 + 1,
+        "%s: the open is durable (durable_opens %llu)", s->name,
+        STAT(s->ctx, durable_opens));
+  return 0;
+}
+
+static void read_right(struct sc *s, const char *when) {
+  uint64_t t0 = now_ms();
+  long long n = rd(s->f, s->buf, FILE_SIZE);
+  check(n == FILE_SIZE && data_ok(s->buf, FILE_SIZE),
+        "%s: %s: the read returns the file's %d bytes: %lld (%s), %llu ms", s->name, when,
+        FILE_SIZE, n, n < 0 ? dfsc_err_name((int)n) : "",
+        (unsigned long long)(now_ms() - t0));
+}
+
+static void sc_unknown(struct sc *s) {
+  if (open_leased(s) < 0)
+    return;
+  read_right(s, "after 20 unknown-key and 4 oplock breaks");
+  check(STAT(s->ctx, lease_breaks_dropped) == 24, "%s: 24 breaks dropped: %llu", s->name,
+        STAT(s->ctx, lease_breaks_dropped));
+  check(STAT(s->ctx, lease_breaks) == 0 && STAT(s->ctx, lease_acks) == 0,
+        "%s: none taken for the lease held, none acknowledged (breaks %llu, acks %llu)",
+        s->name, STAT(s->ctx, lease_breaks), STAT(s->ctx, lease_acks));
+  check(log_get(&log_dropped) >= 1 && log_get(&log_dropped) <= LOG_DROPPED_MAX,
+        "%s: logged, boundedly: %u lines for 24 breaks", s->name, log_get(&log_dropped));
+  read_right(s, "again");
+}
+
+static void sc_closed(struct sc *s) {
+  dfsc_result res;
+  dfsc_stat_t st;
+  int rc;
+  if (open_leased(s) < 0)
+    return;
+  read_right(s, "before the close");
+  rc = dfsc_close(s->f, &res);
+  s->f = NULL;
+  check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
+  /* The stat's answer comes after the breaks: they have been handled. */
+  rc = dfsc_stat(s->ctx, s->path, &st, &res);
+  check(rc == 0 && st.size == FILE_SIZE, "%s: a stat after the breaks: %s", s->name,
+        dfsc_err_name(rc));
+  check(STAT(s->ctx, lease_breaks_dropped) == 3 && STAT(s->ctx, lease_acks) == 0 &&
+            STAT(s->ctx, lease_breaks) == 0,
+        "%s: the 3 breaks for the closed handle's key dropped, none acknowledged "
+        "(dropped %llu, breaks %llu, acks %llu)",
+        s->name, STAT(s->ctx, lease_breaks_dropped), STAT(s->ctx, lease_breaks),
+        STAT(s->ctx, lease_acks));
+  if (open_leased(s) == 0)
+    read_right(s, "a new open");
+}
+
+static void sc_endless(struct sc *s, int storm) {
+  long rss0 = max_rss_kb();
+  unsigned lines0;
+  uint64_t t0;
+  dfsc_result res;
+  dfsc_stat_t st;
+  int rc;
+  if (open_leased(s) < 0)
+    return;
+  lines0 = log_get(&log_lines);
+  t0 = now_ms();
+  if (!storm) {
+    read_right(s, "after 10000 breaks");
+    check(STAT(s->ctx, lease_breaks) == 10000,
+          "%s: every break reached the lease before the read's answer: %llu", s->name,
+          STAT(s->ctx, lease_breaks));
+  } else {
+    /* Reads go on while the server's second thread sends the breaks:
+     * each must be right and none slow, until all breaks are in. */
+    unsigned reads = 0, bad = 0;
+    uint64_t worst = 0, t1;
+    while (STAT(s->ctx, lease_breaks) < 10000 && now_ms() - t0 < 10000) {
+      long long n;
+      t1 = now_ms();
+      n = rd(s->f, s->buf, FILE_SIZE);
+      if (n != FILE_SIZE || !data_ok(s->buf, FILE_SIZE))
+        bad++;
+      if (now_ms() - t1 > worst)
+        worst = now_ms() - t1;
+      reads++;
+    }
+    check(bad == 0 && reads > 0 && worst < 2000,
+          "%s: %u reads during the breaks, %u wrong or failed, the slowest %llu ms",
+          s->name, reads, bad, (unsigned long long)worst);
+    check(STAT(s->ctx, lease_breaks) == 10000,
+          "%s: all 10000 breaks reached the lease: %llu", s->name,
+          STAT(s->ctx, lease_breaks));
+  }
+  check(STAT(s->ctx, lease_acks) <= STAT(s->ctx, lease_breaks),
+        "%s: at most one acknowledgement per break (acks %llu, breaks %llu, dropped %llu)",
+        s->name, STAT(s->ctx, lease_acks), STAT(s->ctx, lease_breaks),
+        STAT(s->ctx, lease_breaks_dropped));
+  rc = dfsc_stat(s->ctx, s->path, &st, &res);
+  check(rc == 0, "%s: a stat afterwards: %s", s->name, dfsc_err_name(rc));
+  rc = dfsc_close(s->f, &res);
+  s->f = NULL;
+  check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
+  check(now_ms() - t0 < 10000, "%s: read, stat and close within 10 s: %llu ms", s->name,
+        (unsigned long long)(now_ms() - t0));
+  check(log_get(&log_lines) - lines0 < 50, "%s: log lines (info and above) bounded: %u",
+        s->name, log_get(&log_lines) - lines0);
+  check(max_rss_kb() - rss0 < RSS_GROWTH_KB, "%s: max RSS grew %ld KiB (< %d), now %ld KiB",
+        s->name, max_rss_kb() - rss0, RSS_GROWTH_KB, max_rss_kb());
+}
+
+static void sc_malformed(struct sc *s) {
+  uint64_t t0;
+  long long n;
+  if (open_leased(s) < 0)
+    return;
+  t0 = now_ms();
+  n = rd(s->f, s->buf, FILE_SIZE);
+  check(n == DFSC_E_PROTO,
+        "%s: the read in flight fails with a protocol error: %s (%s), %llu ms", s->name,
+        n < 0 ? dfsc_err_name((int)n) : "data", n < 0 ? dfsc_strerror((int)n) : "",
+        (unsigned long long)(now_ms() - t0));
+  check(log_get(&log_malformed) == 1, "%s: one line says why: %u [%s]", s->name,
+        log_get(&log_malformed), log_last_err);
+  check(STAT(s->ctx, conns_lost) == 1, "%s: the connection was given up: conns_lost %llu",
+        s->name, STAT(s->ctx, conns_lost));
+  /* The server behaves from now on: the handle comes back (reclaim
+   * refused, the same file opened by path). */
+  read_right(s, "on the next connection");
+}
+
+static void sc_reclaim(struct sc *s, int stale) {
+  uint64_t t0;
+  long long n;
+  if (open_leased(s) < 0)
+    return;
+  t0 = now_ms();
+  n = rd(s->f, s->buf, FILE_SIZE);
+  if (stale) {
+    size_t i;
+    int clean = 1;
+    for (i = 0; i < FILE_SIZE; i++)
+      clean &= s->buf[i] == 0xEE;
+    check(n == -ESTALE, "%s: the read fails with ESTALE: %s (%s), %llu ms", s->name,
+          n < 0 ? dfsc_err_name((int)n) : "data", n < 0 ? dfsc_strerror((int)n) : "",
+          (unsigned long long)(now_ms() - t0));
+    check(clean, "%s: no byte written into the caller's buffer", s->name);
+    check(STAT(s->ctx, handles_stale) == 1 && STAT(s->ctx, reopened_by_path) == 0,
+          "%s: handles_stale %llu, reopened_by_path %llu", s->name,
+          STAT(s->ctx, handles_stale), STAT(s->ctx, reopened_by_path));
+    t0 = now_ms();
+    n = rd(s->f, s->buf, FILE_SIZE);
+    check(n == -ESTALE && now_ms() - t0 < 1000, "%s: the next read too, at once: %s",
+          s->name, n < 0 ? dfsc_err_name((int)n) : "data");
+  } else {
+    int ok = strncmp(s->name, "reclaim_ok", 10) == 0;
+    check(n == FILE_SIZE && data_ok(s->buf, FILE_SIZE),
+          "%s: the read returns the file's bytes after the drop: %lld (%s), %llu ms",
+          s->name, n, n < 0 ? dfsc_err_name((int)n) : "",
+          (unsigned long long)(now_ms() - t0));
+    check(STAT(s->ctx, durable_reclaimed) == (ok ? 1u : 0u) &&
+              STAT(s->ctx, reopened_by_path) == (ok ? 0u : 1u) &&
+              STAT(s->ctx, handles_stale) == 0,
+          "%s: %s (durable_reclaimed %llu, reopened_by_path %llu, handles_stale %llu)",
+          s->name, ok ? "reclaimed" : "opened again by path",
+          STAT(s->ctx, durable_reclaimed), STAT(s->ctx, reopened_by_path),
+          STAT(s->ctx, handles_stale));
+  }
+  check(STAT(s->ctx, reconnects) == 1, "%s: one reconnect: %llu", s->name,
+        STAT(s->ctx, reconnects));
+}
+
+int main(void) {
+  static const char *const names[] = {"break_unknown@read", "break_closed@close",
+                                      "break_endless@read", "break_storm@read",
+                                      "break_badsize@read", "break_truncated@read",
+                                      "reclaim_stale@read", "reclaim_changed@read",
+                                      "reclaim_same@read",  "reclaim_ok@read"};
+  const char *only = getenv("HOSTILE_LEASE_ONLY");
+  size_t i;
+  char path[128];
+
+  srcdir = getenv("DFSC_SRC");
+  if (srcdir == NULL) {
+    fprintf(stderr, "DFSC_SRC must name the source tree (ctest sets it)\n");
+    return 1;
+  }
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/dfsc-hl.XXXXXX");
+  if (mkdtemp(tmpdir) == NULL)
+    return 1;
+  signal(SIGPIPE, SIG_IGN);
+  snprintf(path, sizeof(path), "//%s/data/file.txt", ADDR);
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    struct sc s;
+    int port = PORT_BASE + (int)i + (int)(getpid() % 50) * 20;
+    uint64_t t0 = now_ms();
+    pid_t pid;
+    const char *mb;
+    if (only != NULL && strstr(names[i], only) == NULL)
+      continue;
+    memset(&s, 0, sizeof(s));
+    s.name = names[i];
+    s.path = path;
+    log_reset();
+    pid = server_start(names[i], port);
+    check(pid > 0, "%s: hostile server on %s:%d", names[i], ADDR, port);
+    if (pid <= 0)
+      continue;
+    s.ctx = ctx_new(port);
+    s.buf = malloc(FILE_SIZE);
+    if (s.ctx == NULL || s.buf == NULL) {
+      check(0, "%s: context", names[i]);
+      server_stop(pid);
+      continue;
+    }
+    mb = names[i];
+    if (strncmp(mb, "break_unknown", 13) == 0)
+      sc_unknown(&s);
+    else if (strncmp(mb, "break_closed", 12) == 0)
+      sc_closed(&s);
+    else if (strncmp(mb, "break_endless", 13) == 0)
+      sc_endless(&s, 0);
+    else if (strncmp(mb, "break_storm", 11) == 0)
+      sc_endless(&s, 1);
+    else if (strncmp(mb, "break_badsize", 13) == 0 ||
+             strncmp(mb, "break_truncated", 15) == 0)
+      sc_malformed(&s);
+    else if (strncmp(mb, "reclaim_stale", 13) == 0 ||
+             strncmp(mb, "reclaim_changed", 15) == 0)
+      sc_reclaim(&s, 1);
+    else
+      sc_reclaim(&s, 0);
+    if (s.f != NULL)
+      (void)dfsc_close(s.f, NULL);
+    dfsc_ctx_free(s.ctx);
+    free(s.buf);
+    server_stop(pid);
+    check(now_ms() - t0 < BOUND_MS, "%s: the scenario ended within %d s: %llu ms", names[i],
+          BOUND_MS / 1000, (unsigned long long)(now_ms() - t0));
+  }
+  rmdir(tmpdir);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
