@@ -31,7 +31,6 @@
 #include "mup/ops.h"
 #include "mup/unc.h"
 #include "session/verbs.h"
-#include "smb2/create.h"
 
 #define ST_NAME_NOT_FOUND 0xC0000034u
 #define ST_PATH_NOT_FOUND 0xC000003Au
@@ -722,9 +721,9 @@ static int durable_new(dfsc_ctx *ctx, dfsc_verb_durable *d, int flags) {
   memset(d, 0, sizeof(*d));
   if (getrandom(d->create_guid, 16, 0) != 16 || getrandom(d->lease_key, 16, 0) != 16)
     return -EIO;
-  d->lease_want = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+  d->lease_want = DFSC_LEASE_READ | DFSC_LEASE_HANDLE;
   if ((flags & DFSC_O_ACCMODE) != DFSC_O_RDONLY)
-    d->lease_want |= SMB2_LEASE_WRITE_CACHING;
+    d->lease_want |= DFSC_LEASE_WRITE;
   d->timeout_ms = ctx->durable_timeout_ms;
   return 0;
 }
@@ -816,7 +815,7 @@ static void recover_end(dfsc_file *f, int err, uint32_t st) {
              "%s: the connection did not come back within %u ms: %s%s%s", f->path,
              f->ctx->reconnect_timeout_ms, dfsc_strerror(err),
              err == DFSC_E_NTSTATUS ? " " : "",
-             err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(st) : "");
+             err == DFSC_E_NTSTATUS ? dfsc__verb_status_name(st) : "");
   for (; o != NULL; o = next) {
     next = o->wnext;
     o->wnext = NULL;
@@ -831,7 +830,7 @@ static void file_stale(dfsc_file *f, const char *why, uint32_t st) {
   f->stale = 1;
   f->ctx->handles_stale++;
   DFSC_ERR(&f->ctx->log, DFSC_CAT_MUP, "%s: the server lost the open handle and %s%s%s",
-           f->path, why, st ? ": " : "", st ? dfsc_ntstatus_name(st) : "");
+           f->path, why, st ? ": " : "", st ? dfsc__verb_status_name(st) : "");
 }
 
 static void recover_step(dfsc_file *f);
@@ -942,7 +941,8 @@ static void reclaim_cb(dfsc_verb *v, int err, uint32_t st) {
   /* [MS-SMB2] 3.3.5.9.7 / 3.3.5.9.12: the server no longer has it
    * (restarted, timed out, the lease was broken meanwhile). */
   DFSC_INFO(&f->ctx->log, DFSC_CAT_MUP, "%s: reclaim refused (%s): opening by path",
-            f->path, err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(st) : dfsc_strerror(err));
+            f->path,
+            err == DFSC_E_NTSTATUS ? dfsc__verb_status_name(st) : dfsc_strerror(err));
   reopen(f);
 }
 

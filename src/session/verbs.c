@@ -38,6 +38,13 @@ enum verb_kind {
   V_HANDLE
 };
 
+/* The public lease bits are the wire's ([MS-SMB2] 2.2.13.2.8): callers
+ * above the session layer pass them through unchanged. */
+_Static_assert(DFSC_LEASE_READ == SMB2_LEASE_READ_CACHING &&
+                   DFSC_LEASE_HANDLE == SMB2_LEASE_HANDLE_CACHING &&
+                   DFSC_LEASE_WRITE == SMB2_LEASE_WRITE_CACHING,
+               "lease bits");
+
 static const dfsc_smb2_fid related_fid = {UINT64_MAX, UINT64_MAX};
 
 static void verb_init(dfsc_verb *v, dfsc_tree *t, int kind) {
@@ -1182,3 +1189,5 @@ void dfsc__verb_close_forget(dfsc_tree *t, const dfsc_smb2_fid *fid) {
   if (dfsc__tree_send(t, &r, 1) < 0)
     dfsc__req_free(r);
 }
+
+const char *dfsc__verb_status_name(uint32_t status) { return dfsc_ntstatus_name(status); }

@@ -181,6 +181,9 @@ int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_
  * err (unless it failed already) once the requests out have answered,
  * which their deadlines bound. Other verbs are left to finish. */
 void dfsc__verb_stop(dfsc_verb *v, int err);
+/* The name of an NTSTATUS a verb answered with, for log lines above the
+ * session layer (which does not reach the codec's table itself). */
+const char *dfsc__verb_status_name(uint32_t status);
 /* Closes fid without waiting for (or reporting) the answer: for a handle
  * the caller cannot keep. */
 void dfsc__verb_close_forget(dfsc_tree *t, const dfsc_smb2_fid *fid);
