@@ -517,6 +517,46 @@ static int dec_flush_rsp(const uint8_t *p, size_t n) {
   return dfsc__smb2_flush_rsp_decode(p, n);
 }
 
+/* The durable reconnect contexts, byte for byte ([MS-SMB2] 2.2.13.2.3,
+ * 2.2.13.2.4, 2.2.13.2.12), and a chain of them read back. */
+static void test_cc_durable(void **state) {
+  static const uint8_t guid[16] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+                                   0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+  dfsc_smb2_fid fid = {0x0102030405060708ull, 0x1112131415161718ull};
+  uint8_t c2[SMB2_DH2C_SIZE], q1[SMB2_DHNQ_SIZE], c1[SMB2_DHNC_SIZE], zero[16];
+  uint8_t chain[256];
+  dfsc_smb2_cc ccs[3], got;
+  dfsc_wr w;
+  (void)state;
+  memset(zero, 0, sizeof(zero));
+  memset(q1, 0xEE, sizeof(q1));
+  dfsc__smb2_cc_dh2c(&ccs[0], c2, &fid, guid, 0x2);
+  assert_int_equal(ccs[0].data_len, 36);
+  assert_memory_equal(ccs[0].name, "DH2C", 4);
+  assert_int_equal(dfsc__le64(c2), fid.persistent);
+  assert_int_equal(dfsc__le64(c2 + 8), fid.volatile_);
+  assert_memory_equal(c2 + 16, guid, 16);
+  assert_int_equal(dfsc__le32(c2 + 32), 0x2);
+  dfsc__smb2_cc_dhnq(&ccs[1], q1);
+  assert_int_equal(ccs[1].data_len, 16);
+  assert_memory_equal(ccs[1].name, "DHnQ", 4);
+  assert_memory_equal(q1, zero, 16); /* reserved: all zero */
+  dfsc__smb2_cc_dhnc(&ccs[2], c1, &fid);
+  assert_int_equal(ccs[2].data_len, 16);
+  assert_memory_equal(ccs[2].name, "DHnC", 4);
+  assert_int_equal(dfsc__le64(c1), fid.persistent);
+  assert_int_equal(dfsc__le64(c1 + 8), fid.volatile_);
+  dfsc__wr_init(&w, chain, sizeof(chain));
+  assert_int_equal(dfsc__smb2_cc_encode(&w, ccs, 3), 0);
+  assert_int_equal(dfsc__smb2_cc_find(chain, w.off, SMB2_CC_DH2C, &got), 1);
+  assert_int_equal(got.data_len, 36);
+  assert_memory_equal(got.data, c2, 36);
+  assert_int_equal(dfsc__smb2_cc_find(chain, w.off, SMB2_CC_DHNC, &got), 1);
+  assert_memory_equal(got.data, c1, 16);
+  assert_int_equal(dfsc__smb2_cc_find(chain, w.off, SMB2_CC_DHNQ, &got), 1);
+  assert_int_equal(got.data_len, 16);
+}
+
 static void test_close_flush(void **state) {
   dfsc_smb2_close_req creq, cdec;
   dfsc_smb2_close_rsp crsp, crdec;
@@ -1571,6 +1611,7 @@ int main(void) {
       cmocka_unit_test(test_create_rsp_roundtrip),
       cmocka_unit_test(test_create_nospace),
       cmocka_unit_test(test_cc_iter_hostile),
+      cmocka_unit_test(test_cc_durable),
       cmocka_unit_test(test_close_flush),
       cmocka_unit_test(test_read),
       cmocka_unit_test(test_write),
