@@ -146,4 +146,109 @@ for ((i = 0; i < ${#SCEN[@]}; i++)); do
       fi ;;
   esac
 done
+
+# Lease and reconnect scenarios (hostile.py --list-lease): the server grants
+# the lease and durable handle dfsc asks for, then misbehaves. Each has its
+# own expected outcome, seen the way a user sees it: dfsc cat's exit
+# status, its one error line, the bytes on stdout (never wrong ones), and
+# time and max RSS bounds. hostile_lease_test checks the counters.
+LEASE_SHA=$(python3 -c 'import hashlib; print(hashlib.sha256(bytes((i * 7 + 3) & 255 for i in range(100000))).hexdigest())')
+mapfile -t LSCEN < <(python3 "$HOSTILE" --list-lease)
+[ "${#LSCEN[@]}" -ge 10 ] && ok "hostile.py lists ${#LSCEN[@]} lease scenarios" ||
+  not_ok "hostile.py lists its lease scenarios (${#LSCEN[@]})"
+# run_lease ADDR PORT SCENARIO TAG PATH...: like run_one, with the server's
+# log (-v) and dfsc's stdout kept, and dfsc cat -v over every PATH.
+run_lease() {
+  local addr=$1 port=$2 sc=$3 tag=$4 pf="$OUT/$4.pid" i t0 t1
+  shift 4
+  python3 "$HOSTILE" --addr "$addr" --port "$port" --pidfile "$pf" --scenario "$sc" \
+    --max-seconds $((BOUND_S + 10)) -v 2>"$OUT/$tag.srv" &
+  for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+  if [ ! -s "$pf" ]; then
+    echo "server did not start" >"$OUT/$tag.err"
+    echo 255 >"$OUT/$tag.rc"
+    return
+  fi
+  t0=$(date +%s%N)
+  measure "$OUT/$tag.rss" "$OUT/$tag.rc" timeout -k 5 $((BOUND_S + 10)) \
+    "$DFSC" --timeout $TIMEOUT_S -p "$port" -v cat "$@" >"$OUT/$tag.out" 2>"$OUT/$tag.err"
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000000)) >"$OUT/$tag.ms"
+  [ -s "$pf" ] && kill "$(cat "$pf")" 2>/dev/null
+  for i in $(seq 40); do [ -e "$pf" ] || break; sleep 0.05; done
+}
+lworker() {
+  local w=$1 i addr
+  for ((i = w; i < ${#LSCEN[@]}; i += JOBS)); do
+    addr="127.0.0.$((61 + w))"
+    if [ "${LSCEN[$i]}" = break_closed@close ]; then
+      # The second open's answer comes after the breaks for the first,
+      # closed, handle.
+      run_lease "$addr" $((20500 + i)) "${LSCEN[$i]}" "l$i" "//$addr/data/file.txt" \
+        "//$addr/data/file.txt"
+    else
+      run_lease "$addr" $((20500 + i)) "${LSCEN[$i]}" "l$i" "//$addr/data/file.txt"
+    fi
+  done
+}
+for ((w = 0; w < JOBS; w++)); do lworker "$w" & done
+wait
+for ((i = 0; i < ${#LSCEN[@]}; i++)); do
+  sc=${LSCEN[$i]}
+  addr="127.0.0.$((61 + i % JOBS))"
+  rc=$(cat "$OUT/l$i.rc" 2>/dev/null || echo missing)
+  ms=$(cat "$OUT/l$i.ms" 2>/dev/null || echo 999999)
+  rss=$(tail -1 "$OUT/l$i.rss" 2>/dev/null | tr -dc 0-9)
+  sha=$(sha256sum <"$OUT/l$i.out" | cut -d' ' -f1)
+  bytes=$(wc -c <"$OUT/l$i.out")
+  line=$(grep -m1 '^dfsc: //' "$OUT/l$i.err")
+  dropped=$(grep -c 'break notification.*ignored' "$OUT/l$i.err")
+  desc="$sc (cat): rc $rc, $ms ms, ${rss:-?} KiB, $bytes bytes"
+  [ -n "$line" ] && desc="$desc: ${line#dfsc: }"
+  if [ "$rc" = missing ] || [ "$rc" -eq 124 ] || [ "$rc" -ge 128 ]; then
+    not_ok "$desc: did not finish, or a signal"
+    continue
+  elif grep -Eq 'Sanitizer|runtime error:' "$OUT/l$i.err"; then
+    not_ok "$desc: sanitizer report"
+    grep -E -m3 'Sanitizer|runtime error:' "$OUT/l$i.err" | sed 's/^/#   /'
+    continue
+  elif [ "$ms" -gt $((BOUND_S * 1000)) ]; then
+    not_ok "$desc: took longer than $BOUND_S s"
+    continue
+  elif [ -z "$rss" ] || [ "$rss" -gt $RSS_MAX_KB ]; then
+    not_ok "$desc: max RSS above $RSS_MAX_KB KiB"
+    continue
+  fi
+  if ! grep -q 'lease 0x[0-9a-f]* granted' "$OUT/l$i.srv"; then
+    # Otherwise nothing below tests leases.
+    not_ok "$desc: the server granted no lease"
+    continue
+  fi
+  case $sc in
+    break_unknown@*)
+      if [ "$rc" -eq 0 ] && [ "$sha" = "$LEASE_SHA" ] && [ "$dropped" -ge 1 ] &&
+        [ "$dropped" -le 16 ]; then
+        ok "$desc, $dropped lines for 24 dropped breaks"
+      else not_ok "$desc: expected the right bytes and 1..16 lines on dropped breaks ($dropped)"; fi ;;
+    break_closed@*)
+      if [ "$rc" -eq 0 ] && [ "$bytes" -eq 200000 ] && [ "$dropped" -ge 1 ]; then
+        ok "$desc, $dropped dropped-break lines"
+      else not_ok "$desc: expected both reads and the closed handle's breaks dropped ($dropped)"; fi ;;
+    break_endless@* | break_storm@* | reclaim_same@* | reclaim_ok@*)
+      if [ "$rc" -eq 0 ] && [ "$sha" = "$LEASE_SHA" ]; then ok "$desc"
+      else not_ok "$desc: expected the file's bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
+    break_badsize@* | break_truncated@*)
+      if [ "$rc" -ne 0 ] && [ "$bytes" -eq 0 ] &&
+        grep -q "^dfsc: //$addr/data/file.txt: malformed or unexpected protocol data$" "$OUT/l$i.err" &&
+        grep -q 'malformed break notification' "$OUT/l$i.err"; then
+        ok "$desc"
+      else not_ok "$desc: expected a protocol error naming the path, no bytes"; fi ;;
+    reclaim_stale@* | reclaim_changed@*)
+      if [ "$rc" -ne 0 ] && [ "$bytes" -eq 0 ] &&
+        grep -q "^dfsc: //$addr/data/file.txt: Stale file handle$" "$OUT/l$i.err"; then
+        ok "$desc"
+      else not_ok "$desc: expected ESTALE naming the path, no bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
+    *) not_ok "$desc: no expectation for this scenario" ;;
+  esac
+done
 finish
