@@ -440,8 +440,18 @@ static void test_errno_map(void **state) {
   assert_int_equal(dfsc__mount_errno(DFSC_E_NTSTATUS, 0xC0000001u, 0), EIO);
   /* Transport failures of reads and writes are EIO; of lookups, themselves. */
   assert_int_equal(dfsc__mount_errno(-ECONNRESET, 0, 1), EIO);
-  assert_int_equal(dfsc__mount_errno(-ESTALE, 0, 1), EIO);
-  assert_int_equal(dfsc__mount_errno(-ETIMEDOUT, 0, 0), ETIMEDOUT);
+  /* A handle lost for good is ESTALE, reads and writes included. */
+  assert_int_equal(dfsc__mount_errno(-ESTALE, 0, 1), ESTALE);
+  assert_int_equal(dfsc__mount_errno(-ESTALE, 0, 0), ESTALE);
+  /* A connection that did not come back: EHOSTDOWN, never the socket's
+   * words, for requests other than reads and writes. */
+  assert_int_equal(dfsc__mount_errno(-ETIMEDOUT, 0, 0), EHOSTDOWN);
+  assert_int_equal(dfsc__mount_errno(-ECONNREFUSED, 0, 0), EHOSTDOWN);
+  assert_int_equal(dfsc__mount_errno(-ECONNRESET, 0, 0), EHOSTDOWN);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_CLOSED, 0, 0), EHOSTDOWN);
+  assert_int_equal(dfsc__mount_errno(-ECONNREFUSED, 0, 1), EIO);
+  assert_int_equal(dfsc__mount_errno(-ETIMEDOUT, 0, 1), EIO);
+  assert_int_equal(dfsc__mount_errno(DFSC_E_LOOKUP, 0, 0), EHOSTUNREACH);
   assert_int_equal(dfsc__mount_errno(DFSC_E_BUSY, 0, 1), EAGAIN);
   assert_int_equal(dfsc__mount_errno(-ENOMEM, 0, 1), ENOMEM);
   assert_int_equal(dfsc__mount_errno(DFSC_E_LOOP, 0, 0), ELOOP);
@@ -452,6 +462,47 @@ static void test_errno_map(void **state) {
   assert_int_equal(dfsc__mount_errno(-EINTR, 0, 1), EINTR);
   assert_int_equal(dfsc__mount_errno(DFSC_E_TIMEDOUT, 0, 0), ETIMEDOUT);
   assert_int_equal(dfsc__mount_errno(DFSC_E_TIMEDOUT, 0, 1), ETIMEDOUT);
+}
+
+static void test_opts_reconnect(void **state) {
+  struct dfsc__mount_opts o;
+  dfsc_opts opts;
+  char err[256] = "";
+
+  (void)state;
+  dfsc__mount_opts_init(&o);
+  dfsc_opts_init(&opts);
+  opts.reconnect_timeout_ms = 111;
+  opts.echo_interval_ms = 222;
+  /* Not given: what the command line set stays. */
+  dfsc__mount_net_opts(&o, &opts);
+  assert_int_equal(opts.reconnect_timeout_ms, 111);
+  assert_int_equal(opts.echo_interval_ms, 222);
+  assert_int_equal(opts.durable, DFSC_DURABLE_AUTO);
+  assert_int_equal(parse(&o,
+                         "reconnect_timeout=20000,echo_interval=off,durable=off,"
+                         "durable_timeout=90000",
+                         err, sizeof(err)),
+                   0);
+  assert_null(o.fuse_opts);
+  assert_null(o.config);
+  dfsc__mount_net_opts(&o, &opts);
+  assert_int_equal(opts.reconnect_timeout_ms, 20000);
+  assert_int_equal(opts.echo_interval_ms, UINT32_MAX);
+  assert_int_equal(opts.durable, DFSC_DURABLE_OFF);
+  assert_int_equal(opts.durable_timeout_ms, 90000);
+  assert_int_equal(parse(&o, "echo_interval=15000,durable=on", err, sizeof(err)), 0);
+  dfsc__mount_net_opts(&o, &opts);
+  assert_int_equal(opts.echo_interval_ms, 15000);
+  assert_int_equal(opts.durable, DFSC_DURABLE_AUTO);
+  assert_int_equal(parse(&o, "reconnect_timeout=-1", err, sizeof(err)), -EINVAL);
+  assert_non_null(strstr(err, "reconnect_timeout"));
+  assert_int_equal(parse(&o, "reconnect_timeout=86400001", err, sizeof(err)), -EINVAL);
+  assert_int_equal(parse(&o, "reconnect_timeout", err, sizeof(err)), -EINVAL);
+  assert_int_equal(parse(&o, "echo_interval=never", err, sizeof(err)), -EINVAL);
+  assert_int_equal(parse(&o, "durable=maybe", err, sizeof(err)), -EINVAL);
+  assert_int_equal(parse(&o, "durable_timeout=1s", err, sizeof(err)), -EINVAL);
+  dfsc__mount_opts_free(&o);
 }
 
 static void test_fill_stat(void **state) {
@@ -514,6 +565,7 @@ int main(void) {
       cmocka_unit_test(test_host_allowed),
       cmocka_unit_test(test_glob),
       cmocka_unit_test(test_errno_map),
+      cmocka_unit_test(test_opts_reconnect),
       cmocka_unit_test(test_fill_stat),
       cmocka_unit_test(test_server_names),
   };

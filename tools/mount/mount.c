@@ -129,6 +129,7 @@ struct mnt {
    * first, in LIVE_BUCKETS buckets. */
   struct rq **live;
   uint64_t interrupts, cancels; /* interrupts seen; of them, dfsc_cancel posted */
+  uint64_t held_waits;          /* getattrs of open files that waited for their handle */
 };
 
 /* The listings one uid has waiting, oldest first. */
@@ -192,6 +193,10 @@ struct rq {
   int opened;  /* the setattr opened its own handle */
   int changed; /* the setattr sent a truncate or new times */
   dfsc_file *f;
+  /* getattr of an open file (the kernel's fstat, or its check of the size
+   * before a read): the handle, waited on once when the stat finds the
+   * server down (getattr_cb). */
+  dfsc_file *held;
   struct rq *qnext; /* a waiting listing: its uqueue or m->ready */
   /* Under m->mu: */
   int parked;               /* waiting in its uid's FIFO */
@@ -1431,11 +1436,50 @@ static void reply_attr_of(struct rq *r) {
     fuse_reply_attr(rq_out(r), &st, m->o->attr_timeout);
 }
 
+static void getattr_cb(const dfsc_result *res, void *arg);
+
+/* The held handle is usable again (or lost): the stat once more. */
+static void getattr_held_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int rc;
+
+  if (res->err != 0) {
+    fuse_reply_err(rq_out(r), res_errno(res, 0));
+    rq_free(r);
+    return;
+  }
+  if ((rc = rq_arm(r, getattr_cb)) == 0)
+    rc = rq_armed(r, dfsc_stat_async(r->m->ctx, r->path, getattr_cb, r));
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
 static void getattr_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct node *n;
-  int e = res_errno(res, 0);
+  int e = res_errno(res, 0), rc;
 
+  if ((e == EHOSTDOWN || e == EHOSTUNREACH || e == ENETUNREACH) && r->held != NULL) {
+    /* A new path operation fails at the first refused connect, while the
+     * open handle waits up to reconnect_timeout for its connection and
+     * reclaims itself. The kernel asks for the size before a read through
+     * a held descriptor (auto_inval_data), so without this wait the read
+     * would fail at once through a 5 s server restart. An empty read on
+     * the handle is that wait: it completes once the handle is usable
+     * again, or fails as the handle's reads would (then the answer). */
+    static char none;
+    dfsc_file *f = r->held;
+
+    r->held = NULL; /* once per request */
+    if ((rc = rq_arm(r, getattr_held_cb)) == 0)
+      rc = rq_armed(r, dfsc_read_async(f, &none, 0, 0, getattr_held_cb, r));
+    if (rc == 0) {
+      pthread_mutex_lock(&r->m->mu);
+      r->m->held_waits++;
+      pthread_mutex_unlock(&r->m->mu);
+      return;
+    }
+  }
   if (e != 0) {
     fuse_reply_err(rq_out(r), e);
   } else {
@@ -1456,8 +1500,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct mline ml = {0};
   struct rq *r;
   int fresh = 0, allowed = 1, rc;
+  struct fh *fh = fi != NULL ? (struct fh *)(uintptr_t)fi->fh : NULL;
 
-  (void)fi;
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
   if (n != NULL) {
@@ -1482,6 +1526,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   }
   if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
     return;
+  /* The kernel holds the file until answered, so the handle outlives r. */
+  if (fh != NULL && fh->kind == FH_FILE)
+    r->held = fh->f;
   if ((rc = rq_arm(r, getattr_cb)) == 0)
     rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, getattr_cb, r));
   if (rc < 0)
@@ -1959,10 +2006,11 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) 
   fuse_reply_err(req, 0);
 }
 
-static void errno_cb(const dfsc_result *res, void *arg) {
+/* fsync(2) reports lost writes as EIO, like a read or write. */
+static void fsync_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
-  fuse_reply_err(rq_out(r), res_errno(res, 0));
+  fuse_reply_err(rq_out(r), res_errno(res, 1));
   rq_free(r);
 }
 
@@ -1980,8 +2028,8 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
   }
   if ((r = rq_new(m, req, ino)) == NULL)
     return;
-  if ((rc = rq_arm(r, errno_cb)) == 0)
-    rc = rq_armed(r, dfsc_flush_async(fh->f, errno_cb, r));
+  if ((rc = rq_arm(r, fsync_cb)) == 0)
+    rc = rq_armed(r, dfsc_flush_async(fh->f, fsync_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -2779,7 +2827,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       f,
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -2790,7 +2838,8 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       (unsigned long long)m->refused_inflight, "mount_listings_parked",
       (unsigned long long)m->parked, "mount_listing_waits", (unsigned long long)m->waits,
       "mount_listing_eintr", (unsigned long long)m->waits_interrupted, "mount_interrupts",
-      (unsigned long long)m->interrupts, "mount_cancels", (unsigned long long)m->cancels);
+      (unsigned long long)m->interrupts, "mount_cancels", (unsigned long long)m->cancels,
+      "mount_held_waits", (unsigned long long)m->held_waits);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -3083,6 +3132,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGHUP);
   sigaddset(&block, SIGPIPE);
+  dfsc__mount_net_opts(mo, opts);
   wipe_password_env(); /* while this is the only thread */
   pthread_sigmask(SIG_BLOCK, &block, &old);
   rc = dfsc_ctx_new(opts, &m.ctx);

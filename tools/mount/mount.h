@@ -62,6 +62,15 @@ struct dfsc__mount_opts {
    * past them EAGAIN. 0: none wait. */
   unsigned listings_queue_uid;
   unsigned listings_queue;
+  /* Surviving the network (dfsc_opts, applied by dfsc__mount_net_opts over
+   * what the command line and dfsc.conf gave): -o reconnect_timeout=MS,
+   * echo_interval=MS|off, durable=on|off, durable_timeout=MS. Each has_*
+   * says the option was given. */
+  unsigned reconnect_timeout_ms;
+  unsigned echo_interval_ms; /* UINT32_MAX: off */
+  int durable;               /* enum dfsc_durable_mode */
+  unsigned durable_timeout_ms;
+  int has_reconnect_timeout, has_echo_interval, has_durable, has_durable_timeout;
   char *credentials; /* an authfile (-o credentials=FILE) */
   char *user;        /* -o user=NAME / username=NAME */
   char *domain;      /* -o domain=NAME */
@@ -90,8 +99,18 @@ int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
 /* The errno a FUSE reply gives for a failed result. io: the failure of a
  * read or write, where every transport failure is EIO. A canceled
  * operation (DFSC_E_CANCELED, or -EINTR: not started) is EINTR and one past
- * its whole-operation deadline (DFSC_E_TIMEDOUT) ETIMEDOUT, io or not. */
+ * its whole-operation deadline (DFSC_E_TIMEDOUT) ETIMEDOUT, io or not. A
+ * handle the server lost for good (-ESTALE) is ESTALE, io or not. A
+ * connection that failed, or did not come back within reconnect_timeout
+ * (reset, refused, timed out, closed), is EHOSTDOWN for the other
+ * requests, as cifs.ko answers: ECONNREFUSED or ETIMEDOUT would be read
+ * as a local socket's or the operation's own deadline. */
 int dfsc__mount_errno(int err, uint32_t ntstatus, int io);
+
+/* Sets in *opts the options of the network survival given with -o (the
+ * has_* fields); leaves the others as the command line and dfsc.conf set
+ * them. */
+void dfsc__mount_net_opts(const struct dfsc__mount_opts *o, dfsc_opts *opts);
 
 /* Fills *out from a dfsc_stat_t with the mount's owner and modes. */
 void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *st,

@@ -82,10 +82,33 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io) {
    * softerr mounts answer. */
   if (err == DFSC_E_TIMEDOUT)
     return ETIMEDOUT;
+  /* The server lost the open handle and it could not be opened again as
+   * the same, unchanged file (docs/mount.md, Reconnect): ESTALE as NFS
+   * answers, for reads and writes too, so that the program can tell it
+   * from a passing failure and open the file again. */
+  if (err == -ESTALE)
+    return ESTALE;
   /* A read or write that fails on the wire is an I/O error to the
    * program, whatever the transport said. */
   if (io)
     return EIO;
+  /* The connection failed or did not come back within reconnect_timeout:
+   * the transport's words (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ...) mean
+   * something else to a program that called stat(2) or open(2), and
+   * ETIMEDOUT is kept for the operation's own deadline above. */
+  switch (err) {
+  case DFSC_E_CLOSED:
+  case -ECONNREFUSED:
+  case -ECONNRESET:
+  case -ECONNABORTED:
+  case -ETIMEDOUT:
+  case -EPIPE:
+  case -ENOTCONN:
+  case -EHOSTDOWN:
+    return EHOSTDOWN;
+  default:
+    break;
+  }
   switch (err) {
   case DFSC_E_BADPATH:
     return ENOENT;
@@ -114,6 +137,17 @@ int dfsc__mount_errno(int err, uint32_t ntstatus, int io) {
   if (err < 0 && err > -4096)
     return -err;
   return EIO;
+}
+
+void dfsc__mount_net_opts(const struct dfsc__mount_opts *o, dfsc_opts *opts) {
+  if (o->has_reconnect_timeout)
+    opts->reconnect_timeout_ms = o->reconnect_timeout_ms;
+  if (o->has_echo_interval)
+    opts->echo_interval_ms = o->echo_interval_ms;
+  if (o->has_durable)
+    opts->durable = o->durable;
+  if (o->has_durable_timeout)
+    opts->durable_timeout_ms = o->durable_timeout_ms;
 }
 
 void dfsc__mount_opts_init(struct dfsc__mount_opts *o) {
@@ -478,6 +512,40 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       o->listings_queue = (unsigned)u;
     else
       o->listings_queue_uid = (unsigned)u;
+    return 0;
+  }
+  if (KEY("reconnect_timeout") || KEY("durable_timeout")) {
+    /* 0 leaves the library's default; more than a day is no bound. */
+    if (v == NULL || parse_uint(v, 10, 86400000ul, &u) != 0)
+      return opt_fail(err, errcap, "-o %.*s: expected milliseconds (0 to 86400000)",
+                      (int)klen, kv);
+    if (KEY("reconnect_timeout")) {
+      o->reconnect_timeout_ms = (unsigned)u;
+      o->has_reconnect_timeout = 1;
+    } else {
+      o->durable_timeout_ms = (unsigned)u;
+      o->has_durable_timeout = 1;
+    }
+    return 0;
+  }
+  if (KEY("echo_interval")) {
+    if (v != NULL && strcmp(v, "off") == 0)
+      u = UINT32_MAX;
+    else if (v == NULL || parse_uint(v, 10, 86400000ul, &u) != 0)
+      return opt_fail(err, errcap,
+                      "-o echo_interval: expected milliseconds (0 to 86400000) or off");
+    o->echo_interval_ms = (unsigned)u;
+    o->has_echo_interval = 1;
+    return 0;
+  }
+  if (KEY("durable")) {
+    if (v != NULL && (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0))
+      o->durable = DFSC_DURABLE_AUTO;
+    else if (v != NULL && (strcmp(v, "off") == 0 || strcmp(v, "no") == 0))
+      o->durable = DFSC_DURABLE_OFF;
+    else
+      return opt_fail(err, errcap, "-o durable: expected on or off");
+    o->has_durable = 1;
     return 0;
   }
   /* Kerberos as cifs.ko users write it: krb5 alone, or sec=. */
