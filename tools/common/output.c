@@ -205,6 +205,11 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json) {
       F(conns_open),         F(ops_timed_out),       F(ops_canceled),
       F(sessions_krb5),      F(sessions_ntlm),       F(auth_jobs),
       F(auth_kdc_jobs),      F(auth_orphaned),       F(hardened_refused),
+      F(conns_lost),         F(reconnects),          F(reconnect_waits),
+      F(reconnect_tries),    F(reconnect_failed),    F(echoes_sent),
+      F(echo_dead),          F(durable_opens),       F(durable_reclaimed),
+      F(reopened_by_path),   F(handles_stale),       F(ops_resumed),
+      F(lease_breaks),       F(lease_acks),          F(lease_breaks_dropped),
 #undef F
   };
   size_t i;

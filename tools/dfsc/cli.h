@@ -157,9 +157,10 @@ struct dfsc_ctx;
 struct dfsc_opts;
 
 /* The configuration file (config.c): the progress bounds and deadlines,
- * the security keys encrypt, ciphers, cred_servers, and the Kerberos keys
+ * the security keys encrypt, ciphers, cred_servers, the Kerberos keys
  * kerberos, keytab, ccache, ntlm, hardened_paths, auth_workers,
- * auth_queue_max.
+ * auth_queue_max, and the reconnect keys reconnect_timeout, echo_interval,
+ * durable, durable_timeout.
  * Fields it names are set in *o; others are left alone. String values
  * live in storage of config.c that the next setting of the same key
  * replaces (one process, one configuration). Returns 0 or a negative code

@@ -3,8 +3,10 @@
  *
  * Lines of `key = value`; `#` and `;` start comments; keys are
  * case-insensitive and may use '-' or '_'. Values are whole numbers, or
- * seconds with fractions for the timeouts (idle_timeout: milliseconds); `encrypt` and
- * `ntlm` are yes/no (also true/false, on/off, 1/0); `kerberos` is required, auto or off;
+ * seconds with fractions for the timeouts (idle_timeout, reconnect_timeout,
+ * echo_interval, durable_timeout: milliseconds, 0 the library's default;
+ * echo_interval = off: no keepalive); `encrypt`, `ntlm` and `durable` are yes/no (also
+ * true/false, on/off, 1/0); `kerberos` is required, auto or off;
  * `keytab` and `ccache` are names passed on as written; `ciphers`, `cred_servers` and
  * `hardened_paths` are comma lists (`hardened_paths = none` turns hardening off);
  * `max_files` and `max_bytes` bound get -r (the CLI's own, not the library's: they live
@@ -177,6 +179,7 @@ struct key {
   unsigned long max;
   int seconds; /* value in seconds, stored as milliseconds */
   enum key_type type;
+  int zero_ok; /* K_NUMBER: 0 is a value (the library's default), not below the minimum */
 };
 
 #define CRED_SERVERS_MAX 64
@@ -195,38 +198,48 @@ static const char *hardened[HARDENED_MAX + 1];
 static const char *const hardened_none[1] = {NULL};
 
 static const struct key keys[] = {
-    {"workers", offsetof(dfsc_opts, lookup_workers), 64, 0, K_NUMBER},
-    {"max_referrals", offsetof(dfsc_opts, max_referrals), 4096, 0, K_NUMBER},
+    {"workers", offsetof(dfsc_opts, lookup_workers), 64, 0, K_NUMBER, 0},
+    {"max_referrals", offsetof(dfsc_opts, max_referrals), 4096, 0, K_NUMBER, 0},
     {"max_referrals_per_server", offsetof(dfsc_opts, max_referrals_per_server), 4096, 0,
-     K_NUMBER},
-    {"max_connects", offsetof(dfsc_opts, max_connects), 4096, 0, K_NUMBER},
+     K_NUMBER, 0},
+    {"max_connects", offsetof(dfsc_opts, max_connects), 4096, 0, K_NUMBER, 0},
     /* Milliseconds, as --idle-timeout and -o idle_timeout take them. */
-    {"idle_timeout", offsetof(dfsc_opts, idle_timeout_ms), 86400000, 0, K_NUMBER},
-    {"max_conns", offsetof(dfsc_opts, max_conns), 65536, 0, K_NUMBER},
-    {"submit_queue_max", offsetof(dfsc_opts, submit_queue_max), 1u << 20, 0, K_NUMBER},
-    {"referral_queue_max", offsetof(dfsc_opts, referral_queue_max), 1u << 20, 0, K_NUMBER},
-    {"lookup_queue_max", offsetof(dfsc_opts, lookup_queue_max), 1u << 20, 0, K_NUMBER},
-    {"connect_timeout", offsetof(dfsc_opts, connect_timeout_ms), 86400, 1, K_NUMBER},
-    {"setup_timeout", offsetof(dfsc_opts, setup_timeout_ms), 86400, 1, K_NUMBER},
-    {"request_timeout", offsetof(dfsc_opts, request_timeout_ms), 86400, 1, K_NUMBER},
-    {"encrypt", offsetof(dfsc_opts, encrypt), 1, 0, K_BOOL},
-    {"ciphers", offsetof(dfsc_opts, ciphers), 0, 0, K_CIPHERS},
-    {"cred_servers", offsetof(dfsc_opts, cred_servers), 0, 0, K_PATTERNS},
+    {"idle_timeout", offsetof(dfsc_opts, idle_timeout_ms), 86400000, 0, K_NUMBER, 0},
+    {"max_conns", offsetof(dfsc_opts, max_conns), 65536, 0, K_NUMBER, 0},
+    {"submit_queue_max", offsetof(dfsc_opts, submit_queue_max), 1u << 20, 0, K_NUMBER, 0},
+    {"referral_queue_max", offsetof(dfsc_opts, referral_queue_max), 1u << 20, 0, K_NUMBER,
+     0},
+    {"lookup_queue_max", offsetof(dfsc_opts, lookup_queue_max), 1u << 20, 0, K_NUMBER, 0},
+    {"connect_timeout", offsetof(dfsc_opts, connect_timeout_ms), 86400, 1, K_NUMBER, 0},
+    {"setup_timeout", offsetof(dfsc_opts, setup_timeout_ms), 86400, 1, K_NUMBER, 0},
+    {"request_timeout", offsetof(dfsc_opts, request_timeout_ms), 86400, 1, K_NUMBER, 0},
+    {"encrypt", offsetof(dfsc_opts, encrypt), 1, 0, K_BOOL, 0},
+    {"ciphers", offsetof(dfsc_opts, ciphers), 0, 0, K_CIPHERS, 0},
+    {"cred_servers", offsetof(dfsc_opts, cred_servers), 0, 0, K_PATTERNS, 0},
     /* As workers and lookup_queue_max bound the lookup lane. */
-    {"auth_workers", offsetof(dfsc_opts, auth_workers), 64, 0, K_NUMBER},
-    {"auth_queue_max", offsetof(dfsc_opts, auth_queue_max), 1u << 20, 0, K_NUMBER},
-    {"max_files", offsetof(struct dfsc__cli_limits, max_files), 0, 0, K_LIMIT_COUNT},
-    {"max_bytes", offsetof(struct dfsc__cli_limits, max_bytes), 0, 0, K_LIMIT_SIZE},
+    {"auth_workers", offsetof(dfsc_opts, auth_workers), 64, 0, K_NUMBER, 0},
+    {"auth_queue_max", offsetof(dfsc_opts, auth_queue_max), 1u << 20, 0, K_NUMBER, 0},
+    /* Milliseconds, 0 the library's default (30 s; cifs's `soft`). A day
+     * waits out any outage a person would sit through: cifs's `hard`. */
+    {"reconnect_timeout", offsetof(dfsc_opts, reconnect_timeout_ms), 86400000, 0, K_NUMBER,
+     1},
+    /* Milliseconds asked of a 3.x server, 0 its default. */
+    {"durable_timeout", offsetof(dfsc_opts, durable_timeout_ms), 86400000, 0, K_NUMBER, 1},
+    {"max_files", offsetof(struct dfsc__cli_limits, max_files), 0, 0, K_LIMIT_COUNT, 0},
+    {"max_bytes", offsetof(struct dfsc__cli_limits, max_bytes), 0, 0, K_LIMIT_SIZE, 0},
 };
 
-/* The Kerberos keys take words and names, not the numbers, flags and lists
- * of `keys`: a table of their own, so that what reads `keys` field by type
- * (fuzz/fuzz_config.c checks every field it names) stays exact. */
+/* The Kerberos keys, echo_interval and durable take words and names, not the
+ * numbers, flags and lists of `keys`: a table of their own, so that what
+ * reads `keys` field by type (fuzz/fuzz_config.c checks every field it names)
+ * stays exact. */
 enum krb_key_type {
-  KK_MODE,    /* kerberos: enum dfsc_kerberos_mode */
-  KK_NTLM,    /* ntlm: on/off, stored inverted in ntlm_off */
-  KK_NAME,    /* keytab, ccache: a name, passed on as written */
-  KK_HARDENED /* hardened_paths: UNC patterns, none or default */
+  KK_MODE,     /* kerberos: enum dfsc_kerberos_mode */
+  KK_NTLM,     /* ntlm: on/off, stored inverted in ntlm_off */
+  KK_NAME,     /* keytab, ccache: a name, passed on as written */
+  KK_HARDENED, /* hardened_paths: UNC patterns, none or default */
+  KK_ECHO,     /* echo_interval: milliseconds (0 the default) or off (UINT32_MAX) */
+  KK_DURABLE   /* durable: on/off, as enum dfsc_durable_mode */
 };
 
 static const struct {
@@ -238,7 +251,23 @@ static const struct {
     {"keytab", KK_NAME},
     {"ccache", KK_NAME},
     {"hardened_paths", KK_HARDENED},
+    {"echo_interval", KK_ECHO},
+    {"durable", KK_DURABLE},
 };
+
+/* The words of the flags: *on set to 1 or 0. Returns 0 or -EINVAL. */
+static int parse_flag(const char *vs, int *on) {
+  static const char *const yes[] = {"yes", "true", "on", "1"};
+  static const char *const no[] = {"no", "false", "off", "0"};
+  size_t i;
+  for (i = 0; i < 4; i++) {
+    if (strcasecmp(vs, yes[i]) == 0 || strcasecmp(vs, no[i]) == 0) {
+      *on = strcasecmp(vs, yes[i]) == 0;
+      return 0;
+    }
+  }
+  return -EINVAL;
+}
 
 static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const char *where,
                      char *err, size_t errcap) {
@@ -296,10 +325,10 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
   {
     unsigned *dst = (unsigned *)((char *)o + k->off);
     char *tail;
-    double v;
+    double v, min = k->zero_ok ? 0 : k->seconds ? 0.001 : 1;
     errno = 0;
     v = strtod(vs, &tail);
-    if (errno || *tail != '\0' || !(v >= (k->seconds ? 0.001 : 1) && v <= (double)k->max) ||
+    if (errno || *tail != '\0' || !(v >= min && v <= (double)k->max) ||
         (!k->seconds && v != (double)(unsigned long)v)) {
       snprintf(err, errcap, "%s%s: invalid value '%s'", where, k->name, vs);
       return -EINVAL;
@@ -382,6 +411,36 @@ static int set_krb_value(size_t i, const char *vs, dfsc_opts *o, const char *whe
       return -EINVAL;
     }
     o->hardened_paths = hardened;
+    return 0;
+  }
+  case KK_ECHO: {
+    unsigned long v = 0;
+    size_t n = strlen(vs), j;
+    /* "off" and "none": no keepalive at all, the library's UINT32_MAX. */
+    if (strcasecmp(vs, "off") == 0 || strcasecmp(vs, "none") == 0) {
+      o->echo_interval_ms = UINT32_MAX;
+      return 0;
+    }
+    for (j = 0; j < n && n <= 9; j++) {
+      if (vs[j] < '0' || vs[j] > '9')
+        break;
+      v = v * 10 + (unsigned long)(vs[j] - '0');
+    }
+    if (n == 0 || n > 9 || j < n || v > 86400000) {
+      snprintf(err, errcap, "%s%s: expected milliseconds (0 to 86400000) or off, not '%s'",
+               where, name, vs);
+      return -EINVAL;
+    }
+    o->echo_interval_ms = (unsigned)v;
+    return 0;
+  }
+  case KK_DURABLE: {
+    int on;
+    if (parse_flag(vs, &on) != 0) {
+      snprintf(err, errcap, "%s%s: expected on or off, not '%s'", where, name, vs);
+      return -EINVAL;
+    }
+    o->durable = on ? DFSC_DURABLE_AUTO : DFSC_DURABLE_OFF;
     return 0;
   }
   }

@@ -205,6 +205,14 @@ static const char options_help[] =
     "      --ciphers=LIST              3.1.1 cipher offer, e.g. aes-128-gcm,aes-256-ccm\n"
     "      --cred-servers=LIST         send credentials only to these servers (globs)\n"
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
+    "      --reconnect-timeout=MS      open files wait MS for a lost connection\n"
+    "                                    (default 30000, cifs 'soft'; 0: default);\n"
+    "                                    a large value (to 86400000) is cifs 'hard'\n"
+    "      --echo-interval=MS          keepalive ECHO on a silent connection (default\n"
+    "                                    60000); off: none\n"
+    "      --durable=on|off            durable handles and leases on open files (on)\n"
+    "      --durable-timeout=MS        durable handle lifetime asked of the server\n"
+    "                                    (0: the server's, 60000 for Samba)\n"
     "      --max-referrals=N           DFS referral requests in flight (default 8)\n"
     "      --stats                     print the counters on stderr after the command\n"
     "  -j, --jobs=N                    ls, stat, cat, get: N paths at once (default 1)\n"
@@ -317,6 +325,10 @@ enum {
   OPT_NTLM,
   OPT_HARDENED_PATHS,
   OPT_AUTH_WORKERS,
+  OPT_RECONNECT_TIMEOUT,
+  OPT_ECHO_INTERVAL,
+  OPT_DURABLE,
+  OPT_DURABLE_TIMEOUT,
 };
 
 #define PATHS_FROM_MAX (1 << 20) /* lines of -T FILE */
@@ -334,6 +346,10 @@ static const struct option long_opts[] = {
     {"ntlm", required_argument, NULL, OPT_NTLM},
     {"hardened-paths", required_argument, NULL, OPT_HARDENED_PATHS},
     {"auth-workers", required_argument, NULL, OPT_AUTH_WORKERS},
+    {"reconnect-timeout", required_argument, NULL, OPT_RECONNECT_TIMEOUT},
+    {"echo-interval", required_argument, NULL, OPT_ECHO_INTERVAL},
+    {"durable", required_argument, NULL, OPT_DURABLE},
+    {"durable-timeout", required_argument, NULL, OPT_DURABLE_TIMEOUT},
     {"port", required_argument, NULL, 'p'},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -555,13 +571,21 @@ int main(int argc, char **argv) {
     case OPT_NTLM:
     case OPT_HARDENED_PATHS:
     case OPT_AUTH_WORKERS:
+    case OPT_RECONNECT_TIMEOUT:
+    case OPT_ECHO_INTERVAL:
+    case OPT_DURABLE:
+    case OPT_DURABLE_TIMEOUT:
       /* The configuration file's keys: one parser for the file, --set and
        * the mount's -o. */
-      if (dfsc__cli_config_set(opt == OPT_KEYTAB         ? "keytab"
-                               : opt == OPT_CCACHE       ? "ccache"
-                               : opt == OPT_NTLM         ? "ntlm"
-                               : opt == OPT_AUTH_WORKERS ? "auth_workers"
-                                                         : "hardened_paths",
+      if (dfsc__cli_config_set(opt == OPT_KEYTAB              ? "keytab"
+                               : opt == OPT_CCACHE            ? "ccache"
+                               : opt == OPT_NTLM              ? "ntlm"
+                               : opt == OPT_AUTH_WORKERS      ? "auth_workers"
+                               : opt == OPT_RECONNECT_TIMEOUT ? "reconnect_timeout"
+                               : opt == OPT_ECHO_INTERVAL     ? "echo_interval"
+                               : opt == OPT_DURABLE           ? "durable"
+                               : opt == OPT_DURABLE_TIMEOUT   ? "durable_timeout"
+                                                              : "hardened_paths",
                                optarg, &opts, err, sizeof(err)) != 0) {
         /* The message names the key as the file spells it: say the option. */
         size_t i;
