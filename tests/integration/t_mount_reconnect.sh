@@ -6,7 +6,10 @@
 #      connection, it writes 4 MiB more and reads all 8 MiB back through the
 #      same descriptor; then durfs is stopped for 5 s and started again
 #      while a write of that process waits; the bytes check out against the
-#      process's own copy and against the server's file.
+#      process's own copy and against the server's file; then connections
+#      are refused for 4 s while a read waits, which completes; last, the
+#      file changes on the server while durfs is down, and the handle's
+#      read and write are ESTALE.
 #   b. a python3 workload of random reads and writes over 4 files, every
 #      read checked against a model of the files, runs across a reset and
 #      ends with no error; and, when fio is installed, fio's random writes
@@ -212,7 +215,17 @@ hold_check "all 10 MiB read back after the refusal match" '^ok [0-9a-f]{64}$' ve
 n=$(stat_of "$MNT" mount_held_waits)
 check "the kernel's stat of the held file waited for its handle (mount_held_waits=$n)" \
   test "${n:-0}" -ge 1
+
+# The file changed on the server while it was down: the handle cannot be
+# opened again as the same file and is ESTALE, reads and writes included.
+check "durfs stops again" tb_server_stop durfs
+check "the file grows on the server's disk meanwhile" sh -c "printf x >> '$SRV/$F'"
+check "durfs starts again" tb_server_start durfs
+hold_check "a read on the handle of the changed file is ESTALE" '^err ESTALE ' read1 40
+hold_check "a write on it too" '^err ESTALE ' "write 4096" 40
 hold_quit "the holder closes its descriptor"
+n=$(stat_of "$MNT" handles_stale)
+[ -n "$n" ] && check "the library counted the stale handle (handles_stale=$n)" test "$n" -ge 1
 
 # ---- b. a random read/write workload across a reset -----------------------------
 W=$MNT/durrelay/scratch/mr-$RUN-wl
