@@ -21,7 +21,10 @@
  *                    fails with -ESTALE (no bytes), not a hang;
  *   reclaim_same     ... the same id and change time: the read succeeds;
  *   reclaim_ok       the reclaim is granted: the read succeeds.
- * Needs python3 and DFSC_SRC (ctest sets it); no testbed. Prints one line
+ * Needs python3 and DFSC_SRC (ctest sets it); no testbed.
+ * HOSTILE_LEASE_ONLY=WORD runs the scenarios whose name holds WORD;
+ * HOSTILE_LEASE_BREAKS=N sends N breaks instead of 10000;
+ * HOSTILE_LEASE_VERBOSE=1 shows the library's log and the server's. Prints one line
  * per check and "N passed, N failed". */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +53,9 @@
 
 static const char *srcdir;
 static char tmpdir[64];
+/* Breaks of break_endless / break_storm (HOSTILE_LEASE_BREAKS, default
+ * 10000): a larger number shows whether memory grows with it. */
+static long nbreaks = 10000;
 
 /* ---- log capture ------------------------------------------------------ */
 
@@ -149,12 +155,13 @@ static void server_stop(pid_t pid) {
 /* Starts hostile.py with scenario on ADDR:port; returns its pid or -1. It
  * stops by itself after 60 s in any case. */
 static pid_t server_start(const char *scenario, int port) {
-  char script[1024], pidfile[128], portarg[16];
+  char script[1024], pidfile[128], portarg[16], breaks[24];
   pid_t pid;
   int i;
   snprintf(script, sizeof(script), "%s/tests/hostile/hostile.py", srcdir);
   snprintf(pidfile, sizeof(pidfile), "%s/%d.pid", tmpdir, port);
   snprintf(portarg, sizeof(portarg), "%d", port);
+  snprintf(breaks, sizeof(breaks), "%ld", nbreaks);
   unlink(pidfile);
   pid = fork();
   if (pid < 0)
@@ -164,7 +171,7 @@ static pid_t server_start(const char *scenario, int port) {
     if (null >= 0)
       dup2(null, STDOUT_FILENO);
     execlp("python3", "python3", script, "--addr", ADDR, "--port", portarg, "--pidfile",
-           pidfile, "--scenario", scenario, "--max-seconds", "60",
+           pidfile, "--scenario", scenario, "--breaks", breaks, "--max-seconds", "60",
            getenv("HOSTILE_LEASE_VERBOSE") ? "-v" : (char *)NULL, (char *)NULL);
     _exit(127);
   }
@@ -279,8 +286,8 @@ static void sc_endless(struct sc *s, int storm) {
   lines0 = log_get(&log_lines);
   t0 = now_ms();
   if (!storm) {
-    read_right(s, "after 10000 breaks");
-    check(STAT(s->ctx, lease_breaks) == 10000,
+    read_right(s, "after the breaks");
+    check(STAT(s->ctx, lease_breaks) == (unsigned long long)nbreaks,
           "%s: every break reached the lease before the read's answer: %llu", s->name,
           STAT(s->ctx, lease_breaks));
   } else {
@@ -288,7 +295,8 @@ static void sc_endless(struct sc *s, int storm) {
      * each must be right and none slow, until all breaks are in. */
     unsigned reads = 0, bad = 0;
     uint64_t worst = 0, t1;
-    while (STAT(s->ctx, lease_breaks) < 10000 && now_ms() - t0 < 10000) {
+    while (STAT(s->ctx, lease_breaks) < (unsigned long long)nbreaks &&
+           now_ms() - t0 < 10000) {
       long long n;
       t1 = now_ms();
       n = rd(s->f, s->buf, FILE_SIZE);
@@ -301,8 +309,8 @@ static void sc_endless(struct sc *s, int storm) {
     check(bad == 0 && reads > 0 && worst < 2000,
           "%s: %u reads during the breaks, %u wrong or failed, the slowest %llu ms",
           s->name, reads, bad, (unsigned long long)worst);
-    check(STAT(s->ctx, lease_breaks) == 10000,
-          "%s: all 10000 breaks reached the lease: %llu", s->name,
+    check(STAT(s->ctx, lease_breaks) == (unsigned long long)nbreaks,
+          "%s: all %ld breaks reached the lease: %llu", s->name, nbreaks,
           STAT(s->ctx, lease_breaks));
   }
   check(STAT(s->ctx, lease_acks) <= STAT(s->ctx, lease_breaks),
@@ -394,6 +402,10 @@ int main(void) {
   char path[128];
 
   srcdir = getenv("DFSC_SRC");
+  if (getenv("HOSTILE_LEASE_BREAKS") != NULL)
+    nbreaks = strtol(getenv("HOSTILE_LEASE_BREAKS"), NULL, 10);
+  if (nbreaks < 1 || nbreaks > 1000000)
+    nbreaks = 10000;
   if (srcdir == NULL) {
     fprintf(stderr, "DFSC_SRC must name the source tree (ctest sets it)\n");
     return 1;
