@@ -129,6 +129,10 @@ struct dfsc_lease {
   uint64_t token;
   dfsc_timer ack_timer;
   dfsc_lease *pnext, *pprev;
+  /* One acknowledgement on the wire at a time: a break that asks for one
+   * meanwhile is answered when it returns, with the state then held, so a
+   * server that floods breaks costs one request per lease, not one each. */
+  int ack_out, ack_again;
 };
 
 struct dfsc_sess {
@@ -727,9 +731,14 @@ static void lease_drop(dfsc_conn *c, const char *why) {
   }
 }
 
+static void lease_ack_send(dfsc_conn *c, dfsc_lease *l);
+
 static void lease_ack_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                          size_t len) {
   dfsc_conn *c = r->data;
+  /* The key as sent ([MS-SMB2] 2.2.24.2: 8 bytes into the body): the
+   * lease may have been freed meanwhile, so it is looked up, not kept. */
+  dfsc_lease *l = lease_find(c, r->buf + SMB2_HDR_SIZE + 8);
   (void)pdu;
   (void)len;
   /* [MS-SMB2] 3.3.5.22.2: a break that ended meanwhile (another open
@@ -737,6 +746,14 @@ static void lease_ack_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
   if (err == 0 && h->status != 0)
     DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: lease break acknowledgement refused: %s", c->host,
              dfsc_ntstatus_name(h->status));
+  if (l == NULL)
+    return;
+  l->ack_out = 0;
+  if (l->ack_again && err == 0) {
+    l->ack_again = 0;
+    lease_ack_send(c, l);
+  }
+  l->ack_again = 0;
 }
 
 /* [MS-SMB2] 3.2.5.19.2 and 3.2.4.24: the state is lowered to the new one
@@ -744,7 +761,6 @@ static void lease_ack_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
  * was taken on. dfsc caches no dirty data in the library, so nothing is
  * flushed first. A break arrives with MessageId 0xFFFFFFFFFFFFFFFF and
  * SessionId 0, unsigned; a forged one can only make dfsc give up caching. */
-static void lease_ack_send(dfsc_conn *c, dfsc_lease *l);
 static void ack_late(dfsc_timer *tm);
 
 static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb2_hdr *h) {
@@ -811,6 +827,10 @@ static void lease_ack_send(dfsc_conn *c, dfsc_lease *l) {
     lease_drop(c, "while the session or tree is not connected");
     return;
   }
+  if (l->ack_out) {
+    l->ack_again = 1;
+    return;
+  }
   memset(&a, 0, sizeof(a));
   memcpy(a.lease_key, l->key, 16);
   a.lease_state = l->state;
@@ -831,6 +851,7 @@ static void lease_ack_send(dfsc_conn *c, dfsc_lease *l) {
     dfsc__req_free(r);
     return;
   }
+  l->ack_out = 1;
   c->sl->stats.lease_acks++;
 }
 
