@@ -735,7 +735,9 @@ typedef struct dfsc_stats {
   uint64_t durable_reclaimed;    /* handles reclaimed after a reconnect */
   uint64_t reopened_by_path;     /* handles whose reclaim was refused, opened again */
   uint64_t handles_stale;        /* handles lost for good (ESTALE) */
-  uint64_t ops_resumed;          /* operations done again after a reconnect */
+  uint64_t ops_resumed;          /* operations cut by a loss and done again (one that
+                                    found the connection down before it started
+                                    counts in reconnect_waits only) */
   uint64_t lease_breaks;         /* lease breaks for leases held */
   uint64_t lease_acks;           /* lease break acknowledgements sent */
   uint64_t lease_breaks_dropped; /* breaks for unknown keys or oplocks, ignored */

@@ -106,6 +106,7 @@ struct dfsc_file {
   /* A recovery under way (file_recover): its steps and the operations
    * waiting for it, each holding a reference. */
   int recovering;
+  uint64_t failed_at; /* loop ms when a recovery last failed, 0: none since */
   unsigned rounds;
   int last_err;
   uint32_t last_status;
@@ -810,6 +811,7 @@ static void recover_end(dfsc_file *f, int err, uint32_t st) {
   op *o = f->waiters, *next;
   f->waiters = NULL;
   f->recovering = 0;
+  f->failed_at = err < 0 ? dfsc__loop_now(f->ctx->loop) : 0;
   if (err < 0 && err != -ESTALE)
     DFSC_ERR(&f->ctx->log, DFSC_CAT_MUP,
              "%s: the connection did not come back within %u ms: %s%s%s", f->path,
@@ -1014,6 +1016,14 @@ static void handle_start(op *o) {
     return;
   }
   if (dfsc__tree_gen(f->tree) != f->gen) {
+    /* A close right after a recovery that failed (the usual end of a
+     * program whose read just failed) has nothing to wait for: the server
+     * forgets the handle with its durable timeout. */
+    if (o->kind == OP_CLOSE && f->failed_at != 0 &&
+        dfsc__loop_now(o->ctx->loop) - f->failed_at < o->ctx->reconnect_timeout_ms) {
+      op_done(o, 0, 0);
+      return;
+    }
     /* The connection dropped since the open (or the last reclaim): wait
      * for it, reclaim the handle, then go on. */
     file_recover(o);
