@@ -36,7 +36,10 @@ flip() {
 }
 trap cleanup EXIT
 
-check "mount in the background of this test" mount_bg "$MNT" --timeout 10
+# A short reconnect timeout: the target that dies for good below fails
+# the read after it (docs/reconnect.md).
+check "mount in the background of this test" mount_bg "$MNT" --timeout 10 \
+  -o reconnect_timeout=3000
 SRV=$DFSC_TB_FS1_SCRATCH_DIR
 
 # ---- reading -----------------------------------------------------------------
@@ -154,16 +157,27 @@ check_fail "anything else written to .dfsc/cache is refused" "Invalid argument" 
 if [ -n "${DFSC_TB_FLIP_MODEFILE:-}" ]; then
   flip "delay 0 0"
   check "flush the cache before the failover run" sh -c "echo flush > '$MNT/.dfsc/cache'"
-  # The relay forwards this many bytes from the client, then resets both
-  # sides: enough for the setup and the open, not for a 256 MiB read.
-  flip "reset 8000"
-  out=$(timeout 120 sha256sum "$MNT/dfsroot/dfs/switch/big.bin" 2>&1)
-  rc=$?
+  # Slowed so that the read is still under way when the target dies for
+  # good (its connections reset, new ones refused): after the reconnect
+  # timeout the read fails with EIO. (A target that only resets, and
+  # comes back, is read through: t_mount_reconnect.)
+  flip "delay 0 20"
+  (timeout 120 sha256sum "$MNT/dfsroot/dfs/switch/big.bin" >"$TMP/mid.out" 2>&1
+    echo $? >"$TMP/mid.rc") &
+  mid=$!
+  sleep 1.5
+  flip refuse
+  flip cut
+  t0=$(date +%s)
+  wait "$mid"
+  el=$(($(date +%s) - t0))
+  out=$(cat "$TMP/mid.out")
   case "$out" in
     *"Input/output error"*) ok "a target that dies mid-read gives EIO" ;;
-    *) not_ok "a target that dies mid-read gives EIO (rc $rc: $out)" ;;
+    *) not_ok "a target that dies mid-read gives EIO (rc $(cat "$TMP/mid.rc"): $out)" ;;
   esac
-  flip refuse
+  [ "$el" -le 15 ] && ok "after the reconnect timeout, not a hang (${el} s)" ||
+    not_ok "after the reconnect timeout, not a hang (${el} s)"
   eq "the next open fails over to the other target" "$DFSC_TB_BIG_SHA256" \
     "$(timeout 120 sha256sum "$MNT/dfsroot/dfs/switch/big.bin" 2>&1 | cut -d' ' -f1)"
   flip "delay 0 0"
