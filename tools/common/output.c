@@ -210,6 +210,7 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json) {
       F(echo_dead),          F(durable_opens),       F(durable_reclaimed),
       F(reopened_by_path),   F(handles_stale),       F(ops_resumed),
       F(lease_breaks),       F(lease_acks),          F(lease_breaks_dropped),
+      F(lease_acks_late),    F(read_bytes),          F(write_bytes),
 #undef F
   };
   size_t i;

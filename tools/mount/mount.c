@@ -69,6 +69,8 @@
 #define REFUSAL_LINES_PER_S 10 /* refusal lines logged per second, then a count */
 #define MLINE_MAX 512          /* one deferred log line */
 #define LIVE_BUCKETS 1024      /* the table of requests by fuse_req_t */
+#define LEASE_BUCKETS 256      /* open file handles by dfsc_file, for lease breaks */
+#define INVAL_QUEUE_MAX 4096   /* lease breaks waiting for the invalidation thread */
 
 enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS };
 
@@ -86,7 +88,11 @@ struct node {
   struct timespec st_at; /* when st was fetched, or dropped */
   unsigned dirgen;       /* changes made through the mount to its entries */
   unsigned nopen;        /* handles open on it */
-  int silly;             /* unlinked while open: renamed away, removed at last close */
+  /* The kernel's page cache of the file was filled under a read lease, from
+   * the file as it was at change time cache_ct; cache_ok until a break. */
+  int cache_ok;
+  uint64_t cache_ct;
+  int silly; /* unlinked while open: renamed away, removed at last close */
   struct node *ino_next, *name_next;
 };
 
@@ -130,6 +136,34 @@ struct mnt {
   struct rq **live;
   uint64_t interrupts, cancels; /* interrupts seen; of them, dfsc_cancel posted */
   uint64_t held_waits;          /* getattrs of open files that waited for their handle */
+  /* Coherent caching from leases (docs/mount.md): the open file handles
+   * by dfsc_file (for the break callback, which runs on the library's
+   * loop thread) and the breaks waiting for the invalidation thread, all
+   * under lease_mu, a lock held around no library call and no FUSE
+   * notification. */
+  struct fuse_session *se;
+  pthread_mutex_t lease_mu;
+  pthread_cond_t lease_cv;
+  struct fref *frefs[LEASE_BUCKETS];
+  struct inval *iq; /* a ring of INVAL_QUEUE_MAX */
+  size_t iq_head, iq_n;
+  int inval_stop, inval_started;
+  pthread_t inval_thr;
+  uint64_t lease_invals, lease_inval_dropped; /* under lease_mu */
+};
+
+/* An open file handle the lease callback can name. */
+struct fref {
+  dfsc_file *f;
+  uint64_t ino;
+  struct fref *next;
+};
+
+/* A lease break whose inode the invalidation thread drops from the kernel's
+ * cache, then lets the library acknowledge (token, 0: none to send). */
+struct inval {
+  uint64_t ino;
+  uint64_t token;
 };
 
 /* The listings one uid has waiting, oldest first. */
@@ -172,6 +206,8 @@ struct fh {
   char *text;                /* FH_CTL */
   size_t len;
 };
+
+static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino);
 
 /* One FUSE request in flight in the library. */
 struct rq {
@@ -1763,11 +1799,25 @@ static void open_cb(const dfsc_result *res, void *arg) {
     }
   } else {
     struct node *n;
+    int leased =
+        (dfsc_file_lease(fh->f) & DFSC_LEASE_READ) && fref_add(r->m, fh->f, r->ino) == 0;
     fh->ino = r->ino;
     pthread_mutex_lock(&r->m->mu);
     if ((n = find_ino(r->m, r->ino)) != NULL) {
       set_st(n, &res->st);
       n->nopen++;
+      /* This runs on the library's loop thread, where breaks are taken
+       * too: none can come between the open and fref_add. The pages are
+       * kept when they were filled under a lease from this same version
+       * of the file (its change time); otherwise the kernel drops them at
+       * this open and fills them again. */
+      if (leased) {
+        fi.keep_cache = n->cache_ok && n->cache_ct == res->st.change_time;
+        n->cache_ok = 1;
+        n->cache_ct = res->st.change_time;
+      } else {
+        n->cache_ok = 0;
+      }
     }
     pthread_mutex_unlock(&r->m->mu);
     if (fuse_reply_open(rq_out(r), &fi) != 0) {
@@ -1781,6 +1831,150 @@ static void open_cb(const dfsc_result *res, void *arg) {
 
 static int ctl_render_stats(struct mnt *m, struct fh *fh);
 static void fh_free(struct mnt *m, struct fh *fh);
+
+/* ---- coherent caching from leases --------------------------------------------
+ *
+ * A file opened with a read lease ([MS-SMB2] 2.2.13.2.8) keeps the kernel's
+ * page cache across opens (keep_cache) as long as the server's change time
+ * is the one the cache was filled at. When the server breaks the lease
+ * (another client opens the file to write), the break callback, on the
+ * library's loop thread, queues the inode; the invalidation thread drops it
+ * from the kernel (fuse_lowlevel_notify_inval_inode, which may wait for
+ * reads in flight on that inode, so never on the loop thread that serves
+ * them) and only then lets the library acknowledge the break. The other
+ * client's open completes after that, so the next read here returns its
+ * bytes. Bounded: INVAL_QUEUE_MAX breaks wait at most (past it a break is
+ * acknowledged at once and counted), and the library acknowledges by itself
+ * after 5 s. */
+
+static size_t fref_bucket(const dfsc_file *f) {
+  return (size_t)(((uintptr_t)f >> 4) % LEASE_BUCKETS);
+}
+
+/* Names f's inode for the break callback; 0, or -ENOMEM (then the file's
+ * pages must not be kept: no break would reach them). */
+static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino) {
+  struct fref *r = malloc(sizeof(*r));
+  size_t b = fref_bucket(f);
+  if (r == NULL)
+    return -ENOMEM;
+  r->f = f;
+  r->ino = ino;
+  pthread_mutex_lock(&m->lease_mu);
+  r->next = m->frefs[b];
+  m->frefs[b] = r;
+  pthread_mutex_unlock(&m->lease_mu);
+  return 0;
+}
+
+static void fref_del(struct mnt *m, dfsc_file *f) {
+  struct fref **pp, *r = NULL;
+  pthread_mutex_lock(&m->lease_mu);
+  for (pp = &m->frefs[fref_bucket(f)]; *pp != NULL; pp = &(*pp)->next)
+    if ((*pp)->f == f) {
+      r = *pp;
+      *pp = r->next;
+      break;
+    }
+  pthread_mutex_unlock(&m->lease_mu);
+  free(r);
+}
+
+/* The library's loop thread: only the loss of read caching matters (the
+ * mount holds no written data back). Returns 1 when the acknowledgement
+ * waits for the invalidation thread. */
+static int lease_break_cb(void *arg, const dfsc_lease_break *b) {
+  struct mnt *m = arg;
+  struct fref *r;
+  uint64_t ino = 0;
+  int queued = 0;
+  if (!(b->old_state & DFSC_LEASE_READ) || (b->new_state & DFSC_LEASE_READ))
+    return 0;
+  pthread_mutex_lock(&m->lease_mu);
+  for (r = m->frefs[fref_bucket(b->file)]; r != NULL; r = r->next)
+    if (r->f == b->file) {
+      ino = r->ino;
+      break;
+    }
+  if (ino != 0 && m->inval_started && !m->inval_stop && m->iq_n < INVAL_QUEUE_MAX) {
+    struct inval *q = &m->iq[(m->iq_head + m->iq_n) % INVAL_QUEUE_MAX];
+    q->ino = ino;
+    q->token = b->ack_required ? b->token : 0;
+    m->iq_n++;
+    queued = 1;
+    pthread_cond_signal(&m->lease_cv);
+  } else if (ino != 0) {
+    m->lease_inval_dropped++;
+  }
+  pthread_mutex_unlock(&m->lease_mu);
+  return queued && b->ack_required;
+}
+
+static struct node *find_ino(struct mnt *m, uint64_t ino);
+
+static void *inval_main(void *arg) {
+  struct mnt *m = arg;
+  pthread_mutex_lock(&m->lease_mu);
+  for (;;) {
+    struct inval q;
+    struct node *n;
+    while (m->iq_n == 0 && !m->inval_stop)
+      pthread_cond_wait(&m->lease_cv, &m->lease_mu);
+    if (m->iq_n == 0)
+      break;
+    q = m->iq[m->iq_head];
+    m->iq_head = (m->iq_head + 1) % INVAL_QUEUE_MAX;
+    m->iq_n--;
+    m->lease_invals++;
+    pthread_mutex_unlock(&m->lease_mu);
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, q.ino)) != NULL)
+      n->cache_ok = 0;
+    pthread_mutex_unlock(&m->mu);
+    if (!__atomic_load_n(&m->inval_stop, __ATOMIC_ACQUIRE))
+      (void)fuse_lowlevel_notify_inval_inode(m->se, (fuse_ino_t)q.ino, 0, 0);
+    if (q.token != 0)
+      (void)dfsc_lease_break_done(m->ctx, q.token);
+    pthread_mutex_lock(&m->lease_mu);
+  }
+  pthread_mutex_unlock(&m->lease_mu);
+  return NULL;
+}
+
+static int inval_start(struct mnt *m) {
+  m->iq = calloc(INVAL_QUEUE_MAX, sizeof(*m->iq));
+  if (m->iq == NULL || pthread_create(&m->inval_thr, NULL, inval_main, m) != 0)
+    return -ENOMEM;
+  m->inval_started = 1;
+  return dfsc_set_lease_break_cb(m->ctx, lease_break_cb, m);
+}
+
+/* Before the context goes: no more breaks are taken; those queued are
+ * acknowledged by the library (its bound) or die with the context. */
+static void inval_stop(struct mnt *m) {
+  size_t b;
+  if (m->ctx != NULL)
+    (void)dfsc_set_lease_break_cb(m->ctx, NULL, NULL);
+  if (m->inval_started) {
+    pthread_mutex_lock(&m->lease_mu);
+    __atomic_store_n(&m->inval_stop, 1, __ATOMIC_RELEASE);
+    m->iq_n = 0;
+    pthread_cond_signal(&m->lease_cv);
+    pthread_mutex_unlock(&m->lease_mu);
+    pthread_join(m->inval_thr, NULL);
+    m->inval_started = 0;
+  }
+  for (b = 0; b < LEASE_BUCKETS; b++) {
+    struct fref *r, *next;
+    for (r = m->frefs[b]; r != NULL; r = next) {
+      next = r->next;
+      free(r);
+    }
+    m->frefs[b] = NULL;
+  }
+  free(m->iq);
+  m->iq = NULL;
+}
 
 static void ctl_snapshot_cb(const dfsc_result *res, void *arg);
 static void listing_submit(struct mnt *m, struct rq *r);
@@ -2080,6 +2274,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fuse_reply_err(req, 0);
     return;
   }
+  fref_del(m, f);
   /* Answered once the server has closed it, so that the next open by
    * another program does not meet this one's handle. */
   if ((r = rq_new(m, req, ino)) == NULL) {
@@ -2945,6 +3140,8 @@ static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o) {
   if (m->by_ino == NULL || m->by_name == NULL || m->live == NULL)
     return -ENOMEM;
   pthread_mutex_init(&m->mu, NULL);
+  pthread_mutex_init(&m->lease_mu, NULL);
+  pthread_cond_init(&m->lease_cv, NULL);
   m->next_ino = INO_FIRST;
   fixed_node(m, &m->root, FUSE_ROOT_ID, NULL, "", N_ROOT);
   fixed_node(m, &m->ctl, INO_CTL, &m->root, ".dfsc", N_CTL);
@@ -2978,6 +3175,8 @@ static void mnt_free(struct mnt *m) {
   free(m->by_name);
   free(m->live);
   pthread_mutex_destroy(&m->mu);
+  pthread_mutex_destroy(&m->lease_mu);
+  pthread_cond_destroy(&m->lease_cv);
 }
 
 /* The kernel reads ahead 128 KiB on a FUSE mount by default, one FUSE read
@@ -3109,6 +3308,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
       (mo->debug && fuse_opt_add_arg(&args, "-d") != 0))
     goto out;
   se = fuse_session_new(&args, &ops, sizeof(ops), &m);
+  m.se = se;
   if (se == NULL) {
     dfsc__fe_errf("mount: libfuse refused the options '%s'", fopts);
     status = 2;
@@ -3146,6 +3346,8 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
    * copied: a larger one could not be kept, and the library would build it
    * whole (up to 256 MiB) before the budget sees it. */
   rc = dfsc_set_dir_max_bytes(m.ctx, (size_t)dfsc__mount_listing_max(mo));
+  if (rc == 0)
+    rc = inval_start(&m);
   if (rc != 0) {
     dfsc__fe_errf("mount: cannot start: %s", dfsc_strerror(rc));
     goto out;
@@ -3167,6 +3369,7 @@ out:
    * in flight is failed and answered first, while the device is still open
    * (after the unmount its descriptor number could already belong to a
    * socket). */
+  inval_stop(&m);
   park_drain(&m);
   if (m.ctx != NULL)
     dfsc_ctx_free(m.ctx);
