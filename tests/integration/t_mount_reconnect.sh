@@ -49,7 +49,7 @@ cleanup() {
   grep " fuse.dfsc" /proc/mounts | awk '{print $2}' | grep "^$TMP/" |
     while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  rm -f "$SRV"/mr-"$RUN"*
+  rm -rf "$SRV"/mr-"$RUN"*
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -125,8 +125,13 @@ hold_start() {
   coproc HOLD { exec python3 "$TMP/hold.py" "$1" 2>>"$TMP/hold.err"; }
   HOLDER=$HOLD_PID
   hold_reply 20
+  if [ "$ANS" != open ]; then
+    sed 's/^/#   holder: /' "$TMP/hold.err" 2>/dev/null | tail -n 5
+    show_log 10
+  fi
 }
-hold_send() { printf '%s\n' "$1" >&"${HOLD[1]}"; }
+# A holder that has exited (bash then unsets HOLD) gets nothing.
+hold_send() { [ -n "${HOLD[1]:-}" ] && printf '%s\n' "$1" >&"${HOLD[1]}"; }
 # hold_reply SECONDS: the holder's next line into ANS ("timeout" if none).
 hold_reply() {
   ANS=
