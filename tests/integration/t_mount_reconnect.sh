@@ -32,6 +32,11 @@ if [ -z "${DFSC_TB_DURRELAY:-}" ] || [ -z "${DFSC_TB_DURFS_SCRATCH_DIR:-}" ]; th
   finish
   exit 1
 fi
+# The tests that switch durrelay and durfs take its lock file in turn (as
+# t_reconnect does; 5 min at most): ctest's RESOURCE_LOCK holds only within
+# one ctest run.
+exec 9>>"$DFSC_TB_DIR/proxy/durrelay/test.lock"
+flock -w 300 9 || echo "# warning: durrelay's test lock not had in 300 s; going on without it"
 # shellcheck disable=SC2206
 R=($DFSC_TB_RESOLVE_ARGS)
 MNT=$TMP/mnt
