@@ -285,7 +285,8 @@ struct dfsc_sl {
   dfsc_tree *tlru_head, *tlru_tail;
   size_t nconns, nclosing;
   dfsc_conn *by_server[CONN_BUCKETS];
-  dfsc_lease *acks; /* leases whose break acknowledgement is deferred */
+  dfsc_lease *acks;    /* leases whose break acknowledgement is deferred */
+  dfsc_reconnect *rcs; /* reconnect waits under way */
   uint64_t next_token;
 };
 
@@ -1410,7 +1411,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     setup_q_remove(c->sl, c);
   if (c->state != C_READY) {
     c->sl->stats.conn_failed++;
-  } else if (!c->closing) {
+  } else if (!c->closing && !c->sl->shutting_down) {
     c->lost = 1;
     c->lost_at = dfsc__loop_now(c->sl->cfg.loop);
     c->sl->stats.conns_lost++;
@@ -3084,10 +3085,21 @@ static void tree_unwait(dfsc_tree *t, dfsc_tree_waiter *w) {
     }
 }
 
+static void rc_unlist(dfsc_sl *sl, dfsc_reconnect *rc) {
+  if (rc->prev != NULL)
+    rc->prev->next = rc->next;
+  else
+    sl->rcs = rc->next;
+  if (rc->next != NULL)
+    rc->next->prev = rc->prev;
+  rc->next = rc->prev = NULL;
+}
+
 static void rc_end(dfsc_reconnect *rc, int err, uint32_t st) {
   dfsc_tree *t = rc->tree;
   dfsc_sl *sl = t->conn->sl;
   rc->active = 0;
+  rc_unlist(sl, rc);
   dfsc__timer_stop(sl->cfg.loop, &rc->timer);
   tree_unwait(t, &rc->tw);
   if (err < 0) {
@@ -3162,6 +3174,11 @@ int dfsc__tree_reconnect(dfsc_tree *t, dfsc_reconnect *rc, unsigned timeout_ms) 
   rc->tw.next = NULL;
   dfsc__tree_hold(t);
   sl->stats.reconnect_waits++;
+  rc->prev = NULL;
+  rc->next = sl->rcs;
+  if (rc->next != NULL)
+    rc->next->prev = rc;
+  sl->rcs = rc;
   rc->timer.data = rc;
   dfsc__timer_start(sl->cfg.loop, &rc->timer, 0, rc_try);
   return 0;
@@ -3171,6 +3188,7 @@ void dfsc__tree_reconnect_cancel(dfsc_reconnect *rc) {
   if (!rc->active)
     return;
   rc->active = 0;
+  rc_unlist(rc->tree->conn->sl, rc);
   dfsc__timer_stop(rc->tree->conn->sl->cfg.loop, &rc->timer);
   tree_unwait(rc->tree, &rc->tw);
   dfsc__tree_release(rc->tree);
@@ -3344,6 +3362,10 @@ void dfsc__sl_shutdown(dfsc_sl *sl) {
     conn_set_state(c, C_READY); /* let conn_fail run its full reset */
     conn_fail(c, DFSC_E_SHUTDOWN, 0);
   }
+  /* Reconnect waits in a pause between attempts joined no tree: end them
+   * here (their owners' operations answer DFSC_E_SHUTDOWN). */
+  while (sl->rcs != NULL)
+    rc_end(sl->rcs, DFSC_E_SHUTDOWN, 0);
 }
 
 void dfsc__sl_free(dfsc_sl *sl) {

@@ -216,6 +216,7 @@ struct dfsc_reconnect {
   int err;
   uint32_t ntstatus;
   int active;
+  dfsc_reconnect *next, *prev; /* the layer's waits, ended by dfsc__sl_shutdown */
 };
 int dfsc__tree_reconnect(dfsc_tree *t, dfsc_reconnect *rc, unsigned timeout_ms);
 /* Ends a wait without its callback (the owner goes away). */

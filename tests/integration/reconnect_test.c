@@ -269,9 +269,32 @@ int main(void) {
 
   rc = dfsc_close(wf, &res);
   check(rc == 0, "closed: %s", dfsc_err_name(rc));
-  dfsc_unlink(ctx, wpath, &res);
   dfsc_unlink(ctx, rpath, &res);
+
+  /* 6. The context freed while a read waits for a server that is down
+   * (between two reconnect attempts): it answers DFSC_E_SHUTDOWN and the
+   * free returns at once. */
+  rc = dfsc_open(ctx, wpath, DFSC_O_RDONLY, &wf, &res);
+  check(rc == 0, "opened again for the shutdown check: %s", dfsc_err_name(rc));
+  check(proxy_ctl("refuse") == 0 && proxy_ctl("cut") == 0, "the server is gone again");
+  memset(&s, 0, sizeof(s));
+  rc = dfsc_read_async(wf, got, MIB, 0, slot_cb, &s);
+  check(rc == 0, "a read waits for it");
+  usleep(700000);
+  check(!s.done, "still waiting (reconnect timeout 4 s)");
+  t0 = now_ms();
   dfsc_ctx_free(ctx);
+  t0 = now_ms() - t0;
+  check(s.done && s.err == DFSC_E_SHUTDOWN, "the read answered DFSC_E_SHUTDOWN: %s",
+        s.done ? dfsc_err_name(s.err) : "not answered");
+  check(t0 < 1500, "the context was freed at once: %llu ms", (unsigned long long)t0);
+  check(proxy_ctl("forward") == 0, "the relay forwards again");
+  {
+    char local[512];
+    snprintf(local, sizeof(local), "%s/srv/durfs/scratch/reconnect-%d", tbdir,
+             (int)getpid());
+    unlink(local);
+  }
   free(a);
   free(b);
   free(got);
