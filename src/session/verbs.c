@@ -291,6 +291,11 @@ static void seq_continue(dfsc_verb *v, int create_failed) {
 
 static void compound_finished(dfsc_verb *v) {
   int i;
+  if (v->err < 0 && v->kind == V_OPEN && v->have_fid && v->nsub == 1) {
+    /* Opened, but what came with it cannot be held (a lease or durable
+     * answer that does not fit the request): the handle is not kept. */
+    dfsc__verb_close_forget(v->tree, &v->fid);
+  }
   if (v->err < 0) {
     verb_finish(v, v->err, 0);
     return;
