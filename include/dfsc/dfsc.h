@@ -549,6 +549,13 @@ size_t dfsc_dir_dropped(const dfsc_dir *d);
  * any thread, once no other uses d. */
 void dfsc_dir_free(dfsc_dir *d);
 
+/* A handle whose connection dropped is recovered by its next operation
+ * (dfsc_opts.reconnect_timeout_ms): a zero-length dfsc_read_async or
+ * dfsc_write_async on it completes once the handle is usable again (0) or
+ * with the error its reads would meet, and so is a way to wait for that.
+ * New path operations do not wait: they fail at the first refused
+ * connection, so that a DFS path goes to the link's next target. */
+
 /* Handle queries: the attributes the open returned and the path it was
  * opened with. Pointers into f, valid until dfsc_close_async (or
  * dfsc_ctx_free). Thread-safety: any thread (the values are fixed at

@@ -98,11 +98,14 @@ struct dfsc_file {
   dfsc_verb_durable dur; /* what the server granted: version, create GUID, lease key */
   dfsc_lease *lease;
   uint64_t change_time; /* at open: a reader's reopen wants it unchanged */
-  uint64_t size;        /* as dfsc last knew it: a writer's reopen wants it unchanged */
-  int stale;            /* lost for good: its operations fail with -ESTALE */
-  unsigned lease_now;   /* the lease's state, for any thread (atomic) */
-  int orphan;           /* let go off the loop thread with a lease: kept until
-                           the context goes, its breaks no longer reported */
+  /* The sizes dfsc's own writes and truncates through this handle may
+   * have left the file at (those that failed with the connection
+   * included): a writer's reopen wants the file's size within them. */
+  uint64_t size_lo, size_hi;
+  int stale;          /* lost for good: its operations fail with -ESTALE */
+  unsigned lease_now; /* the lease's state, for any thread (atomic) */
+  int orphan;         /* let go off the loop thread with a lease: kept until
+                         the context goes, its breaks no longer reported */
   /* A recovery under way (file_recover): its steps and the operations
    * waiting for it, each holding a reference. */
   int recovering;
@@ -495,7 +498,7 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     f->flags = o->flags;
     f->name = dfsc__strdup(o->walk.name);
     f->change_time = v->info.change_time;
-    f->size = v->info.size;
+    f->size_lo = f->size_hi = v->info.size;
     if (v->dur != NULL) {
       f->dur = o->dur;
       if (f->dur.granted)
@@ -542,11 +545,6 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     break;
   case OP_WRITE:
     o->res.nbytes = v->nbytes;
-    if (v->nbytes > 0 && o->off + v->nbytes > o->file->size)
-      o->file->size = o->off + v->nbytes;
-    break;
-  case OP_TRUNCATE:
-    o->file->size = o->size;
     break;
   case OP_READDIR:
     o->file->page_hash = v->page_hash;
@@ -872,8 +870,9 @@ static void file_adopt(dfsc_file *f, const dfsc_verb *v, const dfsc_verb_durable
 
 /* The file opened by path again: it is the same file (its on-disk id) and
  * unchanged as far as dfsc can tell (a reader: the change time of its
- * open; a writer: the size dfsc last knew, since its own writes move the
- * change time). */
+ * open; a writer: a size its own writes and truncates could have left,
+ * those cut by the loss included, since its own writes move the change
+ * time). */
 static void reopen_cb(dfsc_verb *v, int err, uint32_t st) {
   dfsc_file *f = v->data;
   const dfsc_verb_durable *d = v->dur;
@@ -894,7 +893,7 @@ static void reopen_cb(dfsc_verb *v, int err, uint32_t st) {
     why = "the path now names another file";
   else if (!writer && v->info.change_time != f->change_time)
     why = "the file changed meanwhile";
-  else if (writer && v->info.size != f->size)
+  else if (writer && (v->info.size < f->size_lo || v->info.size > f->size_hi))
     why = "the file's size changed meanwhile";
   if (why != NULL) {
     dfsc__verb_close_forget(f->tree, &v->fid);
@@ -903,6 +902,7 @@ static void reopen_cb(dfsc_verb *v, int err, uint32_t st) {
     return;
   }
   file_adopt(f, v, d);
+  f->size_lo = f->size_hi = v->info.size;
   f->ctx->reopened_by_path++;
   DFSC_WARN(&f->ctx->log, DFSC_CAT_MUP,
             "%s: the server no longer had the handle; opened it again by path (the same "
@@ -1044,6 +1044,8 @@ static void handle_start(op *o) {
         dfsc__verb_read(v, f->tree, &f->fid, o->buf, o->len, o->off, o->ctx->max_io_window);
     break;
   case OP_WRITE:
+    if (o->off + o->len > f->size_hi)
+      f->size_hi = o->off + o->len;
     rc = dfsc__verb_write(v, f->tree, &f->fid, o->cbuf, o->len, o->off,
                           o->ctx->max_io_window);
     break;
@@ -1054,6 +1056,10 @@ static void handle_start(op *o) {
     rc = dfsc__verb_close(v, f->tree, &f->fid);
     break;
   case OP_TRUNCATE:
+    if (o->size < f->size_lo)
+      f->size_lo = o->size;
+    if (o->size > f->size_hi)
+      f->size_hi = o->size;
     rc = dfsc__verb_set_eof(v, f->tree, &f->fid, o->size);
     break;
   case OP_SET_TIMES:

@@ -96,7 +96,7 @@ static uint64_t stat_lease(dfsc_ctx *ctx, int which) {
 
 int main(void) {
   const char *envf = getenv("DFSC_TESTBED_ENV");
-  char *user, *pass, *srv, *dir;
+  char *user, *pass, *srv, *dir, *tbdir;
   char path[256], src[256];
   char buf[64];
   dfsc_opts o;
@@ -118,10 +118,13 @@ int main(void) {
   pass = env_get(envf, "DFSC_TB_PASS");
   srv = env_get(envf, "DFSC_TB_DURFS");
   dir = env_get(envf, "DFSC_TB_DURFS_SCRATCH_DIR");
+  tbdir = env_get(envf, "DFSC_TB_DIR");
   if (!user || !pass || !srv || !dir) {
     fprintf(stderr, "testbed environment incomplete (durfs)\n");
     return 1;
   }
+  if (tbdir == NULL || tb_lock_durfs(tbdir) < 0)
+    printf("# warning: durrelay's test lock not had; going on without it\n");
   snprintf(path, sizeof(path), "//%s/scratch/lease-%d", srv, (int)getpid());
   snprintf(src, sizeof(src), "/tmp/lease-src-%d", (int)getpid());
 

@@ -145,6 +145,8 @@ int main(void) {
     fprintf(stderr, "testbed environment incomplete (durrelay, DFSC_SRC)\n");
     return 1;
   }
+  if (tb_lock_durfs(tbdir) < 0)
+    printf("# warning: durrelay's test lock not had; going on without it\n");
   snprintf(wpath, sizeof(wpath), "//%s/scratch/reconnect-%d", relay, (int)getpid());
   snprintf(rpath, sizeof(rpath), "//%s/scratch/reconnect-%d-r", relay, (int)getpid());
   a = malloc(2 * MIB);

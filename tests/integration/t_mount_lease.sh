@@ -21,6 +21,9 @@ if [ -z "${DFSC_TB_DURFS:-}" ] || [ -z "${DFSC_TB_DURFS_SCRATCH_DIR:-}" ]; then
   finish
   exit 1
 fi
+# One durfs test at a time, also across build directories (t_reconnect.sh).
+exec 9>>"$DFSC_TB_DIR/proxy/durrelay/test.lock"
+flock -w 300 9 || echo "# warning: durrelay's test lock not had in 300 s; going on without it"
 R=($DFSC_TB_RESOLVE_ARGS)
 MNT=$TMP/mnt
 PIDS=()

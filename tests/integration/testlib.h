@@ -3,12 +3,15 @@
 #ifndef DFSC_TESTLIB_H
 #define DFSC_TESTLIB_H
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 static int passed, failed;
 
@@ -87,6 +90,28 @@ __attribute__((unused)) static const char **resolve_list(char *args) {
       list[n++] = tok;
   list[n] = NULL;
   return list;
+}
+
+/* Takes the testbed's durrelay test lock (the file the shell tests flock,
+ * tests/integration/t_reconnect.sh): tests that cut, refuse or restart
+ * durfs and its relay run one at a time, also from different build
+ * directories. Waits up to 300 s; returns the descriptor to keep open (the
+ * lock goes with the process), or -1 when it could not be had (the test
+ * goes on without it). */
+__attribute__((unused)) static int tb_lock_durfs(const char *tbdir) {
+  char path[1024];
+  int fd, i;
+  snprintf(path, sizeof(path), "%s/proxy/durrelay/test.lock", tbdir);
+  fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return -1;
+  for (i = 0; i < 3000; i++) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+      return fd;
+    usleep(100000);
+  }
+  close(fd);
+  return -1;
 }
 
 #endif
