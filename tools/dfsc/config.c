@@ -274,19 +274,11 @@ static int set_value(const struct key *k, const char *vs, dfsc_opts *o, const ch
   char msg[200];
 
   switch (k->type) {
-  case K_BOOL: {
-    static const char *const yes[] = {"yes", "true", "on", "1"};
-    static const char *const no[] = {"no", "false", "off", "0"};
-    size_t i;
-    for (i = 0; i < 4; i++) {
-      if (strcasecmp(vs, yes[i]) == 0 || strcasecmp(vs, no[i]) == 0) {
-        *(int *)((char *)o + k->off) = strcasecmp(vs, yes[i]) == 0;
-        return 0;
-      }
-    }
+  case K_BOOL:
+    if (parse_flag(vs, (int *)((char *)o + k->off)) == 0)
+      return 0;
     snprintf(err, errcap, "%s%s: expected yes or no, not '%s'", where, k->name, vs);
     return -EINVAL;
-  }
   case K_CIPHERS:
     if (dfsc__cli_check_ciphers(vs, msg, sizeof(msg)) != 0 ||
         strlen(vs) >= sizeof(ciphers_store)) {
