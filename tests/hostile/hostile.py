@@ -874,7 +874,9 @@ class Server:
         self.scenario = (mb, step)
         self.session_id = 0x0000100000000041
         self.verbose = args.verbose
-        self.breaks = args.breaks
+        # Callers that build their own arguments (idle_server.py) need
+        # not know the lease scenarios' options.
+        self.breaks = getattr(args, "breaks", 10000)
         self.dropped = False  # reclaim_*: the first connection was dropped
         self.done = set()     # lease misbehaviours already done (once each)
         self.counts = {}
