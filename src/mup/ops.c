@@ -841,10 +841,8 @@ static void file_adopt(dfsc_file *f, const dfsc_verb *v, const dfsc_verb_durable
   f->fid = v->fid;
   f->gen = dfsc__tree_gen(f->tree);
   if (d != NULL) {
-    uint8_t guid[16];
-    memcpy(guid, d->create_guid, 16);
     f->dur.granted = d->granted;
-    memcpy(f->dur.create_guid, guid, 16);
+    memcpy(f->dur.create_guid, d->create_guid, 16);
     memcpy(f->dur.lease_key, d->lease_key, 16);
     f->dur.lease_state = d->lease_state;
     if (d->has_disk_id) {
