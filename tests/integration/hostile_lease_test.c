@@ -328,8 +328,19 @@ static void sc_endless(struct sc *s, int storm) {
         (unsigned long long)(now_ms() - t0));
   check(log_get(&log_lines) - lines0 < 50, "%s: log lines (info and above) bounded: %u",
         s->name, log_get(&log_lines) - lines0);
+#if defined(__SANITIZE_ADDRESS__)
+  /* AddressSanitizer holds every freed block in its quarantine (up to
+   * 256 MiB) and never hands shadow memory back, so the high-water mark
+   * grows with the number of PDUs received whatever the library keeps
+   * (measured: 23 MiB for 100,000 breaks, 0.25 MiB with
+   * ASAN_OPTIONS=quarantine_size_mb=0). The normal and TSan builds, where
+   * this test runs too, judge it. */
+  printf("# %s: max RSS not judged under AddressSanitizer: grew %ld KiB\n", s->name,
+         max_rss_kb() - rss0);
+#else
   check(max_rss_kb() - rss0 < RSS_GROWTH_KB, "%s: max RSS grew %ld KiB (< %d), now %ld KiB",
         s->name, max_rss_kb() - rss0, RSS_GROWTH_KB, max_rss_kb());
+#endif
 }
 
 static void sc_malformed(struct sc *s) {

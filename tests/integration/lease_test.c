@@ -42,6 +42,7 @@ static struct brk last;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int on_break(void *arg, const dfsc_lease_break *b) {
+  int defer;
   (void)arg;
   pthread_mutex_lock(&mu);
   last.seen++;
@@ -49,8 +50,9 @@ static int on_break(void *arg, const dfsc_lease_break *b) {
   last.new_state = b->new_state;
   last.token = b->token;
   last.ack = b->ack_required;
+  defer = last.defer;
   pthread_mutex_unlock(&mu);
-  return last.defer;
+  return defer;
 }
 
 struct writer {
@@ -85,7 +87,7 @@ static int wait_done(struct writer *w, unsigned ms) {
   uint64_t end = now_ms() + ms;
   while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) && now_ms() < end)
     usleep(10000);
-  return w->done;
+  return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
 }
 
 static uint64_t stat_lease(dfsc_ctx *ctx, int which) {
@@ -191,7 +193,8 @@ int main(void) {
       check(!(dfsc_file_lease(f) & DFSC_LEASE_WRITE),
             "round %d: dfsc_file_lease says so: 0x%x", round, dfsc_file_lease(f));
       usleep(500000);
-      check(!w.done, "round %d: smbclient waits for the acknowledgement", round);
+      check(!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE),
+            "round %d: smbclient waits for the acknowledgement", round);
     }
     if (round == 1) {
       check(dfsc_lease_break_done(ctx, last.token) == 0, "round 1: break done");
@@ -222,6 +225,11 @@ int main(void) {
   dfsc_unlink(ctx, path, &res);
   unlink(src);
   dfsc_ctx_free(ctx);
+  free(user);
+  free(pass);
+  free(srv);
+  free(dir);
+  free(tbdir);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

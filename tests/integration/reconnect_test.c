@@ -113,7 +113,7 @@ static int wait_slot(struct slot *s, unsigned ms) {
   uint64_t end = now_ms() + ms;
   while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) && now_ms() < end)
     usleep(10000);
-  return s->done;
+  return __atomic_load_n(&s->done, __ATOMIC_ACQUIRE);
 }
 
 int main(void) {
@@ -201,7 +201,8 @@ int main(void) {
   rc = dfsc_read_async(rf, got, MIB, MIB, slot_cb, &s);
   check(rc == 0, "a read started while the server is down");
   usleep(2500000);
-  check(!s.done, "it waits for the server rather than failing");
+  check(!__atomic_load_n(&s.done, __ATOMIC_ACQUIRE),
+        "it waits for the server rather than failing");
   check(server("server-start") == 0, "durfs started again");
   check(wait_slot(&s, 10000), "the read completed after the restart");
   check(s.err == 0 && s.n == MIB && memcmp(got, b + MIB, MIB) == 0,
@@ -283,7 +284,8 @@ int main(void) {
   rc = dfsc_read_async(wf, got, MIB, 0, slot_cb, &s);
   check(rc == 0, "a read waits for it");
   usleep(700000);
-  check(!s.done, "still waiting (reconnect timeout 4 s)");
+  check(!__atomic_load_n(&s.done, __ATOMIC_ACQUIRE),
+        "still waiting (reconnect timeout 4 s)");
   t0 = now_ms();
   dfsc_ctx_free(ctx);
   t0 = now_ms() - t0;
@@ -300,6 +302,12 @@ int main(void) {
   free(a);
   free(b);
   free(got);
+  free(user);
+  free(pass);
+  free(relay);
+  free(modefile);
+  free(pidfile);
+  free(tbdir);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
