@@ -293,6 +293,17 @@ static void answer(op *o, int err, uint32_t ntstatus) {
 }
 
 static void op_done(op *o, int err, uint32_t ntstatus) {
+  if (o->kind == OP_CLOSE && o->file != NULL && o->file->lease != NULL &&
+      dfsc__loop_on_thread(o->ctx->loop)) {
+    /* The handle is closed (or given up): a break for its key from now on
+     * is for a lease this client no longer holds, dropped as unknown. Not
+     * left to the last reference, which the caller's thread may drop
+     * later (seen under TSan: the breaks that follow a CLOSE answer then
+     * found the lease and were acknowledged). */
+    __atomic_store_n(&o->file->lease_now, 0u, __ATOMIC_RELEASE);
+    dfsc__lease_free(o->file->lease);
+    o->file->lease = NULL;
+  }
   if (o->ended) {
     /* The caller was answered at the deadline or cancel; what came back
      * since is dropped (a handle opened meanwhile is closed). */
