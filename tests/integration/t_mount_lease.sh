@@ -8,8 +8,14 @@
 #     the mount drops the kernel's pages before the break is acknowledged,
 #     so the very next read through the mount returns the new bytes (no
 #     sleep: smbclient's write completes only after the acknowledgement);
+#   - while the lease is held, fstat through the held descriptor for 2.5 s
+#     (past attr_timeout) asks the server nothing, and right after the
+#     break it shows smbclient's new size;
 #   - a file changed while no handle (and so no lease) was held is read
-#     again at the next open (its change time moved).
+#     again at the next open (its change time moved);
+#   - attributes the kernel kept under a lease are dropped at the last
+#     close: a size changed afterwards shows after attr_timeout, not after
+#     lease_attr_timeout (60 s).
 . "$(dirname "$0")/lib.sh"
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
   not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
@@ -47,7 +53,7 @@ put() { # put LOCAL: smbclient writes it to durfs as $F
 }
 
 head -c 1048576 /dev/urandom >"$TMP/v1"
-head -c 1048576 /dev/urandom >"$TMP/v2"
+head -c 1049810 /dev/urandom >"$TMP/v2" # another size: attributes must follow
 head -c 1048576 /dev/urandom >"$TMP/v3"
 check "smbclient writes version 1 of a 1 MiB file" put "$TMP/v1"
 check "mount" mount_bg "$MNT" --timeout 10
@@ -67,8 +73,31 @@ else
   not_ok "they cost no read from the server while the lease holds (${r0:-?} -> ${r1:-?})"
 fi
 
+# fstat through the held descriptor: the kernel asks the daemon whenever
+# its copy is older than attr_timeout (1 s); under the lease the daemon
+# answers from what it has and lets the kernel keep it for 60 s.
+q0=$(stat_of requests_sent)
+sizes=$(python3 -c '
+import os, time
+seen = set()
+for i in range(25):
+    seen.add(os.fstat(3).st_size)
+    time.sleep(0.1)
+print(" ".join(str(s) for s in sorted(seen)))')
+q1=$(stat_of requests_sent)
+eq "fstat through the held descriptor for 2.5 s: the size" 1048576 "$sizes"
+if [ -n "$q0" ] && [ -n "$q1" ]; then
+  eq "those fstats sent no request while the lease holds (requests_sent)" 0 $((q1 - q0))
+else
+  not_ok "requests_sent in .dfsc/stats (${q0:-?} -> ${q1:-?})"
+fi
+
 b0=$(stat_of lease_breaks)
-check "smbclient overwrites the file (version 2)" put "$TMP/v2"
+check "smbclient overwrites the file (version 2, another size)" put "$TMP/v2"
+# Before anything else: only the break's invalidation can have dropped the
+# attributes the kernel was told to keep for 60 s.
+eq "fstat through the held descriptor right after the break: the new size" \
+  "$(stat -c %s "$TMP/v2")" "$(python3 -c 'import os; print(os.fstat(3).st_size)')"
 # First through the descriptor held all along: no new open (whose change
 # time would drop the pages by itself) comes before it, and the kernel's
 # attributes are younger than attr_timeout, so only the break's
@@ -95,6 +124,32 @@ got=$(sha256sum "$P" 2>"$TMP/v3.err" | cut -d' ' -f1)
 eq "a change made while no lease was held is read at the next open" "$(sha "$TMP/v3")" \
   "$got"
 [ -s "$TMP/v3.err" ] && sed 's/^/#   /' "$TMP/v3.err"
+
+# The last close. An O_PATH descriptor (no FUSE open, so no lease of its
+# own) watches the attributes: taken under a lease they are kept for
+# lease_attr_timeout; the close ends the lease and must drop them, so a
+# size changed on the server afterwards shows once attr_timeout has passed.
+out=$(python3 - "$P" "$DFSC_TB_DURFS_SCRATCH_DIR/$F" "$TMP/v2" <<'PY'
+import os, sys, time, shutil
+path, onsrv, newer = sys.argv[1:]
+po = os.open(path, os.O_PATH)
+fd = os.open(path, os.O_RDONLY)
+time.sleep(1.1)  # past attr_timeout: the next answer comes under the lease
+before = os.fstat(po).st_size
+os.close(fd)
+shutil.copyfile(newer, onsrv + ".new")
+d = os.stat(os.path.dirname(onsrv))
+try:
+    os.chown(onsrv + ".new", d.st_uid, d.st_gid)
+except OSError:
+    pass
+os.rename(onsrv + ".new", onsrv)
+time.sleep(1.1)  # attr_timeout
+print(before, os.fstat(po).st_size)
+PY
+)
+eq "after the last close, a size changed on the server shows after attr_timeout" \
+  "$(stat -c %s "$TMP/v3") $(stat -c %s "$TMP/v2")" "$out"
 
 check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
 check "the daemon exits" gone "$MPID" 10

@@ -29,9 +29,11 @@ static void test_opts_mount_keys(void **state) {
 
   (void)state;
   dfsc__mount_opts_init(&o);
+  assert_true(o.lease_attr_timeout == 60.0);
   assert_int_equal(parse(&o,
                          "uid=1234,gid=2345,file_mode=0600,dir_mode=700,"
                          "attr_timeout=2.5,entry_timeout=0,negative_timeout=3,"
+                         "lease_attr_timeout=7.5,"
                          "max_threads=4,read_ahead_kb=2048,credentials=/etc/c,"
                          "user=DOM\\\\u,domain=D",
                          err, sizeof(err)),
@@ -44,6 +46,7 @@ static void test_opts_mount_keys(void **state) {
   assert_true(o.attr_timeout == 2.5);
   assert_true(o.entry_timeout == 0.0);
   assert_true(o.negative_timeout == 3.0);
+  assert_true(o.lease_attr_timeout == 7.5);
   assert_int_equal(o.max_threads, 4);
   assert_int_equal(o.read_ahead_kb, 2048);
   assert_string_equal(o.credentials, "/etc/c");
@@ -213,6 +216,7 @@ static void test_opts_errors(void **state) {
       {"file_mode=0999", "octal"},
       {"attr_timeout=-1", "seconds"},
       {"attr_timeout=1e9", "seconds"},
+      {"lease_attr_timeout=x", "seconds"},
       {"max_threads=0", "max_threads"},
       {"credentials=", "needs a value"},
       {"password=hunter2", "credentials=FILE"},

@@ -169,6 +169,7 @@ static const struct command commands[] = {
      "traces FUSE requests. -o takes a comma list: credentials=FILE,\n"
      "user=[DOM\\]NAME, domain=NAME, uid=N, gid=N, file_mode=OCTAL,\n"
      "dir_mode=OCTAL, attr_timeout=S, entry_timeout=S, negative_timeout=S,\n"
+     "lease_attr_timeout=S (60; attributes kept while a read lease is held),\n"
      "max_threads=N, reconnect_timeout=MS, echo_interval=MS|off,\n"
      "durable=on|off, durable_timeout=MS (docs/reconnect.md),\n"
      "any key of dfsc.conf (max_connects=4, idle_timeout=MS,\n"

@@ -92,6 +92,13 @@ struct node {
    * the file as it was at change time cache_ct; cache_ok until a break. */
   int cache_ok;
   uint64_t cache_ct;
+  /* Handles open on it that hold a read lease not yet broken (under mu
+   * and lease_mu): while there are any, its attributes are answered
+   * without the server and cached by the kernel for lease_attr_timeout;
+   * attr_long says the kernel holds such a long-lived copy, to be dropped
+   * when the last lease goes. */
+  unsigned nleased;
+  int attr_long;
   int silly; /* unlinked while open: renamed away, removed at last close */
   struct node *ino_next, *name_next;
 };
@@ -156,6 +163,8 @@ struct mnt {
 struct fref {
   dfsc_file *f;
   uint64_t ino;
+  int counted; /* in its node's nleased */
+  int broken;  /* its read caching was broken */
   struct fref *next;
 };
 
@@ -164,6 +173,7 @@ struct fref {
 struct inval {
   uint64_t ino;
   uint64_t token;
+  int attr_only; /* the last lease closed: drop the kernel's attributes only */
 };
 
 /* The listings one uid has waiting, oldest first. */
@@ -207,7 +217,7 @@ struct fh {
   size_t len;
 };
 
-static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino);
+static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino, struct node *n);
 
 /* One FUSE request in flight in the library. */
 struct rq {
@@ -987,12 +997,28 @@ static void bump_dir(struct mnt *m, uint64_t ino) {
   pthread_mutex_unlock(&m->mu);
 }
 
-static void fill_entry(struct mnt *m, const struct node *n, struct fuse_entry_param *e) {
+/* Under mu: whether n's attributes may be answered without the server,
+ * and for how long the kernel may keep them. A read lease held through one
+ * of its handles ([MS-SMB2] 3.3.4.7: the server breaks it before another
+ * client changes the file's data or size) stands for the server. */
+static int st_fresh(struct mnt *m, const struct node *n) {
+  return n->have_st && (age(&n->st_at) < m->o->attr_timeout || n->nleased > 0);
+}
+
+static double attr_ttl(struct mnt *m, struct node *n) {
+  if (n->nleased > 0 && m->o->lease_attr_timeout > m->o->attr_timeout) {
+    n->attr_long = 1;
+    return m->o->lease_attr_timeout;
+  }
+  return m->o->attr_timeout;
+}
+
+static void fill_entry(struct mnt *m, struct node *n, struct fuse_entry_param *e) {
   memset(e, 0, sizeof(*e));
   e->ino = n->ino;
   e->generation = 1;
   node_stat(m, n, &e->attr);
-  e->attr_timeout = m->o->attr_timeout;
+  e->attr_timeout = attr_ttl(m, n);
   e->entry_timeout = m->o->entry_timeout;
 }
 
@@ -1396,8 +1422,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     err = ENOTDIR;
   } else if (p->kind == N_HOST && !dfsc__mount_valid_server_name(name)) {
     err = ENOENT;
-  } else if ((n = find_child(m, p, name)) != NULL &&
-             !(n->have_st && age(&n->st_at) < m->o->attr_timeout)) {
+  } else if ((n = find_child(m, p, name)) != NULL && !st_fresh(m, n)) {
     n = NULL; /* known, but its attributes are stale: ask the server */
   } else if (n != NULL && !node_allowed_locked(m, n, uid, &ml)) {
     /* Known from the mounting user's requests, but not this uid's to
@@ -1460,16 +1485,19 @@ static void reply_attr_of(struct rq *r) {
   struct mnt *m = r->m;
   struct stat st;
   struct node *n;
+  double ttl = 0;
 
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, r->ino);
-  if (n != NULL)
+  if (n != NULL) {
     node_stat(m, n, &st);
+    ttl = attr_ttl(m, n);
+  }
   pthread_mutex_unlock(&m->mu);
   if (n == NULL)
     fuse_reply_err(rq_out(r), ESTALE);
   else
-    fuse_reply_attr(rq_out(r), &st, m->o->attr_timeout);
+    fuse_reply_attr(rq_out(r), &st, ttl);
 }
 
 static void getattr_cb(const dfsc_result *res, void *arg);
@@ -1536,19 +1564,21 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct mline ml = {0};
   struct rq *r;
   int fresh = 0, allowed = 1, rc;
+  double ttl = 0;
   struct fh *fh = fi != NULL ? (struct fh *)(uintptr_t)fi->fh : NULL;
 
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
   if (n != NULL) {
-    fresh = !(n->kind == N_SHARE || n->kind == N_FS) ||
-            (n->have_st && age(&n->st_at) < m->o->attr_timeout);
+    fresh = !(n->kind == N_SHARE || n->kind == N_FS) || st_fresh(m, n);
     /* As in op_lookup: what the node knows is not every uid's (a stale
      * node meets the check in rq_path). */
     if (fresh)
       allowed = node_allowed_locked(m, n, fuse_req_ctx(req)->uid, &ml);
-    if (fresh && allowed)
+    if (fresh && allowed) {
       node_stat(m, n, &st);
+      ttl = attr_ttl(m, n);
+    }
   }
   pthread_mutex_unlock(&m->mu);
   mline_put(m, &ml);
@@ -1557,7 +1587,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     return;
   }
   if (fresh) {
-    fuse_reply_attr(req, &st, m->o->attr_timeout);
+    fuse_reply_attr(req, &st, ttl);
     return;
   }
   if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
@@ -1799,11 +1829,13 @@ static void open_cb(const dfsc_result *res, void *arg) {
     }
   } else {
     struct node *n;
-    int leased =
-        (dfsc_file_lease(fh->f) & DFSC_LEASE_READ) && fref_add(r->m, fh->f, r->ino) == 0;
+    int leased = (dfsc_file_lease(fh->f) & DFSC_LEASE_READ) != 0;
     fh->ino = r->ino;
     pthread_mutex_lock(&r->m->mu);
-    if ((n = find_ino(r->m, r->ino)) != NULL) {
+    n = find_ino(r->m, r->ino);
+    if (leased && fref_add(r->m, fh->f, r->ino, n) != 0)
+      leased = 0;
+    if (n != NULL) {
       set_st(n, &res->st);
       n->nopen++;
       /* This runs on the library's loop thread, where breaks are taken
@@ -1851,24 +1883,52 @@ static size_t fref_bucket(const dfsc_file *f) {
   return (size_t)(((uintptr_t)f >> 4) % LEASE_BUCKETS);
 }
 
-/* Names f's inode for the break callback; 0, or -ENOMEM (then the file's
- * pages must not be kept: no break would reach them). */
-static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino) {
+/* Under mu and lease_mu: queues an invalidation of ino for the
+ * invalidation thread; 0, or -EAGAIN when the queue is full or stopping
+ * (counted in lease_inval_dropped). */
+static int inval_push(struct mnt *m, uint64_t ino, uint64_t token, int attr_only) {
+  struct inval *q;
+  if (!m->inval_started || m->inval_stop || m->iq_n >= INVAL_QUEUE_MAX) {
+    m->lease_inval_dropped++;
+    return -EAGAIN;
+  }
+  q = &m->iq[(m->iq_head + m->iq_n) % INVAL_QUEUE_MAX];
+  q->ino = ino;
+  q->token = token;
+  q->attr_only = attr_only;
+  m->iq_n++;
+  pthread_cond_signal(&m->lease_cv);
+  return 0;
+}
+
+/* Under mu: names f's inode for the break callback and counts its lease in
+ * n (NULL when the node is gone); 0, or -ENOMEM (then the file's pages
+ * must not be kept: no break would reach them). */
+static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino, struct node *n) {
   struct fref *r = malloc(sizeof(*r));
   size_t b = fref_bucket(f);
   if (r == NULL)
     return -ENOMEM;
   r->f = f;
   r->ino = ino;
+  r->counted = n != NULL;
+  r->broken = 0;
   pthread_mutex_lock(&m->lease_mu);
   r->next = m->frefs[b];
   m->frefs[b] = r;
+  if (n != NULL)
+    n->nleased++;
   pthread_mutex_unlock(&m->lease_mu);
   return 0;
 }
 
+/* At release: the handle's lease ends with it. When it was the last lease
+ * on a node whose attributes the kernel holds for lease_attr_timeout,
+ * they are dropped from the kernel (nothing would tell of a change now). */
 static void fref_del(struct mnt *m, dfsc_file *f) {
   struct fref **pp, *r = NULL;
+  struct node *n;
+  pthread_mutex_lock(&m->mu);
   pthread_mutex_lock(&m->lease_mu);
   for (pp = &m->frefs[fref_bucket(f)]; *pp != NULL; pp = &(*pp)->next)
     if ((*pp)->f == f) {
@@ -1876,7 +1936,14 @@ static void fref_del(struct mnt *m, dfsc_file *f) {
       *pp = r->next;
       break;
     }
+  if (r != NULL && (n = find_ino(m, r->ino)) != NULL) {
+    if (r->counted && !r->broken && n->nleased > 0)
+      n->nleased--;
+    if (n->nleased == 0 && n->attr_long && inval_push(m, n->ino, 0, 1) == 0)
+      n->attr_long = 0;
+  }
   pthread_mutex_unlock(&m->lease_mu);
+  pthread_mutex_unlock(&m->mu);
   free(r);
 }
 
@@ -1886,31 +1953,33 @@ static void fref_del(struct mnt *m, dfsc_file *f) {
 static int lease_break_cb(void *arg, const dfsc_lease_break *b) {
   struct mnt *m = arg;
   struct fref *r;
-  uint64_t ino = 0;
+  struct node *n = NULL;
   int queued = 0;
   if (!(b->old_state & DFSC_LEASE_READ) || (b->new_state & DFSC_LEASE_READ))
     return 0;
+  pthread_mutex_lock(&m->mu);
   pthread_mutex_lock(&m->lease_mu);
   for (r = m->frefs[fref_bucket(b->file)]; r != NULL; r = r->next)
-    if (r->f == b->file) {
-      ino = r->ino;
+    if (r->f == b->file)
       break;
-    }
-  if (ino != 0 && m->inval_started && !m->inval_stop && m->iq_n < INVAL_QUEUE_MAX) {
-    struct inval *q = &m->iq[(m->iq_head + m->iq_n) % INVAL_QUEUE_MAX];
-    q->ino = ino;
-    q->token = b->ack_required ? b->token : 0;
-    m->iq_n++;
-    queued = 1;
-    pthread_cond_signal(&m->lease_cv);
-  } else if (ino != 0) {
-    m->lease_inval_dropped++;
+  if (r != NULL && (n = find_ino(m, r->ino)) != NULL) {
+    if (r->counted && !r->broken && n->nleased > 0)
+      n->nleased--;
+    /* The next getattr asks the server. */
+    n->have_st = 0;
+    clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+  }
+  if (r != NULL) {
+    r->broken = 1;
+    /* Pages and attributes both go (inval_main). */
+    queued = inval_push(m, r->ino, b->ack_required ? b->token : 0, 0) == 0;
+    if (queued && n != NULL && n->nleased == 0)
+      n->attr_long = 0;
   }
   pthread_mutex_unlock(&m->lease_mu);
+  pthread_mutex_unlock(&m->mu);
   return queued && b->ack_required;
 }
-
-static struct node *find_ino(struct mnt *m, uint64_t ino);
 
 static void *inval_main(void *arg) {
   struct mnt *m = arg;
@@ -1927,12 +1996,16 @@ static void *inval_main(void *arg) {
     m->iq_n--;
     m->lease_invals++;
     pthread_mutex_unlock(&m->lease_mu);
-    pthread_mutex_lock(&m->mu);
-    if ((n = find_ino(m, q.ino)) != NULL)
-      n->cache_ok = 0;
-    pthread_mutex_unlock(&m->mu);
+    if (!q.attr_only) {
+      pthread_mutex_lock(&m->mu);
+      if ((n = find_ino(m, q.ino)) != NULL)
+        n->cache_ok = 0;
+      pthread_mutex_unlock(&m->mu);
+    }
+    /* A negative offset drops the attributes only; 0, 0 the pages too. */
     if (!__atomic_load_n(&m->inval_stop, __ATOMIC_ACQUIRE))
-      (void)fuse_lowlevel_notify_inval_inode(m->se, (fuse_ino_t)q.ino, 0, 0);
+      (void)fuse_lowlevel_notify_inval_inode(m->se, (fuse_ino_t)q.ino, q.attr_only ? -1 : 0,
+                                             0);
     if (q.token != 0)
       (void)dfsc_lease_break_done(m->ctx, q.token);
     pthread_mutex_lock(&m->lease_mu);

@@ -40,7 +40,11 @@ struct dfsc__mount_opts {
   double attr_timeout;     /* seconds attributes are cached (default 1) */
   double entry_timeout;    /* seconds names are cached (default 1) */
   double negative_timeout; /* seconds a missing name is cached (default 1) */
-  unsigned read_ahead_kb;  /* the kernel's readahead for the mount (default 1024) */
+  /* seconds the attributes of a file are cached while a read lease on it
+   * is held (default 60; at most attr_timeout when smaller): the break
+   * and the last close drop them from the kernel */
+  double lease_attr_timeout;
+  unsigned read_ahead_kb; /* the kernel's readahead for the mount (default 1024) */
   /* Who may reach which server on an allow_other mount (docs/mount.md,
    * "What another local user can do"): "HOST" or "HOST/SHARE" glob
    * patterns from -o hosts=, NULL-terminated (NULL: none). */

@@ -159,6 +159,7 @@ void dfsc__mount_opts_init(struct dfsc__mount_opts *o) {
   o->attr_timeout = 1.0;
   o->entry_timeout = 1.0;
   o->negative_timeout = 1.0;
+  o->lease_attr_timeout = 60.0;
   o->listing_mem = 256u << 20;
   o->listing_mem_uid = 64u << 20;
   o->dir_handles_uid = 1024;
@@ -443,13 +444,16 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       o->dir_mode = (mode_t)u;
     return 0;
   }
-  if (KEY("attr_timeout") || KEY("entry_timeout") || KEY("negative_timeout")) {
+  if (KEY("attr_timeout") || KEY("entry_timeout") || KEY("negative_timeout") ||
+      KEY("lease_attr_timeout")) {
     if (v == NULL || parse_seconds(v, &d) != 0)
       return opt_fail(err, errcap, "-o %.*s: expected seconds (0 to 86400)", (int)klen, kv);
     if (KEY("attr_timeout"))
       o->attr_timeout = d;
     else if (KEY("entry_timeout"))
       o->entry_timeout = d;
+    else if (KEY("lease_attr_timeout"))
+      o->lease_attr_timeout = d;
     else
       o->negative_timeout = d;
     return 0;
