@@ -164,7 +164,11 @@ typedef struct dfsc_opts {
   unsigned setup_timeout_ms;   /* a connection's lookup, connect, negotiate and every
                                 * round of session setup; and each tree connect
                                 * with its validate-negotiate (20000) */
-  unsigned request_timeout_ms; /* one request without an interim reply (60000) */
+  unsigned request_timeout_ms; /* one request without an interim reply (60000);
+                                * past it an ECHO asks whether the server is
+                                * there: answered, the request alone fails
+                                * (DFSC_E_NOANSWER); unanswered, the connection
+                                * is lost (docs/reconnect.md) */
 
   unsigned lookup_workers; /* threads of the name-lookup lane (default 2) */
   unsigned max_connects;   /* connection setups in flight at once (default 32);
@@ -751,6 +755,9 @@ typedef struct dfsc_stats {
   uint64_t lease_acks_late;      /* deferred acknowledgements the 5 s bound sent */
   uint64_t read_bytes;           /* asked for by READ requests */
   uint64_t write_bytes;          /* sent by WRITE requests */
+  uint64_t requests_unanswered;  /* requests past their deadline failed alone
+                                    (DFSC_E_NOANSWER): the server answered the
+                                    ECHO asked then, so the connection stayed */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -42,7 +42,8 @@ extern "C" {
   XX(CANCELED, 20, "the operation was canceled")                                           \
   XX(NOTICKET, 21, "no Kerberos ticket for the user: run kinit (or give a keytab)")        \
   XX(KERBEROS, 22, "Kerberos authentication failed")                                       \
-  XX(HARDENED, 23, "hardened path: needs mutual authentication (Kerberos) and signing")
+  XX(HARDENED, 23, "hardened path: needs mutual authentication (Kerberos) and signing")    \
+  XX(NOANSWER, 24, "the server is up but did not answer the request within its deadline")
 
 #define DFSC_E_ENUM_(name, off, msg) DFSC_E_##name = DFSC_E_BASE - (off),
 enum dfsc_errno { DFSC_ERRNO_MAP(DFSC_E_ENUM_) DFSC_E_LAST_ };

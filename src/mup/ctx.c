@@ -182,6 +182,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->lease_acks_late = sl.lease_ack_late;
   o->read_bytes = sl.read_bytes;
   o->write_bytes = sl.write_bytes;
+  o->requests_unanswered = sl.requests_unanswered;
   o->durable_opens = ctx->durable_opens;
   o->durable_reclaimed = ctx->durable_reclaimed;
   o->reopened_by_path = ctx->reopened_by_path;

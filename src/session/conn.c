@@ -93,6 +93,7 @@
 #define CONN_BUCKETS 1024 /* lookup table of connections by server and port */
 #define LEASE_BUCKETS 64  /* leases of a connection, by key */
 #define ECHO_INTERVAL_DEFAULT 60000u
+#define PROBE_MAX_MS 10000u       /* an ECHO asked at a request's deadline, at most */
 #define RECONNECT_PAUSE_MIN 100u  /* ms: the first pause between reconnect attempts */
 #define RECONNECT_PAUSE_MAX 2000u /* ms: the longest */
 #define LEASE_LOG_MAX 16          /* dropped breaks logged per connection */
@@ -570,16 +571,85 @@ static void msg_done(dfsc_tcp_msg *m, int status) {
   }
 }
 
+static unsigned echo_interval(const dfsc_sl *sl);
+static int echo_send(dfsc_conn *c, unsigned timeout_ms);
+
+/* How long an ECHO sent at a request's deadline may take: half the request
+ * deadline, within [1 s, PROBE_MAX_MS], and never past the keepalive
+ * interval. */
+static unsigned probe_ms(const dfsc_sl *sl) {
+  unsigned p = sl->cfg.request_timeout_ms / 2, iv = echo_interval(sl);
+  if (p < 1000)
+    p = 1000;
+  if (p > PROBE_MAX_MS)
+    p = PROBE_MAX_MS;
+  return iv < p ? iv : p;
+}
+
+/* The server answers (the probe ECHO, or anything else): the requests that
+ * passed their deadline meanwhile fail alone, and the connection stays. */
+static void probed_fail(dfsc_conn *c) {
+  size_t b;
+  for (b = 0; b < MID_BUCKETS; b++) {
+    dfsc_req *r, *next;
+    for (r = c->pending[b]; r != NULL; r = next) {
+      next = r->hnext;
+      if (!r->probed)
+        continue;
+      DFSC_WARN(lg(c), DFSC_CAT_SMB2,
+                "%s:%u: the server answers, but not %s (mid %llu) within its deadline: "
+                "that request fails alone",
+                c->host, c->port, dfsc__smb2_command_name(r->command),
+                (unsigned long long)r->mid);
+      c->sl->stats.requests_unanswered++;
+      req_finish(r, DFSC_E_NOANSWER, NULL, NULL, 0);
+      /* req_finish ran a callback that may have finished others. */
+      next = c->pending[b];
+    }
+  }
+}
+
 static void req_timeout(dfsc_timer *t) {
   dfsc_req *r = t->data;
   dfsc_conn *c = r->conn;
+  uint64_t now = dfsc__loop_now(c->sl->cfg.loop);
+  if (!r->probed)
+    c->sl->stats.deadlines++;
+  /* [MS-SMB2] 3.2.6.1 leaves the request timer to the client. A request
+   * past its deadline says that this request got no answer, not that the
+   * server is gone: an ECHO asks ([MS-SMB2] 2.2.28). Answered, the request
+   * fails alone (probed_fail); unanswered within probe_ms, the connection
+   * is lost (below, on the ECHO's own deadline). Setup steps (their own
+   * timeout_ms), an ECHO, a request already probed and a connection
+   * without keepalive (echo_interval off) are judged at once as before. */
+  if (r->command != SMB2_ECHO && r->timeout_ms == 0 && !r->probed && c->state == C_READY &&
+      echo_interval(c->sl) != UINT32_MAX) {
+    unsigned p = probe_ms(c->sl);
+    r->probed = 1;
+    DFSC_WARN(
+        lg(c), DFSC_CAT_SMB2,
+        "%s:%u: %s (mid %llu) got no answer within %u ms: asking the server with ECHO",
+        c->host, c->port, dfsc__smb2_command_name(r->command), (unsigned long long)r->mid,
+        c->sl->cfg.request_timeout_ms);
+    if (now - c->last_rx < req_deadline(c, r)) {
+      /* Something arrived since the request's clock started: the server
+       * is alive. */
+      probed_fail(c);
+      return;
+    }
+    if (c->echo_out || echo_send(c, p) == 0) {
+      /* A keepalive ECHO already out counts; past p + 1 s without its
+       * answer this request gives up on the connection. */
+      dfsc__timer_start(c->sl->cfg.loop, &r->timer, p + 1000, req_timeout);
+      return;
+    }
+  }
   DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s:%u: %s (mid %llu) timed out", c->host, c->port,
             dfsc__smb2_command_name(r->command), (unsigned long long)r->mid);
-  c->sl->stats.deadlines++;
   if (r->command == SMB2_ECHO) {
     c->sl->stats.echo_dead++;
     DFSC_WARN(lg(c), DFSC_CAT_CONN,
-              "%s:%u: no answer to a keepalive ECHO within %u ms: the server or the "
+              "%s:%u: no answer to an ECHO within %u ms: the server or the "
               "network is gone",
               c->host, c->port, r->timeout_ms);
   }
@@ -611,8 +681,30 @@ static void echo_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
   (void)len;
   /* Any answer, an error status included, shows the peer alive. On err
    * the connection was failed already (the ECHO's deadline counted it). */
-  if (err == 0)
+  if (err == 0) {
     c->echo_out = 0;
+    probed_fail(c);
+  }
+}
+
+/* One ECHO at a time (c->echo_out), with its own deadline: unanswered, it
+ * fails the connection in req_timeout. 0, or a negative code. */
+static int echo_send(dfsc_conn *c, unsigned timeout_ms) {
+  dfsc_req *r = dfsc__req_new(SMB2_ECHO, 4);
+  if (r == NULL || dfsc__smb2_echo_req_encode(&r->w) < 0) {
+    dfsc__req_free(r);
+    return -ENOMEM;
+  }
+  r->cb = echo_cb;
+  r->data = c;
+  r->timeout_ms = timeout_ms;
+  if (submit(c, &r, 1) < 0) {
+    dfsc__req_free(r);
+    return -EIO;
+  }
+  c->echo_out = 1;
+  c->sl->stats.echoes_sent++;
+  return 0;
 }
 
 /* Every echo_interval: a connection that received nothing for that long is
@@ -621,29 +713,16 @@ static void echo_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
 static void ka_cb(dfsc_timer *tm) {
   dfsc_conn *c = tm->data;
   uint64_t now = dfsc__loop_now(c->sl->cfg.loop), iv = echo_interval(c->sl);
-  dfsc_req *r;
   if (c->state != C_READY)
     return;
   if (c->echo_out || now - c->last_rx < iv) {
     ka_arm(c, c->echo_out ? iv : c->last_rx + iv - now);
     return;
   }
-  r = dfsc__req_new(SMB2_ECHO, 4);
-  if (r == NULL || dfsc__smb2_echo_req_encode(&r->w) < 0) {
-    dfsc__req_free(r);
+  if (echo_send(c, (unsigned)iv) < 0) {
     ka_arm(c, iv);
     return;
   }
-  r->cb = echo_cb;
-  r->data = c;
-  r->timeout_ms = (unsigned)iv;
-  if (submit(c, &r, 1) < 0) {
-    dfsc__req_free(r);
-    ka_arm(c, iv);
-    return;
-  }
-  c->echo_out = 1;
-  c->sl->stats.echoes_sent++;
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: nothing received for %llu ms: keepalive ECHO",
            c->host, c->port, (unsigned long long)(now - c->last_rx));
   ka_arm(c, iv);

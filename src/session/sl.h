@@ -107,32 +107,33 @@ typedef struct dfsc_sl_stats {
   uint64_t sess_started;
   uint64_t tree_started;
   uint64_t requests_sent;
-  uint64_t credit_waits;     /* request chains that had to wait for credits */
-  uint64_t deadlines;        /* requests and setups ended by their deadline */
-  uint64_t conn_queued;      /* setups that waited for a slot (max_connects) */
-  uint64_t trees_closed;     /* trees disconnected and freed when idle */
-  uint64_t sessions_closed;  /* sessions logged off when idle (or evicted) */
-  uint64_t conns_closed;     /* connections closed and freed when idle or evicted */
-  uint64_t conns_open;       /* connection objects alive now (each at most one socket) */
-  uint64_t sess_krb5;        /* sessions set up with Kerberos */
-  uint64_t sess_ntlm;        /* sessions set up with NTLM (anonymous included) */
-  uint64_t auth_jobs;        /* Kerberos steps run on the auth lanes */
-  uint64_t auth_kdc_jobs;    /* of them, steps that needed the KDC lane */
-  uint64_t auth_orphaned;    /* steps whose session gave up first (deadline, reset) */
-  uint64_t hardened_refused; /* tree connects refused by a hardened path */
-  uint64_t conns_lost;       /* established connections lost (reset, EOF, dead peer) */
-  uint64_t reconnects;       /* connections established again after a loss */
-  uint64_t reconnect_waits;  /* dfsc__tree_reconnect waits started */
-  uint64_t reconnect_tries;  /* connection attempts they made */
-  uint64_t reconnect_failed; /* waits that ended without a connection */
-  uint64_t echoes_sent;      /* keepalive ECHOs */
-  uint64_t echo_dead;        /* connections declared dead by an unanswered ECHO */
-  uint64_t lease_breaks;     /* lease break notifications for a lease held */
-  uint64_t lease_acks;       /* lease break acknowledgements sent */
-  uint64_t lease_unknown;    /* break notifications dropped: unknown key, bad state */
-  uint64_t lease_ack_late;   /* deferred acknowledgements sent by the bound */
-  uint64_t read_bytes;       /* asked for by READ requests */
-  uint64_t write_bytes;      /* sent by WRITE requests */
+  uint64_t credit_waits;        /* request chains that had to wait for credits */
+  uint64_t deadlines;           /* requests and setups ended by their deadline */
+  uint64_t conn_queued;         /* setups that waited for a slot (max_connects) */
+  uint64_t trees_closed;        /* trees disconnected and freed when idle */
+  uint64_t sessions_closed;     /* sessions logged off when idle (or evicted) */
+  uint64_t conns_closed;        /* connections closed and freed when idle or evicted */
+  uint64_t conns_open;          /* connection objects alive now (each at most one socket) */
+  uint64_t sess_krb5;           /* sessions set up with Kerberos */
+  uint64_t sess_ntlm;           /* sessions set up with NTLM (anonymous included) */
+  uint64_t auth_jobs;           /* Kerberos steps run on the auth lanes */
+  uint64_t auth_kdc_jobs;       /* of them, steps that needed the KDC lane */
+  uint64_t auth_orphaned;       /* steps whose session gave up first (deadline, reset) */
+  uint64_t hardened_refused;    /* tree connects refused by a hardened path */
+  uint64_t conns_lost;          /* established connections lost (reset, EOF, dead peer) */
+  uint64_t reconnects;          /* connections established again after a loss */
+  uint64_t reconnect_waits;     /* dfsc__tree_reconnect waits started */
+  uint64_t reconnect_tries;     /* connection attempts they made */
+  uint64_t reconnect_failed;    /* waits that ended without a connection */
+  uint64_t echoes_sent;         /* keepalive ECHOs */
+  uint64_t echo_dead;           /* connections declared dead by an unanswered ECHO */
+  uint64_t lease_breaks;        /* lease break notifications for a lease held */
+  uint64_t lease_acks;          /* lease break acknowledgements sent */
+  uint64_t lease_unknown;       /* break notifications dropped: unknown key, bad state */
+  uint64_t lease_ack_late;      /* deferred acknowledgements sent by the bound */
+  uint64_t read_bytes;          /* asked for by READ requests */
+  uint64_t write_bytes;         /* sent by WRITE requests */
+  uint64_t requests_unanswered; /* past their deadline on a connection that answers */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 
@@ -291,6 +292,7 @@ struct dfsc_req {
   uint64_t mid;
   uint64_t async_id;
   unsigned interims; /* interim responses seen */
+  int probed;        /* past its deadline, waiting for an ECHO to tell why */
   uint16_t charge;
   uint16_t held; /* of the charge, what still counts as in flight (c->charged) */
   int state;

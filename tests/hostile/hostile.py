@@ -15,7 +15,8 @@ scenarios (--list-lease; each has its own expected outcome) negotiate
 notifications for keys never granted and oplock breaks, breaks for a
 handle already closed, thousands of breaks, malformed breaks, and a
 dropped connection whose durable reclaim is refused and whose reopen by
-path finds another file (or the same one). Layouts come from [MS-SMB2] 2.2
+path finds another file (or the same one); and a READ left unanswered on a
+connection that answers ECHO, or on one that has gone mute. Layouts come from [MS-SMB2] 2.2
 and [MS-DFSC] 2.2; sessions are anonymous NTLMSSP inside SPNEGO
 ([MS-SPNG], [MS-NLMP] 2.2.1.2).
 
@@ -146,6 +147,14 @@ LEASE = {
     "reclaim_same": ["read"],     # ... the same id and change time
     # the connection closed on the first READ; the reclaim succeeds
     "reclaim_ok": ["read"],
+    # the first READ never answered; everything else (ECHO included) is:
+    # the client fails that read alone at its deadline and keeps the
+    # connection
+    "read_silent": ["read"],
+    # from the first READ on, the connection answers nothing (it stays open
+    # and is read): the client's ECHO goes unanswered too, so it reconnects;
+    # the reclaim succeeds and the next connection behaves
+    "read_mute": ["read"],
 }
 
 
@@ -337,6 +346,7 @@ class Conn:
         self.lease_keys = {}  # fid -> lease key granted on it (kept after CLOSE)
         self.granted_key = None  # the last lease key granted here
         self.dead = False
+        self.mute = False  # read_mute: nothing is answered any more
         self.wlock = threading.Lock()
 
     # ---- framing -------------------------------------------------------
@@ -461,7 +471,8 @@ class Conn:
         ccs = {}
         if self.sc[0] in LEASE and not is_dir:
             ccs = parse_ccs(req.pdu, *struct.unpack_from("<II", req.body, 48))
-            if ("DH2C" in ccs or "DHnC" in ccs) and self.sc[0] != "reclaim_ok":
+            if ("DH2C" in ccs or "DHnC" in ccs) and self.sc[0] not in ("reclaim_ok",
+                                                                         "read_mute"):
                 # [MS-SMB2] 3.3.5.9.12: the server no longer has the open.
                 self.srv.log("reclaim of %s refused" % name)
                 return ST_OBJECT_NAME_NOT_FOUND, self.error_body()
@@ -765,6 +776,11 @@ class Conn:
         elif mb == "break_truncated":
             b = lease_break(key or b"\0" * 16, LEASE_R | LEASE_H, LEASE_R, 2)
             self.send_frame(b[:64 + 20])
+        elif mb == "read_silent":
+            self.srv.log("leaving READ mid %d unanswered" % req.mid)
+        elif mb == "read_mute":
+            self.srv.log("mute from READ mid %d on" % req.mid)
+            self.mute = True
         elif mb.startswith("reclaim_"):
             # The connection goes with the READ unanswered: its durable open
             # is then reclaimed (or not) on the next one.
@@ -840,6 +856,8 @@ class Conn:
                                b"\0" * 40)
                     st, body = self.negotiate(fake, smb1=True)
                     self.send_frame(self.header(fake, st, 1) + body)
+                    continue
+                if self.mute:
                     continue
                 for req in split_compound(frame):
                     status, body = self.answer(req)

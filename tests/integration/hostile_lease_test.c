@@ -404,12 +404,67 @@ static void sc_reclaim(struct sc *s, int stale) {
         STAT(s->ctx, reconnects));
 }
 
+/* A READ past its deadline (request_timeout_ms 5 s): the ECHO asked then
+ * tells a live server (read_silent: that read fails alone, the connection
+ * stays) from a gone one (read_mute: the connection is lost, and the read
+ * is done again on the next one after the reclaim). */
+static void sc_noanswer(struct sc *s, int mute) {
+  dfsc_result res;
+  dfsc_stat_t st;
+  uint64_t t0, dt;
+  long long n;
+  int rc;
+  if (open_leased(s) < 0)
+    return;
+  t0 = now_ms();
+  n = rd(s->f, s->buf, FILE_SIZE);
+  dt = now_ms() - t0;
+  if (!mute) {
+    check(n == DFSC_E_NOANSWER, "%s: the read fails alone: %s (%s), %llu ms", s->name,
+          n < 0 ? dfsc_err_name((int)n) : "data", n < 0 ? dfsc_strerror((int)n) : "",
+          (unsigned long long)dt);
+    check(dt >= 4900 && dt < 9000, "%s: at its deadline (5 s), not before: %llu ms",
+          s->name, (unsigned long long)dt);
+    check(STAT(s->ctx, requests_unanswered) == 1 && STAT(s->ctx, echoes_sent) == 1,
+          "%s: counted, after one ECHO (requests_unanswered %llu, echoes_sent %llu)",
+          s->name, STAT(s->ctx, requests_unanswered), STAT(s->ctx, echoes_sent));
+    rc = dfsc_stat(s->ctx, s->path, &st, &res);
+    check(rc == 0, "%s: a stat on the same connection: %s", s->name, dfsc_err_name(rc));
+    read_right(s, "the next read");
+    check(STAT(s->ctx, conns_lost) == 0 && STAT(s->ctx, reconnects) == 0,
+          "%s: the connection stayed (conns_lost %llu, reconnects %llu)", s->name,
+          STAT(s->ctx, conns_lost), STAT(s->ctx, reconnects));
+  } else {
+    check(
+        n == FILE_SIZE && data_ok(s->buf, FILE_SIZE),
+        "%s: the read returns the file's bytes on the next connection: %lld (%s), %llu ms",
+        s->name, n, n < 0 ? dfsc_err_name((int)n) : "", (unsigned long long)dt);
+    check(dt >= 4900, "%s: not before the deadline (5 s) and the ECHO: %llu ms", s->name,
+          (unsigned long long)dt);
+    check(STAT(s->ctx, echo_dead) == 1 && STAT(s->ctx, conns_lost) == 1 &&
+              STAT(s->ctx, requests_unanswered) == 0,
+          "%s: lost by the unanswered ECHO (echo_dead %llu, conns_lost %llu, "
+          "requests_unanswered %llu)",
+          s->name, STAT(s->ctx, echo_dead), STAT(s->ctx, conns_lost),
+          STAT(s->ctx, requests_unanswered));
+    check(STAT(s->ctx, ops_resumed) == 1, "%s: the read in flight was sent again: %llu",
+          s->name, STAT(s->ctx, ops_resumed));
+    check(
+        STAT(s->ctx, reconnects) == 1 && STAT(s->ctx, durable_reclaimed) == 1,
+        "%s: one reconnect, the handle reclaimed (reconnects %llu, durable_reclaimed %llu)",
+        s->name, STAT(s->ctx, reconnects), STAT(s->ctx, durable_reclaimed));
+  }
+  rc = dfsc_close(s->f, &res);
+  s->f = NULL;
+  check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
+}
+
 int main(void) {
-  static const char *const names[] = {"break_unknown@read", "break_closed@close",
-                                      "break_endless@read", "break_storm@read",
-                                      "break_badsize@read", "break_truncated@read",
-                                      "reclaim_stale@read", "reclaim_changed@read",
-                                      "reclaim_same@read",  "reclaim_ok@read"};
+  static const char *const names[] = {
+      "break_unknown@read", "break_closed@close",   "break_endless@read",
+      "break_storm@read",   "break_badsize@read",   "break_truncated@read",
+      "reclaim_stale@read", "reclaim_changed@read", "reclaim_same@read",
+      "reclaim_ok@read",    "read_silent@read",     "read_mute@read"};
   const char *only = getenv("HOSTILE_LEASE_ONLY");
   size_t i;
   char path[128];
@@ -466,6 +521,8 @@ int main(void) {
     else if (strncmp(mb, "reclaim_stale", 13) == 0 ||
              strncmp(mb, "reclaim_changed", 15) == 0)
       sc_reclaim(&s, 1);
+    else if (strncmp(mb, "read_silent", 11) == 0 || strncmp(mb, "read_mute", 9) == 0)
+      sc_noanswer(&s, mb[5] == 'm');
     else
       sc_reclaim(&s, 0);
     if (s.f != NULL)

@@ -237,7 +237,7 @@ for ((i = 0; i < ${#LSCEN[@]}; i++)); do
       if [ "$rc" -eq 0 ] && [ "$bytes" -eq 200000 ] && [ "$dropped" -ge 1 ] && [ $kept = yes ]; then
         ok "$desc, $dropped dropped-break lines"
       else not_ok "$desc: expected both reads, the closed handle's breaks dropped ($dropped), the connection kept ($kept)"; fi ;;
-    break_endless@* | break_storm@* | reclaim_same@* | reclaim_ok@*)
+    break_endless@* | break_storm@* | reclaim_same@* | reclaim_ok@* | read_mute@*)
       if [ "$rc" -eq 0 ] && [ "$sha" = "$LEASE_SHA" ]; then ok "$desc"
       else not_ok "$desc: expected the file's bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
     break_badsize@* | break_truncated@*)
@@ -251,6 +251,13 @@ for ((i = 0; i < ${#LSCEN[@]}; i++)); do
         grep -q "^dfsc: //$addr/data/file.txt: Stale file handle$" "$OUT/l$i.err"; then
         ok "$desc"
       else not_ok "$desc: expected ESTALE naming the path, no bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
+    read_silent@*)
+      # The server answers the ECHO asked at the read's deadline: the read
+      # fails alone, named, and the connection is kept.
+      if [ "$rc" -ne 0 ] && [ "$bytes" -eq 0 ] && [ $kept = yes ] &&
+        grep -q "^dfsc: //$addr/data/file.txt: the server is up but did not answer the request within its deadline$" "$OUT/l$i.err"; then
+        ok "$desc"
+      else not_ok "$desc: expected 'did not answer' naming the path, no bytes, the connection kept ($kept)"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
     *) not_ok "$desc: no expectation for this scenario" ;;
   esac
 done
