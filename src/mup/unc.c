@@ -2,6 +2,7 @@
 #include "mup/unc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -171,6 +172,11 @@ int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   memset(u, 0, sizeof(*u));
   if (s == NULL)
     return DFSC_E_BADPATH;
+  /* The client's limit, Linux's PATH_MAX (a share-relative path on the
+   * wire may be up to 32767 UTF-16 units, [MS-SMB2] 2.2.13): a longer one
+   * is ENAMETOOLONG, as a local file system says, not a malformed path. */
+  if (strnlen(s, DFSC_UNC_MAX) >= DFSC_UNC_MAX)
+    return -ENAMETOOLONG;
   if (strncasecmp(s, "smb://", 6) == 0) {
     if (parse_url(s, need_share, u) < 0 || !name_ok(u->host) || !name_ok(u->share))
       return DFSC_E_BADPATH;

@@ -27,7 +27,7 @@ typedef struct dfsc_unc {
 } dfsc_unc;
 
 /* Parses s into u. need_share: fail when no share is named.
- * Returns 0 or DFSC_E_BADPATH. */
+ * Returns 0, -ENAMETOOLONG (DFSC_UNC_MAX bytes or more) or DFSC_E_BADPATH. */
 int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u);
 
 /* Formats "//host/share/path" (forward slashes, as the CLI prints paths). */

@@ -1,4 +1,5 @@
 /* UNC parsing: the three forms, normalisation, and what must be refused. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,7 +107,16 @@ static void test_limits(void **state) {
   memset(big, 'a', sizeof(big) - 1);
   big[sizeof(big) - 1] = '\0';
   memcpy(big, "//h/s/", 6);
-  assert_int_equal(dfsc__unc_parse(big, 1, &u), DFSC_E_BADPATH);
+  /* A path the client cannot hold is too long, not malformed. */
+  assert_int_equal(dfsc__unc_parse(big, 1, &u), -ENAMETOOLONG);
+  big[DFSC_UNC_MAX] = '\0';
+  assert_int_equal(dfsc__unc_parse(big, 1, &u), -ENAMETOOLONG);
+  /* One byte shorter, in components of 100: parsed. */
+  for (size_t i = 6; i < DFSC_UNC_MAX - 1; i++)
+    big[i] = i % 100 == 0 ? '/' : 'a';
+  big[DFSC_UNC_MAX - 1] = '\0';
+  assert_int_equal(dfsc__unc_parse(big, 1, &u), 0);
+  memset(big, 'a', sizeof(big) - 1);
   memset(big, 'h', 300);
   memcpy(big, "//", 2);
   strcpy(big + 300, "/s/p");
