@@ -542,6 +542,34 @@ static void test_fill_stat(void **state) {
   dfsc__mount_opts_free(&o);
 }
 
+/* Names are measured in UTF-16 code units, as the server counts them. */
+static void test_name_too_long(void **state) {
+  char buf[1100];
+  size_t i;
+  (void)state;
+  memset(buf, 'a', 255);
+  buf[255] = 0;
+  assert_int_equal(dfsc__mount_name_too_long(buf), 0);
+  buf[255] = 'a';
+  buf[256] = 0;
+  assert_int_equal(dfsc__mount_name_too_long(buf), 1);
+  /* 255 two-byte characters: 510 bytes, 255 units. */
+  for (i = 0; i < 255; i++)
+    memcpy(buf + 2 * i, "\xc3\xa9", 2);
+  buf[510] = 0;
+  assert_int_equal(dfsc__mount_name_too_long(buf), 0);
+  /* 127 characters past U+FFFF (two units each) and one more unit: 255;
+   * then one more unit: 256. */
+  for (i = 0; i < 127; i++)
+    memcpy(buf + 4 * i, "\xf0\x9f\x98\x80", 4);
+  buf[508] = 'x';
+  buf[509] = 0;
+  assert_int_equal(dfsc__mount_name_too_long(buf), 0);
+  buf[509] = 'y';
+  buf[510] = 0;
+  assert_int_equal(dfsc__mount_name_too_long(buf), 1);
+}
+
 static void test_server_names(void **state) {
   (void)state;
   assert_true(dfsc__mount_valid_server_name("fs1"));
@@ -572,6 +600,7 @@ int main(void) {
       cmocka_unit_test(test_opts_reconnect),
       cmocka_unit_test(test_fill_stat),
       cmocka_unit_test(test_server_names),
+      cmocka_unit_test(test_name_too_long),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -227,6 +227,9 @@ struct rq {
   uint64_t ino;       /* the node the request is about */
   uint64_t parent;    /* lookup, create, mkdir: the parent; `name` the child */
   uint64_t newparent; /* rename: the new parent; `buf` the new name */
+  /* rename over a target open here: the target's path, and the hidden
+   * path it was set aside to (NULL otherwise) */
+  char *target, *aside;
   char *name;
   char *path;
   struct fh *fh;
@@ -988,12 +991,23 @@ static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timesp
 static void set_st(struct node *n, const dfsc_stat_t *st) { set_st_at(n, st, NULL); }
 
 /* Something changed among the entries of directory ino. */
+/* Under mu: a change made through the mount to directory n's entries. Its
+ * listings are stale, and so are its attributes (the server moved its
+ * mtime and ctime): the kernel drops its own copy of them after a create,
+ * mkdir, unlink, rmdir or rename in it (fuse_dir_changed), so the daemon
+ * must not answer the next getattr from what it held before. */
+static void dir_changed_locked(struct node *n) {
+  n->dirgen++;
+  n->have_st = 0;
+  clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
+}
+
 static void bump_dir(struct mnt *m, uint64_t ino) {
   struct node *n;
 
   pthread_mutex_lock(&m->mu);
   if ((n = find_ino(m, ino)) != NULL)
-    n->dirgen++;
+    dir_changed_locked(n);
   pthread_mutex_unlock(&m->mu);
 }
 
@@ -1211,6 +1225,8 @@ static void rq_free(struct rq *r) {
   free(r->name);
   free(r->path);
   free(r->buf);
+  free(r->target);
+  free(r->aside);
   free(r);
 }
 
@@ -1316,6 +1332,10 @@ static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent,
   if (strchr(name, '\\') != NULL) {
     /* A separator on the wire: it cannot be part of a name there. */
     fuse_reply_err(req, EINVAL);
+    return NULL;
+  }
+  if (dfsc__mount_name_too_long(name)) {
+    fuse_reply_err(req, ENAMETOOLONG);
     return NULL;
   }
   if ((r = rq_new(m, req, parent)) == NULL)
@@ -1625,6 +1645,33 @@ static void setattr_cb(const dfsc_result *res, void *arg) {
   setattr_step(r, res_errno(res, 0));
 }
 
+/* A truncate the server refused with STATUS_DISK_FULL: Samba answers so
+ * when its own ftruncate(2) fails with EFBIG (a size past what the file
+ * system can hold) as well as when space runs out. A size larger than the
+ * whole volume cannot be a matter of free space: EFBIG, as a local file
+ * system answers (pjdfstest truncate/12); otherwise ENOSPC. */
+static void truncate_statfs_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  uint64_t bs = res->fs.block_size ? res->fs.block_size : 4096;
+  int big = res->err == 0 && res->fs.blocks != 0 && r->size / bs >= res->fs.blocks;
+
+  setattr_step(r, big ? EFBIG : ENOSPC);
+}
+
+static void truncate_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int rc;
+
+  if (res->err == DFSC_E_NTSTATUS && res->ntstatus == 0xC000007Fu /* DISK_FULL */) {
+    if ((rc = rq_arm(r, truncate_statfs_cb)) == 0)
+      rc = rq_armed(r, dfsc_statfs_async(r->m->ctx, r->path, truncate_statfs_cb, r));
+    if (rc < 0)
+      setattr_step(r, ENOSPC);
+    return;
+  }
+  setattr_step(r, res_errno(res, 0));
+}
+
 static void setattr_close_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
@@ -1679,8 +1726,8 @@ static void setattr_step(struct rq *r, int err) {
   } else if (r->to_set & FUSE_SET_ATTR_SIZE) {
     r->to_set &= ~FUSE_SET_ATTR_SIZE;
     r->changed = 1;
-    if ((rc = rq_arm(r, setattr_cb)) == 0)
-      rc = rq_armed(r, dfsc_truncate_async(r->f, r->size, setattr_cb, r));
+    if ((rc = rq_arm(r, truncate_cb)) == 0)
+      rc = rq_armed(r, dfsc_truncate_async(r->f, r->size, truncate_cb, r));
   } else {
     r->to_set = 0;
     r->changed = 1;
@@ -2846,7 +2893,7 @@ static void removed_cb(const dfsc_result *res, void *arg) {
     /* The name is free: a later create must not find this node. */
     pthread_mutex_lock(&r->m->mu);
     if ((p = find_ino(r->m, r->parent)) != NULL) {
-      p->dirgen++;
+      dir_changed_locked(p);
       if ((n = find_child(r->m, p, r->name)) != NULL)
         unhash_name(r->m, n);
     }
@@ -2867,7 +2914,7 @@ static void silly_cb(const dfsc_result *res, void *arg) {
   if (e == 0) {
     pthread_mutex_lock(&r->m->mu);
     if ((p = find_ino(r->m, r->parent)) != NULL) {
-      p->dirgen++;
+      dir_changed_locked(p);
       n = find_child(r->m, p, r->name);
       if (n != NULL && (nm = strdup(strrchr(r->buf, '\\') + 1)) != NULL) {
         unhash_name(r->m, n);
@@ -2949,6 +2996,7 @@ static void rename_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct mnt *m = r->m;
   struct node *p, *np, *n, *old;
+  const char *gone = NULL; /* a set-aside target closed meanwhile: removed now */
   int e = res_errno(res, 0);
 
   if (e == 0) {
@@ -2957,12 +3005,25 @@ static void rename_cb(const dfsc_result *res, void *arg) {
     p = find_ino(m, r->parent);
     np = find_ino(m, r->newparent);
     if (p != NULL)
-      p->dirgen++;
+      dir_changed_locked(p);
     if (np != NULL)
-      np->dirgen++;
+      dir_changed_locked(np);
     n = p ? find_child(m, p, r->name) : NULL;
-    if (np != NULL && (old = find_child(m, np, r->buf)) != NULL && old != n)
+    if (np != NULL && (old = find_child(m, np, r->buf)) != NULL && old != n) {
       unhash_name(m, old);
+      if (r->aside != NULL) {
+        /* The open target lives on under its hidden name until its last
+         * close, as after unlink (silly_cb). */
+        char *nm = strdup(strrchr(r->aside, '\\') + 1);
+        if (nm != NULL) {
+          free(old->name);
+          old->name = nm;
+          old->silly = old->nopen > 0;
+          if (!old->silly)
+            gone = r->aside;
+        }
+      }
+    }
     if (n != NULL && np != NULL) {
       char *nm = strdup(r->buf);
       unhash_name(m, n);
@@ -2979,9 +3040,56 @@ static void rename_cb(const dfsc_result *res, void *arg) {
       maybe_free(m, p);
     }
     pthread_mutex_unlock(&m->mu);
+    if (gone != NULL)
+      (void)dfsc_unlink_async(m->ctx, gone, ignore_cb, NULL);
+  } else if (r->aside != NULL) {
+    /* The target was set aside for nothing: it goes back (once; a failure
+     * leaves it under the hidden name, which its last close removes). */
+    (void)dfsc_rename2_async(m->ctx, r->aside, r->target, 0, ignore_cb, NULL);
   }
   fuse_reply_err(rq_out(r), e);
   rq_free(r);
+}
+
+/* Step one of a rename over a target that is open here: the target was set
+ * aside under a hidden name; now the rename proper. */
+static void aside_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res_errno(res, 0), rc;
+
+  if (e != 0) {
+    free(r->aside);
+    r->aside = NULL;
+    fuse_reply_err(rq_out(r), e);
+    rq_free(r);
+    return;
+  }
+  /* From here the server has changed: the rename goes through even if
+   * the program is interrupted, and rename_cb puts the target back if it
+   * fails. */
+  rq_disarm(r);
+  rc = dfsc_rename2_async(r->m->ctx, r->path, r->target, DFSC_RENAME_REPLACE, rename_cb, r);
+  if (rc < 0) {
+    dfsc_result fake;
+    memset(&fake, 0, sizeof(fake));
+    fake.err = rc;
+    rename_cb(&fake, r);
+  }
+}
+
+/* Under mu: whether the rename's target (newparent, newname) is a file
+ * open here, other than the source: SMB refuses to replace an open file
+ * (STATUS_ACCESS_DENIED), where POSIX replaces the name and leaves the
+ * open file to its holders. */
+static int target_open_locked(struct mnt *m, fuse_ino_t parent, const char *name,
+                              fuse_ino_t newparent, const char *newname) {
+  struct node *p = find_ino(m, parent), *np = find_ino(m, newparent), *s, *t;
+
+  if (np == NULL || (t = find_child(m, np, newname)) == NULL || t->nopen == 0 ||
+      t->kind != N_FS || (t->have_st && t->st.is_dir))
+    return 0;
+  s = p != NULL ? find_child(m, p, name) : NULL;
+  return s != t;
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -2989,7 +3097,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
   struct mnt *m = fuse_req_userdata(req);
   struct rq *r;
   char *np;
-  int err = 0, rc;
+  int err = 0, rc, open;
 
   if (flags & ~(unsigned)RENAME_NOREPLACE) {
     fuse_reply_err(req, EINVAL); /* RENAME_EXCHANGE, RENAME_WHITEOUT */
@@ -2997,6 +3105,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
   }
   if (strchr(newname, '\\') != NULL) {
     fuse_reply_err(req, EINVAL);
+    return;
+  }
+  if (dfsc__mount_name_too_long(newname)) {
+    fuse_reply_err(req, ENAMETOOLONG);
     return;
   }
   if ((r = child_rq(req, parent, name)) == NULL)
@@ -3019,6 +3131,30 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
   if (r->buf == NULL) {
     free(np);
     rq_fail(r, -ENOMEM);
+    return;
+  }
+  pthread_mutex_lock(&m->mu);
+  open = !(flags & RENAME_NOREPLACE) &&
+         target_open_locked(m, parent, name, newparent, newname);
+  pthread_mutex_unlock(&m->mu);
+  if (open) {
+    /* Set the open target aside as unlink does (op_unlink), then rename. */
+    const char *slash = strrchr(np, '\\');
+    static atomic_uint seq;
+    r->target = np;
+    if (asprintf(&r->aside, "%.*s\\.dfsc-deleted-%llx-%u", (int)(slash - np), np,
+                 (unsigned long long)time(NULL), atomic_fetch_add(&seq, 1)) < 0) {
+      r->aside = NULL;
+      rq_fail(r, -ENOMEM);
+      return;
+    }
+    if ((rc = rq_arm(r, aside_cb)) == 0)
+      rc = rq_armed(r, dfsc_rename2_async(m->ctx, np, r->aside, 0, aside_cb, r));
+    if (rc < 0) {
+      free(r->aside);
+      r->aside = NULL;
+      rq_fail(r, rc);
+    }
     return;
   }
   if ((rc = rq_arm(r, rename_cb)) == 0)
@@ -3045,7 +3181,7 @@ static void statfs_cb(const dfsc_result *res, void *arg) {
     sv.f_blocks = (fsblkcnt_t)res->fs.blocks;
     sv.f_bfree = (fsblkcnt_t)res->fs.blocks_free;
     sv.f_bavail = (fsblkcnt_t)res->fs.blocks_avail;
-    sv.f_namemax = 255;
+    sv.f_namemax = DFSC_MOUNT_NAME_MAX;
     fuse_reply_statfs(rq_out(r), &sv);
   }
   rq_free(r);
@@ -3061,7 +3197,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino) {
   if (!found || (k != N_SHARE && k != N_FS)) {
     memset(&sv, 0, sizeof(sv));
     sv.f_bsize = sv.f_frsize = 4096;
-    sv.f_namemax = 255;
+    sv.f_namemax = DFSC_MOUNT_NAME_MAX;
     fuse_reply_statfs(req, &sv);
     return;
   }

@@ -128,6 +128,16 @@ uint64_t dfsc__mount_filetime(int64_t sec, long nsec);
  * not starting with '.' (desktop programs probe .Trash, .hidden, ...). */
 int dfsc__mount_valid_server_name(const char *name);
 
+/* The longest name of one path component, in UTF-16 code units: what
+ * NTFS and SMB allow ([MS-FSCC] 2.1.5.2, 255 characters), and what statfs
+ * reports as f_namemax. */
+#define DFSC_MOUNT_NAME_MAX 255
+
+/* Whether UTF-8 `name` takes more than DFSC_MOUNT_NAME_MAX UTF-16 code
+ * units (a character past U+FFFF takes two): creating it must fail with
+ * ENAMETOOLONG, as on a local file system, rather than reach the server. */
+int dfsc__mount_name_too_long(const char *name);
+
 /* Whether a request by `uid` may reach \\host (share NULL: the host
  * directory itself) or \\host\share and what is below it. Without
  * allow_other, with open_hosts, or for the mounting user (`owner`) every

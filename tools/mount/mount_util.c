@@ -691,6 +691,20 @@ int dfsc__mount_valid_server_name(const char *name) {
   return 1;
 }
 
+int dfsc__mount_name_too_long(const char *name) {
+  size_t units = 0;
+  const unsigned char *p;
+
+  for (p = (const unsigned char *)name; *p != 0; p++) {
+    if ((*p & 0xC0) == 0x80)
+      continue; /* a continuation byte: counted with its lead */
+    units += (*p & 0xF8) == 0xF0 ? 2 : 1;
+    if (units > DFSC_MOUNT_NAME_MAX)
+      return 1;
+  }
+  return 0;
+}
+
 int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *const *cred_servers, uid_t owner, uid_t uid,
                              const char *host, const char *share) {

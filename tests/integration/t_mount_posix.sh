@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# POSIX behaviour programs rely on, through the mount on fs1's scratch share
+# (each check is one of the pjdfstest findings of issue 14, or the pattern
+# behind it), checked against the server's own directory:
+#   - rename over a target another descriptor holds open (the write-a-
+#     temporary-then-rename pattern of editors and package managers), 1,000
+#     times: the holder keeps reading its old bytes, a new open gets the new
+#     ones, and no hidden set-aside file outlives its last close;
+#   - a name of 256 UTF-16 code units gives ENAMETOOLONG for create, mkdir,
+#     rename and lookup, and nothing reaches the server; 255 works; a mkdir
+#     past the 4096-byte path limit gives ENAMETOOLONG too;
+#   - a directory's mtime and ctime move at once (not after attr_timeout)
+#     after a create, mkdir, unlink, rmdir and rename in it;
+#   - truncate to 999999999999999 bytes gives EFBIG and leaves the size as
+#     it was.
+. "$(dirname "$0")/lib.sh"
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+  not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
+  finish
+  exit 1
+fi
+# shellcheck disable=SC2206
+R=($DFSC_TB_RESOLVE_ARGS)
+MNT=$TMP/mnt
+PIDS=()
+mkdir -p "$MNT"
+SRV=$DFSC_TB_FS1_SCRATCH_DIR
+D=px-$RUN
+
+cleanup() {
+  local p
+  grep " fuse.dfsc" /proc/mounts | awk '{print $2}' | grep "^$TMP/" |
+    while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  rm -rf "${SRV:?}/$D"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+check "mount" mount_bg "$MNT" --timeout 10
+W=$MNT/fs1/scratch/$D
+check "mkdir of the test directory" mkdir "$W"
+
+# ---- rename over an open target ---------------------------------------------
+out=$(python3 - "$W" <<'PY' 2>&1
+import os, sys
+w = sys.argv[1]
+target, tmp = os.path.join(w, "target"), os.path.join(w, "target.tmp")
+with open(target, "wb") as f:
+    f.write(b"version 0\n")
+bad = 0
+for i in range(1, 1001):
+    holder = os.open(target, os.O_RDONLY)
+    old = os.pread(holder, 64, 0)
+    with open(tmp, "wb") as f:
+        f.write(b"version %d\n" % i)
+    try:
+        os.rename(tmp, target)
+    except OSError as e:
+        print("rename %d: %s" % (i, e))
+        bad += 1
+        os.close(holder)
+        break
+    kept = os.pread(holder, 64, 0)
+    with open(target, "rb") as f:
+        new = f.read()
+    os.close(holder)
+    if kept != old or new != b"version %d\n" % i:
+        print("round %d: holder read %r (had %r), a new open %r" % (i, kept, old, new))
+        bad += 1
+        if bad > 3:
+            break
+print("bad %d" % bad)
+PY
+)
+eq "1,000 renames over a target held open: each succeeded, the holder kept its bytes" \
+  "bad 0" "$(echo "$out" | tail -n 1)"
+[ "$(echo "$out" | tail -n 1)" = "bad 0" ] || echo "$out" | head -5 | sed 's/^/#   /'
+eq "the server has the last version" "version 1000" "$(cat "$SRV/$D/target" 2>&1)"
+# The set-aside files go at their last close (the release is asynchronous
+# to close(2): a bounded wait).
+for _ in $(seq 50); do
+  left=$(find "$SRV/$D" -name '.dfsc-deleted-*' | wc -l)
+  [ "$left" -eq 0 ] && break
+  sleep 0.1
+done
+eq "no set-aside file is left on the server" 0 "$left"
+# Without a holder the rename is a plain one; with RENAME_NOREPLACE the
+# open target is not set aside and the rename is refused.
+echo new >"$W/plain.tmp"
+check "a rename over a target nobody holds" mv "$W/plain.tmp" "$W/target"
+eq "mv -n does not replace an open target" "new" "$(
+  exec 3<"$W/target" || exit
+  echo other >"$W/other"
+  mv -n "$W/other" "$W/target" 2>/dev/null
+  cat "$SRV/$D/target"
+  exec 3<&-
+)"
+
+# ---- names of 256 UTF-16 code units -----------------------------------------
+n255=$(printf 'a%.0s' $(seq 255))
+n256=${n255}b
+check "create with a 255-character name" touch "$W/$n255"
+check_fail "create with 256 characters: ENAMETOOLONG" "File name too long" touch "$W/$n256"
+check_fail "mkdir with 256 characters: ENAMETOOLONG" "File name too long" mkdir "$W/$n256"
+check_fail "rename to 256 characters: ENAMETOOLONG" "File name too long" \
+  mv "$W/$n255" "$W/$n256"
+check_fail "stat of 256 characters: ENAMETOOLONG" "File name too long" stat "$W/$n256"
+eq "nothing of 256 characters reached the server" 0 \
+  "$(find "$SRV/$D" -name "$n256" | wc -l)"
+# 128 characters past U+FFFF are 256 code units (512 bytes of UTF-8).
+wide=$(python3 -c 'print("\U0001F600" * 128)')
+check_fail "create with 128 characters past U+FFFF: ENAMETOOLONG" "File name too long" \
+  touch "$W/$wide"
+
+# A path past the client's limit (4096 bytes, as Linux's PATH_MAX; the wire
+# allows 32767 UTF-16 units): reached by chdir, one 200-byte directory at a
+# time, the mkdir that would cross it fails with ENAMETOOLONG and creates
+# nothing; every one before it works.
+out=$(python3 - "$W" <<'PY' 2>&1
+import errno, os, sys
+os.chdir(sys.argv[1])
+depth, made = 0, []
+while depth < 40:
+    try:
+        os.mkdir("d" * 200)
+    except OSError as e:
+        print(depth, errno.errorcode.get(e.errno, e.errno), os.path.isdir("d" * 200))
+        break
+    os.chdir("d" * 200)
+    depth += 1
+else:
+    print(depth, "none", True)
+PY
+)
+eq "mkdir past the 4096-byte path limit: ENAMETOOLONG, nothing created" \
+  "ENAMETOOLONG False" "${out#* }"
+eq "the server holds the directories made before it" "${out%% *}" \
+  "$(find "$SRV/$D" -type d -name "$(printf 'd%.0s' $(seq 200))" | wc -l)"
+
+# ---- a directory's times after changes in it --------------------------------
+# Each change is followed at once by a stat of the directory, well inside
+# attr_timeout (1 s): what the daemon held before must not answer it.
+mtime() { python3 -c 'import os,sys; s=os.stat(sys.argv[1]); print(s.st_mtime_ns, s.st_ctime_ns)' "$1"; }
+dirtimes() { # DESC COMMAND...: the directory's times move
+  local before after
+  before=$(mtime "$W")
+  sleep 0.02 # distinct times on the server
+  "${@:2}" || { not_ok "$1: the command failed"; return; }
+  after=$(mtime "$W")
+  if [ "${before% *}" != "${after% *}" ] && [ "${before#* }" != "${after#* }" ]; then
+    ok "$1: the directory's mtime and ctime moved"
+  else
+    not_ok "$1: the directory's times stayed ($before -> $after)"
+  fi
+}
+stat "$W" >/dev/null # fresh attributes in the daemon and the kernel
+dirtimes "create" touch "$W/t1"
+dirtimes "mkdir" mkdir "$W/d1"
+dirtimes "rename" mv "$W/t1" "$W/t2"
+dirtimes "unlink" rm "$W/t2"
+dirtimes "rmdir" rmdir "$W/d1"
+
+# ---- impossible sizes ----------------------------------------------------------
+echo data >"$W/big"
+eq "truncate to 999999999999999 bytes: EFBIG" "EFBIG" "$(python3 -c '
+import errno, os, sys
+try:
+    os.truncate(sys.argv[1], 999999999999999)
+    print("done")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))' "$W/big")"
+eq "the size stays as it was" 5 "$(stat -c %s "$W/big")"
+
+check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
+check "the daemon exits" gone "$MPID" 10
+finish
