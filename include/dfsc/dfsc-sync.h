@@ -39,6 +39,8 @@ int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_rmdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_result *res);
+int dfsc_link(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+              dfsc_result *res);
 int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out, dfsc_result *res);
 int dfsc_cache_snapshot(dfsc_ctx *ctx, dfsc_cache_info **out, dfsc_result *res);
 int dfsc_cache_flush(dfsc_ctx *ctx, dfsc_result *res);

@@ -340,9 +340,11 @@ typedef struct dfsc_result {
   size_t nbytes;               /* read / write: bytes transferred */
   dfsc_stat_t st;              /* stat, open: attributes of the object */
   dfsc_fsinfo fs;              /* statfs: the share's volume */
+  /* ---- added after the first layout, in place of a reserved word */
+  uint64_t nlink; /* stat: the file's names (hard links); 0 when not known */
   /* Room to grow without changing the size (growth rule, above): a later
    * field takes the place of reserved words; 0 where not filled. */
-  uint64_t reserved[8];
+  uint64_t reserved[7];
 } dfsc_result;
 
 /* A completion callback. Runs on the loop thread, exactly once per
@@ -409,6 +411,11 @@ int dfsc_truncate_async(dfsc_file *f, uint64_t size, dfsc_cb cb, void *arg);
 /* Sets the access and last-write times (FILETIME; 0 leaves one as it is). */
 int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time,
                          dfsc_cb cb, void *arg);
+/* Sets the DOS attributes (DFSC_ATTR_*, FileBasicInformation [MS-FSCC]
+ * 2.4.7) to exactly `attributes`; DFSC_ATTR_NORMAL alone clears them all.
+ * 0 is -EINVAL (on the wire it means "leave them"). The handle needs
+ * attribute access (DFSC_O_ATTRIBUTES or a write open). */
+int dfsc_set_attributes_async(dfsc_file *f, uint32_t attributes, dfsc_cb cb, void *arg);
 /* Closes and frees f. f is invalid to the caller once this returns,
  * whatever it returns (on failure the callback does not run; the server
  * drops the handle with the session). Operations submitted on f before
@@ -509,6 +516,13 @@ int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc
 #define DFSC_RENAME_REPLACE 0x1
 int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
                        dfsc_cb cb, void *arg);
+/* Makes newpath (on the same share, full or share-relative as for rename)
+ * another name of the file at path: a hard link, SMB2 SET_INFO with
+ * FileLinkInformation ([MS-FSCC] 2.4.27.2). flags: DFSC_RENAME_REPLACE
+ * replaces an existing newpath; without it that fails with
+ * STATUS_OBJECT_NAME_COLLISION. A directory cannot be linked. */
+int dfsc_link_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+                    dfsc_cb cb, void *arg);
 
 /* ---- directory listings ---------------------------------------------- */
 #define DFSC_DIR_MAX_ENTRIES 4000000

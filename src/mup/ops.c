@@ -60,13 +60,14 @@ enum op_kind {
   OP_CACHE_FLUSH,
   OP_STATFS,
   OP_READ_FILE,
-  OP_READDIR
+  OP_READDIR,
+  OP_LINK
 };
 
 static const char *const op_names[] = {
     "open",    "read",    "write", "flush",  "truncate", "settimes", "close",
     "stat",    "opendir", "mkdir", "unlink", "rmdir",    "rename",   "dialect",
-    "resolve", "cache",   "flush", "statfs", "readfile", "readdir"};
+    "resolve", "cache",   "flush", "statfs", "readfile", "readdir",  "link"};
 
 /* RECONNECT: the op waits for its connection to come back (and, for a
  * handle, for the handle to be reclaimed or opened again). */
@@ -153,6 +154,7 @@ struct op {
   uint64_t size;        /* truncate */
   uint64_t access_time; /* set_times */
   uint64_t write_time;
+  uint32_t attributes; /* set_times: 0, or the new DOS attributes */
   dfsc_cb cb;
   void *arg;
   dfsc_result res;
@@ -532,6 +534,7 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   case OP_STAT:
   case OP_RESOLVE:
     stat_from(&o->res.st, &v->info);
+    o->res.nlink = v->info.nlink;
     break;
   case OP_READ_FILE:
     stat_from(&o->res.st, &v->info);
@@ -614,6 +617,10 @@ static void path_verb(op *o) {
   case OP_RENAME:
     rc = dfsc__verb_rename(&o->verb, t, name, o->walk.newname,
                            (o->flags & DFSC_RENAME_REPLACE) != 0);
+    break;
+  case OP_LINK:
+    rc = dfsc__verb_link(&o->verb, t, name, o->walk.newname,
+                         (o->flags & DFSC_RENAME_REPLACE) != 0);
     break;
   case OP_OPENDIR:
     o->dir = dfsc__calloc(1, sizeof(*o->dir));
@@ -1083,7 +1090,8 @@ static void handle_start(op *o) {
     rc = dfsc__verb_set_eof(v, f->tree, &f->fid, o->size);
     break;
   case OP_SET_TIMES:
-    rc = dfsc__verb_set_times(v, f->tree, &f->fid, o->access_time, o->write_time);
+    rc = dfsc__verb_set_times(v, f->tree, &f->fid, o->attributes, o->access_time,
+                              o->write_time);
     break;
   case OP_READDIR:
     /* One page per call: memory is one page's, whatever the directory.
@@ -1477,6 +1485,9 @@ int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
   return simple_op(ctx, OP_DIALECT, path, 0, cb, arg);
 }
 
+static int two_path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path,
+                       const char *newpath, int flags, dfsc_cb cb, void *arg);
+
 int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_cb cb,
                       void *arg) {
   return dfsc_rename2_async(ctx, path, newpath, 0, cb, arg);
@@ -1484,12 +1495,23 @@ int dfsc_rename_async(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc
 
 int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
                        dfsc_cb cb, void *arg) {
+  return two_path_op(ctx, OP_RENAME, path, newpath, flags, cb, arg);
+}
+
+int dfsc_link_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+                    dfsc_cb cb, void *arg) {
+  return two_path_op(ctx, OP_LINK, path, newpath, flags, cb, arg);
+}
+
+/* rename and link: a path and a second one on the same share. */
+static int two_path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path,
+                       const char *newpath, int flags, dfsc_cb cb, void *arg) {
   dfsc_unc *u1 = NULL, *u2 = NULL;
   op *o = NULL;
   int rc;
   if (newpath == NULL || (flags & ~DFSC_RENAME_REPLACE) != 0)
     return -EINVAL;
-  rc = path_op(ctx, OP_RENAME, path, 1, cb, arg, &o);
+  rc = path_op(ctx, kind, path, 1, cb, arg, &o);
   if (rc < 0)
     return rc;
   o->flags = flags;
@@ -1606,6 +1628,18 @@ int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time
     return rc;
   o->access_time = access_time;
   o->write_time = write_time;
+  return op_submit(o);
+}
+
+int dfsc_set_attributes_async(dfsc_file *f, uint32_t attributes, dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc;
+  if (attributes == 0)
+    return -EINVAL;
+  rc = handle_op(f, OP_SET_TIMES, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->attributes = attributes;
   return op_submit(o);
 }
 

@@ -199,6 +199,15 @@ int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_resul
   return finish_path(&w, dfsc_rename_async(ctx, path, newpath, wake_cb, &w), res, path);
 }
 
+int dfsc_link(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+              dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  return finish_path(&w, dfsc_link_async(ctx, path, newpath, flags, wake_cb, &w), res,
+                     path);
+}
+
 int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out, dfsc_result *res) {
   struct waiter w;
   int rc;

@@ -29,6 +29,7 @@ typedef struct dfsc_verb_info {
   uint64_t create_time, access_time, write_time, change_time; /* FILETIME */
   uint64_t file_id; /* 0 when the server gave none */
   uint32_t attributes;
+  uint32_t nlink; /* NumberOfLinks of a stat; 0 when not known */
   int is_dir;
 } dfsc_verb_info;
 
@@ -143,6 +144,11 @@ int dfsc__verb_mkdir(dfsc_verb *v, dfsc_tree *t, const char *name);
 /* Deletion through SET_INFO rather than DELETE_ON_CLOSE so that a
  * non-empty directory reports STATUS_DIRECTORY_NOT_EMPTY ([MS-FSCC] 2.4.11). */
 int dfsc__verb_delete(dfsc_verb *v, dfsc_tree *t, const char *name, int is_dir);
+/* CREATE + SET_INFO FileLinkInformation + CLOSE: newname (share-relative)
+ * becomes another name of file `name`; replace: an existing newname is
+ * replaced. */
+int dfsc__verb_link(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
+                    int replace);
 int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
                       int replace);
 /* A whole listing: CREATE (+ QUERY_DIRECTORY in one compound), further
@@ -169,7 +175,7 @@ int dfsc__verb_close(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid);
 int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint64_t size);
 /* Zero times are left as they are ([MS-FSCC] 2.4.7). */
 int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
-                         uint64_t access_time, uint64_t write_time);
+                         uint32_t attributes, uint64_t access_time, uint64_t write_time);
 /* FSCTL ctl_code ([MS-SMB2] 2.2.31, SMB2_0_IOCTL_IS_FSCTL) with input
  * in/in_len on the tree itself (no open: the FileId is all ones, as
  * FSCTL_DFS_GET_REFERRALS wants, [MS-DFSC] 3.1.4.1), at most max_out
