@@ -12,7 +12,17 @@
 #   - a directory's mtime and ctime move at once (not after attr_timeout)
 #     after a create, mkdir, unlink, rmdir and rename in it;
 #   - truncate to 999999999999999 bytes gives EFBIG and leaves the size as
-#     it was.
+#     it was;
+#   - link(2) makes a hard link on the server (FileLinkInformation): one
+#     file under two names, st_nlink 2, a write through one name read
+#     through the other, the file kept when the first name goes;
+#   - symlink(2) writes a Minshall+French link file (cifs.ko's mfsymlinks
+#     format); one written by an independent encoder here is read as a
+#     link; links are followed, listed as links (ls -l, find -type l), and
+#     a tar of a tree with links extracts through the mount as it was; a
+#     1067-byte file that is not a link stays a regular file;
+#   - chmod a-w sets the DOS read-only attribute (smbclient's allinfo says
+#     so) and the file shows 0444 and refuses writes; chmod u+w clears it.
 . "$(dirname "$0")/lib.sh"
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
   not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
@@ -171,6 +181,73 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, e.errno))' "$W/big")"
 eq "the size stays as it was" 5 "$(stat -c %s "$W/big")"
+
+# ---- hard links ------------------------------------------------------------------
+echo one >"$W/l1"
+check "ln makes a hard link" ln "$W/l1" "$W/l2"
+eq "the server has one file under two names" \
+  "$(stat -c %i "$SRV/$D/l1") 2" "$(stat -c '%i %h' "$SRV/$D/l2" 2>&1)"
+eq "st_nlink is 2 through the mount" 2 "$(stat -c %h "$W/l2")"
+echo two >>"$W/l1"
+eq "a write through one name is read through the other" "one two" \
+  "$(tr '\n' ' ' <"$W/l2" | sed 's/ $//')"
+check "rm of the first name" rm "$W/l1"
+eq "the file lives on under the second, st_nlink 1" "one two 1" \
+  "$(tr '\n' ' ' <"$W/l2")$(stat -c %h "$W/l2")"
+check_fail "ln over an existing name: EEXIST" "File exists" ln "$W/l2" "$W/target"
+check_fail "ln to another share: EXDEV" "Invalid cross-device link" \
+  ln "$W/l2" "$MNT/fs1/data/l2-$RUN"
+
+# ---- chmod and the read-only attribute ------------------------------------------------
+echo ro >"$W/ro"
+attrs() { smbclient -s /dev/null "//$DFSC_TB_FS1/scratch" -U "$CRED" -c "allinfo $D/ro" 2>/dev/null |
+  awk '$1 == "attributes:" { print $2 }'; }
+check "chmod a-w" chmod a-w "$W/ro"
+eq "the mode shows no write bits" 444 "$(stat -c %a "$W/ro")"
+case $(attrs) in *R*) ok "smbclient sees the read-only attribute ($(attrs))" ;;
+  *) not_ok "smbclient sees the read-only attribute: [$(attrs)]" ;; esac
+check_fail "a write is refused" "Permission denied" sh -c "echo x >>'$W/ro'"
+check "chmod u+w" chmod u+w "$W/ro"
+eq "the mode shows write bits again" 644 "$(stat -c %a "$W/ro")"
+case $(attrs) in *R*) not_ok "the read-only attribute is gone: [$(attrs)]" ;;
+  *) ok "the read-only attribute is gone ($(attrs))" ;; esac
+check "and the file takes writes" sh -c "echo more >>'$W/ro'"
+
+# ---- symlinks ------------------------------------------------------------------------
+check "ln -s makes a symlink" ln -s ../some/target "$W/s1"
+eq "readlink gives the target" "../some/target" "$(readlink "$W/s1")"
+eq "stat says symbolic link" "symbolic link 14" "$(stat -c '%F %s' "$W/s1")"
+eq "on the server: a 1067-byte file in the Minshall+French format" "1067 XSym" \
+  "$(stat -c %s "$SRV/$D/s1") $(head -c 4 "$SRV/$D/s1")"
+# The same format written here by Python, independently of dfsc's encoder.
+python3 - "$SRV/$D/s2" "real-file" <<'PY'
+import hashlib, sys
+t = sys.argv[2].encode()
+b = b"XSym\n%04d\n%s\n" % (len(t), hashlib.md5(t).hexdigest().encode()) + t + b"\n"
+open(sys.argv[1], "wb").write(b + b" " * (1067 - len(b)))
+PY
+echo "through the link" >"$W/real-file"
+eq "a link file written by another encoder is a link" "real-file" "$(readlink "$W/s2")"
+eq "and it is followed" "through the link" "$(cat "$W/s2")"
+head -c 1067 /dev/zero | tr '\0' 'x' >"$W/notlink"
+eq "a 1067-byte file that is not a link is a regular file" "regular file" \
+  "$(stat -c %F "$W/notlink")"
+eq "ls -l shows the links" "s1 s2" \
+  "$(ls -l "$W" | awk '/^l/ { print $9 }' | tr '\n' ' ' | sed 's/ $//')"
+eq "find -type l finds them" "s1 s2" \
+  "$(find "$W" -maxdepth 1 -type l -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_fail "ln -s over an existing name: EEXIST" "File exists" ln -s x "$W/s1"
+# A tree with links of every kind, through tar.
+mkdir -p "$TMP/tree/a/b"
+echo f >"$TMP/tree/a/b/file"
+ln -s b/file "$TMP/tree/a/rel"
+ln -s /etc/hostname "$TMP/tree/abs"
+ln -s missing "$TMP/tree/dangling"
+ln -s a "$TMP/tree/dirlink"
+listing() { (cd "$1" && find . -mindepth 1 -printf '%y %p %l\n' | sort); }
+check "tar of the tree extracts into the mount" sh -c "tar -C '$TMP/tree' -cf - . | tar -C '$W' -xf - --no-same-owner"
+eq "the tree through the mount is the tree" "$(listing "$TMP/tree")" \
+  "$(listing "$W" | grep -E ' \./(a|abs|dangling|dirlink)( |/)')"
 
 check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
 check "the daemon exits" gone "$MPID" 10

@@ -53,6 +53,7 @@
 #include "../common/fe.h"
 #include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
+#include "mfsymlink.h"
 #include "mount.h"
 
 #define INO_CTL 2
@@ -99,6 +100,12 @@ struct node {
    * when the last lease goes. */
   unsigned nleased;
   int attr_long;
+  unsigned nlink; /* hard links, from the last stat (0: not known, shown as 1) */
+  /* A file of DFSC_MFSYMLINK_SIZE bytes may be a symlink (mfsymlink.h):
+   * link_ct is the change time at which it was read to tell (0: not yet),
+   * link its target when it is one (NULL otherwise). */
+  uint64_t link_ct;
+  char *link;
   int silly; /* unlinked while open: renamed away, removed at last close */
   struct node *ino_next, *name_next;
 };
@@ -230,6 +237,12 @@ struct rq {
   /* rename over a target open here: the target's path, and the hidden
    * path it was set aside to (NULL otherwise) */
   char *target, *aside;
+  uint64_t nlink; /* a stat's NumberOfLinks, for reply_new_entry (0: not known) */
+  /* A possible symlink file read (link_checked): its target or NULL, and
+   * the attributes it was read with. */
+  int link_checked;
+  char *link;
+  dfsc_stat_t st;
   char *name;
   char *path;
   struct fh *fh;
@@ -239,8 +252,10 @@ struct rq {
   /* setattr */
   int to_set;
   uint64_t size, atime, mtime;
-  int opened;  /* the setattr opened its own handle */
-  int changed; /* the setattr sent a truncate or new times */
+  int opened;         /* the setattr opened its own handle */
+  int changed;        /* the setattr sent a truncate or new times */
+  int ro;             /* chmod of a file: 1 no write bits (DOS read-only), 0 some */
+  uint32_t attrs_now; /* the file's DOS attributes before (0: not known) */
   dfsc_file *f;
   /* getattr of an open file (the kernel's fstat, or its check of the size
    * before a read): the handle, waited on once when the stat finds the
@@ -507,6 +522,7 @@ static void maybe_free(struct mnt *m, struct node *n) {
     unlink_ino(m, n);
     m->nnodes--;
     free(n->name);
+    free(n->link);
     free(n);
     if (p != NULL)
       p->nchild--;
@@ -961,11 +977,38 @@ static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out) 
 }
 
 /* Attributes of n for a reply: its cached ones or the synthetic ones. */
+/* Whether attributes st may belong to a symlink file (mfsymlink.h), which
+ * only its bytes tell. */
+static int link_maybe(const dfsc_stat_t *st) {
+  return !st->is_dir && st->size == DFSC_MFSYMLINK_SIZE;
+}
+
+/* Whether n's bytes were read for that at its present version. */
+static int link_known(const struct node *n) {
+  return !link_maybe(&n->st) || (n->link_ct != 0 && n->link_ct == n->st.change_time);
+}
+
+/* Under mu: what a read of r's file told (r->link_checked) goes to n. */
+static void link_apply(struct node *n, struct rq *r) {
+  if (!r->link_checked)
+    return;
+  free(n->link);
+  n->link = r->link;
+  r->link = NULL;
+  n->link_ct = r->st.change_time ? r->st.change_time : 1;
+}
+
 static void node_stat(struct mnt *m, const struct node *n, struct stat *out) {
   if (n->kind == N_FS || (n->kind == N_SHARE && n->have_st))
     dfsc__mount_fill_stat(m->o, &n->st, n->ino, out);
   else
     virtual_stat(m, n, out); /* a share known only by name is a directory */
+  if (n->kind == N_FS && !n->st.is_dir && n->nlink > 1)
+    out->st_nlink = n->nlink;
+  if (n->kind == N_FS && n->link != NULL && link_known(n)) {
+    out->st_mode = S_IFLNK | 0777;
+    out->st_size = (off_t)strlen(n->link);
+  }
 }
 
 static int ts_after(const struct timespec *a, const struct timespec *b) {
@@ -1016,7 +1059,8 @@ static void bump_dir(struct mnt *m, uint64_t ino) {
  * of its handles ([MS-SMB2] 3.3.4.7: the server breaks it before another
  * client changes the file's data or size) stands for the server. */
 static int st_fresh(struct mnt *m, const struct node *n) {
-  return n->have_st && (age(&n->st_at) < m->o->attr_timeout || n->nleased > 0);
+  return n->have_st && link_known(n) &&
+         (age(&n->st_at) < m->o->attr_timeout || n->nleased > 0);
 }
 
 static double attr_ttl(struct mnt *m, struct node *n) {
@@ -1070,6 +1114,9 @@ static uint64_t reply_new_entry(struct rq *r, const dfsc_stat_t *st,
   }
   if (st != NULL)
     set_st(n, st);
+  if (r->nlink != 0)
+    n->nlink = (unsigned)r->nlink;
+  link_apply(n, r);
   n->nlookup++;
   if (fi != NULL) {
     n->nopen++;
@@ -1227,6 +1274,7 @@ static void rq_free(struct rq *r) {
   free(r->buf);
   free(r->target);
   free(r->aside);
+  free(r->link);
   free(r);
 }
 
@@ -1383,16 +1431,70 @@ static int node_allowed_locked(struct mnt *m, const struct node *n, uid_t uid,
   return 0;
 }
 
-static void lookup_cb(const dfsc_result *res, void *arg) {
-  struct rq *r = arg;
+/* The bytes of a possible symlink file arrived (res->st: the attributes
+ * its CREATE gave): r->link_checked, r->link and r->st say what it is.
+ * 0, or the errno of a failed read. */
+static int link_read(struct rq *r, const dfsc_result *res) {
+  char target[DFSC_MFSYMLINK_TARGET_MAX + 1];
   int e = res_errno(res, 0);
+
+  if (e != 0)
+    return e;
+  r->st = res->st;
+  r->link_checked = 1;
+  free(r->link);
+  r->link = NULL;
+  if (dfsc__mfsymlink_decode((const uint8_t *)r->buf, res->nbytes, target, sizeof(target)) >
+      0)
+    r->link = strdup(target); /* NULL on ENOMEM: shown as the file it is */
+  return 0;
+}
+
+/* Reads r->path's first DFSC_MFSYMLINK_SIZE bytes into r->buf, then cb. */
+static int link_fetch(struct rq *r, dfsc_cb cb) {
+  int rc;
+
+  if (r->buf == NULL && (r->buf = malloc(DFSC_MFSYMLINK_SIZE)) == NULL)
+    return -ENOMEM;
+  if ((rc = rq_arm(r, cb)) == 0)
+    rc = rq_armed(
+        r, dfsc_read_file_async(r->m->ctx, r->path, r->buf, DFSC_MFSYMLINK_SIZE, cb, r));
+  return rc;
+}
+
+static void lookup_link_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = link_read(r, res);
 
   if (e == ENOENT)
     reply_negative(r->m, rq_out(r));
   else if (e != 0)
     fuse_reply_err(rq_out(r), e);
   else
+    reply_new_entry(r, &r->st, NULL);
+  rq_free(r);
+}
+
+static void lookup_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res_errno(res, 0), rc;
+
+  if (e == 0 && link_maybe(&res->st)) {
+    /* The size of a symlink file: its bytes tell (one more round trip,
+     * for files of exactly this size only). */
+    r->nlink = res->nlink;
+    if ((rc = link_fetch(r, lookup_link_cb)) < 0)
+      rq_fail(r, rc);
+    return;
+  }
+  if (e == ENOENT)
+    reply_negative(r->m, rq_out(r));
+  else if (e != 0)
+    fuse_reply_err(rq_out(r), e);
+  else {
+    r->nlink = res->nlink;
     reply_new_entry(r, &res->st, NULL);
+  }
   rq_free(r);
 }
 
@@ -1521,6 +1623,7 @@ static void reply_attr_of(struct rq *r) {
 }
 
 static void getattr_cb(const dfsc_result *res, void *arg);
+static void getattr_link_cb(const dfsc_result *res, void *arg);
 
 /* The held handle is usable again (or lost): the stat once more. */
 static void getattr_held_cb(const dfsc_result *res, void *arg) {
@@ -1564,16 +1667,50 @@ static void getattr_cb(const dfsc_result *res, void *arg) {
       return;
     }
   }
+  if (e == 0 && link_maybe(&res->st) && !r->link_checked) {
+    struct node *k;
+    int known;
+    pthread_mutex_lock(&r->m->mu);
+    k = find_ino(r->m, r->ino);
+    known = k != NULL && k->link_ct != 0 && k->link_ct == res->st.change_time;
+    pthread_mutex_unlock(&r->m->mu);
+    if (!known) {
+      r->nlink = res->nlink;
+      if ((rc = link_fetch(r, getattr_link_cb)) < 0)
+        rq_fail(r, rc);
+      return;
+    }
+  }
   if (e != 0) {
     fuse_reply_err(rq_out(r), e);
   } else {
     pthread_mutex_lock(&r->m->mu);
-    if ((n = find_ino(r->m, r->ino)) != NULL)
-      set_st(n, &res->st);
+    if ((n = find_ino(r->m, r->ino)) != NULL) {
+      set_st(n, r->link_checked ? &r->st : &res->st);
+      if (r->nlink != 0 || res->nlink != 0)
+        n->nlink = (unsigned)(res->nlink != 0 ? res->nlink : r->nlink);
+      link_apply(n, r);
+    }
     pthread_mutex_unlock(&r->m->mu);
     reply_attr_of(r);
   }
   rq_free(r);
+}
+
+/* The bytes of a possible symlink file, for getattr_cb. */
+static void getattr_link_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = link_read(r, res);
+  dfsc_result ok;
+
+  if (e != 0) {
+    fuse_reply_err(rq_out(r), e);
+    rq_free(r);
+    return;
+  }
+  memset(&ok, 0, sizeof(ok));
+  ok.st = r->st;
+  getattr_cb(&ok, r);
 }
 
 /* Attributes from the node when fresh, else from a stat. */
@@ -1641,6 +1778,7 @@ static void setattr_cb(const dfsc_result *res, void *arg) {
   if (res->file != NULL) {
     r->f = res->file;
     r->opened = 1;
+    r->attrs_now = res->st.attributes;
   }
   setattr_step(r, res_errno(res, 0));
 }
@@ -1728,6 +1866,24 @@ static void setattr_step(struct rq *r, int err) {
     r->changed = 1;
     if ((rc = rq_arm(r, truncate_cb)) == 0)
       rc = rq_armed(r, dfsc_truncate_async(r->f, r->size, truncate_cb, r));
+  } else if (r->to_set & FUSE_SET_ATTR_MODE) {
+    /* The write bits are the DOS read-only attribute, the one permission
+     * SMB keeps per file (cifs.ko maps them so too); the rest of the mode
+     * comes from the mount options and does not change. */
+    uint32_t now = r->attrs_now & ~(uint32_t)DFSC_ATTR_NORMAL;
+    uint32_t want = now & ~(uint32_t)DFSC_ATTR_READONLY;
+    if (r->ro)
+      want |= DFSC_ATTR_READONLY;
+    if (want == 0)
+      want = DFSC_ATTR_NORMAL; /* "none": 0 would leave them as they are */
+    r->to_set &= ~FUSE_SET_ATTR_MODE;
+    if (want == (now ? now : DFSC_ATTR_NORMAL)) {
+      setattr_step(r, 0); /* nothing to change: the next step */
+      return;
+    }
+    r->changed = 1;
+    if ((rc = rq_arm(r, setattr_cb)) == 0)
+      rc = rq_armed(r, dfsc_set_attributes_async(r->f, want, setattr_cb, r));
   } else {
     r->to_set = 0;
     r->changed = 1;
@@ -1762,7 +1918,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
   }
   if (m->o->ro &&
       (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-                 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
+                 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_MODE))) {
     fuse_reply_err(req, EROFS);
     return;
   }
@@ -1776,16 +1932,33 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
     return;
   }
   /* Owner and mode come from the mount options (cifs' noperm): changing
-   * them succeeds and changes nothing, so that cp -p and rsync -a work. */
+   * them succeeds, so that cp -p and rsync -a work, and changes nothing but
+   * the write bits of a file (the DOS read-only attribute, setattr_step). */
   r->to_set = to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
                         FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+  if (to_set & FUSE_SET_ATTR_MODE) {
+    struct node *n;
+    int file = 0, ro_now = 0;
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, ino)) != NULL && n->have_st && !n->st.is_dir && n->link == NULL) {
+      file = 1;
+      r->attrs_now = n->st.attributes;
+      ro_now = (n->st.attributes & DFSC_ATTR_READONLY) != 0;
+    }
+    pthread_mutex_unlock(&m->mu);
+    r->ro = (attr->st_mode & 0222) == 0;
+    /* Only a change of the read-only state costs a request. */
+    if (file && r->ro != ro_now)
+      r->to_set |= FUSE_SET_ATTR_MODE;
+  }
   r->size = (uint64_t)attr->st_size;
   if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW))
     r->atime = time_arg(&attr->st_atim, (to_set & FUSE_SET_ATTR_ATIME_NOW) != 0);
   if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))
     r->mtime = time_arg(&attr->st_mtim, (to_set & FUSE_SET_ATTR_MTIME_NOW) != 0);
-  if ((r->to_set & ~(FUSE_SET_ATTR_SIZE)) != 0 && r->atime == 0 && r->mtime == 0)
-    r->to_set &= FUSE_SET_ATTR_SIZE;
+  if (r->atime == 0 && r->mtime == 0)
+    r->to_set &= ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+                   FUSE_SET_ATTR_MTIME_NOW);
   if (fh != NULL && fh->kind == FH_FILE)
     r->f = fh->f; /* not ours to close */
   if (rq_path(r, ino) < 0)
@@ -1876,13 +2049,20 @@ static void open_cb(const dfsc_result *res, void *arg) {
     }
   } else {
     struct node *n;
-    int leased = (dfsc_file_lease(fh->f) & DFSC_LEASE_READ) != 0;
+    int leased = (dfsc_file_lease(fh->f) & DFSC_LEASE_READ) != 0, moved = 0;
     fh->ino = r->ino;
     pthread_mutex_lock(&r->m->mu);
     n = find_ino(r->m, r->ino);
     if (leased && fref_add(r->m, fh->f, r->ino, n) != 0)
       leased = 0;
     if (n != NULL) {
+      /* Close-to-open, as NFS clients keep it: the CREATE's answer is the
+       * file now. When it differs from what the daemon held, the kernel's
+       * copy (size included, which bounds its reads) is as old: dropped
+       * below, before the open is answered. Another client's write, or
+       * one through another name of a hard-linked file, shows so. */
+      moved = n->have_st &&
+              (n->st.size != res->st.size || n->st.change_time != res->st.change_time);
       set_st(n, &res->st);
       n->nopen++;
       /* This runs on the library's loop thread, where breaks are taken
@@ -1899,6 +2079,10 @@ static void open_cb(const dfsc_result *res, void *arg) {
       }
     }
     pthread_mutex_unlock(&r->m->mu);
+    /* Attributes only (a negative offset): the kernel takes no lock for
+     * that, so this cannot wait on requests the loop thread serves. */
+    if (moved && r->m->se != NULL && !__atomic_load_n(&r->m->inval_stop, __ATOMIC_ACQUIRE))
+      (void)fuse_lowlevel_notify_inval_inode(r->m->se, (fuse_ino_t)r->ino, -1, 0);
     if (fuse_reply_open(rq_out(r), &fi) != 0) {
       close_quietly(fh->f);
       free(fh);
@@ -2748,8 +2932,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         c = get_child(m, dir, name);
         if (c != NULL && d->kind == N_FS)
           set_st_at(c, &d->st, &fh->listed_at);
-        if (c != NULL && c->kind == N_FS && !c->have_st) {
-          /* Dropped since the listing (a write): no attributes to give. */
+        if (c != NULL && c->kind == N_FS && (!c->have_st || !link_known(c))) {
+          /* Dropped since the listing (a write), or a possible symlink
+           * file not read yet: no attributes to give. */
           if (created)
             maybe_free(m, c);
           c = NULL;
@@ -2763,6 +2948,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
           dfsc__mount_fill_stat(m->o, &d->st, 0, &e.attr);
         else
           virtual_stat(m, dir, &e.attr);
+        if (d->kind == N_FS && link_maybe(&d->st) &&
+            (k == NULL || !link_known(k) || k->link_ct != d->st.change_time))
+          e.attr.st_mode = 0; /* DT_UNKNOWN: a lookup tells file from symlink */
+        else if (k != NULL && k->link != NULL && link_known(k))
+          e.attr.st_mode = S_IFLNK | 0777;
         e.attr.st_ino = k ? (ino_t)k->ino : (ino_t)-1; /* -1: not looked up yet */
       }
     }
@@ -2841,15 +3031,18 @@ static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name) 
   return named_rq(m, req, parent, name);
 }
 
-/* The directory exists now: a failed stat is an error, not an absence. */
+/* The directory (or link) exists now: a failed stat is an error, not an
+ * absence. */
 static void mkdir_stat_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 0);
 
-  if (e != 0)
+  if (e != 0) {
     fuse_reply_err(rq_out(r), e == ENOENT ? EIO : e);
-  else
+  } else {
+    r->nlink = res->nlink;
     reply_new_entry(r, &res->st, NULL);
+  }
   rq_free(r);
 }
 
@@ -2880,6 +3073,234 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     return;
   if ((rc = rq_arm(r, mkdir_cb)) == 0)
     rc = rq_armed(r, dfsc_mkdir_async(r->m->ctx, r->path, mkdir_cb, r));
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+/* The length of the "\\host\share" part of a path. */
+static size_t share_prefix(const char *p) {
+  const char *s = strchr(p + 2, '\\');
+
+  if (s == NULL)
+    return strlen(p);
+  s = strchr(s + 1, '\\');
+  return s ? (size_t)(s - p) : strlen(p);
+}
+
+/* The new name exists: answered with its entry (a node of its own; the
+ * kernel keeps one inode per name, as for any FUSE file system without
+ * stable inode numbers). The source's link count and ctime moved too. */
+static void link_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res_errno(res, 0), rc;
+
+  if (e != 0) {
+    fuse_reply_err(rq_out(r), e);
+    rq_free(r);
+    return;
+  }
+  bump_dir(r->m, r->parent);
+  invalidate(r->m, r->ino);
+  rq_disarm(r); /* the link exists: answered with it, interrupted or not */
+  rc = dfsc_stat_async(r->m->ctx, r->path, mkdir_stat_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+/* link(2): SMB2 FileLinkInformation on the same share ([MS-FSCC] 2.4.27.2).
+ * Directories cannot be linked (EPERM, as on Linux). */
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+                    const char *newname) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+  struct node *n;
+  char *src;
+  int err = 0, rc, dir = 0, found;
+  enum nkind k = kind_of(m, ino, &found);
+
+  if (!found || k != N_FS) {
+    fuse_reply_err(req, !found ? ESTALE : EPERM);
+    return;
+  }
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, ino)) != NULL)
+    dir = n->have_st && n->st.is_dir;
+  pthread_mutex_unlock(&m->mu);
+  if (dir) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  if ((r = child_rq(req, newparent, newname)) == NULL)
+    return;
+  r->ino = ino;
+  src = node_path(m, ino, NULL, r->uid, &err);
+  if (src == NULL) {
+    fuse_reply_err(rq_out(r), err);
+    rq_free(r);
+    return;
+  }
+  if (share_prefix(src) != share_prefix(r->path) ||
+      strncasecmp(src, r->path, share_prefix(src)) != 0) {
+    fuse_reply_err(rq_out(r), EXDEV);
+    free(src);
+    rq_free(r);
+    return;
+  }
+  if ((rc = rq_arm(r, link_cb)) == 0)
+    rc = rq_armed(r, dfsc_link_async(m->ctx, src, r->path, 0, link_cb, r));
+  free(src);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+/* ---- symlinks (Minshall+French files, mfsymlink.h) ----------------------- */
+
+static void readlink_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = link_read(r, res);
+  struct node *n;
+
+  if (e == 0) {
+    pthread_mutex_lock(&r->m->mu);
+    if ((n = find_ino(r->m, r->ino)) != NULL) {
+      set_st(n, &r->st);
+      link_apply(n, r); /* moves r->link */
+      if (n->link != NULL)
+        r->link = strdup(n->link);
+    }
+    pthread_mutex_unlock(&r->m->mu);
+  }
+  if (e != 0)
+    fuse_reply_err(rq_out(r), e);
+  else if (r->link == NULL)
+    fuse_reply_err(rq_out(r), EINVAL); /* not (or no longer) a symlink */
+  else
+    fuse_reply_readlink(rq_out(r), r->link);
+  rq_free(r);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct node *n;
+  struct rq *r;
+  char *known = NULL;
+  int rc, found = 0;
+
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, ino)) != NULL) {
+    found = 1;
+    if (n->link != NULL && link_known(n))
+      known = strdup(n->link);
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (!found) {
+    fuse_reply_err(req, ESTALE);
+    return;
+  }
+  if (known != NULL) {
+    fuse_reply_readlink(req, known);
+    free(known);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL || rq_path(r, ino) < 0)
+    return;
+  if ((rc = link_fetch(r, readlink_cb)) < 0)
+    rq_fail(r, rc);
+}
+
+/* symlink: [open, create only] -> write the link file -> close -> stat. */
+static void symlink_stat_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res_errno(res, 0);
+
+  if (e != 0) {
+    fuse_reply_err(rq_out(r), e == ENOENT ? EIO : e);
+  } else {
+    r->nlink = res->nlink;
+    r->st = res->st;
+    r->link_checked = 1; /* r->link: the target written */
+    reply_new_entry(r, &r->st, NULL);
+  }
+  rq_free(r);
+}
+
+static void symlink_close_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int rc;
+
+  if (r->flags == 0 && res->err != 0)
+    r->flags = res_errno(res, 1);
+  if (r->flags != 0) {
+    /* Half a link file must not stay behind as a regular file. */
+    (void)dfsc_unlink_async(r->m->ctx, r->path, ignore_cb, NULL);
+    fuse_reply_err(rq_out(r), r->flags);
+    rq_free(r);
+    return;
+  }
+  bump_dir(r->m, r->parent);
+  rc = dfsc_stat_async(r->m->ctx, r->path, symlink_stat_cb, r);
+  if (rc < 0)
+    rq_fail(r, rc);
+}
+
+static void symlink_write_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+
+  if (res->err != 0 || res->nbytes != DFSC_MFSYMLINK_SIZE)
+    r->flags = res->err != 0 ? res_errno(res, 1) : EIO;
+  if (dfsc_close_async(r->f, symlink_close_cb, r) < 0) {
+    dfsc_result fake;
+    memset(&fake, 0, sizeof(fake));
+    fake.err = -EIO;
+    symlink_close_cb(&fake, r);
+  }
+}
+
+static void symlink_open_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int rc;
+
+  if (res->err != 0) {
+    fuse_reply_err(rq_out(r), res_errno(res, 0));
+    rq_free(r);
+    return;
+  }
+  /* The file exists from here: the link is finished (or removed) whatever
+   * the program does meanwhile. */
+  rq_disarm(r);
+  r->f = res->file;
+  rc = dfsc_write_async(r->f, r->buf, DFSC_MFSYMLINK_SIZE, 0, symlink_write_cb, r);
+  if (rc < 0) {
+    dfsc_result fake;
+    memset(&fake, 0, sizeof(fake));
+    fake.err = rc;
+    symlink_write_cb(&fake, r);
+  }
+}
+
+/* symlink(2): a Minshall+French link file, as cifs.ko writes with
+ * -o mfsymlinks, so both clients see the same link. */
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+                       const char *name) {
+  struct rq *r = child_rq(req, parent, name);
+  int rc;
+
+  if (r == NULL)
+    return;
+  if ((r->buf = malloc(DFSC_MFSYMLINK_SIZE)) == NULL || (r->link = strdup(link)) == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  rc = dfsc__mfsymlink_encode(link, (uint8_t *)r->buf);
+  if (rc < 0) {
+    fuse_reply_err(rq_out(r), -rc);
+    rq_free(r);
+    return;
+  }
+  if ((rc = rq_arm(r, symlink_open_cb)) == 0)
+    rc = rq_armed(r, dfsc_open_async(r->m->ctx, r->path,
+                                     DFSC_O_WRONLY | DFSC_O_CREAT | DFSC_O_EXCL,
+                                     symlink_open_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -2980,16 +3401,6 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
     rc = rq_armed(r, dfsc_rmdir_async(r->m->ctx, r->path, removed_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
-}
-
-/* The length of the "\\host\share" part of a path. */
-static size_t share_prefix(const char *p) {
-  const char *s = strchr(p + 2, '\\');
-
-  if (s == NULL)
-    return strlen(p);
-  s = strchr(s + 1, '\\');
-  return s ? (size_t)(s - p) : strlen(p);
 }
 
 static void rename_cb(const dfsc_result *res, void *arg) {
@@ -3310,6 +3721,9 @@ static const struct fuse_lowlevel_ops ops = {
     .unlink = op_unlink,
     .rmdir = op_rmdir,
     .rename = op_rename,
+    .link = op_link,
+    .symlink = op_symlink,
+    .readlink = op_readlink,
     .open = op_open,
     .create = op_create,
     .read = op_read,
@@ -3372,6 +3786,7 @@ static void mnt_free(struct mnt *m) {
       next = n->ino_next;
       if (!n->pinned) {
         free(n->name);
+        free(n->link);
         free(n);
       }
     }
