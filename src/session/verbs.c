@@ -610,39 +610,36 @@ int dfsc__verb_delete(dfsc_verb *v, dfsc_tree *t, const char *name, int is_dir) 
   return send_compound(v, reqs, 3);
 }
 
-int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
-                      int replace) {
-  dfsc_req *reqs[3];
-  uint8_t info[4096];
-  dfsc_wr w;
-  verb_init(v, t, V_RENAME);
-  reqs[0] = new_create(name, SMB2_DELETE | ACCESS_STAT, SMB2_FILE_OPEN, 0);
-  dfsc__wr_init(&w, info, sizeof(info));
-  reqs[1] = dfsc__smb2_fi_rename_build(&w, replace != 0, newname, strlen(newname)) < 0
-                ? NULL
-                : new_set_info(&related_fid, FILE_RENAME_INFORMATION, info, w.off);
-  reqs[2] = new_close(&related_fid);
-  return send_compound(v, reqs, 3);
-}
-
-/* A hard link: FILE_LINK_INFORMATION ([MS-FSCC] 2.4.27.2, class 11) has the
- * layout of FILE_RENAME_INFORMATION_TYPE_2, so the same builder serves;
- * the source is opened for its attributes ([MS-FSA] 2.1.5.14.6 asks for
- * no more). */
-int dfsc__verb_link(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
+/* CREATE + SET_INFO of a new name + CLOSE. FILE_LINK_INFORMATION
+ * ([MS-FSCC] 2.4.27.2, class 11) has the layout of
+ * FILE_RENAME_INFORMATION_TYPE_2, so one builder serves rename and link. */
+static int set_name(dfsc_verb *v, dfsc_tree *t, int kind, const char *name, uint32_t access,
+                    uint32_t options, uint8_t info_class, const char *newname,
                     int replace) {
   dfsc_req *reqs[3];
   uint8_t info[4096];
   dfsc_wr w;
-  verb_init(v, t, V_LINK);
-  reqs[0] = new_create(name, ACCESS_STAT | SMB2_FILE_WRITE_ATTRIBUTES, SMB2_FILE_OPEN,
-                       SMB2_FILE_NON_DIRECTORY_FILE);
+  verb_init(v, t, kind);
+  reqs[0] = new_create(name, access, SMB2_FILE_OPEN, options);
   dfsc__wr_init(&w, info, sizeof(info));
   reqs[1] = dfsc__smb2_fi_rename_build(&w, replace != 0, newname, strlen(newname)) < 0
                 ? NULL
-                : new_set_info(&related_fid, FILE_LINK_INFORMATION, info, w.off);
+                : new_set_info(&related_fid, info_class, info, w.off);
   reqs[2] = new_close(&related_fid);
   return send_compound(v, reqs, 3);
+}
+
+int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
+                      int replace) {
+  return set_name(v, t, V_RENAME, name, SMB2_DELETE | ACCESS_STAT, 0,
+                  FILE_RENAME_INFORMATION, newname, replace);
+}
+
+/* A hard link: the source is opened for its attributes only. */
+int dfsc__verb_link(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
+                    int replace) {
+  return set_name(v, t, V_LINK, name, ACCESS_STAT | SMB2_FILE_WRITE_ATTRIBUTES,
+                  SMB2_FILE_NON_DIRECTORY_FILE, FILE_LINK_INFORMATION, newname, replace);
 }
 
 /* ---- listings --------------------------------------------------------- */

@@ -3056,8 +3056,8 @@ static void mkdir_cb(const dfsc_result *res, void *arg) {
     return;
   }
   bump_dir(r->m, r->parent);
-  /* The directory exists: the request is answered with it, interrupted
-   * or not (the server that just answered answers this too). */
+  /* The directory (or link) exists: the request is answered with it,
+   * interrupted or not (the server that just answered answers this too). */
   rq_disarm(r);
   rc = dfsc_stat_async(r->m->ctx, r->path, mkdir_stat_cb, r);
   if (rc < 0)
@@ -3092,19 +3092,10 @@ static size_t share_prefix(const char *p) {
  * stable inode numbers). The source's link count and ctime moved too. */
 static void link_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
-  int e = res_errno(res, 0), rc;
 
-  if (e != 0) {
-    fuse_reply_err(rq_out(r), e);
-    rq_free(r);
-    return;
-  }
-  bump_dir(r->m, r->parent);
-  invalidate(r->m, r->ino);
-  rq_disarm(r); /* the link exists: answered with it, interrupted or not */
-  rc = dfsc_stat_async(r->m->ctx, r->path, mkdir_stat_cb, r);
-  if (rc < 0)
-    rq_fail(r, rc);
+  if (res->err == 0)
+    invalidate(r->m, r->ino);
+  mkdir_cb(res, arg); /* then as a new directory: its entry from a stat */
 }
 
 /* link(2): SMB2 FileLinkInformation on the same share ([MS-FSCC] 2.4.27.2).
