@@ -5,6 +5,10 @@
 # one thread (-s), and the library gets one lookup worker, one connection
 # setup and one referral in flight. All must complete with the right bytes
 # and none may hang (each has a generous deadline; progress, not speed).
+# The kernel sends the lookups of burst's links in parallel: the daemon
+# grants FUSE_PARALLEL_DIROPS (through libfuse's custom io on Debian's
+# libfuse 3.14), and more than one lookup in that one directory was at the
+# server at once (mount_lookups_dir_hwm).
 . "$(dirname "$0")/lib.sh"
 : "${DFSC_TB_BURST_LINKS:?the testbed has no burst links}"
 if [ ! -c /dev/fuse ]; then
@@ -57,6 +61,14 @@ eq "the cache holds one entry per link, plus the root" "$((N + 1))" \
 grep -E '^(referrals_sent|referrals_coalesced|conn_setups_started|conn_setups_queued|deadlines_hit) ' \
   "$MNT/.dfsc/stats" | sed 's/^/# /'
 eq "no deadline was hit" 0 "$(awk '$1 == "deadlines_hit" {print $2}' "$MNT/.dfsc/stats")"
+eq "the kernel was granted parallel lookups" 1 \
+  "$(awk '$1 == "mount_parallel_dirops" {print $2}' "$MNT/.dfsc/stats")"
+hwm=$(awk '$1 == "mount_lookups_dir_hwm" {print $2}' "$MNT/.dfsc/stats")
+if [ -n "$hwm" ] && [ "$hwm" -ge 2 ]; then
+  ok "lookups in one directory ran in parallel: up to $hwm at once"
+else
+  not_ok "lookups in one directory ran in parallel: mount_lookups_dir_hwm [$hwm]"
+fi
 check "unmount" fusermount3 -u "$MNT"
 for _ in $(seq 100); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.1; done
 check "the daemon exited" sh -c "! kill -0 $MPID 2>/dev/null"

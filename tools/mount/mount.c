@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <linux/fuse.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +48,7 @@
 #include <strings.h>
 #include <sys/prctl.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,7 +102,8 @@ struct node {
    * when the last lease goes. */
   unsigned nleased;
   int attr_long;
-  unsigned nlink; /* hard links, from the last stat (0: not known, shown as 1) */
+  unsigned nlink;       /* hard links, from the last stat (0: not known, shown as 1) */
+  unsigned lookups_now; /* lookups of its children at the server now (under mu) */
   /* A file of DFSC_MFSYMLINK_SIZE bytes may be a symlink (mfsymlink.h):
    * link_ct is the change time at which it was read to tell (0: not yet),
    * link its target when it is one (NULL otherwise). */
@@ -150,6 +153,14 @@ struct mnt {
   struct rq **live;
   uint64_t interrupts, cancels; /* interrupts seen; of them, dfsc_cancel posted */
   uint64_t held_waits;          /* getattrs of open files that waited for their handle */
+  /* FUSE_PARALLEL_DIROPS (pdo_*, lock-free: the FUSE threads' reads and
+   * writes of /dev/fuse): the INIT request that offered it, and whether the
+   * reply granted it. Lookups sent to the server at once, most per parent
+   * directory (under mu): above 1 only when the kernel sends them in
+   * parallel. */
+  uint64_t pdo_init_unique;
+  int pdo_granted;
+  uint64_t lookups_dir_hwm;
   /* Coherent caching from leases (docs/mount.md): the open file handles
    * by dfsc_file (for the break callback, which runs on the library's
    * loop thread) and the breaks waiting for the invalidation thread, all
@@ -1475,10 +1486,25 @@ static void lookup_link_cb(const dfsc_result *res, void *arg) {
   rq_free(r);
 }
 
+/* Lookups of dir's children at the server: one more (+1) or done (-1). */
+static void lookups_count(struct mnt *m, uint64_t dir, int d) {
+  struct node *p;
+
+  pthread_mutex_lock(&m->mu);
+  if ((p = find_ino(m, dir)) != NULL) {
+    if (d > 0 && ++p->lookups_now > m->lookups_dir_hwm)
+      m->lookups_dir_hwm = p->lookups_now;
+    else if (d < 0 && p->lookups_now > 0)
+      p->lookups_now--;
+  }
+  pthread_mutex_unlock(&m->mu);
+}
+
 static void lookup_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 0), rc;
 
+  lookups_count(r->m, r->parent, -1);
   if (e == 0 && link_maybe(&res->st)) {
     /* The size of a symlink file: its bytes tell (one more round trip,
      * for files of exactly this size only). */
@@ -1576,10 +1602,13 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
   }
   if ((r = named_rq(m, req, parent, name)) == NULL)
     return;
+  lookups_count(m, parent, 1);
   if ((rc = rq_arm(r, lookup_cb)) == 0)
     rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, lookup_cb, r));
-  if (rc < 0)
+  if (rc < 0) {
+    lookups_count(m, parent, -1);
     rq_fail(r, rc);
+  }
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
@@ -3633,7 +3662,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       f,
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -3645,7 +3674,9 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       (unsigned long long)m->parked, "mount_listing_waits", (unsigned long long)m->waits,
       "mount_listing_eintr", (unsigned long long)m->waits_interrupted, "mount_interrupts",
       (unsigned long long)m->interrupts, "mount_cancels", (unsigned long long)m->cancels,
-      "mount_held_waits", (unsigned long long)m->held_waits);
+      "mount_held_waits", (unsigned long long)m->held_waits, "mount_parallel_dirops",
+      (unsigned long long)__atomic_load_n(&m->pdo_granted, __ATOMIC_RELAXED),
+      "mount_lookups_dir_hwm", (unsigned long long)m->lookups_dir_hwm);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -3816,6 +3847,66 @@ static void mountinfo_unescape(char *s) {
   *w = '\0';
 }
 
+/* ---- parallel lookups ----------------------------------------------------
+ *
+ * The kernel runs lookups and readdir of one directory in parallel only
+ * when the INIT reply carries FUSE_PARALLEL_DIROPS (linux/fuse.h, since
+ * protocol 7.25). libfuse records the kernel's offer but sends the flag back
+ * only from 3.17; with Debian 12's 3.14 every lookup in a directory waited
+ * for the one before (the 512-link burst took 28 s). libfuse 3.13 gave
+ * daemons their own reads and writes of /dev/fuse (fuse_session_custom_io):
+ * through them the daemon sees the INIT request and sets the flag in its
+ * reply when the kernel offered it. A newer libfuse is used as it is. The
+ * daemon serves lookups of one directory in parallel already: each is an
+ * asynchronous library operation, the node table is under one mutex. */
+#if FUSE_MAJOR_VERSION == 3 && FUSE_MINOR_VERSION >= 13 && FUSE_MINOR_VERSION < 17
+static ssize_t pdo_read(int fd, void *buf, size_t len, void *userdata) {
+  struct mnt *m = userdata;
+  ssize_t n = read(fd, buf, len);
+  const struct fuse_in_header *h = buf;
+
+  if (n >= (ssize_t)(sizeof(*h) + sizeof(struct fuse_init_in)) && h->opcode == FUSE_INIT) {
+    const struct fuse_init_in *in = (const void *)(h + 1);
+    if (in->major == 7 && in->minor >= 25 && (in->flags & FUSE_PARALLEL_DIROPS))
+      __atomic_store_n(&m->pdo_init_unique, h->unique, __ATOMIC_RELEASE);
+  }
+  return n;
+}
+
+static ssize_t pdo_writev(int fd, struct iovec *iov, int count, void *userdata) {
+  struct mnt *m = userdata;
+  uint64_t u = __atomic_load_n(&m->pdo_init_unique, __ATOMIC_ACQUIRE);
+
+  if (u != 0 && count >= 2 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
+      iov[1].iov_len >= offsetof(struct fuse_init_out, flags) + sizeof(uint32_t)) {
+    const struct fuse_out_header *oh = iov[0].iov_base;
+    if (oh->unique == u && oh->error == 0) {
+      struct fuse_init_out *out = iov[1].iov_base;
+      out->flags |= FUSE_PARALLEL_DIROPS;
+      __atomic_store_n(&m->pdo_init_unique, 0, __ATOMIC_RELEASE);
+      __atomic_store_n(&m->pdo_granted, 1, __ATOMIC_RELEASE);
+    }
+  }
+  return writev(fd, iov, count);
+}
+
+static void pdo_install(struct fuse_session *se, struct mnt *m) {
+  static const struct fuse_custom_io io = {.read = pdo_read, .writev = pdo_writev};
+
+  (void)m;
+  /* The same descriptor fuse_session_mount opened; splice, which the
+   * mount does not use, is off with custom io. */
+  if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
+    dfsc__fe_errf("mount: lookups in one directory stay one at a time "
+                  "(fuse_session_custom_io failed)");
+}
+#else
+static void pdo_install(struct fuse_session *se, struct mnt *m) {
+  (void)se;
+  (void)m;
+}
+#endif
+
 static void set_read_ahead(const char *mountpoint, unsigned kb) {
   char *abs = realpath(mountpoint, NULL), line[4096], path[128];
   FILE *f = abs ? fopen("/proc/self/mountinfo", "r") : NULL;
@@ -3937,6 +4028,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   }
   mounted = 1;
+  pdo_install(se, &m);
   set_read_ahead(mountpoint, mo->read_ahead_kb);
   if (fuse_daemonize(mo->foreground) != 0)
     goto out;
