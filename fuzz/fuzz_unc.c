@@ -4,7 +4,8 @@
  * Input: the path text; a NUL is appended (text past an embedded NUL is
  * simply not seen by the parser).
  * Invariants checked (abort on violation), for need_share 0 and 1:
- *  - result 0 or DFSC_E_BADPATH; on success every field is NUL-terminated
+ *  - result -ENAMETOOLONG exactly when the text is DFSC_UNC_MAX bytes or
+ *    longer, else 0 or DFSC_E_BADPATH; on success every field is NUL-terminated
  *    inside its array, the host is non-empty, and with need_share the
  *    share is too;
  *  - the share-relative path is normalised: no leading, trailing or doubled
@@ -16,6 +17,7 @@
  *    non-empty share, with identical results;
  *  - dfsc__unc_format output parses back to the same host, share and path.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   r0 = dfsc__unc_parse(s, 0, &u0);
   r1 = dfsc__unc_parse(s, 1, &u1);
+  if (strlen(s) >= DFSC_UNC_MAX) {
+    CHECK(r0 == -ENAMETOOLONG && r1 == -ENAMETOOLONG);
+    free(s);
+    return 0;
+  }
   CHECK(r0 == 0 || r0 == DFSC_E_BADPATH);
   CHECK(r1 == 0 || r1 == DFSC_E_BADPATH);
   if (r0 == 0)
@@ -82,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       (u0.share[0] != '\0' || u0.path[0] == '\0')) {
     dfsc__unc_format(&u0, fmt, sizeof fmt);
     r2 = dfsc__unc_parse(fmt, 0, &u2);
+    /* Formatting never lengthens what was parsed (separators collapse,
+     * escapes decode, a URL's user goes): the text fits again. */
     CHECK(r2 == 0);
     CHECK(strcmp(u0.host, u2.host) == 0 && strcmp(u0.share, u2.share) == 0 &&
           strcmp(u0.path, u2.path) == 0);
