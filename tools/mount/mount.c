@@ -1381,20 +1381,23 @@ static int rq_path(struct rq *r, uint64_t ino) {
   return -1;
 }
 
+/* Whether a name a program gives can go on the wire: 0, EINVAL for a '\'
+ * (a separator there, it cannot be part of a name) or ENAMETOOLONG. */
+static int name_errno(const char *name) {
+  if (strchr(name, '\\') != NULL)
+    return EINVAL;
+  return dfsc__mount_name_too_long(name) ? ENAMETOOLONG : 0;
+}
+
 /* A request about child `name` of `parent`, with its path; NULL once
  * answered. */
 static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent,
                            const char *name) {
   struct rq *r;
-  int err = 0;
+  int err = name_errno(name);
 
-  if (strchr(name, '\\') != NULL) {
-    /* A separator on the wire: it cannot be part of a name there. */
-    fuse_reply_err(req, EINVAL);
-    return NULL;
-  }
-  if (dfsc__mount_name_too_long(name)) {
-    fuse_reply_err(req, ENAMETOOLONG);
+  if (err != 0) {
+    fuse_reply_err(req, err);
     return NULL;
   }
   if ((r = rq_new(m, req, parent)) == NULL)
@@ -3116,6 +3119,11 @@ static size_t share_prefix(const char *p) {
   return s ? (size_t)(s - p) : strlen(p);
 }
 
+/* Whether paths a and b are on one share (rename and link cannot cross). */
+static int same_share(const char *a, const char *b) {
+  return share_prefix(a) == share_prefix(b) && strncasecmp(a, b, share_prefix(a)) == 0;
+}
+
 /* The new name exists: answered with its entry (a node of its own; the
  * kernel keeps one inode per name, as for any FUSE file system without
  * stable inode numbers). The source's link count and ctime moved too. */
@@ -3159,8 +3167,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
     rq_free(r);
     return;
   }
-  if (share_prefix(src) != share_prefix(r->path) ||
-      strncasecmp(src, r->path, share_prefix(src)) != 0) {
+  if (!same_share(src, r->path)) {
     fuse_reply_err(rq_out(r), EXDEV);
     free(src);
     rq_free(r);
@@ -3534,12 +3541,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
     fuse_reply_err(req, EINVAL); /* RENAME_EXCHANGE, RENAME_WHITEOUT */
     return;
   }
-  if (strchr(newname, '\\') != NULL) {
-    fuse_reply_err(req, EINVAL);
-    return;
-  }
-  if (dfsc__mount_name_too_long(newname)) {
-    fuse_reply_err(req, ENAMETOOLONG);
+  if ((err = name_errno(newname)) != 0) {
+    fuse_reply_err(req, err);
     return;
   }
   if ((r = child_rq(req, parent, name)) == NULL)
@@ -3550,8 +3553,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
     rq_free(r);
     return;
   }
-  if (share_prefix(np) != share_prefix(r->path) ||
-      strncasecmp(np, r->path, share_prefix(np)) != 0) {
+  if (!same_share(np, r->path)) {
     fuse_reply_err(rq_out(r), EXDEV);
     free(np);
     rq_free(r);
@@ -3890,10 +3892,9 @@ static ssize_t pdo_writev(int fd, struct iovec *iov, int count, void *userdata) 
   return writev(fd, iov, count);
 }
 
-static void pdo_install(struct fuse_session *se, struct mnt *m) {
+static void pdo_install(struct fuse_session *se) {
   static const struct fuse_custom_io io = {.read = pdo_read, .writev = pdo_writev};
 
-  (void)m;
   /* The same descriptor fuse_session_mount opened; splice, which the
    * mount does not use, is off with custom io. */
   if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
@@ -3901,10 +3902,7 @@ static void pdo_install(struct fuse_session *se, struct mnt *m) {
                   "(fuse_session_custom_io failed)");
 }
 #else
-static void pdo_install(struct fuse_session *se, struct mnt *m) {
-  (void)se;
-  (void)m;
-}
+static void pdo_install(struct fuse_session *se) { (void)se; }
 #endif
 
 static void set_read_ahead(const char *mountpoint, unsigned kb) {
@@ -4028,7 +4026,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     goto out;
   }
   mounted = 1;
-  pdo_install(se, &m);
+  pdo_install(se);
   set_read_ahead(mountpoint, mo->read_ahead_kb);
   if (fuse_daemonize(mo->foreground) != 0)
     goto out;
