@@ -17,8 +17,10 @@
 #define SMB2_LOCK_REQ_SSIZE 48
 #define SMB2_LOCK_RSP_SSIZE 4
 #define SMB2_LOCK_ELEMENT_SIZE 24
-/* Elements in one request: what fits in a 64 KiB request body (the
- * encoder refuses more; a caller never needs more than a few). */
+/* Elements in one request: this codec's bound, not the protocol's
+ * (LockCount is 16 bits; 64 elements are 1,536 bytes of body). The struct
+ * holds them inline; encoder and decoder refuse more, and a caller never
+ * needs more than a few. */
 #define SMB2_LOCK_MAX_ELEMENTS 64
 
 /* SMB2_LOCK_ELEMENT Flags, [MS-SMB2] 2.2.26.1 */
@@ -37,8 +39,8 @@ typedef struct dfsc_smb2_lock_req {
   uint32_t lock_sequence; /* LockSequenceNumber (low 4 bits) | index << 4 */
   dfsc_smb2_fid fid;
   uint16_t count; /* 1..SMB2_LOCK_MAX_ELEMENTS */
-  /* encoder: count elements; decoder: the first min(count, max) elements
-   * decoded, the PDU holding all count of them */
+  /* encoder: count elements written; decoder: all count of them (a PDU
+   * with more than the maximum is refused) */
   dfsc_smb2_lock_element locks[SMB2_LOCK_MAX_ELEMENTS];
 } dfsc_smb2_lock_req;
 
