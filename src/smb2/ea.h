@@ -36,7 +36,9 @@ typedef struct dfsc_smb2_ea {
  * (the list ended: the previous entry's NextEntryOffset was 0, or len is
  * 0), or DFSC_E_PROTO: an entry past len, a NextEntryOffset that is not a
  * multiple of 4 or smaller than the entry, a name without its NUL, a name
- * that contains a NUL or is empty. */
+ * that contains a NUL or is empty. After the last entry *pos is len (bytes
+ * after the last entry are not looked at); a refusal leaves *pos as it
+ * was, so calling again refuses again. value is NULL when value_len is 0. */
 int dfsc__smb2_ea_next(const uint8_t *buf, size_t len, size_t *pos, dfsc_smb2_ea *ea);
 
 /* Appends one entry (name: 1..255 bytes without NUL; value_len <= 65535;
