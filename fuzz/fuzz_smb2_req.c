@@ -8,11 +8,12 @@
  * create-context iterator), CLOSE, FLUSH, READ, WRITE, IOCTL (+ the
  * VALIDATE_NEGOTIATE_INFO and REQ_GET_DFS_REFERRAL parsers), QUERY_DIRECTORY,
  * QUERY_INFO, SET_INFO (+ rename / disposition / end-of-file parsers),
- * OPLOCK_BREAK acknowledgements, and the bodiless ECHO / LOGOFF / CANCEL.
+ * OPLOCK_BREAK acknowledgements, the bodiless ECHO / LOGOFF / CANCEL, and
+ * LOCK.
  * Invariants checked (abort on violation): every returned pointer lies with
  * its length inside the PDU; counts stay within their arrays; a decoded
  * request re-encodes with the matching encoder and decodes back to the same
- * values.
+ * values (LOCK: to the same bytes but for the Reserved fields).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@
 #include "smb2/fileinfo.h"
 #include "smb2/flush.h"
 #include "smb2/ioctl.h"
+#include "smb2/lock.h"
 #include "smb2/logoff.h"
 #include "smb2/negotiate.h"
 #include "smb2/oplock.h"
@@ -368,13 +370,41 @@ static void c_bodiless(const uint8_t *pdu, size_t len) {
   RC(dfsc__smb2_tree_disconnect_req_decode(pdu, len));
 }
 
+static void c_lock(const uint8_t *pdu, size_t len) {
+  dfsc_smb2_lock_req r, r2;
+  dfsc_wr w;
+  size_t body, i;
+  int rc = dfsc__smb2_lock_req_decode(pdu, len, &r);
+  RC(rc);
+  if (rc != 0)
+    return;
+  CHECK(r.count >= 1 && r.count <= SMB2_LOCK_MAX_ELEMENTS);
+  /* Every element LockCount claims was inside the PDU. */
+  body = 24 + (size_t)r.count * SMB2_LOCK_ELEMENT_SIZE;
+  CHECK(len >= SMB2_HDR_SIZE && len - SMB2_HDR_SIZE >= body);
+  out_begin(&w, pdu);
+  CHECK(dfsc__smb2_lock_req_encode(&w, &r) == 0);
+  CHECK(w.off == SMB2_HDR_SIZE + body);
+  CHECK(dfsc__smb2_lock_req_decode(out, w.off, &r2) == 0);
+  CHECK(r.lock_sequence == r2.lock_sequence && r.count == r2.count);
+  SAME_FID(r.fid, r2.fid);
+  /* The same bytes as received, but for each element's Reserved. */
+  CHECK(memcmp(out + SMB2_HDR_SIZE, pdu + SMB2_HDR_SIZE, 24) == 0);
+  for (i = 0; i < r.count; i++) {
+    size_t at = SMB2_HDR_SIZE + 24 + i * SMB2_LOCK_ELEMENT_SIZE;
+    CHECK(r.locks[i].offset == r2.locks[i].offset &&
+          r.locks[i].length == r2.locks[i].length && r.locks[i].flags == r2.locks[i].flags);
+    CHECK(memcmp(out + at, pdu + at, 20) == 0);
+  }
+}
+
 typedef void (*case_fn)(const uint8_t *p, size_t n);
 
 static const case_fn cases[] = {
     c_negotiate,                                                          /* 0 */
     c_session_setup, c_tree,       c_create,   c_close,     c_flush,      /* 5 */
     c_read,          c_write,      c_ioctl,    c_query_dir, c_query_info, /* 10 */
-    c_set_info,      c_oplock_ack, c_bodiless,
+    c_set_info,      c_oplock_ack, c_bodiless, c_lock,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -11,15 +11,17 @@
  *   IOCTL (+ vni_rsp_parse), ERROR (+ contexts, symlink, share redirect,
  *   BUFFER_TOO_SMALL, the header Status through the errno map and the
  *   name table), OPLOCK_BREAK (oplock and lease notifications, lease
- *   ack responses), and the bodiless FLUSH / ECHO / LOGOFF / SET_INFO;
+ *   ack responses), and the bodiless FLUSH / ECHO / LOGOFF / SET_INFO /
+ *   LOCK; QUERY_INFO also runs the EA-list iterator over its buffer;
  *   raw cases (data = the inner buffer alone): fileinfo parsers, directory
  *   iterator, create-context chain, symlink / share-redirect ErrorData,
- *   VALIDATE_NEGOTIATE_INFO output.
+ *   VALIDATE_NEGOTIATE_INFO output, FILE_FULL_EA_INFORMATION list.
  * Invariants checked (abort on violation): every pointer a decoder returns
  * lies with its length inside the buffer it was given; iterators stop
- * within a bound that proves progress; a decoded PDU re-encodes with the
- * matching encoder and decodes back to the same values; parse -> build ->
- * parse is stable for the fixed-size information classes.
+ * within a bound that proves progress and yield nothing after the end; a
+ * decoded PDU re-encodes with the matching encoder and decodes back to the
+ * same values; parse -> build -> parse is stable for the fixed-size
+ * information classes and for the names and values of an EA list.
  * Does not: check semantic plausibility (dialect values, flags).
  */
 #include <errno.h>
@@ -32,11 +34,13 @@
 #include "fuzz_common.h"
 #include "smb2/close.h"
 #include "smb2/create.h"
+#include "smb2/ea.h"
 #include "smb2/echo.h"
 #include "smb2/error.h"
 #include "smb2/fileinfo.h"
 #include "smb2/flush.h"
 #include "smb2/ioctl.h"
+#include "smb2/lock.h"
 #include "smb2/logoff.h"
 #include "smb2/negotiate.h"
 #include "smb2/oplock.h"
@@ -249,6 +253,60 @@ static void cc_walk(const uint8_t *base, size_t blen) {
     CHECK(frc != DFSC_E_PROTO);
   if (frc == 1)
     IN(found.data, found.data_len);
+}
+
+/* ---- FILE_FULL_EA_INFORMATION lists ----------------------------------- */
+
+static void ea_walk(const uint8_t *base, size_t blen) {
+  dfsc_smb2_ea ea, ea2;
+  size_t pos = 0, prev, pos2 = 0, steps = 0;
+  dfsc_wr w;
+  int rc;
+
+  for (;;) {
+    prev = pos;
+    rc = dfsc__smb2_ea_next(base, blen, &pos, &ea);
+    if (rc != 1)
+      break;
+    /* A following entry is at least 12 bytes on (10 rounded up to 4), the
+     * last one ends the walk: at most blen / 12 + 1 steps. */
+    CHECK(++steps <= blen / 12 + 1);
+    CHECK(pos > prev && pos <= blen);
+    CHECK(pos == blen || (pos - prev >= 12 && ((pos - prev) & 3) == 0));
+    IN((const uint8_t *)ea.name, ea.name_len);
+    IN(ea.value, ea.value_len);
+    CHECK(ea.name_len >= 1 && ea.name_len <= SMB2_EA_NAME_MAX);
+    CHECK(memchr(ea.name, 0, ea.name_len) == NULL);
+    /* The NUL and the value follow the name, inside the buffer. */
+    IN((const uint8_t *)ea.name, ea.name_len + 1 + ea.value_len);
+    CHECK(ea.name[ea.name_len] == 0);
+    CHECK(ea.value == NULL || ea.value == (const uint8_t *)ea.name + ea.name_len + 1);
+    CHECK((ea.value == NULL) == (ea.value_len == 0));
+  }
+  CHECK(rc == 0 || rc == DFSC_E_PROTO);
+  /* Done or refused, it stays so and *pos does not move. */
+  CHECK(pos == prev);
+  CHECK(dfsc__smb2_ea_next(base, blen, &pos, &ea) == rc && pos == prev);
+  if (rc != 0)
+    return;
+
+  /* A whole list rebuilds from its names and values (Flags are not
+   * written by the builder), no longer than it was, and reads back the
+   * same entry for entry. */
+  dfsc__wr_init(&w, out, OUTCAP);
+  pos = 0;
+  while (dfsc__smb2_ea_next(base, blen, &pos, &ea) == 1)
+    CHECK(dfsc__smb2_ea_build(&w, ea.name, ea.name_len, ea.value, ea.value_len,
+                              pos == blen) == 0);
+  CHECK(w.off <= blen);
+  pos = 0;
+  while (dfsc__smb2_ea_next(base, blen, &pos, &ea) == 1) {
+    CHECK(dfsc__smb2_ea_next(out, w.off, &pos2, &ea2) == 1);
+    SAME_BYTES(ea.name, ea.name_len, ea2.name, ea2.name_len);
+    SAME_BYTES(ea.value, ea.value_len, ea2.value, ea2.value_len);
+    CHECK(ea2.flags == 0);
+  }
+  CHECK(dfsc__smb2_ea_next(out, w.off, &pos2, &ea2) == 0 && pos2 == w.off);
 }
 
 /* ---- ERROR bodies ----------------------------------------------------- */
@@ -526,6 +584,7 @@ static void c_query_info(const uint8_t *pdu, size_t len) {
     return;
   IN(r.buf, r.len);
   fileinfo_all(r.buf, r.len);
+  ea_walk(r.buf, r.len);
   out_begin(&w, pdu);
   if (dfsc__smb2_query_info_rsp_encode(&w, &r) != 0)
     return;
@@ -618,11 +677,23 @@ static void c_oplock(const uint8_t *pdu, size_t len) {
 }
 
 static void c_bodiless(const uint8_t *pdu, size_t len) {
-  RC(dfsc__smb2_flush_rsp_decode(pdu, len));
+  int rf = dfsc__smb2_flush_rsp_decode(pdu, len);
+  int rl = dfsc__smb2_lock_rsp_decode(pdu, len);
+  dfsc_wr w;
+
+  RC(rf);
   RC(dfsc__smb2_echo_rsp_decode(pdu, len));
   RC(dfsc__smb2_logoff_rsp_decode(pdu, len));
   RC(dfsc__smb2_set_info_rsp_decode(pdu, len));
   RC(dfsc__smb2_tree_disconnect_rsp_decode(pdu, len));
+  RC(rl);
+  /* LOCK and FLUSH responses share one layout ([MS-SMB2] 2.2.27, 2.2.18). */
+  CHECK(rl == rf);
+  if (rl != 0)
+    return;
+  out_begin(&w, pdu);
+  CHECK(dfsc__smb2_lock_rsp_encode(&w) == 0 && w.off == SMB2_HDR_SIZE + 4);
+  CHECK(dfsc__smb2_lock_rsp_decode(out, w.off) == 0);
 }
 
 typedef void (*case_fn)(const uint8_t *p, size_t n);
@@ -633,7 +704,7 @@ static const case_fn cases[] = {
     c_write,         c_query_dir, c_query_info, c_ioctl, error_pdu, /* 10 */
     c_oplock,        c_bodiless,  fileinfo_all, /* 13: raw buffers from here on */
     dir_walk,        cc_walk,                   /* 15 */
-    errdata_raw,     vni_raw,
+    errdata_raw,     vni_raw,     ea_walk,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
