@@ -524,6 +524,48 @@ int dfsc_rename2_async(dfsc_ctx *ctx, const char *path, const char *newpath, int
 int dfsc_link_async(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
                     dfsc_cb cb, void *arg);
 
+/* ---- byte-range locks and extended attributes -------------------------- */
+/* SMB2 LOCK ([MS-SMB2] 2.2.26) of len bytes at off on the open file f.
+ * flags: DFSC_LOCK_SHARED or DFSC_LOCK_EXCLUSIVE to lock, DFSC_LOCK_UNLOCK
+ * to release a range locked before through f (the same off and len).
+ * SMB locks are mandatory and belong to the handle: another handle's reads
+ * and writes in an exclusively locked range fail with
+ * STATUS_FILE_LOCK_CONFLICT, and an exclusive lock overlapping any lock
+ * (this handle's included) is not granted. A lock that is not granted
+ * fails with STATUS_LOCK_NOT_GRANTED at once; with DFSC_LOCK_WAIT the
+ * library asks again, after 10 ms, doubling up to 0.5 s between tries, until
+ * it is granted, the operation's deadline (dfsc_set_op_timeout: then
+ * DFSC_E_TIMEDOUT) or dfsc_cancel (DFSC_E_CANCELED). Unlocking a range
+ * the server does not hold as locked succeeds (STATUS_RANGE_NOT_LOCKED is
+ * taken as done). A handle that held locks when its connection dropped
+ * and could not be reclaimed with them goes stale (-ESTALE) rather than
+ * carry on unlocked. len 0 or off + len past 2^64: -EINVAL. */
+#define DFSC_LOCK_SHARED 0x1
+#define DFSC_LOCK_EXCLUSIVE 0x2
+#define DFSC_LOCK_UNLOCK 0x4
+#define DFSC_LOCK_WAIT 0x8
+int dfsc_lock_async(dfsc_file *f, uint64_t off, uint64_t len, int flags, dfsc_cb cb,
+                    void *arg);
+/* Extended attributes of the file or directory at path ([MS-FSCC] 2.4.15,
+ * SMB2 QUERY_INFO / SET_INFO FileFullEaInformation). Names are 1 to 255
+ * bytes of printable ASCII, compared without regard to case, as the
+ * server keeps them; values are 1 to 65535 bytes (SMB has no empty EA).
+ *
+ * dfsc_get_ea_async: name NULL lists the names, each followed by a NUL, into
+ * buf; otherwise the value of that EA. res->nbytes is the length of the
+ * answer; with cap 0 (buf may be NULL) only that is asked; an answer
+ * longer than cap fails with -ERANGE (nbytes still set). An EA that does
+ * not exist: -ENODATA. A server without EAs on that share:
+ * STATUS_EAS_NOT_SUPPORTED. buf must stay valid until the callback.
+ * dfsc_set_ea_async: sets name to value (len 1..65535) or, with len 0,
+ * removes it (removing one that does not exist is not an error). */
+#define DFSC_EA_NAME_MAX 255
+#define DFSC_EA_VALUE_MAX 65535
+int dfsc_get_ea_async(dfsc_ctx *ctx, const char *path, const char *name, void *buf,
+                      size_t cap, dfsc_cb cb, void *arg);
+int dfsc_set_ea_async(dfsc_ctx *ctx, const char *path, const char *name, const void *value,
+                      size_t len, dfsc_cb cb, void *arg);
+
 /* ---- directory listings ---------------------------------------------- */
 #define DFSC_DIR_MAX_ENTRIES 4000000
 
@@ -772,6 +814,11 @@ typedef struct dfsc_stats {
   uint64_t requests_unanswered;  /* requests past their deadline failed alone
                                     (DFSC_E_NOANSWER): the server answered the
                                     ECHO asked then, so the connection stayed */
+  /* ---- added after: settling lost answers, waiting locks */
+  uint64_t ops_settled; /* mkdir / unlink / rmdir / rename / link whose answer was
+                           lost with the connection and which the server then
+                           showed done (answered as done) */
+  uint64_t lock_waits;  /* tries a DFSC_LOCK_WAIT lock waited for again */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -188,6 +188,8 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->reopened_by_path = ctx->reopened_by_path;
   o->handles_stale = ctx->handles_stale;
   o->ops_resumed = ctx->ops_resumed;
+  o->ops_settled = ctx->ops_settled;
+  o->lock_waits = ctx->lock_waits;
   o->names_dropped = ctx->names_dropped;
   o->ops_live_hwm = __atomic_load_n(&ctx->live_ops_hwm, __ATOMIC_RELAXED);
   o->ops_rejected = __atomic_load_n(&ctx->ops_rejected, __ATOMIC_RELAXED);

@@ -53,6 +53,7 @@ struct dfsc_ctx {
   int durable;
   unsigned durable_timeout_ms;
   uint64_t durable_opens, durable_reclaimed, reopened_by_path, handles_stale, ops_resumed;
+  uint64_t ops_settled, lock_waits;
   /* dfsc_set_lease_break_cb: written by any thread, read on the loop. */
   dfsc_lease_break_cb break_cb;
   void *break_arg;

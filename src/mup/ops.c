@@ -34,6 +34,12 @@
 
 #define ST_NAME_NOT_FOUND 0xC0000034u
 #define ST_PATH_NOT_FOUND 0xC000003Au
+#define ST_DELETE_PENDING 0xC0000056u
+#define ST_LOCK_NOT_GRANTED 0xC0000055u
+#define ST_FILE_LOCK_CONFLICT 0xC0000054u
+#define ST_RANGE_NOT_LOCKED 0xC000007Eu
+#define LOCK_RETRY_FIRST_MS 10u /* a lock not granted is asked again after this, */
+#define LOCK_RETRY_MAX_MS 500u  /* doubling up to this */
 #define DIR_BYTES_MAX ((size_t)256 << 20) /* memory one listing may hold */
 #define DIR_DROP_LOG_MAX 8                /* dropped names logged one by one per listing */
 #define DIR_DROP_ESC_MAX 200              /* an escaped dropped name in a log line */
@@ -61,18 +67,23 @@ enum op_kind {
   OP_STATFS,
   OP_READ_FILE,
   OP_READDIR,
-  OP_LINK
+  OP_LINK,
+  OP_LOCK,
+  OP_GET_EA,
+  OP_SET_EA
 };
 
 static const char *const op_names[] = {
-    "open",    "read",    "write", "flush",  "truncate", "settimes", "close",
-    "stat",    "opendir", "mkdir", "unlink", "rmdir",    "rename",   "dialect",
-    "resolve", "cache",   "flush", "statfs", "readfile", "readdir",  "link"};
+    "open",    "read",   "write",    "flush",   "truncate", "settimes", "close",   "stat",
+    "opendir", "mkdir",  "unlink",   "rmdir",   "rename",   "dialect",  "resolve", "cache",
+    "flush",   "statfs", "readfile", "readdir", "link",     "lock",     "getea",   "setea"};
 
 /* RECONNECT: the op waits for its connection to come back (and, for a
  * handle, for the handle to be reclaimed or opened again). */
-enum op_state { OS_QUEUED, OS_WALK, OS_VERB, OS_RECONNECT, OS_DONE };
-static const char *const op_state_names[] = {"queued", "walk", "verb", "reconnect", "done"};
+/* WAIT: a lock not granted waits for its next try (nothing out). */
+enum op_state { OS_QUEUED, OS_WALK, OS_VERB, OS_RECONNECT, OS_WAIT, OS_DONE };
+static const char *const op_state_names[] = {"queued",    "walk", "verb",
+                                             "reconnect", "wait", "done"};
 
 /* A handle is reference-counted: one reference is the caller's (dropped
  * by dfsc_close_async, whatever it returns), one each operation's that
@@ -111,6 +122,7 @@ struct dfsc_file {
    * waiting for it, each holding a reference. */
   int recovering;
   uint64_t failed_at; /* loop ms when a recovery last failed, 0: none since */
+  unsigned locks;     /* byte-range locks granted through it and not released */
   unsigned rounds;
   int last_err;
   uint32_t last_status;
@@ -155,6 +167,16 @@ struct op {
   uint64_t access_time; /* set_times */
   uint64_t write_time;
   uint32_t attributes; /* set_times: 0, or the new DOS attributes */
+  char *ea_name;       /* get_ea (NULL: the names), set_ea */
+  /* lock with DFSC_LOCK_WAIT: between tries (nothing out meanwhile) */
+  dfsc_timer retry;
+  unsigned retry_ms;
+  /* settle: after an answer lost with the connection, what the server
+   * shows decides (path_settle); the step under way. */
+  int settling;
+  int settle_step;
+  int settle_err;
+  uint32_t settle_st;
   dfsc_cb cb;
   void *arg;
   dfsc_result res;
@@ -268,6 +290,7 @@ static void live_unlink(op *o) {
 static void op_free(op *o) {
   if (o->state != OS_QUEUED) { /* the loop took it up: loop thread */
     dfsc__timer_stop(o->ctx->loop, &o->deadline);
+    dfsc__timer_stop(o->ctx->loop, &o->retry);
     live_unlink(o);
   }
   __atomic_sub_fetch(&o->ctx->live_ops, 1, __ATOMIC_ACQ_REL);
@@ -279,6 +302,7 @@ static void op_free(op *o) {
   dfsc__free(o->newpath);
   dfsc__free(o->dfs_path);
   dfsc__free(o->dfs_newpath);
+  dfsc__free(o->ea_name);
   dfsc__free((char *)o->cr.user);
   dfsc__free((char *)o->cr.domain);
   dfsc__secret_free((char *)o->cr.password);
@@ -458,7 +482,10 @@ static void walk_cb(dfsc_walk *w, int err, uint32_t st);
 static int handle_resumable(const op *o, int err);
 static int path_resumable(const op *o, int err);
 static int path_may_have_acted(const op *o);
+static int path_settleable(const op *o, int err);
+static int lock_wait(op *o, int err, uint32_t st);
 static void path_resume(op *o);
+static void settle_step(op *o);
 static void file_recover(op *o);
 static int durable_new(dfsc_ctx *ctx, dfsc_verb_durable *d, int flags);
 static void lease_track(dfsc_file *f, uint32_t state);
@@ -467,7 +494,17 @@ static void lease_track(dfsc_file *f, uint32_t state);
  * (then the walk calls back and the verb runs again). */
 static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   op *o = v->data;
+  if (o->kind == OP_LOCK && (o->flags & DFSC_LOCK_UNLOCK) && err == DFSC_E_NTSTATUS &&
+      st == ST_RANGE_NOT_LOCKED) {
+    /* Not locked (any more): what an unlock wants. */
+    DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "%s: unlock of a range not locked", o->file->path);
+    err = 0;
+  }
   if (err < 0) {
+    if (o->kind == OP_GET_EA)
+      o->res.nbytes = v->nbytes; /* -ERANGE says how much is needed */
+    if (o->kind == OP_LOCK && lock_wait(o, err, st))
+      return;
     dfsc_dir_free(o->dir);
     o->dir = NULL;
     if (o->file != NULL && handle_resumable(o, err)) {
@@ -482,6 +519,13 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
       if (dfsc__walk_retry(&o->walk, err, st))
         return;
       if (path_resumable(o, err)) {
+        path_resume(o);
+        return;
+      }
+      if (path_settleable(o, err)) {
+        o->settling = 1;
+        o->settle_err = err;
+        o->settle_st = st;
         path_resume(o);
         return;
       }
@@ -555,7 +599,14 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     o->dir = NULL;
     break;
   case OP_READ:
+  case OP_GET_EA:
     o->res.nbytes = v->nbytes;
+    break;
+  case OP_LOCK:
+    if (!(o->flags & DFSC_LOCK_UNLOCK))
+      o->file->locks++;
+    else if (o->file->locks > 0)
+      o->file->locks--;
     break;
   case OP_WRITE:
     o->res.nbytes = v->nbytes;
@@ -621,6 +672,12 @@ static void path_verb(op *o) {
   case OP_LINK:
     rc = dfsc__verb_link(&o->verb, t, name, o->walk.newname,
                          (o->flags & DFSC_RENAME_REPLACE) != 0);
+    break;
+  case OP_GET_EA:
+    rc = dfsc__verb_get_ea(&o->verb, t, name, o->ea_name, o->buf, o->len);
+    break;
+  case OP_SET_EA:
+    rc = dfsc__verb_set_ea(&o->verb, t, name, o->ea_name, o->cbuf, o->len);
     break;
   case OP_OPENDIR:
     o->dir = dfsc__calloc(1, sizeof(*o->dir));
@@ -796,6 +853,138 @@ static int path_resumable(const op *o, int err) {
          dfsc__tree_dialect(o->walk.tree) >= DFSC_SMB3_00;
 }
 
+/* ---- settling an answer lost with the connection -------------------------
+ * mkdir, unlink, rmdir, rename and link whose answer was lost may have
+ * been carried out. Once the connection is back, what the server shows
+ * says which: done (the op succeeds), not done (it is done now, once), or
+ * neither clear (the first error stands). Never a second mkdir, delete or
+ * rename of something the first one did (the contract: an operation that
+ * took effect is never reported as failed). */
+
+static int path_settleable(const op *o, int err) {
+  if (!dfsc__err_conn_lost(err) || o->cut || o->ended || o->resumes >= 1 ||
+      o->walk.tree == NULL)
+    return 0;
+  switch (o->kind) {
+  case OP_MKDIR:
+  case OP_UNLINK:
+  case OP_RMDIR:
+  case OP_RENAME:
+  case OP_LINK:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static int st_absent(int err, uint32_t st) {
+  return err == DFSC_E_NTSTATUS &&
+         (st == ST_NAME_NOT_FOUND || st == ST_PATH_NOT_FOUND || st == ST_DELETE_PENDING);
+}
+
+static void settle_end(op *o, int done) {
+  o->settling = 0;
+  if (done) {
+    o->ctx->ops_settled++;
+    DFSC_INFO(&o->ctx->log, DFSC_CAT_MUP,
+              "%s: %s: the answer was lost with the connection; the server shows it done",
+              o->path, op_names[o->kind]);
+    op_done(o, 0, 0);
+  } else {
+    op_done(o, o->settle_err, o->settle_st);
+  }
+}
+
+static void settle_cb(dfsc_verb *v, int err, uint32_t st) {
+  op *o = v->data;
+  int absent = st_absent(err, st), present = err == 0;
+  if (!absent && !present) {
+    settle_end(o, 0);
+    return;
+  }
+  switch (o->kind) {
+  case OP_MKDIR:
+    if (present) {
+      settle_end(o, v->info.is_dir);
+      return;
+    }
+    break; /* not made: make it */
+  case OP_UNLINK:
+  case OP_RMDIR:
+    if (absent) {
+      settle_end(o, 1);
+      return;
+    }
+    break;
+  case OP_RENAME:
+    if (o->settle_step == 0 && absent) {
+      /* The old name is gone: the new one should be there. */
+      o->settle_step = 1;
+      settle_step(o);
+      return;
+    }
+    if (o->settle_step == 1) {
+      settle_end(o, present);
+      return;
+    }
+    break;
+  case OP_LINK:
+    if (present) {
+      settle_end(o, 1);
+      return;
+    }
+    break;
+  default:
+    settle_end(o, 0);
+    return;
+  }
+  /* Not done: do it now (o->resumes keeps it to once). */
+  o->settling = 0;
+  DFSC_INFO(&o->ctx->log, DFSC_CAT_MUP,
+            "%s: %s: the answer was lost with the connection; not done, doing it now",
+            o->path, op_names[o->kind]);
+  path_verb(o);
+}
+
+static void settle_step(op *o) {
+  const char *name = (o->kind == OP_LINK || (o->kind == OP_RENAME && o->settle_step == 1))
+                         ? o->walk.newname
+                         : o->walk.name;
+  int rc;
+  op_set_state(o, OS_VERB);
+  o->verb.cb = settle_cb;
+  o->verb.data = o;
+  rc = dfsc__verb_stat(&o->verb, o->walk.tree, name);
+  if (rc < 0)
+    settle_end(o, 0);
+}
+
+/* ---- a lock that waits ---------------------------------------------------- */
+
+static void handle_start(op *o);
+
+static void lock_retry_cb(dfsc_timer *t) {
+  op *o = t->data;
+  handle_start(o);
+}
+
+/* A lock not granted, asked with DFSC_LOCK_WAIT: asked again later, until
+ * the op's deadline or a cancel ends the wait (op_cut). */
+static int lock_wait(op *o, int err, uint32_t st) {
+  if (!(o->flags & DFSC_LOCK_WAIT) || (o->flags & DFSC_LOCK_UNLOCK) ||
+      err != DFSC_E_NTSTATUS ||
+      (st != ST_LOCK_NOT_GRANTED && st != ST_FILE_LOCK_CONFLICT) || o->cut || o->ended)
+    return 0;
+  o->retry_ms = o->retry_ms == 0                       ? LOCK_RETRY_FIRST_MS
+                : o->retry_ms >= LOCK_RETRY_MAX_MS / 2 ? LOCK_RETRY_MAX_MS
+                                                       : o->retry_ms * 2;
+  o->ctx->lock_waits++;
+  op_set_state(o, OS_WAIT);
+  o->retry.data = o;
+  dfsc__timer_start(o->ctx->loop, &o->retry, o->retry_ms, lock_retry_cb);
+  return 1;
+}
+
 static void path_resumed(dfsc_reconnect *rc, int err, uint32_t st) {
   op *o = rc->data;
   if (err < 0 || o->ended || o->cut) {
@@ -804,6 +993,10 @@ static void path_resumed(dfsc_reconnect *rc, int err, uint32_t st) {
   }
   if (o->kind == OP_OPEN && o->verb.dur != NULL)
     o->dur.replay = 1;
+  if (o->settling) {
+    settle_step(o);
+    return;
+  }
   path_verb(o);
 }
 
@@ -911,6 +1104,8 @@ static void reopen_cb(dfsc_verb *v, int err, uint32_t st) {
     why = "the file changed meanwhile";
   else if (writer && (v->info.size < f->size_lo || v->info.size > f->size_hi))
     why = "the file's size changed meanwhile";
+  else if (f->locks > 0)
+    why = "it held byte-range locks, which a new open does not hold";
   if (why != NULL) {
     dfsc__verb_close_forget(f->tree, &v->fid);
     file_stale(f, why, 0);
@@ -1093,6 +1288,9 @@ static void handle_start(op *o) {
     rc = dfsc__verb_set_times(v, f->tree, &f->fid, o->attributes, o->access_time,
                               o->write_time);
     break;
+  case OP_LOCK:
+    rc = dfsc__verb_lock(v, f->tree, &f->fid, o->off, o->size, o->flags);
+    break;
   case OP_READDIR:
     /* One page per call: memory is one page's, whatever the directory.
      * An entry counts at most 1.5 times its wire size in the listing
@@ -1137,7 +1335,7 @@ int dfsc_set_op_timeout(dfsc_ctx *ctx, unsigned timeout_ms) {
 static int cut_now_ok(const op *o) {
   /* Waiting for a connection to come back holds nothing of the caller's
    * (a handle op's requests failed with the connection). */
-  if (o->state == OS_WALK || o->state == OS_RECONNECT)
+  if (o->state == OS_WALK || o->state == OS_RECONNECT || o->state == OS_WAIT)
     return 1;
   if (o->state != OS_VERB)
     return 0;
@@ -1172,6 +1370,11 @@ static void op_cut(op *o, int err) {
     o->ended = 1;
     answer(o, err, 0);
     memset(&o->res, 0, sizeof(o->res));
+    if (o->state == OS_WAIT) {
+      /* A waiting lock has nothing out: it goes now. */
+      op_set_state(o, OS_DONE);
+      op_free(o);
+    }
     return;
   }
   o->cut = 1;
@@ -1640,6 +1843,78 @@ int dfsc_set_attributes_async(dfsc_file *f, uint32_t attributes, dfsc_cb cb, voi
   if (rc < 0)
     return rc;
   o->attributes = attributes;
+  return op_submit(o);
+}
+
+int dfsc_lock_async(dfsc_file *f, uint64_t off, uint64_t len, int flags, dfsc_cb cb,
+                    void *arg) {
+  op *o = NULL;
+  int rc, kind = flags & (DFSC_LOCK_SHARED | DFSC_LOCK_EXCLUSIVE | DFSC_LOCK_UNLOCK);
+  if (len == 0 || off > UINT64_MAX - len ||
+      (flags &
+       ~(DFSC_LOCK_SHARED | DFSC_LOCK_EXCLUSIVE | DFSC_LOCK_UNLOCK | DFSC_LOCK_WAIT)) ||
+      (kind != DFSC_LOCK_SHARED && kind != DFSC_LOCK_EXCLUSIVE && kind != DFSC_LOCK_UNLOCK))
+    return -EINVAL;
+  rc = handle_op(f, OP_LOCK, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->off = off;
+  o->size = len;
+  o->flags = flags;
+  return op_submit(o);
+}
+
+/* An EA name as SMB carries it ([MS-FSCC] 2.4.15): 1..255 bytes of
+ * printable ASCII. Servers refuse more (Windows: also none of the
+ * characters not allowed in file names); that refusal is theirs to give. */
+static int ea_name_ok(const char *name) {
+  size_t n = 0;
+  if (name == NULL)
+    return 0;
+  for (; name[n] != 0; n++)
+    if ((unsigned char)name[n] < 0x20 || (unsigned char)name[n] > 0x7e)
+      return 0;
+  return n >= 1 && n <= DFSC_EA_NAME_MAX;
+}
+
+/* A get_ea or set_ea op on path with its EA name (NULL: none). */
+static int ea_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, const char *name,
+                 dfsc_cb cb, void *arg, op **out) {
+  int rc = path_op(ctx, kind, path, 0, cb, arg, out);
+  if (rc < 0)
+    return rc;
+  if (name != NULL && ((*out)->ea_name = dfsc__strdup(name)) == NULL) {
+    op_free(*out);
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+int dfsc_get_ea_async(dfsc_ctx *ctx, const char *path, const char *name, void *buf,
+                      size_t cap, dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc;
+  if ((name != NULL && !ea_name_ok(name)) || (buf == NULL && cap > 0))
+    return -EINVAL;
+  rc = ea_op(ctx, OP_GET_EA, path, name, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->buf = buf;
+  o->len = buf != NULL ? cap : 0;
+  return op_submit(o);
+}
+
+int dfsc_set_ea_async(dfsc_ctx *ctx, const char *path, const char *name, const void *value,
+                      size_t len, dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc;
+  if (!ea_name_ok(name) || len > DFSC_EA_VALUE_MAX || (value == NULL && len > 0))
+    return -EINVAL;
+  rc = ea_op(ctx, OP_SET_EA, path, name, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->cbuf = value;
+  o->len = len;
   return op_submit(o);
 }
 

@@ -3,13 +3,17 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/alloc.h"
 #include "dfsc/dfsc.h"
 #include "smb2/close.h"
 #include "smb2/create.h"
+#include "smb2/ea.h"
 #include "smb2/fileinfo.h"
 #include "smb2/flush.h"
 #include "smb2/ioctl.h"
+#include "smb2/lock.h"
 #include "smb2/query_directory.h"
 #include "smb2/query_info.h"
 #include "smb2/read.h"
@@ -19,6 +23,7 @@
 #define STATUS_END_OF_FILE 0xC0000011u
 #define STATUS_NO_MORE_FILES 0x80000006u
 #define STATUS_BUFFER_OVERFLOW 0x80000005u
+#define STATUS_NO_EAS_ON_FILE 0xC0000052u
 #define IO_CHUNK_MAX (1u << 20)
 #define LIST_BUF_MAX (1u << 20)
 #define CREDIT_BYTES 65536u /* one credit pays for 64 KiB ([MS-SMB2] 3.1.5.2) */
@@ -36,7 +41,9 @@ enum verb_kind {
   V_LIST_PAGE,
   V_READ,
   V_WRITE,
-  V_HANDLE
+  V_HANDLE,
+  V_GET_EAS,
+  V_SET_EAS
 };
 
 /* The public lease bits are the wire's ([MS-SMB2] 2.2.13.2.8): callers
@@ -151,7 +158,8 @@ static dfsc_req *new_set_info(const dfsc_smb2_fid *fid, uint8_t cls, const uint8
   return r;
 }
 
-static dfsc_req *new_query_info(const dfsc_smb2_fid *fid, uint8_t type, uint8_t cls) {
+static dfsc_req *new_query_info_n(const dfsc_smb2_fid *fid, uint8_t type, uint8_t cls,
+                                  uint32_t out_len) {
   dfsc_smb2_query_info_req qi;
   dfsc_req *r = dfsc__req_new(SMB2_QUERY_INFO, 48);
   if (r == NULL)
@@ -159,13 +167,17 @@ static dfsc_req *new_query_info(const dfsc_smb2_fid *fid, uint8_t type, uint8_t 
   memset(&qi, 0, sizeof(qi));
   qi.info_type = type;
   qi.info_class = cls;
-  qi.output_buffer_length = 4096;
+  qi.output_buffer_length = out_len;
   qi.fid = *fid;
   if (dfsc__smb2_query_info_req_encode(&r->w, &qi) < 0) {
     dfsc__req_free(r);
     return NULL;
   }
   return r;
+}
+
+static dfsc_req *new_query_info(const dfsc_smb2_fid *fid, uint8_t type, uint8_t cls) {
+  return new_query_info_n(fid, type, cls, 4096);
 }
 
 static dfsc_req *new_read(const dfsc_smb2_fid *fid, uint64_t off, size_t n) {
@@ -190,6 +202,7 @@ static dfsc_req *new_read(const dfsc_smb2_fid *fid, uint64_t off, size_t n) {
 
 static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                    size_t len);
+static int ea_answer(dfsc_verb *v, const uint8_t *list, size_t len);
 
 /* [MS-SMB2] 3.2.4.1.4 allows compounding, never requires it: the same
  * requests go one by one, each later one with the CREATE's FileId. Returns
@@ -374,7 +387,12 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
       v->err = DFSC_E_PROTO;
       return;
     }
-    if (v->kind == V_STATFS) {
+    if (v->kind == V_GET_EAS) {
+      /* A file without EAs answers with no list (STATUS_NO_EAS_ON_FILE). */
+      int rc = ea_answer(v, qr.buf, qr.len);
+      if (rc < 0)
+        v->err = rc;
+    } else if (v->kind == V_STATFS) {
       dfsc_smb2_fs_size fs;
       if (dfsc__smb2_fs_full_size_parse(qr.buf, qr.len, &fs) < 0) {
         v->err = DFSC_E_PROTO;
@@ -436,6 +454,19 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
      * ([MS-SMB2] 3.3.5.12). */
     if (h->command == SMB2_READ && h->status == STATUS_END_OF_FILE)
       v->status[s->idx] = 0;
+    /* A file without extended attributes: an empty list ([MS-FSCC]
+     * 2.4.15; Windows and Samba answer STATUS_NO_EAS_ON_FILE). */
+    if (h->command == SMB2_QUERY_INFO && v->kind == V_GET_EAS && v->err == 0) {
+      int rc = 0;
+      if (h->status == STATUS_NO_EAS_ON_FILE) {
+        v->status[s->idx] = 0;
+        rc = ea_answer(v, NULL, 0);
+      } else if (h->status == STATUS_BUFFER_OVERFLOW) {
+        rc = DFSC_E_TOOBIG; /* more than 64 KiB of EAs: not one answer */
+      }
+      if (rc < 0)
+        v->err = rc;
+    }
     if (v->err == 0 && (h->status == 0 ||
                         (h->command == SMB2_READ && h->status == STATUS_BUFFER_OVERFLOW)))
       sub_decode(v, h, pdu, len);
@@ -585,6 +616,81 @@ int dfsc__verb_read_file(dfsc_verb *v, dfsc_tree *t, const char *name, void *buf
   reqs[1] = new_read(&related_fid, 0, n);
   reqs[2] = new_close(&related_fid);
   return send_compound(v, reqs, 3);
+}
+
+int dfsc__verb_get_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ea_name,
+                      void *buf, size_t cap) {
+  dfsc_req *reqs[3];
+  uint32_t n = dfsc__tree_max_transact(t);
+  if ((buf == NULL && cap > 0) ||
+      (ea_name != NULL && (ea_name[0] == 0 || strlen(ea_name) > SMB2_EA_NAME_MAX)))
+    return -EINVAL;
+  /* The whole list in one answer of one credit's worth ([MS-SMB2]
+   * 3.2.4.1.5 charges the output): Windows keeps at most 64 KiB of EAs per
+   * file. */
+  if (n > CREDIT_BYTES)
+    n = CREDIT_BYTES;
+  verb_init(v, t, V_GET_EAS);
+  v->buf = buf;
+  v->chunk = buf != NULL ? cap : 0;
+  v->ea_name = ea_name;
+  reqs[0] = new_create(name, SMB2_FILE_READ_EA | ACCESS_STAT, SMB2_FILE_OPEN, 0);
+  reqs[1] = new_query_info_n(&related_fid, SMB2_0_INFO_FILE, FILE_FULL_EA_INFORMATION, n);
+  reqs[2] = new_close(&related_fid);
+  return send_compound(v, reqs, 3);
+}
+
+int dfsc__verb_set_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ea_name,
+                      const void *value, size_t len) {
+  dfsc_req *reqs[3];
+  size_t nlen = ea_name != NULL ? strlen(ea_name) : 0;
+  size_t cap = SMB2_EA_FIXED_SIZE + nlen + 1 + len;
+  uint8_t *list;
+  dfsc_wr w;
+  if (nlen == 0 || nlen > SMB2_EA_NAME_MAX || len > SMB2_EA_VALUE_MAX ||
+      (value == NULL && len > 0))
+    return -EINVAL;
+  list = dfsc__malloc(cap);
+  if (list == NULL)
+    return -ENOMEM;
+  dfsc__wr_init(&w, list, cap);
+  verb_init(v, t, V_SET_EAS);
+  reqs[0] = new_create(name, SMB2_FILE_WRITE_EA | ACCESS_STAT, SMB2_FILE_OPEN, 0);
+  /* The SET_INFO copies the list into its request. */
+  reqs[1] = dfsc__smb2_ea_build(&w, ea_name, nlen, value, len, 1) < 0
+                ? NULL
+                : new_set_info(&related_fid, FILE_FULL_EA_INFORMATION, list, w.off);
+  reqs[2] = new_close(&related_fid);
+  dfsc__free(list);
+  return send_compound(v, reqs, 3);
+}
+
+/* The answer to a get_ea from the server's list: the names, or one value. */
+static int ea_answer(dfsc_verb *v, const uint8_t *list, size_t len) {
+  size_t pos = 0, need = 0, qlen = v->ea_name ? strlen(v->ea_name) : 0;
+  dfsc_smb2_ea ea;
+  int rc, found = 0;
+  while ((rc = dfsc__smb2_ea_next(list, len, &pos, &ea)) == 1) {
+    if (v->ea_name == NULL) {
+      if (need + ea.name_len + 1 <= v->chunk) {
+        memcpy(v->buf + need, ea.name, ea.name_len);
+        v->buf[need + ea.name_len] = 0;
+      }
+      need += ea.name_len + 1;
+    } else if (ea.name_len == qlen && strncasecmp(ea.name, v->ea_name, qlen) == 0) {
+      if (ea.value_len <= v->chunk && ea.value_len > 0)
+        memcpy(v->buf, ea.value, ea.value_len);
+      need = ea.value_len;
+      found = 1;
+      break;
+    }
+  }
+  if (rc < 0)
+    return rc;
+  v->nbytes = need;
+  if (v->ea_name != NULL && !found)
+    return -ENODATA;
+  return v->chunk > 0 && need > v->chunk ? -ERANGE : 0;
 }
 
 int dfsc__verb_mkdir(dfsc_verb *v, dfsc_tree *t, const char *name) {
@@ -1148,6 +1254,32 @@ int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
                      dfsc__smb2_fi_basic_build(&w, &b) < 0
                          ? NULL
                          : new_set_info(fid, FILE_BASIC_INFORMATION, info, w.off));
+}
+
+int dfsc__verb_lock(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint64_t off,
+                    uint64_t len, int flags) {
+  dfsc_smb2_lock_req lk;
+  dfsc_req *r;
+  if (len == 0 || off > UINT64_MAX - len)
+    return -EINVAL;
+  r = dfsc__req_new(SMB2_LOCK, 24 + SMB2_LOCK_ELEMENT_SIZE);
+  if (r != NULL) {
+    memset(&lk, 0, sizeof(lk));
+    lk.fid = *fid;
+    lk.count = 1;
+    lk.locks[0].offset = off;
+    lk.locks[0].length = len;
+    /* [MS-SMB2] 3.2.4.19: an unlock goes alone, a lock never waits here. */
+    lk.locks[0].flags = (flags & DFSC_LOCK_UNLOCK) ? SMB2_LOCKFLAG_UNLOCK
+                        : (flags & DFSC_LOCK_EXCLUSIVE)
+                            ? SMB2_LOCKFLAG_EXCLUSIVE_LOCK | SMB2_LOCKFLAG_FAIL_IMMEDIATELY
+                            : SMB2_LOCKFLAG_SHARED_LOCK | SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
+    if (dfsc__smb2_lock_req_encode(&r->w, &lk) < 0) {
+      dfsc__req_free(r);
+      r = NULL;
+    }
+  }
+  return handle_send(v, t, r);
 }
 
 static void fsctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,

@@ -95,7 +95,8 @@ struct dfsc_verb {
   int alone; /* the CREATE went alone (too few credits to compound) */
   uint64_t page_hash;
   size_t page_n;
-  size_t page_max; /* list_page: the caller's page bound, 0: none */
+  size_t page_max;     /* list_page: the caller's page bound, 0: none */
+  const char *ea_name; /* get_ea: the EA asked for, NULL: the names */
   struct dfsc_verb_durable *dur;
 };
 
@@ -176,6 +177,25 @@ int dfsc__verb_set_eof(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uin
 /* Zero times are left as they are ([MS-FSCC] 2.4.7). */
 int dfsc__verb_set_times(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
                          uint32_t attributes, uint64_t access_time, uint64_t write_time);
+/* SMB2 LOCK ([MS-SMB2] 2.2.26) of len bytes at off on an open file.
+ * flags are the public DFSC_LOCK_* (dfsc.h) but for DFSC_LOCK_WAIT: a lock
+ * always goes with FAIL_IMMEDIATELY, so the server answers at once and no
+ * CANCEL is ever needed; waiting is the caller's (by asking again). */
+int dfsc__verb_lock(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint64_t off,
+                    uint64_t len, int flags);
+/* An extended attribute of `name` ([MS-FSCC] 2.4.15): CREATE (READ_EA) +
+ * QUERY_INFO(FileFullEaInformation) + CLOSE. ea_name NULL: the names,
+ * each followed by a NUL, into buf; else the value of ea_name (compared
+ * without regard to ASCII case). v->nbytes is the answer's length; err
+ * -ERANGE when it is longer than cap (cap 0: only the length is asked),
+ * -ENODATA when there is no such EA. A file without EAs has none. */
+int dfsc__verb_get_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ea_name,
+                      void *buf, size_t cap);
+/* CREATE (WRITE_EA) + SET_INFO(FileFullEaInformation) of one entry +
+ * CLOSE: sets ea_name to value, or removes it when len is 0. ea_name 1..255
+ * bytes, len <= 65535, else -EINVAL. */
+int dfsc__verb_set_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ea_name,
+                      const void *value, size_t len);
 /* FSCTL ctl_code ([MS-SMB2] 2.2.31, SMB2_0_IOCTL_IS_FSCTL) with input
  * in/in_len on the tree itself (no open: the FileId is all ones, as
  * FSCTL_DFS_GET_REFERRALS wants, [MS-DFSC] 3.1.4.1), at most max_out
