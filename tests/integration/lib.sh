@@ -99,6 +99,16 @@ mount_bg() {
   wait_mounted "$dir" "$TMP/mount.log"
 }
 
+# unmount_all: unmounts every dfsc mount below $TMP (lazily) and stops the
+# daemons in the caller's array PIDS: the first half of a mount test's
+# cleanup.
+unmount_all() {
+  local p
+  grep " fuse.dfsc" /proc/mounts | awk '{print $2}' | grep "^$TMP/" |
+    while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+}
+
 # gone PID SECONDS: waits for PID to exit.
 gone() {
   local i

@@ -46,13 +46,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/fe.h"
+#include "brl.h"
 #include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
 #include "mfsymlink.h"
@@ -110,6 +113,14 @@ struct node {
   uint64_t link_ct;
   char *link;
   int silly; /* unlinked while open: renamed away, removed at last close */
+  /* Byte-range and flock locks held on the server through this mount
+   * (brl.h), and the lock requests on it: one at a time (lk_busy), the
+   * others waiting in order (at most LK_QUEUE_MAX). Under mu. */
+  struct dfsc__brl *locks;
+  size_t nlocks;
+  int lk_busy;
+  struct rq *lk_head, *lk_tail;
+  unsigned lk_nq;
   struct node *ino_next, *name_next;
 };
 
@@ -273,6 +284,19 @@ struct rq {
    * server down (getattr_cb). */
   dfsc_file *held;
   struct rq *qnext; /* a waiting listing: its uqueue or m->ready */
+  /* A lock request (setlk, getlk, flock, the unlock of a close): what it
+   * asks, its plan and where the plan's steps are. */
+  int lk_op; /* LK_SET, LK_GET, LK_CLOSE */
+  int lk_sleep;
+  struct dfsc__brl_req lreq;
+  struct dfsc__brl_plan *plan;
+  int lk_phase;
+  size_t lk_i;
+  int lk_want_ok, lk_err;
+  unsigned lk_rem_ok;
+  uint64_t lk_back;
+  struct flock lk_out;
+  struct rq *lknext;
   /* Under m->mu: */
   int parked;               /* waiting in its uid's FIFO */
   int linked;               /* in m->live */
@@ -534,6 +558,7 @@ static void maybe_free(struct mnt *m, struct node *n) {
     m->nnodes--;
     free(n->name);
     free(n->link);
+    dfsc__brl_free(&n->locks, &n->nlocks);
     free(n);
     if (p != NULL)
       p->nchild--;
@@ -1286,6 +1311,7 @@ static void rq_free(struct rq *r) {
   free(r->target);
   free(r->aside);
   free(r->link);
+  free(r->plan);
   free(r);
 }
 
@@ -2529,13 +2555,6 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
   }
 }
 
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-  (void)ino;
-  (void)fi;
-  /* close(2): writes were answered only once the server had them. */
-  fuse_reply_err(req, 0);
-}
-
 /* fsync(2) reports lost writes as EIO, like a read or write. */
 static void fsync_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
@@ -2605,6 +2624,14 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   dfsc_file *f = fh->f;
   int rc;
 
+  if (fh->kind == FH_FILE) {
+    /* Its CLOSE releases every lock held through it on the server. */
+    struct node *n;
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, ino)) != NULL)
+      (void)dfsc__brl_drop_fh(&n->locks, &n->nlocks, (uintptr_t)fh);
+    pthread_mutex_unlock(&m->mu);
+  }
   fh_free(m, fh);
   if (f == NULL) {
     fuse_reply_err(req, 0);
@@ -2624,6 +2651,690 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fuse_reply_err(rq_out(r), 0);
     rq_free(r);
   }
+}
+
+/* ---- locks ---------------------------------------------------------------- */
+
+/* fcntl(2) record locks and flock(2) through SMB2 LOCK (brl.h says how a
+ * POSIX request becomes SMB steps). The requests on one file go one at a
+ * time, in order, each answered once its steps are done; a lock that
+ * waits (F_SETLKW, flock without LOCK_NB) is asked again by the library
+ * until granted, interrupted (EINTR) or past the operation deadline
+ * (ENOLCK), so no FUSE thread waits. */
+
+#define LK_QUEUE_MAX 256 /* lock requests waiting on one file */
+
+enum { LK_SET, LK_GET, LK_CLOSE };
+enum { LKP_UNLOCK_OLD, LKP_WANT, LKP_REM, LKP_BACK, LKP_DONE, LKG_PROBE, LKG_UNPROBE };
+
+static void lk_begin(struct rq *r);
+static void lk_next(struct rq *r);
+
+static dfsc_file *lk_file(const struct rq *r) { return ((struct fh *)r->lreq.fh)->f; }
+
+/* r is done with errno err (0: done): the table takes what its steps did,
+ * r is answered, and the next request waiting on the file starts. */
+static void lk_finish(struct rq *r, int err) {
+  struct mnt *m = r->m;
+  struct node *n;
+  struct rq *next = NULL;
+  int lost = 0;
+
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, r->ino)) != NULL) {
+    if (r->plan != NULL && dfsc__brl_apply(&n->locks, &n->nlocks, r->plan, r->lk_want_ok,
+                                           r->lk_rem_ok, r->lk_back) < 0)
+      lost = 1;
+    if ((next = n->lk_head) != NULL) {
+      n->lk_head = next->lknext;
+      if (n->lk_head == NULL)
+        n->lk_tail = NULL;
+      n->lk_nq--;
+    } else {
+      n->lk_busy = 0;
+    }
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (lost)
+    mlog(m, DFSC_LOG_WARN, "%s: out of memory: a lock held on the server is not tracked",
+         r->path ? r->path : "lock");
+  if (r->lk_op == LK_GET && err == 0)
+    fuse_reply_lock(rq_out(r), &r->lk_out);
+  else
+    fuse_reply_err(rq_out(r), err);
+  rq_free(r);
+  if (next != NULL)
+    lk_begin(next);
+}
+
+/* The errno of a lock step that failed. */
+static int lk_errno(const dfsc_result *res) {
+  int e = res_errno(res, 0);
+  /* Waited until the operation's deadline: fcntl(2) has no ETIMEDOUT. */
+  return e == ETIMEDOUT ? ENOLCK : e;
+}
+
+static void lk_step_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res->err == 0 ? 0 : lk_errno(res);
+
+  switch (r->lk_phase) {
+  case LKP_UNLOCK_OLD:
+    if (e != 0)
+      mlog(r->m, DFSC_LOG_DEBUG, "%s: unlock: %s", r->path, strerror(e));
+    break;
+  case LKP_WANT:
+    if (e == 0)
+      r->lk_want_ok = 1;
+    else
+      r->lk_err = e;
+    break;
+  case LKP_REM:
+    if (e == 0)
+      r->lk_rem_ok |= 1u << r->lk_i;
+    else
+      mlog(r->m, DFSC_LOG_WARN, "%s: part of a lock could not be kept: %s", r->path,
+           strerror(e));
+    break;
+  case LKP_BACK:
+    if (e == 0)
+      r->lk_back |= (uint64_t)1 << r->lk_i;
+    else
+      mlog(r->m, DFSC_LOG_WARN,
+           "%s: a lock given up for a change could not be taken back: %s", r->path,
+           strerror(e));
+    break;
+  case LKG_PROBE:
+    /* F_GETLK: the range could be locked (no conflict: unlock it again),
+     * or another holder has it. lk_want_ok marks the second probe. */
+    if (e == 0) {
+      r->lk_phase = LKG_UNPROBE;
+      lk_next(r);
+      return;
+    }
+    if (e != EAGAIN) {
+      lk_finish(r, e);
+      return;
+    }
+    if (r->lreq.type == 2 && !r->lk_want_ok) {
+      /* An exclusive probe refused: a shared one tells a reader from a
+       * writer holding it. */
+      r->lk_want_ok = 1;
+      r->lreq.type = 1;
+      lk_next(r);
+      return;
+    }
+    r->lk_out.l_type = F_WRLCK;
+    lk_finish(r, 0);
+    return;
+  case LKG_UNPROBE:
+    /* The probe was granted: nobody holds the range, or (the second,
+     * shared probe) readers do. */
+    r->lk_out.l_type = r->lk_want_ok ? F_RDLCK : F_UNLCK;
+    lk_finish(r, 0);
+    return;
+  default:
+    break;
+  }
+  r->lk_i++;
+  lk_next(r);
+}
+
+/* Starts r's next step, or ends r. */
+static void lk_next(struct rq *r) {
+  struct dfsc__brl_plan *p = r->plan;
+
+  for (;;) {
+    const struct dfsc__brl *e = NULL;
+    uint64_t start = 0, end = 0;
+    int flags = 0, rc;
+
+    if (r->lk_phase == LKG_PROBE || r->lk_phase == LKG_UNPROBE) {
+      start = r->lreq.start;
+      end = r->lreq.end;
+      flags = r->lk_phase == LKG_UNPROBE ? DFSC_LOCK_UNLOCK
+              : r->lreq.type == 2        ? DFSC_LOCK_EXCLUSIVE
+                                         : DFSC_LOCK_SHARED;
+    } else {
+      switch (r->lk_phase) {
+      case LKP_UNLOCK_OLD:
+        if (r->lk_i < p->nold)
+          e = &p->old[r->lk_i];
+        break;
+      case LKP_WANT:
+        if (p->has_want && r->lk_i == 0)
+          e = &p->want;
+        break;
+      case LKP_REM:
+        if (r->lk_i < p->nrem)
+          e = &p->rem[r->lk_i];
+        break;
+      case LKP_BACK:
+        if (r->lk_i < p->nold)
+          e = &p->old[r->lk_i];
+        break;
+      default:
+        lk_finish(r, r->lk_err);
+        return;
+      }
+      if (e == NULL) {
+        /* This phase is over: the next. */
+        r->lk_i = 0;
+        if (r->lk_phase == LKP_UNLOCK_OLD)
+          r->lk_phase = LKP_WANT;
+        else if (r->lk_phase == LKP_WANT)
+          r->lk_phase = (!p->has_want || r->lk_want_ok) ? LKP_REM : LKP_BACK;
+        else
+          r->lk_phase = LKP_DONE;
+        continue;
+      }
+      start = e->start;
+      end = e->end;
+      flags = r->lk_phase == LKP_UNLOCK_OLD ? DFSC_LOCK_UNLOCK
+              : e->excl                     ? DFSC_LOCK_EXCLUSIVE
+                                            : DFSC_LOCK_SHARED;
+    }
+    if (r->lk_phase == LKP_WANT) {
+      /* The one step that may wait, and the one an interrupt stops. */
+      if (r->lk_sleep)
+        flags |= DFSC_LOCK_WAIT;
+      if ((rc = rq_arm(r, lk_step_cb)) == 0)
+        rc = rq_armed(
+            r, dfsc_lock_async(lk_file(r), start, end - start + 1, flags, lk_step_cb, r));
+    } else {
+      rq_disarm(r);
+      rc = dfsc_lock_async(lk_file(r), start, end - start + 1, flags, lk_step_cb, r);
+    }
+    if (rc == 0)
+      return;
+    /* Not started: as a step that failed at once. */
+    {
+      dfsc_result res;
+      memset(&res, 0, sizeof(res));
+      res.err = rc;
+      lk_step_cb(&res, r);
+      return;
+    }
+  }
+}
+
+/* r's turn on its file: the local answer (a conflict with another owner
+ * of this mount, nothing to do), or the plan's first step. */
+static void lk_begin(struct rq *r) {
+  struct mnt *m = r->m;
+  struct node *n;
+  struct dfsc__brl_plan *p = NULL;
+  const struct dfsc__brl *c;
+  int err = 0, done = 0, rc;
+
+  if (r->lk_op != LK_GET && (p = malloc(sizeof(*p))) == NULL) {
+    lk_finish(r, ENOLCK);
+    return;
+  }
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, r->ino)) == NULL) {
+    err = ESTALE;
+  } else if (r->lk_op == LK_GET) {
+    if ((c = dfsc__brl_conflict(n->locks, &r->lreq)) != NULL) {
+      r->lk_out.l_type = c->excl ? F_WRLCK : F_RDLCK;
+      r->lk_out.l_whence = SEEK_SET;
+      r->lk_out.l_start = (off_t)c->start;
+      r->lk_out.l_len = c->end == DFSC_BRL_EOF ? 0 : (off_t)(c->end - c->start + 1);
+      r->lk_out.l_pid = (pid_t)c->pid;
+      done = 1;
+    } else {
+      const struct dfsc__brl *e;
+      /* The owner's own locks through this handle would refuse the probe:
+       * there, only other owners of this mount are known. */
+      for (e = n->locks; e != NULL && !done; e = e->next)
+        if (e->owner == r->lreq.owner && e->fh == r->lreq.fh && e->start <= r->lreq.end &&
+            r->lreq.start <= e->end)
+          done = 1;
+      if (done)
+        r->lk_out.l_type = F_UNLCK;
+    }
+  } else {
+    c = dfsc__brl_conflict(n->locks, &r->lreq);
+    /* A holder on another handle: the server refuses (and the library
+     * waits). On the same handle (a process that shares the open file
+     * with another) the server would grant it: answered here. */
+    if (c != NULL && (!r->lk_sleep || c->fh == r->lreq.fh))
+      err = r->lk_sleep ? EDEADLK : EAGAIN;
+    else if ((rc = dfsc__brl_plan(n->locks, n->nlocks, &r->lreq, p)) < 0)
+      err = -rc;
+    else if (p->noop)
+      done = 1;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (err != 0 || done) {
+    free(p);
+    lk_finish(r, err);
+    return;
+  }
+  if (r->lk_op == LK_GET) {
+    r->lk_phase = LKG_PROBE;
+    r->lk_out.l_whence = SEEK_SET;
+    r->lk_out.l_start = (off_t)r->lreq.start;
+    r->lk_out.l_len =
+        r->lreq.end == DFSC_BRL_EOF ? 0 : (off_t)(r->lreq.end - r->lreq.start + 1);
+    r->lk_out.l_pid = 0; /* a holder elsewhere: its pid is not known */
+  } else {
+    r->plan = p;
+    r->lk_phase = LKP_UNLOCK_OLD;
+  }
+  r->lk_i = 0;
+  lk_next(r);
+}
+
+/* Queues r behind the lock requests on its file, or starts it. */
+static void lk_enqueue(struct rq *r) {
+  struct mnt *m = r->m;
+  struct node *n;
+  int go = 0, err = 0;
+
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, r->ino)) == NULL) {
+    err = ESTALE;
+  } else if (!n->lk_busy) {
+    n->lk_busy = 1;
+    go = 1;
+  } else if (n->lk_nq >= LK_QUEUE_MAX) {
+    err = ENOLCK;
+  } else {
+    r->lknext = NULL;
+    if (n->lk_tail != NULL)
+      n->lk_tail->lknext = r;
+    else
+      n->lk_head = r;
+    n->lk_tail = r;
+    n->lk_nq++;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (err != 0) {
+    fuse_reply_err(rq_out(r), err);
+    rq_free(r);
+  } else if (go) {
+    lk_begin(r);
+  }
+}
+
+/* A lock request on the open file fi: type 0 unlock, 1 shared, 2
+ * exclusive, over [start, end]. */
+static void lk_request(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op,
+                       int type, uint64_t start, uint64_t end, int sleep, int flock,
+                       uint32_t pid) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  struct rq *r;
+
+  if (fh == NULL || fh->kind != FH_FILE || fh->f == NULL) {
+    fuse_reply_err(req, ENOLCK); /* directories and control files: no SMB handle */
+    return;
+  }
+  if (end > DFSC_BRL_EOF)
+    end = DFSC_BRL_EOF;
+  if (start > end) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL)
+    return;
+  r->lk_op = op;
+  r->lk_sleep = sleep;
+  r->lreq.owner = fi->lock_owner;
+  r->lreq.fh = (uintptr_t)fh;
+  r->lreq.start = start;
+  r->lreq.end = end;
+  r->lreq.type = type;
+  r->lreq.flock = flock;
+  r->lreq.pid = pid;
+  r->path = strdup(dfsc_file_path(fh->f));
+  lk_enqueue(r);
+}
+
+static int lk_type(short l_type) {
+  return l_type == F_UNLCK ? 0 : l_type == F_RDLCK ? 1 : l_type == F_WRLCK ? 2 : -1;
+}
+
+/* libfuse gives l_start and l_len (0: to the end) of the kernel's range. */
+static uint64_t lk_end(const struct flock *lock) {
+  if (lock->l_len <= 0 || (uint64_t)lock->l_start > DFSC_BRL_EOF - (uint64_t)lock->l_len)
+    return DFSC_BRL_EOF;
+  return (uint64_t)lock->l_start + (uint64_t)lock->l_len - 1;
+}
+
+static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+                     struct flock *lock) {
+  int type = lk_type(lock->l_type);
+
+  if (type <= 0 || lock->l_start < 0) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  lk_request(req, ino, fi, LK_GET, type, (uint64_t)lock->l_start, lk_end(lock), 0, 0,
+             (uint32_t)lock->l_pid);
+}
+
+static void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+                     struct flock *lock, int sleep) {
+  int type = lk_type(lock->l_type);
+
+  if (type < 0 || lock->l_start < 0) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  lk_request(req, ino, fi, LK_SET, type, (uint64_t)lock->l_start, lk_end(lock), sleep, 0,
+             (uint32_t)lock->l_pid);
+}
+
+/* flock(2): a lock of the whole file owned by the open file. */
+static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op) {
+  int type = (op & LOCK_UN) ? 0 : (op & LOCK_EX) ? 2 : (op & LOCK_SH) ? 1 : -1;
+
+  if (type < 0) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  lk_request(req, ino, fi, LK_SET, type, 0, DFSC_BRL_EOF, (op & LOCK_NB) == 0, 1, 0);
+}
+
+static int lk_held(struct mnt *m, uint64_t ino, uint64_t owner, uintptr_t fh);
+
+/* close(2) of a descriptor: writes were answered only once the server had
+ * them; the POSIX locks its process held through this open file go
+ * (fcntl(2): closing any descriptor of a file releases them). */
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
+  if (fh != NULL && fh->kind == FH_FILE && fh->f != NULL &&
+      lk_held(m, ino, fi->lock_owner, (uintptr_t)fh)) {
+    lk_request(req, ino, fi, LK_CLOSE, 0, 0, DFSC_BRL_EOF, 0, 0, 0);
+    return;
+  }
+  fuse_reply_err(req, 0);
+}
+
+/* Whether owner holds POSIX locks through fh on node ino. */
+static int lk_held(struct mnt *m, uint64_t ino, uint64_t owner, uintptr_t fh) {
+  struct node *n;
+  const struct dfsc__brl *e;
+  int held = 0;
+
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, ino)) != NULL)
+    for (e = n->locks; e != NULL && !held; e = e->next)
+      held = e->owner == owner && e->fh == fh && !e->flock;
+  pthread_mutex_unlock(&m->mu);
+  return held;
+}
+
+/* ---- extended attributes ---------------------------------------------------- */
+
+/* user.NAME is the SMB extended attribute NAME ([MS-FSCC] 2.4.15), as
+ * cifs.ko maps it; Samba keeps it as the xattr user.NAME on its disk.
+ * Other namespaces (security., system., trusted.) have no SMB
+ * counterpart: reads find nothing without asking the server (ls and cp
+ * ask for security.selinux and ACLs on every file), writes are refused. */
+#define XATTR_USER "user."
+#define XATTR_USER_LEN 5
+#define XATTR_LIST_CAP 65536 /* one answer of the server's names, at most */
+
+enum { XA_GET, XA_LIST, XA_SET_CHECK, XA_SET, XA_REMOVE_CHECK, XA_REMOVE };
+
+/* The EA behind an xattr name: NULL for other namespaces. */
+static const char *xattr_ea(const char *name) {
+  if (strncmp(name, XATTR_USER, XATTR_USER_LEN) != 0)
+    return NULL;
+  return name + XATTR_USER_LEN;
+}
+
+static int xattr_errno(const dfsc_result *res) {
+  if (res->err == DFSC_E_NTSTATUS) {
+    switch (res->ntstatus) {
+    case 0xC000004Fu: /* EAS_NOT_SUPPORTED: the share's file system keeps none */
+      return EOPNOTSUPP;
+    case 0xC0000051u: /* NONEXISTENT_EA_ENTRY */
+      return ENODATA;
+    case 0x80000013u: /* INVALID_EA_NAME */
+      return EINVAL;
+    case 0xC0000050u: /* EA_TOO_LARGE */
+      return E2BIG;
+    default:
+      break;
+    }
+  }
+  if (res->err == DFSC_E_TOOBIG)
+    return E2BIG;
+  return res_errno(res, 0);
+}
+
+/* A node whose xattrs are the server's: 0, or the errno to answer. */
+static int xattr_node(struct mnt *m, fuse_ino_t ino) {
+  int found;
+  enum nkind k = kind_of(m, ino, &found);
+
+  if (!found)
+    return ESTALE;
+  return (k == N_SHARE || k == N_FS) ? 0 : ENODATA;
+}
+
+static void xattr_cb(const dfsc_result *res, void *arg);
+
+/* Starts r's library call for step r->flags. */
+static void xattr_go(struct rq *r) {
+  const char *ea = r->name;
+  int rc;
+
+  if ((rc = rq_arm(r, xattr_cb)) != 0) {
+    rq_fail(r, rc);
+    return;
+  }
+  switch (r->flags) {
+  case XA_GET:
+    rc = dfsc_get_ea_async(r->m->ctx, r->path, ea, r->buf, r->len, xattr_cb, r);
+    break;
+  case XA_LIST:
+    rc = dfsc_get_ea_async(r->m->ctx, r->path, NULL, r->buf, XATTR_LIST_CAP, xattr_cb, r);
+    break;
+  case XA_SET_CHECK:
+  case XA_REMOVE_CHECK:
+    rc = dfsc_get_ea_async(r->m->ctx, r->path, ea, NULL, 0, xattr_cb, r);
+    break;
+  case XA_SET:
+    rc = dfsc_set_ea_async(r->m->ctx, r->path, ea, r->link, r->size, xattr_cb, r);
+    break;
+  default:
+    rc = dfsc_set_ea_async(r->m->ctx, r->path, ea, NULL, 0, xattr_cb, r);
+    break;
+  }
+  if ((rc = rq_armed(r, rc)) < 0)
+    rq_fail(r, rc);
+}
+
+static void xattr_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res->err == 0          ? 0
+          : res->err == -ENODATA ? ENODATA
+          : res->err == -ERANGE  ? ERANGE
+                                 : xattr_errno(res);
+  fuse_req_t req;
+
+  switch (r->flags) {
+  case XA_SET_CHECK:
+    /* XATTR_CREATE wants none, XATTR_REPLACE one (r->to_set: the flags). */
+    if (e == 0 && (r->to_set & XATTR_CREATE))
+      e = EEXIST;
+    else if (e == ENODATA && !(r->to_set & XATTR_REPLACE))
+      e = 0;
+    if (e == 0) {
+      r->flags = XA_SET;
+      xattr_go(r);
+      return;
+    }
+    break;
+  case XA_REMOVE_CHECK:
+    if (e == 0) {
+      r->flags = XA_REMOVE;
+      xattr_go(r);
+      return;
+    }
+    break;
+  case XA_SET:
+  case XA_REMOVE:
+    if (e == 0)
+      invalidate(r->m, r->ino); /* its change time moved */
+    break;
+  default:
+    break;
+  }
+  req = rq_out(r);
+  if (e != 0) {
+    fuse_reply_err(req, e);
+  } else if (r->flags == XA_GET) {
+    if (r->len == 0)
+      fuse_reply_xattr(req, res->nbytes);
+    else
+      fuse_reply_buf(req, r->buf, res->nbytes);
+  } else if (r->flags == XA_LIST) {
+    /* "NAME\0..." from the library becomes "user.NAME\0...". */
+    size_t need = 0, i = 0, o = 0;
+    char *out;
+    while (i < res->nbytes) {
+      size_t l = strnlen(r->buf + i, res->nbytes - i);
+      need += XATTR_USER_LEN + l + 1;
+      i += l + 1;
+    }
+    if (r->size == 0) {
+      fuse_reply_xattr(req, need);
+    } else if (need > r->size) {
+      fuse_reply_err(req, ERANGE);
+    } else if ((out = malloc(need ? need : 1)) == NULL) {
+      fuse_reply_err(req, ENOMEM);
+    } else {
+      for (i = 0; i < res->nbytes;) {
+        size_t l = strnlen(r->buf + i, res->nbytes - i);
+        memcpy(out + o, XATTR_USER, XATTR_USER_LEN);
+        memcpy(out + o + XATTR_USER_LEN, r->buf + i, l);
+        out[o + XATTR_USER_LEN + l] = 0;
+        o += XATTR_USER_LEN + l + 1;
+        i += l + 1;
+      }
+      fuse_reply_buf(req, out, need);
+      free(out);
+    }
+  } else {
+    fuse_reply_err(req, 0);
+  }
+  rq_free(r);
+}
+
+/* A request about xattr `name` of ino: NULL once answered. */
+static struct rq *xattr_rq(fuse_req_t req, fuse_ino_t ino, const char *name, int step) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+  const char *ea = name != NULL ? xattr_ea(name) : "";
+  int err = xattr_node(m, ino);
+
+  if (err == 0 && ea == NULL)
+    err = (step == XA_GET || step == XA_REMOVE_CHECK) ? ENODATA : EOPNOTSUPP;
+  if (err == 0 && name != NULL && (ea[0] == 0 || strlen(ea) > DFSC_EA_NAME_MAX))
+    err = ea[0] == 0 ? EINVAL : ERANGE;
+  if (err != 0) {
+    fuse_reply_err(req, err);
+    return NULL;
+  }
+  if ((r = rq_new(m, req, ino)) == NULL)
+    return NULL;
+  r->flags = step;
+  if (name != NULL && (r->name = strdup(ea)) == NULL) {
+    rq_fail(r, -ENOMEM);
+    return NULL;
+  }
+  if (rq_path(r, ino) < 0)
+    return NULL;
+  return r;
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+  struct rq *r = xattr_rq(req, ino, name, XA_GET);
+
+  if (r == NULL)
+    return;
+  if (size > DFSC_EA_VALUE_MAX)
+    size = DFSC_EA_VALUE_MAX;
+  r->len = size;
+  if (size > 0 && (r->buf = malloc(size)) == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  xattr_go(r);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+  int err = xattr_node(m, ino);
+
+  if (err != 0) {
+    /* Synthetic nodes have none. */
+    if (err == ENODATA && size == 0)
+      fuse_reply_xattr(req, 0);
+    else if (err == ENODATA)
+      fuse_reply_buf(req, NULL, 0);
+    else
+      fuse_reply_err(req, err);
+    return;
+  }
+  if ((r = xattr_rq(req, ino, NULL, XA_LIST)) == NULL)
+    return;
+  r->size = size;
+  if ((r->buf = malloc(XATTR_LIST_CAP)) == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  xattr_go(r);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+                        size_t size, int flags) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+
+  if (m->o->ro) {
+    fuse_reply_err(req, EROFS);
+    return;
+  }
+  if (size > DFSC_EA_VALUE_MAX) {
+    fuse_reply_err(req, E2BIG);
+    return;
+  }
+  if ((r = xattr_rq(req, ino, name, XA_SET_CHECK)) == NULL)
+    return;
+  /* SMB has no empty EA: an empty value removes it, as with cifs.ko. */
+  r->size = size;
+  r->to_set = flags;
+  if (size > 0 && (r->link = malloc(size)) == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  if (size > 0)
+    memcpy(r->link, value, size);
+  if (!(flags & (XATTR_CREATE | XATTR_REPLACE)))
+    r->flags = XA_SET;
+  xattr_go(r);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct rq *r;
+
+  if (m->o->ro) {
+    fuse_reply_err(req, EROFS);
+    return;
+  }
+  if ((r = xattr_rq(req, ino, name, XA_REMOVE_CHECK)) != NULL)
+    xattr_go(r);
 }
 
 /* ---- directories ---------------------------------------------------------- */
@@ -3723,7 +4434,15 @@ static void ctl_snapshot_cb(const dfsc_result *res, void *arg) {
 /* ---- the session ----------------------------------------------------------- */
 
 static void op_init(void *userdata, struct fuse_conn_info *conn) {
-  (void)userdata;
+  struct mnt *m = userdata;
+
+  /* fcntl and flock locks go to the server (op_setlk, op_flock), or with
+   * -o nobrl stay in the kernel, which then keeps them among this
+   * machine's processes only. */
+  if (m->o->nobrl)
+    conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+  else
+    conn->want |= conn->capable & (FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
   /* Large requests: one FUSE read becomes one pipelined library read. */
   conn->max_write = IO_MAX;
   /* Lookups in one directory at once. libfuse 3.14 (Debian 12) records
@@ -3753,6 +4472,13 @@ static const struct fuse_lowlevel_ops ops = {
     .read = op_read,
     .write = op_write,
     .flush = op_flush,
+    .getlk = op_getlk,
+    .setlk = op_setlk,
+    .flock = op_flock,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+    .setxattr = op_setxattr,
+    .removexattr = op_removexattr,
     .release = op_release,
     .fsync = op_fsync,
     .opendir = op_opendir,

@@ -52,6 +52,9 @@ struct dfsc__mount_opts {
   size_t nhosts;
   int open_hosts; /* -o open_hosts: every local user may name any host */
   int dumpable;   /* -o dumpable: keep core dumps and ptrace (they hold secrets) */
+  /* -o nobrl: fcntl and flock locks stay in this machine's kernel (as
+   * cifs' nobrl), no SMB2 LOCK is sent */
+  int nobrl;
   /* The budget of directory listings held for open handles. */
   uint64_t listing_mem;     /* bytes in total (-o listing_mem, 256 MiB) */
   uint64_t listing_mem_uid; /* bytes per uid (-o listing_mem_uid, 64 MiB) */

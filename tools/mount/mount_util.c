@@ -476,9 +476,11 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
                       "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
     return add_hosts(o, v, err, errcap);
   }
-  if (v == NULL && (KEY("open_hosts") || KEY("dumpable"))) {
+  if (v == NULL && (KEY("open_hosts") || KEY("dumpable") || KEY("nobrl"))) {
     if (KEY("open_hosts"))
       o->open_hosts = 1;
+    else if (KEY("nobrl"))
+      o->nobrl = 1;
     else
       o->dumpable = 1;
     return 0;
