@@ -56,7 +56,8 @@ static void test_lock_unlock_same(void **state) {
   assert_int_equal(tb.n, 1);
   assert_true(held(&tb, 1, 0, 99, 1));
   /* The same lock again: nothing to send. */
-  assert_int_equal(dfsc__brl_plan(tb.t, tb.n, &(struct dfsc__brl_req){1, 101, 0, 99, 2, 0, 1}, &p), 0);
+  assert_int_equal(
+      dfsc__brl_plan(tb.t, tb.n, &(struct dfsc__brl_req){1, 101, 0, 99, 2, 0, 1}, &p), 0);
   assert_true(p.noop);
   run_ok(&tb, rq(1, 0, 99, 0), &p);
   assert_int_equal(p.nold, 1);

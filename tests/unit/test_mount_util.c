@@ -582,8 +582,26 @@ static void test_server_names(void **state) {
   assert_false(dfsc__mount_valid_server_name("a\nb"));
 }
 
+static void test_drop_fuse_opt(void **state) {
+  char a[] = "allow_other,default_permissions", b[] = "default_permissions,ro",
+       c[] = "default_permissions", d[] = "x,default_permissions,y,default_permissions",
+       e[] = "default_permissionsx,ro";
+  (void)state;
+  dfsc__mount_drop_fuse_opt(a, "default_permissions");
+  dfsc__mount_drop_fuse_opt(b, "default_permissions");
+  dfsc__mount_drop_fuse_opt(c, "default_permissions");
+  dfsc__mount_drop_fuse_opt(d, "default_permissions");
+  dfsc__mount_drop_fuse_opt(e, "default_permissions");
+  assert_string_equal(a, "allow_other");
+  assert_string_equal(b, "ro");
+  assert_string_equal(c, "");
+  assert_string_equal(d, "x,y");
+  assert_string_equal(e, "default_permissionsx,ro");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_drop_fuse_opt),
       cmocka_unit_test(test_opts_mount_keys),
       cmocka_unit_test(test_opts_config_and_fuse),
       cmocka_unit_test(test_frontend_interface),

@@ -38,7 +38,7 @@
 
 struct dfsc__brl {
   uint64_t owner;
-  uintptr_t fh; /* the handle it is held through on the server */
+  uintptr_t fh;        /* the handle it is held through on the server */
   uint64_t start, end; /* inclusive */
   int excl;
   int flock;

@@ -39,6 +39,7 @@
 #include <limits.h>
 #include <linux/fuse.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -48,6 +49,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
@@ -55,6 +57,7 @@
 #include <unistd.h>
 
 #include "../common/fe.h"
+#include "../dfsc/cli.h"
 #include "brl.h"
 #include "dfsc/dfsc.h"
 #include "dfsc/errors.h"
@@ -64,6 +67,7 @@
 #define INO_CTL 2
 #define INO_CTL_CACHE 3
 #define INO_CTL_STATS 4
+#define INO_CTL_WHOAMI 5
 #define INO_FIRST 16
 #define KNOWN_MAX 4096       /* host and share names remembered for listings */
 #define PATH_MAX_BYTES 32768 /* a UNC path, as UTF-8 */
@@ -78,7 +82,7 @@
 #define LEASE_BUCKETS 256      /* open file handles by dfsc_file, for lease breaks */
 #define INVAL_QUEUE_MAX 4096   /* lease breaks waiting for the invalidation thread */
 
-enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS };
+enum nkind { N_ROOT, N_HOST, N_SHARE, N_FS, N_CTL, N_CTL_CACHE, N_CTL_STATS, N_CTL_WHOAMI };
 
 struct node {
   uint64_t ino;
@@ -124,6 +128,18 @@ struct node {
   struct node *ino_next, *name_next;
 };
 
+/* One local user's identity on a multiuser mount: its own library
+ * context (connections, sessions, caches), or none (ctx NULL: refused,
+ * asked again after UCTX_RETRY_S). The mounting user's is m->base. */
+struct uctx {
+  uid_t uid;
+  dfsc_ctx *ctx;
+  struct mnt *m;
+  char who[PATH_MAX + 256]; /* what .dfsc/whoami says */
+  time_t refused_at;        /* monotonic seconds of the refusal */
+  struct uctx *next;
+};
+
 struct mnt {
   dfsc_ctx *ctx;
   struct dfsc__mount_opts *o;
@@ -131,7 +147,7 @@ struct mnt {
   struct node **by_ino, **by_name;
   size_t nbuckets, nnodes;
   uint64_t next_ino;
-  struct node root, ctl, ctl_cache, ctl_stats;
+  struct node root, ctl, ctl_cache, ctl_stats, ctl_whoami;
   char **known; /* "host" and "host\share" */
   size_t nknown;
   dfsc_stat_t vdir;                /* attributes of the synthetic directories */
@@ -186,6 +202,14 @@ struct mnt {
   int inval_stop, inval_started;
   pthread_t inval_thr;
   uint64_t lease_invals, lease_inval_dropped; /* under lease_mu */
+  /* Multiuser (-o multiuser): the contexts of the other local users, under
+   * uctx_mu, a lock taken after mu and never before it; uopts is what
+   * each is made from (the mount's options without its identity). */
+  struct uctx base;
+  pthread_mutex_t uctx_mu;
+  struct uctx *uctxs;
+  unsigned nuctx;
+  dfsc_opts uopts;
 };
 
 /* An open file handle the lease callback can name. */
@@ -200,6 +224,7 @@ struct fref {
 /* A lease break whose inode the invalidation thread drops from the kernel's
  * cache, then lets the library acknowledge (token, 0: none to send). */
 struct inval {
+  dfsc_ctx *ctx; /* whose lease broke (the token is its) */
   uint64_t ino;
   uint64_t token;
   int attr_only; /* the last lease closed: drop the kernel's attributes only */
@@ -251,6 +276,7 @@ static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino, struct node *n);
 /* One FUSE request in flight in the library. */
 struct rq {
   struct mnt *m;
+  dfsc_ctx *ctx; /* the caller's identity (multiuser), else the mount's; NULL: none */
   fuse_req_t req;
   uid_t uid;          /* of the process that made the request */
   uint64_t ino;       /* the node the request is about */
@@ -1005,7 +1031,7 @@ static void virtual_stat(struct mnt *m, const struct node *n, struct stat *out) 
   dfsc__mount_fill_stat(m->o, &st, n->ino, out);
   if (n->kind == N_CTL) {
     out->st_mode = S_IFDIR | 0555;
-  } else if (n->kind == N_CTL_STATS) {
+  } else if (n->kind == N_CTL_STATS || n->kind == N_CTL_WHOAMI) {
     out->st_mode = S_IFREG | 0444;
   } else if (n->kind == N_CTL_CACHE) {
     out->st_mode = S_IFREG | 0644;
@@ -1099,7 +1125,12 @@ static int st_fresh(struct mnt *m, const struct node *n) {
          (age(&n->st_at) < m->o->attr_timeout || n->nleased > 0);
 }
 
+/* multiuser: the kernel caches names and attributes for every local user
+ * alike, so it keeps none and asks the daemon each time, which answers
+ * from its own cache only the users it lets in (node_allowed_locked). */
 static double attr_ttl(struct mnt *m, struct node *n) {
+  if (m->o->multiuser)
+    return 0;
   if (n->nleased > 0 && m->o->lease_attr_timeout > m->o->attr_timeout) {
     n->attr_long = 1;
     return m->o->lease_attr_timeout;
@@ -1113,7 +1144,7 @@ static void fill_entry(struct mnt *m, struct node *n, struct fuse_entry_param *e
   e->generation = 1;
   node_stat(m, n, &e->attr);
   e->attr_timeout = attr_ttl(m, n);
-  e->entry_timeout = m->o->entry_timeout;
+  e->entry_timeout = m->o->multiuser ? 0 : m->o->entry_timeout;
 }
 
 static void reply_negative(struct mnt *m, fuse_req_t req) {
@@ -1121,7 +1152,7 @@ static void reply_negative(struct mnt *m, fuse_req_t req) {
 
   /* ino 0 with a timeout: the kernel caches the absence. */
   memset(&e, 0, sizeof(e));
-  e.entry_timeout = m->o->negative_timeout;
+  e.entry_timeout = m->o->multiuser ? 0 : m->o->negative_timeout;
   if (e.entry_timeout > 0)
     fuse_reply_entry(req, &e);
   else
@@ -1282,6 +1313,211 @@ static fuse_req_t rq_out(struct rq *r) {
   return r->req;
 }
 
+static int lease_break_cb(void *arg, const dfsc_lease_break *b);
+
+/* ---- multiuser ---------------------------------------------------------------
+ *
+ * With -o multiuser every local user other than the mounting one reaches
+ * the servers as themselves: a library context of their own, made at their
+ * first request from the credentials file DIR/UID (or DIR/USERNAME) of
+ * credentials_dir, else their Kerberos ticket cache /tmp/krb5cc_UID. A
+ * user with neither gets EACCES and one log line, never the mount's
+ * identity. */
+
+#define UCTX_MAX 256    /* local users with a context of their own */
+#define UCTX_RETRY_S 10 /* a refused user is looked at again after this */
+#define CREDENTIALS_DIR_DEFAULT "/etc/dfsc/users"
+
+static time_t mono_s(void) {
+  struct timespec t;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec;
+}
+
+/* Whether st is safe to take secrets of uid from: owned by root or uid,
+ * and (a file) readable and writable by its owner only, (a directory)
+ * writable by its owner only. */
+static int secret_safe(const struct stat *st, uid_t uid, int dir) {
+  if (st->st_uid != 0 && st->st_uid != uid)
+    return 0;
+  if (dir)
+    return S_ISDIR(st->st_mode) && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+  return S_ISREG(st->st_mode) && (st->st_mode & 077) == 0;
+}
+
+/* The credentials file of uid into path: 0, -ENOENT (none) or -EPERM
+ * (there, but unsafe: *why says how). */
+static int cred_file(struct mnt *m, uid_t uid, char *path, size_t cap, const char **why) {
+  const char *dir = m->o->credentials_dir ? m->o->credentials_dir : CREDENTIALS_DIR_DEFAULT;
+  struct stat st;
+  struct passwd pw, *pp = NULL;
+  char pwbuf[1024];
+  int i;
+
+  if (stat(dir, &st) != 0)
+    return -ENOENT;
+  if (st.st_uid != 0 || !secret_safe(&st, 0, 1)) {
+    *why = "its directory is not root's alone";
+    return -EPERM;
+  }
+  for (i = 0; i < 2; i++) {
+    if (i == 0) {
+      snprintf(path, cap, "%s/%u", dir, (unsigned)uid);
+    } else {
+      if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pp) != 0 || pp == NULL ||
+          strchr(pp->pw_name, '/') != NULL || pp->pw_name[0] == '.')
+        return -ENOENT;
+      snprintf(path, cap, "%s/%s", dir, pp->pw_name);
+    }
+    if (lstat(path, &st) != 0)
+      continue;
+    if (!secret_safe(&st, uid, 0)) {
+      *why = "it is not a regular file of root or the user, closed to others";
+      return -EPERM;
+    }
+    return 0;
+  }
+  return -ENOENT;
+}
+
+/* Makes u's context (u->ctx stays NULL when refused). Under uctx_mu. */
+static void uctx_make(struct mnt *m, struct uctx *u) {
+  dfsc_opts o = m->uopts;
+  struct dfsc__cli_cred cr;
+  char path[PATH_MAX], err[256], cc[64];
+  const char *why = NULL;
+  sigset_t block, old;
+  struct stat st;
+  int rc, insecure = 0;
+
+  memset(&cr, 0, sizeof(cr));
+  u->refused_at = 0;
+  o.user = o.domain = o.password = NULL;
+  rc = cred_file(m, u->uid, path, sizeof(path), &why);
+  if (rc == 0) {
+    rc = dfsc__cli_authfile_load(path, &cr, &insecure, err, sizeof(err));
+    if (rc < 0 || cr.user == NULL) {
+      mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: %s: EACCES for this user",
+           (unsigned)u->uid, rc < 0 ? err : "no username in the credentials file");
+      goto refused;
+    }
+    o.user = cr.user;
+    o.domain = cr.domain ? cr.domain : m->uopts.domain;
+    o.password = cr.password;
+    snprintf(u->who, sizeof(u->who), "%s%s%s (credentials file %s)",
+             o.domain ? o.domain : "", o.domain ? "\\" : "", o.user, path);
+  } else if (rc == -EPERM) {
+    mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: %s is refused: %s; EACCES for this user",
+         (unsigned)u->uid, path, why);
+    goto refused;
+  } else {
+    snprintf(cc, sizeof(cc), "/tmp/krb5cc_%u", (unsigned)u->uid);
+    if (lstat(cc, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != u->uid) {
+      mlog(m, DFSC_LOG_WARN,
+           "multiuser: uid %u has no credentials (no file in %s, no Kerberos ticket cache "
+           "%s): EACCES for this user",
+           (unsigned)u->uid,
+           m->o->credentials_dir ? m->o->credentials_dir : CREDENTIALS_DIR_DEFAULT, cc);
+      goto refused;
+    }
+    snprintf(path, sizeof(path), "FILE:%s", cc);
+    o.ccache = path;
+    o.kerberos = DFSC_KERBEROS_REQUIRED;
+    snprintf(u->who, sizeof(u->who), "the Kerberos principal of ticket cache %s", path);
+  }
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGHUP);
+  sigaddset(&block, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  rc = dfsc_ctx_new(&o, &u->ctx);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  dfsc__cli_cred_clear(&cr);
+  if (rc != 0) {
+    u->ctx = NULL;
+    mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: cannot start: %s", (unsigned)u->uid,
+         dfsc_strerror(rc));
+    goto refused;
+  }
+  (void)dfsc_set_dir_max_bytes(u->ctx, (size_t)dfsc__mount_listing_max(m->o));
+  (void)dfsc_set_lease_break_cb(u->ctx, lease_break_cb, u);
+  mlog(m, DFSC_LOG_INFO, "multiuser: uid %u acts as %s", (unsigned)u->uid, u->who);
+  return;
+refused:
+  dfsc__cli_cred_clear(&cr);
+  snprintf(u->who, sizeof(u->who), "nobody: no usable credentials (EACCES)");
+  u->refused_at = mono_s();
+}
+
+/* The context uid's requests use: the mount's (not multiuser, or the
+ * mounting user), the user's own, or NULL (refused). */
+static dfsc_ctx *user_ctx(struct mnt *m, uid_t uid) {
+  struct uctx *u;
+  dfsc_ctx *ctx = NULL;
+
+  if (!m->o->multiuser || uid == m->owner)
+    return m->ctx;
+  pthread_mutex_lock(&m->uctx_mu);
+  for (u = m->uctxs; u != NULL && u->uid != uid; u = u->next)
+    ;
+  if (u == NULL && m->nuctx < UCTX_MAX && (u = calloc(1, sizeof(*u))) != NULL) {
+    u->uid = uid;
+    u->m = m;
+    u->next = m->uctxs;
+    m->uctxs = u;
+    m->nuctx++;
+    uctx_make(m, u);
+  } else if (u != NULL && u->ctx == NULL && mono_s() - u->refused_at >= UCTX_RETRY_S) {
+    uctx_make(m, u);
+  }
+  if (u != NULL)
+    ctx = u->ctx;
+  pthread_mutex_unlock(&m->uctx_mu);
+  if (u == NULL)
+    mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: more than %d users: EACCES", (unsigned)uid,
+         UCTX_MAX);
+  return ctx;
+}
+
+/* For the control files: the caller's context, else the mount's. */
+static dfsc_ctx *ctl_ctx(struct mnt *m, uid_t uid) {
+  dfsc_ctx *ctx = user_ctx(m, uid);
+  return ctx != NULL ? ctx : m->ctx;
+}
+
+/* What .dfsc/whoami says to uid. */
+static void whoami_text(struct mnt *m, uid_t uid, char *out, size_t cap) {
+  struct uctx *u;
+
+  if (!m->o->multiuser || uid == m->owner) {
+    snprintf(out, cap, "uid %u: %s\n", (unsigned)uid, m->base.who);
+    return;
+  }
+  (void)user_ctx(m, uid);
+  pthread_mutex_lock(&m->uctx_mu);
+  for (u = m->uctxs; u != NULL && u->uid != uid; u = u->next)
+    ;
+  snprintf(out, cap, "uid %u: %s\n", (unsigned)uid,
+           u != NULL ? u->who : "nobody: too many users (EACCES)");
+  pthread_mutex_unlock(&m->uctx_mu);
+}
+
+/* Frees the users' contexts (the FUSE loop has ended). */
+static void uctx_free_all(struct mnt *m) {
+  struct uctx *u, *next;
+
+  for (u = m->uctxs; u != NULL; u = next) {
+    next = u->next;
+    if (u->ctx != NULL)
+      dfsc_ctx_free(u->ctx);
+    free(u);
+  }
+  m->uctxs = NULL;
+  m->nuctx = 0;
+}
+
 static void rq_interrupt(fuse_req_t req, void *data);
 
 static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino) {
@@ -1295,6 +1531,7 @@ static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino) {
   r->req = req;
   r->ino = ino;
   r->uid = fuse_req_ctx(req)->uid;
+  r->ctx = user_ctx(m, r->uid);
   pthread_mutex_lock(&m->mu);
   live_link_locked(m, r);
   pthread_mutex_unlock(&m->mu);
@@ -1372,7 +1609,7 @@ static void rq_interrupt(fuse_req_t req, void *data) {
     /* Under m->mu, with r in m->live: see above. A cancel that cannot be
      * queued (no memory, the loop's queue full, the context stopping)
      * leaves the operation to its deadlines. */
-    if (r->cb != NULL && (rc = dfsc_cancel(m->ctx, r->cb, r)) == 0)
+    if (r->cb != NULL && (rc = dfsc_cancel(r->ctx ? r->ctx : m->ctx, r->cb, r)) == 0)
       m->cancels++;
   }
   pthread_mutex_unlock(&m->mu);
@@ -1400,6 +1637,11 @@ static void rq_fail(struct rq *r, int rc) {
 static int rq_path(struct rq *r, uint64_t ino) {
   int err = 0;
 
+  if (r->ctx == NULL) {
+    fuse_reply_err(rq_out(r), EACCES); /* multiuser: no identity for this user */
+    rq_free(r);
+    return -1;
+  }
   if ((r->path = node_path(r->m, ino, NULL, r->uid, &err)) != NULL)
     return 0;
   fuse_reply_err(rq_out(r), err);
@@ -1428,6 +1670,11 @@ static struct rq *named_rq(struct mnt *m, fuse_req_t req, fuse_ino_t parent,
   }
   if ((r = rq_new(m, req, parent)) == NULL)
     return NULL;
+  if (r->ctx == NULL) {
+    fuse_reply_err(rq_out(r), EACCES); /* multiuser: no identity for this user */
+    rq_free(r);
+    return NULL;
+  }
   r->parent = parent;
   r->name = strdup(name);
   r->path = node_path(m, parent, name, r->uid, &err);
@@ -1451,6 +1698,10 @@ static int node_allowed_locked(struct mnt *m, const struct node *n, uid_t uid,
 
   if (n->kind == N_ROOT || n->kind >= N_CTL)
     return 1;
+  /* multiuser: a user without an identity reaches nothing of a server's,
+   * not even what the cache holds (lock order: mu, then uctx_mu). */
+  if (user_ctx(m, uid) == NULL)
+    return 0;
   /* Bounded: parents are never cycles and paths are at most DEPTH_MAX deep. */
   for (; n != NULL && n->kind == N_FS && depth < DEPTH_MAX; n = n->parent, depth++)
     ;
@@ -1498,7 +1749,7 @@ static int link_fetch(struct rq *r, dfsc_cb cb) {
     return -ENOMEM;
   if ((rc = rq_arm(r, cb)) == 0)
     rc = rq_armed(
-        r, dfsc_read_file_async(r->m->ctx, r->path, r->buf, DFSC_MFSYMLINK_SIZE, cb, r));
+        r, dfsc_read_file_async(r->ctx, r->path, r->buf, DFSC_MFSYMLINK_SIZE, cb, r));
   return rc;
 }
 
@@ -1574,6 +1825,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
       n = &m->ctl_cache;
     else if (p->kind == N_CTL && strcmp(name, "stats") == 0)
       n = &m->ctl_stats;
+    else if (p->kind == N_CTL && strcmp(name, "whoami") == 0)
+      n = &m->ctl_whoami;
     else if (p->kind == N_ROOT && dfsc__mount_valid_server_name(name) &&
              !dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner, uid, name, NULL)) {
       /* Not ENOENT: the kernel would cache the absence for every user,
@@ -1595,7 +1848,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     } else if (err == 0) {
       err = ENOENT;
     }
-  } else if (p->kind == N_CTL_CACHE || p->kind == N_CTL_STATS) {
+  } else if (p->kind == N_CTL_CACHE || p->kind == N_CTL_STATS || p->kind == N_CTL_WHOAMI) {
     err = ENOTDIR;
   } else if (p->kind == N_HOST && !dfsc__mount_valid_server_name(name)) {
     err = ENOENT;
@@ -1633,7 +1886,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     return;
   lookups_count(m, parent, 1);
   if ((rc = rq_arm(r, lookup_cb)) == 0)
-    rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, lookup_cb, r));
+    rc = rq_armed(r, dfsc_stat_async(r->ctx, r->path, lookup_cb, r));
   if (rc < 0) {
     lookups_count(m, parent, -1);
     rq_fail(r, rc);
@@ -1694,7 +1947,7 @@ static void getattr_held_cb(const dfsc_result *res, void *arg) {
     return;
   }
   if ((rc = rq_arm(r, getattr_cb)) == 0)
-    rc = rq_armed(r, dfsc_stat_async(r->m->ctx, r->path, getattr_cb, r));
+    rc = rq_armed(r, dfsc_stat_async(r->ctx, r->path, getattr_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1811,7 +2064,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   if (fh != NULL && fh->kind == FH_FILE)
     r->held = fh->f;
   if ((rc = rq_arm(r, getattr_cb)) == 0)
-    rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, getattr_cb, r));
+    rc = rq_armed(r, dfsc_stat_async(r->ctx, r->path, getattr_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -1860,7 +2113,7 @@ static void truncate_cb(const dfsc_result *res, void *arg) {
 
   if (res->err == DFSC_E_NTSTATUS && res->ntstatus == 0xC000007Fu /* DISK_FULL */) {
     if ((rc = rq_arm(r, truncate_statfs_cb)) == 0)
-      rc = rq_armed(r, dfsc_statfs_async(r->m->ctx, r->path, truncate_statfs_cb, r));
+      rc = rq_armed(r, dfsc_statfs_async(r->ctx, r->path, truncate_statfs_cb, r));
     if (rc < 0)
       setattr_step(r, ENOSPC);
     return;
@@ -1901,9 +2154,9 @@ static void setattr_step(struct rq *r, int err) {
      * server an interrupt no longer stops the request (it took effect). */
     if (r->changed) {
       rq_disarm(r);
-      rc = dfsc_stat_async(m->ctx, r->path, getattr_cb, r);
+      rc = dfsc_stat_async(r->ctx, r->path, getattr_cb, r);
     } else if ((rc = rq_arm(r, getattr_cb)) == 0) {
-      rc = rq_armed(r, dfsc_stat_async(m->ctx, r->path, getattr_cb, r));
+      rc = rq_armed(r, dfsc_stat_async(r->ctx, r->path, getattr_cb, r));
     }
     if (rc < 0)
       rq_fail(r, rc);
@@ -1915,7 +2168,7 @@ static void setattr_step(struct rq *r, int err) {
   if (r->f == NULL) {
     /* Times alone need only attribute access, which directories give too. */
     if ((rc = rq_arm(r, setattr_cb)) == 0)
-      rc = rq_armed(r, dfsc_open_async(m->ctx, r->path,
+      rc = rq_armed(r, dfsc_open_async(r->ctx, r->path,
                                        (r->to_set & FUSE_SET_ATTR_SIZE) ? DFSC_O_WRONLY
                                                                         : DFSC_O_ATTRIBUTES,
                                        setattr_cb, r));
@@ -2151,6 +2404,7 @@ static void open_cb(const dfsc_result *res, void *arg) {
 }
 
 static int ctl_render_stats(struct mnt *m, struct fh *fh);
+static int ctl_render_whoami(struct mnt *m, struct fh *fh);
 static void fh_free(struct mnt *m, struct fh *fh);
 
 /* ---- coherent caching from leases --------------------------------------------
@@ -2175,13 +2429,15 @@ static size_t fref_bucket(const dfsc_file *f) {
 /* Under mu and lease_mu: queues an invalidation of ino for the
  * invalidation thread; 0, or -EAGAIN when the queue is full or stopping
  * (counted in lease_inval_dropped). */
-static int inval_push(struct mnt *m, uint64_t ino, uint64_t token, int attr_only) {
+static int inval_push(struct mnt *m, dfsc_ctx *ctx, uint64_t ino, uint64_t token,
+                      int attr_only) {
   struct inval *q;
   if (!m->inval_started || m->inval_stop || m->iq_n >= INVAL_QUEUE_MAX) {
     m->lease_inval_dropped++;
     return -EAGAIN;
   }
   q = &m->iq[(m->iq_head + m->iq_n) % INVAL_QUEUE_MAX];
+  q->ctx = ctx;
   q->ino = ino;
   q->token = token;
   q->attr_only = attr_only;
@@ -2228,7 +2484,7 @@ static void fref_del(struct mnt *m, dfsc_file *f) {
   if (r != NULL && (n = find_ino(m, r->ino)) != NULL) {
     if (r->counted && !r->broken && n->nleased > 0)
       n->nleased--;
-    if (n->nleased == 0 && n->attr_long && inval_push(m, n->ino, 0, 1) == 0)
+    if (n->nleased == 0 && n->attr_long && inval_push(m, NULL, n->ino, 0, 1) == 0)
       n->attr_long = 0;
   }
   pthread_mutex_unlock(&m->lease_mu);
@@ -2240,7 +2496,8 @@ static void fref_del(struct mnt *m, dfsc_file *f) {
  * mount holds no written data back). Returns 1 when the acknowledgement
  * waits for the invalidation thread. */
 static int lease_break_cb(void *arg, const dfsc_lease_break *b) {
-  struct mnt *m = arg;
+  struct uctx *u = arg;
+  struct mnt *m = u->m;
   struct fref *r;
   struct node *n = NULL;
   int queued = 0;
@@ -2261,7 +2518,7 @@ static int lease_break_cb(void *arg, const dfsc_lease_break *b) {
   if (r != NULL) {
     r->broken = 1;
     /* Pages and attributes both go (inval_main). */
-    queued = inval_push(m, r->ino, b->ack_required ? b->token : 0, 0) == 0;
+    queued = inval_push(m, u->ctx, r->ino, b->ack_required ? b->token : 0, 0) == 0;
     if (queued && n != NULL && n->nleased == 0)
       n->attr_long = 0;
   }
@@ -2296,7 +2553,7 @@ static void *inval_main(void *arg) {
       (void)fuse_lowlevel_notify_inval_inode(m->se, (fuse_ino_t)q.ino, q.attr_only ? -1 : 0,
                                              0);
     if (q.token != 0)
-      (void)dfsc_lease_break_done(m->ctx, q.token);
+      (void)dfsc_lease_break_done(q.ctx, q.token);
     pthread_mutex_lock(&m->lease_mu);
   }
   pthread_mutex_unlock(&m->lease_mu);
@@ -2308,15 +2565,21 @@ static int inval_start(struct mnt *m) {
   if (m->iq == NULL || pthread_create(&m->inval_thr, NULL, inval_main, m) != 0)
     return -ENOMEM;
   m->inval_started = 1;
-  return dfsc_set_lease_break_cb(m->ctx, lease_break_cb, m);
+  m->base.m = m;
+  m->base.ctx = m->ctx;
+  return dfsc_set_lease_break_cb(m->ctx, lease_break_cb, &m->base);
 }
 
 /* Before the context goes: no more breaks are taken; those queued are
  * acknowledged by the library (its bound) or die with the context. */
 static void inval_stop(struct mnt *m) {
   size_t b;
+  struct uctx *u;
   if (m->ctx != NULL)
     (void)dfsc_set_lease_break_cb(m->ctx, NULL, NULL);
+  for (u = m->uctxs; u != NULL; u = u->next)
+    if (u->ctx != NULL)
+      (void)dfsc_set_lease_break_cb(u->ctx, NULL, NULL);
   if (m->inval_started) {
     pthread_mutex_lock(&m->lease_mu);
     __atomic_store_n(&m->inval_stop, 1, __ATOMIC_RELEASE);
@@ -2362,8 +2625,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   if ((r = rq_new(m, req, ino)) == NULL)
     return;
   r->flags = fi->flags;
-  if (k == N_CTL_STATS || k == N_CTL_CACHE) {
-    if (k == N_CTL_STATS && (fi->flags & O_ACCMODE) != O_RDONLY) {
+  if (k == N_CTL_STATS || k == N_CTL_CACHE || k == N_CTL_WHOAMI) {
+    if (k != N_CTL_CACHE && (fi->flags & O_ACCMODE) != O_RDONLY) {
       fuse_reply_err(rq_out(r), EACCES);
       rq_free(r);
       return;
@@ -2382,7 +2645,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
       listing_submit(m, r);
       return;
     }
-    rc = ctl_render_stats(m, r->fh);
+    rc = k == N_CTL_WHOAMI ? ctl_render_whoami(m, r->fh) : ctl_render_stats(m, r->fh);
     ctl_snapshot_cb(&(dfsc_result){.err = rc}, r);
     return;
   }
@@ -2390,7 +2653,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     return;
   if ((rc = rq_arm(r, open_cb)) == 0)
     rc = rq_armed(r,
-                  dfsc_open_async(m->ctx, r->path,
+                  dfsc_open_async(r->ctx, r->path,
                                   dfsc_flags(fi->flags & ~(O_CREAT | O_EXCL)), open_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
@@ -2420,7 +2683,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     return;
   r->flags = fi->flags;
   if ((rc = rq_arm(r, open_cb)) == 0)
-    rc = rq_armed(r, dfsc_open_async(m->ctx, r->path, dfsc_flags(fi->flags) | DFSC_O_CREAT,
+    rc = rq_armed(r, dfsc_open_async(r->ctx, r->path, dfsc_flags(fi->flags) | DFSC_O_CREAT,
                                      open_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
@@ -2534,7 +2797,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
       rq_free(r);
       return;
     }
-    rc = dfsc_cache_flush_async(m->ctx, ctl_flush_cb, r);
+    rc = dfsc_cache_flush_async(r->ctx, ctl_flush_cb, r);
     if (rc < 0)
       rq_fail(r, rc);
     return;
@@ -3132,20 +3395,20 @@ static void xattr_go(struct rq *r) {
   }
   switch (r->flags) {
   case XA_GET:
-    rc = dfsc_get_ea_async(r->m->ctx, r->path, ea, r->buf, r->len, xattr_cb, r);
+    rc = dfsc_get_ea_async(r->ctx, r->path, ea, r->buf, r->len, xattr_cb, r);
     break;
   case XA_LIST:
-    rc = dfsc_get_ea_async(r->m->ctx, r->path, NULL, r->buf, XATTR_LIST_CAP, xattr_cb, r);
+    rc = dfsc_get_ea_async(r->ctx, r->path, NULL, r->buf, XATTR_LIST_CAP, xattr_cb, r);
     break;
   case XA_SET_CHECK:
   case XA_REMOVE_CHECK:
-    rc = dfsc_get_ea_async(r->m->ctx, r->path, ea, NULL, 0, xattr_cb, r);
+    rc = dfsc_get_ea_async(r->ctx, r->path, ea, NULL, 0, xattr_cb, r);
     break;
   case XA_SET:
-    rc = dfsc_set_ea_async(r->m->ctx, r->path, ea, r->link, r->size, xattr_cb, r);
+    rc = dfsc_set_ea_async(r->ctx, r->path, ea, r->link, r->size, xattr_cb, r);
     break;
   default:
-    rc = dfsc_set_ea_async(r->m->ctx, r->path, ea, NULL, 0, xattr_cb, r);
+    rc = dfsc_set_ea_async(r->ctx, r->path, ea, NULL, 0, xattr_cb, r);
     break;
   }
   if ((rc = rq_armed(r, rc)) < 0)
@@ -3450,9 +3713,9 @@ static void listing_start(struct rq *r) {
 
   if (r->fh->kind == FH_CTL) {
     if ((rc = rq_arm(r, ctl_snapshot_cb)) == 0)
-      rc = rq_armed(r, dfsc_cache_snapshot_async(m->ctx, ctl_snapshot_cb, r));
+      rc = rq_armed(r, dfsc_cache_snapshot_async(r->ctx, ctl_snapshot_cb, r));
   } else if ((rc = rq_arm(r, opendir_cb)) == 0) {
-    rc = rq_armed(r, dfsc_opendir_async(m->ctx, r->path, opendir_cb, r));
+    rc = rq_armed(r, dfsc_opendir_async(r->ctx, r->path, opendir_cb, r));
   }
   if (rc < 0) {
     fh_drop(m, r->fh); /* may move more to m->ready: the caller's loop runs them */
@@ -3582,7 +3845,9 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     err = -dents_add(fh, "cache", N_CTL_CACHE, &st);
     if (err == 0)
       err = -dents_add(fh, "stats", N_CTL_STATS, &st);
-  } else if (n->kind == N_CTL_CACHE || n->kind == N_CTL_STATS) {
+    if (err == 0)
+      err = -dents_add(fh, "whoami", N_CTL_WHOAMI, &st);
+  } else if (n->kind == N_CTL_CACHE || n->kind == N_CTL_STATS || n->kind == N_CTL_WHOAMI) {
     err = ENOTDIR;
   } else {
     err = -1; /* a real directory: listed below */
@@ -3670,6 +3935,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         c = &m->ctl_cache;
       } else if (d->kind == N_CTL_STATS) {
         c = &m->ctl_stats;
+      } else if (d->kind == N_CTL_WHOAMI) {
+        c = &m->ctl_whoami;
       } else if (plus && !stale) {
         created = find_child(m, dir, name) == NULL;
         c = get_child(m, dir, name);
@@ -3764,7 +4031,8 @@ static struct rq *child_rq(fuse_req_t req, fuse_ino_t parent, const char *name) 
     return NULL;
   }
   if (k != N_SHARE && k != N_FS) {
-    fuse_reply_err(req, k == N_CTL_CACHE || k == N_CTL_STATS ? ENOTDIR : EPERM);
+    fuse_reply_err(req, k == N_CTL_CACHE || k == N_CTL_STATS || k == N_CTL_WHOAMI ? ENOTDIR
+                                                                                  : EPERM);
     return NULL;
   }
   if (m->o->ro) {
@@ -3802,7 +4070,7 @@ static void mkdir_cb(const dfsc_result *res, void *arg) {
   /* The directory (or link) exists: the request is answered with it,
    * interrupted or not (the server that just answered answers this too). */
   rq_disarm(r);
-  rc = dfsc_stat_async(r->m->ctx, r->path, mkdir_stat_cb, r);
+  rc = dfsc_stat_async(r->ctx, r->path, mkdir_stat_cb, r);
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -3815,7 +4083,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
   if (r == NULL)
     return;
   if ((rc = rq_arm(r, mkdir_cb)) == 0)
-    rc = rq_armed(r, dfsc_mkdir_async(r->m->ctx, r->path, mkdir_cb, r));
+    rc = rq_armed(r, dfsc_mkdir_async(r->ctx, r->path, mkdir_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -3885,7 +4153,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
     return;
   }
   if ((rc = rq_arm(r, link_cb)) == 0)
-    rc = rq_armed(r, dfsc_link_async(m->ctx, src, r->path, 0, link_cb, r));
+    rc = rq_armed(r, dfsc_link_async(r->ctx, src, r->path, 0, link_cb, r));
   free(src);
   if (rc < 0)
     rq_fail(r, rc);
@@ -3970,13 +4238,13 @@ static void symlink_close_cb(const dfsc_result *res, void *arg) {
     r->flags = res_errno(res, 1);
   if (r->flags != 0) {
     /* Half a link file must not stay behind as a regular file. */
-    (void)dfsc_unlink_async(r->m->ctx, r->path, ignore_cb, NULL);
+    (void)dfsc_unlink_async(r->ctx, r->path, ignore_cb, NULL);
     fuse_reply_err(rq_out(r), r->flags);
     rq_free(r);
     return;
   }
   bump_dir(r->m, r->parent);
-  rc = dfsc_stat_async(r->m->ctx, r->path, symlink_stat_cb, r);
+  rc = dfsc_stat_async(r->ctx, r->path, symlink_stat_cb, r);
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -4036,7 +4304,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     return;
   }
   if ((rc = rq_arm(r, symlink_open_cb)) == 0)
-    rc = rq_armed(r, dfsc_open_async(r->m->ctx, r->path,
+    rc = rq_armed(r, dfsc_open_async(r->ctx, r->path,
                                      DFSC_O_WRONLY | DFSC_O_CREAT | DFSC_O_EXCL,
                                      symlink_open_cb, r));
   if (rc < 0)
@@ -4087,7 +4355,7 @@ static void silly_cb(const dfsc_result *res, void *arg) {
     }
     pthread_mutex_unlock(&r->m->mu);
     if (closed)
-      (void)dfsc_unlink_async(r->m->ctx, r->buf, ignore_cb, NULL);
+      (void)dfsc_unlink_async(r->ctx, r->buf, ignore_cb, NULL);
   }
   fuse_reply_err(rq_out(r), e);
   rq_free(r);
@@ -4118,13 +4386,13 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
       return;
     }
     if ((rc = rq_arm(r, silly_cb)) == 0)
-      rc = rq_armed(r, dfsc_rename2_async(r->m->ctx, r->path, r->buf, 0, silly_cb, r));
+      rc = rq_armed(r, dfsc_rename2_async(r->ctx, r->path, r->buf, 0, silly_cb, r));
     if (rc < 0)
       rq_fail(r, rc);
     return;
   }
   if ((rc = rq_arm(r, removed_cb)) == 0)
-    rc = rq_armed(r, dfsc_unlink_async(r->m->ctx, r->path, removed_cb, r));
+    rc = rq_armed(r, dfsc_unlink_async(r->ctx, r->path, removed_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -4136,7 +4404,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
   if (r == NULL)
     return;
   if ((rc = rq_arm(r, removed_cb)) == 0)
-    rc = rq_armed(r, dfsc_rmdir_async(r->m->ctx, r->path, removed_cb, r));
+    rc = rq_armed(r, dfsc_rmdir_async(r->ctx, r->path, removed_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -4190,11 +4458,11 @@ static void rename_cb(const dfsc_result *res, void *arg) {
     }
     pthread_mutex_unlock(&m->mu);
     if (gone != NULL)
-      (void)dfsc_unlink_async(m->ctx, gone, ignore_cb, NULL);
+      (void)dfsc_unlink_async(r->ctx, gone, ignore_cb, NULL);
   } else if (r->aside != NULL) {
     /* The target was set aside for nothing: it goes back (once; a failure
      * leaves it under the hidden name, which its last close removes). */
-    (void)dfsc_rename2_async(m->ctx, r->aside, r->target, 0, ignore_cb, NULL);
+    (void)dfsc_rename2_async(r->ctx, r->aside, r->target, 0, ignore_cb, NULL);
   }
   fuse_reply_err(rq_out(r), e);
   rq_free(r);
@@ -4217,7 +4485,7 @@ static void aside_cb(const dfsc_result *res, void *arg) {
    * the program is interrupted, and rename_cb puts the target back if it
    * fails. */
   rq_disarm(r);
-  rc = dfsc_rename2_async(r->m->ctx, r->path, r->target, DFSC_RENAME_REPLACE, rename_cb, r);
+  rc = dfsc_rename2_async(r->ctx, r->path, r->target, DFSC_RENAME_REPLACE, rename_cb, r);
   if (rc < 0) {
     dfsc_result fake;
     memset(&fake, 0, sizeof(fake));
@@ -4293,7 +4561,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
       return;
     }
     if ((rc = rq_arm(r, aside_cb)) == 0)
-      rc = rq_armed(r, dfsc_rename2_async(m->ctx, np, r->aside, 0, aside_cb, r));
+      rc = rq_armed(r, dfsc_rename2_async(r->ctx, np, r->aside, 0, aside_cb, r));
     if (rc < 0) {
       free(r->aside);
       r->aside = NULL;
@@ -4303,7 +4571,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
   }
   if ((rc = rq_arm(r, rename_cb)) == 0)
     rc =
-        rq_armed(r, dfsc_rename2_async(m->ctx, r->path, np,
+        rq_armed(r, dfsc_rename2_async(r->ctx, r->path, np,
                                        (flags & RENAME_NOREPLACE) ? 0 : DFSC_RENAME_REPLACE,
                                        rename_cb, r));
   free(np);
@@ -4349,7 +4617,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino) {
     return;
   r->path[share_prefix(r->path)] = '\0';
   if ((rc = rq_arm(r, statfs_cb)) == 0)
-    rc = rq_armed(r, dfsc_statfs_async(m->ctx, r->path, statfs_cb, r));
+    rc = rq_armed(r, dfsc_statfs_async(r->ctx, r->path, statfs_cb, r));
   if (rc < 0)
     rq_fail(r, rc);
 }
@@ -4362,7 +4630,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
   FILE *f;
   int rc;
 
-  rc = dfsc_stats_get(m->ctx, &st);
+  rc = dfsc_stats_get(ctl_ctx(m, fh->uid), &st);
   if (rc < 0)
     return rc;
   f = open_memstream(&fh->text, &fh->len);
@@ -4392,6 +4660,17 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "mount_lookups_dir_hwm", (unsigned long long)m->lookups_dir_hwm);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
+}
+
+/* Renders .dfsc/whoami into fh: the identity the caller appears as. */
+static int ctl_render_whoami(struct mnt *m, struct fh *fh) {
+  char text[PATH_MAX + 300];
+
+  whoami_text(m, fh->uid, text, sizeof(text));
+  if ((fh->text = strdup(text)) == NULL)
+    return -ENOMEM;
+  fh->len = strlen(text);
+  return 0;
 }
 
 static void ctl_snapshot_cb(const dfsc_result *res, void *arg) {
@@ -4514,12 +4793,14 @@ static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o) {
     return -ENOMEM;
   pthread_mutex_init(&m->mu, NULL);
   pthread_mutex_init(&m->lease_mu, NULL);
+  pthread_mutex_init(&m->uctx_mu, NULL);
   pthread_cond_init(&m->lease_cv, NULL);
   m->next_ino = INO_FIRST;
   fixed_node(m, &m->root, FUSE_ROOT_ID, NULL, "", N_ROOT);
   fixed_node(m, &m->ctl, INO_CTL, &m->root, ".dfsc", N_CTL);
   fixed_node(m, &m->ctl_cache, INO_CTL_CACHE, &m->ctl, "cache", N_CTL_CACHE);
   fixed_node(m, &m->ctl_stats, INO_CTL_STATS, &m->ctl, "stats", N_CTL_STATS);
+  fixed_node(m, &m->ctl_whoami, INO_CTL_WHOAMI, &m->ctl, "whoami", N_CTL_WHOAMI);
   clock_gettime(CLOCK_REALTIME, &now);
   m->vdir.is_dir = 1;
   m->vdir.write_time = m->vdir.access_time = m->vdir.change_time = m->vdir.create_time =
@@ -4718,6 +4999,26 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   }
   m.owner = getuid();
   m.cred_servers = opts->cred_servers;
+  if (mo->multiuser && !mo->allow_other) {
+    dfsc__fe_errf("mount: -o multiuser needs allow_other (other users cannot reach the "
+                  "mount without it)");
+    mnt_free(&m);
+    return 2;
+  }
+  /* multiuser: every user reaches the server as themselves and the server
+   * judges what they may do; the kernel's check against the modes shown
+   * (default_permissions, which allow_other brings) would refuse what the
+   * server allows them. */
+  if (mo->multiuser && mo->fuse_opts != NULL)
+    dfsc__mount_drop_fuse_opt(mo->fuse_opts, "default_permissions");
+  /* Other users' contexts: the mount's options without its identity. */
+  m.uopts = *opts;
+  m.uopts.user = m.uopts.password = NULL;
+  snprintf(m.base.who, sizeof(m.base.who), "the mount's own credentials (%s%s%s)",
+           opts->domain ? opts->domain : "", opts->domain ? "\\" : "",
+           opts->user                                 ? opts->user
+           : opts->kerberos == DFSC_KERBEROS_REQUIRED ? "Kerberos"
+                                                      : "anonymous");
   m.inflight_max = dfsc__mount_listings_inflight(mo);
   m.inflight_uid_max = mo->listings_inflight_uid;
   m.queue_max = mo->listings_queue;
@@ -4802,6 +5103,7 @@ out:
    * socket). */
   inval_stop(&m);
   park_drain(&m);
+  uctx_free_all(&m);
   if (m.ctx != NULL)
     dfsc_ctx_free(m.ctx);
   if (mounted)

@@ -55,6 +55,12 @@ struct dfsc__mount_opts {
   /* -o nobrl: fcntl and flock locks stay in this machine's kernel (as
    * cifs' nobrl), no SMB2 LOCK is sent */
   int nobrl;
+  /* -o multiuser (with allow_other): each local user reaches the servers
+   * as themselves, with the credentials of credentials_dir/UID (or
+   * /USERNAME), else their Kerberos ticket cache /tmp/krb5cc_UID; a user
+   * with neither gets EACCES. The mounting user keeps the mount's own. */
+  int multiuser;
+  char *credentials_dir; /* -o credentials_dir=DIR (default /etc/dfsc/users) */
   /* The budget of directory listings held for open handles. */
   uint64_t listing_mem;     /* bytes in total (-o listing_mem, 256 MiB) */
   uint64_t listing_mem_uid; /* bytes per uid (-o listing_mem_uid, 64 MiB) */
@@ -99,6 +105,9 @@ void dfsc__mount_opts_free(struct dfsc__mount_opts *o);
  * KEY=VALUE pairs are collected into o->config. Everything else is passed
  * to libfuse, which rejects what it does not know.
  * Returns 0, -EINVAL (message in err) or -ENOMEM. */
+/* Removes every entry `name` of the comma-separated list opts, in place. */
+void dfsc__mount_drop_fuse_opt(char *opts, const char *name);
+
 int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
                            int (*is_config_key)(const char *key, size_t len), char *err,
                            size_t errcap);

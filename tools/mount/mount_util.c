@@ -175,6 +175,7 @@ void dfsc__mount_opts_free(struct dfsc__mount_opts *o) {
   free(o->domain);
   free(o->config);
   free(o->fuse_opts);
+  free(o->credentials_dir);
   for (size_t i = 0; i < o->nhosts; i++)
     free(o->hosts[i]);
   free(o->hosts);
@@ -476,11 +477,22 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
                       "-o hosts needs a value (HOST or HOST/SHARE, ':' between)");
     return add_hosts(o, v, err, errcap);
   }
-  if (v == NULL && (KEY("open_hosts") || KEY("dumpable") || KEY("nobrl"))) {
+  if (KEY("credentials_dir")) {
+    if (v == NULL || v[0] != '/')
+      return opt_fail(err, errcap, "-o credentials_dir needs an absolute directory");
+    free(o->credentials_dir);
+    if ((o->credentials_dir = strdup(v)) == NULL)
+      return -ENOMEM;
+    return 0;
+  }
+  if (v == NULL &&
+      (KEY("open_hosts") || KEY("dumpable") || KEY("nobrl") || KEY("multiuser"))) {
     if (KEY("open_hosts"))
       o->open_hosts = 1;
     else if (KEY("nobrl"))
       o->nobrl = 1;
+    else if (KEY("multiuser"))
+      o->multiuser = 1;
     else
       o->dumpable = 1;
     return 0;
@@ -610,6 +622,28 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
 #undef KEY
 }
 
+void dfsc__mount_drop_fuse_opt(char *opts, const char *name) {
+  size_t nl = strlen(name);
+  char *p = opts;
+
+  while (p != NULL && *p != '\0') {
+    char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == nl && strncmp(p, name, nl) == 0) {
+      /* The entry and one comma go: the one after it, else the one before. */
+      if (end != NULL) {
+        memmove(p, end + 1, strlen(end + 1) + 1);
+        continue;
+      }
+      if (p > opts)
+        p[-1] = '\0';
+      *p = '\0';
+      return;
+    }
+    p = end ? end + 1 : NULL;
+  }
+}
+
 int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
                            int (*is_config_key)(const char *, size_t), char *err,
                            size_t errcap) {
@@ -712,8 +746,10 @@ int dfsc__mount_host_allowed(const struct dfsc__mount_opts *o,
                              const char *host, const char *share) {
   size_t i;
 
-  /* Without allow_other the kernel lets no other user in. */
-  if (!o->allow_other || o->open_hosts || uid == owner)
+  /* Without allow_other the kernel lets no other user in. With multiuser
+   * every user reaches servers as themselves, never with the mount's
+   * credentials, which hosts= protects. */
+  if (!o->allow_other || o->open_hosts || o->multiuser || uid == owner)
     return 1;
   for (i = 0; cred_servers != NULL && cred_servers[i] != NULL; i++)
     if (dfsc__glob_match(cred_servers[i], host))

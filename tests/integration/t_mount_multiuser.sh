@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# One mount for many users (-o multiuser,allow_other), on fs1's scratch
+# share. Three local users who are not the mounting one: A has a
+# credentials file for the testbed's user, B one for its second user, C
+# none. On the server's disk a directory only the first user may enter and
+# one only the second may.
+#   - .dfsc/whoami tells each what identity they appear as;
+#   - A reads its directory and is refused the other, B the reverse, and
+#     what each writes is owned on the server by its own user;
+#   - C gets EACCES for everything of a server's, even what A's accesses
+#     left in the kernel's and the daemon's caches, and the daemon logs why;
+#   - a capture shows one SMB session per identity: B's many requests go
+#     through one session setup of the second user.
+. "$(dirname "$0")/lib.sh"
+if [ -z "${DFSC_TB_USER2:-}" ] || [ ! -f "${DFSC_TB_AUTHFILE2:-}" ]; then
+  not_ok "the testbed's env file has no second user (a testbed from before it?)"
+  finish
+  exit 1
+fi
+if [ ! -c /dev/fuse ] || ! command -v setpriv >/dev/null; then
+  not_ok "FUSE and setpriv are needed"
+  finish
+  exit 1
+fi
+# shellcheck disable=SC2206
+R=($DFSC_TB_RESOLVE_ARGS)
+MNT=$TMP/mnt
+CR=$TMP/creds
+SRV=$DFSC_TB_FS1_SCRATCH_DIR
+D=mu-$RUN
+PIDS=()
+UA=61001
+UB=61002
+UC=61003
+mkdir -p "$MNT" "$CR"
+chmod 755 "$TMP" "$MNT" "$CR"
+cleanup() {
+  unmount_all
+  rm -rf "${SRV:?}/$D"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+as() {
+  local u=$1
+  shift
+  setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+}
+
+install -m 600 "$DFSC_TB_AUTHFILE" "$CR/$UA"
+install -m 600 "$DFSC_TB_AUTHFILE2" "$CR/$UB"
+mkdir -p "$SRV/$D/only1" "$SRV/$D/only2"
+echo one >"$SRV/$D/only1/f"
+echo two >"$SRV/$D/only2/f"
+chown -R "$DFSC_TB_USER" "$SRV/$D/only1"
+chown -R "$DFSC_TB_USER2" "$SRV/$D/only2"
+chmod 700 "$SRV/$D/only1" "$SRV/$D/only2"
+chmod 777 "$SRV/$D"
+
+CAP=$TMP/mu.pcapng
+CAP_PID=
+if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
+  dumpcap -q -i lo -s 4096 -f "tcp port 445 and host $DFSC_TB_FS1" -w "$CAP" \
+    -a duration:300 2>"$TMP/dumpcap.err" &
+  CAP_PID=$!
+  PIDS+=("$CAP_PID")
+  for _ in $(seq 1 100); do [ -s "$CAP" ] && break; sleep 0.05; done
+  sleep 0.3
+fi
+
+check "mount -o allow_other,multiuser,credentials_dir=..." mount_bg "$MNT" --timeout 10 \
+  -o "allow_other,multiuser,credentials_dir=$CR"
+W=$MNT/fs1/scratch/$D
+
+eq "whoami: A appears as the testbed's user, from its file" \
+  "uid $UA: $DFSC_TB_DOMAIN\\$DFSC_TB_USER (credentials file $CR/$UA)" "$(as $UA cat "$MNT/.dfsc/whoami")"
+eq "whoami: B appears as the second user" \
+  "uid $UB: $DFSC_TB_DOMAIN\\$DFSC_TB_USER2 (credentials file $CR/$UB)" "$(as $UB cat "$MNT/.dfsc/whoami")"
+eq "whoami: C appears as nobody" "uid $UC: nobody: no usable credentials (EACCES)" \
+  "$(as $UC cat "$MNT/.dfsc/whoami")"
+eq "whoami: the mounting user keeps the mount's identity" \
+  "uid 0: the mount's own credentials ($DFSC_TB_DOMAIN\\$DFSC_TB_USER)" "$(cat "$MNT/.dfsc/whoami")"
+
+eq "A reads the first user's directory" one "$(as $UA cat "$W/only1/f" 2>&1)"
+check_fail "A is refused the second user's" "Permission denied" as $UA cat "$W/only2/f"
+eq "B reads the second user's directory" two "$(as $UB cat "$W/only2/f" 2>&1)"
+check_fail "B is refused the first user's" "Permission denied" as $UB ls "$W/only1"
+check "A writes a file" as $UA sh -c "echo a >'$W/a.txt'"
+check "B writes a file" as $UB sh -c "echo b >'$W/b.txt'"
+eq "on the server A's file is the first user's, B's the second's" \
+  "$DFSC_TB_USER $DFSC_TB_USER2" "$(stat -c %U "$SRV/$D/a.txt" "$SRV/$D/b.txt" | tr '\n' ' ' | sed 's/ $//')"
+for i in 1 2 3 4 5; do as $UB cat "$W/only2/f" >/dev/null; as $UB ls "$W" >/dev/null; done
+check_fail "C is refused the share" "Permission denied" as $UC ls "$W"
+check_fail "C is refused a file A just read (cached)" "Permission denied" as $UC cat "$W/only1/f"
+check_fail "C is refused a stat of it" "Permission denied" as $UC stat "$W/a.txt"
+grep -q "multiuser: uid $UC has no credentials" "$TMP/mount.log" &&
+  ok "the daemon logged why C was refused" || not_ok "the daemon logged why C was refused"
+check "the mounting user lists the directory with the mount's identity" ls "$W"
+
+check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
+if [ -n "$CAP_PID" ]; then
+  sleep 0.3
+  kill -INT "$CAP_PID" 2>/dev/null
+  gone "$CAP_PID" 10
+  # NTLMSSP AUTHENTICATE messages: one per session set up.
+  tshark -r "$CAP" -Y 'ntlmssp.messagetype == 0x00000003' -T fields \
+    -e ntlmssp.auth.username >"$TMP/auths" 2>/dev/null
+  sed 's/^/# session setup on the wire for: /' "$TMP/auths"
+  eq "capture: one session of the second user for all of B's requests" 1 \
+    "$(grep -cx "$DFSC_TB_USER2" "$TMP/auths")"
+  eq "capture: two of the first user (A's, and the mount's own for root)" 2 \
+    "$(grep -cx "$DFSC_TB_USER" "$TMP/auths")"
+  eq "capture: no other session" 3 "$(wc -l <"$TMP/auths")"
+else
+  not_ok "capture: dumpcap and tshark are needed (scripts/deps installs them)"
+fi
+finish
