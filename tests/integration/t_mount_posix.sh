@@ -22,7 +22,11 @@
 #     a tar of a tree with links extracts through the mount as it was; a
 #     1067-byte file that is not a link stays a regular file;
 #   - chmod a-w sets the DOS read-only attribute (smbclient's allinfo says
-#     so) and the file shows 0444 and refuses writes; chmod u+w clears it.
+#     so) and the file shows 0444 and refuses writes; chmod u+w clears it;
+#     also right after the file's last close, and never on a directory;
+#   - rm of a read-only file works (the attribute cleared first, as cifs.ko);
+#   - after ln the first name's st_nlink is 2 at once; fstat of a file
+#     unlinked while open says 0 links.
 . "$(dirname "$0")/lib.sh"
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
   not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
@@ -212,6 +216,31 @@ eq "the mode shows write bits again" 644 "$(stat -c %a "$W/ro")"
 case $(attrs) in *R*) not_ok "the read-only attribute is gone: [$(attrs)]" ;;
   *) ok "the read-only attribute is gone ($(attrs))" ;; esac
 check "and the file takes writes" sh -c "echo more >>'$W/ro'"
+# What pjdfstest found besides (docs/mount.md, "What pjdfstest reports").
+: >"$W/ro2"
+check "chmod a-w at once after the file's last close" chmod a-w "$W/ro2"
+rattrs() { smbclient -s /dev/null "//$DFSC_TB_FS1/scratch" -U "$CRED" -c "allinfo $D/$1" 2>/dev/null |
+  awk '$1 == "attributes:" { print $2 }'; }
+case $(rattrs ro2) in *R*) ok "reaches the server ($(rattrs ro2))" ;;
+  *) not_ok "reaches the server: attributes [$(rattrs ro2)]" ;; esac
+check "rm of a read-only file (POSIX asks only for the directory's permission)" rm -f "$W/ro2"
+check "it is gone from the server" test ! -e "$SRV/$D/ro2"
+mkdir "$W/rodir"
+check "chmod a-w of a directory changes nothing on the server" chmod a-w "$W/rodir"
+case $(rattrs rodir) in *R*) not_ok "no read-only attribute on the directory: [$(rattrs rodir)]" ;;
+  *) ok "no read-only attribute on the directory ($(rattrs rodir))" ;; esac
+touch "$W/h1"
+stat "$W/h1" >/dev/null
+ln "$W/h1" "$W/h2"
+eq "after ln, the first name's st_nlink is 2 at once" 2 "$(stat -c %h "$W/h1")"
+eq "fstat of a file unlinked while open: st_nlink 0" 0 "$(python3 - "$W/u1" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o644)
+os.unlink(sys.argv[1])
+print(os.fstat(fd).st_nlink)
+os.close(fd)
+PY
+)"
 
 # ---- symlinks ------------------------------------------------------------------------
 check "ln -s makes a symlink" ln -s ../some/target "$W/s1"

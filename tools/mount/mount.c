@@ -303,6 +303,7 @@ struct rq {
   int opened;         /* the setattr opened its own handle */
   int changed;        /* the setattr sent a truncate or new times */
   int ro;             /* chmod of a file: 1 no write bits (DOS read-only), 0 some */
+  int attrs_unknown;  /* chmod: attrs_now not known before the open */
   uint32_t attrs_now; /* the file's DOS attributes before (0: not known) */
   dfsc_file *f;
   /* getattr of an open file (the kernel's fstat, or its check of the size
@@ -1067,6 +1068,10 @@ static void node_stat(struct mnt *m, const struct node *n, struct stat *out) {
     virtual_stat(m, n, out); /* a share known only by name is a directory */
   if (n->kind == N_FS && !n->st.is_dir && n->nlink > 1)
     out->st_nlink = n->nlink;
+  /* Unlinked while open (set aside under a hidden name): no name left, as
+   * fstat(2) of an unlinked file says (pjdfstest unlink/14). */
+  if (n->kind == N_FS && n->silly)
+    out->st_nlink = 0;
   if (n->kind == N_FS && n->link != NULL && link_known(n)) {
     out->st_mode = S_IFLNK | 0777;
     out->st_size = (off_t)strlen(n->link);
@@ -2090,6 +2095,7 @@ static void setattr_cb(const dfsc_result *res, void *arg) {
     r->f = res->file;
     r->opened = 1;
     r->attrs_now = res->st.attributes;
+    r->attrs_unknown = 0;
   }
   setattr_step(r, res_errno(res, 0));
 }
@@ -2188,7 +2194,8 @@ static void setattr_step(struct rq *r, int err) {
     if (want == 0)
       want = DFSC_ATTR_NORMAL; /* "none": 0 would leave them as they are */
     r->to_set &= ~FUSE_SET_ATTR_MODE;
-    if (want == (now ? now : DFSC_ATTR_NORMAL)) {
+    if ((r->attrs_now & DFSC_ATTR_DIRECTORY) ||
+        (!r->attrs_unknown && want == (now ? now : DFSC_ATTR_NORMAL))) {
       setattr_step(r, 0); /* nothing to change: the next step */
       return;
     }
@@ -2249,18 +2256,24 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                         FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
   if (to_set & FUSE_SET_ATTR_MODE) {
     struct node *n;
-    int file = 0, ro_now = 0;
+    int file = 0, ro_now = 0, unknown = 0;
     pthread_mutex_lock(&m->mu);
     if ((n = find_ino(m, ino)) != NULL && n->have_st && !n->st.is_dir && n->link == NULL) {
       file = 1;
       r->attrs_now = n->st.attributes;
       ro_now = (n->st.attributes & DFSC_ATTR_READONLY) != 0;
+    } else if (n != NULL && !n->have_st && n->link == NULL) {
+      /* Attributes dropped (a close, a change): the open below tells
+       * (setattr_cb), and a directory is left alone there. */
+      unknown = 1;
     }
     pthread_mutex_unlock(&m->mu);
     r->ro = (attr->st_mode & 0222) == 0;
     /* Only a change of the read-only state costs a request. */
-    if (file && r->ro != ro_now)
+    if ((file && r->ro != ro_now) || unknown) {
       r->to_set |= FUSE_SET_ATTR_MODE;
+      r->attrs_unknown = unknown;
+    }
   }
   r->size = (uint64_t)attr->st_size;
   if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW))
@@ -4109,8 +4122,17 @@ static int same_share(const char *a, const char *b) {
 static void link_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
-  if (res->err == 0)
+  if (res->err == 0) {
+    /* Each name is its own inode here: the kernel's copy of the source's
+     * attributes (st_nlink) goes too, through the invalidation thread (the
+     * kernel holds the source's inode lock during link(2)). */
     invalidate(r->m, r->ino);
+    pthread_mutex_lock(&r->m->mu);
+    pthread_mutex_lock(&r->m->lease_mu);
+    (void)inval_push(r->m, NULL, r->ino, 0, 1);
+    pthread_mutex_unlock(&r->m->lease_mu);
+    pthread_mutex_unlock(&r->m->mu);
+  }
   mkdir_cb(res, arg); /* then as a new directory: its entry from a stat */
 }
 
@@ -4311,11 +4333,138 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     rq_fail(r, rc);
 }
 
+/* ---- unlink of a read-only file ----------------------------------------------
+ * SMB refuses to delete a file with the DOS read-only attribute
+ * (STATUS_CANNOT_DELETE); POSIX asks only for the directory's permission.
+ * As cifs.ko does, the attribute is cleared and the delete asked again,
+ * once; if that fails too, the attribute is put back (ro_restore). */
+
+#define RO_UNLINK 1 /* r->to_set of an unlink: a CANNOT_DELETE may be retried */
+
+struct ro_restore {
+  dfsc_ctx *ctx;
+  char *path;
+  uint32_t attrs;
+};
+
+static void ro_restore_closed_cb(const dfsc_result *res, void *arg) {
+  struct ro_restore *x = arg;
+  (void)res;
+  free(x->path);
+  free(x);
+}
+
+struct ro_restore_set {
+  struct ro_restore *x;
+  dfsc_file *f;
+};
+
+static void ro_restore_set_cb(const dfsc_result *res, void *arg) {
+  struct ro_restore_set *y = arg;
+  (void)res;
+  if (dfsc_close_async(y->f, ro_restore_closed_cb, y->x) < 0)
+    ro_restore_closed_cb(res, y->x);
+  free(y);
+}
+
+static void ro_restore_open_cb(const dfsc_result *res, void *arg) {
+  struct ro_restore *x = arg;
+  struct ro_restore_set *y;
+
+  if (res->err != 0 || res->file == NULL) {
+    ro_restore_closed_cb(res, x);
+    return;
+  }
+  if ((y = malloc(sizeof(*y))) == NULL) {
+    close_quietly(res->file);
+    ro_restore_closed_cb(res, x);
+    return;
+  }
+  y->x = x;
+  y->f = res->file;
+  if (dfsc_set_attributes_async(y->f, x->attrs, ro_restore_set_cb, y) < 0) {
+    close_quietly(y->f);
+    free(y);
+    ro_restore_closed_cb(res, x);
+  }
+}
+
+static void removed_cb(const dfsc_result *res, void *arg);
+
+static void ro_retry_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int rc;
+
+  (void)res;
+  r->f = NULL;
+  rq_disarm(r); /* the attribute changed: the delete is asked whatever comes */
+  rc = dfsc_unlink_async(r->ctx, r->path, removed_cb, r);
+  if (rc < 0)
+    removed_cb(&(dfsc_result){.err = rc}, r);
+}
+
+static void ro_cleared_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+
+  if (res->err != 0) {
+    r->changed = 0; /* nothing to put back */
+    close_quietly(r->f);
+    r->f = NULL;
+    fuse_reply_err(rq_out(r), EACCES);
+    rq_free(r);
+    return;
+  }
+  if (dfsc_close_async(r->f, ro_retry_cb, r) < 0)
+    ro_retry_cb(res, r);
+}
+
+static void ro_open_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  uint32_t want;
+
+  if (res->err != 0 || res->file == NULL) {
+    fuse_reply_err(rq_out(r), EACCES);
+    rq_free(r);
+    return;
+  }
+  r->f = res->file;
+  r->attrs_now = res->st.attributes;
+  want = res->st.attributes & ~(uint32_t)(DFSC_ATTR_READONLY | DFSC_ATTR_NORMAL);
+  if (want == 0)
+    want = DFSC_ATTR_NORMAL;
+  r->changed = 2;
+  if (dfsc_set_attributes_async(r->f, want, ro_cleared_cb, r) < 0)
+    ro_cleared_cb(&(dfsc_result){.err = -EIO}, r);
+}
+
 static void removed_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct node *p, *n;
   int e = res_errno(res, 0);
 
+  if (r->to_set == RO_UNLINK && r->changed == 0 && res->err == DFSC_E_NTSTATUS &&
+      res->ntstatus == 0xC0000121u /* CANNOT_DELETE */) {
+    int rc;
+    r->changed = 1;
+    if ((rc = rq_arm(r, ro_open_cb)) == 0)
+      rc = rq_armed(r, dfsc_open_async(r->ctx, r->path, DFSC_O_ATTRIBUTES, ro_open_cb, r));
+    if (rc == 0)
+      return;
+  }
+  if (r->changed == 2 && e != 0) {
+    /* Cleared for nothing: the read-only attribute goes back. */
+    struct ro_restore *x = calloc(1, sizeof(*x));
+    if (x != NULL && (x->path = strdup(r->path)) != NULL) {
+      x->ctx = r->ctx;
+      x->attrs = r->attrs_now;
+      if (dfsc_open_async(r->ctx, r->path, DFSC_O_ATTRIBUTES, ro_restore_open_cb, x) == 0)
+        x = NULL;
+    }
+    if (x != NULL) {
+      free(x->path);
+      free(x);
+    }
+  }
   if (e == 0) {
     /* The name is free: a later create must not find this node. */
     pthread_mutex_lock(&r->m->mu);
@@ -4391,6 +4540,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
       rq_fail(r, rc);
     return;
   }
+  r->to_set = RO_UNLINK;
   if ((rc = rq_arm(r, removed_cb)) == 0)
     rc = rq_armed(r, dfsc_unlink_async(r->ctx, r->path, removed_cb, r));
   if (rc < 0)
