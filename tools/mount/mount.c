@@ -1386,8 +1386,10 @@ static int cred_file(struct mnt *m, uid_t uid, char *path, size_t cap, const cha
   return -ENOENT;
 }
 
-/* Makes u's context (u->ctx stays NULL when refused). Under uctx_mu. */
-static void uctx_make(struct mnt *m, struct uctx *u) {
+/* Makes u's context (u->ctx stays NULL when refused). Under uctx_mu, which
+ * is held across no I/O but this: the line to log goes to line (level in
+ * *lvl), written by the caller once the lock is released. */
+static void uctx_make(struct mnt *m, struct uctx *u, char *line, size_t cap, int *lvl) {
   dfsc_opts o = m->uopts;
   struct dfsc__cli_cred cr;
   char path[PATH_MAX], err[256], cc[64];
@@ -1403,8 +1405,9 @@ static void uctx_make(struct mnt *m, struct uctx *u) {
   if (rc == 0) {
     rc = dfsc__cli_authfile_load(path, &cr, &insecure, err, sizeof(err));
     if (rc < 0 || cr.user == NULL) {
-      mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: %s: EACCES for this user",
-           (unsigned)u->uid, rc < 0 ? err : "no username in the credentials file");
+      *lvl = DFSC_LOG_WARN;
+      snprintf(line, cap, "multiuser: uid %u: %s: EACCES for this user", (unsigned)u->uid,
+               rc < 0 ? err : "no username in the credentials file");
       goto refused;
     }
     o.user = cr.user;
@@ -1413,17 +1416,20 @@ static void uctx_make(struct mnt *m, struct uctx *u) {
     snprintf(u->who, sizeof(u->who), "%s%s%s (credentials file %s)",
              o.domain ? o.domain : "", o.domain ? "\\" : "", o.user, path);
   } else if (rc == -EPERM) {
-    mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: %s is refused: %s; EACCES for this user",
-         (unsigned)u->uid, path, why);
+    *lvl = DFSC_LOG_WARN;
+    snprintf(line, cap, "multiuser: uid %u: %s is refused: %s; EACCES for this user",
+             (unsigned)u->uid, path, why);
     goto refused;
   } else {
     snprintf(cc, sizeof(cc), "/tmp/krb5cc_%u", (unsigned)u->uid);
     if (lstat(cc, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != u->uid) {
-      mlog(m, DFSC_LOG_WARN,
-           "multiuser: uid %u has no credentials (no file in %s, no Kerberos ticket cache "
-           "%s): EACCES for this user",
-           (unsigned)u->uid,
-           m->o->credentials_dir ? m->o->credentials_dir : CREDENTIALS_DIR_DEFAULT, cc);
+      *lvl = DFSC_LOG_WARN;
+      snprintf(
+          line, cap,
+          "multiuser: uid %u has no credentials (no file in %s, no Kerberos ticket cache "
+          "%s): EACCES for this user",
+          (unsigned)u->uid,
+          m->o->credentials_dir ? m->o->credentials_dir : CREDENTIALS_DIR_DEFAULT, cc);
       goto refused;
     }
     snprintf(path, sizeof(path), "FILE:%s", cc);
@@ -1442,13 +1448,15 @@ static void uctx_make(struct mnt *m, struct uctx *u) {
   dfsc__cli_cred_clear(&cr);
   if (rc != 0) {
     u->ctx = NULL;
-    mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: cannot start: %s", (unsigned)u->uid,
-         dfsc_strerror(rc));
+    *lvl = DFSC_LOG_WARN;
+    snprintf(line, cap, "multiuser: uid %u: cannot start: %s", (unsigned)u->uid,
+             dfsc_strerror(rc));
     goto refused;
   }
   (void)dfsc_set_dir_max_bytes(u->ctx, (size_t)dfsc__mount_listing_max(m->o));
   (void)dfsc_set_lease_break_cb(u->ctx, lease_break_cb, u);
-  mlog(m, DFSC_LOG_INFO, "multiuser: uid %u acts as %s", (unsigned)u->uid, u->who);
+  *lvl = DFSC_LOG_INFO;
+  snprintf(line, cap, "multiuser: uid %u acts as %s", (unsigned)u->uid, u->who);
   return;
 refused:
   dfsc__cli_cred_clear(&cr);
@@ -1457,10 +1465,13 @@ refused:
 }
 
 /* The context uid's requests use: the mount's (not multiuser, or the
- * mounting user), the user's own, or NULL (refused). */
+ * mounting user), the user's own, or NULL (refused). Made at the first
+ * call for uid: never called with m->mu held. */
 static dfsc_ctx *user_ctx(struct mnt *m, uid_t uid) {
   struct uctx *u;
   dfsc_ctx *ctx = NULL;
+  char line[PATH_MAX + 512];
+  int lvl = -1;
 
   if (!m->o->multiuser || uid == m->owner)
     return m->ctx;
@@ -1473,17 +1484,35 @@ static dfsc_ctx *user_ctx(struct mnt *m, uid_t uid) {
     u->next = m->uctxs;
     m->uctxs = u;
     m->nuctx++;
-    uctx_make(m, u);
+    uctx_make(m, u, line, sizeof(line), &lvl);
   } else if (u != NULL && u->ctx == NULL && mono_s() - u->refused_at >= UCTX_RETRY_S) {
-    uctx_make(m, u);
+    uctx_make(m, u, line, sizeof(line), &lvl);
   }
   if (u != NULL)
     ctx = u->ctx;
   pthread_mutex_unlock(&m->uctx_mu);
+  if (lvl >= 0)
+    mlog(m, lvl, "%s", line);
   if (u == NULL)
     mlog(m, DFSC_LOG_WARN, "multiuser: uid %u: more than %d users: EACCES", (unsigned)uid,
          UCTX_MAX);
   return ctx;
+}
+
+/* Whether uid has a context already (not made here, so that it may be
+ * asked under m->mu). */
+static int user_known(struct mnt *m, uid_t uid) {
+  struct uctx *u;
+  int ok;
+
+  if (!m->o->multiuser || uid == m->owner)
+    return 1;
+  pthread_mutex_lock(&m->uctx_mu);
+  for (u = m->uctxs; u != NULL && u->uid != uid; u = u->next)
+    ;
+  ok = u != NULL && u->ctx != NULL;
+  pthread_mutex_unlock(&m->uctx_mu);
+  return ok;
 }
 
 /* For the control files: the caller's context, else the mount's. */
@@ -1704,8 +1733,9 @@ static int node_allowed_locked(struct mnt *m, const struct node *n, uid_t uid,
   if (n->kind == N_ROOT || n->kind >= N_CTL)
     return 1;
   /* multiuser: a user without an identity reaches nothing of a server's,
-   * not even what the cache holds (lock order: mu, then uctx_mu). */
-  if (user_ctx(m, uid) == NULL)
+   * not even what the cache holds (lock order: mu, then uctx_mu; the
+   * context is made before, in op_lookup and op_getattr). */
+  if (!user_known(m, uid))
     return 0;
   /* Bounded: parents are never cycles and paths are at most DEPTH_MAX deep. */
   for (; n != NULL && n->kind == N_FS && depth < DEPTH_MAX; n = n->parent, depth++)
@@ -1818,6 +1848,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
   uid_t uid = fuse_req_ctx(req)->uid;
   int err = 0, rc;
 
+  (void)user_ctx(m, uid); /* multiuser: made before m->mu (node_allowed_locked) */
   pthread_mutex_lock(&m->mu);
   p = find_ino(m, parent);
   if (p == NULL) {
@@ -2040,6 +2071,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   double ttl = 0;
   struct fh *fh = fi != NULL ? (struct fh *)(uintptr_t)fi->fh : NULL;
 
+  (void)user_ctx(m, fuse_req_ctx(req)->uid); /* multiuser: made before m->mu */
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
   if (n != NULL) {
