@@ -819,6 +819,9 @@ typedef struct dfsc_stats {
                            lost with the connection and which the server then
                            showed done (answered as done) */
   uint64_t lock_waits;  /* tries a DFSC_LOCK_WAIT lock waited for again */
+  /* ---- added after: READ data received in place */
+  uint64_t reads_direct; /* clear READ answers whose data the transport read
+                            straight into the caller's buffer (no copy) */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -183,6 +183,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->read_bytes = sl.read_bytes;
   o->write_bytes = sl.write_bytes;
   o->requests_unanswered = sl.requests_unanswered;
+  o->reads_direct = sl.read_direct;
   o->durable_opens = ctx->durable_opens;
   o->durable_reclaimed = ctx->durable_reclaimed;
   o->reopened_by_path = ctx->reopened_by_path;

@@ -67,6 +67,7 @@
 #include "smb2/logoff.h"
 #include "smb2/negotiate.h"
 #include "smb2/oplock.h"
+#include "smb2/read.h"
 #include "smb2/session_setup.h"
 #include "smb2/status.h"
 #include "smb2/tree.h"
@@ -94,6 +95,7 @@
 #define LEASE_BUCKETS 64  /* leases of a connection, by key */
 #define ECHO_INTERVAL_DEFAULT 60000u
 #define PROBE_MAX_MS 10000u       /* an ECHO asked at a request's deadline, at most */
+#define SPLIT_MIN 65536u          /* a clear READ answer this large lands in place */
 #define RECONNECT_PAUSE_MIN 100u  /* ms: the first pause between reconnect attempts */
 #define RECONNECT_PAUSE_MAX 2000u /* ms: the longest */
 #define LEASE_LOG_MAX 16          /* dropped breaks logged per connection */
@@ -182,7 +184,9 @@ struct dfsc_tree {
 };
 
 struct dfsc_conn {
-  dfsc_req *zc_req; /* the READ whose data is being decrypted into its buffer */
+  dfsc_req *zc_req;    /* the READ whose data is being decrypted into its buffer */
+  dfsc_req *zc_stream; /* the READ whose data the transport is receiving into
+                          its buffer (frame_dst), until on_frame_split */
   dfsc_sl *sl;
   dfsc_conn *next, *prev; /* every connection of the layer */
   dfsc_conn *hnext;       /* lookup chain, while not closing */
@@ -538,6 +542,12 @@ static void req_finish(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8
   dfsc_conn *c = r->conn;
   if (r->state == R_DONE)
     return;
+  if (c != NULL && c->zc_stream == r) {
+    /* Its data is still arriving into the caller's buffer, which the
+     * caller may reuse once answered: the rest is dropped instead. */
+    dfsc__tcp_split_abort(c->tcp);
+    c->zc_stream = NULL;
+  }
   if (r->state == R_SENT) {
     pending_del(c, r);
     c->charged -= r->held;
@@ -967,6 +977,14 @@ static int verify_pdu(dfsc_sess *s, const uint8_t *pdu, size_t len) {
   return dfsc__crypto_verify(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len);
 }
 
+static int verify_pdu2(dfsc_sess *s, const uint8_t *pdu, size_t len, const uint8_t *rest,
+                       size_t rest_len) {
+  if (rest == NULL)
+    return verify_pdu(s, pdu, len);
+  return dfsc__crypto_verify_split(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len,
+                                   rest, rest_len);
+}
+
 /* ---- sending ----------------------------------------------------------- */
 
 static uint16_t credit_charge(const dfsc_conn *c, uint32_t payload) {
@@ -1248,7 +1266,11 @@ static int sess_keyed(const dfsc_sess *s) {
 }
 
 /* encrypted: the PDU arrived inside an authenticated TRANSFORM_HEADER. */
-static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypted) {
+/* rest / rest_len: a READ whose data the transport put in the request's
+ * buffer (on_frame_split): pdu is then its 80-byte head, rest the data,
+ * which the signature covers too. NULL and 0 otherwise. */
+static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypted,
+                      const uint8_t *rest, size_t rest_len) {
   dfsc_smb2_hdr h;
   dfsc_req *r;
   dfsc_sess *s = &c->sess;
@@ -1269,7 +1291,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
               (unsigned long long)h.message_id);
     /* A late answer to a request we already gave up on. */
     if (encrypted || !sess_keyed(s) || !s->signing ||
-        ((h.flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) == 0))
+        ((h.flags & SMB2_FLAGS_SIGNED) && verify_pdu2(s, pdu, len, rest, rest_len) == 0))
       grant_credits(c, h.credits, 0);
     return 0;
   }
@@ -1311,7 +1333,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
   if (!encrypted && (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) &&
       sess_keyed(s)) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
-    if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu(s, pdu, len) != 0) {
+    if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu2(s, pdu, len, rest, rest_len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
                dfsc__smb2_command_name(h.command));
       req_finish(r, DFSC_E_SIGNATURE, NULL, NULL, 0);
@@ -1319,6 +1341,8 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     }
   }
   grant_credits(c, h.credits, r->state == R_SENT ? r->held : 0);
+  if (rest != NULL)
+    r->rdst_done = 1; /* verified: the data is in place */
   req_finish(r, 0, &h, pdu, len);
   return 0;
 }
@@ -1385,6 +1409,69 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
   return 0;
 }
 
+/* Where the data of a large clear READ response goes (the transport asks
+ * once its first 80 bytes are here): straight into the buffer of the
+ * request it answers, saving the copy of every byte read; its signature
+ * is checked over the two parts when complete (on_frame_split). Only a
+ * lone, successful, synchronous answer with the data right after the
+ * fixed part, to a request of ours that said where its data belongs. */
+static uint8_t *frame_dst(void *arg, const uint8_t *head, size_t head_len,
+                          size_t frame_len) {
+  dfsc_conn *c = arg;
+  dfsc_smb2_hdr h;
+  dfsc_req *r;
+  size_t doff, dlen;
+  if (c->state != C_READY || c->zc_stream != NULL || head_len != READ_RSP_HEAD ||
+      dfsc__smb2_hdr_decode(head, head_len, &h) < 0 || h.command != SMB2_READ ||
+      h.status != 0 || h.next_command != 0 || (h.flags & SMB2_FLAGS_ASYNC_COMMAND) ||
+      !(h.flags & SMB2_FLAGS_SERVER_TO_REDIR) ||
+      dfsc__smb2_read_rsp_peek(head, head_len, &doff, &dlen) < 0 || doff != READ_RSP_HEAD ||
+      dlen != frame_len - READ_RSP_HEAD)
+    return NULL;
+  r = pending_find(c, h.message_id);
+  if (r == NULL || r->command != SMB2_READ || r->rdst == NULL || r->sending || r->encrypt ||
+      dlen > r->rdst_cap)
+    return NULL;
+  c->zc_stream = r;
+  c->sl->stats.read_direct++;
+  return r->rdst;
+}
+
+static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t frame_len,
+                          int aborted) {
+  dfsc_conn *c = arg;
+  uint64_t gen = c->gen;
+  dfsc_req *r = c->zc_stream;
+  int rc;
+
+  c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
+  c->zc_stream = NULL;
+  if (aborted || r == NULL) {
+    /* The request was answered meanwhile; its data was dropped. The
+     * credits it grants count only where nothing needs checking. */
+    dfsc_smb2_hdr h;
+    if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0 &&
+        (!sess_keyed(&c->sess) || !c->sess.signing))
+      grant_credits(c, h.credits, 0);
+    rc = 0;
+  } else {
+    rc = handle_pdu(c, head, head_len, 0, r->rdst, frame_len - head_len);
+  }
+  dfsc__free(head);
+  if (c->gen != gen)
+    return 1;
+  if (rc < 0) {
+    conn_fail(c, rc, 0);
+    return 1;
+  }
+  if (c->state == C_READY) {
+    flush_waitq(c);
+    if (c->credits == 0 && c->inflight == 0 && c->wait_head != NULL)
+      conn_fail(c, DFSC_E_CREDITS, 0);
+  }
+  return c->gen != gen;
+}
+
 static int on_frame(void *arg, uint8_t *frame, size_t len) {
   dfsc_conn *c = arg;
   uint64_t gen = c->gen;
@@ -1412,7 +1499,7 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
       rc = DFSC_E_PROTO;
       break;
     }
-    rc = handle_pdu(c, pdu, plen, encrypted);
+    rc = handle_pdu(c, pdu, plen, encrypted, NULL, 0);
     if (rc < 0 || c->gen != gen || c->state == C_IDLE)
       break;
   }
@@ -1833,7 +1920,8 @@ static void on_connect(void *arg, int status) {
 
 static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
   dfsc_conn *c = lk->data;
-  static const dfsc_tcp_cbs cbs = {on_connect, on_frame, on_error};
+  static const dfsc_tcp_cbs cbs = {on_connect, on_frame, on_error, frame_dst,
+                                   on_frame_split};
   int rc;
 
   if (c->sl->shutting_down || c->state != C_LOOKUP)
@@ -1851,6 +1939,8 @@ static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
                          c, &c->tcp);
   if (rc < 0)
     conn_fail(c, rc, 0);
+  else
+    dfsc__tcp_set_split(c->tcp, READ_RSP_HEAD, SPLIT_MIN);
 }
 
 static int conn_start_now(dfsc_conn *c);

@@ -182,7 +182,11 @@ static int sign_alg(uint16_t dialect, uint16_t alg) {
  * field, 16 zero bytes in its place, and the rest of the message. Feeding
  * them separately keeps a received buffer untouched. The first two lengths
  * are multiples of 16, as GCM's AAD updates require. */
+/* pdu[0..len) then rest[0..rest_len) are the message (rest: a READ's data
+ * received elsewhere, else NULL and 0); len - 64 must then be a multiple
+ * of 16 (GCM's AAD updates but the last). */
 static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size_t len,
+                        const uint8_t *rest, size_t rest_len,
                         uint8_t sig[DFSC_SMB2_SIG_SIZE]) {
   const uint8_t *tail = pdu + DFSC_SMB2_SIG_OFFSET + DFSC_SMB2_SIG_SIZE;
   size_t tail_len = len - DFSC_SMB2_SIG_OFFSET - DFSC_SMB2_SIG_SIZE;
@@ -194,6 +198,8 @@ static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size
     hmac_sha256_update(&h, DFSC_SMB2_SIG_OFFSET, pdu);
     hmac_sha256_update(&h, DFSC_SMB2_SIG_SIZE, zero_sig);
     hmac_sha256_update(&h, tail_len, tail);
+    if (rest_len > 0)
+      hmac_sha256_update(&h, rest_len, rest);
     hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, full);
     memcpy(sig, full, DFSC_SMB2_SIG_SIZE);
     dfsc__wipe(&h, sizeof(h));
@@ -203,6 +209,8 @@ static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size
     cmac_aes128_update(&c, DFSC_SMB2_SIG_OFFSET, pdu);
     cmac_aes128_update(&c, DFSC_SMB2_SIG_SIZE, zero_sig);
     cmac_aes128_update(&c, tail_len, tail);
+    if (rest_len > 0)
+      cmac_aes128_update(&c, rest_len, rest);
     cmac_aes128_digest(&c, CMAC128_DIGEST_SIZE, sig);
     dfsc__wipe(&c, sizeof(c));
   } else {
@@ -223,6 +231,8 @@ static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size
     gcm_aes128_update(&g, DFSC_SMB2_SIG_OFFSET, pdu);
     gcm_aes128_update(&g, DFSC_SMB2_SIG_SIZE, zero_sig);
     gcm_aes128_update(&g, tail_len, tail);
+    if (rest_len > 0)
+      gcm_aes128_update(&g, rest_len, rest);
     gcm_aes128_digest(&g, GCM_DIGEST_SIZE, sig);
     dfsc__wipe(&g, sizeof(g));
   }
@@ -235,7 +245,7 @@ int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16], uin
 
   if (a < 0 || pdu == NULL || len < SMB2_HDR_SIZE)
     return -EINVAL;
-  compute_sig(a, key, pdu, len, sig);
+  compute_sig(a, key, pdu, len, NULL, 0, sig);
   memcpy(pdu + DFSC_SMB2_SIG_OFFSET, sig, sizeof(sig));
   return 0;
 }
@@ -248,8 +258,23 @@ int dfsc__crypto_verify(uint16_t dialect, uint16_t alg, const uint8_t key[16],
 
   if (a < 0 || pdu == NULL || len < SMB2_HDR_SIZE)
     return -EINVAL;
-  compute_sig(a, key, pdu, len, sig);
+  compute_sig(a, key, pdu, len, NULL, 0, sig);
   ok = memeql_sec(sig, pdu + DFSC_SMB2_SIG_OFFSET, sizeof(sig));
+  return ok ? 0 : DFSC_E_SIGNATURE;
+}
+
+int dfsc__crypto_verify_split(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                              const uint8_t *head, size_t head_len, const uint8_t *rest,
+                              size_t rest_len) {
+  int a = sign_alg(dialect, alg);
+  uint8_t sig[DFSC_SMB2_SIG_SIZE];
+  int ok;
+
+  if (a < 0 || head == NULL || head_len < SMB2_HDR_SIZE ||
+      (head_len - SMB2_HDR_SIZE) % 16 != 0 || (rest == NULL && rest_len > 0))
+    return -EINVAL;
+  compute_sig(a, key, head, head_len, rest, rest_len, sig);
+  ok = memeql_sec(sig, head + DFSC_SMB2_SIG_OFFSET, sizeof(sig));
   return ok ? 0 : DFSC_E_SIGNATURE;
 }
 

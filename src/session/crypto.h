@@ -86,6 +86,14 @@ int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16], uin
 int dfsc__crypto_verify(uint16_t dialect, uint16_t alg, const uint8_t key[16],
                         const uint8_t *pdu, size_t len);
 
+/* The same over a message received in two parts: head (head_len bytes,
+ * head_len - 64 a multiple of 16) then rest (rest_len bytes), as the
+ * transport hands a READ whose data went straight to the caller's buffer.
+ * Returns 0, DFSC_E_SIGNATURE, or -EINVAL. */
+int dfsc__crypto_verify_split(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                              const uint8_t *head, size_t head_len, const uint8_t *rest,
+                              size_t rest_len);
+
 /* Key length of an SMB2_ENCRYPTION_* cipher: 16, 32, or 0 if unknown. */
 size_t dfsc__crypto_cipher_key_len(uint16_t cipher);
 

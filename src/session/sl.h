@@ -132,6 +132,7 @@ typedef struct dfsc_sl_stats {
   uint64_t lease_unknown;       /* break notifications dropped: unknown key, bad state */
   uint64_t lease_ack_late;      /* deferred acknowledgements sent by the bound */
   uint64_t read_bytes;          /* asked for by READ requests */
+  uint64_t read_direct;         /* clear READ answers received into the caller's buffer */
   uint64_t write_bytes;         /* sent by WRITE requests */
   uint64_t requests_unanswered; /* past their deadline on a connection that answers */
 } dfsc_sl_stats;

@@ -1046,11 +1046,19 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
         v->eof_at = at;
     } else if (h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) {
       io_fail(v, DFSC_E_NTSTATUS, h->status);
+    } else if (r->rdst_done) {
+      /* The data is in place already (decrypted there, or received there
+       * by the transport, which checked its length against the frame):
+       * only the fixed part is here to read. */
+      size_t doff, dlen;
+      if (dfsc__smb2_read_rsp_peek(pdu, len, &doff, &dlen) < 0 || dlen > rlen)
+        io_fail(v, DFSC_E_PROTO, 0);
+      else if (dlen < rlen && at + dlen < v->eof_at)
+        v->eof_at = at + dlen;
     } else if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 || rr.data_len > rlen) {
       io_fail(v, DFSC_E_PROTO, 0);
     } else {
-      if (!r->rdst_done) /* else decrypted there already */
-        memcpy(r->rdst, rr.data, rr.data_len);
+      memcpy(r->rdst, rr.data, rr.data_len);
       if (rr.data_len < rlen && at + rr.data_len < v->eof_at)
         v->eof_at = at + rr.data_len;
     }

@@ -45,6 +45,12 @@ struct dfsc_tcp {
   size_t stage_cap; /* its size, STAGE_MIN .. STAGE_SIZE */
   uint8_t *frame;   /* frame being filled directly */
   size_t frame_len, frame_have;
+  /* A split frame (frame_dst): its head here, the rest at split_dst (or
+   * dropped once aborted); frame_len / frame_have count the whole frame. */
+  size_t split_head, split_min; /* dfsc__tcp_set_split; 0: off */
+  uint8_t *split_headbuf;       /* non-NULL while a split frame is received */
+  uint8_t *split_dst;
+  int split_aborted;
 };
 
 static void io_cb(dfsc_io *w, uint32_t events);
@@ -75,6 +81,7 @@ static void shut(dfsc_tcp *t) {
 static void really_free(dfsc_tcp *t) {
   dfsc__free(t->stage);
   dfsc__free(t->frame);
+  dfsc__free(t->split_headbuf);
   dfsc__free(t);
 }
 
@@ -193,6 +200,18 @@ fail:
 }
 
 const char *dfsc__tcp_peer(const dfsc_tcp *t) { return t->peer; }
+
+void dfsc__tcp_set_split(dfsc_tcp *t, size_t head_len, size_t min_len) {
+  t->split_head = head_len;
+  t->split_min = min_len;
+}
+
+void dfsc__tcp_split_abort(dfsc_tcp *t) {
+  if (t != NULL && t->split_headbuf != NULL) {
+    t->split_aborted = 1;
+    t->split_dst = NULL;
+  }
+}
 
 size_t dfsc__tcp_queued(const dfsc_tcp *t) { return t->queued; }
 
@@ -343,6 +362,38 @@ static int deliver_stage(dfsc_tcp *t) {
       rc = DFSC_E_TOOBIG;
       break;
     }
+    if (t->split_head != 0 && len >= t->split_min && len > t->split_head &&
+        t->stage_len - off - 4 < len && t->stage_len - off - 4 >= t->split_head &&
+        t->cbs.frame_dst != NULL) {
+      /* A large frame whose head is here: its owner may say where the rest
+       * goes (a READ's data straight into the caller's buffer). */
+      size_t have = t->stage_len - off - 4;
+      uint8_t *dst, *head = dfsc__malloc(t->split_head);
+      if (head == NULL) {
+        rc = -ENOMEM;
+        break;
+      }
+      t->depth++;
+      dst = t->cbs.frame_dst(t->arg, h + 4, t->split_head, len);
+      t->depth--;
+      if (t->freed || t->state == TCP_DEAD) {
+        dfsc__free(head);
+        rc = 1;
+        break;
+      }
+      if (dst != NULL) {
+        memcpy(head, h + 4, t->split_head);
+        memcpy(dst, h + 4 + t->split_head, have - t->split_head);
+        t->split_headbuf = head;
+        t->split_dst = dst;
+        t->split_aborted = 0;
+        t->frame_have = have;
+        t->frame_len = len;
+        off = t->stage_len;
+        break;
+      }
+      dfsc__free(head);
+    }
     f = dfsc__malloc(len);
     if (f == NULL) {
       rc = -ENOMEM;
@@ -385,7 +436,35 @@ static int do_read(dfsc_tcp *t) {
       errno = ECONNRESET;
       return -errno;
     }
-    if (t->frame != NULL) {
+    if (t->split_headbuf != NULL) {
+      /* The rest of a split frame: at its destination, or into the idle
+       * stage and dropped once aborted. */
+      size_t want = t->frame_len - t->frame_have;
+      uint8_t *at;
+      if (t->split_aborted) {
+        at = t->stage;
+        if (want > t->stage_cap)
+          want = t->stage_cap;
+      } else {
+        at = t->split_dst + (t->frame_have - t->split_head);
+      }
+      n = read(t->io.fd, at, want);
+      if (n > 0) {
+        t->frame_have += (size_t)n;
+        if (t->frame_have == t->frame_len) {
+          uint8_t *head = t->split_headbuf;
+          int rc, aborted = t->split_aborted;
+          t->split_headbuf = NULL;
+          t->split_dst = NULL;
+          t->depth++;
+          rc = t->cbs.on_frame_split(t->arg, head, t->split_head, t->frame_len, aborted);
+          t->depth--;
+          if (t->freed || t->state == TCP_DEAD || rc != 0)
+            return 0;
+        }
+        continue;
+      }
+    } else if (t->frame != NULL) {
       n = read(t->io.fd, t->frame + t->frame_have, t->frame_len - t->frame_have);
       if (n > 0) {
         t->frame_have += (size_t)n;

@@ -48,6 +48,18 @@ typedef struct dfsc_tcp_cbs {
   int (*on_frame)(void *arg, uint8_t *frame, size_t len);
   /* The connection failed or the peer closed it. No callbacks follow. */
   void (*on_error)(void *arg, int err);
+  /* Optional (with dfsc__tcp_set_split): a frame of at least the split
+   * minimum whose first head_len bytes have arrived. Returns where its
+   * remaining frame_len - head_len bytes go (owned by the caller, who
+   * must keep it until on_frame_split or dfsc__tcp_split_abort), or NULL
+   * for the usual whole-frame buffer. */
+  uint8_t *(*frame_dst)(void *arg, const uint8_t *head, size_t head_len, size_t frame_len);
+  /* A frame that frame_dst placed is complete: its head (ownership passes
+   * to the callee, dfsc__free) and its length; the rest is where frame_dst
+   * said, or was dropped (aborted 1, after dfsc__tcp_split_abort).
+   * Returns as on_frame. */
+  int (*on_frame_split)(void *arg, uint8_t *head, size_t head_len, size_t frame_len,
+                        int aborted);
 } dfsc_tcp_cbs;
 
 /* Starts a connect to addr. Returns 0 (on_connect will run) or a negative
@@ -66,6 +78,16 @@ size_t dfsc__tcp_queued(const dfsc_tcp *t);
  * DFSC_E_CLOSED, synchronously). No more callbacks after this returns.
  * Frees t; safe from inside any of t's callbacks. */
 void dfsc__tcp_free(dfsc_tcp *t);
+
+/* Asks frame_dst about frames of min_len bytes or more once head_len of
+ * them have arrived (0: never, the default). */
+void dfsc__tcp_set_split(dfsc_tcp *t, size_t head_len, size_t min_len);
+
+/* The destination frame_dst gave for the frame being received must not be
+ * written any more: the rest of the frame is read and dropped, and
+ * on_frame_split reports it aborted. No-op when no such frame is under
+ * way. */
+void dfsc__tcp_split_abort(dfsc_tcp *t);
 
 /* Printable "addr:port" of the peer (static per tcp). */
 const char *dfsc__tcp_peer(const dfsc_tcp *t);
