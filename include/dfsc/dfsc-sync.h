@@ -26,12 +26,19 @@ long long dfsc_write(dfsc_file *f, const void *buf, size_t len, uint64_t off,
 int dfsc_flush(dfsc_file *f, dfsc_result *res);
 int dfsc_truncate(dfsc_file *f, uint64_t size, dfsc_result *res);
 int dfsc_close(dfsc_file *f, dfsc_result *res);
+int dfsc_lock(dfsc_file *f, uint64_t off, uint64_t len, int flags, dfsc_result *res);
 int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res);
 /* dfsc_read_file_async, waited for. Returns the bytes read into buf (>= 0)
  * or a negative code; *st (when not NULL) receives the file's attributes,
  * whose size says whether the whole file arrived. */
 long long dfsc_read_file(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
                          dfsc_stat_t *st, dfsc_result *res);
+/* Returns the length of the answer (the value, or the names) or a
+ * negative code (-ERANGE: longer than cap, res->nbytes the length). */
+long long dfsc_get_ea(dfsc_ctx *ctx, const char *path, const char *name, void *buf,
+                      size_t cap, dfsc_result *res);
+int dfsc_set_ea(dfsc_ctx *ctx, const char *path, const char *name, const void *value,
+                size_t len, dfsc_result *res);
 int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *res);
 /* The next page of directory f into *out; *out NULL at the end. */
 int dfsc_readdir(dfsc_file *f, dfsc_dir **out, dfsc_result *res);

@@ -188,6 +188,7 @@ struct op {
   int ended;         /* the caller has its answer; the op waits for its walk or
                         verb to return, then goes */
   int cut;           /* a stop was asked while requests that must finish were out */
+  int cut_err;       /* and why (DFSC_E_TIMEDOUT, DFSC_E_CANCELED) */
   op *lnext, *lprev; /* ctx->ops_live, once the loop took it up */
   /* Reconnect: a durable open's request, a path op's wait for its tree,
    * the handle ops waiting for one recovery (file->waiters). */
@@ -505,6 +506,14 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
       o->res.nbytes = v->nbytes; /* -ERANGE says how much is needed */
     if (o->kind == OP_LOCK && lock_wait(o, err, st))
       return;
+    if (o->kind == OP_LOCK && o->cut && (o->flags & DFSC_LOCK_WAIT) &&
+        err == DFSC_E_NTSTATUS &&
+        (st == ST_LOCK_NOT_GRANTED || st == ST_FILE_LOCK_CONFLICT)) {
+      /* A waiting lock stopped by its deadline or a cancel while a try was
+       * out: that is its answer, not the refusal of the last try. */
+      err = o->cut_err;
+      st = 0;
+    }
     dfsc_dir_free(o->dir);
     o->dir = NULL;
     if (o->file != NULL && handle_resumable(o, err)) {
@@ -1378,6 +1387,7 @@ static void op_cut(op *o, int err) {
     return;
   }
   o->cut = 1;
+  o->cut_err = err;
   if (o->state == OS_VERB)
     dfsc__verb_stop(&o->verb, err);
 }

@@ -128,6 +128,13 @@ int dfsc_truncate(dfsc_file *f, uint64_t size, dfsc_result *res) {
   return finish(&w, dfsc_truncate_async(f, size, wake_cb, &w), res);
 }
 
+int dfsc_lock(dfsc_file *f, uint64_t off, uint64_t len, int flags, dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(file_ctx(f), res);
+  waiter_init(&w);
+  return finish(&w, dfsc_lock_async(f, off, len, flags, wake_cb, &w), res);
+}
+
 int dfsc_close(dfsc_file *f, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(file_ctx(f), res);
@@ -158,6 +165,26 @@ long long dfsc_read_file(dfsc_ctx *ctx, const char *path, void *buf, size_t cap,
   if (st)
     *st = w.res.st;
   return (long long)w.res.nbytes;
+}
+
+long long dfsc_get_ea(dfsc_ctx *ctx, const char *path, const char *name, void *buf,
+                      size_t cap, dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  rc =
+      finish_path(&w, dfsc_get_ea_async(ctx, path, name, buf, cap, wake_cb, &w), res, path);
+  return rc < 0 ? rc : (long long)w.res.nbytes;
+}
+
+int dfsc_set_ea(dfsc_ctx *ctx, const char *path, const char *name, const void *value,
+                size_t len, dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  return finish_path(&w, dfsc_set_ea_async(ctx, path, name, value, len, wake_cb, &w), res,
+                     path);
 }
 
 int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *res) {
