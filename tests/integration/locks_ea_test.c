@@ -98,7 +98,8 @@ int main(void) {
   if (a == NULL || b == NULL)
     goto out;
   check(dfsc_write(a, "0123456789", 10, 190, NULL) == 10, "200 bytes in the file");
-  check(dfsc_lock(a, 0, 100, DFSC_LOCK_EXCLUSIVE, NULL) == 0, "a locks [0,100) exclusively");
+  check(dfsc_lock(a, 0, 100, DFSC_LOCK_EXCLUSIVE, NULL) == 0,
+        "a locks [0,100) exclusively");
   rc = dfsc_lock(b, 50, 10, DFSC_LOCK_SHARED, &res);
   check(rc == DFSC_E_NTSTATUS && res.ntstatus == ST_LOCK_NOT_GRANTED,
         "b's lock inside it: STATUS_LOCK_NOT_GRANTED (%d 0x%08x)", rc, res.ntstatus);
