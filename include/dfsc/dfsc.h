@@ -416,6 +416,12 @@ int dfsc_set_times_async(dfsc_file *f, uint64_t access_time, uint64_t write_time
  * 0 is -EINVAL (on the wire it means "leave them"). The handle needs
  * attribute access (DFSC_O_ATTRIBUTES or a write open). */
 int dfsc_set_attributes_async(dfsc_file *f, uint32_t attributes, dfsc_cb cb, void *arg);
+/* The same by path, without a handle of the caller's: DOS attributes (0:
+ * unchanged) and FILETIME times (0: unchanged) of path, in one compounded
+ * CREATE + SET_INFO + QUERY_INFO + CLOSE; res->st (and res->nlink) the
+ * attributes after. All three 0: -EINVAL. */
+int dfsc_setattr_async(dfsc_ctx *ctx, const char *path, uint32_t attributes,
+                       uint64_t access_time, uint64_t write_time, dfsc_cb cb, void *arg);
 /* Closes and frees f. f is invalid to the caller once this returns,
  * whatever it returns (on failure the callback does not run; the server
  * drops the handle with the session). Operations submitted on f before

@@ -70,13 +70,15 @@ enum op_kind {
   OP_LINK,
   OP_LOCK,
   OP_GET_EA,
-  OP_SET_EA
+  OP_SET_EA,
+  OP_SET_BASIC
 };
 
 static const char *const op_names[] = {
-    "open",    "read",   "write",    "flush",   "truncate", "settimes", "close",   "stat",
-    "opendir", "mkdir",  "unlink",   "rmdir",   "rename",   "dialect",  "resolve", "cache",
-    "flush",   "statfs", "readfile", "readdir", "link",     "lock",     "getea",   "setea"};
+    "open",    "read",    "write", "flush",  "truncate", "settimes", "close",
+    "stat",    "opendir", "mkdir", "unlink", "rmdir",    "rename",   "dialect",
+    "resolve", "cache",   "flush", "statfs", "readfile", "readdir",  "link",
+    "lock",    "getea",   "setea", "setattr"};
 
 /* RECONNECT: the op waits for its connection to come back (and, for a
  * handle, for the handle to be reclaimed or opened again). */
@@ -586,6 +588,7 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   }
   case OP_STAT:
   case OP_RESOLVE:
+  case OP_SET_BASIC:
     stat_from(&o->res.st, &v->info);
     o->res.nlink = v->info.nlink;
     break;
@@ -687,6 +690,10 @@ static void path_verb(op *o) {
     break;
   case OP_SET_EA:
     rc = dfsc__verb_set_ea(&o->verb, t, name, o->ea_name, o->cbuf, o->len);
+    break;
+  case OP_SET_BASIC:
+    rc = dfsc__verb_set_basic(&o->verb, t, name, o->attributes, o->access_time,
+                              o->write_time);
     break;
   case OP_OPENDIR:
     o->dir = dfsc__calloc(1, sizeof(*o->dir));
@@ -1925,6 +1932,21 @@ int dfsc_set_ea_async(dfsc_ctx *ctx, const char *path, const char *name, const v
     return rc;
   o->cbuf = value;
   o->len = len;
+  return op_submit(o);
+}
+
+int dfsc_setattr_async(dfsc_ctx *ctx, const char *path, uint32_t attributes,
+                       uint64_t access_time, uint64_t write_time, dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc;
+  if (attributes == 0 && access_time == 0 && write_time == 0)
+    return -EINVAL;
+  rc = path_op(ctx, OP_SET_BASIC, path, 0, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->attributes = attributes;
+  o->access_time = access_time;
+  o->write_time = write_time;
   return op_submit(o);
 }
 

@@ -43,7 +43,8 @@ enum verb_kind {
   V_WRITE,
   V_HANDLE,
   V_GET_EAS,
-  V_SET_EAS
+  V_SET_EAS,
+  V_SET_BASIC
 };
 
 /* The public lease bits are the wire's ([MS-SMB2] 2.2.13.2.8): callers
@@ -691,6 +692,27 @@ static int ea_answer(dfsc_verb *v, const uint8_t *list, size_t len) {
   if (v->ea_name != NULL && !found)
     return -ENODATA;
   return v->chunk > 0 && need > v->chunk ? -ERANGE : 0;
+}
+
+int dfsc__verb_set_basic(dfsc_verb *v, dfsc_tree *t, const char *name, uint32_t attributes,
+                         uint64_t access_time, uint64_t write_time) {
+  dfsc_req *reqs[4];
+  dfsc_smb2_fi_basic b;
+  uint8_t info[64];
+  dfsc_wr w;
+  verb_init(v, t, V_SET_BASIC);
+  memset(&b, 0, sizeof(b));
+  b.attributes = attributes; /* 0: unchanged ([MS-FSCC] 2.4.7) */
+  b.last_access_time = access_time;
+  b.last_write_time = write_time;
+  dfsc__wr_init(&w, info, sizeof(info));
+  reqs[0] = new_create(name, SMB2_FILE_WRITE_ATTRIBUTES | ACCESS_STAT, SMB2_FILE_OPEN, 0);
+  reqs[1] = dfsc__smb2_fi_basic_build(&w, &b) < 0
+                ? NULL
+                : new_set_info(&related_fid, FILE_BASIC_INFORMATION, info, w.off);
+  reqs[2] = new_query_info(&related_fid, SMB2_0_INFO_FILE, FILE_ALL_INFORMATION);
+  reqs[3] = new_close(&related_fid);
+  return send_compound(v, reqs, 4);
 }
 
 int dfsc__verb_mkdir(dfsc_verb *v, dfsc_tree *t, const char *name) {

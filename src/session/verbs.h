@@ -196,6 +196,11 @@ int dfsc__verb_get_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *
  * bytes, len <= 65535, else -EINVAL. */
 int dfsc__verb_set_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ea_name,
                       const void *value, size_t len);
+/* CREATE (WRITE_ATTRIBUTES) + SET_INFO FileBasicInformation + QUERY_INFO
+ * FileAllInformation + CLOSE: DOS attributes (0: unchanged) and times (0:
+ * unchanged) of `name` in one round trip; v->info the attributes after. */
+int dfsc__verb_set_basic(dfsc_verb *v, dfsc_tree *t, const char *name, uint32_t attributes,
+                         uint64_t access_time, uint64_t write_time);
 /* FSCTL ctl_code ([MS-SMB2] 2.2.31, SMB2_0_IOCTL_IS_FSCTL) with input
  * in/in_len on the tree itself (no open: the FileId is all ones, as
  * FSCTL_DFS_GET_REFERRALS wants, [MS-DFSC] 3.1.4.1), at most max_out

@@ -117,6 +117,14 @@ struct node {
   uint64_t link_ct;
   char *link;
   int silly; /* unlinked while open: renamed away, removed at last close */
+  /* Times set by path while the file was open here (tar: close, then
+   * utimensat, before the kernel's RELEASE has closed the writer's
+   * handle): set again once the last handle is closed, since the server
+   * moves the write time at the close of a handle that wrote (re_*: the
+   * times, 0 unchanged; re_ctx whose identity). */
+  int re_times;
+  uint64_t re_atime, re_mtime;
+  dfsc_ctx *re_ctx;
   /* Byte-range and flock locks held on the server through this mount
    * (brl.h), and the lock requests on it: one at a time (lk_busy), the
    * others waiting in order (at most LK_QUEUE_MAX). Under mu. */
@@ -2168,6 +2176,37 @@ static void setattr_close_cb(const dfsc_result *res, void *arg) {
   setattr_step(r, r->flags);
 }
 
+/* chmod: the DOS attributes the write bits ask for; 0 when nothing is to
+ * change (a directory, or already so). The write bits are the read-only
+ * attribute, the one permission SMB keeps per file (cifs.ko maps them so
+ * too); the rest of the mode comes from the mount options. */
+static uint32_t mode_attrs(const struct rq *r) {
+  uint32_t now = r->attrs_now & ~(uint32_t)DFSC_ATTR_NORMAL;
+  uint32_t want = now & ~(uint32_t)DFSC_ATTR_READONLY;
+  if (r->ro)
+    want |= DFSC_ATTR_READONLY;
+  if (want == 0)
+    want = DFSC_ATTR_NORMAL; /* "none": 0 would leave them as they are */
+  if ((r->attrs_now & DFSC_ATTR_DIRECTORY) ||
+      (!r->attrs_unknown && want == (now ? now : DFSC_ATTR_NORMAL)))
+    return 0;
+  return want;
+}
+
+/* Times and the read-only attribute by path in one round trip: the
+ * answer's attributes are the reply. */
+static void setattr_path_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+
+  if (res->err != 0) {
+    setattr_step(r, res_errno(res, 0));
+    return;
+  }
+  invalidate(r->m, r->ino);
+  rq_disarm(r); /* it took effect: the answer is due */
+  getattr_cb(res, r);
+}
+
 static void setattr_step(struct rq *r, int err) {
   struct mnt *m = r->m;
   int rc = 0;
@@ -2203,7 +2242,21 @@ static void setattr_step(struct rq *r, int err) {
   /* Each step is interruptible; one not started once the kernel
    * interrupted r answers EINTR (after the close). r is not touched once
    * a step is submitted: its callback may already run. */
-  if (r->f == NULL) {
+  if (r->f == NULL && !(r->to_set & FUSE_SET_ATTR_SIZE) &&
+      !((r->to_set & FUSE_SET_ATTR_MODE) && r->attrs_unknown)) {
+    /* Times and a known read-only change: one compound by path
+     * (dfsc_setattr_async), no handle of our own. */
+    uint32_t want = (r->to_set & FUSE_SET_ATTR_MODE) ? mode_attrs(r) : 0;
+    r->to_set = 0;
+    if (want == 0 && r->atime == 0 && r->mtime == 0) {
+      setattr_step(r, 0); /* nothing to change: the attributes */
+      return;
+    }
+    r->changed = 1;
+    if ((rc = rq_arm(r, setattr_path_cb)) == 0)
+      rc = rq_armed(r, dfsc_setattr_async(r->ctx, r->path, want, r->atime, r->mtime,
+                                          setattr_path_cb, r));
+  } else if (r->f == NULL) {
     /* Times alone need only attribute access, which directories give too. */
     if ((rc = rq_arm(r, setattr_cb)) == 0)
       rc = rq_armed(r, dfsc_open_async(r->ctx, r->path,
@@ -2219,15 +2272,9 @@ static void setattr_step(struct rq *r, int err) {
     /* The write bits are the DOS read-only attribute, the one permission
      * SMB keeps per file (cifs.ko maps them so too); the rest of the mode
      * comes from the mount options and does not change. */
-    uint32_t now = r->attrs_now & ~(uint32_t)DFSC_ATTR_NORMAL;
-    uint32_t want = now & ~(uint32_t)DFSC_ATTR_READONLY;
-    if (r->ro)
-      want |= DFSC_ATTR_READONLY;
-    if (want == 0)
-      want = DFSC_ATTR_NORMAL; /* "none": 0 would leave them as they are */
+    uint32_t want = mode_attrs(r);
     r->to_set &= ~FUSE_SET_ATTR_MODE;
-    if ((r->attrs_now & DFSC_ATTR_DIRECTORY) ||
-        (!r->attrs_unknown && want == (now ? now : DFSC_ATTR_NORMAL))) {
+    if (want == 0) {
       setattr_step(r, 0); /* nothing to change: the next step */
       return;
     }
@@ -2317,6 +2364,17 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                    FUSE_SET_ATTR_MTIME_NOW);
   if (fh != NULL && fh->kind == FH_FILE)
     r->f = fh->f; /* not ours to close */
+  if (r->f == NULL && (r->atime != 0 || r->mtime != 0) && r->ctx != NULL) {
+    struct node *n;
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, ino)) != NULL && n->nopen > 0) {
+      n->re_times = 1;
+      n->re_atime = r->atime;
+      n->re_mtime = r->mtime;
+      n->re_ctx = r->ctx;
+    }
+    pthread_mutex_unlock(&m->mu);
+  }
   if (rq_path(r, ino) < 0)
     return;
   setattr_step(r, 0);
@@ -2355,19 +2413,31 @@ static void ignore_cb(const dfsc_result *res, void *arg) {
  * open removes it from the server (see op_unlink). */
 static void release_node(struct mnt *m, uint64_t ino) {
   struct node *n;
-  char *path = NULL;
+  char *path = NULL, *tpath = NULL;
   int err = 0;
+  uint64_t at = 0, mt = 0;
+  dfsc_ctx *tctx = NULL;
 
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
   if (n != NULL && n->nopen > 0 && --n->nopen == 0 && n->silly) {
     n->silly = 0;
     path = path_locked(m, ino, NULL, m->owner, &err, NULL); /* the file was opened */
+  } else if (n != NULL && n->nopen == 0 && n->re_times) {
+    n->re_times = 0;
+    at = n->re_atime;
+    mt = n->re_mtime;
+    tctx = n->re_ctx;
+    tpath = path_locked(m, ino, NULL, m->owner, &err, NULL);
+    n->have_st = 0; /* the times change once more */
   }
   pthread_mutex_unlock(&m->mu);
   if (path != NULL)
     (void)dfsc_unlink_async(m->ctx, path, ignore_cb, NULL);
+  if (tpath != NULL && tctx != NULL && (at != 0 || mt != 0))
+    (void)dfsc_setattr_async(tctx, tpath, 0, at, mt, ignore_cb, NULL);
   free(path);
+  free(tpath);
 }
 
 /* Closes a handle nobody will use, without waiting for the answer. */
@@ -4365,6 +4435,28 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     rq_fail(r, rc);
 }
 
+/* Under mu: the file of n (a hard-linked file, each name its own inode
+ * here) changed its link count: every other name of it known by its
+ * server file id drops its attributes, here and in the kernel (through the
+ * invalidation thread). Walks the whole table: only for files with more
+ * than one name. */
+static void other_names_changed_locked(struct mnt *m, const struct node *n) {
+  size_t b;
+  struct node *x;
+
+  if (!n->have_st || n->st.file_id == 0)
+    return;
+  pthread_mutex_lock(&m->lease_mu);
+  for (b = 0; b < m->nbuckets; b++)
+    for (x = m->by_ino[b]; x != NULL; x = x->ino_next)
+      if (x != n && x->kind == N_FS && x->have_st && x->st.file_id == n->st.file_id) {
+        x->have_st = 0;
+        clock_gettime(CLOCK_MONOTONIC, &x->st_at);
+        (void)inval_push(m, NULL, x->ino, 0, 1);
+      }
+  pthread_mutex_unlock(&m->lease_mu);
+}
+
 /* ---- unlink of a read-only file ----------------------------------------------
  * SMB refuses to delete a file with the DOS read-only attribute
  * (STATUS_CANNOT_DELETE); POSIX asks only for the directory's permission.
@@ -4502,8 +4594,11 @@ static void removed_cb(const dfsc_result *res, void *arg) {
     pthread_mutex_lock(&r->m->mu);
     if ((p = find_ino(r->m, r->parent)) != NULL) {
       dir_changed_locked(p);
-      if ((n = find_child(r->m, p, r->name)) != NULL)
+      if ((n = find_child(r->m, p, r->name)) != NULL) {
+        if (n->nlink > 1)
+          other_names_changed_locked(r->m, n);
         unhash_name(r->m, n);
+      }
     }
     pthread_mutex_unlock(&r->m->mu);
   }
