@@ -1409,6 +1409,25 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
   return 0;
 }
 
+/* After a frame's PDUs were handled (rc their outcome, gen the connection's
+ * generation before): a failure fails the connection, otherwise requests
+ * waiting for credits may go. Returns what the transport's frame callbacks
+ * return: nonzero when the connection was reset meanwhile. */
+static int frame_done(dfsc_conn *c, uint64_t gen, int rc) {
+  if (c->gen != gen)
+    return 1; /* the connection was reset inside a callback */
+  if (rc < 0) {
+    conn_fail(c, rc, 0);
+    return 1;
+  }
+  if (c->state == C_READY) {
+    flush_waitq(c);
+    if (c->credits == 0 && c->inflight == 0 && c->wait_head != NULL)
+      conn_fail(c, DFSC_E_CREDITS, 0);
+  }
+  return c->gen != gen;
+}
+
 /* Where the data of a large clear READ response goes (the transport asks
  * once its first 80 bytes are here): straight into the buffer of the
  * request it answers, saving the copy of every byte read; its signature
@@ -1458,18 +1477,7 @@ static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t fram
     rc = handle_pdu(c, head, head_len, 0, r->rdst, frame_len - head_len);
   }
   dfsc__free(head);
-  if (c->gen != gen)
-    return 1;
-  if (rc < 0) {
-    conn_fail(c, rc, 0);
-    return 1;
-  }
-  if (c->state == C_READY) {
-    flush_waitq(c);
-    if (c->credits == 0 && c->inflight == 0 && c->wait_head != NULL)
-      conn_fail(c, DFSC_E_CREDITS, 0);
-  }
-  return c->gen != gen;
+  return frame_done(c, gen, rc);
 }
 
 static int on_frame(void *arg, uint8_t *frame, size_t len) {
@@ -1505,18 +1513,7 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   }
 out:
   dfsc__free(frame);
-  if (c->gen != gen)
-    return 1; /* the connection was reset inside a callback */
-  if (rc < 0) {
-    conn_fail(c, rc, 0);
-    return 1;
-  }
-  if (c->state == C_READY) {
-    flush_waitq(c);
-    if (c->credits == 0 && c->inflight == 0 && c->wait_head != NULL)
-      conn_fail(c, DFSC_E_CREDITS, 0);
-  }
-  return c->gen != gen;
+  return frame_done(c, gen, rc);
 }
 
 static void on_error(void *arg, int err) {

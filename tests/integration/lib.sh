@@ -99,6 +99,15 @@ mount_bg() {
   wait_mounted "$dir" "$TMP/mount.log"
 }
 
+# need_fuse: ends a mount test (one not ok) where FUSE is not available.
+need_fuse() {
+  if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+    not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
+    finish
+    exit 1
+  fi
+}
+
 # unmount_all: unmounts every dfsc mount below $TMP (lazily) and stops the
 # daemons in the caller's array PIDS: the first half of a mount test's
 # cleanup.

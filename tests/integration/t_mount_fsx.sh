@@ -14,11 +14,7 @@
 # TSan); no speed is asserted. On a mismatch the output has the seed, the
 # operation and the last 40 operations; DFSC_FSX_SEED=S replays one.
 . "$(dirname "$0")/lib.sh"
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
-  finish
-  exit 1
-fi
+need_fuse
 # shellcheck disable=SC2206
 R=($DFSC_TB_RESOLVE_ARGS)
 MNT=$TMP/mnt

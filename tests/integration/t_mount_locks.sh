@@ -17,11 +17,7 @@
 #     XATTR_REPLACE, a 3,000-byte value, removal; security.* finds nothing
 #     and cannot be set.
 . "$(dirname "$0")/lib.sh"
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
-  finish
-  exit 1
-fi
+need_fuse
 # shellcheck disable=SC2206
 R=($DFSC_TB_RESOLVE_ARGS)
 PIDS=()

@@ -29,11 +29,7 @@
 #     unlinked while open says 0 links;
 #   - tar -x keeps the archived mtimes (set by path right after each close).
 . "$(dirname "$0")/lib.sh"
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  not_ok "FUSE is not available here (the mount tests need /dev/fuse)"
-  finish
-  exit 1
-fi
+need_fuse
 # shellcheck disable=SC2206
 R=($DFSC_TB_RESOLVE_ARGS)
 MNT=$TMP/mnt
