@@ -275,6 +275,26 @@ check "tar of the tree extracts into the mount" sh -c "tar -C '$TMP/tree' -cf - 
 eq "the tree through the mount is the tree" "$(listing "$TMP/tree")" \
   "$(listing "$W" | grep -E ' \./(a|abs|dangling|dirlink)( |/)')"
 
+# A directory made here is empty: for negative_timeout the lookups of new
+# names in it are answered without the server; a name another client adds
+# shows once that time has passed.
+nneg() { awk '$1 == "mount_lookups_local_neg" { print $2 }' "$MNT/.dfsc/stats"; }
+n0=$(nneg)
+mkdir "$W/nd"
+touch "$W/nd/a" "$W/nd/b"
+n1=$(nneg)
+if [ -n "$n0" ] && [ -n "$n1" ] && [ "$n1" -gt "$n0" ]; then
+  ok "new names in a directory made here are looked up without the server ($n0 -> $n1)"
+else
+  not_ok "new names in a directory made here are looked up without the server ($n0 -> $n1)"
+fi
+echo upper >"$W/nd/Mixed"
+eq "but a name differing only in case from one made there goes to the server, which finds it" \
+  upper "$(cat "$W/nd/mixed" 2>&1)"
+echo other >"$SRV/$D/nd/c"
+sleep 1.5
+eq "a name another client added shows after negative_timeout" other "$(cat "$W/nd/c" 2>&1)"
+
 # Times survive the close of the handle that wrote (tar closes each file,
 # then sets its times by path while the kernel's RELEASE may still be on
 # its way; the server moves the write time when that handle closes).

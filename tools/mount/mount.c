@@ -125,6 +125,11 @@ struct node {
   int re_times;
   uint64_t re_atime, re_mtime;
   dfsc_ctx *re_ctx;
+  /* A directory this mount made (mkdir), when: empty then, so for
+   * negative_timeout a name not among its nodes is answered missing
+   * without the server (untar: each new file's lookup). */
+  int made_here;
+  struct timespec made_at;
   /* Byte-range and flock locks held on the server through this mount
    * (brl.h), and the lock requests on it: one at a time (lk_busy), the
    * others waiting in order (at most LK_QUEUE_MAX). Under mu. */
@@ -196,6 +201,7 @@ struct mnt {
   uint64_t pdo_init_unique;
   int pdo_granted;
   uint64_t lookups_dir_hwm;
+  uint64_t lookups_local_neg; /* missing names answered from a directory made here */
   /* Coherent caching from leases (docs/mount.md): the open file handles
    * by dfsc_file (for the break callback, which runs on the library's
    * loop thread) and the breaks waiting for the invalidation thread, all
@@ -449,11 +455,18 @@ static size_t h_ino(uint64_t ino, size_t nb) {
   return (size_t)((ino * 0x9E3779B97F4A7C15ull) >> 20) & (nb - 1);
 }
 
+/* By the name with ASCII letters folded: names that differ only in case
+ * share a bucket, so that one a case-insensitive server would take for
+ * another is found (find_child_ci). */
 static size_t h_name(uint64_t parent, const char *name, size_t nb) {
   uint64_t h = 1469598103934665603ull ^ parent;
 
-  for (; *name; name++)
-    h = (h ^ (unsigned char)*name) * 1099511628211ull;
+  for (; *name; name++) {
+    unsigned char ch = (unsigned char)*name;
+    if (ch >= 'A' && ch <= 'Z')
+      ch = (unsigned char)(ch - 'A' + 'a');
+    h = (h ^ ch) * 1099511628211ull;
+  }
   return (size_t)(h ^ (h >> 29)) & (nb - 1);
 }
 
@@ -551,6 +564,26 @@ static struct node *find_child(struct mnt *m, struct node *p, const char *name) 
   return NULL;
 }
 
+/* Whether p has a child named `name` up to ASCII case (what a
+ * case-insensitive server, Samba's default, takes for the same name).
+ * Under mu. */
+static int find_child_ci(struct mnt *m, struct node *p, const char *name) {
+  struct node *n;
+
+  for (n = m->by_name[h_name(p->ino, name, m->nbuckets)]; n; n = n->name_next)
+    if (n->parent == p && strcasecmp(n->name, name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Whether name is printable ASCII only (its case folding is plain). */
+static int ascii_name(const char *name) {
+  for (; *name; name++)
+    if ((unsigned char)*name >= 0x80)
+      return 0;
+  return 1;
+}
+
 static enum nkind child_kind(const struct node *p) {
   switch (p->kind) {
   case N_ROOT:
@@ -595,8 +628,10 @@ static void maybe_free(struct mnt *m, struct node *n) {
     free(n->link);
     dfsc__brl_free(&n->locks, &n->nlocks);
     free(n);
-    if (p != NULL)
+    if (p != NULL) {
       p->nchild--;
+      p->made_here = 0; /* a name of it is no longer known here */
+    }
     n = p;
   }
 }
@@ -1896,7 +1931,17 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     err = ENOTDIR;
   } else if (p->kind == N_HOST && !dfsc__mount_valid_server_name(name)) {
     err = ENOENT;
-  } else if ((n = find_child(m, p, name)) != NULL && !st_fresh(m, n)) {
+  } else if ((n = find_child(m, p, name)) == NULL && p->kind == N_FS && p->made_here &&
+             !m->o->multiuser && age(&p->made_at) < m->o->negative_timeout &&
+             ascii_name(name) && !find_child_ci(m, p, name)) {
+    /* A directory made here moments ago holds only what was made in it
+     * here, all of it known: the name is missing (within the negative
+     * cache's time, as the kernel would answer it), unless one of them
+     * differs from it only in case (the server may not tell them apart;
+     * names beyond ASCII go to the server). */
+    err = ENOENT;
+    m->lookups_local_neg++;
+  } else if (n != NULL && !st_fresh(m, n)) {
     n = NULL; /* known, but its attributes are stale: ask the server */
   } else if (n != NULL && !node_allowed_locked(m, n, uid, &ml)) {
     /* Known from the mounting user's requests, but not this uid's to
@@ -4166,8 +4211,18 @@ static void mkdir_stat_cb(const dfsc_result *res, void *arg) {
   if (e != 0) {
     fuse_reply_err(rq_out(r), e == ENOENT ? EIO : e);
   } else {
+    uint64_t ino;
+    struct node *n;
     r->nlink = res->nlink;
-    reply_new_entry(r, &res->st, NULL);
+    ino = reply_new_entry(r, &res->st, NULL);
+    if (res->st.is_dir && ino != 0) {
+      pthread_mutex_lock(&r->m->mu);
+      if ((n = find_ino(r->m, ino)) != NULL && n->nchild == 0) {
+        n->made_here = 1;
+        clock_gettime(CLOCK_MONOTONIC, &n->made_at);
+      }
+      pthread_mutex_unlock(&r->m->mu);
+    }
   }
   rq_free(r);
 }
@@ -4920,7 +4975,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       f,
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -4934,7 +4989,8 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       (unsigned long long)m->interrupts, "mount_cancels", (unsigned long long)m->cancels,
       "mount_held_waits", (unsigned long long)m->held_waits, "mount_parallel_dirops",
       (unsigned long long)__atomic_load_n(&m->pdo_granted, __ATOMIC_RELAXED),
-      "mount_lookups_dir_hwm", (unsigned long long)m->lookups_dir_hwm);
+      "mount_lookups_dir_hwm", (unsigned long long)m->lookups_dir_hwm,
+      "mount_lookups_local_neg", (unsigned long long)m->lookups_local_neg);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
