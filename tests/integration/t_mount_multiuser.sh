@@ -10,7 +10,9 @@
 #   - C gets EACCES for everything of a server's, even what A's accesses
 #     left in the kernel's and the daemon's caches, and the daemon logs why;
 #   - a capture shows one SMB session per identity: B's many requests go
-#     through one session setup of the second user.
+#     through one session setup of the second user;
+#   - with the testbed's AD DC: a user with only a Kerberos ticket cache
+#     (/tmp/krb5cc_UID) reads a file of the member that refuses NTLM.
 . "$(dirname "$0")/lib.sh"
 if [ -z "${DFSC_TB_USER2:-}" ] || [ ! -f "${DFSC_TB_AUTHFILE2:-}" ]; then
   not_ok "the testbed's env file has no second user (a testbed from before it?)"
@@ -67,6 +69,8 @@ if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
   sleep 0.3
 fi
 
+# The daemon finds the testbed's KDC through its krb5.conf.
+[ -n "${DFSC_TB_KRB5_CONFIG:-}" ] && export KRB5_CONFIG=$DFSC_TB_KRB5_CONFIG
 check "mount -o allow_other,multiuser,credentials_dir=..." mount_bg "$MNT" --timeout 10 \
   -o "allow_other,multiuser,credentials_dir=$CR"
 W=$MNT/fs1/scratch/$D
@@ -95,6 +99,29 @@ check_fail "C is refused a stat of it" "Permission denied" as $UC stat "$W/a.txt
 grep -q "multiuser: uid $UC has no credentials" "$TMP/mount.log" &&
   ok "the daemon logged why C was refused" || not_ok "the daemon logged why C was refused"
 check "the mounting user lists the directory with the mount's identity" ls "$W"
+
+# A user with a Kerberos ticket cache and no credentials file: their
+# ticket, to a member server of the testbed's domain that refuses NTLM.
+UK=61004
+if [ "${DFSC_TB_DC:-0}" = 1 ] && [ -n "${DFSC_TB_MEMBER_NTLM_OFF:-}" ]; then
+  KCC=/tmp/krb5cc_$UK
+  rm -f "$KCC"
+  if KRB5_CONFIG=$DFSC_TB_KRB5_CONFIG KRB5CCNAME=FILE:$KCC \
+    kinit "$DFSC_TB_USER@$DFSC_TB_REALM" <<<"$DFSC_TB_PASS" >/dev/null 2>&1; then
+    chown "$UK" "$KCC"
+    chmod 600 "$KCC"
+    eq "whoami: a user with a ticket cache appears as its principal" \
+      "uid $UK: the Kerberos principal of ticket cache FILE:$KCC" "$(as $UK cat "$MNT/.dfsc/whoami")"
+    eq "that user reads a file of $DFSC_TB_MEMBER_NTLM_OFF (Kerberos only) with it" \
+      "$(printf '%s' "$DFSC_TB_HELLO_TEXT")" \
+      "$(as $UK cat "$MNT/$DFSC_TB_MEMBER_NTLM_OFF/data/hello.txt" 2>&1)"
+  else
+    not_ok "kinit for the ticket-cache user"
+  fi
+  rm -f "$KCC"
+else
+  echo "# no AD DC in this testbed: the ticket-cache user is not tried"
+fi
 
 check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
 if [ -n "$CAP_PID" ]; then
