@@ -1354,18 +1354,33 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
 /* dfsc__crypto_decrypt_split's choice: the data of a lone, successful READ
  * response to a request of ours that said where its data belongs goes
  * straight there, saving a copy of every byte read. */
-static uint8_t *read_dst(void *arg, const uint8_t *head, size_t head_len, size_t rest_len) {
-  dfsc_conn *c = arg;
+/* The request whose buffer the data of a READ answer may go straight into,
+ * from the answer's first 80 bytes (head) and its data length: a lone,
+ * successful, synchronous answer with the data right after the fixed part,
+ * to a READ of ours that said where its data belongs and whose bytes are
+ * all sent; else NULL. */
+static dfsc_req *read_answer_req(dfsc_conn *c, const uint8_t *head, size_t head_len,
+                                 size_t data_len) {
   dfsc_smb2_hdr h;
   dfsc_req *r;
+  size_t doff, dlen;
   if (head_len != READ_RSP_HEAD || dfsc__smb2_hdr_decode(head, head_len, &h) < 0 ||
       h.command != SMB2_READ || h.status != 0 || h.next_command != 0 ||
-      (h.flags & SMB2_FLAGS_ASYNC_COMMAND) || dfsc__le16(head + 64) != 17 ||
-      head[66] != READ_RSP_HEAD || dfsc__le32(head + 68) != rest_len)
+      (h.flags & SMB2_FLAGS_ASYNC_COMMAND) ||
+      dfsc__smb2_read_rsp_peek(head, head_len, &doff, &dlen) < 0 ||
+      head[SMB2_HDR_SIZE + 2] != READ_RSP_HEAD || dlen != data_len)
     return NULL;
   r = pending_find(c, h.message_id);
   if (r == NULL || r->command != SMB2_READ || r->rdst == NULL || r->sending ||
-      rest_len > r->rdst_cap)
+      data_len > r->rdst_cap)
+    return NULL;
+  return r;
+}
+
+static uint8_t *read_dst(void *arg, const uint8_t *head, size_t head_len, size_t rest_len) {
+  dfsc_conn *c = arg;
+  dfsc_req *r = read_answer_req(c, head, head_len, rest_len);
+  if (r == NULL)
     return NULL;
   c->zc_req = r;
   return r->rdst;
@@ -1437,19 +1452,14 @@ static int frame_done(dfsc_conn *c, uint64_t gen, int rc) {
 static uint8_t *frame_dst(void *arg, const uint8_t *head, size_t head_len,
                           size_t frame_len) {
   dfsc_conn *c = arg;
-  dfsc_smb2_hdr h;
   dfsc_req *r;
-  size_t doff, dlen;
+  /* A clear answer from the server (an encrypted request's is refused in
+   * handle_pdu), one at a time. */
   if (c->state != C_READY || c->zc_stream != NULL || head_len != READ_RSP_HEAD ||
-      dfsc__smb2_hdr_decode(head, head_len, &h) < 0 || h.command != SMB2_READ ||
-      h.status != 0 || h.next_command != 0 || (h.flags & SMB2_FLAGS_ASYNC_COMMAND) ||
-      !(h.flags & SMB2_FLAGS_SERVER_TO_REDIR) ||
-      dfsc__smb2_read_rsp_peek(head, head_len, &doff, &dlen) < 0 || doff != READ_RSP_HEAD ||
-      dlen != frame_len - READ_RSP_HEAD)
+      frame_len <= READ_RSP_HEAD || !(dfsc__le32(head + 16) & SMB2_FLAGS_SERVER_TO_REDIR))
     return NULL;
-  r = pending_find(c, h.message_id);
-  if (r == NULL || r->command != SMB2_READ || r->rdst == NULL || r->sending || r->encrypt ||
-      dlen > r->rdst_cap)
+  r = read_answer_req(c, head, head_len, frame_len - READ_RSP_HEAD);
+  if (r == NULL || r->encrypt)
     return NULL;
   c->zc_stream = r;
   c->sl->stats.read_direct++;

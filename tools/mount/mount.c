@@ -1429,6 +1429,24 @@ static int cred_file(struct mnt *m, uid_t uid, char *path, size_t cap, const cha
   return -ENOENT;
 }
 
+/* dfsc_ctx_new with the signals meant for the FUSE loop blocked, so that
+ * the library's threads (which inherit the mask) never take them: a
+ * SIGTERM could otherwise go unnoticed until the next request. */
+static int ctx_new_quiet(const dfsc_opts *o, dfsc_ctx **out) {
+  sigset_t block, old;
+  int rc;
+
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGHUP);
+  sigaddset(&block, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  rc = dfsc_ctx_new(o, out);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
 /* Makes u's context (u->ctx stays NULL when refused). Under uctx_mu, which
  * is held across no I/O but this: the line to log goes to line (level in
  * *lvl), written by the caller once the lock is released. */
@@ -1437,7 +1455,6 @@ static void uctx_make(struct mnt *m, struct uctx *u, char *line, size_t cap, int
   struct dfsc__cli_cred cr;
   char path[PATH_MAX], err[256], cc[64];
   const char *why = NULL;
-  sigset_t block, old;
   struct stat st;
   int rc, insecure = 0;
 
@@ -1480,14 +1497,7 @@ static void uctx_make(struct mnt *m, struct uctx *u, char *line, size_t cap, int
     o.kerberos = DFSC_KERBEROS_REQUIRED;
     snprintf(u->who, sizeof(u->who), "the Kerberos principal of ticket cache %s", path);
   }
-  sigemptyset(&block);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGHUP);
-  sigaddset(&block, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
-  rc = dfsc_ctx_new(&o, &u->ctx);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  rc = ctx_new_quiet(&o, &u->ctx);
   dfsc__cli_cred_clear(&cr);
   if (rc != 0) {
     u->ctx = NULL;
@@ -5312,7 +5322,6 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   struct fuse_session *se = NULL;
   struct fuse_loop_config *lc = NULL;
   struct mnt m;
-  sigset_t block, old;
   char *fopts = NULL;
   int status = 1, rc, mounted = 0, handlers = 0;
 
@@ -5390,18 +5399,9 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   set_read_ahead(mountpoint, mo->read_ahead_kb);
   if (fuse_daemonize(mo->foreground) != 0)
     goto out;
-  /* The library's threads must not take the signals meant for the FUSE
-   * loop, or a SIGTERM could go unnoticed until the next request. */
-  sigemptyset(&block);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGHUP);
-  sigaddset(&block, SIGPIPE);
   dfsc__mount_net_opts(mo, opts);
   wipe_password_env(); /* while this is the only thread */
-  pthread_sigmask(SIG_BLOCK, &block, &old);
-  rc = dfsc_ctx_new(opts, &m.ctx);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  rc = ctx_new_quiet(opts, &m.ctx);
   wipe_password_copy(opts); /* the context has its own */
   if (rc != 0) {
     dfsc__fe_errf("mount: cannot start: %s", dfsc_strerror(rc));
