@@ -283,8 +283,31 @@ void dfsc_opts_init_sized(dfsc_opts *o, size_t size);
  * Thread-safety: any thread. */
 int dfsc_ctx_new(const dfsc_opts *opts, dfsc_ctx **out);
 
+/* A context for another identity (a local user of a multiuser mount, a
+ * service acting for its clients) on the connections of parent: it shares
+ * parent's loop thread, connections, referral cache, name overrides,
+ * security settings and limits, and its operations reach each server
+ * through a session of its own, one per server, set up at its first use
+ * there ([MS-SMB2] 3.2.4.2.3: several sessions on one connection). Of
+ * identity only these fields are read: user, domain, password, kerberos and
+ * ccache (a ticket cache of that user's: Kerberos from it; the keytab of
+ * parent is not used); NULL: anonymous. Sessions are never shared between
+ * two contexts made here, even with the same credentials, nor with
+ * parent's. Per-context settings (dfsc_set_op_timeout, dfsc_set_max_ops,
+ * dfsc_set_dir_max_bytes, dfsc_set_lease_break_cb) start as parent's and
+ * are its own from then on; dfsc_stats_get reports the shared counters.
+ * Kerberos needs parent made with Kerberos not off (-EINVAL otherwise).
+ * Returns 0 or a negative code. Ownership: *out is freed with
+ * dfsc_ctx_free, before parent's. Thread-safety: any thread but the loop's. */
+int dfsc_ctx_new_user(dfsc_ctx *parent, const dfsc_opts *identity, dfsc_ctx **out);
+
 /* Fails what is in flight (their callbacks run with DFSC_E_SHUTDOWN), closes
- * connections, stops and joins the loop thread, frees the context. Must not be
+ * connections, stops and joins the loop thread, frees the context. For a
+ * context of dfsc_ctx_new_user: ends its operations (DFSC_E_SHUTDOWN for
+ * those not yet answered; it waits for the requests out, within their
+ * deadlines), closes the handles it left open, and leaves the connections
+ * and their other sessions to parent (its sessions are logged off once
+ * unused, like any idle session). Must not be
  * called from a callback (the loop thread). dfsc_file handles still open are
  * freed with it (the server drops them with the session): they must not be
  * used after; nor may listings, resolutions and cache snapshots be, which
@@ -828,6 +851,9 @@ typedef struct dfsc_stats {
   /* ---- added after: READ data received in place */
   uint64_t reads_direct; /* clear READ answers whose data the transport read
                             straight into the caller's buffer (no copy) */
+  /* ---- added after: sessions of several identities on one connection */
+  uint64_t sessions_open; /* session objects alive now: one per identity that
+                             used each open connection (dfsc_ctx_new_user) */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

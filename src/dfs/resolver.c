@@ -51,7 +51,7 @@ struct fetch {
   char server[256];
   char key[DFSC_DFS_PATH_MAX];  /* coalescing key: the path up to its link level */
   char path[DFSC_DFS_PATH_MAX]; /* what is asked */
-  char *user, *domain, *password;
+  dfsc_sl_creds cr;             /* the identity asking (copied), when has_creds */
   int has_creds;
   int ex;          /* this request is REQ_GET_DFS_REFERRAL_EX */
   dfsc_tree *tree; /* the IPC$ tree, for a resend in the plain form */
@@ -549,9 +549,7 @@ static int answered(dfsc_dfs *d, const char *path) {
 }
 
 static void fetch_free(struct fetch *f) {
-  dfsc__free(f->user);
-  dfsc__free(f->domain);
-  dfsc__secret_free(f->password);
+  dfsc__sl_creds_clear(&f->cr);
   dfsc__free(f);
 }
 
@@ -875,7 +873,6 @@ static void ipc_ready(dfsc_tree_waiter *w, dfsc_tree *t, int err, uint32_t ntsta
 
 static void fetch_start(struct fetch *f) {
   dfsc_dfs *d = f->d;
-  dfsc_sl_creds cr;
   int rc;
   d->inflight++;
   f->srv->inflight++;
@@ -885,10 +882,7 @@ static void fetch_start(struct fetch *f) {
   server_ready(d, f->srv);
   f->tw.cb = ipc_ready;
   f->tw.data = f;
-  cr.user = f->user;
-  cr.domain = f->domain;
-  cr.password = f->password;
-  rc = d->tree_get(d->sl, f->server, 0, "IPC$", f->has_creds ? &cr : NULL, &f->tw);
+  rc = d->tree_get(d->sl, f->server, 0, "IPC$", f->has_creds ? &f->cr : NULL, &f->tw);
   if (rc < 0)
     fetch_done(f, rc, 0);
 }
@@ -940,11 +934,7 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
   snprintf(f->path, sizeof(f->path), "%s", dfs_path);
   if (cr != NULL) {
     f->has_creds = 1;
-    f->user = cr->user ? dfsc__strdup(cr->user) : NULL;
-    f->domain = cr->domain ? dfsc__strdup(cr->domain) : NULL;
-    f->password = cr->password ? dfsc__secret_strdup(cr->password) : NULL;
-    if ((cr->user && !f->user) || (cr->domain && !f->domain) ||
-        (cr->password && !f->password)) {
+    if (dfsc__sl_creds_dup(cr, &f->cr) < 0) {
       fetch_free(f);
       server_put(d, s);
       return -ENOMEM;

@@ -39,11 +39,9 @@ static void on_loop_cb(dfsc_post *p) {
   pthread_mutex_unlock(&ol->mu);
 }
 
-static int run_on_loop(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg) {
+static int loop_call(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg) {
   struct on_loop ol;
   int rc;
-  if (ctx->stopping)
-    return DFSC_E_SHUTDOWN;
   if (dfsc__loop_on_thread(ctx->loop)) {
     fn(ctx, arg);
     return 0;
@@ -66,6 +64,12 @@ static int run_on_loop(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg)
   pthread_cond_destroy(&ol.cv);
   pthread_mutex_destroy(&ol.mu);
   return rc;
+}
+
+static int run_on_loop(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *), void *arg) {
+  if (ctx->stopping)
+    return DFSC_E_SHUTDOWN;
+  return loop_call(ctx, fn, arg);
 }
 
 unsigned dfsc_version(void) { return DFSC_VERSION_NUMBER; }
@@ -184,6 +188,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->write_bytes = sl.write_bytes;
   o->requests_unanswered = sl.requests_unanswered;
   o->reads_direct = sl.read_direct;
+  o->sessions_open = sl.sess_open;
   o->durable_opens = ctx->durable_opens;
   o->durable_reclaimed = ctx->durable_reclaimed;
   o->reopened_by_path = ctx->reopened_by_path;
@@ -393,6 +398,105 @@ fail:
   return rc;
 }
 
+/* ---- contexts for other identities (dfsc_ctx_new_user) ------------------ */
+
+#define USER_DRAIN_MS 600000u /* the most dfsc_ctx_free waits for their ops */
+
+/* Tags tell the sessions of such contexts apart (0: the parent's). */
+static uint64_t user_tags;
+
+int dfsc_ctx_new_user(dfsc_ctx *parent, const dfsc_opts *caller, dfsc_ctx **out) {
+  dfsc_opts opts;
+  dfsc_sl_creds id;
+  dfsc_ctx *ctx;
+  int rc;
+
+  if (parent == NULL || out == NULL)
+    return -EINVAL;
+  if (parent->parent != NULL)
+    parent = parent->parent;
+  if (__atomic_load_n(&parent->stopping, __ATOMIC_ACQUIRE))
+    return DFSC_E_SHUTDOWN;
+  if (caller == NULL)
+    dfsc_opts_init_sized(&opts, sizeof(opts));
+  else if ((rc = opts_import(caller, &opts)) < 0)
+    return rc;
+  if (opts.kerberos < DFSC_KERBEROS_AUTO || opts.kerberos > DFSC_KERBEROS_OFF ||
+      (opts.kerberos == DFSC_KERBEROS_REQUIRED && parent->auth_lane == NULL))
+    return -EINVAL;
+  ctx = dfsc__calloc(1, sizeof(*ctx));
+  if (ctx == NULL)
+    return -ENOMEM;
+  memset(&id, 0, sizeof(id));
+  id.user = opts.user && opts.user[0] ? opts.user : NULL;
+  id.domain = opts.domain && opts.domain[0] ? opts.domain : NULL;
+  id.password = opts.password;
+  id.ccache = opts.ccache && opts.ccache[0] ? opts.ccache : NULL;
+  id.has_kerberos = 1;
+  id.kerberos = opts.kerberos;
+  id.tag = __atomic_add_fetch(&user_tags, 1, __ATOMIC_RELAXED);
+  rc = dfsc__sl_creds_dup(&id, &ctx->ident);
+  if (rc < 0) {
+    dfsc__free(ctx);
+    return rc;
+  }
+  ctx->has_ident = 1;
+  pthread_mutex_init(&ctx->handles_mu, NULL);
+  ctx->parent = parent;
+  ctx->loop = parent->loop;
+  ctx->lookup_lane = parent->lookup_lane;
+  ctx->auth_lane = parent->auth_lane;
+  ctx->kdc_lane = parent->kdc_lane;
+  ctx->sl = parent->sl;
+  ctx->dfs = parent->dfs;
+  ctx->map = parent->map;
+  ctx->log = parent->log;
+  ctx->max_io_window = parent->max_io_window;
+  ctx->port = parent->port;
+  ctx->dir_max_bytes = __atomic_load_n(&parent->dir_max_bytes, __ATOMIC_ACQUIRE);
+  ctx->max_ops = __atomic_load_n(&parent->max_ops, __ATOMIC_ACQUIRE);
+  ctx->op_timeout_ms = __atomic_load_n(&parent->op_timeout_ms, __ATOMIC_ACQUIRE);
+  ctx->reconnect_timeout_ms = parent->reconnect_timeout_ms;
+  ctx->durable = parent->durable;
+  ctx->durable_timeout_ms = parent->durable_timeout_ms;
+  *out = ctx;
+  return 0;
+}
+
+static void user_cut_cb(dfsc_ctx *ctx, void *arg) {
+  (void)arg;
+  dfsc__mup_ops_cut_all(ctx);
+}
+
+static void user_release_cb(dfsc_ctx *ctx, void *arg) {
+  (void)arg;
+  dfsc__mup_handles_release(ctx);
+}
+
+/* Ends a context of dfsc_ctx_new_user on its parent's running loop: new
+ * operations are refused, those under way cut (each ends at its next step,
+ * within its deadlines), then its handles are released and it goes. */
+static void user_ctx_free(dfsc_ctx *ctx) {
+  unsigned ms;
+  __atomic_store_n(&ctx->stopping, 1, __ATOMIC_SEQ_CST);
+  for (ms = 0; __atomic_load_n(&ctx->live_ops, __ATOMIC_ACQUIRE) > 0; ms++) {
+    if (ms == USER_DRAIN_MS) {
+      /* Never seen: an operation outlived every deadline. Freeing ctx
+       * under it would be worse than keeping it. */
+      DFSC_ERR(&ctx->log, DFSC_CAT_MUP,
+               "a user context still has operations after %u ms: not freed", USER_DRAIN_MS);
+      return;
+    }
+    if (ms % 100 == 0)
+      (void)loop_call(ctx, user_cut_cb, NULL);
+    usleep(1000);
+  }
+  (void)loop_call(ctx, user_release_cb, NULL);
+  pthread_mutex_destroy(&ctx->handles_mu);
+  dfsc__sl_creds_clear(&ctx->ident);
+  dfsc__free(ctx);
+}
+
 /* The auth lanes after the session layer shut down: its sessions orphaned
  * their jobs, which the lanes' done callbacks now free. The auth lane
  * first, while the KDC lane still exists: a job's done there may hand it
@@ -428,6 +532,10 @@ static void stop_cb(dfsc_post *p) {
 void dfsc_ctx_free(dfsc_ctx *ctx) {
   if (ctx == NULL)
     return;
+  if (ctx->parent != NULL) {
+    user_ctx_free(ctx);
+    return;
+  }
   if (ctx->thread_started) {
     int i;
     __atomic_store_n(&ctx->stopping, 1, __ATOMIC_SEQ_CST);

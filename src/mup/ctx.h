@@ -14,6 +14,12 @@
 #include "transport/lookup.h"
 
 struct dfsc_ctx {
+  /* dfsc_ctx_new_user: the context whose loop, lanes, session layer, DFS
+   * state and name map this one borrows (owns none of them), and the
+   * identity its operations act as (owned). NULL / 0 otherwise. */
+  dfsc_ctx *parent;
+  dfsc_sl_creds ident;
+  int has_ident;
   dfsc_loop *loop;
   dfsc_lane *lookup_lane;
   dfsc_lane *auth_lane, *kdc_lane; /* Kerberos (NULL when it is off) */
@@ -62,5 +68,11 @@ struct dfsc_ctx {
 /* Frees every handle still open (the caller left them); after the loop
  * thread has stopped and every operation ended. */
 void dfsc__mup_handles_free(dfsc_ctx *ctx);
+/* The same on the loop thread while it runs (a context of
+ * dfsc_ctx_new_user): leases and tree holds are released first. */
+void dfsc__mup_handles_release(dfsc_ctx *ctx);
+/* Cuts every operation of ctx the loop has taken up (DFSC_E_SHUTDOWN).
+ * Loop thread. */
+void dfsc__mup_ops_cut_all(dfsc_ctx *ctx);
 
 #endif

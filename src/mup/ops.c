@@ -266,7 +266,9 @@ static void file_unref(dfsc_file *f) {
   file_free(f);
 }
 
-void dfsc__mup_handles_free(dfsc_ctx *ctx) {
+/* Takes every handle off ctx's list and frees it; release: on the running
+ * loop thread, its lease and tree hold go first. */
+static void handles_drop(dfsc_ctx *ctx, int release) {
   dfsc_file *f, *next;
   pthread_mutex_lock(&ctx->handles_mu);
   f = ctx->handles;
@@ -274,9 +276,14 @@ void dfsc__mup_handles_free(dfsc_ctx *ctx) {
   pthread_mutex_unlock(&ctx->handles_mu);
   for (; f != NULL; f = next) {
     next = f->hnext;
+    if (release)
+      file_release_tree(f);
     file_free(f);
   }
 }
+
+void dfsc__mup_handles_free(dfsc_ctx *ctx) { handles_drop(ctx, 0); }
+void dfsc__mup_handles_release(dfsc_ctx *ctx) { handles_drop(ctx, 1); }
 
 /* ---- completion ------------------------------------------------------- */
 
@@ -306,9 +313,7 @@ static void op_free(op *o) {
   dfsc__free(o->dfs_path);
   dfsc__free(o->dfs_newpath);
   dfsc__free(o->ea_name);
-  dfsc__free((char *)o->cr.user);
-  dfsc__free((char *)o->cr.domain);
-  dfsc__secret_free((char *)o->cr.password);
+  dfsc__sl_creds_clear(&o->cr);
   dfsc__free(o);
 }
 
@@ -1401,6 +1406,14 @@ static void op_cut(op *o, int err) {
 
 static void deadline_cb(dfsc_timer *t) { op_cut(t->data, DFSC_E_TIMEDOUT); }
 
+void dfsc__mup_ops_cut_all(dfsc_ctx *ctx) {
+  op *o, *next;
+  for (o = ctx->ops_live; o != NULL; o = next) {
+    next = o->lnext;
+    op_cut(o, DFSC_E_SHUTDOWN);
+  }
+}
+
 /* Taken up by the loop: listed for dfsc_cancel, and its deadline armed with
  * what is left of it since submit. */
 static void op_take_up(op *o) {
@@ -1490,7 +1503,7 @@ static void start_cb(dfsc_post *p) {
   o->walk.path = o->dfs_path;
   o->walk.newpath = o->dfs_newpath;
   o->walk.port = o->port;
-  o->walk.cr = o->has_cr ? &o->cr : NULL;
+  o->walk.cr = o->has_cr ? &o->cr : o->ctx->has_ident ? &o->ctx->ident : NULL;
   o->walk.cb = walk_cb;
   o->walk.data = o;
   rc = dfsc__walk_start(&o->walk);
@@ -1603,12 +1616,15 @@ static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_
     /* smb://[domain;]user[:password]@host: that identity, not the default.
      * Without a password in the URL, the default one serves only the same
      * user. */
-    const char *du = dfsc__sl_default_user(ctx->sl);
-    const char *pw = u->has_password ? u->password
-                     : (du && strcasecmp(du, u->user) == 0)
-                         ? dfsc__sl_default_password(ctx->sl)
-                         : NULL;
+    const char *du = ctx->has_ident ? ctx->ident.user : dfsc__sl_default_user(ctx->sl);
+    const char *pw =
+        u->has_password ? u->password
+        : (du && strcasecmp(du, u->user) == 0)
+            ? (ctx->has_ident ? ctx->ident.password : dfsc__sl_default_password(ctx->sl))
+            : NULL;
     o->has_cr = 1;
+    /* One local user's URL sessions are not another's (dfsc_ctx_new_user). */
+    o->cr.tag = ctx->has_ident ? ctx->ident.tag : 0;
     o->cr.user = u->user[0] ? dfsc__strdup(u->user) : NULL;
     o->cr.domain = u->domain[0] ? dfsc__strdup(u->domain) : NULL;
     o->cr.password = pw ? dfsc__secret_strdup(pw) : NULL;

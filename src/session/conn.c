@@ -7,6 +7,14 @@
  * drive() moves whatever has waiters one step further; every step is a
  * request/response continuation, never a blocked thread (P1).
  *
+ * One connection per server and port; on it one session per identity (user,
+ * domain, password, Kerberos cache, and the tag of the local user it
+ * serves), each with its own keys, setup deadline and SessionId
+ * ([MS-SMB2] 3.2.1.3 Connection.SessionTable); each tree belongs to one
+ * session. Responses are checked with the keys of the session of the
+ * request they answer, encrypted ones decrypted with those of the session
+ * the TRANSFORM_HEADER names.
+ *
  * Idle close: trees and connections sit on two LRU lists ordered by their
  * last use (a request sent or finished, a waiter woken, a hold taken or
  * released, a dfsc__tree_get). One sweep timer walks each from the least
@@ -140,8 +148,20 @@ struct dfsc_lease {
 
 struct dfsc_sess {
   dfsc_conn *conn;
+  dfsc_sess *next; /* the connection's sessions */
+  /* The identity (copied): what tells the sessions of a connection apart. */
+  char *user, *domain, *password, *ccache;
+  int kerberos; /* enum dfsc_kerberos_mode */
+  uint64_t tag;
   enum sess_state state;
   uint64_t id;
+  uint64_t prev_id;    /* the session lost with the connection, for the next setup */
+  dfsc_req *setup_req; /* the SESSION_SETUP leg out, until its answer */
+  uint64_t setup_sent; /* loop ms it was sent */
+  dfsc_timer setup_timer;
+  int ping_wait;  /* waits for the connection's LDAP ping (locate_dc) */
+  unsigned nreqs; /* requests of the session in the engine (sess_held) */
+  int retiring;   /* LOGOFF sent on its own: lookups skip it */
   dfsc_auth *auth;
   auth_job *job; /* the lane step running, which owns auth meanwhile */
   int mech;      /* enum dfsc_auth_mech of the established session */
@@ -166,6 +186,7 @@ struct dfsc_sess {
 
 struct dfsc_tree {
   dfsc_conn *conn;
+  dfsc_sess *sess; /* the session it was connected with */
   dfsc_tree *next;
   enum tree_state state;
   char *share;
@@ -195,7 +216,6 @@ struct dfsc_conn {
   char *host;
   uint16_t port;
   uint64_t gen;
-  char *user, *domain, *password; /* the identity of this connection's session */
 
   dfsc_lookup lk;
   dfsc_addr peer; /* where the lookup led (for the LDAP ping) */
@@ -207,6 +227,7 @@ struct dfsc_conn {
   int alias_tried;
   dfsc_udp_xchg ping;
   uint32_t ping_id;
+  int pinging; /* the ping is out; sessions wait for it (ping_wait) */
   dfsc_tcp *tcp;
   dfsc_timer setup_timer;
 
@@ -242,7 +263,7 @@ struct dfsc_conn {
   dfsc_req *wait_head, *wait_tail;
   size_t nwait;
 
-  dfsc_sess sess;
+  dfsc_sess *sessions;
   dfsc_tree *trees;
   dfsc_conn *setup_qnext; /* the queue of setups waiting for a slot */
 
@@ -256,14 +277,14 @@ struct dfsc_conn {
   dfsc_tree *dying; /* trees whose TREE_DISCONNECT is in flight */
   int closing;      /* LOGOFF sent or about to be freed: lookups skip it */
   int close_ready;  /* closing and nothing more to wait for */
+  unsigned logoffs; /* closing: LOGOFFs whose answer is awaited */
 
   /* Loss and keepalive. */
   uint64_t last_rx; /* loop ms of the last frame received */
   dfsc_timer ka_timer;
-  int echo_out;          /* a keepalive ECHO is unanswered */
-  int lost;              /* was READY and dropped: the next READY is a reconnect */
-  uint64_t prev_sess_id; /* the session lost with it, for the next setup */
-  uint64_t lost_at;      /* loop ms of the loss */
+  int echo_out;     /* a keepalive ECHO is unanswered */
+  int lost;         /* was READY and dropped: the next READY is a reconnect */
+  uint64_t lost_at; /* loop ms of the loss */
   dfsc_lease *leases[LEASE_BUCKETS];
   unsigned lease_logged;
 };
@@ -290,6 +311,7 @@ struct dfsc_sl {
   dfsc_tree *tlru_head, *tlru_tail;
   size_t nconns, nclosing;
   dfsc_conn *by_server[CONN_BUCKETS];
+  size_t nsess;        /* session objects alive */
   dfsc_lease *acks;    /* leases whose break acknowledgement is deferred */
   dfsc_reconnect *rcs; /* reconnect waits under way */
   uint64_t next_token;
@@ -331,9 +353,16 @@ static void conn_set_state(dfsc_conn *c, enum conn_state s) {
   c->state = s;
 }
 
+/* Who a session is, for messages. */
+static const char *sess_who(const dfsc_sess *s) {
+  if (s->ccache != NULL && (s->user == NULL || s->user[0] == '\0'))
+    return s->ccache;
+  return s->user && s->user[0] ? s->user : "anonymous";
+}
+
 static void sess_set_state(dfsc_sess *s, enum sess_state st) {
-  DFSC_DBG(lg(s->conn), DFSC_CAT_AUTH, "session %s: %s -> %s", s->conn->host,
-           sess_state_names[s->state], sess_state_names[st]);
+  DFSC_DBG(lg(s->conn), DFSC_CAT_AUTH, "session %s (%s): %s -> %s", s->conn->host,
+           sess_who(s), sess_state_names[s->state], sess_state_names[st]);
   s->state = st;
 }
 
@@ -455,15 +484,26 @@ static int tree_in_use(const dfsc_tree *t) {
 
 /* In use: someone waits on, holds or sends through it, or a setup (or a
  * lookup left behind by a setup deadline, or a deferred failure) runs. */
+static int sess_in_setup(const dfsc_conn *c) {
+  const dfsc_sess *s;
+  for (s = c->sessions; s != NULL; s = s->next)
+    if (s->state == S_SETUP || s->state == S_AUTH_WAIT || s->ping_wait)
+      return 1;
+  return 0;
+}
+
 static int conn_in_use(const dfsc_conn *c) {
   return c->holds > 0 || c->nwaiters > 0 || c->ureqs > 0 || c->state == C_QUEUED ||
-         in_setup(c->state) || c->sess.state == S_SETUP || c->sess.state == S_AUTH_WAIT ||
-         c->lk.active || c->fail_timer.active;
+         in_setup(c->state) || sess_in_setup(c) || c->lk.active || c->fail_timer.active;
 }
 
 /* A request from dfsc__tree_send leaves the engine: the tree is used. */
 static void req_untrack(dfsc_req *r) {
   dfsc_tree *t = r->tree;
+  if (r->sess_held) {
+    r->sess_held = 0;
+    r->sess->nreqs--;
+  }
   if (t == NULL)
     return;
   r->tree = NULL;
@@ -912,8 +952,9 @@ static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb
  * on (where the server expects it). */
 static void lease_ack_send(dfsc_conn *c, dfsc_lease *l) {
   dfsc_smb2_lease_ack a;
+  dfsc_sess *s = l->tree->sess;
   dfsc_req *r;
-  if (c->sess.state != S_VALID || l->tree->state != T_READY) {
+  if (s->state != S_VALID || l->tree->state != T_READY) {
     lease_drop(c, "while the session or tree is not connected");
     return;
   }
@@ -933,10 +974,10 @@ static void lease_ack_send(dfsc_conn *c, dfsc_lease *l) {
   }
   r->cb = lease_ack_cb;
   r->data = c;
-  r->sess = &c->sess;
+  r->sess = s;
   r->tree_id = l->tree->id;
-  r->encrypt = l->tree->encrypt || c->sess.encrypt;
-  r->sign = c->sess.signing && !r->encrypt;
+  r->encrypt = l->tree->encrypt || s->encrypt;
+  r->sign = s->signing && !r->encrypt;
   if (submit(c, &r, 1) < 0) {
     dfsc__req_free(r);
     return;
@@ -1100,7 +1141,7 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
       memset(c->preauth, 0, sizeof(c->preauth));
       dfsc__crypto_preauth_update(c->preauth, r->buf, r->pdu_len);
     } else if (r->command == SMB2_SESSION_SETUP && c->dialect == SMB2_DIALECT_311) {
-      dfsc__crypto_preauth_update(c->sess.preauth, r->buf, r->pdu_len);
+      dfsc__crypto_preauth_update(r->sess->preauth, r->buf, r->pdu_len);
     }
     if (r->sign && !first->encrypt) {
       rc = sign_pdu(r->sess, r->buf, r->pdu_len);
@@ -1192,10 +1233,21 @@ static void flush_waitq(dfsc_conn *c) {
   }
 }
 
+/* The chain now belongs to the engine: its session stays alive until each
+ * request leaves (req_untrack). */
+static void sess_count(dfsc_req **reqs, int n) {
+  int i;
+  for (i = 0; i < n; i++)
+    if (reqs[i]->sess != NULL && !reqs[i]->sess_held) {
+      reqs[i]->sess_held = 1;
+      reqs[i]->sess->nreqs++;
+    }
+}
+
 /* Queues or sends a chain. The caller set conn/sess/tree_id/related. */
 static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
   uint32_t need = 0;
-  int i;
+  int i, rc;
   if (n < 1 || n > DFSC_TCP_MAX_IOV / 2)
     return -EINVAL;
   for (i = 0; i < n; i++) {
@@ -1213,8 +1265,12 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
     r->msg.done = NULL;
     need += r->charge;
   }
-  if (c->wait_head == NULL && need <= c->credits)
-    return send_now(c, reqs[0]);
+  if (c->wait_head == NULL && need <= c->credits) {
+    rc = send_now(c, reqs[0]);
+    if (rc == 0)
+      sess_count(reqs, n);
+    return rc;
+  }
   if (need > c->window_max || (c->inflight == 0 && need > c->credits)) {
     DFSC_DBG(
         lg(c), DFSC_CAT_SMB2,
@@ -1226,6 +1282,7 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
   if (c->nwait >= CREDIT_WAIT_MAX)
     return DFSC_E_BUSY;
   c->sl->stats.credit_waits++;
+  sess_count(reqs, n);
   for (i = 0; i < n; i++) {
     reqs[i]->state = R_WAIT_CREDITS;
     /* Waiting for credits is waiting: it has the request's deadline (P5). */
@@ -1265,6 +1322,30 @@ static int sess_keyed(const dfsc_sess *s) {
   return s->state == S_VALID || s->state == S_LOGOFF;
 }
 
+/* The session of a SessionId on c, or NULL. */
+static dfsc_sess *sess_by_id(const dfsc_conn *c, uint64_t id) {
+  dfsc_sess *s;
+  if (id == 0)
+    return NULL;
+  for (s = c->sessions; s != NULL; s = s->next)
+    if (s->id == id)
+      return s;
+  return NULL;
+}
+
+/* Whether an answer naming session s (NULL: none of ours) must be signed
+ * to count: s signs, or (s unknown) any session of c does, so that a forged
+ * unsigned PDU cannot name session 0 to have its credits taken. */
+static int must_verify(const dfsc_conn *c, const dfsc_sess *s) {
+  const dfsc_sess *x;
+  if (s != NULL)
+    return sess_keyed(s) && s->signing;
+  for (x = c->sessions; x != NULL; x = x->next)
+    if (sess_keyed(x) && x->signing)
+      return 1;
+  return 0;
+}
+
 /* encrypted: the PDU arrived inside an authenticated TRANSFORM_HEADER. */
 /* rest / rest_len: a READ whose data the transport put in the request's
  * buffer (on_frame_split): pdu is then its 80-byte head, rest the data,
@@ -1273,7 +1354,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
                       const uint8_t *rest, size_t rest_len) {
   dfsc_smb2_hdr h;
   dfsc_req *r;
-  dfsc_sess *s = &c->sess;
+  dfsc_sess *s;
 
   if (dfsc__smb2_hdr_decode(pdu, len, &h) < 0)
     return DFSC_E_PROTO;
@@ -1290,11 +1371,14 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
               (unsigned long long)h.message_id);
     /* A late answer to a request we already gave up on. */
-    if (encrypted || !sess_keyed(s) || !s->signing ||
-        ((h.flags & SMB2_FLAGS_SIGNED) && verify_pdu2(s, pdu, len, rest, rest_len) == 0))
+    s = sess_by_id(c, h.session_id);
+    if (encrypted || !must_verify(c, s) ||
+        (s != NULL && (h.flags & SMB2_FLAGS_SIGNED) &&
+         verify_pdu2(s, pdu, len, rest, rest_len) == 0))
       grant_credits(c, h.credits, 0);
     return 0;
   }
+  s = r->sess; /* NEGOTIATE and ECHO have none: nothing to check them with */
   if (r->sending) {
     /* An answer to bytes not yet all sent: the server cannot have read the
      * request. */
@@ -1330,8 +1414,8 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
       dfsc__timer_start(c->sl->cfg.loop, &r->timer, req_deadline(c, r), req_timeout);
     return 0;
   }
-  if (!encrypted && (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) &&
-      sess_keyed(s)) {
+  if (!encrypted && s != NULL &&
+      (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) && sess_keyed(s)) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
     if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu2(s, pdu, len, rest, rest_len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
@@ -1390,7 +1474,7 @@ static uint8_t *read_dst(void *arg, const uint8_t *head, size_t head_len, size_t
  * *inner / *inner_len receive the SMB2 message(s) it carried. */
 static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
                   size_t *inner_len) {
-  dfsc_sess *s = &c->sess;
+  dfsc_sess *s;
   uint64_t sid;
   uint32_t orig;
   int rc = dfsc__crypto_transform_peek(frame, len, &sid, &orig);
@@ -1398,7 +1482,8 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
     DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed encrypted message", c->host);
     return rc;
   }
-  if (!s->has_enc || sid != s->id) {
+  s = sess_by_id(c, sid);
+  if (s == NULL || !s->has_enc) {
     DFSC_ERR(lg(c), DFSC_CAT_SMB2,
              "%s: encrypted message for session 0x%llx, which has no keys here", c->host,
              (unsigned long long)sid);
@@ -1480,7 +1565,7 @@ static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t fram
      * credits it grants count only where nothing needs checking. */
     dfsc_smb2_hdr h;
     if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0 &&
-        (!sess_keyed(&c->sess) || !c->sess.signing))
+        !must_verify(c, sess_by_id(c, h.session_id)))
       grant_credits(c, h.credits, 0);
     rc = 0;
   } else {
@@ -1572,11 +1657,38 @@ static void conn_fail_later(dfsc_conn *c, int err) {
   dfsc__timer_start(c->sl->cfg.loop, &c->fail_timer, 0, fail_later_cb);
 }
 
+/* A session back to NONE with its keys wiped (the connection dropped, or
+ * its setup failed): the next user sets it up again. Its SESSION_SETUP
+ * out, if any, is forgotten (its answer is ignored). */
+static void sess_reset(dfsc_sess *s) {
+  dfsc__timer_stop(s->conn->sl->cfg.loop, &s->setup_timer);
+  s->setup_req = NULL;
+  s->ping_wait = 0;
+  if (s->state != S_NONE)
+    sess_set_state(s, S_NONE);
+  sess_drop_auth(s);
+  s->mech = DFSC_AUTH_NONE;
+  s->mutual = 0;
+  s->validated = 0;
+  s->signing = 0;
+  s->has_keys = 0;
+  s->encrypt = 0;
+  s->has_enc = 0;
+  dfsc__wipe(s->session_key, sizeof(s->session_key));
+  dfsc__wipe(s->full_key, sizeof(s->full_key));
+  s->full_key_len = 0;
+  dfsc__wipe(s->signing_key, sizeof(s->signing_key));
+  dfsc__wipe(s->enc_key, sizeof(s->enc_key));
+  dfsc__wipe(s->dec_key, sizeof(s->dec_key));
+}
+
 /* Resets the connection to IDLE, failing everything that depended on it.
  * Re-entrant: callbacks run after the state is already consistent. */
 static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
   dfsc_tree *t;
+  dfsc_sess *s;
   dfsc_tcp *tcp = c->tcp;
+  int lost = 0;
 
   if (c->state == C_IDLE && tcp == NULL)
     return;
@@ -1588,8 +1700,7 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     c->lost = 1;
     c->lost_at = dfsc__loop_now(c->sl->cfg.loop);
     c->sl->stats.conns_lost++;
-    if (c->sess.state == S_VALID)
-      c->prev_sess_id = c->sess.id;
+    lost = 1;
   }
   if (c->vni_pending > 0 && (err == DFSC_E_CLOSED || err == -ECONNRESET || err == -EPIPE)) {
     /* [MS-SMB2] 3.3.5.15.12: a server whose negotiation does not match
@@ -1619,23 +1730,14 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
     }
   }
   conn_set_state(c, C_IDLE);
-  if (c->sess.state != S_NONE)
-    sess_set_state(&c->sess, S_NONE);
-  sess_drop_auth(&c->sess);
+  for (s = c->sessions; s != NULL; s = s->next) {
+    /* [MS-SMB2] 3.2.4.2.3: the next setup names it (PreviousSessionId). */
+    if (lost && s->state == S_VALID)
+      s->prev_id = s->id;
+    sess_reset(s);
+  }
   dfsc__udp_cancel(&c->ping);
-  c->sess.mech = DFSC_AUTH_NONE;
-  c->sess.mutual = 0;
-  c->sess.validated = 0;
-  c->sess.signing = 0;
-  c->sess.has_keys = 0;
-  c->sess.encrypt = 0;
-  c->sess.has_enc = 0;
-  dfsc__wipe(c->sess.session_key, sizeof(c->sess.session_key));
-  dfsc__wipe(c->sess.full_key, sizeof(c->sess.full_key));
-  c->sess.full_key_len = 0;
-  dfsc__wipe(c->sess.signing_key, sizeof(c->sess.signing_key));
-  dfsc__wipe(c->sess.enc_key, sizeof(c->sess.enc_key));
-  dfsc__wipe(c->sess.dec_key, sizeof(c->sess.dec_key));
+  c->pinging = 0;
   for (t = c->trees; t != NULL; t = t->next)
     if (t->state != T_NONE)
       tree_set_state(t, T_NONE);
@@ -1653,8 +1755,8 @@ static void conn_fail(dfsc_conn *c, int err, uint32_t ntstatus) {
 
 static void setup_timeout(dfsc_timer *tm);
 
-/* The setup deadline (setup_timeout_ms): from the lookup through the last
- * round of session setup. */
+/* The connection's setup deadline (setup_timeout_ms): from the lookup
+ * through negotiate. Each session then has one of its own (sess_start). */
 static void arm_setup_deadline(dfsc_conn *c) {
   c->setup_timer.data = c;
   dfsc__timer_start(c->sl->cfg.loop, &c->setup_timer, c->sl->cfg.setup_timeout_ms,
@@ -1664,16 +1766,6 @@ static void arm_setup_deadline(dfsc_conn *c) {
 static void setup_timeout(dfsc_timer *tm) {
   dfsc_conn *c = tm->data;
   c->sl->stats.deadlines++;
-  if (c->sess.state == S_AUTH_WAIT) {
-    /* The Kerberos step did not come back: the credential cache or, far
-     * likelier, the KDC did not answer. Not a fault of this server, so not
-     * one to fail over from (another target would wait the same). */
-    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-             "%s: Kerberos: no answer from the KDC within the setup deadline (%u ms)",
-             c->host, c->sl->cfg.setup_timeout_ms);
-    conn_fail(c, DFSC_E_KERBEROS, 0);
-    return;
-  }
   DFSC_WARN(lg(c), DFSC_CAT_CONN, "%s:%u: connection setup deadline passed", c->host,
             c->port);
   if (c->state == C_LOOKUP) {
@@ -1800,8 +1892,8 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
             : c->sign_alg == SMB2_SIGNING_AES_CMAC ? "AES-CMAC"
                                                    : "HMAC-SHA256",
             dfsc__policy_cipher_name(conn_cipher(c)));
-  /* The setup deadline runs on through session setup (every round of
-   * authentication): sess_setup_cb or sess_fail stops it. */
+  /* Each session setup has a deadline of its own from here. */
+  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
   conn_set_state(c, C_READY);
   c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
   c->echo_out = 0;
@@ -1814,6 +1906,16 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
   }
   setups_pump(c->sl);
   drive(c);
+}
+
+/* Whether a session waiting on c will log on with credentials (so that the
+ * negotiation says signing is required). */
+static int conn_has_creds(const dfsc_conn *c) {
+  const dfsc_sess *s;
+  for (s = c->sessions; s != NULL; s = s->next)
+    if (!dfsc__auth_creds_anonymous(s->user, s->password) || s->ccache != NULL)
+      return 1;
+  return 0;
 }
 
 static int start_negotiate(dfsc_conn *c) {
@@ -1845,8 +1947,7 @@ static int start_negotiate(dfsc_conn *c) {
    * every dialect ([MS-SMB2] 3.3.5.5.3), which sess_setup_cb requires.
    * Guest fallback, when allowed, cannot sign, so it keeps "enabled". */
   if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED ||
-      (!dfsc__auth_creds_anonymous(c->user, c->password) &&
-       c->sl->cfg.sign != DFSC_SIGN_OFF && !c->sl->cfg.guest_ok))
+      (conn_has_creds(c) && c->sl->cfg.sign != DFSC_SIGN_OFF && !c->sl->cfg.guest_ok))
     c->client_sec_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
   /* LEASING: dfsc asks for leases on durable opens ([MS-SMB2] 2.2.3). */
   c->client_caps =
@@ -2054,14 +2155,14 @@ static void auth_log_failure(dfsc_sess *s, int rc) {
              why[0] ? why : dfsc_strerror(rc));
 }
 
+/* The session's setup failed: it goes back to NONE and the waiters of its
+ * trees get err. The connection and its other sessions stay. */
 static void sess_fail(dfsc_sess *s, int err, uint32_t ntstatus) {
   dfsc_conn *c = s->conn;
   dfsc_tree *t;
-  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
-  sess_drop_auth(s);
-  sess_set_state(s, S_NONE);
+  sess_reset(s);
   for (t = c->trees; t != NULL; t = t->next)
-    if (t->waiters && t->state == T_NONE)
+    if (t->sess == s && t->waiters && t->state == T_NONE)
       tree_notify(t, err, ntstatus);
 }
 
@@ -2116,6 +2217,9 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
   size_t outlen = 0;
   int rc, creds;
 
+  if (s->setup_req != r)
+    return; /* the session gave up on it (deadline, failure): ignored */
+  s->setup_req = NULL;
   if (err < 0)
     return; /* the connection reset fails the waiters */
   if (h->status != 0 && h->status != 0xC0000016 /* MORE_PROCESSING_REQUIRED */) {
@@ -2163,11 +2267,12 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
      * (docs/security.md); a real guest logon is allowed by guest_ok only. */
     int null = (rsp.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0;
     DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-             "%s: the server logged the user on as %s (SMB2_SESSION_FLAG_IS_%s) although "
+             "%s: the server logged %s on as %s (SMB2_SESSION_FLAG_IS_%s) although "
              "credentials were sent; refused: the session would be unsigned%s",
-             c->host, null ? "anonymous" : "guest", null ? "NULL" : "GUEST",
+             c->host, sess_who(s), null ? "anonymous" : "guest", null ? "NULL" : "GUEST",
              null ? "" : " (guest_ok allows a guest logon)");
-    conn_fail(c, DFSC_E_GUEST, 0);
+    /* This session only: the connection's others are signed and stay. */
+    sess_fail(s, DFSC_E_GUEST, 0);
     return;
   }
   if (!s->is_guest) {
@@ -2252,9 +2357,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
     c->sl->stats.sess_ntlm++;
   DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: %s session for %s", c->host,
             s->mech == DFSC_AUTH_KRB5 ? "Kerberos" : "NTLM",
-            s->mech == DFSC_AUTH_KRB5 ? dfsc__auth_client(s->auth)
-            : c->user && c->user[0]   ? c->user
-                                      : "anonymous");
+            s->mech == DFSC_AUTH_KRB5 ? dfsc__auth_client(s->auth) : sess_who(s));
   dfsc__auth_free(s->auth);
   s->auth = NULL;
   DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: session 0x%llx established%s%s%s%s", c->host,
@@ -2264,9 +2367,9 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
             s->is_guest  ? " (guest)"
             : s->is_null ? " (anonymous)"
                          : "");
-  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+  dfsc__timer_stop(c->sl->cfg.loop, &s->setup_timer);
   sess_set_state(s, S_VALID);
-  c->prev_sess_id = 0;
+  s->prev_id = 0;
   drive(c);
 }
 
@@ -2284,7 +2387,7 @@ static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen) {
   /* [MS-SMB2] 2.2.5, 3.3.5.5.3: the session lost with the connection, so
    * that a server still holding it (the old connection silent rather than
    * reset) lets it go and its durable handles become reclaimable. */
-  req.previous_session_id = c->prev_sess_id;
+  req.previous_session_id = s->prev_id;
   if (toklen > 0xFFFF)
     return DFSC_E_TOOBIG;
   r = dfsc__req_new(SMB2_SESSION_SETUP, 32 + toklen);
@@ -2301,9 +2404,13 @@ static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen) {
    * are never signed. */
   r->sess = s;
   rc = submit(c, &r, 1);
-  if (rc < 0)
+  if (rc < 0) {
     dfsc__req_free(r);
-  return rc;
+    return rc;
+  }
+  s->setup_req = r;
+  s->setup_sent = dfsc__loop_now(c->sl->cfg.loop);
+  return 0;
 }
 
 /* The first leg once the first token exists (inline, or back from a lane). */
@@ -2357,9 +2464,10 @@ static int sess_start(dfsc_sess *s);
  * fails with the KDC's words). Either way once per connection object. */
 static void ping_cb(dfsc_udp_xchg *x, int err, const uint8_t *data, size_t len) {
   dfsc_conn *c = x->data;
-  dfsc_sess *s = &c->sess;
+  dfsc_sess *s;
   dfsc_ldapping_reply rep;
   int rc = err;
+  c->pinging = 0;
   if (rc == 0)
     rc = dfsc__ldapping_decode(data, len, c->ping_id, &rep);
   if (rc == 0 && strcasecmp(rep.dns_host, c->host) != 0) {
@@ -2372,10 +2480,16 @@ static void ping_cb(dfsc_udp_xchg *x, int err, const uint8_t *data, size_t len) 
     DFSC_INFO(lg(c), DFSC_CAT_AUTH, "%s: no Kerberos principal cifs/%s and no DC name (%s)",
               c->host, c->host, rc == 0 ? "the DC names itself so" : dfsc_strerror(rc));
   }
-  sess_set_state(s, S_NONE);
-  rc = sess_start(s);
-  if (rc < 0)
-    sess_fail(s, rc, 0);
+  /* Every session that waited for the answer starts again. */
+  for (s = c->sessions; s != NULL; s = s->next) {
+    if (!s->ping_wait)
+      continue;
+    s->ping_wait = 0;
+    sess_set_state(s, S_NONE);
+    rc = sess_start(s);
+    if (rc < 0)
+      sess_fail(s, rc, 0);
+  }
 }
 
 /* [MS-ADTS] 6.3.3: asks the server's address, over CLDAP (UDP 389), which
@@ -2387,6 +2501,12 @@ static int locate_dc(dfsc_sess *s) {
   char dom[256];
   size_t n, i;
   int rc;
+  if (c->pinging) {
+    /* Another session of the connection asked already: wait with it. */
+    s->ping_wait = 1;
+    sess_drop_auth(s);
+    return 0;
+  }
   if (c->alias_tried || !c->have_peer)
     return -EINVAL;
   c->alias_tried = 1;
@@ -2411,8 +2531,11 @@ static int locate_dc(dfsc_sess *s) {
   c->ping.data = c;
   rc = dfsc__udp_exchange(c->sl->cfg.loop, &c->ping, (const struct sockaddr *)&to.ss,
                           to.len, req, n, 1000, 2);
-  if (rc == 0)
+  if (rc == 0) {
+    c->pinging = 1;
+    s->ping_wait = 1;
     sess_drop_auth(s); /* the job gave it back: freed; the next start makes a new one */
+  }
   return rc;
 }
 
@@ -2505,6 +2628,31 @@ static int auth_job_start(dfsc_sess *s) {
   return 0;
 }
 
+/* The session's setup deadline passed. A Kerberos step that did not come
+ * back (the credential cache or, far likelier, the KDC did not answer) is
+ * not this server's fault, so not one to fail over from; a server that
+ * sent nothing at all since the setup request is gone, and with it the
+ * connection; otherwise only this session fails. */
+static void sess_timeout(dfsc_timer *tm) {
+  dfsc_sess *s = tm->data;
+  dfsc_conn *c = s->conn;
+  c->sl->stats.deadlines++;
+  if (s->state == S_AUTH_WAIT || s->ping_wait) {
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: Kerberos: no answer from the KDC within the setup deadline (%u ms)",
+             c->host, c->sl->cfg.setup_timeout_ms);
+    sess_fail(s, DFSC_E_KERBEROS, 0);
+    return;
+  }
+  DFSC_WARN(lg(c), DFSC_CAT_AUTH, "%s: session setup for %s: deadline passed", c->host,
+            sess_who(s));
+  if (s->setup_req != NULL && c->last_rx <= s->setup_sent) {
+    conn_fail(c, -ETIMEDOUT, 0);
+    return;
+  }
+  sess_fail(s, -ETIMEDOUT, 0);
+}
+
 static int sess_start(dfsc_sess *s) {
   dfsc_conn *c = s->conn;
   struct dfsc_auth_creds cr;
@@ -2512,15 +2660,31 @@ static int sess_start(dfsc_sess *s) {
   size_t outlen = 0;
   int rc;
 
+  /* Credentials go only where the user allows. */
+  if (s->user != NULL &&
+      !dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host)) {
+    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+             "%s: credentials may not be sent to this server (not in cred_servers)",
+             c->host);
+    return DFSC_E_AUTH;
+  }
   memset(&cr, 0, sizeof(cr));
-  cr.user = c->user;
-  cr.domain = c->domain;
-  cr.password = c->password;
+  cr.user = s->user;
+  cr.domain = s->domain;
+  cr.password = s->password;
   cr.workstation = c->sl->workstation;
-  cr.kerberos = c->sl->cfg.kerberos;
+  cr.kerberos = s->kerberos;
   cr.ntlm_off = c->sl->cfg.ntlm_off;
-  cr.ccache = c->sl->ccache;
-  cr.keytab = c->sl->keytab;
+  if (s->tag != 0) {
+    /* Another local user's identity: Kerberos from its own ticket cache
+     * only, never the layer's cache or keytab (someone else's tickets). */
+    cr.ccache = s->ccache;
+    if (s->ccache == NULL)
+      cr.kerberos = DFSC_AUTH_KRB_OFF;
+  } else {
+    cr.ccache = s->ccache != NULL ? s->ccache : c->sl->ccache;
+    cr.keytab = c->sl->keytab;
+  }
   cr.host = c->spn_host != NULL ? c->spn_host : c->host;
   cr.defer_spn_unknown = !c->alias_tried && c->have_peer;
   if (c->sl->cfg.auth_lane == NULL || c->sl->cfg.kdc_lane == NULL)
@@ -2530,12 +2694,16 @@ static int sess_start(dfsc_sess *s) {
     return rc;
   s->rounds = 0;
   s->id = 0;
+  /* [MS-SMB2] 3.2.5.3.1: each session's preauth hash starts from the
+   * connection's (the NEGOTIATE exchange). */
   memcpy(s->preauth, c->preauth, 64);
-  /* A session set up again on a connection already READY (after a failed
-   * one) gets the setup deadline anew; a first one is still under the
-   * connection's. It covers the lane steps too. */
-  if (!c->setup_timer.active)
-    arm_setup_deadline(c);
+  /* The setup deadline, lane steps included; a start again after the
+   * LDAP ping stays under the first one's. */
+  if (!s->setup_timer.active) {
+    s->setup_timer.data = s;
+    dfsc__timer_start(c->sl->cfg.loop, &s->setup_timer, c->sl->cfg.setup_timeout_ms,
+                      sess_timeout);
+  }
   c->sl->stats.sess_started++;
   if (dfsc__auth_lane(s->auth)) {
     rc = auth_job_start(s);
@@ -2555,7 +2723,7 @@ static int sess_start(dfsc_sess *s) {
 fail:
   dfsc__auth_free(s->auth);
   s->auth = NULL;
-  dfsc__timer_stop(c->sl->cfg.loop, &c->setup_timer);
+  dfsc__timer_stop(c->sl->cfg.loop, &s->setup_timer);
   sess_set_state(s, S_NONE);
   return rc;
 }
@@ -2573,11 +2741,11 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   if (err < 0)
     return;
   if (h->status != 0) {
-    int denied = h->status == 0xC0000022 /* ACCESS_DENIED */ && !c->sess.has_enc;
+    int denied = h->status == 0xC0000022 /* ACCESS_DENIED */ && !t->sess->has_enc;
     DFSC_INFO(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: tree connect refused: %s%s%s%s", c->host,
               t->share, dfsc_ntstatus_name(h->status),
               denied ? " (if the share requires encryption: " : "",
-              denied ? no_enc_reason(&c->sess) : "", denied ? ")" : "");
+              denied ? no_enc_reason(t->sess) : "", denied ? ")" : "");
     tree_set_state(t, T_NONE);
     tree_notify(t, DFSC_E_NTSTATUS, h->status);
     return;
@@ -2591,18 +2759,18 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
   t->share_flags = rsp.share_flags;
   t->caps = rsp.capabilities;
   t->encrypt = (rsp.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) != 0;
-  if (t->encrypt && !c->sess.has_enc) {
+  if (t->encrypt && !t->sess->has_enc) {
     DFSC_ERR(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: the share requires encryption, but %s",
-             c->host, t->share, no_enc_reason(&c->sess));
+             c->host, t->share, no_enc_reason(t->sess));
     tree_set_state(t, T_NONE);
     tree_notify(t, DFSC_E_UNSUPPORTED, 0);
     return;
   }
   if (t->encrypt)
     DFSC_INFO(lg(c), DFSC_CAT_CONN, "\\\\%s\\%s: share encrypted with %s", c->host,
-              t->share, dfsc__policy_cipher_name(c->sess.cipher));
+              t->share, dfsc__policy_cipher_name(t->sess->cipher));
   if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) &&
-      c->sess.has_keys && !c->sess.validated) {
+      t->sess->has_keys && !t->sess->validated) {
     /* [MS-SMB2] 3.2.5.5: validate the negotiation over the signed session
      * before the tree is used; a downgrade shows as a mismatch. */
     dfsc_smb2_ioctl_req io;
@@ -2634,8 +2802,8 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     v->cb = validate_cb;
     v->data = t;
     v->timeout_ms = c->sl->cfg.setup_timeout_ms;
-    v->sess = &c->sess;
-    v->encrypt = t->encrypt || c->sess.encrypt;
+    v->sess = t->sess;
+    v->encrypt = t->encrypt || t->sess->encrypt;
     v->sign = !v->encrypt;
     v->tree_id = t->id;
     rc = submit(c, &v, 1);
@@ -2669,7 +2837,7 @@ static void validate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint
     conn_fail(c, DFSC_E_DOWNGRADE, 0);
     return;
   }
-  c->sess.validated = 1;
+  t->sess->validated = 1;
   DFSC_DBG(lg(c), DFSC_CAT_SMB2, "%s: negotiation validated (dialect 0x%04x)", c->host,
            c->dialect);
   tree_set_state(t, T_READY);
@@ -2689,15 +2857,15 @@ static int tree_start(dfsc_tree *t) {
    * authentication) and every message must be integrity-protected (signed
    * or encrypted); otherwise a relay could serve its own policy. */
   if (dfsc__policy_hardened((const char *const *)c->sl->hardened, c->host, t->share) &&
-      (!c->sess.mutual || !(c->sess.signing || c->sess.encrypt || t->encrypt))) {
+      (!t->sess->mutual || !(t->sess->signing || t->sess->encrypt || t->encrypt))) {
     DFSC_ERR(lg(c), DFSC_CAT_AUTH,
              "%s: hardened path: needs Kerberos mutual authentication and signing or "
              "encryption, but the session is %s%s",
              path,
-             c->sess.mutual    ? "Kerberos"
-             : c->sess.is_null ? "anonymous"
-                               : "NTLM",
-             c->sess.signing || c->sess.encrypt ? "" : " and unsigned");
+             t->sess->mutual    ? "Kerberos"
+             : t->sess->is_null ? "anonymous"
+                                : "NTLM",
+             t->sess->signing || t->sess->encrypt ? "" : " and unsigned");
     c->sl->stats.hardened_refused++;
     return DFSC_E_HARDENED;
   }
@@ -2715,12 +2883,12 @@ static int tree_start(dfsc_tree *t) {
   r->cb = tree_connect_cb;
   r->data = t;
   r->timeout_ms = c->sl->cfg.setup_timeout_ms; /* a setup step ([MS-SMB2] 3.2.4.2.4) */
-  r->sess = &c->sess;
+  r->sess = t->sess;
   /* [MS-SMB2] 3.2.4.1.1: with 3.1.1 an authenticated session signs
    * TREE_CONNECT even when signing is not otherwise required. */
-  r->encrypt = c->sess.encrypt;
+  r->encrypt = t->sess->encrypt;
   r->sign = !r->encrypt &&
-            (c->sess.signing || (c->dialect == SMB2_DIALECT_311 && c->sess.has_keys));
+            (t->sess->signing || (c->dialect == SMB2_DIALECT_311 && t->sess->has_keys));
   tree_set_state(t, T_CONNECT);
   c->sl->stats.tree_started++;
   rc = submit(c, &r, 1);
@@ -2741,6 +2909,25 @@ static int any_waiting(const dfsc_conn *c) {
   return 0;
 }
 
+/* Credentials go only where the user allows: the waiters of trees whose
+ * session would carry some to a server not allowed are refused before any
+ * name lookup or byte on the wire. Anonymous sessions carry none. */
+static void refuse_disallowed(dfsc_conn *c) {
+  dfsc_tree *t;
+  int logged = 0;
+  if (dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host))
+    return;
+  for (t = c->trees; t != NULL; t = t->next) {
+    if (t->waiters == NULL || t->state == T_READY || t->sess->user == NULL)
+      continue;
+    if (!logged++)
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+               "%s: credentials may not be sent to this server (not in cred_servers)",
+               c->host);
+    tree_notify(t, DFSC_E_AUTH, 0);
+  }
+}
+
 static void drive(dfsc_conn *c) {
   dfsc_tree *t;
   int rc;
@@ -2749,17 +2936,10 @@ static void drive(dfsc_conn *c) {
     return;
   switch (c->state) {
   case C_IDLE:
-    /* Credentials go only where the user allows: refuse before any name
-     * lookup or byte on the wire. Anonymous connections carry none. */
-    if (c->user != NULL &&
-        !dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host)) {
-      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-               "%s: credentials may not be sent to this server (not in cred_servers)",
-               c->host);
-      rc = DFSC_E_AUTH;
-    } else {
-      rc = conn_start(c);
-    }
+    refuse_disallowed(c);
+    if (!any_waiting(c))
+      return;
+    rc = conn_start(c);
     if (rc < 0) {
       for (t = c->trees; t != NULL; t = t->next)
         if (t->waiters)
@@ -2774,16 +2954,17 @@ static void drive(dfsc_conn *c) {
   case C_READY:
     break;
   }
-  if (c->sess.state == S_NONE) {
-    rc = sess_start(&c->sess);
-    if (rc < 0)
-      sess_fail(&c->sess, rc, 0);
-    return;
-  }
-  if (c->sess.state != S_VALID)
-    return;
+  /* Each waiting tree's session is set up first (once, however many of
+   * its trees wait), then the tree connected on it. */
   for (t = c->trees; t != NULL; t = t->next) {
-    if (t->waiters != NULL && t->state == T_NONE) {
+    dfsc_sess *s = t->sess;
+    if (t->waiters == NULL || t->state != T_NONE)
+      continue;
+    if (s->state == S_NONE && !s->retiring) {
+      rc = sess_start(s);
+      if (rc < 0)
+        sess_fail(s, rc, 0);
+    } else if (s->state == S_VALID) {
       rc = tree_start(t);
       if (rc < 0)
         tree_notify(t, rc, 0);
@@ -2820,8 +3001,33 @@ static void tree_free(dfsc_tree *t) {
   dfsc__free(t);
 }
 
+/* Frees a session nobody refers to any more (no tree, no request). */
+static void sess_free(dfsc_sess *s) {
+  dfsc_sl *sl = s->conn->sl;
+  dfsc__timer_stop(sl->cfg.loop, &s->setup_timer);
+  sess_drop_auth(s);
+  dfsc__free(s->user);
+  dfsc__free(s->domain);
+  dfsc__secret_free(s->password);
+  dfsc__free(s->ccache);
+  sl->nsess--;
+  /* The keys live in the session: wiped, never in a core. */
+  dfsc__secret_free(s);
+}
+
+static void sess_unlink(dfsc_sess *s) {
+  dfsc_sess **pp;
+  for (pp = &s->conn->sessions; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == s) {
+      *pp = s->next;
+      break;
+    }
+  s->next = NULL;
+}
+
 static void conn_free(dfsc_conn *c) {
   dfsc_tree *t, *tn;
+  dfsc_sess *s, *sn;
   size_t b;
   /* Leases left are those of handles freed with the layer. */
   for (b = 0; b < LEASE_BUCKETS; b++) {
@@ -2840,16 +3046,15 @@ static void conn_free(dfsc_conn *c) {
     tn = t->next;
     tree_free(t);
   }
-  sess_drop_auth(&c->sess);
+  for (s = c->sessions; s != NULL; s = sn) {
+    sn = s->next;
+    sess_free(s);
+  }
   dfsc__udp_cancel(&c->ping);
   dfsc__free(c->spn_host);
   dfsc__free(c->neg_secbuf);
-  dfsc__secret_free(c->password);
-  dfsc__free(c->user);
-  dfsc__free(c->domain);
   dfsc__free(c->host);
-  /* The session keys live in the connection: wiped, never in a core. */
-  dfsc__secret_free(c);
+  dfsc__free(c);
 }
 
 /* ---- lookup table ------------------------------------------------------- */
@@ -2889,10 +3094,13 @@ static void tree_unlink_live(dfsc_tree *t) {
   tlist_unlink(t->conn->sl, t);
 }
 
+static void sess_retire_idle(dfsc_sess *s);
+
 static void tree_disc_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                          size_t len) {
   dfsc_tree *t = r->data, **pp;
   dfsc_conn *c = t->conn;
+  dfsc_sess *s;
   (void)pdu;
   (void)len;
   /* Whatever the answer (or none: a failure or the deadline resets the
@@ -2905,16 +3113,20 @@ static void tree_disc_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
       break;
     }
   }
+  s = t->sess;
   tree_free(t);
   /* The session may go now: do it from the loop, not inside the receive. */
   if (c->dying == NULL && c->trees == NULL)
     sweep_arm(c->sl, 0);
+  else
+    sess_retire_idle(s);
 }
 
 /* Sends a request of the session's own (TREE_DISCONNECT, LOGOFF), under
  * the setup deadline. Returns 0 (cb runs once) or a negative code. */
-static int send_teardown(dfsc_conn *c, uint16_t command, uint32_t tree_id, int encrypt,
+static int send_teardown(dfsc_sess *s, uint16_t command, uint32_t tree_id, int encrypt,
                          dfsc_req_cb cb, void *data) {
+  dfsc_conn *c = s->conn;
   dfsc_req *r = dfsc__req_new(command, 8);
   int rc;
   if (r == NULL)
@@ -2924,12 +3136,12 @@ static int send_teardown(dfsc_conn *c, uint16_t command, uint32_t tree_id, int e
   r->cb = cb;
   r->data = data;
   r->timeout_ms = c->sl->cfg.setup_timeout_ms;
-  r->sess = &c->sess;
+  r->sess = s;
   r->tree_id = tree_id;
   /* Signed or encrypted as every request of the session ([MS-SMB2]
    * 3.2.4.1.1, 3.2.4.1.8). */
-  r->encrypt = encrypt || c->sess.encrypt;
-  r->sign = c->sess.signing && !r->encrypt;
+  r->encrypt = encrypt || s->encrypt;
+  r->sign = s->signing && !r->encrypt;
   if (rc == 0)
     rc = submit(c, &r, 1);
   if (rc < 0)
@@ -2941,11 +3153,12 @@ static int send_teardown(dfsc_conn *c, uint16_t command, uint32_t tree_id, int e
  * freed when it is answered; freed at once when not connected. */
 static void tree_close_idle(dfsc_tree *t) {
   dfsc_conn *c = t->conn;
+  dfsc_sess *s = t->sess;
   int rc = -1;
   tree_unlink_live(t);
   c->sl->stats.trees_closed++;
-  if (t->state == T_READY && c->state == C_READY && c->sess.state == S_VALID)
-    rc = send_teardown(c, SMB2_TREE_DISCONNECT, t->id, t->encrypt, tree_disc_cb, t);
+  if (t->state == T_READY && c->state == C_READY && s->state == S_VALID)
+    rc = send_teardown(s, SMB2_TREE_DISCONNECT, t->id, t->encrypt, tree_disc_cb, t);
   if (rc == 0) {
     tree_set_state(t, T_DISCONNECT);
     t->next = c->dying;
@@ -2954,6 +3167,7 @@ static void tree_close_idle(dfsc_tree *t) {
   }
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "tree \\%s\%s: idle, freed", c->host, t->share);
   tree_free(t);
+  sess_retire_idle(s);
 }
 
 /* Frees a connection nobody uses: no waiter, hold, request of a user,
@@ -2994,24 +3208,65 @@ static void conn_destroy(dfsc_conn *c) {
 
 static void logoff_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                       size_t len) {
-  dfsc_conn *c = r->data;
+  dfsc_sess *s = r->data;
+  dfsc_conn *c = s->conn;
   (void)pdu;
   (void)len;
-  DFSC_DBG(lg(c), DFSC_CAT_AUTH, "session %s: logged off (%s)", c->host,
+  DFSC_DBG(lg(c), DFSC_CAT_AUTH, "session %s (%s): logged off (%s)", c->host, sess_who(s),
            err < 0 ? dfsc_strerror(err) : dfsc_ntstatus_name(h->status));
-  /* Freed by the sweep, not here: the receive path still uses c. */
-  c->close_ready = 1;
-  sweep_arm(c->sl, 0);
+  if (!c->closing) {
+    /* A session retired alone (sess_retire_idle): nothing refers to it
+     * any more (this request left the engine before its callback). */
+    sess_unlink(s);
+    sess_free(s);
+    return;
+  }
+  /* The whole connection: freed by the sweep once every LOGOFF ended, not
+   * here (the receive path still uses c). */
+  if (c->logoffs > 0 && --c->logoffs == 0) {
+    c->close_ready = 1;
+    sweep_arm(c->sl, 0);
+  }
+}
+
+/* A session left with no tree on a connection whose other sessions carry
+ * on (its last tree was closed when idle) is logged off alone
+ * ([MS-SMB2] 3.2.4.23) and freed when that ends, or at once when it was
+ * never set up: a local user who went away does not keep a session for as
+ * long as others use the connection. Lookups skip it from here on. */
+static void sess_retire_idle(dfsc_sess *s) {
+  dfsc_conn *c = s->conn;
+  const dfsc_tree *t;
+  if (c->closing || s->retiring || s->nreqs > 0 || s->job != NULL || s->ping_wait ||
+      s->setup_req != NULL || (c->trees == NULL && c->dying == NULL))
+    return; /* busy, or the connection's own retirement takes it */
+  for (t = c->trees; t != NULL; t = t->next)
+    if (t->sess == s)
+      return;
+  for (t = c->dying; t != NULL; t = t->next)
+    if (t->sess == s)
+      return;
+  if (s->state == S_NONE) {
+    sess_unlink(s);
+    sess_free(s);
+    return;
+  }
+  if (s->state != S_VALID || c->state != C_READY ||
+      send_teardown(s, SMB2_LOGOFF, 0, 0, logoff_cb, s) < 0)
+    return; /* freed with the connection */
+  s->retiring = 1;
+  sess_set_state(s, S_LOGOFF);
+  c->sl->stats.sessions_closed++;
 }
 
 /* Ends an idle connection: drops its trees (a LOGOFF ends them on the
- * server too, [MS-SMB2] 3.3.5.6), logs the session off and frees the
+ * server too, [MS-SMB2] 3.3.5.6), logs its sessions off and frees the
  * connection when that ends, or at once when there is no session. From
  * here on lookups skip it. Precondition: !conn_in_use(c), no disconnect in
  * flight. */
 static void conn_retire(dfsc_conn *c) {
   dfsc_sl *sl = c->sl;
-  int rc = -1;
+  dfsc_sess *s;
   while (c->trees != NULL) {
     dfsc_tree *t = c->trees;
     tree_unlink_live(t);
@@ -3023,14 +3278,21 @@ static void conn_retire(dfsc_conn *c) {
   by_server_del(sl, c);
   c->closing = 1;
   sl->nclosing++;
-  if (c->state == C_READY && c->sess.state == S_VALID)
-    rc = send_teardown(c, SMB2_LOGOFF, 0, 0, logoff_cb, c);
-  if (rc == 0) {
-    sess_set_state(&c->sess, S_LOGOFF);
+  c->logoffs = 0;
+  for (s = c->sessions; s != NULL; s = s->next) {
+    if (s->retiring) {
+      c->logoffs++; /* its LOGOFF is out already */
+      continue;
+    }
+    if (c->state != C_READY || s->state != S_VALID ||
+        send_teardown(s, SMB2_LOGOFF, 0, 0, logoff_cb, s) < 0)
+      continue;
+    sess_set_state(s, S_LOGOFF);
     sl->stats.sessions_closed++;
-    return;
+    c->logoffs++;
   }
-  conn_destroy(c);
+  if (c->logoffs == 0)
+    conn_destroy(c);
 }
 
 /* Before a new connection: past max_conns, retire the least recently used
@@ -3149,32 +3411,22 @@ void dfsc__tree_release(dfsc_tree *t) {
 
 /* ---- lookup ------------------------------------------------------------ */
 
-/* Connections are keyed by server, port and identity: a path that names
- * other credentials (smb://user@host/...) gets a session of its own on a
- * connection of its own. A connection being closed is off the table and
- * never handed out: the next user gets a new one. */
-static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
-                           const dfsc_sl_creds *cr) {
+/* Connections are keyed by server and port: every identity that reaches
+ * the server shares one, each with a session of its own (sess_get). A
+ * connection being closed is off the table and never handed out: the next
+ * user gets a new one. */
+static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port) {
   dfsc_conn *c;
-  const char *user = cr ? cr->user : sl->user;
-  const char *domain = cr ? cr->domain : sl->domain;
-  const char *password = cr ? cr->password : sl->password;
   uint32_t hash = server_hash(host, port);
   for (c = sl->by_server[hash % CONN_BUCKETS]; c != NULL; c = c->hnext)
-    if (c->hash == hash && c->port == port && strcasecmp(c->host, host) == 0 &&
-        str_eq(c->user, user) && str_eq(c->domain, domain) &&
-        strcmp(c->password ? c->password : "", password ? password : "") == 0)
+    if (c->hash == hash && c->port == port && strcasecmp(c->host, host) == 0)
       return c;
-  c = dfsc__secret_calloc(sizeof(*c));
+  c = dfsc__calloc(1, sizeof(*c));
   if (c == NULL)
     return NULL;
   c->host = dfsc__strdup(host);
-  c->user = user ? dfsc__strdup(user) : NULL;
-  c->domain = domain ? dfsc__strdup(domain) : NULL;
-  c->password = password ? dfsc__secret_strdup(password) : NULL;
-  if (c->host == NULL || (user && !c->user) || (domain && !c->domain) ||
-      (password && !c->password)) {
-    conn_free(c);
+  if (c->host == NULL) {
+    dfsc__free(c);
     return NULL;
   }
   conns_make_room(sl);
@@ -3183,7 +3435,6 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
   c->hash = hash;
   c->hnext = sl->by_server[hash % CONN_BUCKETS];
   sl->by_server[hash % CONN_BUCKETS] = c;
-  c->sess.conn = c;
   c->next = sl->conns;
   if (sl->conns != NULL)
     sl->conns->prev = c;
@@ -3194,20 +3445,68 @@ static dfsc_conn *conn_get(dfsc_sl *sl, const char *host, uint16_t port,
   return c;
 }
 
+static int pw_eq(const char *a, const char *b) {
+  return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The session of identity cr (NULL: the layer's) on c, made when there is
+ * none; a session logging off alone is skipped. NULL: out of memory. */
+static dfsc_sess *sess_get(dfsc_conn *c, const dfsc_sl_creds *cr) {
+  dfsc_sl *sl = c->sl;
+  const char *user = cr ? cr->user : sl->user;
+  const char *domain = cr ? cr->domain : sl->domain;
+  const char *password = cr ? cr->password : sl->password;
+  const char *ccache = cr ? cr->ccache : NULL;
+  int kerberos = cr && cr->has_kerberos ? cr->kerberos : sl->cfg.kerberos;
+  uint64_t tag = cr ? cr->tag : 0;
+  dfsc_sess *s, **tail = &c->sessions;
+  for (s = c->sessions; s != NULL; tail = &s->next, s = s->next)
+    if (!s->retiring && s->tag == tag && s->kerberos == kerberos && str_eq(s->user, user) &&
+        str_eq(s->domain, domain) && pw_eq(s->password, password) &&
+        pw_eq(s->ccache, ccache))
+      return s;
+  s = dfsc__secret_calloc(sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->user = user ? dfsc__strdup(user) : NULL;
+  s->domain = domain ? dfsc__strdup(domain) : NULL;
+  s->password = password ? dfsc__secret_strdup(password) : NULL;
+  s->ccache = ccache ? dfsc__strdup(ccache) : NULL;
+  if ((user && !s->user) || (domain && !s->domain) || (password && !s->password) ||
+      (ccache && !s->ccache)) {
+    dfsc__free(s->user);
+    dfsc__free(s->domain);
+    dfsc__secret_free(s->password);
+    dfsc__free(s->ccache);
+    dfsc__secret_free(s);
+    return NULL;
+  }
+  s->conn = c;
+  s->kerberos = kerberos;
+  s->tag = tag;
+  *tail = s;
+  sl->nsess++;
+  return s;
+}
+
 int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *share,
                    const dfsc_sl_creds *cr, dfsc_tree_waiter *w) {
   dfsc_conn *c;
+  dfsc_sess *s;
   dfsc_tree *t;
 
   if (sl->shutting_down)
     return DFSC_E_SHUTDOWN;
   if (port == 0)
     port = sl->cfg.port;
-  c = conn_get(sl, host, port, cr);
+  c = conn_get(sl, host, port);
   if (c == NULL)
     return -ENOMEM;
+  s = sess_get(c, cr);
+  if (s == NULL)
+    return -ENOMEM;
   for (t = c->trees; t != NULL; t = t->next)
-    if (strcasecmp(t->share, share) == 0)
+    if (t->sess == s && strcasecmp(t->share, share) == 0)
       break;
   if (t == NULL) {
     t = dfsc__calloc(1, sizeof(*t));
@@ -3219,12 +3518,38 @@ int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *sha
       return -ENOMEM;
     }
     t->conn = c;
+    t->sess = s;
     t->next = c->trees;
     c->trees = t;
     tlist_append(sl, t);
   }
   tree_join(t, w);
   return 0;
+}
+
+int dfsc__sl_creds_dup(const dfsc_sl_creds *in, dfsc_sl_creds *out) {
+  memset(out, 0, sizeof(*out));
+  out->has_kerberos = in->has_kerberos;
+  out->kerberos = in->kerberos;
+  out->tag = in->tag;
+  out->user = in->user ? dfsc__strdup(in->user) : NULL;
+  out->domain = in->domain ? dfsc__strdup(in->domain) : NULL;
+  out->password = in->password ? dfsc__secret_strdup(in->password) : NULL;
+  out->ccache = in->ccache ? dfsc__strdup(in->ccache) : NULL;
+  if ((in->user && !out->user) || (in->domain && !out->domain) ||
+      (in->password && !out->password) || (in->ccache && !out->ccache)) {
+    dfsc__sl_creds_clear(out);
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+void dfsc__sl_creds_clear(dfsc_sl_creds *cr) {
+  dfsc__free((char *)cr->user);
+  dfsc__free((char *)cr->domain);
+  dfsc__secret_free((char *)cr->password);
+  dfsc__free((char *)cr->ccache);
+  memset(cr, 0, sizeof(*cr));
 }
 
 /* ---- reconnect ---------------------------------------------------------- */
@@ -3372,17 +3697,18 @@ void dfsc__tree_reconnect_cancel(dfsc_reconnect *rc) {
 
 int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
   dfsc_conn *c = t->conn;
+  dfsc_sess *s = t->sess;
   int i, rc;
-  int enc = t->encrypt || c->sess.encrypt;
+  int enc = t->encrypt || s->encrypt;
   if (c->state != C_READY || t->state != T_READY)
     return DFSC_E_CLOSED;
   for (i = 0; i < n; i++) {
-    reqs[i]->sess = &c->sess;
+    reqs[i]->sess = s;
     reqs[i]->tree_id = t->id;
     /* [MS-SMB2] 3.2.4.1.8: encrypt when the session or the share says so;
      * the transform then replaces the signature. */
     reqs[i]->encrypt = enc;
-    reqs[i]->sign = c->sess.signing && !enc;
+    reqs[i]->sign = s->signing && !enc;
     if (reqs[i]->sign && reqs[i]->extra_len > 0)
       return -EINVAL; /* signed payload must be inside the body */
     /* [MS-SMB2] 3.2.4.1.1 / 2.2.1: requests on a DFS share carry
@@ -3425,15 +3751,16 @@ uint32_t dfsc__tree_room(const dfsc_tree *t) {
   return t->conn->wait_head == NULL ? t->conn->credits : 0;
 }
 int dfsc__tree_signing(const dfsc_tree *t) {
-  return t->conn->sess.signing && !(t->encrypt || t->conn->sess.encrypt);
+  return t->sess->signing && !(t->encrypt || t->sess->encrypt);
 }
 uint16_t dfsc__tree_cipher(const dfsc_tree *t) {
-  return t->encrypt || t->conn->sess.encrypt ? t->conn->sess.cipher : 0;
+  return t->encrypt || t->sess->encrypt ? t->sess->cipher : 0;
 }
 
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out) {
   *out = sl->stats;
   out->conns_open = sl->nconns;
+  out->sess_open = sl->nsess;
 }
 
 const char *dfsc__sl_default_user(const dfsc_sl *sl) { return sl->user; }

@@ -107,18 +107,19 @@ typedef struct dfsc_sl_stats {
   uint64_t sess_started;
   uint64_t tree_started;
   uint64_t requests_sent;
-  uint64_t credit_waits;        /* request chains that had to wait for credits */
-  uint64_t deadlines;           /* requests and setups ended by their deadline */
-  uint64_t conn_queued;         /* setups that waited for a slot (max_connects) */
-  uint64_t trees_closed;        /* trees disconnected and freed when idle */
-  uint64_t sessions_closed;     /* sessions logged off when idle (or evicted) */
-  uint64_t conns_closed;        /* connections closed and freed when idle or evicted */
-  uint64_t conns_open;          /* connection objects alive now (each at most one socket) */
-  uint64_t sess_krb5;           /* sessions set up with Kerberos */
-  uint64_t sess_ntlm;           /* sessions set up with NTLM (anonymous included) */
-  uint64_t auth_jobs;           /* Kerberos steps run on the auth lanes */
-  uint64_t auth_kdc_jobs;       /* of them, steps that needed the KDC lane */
-  uint64_t auth_orphaned;       /* steps whose session gave up first (deadline, reset) */
+  uint64_t credit_waits;    /* request chains that had to wait for credits */
+  uint64_t deadlines;       /* requests and setups ended by their deadline */
+  uint64_t conn_queued;     /* setups that waited for a slot (max_connects) */
+  uint64_t trees_closed;    /* trees disconnected and freed when idle */
+  uint64_t sessions_closed; /* sessions logged off when idle (or evicted) */
+  uint64_t conns_closed;    /* connections closed and freed when idle or evicted */
+  uint64_t conns_open;      /* connection objects alive now (each at most one socket) */
+  uint64_t sess_open;     /* session objects alive now (one per identity and connection) */
+  uint64_t sess_krb5;     /* sessions set up with Kerberos */
+  uint64_t sess_ntlm;     /* sessions set up with NTLM (anonymous included) */
+  uint64_t auth_jobs;     /* Kerberos steps run on the auth lanes */
+  uint64_t auth_kdc_jobs; /* of them, steps that needed the KDC lane */
+  uint64_t auth_orphaned; /* steps whose session gave up first (deadline, reset) */
   uint64_t hardened_refused;    /* tree connects refused by a hardened path */
   uint64_t conns_lost;          /* established connections lost (reset, EOF, dead peer) */
   uint64_t reconnects;          /* connections established again after a loss */
@@ -155,17 +156,33 @@ struct dfsc_tree_waiter {
   dfsc_tree_waiter *next;
 };
 
-/* An identity other than the layer's default (from an smb:// URL). */
+/* An identity other than the layer's default (an smb:// URL's, or a
+ * context made for another local user). Zero-initialise it: fields left
+ * 0 take the layer's configuration. */
 typedef struct dfsc_sl_creds {
   const char *user; /* NULL: anonymous */
   const char *domain;
   const char *password;
+  const char *ccache; /* Kerberos credential cache; NULL: the layer's */
+  int has_kerberos;   /* kerberos below replaces the layer's mode */
+  int kerberos;       /* enum dfsc_kerberos_mode */
+  /* Sessions are shared only between identities with the same tag (0: the
+   * layer's default one): one local user never rides on another's session,
+   * even with the same credentials. */
+  uint64_t tag;
 } dfsc_sl_creds;
+
+/* Deep copies of an identity (secrets in wiped memory) and their release.
+ * dup: 0 or -ENOMEM (out cleared). */
+int dfsc__sl_creds_dup(const dfsc_sl_creds *in, dfsc_sl_creds *out);
+void dfsc__sl_creds_clear(dfsc_sl_creds *cr);
 
 /* Finds or creates the tree for \\host\share (port 0: the configured one)
  * as identity cr (NULL: the configured one) and calls w->cb once it is
- * connected or has failed. w stays owned by the caller and must stay alive
- * until its callback. */
+ * connected or has failed. One connection per server and port carries the
+ * sessions of every identity that uses it ([MS-SMB2] 3.2.1.3: a
+ * connection's session table), one session per identity. w stays owned by the caller and
+ * must stay alive until its callback. */
 int dfsc__tree_get(dfsc_sl *sl, const char *host, uint16_t port, const char *share,
                    const dfsc_sl_creds *cr, dfsc_tree_waiter *w);
 /* The identity the layer uses by default (for callers comparing users). */
@@ -311,6 +328,7 @@ struct dfsc_req {
   unsigned timeout_ms; /* its deadline; 0: the context's request_timeout_ms */
   dfsc_tcp_msg msg;
   dfsc_tree *tree; /* sent by dfsc__tree_send: keeps the tree busy */
+  int sess_held;   /* counted in its session's requests (sess stays alive) */
   uint8_t buf[];   /* header + body */
 };
 

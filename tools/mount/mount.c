@@ -1366,11 +1366,12 @@ static int lease_break_cb(void *arg, const dfsc_lease_break *b);
 /* ---- multiuser ---------------------------------------------------------------
  *
  * With -o multiuser every local user other than the mounting one reaches
- * the servers as themselves: a library context of their own, made at their
- * first request from the credentials file DIR/UID (or DIR/USERNAME) of
- * credentials_dir, else their Kerberos ticket cache /tmp/krb5cc_UID. A
- * user with neither gets EACCES and one log line, never the mount's
- * identity. */
+ * the servers as themselves: a library context of their own
+ * (dfsc_ctx_new_user: a session of theirs on the mount's connections),
+ * made at their first request from the credentials file DIR/UID (or
+ * DIR/USERNAME) of credentials_dir, else their Kerberos ticket cache
+ * /tmp/krb5cc_UID. A user with neither gets EACCES and one log line, never
+ * the mount's identity. */
 
 #define UCTX_MAX 256    /* local users with a context of their own */
 #define UCTX_RETRY_S 10 /* a refused user is looked at again after this */
@@ -1497,7 +1498,7 @@ static void uctx_make(struct mnt *m, struct uctx *u, char *line, size_t cap, int
     o.kerberos = DFSC_KERBEROS_REQUIRED;
     snprintf(u->who, sizeof(u->who), "the Kerberos principal of ticket cache %s", path);
   }
-  rc = ctx_new_quiet(&o, &u->ctx);
+  rc = dfsc_ctx_new_user(m->ctx, &o, &u->ctx);
   dfsc__cli_cred_clear(&cr);
   if (rc != 0) {
     u->ctx = NULL;
