@@ -473,6 +473,15 @@ static void user_release_cb(dfsc_ctx *ctx, void *arg) {
   dfsc__mup_handles_release(ctx);
 }
 
+/* loop_call that waits for room in a full post queue (the loop drains
+ * it), bounded at 10 s like dfsc_ctx_free's stop. */
+static int loop_call_wait(dfsc_ctx *ctx, void (*fn)(dfsc_ctx *, void *)) {
+  int rc = DFSC_E_BUSY, i;
+  for (i = 0; i < 10000 && (rc = loop_call(ctx, fn, NULL)) == DFSC_E_BUSY; i++)
+    usleep(1000);
+  return rc;
+}
+
 /* Ends a context of dfsc_ctx_new_user on its parent's running loop: new
  * operations are refused, those under way cut (each ends at its next step,
  * within its deadlines), then its handles are released and it goes. */
@@ -491,7 +500,14 @@ static void user_ctx_free(dfsc_ctx *ctx) {
       (void)loop_call(ctx, user_cut_cb, NULL);
     usleep(1000);
   }
-  (void)loop_call(ctx, user_release_cb, NULL);
+  if (loop_call_wait(ctx, user_release_cb) != 0) {
+    /* Its handles could not be let go on the loop: their leases and
+     * breaks still name ctx, which must then stay. */
+    DFSC_ERR(&ctx->log, DFSC_CAT_MUP,
+             "a user context's handles could not be released: "
+             "not freed");
+    return;
+  }
   pthread_mutex_destroy(&ctx->handles_mu);
   dfsc__sl_creds_clear(&ctx->ident);
   dfsc__free(ctx);

@@ -267,7 +267,8 @@ static void file_unref(dfsc_file *f) {
 }
 
 /* Takes every handle off ctx's list and frees it; release: on the running
- * loop thread, its lease and tree hold go first. */
+ * loop thread, it is closed on the server (without waiting) and its lease
+ * and tree hold go first. */
 static void handles_drop(dfsc_ctx *ctx, int release) {
   dfsc_file *f, *next;
   pthread_mutex_lock(&ctx->handles_mu);
@@ -276,8 +277,12 @@ static void handles_drop(dfsc_ctx *ctx, int release) {
   pthread_mutex_unlock(&ctx->handles_mu);
   for (; f != NULL; f = next) {
     next = f->hnext;
-    if (release)
+    if (release) {
+      /* Closed on the server too, unless its connection dropped since. */
+      if (f->gen == dfsc__tree_gen(f->tree))
+        dfsc__verb_close_forget(f->tree, &f->fid);
       file_release_tree(f);
+    }
     file_free(f);
   }
 }

@@ -206,6 +206,7 @@ struct dfsc_tree {
 
 struct dfsc_conn {
   dfsc_req *zc_req;    /* the READ whose data is being decrypted into its buffer */
+  dfsc_sess *zc_sess;  /* the session whose keys decrypt it (unseal) */
   dfsc_req *zc_stream; /* the READ whose data the transport is receiving into
                           its buffer (frame_dst), until on_frame_split */
   dfsc_sl *sl;
@@ -1140,7 +1141,8 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
     if (r->command == SMB2_NEGOTIATE && c->offer311) {
       memset(c->preauth, 0, sizeof(c->preauth));
       dfsc__crypto_preauth_update(c->preauth, r->buf, r->pdu_len);
-    } else if (r->command == SMB2_SESSION_SETUP && c->dialect == SMB2_DIALECT_311) {
+    } else if (r->command == SMB2_SESSION_SETUP && c->dialect == SMB2_DIALECT_311 &&
+               r->sess != NULL) {
       dfsc__crypto_preauth_update(r->sess->preauth, r->buf, r->pdu_len);
     }
     if (r->sign && !first->encrypt) {
@@ -1322,35 +1324,34 @@ static int sess_keyed(const dfsc_sess *s) {
   return s->state == S_VALID || s->state == S_LOGOFF;
 }
 
-/* The session of a SessionId on c, or NULL. */
+/* The established (keyed) session of a SessionId on c, or NULL. */
 static dfsc_sess *sess_by_id(const dfsc_conn *c, uint64_t id) {
   dfsc_sess *s;
   if (id == 0)
     return NULL;
   for (s = c->sessions; s != NULL; s = s->next)
-    if (s->id == id)
+    if (s->id == id && sess_keyed(s))
       return s;
   return NULL;
 }
 
-/* Whether an answer naming session s (NULL: none of ours) must be signed
- * to count: s signs, or (s unknown) any session of c does, so that a forged
- * unsigned PDU cannot name session 0 to have its credits taken. */
-static int must_verify(const dfsc_conn *c, const dfsc_sess *s) {
+/* Whether any session of c signs: then an unauthenticated PDU that answers
+ * no request of ours gives no credits (a forged one naming an unsigned
+ * session, or none, could otherwise inflate the window). */
+static int conn_signs(const dfsc_conn *c) {
   const dfsc_sess *x;
-  if (s != NULL)
-    return sess_keyed(s) && s->signing;
   for (x = c->sessions; x != NULL; x = x->next)
     if (sess_keyed(x) && x->signing)
       return 1;
   return 0;
 }
 
-/* encrypted: the PDU arrived inside an authenticated TRANSFORM_HEADER. */
+/* enc: the session whose keys authenticated the TRANSFORM_HEADER the PDU
+ * arrived in (NULL: it came in clear). */
 /* rest / rest_len: a READ whose data the transport put in the request's
  * buffer (on_frame_split): pdu is then its 80-byte head, rest the data,
  * which the signature covers too. NULL and 0 otherwise. */
-static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypted,
+static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, dfsc_sess *enc,
                       const uint8_t *rest, size_t rest_len) {
   dfsc_smb2_hdr h;
   dfsc_req *r;
@@ -1370,10 +1371,12 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
   if (r == NULL || r->command != h.command) {
     DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: response to unknown mid %llu", c->host,
               (unsigned long long)h.message_id);
-    /* A late answer to a request we already gave up on. */
+    /* A late answer to a request we already gave up on: its credits
+     * count when it is authenticated (decrypted, or signed by a session
+     * that signs), or when no session of the connection signs. */
     s = sess_by_id(c, h.session_id);
-    if (encrypted || !must_verify(c, s) ||
-        (s != NULL && (h.flags & SMB2_FLAGS_SIGNED) &&
+    if (enc != NULL || !conn_signs(c) ||
+        (s != NULL && s->signing && (h.flags & SMB2_FLAGS_SIGNED) &&
          verify_pdu2(s, pdu, len, rest, rest_len) == 0))
       grant_credits(c, h.credits, 0);
     return 0;
@@ -1385,7 +1388,18 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
     DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: response to a request still being sent", c->host);
     return DFSC_E_PROTO;
   }
-  if (r->encrypt && !encrypted) {
+  if (enc != NULL && (h.session_id != enc->id || (s != NULL && s != enc))) {
+    /* Decrypted with one session's keys, but not that session's answer:
+     * whoever knows those keys (another local user knows their own) must
+     * not answer for another identity. */
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: %s response encrypted with the keys of session 0x%llx, not the "
+             "request's",
+             c->host, dfsc__smb2_command_name(h.command), (unsigned long long)enc->id);
+    req_finish(r, DFSC_E_SIGNATURE, NULL, NULL, 0);
+    return DFSC_E_SIGNATURE;
+  }
+  if (r->encrypt && enc == NULL) {
     /* [MS-SMB2] 3.2.5.1.1.1: the answer to an encrypted request must be
      * encrypted; a clear one was not made by the server we keyed with. */
     DFSC_ERR(lg(c), DFSC_CAT_SMB2,
@@ -1414,7 +1428,7 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, int encrypte
       dfsc__timer_start(c->sl->cfg.loop, &r->timer, req_deadline(c, r), req_timeout);
     return 0;
   }
-  if (!encrypted && s != NULL &&
+  if (enc == NULL && s != NULL &&
       (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) && sess_keyed(s)) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
     if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu2(s, pdu, len, rest, rest_len) != 0) {
@@ -1464,7 +1478,8 @@ static dfsc_req *read_answer_req(dfsc_conn *c, const uint8_t *head, size_t head_
 static uint8_t *read_dst(void *arg, const uint8_t *head, size_t head_len, size_t rest_len) {
   dfsc_conn *c = arg;
   dfsc_req *r = read_answer_req(c, head, head_len, rest_len);
-  if (r == NULL)
+  /* Only into a request of the session whose keys decrypt it. */
+  if (r == NULL || r->sess != c->zc_sess || dfsc__le64(head + 40) != c->zc_sess->id)
     return NULL;
   c->zc_req = r;
   return r->rdst;
@@ -1473,7 +1488,7 @@ static uint8_t *read_dst(void *arg, const uint8_t *head, size_t head_len, size_t
 /* Decrypts a TRANSFORM_HEADER frame in place ([MS-SMB2] 3.2.5.1.1.1):
  * *inner / *inner_len receive the SMB2 message(s) it carried. */
 static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
-                  size_t *inner_len) {
+                  size_t *inner_len, dfsc_sess **enc) {
   dfsc_sess *s;
   uint64_t sid;
   uint32_t orig;
@@ -1490,8 +1505,10 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
     return DFSC_E_PROTO;
   }
   c->zc_req = NULL;
+  c->zc_sess = s;
   rc = dfsc__crypto_decrypt_split(s->cipher, s->dec_key, frame, len, READ_RSP_HEAD,
                                   read_dst, c);
+  c->zc_sess = NULL;
   *inner_len = len - DFSC_TRANSFORM_HDR_SIZE;
   if (rc == 0 && c->zc_req != NULL)
     c->zc_req->rdst_done = 1; /* authenticated: the data is in place */
@@ -1506,6 +1523,7 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
     return rc == DFSC_E_SIGNATURE ? rc : DFSC_E_PROTO;
   }
   *inner = frame + DFSC_TRANSFORM_HDR_SIZE;
+  *enc = s;
   return 0;
 }
 
@@ -1564,12 +1582,11 @@ static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t fram
     /* The request was answered meanwhile; its data was dropped. The
      * credits it grants count only where nothing needs checking. */
     dfsc_smb2_hdr h;
-    if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0 &&
-        !must_verify(c, sess_by_id(c, h.session_id)))
+    if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0 && !conn_signs(c))
       grant_credits(c, h.credits, 0);
     rc = 0;
   } else {
-    rc = handle_pdu(c, head, head_len, 0, r->rdst, frame_len - head_len);
+    rc = handle_pdu(c, head, head_len, NULL, r->rdst, frame_len - head_len);
   }
   dfsc__free(head);
   return frame_done(c, gen, rc);
@@ -1583,14 +1600,14 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   const uint8_t *pdu;
   uint8_t *msg = frame;
   size_t plen;
-  int rc = 0, n = 0, encrypted = 0;
+  dfsc_sess *enc = NULL;
+  int rc = 0, n = 0;
 
   c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
   if (len >= 4 && dfsc__le32(frame) == SMB2_TRANSFORM_ID) {
-    rc = unseal(c, frame, len, &msg, &len);
+    rc = unseal(c, frame, len, &msg, &len, &enc);
     if (rc < 0)
       goto out;
-    encrypted = 1;
   }
   /* Split a compound response; each slice is handled on its own. */
   dfsc__smb2_split_init(&sp, msg, len);
@@ -1602,7 +1619,7 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
       rc = DFSC_E_PROTO;
       break;
     }
-    rc = handle_pdu(c, pdu, plen, encrypted, NULL, 0);
+    rc = handle_pdu(c, pdu, plen, enc, NULL, 0);
     if (rc < 0 || c->gen != gen || c->state == C_IDLE)
       break;
   }
@@ -1661,8 +1678,21 @@ static void conn_fail_later(dfsc_conn *c, int err) {
  * its setup failed): the next user sets it up again. Its SESSION_SETUP
  * out, if any, is forgotten (its answer is ignored). */
 static void sess_reset(dfsc_sess *s) {
+  dfsc_req *r = s->setup_req;
   dfsc__timer_stop(s->conn->sl->cfg.loop, &s->setup_timer);
+  if (r != NULL) {
+    /* A leg still out (or waiting for credits) belongs to no session from
+     * here: sent later it carries no SessionId and touches no preauth hash,
+     * and its answer is neither checked with a later key nor taken. */
+    r->data = NULL;
+    r->sess = NULL;
+    if (r->sess_held) {
+      r->sess_held = 0;
+      s->nreqs--;
+    }
+  }
   s->setup_req = NULL;
+  s->id = 0; /* prev_id keeps what a reconnect must name */
   s->ping_wait = 0;
   if (s->state != S_NONE)
     sess_set_state(s, S_NONE);
@@ -1908,14 +1938,33 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
   drive(c);
 }
 
+/* Whether session s logs on with credentials. */
+static int sess_has_creds(const dfsc_sess *s) {
+  return !dfsc__auth_creds_anonymous(s->user, s->password) || s->ccache != NULL;
+}
+
 /* Whether a session waiting on c will log on with credentials (so that the
  * negotiation says signing is required). */
 static int conn_has_creds(const dfsc_conn *c) {
   const dfsc_sess *s;
   for (s = c->sessions; s != NULL; s = s->next)
-    if (!dfsc__auth_creds_anonymous(s->user, s->password) || s->ccache != NULL)
+    if (sess_has_creds(s))
       return 1;
   return 0;
+}
+
+/* The SecurityMode of s's SESSION_SETUP ([MS-SMB2] 2.2.5): signing
+ * required for a session with credentials unless signing is off, as the
+ * negotiation says for the connection's first ones; the server then holds
+ * Session.SigningRequired and signs the final response ([MS-SMB2]
+ * 3.3.5.5.3), whichever session came first on the connection. */
+static uint16_t sess_sec_mode(const dfsc_sess *s) {
+  const dfsc_sl *sl = s->conn->sl;
+  uint16_t m = SMB2_NEGOTIATE_SIGNING_ENABLED;
+  if (sl->cfg.sign == DFSC_SIGN_REQUIRED ||
+      (sess_has_creds(s) && sl->cfg.sign != DFSC_SIGN_OFF && !sl->cfg.guest_ok))
+    m |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
+  return m;
 }
 
 static int start_negotiate(dfsc_conn *c) {
@@ -2211,14 +2260,15 @@ static const char *no_enc_reason(const dfsc_sess *s) {
 static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
                           size_t len) {
   dfsc_sess *s = r->data;
-  dfsc_conn *c = s->conn;
+  dfsc_conn *c;
   dfsc_smb2_session_setup_rsp rsp;
   uint8_t *out = NULL;
   size_t outlen = 0;
   int rc, creds;
 
-  if (s->setup_req != r)
+  if (s == NULL || s->setup_req != r)
     return; /* the session gave up on it (deadline, failure): ignored */
+  c = s->conn;
   s->setup_req = NULL;
   if (err < 0)
     return; /* the connection reset fails the waiters */
@@ -2317,7 +2367,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
      * the one message that could switch signing off unseen. */
     if (!(h->flags & SMB2_FLAGS_SIGNED) &&
         (c->dialect == SMB2_DIALECT_311 ||
-         (s->signing && (c->client_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED)))) {
+         (s->signing && (sess_sec_mode(s) & SMB2_NEGOTIATE_SIGNING_REQUIRED)))) {
       DFSC_ERR(lg(c), DFSC_CAT_AUTH,
                "%s: the final session setup response is not signed; refused "
                "(a relay may be stripping signatures)",
@@ -2380,7 +2430,7 @@ static int send_sess_setup(dfsc_sess *s, const uint8_t *tok, size_t toklen) {
   int rc;
 
   memset(&req, 0, sizeof(req));
-  req.security_mode = c->client_sec_mode & 0xFF;
+  req.security_mode = (uint8_t)(sess_sec_mode(s) & 0xFF);
   req.capabilities = SMB2_GLOBAL_CAP_DFS;
   req.security_buffer = tok;
   req.security_buffer_len = toklen;
@@ -2506,6 +2556,14 @@ static int locate_dc(dfsc_sess *s) {
     s->ping_wait = 1;
     sess_drop_auth(s);
     return 0;
+  }
+  if (c->alias_tried && c->have_peer) {
+    /* Another session's ping was answered meanwhile: this one starts
+     * again as ping_cb starts the waiting ones (with the DC's name if
+     * learnt; no second deferral, since alias_tried is set). */
+    sess_drop_auth(s);
+    sess_set_state(s, S_NONE);
+    return sess_start(s);
   }
   if (c->alias_tried || !c->have_peer)
     return -EINVAL;
@@ -2679,6 +2737,12 @@ static int sess_start(dfsc_sess *s) {
     /* Another local user's identity: Kerberos from its own ticket cache
      * only, never the layer's cache or keytab (someone else's tickets). */
     cr.ccache = s->ccache;
+    if (s->ccache == NULL && s->kerberos == DFSC_KERBEROS_REQUIRED) {
+      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+               "%s: Kerberos is required, but %s has no ticket cache of its own", c->host,
+               sess_who(s));
+      return DFSC_E_NOTICKET;
+    }
     if (s->ccache == NULL)
       cr.kerberos = DFSC_AUTH_KRB_OFF;
   } else {

@@ -2282,6 +2282,20 @@ static void setattr_step(struct rq *r, int err) {
       rq_free(r);
       return;
     }
+    if (!r->changed) {
+      /* Nothing was sent (an owner, or a mode that keeps the read-only
+       * state): what the daemon holds answers while fresh. */
+      struct node *n;
+      int fresh;
+      pthread_mutex_lock(&m->mu);
+      fresh = (n = find_ino(m, r->ino)) != NULL && st_fresh(m, n);
+      pthread_mutex_unlock(&m->mu);
+      if (fresh) {
+        reply_attr_of(r);
+        rq_free(r);
+        return;
+      }
+    }
     invalidate(m, r->ino);
     /* The attributes to answer with: once something changed on the
      * server an interrupt no longer stops the request (it took effect). */
