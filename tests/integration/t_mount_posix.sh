@@ -314,12 +314,13 @@ eq "and so does the server's disk" 0 \
 
 # What tar does to each file it writes, through the open descriptor:
 # futimens, fchown to the owner it already shows, fchmod that keeps the
-# write bits. The kernel hands the daemon no handle for these: the times
-# go by path in one compound (CREATE, SET_INFO, QUERY_INFO, CLOSE: one
-# round trip) whose answer are the attributes; the two that change nothing
-# on the server cost no request at all (they were a stat each), and fstat
-# then shows the times set.
-out=$(python3 - "$W/fdattr" "$MNT/.dfsc/stats" <<'PY'
+# write bits. The kernel hands the daemon no handle for these. While the
+# file is open here the times are the node's and go to the server with the
+# last close (which would move the write time anyway); fchown and fchmod
+# change nothing on the server: none of the three costs a request, and
+# fstat shows the times set. After the close the server has them. A write
+# after the times drops them (the write's own time stands).
+out=$(python3 - "$W/fdattr" "$MNT/.dfsc/stats" "$W/fdattr2" <<'PY'
 import os, sys
 def reqs():
     for line in open(sys.argv[2]):
@@ -330,20 +331,34 @@ fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 os.write(fd, b"x" * 3000)
 a = reqs()
 os.utime(fd, (981173106, 981173106))
-b = reqs()
 st = os.fstat(fd)
 os.fchown(fd, st.st_uid, st.st_gid)
 os.fchmod(fd, 0o644)
 st = os.fstat(fd)
-c = reqs()
+b = reqs()
 os.close(fd)
-print(b - a, c - b, int(st.st_mtime), st.st_size)
+fd = os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"y" * 100)
+os.utime(fd, (981173106, 981173106))
+os.write(fd, b"z" * 100)
+os.close(fd)
+print(b - a, int(st.st_mtime), st.st_size)
 PY
 )
 set -- $out
-eq "futimens through a descriptor: one compound of 4 requests" 4 "${1:-}"
-eq "then fstat, fchown to the same owner and fchmod keeping the write bits: none" 0 "${2:-}"
-eq "fstat shows the time set and the size written" "981173106 3000" "${3:-} ${4:-}"
+eq "futimens, fstat, fchown to the same owner, fchmod keeping the write bits while open: no request" \
+  0 "${1:-}"
+eq "fstat shows the time set and the size written" "981173106 3000" "${2:-} ${3:-}"
+sleep 1
+eq "after the close the server's disk has that time" 981173106 "$(stat -c %Y "$SRV/$D/fdattr")"
+eq "and the mount shows it" 981173106 "$(stat -c %Y "$W/fdattr")"
+now=$(date +%s)
+t2=$(stat -c %Y "$SRV/$D/fdattr2")
+if [ "$t2" -gt $((now - 60)) ]; then
+  ok "a write after the times: the server keeps the write's time ($t2)"
+else
+  not_ok "a write after the times: the server keeps the write's time ($t2, now $now)"
+fi
 
 check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
 check "the daemon exits" gone "$MPID" 10

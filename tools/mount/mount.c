@@ -125,6 +125,13 @@ struct node {
   int re_times;
   uint64_t re_atime, re_mtime;
   dfsc_ctx *re_ctx;
+  /* re_local: those times were not sent at all (op_setattr, while the
+   * file is open here): the node's attributes carry them, and any the
+   * server tells meanwhile are shown with them (set_st_at) until the
+   * last close sends them; a write through the mount drops them (its own
+   * write time is the newer). */
+  int re_local;
+  int st_local; /* st's times were moved here (a write), not told by the server */
   /* A directory this mount made (mkdir), when: empty then, so for
    * negative_timeout a name not among its nodes is answered missing
    * without the server (untar: each new file's lookup). */
@@ -314,6 +321,7 @@ struct rq {
   /* setattr */
   int to_set;
   uint64_t size, atime, mtime;
+  uint64_t io_off;    /* write: where its bytes go */
   int opened;         /* the setattr opened its own handle */
   int changed;        /* the setattr sent a truncate or new times */
   int ro;             /* chmod of a file: 1 no write bits (DOS read-only), 0 some */
@@ -1137,6 +1145,13 @@ static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timesp
   if (ts_after(&n->st_at, at))
     return;
   n->st = *st;
+  n->st_local = 0;
+  if (n->re_local) {
+    if (n->re_atime != 0)
+      n->st.access_time = n->re_atime;
+    if (n->re_mtime != 0)
+      n->st.write_time = n->re_mtime;
+  }
   n->have_st = 1;
   n->st_at = *at;
 }
@@ -1170,7 +1185,7 @@ static void bump_dir(struct mnt *m, uint64_t ino) {
  * client changes the file's data or size) stands for the server. */
 static int st_fresh(struct mnt *m, const struct node *n) {
   return n->have_st && link_known(n) &&
-         (age(&n->st_at) < m->o->attr_timeout || n->nleased > 0);
+         (age(&n->st_at) < m->o->attr_timeout || n->nleased > 0 || n->re_local);
 }
 
 /* multiuser: the kernel caches names and attributes for every local user
@@ -2434,19 +2449,45 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                    FUSE_SET_ATTR_MTIME_NOW);
   if (fh != NULL && fh->kind == FH_FILE)
     r->f = fh->f; /* not ours to close */
-  if (r->f == NULL && (r->atime != 0 || r->mtime != 0) && r->ctx != NULL) {
-    struct node *n;
-    pthread_mutex_lock(&m->mu);
-    if ((n = find_ino(m, ino)) != NULL && n->nopen > 0) {
-      n->re_times = 1;
-      n->re_atime = r->atime;
-      n->re_mtime = r->mtime;
-      n->re_ctx = r->ctx;
-    }
-    pthread_mutex_unlock(&m->mu);
-  }
   if (rq_path(r, ino) < 0)
     return;
+  if (r->f == NULL && (r->atime != 0 || r->mtime != 0) && r->ctx != NULL) {
+    struct node *n;
+    int local = 0;
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, ino)) != NULL && n->nopen > 0) {
+      if (!n->re_times)
+        n->re_atime = n->re_mtime = 0;
+      n->re_times = 1;
+      if (r->atime != 0)
+        n->re_atime = r->atime;
+      if (r->mtime != 0)
+        n->re_mtime = r->mtime;
+      n->re_ctx = r->ctx;
+      /* Times alone on a file open here whose attributes the daemon
+       * holds: they go to the server with the last close (which would
+       * move the write time anyway), and are the node's until then. An
+       * untar's futimens of each file so costs no round trip. */
+      if ((r->to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                         FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) == 0 &&
+          st_fresh(m, n) && !n->st.is_dir && n->link == NULL) {
+        n->re_local = 1;
+        if (r->atime != 0)
+          n->st.access_time = r->atime;
+        if (r->mtime != 0)
+          n->st.write_time = r->mtime;
+        n->st.change_time = time_arg(NULL, 1);
+        n->st_local = 1;
+        local = 1;
+      }
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (local) {
+      reply_attr_of(r);
+      rq_free(r);
+      return;
+    }
+  }
   setattr_step(r, 0);
 }
 
@@ -2479,6 +2520,37 @@ static void ignore_cb(const dfsc_result *res, void *arg) {
   (void)arg;
 }
 
+/* Times sent after the last close (release_node): a failure is logged
+ * with the path, since the setattr that asked for them was answered. */
+struct times_late {
+  struct mnt *m;
+  uint64_t ino;
+  char *path;
+};
+
+/* The times are on the server (or failed): the node asks it again. */
+static void times_sent(struct mnt *m, uint64_t ino) {
+  struct node *n;
+  pthread_mutex_lock(&m->mu);
+  if ((n = find_ino(m, ino)) != NULL && n->re_local && !n->re_times) {
+    n->re_local = 0;
+    n->have_st = 0;
+    clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+  }
+  pthread_mutex_unlock(&m->mu);
+}
+
+static void times_late_cb(const dfsc_result *res, void *arg) {
+  struct times_late *tl = arg;
+  char buf[PATH_MAX + 256];
+  if (res->err != 0)
+    mlog(tl->m, DFSC_LOG_WARN, "%s: setting its times after the last close failed (%s)",
+         tl->path, dfsc_result_str(res, buf, sizeof(buf)));
+  times_sent(tl->m, tl->ino);
+  free(tl->path);
+  free(tl);
+}
+
 /* One handle on node ino closed. The last close of a file unlinked while
  * open removes it from the server (see op_unlink). */
 static void release_node(struct mnt *m, uint64_t ino) {
@@ -2487,6 +2559,7 @@ static void release_node(struct mnt *m, uint64_t ino) {
   int err = 0;
   uint64_t at = 0, mt = 0;
   dfsc_ctx *tctx = NULL;
+  int re = 0;
 
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
@@ -2495,17 +2568,38 @@ static void release_node(struct mnt *m, uint64_t ino) {
     path = path_locked(m, ino, NULL, m->owner, &err, NULL); /* the file was opened */
   } else if (n != NULL && n->nopen == 0 && n->re_times) {
     n->re_times = 0;
+    re = 1;
     at = n->re_atime;
     mt = n->re_mtime;
     tctx = n->re_ctx;
     tpath = path_locked(m, ino, NULL, m->owner, &err, NULL);
-    n->have_st = 0; /* the times change once more */
+    /* The times change once more; times never sent stay the node's until
+     * they are (times_late_cb), so a stat meanwhile still shows them. */
+    if (!n->re_local)
+      n->have_st = 0;
   }
   pthread_mutex_unlock(&m->mu);
   if (path != NULL)
     (void)dfsc_unlink_async(m->ctx, path, ignore_cb, NULL);
-  if (tpath != NULL && tctx != NULL && (at != 0 || mt != 0))
-    (void)dfsc_setattr_async(tctx, tpath, 0, at, mt, ignore_cb, NULL);
+  if (re) {
+    struct times_late *tl =
+        tpath != NULL && tctx != NULL && (at != 0 || mt != 0) ? malloc(sizeof(*tl)) : NULL;
+    if (tl != NULL) {
+      tl->m = m;
+      tl->ino = ino;
+      tl->path = tpath;
+      tpath = NULL;
+      if (dfsc_setattr_async(tctx, tl->path, 0, at, mt, times_late_cb, tl) < 0) {
+        mlog(m, DFSC_LOG_WARN, "%s: the times set while it was open could not be sent",
+             tl->path);
+        free(tl->path);
+        free(tl);
+        tl = NULL;
+      }
+    }
+    if (tl == NULL)
+      times_sent(m, ino);
+  }
   free(path);
   free(tpath);
 }
@@ -2557,7 +2651,7 @@ static void open_cb(const dfsc_result *res, void *arg) {
        * copy (size included, which bounds its reads) is as old: dropped
        * below, before the open is answered. Another client's write, or
        * one through another name of a hard-linked file, shows so. */
-      moved = n->have_st &&
+      moved = n->have_st && !n->st_local &&
               (n->st.size != res->st.size || n->st.change_time != res->st.change_time);
       set_st(n, &res->st);
       n->nopen++;
@@ -2939,8 +3033,29 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void write_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 1);
+  struct node *n;
 
-  invalidate(r->m, r->ino);
+  pthread_mutex_lock(&r->m->mu);
+  if ((n = find_ino(r->m, r->ino)) != NULL) {
+    /* Times set while open and not yet sent are older than this write,
+     * whose own write time stands (POSIX): dropped. */
+    n->re_times = 0;
+    n->re_local = 0;
+    if (e == 0 && n->have_st && st_fresh(r->m, n)) {
+      /* The size is known (the server took these bytes) and the times
+       * moved by about now: kept without asking, as the kernel's own
+       * copy would be (cifs.ko likewise sets them locally). */
+      uint64_t end = r->io_off + (uint64_t)res->nbytes;
+      if (end > n->st.size)
+        n->st.size = end;
+      n->st.write_time = n->st.change_time = time_arg(NULL, 1);
+      n->st_local = 1;
+    } else {
+      n->have_st = 0;
+      clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
+    }
+  }
+  pthread_mutex_unlock(&r->m->mu);
   if (e != 0)
     fuse_reply_err(rq_out(r), e);
   else
@@ -2969,6 +3084,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
   if ((r = io_rq(m, req, ino, off)) == NULL)
     return;
   r->len = size;
+  r->io_off = (uint64_t)off;
   if (fh->kind == FH_CTL) {
     /* "flush" (with any surrounding white space) empties both caches. */
     size_t a = 0, b = size;
