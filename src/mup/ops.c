@@ -1065,6 +1065,8 @@ static void recover_end(dfsc_file *f, int err, uint32_t st) {
 
 static void file_stale(dfsc_file *f, const char *why, uint32_t st) {
   f->stale = 1;
+  /* Nothing is cached under a lease of a handle the server lost. */
+  __atomic_store_n(&f->lease_now, 0u, __ATOMIC_RELEASE);
   f->ctx->handles_stale++;
   DFSC_ERR(&f->ctx->log, DFSC_CAT_MUP, "%s: the server lost the open handle and %s%s%s",
            f->path, why, st ? ": " : "", st ? dfsc__verb_status_name(st) : "");

@@ -132,6 +132,17 @@ struct node {
    * write time is the newer). */
   int re_local;
   int st_local; /* st's times were moved here (a write), not told by the server */
+  /* Write-behind (op_write): writes answered before the server has them,
+   * in flight now, and the end of the furthest one since the file was
+   * opened here: the size shown is at least that while it is open, so an
+   * attribute answer fetched meanwhile never shrinks the file. */
+  unsigned wb_pending;
+  uint64_t wb_end;
+  struct rq *wb_head; /* those writes (their ranges: no overlapping one goes early) */
+  /* Writes issued here, counted; re_seq: the count when times were set
+   * (only a write issued after them drops them). */
+  uint64_t wr_seq, re_seq;
+  int wrote; /* written through the mount since its handles here opened */
   /* A directory this mount made (mkdir), when: empty then, so for
    * negative_timeout a name not among its nodes is answered missing
    * without the server (untar: each new file's lookup). */
@@ -209,6 +220,8 @@ struct mnt {
   int pdo_granted;
   uint64_t lookups_dir_hwm;
   uint64_t lookups_local_neg; /* missing names answered from a directory made here */
+  uint64_t writes_behind;     /* writes answered before the server had them */
+  uint64_t writes_behind_err; /* of them, refused later (reported at close or fsync) */
   /* Coherent caching from leases (docs/mount.md): the open file handles
    * by dfsc_file (for the break callback, which runs on the library's
    * loop thread) and the breaks waiting for the invalidation thread, all
@@ -217,6 +230,7 @@ struct mnt {
   struct fuse_session *se;
   pthread_mutex_t lease_mu;
   pthread_cond_t lease_cv;
+  pthread_cond_t wb_cv; /* with mu: a node's write-behind drained */
   struct fref *frefs[LEASE_BUCKETS];
   struct inval *iq; /* a ring of INVAL_QUEUE_MAX */
   size_t iq_head, iq_n;
@@ -290,9 +304,16 @@ struct fh {
   unsigned dirgen;           /* the directory's dirgen then */
   char *text;                /* FH_CTL */
   size_t len;
+  /* FH_FILE write-behind: allowed (a write open without O_SYNC/O_DSYNC),
+   * bytes in flight through it, the first error one of them met (for the
+   * next write, flush or fsync of the handle: close(2) reports it). */
+  int wb_ok;
+  size_t wb_bytes;
+  int wb_err;
 };
 
 static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino, struct node *n);
+static int wb_drain(struct mnt *m, uint64_t ino, fuse_req_t req);
 
 /* One FUSE request in flight in the library. */
 struct rq {
@@ -321,9 +342,12 @@ struct rq {
   /* setattr */
   int to_set;
   uint64_t size, atime, mtime;
-  uint64_t io_off;    /* write: where its bytes go */
-  int opened;         /* the setattr opened its own handle */
-  int changed;        /* the setattr sent a truncate or new times */
+  uint64_t io_off;              /* write: where its bytes go */
+  struct fh *wb_fh;             /* a write-behind write: its handle (alive until drained) */
+  struct rq *wb_next, *wb_prev; /* its node's write-behind writes */
+  uint64_t wr_seq;              /* write: its node's wr_seq when issued */
+  int opened;                   /* the setattr opened its own handle */
+  int changed;                  /* the setattr sent a truncate or new times */
   int ro;             /* chmod of a file: 1 no write bits (DOS read-only), 0 some */
   int attrs_unknown;  /* chmod: attrs_now not known before the open */
   uint32_t attrs_now; /* the file's DOS attributes before (0: not known) */
@@ -1119,6 +1143,12 @@ static void node_stat(struct mnt *m, const struct node *n, struct stat *out) {
     virtual_stat(m, n, out); /* a share known only by name is a directory */
   if (n->kind == N_FS && !n->st.is_dir && n->nlink > 1)
     out->st_nlink = n->nlink;
+  /* Written here and answered, perhaps not yet on the server: the kernel
+   * took that size from the answer, and a smaller one would cut its copy. */
+  if (n->kind == N_FS && !n->st.is_dir && n->wb_end > (uint64_t)out->st_size) {
+    out->st_size = (off_t)n->wb_end;
+    out->st_blocks = (blkcnt_t)((n->wb_end + 511) / 512);
+  }
   /* Unlinked while open (set aside under a hidden name): no name left, as
    * fstat(2) of an unlinked file says (pjdfstest unlink/14). */
   if (n->kind == N_FS && n->silly)
@@ -1146,6 +1176,8 @@ static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timesp
     return;
   n->st = *st;
   n->st_local = 0;
+  if (!n->st.is_dir && n->wb_end > n->st.size)
+    n->st.size = n->wb_end; /* written here, perhaps not yet there */
   if (n->re_local) {
     if (n->re_atime != 0)
       n->st.access_time = n->re_atime;
@@ -2398,6 +2430,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
     fuse_reply_err(req, ESTALE);
     return;
   }
+  if (to_set & FUSE_SET_ATTR_SIZE) {
+    struct node *n;
+    (void)wb_drain(m, ino, NULL); /* a new size comes after the bytes written */
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, ino)) != NULL)
+      n->wb_end = 0; /* the server has every byte: its size is the size */
+    pthread_mutex_unlock(&m->mu);
+  }
   if (m->o->ro &&
       (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
                  FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_MODE))) {
@@ -2459,18 +2499,23 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
       if (!n->re_times)
         n->re_atime = n->re_mtime = 0;
       n->re_times = 1;
+      n->re_seq = n->wr_seq;
       if (r->atime != 0)
         n->re_atime = r->atime;
       if (r->mtime != 0)
         n->re_mtime = r->mtime;
       n->re_ctx = r->ctx;
-      /* Times alone on a file open here whose attributes the daemon
-       * holds: they go to the server with the last close (which would
-       * move the write time anyway), and are the node's until then. An
-       * untar's futimens of each file so costs no round trip. */
+      /* Times alone on a file written through a handle still open here,
+       * whose attributes the daemon holds: they go to the server with the
+       * last close (which moves the write time of a file written anyway),
+       * and are the node's until then; like its bytes, the server shows
+       * them from the close on (close-to-open). An untar's futimens of each
+       * file so costs no round trip. A file not written here (touch after
+       * truncate, while the kernel's RELEASE is on its way) gets them at
+       * once, as before. */
       if ((r->to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
                          FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) == 0 &&
-          st_fresh(m, n) && !n->st.is_dir && n->link == NULL) {
+          n->wrote && st_fresh(m, n) && !n->st.is_dir && n->link == NULL) {
         n->re_local = 1;
         if (r->atime != 0)
           n->st.access_time = r->atime;
@@ -2563,6 +2608,10 @@ static void release_node(struct mnt *m, uint64_t ino) {
 
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
+  if (n != NULL && n->nopen > 0 && n->nopen - 1 == 0) {
+    n->wb_end = 0; /* every write of it is on the server now (drained) */
+    n->wrote = 0;
+  }
   if (n != NULL && n->nopen > 0 && --n->nopen == 0 && n->silly) {
     n->silly = 0;
     path = path_locked(m, ino, NULL, m->owner, &err, NULL); /* the file was opened */
@@ -2627,6 +2676,8 @@ static void open_cb(const dfsc_result *res, void *arg) {
   }
   fh->kind = FH_FILE;
   fh->f = res->file;
+  fh->wb_ok = (r->flags & O_ACCMODE) != O_RDONLY && !(r->flags & O_DSYNC) &&
+              !r->m->o->no_writebehind;
   memset(&fi, 0, sizeof(fi));
   fi.flags = r->flags;
   fi.fh = (uintptr_t)fh;
@@ -3015,6 +3066,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   }
   if (size > IO_MAX)
     size = IO_MAX;
+  (void)wb_drain(m, ino, NULL); /* bytes written here, read back from the server */
   if ((r = io_rq(m, req, ino, off)) == NULL)
     return;
   r->buf = malloc(size ? size : 1);
@@ -3030,31 +3082,195 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   }
 }
 
+/* Under mu: a write of r's to node n ended (e: its errno). */
+static void write_done_locked(struct mnt *m, struct node *n, const struct rq *r, int e,
+                              uint64_t nbytes) {
+  /* Times set while open and not yet sent are older than a write issued
+   * after them, whose own write time stands (POSIX): dropped. */
+  if (r->wr_seq > n->re_seq) {
+    n->re_times = 0;
+    n->re_local = 0;
+  }
+  if (e == 0 && n->have_st && st_fresh(m, n)) {
+    /* The size is known (the server took these bytes) and the times
+     * moved by about now: kept without asking, as the kernel's own copy
+     * would be (cifs.ko likewise sets them locally). */
+    uint64_t end = r->io_off + nbytes;
+    if (end > n->st.size)
+      n->st.size = end;
+    n->st.write_time = n->st.change_time = time_arg(NULL, 1);
+    n->st_local = 1;
+    if (n->re_local) {
+      /* Times set after this write was issued (answered early) stand. */
+      if (n->re_atime != 0)
+        n->st.access_time = n->re_atime;
+      if (n->re_mtime != 0)
+        n->st.write_time = n->re_mtime;
+    }
+  } else {
+    n->have_st = 0;
+    clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
+  }
+}
+
+/* ---- write-behind ----------------------------------------------------------
+ *
+ * A write to a handle open for writing (without O_SYNC or O_DSYNC, and not
+ * -o nowritebehind) that holds a write-caching lease ([MS-SMB2] 2.2.13.2.8:
+ * no other client has the file open, so none holds a byte-range lock that
+ * would refuse it) and through which this mount holds no lock either, is
+ * answered as soon as the library has it, with up to WB_MAX bytes in
+ * flight per handle (past it, or without the lease, a write waits for the
+ * server as before), so a writer's next write and tar's next file do not
+ * wait for the server's answer: NFS and cifs.ko answer writes from their
+ * caches likewise. What must see those bytes waits for them first (wb_drain): a
+ * read, a flush (close(2)), fsync, release, setattr and locks of the file.
+ * A write the server refuses is reported by the handle's next write, its
+ * fsync or its close, as theirs are; the size shown is never below what
+ * was written here (node wb_end). The wait runs on the FUSE thread, for
+ * callbacks of the library's loop, which needs no FUSE thread (P1). */
+
+#define WB_MAX (8u << 20) /* bytes in flight per handle */
+
+static void wb_write_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  struct mnt *m = r->m;
+  struct fh *fh = r->wb_fh;
+  int e = res_errno(res, 1);
+  struct node *n;
+
+  if (e == 0 && res->nbytes != r->len)
+    e = EIO; /* the writer was told all of it went */
+  pthread_mutex_lock(&m->mu);
+  fh->wb_bytes -= r->len;
+  if (e != 0) {
+    m->writes_behind_err++;
+    if (fh->wb_err == 0)
+      fh->wb_err = e;
+  }
+  if ((n = find_ino(m, r->ino)) != NULL) {
+    if (r->wb_prev != NULL)
+      r->wb_prev->wb_next = r->wb_next;
+    else if (n->wb_head == r)
+      n->wb_head = r->wb_next;
+    if (r->wb_next != NULL)
+      r->wb_next->wb_prev = r->wb_prev;
+    write_done_locked(m, n, r, e, res->nbytes);
+    if (n->wb_pending > 0 && --n->wb_pending == 0)
+      pthread_cond_broadcast(&m->wb_cv);
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (e != 0) {
+    char buf[PATH_MAX + 256];
+    mlog(m, DFSC_LOG_WARN,
+         "a write answered early failed (%s): reported by the next write, "
+         "fsync or close of the handle",
+         dfsc_result_str(res, buf, sizeof(buf)));
+  }
+  rq_free(r);
+}
+
+/* op_write's choice for r (its bytes copied to r->buf): 1 sent and
+ * answered now; 0 to be sent and answered as before; -1 answered with the
+ * handle's error from an earlier write (which it clears). */
+static int wb_write(struct mnt *m, struct rq *r, struct fh *fh, size_t size) {
+  struct node *n;
+  struct rq *x;
+  int e = 0, go = 0, overlap = 0, rc;
+
+  pthread_mutex_lock(&m->mu);
+  n = find_ino(m, r->ino);
+  /* The server may carry out writes in flight in any order (Samba's are
+   * asynchronous): one overlapping a write in flight waits for it, and
+   * goes as before. */
+  for (x = n != NULL ? n->wb_head : NULL; x != NULL && !overlap; x = x->wb_next)
+    overlap = r->io_off < x->io_off + x->len && x->io_off < r->io_off + size;
+  if (fh->wb_err != 0) {
+    e = fh->wb_err;
+    fh->wb_err = 0;
+  } else if (!overlap && fh->wb_ok && fh->wb_bytes + size <= WB_MAX &&
+             (dfsc_file_lease(fh->f) & DFSC_LEASE_WRITE) && n != NULL && n->nlocks == 0) {
+    r->wb_prev = NULL;
+    r->wb_next = n->wb_head;
+    if (n->wb_head != NULL)
+      n->wb_head->wb_prev = r;
+    n->wb_head = r;
+    n->wb_pending++;
+    m->writes_behind++;
+    if (r->io_off + size > n->wb_end)
+      n->wb_end = r->io_off + size;
+    if (n->have_st && n->wb_end > n->st.size)
+      n->st.size = n->wb_end;
+    fh->wb_bytes += size;
+    go = 1;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (e != 0) {
+    fuse_reply_err(rq_out(r), e);
+    rq_free(r);
+    return -1;
+  }
+  if (overlap)
+    (void)wb_drain(m, r->ino, NULL);
+  if (!go)
+    return 0;
+  r->wb_fh = fh;
+  fuse_reply_write(rq_out(r), size); /* r lives on for the answer */
+  rc = dfsc_write_async(fh->f, r->buf, size, r->io_off, wb_write_cb, r);
+  if (rc < 0) {
+    dfsc_result res;
+    memset(&res, 0, sizeof(res));
+    res.err = rc;
+    wb_write_cb(&res, r);
+  }
+  return 1;
+}
+
+/* Waits until no write-behind write of node ino is in flight: 0, or
+ * EINTR once the kernel interrupted req (NULL: not interruptible). Each
+ * write ends within the library's deadlines. FUSE threads only (never a
+ * library callback). */
+static int wb_drain(struct mnt *m, uint64_t ino, fuse_req_t req) {
+  struct node *n;
+  struct timespec until;
+  int e = 0;
+
+  pthread_mutex_lock(&m->mu);
+  while ((n = find_ino(m, ino)) != NULL && n->wb_pending > 0) {
+    if (req != NULL && fuse_req_interrupted(req)) {
+      e = EINTR;
+      break;
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100000000; /* 100 ms: a look at the interrupt */
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    (void)pthread_cond_timedwait(&m->wb_cv, &m->mu, &until);
+  }
+  pthread_mutex_unlock(&m->mu);
+  return e;
+}
+
+/* The handle's error from a write answered early, taken (0: none). */
+static int wb_take_err(struct mnt *m, struct fh *fh) {
+  int e;
+  pthread_mutex_lock(&m->mu);
+  e = fh->wb_err;
+  fh->wb_err = 0;
+  pthread_mutex_unlock(&m->mu);
+  return e;
+}
+
 static void write_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 1);
   struct node *n;
 
   pthread_mutex_lock(&r->m->mu);
-  if ((n = find_ino(r->m, r->ino)) != NULL) {
-    /* Times set while open and not yet sent are older than this write,
-     * whose own write time stands (POSIX): dropped. */
-    n->re_times = 0;
-    n->re_local = 0;
-    if (e == 0 && n->have_st && st_fresh(r->m, n)) {
-      /* The size is known (the server took these bytes) and the times
-       * moved by about now: kept without asking, as the kernel's own
-       * copy would be (cifs.ko likewise sets them locally). */
-      uint64_t end = r->io_off + (uint64_t)res->nbytes;
-      if (end > n->st.size)
-        n->st.size = end;
-      n->st.write_time = n->st.change_time = time_arg(NULL, 1);
-      n->st_local = 1;
-    } else {
-      n->have_st = 0;
-      clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
-    }
-  }
+  if ((n = find_ino(r->m, r->ino)) != NULL)
+    write_done_locked(r->m, n, r, e, res->nbytes);
   pthread_mutex_unlock(&r->m->mu);
   if (e != 0)
     fuse_reply_err(rq_out(r), e);
@@ -3111,6 +3327,23 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     return;
   }
   memcpy(r->buf, buf, size);
+  {
+    struct node *n;
+    pthread_mutex_lock(&m->mu);
+    if ((n = find_ino(m, ino)) != NULL) {
+      r->wr_seq = ++n->wr_seq;
+      n->wrote = 1;
+    }
+    pthread_mutex_unlock(&m->mu);
+  }
+  switch (wb_write(m, r, fh, size)) {
+  case 1:
+    return; /* answered; the server has it later */
+  case 0:
+    break; /* answered once the server has it */
+  default:
+    return; /* answered with the handle's earlier error */
+  }
   if ((rc = rq_arm(r, write_cb)) == 0)
     rc = rq_armed(r, dfsc_write_async(fh->f, r->buf, size, (uint64_t)off, write_cb, r));
   if (rc < 0) {
@@ -3137,6 +3370,10 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
   (void)datasync;
   if (fh->kind != FH_FILE) {
     fuse_reply_err(req, 0);
+    return;
+  }
+  if ((rc = wb_drain(m, ino, req)) != 0 || (rc = wb_take_err(m, fh)) != 0) {
+    fuse_reply_err(req, rc);
     return;
   }
   if ((r = rq_new(m, req, ino)) == NULL)
@@ -3189,6 +3426,9 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   int rc;
 
   if (fh->kind == FH_FILE) {
+    /* Its writes answered early end first: they need the handle. An
+     * error none reported (no flush came) is logged by their callback. */
+    (void)wb_drain(m, ino, NULL);
     /* Its CLOSE releases every lock held through it on the server. */
     struct node *n;
     pthread_mutex_lock(&m->mu);
@@ -3531,6 +3771,8 @@ static void lk_request(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
   struct rq *r;
 
+  (void)wb_drain(m, ino, NULL); /* the file's bytes reach the server before a lock */
+
   if (fh == NULL || fh->kind != FH_FILE || fh->f == NULL) {
     fuse_reply_err(req, ENOLCK); /* directories and control files: no SMB handle */
     return;
@@ -3610,7 +3852,16 @@ static int lk_held(struct mnt *m, uint64_t ino, uint64_t owner, uintptr_t fh);
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
   struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+  int e;
 
+  if (fh != NULL && fh->kind == FH_FILE) {
+    /* close(2): the writes answered early are on the server, or their
+     * error is this answer. */
+    if ((e = wb_drain(m, ino, req)) != 0 || (e = wb_take_err(m, fh)) != 0) {
+      fuse_reply_err(req, e);
+      return;
+    }
+  }
   if (fh != NULL && fh->kind == FH_FILE && fh->f != NULL &&
       lk_held(m, ino, fi->lock_owner, (uintptr_t)fh)) {
     lk_request(req, ino, fi, LK_CLOSE, 0, 0, DFSC_BRL_EOF, 0, 0, 0);
@@ -5116,7 +5367,8 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       f,
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
+      "%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -5131,7 +5383,9 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "mount_held_waits", (unsigned long long)m->held_waits, "mount_parallel_dirops",
       (unsigned long long)__atomic_load_n(&m->pdo_granted, __ATOMIC_RELAXED),
       "mount_lookups_dir_hwm", (unsigned long long)m->lookups_dir_hwm,
-      "mount_lookups_local_neg", (unsigned long long)m->lookups_local_neg);
+      "mount_lookups_local_neg", (unsigned long long)m->lookups_local_neg,
+      "mount_writes_behind", (unsigned long long)m->writes_behind,
+      "mount_writes_behind_err", (unsigned long long)m->writes_behind_err);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -5269,6 +5523,7 @@ static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o) {
   pthread_mutex_init(&m->lease_mu, NULL);
   pthread_mutex_init(&m->uctx_mu, NULL);
   pthread_cond_init(&m->lease_cv, NULL);
+  pthread_cond_init(&m->wb_cv, NULL);
   m->next_ino = INO_FIRST;
   fixed_node(m, &m->root, FUSE_ROOT_ID, NULL, "", N_ROOT);
   fixed_node(m, &m->ctl, INO_CTL, &m->root, ".dfsc", N_CTL);

@@ -55,6 +55,10 @@ struct dfsc__mount_opts {
   /* -o nobrl: fcntl and flock locks stay in this machine's kernel (as
    * cifs' nobrl), no SMB2 LOCK is sent */
   int nobrl;
+  /* -o nowritebehind: every write is answered once the server has it
+   * (default: answered at once, up to 8 MiB in flight per handle, errors
+   * reported by the next write, fsync or close of the handle) */
+  int no_writebehind;
   /* -o multiuser (with allow_other): each local user reaches the servers
    * as themselves, with the credentials of credentials_dir/UID (or
    * /USERNAME), else their Kerberos ticket cache /tmp/krb5cc_UID; a user
