@@ -479,6 +479,17 @@ struct auth_job {
 
 static void sess_drop_auth(dfsc_sess *s);
 
+/* cred_servers: whether credentials may go to c's server (an anonymous
+ * session carries none), and the line that says they may not. */
+static int creds_allowed(const dfsc_conn *c) {
+  return dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host);
+}
+
+static void creds_refused_log(const dfsc_conn *c) {
+  DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+           "%s: credentials may not be sent to this server (not in cred_servers)", c->host);
+}
+
 static int tree_in_use(const dfsc_tree *t) {
   return t->holds > 0 || t->reqs > 0 || t->waiters != NULL || t->state == T_CONNECT;
 }
@@ -498,13 +509,18 @@ static int conn_in_use(const dfsc_conn *c) {
          in_setup(c->state) || sess_in_setup(c) || c->lk.active || c->fail_timer.active;
 }
 
-/* A request from dfsc__tree_send leaves the engine: the tree is used. */
-static void req_untrack(dfsc_req *r) {
-  dfsc_tree *t = r->tree;
+/* r no longer keeps its session alive (sess_count took the hold). */
+static void sess_unhold(dfsc_req *r) {
   if (r->sess_held) {
     r->sess_held = 0;
     r->sess->nreqs--;
   }
+}
+
+/* A request from dfsc__tree_send leaves the engine: the tree is used. */
+static void req_untrack(dfsc_req *r) {
+  dfsc_tree *t = r->tree;
+  sess_unhold(r);
   if (t == NULL)
     return;
   r->tree = NULL;
@@ -1684,12 +1700,9 @@ static void sess_reset(dfsc_sess *s) {
     /* A leg still out (or waiting for credits) belongs to no session from
      * here: sent later it carries no SessionId and touches no preauth hash,
      * and its answer is neither checked with a later key nor taken. */
+    sess_unhold(r);
     r->data = NULL;
     r->sess = NULL;
-    if (r->sess_held) {
-      r->sess_held = 0;
-      s->nreqs--;
-    }
   }
   s->setup_req = NULL;
   s->id = 0; /* prev_id keeps what a reconnect must name */
@@ -2719,11 +2732,8 @@ static int sess_start(dfsc_sess *s) {
   int rc;
 
   /* Credentials go only where the user allows. */
-  if (s->user != NULL &&
-      !dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host)) {
-    DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-             "%s: credentials may not be sent to this server (not in cred_servers)",
-             c->host);
+  if (s->user != NULL && !creds_allowed(c)) {
+    creds_refused_log(c);
     return DFSC_E_AUTH;
   }
   memset(&cr, 0, sizeof(cr));
@@ -2979,15 +2989,13 @@ static int any_waiting(const dfsc_conn *c) {
 static void refuse_disallowed(dfsc_conn *c) {
   dfsc_tree *t;
   int logged = 0;
-  if (dfsc__policy_server_allowed((const char *const *)c->sl->cred_servers, c->host))
+  if (creds_allowed(c))
     return;
   for (t = c->trees; t != NULL; t = t->next) {
     if (t->waiters == NULL || t->state == T_READY || t->sess->user == NULL)
       continue;
     if (!logged++)
-      DFSC_ERR(lg(c), DFSC_CAT_AUTH,
-               "%s: credentials may not be sent to this server (not in cred_servers)",
-               c->host);
+      creds_refused_log(c);
     tree_notify(t, DFSC_E_AUTH, 0);
   }
 }

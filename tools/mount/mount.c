@@ -1190,6 +1190,13 @@ static void set_st_at(struct node *n, const dfsc_stat_t *st, const struct timesp
 
 static void set_st(struct node *n, const dfsc_stat_t *st) { set_st_at(n, st, NULL); }
 
+/* Under mu: n's attributes are stale; the next getattr asks the server,
+ * and listings fetched before now must not refill them (set_st_at). */
+static void st_drop_locked(struct node *n) {
+  n->have_st = 0;
+  clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+}
+
 /* Something changed among the entries of directory ino. */
 /* Under mu: a change made through the mount to directory n's entries. Its
  * listings are stale, and so are its attributes (the server moved its
@@ -1198,8 +1205,7 @@ static void set_st(struct node *n, const dfsc_stat_t *st) { set_st_at(n, st, NUL
  * must not answer the next getattr from what it held before. */
 static void dir_changed_locked(struct node *n) {
   n->dirgen++;
-  n->have_st = 0;
-  clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
+  st_drop_locked(n);
 }
 
 static void bump_dir(struct mnt *m, uint64_t ino) {
@@ -2221,10 +2227,8 @@ static void invalidate(struct mnt *m, uint64_t ino) {
   struct node *n;
 
   pthread_mutex_lock(&m->mu);
-  if ((n = find_ino(m, ino)) != NULL) {
-    n->have_st = 0;
-    clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
-  }
+  if ((n = find_ino(m, ino)) != NULL)
+    st_drop_locked(n);
   pthread_mutex_unlock(&m->mu);
 }
 
@@ -2579,8 +2583,7 @@ static void times_sent(struct mnt *m, uint64_t ino) {
   pthread_mutex_lock(&m->mu);
   if ((n = find_ino(m, ino)) != NULL && n->re_local && !n->re_times) {
     n->re_local = 0;
-    n->have_st = 0;
-    clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+    st_drop_locked(n);
   }
   pthread_mutex_unlock(&m->mu);
 }
@@ -2841,9 +2844,7 @@ static int lease_break_cb(void *arg, const dfsc_lease_break *b) {
   if (r != NULL && (n = find_ino(m, r->ino)) != NULL) {
     if (r->counted && !r->broken && n->nleased > 0)
       n->nleased--;
-    /* The next getattr asks the server. */
-    n->have_st = 0;
-    clock_gettime(CLOCK_MONOTONIC, &n->st_at);
+    st_drop_locked(n); /* the next getattr asks the server */
   }
   if (r != NULL) {
     r->broken = 1;
@@ -3108,8 +3109,7 @@ static void write_done_locked(struct mnt *m, struct node *n, const struct rq *r,
         n->st.write_time = n->re_mtime;
     }
   } else {
-    n->have_st = 0;
-    clock_gettime(CLOCK_MONOTONIC, &n->st_at); /* older listings must not refill it */
+    st_drop_locked(n);
   }
 }
 
