@@ -2575,6 +2575,9 @@ struct times_late {
   struct mnt *m;
   uint64_t ino;
   char *path;
+  dfsc_ctx *ctx;
+  uint64_t at, mt;
+  int tries;
 };
 
 /* The times are on the server (or failed): the node asks it again. */
@@ -2591,6 +2594,27 @@ static void times_sent(struct mnt *m, uint64_t ino) {
 static void times_late_cb(const dfsc_result *res, void *arg) {
   struct times_late *tl = arg;
   char buf[PATH_MAX + 256];
+  if (res->err == DFSC_E_NTSTATUS && res->ntstatus == 0xC0000034u /* NAME_NOT_FOUND */ &&
+      ++tl->tries <= 2) {
+    /* Renamed meanwhile (rsync renames its temporary file right after
+     * setting its times, while the kernel's RELEASE was on its way): once
+     * more by the name the node has now. */
+    struct node *n;
+    char *np = NULL;
+    int err = 0;
+    pthread_mutex_lock(&tl->m->mu);
+    if ((n = find_ino(tl->m, tl->ino)) != NULL)
+      np = path_locked(tl->m, tl->ino, NULL, tl->m->owner, &err, NULL);
+    pthread_mutex_unlock(&tl->m->mu);
+    if (np != NULL && strcmp(np, tl->path) != 0) {
+      free(tl->path);
+      tl->path = np;
+      if (dfsc_setattr_async(tl->ctx, tl->path, 0, tl->at, tl->mt, times_late_cb, tl) == 0)
+        return;
+    } else {
+      free(np);
+    }
+  }
   if (res->err != 0)
     mlog(tl->m, DFSC_LOG_WARN, "%s: setting its times after the last close failed (%s)",
          tl->path, dfsc_result_str(res, buf, sizeof(buf)));
@@ -2639,6 +2663,10 @@ static void release_node(struct mnt *m, uint64_t ino) {
     if (tl != NULL) {
       tl->m = m;
       tl->ino = ino;
+      tl->ctx = tctx;
+      tl->at = at;
+      tl->mt = mt;
+      tl->tries = 0;
       tl->path = tpath;
       tpath = NULL;
       if (dfsc_setattr_async(tctx, tl->path, 0, at, mt, times_late_cb, tl) < 0) {
