@@ -27,7 +27,10 @@
 #   - rm of a read-only file works (the attribute cleared first, as cifs.ko);
 #   - after ln the first name's st_nlink is 2 at once; fstat of a file
 #     unlinked while open says 0 links;
-#   - tar -x keeps the archived mtimes (set by path right after each close).
+#   - tar -x keeps the archived mtimes (set by path right after each close);
+#   - the mount's read-ahead is the 1024 KiB of read_ahead_kb once it is in
+#     use (the kernel's INIT handling had put it back to 128 KiB, and a
+#     file was read in 128 KiB requests one after the other).
 . "$(dirname "$0")/lib.sh"
 need_fuse
 # shellcheck disable=SC2206
@@ -51,6 +54,15 @@ trap cleanup EXIT
 check "mount" mount_bg "$MNT" --timeout 10
 W=$MNT/fs1/scratch/$D
 check "mkdir of the test directory" mkdir "$W"
+
+# ---- read-ahead ---------------------------------------------------------------
+real=$(realpath "$MNT")
+dev=$(awk -v m="$real" '$5 == m && / - fuse/ {d = $3} END {print d}' /proc/self/mountinfo)
+if [ "$(id -u)" = 0 ] && [ -n "$dev" ]; then
+  eq "read_ahead_kb of the mount's bdi ($dev)" 1024 "$(cat "/sys/class/bdi/$dev/read_ahead_kb")"
+else
+  ok "# SKIP read-ahead: not root or no mountinfo line for $real"
+fi
 
 # ---- rename over an open target ---------------------------------------------
 out=$(python3 - "$W" <<'PY' 2>&1

@@ -218,6 +218,10 @@ struct mnt {
    * parallel. */
   uint64_t pdo_init_unique;
   int pdo_granted;
+  /* The mount's read-ahead (-o read_ahead_kb): the bdi file it is written
+   * to, and whether that was done (ra_apply; lock-free, once). */
+  char ra_path[64];
+  int ra_done;
   uint64_t lookups_dir_hwm;
   uint64_t lookups_local_neg; /* missing names answered from a directory made here */
   uint64_t writes_behind;     /* writes answered before the server had them */
@@ -246,6 +250,8 @@ struct mnt {
   unsigned nuctx;
   dfsc_opts uopts;
 };
+
+static void ra_apply(struct mnt *m);
 
 /* An open file handle the lease callback can name. */
 struct fref {
@@ -1955,6 +1961,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
   uid_t uid = fuse_req_ctx(req)->uid;
   int err = 0, rc;
 
+  ra_apply(m);
   (void)user_ctx(m, uid); /* multiuser: made before m->mu (node_allowed_locked) */
   pthread_mutex_lock(&m->mu);
   p = find_ino(m, parent);
@@ -2188,6 +2195,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   double ttl = 0;
   struct fh *fh = fi != NULL ? (struct fh *)(uintptr_t)fi->fh : NULL;
 
+  ra_apply(m);
   (void)user_ctx(m, fuse_req_ctx(req)->uid); /* multiuser: made before m->mu */
   pthread_mutex_lock(&m->mu);
   n = find_ino(m, ino);
@@ -2969,6 +2977,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   int found, rc;
   enum nkind k = kind_of(m, ino, &found);
 
+  ra_apply(m);
   if (!found) {
     fuse_reply_err(req, ESTALE);
     return;
@@ -5669,8 +5678,11 @@ static void pdo_install(struct fuse_session *se) {
 static void pdo_install(struct fuse_session *se) { (void)se; }
 #endif
 
-static void set_read_ahead(const char *mountpoint, unsigned kb) {
-  char *abs = realpath(mountpoint, NULL), line[4096], path[128];
+/* The file that sets this mount's read-ahead, /sys/class/bdi/MAJ:MIN/
+ * read_ahead_kb, found in mountinfo by the mount point's real path (taken
+ * before the mount: a stat of the new mount's root would wait for INIT). */
+static void read_ahead_find(struct mnt *m, const char *abs) {
+  char line[4096];
   FILE *f = abs ? fopen("/proc/self/mountinfo", "r") : NULL;
   unsigned maj = 0, min = 0;
   int found = 0;
@@ -5692,15 +5704,33 @@ static void set_read_ahead(const char *mountpoint, unsigned kb) {
   }
   if (f != NULL)
     fclose(f);
-  free(abs);
-  if (found && kb > 0) {
-    snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", maj, min);
-    f = fopen(path, "w");
-    if (f != NULL) {
-      fprintf(f, "%u\n", kb);
-      fclose(f);
-    }
+  if (found && m->o->read_ahead_kb > 0)
+    snprintf(m->ra_path, sizeof(m->ra_path), "/sys/class/bdi/%u:%u/read_ahead_kb", maj,
+             min);
+}
+
+/* The kernel caps the read-ahead by the max_readahead of the INIT reply,
+ * which it offered as the bdi's value at mount time (128 KiB); a value
+ * written before the INIT is undone by it. So it is written by the first
+ * request after INIT (lookup, getattr, open: the kernel sends nothing before
+ * INIT is answered). Reads of a file then reach the daemon as requests of up
+ * to a MiB, several in flight, instead of 128 KiB one after the other: dd of
+ * 1 GiB out of the mount 1.3 s -> 0.7 s here. */
+static void ra_apply(struct mnt *m) {
+  FILE *f;
+  int ok = 0;
+
+  if (__atomic_load_n(&m->ra_done, __ATOMIC_ACQUIRE) ||
+      __atomic_exchange_n(&m->ra_done, 1, __ATOMIC_ACQ_REL) || m->ra_path[0] == '\0')
+    return;
+  f = fopen(m->ra_path, "w");
+  if (f != NULL) {
+    ok = fprintf(f, "%u\n", m->o->read_ahead_kb) > 0;
+    ok = fclose(f) == 0 && ok;
   }
+  if (!ok)
+    dfsc__fe_errf("mount: warning: read-ahead stays the kernel's (%s: %s)", m->ra_path,
+                  strerror(errno));
 }
 
 /* The environment variables the password may have come from, which
@@ -5736,7 +5766,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   struct fuse_session *se = NULL;
   struct fuse_loop_config *lc = NULL;
   struct mnt m;
-  char *fopts = NULL;
+  char *fopts = NULL, *mp_abs = NULL;
   int status = 1, rc, mounted = 0, handlers = 0;
 
   (void)verbose;
@@ -5804,13 +5834,14 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   if (fuse_set_signal_handlers(se) != 0)
     goto out;
   handlers = 1;
+  mp_abs = realpath(mountpoint, NULL); /* before the mount: see read_ahead_find */
   if (fuse_session_mount(se, mountpoint) != 0) {
     dfsc__fe_errf("mount: cannot mount on %s", mountpoint);
     goto out;
   }
   mounted = 1;
   pdo_install(se);
-  set_read_ahead(mountpoint, mo->read_ahead_kb);
+  read_ahead_find(&m, mp_abs);
   if (fuse_daemonize(mo->foreground) != 0)
     goto out;
   dfsc__mount_net_opts(mo, opts);
@@ -5862,6 +5893,7 @@ out:
   if (lc != NULL)
     fuse_loop_cfg_destroy(lc);
   fuse_opt_free_args(&args);
+  free(mp_abs);
   free(fopts);
   mnt_free(&m);
   return status;
