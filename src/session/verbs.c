@@ -815,11 +815,15 @@ static dfsc_req *new_query_dir(dfsc_verb *v, const dfsc_smb2_fid *fid, int with_
 }
 
 /* Sends the next QUERY_DIRECTORY of v (with its CREATE in front when
- * name is not NULL). */
+ * name is not NULL). With the CREATE goes a second QUERY_DIRECTORY when the
+ * credits allow: it continues the first, so a directory that fits one page
+ * is listed in one round trip (its STATUS_NO_MORE_FILES comes back with the
+ * page), and a larger one gets two pages. */
 static int list_query(dfsc_verb *v, const char *name, int restart) {
-  dfsc_req *reqs[2];
-  int n = 0, i, rc;
+  dfsc_req *reqs[3];
+  int n = 0, nq = 1, i, rc;
   if (name != NULL) {
+    uint32_t charge = (list_outlen(v->tree, 1) + CREDIT_BYTES - 1) / CREDIT_BYTES;
     reqs[n] = new_create(name, SMB2_FILE_LIST_DIRECTORY | ACCESS_STAT, SMB2_FILE_OPEN,
                          SMB2_FILE_DIRECTORY_FILE);
     if (reqs[n] == NULL)
@@ -839,14 +843,20 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
       }
       return rc;
     }
+    if (v->page_max == 0 && dfsc__tree_room(v->tree) >= 1 + 2 * charge)
+      nq = 2;
   }
-  reqs[n] = new_query_dir(v, name != NULL ? &related_fid : &v->fid, name != NULL, restart);
-  if (reqs[n] == NULL) {
-    for (i = 0; i < n; i++)
-      dfsc__req_free(reqs[i]);
-    return -ENOMEM;
+  for (i = 0; i < nq; i++) {
+    reqs[n] = new_query_dir(v, name != NULL ? &related_fid : &v->fid, name != NULL,
+                            restart && i == 0);
+    if (reqs[n] == NULL) {
+      for (i = 0; i < n; i++)
+        dfsc__req_free(reqs[i]);
+      return -ENOMEM;
+    }
+    n++;
   }
-  n++;
+  v->q2 = nq == 2 ? reqs[n - 1] : NULL;
   v->pending = n;
   rc = dfsc__tree_send(v->tree, reqs, n);
   if (rc < 0) {
@@ -857,33 +867,13 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
   return rc;
 }
 
-static void list_close_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
-                          size_t len) {
-  dfsc_verb *v = r->data;
-  (void)err;
-  (void)h;
-  (void)pdu;
-  (void)len;
-  /* The listing is complete whatever CLOSE says. */
-  verb_finish(v, v->err, v->status[0]);
-}
-
 /* Ends a listing: closes the directory when it was opened on the
- * connection still up, then reports. */
+ * connection still up, then reports. The CLOSE is not waited for: the
+ * listing is complete whatever it says, and a request sent after it on the
+ * connection reaches the server after it. */
 static void list_end(dfsc_verb *v) {
-  dfsc_req *r;
-  if (v->kind == V_LIST_PAGE || !v->have_fid || dfsc__tree_gen(v->tree) != v->gen) {
-    verb_finish(v, v->err, v->status[0]);
-    return;
-  }
-  r = new_close(&v->fid);
-  if (r != NULL) {
-    r->cb = list_close_cb;
-    r->data = v;
-    if (dfsc__tree_send(v->tree, &r, 1) == 0)
-      return;
-    dfsc__req_free(r);
-  }
+  if (v->kind != V_LIST_PAGE && v->have_fid && dfsc__tree_gen(v->tree) == v->gen)
+    dfsc__verb_close_forget(v->tree, &v->fid);
   verb_finish(v, v->err, v->status[0]);
 }
 
@@ -970,6 +960,11 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
       v->gen = dfsc__tree_gen(v->tree);
       more = v->alone;
     }
+  } else if (v->err == 0 && r == v->q2 && h->status != 0 &&
+             h->status != STATUS_NO_MORE_FILES) {
+    /* A server that refuses a second QUERY_DIRECTORY in a compound: the
+     * listing goes on with one alone. */
+    more = 1;
   } else if (v->err == 0) {
     more = list_page(v, h, pdu, len);
   }

@@ -92,7 +92,8 @@ struct dfsc_verb {
   void *entry_arg;
   uint64_t gen;
   unsigned rounds;
-  int alone; /* the CREATE went alone (too few credits to compound) */
+  int alone;      /* the CREATE went alone (too few credits to compound) */
+  const void *q2; /* the second QUERY_DIRECTORY of the CREATE's compound */
   uint64_t page_hash;
   size_t page_n;
   size_t page_max;     /* list_page: the caller's page bound, 0: none */

@@ -64,6 +64,7 @@ ST_OBJECT_NAME_NOT_FOUND = 0xC0000034
 ST_OBJECT_PATH_NOT_FOUND = 0xC000003A
 ST_PATH_NOT_COVERED = 0xC0000257
 ST_ACCESS_DENIED = 0xC0000022
+ST_INVALID_PARAMETER = 0xC000000D
 
 FSCTL_DFS_GET_REFERRALS = 0x00060194
 FSCTL_DFS_GET_REFERRALS_EX = 0x000601B0
@@ -119,6 +120,9 @@ CONTENT = {
     # the same without the invalid UTF-16, which a client that fails a whole
     # listing on it would never get past
     "badnames_utf16ok": ["query_directory"],
+    # a QUERY_DIRECTORY that follows another in a related compound is
+    # refused (STATUS_INVALID_PARAMETER); one sent alone is served
+    "dir_second_refused": ["query_directory"],
 }
 
 
@@ -608,6 +612,9 @@ class Conn:
                 names = names[: len(names) // 2]
                 buf = self.listing(names)
             return ST_OK, struct.pack("<HHI", 9, 72, len(buf)) + buf
+        if f[2] and self.sc[0] == "dir_second_refused" and req.flags & FLAG_RELATED:
+            sys.stderr.write("hostile: refusing the second QUERY_DIRECTORY of a compound\n")
+            return ST_INVALID_PARAMETER, self.error_body()
         if f[2]:
             return ST_NO_MORE_FILES, self.error_body()
         f[2] = True

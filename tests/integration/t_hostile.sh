@@ -63,7 +63,7 @@ run_one() {
   fi
   t0=$(date +%s%N)
   measure "$OUT/$tag.rss" "$OUT/$tag.rc" timeout -k 5 $((BOUND_S + 10)) \
-    "$DFSC" --timeout $TIMEOUT_S -p "$port" $cmd "//$addr/$rel" >/dev/null 2>"$OUT/$tag.err"
+    "$DFSC" --timeout $TIMEOUT_S -p "$port" $cmd "//$addr/$rel" >"$OUT/$tag.out" 2>"$OUT/$tag.err"
   t1=$(date +%s%N)
   echo $(((t1 - t0) / 1000000)) >"$OUT/$tag.ms"
   [ -s "$pf" ] && kill "$(cat "$pf")" 2>/dev/null
@@ -83,6 +83,19 @@ for c in "stat data/file.txt" "cat data/file.txt" "ls data/dir" "stat dfs/file.t
   eq "well-behaved server: dfsc $c succeeds" 0 "$(cat "$OUT/none$i.rc")"
   i=$((i + 1))
 done
+
+# A server that refuses a second QUERY_DIRECTORY in a compound (dfsc sends
+# CREATE + two of them): the listing goes on with one sent alone.
+run_one 127.0.0.61 19989 dir_second_refused@query_directory dsr ls data/dir
+eq "dir_second_refused: dfsc ls data/dir succeeds" 0 "$(cat "$OUT/dsr.rc")"
+eq "dir_second_refused: the listing names every entry" \
+  "file0.txt file1.txt file2.txt file3.txt file4.txt subdir" \
+  "$(grep -oE '(file[0-9]\.txt|subdir)$' "$OUT/dsr.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+if grep -q "refusing the second QUERY_DIRECTORY" "$OUT/dsr.srv"; then
+  ok "dir_second_refused: the server refused a compounded second QUERY_DIRECTORY"
+else
+  not_ok "dir_second_refused: no compounded second QUERY_DIRECTORY reached the server"
+fi
 
 worker() {
   local w=$1 i
