@@ -36,6 +36,19 @@ check(sorted(set(r.get("scenario") for r in rows)) == sorted(want),
       "all scenarios present: %s" % sorted(set(r.get("scenario") for r in rows)))
 check(len([r for r in rows if r.get("scenario") == "read"]) == 6,
       "read: plain and DFS x unsigned, signed, encrypted")
+mnt = [r for r in rows if r.get("scenario") == "mount"]
+want_mnt = ["read, plain share", "read, DFS link", "write", "untar", "rm -rf", "dbench"]
+check(len(mnt) == 6 and all(r.get("variant", "").startswith(w) for r, w in zip(mnt, want_mnt)),
+      "mount: rows %s" % [r.get("variant") for r in mnt])
+for r in mnt:
+    # The mount's side runs in every row (dbench is in scripts/deps).
+    check(r.get("dfsc", {}).get("status") == "ok",
+          "mount (%s): the mount's side ran: %s" % (r.get("variant"), r.get("dfsc", {}).get("reason", "ok")))
+for r in mnt[:2]:
+    # At smoke sizes the mount's CPU may be below one clock tick: its
+    # samples are there, the per-GiB figure only when above 0.
+    check(r.get("cpu_per_gib_smbclient", 0) > 0 and len(r.get("dfsc", {}).get("cpu_s", [])) == 1,
+          "mount (%s): client CPU of both sides" % r.get("variant"))
 krb = [r for r in rows if r.get("scenario") == "krb_burst"]
 check(sorted(r.get("variant", "").split(",")[0] for r in krb) == ["Kerberos", "NTLM"],
       "krb_burst: a Kerberos and an NTLM row")
