@@ -18,12 +18,9 @@
 #include "smb2/query_info.h"
 #include "smb2/read.h"
 #include "smb2/set_info.h"
+#include "smb2/status.h"
 #include "smb2/write.h"
 
-#define STATUS_END_OF_FILE 0xC0000011u
-#define STATUS_NO_MORE_FILES 0x80000006u
-#define STATUS_BUFFER_OVERFLOW 0x80000005u
-#define STATUS_NO_EAS_ON_FILE 0xC0000052u
 #define IO_CHUNK_MAX (1u << 20)
 #define LIST_BUF_MAX (1u << 20)
 #define CREDIT_BYTES 65536u /* one credit pays for 64 KiB ([MS-SMB2] 3.1.5.2) */
@@ -843,7 +840,7 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
       }
       return rc;
     }
-    if (v->page_max == 0 && dfsc__tree_room(v->tree) >= 1 + 2 * charge)
+    if (v->kind == V_LIST && dfsc__tree_room(v->tree) >= 1 + 2 * charge)
       nq = 2;
   }
   for (i = 0; i < nq; i++) {
@@ -867,14 +864,47 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
   return rc;
 }
 
-/* Ends a listing: closes the directory when it was opened on the
- * connection still up, then reports. The CLOSE is not waited for: the
- * listing is complete whatever it says, and a request sent after it on the
- * connection reaches the server after it. */
-static void list_end(dfsc_verb *v) {
-  if (v->kind != V_LIST_PAGE && v->have_fid && dfsc__tree_gen(v->tree) == v->gen)
-    dfsc__verb_close_forget(v->tree, &v->fid);
+static void list_close_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                          size_t len) {
+  dfsc_verb *v = r->data;
+  (void)err;
+  (void)h;
+  (void)pdu;
+  (void)len;
+  /* The listing is complete whatever CLOSE says. */
   verb_finish(v, v->err, v->status[0]);
+}
+
+/* Ends a listing: closes the directory when it was opened on the
+ * connection still up, then reports. The CLOSE is waited for: a server may
+ * carry out one connection's requests in any order (Windows serves them
+ * from a pool of threads), and a directory still open would make an rmdir
+ * of it, sent next, leave it delete-pending. */
+static void list_end(dfsc_verb *v) {
+  dfsc_req *r;
+  if (v->kind == V_LIST_PAGE || !v->have_fid || dfsc__tree_gen(v->tree) != v->gen) {
+    verb_finish(v, v->err, v->status[0]);
+    return;
+  }
+  r = new_close(&v->fid);
+  if (r != NULL) {
+    r->cb = list_close_cb;
+    r->data = v;
+    if (dfsc__tree_send(v->tree, &r, 1) == 0)
+      return;
+    dfsc__req_free(r);
+  }
+  verb_finish(v, v->err, v->status[0]);
+}
+
+/* A refusal of a QUERY_DIRECTORY for being in a compound, not an answer
+ * about the directory: STATUS_INVALID_PARAMETER or STATUS_NOT_SUPPORTED
+ * from a server that takes one at a time, STATUS_INTERNAL_ERROR or
+ * STATUS_CANCELLED for a request that had to go asynchronous while not
+ * the last of its compound ([MS-SMB2] 3.3.5.2.7). */
+static int compound_refusal(uint32_t status) {
+  return status == STATUS_INVALID_PARAMETER || status == STATUS_NOT_SUPPORTED ||
+         status == STATUS_INTERNAL_ERROR || status == STATUS_CANCELLED;
 }
 
 /* FNV-1a over the names of one page: a page whose names hash like the
@@ -960,10 +990,16 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
       v->gen = dfsc__tree_gen(v->tree);
       more = v->alone;
     }
-  } else if (v->err == 0 && r == v->q2 && h->status != 0 &&
-             h->status != STATUS_NO_MORE_FILES) {
-    /* A server that refuses a second QUERY_DIRECTORY in a compound: the
-     * listing goes on with one alone. */
+  } else if (v->err == 0 && v->q2 != NULL && r != v->q2 && v->page_n == 0 &&
+             compound_refusal(h->status)) {
+    /* The first QUERY_DIRECTORY of the compound refused as such: the
+     * second's answer is not used, and the listing starts again with one
+     * sent alone (SMB2_RESTART_SCANS). */
+    v->again = 1;
+  } else if (v->err == 0 && r == v->q2 && v->again) {
+    more = 1;
+  } else if (v->err == 0 && r == v->q2 && compound_refusal(h->status)) {
+    /* The second refused as such: the listing goes on with one alone. */
     more = 1;
   } else if (v->err == 0) {
     more = list_page(v, h, pdu, len);
@@ -976,10 +1012,12 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
     return;
   }
   if (v->err == 0 && more) {
+    int restart = v->again;
+    v->again = 0;
     if (++v->rounds > DFSC_VERB_LIST_ROUNDS) {
       v->err = DFSC_E_TOOBIG;
     } else {
-      rc = list_query(v, NULL, 0);
+      rc = list_query(v, NULL, restart);
       if (rc == 0)
         return;
       v->err = rc;

@@ -94,6 +94,7 @@ struct dfsc_verb {
   unsigned rounds;
   int alone;      /* the CREATE went alone (too few credits to compound) */
   const void *q2; /* the second QUERY_DIRECTORY of the CREATE's compound */
+  int again;      /* the compound's first was refused: restart with one alone */
   uint64_t page_hash;
   size_t page_n;
   size_t page_max;     /* list_page: the caller's page bound, 0: none */
@@ -153,10 +154,11 @@ int dfsc__verb_link(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ne
                     int replace);
 int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
                       int replace);
-/* A whole listing: CREATE (+ QUERY_DIRECTORY in one compound), further
- * pages until STATUS_NO_MORE_FILES, CLOSE. Each entry goes to entry(arg,
- * e). A server repeating a page is a protocol error; at most
- * DFSC_VERB_LIST_ROUNDS pages. */
+/* A whole listing: CREATE (+ one or, when the credits allow, two
+ * QUERY_DIRECTORY in one compound), further pages until
+ * STATUS_NO_MORE_FILES, CLOSE. Each entry goes to entry(arg, e). A server
+ * repeating a page is a protocol error; at most DFSC_VERB_LIST_ROUNDS
+ * rounds after the first (one page each). */
 #define DFSC_VERB_LIST_ROUNDS 100000u
 int dfsc__verb_list(dfsc_verb *v, dfsc_tree *t, const char *name, dfsc_verb_entry_fn entry,
                     void *arg);

@@ -65,6 +65,7 @@ ST_OBJECT_PATH_NOT_FOUND = 0xC000003A
 ST_PATH_NOT_COVERED = 0xC0000257
 ST_ACCESS_DENIED = 0xC0000022
 ST_INVALID_PARAMETER = 0xC000000D
+ST_INTERNAL_ERROR = 0xC00000E5
 
 FSCTL_DFS_GET_REFERRALS = 0x00060194
 FSCTL_DFS_GET_REFERRALS_EX = 0x000601B0
@@ -123,6 +124,10 @@ CONTENT = {
     # a QUERY_DIRECTORY that follows another in a related compound is
     # refused (STATUS_INVALID_PARAMETER); one sent alone is served
     "dir_second_refused": ["query_directory"],
+    # the first QUERY_DIRECTORY of a compound is failed with
+    # STATUS_INTERNAL_ERROR, as a server does with a request that would go
+    # asynchronous while not the last of its compound; the next is served
+    "dir_first_refused": ["query_directory"],
 }
 
 
@@ -612,6 +617,13 @@ class Conn:
                 names = names[: len(names) // 2]
                 buf = self.listing(names)
             return ST_OK, struct.pack("<HHI", 9, 72, len(buf)) + buf
+        if struct.unpack_from("<B", req.body, 3)[0] & 0x01:  # SMB2_RESTART_SCANS
+            f[2] = False
+        if (self.sc[0] == "dir_first_refused" and req.flags & FLAG_RELATED and not f[2]
+                and not getattr(self, "first_refused", False)):
+            self.first_refused = True
+            sys.stderr.write("hostile: failing the first QUERY_DIRECTORY of a compound\n")
+            return ST_INTERNAL_ERROR, self.error_body()
         if f[2] and self.sc[0] == "dir_second_refused" and req.flags & FLAG_RELATED:
             sys.stderr.write("hostile: refusing the second QUERY_DIRECTORY of a compound\n")
             return ST_INVALID_PARAMETER, self.error_body()

@@ -97,6 +97,19 @@ else
   not_ok "dir_second_refused: no compounded second QUERY_DIRECTORY reached the server"
 fi
 
+# The first of the two refused as a server refuses a request that would
+# go asynchronous inside a compound: the listing starts again alone.
+run_one 127.0.0.61 19988 dir_first_refused@query_directory dfr ls data/dir
+eq "dir_first_refused: dfsc ls data/dir succeeds" 0 "$(cat "$OUT/dfr.rc")"
+eq "dir_first_refused: the listing names every entry once" \
+  "file0.txt file1.txt file2.txt file3.txt file4.txt subdir" \
+  "$(grep -oE '(file[0-9]\.txt|subdir)$' "$OUT/dfr.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+if grep -q "failing the first QUERY_DIRECTORY" "$OUT/dfr.srv"; then
+  ok "dir_first_refused: the server failed the compound's first QUERY_DIRECTORY"
+else
+  not_ok "dir_first_refused: no compounded QUERY_DIRECTORY reached the server"
+fi
+
 worker() {
   local w=$1 i
   for ((i = w; i < ${#SCEN[@]}; i += JOBS)); do
