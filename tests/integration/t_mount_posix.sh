@@ -31,6 +31,9 @@
 #   - the mount's read-ahead is the 1024 KiB of read_ahead_kb once it is in
 #     use (the kernel's INIT handling had put it back to 128 KiB, and a
 #     file was read in 128 KiB requests one after the other).
+#   - write-behind: 16 MiB written are on the server's disk right after
+#     close; a write the server refuses after it was answered (its disk
+#     full) fails dd with ENOSPC and is counted, and the mount goes on.
 . "$(dirname "$0")/lib.sh"
 need_fuse
 # shellcheck disable=SC2206
@@ -43,6 +46,7 @@ D=px-$RUN
 
 cleanup() {
   local p
+  [ -n "${FULL_MNT:-}" ] && umount -l "$FULL_MNT" 2>/dev/null
   grep " fuse.dfsc" /proc/mounts | awk '{print $2}' | grep "^$TMP/" |
     while read -r m; do fusermount3 -u -z "$m" 2>/dev/null; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -411,6 +415,43 @@ print("ok" if got == data else "differs")
 PY
 )"
 eq "mount_writes_behind_err stays 0" 0 "$(awk '$1 == "mount_writes_behind_err" {print $2}' "$MNT/.dfsc/stats")"
+
+# A write the server refuses after the mount answered it: the server's disk
+# is full (a 4 MiB tmpfs over a directory of the share, on the server's
+# side). The refusal comes back through dd's next write or its close, and
+# is counted; the mount goes on working.
+FULL_MNT=
+if [ "$(id -u)" = 0 ] && mkdir "$SRV/$D/full" &&
+  mount -t tmpfs -o size=4m,mode=0777 tmpfs "$SRV/$D/full"; then
+  FULL_MNT=$SRV/$D/full
+  e0=$(awk '$1 == "mount_writes_behind_err" {print $2}' "$MNT/.dfsc/stats")
+  out=$(dd if="$TMP/wb.bin" of="$W/full/big" bs=1M 2>&1)
+  rc=$?
+  e1=$(awk '$1 == "mount_writes_behind_err" {print $2}' "$MNT/.dfsc/stats")
+  if [ "$rc" -ne 0 ] && echo "$out" | grep -q "No space left on device"; then
+    ok "dd of 16 MiB onto a 4 MiB disk fails with ENOSPC"
+  else
+    not_ok "dd of 16 MiB onto a 4 MiB disk fails with ENOSPC (exit $rc: $out)"
+  fi
+  if [ "${e1:-0}" -gt "${e0:-0}" ]; then
+    ok "the refusal was of a write answered early ($e0 -> $e1 mount_writes_behind_err)"
+  else
+    not_ok "the refusal was of a write answered early ($e0 -> $e1 mount_writes_behind_err)"
+  fi
+  size=$(stat -c %s "$SRV/$D/full/big" 2>/dev/null || echo 0)
+  if [ "$size" -le $((4 << 20)) ]; then
+    ok "the server holds what fitted ($size bytes)"
+  else
+    not_ok "the server holds what fitted ($size bytes)"
+  fi
+  check "rm of the partial file" rm -f "$W/full/big"
+  check "a write after it works" sh -c "echo after >'$W/full/small'"
+  eq "and reads back" after "$(cat "$W/full/small")"
+  rm -f "$W/full/small"
+  umount -l "$FULL_MNT" && FULL_MNT=
+else
+  ok "# SKIP write refused by a full disk: not root, or no tmpfs"
+fi
 
 check "fusermount3 -u unmounts" fusermount3 -u "$MNT"
 check "the daemon exits" gone "$MPID" 10

@@ -5728,7 +5728,8 @@ static void ra_apply(struct mnt *m) {
     ok = fprintf(f, "%u\n", m->o->read_ahead_kb) > 0;
     ok = fclose(f) == 0 && ok;
   }
-  if (!ok)
+  /* Only root may write it: a user's mount keeps the kernel's quietly. */
+  if (!ok && geteuid() == 0)
     dfsc__fe_errf("mount: warning: read-ahead stays the kernel's (%s: %s)", m->ra_path,
                   strerror(errno));
 }
