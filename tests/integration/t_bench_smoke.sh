@@ -15,7 +15,9 @@ fi
 secs=$(($(date +%s) - start))
 if [ "$secs" -le 120 ]; then ok "smoke run took ${secs}s"; else not_ok "smoke run took ${secs}s (> 120)"; fi
 
-/usr/bin/python3 - "$TMP/bench.json" "${DFSC_TB_DC:-0}" >"$TMP/checks" 2>&1 <<'EOF'
+fuse=0
+[ -c /dev/fuse ] && command -v fusermount3 >/dev/null && fuse=1
+/usr/bin/python3 - "$TMP/bench.json" "${DFSC_TB_DC:-0}" "$fuse" >"$TMP/checks" 2>&1 <<'EOF'
 import json, sys
 # One line per check: "ok - ..." or "not ok - ...".
 def check(cond, what):
@@ -40,15 +42,21 @@ mnt = [r for r in rows if r.get("scenario") == "mount"]
 want_mnt = ["read, plain share", "read, DFS link", "write", "untar", "rm -rf", "dbench"]
 check(len(mnt) == 6 and all(r.get("variant", "").startswith(w) for r, w in zip(mnt, want_mnt)),
       "mount: rows %s" % [r.get("variant") for r in mnt])
+fuse = sys.argv[3] == "1"
 for r in mnt:
-    # The mount's side runs in every row (dbench is in scripts/deps).
-    check(r.get("dfsc", {}).get("status") == "ok",
-          "mount (%s): the mount's side ran: %s" % (r.get("variant"), r.get("dfsc", {}).get("reason", "ok")))
+    # The mount's side runs in every row (dbench is in scripts/deps) where
+    # this machine can mount at all.
+    d = r.get("dfsc", {})
+    check(d.get("status") == "ok" if fuse else d.get("status") in ("ok", "n/a"),
+          "mount (%s): the mount's side ran: %s" % (r.get("variant"), d.get("reason", "ok")))
 for r in mnt[:2]:
-    # At smoke sizes the mount's CPU may be below one clock tick: its
-    # samples are there, the per-GiB figure only when above 0.
-    check(r.get("cpu_per_gib_smbclient", 0) > 0 and len(r.get("dfsc", {}).get("cpu_s", [])) == 1,
-          "mount (%s): client CPU of both sides" % r.get("variant"))
+    check(r.get("cpu_per_gib_smbclient", 0) > 0, "mount (%s): smbclient's CPU" % r.get("variant"))
+if fuse and len(mnt) == 6:
+    # At smoke sizes a read may cost the mount less than a clock tick; the
+    # untar, rm and dbench rows cost it more (and show the pid measured is
+    # the dfsc process's).
+    busy = sum(sum(r.get("dfsc", {}).get("cpu_s", [])) for r in mnt[3:])
+    check(busy > 0, "mount: the mount process's CPU over untar, rm and dbench: %.2f s" % busy)
 krb = [r for r in rows if r.get("scenario") == "krb_burst"]
 check(sorted(r.get("variant", "").split(",")[0] for r in krb) == ["Kerberos", "NTLM"],
       "krb_burst: a Kerberos and an NTLM row")
