@@ -996,10 +996,9 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
      * second's answer is not used, and the listing starts again with one
      * sent alone (SMB2_RESTART_SCANS). */
     v->again = 1;
-  } else if (v->err == 0 && r == v->q2 && v->again) {
-    more = 1;
-  } else if (v->err == 0 && r == v->q2 && compound_refusal(h->status)) {
-    /* The second refused as such: the listing goes on with one alone. */
+  } else if (v->err == 0 && r == v->q2 && (v->again || compound_refusal(h->status))) {
+    /* The first refused (above), or the second refused as such: the
+     * listing goes on with one alone. */
     more = 1;
   } else if (v->err == 0) {
     more = list_page(v, h, pdu, len);

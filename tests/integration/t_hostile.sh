@@ -84,31 +84,30 @@ for c in "stat data/file.txt" "cat data/file.txt" "ls data/dir" "stat dfs/file.t
   i=$((i + 1))
 done
 
-# A server that refuses a second QUERY_DIRECTORY in a compound (dfsc sends
-# CREATE + two of them): the listing goes on with one sent alone.
-run_one 127.0.0.61 19989 dir_second_refused@query_directory dsr ls data/dir
-eq "dir_second_refused: dfsc ls data/dir succeeds" 0 "$(cat "$OUT/dsr.rc")"
-eq "dir_second_refused: the listing names every entry" \
-  "file0.txt file1.txt file2.txt file3.txt file4.txt subdir" \
-  "$(grep -oE '(file[0-9]\.txt|subdir)$' "$OUT/dsr.out" | sort | tr '\n' ' ' | sed 's/ $//')"
-if grep -q "refusing the second QUERY_DIRECTORY" "$OUT/dsr.srv"; then
-  ok "dir_second_refused: the server refused a compounded second QUERY_DIRECTORY"
-else
-  not_ok "dir_second_refused: no compounded second QUERY_DIRECTORY reached the server"
-fi
-
-# The first of the two refused as a server refuses a request that would
-# go asynchronous inside a compound: the listing starts again alone.
-run_one 127.0.0.61 19988 dir_first_refused@query_directory dfr ls data/dir
-eq "dir_first_refused: dfsc ls data/dir succeeds" 0 "$(cat "$OUT/dfr.rc")"
-eq "dir_first_refused: the listing names every entry once" \
-  "file0.txt file1.txt file2.txt file3.txt file4.txt subdir" \
-  "$(grep -oE '(file[0-9]\.txt|subdir)$' "$OUT/dfr.out" | sort | tr '\n' ' ' | sed 's/ $//')"
-if grep -q "failing the first QUERY_DIRECTORY" "$OUT/dfr.srv"; then
-  ok "dir_first_refused: the server failed the compound's first QUERY_DIRECTORY"
-else
-  not_ok "dir_first_refused: no compounded QUERY_DIRECTORY reached the server"
-fi
+# refused_listing SCENARIO PORT TAG MARK DESC: ls against a server that
+# refuses one QUERY_DIRECTORY of dfsc's compound (CREATE + two of them)
+# succeeds and names every entry once; the server's log shows MARK (the
+# refusal happened).
+refused_listing() {
+  local sc=$1 port=$2 tag=$3 mark=$4 desc=$5
+  run_one 127.0.0.61 "$port" "$sc@query_directory" "$tag" ls data/dir
+  eq "$sc: dfsc ls data/dir succeeds" 0 "$(cat "$OUT/$tag.rc")"
+  eq "$sc: the listing names every entry once" \
+    "file0.txt file1.txt file2.txt file3.txt file4.txt subdir" \
+    "$(grep -oE '(file[0-9]\.txt|subdir)$' "$OUT/$tag.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+  if grep -q "$mark" "$OUT/$tag.srv"; then
+    ok "$sc: $desc"
+  else
+    not_ok "$sc: no compounded QUERY_DIRECTORY reached the server ($desc)"
+  fi
+}
+# The second refused: the listing goes on with one sent alone.
+refused_listing dir_second_refused 19989 dsr "refusing the second QUERY_DIRECTORY" \
+  "the server refused a compounded second QUERY_DIRECTORY"
+# The first refused as a server refuses a request that would go
+# asynchronous inside a compound: the listing starts again alone.
+refused_listing dir_first_refused 19988 dfr "failing the first QUERY_DIRECTORY" \
+  "the server failed the compound's first QUERY_DIRECTORY"
 
 worker() {
   local w=$1 i
