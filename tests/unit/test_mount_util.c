@@ -53,6 +53,11 @@ static void test_opts_mount_keys(void **state) {
   assert_string_equal(o.user, "DOM\\u");
   assert_string_equal(o.domain, "D");
   assert_null(o.fuse_opts);
+  assert_int_equal(o.no_writebehind, 0);
+  assert_int_equal(o.no_directwrites, 0);
+  assert_int_equal(parse(&o, "nowritebehind,nodirectwrites", err, sizeof(err)), 0);
+  assert_int_equal(o.no_writebehind, 1);
+  assert_int_equal(o.no_directwrites, 1);
   dfsc__mount_opts_free(&o);
 }
 

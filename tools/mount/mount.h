@@ -56,9 +56,13 @@ struct dfsc__mount_opts {
    * cifs' nobrl), no SMB2 LOCK is sent */
   int nobrl;
   /* -o nowritebehind: every write is answered once the server has it
-   * (default: answered at once, up to 8 MiB in flight per handle, errors
+   * (default: answered at once, up to 32 MiB in flight per handle, errors
    * reported by the next write, fsync or close of the handle) */
   int no_writebehind;
+  /* -o nodirectwrites: a file opened for writing only is written through
+   * the kernel's page cache, as one opened to read and write (default:
+   * past it, dio_choose in mount.c) */
+  int no_directwrites;
   /* -o multiuser (with allow_other): each local user reaches the servers
    * as themselves, with the credentials of credentials_dir/UID (or
    * /USERNAME), else their Kerberos ticket cache /tmp/krb5cc_UID; a user

@@ -486,13 +486,15 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
     return 0;
   }
   if (v == NULL && (KEY("open_hosts") || KEY("dumpable") || KEY("nobrl") ||
-                    KEY("multiuser") || KEY("nowritebehind"))) {
+                    KEY("multiuser") || KEY("nowritebehind") || KEY("nodirectwrites"))) {
     if (KEY("open_hosts"))
       o->open_hosts = 1;
     else if (KEY("nobrl"))
       o->nobrl = 1;
     else if (KEY("nowritebehind"))
       o->no_writebehind = 1;
+    else if (KEY("nodirectwrites"))
+      o->no_directwrites = 1;
     else if (KEY("multiuser"))
       o->multiuser = 1;
     else
