@@ -51,6 +51,11 @@ struct dfsc_tcp {
   uint8_t *split_headbuf;       /* non-NULL while a split frame is received */
   uint8_t *split_dst;
   int split_aborted;
+  /* After a split frame the next is likely one too (a stream of READs):
+   * the stage then reads no further than that frame's head, so its data
+   * goes to its destination once rather than through the stage (0: read
+   * as much as the stage holds). */
+  size_t stage_want;
 };
 
 static void io_cb(dfsc_io *w, uint32_t events);
@@ -410,6 +415,7 @@ static int deliver_stage(dfsc_tcp *t) {
     }
     memcpy(f, h + 4, len);
     off += 4 + len;
+    t->stage_want = 0;
     t->depth++;
     rc = t->cbs.on_frame(t->arg, f, len);
     t->depth--;
@@ -456,6 +462,7 @@ static int do_read(dfsc_tcp *t) {
           int rc, aborted = t->split_aborted;
           t->split_headbuf = NULL;
           t->split_dst = NULL;
+          t->stage_want = 4 + t->split_head;
           t->depth++;
           rc = t->cbs.on_frame_split(t->arg, head, t->split_head, t->frame_len, aborted);
           t->depth--;
@@ -473,6 +480,7 @@ static int do_read(dfsc_tcp *t) {
           size_t len = t->frame_len;
           int rc;
           t->frame = NULL;
+          t->stage_want = 0;
           t->depth++;
           rc = t->cbs.on_frame(t->arg, f, len);
           t->depth--;
@@ -482,7 +490,10 @@ static int do_read(dfsc_tcp *t) {
         continue;
       }
     } else {
-      n = read(t->io.fd, t->stage + t->stage_len, t->stage_cap - t->stage_len);
+      size_t room = t->stage_cap - t->stage_len;
+      if (t->stage_want > t->stage_len && t->stage_want - t->stage_len < room)
+        room = t->stage_want - t->stage_len;
+      n = read(t->io.fd, t->stage + t->stage_len, room);
       if (n > 0) {
         int rc, full = t->stage_len + (size_t)n == t->stage_cap;
         t->stage_len += (size_t)n;
