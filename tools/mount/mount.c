@@ -69,12 +69,12 @@
 #define INO_CTL_STATS 4
 #define INO_CTL_WHOAMI 5
 #define INO_FIRST 16
-#define KNOWN_MAX 4096        /* host and share names remembered for listings */
-#define PATH_MAX_BYTES 32768  /* a UNC path, as UTF-8 */
-#define DEPTH_MAX 2048        /* components of a path */
-#define IO_MAX (1u << 20)     /* max_write and the largest read */
-#define IOBUF_MIN (64u << 10) /* reads and writes from this size use kept buffers */
-#define IOBUF_KEEP 8u         /* of IO_MAX bytes, kept for the next ones */
+#define KNOWN_MAX 4096         /* host and share names remembered for listings */
+#define PATH_MAX_BYTES 32768   /* a UNC path, as UTF-8 */
+#define DEPTH_MAX 2048         /* components of a path */
+#define IO_MAX (1u << 20)      /* max_write and the largest read */
+#define IOBUF_MIN (IO_MAX / 2) /* reads and writes from this size use kept buffers */
+#define IOBUF_KEEP 8u          /* of IO_MAX bytes, kept for the next ones */
 #define CTL_TEXT_MAX (16u << 20)
 #define CHARGE_STEP 4096       /* listing bytes charged to the budget at a time */
 #define NAME_OVERHEAD 16       /* malloc's bookkeeping per name, as counted */
@@ -1733,7 +1733,8 @@ static struct rq *rq_new(struct mnt *m, fuse_req_t req, uint64_t ino) {
  * buffers: malloc gives blocks of this size back to the kernel when
  * freed, and each 1 MiB write then faulted in fresh zeroed pages (about a
  * sixth of the daemon's CPU for a stream of writes). At most IOBUF_KEEP
- * are kept while none is in use. */
+ * are kept while none is in use; only requests of at least half of
+ * IO_MAX take one, so write-behind's byte bounds hold within twice. */
 static char *iobuf_get(struct mnt *m, size_t size, int *kept) {
   char *b = NULL;
   *kept = 0;
@@ -3206,12 +3207,15 @@ static void write_done_locked(struct mnt *m, struct node *n, const struct rq *r,
     n->re_times = 0;
     n->re_local = 0;
   }
+  if (r->dio)
+    n->cache_ok = 0; /* a handle opened since may have filled pages: not kept */
   if (r->dio && n->nopen > 1 && !n->dio_inval) {
     /* Written past the page cache while another handle is open here
      * (dio_choose): its pages of the file are dropped, by the
      * invalidation thread (it may wait for reads in flight, which this
      * loop thread serves). One queued at a time covers every write
-     * before it is taken. */
+     * before it is taken; a full queue is counted in
+     * lease_inval_dropped. */
     pthread_mutex_lock(&m->lease_mu);
     n->dio_inval = inval_push(m, NULL, n->ino, 0, 0) == 0;
     pthread_mutex_unlock(&m->lease_mu);
@@ -3467,6 +3471,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     if ((n = find_ino(m, ino)) != NULL) {
       r->wr_seq = ++n->wr_seq;
       n->wrote = 1;
+      if (r->dio)
+        n->cache_ok = 0; /* and again once the server has it */
     }
     pthread_mutex_unlock(&m->mu);
   }
