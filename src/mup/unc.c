@@ -167,6 +167,19 @@ static int name_ok(const char *n) {
   return strpbrk(n, "\\/") == NULL && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
 }
 
+/* A bracketed IPv6 literal as host (\\[::1]\share, as in the URL form,
+ * RFC 3986 3.2.2): the address without its brackets; -1 unless the whole
+ * host is one bracketed name with a ':' in it. */
+static int unbracket(char *host) {
+  size_t n = strlen(host);
+  if (n < 4 || host[n - 1] != ']' || memchr(host + 1, '[', n - 2) != NULL ||
+      memchr(host + 1, ']', n - 2) != NULL || memchr(host + 1, ':', n - 2) == NULL)
+    return -1;
+  memmove(host, host + 1, n - 2);
+  host[n - 2] = '\0';
+  return 0;
+}
+
 int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   const char *p, *h, *sh;
   memset(u, 0, sizeof(*u));
@@ -188,6 +201,8 @@ int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   for (p = h; *p && !is_sep(*p); p++)
     ;
   if (p == h || copy_part(u->host, sizeof(u->host), h, (size_t)(p - h), 0) < 0)
+    return DFSC_E_BADPATH;
+  if (u->host[0] == '[' && unbracket(u->host) < 0)
     return DFSC_E_BADPATH;
   while (is_sep(*p))
     p++;

@@ -4,7 +4,9 @@
  * The result has host, share and a share-relative path with backslash
  * separators, no leading or trailing separator, no empty, "." or ".."
  * components ("." dropped, ".." refused: a client must not climb out of a
- * share). URL components are percent-decoded.
+ * share). URL components are percent-decoded. An IPv6 literal host may be
+ * bracketed in every form (\\[::1]\share, //[::1]/share, smb://[::1]/share);
+ * host holds the address without the brackets.
  * Does not: resolve names, know DFS.
  */
 #ifndef DFSC_MUP_UNC_H

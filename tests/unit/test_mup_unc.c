@@ -31,6 +31,10 @@ static void test_backslash(void **state) {
   expect_ok("\\\\fs1\\data\\a\\b.txt", "fs1", "data", "a\\b.txt");
   expect_ok("\\\\fs1\\data", "fs1", "data", "");
   expect_ok("\\\\fs1\\data\\", "fs1", "data", "");
+  /* A bracketed IPv6 literal, as in the URL form: the address alone. */
+  expect_ok("\\\\[::1]\\data\\a", "::1", "data", "a");
+  expect_ok("//[fe80::1%eth0]/data", "fe80::1%eth0", "data", "");
+  expect_ok("//::1/data", "::1", "data", "");
 }
 
 static void test_slash_and_mixed(void **state) {
@@ -93,6 +97,11 @@ static void test_refused(void **state) {
   expect_bad("smb://a%2Fb/share"); /* ... inside the host */
   expect_bad("//h/../x");          /* a share named .. */
   expect_bad("smb://h/%2e%2e/x");
+  expect_bad("//[::1/data");   /* an unclosed bracket */
+  expect_bad("//[::1]x/data"); /* something after it */
+  expect_bad("//[]/data");
+  expect_bad("//[fs1]/data"); /* brackets hold an IPv6 literal only */
+  expect_bad("//[[::1]]/data");
   assert_int_equal(dfsc__unc_parse(NULL, 1, &u), DFSC_E_BADPATH);
   /* A host alone is fine when no share is needed. */
   assert_int_equal(dfsc__unc_parse("//fs1", 0, &u), 0);
