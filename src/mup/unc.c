@@ -83,6 +83,19 @@ static int parse_rel(dfsc_unc *u, const char *rest, int url) {
   return 0;
 }
 
+/* A bracketed IPv6 literal as host (\\[::1]\share, as in the URL form,
+ * RFC 3986 3.2.2): the address without its brackets; -1 unless the whole
+ * host is one bracketed name with a ':' in it. */
+static int unbracket(char *host) {
+  size_t n = strlen(host);
+  if (n < 4 || host[n - 1] != ']' || memchr(host + 1, '[', n - 2) != NULL ||
+      memchr(host + 1, ']', n - 2) != NULL || memchr(host + 1, ':', n - 2) == NULL)
+    return -1;
+  memmove(host, host + 1, n - 2);
+  host[n - 2] = '\0';
+  return 0;
+}
+
 static int parse_url(const char *s, int need_share, dfsc_unc *u) {
   const char *auth = s + 6; /* past "smb://" */
   const char *slash = strchr(auth, '/');
@@ -117,8 +130,10 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
     const char *rb = memchr(hostpart, ']', (size_t)(hend - hostpart));
     if (rb == NULL)
       return -1;
-    if (copy_part(u->host, sizeof(u->host), hostpart + 1, (size_t)(rb - hostpart - 1), 0) <
-        0)
+    /* Whole, brackets included, then judged as the \\[::1] form is, so
+     * that a host taken here formats to a path that parses back. */
+    if (copy_part(u->host, sizeof(u->host), hostpart, (size_t)(rb - hostpart + 1), 0) < 0 ||
+        unbracket(u->host) < 0)
       return -1;
     colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
   } else {
@@ -165,19 +180,6 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
  * the rewritten \\host\share path elsewhere) nor be "." or "..". */
 static int name_ok(const char *n) {
   return strpbrk(n, "\\/") == NULL && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
-}
-
-/* A bracketed IPv6 literal as host (\\[::1]\share, as in the URL form,
- * RFC 3986 3.2.2): the address without its brackets; -1 unless the whole
- * host is one bracketed name with a ':' in it. */
-static int unbracket(char *host) {
-  size_t n = strlen(host);
-  if (n < 4 || host[n - 1] != ']' || memchr(host + 1, '[', n - 2) != NULL ||
-      memchr(host + 1, ']', n - 2) != NULL || memchr(host + 1, ':', n - 2) == NULL)
-    return -1;
-  memmove(host, host + 1, n - 2);
-  host[n - 2] = '\0';
-  return 0;
 }
 
 int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {

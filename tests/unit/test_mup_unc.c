@@ -102,6 +102,8 @@ static void test_refused(void **state) {
   expect_bad("//[]/data");
   expect_bad("//[fs1]/data"); /* brackets hold an IPv6 literal only */
   expect_bad("//[[::1]]/data");
+  expect_bad("smb://[[::]/x"); /* the same rules in the URL form */
+  expect_bad("smb://[fs1]/x");
   assert_int_equal(dfsc__unc_parse(NULL, 1, &u), DFSC_E_BADPATH);
   /* A host alone is fine when no share is needed. */
   assert_int_equal(dfsc__unc_parse("//fs1", 0, &u), 0);
