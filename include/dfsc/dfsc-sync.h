@@ -49,6 +49,8 @@ int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_resul
 int dfsc_link(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
               dfsc_result *res);
 int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out, dfsc_result *res);
+int dfsc_list_shares(dfsc_ctx *ctx, const char *path, dfsc_share_list **out,
+                     dfsc_result *res);
 int dfsc_cache_snapshot(dfsc_ctx *ctx, dfsc_cache_info **out, dfsc_result *res);
 int dfsc_cache_flush(dfsc_ctx *ctx, dfsc_result *res);
 /* Returns the negotiated dialect (e.g. 0x0311) or a negative code. */

@@ -71,6 +71,7 @@ typedef struct dfsc_file dfsc_file;             /* an open file or directory */
 typedef struct dfsc_dir dfsc_dir;               /* a directory listing held in memory */
 typedef struct dfsc_resolution dfsc_resolution; /* a DFS resolution chain */
 typedef struct dfsc_cache_info dfsc_cache_info; /* a snapshot of the DFS caches */
+typedef struct dfsc_share_list dfsc_share_list; /* a server's shares */
 
 /* ---- allocation ------------------------------------------------------- */
 typedef void *(*dfsc_malloc_fn)(size_t);
@@ -365,9 +366,13 @@ typedef struct dfsc_result {
   dfsc_fsinfo fs;              /* statfs: the share's volume */
   /* ---- added after the first layout, in place of a reserved word */
   uint64_t nlink; /* stat: the file's names (hard links); 0 when not known */
+  union {
+    dfsc_share_list *shares; /* share_list: ownership passes to the callee */
+    uint64_t shares_room_;   /* keeps the word whatever a pointer's size */
+  };
   /* Room to grow without changing the size (growth rule, above): a later
    * field takes the place of reserved words; 0 where not filled. */
-  uint64_t reserved[7];
+  uint64_t reserved[6];
 } dfsc_result;
 
 /* A completion callback. Runs on the loop thread, exactly once per
@@ -691,6 +696,46 @@ int dfsc_set_lease_break_cb(dfsc_ctx *ctx, dfsc_lease_break_cb cb, void *arg);
  * whose break was acknowledged already (by the bound, or a newer break)
  * is ignored. Thread-safety: any thread, the callback's included. */
 int dfsc_lease_break_done(dfsc_ctx *ctx, uint64_t token);
+
+/* ---- share listing ---------------------------------------------------- */
+/* Share types ([MS-SRVS] 2.2.2.4): dfsc_share.type & DFSC_SHARE_TYPE_MASK
+ * is one of the first four, and the flags may be set besides. */
+#define DFSC_SHARE_DISK 0u
+#define DFSC_SHARE_PRINTER 1u
+#define DFSC_SHARE_DEVICE 2u
+#define DFSC_SHARE_IPC 3u
+#define DFSC_SHARE_TYPE_MASK 0xFFu
+#define DFSC_SHARE_TEMPORARY 0x40000000u
+#define DFSC_SHARE_SPECIAL 0x80000000u /* administrative: IPC$, ADMIN$, C$ */
+
+typedef struct dfsc_share {
+  const char *name;    /* UTF-8, checked as listing names are (above) */
+  const char *comment; /* UTF-8, "" when the server gave none */
+  uint32_t type;       /* DFSC_SHARE_* */
+} dfsc_share;
+
+/* Lists the shares of a server: path names the host alone ("//host",
+ * "\\host", "smb://[user@]host[:port]"; a share in it is -EINVAL), and a
+ * DNS domain name lists the shares of the domain controller it resolves
+ * to. Asks srvsvc NetrShareEnum ([MS-SRVS] 3.1.4.8) over the server's
+ * IPC$ pipe, as `smbclient -L` does, following its resume handle. On
+ * success res->shares is the listing, in the server's order (ownership
+ * passes to the callee: dfsc_share_list_free). A server without the
+ * srvsvc pipe answers DFSC_E_NTSTATUS (STATUS_OBJECT_NAME_NOT_FOUND); one
+ * that refuses the listing, -EACCES; a malformed answer DFSC_E_PROTO, with
+ * a WARN log line naming the field. Names that are not one valid path
+ * component are withheld and counted (dfsc_share_list_dropped); a comment
+ * that is not valid UTF-16 reads as "". Thread-safety: any thread. */
+int dfsc_list_shares_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg);
+/* The number of shares, and share i (NULL past the end). Pointers stay
+ * valid until dfsc_share_list_free. Any thread, several at once. */
+size_t dfsc_share_list_count(const dfsc_share_list *l);
+const dfsc_share *dfsc_share_list_get(const dfsc_share_list *l, size_t i);
+/* Shares the server sent whose names were withheld. 0 for NULL. */
+size_t dfsc_share_list_dropped(const dfsc_share_list *l);
+/* Frees l and its strings. NULL is ignored. Any thread, once no other
+ * uses l. */
+void dfsc_share_list_free(dfsc_share_list *l);
 
 /* ---- DFS ------------------------------------------------------------- */
 /* Resolutions and cache snapshots are opaque heap copies the caller owns

@@ -30,6 +30,7 @@
 #include "mup/dfsinfo.h"
 #include "mup/ops.h"
 #include "mup/unc.h"
+#include "session/shares.h"
 #include "session/verbs.h"
 
 #define ST_NAME_NOT_FOUND 0xC0000034u
@@ -71,14 +72,15 @@ enum op_kind {
   OP_LOCK,
   OP_GET_EA,
   OP_SET_EA,
-  OP_SET_BASIC
+  OP_SET_BASIC,
+  OP_SHARES
 };
 
 static const char *const op_names[] = {
-    "open",    "read",    "write", "flush",  "truncate", "settimes", "close",
-    "stat",    "opendir", "mkdir", "unlink", "rmdir",    "rename",   "dialect",
-    "resolve", "cache",   "flush", "statfs", "readfile", "readdir",  "link",
-    "lock",    "getea",   "setea", "setattr"};
+    "open",    "read",    "write", "flush",   "truncate", "settimes", "close",
+    "stat",    "opendir", "mkdir", "unlink",  "rmdir",    "rename",   "dialect",
+    "resolve", "cache",   "flush", "statfs",  "readfile", "readdir",  "link",
+    "lock",    "getea",   "setea", "setattr", "shares"};
 
 /* RECONNECT: the op waits for its connection to come back (and, for a
  * handle, for the handle to be reclaimed or opened again). */
@@ -134,6 +136,14 @@ struct dfsc_file {
   struct op *waiters;
 };
 
+/* A server's shares (dfsc_list_shares_async). */
+struct dfsc_share_list {
+  dfsc_share *ents;
+  size_t n, cap;
+  size_t bytes;   /* entries and strings held */
+  size_t dropped; /* names withheld */
+};
+
 struct dfsc_dir {
   dfsc_dirent *ents;
   size_t n, cap, pos;
@@ -182,7 +192,9 @@ struct op {
   dfsc_cb cb;
   void *arg;
   dfsc_result res;
-  dfsc_dir *dir; /* the listing being filled */
+  dfsc_dir *dir;          /* the listing being filled */
+  dfsc_shares *shares;    /* share_list: the listing under way */
+  dfsc_share_list *slist; /* and what it gathered */
   /* The deadline from submit to callback, and what happens when it passes
    * or the caller cancels (op_cut). */
   uint64_t submit_ms; /* CLOCK_MONOTONIC at submit */
@@ -313,6 +325,8 @@ static void op_free(op *o) {
     file_unref(o->file);
   dfsc__walk_clear(&o->walk);
   dfsc_dir_free(o->dir);
+  dfsc_share_list_free(o->slist);
+  dfsc__free(o->shares);
   dfsc__free(o->path);
   dfsc__free(o->newpath);
   dfsc__free(o->dfs_path);
@@ -354,6 +368,7 @@ static void op_done(op *o, int err, uint32_t ntstatus) {
     dfsc_resolution_free(o->res.resolution);
     dfsc_cache_info_free(o->res.cache);
     dfsc_dir_free(o->res.dir);
+    dfsc_share_list_free(o->res.shares);
     op_set_state(o, OS_DONE);
     op_free(o);
     return;
@@ -432,6 +447,21 @@ int dfsc_set_dir_max_bytes(dfsc_ctx *ctx, size_t max_bytes) {
   return 0;
 }
 
+/* The log line for a name withheld from a listing (`what`: "listing",
+ * "share listing"), for the first DIR_DROP_LOG_MAX of one listing; the
+ * name in pure ASCII. */
+static void drop_log(op *o, const char *what, size_t dropped, dfsc_name_verdict v,
+                     const uint8_t *name, size_t len) {
+  const dfsc_logger *lg = &o->ctx->log;
+  char esc[DIR_DROP_ESC_MAX];
+  o->ctx->names_dropped++;
+  if (dropped > DIR_DROP_LOG_MAX || lg->cb == NULL || DFSC_LOG_WARN > lg->level)
+    return;
+  dfsc__utf16_escape(name, len, esc, sizeof(esc));
+  DFSC_WARN(lg, DFSC_CAT_MUP, "%s: %s: dropped a name that %s: \"%s\"", o->path, what,
+            dfsc__name_verdict_str(v), esc);
+}
+
 /* Adds one entry of a listing page to the op's listing, or withholds it.
  * A name that may not leave the library (dfsc__utf16_name_check) is
  * dropped, counted and logged rather than failing the listing: one hostile
@@ -451,17 +481,7 @@ static int dir_add(void *arg, const dfsc_verb_dirent *e) {
   if (v == DFSC_NAME_DOT)
     return 0; /* every server lists them; not an offence */
   if (v != DFSC_NAME_OK) {
-    d->dropped++;
-    o->ctx->names_dropped++;
-    if (d->dropped <= DIR_DROP_LOG_MAX) {
-      const dfsc_logger *lg = &o->ctx->log;
-      if (lg->cb != NULL && DFSC_LOG_WARN <= lg->level) {
-        char esc[DIR_DROP_ESC_MAX];
-        dfsc__utf16_escape(e->name, e->name_len, esc, sizeof(esc));
-        DFSC_WARN(lg, DFSC_CAT_MUP, "%s: listing: dropped a name that %s: \"%s\"", o->path,
-                  dfsc__name_verdict_str(v), esc);
-      }
-    }
+    drop_log(o, "listing", ++d->dropped, v, e->name, e->name_len);
     return 0;
   }
   if (d->n == d->cap) {
@@ -487,6 +507,85 @@ static int dir_add(void *arg, const dfsc_verb_dirent *e) {
   de->name = name;
   stat_from(&de->st, &e->info);
   return 0;
+}
+
+/* ---- share listings ------------------------------------------------------- */
+
+void dfsc_share_list_free(dfsc_share_list *l) {
+  size_t i;
+  if (l == NULL)
+    return;
+  for (i = 0; i < l->n; i++) {
+    dfsc__free((char *)l->ents[i].name);
+    dfsc__free((char *)l->ents[i].comment);
+  }
+  dfsc__free(l->ents);
+  dfsc__free(l);
+}
+
+size_t dfsc_share_list_count(const dfsc_share_list *l) { return l ? l->n : 0; }
+
+const dfsc_share *dfsc_share_list_get(const dfsc_share_list *l, size_t i) {
+  return l != NULL && i < l->n ? &l->ents[i] : NULL;
+}
+
+size_t dfsc_share_list_dropped(const dfsc_share_list *l) { return l ? l->dropped : 0; }
+
+/* One share of the server's answer: its name checked as a listing's names
+ * are (a share name is one path component), its comment converted when it
+ * is valid UTF-16, else "". Bounded as listings are (dir_max_bytes). */
+static int share_add(void *arg, const dfsc_share_ent *e) {
+  op *o = arg;
+  dfsc_share_list *l = o->slist;
+  dfsc_name_verdict v = dfsc__utf16_name_check(e->name, e->name_len);
+  dfsc_share *se;
+  char *name = NULL, *comment = NULL;
+  int rc;
+  if (v != DFSC_NAME_OK) {
+    drop_log(o, "share listing", ++l->dropped, v, e->name, e->name_len);
+    return 0;
+  }
+  if (l->n == l->cap) {
+    size_t ncap = l->cap ? l->cap * 2 : 32;
+    dfsc_share *ne = dfsc__realloc(l->ents, ncap * sizeof(*ne));
+    if (ne == NULL)
+      return -ENOMEM;
+    l->ents = ne;
+    l->cap = ncap;
+  }
+  rc = dfsc__utf16_to_utf8_alloc(e->name, e->name_len, &name);
+  if (rc < 0)
+    return rc == -ENOMEM ? rc : DFSC_E_PROTO;
+  rc = e->remark != NULL ? dfsc__utf16_to_utf8_alloc(e->remark, e->remark_len, &comment)
+                         : -EILSEQ;
+  if (rc == -ENOMEM) {
+    dfsc__free(name);
+    return rc;
+  }
+  if (rc < 0 && (comment = dfsc__strdup("")) == NULL) {
+    dfsc__free(name);
+    return -ENOMEM;
+  }
+  l->bytes += sizeof(*se) + strlen(name) + strlen(comment) + 2;
+  if (l->bytes > dir_max_bytes(o->ctx)) {
+    dfsc__free(name);
+    dfsc__free(comment);
+    return DFSC_E_TOOBIG;
+  }
+  se = &l->ents[l->n++];
+  se->name = name;
+  se->comment = comment;
+  se->type = e->type;
+  return 0;
+}
+
+static void verb_cb(dfsc_verb *v, int err, uint32_t st);
+
+/* The listing's end goes the way a verb's does (verb_cb): a connection
+ * lost on the way sends the op back to its walk. */
+static void shares_cb(dfsc_shares *e, int err, uint32_t st) {
+  op *o = e->data;
+  verb_cb(&o->verb, err, st);
 }
 
 /* ---- the op machine ----------------------------------------------------- */
@@ -624,6 +723,13 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   case OP_GET_EA:
     o->res.nbytes = v->nbytes;
     break;
+  case OP_SHARES:
+    if (o->slist->dropped > DIR_DROP_LOG_MAX)
+      DFSC_WARN(&o->ctx->log, DFSC_CAT_MUP, "%s: share listing: dropped %zu names in all",
+                o->path, o->slist->dropped);
+    o->res.shares = o->slist;
+    o->slist = NULL;
+    break;
   case OP_LOCK:
     if (!(o->flags & DFSC_LOCK_UNLOCK))
       o->file->locks++;
@@ -717,6 +823,18 @@ static void path_verb(op *o) {
     o->res.nbytes = dfsc__tree_dialect(t);
     op_done(o, 0, 0);
     return;
+  case OP_SHARES:
+    dfsc_share_list_free(o->slist); /* a listing begun before a reconnect */
+    o->slist = dfsc__calloc(1, sizeof(*o->slist));
+    if (o->shares == NULL)
+      o->shares = dfsc__calloc(1, sizeof(*o->shares));
+    rc = -ENOMEM;
+    if (o->slist != NULL && o->shares != NULL) {
+      o->shares->cb = shares_cb;
+      o->shares->data = o;
+      rc = dfsc__shares_start(o->shares, t, dfsc__tree_host(t), share_add, o);
+    }
+    break;
   default:
     rc = -EINVAL;
     break;
@@ -858,6 +976,7 @@ static int path_may_have_acted(const op *o) {
   case OP_READ_FILE:
   case OP_OPENDIR:
   case OP_DIALECT:
+  case OP_SHARES:
     return 0;
   case OP_OPEN:
     return (o->flags & (DFSC_O_CREAT | DFSC_O_TRUNC)) != 0;
@@ -1373,6 +1492,7 @@ static int cut_now_ok(const op *o) {
   case OP_RESOLVE:
   case OP_OPENDIR:
   case OP_READDIR:
+  case OP_SHARES:
     return 1;
   case OP_OPEN:
     /* Without create or truncate an open changes nothing; a handle that
@@ -1394,6 +1514,8 @@ static void op_cut(op *o, int err) {
     o->ctx->ops_canceled++;
   DFSC_DBG(&o->ctx->log, DFSC_CAT_MUP, "op %s %s: %s in state %s", op_names[o->kind],
            o->path ? o->path : "(handle)", dfsc_err_name(err), op_state_names[o->state]);
+  if (o->kind == OP_SHARES && o->state == OS_VERB && o->shares != NULL)
+    dfsc__shares_stop(o->shares, err); /* nothing more asked; the pipe is closed */
   if (cut_now_ok(o)) {
     o->ended = 1;
     answer(o, err, 0);
@@ -1609,9 +1731,16 @@ static int path_op(dfsc_ctx *ctx, enum op_kind kind, const char *path, int need_
     op_free(o);
     return -ENOMEM;
   }
-  rc = dfsc__unc_parse(path, 1, u);
+  rc = dfsc__unc_parse(path, kind != OP_SHARES, u);
   if (rc == 0 && need_path && u->path[0] == '\0')
     rc = DFSC_E_BADPATH; /* the share itself cannot be removed or renamed */
+  if (rc == 0 && kind == OP_SHARES) {
+    /* A server's listing comes through its IPC$ share. */
+    if (u->share[0] != '\0')
+      rc = -EINVAL;
+    else
+      snprintf(u->share, sizeof(u->share), "IPC$");
+  }
   if (rc == 0) {
     o->path = dfsc__strdup(path);
     o->dfs_path = dfs_path_of(u);
@@ -1722,6 +1851,10 @@ int dfsc_cache_snapshot_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg) {
 
 int dfsc_cache_flush_async(dfsc_ctx *ctx, dfsc_cb cb, void *arg) {
   return ctx_op(ctx, OP_CACHE_FLUSH, cb, arg);
+}
+
+int dfsc_list_shares_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {
+  return simple_op(ctx, OP_SHARES, path, 0, cb, arg);
 }
 
 int dfsc_dialect_async(dfsc_ctx *ctx, const char *path, dfsc_cb cb, void *arg) {

@@ -198,6 +198,23 @@ int dfsc_opendir(dfsc_ctx *ctx, const char *path, dfsc_dir **out, dfsc_result *r
   return rc;
 }
 
+int dfsc_list_shares(dfsc_ctx *ctx, const char *path, dfsc_share_list **out,
+                     dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  rc = finish_path(&w, dfsc_list_shares_async(ctx, path, wake_cb, &w), res, path);
+  if (out)
+    *out = rc == 0 ? w.res.shares : NULL;
+  if (rc == 0 && out == NULL) {
+    dfsc_share_list_free(w.res.shares);
+    if (res != NULL)
+      res->shares = NULL;
+  }
+  return rc;
+}
+
 int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res) {
   struct waiter w;
   SYNC_GUARD(ctx, res);

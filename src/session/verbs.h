@@ -67,7 +67,8 @@ struct dfsc_verb {
   dfsc_verb_info info; /* open, stat */
   dfsc_verb_fs fs;     /* statfs */
   size_t nbytes;       /* read_file, read, write */
-  int more;            /* list_page: 0 once the server said NO_MORE_FILES */
+  int more;            /* list_page: 0 once the server said NO_MORE_FILES; pipe:
+                          1 when the message goes on (STATUS_BUFFER_OVERFLOW) */
   const uint8_t *out;  /* fsctl: the output, during the callback only */
   size_t out_len;
   /* private */
@@ -211,6 +212,16 @@ int dfsc__verb_set_basic(dfsc_verb *v, dfsc_tree *t, const char *name, uint32_t 
  * during the callback. */
 int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_t *in,
                      size_t in_len, uint32_t max_out);
+/* Named pipes on an IPC$ tree, opened with dfsc__verb_open. A pipe
+ * transaction ([MS-SMB2] 3.2.4.20.4, IOCTL FSCTL_PIPE_TRANSCEIVE) writes
+ * in[0..in_len) to the pipe and reads its answer; a pipe read is one READ.
+ * Each puts at most cap bytes (1..65536) into buf: v->nbytes says how many,
+ * and v->more is 1 when the server said STATUS_BUFFER_OVERFLOW (the
+ * message goes on: read again for the rest). in_len 1..65536. */
+int dfsc__verb_pipe_transceive(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                               const uint8_t *in, size_t in_len, uint8_t *buf, size_t cap);
+int dfsc__verb_pipe_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, uint8_t *buf,
+                         size_t cap);
 /* Asks a pipelined read or write to send no further request: it ends with
  * err (unless it failed already) once the requests out have answered,
  * which their deadlines bound. Other verbs are left to finish. */

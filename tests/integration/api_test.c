@@ -63,6 +63,26 @@ static void count_cb(const dfsc_result *res, void *arg) {
   pthread_mutex_unlock(&b->mu);
 }
 
+/* A share listing's answer: counted when it holds `want` shares (the
+ * listing is the callee's, freed here). */
+static int shares_want;
+static void shares_cb(const dfsc_result *res, void *arg) {
+  struct batch *b = arg;
+  size_t n = dfsc_share_list_count(res->shares);
+  dfsc_share_list_free(res->shares);
+  pthread_mutex_lock(&b->mu);
+  b->calls++;
+  if (res->err == 0 && (int)n == shares_want)
+    b->ok++;
+  else if (res->err == DFSC_E_SHUTDOWN || res->err == DFSC_E_CANCELED)
+    b->deadlk++; /* counted apart: ended by the context or a cancel */
+  else
+    b->err++;
+  if (--b->left == 0)
+    pthread_cond_broadcast(&b->cv);
+  pthread_mutex_unlock(&b->mu);
+}
+
 static void deadlk_cb(const dfsc_result *res, void *arg) {
   struct batch *b = arg;
   dfsc_stat_t st;
@@ -418,6 +438,75 @@ int main(void) {
   i = batch_wait(&b, 60);
   check(i == 0 && b.err == 50, "50 stats with a wrong password all fail (%d)", b.err);
   dfsc_ctx_free(ctx);
+
+  /* 7. Share listings (srvsvc over IPC$): one through the sync API, a
+   * burst of listings of the two-credit server's 403 shares at once, a
+   * share named (refused), and listings cut by a cancel and by
+   * dfsc_ctx_free in the middle: each callback once, every listing freed
+   * (LeakSanitizer), the pipe's handle closed (ASan, TSan). */
+  {
+    char *low = env_get(envf, "DFSC_TB_LOWCRED"),
+         *many = env_get(envf, "DFSC_TB_LOWCRED_MANY_SHARES");
+    char lpath[128], fpath[128];
+    dfsc_share_list *l = NULL;
+    dfsc_result res;
+    const dfsc_share *sh;
+    int rc, data = 0, ipc = 0, k = 24;
+    ctx = new_ctx(user, pass);
+    snprintf(fpath, sizeof(fpath), "//%s", hosts[0]);
+    rc = ctx ? dfsc_list_shares(ctx, fpath, &l, &res) : -1;
+    for (i = 0; rc == 0 && (sh = dfsc_share_list_get(l, (size_t)i)) != NULL; i++) {
+      data += strcmp(sh->name, "data") == 0 && sh->type == DFSC_SHARE_DISK;
+      ipc += strcmp(sh->name, "IPC$") == 0 &&
+             sh->type == (DFSC_SHARE_IPC | DFSC_SHARE_SPECIAL) && sh->comment[0] != '\0';
+    }
+    check(rc == 0 && data == 1 && ipc == 1 && dfsc_share_list_get(l, (size_t)i) == NULL,
+          "shares of %s: data (disk) and IPC$ (ipc, special, commented) among %zu", fpath,
+          dfsc_share_list_count(l));
+    dfsc_share_list_free(l);
+    snprintf(fpath, sizeof(fpath), "//%s/data", hosts[0]);
+    rc = dfsc_list_shares(ctx, fpath, &l, &res);
+    check(rc == -EINVAL && l == NULL, "a path with a share is not a server: %s",
+          dfsc_err_name(rc));
+    if (low != NULL && many != NULL) {
+      snprintf(lpath, sizeof(lpath), "//%s", low);
+      shares_want = atoi(many) + 3; /* data, scratch, IPC$ */
+      batch_init(&b, k, ctx);
+      for (i = 0; i < k; i++)
+        if (dfsc_list_shares_async(ctx, lpath, shares_cb, &b) != 0)
+          count_cb(&(dfsc_result){.err = -1}, &b);
+      i = batch_wait(&b, 120);
+      check(i == 0 && b.ok == k, "%d listings of %d shares at once on 2 credits: %d ok", k,
+            shares_want, b.ok);
+      /* Cut in the middle: a cancel right after the start. */
+      batch_init(&b, 8, ctx);
+      for (i = 0; i < 8; i++)
+        if (dfsc_list_shares_async(ctx, lpath, shares_cb, &b) != 0)
+          count_cb(&(dfsc_result){.err = -1}, &b);
+      rc = dfsc_cancel(ctx, shares_cb, &b);
+      i = batch_wait(&b, 60);
+      check(rc == 0 && i == 0 && b.calls == 8 && b.err == 0,
+            "8 listings canceled: %d callbacks, %d canceled, %d whole", b.calls, b.deadlk,
+            b.ok);
+      /* The next listing on the same connection is whole: a cut listing
+       * closed its pipe and left nothing behind in the connection. */
+      batch_init(&b, 1, ctx);
+      if (dfsc_list_shares_async(ctx, lpath, shares_cb, &b) != 0)
+        count_cb(&(dfsc_result){.err = -1}, &b);
+      i = batch_wait(&b, 60);
+      check(i == 0 && b.ok == 1, "a listing after the canceled ones is whole");
+      batch_init(&b, k, ctx);
+      for (i = 0; i < k; i++)
+        if (dfsc_list_shares_async(ctx, lpath, shares_cb, &b) != 0)
+          count_cb(&(dfsc_result){.err = -1}, &b);
+    }
+    dfsc_ctx_free(ctx);
+    if (low != NULL && many != NULL)
+      check(b.calls == k && b.err == 0, "ctx_free with %d listings in flight: %d callbacks",
+            k, b.calls);
+    free(low);
+    free(many);
+  }
 
   free(user);
   free(pass);

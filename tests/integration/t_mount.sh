@@ -49,6 +49,20 @@ eq "cat of a file on a plain share" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
 check "the host appears in ls of the mount point once used" \
   sh -c "ls '$MNT' | grep -qx fs1"
 check "the share appears in ls of its host" sh -c "ls '$MNT/fs1' | grep -qx data"
+# A host lists its server's shares (srvsvc), used or not: the disk shares
+# smbclient -L names, without the administrative ones (IPC$).
+smbclient -L "//$DFSC_TB_FS2" -U "$CRED" -g 2>/dev/null | grep '^Disk|' | cut -d'|' -f2 |
+  grep -v '\$$' | LC_ALL=C sort >"$TMP/fs2.shares"
+eq "ls of a host never used lists its disk shares, as smbclient -L" \
+  "$(cat "$TMP/fs2.shares")" "$(ls "$MNT/$DFSC_TB_FS2" 2>&1 | LC_ALL=C sort)"
+eq "... and a share listed there opens" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
+  "$(cat "$MNT/$DFSC_TB_FS2/data/hello.txt" 2>&1)"
+# A server that cannot list (no RPC pipes on dfsroot2): its host lists the
+# shares used through the mount, as before share listings.
+eq "a host whose server cannot list: empty before use" "" \
+  "$(ls "$MNT/$DFSC_TB_DFSROOT2" 2>&1)"
+check "... a share of it opens" test -d "$MNT/$DFSC_TB_DFSROOT2/dfs2"
+eq "... and is listed once used" "dfs2" "$(ls "$MNT/$DFSC_TB_DFSROOT2" 2>&1)"
 eq "stat size of the large file" "$DFSC_TB_BIG_SIZE" "$(stat -c %s "$MNT/fs1/data/big.bin")"
 eq "sha256sum of the large file on the plain share" "$DFSC_TB_BIG_SHA256" \
   "$(sha256sum "$MNT/fs1/data/big.bin" | cut -d' ' -f1)"

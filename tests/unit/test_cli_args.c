@@ -320,6 +320,23 @@ static void test_basename(void **state) {
   assert_string_equal(dfsc__cli_basename("name"), "name");
 }
 
+/* What ls takes for a server alone (its shares) rather than a path. */
+static void test_host_path(void **state) {
+  static const char *const yes[] = {"//h",     "//h/",           "//h//",
+                                    "\\\\h",   "\\\\h\\",        "/\\h",
+                                    "smb://h", "smb://h/",       "SMB://u:p@h:4450/",
+                                    "//[::1]", "smb://[::1]:445"};
+  static const char *const no[] = {"//h/s", "\\\\h\\s", "smb://h/s", "smb://u@h/s/",
+                                   "//",    "///s",     "smb://",    "smb:///s",
+                                   "h",     "/h",       "",          "//h/ s"};
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+    assert_int_equal(dfsc__cli_is_host_path(yes[i]), 1);
+  for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+    assert_int_equal(dfsc__cli_is_host_path(no[i]), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_user_forms),
@@ -338,6 +355,7 @@ int main(void) {
       cmocka_unit_test(test_port),
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_basename),
+      cmocka_unit_test(test_host_path),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

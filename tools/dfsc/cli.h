@@ -115,6 +115,11 @@ int dfsc__cli_parse_timeout(const char *s, unsigned *ms);
  * when the path ends with a separator. Points into `path`. */
 const char *dfsc__cli_basename(const char *path);
 
+/* 1 when path names a server and no share: "//host", "\\host" (either
+ * separator, trailing separators allowed) or "smb://[user@]host[:port][/]";
+ * 0 otherwise. What `ls` lists the shares of. */
+int dfsc__cli_is_host_path(const char *path);
+
 /* Bytes of `name` to keep so that at most `max` remain and the cut falls
  * between two UTF-8 characters (namecut.c): strlen(name) when it fits. */
 size_t dfsc__cli_name_cut(const char *name, size_t max);

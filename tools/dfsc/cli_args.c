@@ -406,3 +406,26 @@ const char *dfsc__cli_basename(const char *path) {
       b = p + 1;
   return b;
 }
+
+static int is_sep(char c) { return c == '/' || c == '\\'; }
+
+int dfsc__cli_is_host_path(const char *path) {
+  const char *p;
+  size_t n;
+
+  if (strncasecmp(path, "smb://", 6) == 0) {
+    p = path + 6;
+    n = strcspn(p, "/\\");
+  } else if (is_sep(path[0]) && is_sep(path[1])) {
+    p = path + 2;
+    n = strcspn(p, "/\\");
+  } else {
+    return 0;
+  }
+  if (n == 0)
+    return 0;
+  for (p += n; *p != '\0'; p++)
+    if (!is_sep(*p))
+      return 0;
+  return 1;
+}

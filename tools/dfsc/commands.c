@@ -141,6 +141,102 @@ static void ls_text_entries(const dfsc_dirent *const *ents, size_t n) {
 }
 
 /* Lists one path. Prints JSON null for a failed path in JSON mode. */
+/* A failed PATH: its line on stderr, and null in its place in --json
+ * output. Returns the path's exit status. */
+static int path_failed(const struct dfsc__cli_cfg *cfg, const char *path, int rc,
+                       const dfsc_result *res) {
+  report(path, res_rc(rc, res), res->ntstatus);
+  if (cfg->json)
+    fputs("null", stdout);
+  return 1;
+}
+
+/* ---- ls //host: a server's shares -------------------------------------- */
+
+static const char *share_type_name(uint32_t type) {
+  switch (type & DFSC_SHARE_TYPE_MASK) {
+  case DFSC_SHARE_DISK:
+    return "disk";
+  case DFSC_SHARE_PRINTER:
+    return "printer";
+  case DFSC_SHARE_DEVICE:
+    return "device";
+  case DFSC_SHARE_IPC:
+    return "ipc";
+  default:
+    return "other";
+  }
+}
+
+/* One line a share, in the server's order, as smbclient -L gives them:
+ * name, type (with "special" for administrative shares such as IPC$ and
+ * C$), comment. */
+static void shares_text(const dfsc_share_list *l, const char *path, int header) {
+  size_t n = dfsc_share_list_count(l), i;
+  int width = 4;
+
+  if (header) {
+    put_name(stdout, path);
+    fputs(":\n", stdout);
+  }
+  for (i = 0; i < n; i++) {
+    int w = (int)dfsc__fe_escape(NULL, 0, dfsc_share_list_get(l, i)->name);
+
+    if (w > width && w <= 40)
+      width = w;
+  }
+  for (i = 0; i < n; i++) {
+    const dfsc_share *sh = dfsc_share_list_get(l, i);
+    int pad = width - (int)dfsc__fe_escape(NULL, 0, sh->name);
+
+    put_name(stdout, sh->name);
+    fprintf(stdout, "%*s  %-7s %s", pad > 0 ? pad : 0, "", share_type_name(sh->type),
+            (sh->type & DFSC_SHARE_SPECIAL) ? "special" : "-");
+    if (sh->comment[0] != '\0') {
+      fprintf(stdout, "%*s", (sh->type & DFSC_SHARE_SPECIAL) ? 1 : 7, "");
+      put_name(stdout, sh->comment);
+    }
+    putchar_out('\n');
+  }
+}
+
+static void shares_json(const dfsc_share_list *l) {
+  size_t n = dfsc_share_list_count(l), i;
+
+  putchar_out('[');
+  for (i = 0; i < n; i++) {
+    const dfsc_share *sh = dfsc_share_list_get(l, i);
+
+    if (i > 0)
+      putchar_out(',');
+    fputs("{\"name\":", stdout);
+    dfsc__fe_json_str(stdout, sh->name);
+    fprintf(stdout, ",\"type\":\"%s\",\"special\":%s,\"temporary\":%s,\"comment\":",
+            share_type_name(sh->type), (sh->type & DFSC_SHARE_SPECIAL) ? "true" : "false",
+            (sh->type & DFSC_SHARE_TEMPORARY) ? "true" : "false");
+    dfsc__fe_json_str(stdout, sh->comment);
+    putchar_out('}');
+  }
+  putchar_out(']');
+}
+
+static int ls_shares(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
+                     int header) {
+  dfsc_result res = {0};
+  dfsc_share_list *l = NULL;
+  int rc = dfsc_list_shares(ctx, path, &l, &res);
+
+  if (rc != 0) {
+    return path_failed(cfg, path, rc, &res);
+  }
+  if (cfg->json)
+    shares_json(l);
+  else
+    shares_text(l, path, header);
+  dfsc_share_list_free(l);
+  return 0;
+}
+
 static int ls_one(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *path,
                   int header) {
   dfsc_result res = {0};
@@ -152,6 +248,8 @@ static int ls_one(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char *pa
   size_t n = 0, cap, i;
   int rc;
 
+  if (dfsc__cli_is_host_path(path))
+    return ls_shares(ctx, cfg, path, header);
   rc = dfsc_stat(ctx, path, &st, &res);
   if (rc != 0)
     goto out;
@@ -409,10 +507,7 @@ static int stat_path(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, const char 
 
   (void)keyed;
   if (rc != 0) {
-    report(path, res_rc(rc, &res), res.ntstatus);
-    if (cfg->json)
-      fputs("null", stdout);
-    return 1;
+    return path_failed(cfg, path, rc, &res);
   }
   if (cfg->json)
     stat_json(path, &st);

@@ -109,7 +109,11 @@ static const struct command commands[] = {
      "Lists each directory sorted by name, one line per entry: type (d or -),\n"
      "size, modification time (ISO 8601 UTC) and name. A file lists itself.\n"
      "--json: an array of {name,type,size,mtime,attributes}; with several\n"
-     "PATHs an object keyed by PATH (null for a failed PATH).\n",
+     "PATHs an object keyed by PATH (null for a failed PATH).\n"
+     "A PATH naming a server alone (//host, \\\\host, smb://host) lists its\n"
+     "shares in the server's order, as smbclient -L does: name, type (disk,\n"
+     "printer, device, ipc), 'special' for administrative shares, comment.\n"
+     "--json: an array of {name,type,special,temporary,comment}.\n",
      dfsc__cli_cmd_ls},
     {"stat", 1, -1, "PATH...", "show size, attributes, times and file id",
      "Prints 'key: value' lines: path, type, size, allocation size,\n"

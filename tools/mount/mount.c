@@ -329,6 +329,7 @@ struct fh {
   unsigned wb_count; /* writes in flight through it */
   int wb_err;
   int direct; /* open for writing only, past the kernel's page cache (dio_choose) */
+  int shares; /* FH_DIR of a host: listed from the server's share listing */
 };
 
 static int fref_add(struct mnt *m, dfsc_file *f, uint64_t ino, struct node *n);
@@ -4397,8 +4398,90 @@ static void opendir_cb(const dfsc_result *res, void *arg) {
   rq_free(r);
 }
 
-/* Starts r's listing, counted in flight: an opendir, or the text of
- * .dfsc/cache. Without m->mu. */
+/* Whether fh already lists `name` (case-insensitively, as share names
+ * compare). */
+static int dents_has(const struct fh *fh, const char *name) {
+  size_t i;
+  for (i = 0; i < fh->n; i++)
+    if (strcasecmp(fh->ents[i].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+/* A host's directory: the disk shares of the server's listing that uid
+ * may reach (hosts=), then the shares used through the mount that it did
+ * not list. Administrative shares (C$, IPC$) and printers are left out, as
+ * Explorer and cifs leave them. A server that cannot list (no srvsvc, access
+ * denied, unreachable) leaves the shares used so far, as before listings,
+ * with a log line. Charged to the budget before it is built. */
+static void shares_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  struct mnt *m = r->m;
+  struct fh *fh = r->fh;
+  struct fuse_file_info fi;
+  const char *host = r->path + 2; /* "\\host" */
+  size_t hl = strlen(host), i, n = dfsc_share_list_count(res->shares);
+  dfsc_stat_t st = m->vdir;
+  uint64_t need = 0;
+  int e = 0;
+
+  if (res->err != 0)
+    mlog(m, DFSC_LOG_INFO, "%s: share listing: %s; listing the shares used so far", r->path,
+         res->err == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(res->ntstatus)
+                                     : dfsc_strerror(res->err));
+  pthread_mutex_lock(&m->mu);
+  /* What the entries and a doubling array for all of them may take. */
+  for (i = 0; i < n; i++)
+    need += strlen(dfsc_share_list_get(res->shares, i)->name) + 1 + NAME_OVERHEAD;
+  for (i = 0; i < m->nknown; i++)
+    need += strlen(m->known[i]) + 1 + NAME_OVERHEAD;
+  need += (uint64_t)2 * (n + m->nknown + 64) * sizeof(struct dent);
+  pthread_mutex_unlock(&m->mu);
+  if ((e = budget_charge(m, fh, need)) == 0) {
+    for (i = 0; i < n && e == 0; i++) {
+      const dfsc_share *sh = dfsc_share_list_get(res->shares, i);
+      int ok;
+      if ((sh->type & DFSC_SHARE_TYPE_MASK) != DFSC_SHARE_DISK ||
+          (sh->type & DFSC_SHARE_SPECIAL))
+        continue;
+      pthread_mutex_lock(&m->mu);
+      ok = dfsc__mount_host_allowed(m->o, m->cred_servers, m->owner, fh->uid, host,
+                                    sh->name);
+      pthread_mutex_unlock(&m->mu);
+      if (ok && dents_add(fh, sh->name, N_SHARE, &st) < 0)
+        e = ENOMEM;
+    }
+    pthread_mutex_lock(&m->mu);
+    for (i = 0; i < m->nknown && e == 0; i++)
+      if (strncasecmp(m->known[i], host, hl) == 0 && m->known[i][hl] == '\\' &&
+          !dents_has(fh, m->known[i] + hl + 1) &&
+          dents_add(fh, m->known[i] + hl + 1, N_SHARE, &st) < 0)
+        e = ENOMEM;
+    /* What the charge covered and the entries do not use goes back. */
+    if (e == 0 && need > dents_cost(fh))
+      budget_release_locked(m, fh, need - dents_cost(fh), 0);
+    pthread_mutex_unlock(&m->mu);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &fh->listed_at);
+  dfsc_share_list_free(res->shares);
+  pthread_mutex_lock(&m->mu);
+  budget_inflight_end_locked(m, fh);
+  pthread_mutex_unlock(&m->mu);
+  if (e != 0) {
+    fuse_reply_err(rq_out(r), e);
+    fh_drop(m, fh);
+  } else {
+    memset(&fi, 0, sizeof(fi));
+    fi.fh = (uintptr_t)fh;
+    if (fuse_reply_open(rq_out(r), &fi) != 0)
+      fh_drop(m, fh);
+  }
+  ready_run(m);
+  rq_free(r);
+}
+
+/* Starts r's listing, counted in flight: an opendir, a host's shares, or
+ * the text of .dfsc/cache. Without m->mu. */
 static void listing_start(struct rq *r) {
   struct mnt *m = r->m;
   int rc;
@@ -4406,6 +4489,9 @@ static void listing_start(struct rq *r) {
   if (r->fh->kind == FH_CTL) {
     if ((rc = rq_arm(r, ctl_snapshot_cb)) == 0)
       rc = rq_armed(r, dfsc_cache_snapshot_async(r->ctx, ctl_snapshot_cb, r));
+  } else if (r->fh->shares) {
+    if ((rc = rq_arm(r, shares_cb)) == 0)
+      rc = rq_armed(r, dfsc_list_shares_async(r->ctx, r->path, shares_cb, r));
   } else if ((rc = rq_arm(r, opendir_cb)) == 0) {
     rc = rq_armed(r, dfsc_opendir_async(r->ctx, r->path, opendir_cb, r));
   }
@@ -4526,11 +4612,9 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
       if (strchr(m->known[i], '\\') == NULL)
         err = -dents_add(fh, m->known[i], N_HOST, &st);
   } else if (n->kind == N_HOST) {
-    dfsc_stat_t st = m->vdir;
-    size_t hl = strlen(n->name);
-    for (i = 0; i < m->nknown && err == 0; i++)
-      if (strncasecmp(m->known[i], n->name, hl) == 0 && m->known[i][hl] == '\\')
-        err = -dents_add(fh, m->known[i] + hl + 1, N_SHARE, &st);
+    /* The server's share listing, with the shares used so far (below). */
+    fh->shares = 1;
+    err = -1;
   } else if (n->kind == N_CTL) {
     dfsc_stat_t st = m->vdir;
     st.is_dir = 0;
@@ -4634,9 +4718,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         c = get_child(m, dir, name);
         if (c != NULL && d->kind == N_FS)
           set_st_at(c, &d->st, &fh->listed_at);
-        if (c != NULL && c->kind == N_FS && (!c->have_st || !link_known(c))) {
-          /* Dropped since the listing (a write), or a possible symlink
-           * file not read yet: no attributes to give. */
+        if (c != NULL && ((c->kind == N_FS && (!c->have_st || !link_known(c))) ||
+                          (c->kind == N_SHARE && !c->have_st))) {
+          /* Dropped since the listing (a write), a possible symlink file
+           * not read yet, or a share from the server's share listing never
+           * looked up: no attributes to give. */
           if (created)
             maybe_free(m, c);
           c = NULL;
