@@ -23,10 +23,17 @@ int dfsc_open(dfsc_ctx *ctx, const char *path, int flags, dfsc_file **out,
 long long dfsc_read(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_result *res);
 long long dfsc_write(dfsc_file *f, const void *buf, size_t len, uint64_t off,
                      dfsc_result *res);
+/* Returns bytes copied (> 0, fewer than len when the copy stopped early)
+ * or a negative code: see dfsc_copy_range_async. */
+long long dfsc_copy_range(dfsc_file *src, uint64_t src_off, dfsc_file *dst,
+                          uint64_t dst_off, uint64_t len, dfsc_result *res);
+int dfsc_rename_open(dfsc_file *f, const char *newname, int flags, dfsc_result *res);
 int dfsc_flush(dfsc_file *f, dfsc_result *res);
 int dfsc_truncate(dfsc_file *f, uint64_t size, dfsc_result *res);
 int dfsc_close(dfsc_file *f, dfsc_result *res);
 int dfsc_lock(dfsc_file *f, uint64_t off, uint64_t len, int flags, dfsc_result *res);
+int dfsc_set_times(dfsc_file *f, uint64_t access_time, uint64_t write_time,
+                   dfsc_result *res);
 int dfsc_stat(dfsc_ctx *ctx, const char *path, dfsc_stat_t *st, dfsc_result *res);
 /* dfsc_read_file_async, waited for. Returns the bytes read into buf (>= 0)
  * or a negative code; *st (when not NULL) receives the file's attributes,
@@ -46,6 +53,8 @@ int dfsc_mkdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_unlink(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_rmdir(dfsc_ctx *ctx, const char *path, dfsc_result *res);
 int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_result *res);
+int dfsc_rename2(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+                 dfsc_result *res);
 int dfsc_link(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
               dfsc_result *res);
 int dfsc_resolve(dfsc_ctx *ctx, const char *path, dfsc_resolution **out, dfsc_result *res);

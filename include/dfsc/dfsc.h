@@ -399,6 +399,12 @@ char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap);
 /* Only to read and change attributes and times (set_times), of a file or a
  * directory alike; the access mode is ignored. */
 #define DFSC_O_ATTRIBUTES 0x2000
+/* While this handle is open, no other open may delete or rename the file
+ * (it is opened without FILE_SHARE_DELETE): such an open fails with
+ * STATUS_SHARING_VIOLATION. dfsc put -r writes its temporary files so,
+ * which lets a later run remove the ones an interrupted run left without
+ * touching one still being written. */
+#define DFSC_O_DENY_DELETE 0x4000
 
 /* Rules for every *_async function below (and those of the DFS and
  * diagnostics sections):
@@ -432,6 +438,29 @@ int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb c
  * is the count written. */
 int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, dfsc_cb cb,
                      void *arg);
+/* Copies len bytes at src_off of src to dst_off of dst on the server
+ * itself, with no data through the client ([MS-SMB2] 3.2.4.20.2:
+ * FSCTL_SRV_REQUEST_RESUME_KEY on src, then FSCTL_SRV_COPYCHUNK_WRITE on
+ * dst, at most 16 MiB a request or the server's limits). dst needs write
+ * access, src read access. res->nbytes is the count copied: once some
+ * bytes are, the result is a success, short when something stopped the
+ * copy (ask again for the rest, which then reports the error). -EXDEV
+ * when src and dst are not open through one connection and session (other
+ * servers, another identity) or src's connection dropped since its open;
+ * a server without server-side copy answers DFSC_E_NTSTATUS
+ * (STATUS_NOT_SUPPORTED or STATUS_INVALID_DEVICE_REQUEST). In those cases
+ * the caller copies through itself (read and write). len 0 completes with
+ * 0. Both handles of one context; neither a directory. */
+int dfsc_copy_range_async(dfsc_file *src, uint64_t src_off, dfsc_file *dst,
+                          uint64_t dst_off, uint64_t len, dfsc_cb cb, void *arg);
+/* Renames the open file f, opened with DFSC_O_DENY_DELETE (which gives
+ * the handle delete access), to newname in the same directory: one path
+ * component. flags: DFSC_RENAME_REPLACE replaces an existing file of that
+ * name. Through the handle, so no one else can delete or rename the file
+ * between the last write and the rename (dfsc put -r and cp write a
+ * hidden temporary file and rename it so). */
+int dfsc_rename_open_async(dfsc_file *f, const char *newname, int flags, dfsc_cb cb,
+                           void *arg);
 /* Asks the server to make what was written durable ([MS-SMB2] FLUSH). */
 int dfsc_flush_async(dfsc_file *f, dfsc_cb cb, void *arg);
 /* Sets the end of file. */

@@ -848,9 +848,10 @@ static void send_referral(struct fetch *f, dfsc_tree *t) {
   if (rc == 0) {
     f->verb.cb = ioctl_cb;
     f->verb.data = f;
-    rc = dfsc__verb_fsctl(
-        &f->verb, t, f->ex ? SMB2_FSCTL_DFS_GET_REFERRALS_EX : SMB2_FSCTL_DFS_GET_REFERRALS,
-        in, iw.off, REFERRAL_OUT_MAX - 1024);
+    rc = dfsc__verb_fsctl(&f->verb, t, NULL,
+                          f->ex ? SMB2_FSCTL_DFS_GET_REFERRALS_EX
+                                : SMB2_FSCTL_DFS_GET_REFERRALS,
+                          in, iw.off, REFERRAL_OUT_MAX - 1024);
   }
   if (rc < 0) {
     fetch_done(f, rc, 0);

@@ -73,14 +73,16 @@ enum op_kind {
   OP_GET_EA,
   OP_SET_EA,
   OP_SET_BASIC,
-  OP_SHARES
+  OP_SHARES,
+  OP_COPY,
+  OP_RENAME_OPEN
 };
 
 static const char *const op_names[] = {
     "open",    "read",    "write", "flush",   "truncate", "settimes", "close",
     "stat",    "opendir", "mkdir", "unlink",  "rmdir",    "rename",   "dialect",
     "resolve", "cache",   "flush", "statfs",  "readfile", "readdir",  "link",
-    "lock",    "getea",   "setea", "setattr", "shares"};
+    "lock",    "getea",   "setea", "setattr", "shares",   "copy",     "frename"};
 
 /* RECONNECT: the op waits for its connection to come back (and, for a
  * handle, for the handle to be reclaimed or opened again). */
@@ -127,6 +129,11 @@ struct dfsc_file {
   int recovering;
   uint64_t failed_at; /* loop ms when a recovery last failed, 0: none since */
   unsigned locks;     /* byte-range locks granted through it and not released */
+  /* As the source of a server-side copy: its resume key, valid while the
+   * open is the one it was asked on (rkey_gen == gen). */
+  uint8_t rkey[24];
+  uint64_t rkey_gen;
+  int have_rkey;
   unsigned rounds;
   int last_err;
   uint32_t last_status;
@@ -171,6 +178,8 @@ struct op {
   /* the caller's arguments */
   int flags;
   dfsc_file *file;
+  dfsc_file *src;   /* copy: the source (file is the destination) */
+  uint64_t dst_off; /* copy: where it lands (off: where it is read) */
   uint8_t *buf;
   const uint8_t *cbuf;
   size_t len;
@@ -323,6 +332,8 @@ static void op_free(op *o) {
   __atomic_sub_fetch(&o->ctx->live_ops, 1, __ATOMIC_ACQ_REL);
   if (o->file != NULL)
     file_unref(o->file);
+  if (o->src != NULL)
+    file_unref(o->src);
   dfsc__walk_clear(&o->walk);
   dfsc_dir_free(o->dir);
   dfsc_share_list_free(o->slist);
@@ -737,6 +748,14 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
       o->file->locks--;
     break;
   case OP_WRITE:
+    o->res.nbytes = v->nbytes;
+    break;
+  case OP_COPY:
+    if (v->key_new) {
+      memcpy(o->src->rkey, v->key, sizeof(o->src->rkey));
+      o->src->rkey_gen = o->src->gen;
+      o->src->have_rkey = 1;
+    }
     o->res.nbytes = v->nbytes;
     break;
   case OP_READDIR:
@@ -1398,7 +1417,7 @@ static void handle_start(op *o) {
     file_recover(o);
     return;
   }
-  if ((o->kind == OP_READ || o->kind == OP_WRITE) && o->len == 0) {
+  if ((o->kind == OP_READ || o->kind == OP_WRITE || o->kind == OP_COPY) && o->len == 0) {
     op_done(o, 0, 0);
     return;
   }
@@ -1438,6 +1457,43 @@ static void handle_start(op *o) {
   case OP_LOCK:
     rc = dfsc__verb_lock(v, f->tree, &f->fid, o->off, o->size, o->flags);
     break;
+  case OP_RENAME_OPEN: {
+    /* The new name beside the old one, in the form the tree takes. */
+    const char *sl = f->name != NULL ? strrchr(f->name, '\\') : NULL;
+    size_t dl = sl != NULL ? (size_t)(sl - f->name) + 1 : 0;
+    char *nn = f->name != NULL ? dfsc__malloc(dl + strlen(o->newpath) + 1) : NULL;
+    if (nn == NULL) {
+      rc = -ENOMEM;
+      break;
+    }
+    memcpy(nn, f->name, dl);
+    strcpy(nn + dl, o->newpath);
+    rc = dfsc__verb_rename_open(v, f->tree, &f->fid, nn,
+                                (o->flags & DFSC_RENAME_REPLACE) != 0);
+    if (rc == 0) {
+      /* A reclaim or reopen after this finds the file by its new name. */
+      dfsc__free(f->name);
+      f->name = nn;
+    } else {
+      dfsc__free(nn);
+    }
+    break;
+  }
+  case OP_COPY: {
+    dfsc_file *s = o->src;
+    /* A source lost or not reclaimed (yet) has no key to give: the caller
+     * copies through itself, which also reclaims it. */
+    if (s->stale || dfsc__tree_gen(s->tree) != s->gen) {
+      rc = -EXDEV;
+      break;
+    }
+    if (o->dst_off + o->len > f->size_hi)
+      f->size_hi = o->dst_off + o->len;
+    rc =
+        dfsc__verb_copy(v, s->tree, &s->fid, s->rkey, s->have_rkey && s->rkey_gen == s->gen,
+                        f->tree, &f->fid, o->off, o->dst_off, o->len);
+    break;
+  }
   case OP_READDIR:
     /* One page per call: memory is one page's, whatever the directory.
      * An entry counts at most 1.5 times its wire size in the listing
@@ -2016,6 +2072,44 @@ int dfsc_set_attributes_async(dfsc_file *f, uint32_t attributes, dfsc_cb cb, voi
   if (rc < 0)
     return rc;
   o->attributes = attributes;
+  return op_submit(o);
+}
+
+int dfsc_rename_open_async(dfsc_file *f, const char *newname, int flags, dfsc_cb cb,
+                           void *arg) {
+  op *o = NULL;
+  int rc;
+  if (newname == NULL || newname[0] == '\0' || strpbrk(newname, "/\\") != NULL ||
+      strcmp(newname, ".") == 0 || strcmp(newname, "..") == 0 ||
+      (flags & ~DFSC_RENAME_REPLACE) != 0 || strlen(newname) > 1024)
+    return -EINVAL;
+  rc = handle_op(f, OP_RENAME_OPEN, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->flags = flags;
+  o->newpath = dfsc__strdup(newname);
+  if (o->newpath == NULL) {
+    op_free(o);
+    return -ENOMEM;
+  }
+  return op_submit(o);
+}
+
+int dfsc_copy_range_async(dfsc_file *src, uint64_t src_off, dfsc_file *dst,
+                          uint64_t dst_off, uint64_t len, dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc;
+  if (src == NULL || dst == NULL || src->ctx != dst->ctx || src->is_dir || dst->is_dir ||
+      src_off > UINT64_MAX - len || dst_off > UINT64_MAX - len || len > SIZE_MAX)
+    return -EINVAL;
+  rc = handle_op(dst, OP_COPY, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  file_ref(src);
+  o->src = src;
+  o->off = src_off;
+  o->dst_off = dst_off;
+  o->len = (size_t)len;
   return op_submit(o);
 }
 

@@ -103,6 +103,23 @@ long long dfsc_write(dfsc_file *f, const void *buf, size_t len, uint64_t off,
   return rc < 0 ? rc : (long long)w.res.nbytes;
 }
 
+long long dfsc_copy_range(dfsc_file *src, uint64_t src_off, dfsc_file *dst,
+                          uint64_t dst_off, uint64_t len, dfsc_result *res) {
+  struct waiter w;
+  int rc;
+  SYNC_GUARD(file_ctx(dst), res);
+  waiter_init(&w);
+  rc = finish(&w, dfsc_copy_range_async(src, src_off, dst, dst_off, len, wake_cb, &w), res);
+  return rc < 0 ? rc : (long long)w.res.nbytes;
+}
+
+int dfsc_rename_open(dfsc_file *f, const char *newname, int flags, dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(file_ctx(f), res);
+  waiter_init(&w);
+  return finish(&w, dfsc_rename_open_async(f, newname, flags, wake_cb, &w), res);
+}
+
 int dfsc_readdir(dfsc_file *f, dfsc_dir **out, dfsc_result *res) {
   struct waiter w;
   int rc;
@@ -126,6 +143,14 @@ int dfsc_truncate(dfsc_file *f, uint64_t size, dfsc_result *res) {
   SYNC_GUARD(file_ctx(f), res);
   waiter_init(&w);
   return finish(&w, dfsc_truncate_async(f, size, wake_cb, &w), res);
+}
+
+int dfsc_set_times(dfsc_file *f, uint64_t access_time, uint64_t write_time,
+                   dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(file_ctx(f), res);
+  waiter_init(&w);
+  return finish(&w, dfsc_set_times_async(f, access_time, write_time, wake_cb, &w), res);
 }
 
 int dfsc_lock(dfsc_file *f, uint64_t off, uint64_t len, int flags, dfsc_result *res) {
@@ -241,6 +266,15 @@ int dfsc_rename(dfsc_ctx *ctx, const char *path, const char *newpath, dfsc_resul
   SYNC_GUARD(ctx, res);
   waiter_init(&w);
   return finish_path(&w, dfsc_rename_async(ctx, path, newpath, wake_cb, &w), res, path);
+}
+
+int dfsc_rename2(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,
+                 dfsc_result *res) {
+  struct waiter w;
+  SYNC_GUARD(ctx, res);
+  waiter_init(&w);
+  return finish_path(&w, dfsc_rename2_async(ctx, path, newpath, flags, wake_cb, &w), res,
+                     path);
 }
 
 int dfsc_link(dfsc_ctx *ctx, const char *path, const char *newpath, int flags,

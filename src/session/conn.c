@@ -3812,6 +3812,9 @@ uint32_t dfsc__tree_max_write(const dfsc_tree *t) { return t->conn->max_write; }
 uint32_t dfsc__tree_max_transact(const dfsc_tree *t) { return t->conn->max_transact; }
 const char *dfsc__tree_host(const dfsc_tree *t) { return t->conn->host; }
 const char *dfsc__tree_share(const dfsc_tree *t) { return t->share; }
+int dfsc__tree_same_session(const dfsc_tree *a, const dfsc_tree *b) {
+  return a->conn == b->conn && a->sess == b->sess;
+}
 dfsc_loop *dfsc__tree_loop(const dfsc_tree *t) { return t->conn->sl->cfg.loop; }
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t) { return t->conn->sl->cfg.log; }
 uint32_t dfsc__tree_credits(const dfsc_tree *t) { return t->conn->credits; }

@@ -91,7 +91,7 @@ struct dfsc_shares {
   int more;      /* the last pipe answer said the message goes on */
   uint8_t *stub; /* the answer's stub so far */
   size_t stub_len, stub_cap;
-  uint8_t out[512]; /* the PDU sent */
+  uint8_t out[1024]; /* the PDU sent (a REQUEST with a 255-byte name fits) */
 };
 
 /* Lists the shares of the server of ipc (a tree on its IPC$ share), for

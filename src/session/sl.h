@@ -200,6 +200,10 @@ uint32_t dfsc__tree_max_write(const dfsc_tree *t);
 uint32_t dfsc__tree_max_transact(const dfsc_tree *t);
 const char *dfsc__tree_host(const dfsc_tree *t);
 const char *dfsc__tree_share(const dfsc_tree *t);
+/* Whether a and b are on one connection and session: a resume key taken on
+ * an open of one serves a server-side copy on the other ([MS-SMB2]
+ * 3.3.5.15.6 finds the source among the opens of the session). */
+int dfsc__tree_same_session(const dfsc_tree *a, const dfsc_tree *b);
 dfsc_loop *dfsc__tree_loop(const dfsc_tree *t);
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
 

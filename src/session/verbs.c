@@ -42,7 +42,8 @@ enum verb_kind {
   V_HANDLE,
   V_GET_EAS,
   V_SET_EAS,
-  V_SET_BASIC
+  V_SET_BASIC,
+  V_COPY
 };
 
 /* The public lease bits are the wire's ([MS-SMB2] 2.2.13.2.8): callers
@@ -88,8 +89,11 @@ static void info_from_netopen(dfsc_verb_info *i, const dfsc_smb2_netopen *n) {
  * v2, QFid, each with its 16-byte header, name and padding). */
 #define CC_ROOM 256
 
+#define SHARE_ALL (SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE | SMB2_FILE_SHARE_DELETE)
+
 static dfsc_req *new_create_cc(const char *name, uint32_t access, uint32_t disposition,
-                               uint32_t options, const dfsc_smb2_cc *ccs, size_t n_ccs) {
+                               uint32_t options, const dfsc_smb2_cc *ccs, size_t n_ccs,
+                               uint32_t share) {
   dfsc_smb2_create_req cr;
   size_t nlen = strlen(name);
   dfsc_req *r = dfsc__req_new(SMB2_CREATE, 64 + 4 * nlen + 8 + (n_ccs ? CC_ROOM : 0));
@@ -99,7 +103,7 @@ static dfsc_req *new_create_cc(const char *name, uint32_t access, uint32_t dispo
   cr.oplock_level = SMB2_OPLOCK_LEVEL_NONE;
   cr.impersonation = SMB2_IMPERSONATION_IMPERSONATION;
   cr.desired_access = access;
-  cr.share_access = SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE | SMB2_FILE_SHARE_DELETE;
+  cr.share_access = share;
   cr.disposition = disposition;
   cr.options = options;
   cr.name = name;
@@ -119,9 +123,11 @@ static dfsc_req *new_create_cc(const char *name, uint32_t access, uint32_t dispo
   return r;
 }
 
+static int handle_send(dfsc_verb *v, dfsc_tree *t, dfsc_req *r);
+
 static dfsc_req *new_create(const char *name, uint32_t access, uint32_t disposition,
                             uint32_t options) {
-  return new_create_cc(name, access, disposition, options, NULL, 0);
+  return new_create_cc(name, access, disposition, options, NULL, 0, SHARE_ALL);
 }
 
 static dfsc_req *new_close(const dfsc_smb2_fid *fid) {
@@ -487,15 +493,18 @@ static void sub_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *
 #define ACCESS_STAT (SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE)
 
 static uint32_t open_access(int flags) {
+  /* A handle that keeps others from deleting or renaming the file may
+   * rename it itself (dfsc__verb_rename_open). */
+  uint32_t own = (flags & DFSC_O_DENY_DELETE) ? SMB2_DELETE : 0;
   if (flags & DFSC_O_ATTRIBUTES)
-    return SMB2_FILE_READ_ATTRIBUTES | SMB2_FILE_WRITE_ATTRIBUTES | SMB2_SYNCHRONIZE;
+    return SMB2_FILE_READ_ATTRIBUTES | SMB2_FILE_WRITE_ATTRIBUTES | SMB2_SYNCHRONIZE | own;
   switch (flags & DFSC_O_ACCMODE) {
   case DFSC_O_WRONLY:
-    return ACCESS_WRITE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE;
+    return ACCESS_WRITE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE | own;
   case DFSC_O_RDWR:
-    return ACCESS_READ | ACCESS_WRITE;
+    return ACCESS_READ | ACCESS_WRITE | own;
   default:
-    return ACCESS_READ;
+    return ACCESS_READ | own;
   }
 }
 
@@ -511,13 +520,21 @@ static uint32_t open_disposition(int flags) {
   return SMB2_FILE_OPEN;
 }
 
+/* Others may read, write and delete an open file, unless the caller keeps
+ * deletes (and renames) out while it holds it ([MS-SMB2] 2.2.13
+ * ShareAccess). */
+static uint32_t open_share(int flags) {
+  return (flags & DFSC_O_DENY_DELETE) ? SHARE_ALL & ~SMB2_FILE_SHARE_DELETE : SHARE_ALL;
+}
+
 int dfsc__verb_open(dfsc_verb *v, dfsc_tree *t, const char *name, int flags) {
   uint32_t opts = (flags & DFSC_O_ATTRIBUTES)  ? 0
                   : (flags & DFSC_O_DIRECTORY) ? SMB2_FILE_DIRECTORY_FILE
                                                : SMB2_FILE_NON_DIRECTORY_FILE;
   dfsc_req *r;
   verb_init(v, t, V_OPEN);
-  r = new_create(name, open_access(flags), open_disposition(flags), opts);
+  r = new_create_cc(name, open_access(flags), open_disposition(flags), opts, NULL, 0,
+                    open_share(flags));
   return send_compound(v, &r, 1);
 }
 
@@ -561,7 +578,7 @@ int dfsc__verb_open_durable(dfsc_verb *v, dfsc_tree *t, const char *name, int fl
    * context and the lease, nothing else. */
   if (!d->reclaim)
     dfsc__smb2_cc_qfid(&ccs[n++]);
-  r = new_create_cc(name, open_access(flags), disp, opts, ccs, n);
+  r = new_create_cc(name, open_access(flags), disp, opts, ccs, n, open_share(flags));
   if (r != NULL && d->replay && !d->reclaim && dialect >= SMB2_DIALECT_300)
     r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
   return send_compound(v, &r, 1);
@@ -759,6 +776,18 @@ int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *
                       int replace) {
   return set_name(v, t, V_RENAME, name, SMB2_DELETE | ACCESS_STAT, 0,
                   FILE_RENAME_INFORMATION, newname, replace);
+}
+
+int dfsc__verb_rename_open(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                           const char *newname, int replace) {
+  uint8_t info[4096];
+  dfsc_wr w;
+  dfsc__wr_init(&w, info, sizeof(info));
+  return handle_send(
+      v, t,
+      dfsc__smb2_fi_rename_build(&w, replace != 0, newname, strlen(newname)) < 0
+          ? NULL
+          : new_set_info(fid, FILE_RENAME_INFORMATION, info, w.off));
 }
 
 /* A hard link: the source is opened for its attributes only. */
@@ -1233,6 +1262,10 @@ static int io_start(dfsc_verb *v, dfsc_tree *t, int kind, const dfsc_smb2_fid *f
 }
 
 void dfsc__verb_stop(dfsc_verb *v, int err) {
+  if (v->kind == V_COPY && !v->finished && v->err == 0 && err < 0) {
+    v->err = err; /* no further round (copy_cb) */
+    return;
+  }
   if ((v->kind != V_READ && v->kind != V_WRITE) || v->finished)
     return;
   io_fail(v, err, 0);
@@ -1354,6 +1387,13 @@ static void fsctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
     return;
   }
   if (h->status != 0) {
+    /* Some FSCTLs answer a refusal with an output of their own (the
+     * limits of a copychunk, [MS-SMB2] 3.3.5.15.6): kept when it is an
+     * IOCTL response, not an ERROR one. */
+    if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) == 0) {
+      v->out = io.output;
+      v->out_len = io.output_len;
+    }
     verb_finish(v, DFSC_E_NTSTATUS, h->status);
     return;
   }
@@ -1366,8 +1406,9 @@ static void fsctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
   verb_finish(v, 0, 0);
 }
 
-int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_t *in,
-                     size_t in_len, uint32_t max_out) {
+int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                     uint32_t ctl_code, const uint8_t *in, size_t in_len,
+                     uint32_t max_out) {
   dfsc_smb2_ioctl_req io;
   dfsc_req *r;
   int rc;
@@ -1377,7 +1418,10 @@ int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_
     return -ENOMEM;
   memset(&io, 0, sizeof(io));
   io.ctl_code = ctl_code;
-  io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
+  if (fid != NULL)
+    io.fid = *fid;
+  else
+    io.fid.persistent = io.fid.volatile_ = UINT64_MAX;
   io.input = in;
   io.input_len = in_len;
   io.max_output_response = max_out;
@@ -1486,6 +1530,193 @@ int dfsc__verb_pipe_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, u
   if (cap == 0 || cap > PIPE_IO_MAX)
     return -EINVAL;
   return pipe_send(v, t, new_read(fid, 0, cap), buf, cap);
+}
+
+/* ---- server-side copy ------------------------------------------------- */
+
+/* What is asked of a server before it says its limits: Windows' and
+ * Samba's defaults ([MS-SMB2] 3.3.3: 256 chunks, 1 MiB a chunk, 16 MiB a
+ * request). */
+#define COPY_CHUNK_DEFAULT (1u << 20)
+#define COPY_CHUNKS_DEFAULT 16u
+#define COPY_TOTAL_DEFAULT (16u << 20)
+#define COPY_LIMIT_TRIES 4 /* limit answers taken before the copy gives up */
+
+static int copy_round(dfsc_verb *v);
+
+static void copy_end(dfsc_verb *v, int err, uint32_t st) {
+  /* Bytes copied are never reported as failed: a short copy. */
+  if (v->issued > 0)
+    err = 0;
+  v->nbytes = v->issued;
+  verb_finish(v, err, st);
+}
+
+static void copy_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                    size_t len) {
+  dfsc_verb *v = r->data;
+  size_t asked = v->inflight;
+  dfsc_smb2_ioctl_rsp io;
+  dfsc_smb2_copychunk_rsp cr;
+  int rc;
+  if (err < 0) {
+    copy_end(v, err, 0);
+    return;
+  }
+  if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0 ||
+      dfsc__smb2_copychunk_rsp_parse(io.output, io.output_len, &cr) < 0) {
+    copy_end(v, h->status != 0 ? DFSC_E_NTSTATUS : DFSC_E_PROTO, h->status);
+    return;
+  }
+  if (h->status == STATUS_INVALID_PARAMETER && v->rounds < COPY_LIMIT_TRIES &&
+      cr.chunks_written > 0 && cr.chunk_bytes_written > 0 && cr.total_bytes_written > 0 &&
+      (cr.chunks_written < v->window / v->chunk || cr.chunk_bytes_written < v->chunk ||
+       cr.total_bytes_written < v->window)) {
+    /* The server's limits ([MS-SMB2] 3.3.5.15.6): asked again within them. */
+    v->rounds++;
+    v->chunk = cr.chunk_bytes_written;
+    v->window = (size_t)cr.chunks_written * v->chunk;
+    if (v->window > cr.total_bytes_written)
+      v->window = cr.total_bytes_written;
+    if (v->window > 256 * v->chunk)
+      v->window = 256 * v->chunk; /* what one request of copy_round holds */
+    if (v->window < v->chunk)
+      v->chunk = v->window;
+  } else if (h->status != 0) {
+    copy_end(v, DFSC_E_NTSTATUS, h->status);
+    return;
+  } else if (cr.total_bytes_written == 0 || cr.total_bytes_written > asked) {
+    /* Nothing copied would never end; more than asked is not an answer. */
+    copy_end(v, cr.total_bytes_written == 0 ? -EIO : DFSC_E_PROTO, 0);
+    return;
+  } else {
+    v->issued += cr.total_bytes_written;
+  }
+  if (v->issued >= v->len || v->err < 0) {
+    copy_end(v, v->err, 0);
+    return;
+  }
+  rc = copy_round(v);
+  if (rc < 0)
+    copy_end(v, rc, 0);
+}
+
+/* One FSCTL_SRV_COPYCHUNK_WRITE for what is left, within the limits. */
+static int copy_round(dfsc_verb *v) {
+  dfsc_smb2_chunk chunks[256];
+  dfsc_smb2_ioctl_req io;
+  uint8_t *in;
+  size_t n = v->len - v->issued, k = 0, at;
+  dfsc_req *r;
+  dfsc_wr w;
+  int rc;
+  if (n > v->window)
+    n = v->window;
+  for (at = 0; at < n && k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+    size_t c = n - at < v->chunk ? n - at : v->chunk;
+    chunks[k].src_off = v->off + v->issued + at;
+    chunks[k].dst_off = v->eof_at + v->issued + at;
+    chunks[k].len = (uint32_t)c;
+    at += c;
+  }
+  in = dfsc__malloc(SMB2_COPYCHUNK_HDR_SIZE + k * SMB2_COPYCHUNK_SIZE);
+  r = dfsc__req_new(SMB2_IOCTL, 64 + SMB2_COPYCHUNK_HDR_SIZE + k * SMB2_COPYCHUNK_SIZE);
+  if (in == NULL || r == NULL) {
+    dfsc__free(in);
+    if (r != NULL)
+      dfsc__req_free(r);
+    return -ENOMEM;
+  }
+  dfsc__wr_init(&w, in, SMB2_COPYCHUNK_HDR_SIZE + k * SMB2_COPYCHUNK_SIZE);
+  rc = dfsc__smb2_copychunk_build(&w, v->key, chunks, k);
+  memset(&io, 0, sizeof(io));
+  io.ctl_code = SMB2_FSCTL_SRV_COPYCHUNK_WRITE;
+  io.fid = v->fid;
+  io.input = in;
+  io.input_len = w.off;
+  io.max_output_response = SMB2_COPYCHUNK_RSP_SIZE;
+  io.flags = SMB2_0_IOCTL_IS_FSCTL;
+  if (rc == 0)
+    rc = dfsc__smb2_ioctl_req_encode(&r->w, &io);
+  dfsc__free(in);
+  r->cb = copy_cb;
+  r->data = v;
+  v->inflight = at; /* one request out at a time */
+  if (rc == 0)
+    rc = dfsc__tree_send(v->tree, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
+}
+
+/* The source's resume key arrived: the copy starts on the destination. */
+static void copy_key_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,
+                        size_t len) {
+  dfsc_verb *v = r->data;
+  dfsc_smb2_ioctl_rsp io;
+  int rc;
+  if (err < 0 || h->status != 0) {
+    copy_end(v, err < 0 ? err : DFSC_E_NTSTATUS, err < 0 ? 0 : h->status);
+    return;
+  }
+  if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0 ||
+      dfsc__smb2_resume_key_parse(io.output, io.output_len, v->key) < 0) {
+    copy_end(v, DFSC_E_PROTO, 0);
+    return;
+  }
+  v->key_new = 1;
+  if (v->err < 0) {
+    copy_end(v, v->err, 0);
+    return;
+  }
+  v->tree = v->dst_tree;
+  rc = copy_round(v);
+  if (rc < 0)
+    copy_end(v, rc, 0);
+}
+
+int dfsc__verb_copy(dfsc_verb *v, dfsc_tree *src_t, const dfsc_smb2_fid *src,
+                    uint8_t key[24], int have_key, dfsc_tree *t, const dfsc_smb2_fid *dst,
+                    uint64_t src_off, uint64_t dst_off, uint64_t len) {
+  dfsc_smb2_ioctl_req io;
+  dfsc_req *r;
+  int rc;
+  verb_init(v, t, V_COPY);
+  if (len == 0 || len > SIZE_MAX || src_off > UINT64_MAX - len ||
+      dst_off > UINT64_MAX - len)
+    return -EINVAL;
+  if (!dfsc__tree_same_session(src_t, t))
+    return -EXDEV;
+  v->fid = *dst;
+  v->dst_tree = t;
+  v->off = src_off;
+  v->eof_at = dst_off; /* where the copy lands */
+  v->len = (size_t)len;
+  v->chunk = COPY_CHUNK_DEFAULT;
+  v->window = COPY_CHUNKS_DEFAULT * COPY_CHUNK_DEFAULT;
+  if (v->window > COPY_TOTAL_DEFAULT)
+    v->window = COPY_TOTAL_DEFAULT;
+  if (have_key) {
+    memcpy(v->key, key, SMB2_RESUME_KEY_SIZE);
+    return copy_round(v);
+  }
+  /* [MS-SMB2] 3.2.4.20.1: the key names the source open to the server. */
+  r = dfsc__req_new(SMB2_IOCTL, 64);
+  if (r == NULL)
+    return -ENOMEM;
+  memset(&io, 0, sizeof(io));
+  io.ctl_code = SMB2_FSCTL_SRV_REQUEST_RESUME_KEY;
+  io.fid = *src;
+  io.max_output_response = 64;
+  io.flags = SMB2_0_IOCTL_IS_FSCTL;
+  rc = dfsc__smb2_ioctl_req_encode(&r->w, &io);
+  r->cb = copy_key_cb;
+  r->data = v;
+  if (rc == 0)
+    rc = dfsc__tree_send(src_t, &r, 1);
+  if (rc < 0)
+    dfsc__req_free(r);
+  return rc;
 }
 
 static void forget_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *pdu,

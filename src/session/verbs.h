@@ -100,6 +100,9 @@ struct dfsc_verb {
   size_t page_n;
   size_t page_max;     /* list_page: the caller's page bound, 0: none */
   const char *ea_name; /* get_ea: the EA asked for, NULL: the names */
+  uint8_t key[24];     /* copy: the source's resume key */
+  int key_new;         /* copy: key was asked for by this copy (the caller keeps it) */
+  dfsc_tree *dst_tree; /* copy: where the copy lands */
   struct dfsc_verb_durable *dur;
 };
 
@@ -155,6 +158,10 @@ int dfsc__verb_link(dfsc_verb *v, dfsc_tree *t, const char *name, const char *ne
                     int replace);
 int dfsc__verb_rename(dfsc_verb *v, dfsc_tree *t, const char *name, const char *newname,
                       int replace);
+/* SET_INFO FileRenameInformation on an open (one opened with DELETE
+ * access: DFSC_O_DENY_DELETE): newname is share-relative. */
+int dfsc__verb_rename_open(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                           const char *newname, int replace);
 /* A whole listing: CREATE (+ one or, when the credits allow, two
  * QUERY_DIRECTORY in one compound), further pages until
  * STATUS_NO_MORE_FILES, CLOSE. Each entry goes to entry(arg, e). A server
@@ -206,12 +213,26 @@ int dfsc__verb_set_ea(dfsc_verb *v, dfsc_tree *t, const char *name, const char *
 int dfsc__verb_set_basic(dfsc_verb *v, dfsc_tree *t, const char *name, uint32_t attributes,
                          uint64_t access_time, uint64_t write_time);
 /* FSCTL ctl_code ([MS-SMB2] 2.2.31, SMB2_0_IOCTL_IS_FSCTL) with input
- * in/in_len on the tree itself (no open: the FileId is all ones, as
- * FSCTL_DFS_GET_REFERRALS wants, [MS-DFSC] 3.1.4.1), at most max_out
- * bytes back. On err 0 v->out / v->out_len is the output, valid only
- * during the callback. */
-int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, uint32_t ctl_code, const uint8_t *in,
-                     size_t in_len, uint32_t max_out);
+ * in/in_len on an open (fid), or with fid NULL on the tree itself (the
+ * FileId all ones, as FSCTL_DFS_GET_REFERRALS wants, [MS-DFSC] 3.1.4.1),
+ * at most max_out bytes back. v->out / v->out_len is the output, valid
+ * only during the callback: on err 0, and on DFSC_E_NTSTATUS when the
+ * refusal came with one (NULL otherwise). */
+int dfsc__verb_fsctl(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                     uint32_t ctl_code, const uint8_t *in, size_t in_len, uint32_t max_out);
+/* Server-side copy ([MS-SMB2] 3.2.4.20.2, FSCTL_SRV_COPYCHUNK_WRITE): len
+ * bytes at src_off of the open src on src_t to dst_off of the open dst on
+ * t, which must be on one connection and session (else -EXDEV at once).
+ * Without have_key the source's resume key is asked for first (FSCTL
+ * FSCTL_SRV_REQUEST_RESUME_KEY); v->key holds it afterwards and v->key_new
+ * says so, for the caller to pass next time. One request at a time of at
+ * most 16 chunks of 1 MiB, or within the server's limits when it refuses
+ * those (taken at most 4 times). v->nbytes is what was copied: once some
+ * bytes are, the verb ends with err 0 whatever stops it (a short copy).
+ * dfsc__verb_stop ends it after the request out. */
+int dfsc__verb_copy(dfsc_verb *v, dfsc_tree *src_t, const dfsc_smb2_fid *src,
+                    uint8_t key[24], int have_key, dfsc_tree *t, const dfsc_smb2_fid *dst,
+                    uint64_t src_off, uint64_t dst_off, uint64_t len);
 /* Named pipes on an IPC$ tree, opened with dfsc__verb_open. A pipe
  * transaction ([MS-SMB2] 3.2.4.20.4, IOCTL FSCTL_PIPE_TRANSCEIVE) writes
  * in[0..in_len) to the pipe and reads its answer; a pipe read is one READ.

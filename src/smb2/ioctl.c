@@ -213,3 +213,59 @@ int dfsc__smb2_dfs_referral_req_parse(const uint8_t *buf, size_t len, uint16_t *
   }
   return DFSC_E_PROTO;
 }
+
+int dfsc__smb2_copychunk_build(dfsc_wr *w, const uint8_t key[SMB2_RESUME_KEY_SIZE],
+                               const dfsc_smb2_chunk *c, size_t n) {
+  size_t i;
+
+  if (n == 0 || n > UINT16_MAX)
+    return -EINVAL;
+  dfsc__wr_bytes(w, key, SMB2_RESUME_KEY_SIZE);
+  dfsc__wr_u32(w, (uint32_t)n);
+  dfsc__wr_u32(w, 0); /* Reserved */
+  for (i = 0; i < n; i++) {
+    dfsc__wr_u64(w, c[i].src_off);
+    dfsc__wr_u64(w, c[i].dst_off);
+    dfsc__wr_u32(w, c[i].len);
+    dfsc__wr_u32(w, 0); /* Reserved */
+  }
+  return dfsc__smb2_wr_status(w);
+}
+
+int dfsc__smb2_copychunk_parse(const uint8_t *buf, size_t len,
+                               uint8_t key[SMB2_RESUME_KEY_SIZE], size_t *n) {
+  dfsc_rd r;
+  uint32_t count;
+
+  dfsc__rd_init(&r, buf, len);
+  dfsc__rd_bytes(&r, key, SMB2_RESUME_KEY_SIZE);
+  count = dfsc__rd_u32(&r);
+  dfsc__rd_skip(&r, 4);
+  if (r.bad || count > (len - SMB2_COPYCHUNK_HDR_SIZE) / SMB2_COPYCHUNK_SIZE ||
+      len != SMB2_COPYCHUNK_HDR_SIZE + (size_t)count * SMB2_COPYCHUNK_SIZE)
+    return DFSC_E_PROTO;
+  *n = count;
+  return 0;
+}
+
+int dfsc__smb2_copychunk_rsp_parse(const uint8_t *buf, size_t len,
+                                   dfsc_smb2_copychunk_rsp *out) {
+  dfsc_rd r;
+
+  memset(out, 0, sizeof(*out));
+  dfsc__rd_init(&r, buf, len);
+  out->chunks_written = dfsc__rd_u32(&r);
+  out->chunk_bytes_written = dfsc__rd_u32(&r);
+  out->total_bytes_written = dfsc__rd_u32(&r);
+  return r.bad ? DFSC_E_PROTO : 0;
+}
+
+int dfsc__smb2_resume_key_parse(const uint8_t *buf, size_t len,
+                                uint8_t key[SMB2_RESUME_KEY_SIZE]) {
+  dfsc_rd r;
+
+  dfsc__rd_init(&r, buf, len);
+  dfsc__rd_bytes(&r, key, SMB2_RESUME_KEY_SIZE);
+  (void)dfsc__rd_u32(&r); /* ContextLength: unused ([MS-SMB2] 2.2.32.3) */
+  return r.bad ? DFSC_E_PROTO : 0;
+}

@@ -74,6 +74,39 @@ int dfsc__smb2_vni_req_parse(const uint8_t *buf, size_t len, dfsc_smb2_vni_req *
 int dfsc__smb2_vni_rsp_build(dfsc_wr *w, const dfsc_smb2_vni_rsp *in);
 int dfsc__smb2_vni_rsp_parse(const uint8_t *buf, size_t len, dfsc_smb2_vni_rsp *out);
 
+/* Server-side copy ([MS-SMB2] 2.2.31.1, 2.2.32.1, 2.2.32.3). */
+#define SMB2_RESUME_KEY_SIZE 24
+#define SMB2_COPYCHUNK_HDR_SIZE 32 /* SourceKey, ChunkCount, Reserved */
+#define SMB2_COPYCHUNK_SIZE 24     /* one SRV_COPYCHUNK */
+#define SMB2_COPYCHUNK_RSP_SIZE 12
+
+typedef struct dfsc_smb2_chunk {
+  uint64_t src_off, dst_off;
+  uint32_t len;
+} dfsc_smb2_chunk;
+
+/* SRV_COPYCHUNK_RESPONSE. After STATUS_INVALID_PARAMETER the three fields
+ * are the server's limits instead: chunks a request may carry, bytes a
+ * chunk may hold, bytes a request may copy ([MS-SMB2] 3.3.5.15.6). */
+typedef struct dfsc_smb2_copychunk_rsp {
+  uint32_t chunks_written;
+  uint32_t chunk_bytes_written;
+  uint32_t total_bytes_written;
+} dfsc_smb2_copychunk_rsp;
+
+/* SRV_COPYCHUNK_COPY with key and n (1..65535) chunks. 0, DFSC_E_NOSPACE
+ * or -EINVAL. */
+int dfsc__smb2_copychunk_build(dfsc_wr *w, const uint8_t key[SMB2_RESUME_KEY_SIZE],
+                               const dfsc_smb2_chunk *c, size_t n);
+int dfsc__smb2_copychunk_parse(const uint8_t *buf, size_t len,
+                               uint8_t key[SMB2_RESUME_KEY_SIZE], size_t *n);
+int dfsc__smb2_copychunk_rsp_parse(const uint8_t *buf, size_t len,
+                                   dfsc_smb2_copychunk_rsp *out);
+/* SRV_REQUEST_RESUME_KEY: the 24-byte key (ContextLength and Context are
+ * not used). 0 or DFSC_E_PROTO. */
+int dfsc__smb2_resume_key_parse(const uint8_t *buf, size_t len,
+                                uint8_t key[SMB2_RESUME_KEY_SIZE]);
+
 /* REQ_GET_DFS_REFERRAL: MaxReferralLevel, then the UTF-8 path as UTF-16LE
  * with a NUL terminator. Returns 0, DFSC_E_NOSPACE, -EILSEQ. */
 int dfsc__smb2_dfs_referral_req_build(dfsc_wr *w, uint16_t max_level, const char *path,

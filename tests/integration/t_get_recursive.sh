@@ -326,7 +326,7 @@ python3 - "$TMP/long" "$DFSC" -U "$CRED" "${R[@]}" get -r "//$fs1/scratch/$RUN/l
 # "exit N" and what the temporary name was: utf8, broken or unseen.
 import os, subprocess, sys, time
 target, cmd = os.fsencode(sys.argv[1]), sys.argv[2:]
-p = subprocess.Popen(cmd)
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # its summary line is not ours
 seen = None
 deadline = time.time() + 120
 while p.poll() is None and seen is None and time.time() < deadline:

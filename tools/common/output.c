@@ -82,6 +82,14 @@ void dfsc__fe_json_str(FILE *f, const char *s) {
 /* FILETIME of 1970-01-01T00:00:00Z: 369 years of 100 ns ticks. */
 #define FILETIME_UNIX_EPOCH 116444736000000000ULL
 
+uint64_t dfsc__fe_filetime_from_unix(int64_t sec, long nsec) {
+  const int64_t epoch = (int64_t)(FILETIME_UNIX_EPOCH / 10000000ULL);
+
+  if (sec < -epoch || sec > (int64_t)(UINT64_MAX / 10000000ULL) - epoch - 1 || nsec < 0)
+    return 0;
+  return (uint64_t)(sec + epoch) * 10000000ULL + (uint64_t)(nsec / 100);
+}
+
 int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap) {
   int64_t sec;
   long nsec;

@@ -13,6 +13,7 @@
 #ifndef DFSC_TOOLS_CLI_H
 #define DFSC_TOOLS_CLI_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -204,6 +205,7 @@ struct dfsc__cli_cfg {
   int progress;       /* stderr is a terminal: draw progress bars */
   int recursive;      /* get -r: a directory tree */
   int fsync;          /* get --fsync: file and directory entry durable before exit */
+  int update;         /* get -r / put -r --update: skip files already the same */
   uint64_t max_files; /* get -r: local files and directories at most (0: no limit) */
   uint64_t max_bytes; /* get -r: bytes of file data at most (0: no limit) */
 };
@@ -225,6 +227,51 @@ int dfsc__cli_cmd_stat(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, cha
 int dfsc__cli_cmd_cat(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_get(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_put(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
+/* (workq.c) The bounded queue the workers of get -r and put -r share.
+ * Items are the walk's own structs whose first member is their next
+ * pointer. mu is the walk's lock (it guards the walk's counters too). */
+struct dfsc__cli_wq {
+  pthread_mutex_t *mu;
+  pthread_cond_t cv;
+  void *head, *tail;
+  size_t queued, max;
+  int busy; /* workers holding an item */
+};
+/* Queues item (1), or returns 0 when the queue holds max already: the
+ * caller handles the item itself, which bounds the queue whatever the
+ * tree. Takes mu. */
+int dfsc__cli_wq_offer(struct dfsc__cli_wq *q, void *item);
+/* A worker: takes items and calls fn(arg, item) for each (without mu)
+ * until the queue is empty and no worker holds one (one may still queue
+ * more), or a signal came. */
+void dfsc__cli_wq_work(struct dfsc__cli_wq *q, void (*fn)(void *arg, void *item),
+                       void *arg);
+/* Queues root and runs `jobs` threads of worker(arg) (the caller alone
+ * when none starts) until they end. q->cv is the caller's to init and
+ * destroy; mu guards q. */
+void dfsc__cli_wq_run(struct dfsc__cli_wq *q, pthread_mutex_t *mu, size_t max, void *root,
+                      int jobs, void *(*worker)(void *), void *arg);
+/* Takes the next item (NULL: none) once no worker runs: what an
+ * interruption left. */
+void *dfsc__cli_wq_pop(struct dfsc__cli_wq *q);
+
+/* (commands.c) Reads up to n bytes, fewer only at the end of the input;
+ * EINTR retried unless a signal asked to stop. Bytes read or -errno. */
+long long dfsc__cli_read_full(int fd, char *buf, size_t n);
+
+/* (rput.c) put -r LOCAL PATH: the tree under the local directory LOCAL
+ * into the remote directory PATH. Returns the exit status. */
+int dfsc__cli_put_tree(struct dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg,
+                       const char *local, const char *path);
+/* (rput.c) A hidden temporary name beside the remote path `remote`:
+ * ".NAME.dfsc-XXXXXX" in its directory, NAME cut to keep within 255
+ * characters. Heap string, or NULL (memory, or a path ending in a
+ * separator). */
+char *dfsc__cli_temp_path(const char *remote);
+/* Six random letters and digits (and a NUL): the XXXXXX of a temporary
+ * name. */
+void dfsc__cli_temp_suffix(char sfx[7]);
+int dfsc__cli_cmd_cp(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_mkdir(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_rm(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);
 int dfsc__cli_cmd_rmdir(struct dfsc_ctx *, const struct dfsc__cli_cfg *, int, char **);

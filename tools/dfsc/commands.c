@@ -1025,7 +1025,7 @@ out:
 
 /* Reads up to n bytes, fewer only at end of input. Returns the count or
  * -errno. */
-static long long read_full(int fd, char *buf, size_t n) {
+long long dfsc__cli_read_full(int fd, char *buf, size_t n) {
   size_t got = 0;
 
   while (got < n) {
@@ -1096,6 +1096,8 @@ int dfsc__cli_cmd_put(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   const char *err_msg = NULL;
   int from_stdin = strcmp(local, "-") == 0;
 
+  if (cfg->recursive)
+    return dfsc__cli_put_tree(ctx, cfg, argv[0], argv[1]);
   if (from_stdin) {
     fd = STDIN_FILENO;
   } else {
@@ -1143,7 +1145,7 @@ int dfsc__cli_cmd_put(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
       err_msg = "interrupted";
       break;
     }
-    n = read_full(fd, buf, IO_CHUNK);
+    n = dfsc__cli_read_full(fd, buf, IO_CHUNK);
     if (n < 0) {
       err = (int)n;
       if (!interrupted()) {
@@ -1420,12 +1422,10 @@ struct rget {
   dfsc_ctx *ctx;
   const struct dfsc__cli_cfg *cfg;
   pthread_mutex_t mu;
-  pthread_cond_t cv;
-  struct rget_item *head, *tail;
-  size_t queued;
-  int busy;        /* workers holding an entry */
-  unsigned failed; /* paths that failed */
+  struct dfsc__cli_wq q; /* entries waiting for a worker (workq.c) */
+  unsigned failed;       /* paths that failed */
   uint64_t files, bytes;
+  uint64_t skipped; /* --update: files already the same here */
   /* The limits, under mu: entries taken from listings (files and
    * directories, against max_files) and bytes of files started (against
    * max_bytes). Past either, no new entry is taken; past max_bytes no new
@@ -1737,24 +1737,12 @@ static int rget_take_bytes(struct rget *g, const char *path, uint64_t n) {
  * characters to stay within NAME_MAX) in dfd, O_EXCL and O_NOFOLLOW, mode 0600; the name
  * goes to tmp (NAME_MAX + 1 bytes). Returns the descriptor or -1 with errno. */
 static int open_temp(int dfd, const char *name, char *tmp) {
-  static const char chars[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  static _Atomic unsigned counter;
-  int blen = (int)dfsc__cli_name_cut(name, NAME_MAX - 14), i, k, fd;
+  int blen = (int)dfsc__cli_name_cut(name, NAME_MAX - 14), i, fd;
 
   for (i = 0; i < RGET_TMP_TRIES; i++) {
-    unsigned char r[6];
     char sfx[7];
 
-    if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-      /* Only collisions get likelier: O_EXCL still refuses a taken name. */
-      unsigned c = counter++ * 2654435761u ^ (unsigned)getpid();
-      for (k = 0; k < 6; k++)
-        r[k] = (unsigned char)(c >> (k * 5));
-    }
-    for (k = 0; k < 6; k++)
-      sfx[k] = chars[r[k] % (sizeof(chars) - 1)];
-    sfx[6] = '\0';
+    dfsc__cli_temp_suffix(sfx);
     snprintf(tmp, NAME_MAX + 1, ".%.*s.dfsc-%s", blen, name, sfx);
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                 0600);
@@ -1763,6 +1751,25 @@ static int open_temp(int dfd, const char *name, char *tmp) {
   }
   errno = EEXIST;
   return -1;
+}
+
+/* --update: whether the local file at its final name is a regular file
+ * (not followed if a link) with the listing's size and modification time
+ * to the second (1: it is left as it is), or not (0), or -1 when its
+ * directory could not be opened (reported). */
+static int rget_up_to_date(struct rget *g, const struct rget_item *it) {
+  struct stat st;
+  int64_t sec;
+  long nsec;
+  int dfd = rget_dir_get(g, it->parent), same;
+
+  if (dfd < 0)
+    return -1;
+  dfsc_filetime_to_unix(it->write_time, &sec, &nsec);
+  same = fstatat(dfd, it->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+         (uint64_t)st.st_size == it->size && (int64_t)st.st_mtim.tv_sec == sec;
+  rget_dir_put(g, it->parent);
+  return same;
 }
 
 /* Downloads one file as get does: a hidden temporary file renamed over
@@ -1781,6 +1788,17 @@ static int rget_file(struct rget *g, const struct rget_item *it) {
   size_t sn = 0;
   int dfd = -1, fd = -1, have_tmp = 0, rc, ret = -1, whole = 0;
 
+  if (g->cfg->update && it->write_time != 0) {
+    int same = rget_up_to_date(g, it);
+    if (same < 0)
+      return -1;
+    if (same) {
+      pthread_mutex_lock(&g->mu);
+      g->skipped++;
+      pthread_mutex_unlock(&g->mu);
+      return 0;
+    }
+  }
   if (rget_take_bytes(g, it->remote, it->size) != 0)
     return 1;
   if (it->size <= SMALL_MAX) {
@@ -2006,18 +2024,8 @@ static int rget_dir(struct rget *g, const struct rget_item *it) {
     c->parent = d;
     pthread_mutex_lock(&g->mu);
     d->pending++;
-    if (g->queued < RGET_QUEUE_MAX) {
-      if (g->tail != NULL)
-        g->tail->next = c;
-      else
-        g->head = c;
-      g->tail = c;
-      g->queued++;
-      pthread_cond_signal(&g->cv);
-      c = NULL;
-    }
     pthread_mutex_unlock(&g->mu);
-    if (c != NULL)
+    if (!dfsc__cli_wq_offer(&g->q, c))
       rget_do(g, c);
   }
   dfsc_dir_free(dir);
@@ -2047,47 +2055,12 @@ static void rget_do(struct rget *g, struct rget_item *it) {
   rget_item_free(it);
 }
 
+static void rget_item_do(void *arg, void *item) { rget_do(arg, item); }
+
 static void *rget_worker(void *arg) {
   struct rget *g = arg;
 
-  for (;;) {
-    struct rget_item *it;
-
-    pthread_mutex_lock(&g->mu);
-    /* Idle with others busy: they may still queue more. The timeout lets
-     * a signal end the wait. */
-    while (g->head == NULL && g->busy > 0 && !interrupted()) {
-      struct timespec until;
-
-      clock_gettime(CLOCK_REALTIME, &until);
-      until.tv_nsec += 100 * 1000 * 1000;
-      if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-      }
-      pthread_cond_timedwait(&g->cv, &g->mu, &until);
-    }
-    if (g->head == NULL || interrupted()) {
-      pthread_cond_broadcast(&g->cv);
-      pthread_mutex_unlock(&g->mu);
-      break;
-    }
-    it = g->head;
-    g->head = it->next;
-    if (g->head == NULL)
-      g->tail = NULL;
-    g->queued--;
-    g->busy++;
-    pthread_mutex_unlock(&g->mu);
-
-    rget_do(g, it);
-
-    pthread_mutex_lock(&g->mu);
-    g->busy--;
-    if (g->busy == 0 && g->head == NULL)
-      pthread_cond_broadcast(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-  }
+  dfsc__cli_wq_work(&g->q, rget_item_do, g);
   return NULL;
 }
 
@@ -2097,14 +2070,13 @@ static void *rget_worker(void *arg) {
 static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, char **argv) {
   struct rget g;
   struct rget_item *root = NULL, *it;
-  pthread_t th[DFSC_CLI_JOBS_MAX];
   dfsc_result res = {0};
   dfsc_stat_t st;
   const char *base;
   char *local_shown = NULL;
   size_t len;
   struct rlimit rl;
-  int rc, i, started = 0;
+  int rc;
 
   if (argc > 2 || (argc == 2 && strcmp(argv[1], "-") == 0)) {
     dfsc__fe_errf("%s", "get -r takes one PATH and an optional LOCAL directory");
@@ -2157,25 +2129,15 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
     root->local[--len] = '\0';
   root->is_dir = 1;
   root->write_time = st.write_time;
-  g.head = g.tail = root;
-  g.queued = 1;
-
   pthread_mutex_init(&g.mu, NULL);
-  pthread_cond_init(&g.cv, NULL);
-  for (i = 0; i < cfg->jobs && i < DFSC_CLI_JOBS_MAX; i++)
-    if (pthread_create(&th[i], NULL, rget_worker, &g) == 0)
-      started++;
-  if (started == 0)
-    rget_worker(&g); /* no thread: the caller does the work */
-  for (i = 0; i < started; i++)
-    pthread_join(th[i], NULL);
+  pthread_cond_init(&g.q.cv, NULL);
+  dfsc__cli_wq_run(&g.q, &g.mu, RGET_QUEUE_MAX, root, cfg->jobs, rget_worker, &g);
   /* Left by an interruption: dropped without setting times. */
-  while ((it = g.head) != NULL) {
-    g.head = it->next;
+  while ((it = dfsc__cli_wq_pop(&g.q)) != NULL) {
     rget_release(&g, it->parent, 0);
     rget_item_free(it);
   }
-  pthread_cond_destroy(&g.cv);
+  pthread_cond_destroy(&g.q.cv);
   pthread_mutex_destroy(&g.mu);
 
   if (cfg->json) {
@@ -2183,13 +2145,20 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
     dfsc__fe_json_str(stdout, argv[0]);
     fputs(",\"local\":", stdout);
     dfsc__fe_json_str(stdout, local_shown);
-    fprintf(stdout, ",\"ok\":%s,\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"failed\":%u",
+    fprintf(stdout,
+            ",\"ok\":%s,\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"up_to_date\":%" PRIu64
+            ",\"failed\":%u",
             g.failed == 0 && g.limit == NULL && !interrupted() ? "true" : "false", g.files,
-            g.bytes, g.failed);
+            g.bytes, g.skipped, g.failed);
     if (g.limit != NULL)
       fprintf(stdout, ",\"limit\":\"%s\"",
               strcmp(g.limit, "max-files") == 0 ? "max_files" : "max_bytes");
     fputs("}\n", stdout);
+  } else {
+    fprintf(stdout,
+            "%" PRIu64 " files downloaded (%" PRIu64 " bytes), %" PRIu64
+            " up to date, %u failed\n",
+            g.files, g.bytes, g.skipped, g.failed);
   }
   free(local_shown);
   return g.failed != 0 || g.limit != NULL || interrupted();

@@ -139,10 +139,17 @@ static const struct command commands[] = {
      "directories or bytes (0: no limit). --fsync: flush each file and its\n"
      "directory entry to disk before the rename (slower; see dfsc(1)).\n",
      dfsc__cli_cmd_get},
-    {"put", 2, 2, "LOCAL PATH", "upload a file",
+    {"put", 2, 2, "[-r] LOCAL PATH", "upload a file or a tree",
      "Uploads LOCAL ('-': standard input) to PATH, creating or truncating it.\n"
      "When PATH ends with '/' or '\\' or is an existing directory, the file is\n"
-     "created in it under LOCAL's last component.\n",
+     "created in it under LOCAL's last component.\n"
+     "-r, --recursive: LOCAL is a directory; its tree goes into PATH (created\n"
+     "if missing, merged into if it exists), -j files at once, modification\n"
+     "times kept. Each file is written under a hidden temporary name and\n"
+     "renamed over its final name once complete. Symbolic links and special\n"
+     "files are skipped with a line each; a summary line ends the output.\n"
+     "--update (get -r and put -r): skip files whose size and modification\n"
+     "time (to the second) already match at the destination.\n",
      dfsc__cli_cmd_put},
     {"mkdir", 1, -1, "PATH...", "create directories", "Creates each directory.\n",
      dfsc__cli_cmd_mkdir},
@@ -153,6 +160,16 @@ static const struct command commands[] = {
      "Renames PATH to NEWPATH: a full path on the same share or a path\n"
      "relative to the share.\n",
      dfsc__cli_cmd_mv},
+    {"cp", 2, 2, "SRC DST", "copy a file, on the server when it can",
+     "Copies the remote file SRC to DST (into it under SRC's last component\n"
+     "when DST ends with '/' or '\\' or is an existing directory). When both\n"
+     "are on one server and session (through DFS too), the server copies the\n"
+     "data itself (FSCTL_SRV_COPYCHUNK_WRITE) and none of it crosses the\n"
+     "network to this client; otherwise it streams through the client, with a\n"
+     "line saying so. The copy is written under a hidden temporary name and\n"
+     "renamed over DST once whole. --json: {path,dest,ok,bytes,\n"
+     "server_side_bytes}.\n",
+     dfsc__cli_cmd_cp},
     {"resolve", 1, -1, "PATH...", "show the DFS referral chain and the final target",
      "Resolves each PATH through DFS (root and link referrals, interlinks),\n"
      "probing the target with a stat, and prints every hop: the cache entry's\n"
@@ -321,6 +338,7 @@ enum {
   OPT_CIPHERS,
   OPT_CRED_SERVERS,
   OPT_FSYNC,
+  OPT_UPDATE,
   OPT_MAX_FILES,
   OPT_MAX_BYTES,
   OPT_IDLE_TIMEOUT,
@@ -381,6 +399,7 @@ static const struct option long_opts[] = {
     {"paths-from", required_argument, NULL, 'T'},
     {"recursive", no_argument, NULL, 'r'},
     {"fsync", no_argument, NULL, OPT_FSYNC},
+    {"update", no_argument, NULL, OPT_UPDATE},
     {"max-files", required_argument, NULL, OPT_MAX_FILES},
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
@@ -685,6 +704,9 @@ int main(int argc, char **argv) {
     case OPT_FSYNC:
       cfg.fsync = 1;
       break;
+    case OPT_UPDATE:
+      cfg.update = 1;
+      break;
     case OPT_MAX_FILES:
     case OPT_MAX_BYTES:
       if (dfsc__cli_config_set(opt == OPT_MAX_FILES ? "max_files" : "max_bytes", optarg,
@@ -822,11 +844,19 @@ int main(int argc, char **argv) {
       status = usage_error("unknown command '%s'", pos[0]);
     goto out;
   }
-  if ((cfg.recursive || cfg.fsync) && cmd->fn != dfsc__cli_cmd_get) {
-    status = usage_error("-r and --fsync are for get, not %s", cmd->name);
+  if (cfg.recursive && cmd->fn != dfsc__cli_cmd_get && cmd->fn != dfsc__cli_cmd_put) {
+    status = usage_error("-r is for get and put, not %s", cmd->name);
     goto out;
   }
-  if (limit_flags && !cfg.recursive) {
+  if (cfg.fsync && cmd->fn != dfsc__cli_cmd_get) {
+    status = usage_error("--fsync is for get, not %s", cmd->name);
+    goto out;
+  }
+  if (cfg.update && !cfg.recursive) {
+    status = usage_error("%s", "--update is for get -r and put -r");
+    goto out;
+  }
+  if (limit_flags && (!cfg.recursive || cmd->fn != dfsc__cli_cmd_get)) {
     status = usage_error("%s", "--max-files and --max-bytes are for get -r");
     goto out;
   }

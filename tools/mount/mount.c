@@ -235,8 +235,9 @@ struct mnt {
   pthread_mutex_t iobuf_mu;
   char *iobufs[IOBUF_KEEP];
   unsigned niobufs;
-  uint64_t writes_behind_err; /* of them, refused later (reported at close or fsync) */
-  uint64_t direct_opens;      /* handles writing past the page cache (dio_choose) */
+  uint64_t writes_behind_err;   /* of them, refused later (reported at close or fsync) */
+  uint64_t direct_opens;        /* handles writing past the page cache (dio_choose) */
+  uint64_t copies_server_bytes; /* copy_file_range bytes the server copied itself */
   /* Coherent caching from leases (docs/mount.md): the open file handles
    * by dfsc_file (for the break callback, which runs on the library's
    * loop thread) and the breaks waiting for the invalidation thread, all
@@ -3431,6 +3432,71 @@ static void ctl_flush_cb(const dfsc_result *res, void *arg) {
   rq_free(r);
 }
 
+/* copy_file_range(2) between two files of the mount: the server copies
+ * (dfsc_copy_range) when both are on one server and session. Otherwise,
+ * or when the server has no server-side copy, EXDEV: the kernel (or the
+ * program, as cp does) copies through read and write. The destination's
+ * attributes are asked again; the kernel drops its cached pages of the
+ * range itself. */
+static void copy_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  int e = res_errno(res, 1);
+  struct node *n;
+
+  if (res->err == -EXDEV || (res->err == DFSC_E_NTSTATUS && (res->ntstatus == 0xC00000BBu ||
+                                                             res->ntstatus == 0xC0000010u)))
+    e = EXDEV; /* STATUS_NOT_SUPPORTED, STATUS_INVALID_DEVICE_REQUEST */
+  pthread_mutex_lock(&r->m->mu);
+  if ((n = find_ino(r->m, r->ino)) != NULL) {
+    n->wrote = 1;
+    n->cache_ok = 0;
+    st_drop_locked(n);
+  }
+  if (e == 0)
+    r->m->copies_server_bytes += res->nbytes;
+  pthread_mutex_unlock(&r->m->mu);
+  if (e != 0)
+    fuse_reply_err(rq_out(r), e);
+  else
+    fuse_reply_write(rq_out(r), res->nbytes);
+  rq_free(r);
+}
+
+static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                               struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+                               off_t off_out, struct fuse_file_info *fi_out, size_t len,
+                               int flags) {
+  struct mnt *m = fuse_req_userdata(req);
+  struct fh *in = (struct fh *)(uintptr_t)fi_in->fh;
+  struct fh *out = (struct fh *)(uintptr_t)fi_out->fh;
+  struct rq *r;
+  int rc;
+
+  if (flags != 0 || off_in < 0 || off_out < 0) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  if (in->kind != FH_FILE || out->kind != FH_FILE || in->f == NULL || out->f == NULL) {
+    fuse_reply_err(req, EXDEV);
+    return;
+  }
+  /* Writes answered early must be on the server before it copies them,
+   * or over them. */
+  if ((rc = wb_drain(m, ino_in, req)) != 0 || (rc = wb_drain(m, ino_out, req)) != 0) {
+    fuse_reply_err(req, rc);
+    return;
+  }
+  if ((r = rq_new(m, req, ino_out)) == NULL)
+    return;
+  if ((rc = rq_arm(r, copy_cb)) == 0)
+    rc = rq_armed(r, dfsc_copy_range_async(in->f, (uint64_t)off_in, out->f,
+                                           (uint64_t)off_out, len, copy_cb, r));
+  if (rc < 0) {
+    fuse_reply_err(rq_out(r), rc == -EXDEV ? EXDEV : dfsc__mount_errno(rc, 0, 1));
+    rq_free(r);
+  }
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
                      off_t off, struct fuse_file_info *fi) {
   struct mnt *m = fuse_req_userdata(req);
@@ -4457,10 +4523,13 @@ static void shares_cb(const dfsc_result *res, void *arg) {
           !dents_has(fh, m->known[i] + hl + 1) &&
           dents_add(fh, m->known[i] + hl + 1, N_SHARE, &st) < 0)
         e = ENOMEM;
-    /* What the charge covered and the entries do not use goes back. */
+    /* What the charge covered and the entries do not use goes back;
+     * shares made known since the charge are charged now. */
     if (e == 0 && need > dents_cost(fh))
       budget_release_locked(m, fh, need - dents_cost(fh), 0);
     pthread_mutex_unlock(&m->mu);
+    if (e == 0 && dents_cost(fh) > need)
+      e = budget_charge(m, fh, dents_cost(fh) - need);
   }
   clock_gettime(CLOCK_MONOTONIC, &fh->listed_at);
   dfsc_share_list_free(res->shares);
@@ -5594,7 +5663,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -5612,7 +5681,8 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "mount_lookups_local_neg", (unsigned long long)m->lookups_local_neg,
       "mount_writes_behind", (unsigned long long)m->writes_behind,
       "mount_writes_behind_err", (unsigned long long)m->writes_behind_err,
-      "mount_direct_writers", (unsigned long long)m->direct_opens);
+      "mount_direct_writers", (unsigned long long)m->direct_opens,
+      "mount_copy_server_bytes", (unsigned long long)m->copies_server_bytes);
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -5705,6 +5775,7 @@ static const struct fuse_lowlevel_ops ops = {
     .create = op_create,
     .read = op_read,
     .write = op_write,
+    .copy_file_range = op_copy_file_range,
     .flush = op_flush,
     .getlk = op_getlk,
     .setlk = op_setlk,
