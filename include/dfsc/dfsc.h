@@ -928,6 +928,10 @@ typedef struct dfsc_stats {
   /* ---- added after: sessions of several identities on one connection */
   uint64_t sessions_open; /* session objects alive now: one per identity that
                              used each open connection (dfsc_ctx_new_user) */
+  /* ---- added after: servers that sign compounded replies wrongly */
+  uint64_t compound_fallbacks; /* connections that send one request at a time since
+                                  their server signed a compounded reply as a lone
+                                  one (impacket); see docs/security.md */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

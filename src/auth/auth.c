@@ -29,8 +29,9 @@ enum auth_state {
 struct dfsc_auth {
   enum auth_state state;
   dfsc_ntlmssp *ntlm;
-  int mic_sent; /* we sent a mechListMIC */
-  int mech;     /* enum dfsc_auth_mech */
+  int mic_sent;   /* we sent a mechListMIC */
+  int mic_absent; /* NTLM: the server answered ours with none (see dfsc__auth_mic_absent) */
+  int mech;       /* enum dfsc_auth_mech */
   /* Kerberos */
   int kerberos, ntlm_off, anon_creds;
   int prepared; /* dfsc__auth_prepare ran; krb_rc is its outcome */
@@ -212,6 +213,8 @@ struct dfsc_ntlmssp *dfsc__auth_ntlmssp(dfsc_auth *a) {
 int dfsc__auth_creds_anonymous(const char *user, const char *password) {
   return dfsc__ntlmssp_creds_anonymous(user, password);
 }
+
+int dfsc__auth_mic_absent(const dfsc_auth *a) { return a->mic_absent; }
 
 int dfsc__auth_is_anonymous(const dfsc_auth *a) {
   return a->mech != DFSC_AUTH_KRB5 && dfsc__ntlmssp_is_anonymous(a->ntlm);
@@ -530,7 +533,12 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
    * mechListMIC with its own); otherwise whoever dropped the token could
    * also have rewritten the mechanism list. */
   if (inlen == 0) {
-    rc = a->mic_sent ? DFSC_E_AUTH : 0;
+    /* Our only mechanism was NTLM, so no negotiation was there to
+     * downgrade (RFC 4178 5): what the missing MIC leaves unproven is that
+     * the server knows the session key, which its signed final response
+     * proves instead. The session layer asks for that (mic_absent). */
+    a->mic_absent = a->mic_sent;
+    rc = 0;
     goto out;
   }
   rc = dfsc__spnego_resp_decode(in, inlen, &resp);
@@ -547,9 +555,9 @@ int dfsc__auth_finish(dfsc_auth *a, const uint8_t *in, size_t inlen) {
     goto out;
   }
   if (resp.mic == NULL && a->mic_sent) {
-    /* We protected the mechanism list, so the server must too. */
-    rc = DFSC_E_AUTH;
-    goto out;
+    /* We protected the mechanism list; a server that does not (impacket
+     * 0.10) must prove the key by signing its final response instead. */
+    a->mic_absent = 1;
   }
   if (resp.mic != NULL && !dfsc__ntlmssp_is_anonymous(a->ntlm)) {
     mechtypes = dfsc__spnego_mechtypes(&mt_len);

@@ -107,6 +107,13 @@ int dfsc__auth_session_key(const dfsc_auth *a, uint8_t key[16]);
 /* 1 when the session is an anonymous logon (NTLMSSP with no credentials),
  * else 0. */
 int dfsc__auth_is_anonymous(const dfsc_auth *a);
+/* NTLM: 1 when we sent a mechListMIC and the server's final token brought
+ * none (or there was no final token). dfsc__auth_finish accepts that only
+ * because our mechanism list held NTLM alone (RFC 4178 5: no choice to
+ * protect); the caller must then require the server's signed final
+ * response ([MS-SMB2] 3.2.5.3.1), which proves it holds the session key,
+ * or refuse the session. */
+int dfsc__auth_mic_absent(const dfsc_auth *a);
 
 /* The same rule before any dfsc_auth exists (the session layer decides
  * its NEGOTIATE security mode from it): 1 when user and password are both

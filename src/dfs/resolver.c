@@ -49,6 +49,7 @@ struct fetch {
   dfsc_dfs *d;
   enum fetch_state state;
   char server[256];
+  uint16_t port;                /* 0: the configured one */
   char key[DFSC_DFS_PATH_MAX];  /* coalescing key: the path up to its link level */
   char path[DFSC_DFS_PATH_MAX]; /* what is asked */
   dfsc_sl_creds cr;             /* the identity asking (copied), when has_creds */
@@ -883,7 +884,7 @@ static void fetch_start(struct fetch *f) {
   server_ready(d, f->srv);
   f->tw.cb = ipc_ready;
   f->tw.data = f;
-  rc = d->tree_get(d->sl, f->server, 0, "IPC$", f->has_creds ? &f->cr : NULL, &f->tw);
+  rc = d->tree_get(d->sl, f->server, f->port, "IPC$", f->has_creds ? &f->cr : NULL, &f->tw);
   if (rc < 0)
     fetch_done(f, rc, 0);
 }
@@ -911,7 +912,7 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
   }
   h = fetch_hash(server, key);
   f = fetch_find(d, server, key, h);
-  if (f != NULL) {
+  if (f != NULL && f->port == q->port) {
     /* Single flight (P4): ride on the request in progress. */
     q->next = f->waiters;
     f->waiters = q;
@@ -931,6 +932,7 @@ int dfsc__dfs_refer(dfsc_dfs *d, const char *server, const char *dfs_path,
   }
   f->d = d;
   snprintf(f->server, sizeof(f->server), "%s", server);
+  f->port = q->port;
   snprintf(f->key, sizeof(f->key), "%s", key);
   snprintf(f->path, sizeof(f->path), "%s", dfs_path);
   if (cr != NULL) {

@@ -132,6 +132,9 @@ struct dfsc_dfs_req {
    * there is none: then err is DFSC_E_NTSTATUS with its status). */
   void (*cb)(dfsc_dfs_req *q, int err, uint32_t ntstatus);
   void *data;
+  /* The server's port (0: the configured one): the port a user named in an
+   * smb:// URL applies to the referrals asked of that same host. */
+  uint16_t port;
   /* private */
   dfsc_dfs_req *next;
   struct fetch *f;

@@ -105,6 +105,15 @@ static int failover_worthy(int err, uint32_t st) {
          err == DFSC_E_PROTO || err == DFSC_E_SIGNATURE;
 }
 
+/* The port for a referral asked of server: the one the user named, when
+ * server is the host the user named. */
+static uint16_t port_of(const dfsc_walk *w, const char *server) {
+  size_t n = strlen(server);
+  return w->port && strncasecmp(w->path + 1, server, n) == 0 && w->path[1 + n] == '\\'
+             ? w->port
+             : 0;
+}
+
 static int domain_step(dfsc_walk *w);
 
 /* A domain step's answer. A SYSVOL referral that could not reach its DC
@@ -162,6 +171,7 @@ static int domain_step(dfsc_walk *w) {
   if (w->dstep == 0 && dfsc__dfs_domain_next(cache, NULL) == NULL) {
     w->dstep = 1;
     set_state(w, DFSC_WALK_DOMAIN);
+    w->q.port = port_of(w, dom);
     return dfsc__dfs_refer(w->dfs, dom, "", w->cr, &w->q) == 0;
   }
   dm = dfsc__dfs_domain_find(cache, dom);
@@ -169,6 +179,7 @@ static int domain_step(dfsc_walk *w) {
     w->dstep = 2;
     snprintf(req, sizeof(req), "\\%s", dom);
     set_state(w, DFSC_WALK_DC);
+    w->q.port = port_of(w, dom);
     return dfsc__dfs_refer(w->dfs, dom, req, w->cr, &w->q) == 0;
   }
   if (w->dcs_tried >= (dm != NULL && dm->n > 0 ? dm->n : 1))
@@ -180,6 +191,7 @@ static int domain_step(dfsc_walk *w) {
   w->dcs_tried++;
   snprintf(req, sizeof(req), "\\%s\\%.*s", dom, (int)yl, y);
   set_state(w, DFSC_WALK_SYSVOL);
+  w->q.port = port_of(w, server);
   return dfsc__dfs_refer(w->dfs, server, req, w->cr, &w->q) == 0;
 }
 
@@ -254,6 +266,7 @@ static int root_referral(dfsc_walk *w, enum dfsc_walk_state s,
   w->q.cb = cb;
   w->q.data = w;
   set_state(w, s);
+  w->q.port = port_of(w, host);
   return dfsc__dfs_refer(w->dfs, host, req, w->cr, &w->q) == 0;
 }
 
@@ -280,6 +293,7 @@ static int retry(dfsc_walk *w, int err, uint32_t st) {
     w->q.cb = link_cb;
     w->q.data = w;
     set_state(w, DFSC_WALK_LINK_REFERRAL);
+    w->q.port = port_of(w, host);
     rc = dfsc__dfs_refer(w->dfs, host, w->target, w->cr, &w->q);
     if (rc < 0)
       fail(w, rc, 0);
@@ -428,6 +442,7 @@ static void resolve(dfsc_walk *w) {
     w->q.cb = refresh_cb;
     w->q.data = w;
     set_state(w, DFSC_WALK_REFRESH);
+    w->q.port = port_of(w, src);
     if (dfsc__dfs_refer(w->dfs, src, pfx, w->cr, &w->q) == 0)
       goto out;
     set_state(w, DFSC_WALK_RESOLVE);
@@ -444,10 +459,7 @@ static void resolve(dfsc_walk *w) {
   if (rc < 0)
     goto fail;
   /* A port the user named applies to the server the user named. */
-  port = w->port && strncasecmp(w->path + 1, host, strlen(host)) == 0 &&
-                 w->path[1 + strlen(host)] == '\\'
-             ? w->port
-             : 0;
+  port = port_of(w, host);
   w->tw.cb = tree_ready;
   w->tw.data = w;
   set_state(w, DFSC_WALK_CONNECT);

@@ -188,6 +188,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->write_bytes = sl.write_bytes;
   o->requests_unanswered = sl.requests_unanswered;
   o->reads_direct = sl.read_direct;
+  o->compound_fallbacks = sl.compound_fallbacks;
   o->sessions_open = sl.sess_open;
   o->durable_opens = ctx->durable_opens;
   o->durable_reclaimed = ctx->durable_reclaimed;

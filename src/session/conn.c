@@ -217,6 +217,8 @@ struct dfsc_conn {
   char *host;
   uint16_t port;
   uint64_t gen;
+  int mic_absent_logged; /* the INFO line of a server without mechListMIC */
+  int no_compound;       /* requests one at a time (unchained_signature) */
 
   dfsc_lookup lk;
   dfsc_addr peer; /* where the lookup led (for the LDAP ping) */
@@ -1035,6 +1037,30 @@ static int verify_pdu(dfsc_sess *s, const uint8_t *pdu, size_t len) {
   return dfsc__crypto_verify(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len);
 }
 
+/* A compounded reply, not the last, whose signature failed: whether its
+ * server signed it as a lone reply, before it set NextCommand and added
+ * the padding (impacket 0.10 does; [MS-SMB2] 3.3.4.1.1 wants the chained
+ * form signed). The signature then covers every byte of the reply but the
+ * NextCommand field and the zero padding after it: nothing dfsc reads
+ * escapes it (the next reply's place must itself verify). 0 when it
+ * verifies so. */
+static int verify_unchained(dfsc_sess *s, const uint8_t *pdu, size_t len) {
+  uint8_t *copy;
+  size_t l;
+  int rc = -1;
+  if (len < SMB2_HDR_SIZE || len > (1u << 24) || (copy = dfsc__malloc(len)) == NULL)
+    return -1;
+  memcpy(copy, pdu, len);
+  dfsc__put_le32(copy + 20, 0); /* NextCommand */
+  for (l = len; l + 8 > len && l > SMB2_HDR_SIZE && rc != 0; l--) {
+    rc = verify_pdu(s, copy, l);
+    if (copy[l - 1] != 0)
+      break; /* padding is zeros: a non-zero byte is the reply's own */
+  }
+  dfsc__free(copy);
+  return rc;
+}
+
 static int verify_pdu2(dfsc_sess *s, const uint8_t *pdu, size_t len, const uint8_t *rest,
                        size_t rest_len) {
   if (rest == NULL)
@@ -1447,11 +1473,26 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, dfsc_sess *e
   if (enc == NULL && s != NULL &&
       (r->sign || ((h.flags & SMB2_FLAGS_SIGNED) && s->has_keys)) && sess_keyed(s)) {
     /* [MS-SMB2] 3.2.5.1.3: a signed session accepts only signed responses. */
-    if (!(h.flags & SMB2_FLAGS_SIGNED) || verify_pdu2(s, pdu, len, rest, rest_len) != 0) {
+    int good =
+        (h.flags & SMB2_FLAGS_SIGNED) && verify_pdu2(s, pdu, len, rest, rest_len) == 0;
+    int unchained = !good && (h.flags & SMB2_FLAGS_SIGNED) && h.next_command != 0 &&
+                    rest == NULL && verify_unchained(s, pdu, len) == 0;
+    if (!good && !unchained) {
       DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: %s response with a bad signature", c->host,
                dfsc__smb2_command_name(h.command));
       req_finish(r, DFSC_E_SIGNATURE, NULL, NULL, 0);
       return DFSC_E_SIGNATURE;
+    }
+    if (unchained && !c->no_compound) {
+      /* Signed as a lone reply (verify_unchained): taken, and from now on
+       * this server gets one request at a time, whose replies verify as
+       * they are. */
+      c->no_compound = 1;
+      c->sl->stats.compound_fallbacks++;
+      DFSC_WARN(lg(c), DFSC_CAT_SMB2,
+                "%s: the server signs compounded replies before chaining them; "
+                "sending one request at a time on this connection",
+                c->host);
     }
   }
   grant_credits(c, h.credits, r->state == R_SENT ? r->held : 0);
@@ -2391,10 +2432,33 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
     if ((h->flags & SMB2_FLAGS_SIGNED) && verify_pdu(s, pdu, len) != 0) {
       DFSC_ERR(lg(c), DFSC_CAT_AUTH,
                "%s: final session setup response has a bad "
-               "signature",
-               c->host);
+               "signature%s",
+               c->host,
+               dfsc__auth_mic_absent(s->auth) ? " and the server's token no mechListMIC"
+                                              : "");
       conn_fail(c, DFSC_E_SIGNATURE, 0);
       return;
+    }
+    if (dfsc__auth_mic_absent(s->auth)) {
+      /* No mechListMIC answered ours: only a signed final response shows
+       * that the server holds the session key (impacket 0.10 signs it and
+       * sends no MIC). Unsigned, nothing would tell the server from a
+       * relay that dropped its token. */
+      if (!(h->flags & SMB2_FLAGS_SIGNED)) {
+        DFSC_ERR(lg(c), DFSC_CAT_AUTH,
+                 "%s: the server's final authentication token failed verification "
+                 "(missing mechListMIC, and the response is not signed)",
+                 c->host);
+        sess_fail(s, DFSC_E_AUTH, 0);
+        return;
+      }
+      if (!c->mic_absent_logged) {
+        c->mic_absent_logged = 1;
+        DFSC_INFO(lg(c), DFSC_CAT_AUTH,
+                  "%s: the server sent no mechListMIC; its signed final response proves "
+                  "the session key",
+                  c->host);
+      }
     }
   } else if (c->sl->cfg.sign == DFSC_SIGN_REQUIRED) {
     DFSC_ERR(lg(c), DFSC_CAT_AUTH, "%s: signing required but the session is %s", c->host,
@@ -3812,6 +3876,7 @@ uint32_t dfsc__tree_max_write(const dfsc_tree *t) { return t->conn->max_write; }
 uint32_t dfsc__tree_max_transact(const dfsc_tree *t) { return t->conn->max_transact; }
 const char *dfsc__tree_host(const dfsc_tree *t) { return t->conn->host; }
 const char *dfsc__tree_share(const dfsc_tree *t) { return t->share; }
+int dfsc__tree_compounds(const dfsc_tree *t) { return !t->conn->no_compound; }
 int dfsc__tree_same_session(const dfsc_tree *a, const dfsc_tree *b) {
   return a->conn == b->conn && a->sess == b->sess;
 }

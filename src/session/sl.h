@@ -136,6 +136,8 @@ typedef struct dfsc_sl_stats {
   uint64_t read_direct;         /* clear READ answers received into the caller's buffer */
   uint64_t write_bytes;         /* sent by WRITE requests */
   uint64_t requests_unanswered; /* past their deadline on a connection that answers */
+  uint64_t compound_fallbacks;  /* connections sending one request at a time since their
+                                   server signed a compounded reply wrongly */
 } dfsc_sl_stats;
 void dfsc__sl_stats(const dfsc_sl *sl, dfsc_sl_stats *out);
 
@@ -204,6 +206,9 @@ const char *dfsc__tree_share(const dfsc_tree *t);
  * an open of one serves a server-side copy on the other ([MS-SMB2]
  * 3.3.5.15.6 finds the source among the opens of the session). */
 int dfsc__tree_same_session(const dfsc_tree *a, const dfsc_tree *b);
+/* 0 once the connection's server signed a compounded reply wrongly: its
+ * requests then go one at a time (verbs.c). */
+int dfsc__tree_compounds(const dfsc_tree *t);
 dfsc_loop *dfsc__tree_loop(const dfsc_tree *t);
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "dfsc/dfsc.h"
 #include "smb2/close.h"
 #include "smb2/create.h"
@@ -64,6 +65,15 @@ static void verb_init(dfsc_verb *v, dfsc_tree *t, int kind) {
   v->tree = t;
   v->kind = kind;
   v->eof_at = UINT64_MAX;
+}
+
+/* A malformed answer: the verb fails with DFSC_E_PROTO (the first error
+ * stays) and a WARN line names what was wrong, for -v. */
+static void proto(dfsc_verb *v, const char *what) {
+  if (v->err == 0)
+    v->err = DFSC_E_PROTO;
+  DFSC_WARN(dfsc__tree_log(v->tree), DFSC_CAT_SMB2, "%s: malformed answer: %s",
+            dfsc__tree_host(v->tree), what);
 }
 
 /* The one way a verb ends. */
@@ -240,7 +250,7 @@ static int send_compound(dfsc_verb *v, dfsc_req **reqs, int n) {
     reqs[i]->cb = sub_cb;
     reqs[i]->data = &v->subs[i];
   }
-  if (n > 1 && dfsc__tree_room(v->tree) < (uint32_t)n)
+  if (n > 1 && (dfsc__tree_room(v->tree) < (uint32_t)n || !dfsc__tree_compounds(v->tree)))
     n = go_seq(v, reqs, n);
   rc = dfsc__tree_send(v->tree, reqs, n);
   if (rc == DFSC_E_CREDITS && n > 1) {
@@ -376,20 +386,20 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
   case SMB2_CREATE: {
     dfsc_smb2_create_rsp cr;
     if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
-      v->err = DFSC_E_PROTO;
+      proto(v, "CREATE response: fixed part or create contexts out of bounds");
       return;
     }
     v->fid = cr.fid;
     v->have_fid = 1;
     info_from_netopen(&v->info, &cr.info);
     if (v->dur != NULL && durable_parse(v->dur, &cr) < 0)
-      v->err = DFSC_E_PROTO;
+      proto(v, "CREATE response: a durable handle or lease context of the wrong size");
     return;
   }
   case SMB2_QUERY_INFO: {
     dfsc_smb2_query_info_rsp qr;
     if (dfsc__smb2_query_info_rsp_decode(pdu, len, &qr) < 0) {
-      v->err = DFSC_E_PROTO;
+      proto(v, "QUERY_INFO response: OutputBufferOffset/Length outside the PDU");
       return;
     }
     if (v->kind == V_GET_EAS) {
@@ -400,7 +410,7 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
     } else if (v->kind == V_STATFS) {
       dfsc_smb2_fs_size fs;
       if (dfsc__smb2_fs_full_size_parse(qr.buf, qr.len, &fs) < 0) {
-        v->err = DFSC_E_PROTO;
+        proto(v, "FileFsFullSizeInformation shorter than its 32 bytes");
         return;
       }
       v->fs.block_size = (uint64_t)fs.sectors_per_unit * fs.bytes_per_sector;
@@ -410,7 +420,7 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
     } else {
       dfsc_smb2_fi_all all;
       if (dfsc__smb2_fi_all_parse(qr.buf, qr.len, &all) < 0) {
-        v->err = DFSC_E_PROTO;
+        proto(v, "FileAllInformation shorter than its 100-byte fixed part");
         return;
       }
       v->info.size = all.standard.end_of_file;
@@ -433,7 +443,8 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
      * all the caller's buffer is known to hold. */
     if (v->kind != V_READ_FILE || dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 ||
         rr.data_len > v->chunk) {
-      v->err = DFSC_E_PROTO;
+      proto(v,
+            "READ response: DataOffset/DataLength outside the PDU or past what was asked");
       return;
     }
     if (rr.data_len > 0)
@@ -858,9 +869,10 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
     reqs[n]->cb = list_cb;
     reqs[n]->data = v;
     n++;
-    if (dfsc__tree_room(v->tree) < 2) {
-      /* Too few credits to compound: the QUERY_DIRECTORY follows once the
-       * CREATE answered. */
+    if (dfsc__tree_room(v->tree) < 2 || !dfsc__tree_compounds(v->tree)) {
+      /* Too few credits to compound (or a server whose compounded replies
+       * are signed wrongly): the QUERY_DIRECTORY follows once the CREATE
+       * answered. */
       v->alone = 1;
       v->pending = 1;
       rc = dfsc__tree_send(v->tree, reqs, 1);
@@ -873,6 +885,8 @@ static int list_query(dfsc_verb *v, const char *name, int restart) {
     if (v->kind == V_LIST && dfsc__tree_room(v->tree) >= 1 + 2 * charge)
       nq = 2;
   }
+  if (!dfsc__tree_compounds(v->tree))
+    nq = 1; /* a page alone, no second one chained */
   for (i = 0; i < nq; i++) {
     reqs[n] = new_query_dir(v, name != NULL ? &related_fid : &v->fid, name != NULL,
                             restart && i == 0);
@@ -968,7 +982,7 @@ static int list_page(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, s
   if (dfsc__smb2_query_dir_rsp_decode(pdu, len, &qr) < 0 ||
       dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, qr.buf, qr.len) <
           0) {
-    v->err = DFSC_E_PROTO;
+    proto(v, "QUERY_DIRECTORY response: OutputBufferOffset/Length outside the PDU");
     return 0;
   }
   while ((rc = dfsc__smb2_dir_next(&it, &e)) == 1) {
@@ -983,6 +997,11 @@ static int list_page(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, s
     if (rc < 0)
       break;
   }
+  if (rc == DFSC_E_PROTO) {
+    proto(v, "a directory entry's NextEntryOffset, FileNameLength or ShortNameLength "
+             "out of its bounds");
+    return 0;
+  }
   if (rc < 0) {
     v->err = rc;
     return 0;
@@ -990,7 +1009,7 @@ static int list_page(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, s
   if (n > 0 && n == v->page_n && hsh == v->page_hash) {
     /* A server that never says STATUS_NO_MORE_FILES would otherwise be
      * listed until a bound stops it. */
-    v->err = DFSC_E_PROTO;
+    proto(v, "the server sent the same listing page again");
     return 0;
   }
   v->page_n = n;
@@ -1013,7 +1032,7 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
       v->err = DFSC_E_NTSTATUS;
       v->status[0] = h->status;
     } else if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
-      v->err = DFSC_E_PROTO;
+      proto(v, "CREATE response: fixed part or create contexts out of bounds");
     } else {
       v->fid = cr.fid;
       v->have_fid = 1;
@@ -1142,7 +1161,10 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
     } else if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 || rr.data_len > rlen) {
       io_fail(v, DFSC_E_PROTO, 0);
     } else {
-      memcpy(r->rdst, rr.data, rr.data_len);
+      /* An empty answer (impacket's at the end of a file, where Samba says
+       * STATUS_END_OF_FILE) has no data to copy. */
+      if (rr.data_len > 0)
+        memcpy(r->rdst, rr.data, rr.data_len);
       if (rr.data_len < rlen && at + rr.data_len < v->eof_at)
         v->eof_at = at + rr.data_len;
     }

@@ -80,10 +80,17 @@ int dfsc__smb2_fi_all_parse(const uint8_t *buf, size_t len, dfsc_smb2_fi_all *ou
   out->mode = dfsc__rd_u32(&r);
   out->alignment_requirement = dfsc__rd_u32(&r);
   name_len = dfsc__rd_u32(&r);
-  if (name_len & 1)
+  if (r.bad)
     return DFSC_E_PROTO;
-  out->name = name_len ? dfsc__rd_ptr(&r, name_len) : NULL;
-  out->name_len = name_len;
+  /* FileName is read by no one here (the path is known): a name of an odd
+   * length (impacket 0.10 sends one) or past the buffer is left out rather
+   * than failing the attributes before it. */
+  out->name = NULL;
+  out->name_len = 0;
+  if (name_len != 0 && (name_len & 1) == 0 && name_len <= dfsc__rd_left(&r)) {
+    out->name = dfsc__rd_ptr(&r, name_len);
+    out->name_len = name_len;
+  }
   return rd_status(&r);
 }
 

@@ -155,6 +155,9 @@ int dfsc__smb2_dir_next(dfsc_smb2_dir_iter *it, dfsc_smb2_dirent *ent) {
   name_len = dfsc__le32(e + 60);
   if (name_len & 1)
     goto bad;
+  if (next >= rem && next - rem < 8)
+    next = 0; /* the last entry pointing at the end of the buffer, or into
+                 the padding after it (impacket 0.10): it is the last */
   if (next != 0) {
     if ((next & 7) || next >= rem || next < fixed || name_len > next - fixed)
       goto bad;

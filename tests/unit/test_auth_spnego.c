@@ -744,21 +744,26 @@ static void test_auth_final_token_failures(void **state) {
   assert_int_equal(dfsc__auth_finish(a, (const uint8_t *)"\xa1\x05\x30", 3), DFSC_E_PROTO);
   dfsc__auth_free(a);
 
-  /* We sent a mechListMIC, so an empty final buffer (a relay that dropped
-   * the server's token) fails the logon and withdraws the key. */
+  /* We sent a mechListMIC and the final buffer is empty (a relay that
+   * dropped the server's token, or a server that sends none): our list
+   * held NTLM alone, so there was no choice to protect; what stays
+   * unproven is the server's key, which the session layer then demands
+   * as a signed final response (mic_absent says so). */
   a = run_to_authenticate(&cr, &sent, &sent_buf);
   dfsc__free(sent_buf);
   assert_non_null(sent.mic);
-  assert_int_equal(dfsc__auth_finish(a, NULL, 0), DFSC_E_AUTH);
-  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
+  assert_int_equal(dfsc__auth_mic_absent(a), 0);
+  assert_int_equal(dfsc__auth_finish(a, NULL, 0), 0);
+  assert_int_equal(dfsc__auth_mic_absent(a), 1);
   dfsc__auth_free(a);
 
-  /* So does accept-completed without the server's mechListMIC. */
+  /* The same for accept-completed without the server's mechListMIC
+   * (impacket 0.10). */
   a = run_to_authenticate(&cr, &sent, &sent_buf);
   dfsc__free(sent_buf);
   flen = final_token(DFSC_SPNEGO_ACCEPT_COMPLETED, NULL, fin, sizeof(fin));
-  assert_int_equal(dfsc__auth_finish(a, fin, flen), DFSC_E_AUTH);
-  assert_int_equal(dfsc__auth_session_key(a, key), -ENOKEY);
+  assert_int_equal(dfsc__auth_finish(a, fin, flen), 0);
+  assert_int_equal(dfsc__auth_mic_absent(a), 1);
   dfsc__auth_free(a);
 }
 

@@ -953,8 +953,9 @@ static void test_dir_iter_hostile(void **state) {
   assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 3);
   assert_int_equal(rc, 0);
 
-  /* Every truncation either ends cleanly at an entry boundary (never) or
-   * fails: a shorter buffer must not yield three entries. */
+  /* A shorter buffer never yields three entries, and fails unless it ends
+   * where an entry's next one would start (its NextEntryOffset then points
+   * at the end, as impacket's last entries do: taken as the last). */
   {
     size_t i;
     for (i = 0; i < len; i++) {
@@ -963,7 +964,10 @@ static void test_dir_iter_hostile(void **state) {
       memcpy(c, b, i);
       n = walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, c, i, &rc);
       assert_true(n < 3);
-      if (i > 0)
+      if (i > 0 && rc == 0)
+        assert_true((i <= next0 && i + 8 > next0) ||
+                    (i <= next0 + next1 && i + 8 > next0 + next1));
+      else if (i > 0)
         assert_int_equal(rc, DFSC_E_PROTO);
       test_free(c);
     }
@@ -987,6 +991,22 @@ static void test_dir_iter_hostile(void **state) {
   assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 1);
   assert_int_equal(rc, DFSC_E_PROTO);
   dfsc__put_le32(b + next0, next1);
+  /* The last entry's NextEntryOffset at the end of the buffer, or within
+   * its alignment padding (impacket 0.10), instead of 0: it is the last,
+   * and all three come out. */
+  {
+    size_t last = next0 + next1;
+    dfsc__put_le32(b + last, (uint32_t)(len - last));
+    assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 3);
+    assert_int_equal(rc, 0);
+    dfsc__put_le32(b + last, (uint32_t)(((len - last) + 7) & ~(size_t)7));
+    assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 3);
+    assert_int_equal(rc, 0);
+    dfsc__put_le32(b + last, (uint32_t)(len - last + 8)); /* past the padding */
+    assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 2);
+    assert_int_equal(rc, DFSC_E_PROTO);
+    dfsc__put_le32(b + last, 0);
+  }
   /* Zero with more data following: entries would be lost silently. */
   dfsc__put_le32(b, 0);
   assert_int_equal(walk_dir(FILE_ID_BOTH_DIRECTORY_INFORMATION, b, len, &rc), 0);
@@ -1175,20 +1195,35 @@ static void test_query_info(void **state) {
     assert_int_equal(got.access_flags, 0x0012019F);
     assert_int_equal(got.name_len, all.name_len);
     assert_memory_equal(got.name, name16, all.name_len);
-    /* Every truncation of the info buffer fails; FileNameLength too big. */
+    /* Every truncation of the fixed part (100 bytes) fails; one inside
+     * the name, which dfsc never reads, leaves the name out and keeps the
+     * attributes. */
     {
       size_t i;
       for (i = 0; i < rdec.len; i++) {
         uint8_t *c = test_malloc(i ? i : 1);
         memcpy(c, rdec.buf, i);
-        assert_int_equal(dfsc__smb2_fi_all_parse(c, i, &got), DFSC_E_PROTO);
+        if (i < 100) {
+          assert_int_equal(dfsc__smb2_fi_all_parse(c, i, &got), DFSC_E_PROTO);
+        } else {
+          assert_int_equal(dfsc__smb2_fi_all_parse(c, i, &got), 0);
+          assert_int_equal(got.name_len, 0);
+          assert_null(got.name);
+          assert_int_equal(got.standard.end_of_file, 5000);
+        }
         test_free(c);
       }
     }
+    /* A FileNameLength too big, or odd (impacket 0.10): the name is left
+     * out, the attributes stay. */
     dfsc__put_le32(b + 96, 0xFFFFFFF0u);
-    assert_int_equal(dfsc__smb2_fi_all_parse(b, bw.off, &got), DFSC_E_PROTO);
+    assert_int_equal(dfsc__smb2_fi_all_parse(b, bw.off, &got), 0);
+    assert_int_equal(got.name_len, 0);
+    assert_int_equal(got.standard.end_of_file, 5000);
     dfsc__put_le32(b + 96, 3);
-    assert_int_equal(dfsc__smb2_fi_all_parse(b, bw.off, &got), DFSC_E_PROTO);
+    assert_int_equal(dfsc__smb2_fi_all_parse(b, bw.off, &got), 0);
+    assert_int_equal(got.name_len, 0);
+    assert_int_equal(got.index_number, 0xABCDEF);
   }
   /* Empty output buffer answer. */
   rsp.buf = NULL;

@@ -220,7 +220,7 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json) {
       F(lease_breaks),        F(lease_acks),          F(lease_breaks_dropped),
       F(lease_acks_late),     F(read_bytes),          F(write_bytes),
       F(requests_unanswered), F(ops_settled),         F(lock_waits),
-      F(reads_direct),        F(sessions_open),
+      F(reads_direct),        F(sessions_open),       F(compound_fallbacks),
 #undef F
   };
   size_t i;

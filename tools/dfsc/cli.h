@@ -210,6 +210,13 @@ struct dfsc__cli_cfg {
   uint64_t max_bytes; /* get -r: bytes of file data at most (0: no limit) */
 };
 
+/* (commands.c) The identity the command runs as, for messages: what a
+ * refused guest logon names. NULLs: none. Copies. */
+void dfsc__cli_set_user_shown(const char *domain, const char *user);
+/* (commands.c) "PATH: REASON" on standard error, as every failed path is
+ * reported (a guest logon says which user and how to accept it). */
+void dfsc__cli_report(const char *path, int rc, uint32_t ntstatus);
+
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (the signal number). */
 extern _Atomic int dfsc__cli_signal; /* lock-free: read by every thread */
 

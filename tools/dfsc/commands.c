@@ -52,9 +52,29 @@ static const char *err_label(int rc, uint32_t ntstatus) {
   return rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : dfsc_strerror(rc);
 }
 
+static char user_shown[600];
+
+void dfsc__cli_set_user_shown(const char *domain, const char *user) {
+  if (user == NULL || *user == '\0')
+    user_shown[0] = '\0';
+  else if (domain != NULL && *domain != '\0')
+    snprintf(user_shown, sizeof(user_shown), "%s\\%s", domain, user);
+  else
+    snprintf(user_shown, sizeof(user_shown), "%s", user);
+}
+
 /* "dfsc: PATH: STATUS", escaped (escape.c) as every line the CLI prints. */
+void dfsc__cli_report(const char *name, int rc, uint32_t ntstatus) {
+  if (rc == DFSC_E_GUEST)
+    dfsc__fe_errf("%s: the server mapped %s to guest or anonymous; --allow-guest accepts "
+                  "a guest logon (unsigned)",
+                  name, user_shown[0] ? user_shown : "the user");
+  else
+    dfsc__fe_errf("%s: %s", name, err_label(rc, ntstatus));
+}
+
 static void report(const char *name, int rc, uint32_t ntstatus) {
-  dfsc__fe_errf("%s: %s", name, err_label(rc, ntstatus));
+  dfsc__cli_report(name, rc, ntstatus);
 }
 
 /* The status of a failed result: res->err when the library filled it. */

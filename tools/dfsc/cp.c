@@ -31,8 +31,7 @@
 static int interrupted(void) { return dfsc__cli_signal != 0; }
 
 static void report(const char *name, int rc, uint32_t ntstatus) {
-  dfsc__fe_errf("%s: %s", name,
-                rc == DFSC_E_NTSTATUS ? dfsc_ntstatus_name(ntstatus) : dfsc_strerror(rc));
+  dfsc__cli_report(name, rc, ntstatus);
 }
 
 static int res_rc(long long rc, const dfsc_result *res) {

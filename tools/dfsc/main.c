@@ -226,6 +226,8 @@ static const char options_help[] =
     "      --max-protocol=PROTO          SMB3_02 SMB3_11, or SMB2 / SMB3\n"
     "      --sign[=MODE]               signing: off, auto, required (alone)\n"
     "      --encrypt                   encrypt everything; refuse servers that cannot\n"
+    "      --allow-guest               accept a server that maps the user to guest\n"
+    "                                  (the session is then unsigned)\n"
     "      --ciphers=LIST              3.1.1 cipher offer, e.g. aes-128-gcm,aes-256-ccm\n"
     "      --cred-servers=LIST         send credentials only to these servers (globs)\n"
     "      --timeout=SECONDS           bound on each connect, setup, request\n"
@@ -335,6 +337,7 @@ enum {
   OPT_CONFIG,
   OPT_SET,
   OPT_ENCRYPT,
+  OPT_ALLOW_GUEST,
   OPT_CIPHERS,
   OPT_CRED_SERVERS,
   OPT_FSYNC,
@@ -394,6 +397,7 @@ static const struct option long_opts[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"set", required_argument, NULL, OPT_SET},
     {"encrypt", no_argument, NULL, OPT_ENCRYPT},
+    {"allow-guest", no_argument, NULL, OPT_ALLOW_GUEST},
     {"ciphers", required_argument, NULL, OPT_CIPHERS},
     {"cred-servers", required_argument, NULL, OPT_CRED_SERVERS},
     {"paths-from", required_argument, NULL, 'T'},
@@ -729,6 +733,9 @@ int main(int argc, char **argv) {
     case OPT_ENCRYPT:
       opts.encrypt = 1;
       break;
+    case OPT_ALLOW_GUEST:
+      opts.guest_ok = 1;
+      break;
     case OPT_CIPHERS:
     case OPT_CRED_SERVERS:
       if (dfsc__cli_config_set(opt == OPT_CIPHERS ? "ciphers" : "cred_servers", optarg,
@@ -1030,6 +1037,7 @@ int main(int argc, char **argv) {
     opts.password = password;
   }
   opts.domain = domain;
+  dfsc__cli_set_user_shown(domain, user);
   opts.resolve = n_resolve > 0 ? resolve : NULL;
   if (verbose > 0) {
     opts.log_cb = log_to_stderr;
