@@ -750,6 +750,12 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
   case OP_WRITE:
     o->res.nbytes = v->nbytes;
     break;
+  case OP_RENAME_OPEN:
+    /* A reclaim or reopen after this finds the file by its new name. */
+    dfsc__free(o->file->name);
+    o->file->name = o->dfs_newpath;
+    o->dfs_newpath = NULL;
+    break;
   case OP_COPY:
     if (v->key_new) {
       memcpy(o->src->rkey, v->key, sizeof(o->src->rkey));
@@ -1470,13 +1476,10 @@ static void handle_start(op *o) {
     strcpy(nn + dl, o->newpath);
     rc = dfsc__verb_rename_open(v, f->tree, &f->fid, nn,
                                 (o->flags & DFSC_RENAME_REPLACE) != 0);
-    if (rc == 0) {
-      /* A reclaim or reopen after this finds the file by its new name. */
-      dfsc__free(f->name);
-      f->name = nn;
-    } else {
-      dfsc__free(nn);
-    }
+    /* Kept until the server answers: the handle's name changes only with
+     * a rename that took place (verb_cb). */
+    dfsc__free(o->dfs_newpath);
+    o->dfs_newpath = nn;
     break;
   }
   case OP_COPY: {

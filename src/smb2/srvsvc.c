@@ -137,9 +137,14 @@ int dfsc__rpc_bind_ack_decode(const dfsc_rpc_pdu *p, uint16_t *max_xmit, uint16_
   if (*max_xmit < DFSC_RPC_HDR_SIZE + 8 || *max_recv < DFSC_RPC_HDR_SIZE + 8)
     return proto(why, "BIND_ACK: max_xmit_frag or max_recv_frag too small for any PDU");
   if (result != 0) {
-    (void)reason;
+    /* [C706] 12.6.3.1 p_provider_reason_t: 1 abstract syntax (srvsvc),
+     * 2 transfer syntaxes (NDR) not supported. */
     if (why != NULL)
-      *why = "the server did not accept srvsvc over NDR (BIND_ACK result)";
+      *why = reason == 1   ? "the server refused the srvsvc interface (BIND_ACK result, "
+                             "abstract syntax not supported)"
+             : reason == 2 ? "the server refused NDR 2.0 (BIND_ACK result, transfer "
+                             "syntaxes not supported)"
+                           : "the server did not accept srvsvc over NDR (BIND_ACK result)";
     return DFSC_E_UNSUPPORTED;
   }
   if (memcmp(ts, NDR_UUID, 16) != 0 || dfsc__le32(ts + 16) != 2)

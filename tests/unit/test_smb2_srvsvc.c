@@ -214,8 +214,16 @@ static void test_bind_ack(void **state) {
     assert_int_equal(dfsc__rpc_bind_ack_decode(&p, &x, &r, &why), DFSC_E_PROTO);
     free(cut);
   }
+  /* A refused context: the reason ([C706] p_provider_reason_t, 2 bytes
+   * before the 20-byte transfer syntax) says what the server refused. */
   n = build_bind_ack(buf, DFSC_RPC_BIND_ACK, 2, 1);
   assert_int_equal(dfsc__rpc_pdu_decode(buf, n, &p, &why), 0);
+  assert_int_equal(dfsc__rpc_bind_ack_decode(&p, &x, &r, &why), DFSC_E_UNSUPPORTED);
+  assert_non_null(strstr(why, "refused NDR 2.0"));
+  dfsc__put_le16(buf + n - 22, 1);
+  assert_int_equal(dfsc__rpc_bind_ack_decode(&p, &x, &r, &why), DFSC_E_UNSUPPORTED);
+  assert_non_null(strstr(why, "refused the srvsvc interface"));
+  dfsc__put_le16(buf + n - 22, 0);
   assert_int_equal(dfsc__rpc_bind_ack_decode(&p, &x, &r, &why), DFSC_E_UNSUPPORTED);
   assert_non_null(strstr(why, "did not accept"));
   n = build_bind_ack(buf, DFSC_RPC_BIND_ACK, 0, 0);

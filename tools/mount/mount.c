@@ -3209,18 +3209,19 @@ static void write_done_locked(struct mnt *m, struct node *n, const struct rq *r,
     n->re_times = 0;
     n->re_local = 0;
   }
-  if (r->dio)
+  if (r->dio) {
     n->cache_ok = 0; /* a handle opened since may have filled pages: not kept */
-  if (r->dio && n->nopen > 1 && !n->dio_inval) {
-    /* Written past the page cache while another handle is open here
-     * (dio_choose): its pages of the file are dropped, by the
-     * invalidation thread (it may wait for reads in flight, which this
-     * loop thread serves). One queued at a time covers every write
-     * before it is taken; a full queue is counted in
-     * lease_inval_dropped. */
-    pthread_mutex_lock(&m->lease_mu);
-    n->dio_inval = inval_push(m, NULL, n->ino, 0, 0) == 0;
-    pthread_mutex_unlock(&m->lease_mu);
+    if (n->nopen > 1 && !n->dio_inval) {
+      /* Written past the page cache while another handle is open here
+       * (dio_choose): its pages of the file are dropped, by the
+       * invalidation thread (it may wait for reads in flight, which this
+       * loop thread serves). One queued at a time covers every write
+       * before it is taken; a full queue is counted in
+       * lease_inval_dropped. */
+      pthread_mutex_lock(&m->lease_mu);
+      n->dio_inval = inval_push(m, NULL, n->ino, 0, 0) == 0;
+      pthread_mutex_unlock(&m->lease_mu);
+    }
   }
   if (e == 0 && n->have_st && st_fresh(m, n)) {
     /* The size is known (the server took these bytes) and the times
