@@ -1399,10 +1399,19 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, dfsc_sess *e
   dfsc_req *r;
   dfsc_sess *s;
 
-  if (dfsc__smb2_hdr_decode(pdu, len, &h) < 0)
+  if (dfsc__smb2_hdr_decode(pdu, len, &h) < 0) {
+    DFSC_ERR(
+        lg(c), DFSC_CAT_SMB2,
+        "%s: malformed answer: SMB2 header (ProtocolId or StructureSize 64) or shorter "
+        "than 64 bytes",
+        c->host);
     return DFSC_E_PROTO;
-  if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
+  }
+  if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR)) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: malformed answer: SMB2 header Flags lack SERVER_TO_REDIR", c->host);
     return DFSC_E_PROTO;
+  }
   if (h.message_id == UINT64_MAX)
     return on_break(c, pdu, len, &h);
   /* Credits are taken only from a PDU that passed what verification the
@@ -1670,9 +1679,16 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   dfsc__smb2_split_init(&sp, msg, len);
   for (;;) {
     rc = dfsc__smb2_split_next(&sp, &pdu, &plen, &sh);
+    if (rc < 0)
+      DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+               "%s: malformed answer: a chained reply's NextCommand unaligned, past the "
+               "frame, or shorter than a header",
+               c->host);
     if (rc <= 0)
       break;
     if (++n > 64) {
+      DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed answer: more than 64 chained replies",
+               c->host);
       rc = DFSC_E_PROTO;
       break;
     }
@@ -1893,6 +1909,10 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
   }
   rc = dfsc__smb2_negotiate_rsp_decode(pdu, len, &rsp);
   if (rc < 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: malformed answer: NEGOTIATE response (security buffer or negotiate "
+             "contexts out of bounds)",
+             c->host);
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
@@ -1923,11 +1943,19 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
       c->max_transact = 65536;
   }
   if (c->max_read < 4096 || c->max_write < 4096 || c->max_transact < 4096) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: malformed answer: NEGOTIATE MaxReadSize, MaxWriteSize or "
+             "MaxTransactSize below 4096",
+             c->host);
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
   if (c->dialect == SMB2_DIALECT_311) {
     if (!rsp.has_preauth || rsp.preauth_hash_alg != SMB2_PREAUTH_HASH_SHA512) {
+      DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+               "%s: malformed answer: 3.1.1 NEGOTIATE without a SHA-512 "
+               "PREAUTH_INTEGRITY context",
+               c->host);
       conn_fail(c, DFSC_E_PROTO, 0);
       return;
     }
@@ -2334,6 +2362,10 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
   }
   rc = dfsc__smb2_session_setup_rsp_decode(pdu, len, &rsp);
   if (rc < 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: malformed answer: SESSION_SETUP response SecurityBufferOffset/Length "
+             "outside the PDU",
+             c->host);
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
@@ -2889,6 +2921,9 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     return;
   }
   if (dfsc__smb2_tree_connect_rsp_decode(pdu, len, &rsp) < 0) {
+    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
+             "%s: malformed answer: TREE_CONNECT response shorter than its 16 bytes",
+             c->host);
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
