@@ -344,6 +344,12 @@ typedef struct dfsc_stat_t {
  * be NULL). Thread-safety: any thread (pure). */
 void dfsc_filetime_to_unix(uint64_t ft, int64_t *sec, long *nsec);
 
+/* Converts Unix seconds and nanoseconds (0 <= nsec < 1e9) to a FILETIME in
+ * whole 100 ns ticks (truncated). Returns 0, which on the wire means
+ * "leave the time as it is", for a time a FILETIME cannot hold or a
+ * negative nsec. Thread-safety: any thread (pure). */
+uint64_t dfsc_filetime_from_unix(int64_t sec, long nsec);
+
 /* A share's volume sizes ([MS-FSCC] 2.5.4 FileFsFullSizeInformation). */
 typedef struct dfsc_fsinfo {
   uint64_t block_size;   /* bytes per allocation unit */
@@ -370,9 +376,17 @@ typedef struct dfsc_result {
     dfsc_share_list *shares; /* share_list: ownership passes to the callee */
     uint64_t shares_room_;   /* keeps the word whatever a pointer's size */
   };
+  /* When err is DFSC_E_PROTO: which structure or field of the server's
+   * answer was wrong ("READ response: DataOffset/DataLength outside the
+   * PDU"), NULL when not known; NULL for every other error. Static
+   * storage: valid for the life of the program. */
+  union {
+    const char *detail;
+    uint64_t detail_room_;
+  };
   /* Room to grow without changing the size (growth rule, above): a later
    * field takes the place of reserved words; 0 where not filled. */
-  uint64_t reserved[6];
+  uint64_t reserved[5];
 } dfsc_result;
 
 /* A completion callback. Runs on the loop thread, exactly once per
@@ -382,8 +396,9 @@ typedef struct dfsc_result {
  * *_async operations; must not call dfsc-sync.h, dfsc_ctx_free or block. */
 typedef void (*dfsc_cb)(const dfsc_result *res, void *arg);
 
-/* Formats "PATH: STATUS_NAME" or "PATH: message" for a failed result into
- * buf (cap bytes, NUL-terminated). Returns buf. Thread-safety: any thread. */
+/* Formats "PATH: STATUS_NAME", "PATH: message" or, with a detail,
+ * "PATH: message: detail" for a failed result into buf (cap bytes, NUL-terminated). Returns
+ * buf. Thread-safety: any thread. */
 char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap);
 
 /* ---- asynchronous operations ----------------------------------------- */

@@ -129,3 +129,11 @@ void dfsc_filetime_to_unix(uint64_t ft, int64_t *sec, long *nsec) {
   if (nsec != NULL)
     *nsec = ns;
 }
+
+uint64_t dfsc_filetime_from_unix(int64_t sec, long nsec) {
+  const int64_t epoch = (int64_t)(FT_UNIX_EPOCH / FT_PER_SEC);
+
+  if (sec < -epoch || sec > (int64_t)(UINT64_MAX / FT_PER_SEC) - epoch - 1 || nsec < 0)
+    return 0;
+  return (uint64_t)(sec + epoch) * FT_PER_SEC + (uint64_t)(nsec / 100);
+}

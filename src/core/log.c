@@ -26,6 +26,29 @@ void dfsc__log(const dfsc_logger *lg, int level, int cat, const char *fmt, ...) 
   lg->cb(lg->arg, level, cat, buf);
 }
 
+void dfsc__complain(const dfsc_logger *lg, int level, int cat, const char *host,
+                    const char *what) {
+  if (lg == NULL)
+    return;
+  if (lg->why != NULL) {
+    __atomic_store_n(&lg->why->what, what, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&lg->why->seq, 1, __ATOMIC_ACQ_REL);
+  }
+  DFSC_LOG(lg, level, cat, "%s: malformed answer: %s", host != NULL ? host : "?", what);
+}
+
+uint64_t dfsc__why_seq(const dfsc_logger *lg) {
+  return lg != NULL && lg->why != NULL ? __atomic_load_n(&lg->why->seq, __ATOMIC_ACQUIRE)
+                                       : 0;
+}
+
+const char *dfsc__why_since(const dfsc_logger *lg, uint64_t mark) {
+  if (lg == NULL || lg->why == NULL ||
+      __atomic_load_n(&lg->why->seq, __ATOMIC_ACQUIRE) <= mark)
+    return NULL;
+  return __atomic_load_n(&lg->why->what, __ATOMIC_ACQUIRE);
+}
+
 const char *dfsc_log_cat_name(int category) {
   switch (category) {
   case DFSC_CAT_CORE:

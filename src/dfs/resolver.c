@@ -815,7 +815,11 @@ static void ioctl_cb(dfsc_verb *v, int err, uint32_t status) {
                                 sizeof(prefix));
   /* Queued requests this answer covers are answered, unsent, when their
    * turn comes (pump). */
-  if (rc < 0)
+  if (rc == DFSC_E_PROTO)
+    dfsc__complain(d->log, DFSC_LOG_WARN, DFSC_CAT_DFS, f->server,
+                   "RESP_GET_DFS_REFERRAL: PathConsumed, NumberOfReferrals, an entry's "
+                   "size or a string offset outside the answer, or no usable target");
+  else if (rc < 0)
     DFSC_WARN(d->log, DFSC_CAT_DFS, "referral %s via %s: unusable response: %s", f->path,
               f->server, dfsc_strerror(rc));
   /* [MS-DFSC] 3.1.5.4.3: a referral with no targets fails the operation

@@ -281,6 +281,7 @@ int dfsc_ctx_new(const dfsc_opts *caller, dfsc_ctx **out) {
   ctx->log.cb = o->log_cb;
   ctx->log.arg = o->log_arg;
   ctx->log.level = o->log_cb ? o->log_level : -1;
+  ctx->log.why = &ctx->whyrec;
   ctx->max_io_window = o->max_io_window ? o->max_io_window : 8u << 20;
   if (ctx->max_io_window < 65536)
     ctx->max_io_window = 65536;

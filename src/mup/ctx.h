@@ -27,6 +27,7 @@ struct dfsc_ctx {
   dfsc_dfs *dfs; /* NULL once shut down */
   dfsc_resolve_map *map;
   dfsc_logger log;
+  dfsc__whyrec whyrec; /* log.why of a root context (a child shares its parent's) */
   pthread_t thread;
   int thread_started;
   dfsc_post stop_post;

@@ -175,6 +175,10 @@ struct op {
   int has_cr;
   dfsc_walk walk;
   dfsc_verb verb;
+  /* What of an answer was wrong, for a DFSC_E_PROTO result: the verb's
+   * own word, else the context's latest complaint since why_mark. */
+  const char *why;
+  uint64_t why_mark;
   /* the caller's arguments */
   int flags;
   dfsc_file *file;
@@ -352,6 +356,9 @@ static void op_free(op *o) {
 static void answer(op *o, int err, uint32_t ntstatus) {
   o->res.err = err;
   o->res.ntstatus = err == DFSC_E_NTSTATUS ? ntstatus : 0;
+  o->res.detail = NULL;
+  if (err == DFSC_E_PROTO)
+    o->res.detail = o->why != NULL ? o->why : dfsc__why_since(&o->ctx->log, o->why_mark);
   o->res.path = o->path;
   o->cb(&o->res, o->arg);
 }
@@ -596,6 +603,7 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st);
  * lost on the way sends the op back to its walk. */
 static void shares_cb(dfsc_shares *e, int err, uint32_t st) {
   op *o = e->data;
+  o->verb.why = err == DFSC_E_PROTO ? e->why : NULL;
   verb_cb(&o->verb, err, st);
 }
 
@@ -624,6 +632,8 @@ static void verb_cb(dfsc_verb *v, int err, uint32_t st) {
     err = 0;
   }
   if (err < 0) {
+    if (err == DFSC_E_PROTO && v->why != NULL)
+      o->why = v->why;
     if (o->kind == OP_GET_EA)
       o->res.nbytes = v->nbytes; /* -ERANGE says how much is needed */
     if (o->kind == OP_LOCK && lock_wait(o, err, st))
@@ -1748,6 +1758,7 @@ static op *op_new(dfsc_ctx *ctx, enum op_kind kind, dfsc_cb cb, void *arg, int *
   o->kind = kind;
   o->cb = cb;
   o->arg = arg;
+  o->why_mark = dfsc__why_seq(&ctx->log);
   return o;
 }
 

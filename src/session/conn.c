@@ -283,7 +283,8 @@ struct dfsc_conn {
   unsigned logoffs; /* closing: LOGOFFs whose answer is awaited */
 
   /* Loss and keepalive. */
-  uint64_t last_rx; /* loop ms of the last frame received */
+  uint64_t last_rx;  /* loop ms of the last frame received */
+  uint64_t why_mark; /* complaints recorded before the last frame (on_error) */
   dfsc_timer ka_timer;
   int echo_out;     /* a keepalive ECHO is unanswered */
   int lost;         /* was READY and dropped: the next READY is a reconnect */
@@ -927,7 +928,9 @@ static int on_break(dfsc_conn *c, const uint8_t *pdu, size_t len, const dfsc_smb
     return 0;
   }
   if (kind != DFSC_SMB2_BREAK_LEASE || dfsc__smb2_lease_break_decode(pdu, len, &b) < 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed break notification", c->host);
+    dfsc__complain(
+        lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+        "lease break notification: StructureSize 44 or shorter than its 44 bytes");
     return DFSC_E_PROTO;
   }
   l = lease_find(c, b.lease_key);
@@ -1400,16 +1403,13 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, dfsc_sess *e
   dfsc_sess *s;
 
   if (dfsc__smb2_hdr_decode(pdu, len, &h) < 0) {
-    DFSC_ERR(
-        lg(c), DFSC_CAT_SMB2,
-        "%s: malformed answer: SMB2 header (ProtocolId or StructureSize 64) or shorter "
-        "than 64 bytes",
-        c->host);
+    dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                   "SMB2 header (ProtocolId or StructureSize 64) or shorter than 64 bytes");
     return DFSC_E_PROTO;
   }
   if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR)) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-             "%s: malformed answer: SMB2 header Flags lack SERVER_TO_REDIR", c->host);
+    dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                   "SMB2 header Flags lack SERVER_TO_REDIR");
     return DFSC_E_PROTO;
   }
   if (h.message_id == UINT64_MAX)
@@ -1436,7 +1436,8 @@ static int handle_pdu(dfsc_conn *c, const uint8_t *pdu, size_t len, dfsc_sess *e
   if (r->sending) {
     /* An answer to bytes not yet all sent: the server cannot have read the
      * request. */
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: response to a request still being sent", c->host);
+    dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                   "a response (MessageId) to a request still being sent");
     return DFSC_E_PROTO;
   }
   if (enc != NULL && (h.session_id != enc->id || (s != NULL && s != enc))) {
@@ -1560,7 +1561,9 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
   uint32_t orig;
   int rc = dfsc__crypto_transform_peek(frame, len, &sid, &orig);
   if (rc < 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed encrypted message", c->host);
+    dfsc__complain(
+        lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+        "TRANSFORM_HEADER: ProtocolId, Flags, or OriginalMessageSize not the frame's size");
     return rc;
   }
   s = sess_by_id(c, sid);
@@ -1568,6 +1571,8 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
     DFSC_ERR(lg(c), DFSC_CAT_SMB2,
              "%s: encrypted message for session 0x%llx, which has no keys here", c->host,
              (unsigned long long)sid);
+    dfsc__complain(lg(c), DFSC_LOG_DEBUG, DFSC_CAT_SMB2, c->host,
+                   "TRANSFORM_HEADER SessionId of no session that encrypts");
     return DFSC_E_PROTO;
   }
   c->zc_req = NULL;
@@ -1670,6 +1675,7 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   int rc = 0, n = 0;
 
   c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
+  c->why_mark = dfsc__why_seq(lg(c));
   if (len >= 4 && dfsc__le32(frame) == SMB2_TRANSFORM_ID) {
     rc = unseal(c, frame, len, &msg, &len, &enc);
     if (rc < 0)
@@ -1680,15 +1686,14 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   for (;;) {
     rc = dfsc__smb2_split_next(&sp, &pdu, &plen, &sh);
     if (rc < 0)
-      DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-               "%s: malformed answer: a chained reply's NextCommand unaligned, past the "
-               "frame, or shorter than a header",
-               c->host);
+      dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                     "a chained reply's NextCommand unaligned, past the frame, or shorter "
+                     "than a header");
     if (rc <= 0)
       break;
     if (++n > 64) {
-      DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: malformed answer: more than 64 chained replies",
-               c->host);
+      dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                     "more than 64 chained replies");
       rc = DFSC_E_PROTO;
       break;
     }
@@ -1703,6 +1708,12 @@ out:
 
 static void on_error(void *arg, int err) {
   dfsc_conn *c = arg;
+  /* A malformed frame that no one complained of: the transport's own
+   * check, the NetBIOS session header ([MS-SMB2] 2.1). */
+  if (err == DFSC_E_PROTO && dfsc__why_since(lg(c), c->why_mark) == NULL)
+    dfsc__complain(
+        lg(c), DFSC_LOG_ERROR, DFSC_CAT_CONN, c->host,
+        "NetBIOS session header: a message type other than 0 (not an SMB2 frame)");
   DFSC_INFO(lg(c), DFSC_CAT_CONN, "%s:%u: connection lost: %s", c->host, c->port,
             dfsc_strerror(err));
   conn_fail(c, err, 0);
@@ -1909,10 +1920,10 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
   }
   rc = dfsc__smb2_negotiate_rsp_decode(pdu, len, &rsp);
   if (rc < 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-             "%s: malformed answer: NEGOTIATE response (security buffer or negotiate "
-             "contexts out of bounds)",
-             c->host);
+    dfsc__complain(
+        lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+        "NEGOTIATE response: StructureSize 65, or the security buffer or negotiate "
+        "contexts outside the PDU");
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
@@ -1943,19 +1954,15 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
       c->max_transact = 65536;
   }
   if (c->max_read < 4096 || c->max_write < 4096 || c->max_transact < 4096) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-             "%s: malformed answer: NEGOTIATE MaxReadSize, MaxWriteSize or "
-             "MaxTransactSize below 4096",
-             c->host);
+    dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                   "NEGOTIATE MaxReadSize, MaxWriteSize or MaxTransactSize below 4096");
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
   if (c->dialect == SMB2_DIALECT_311) {
     if (!rsp.has_preauth || rsp.preauth_hash_alg != SMB2_PREAUTH_HASH_SHA512) {
-      DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-               "%s: malformed answer: 3.1.1 NEGOTIATE without a SHA-512 "
-               "PREAUTH_INTEGRITY context",
-               c->host);
+      dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                     "3.1.1 NEGOTIATE without a SHA-512 PREAUTH_INTEGRITY context");
       conn_fail(c, DFSC_E_PROTO, 0);
       return;
     }
@@ -1969,6 +1976,8 @@ static void negotiate_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uin
       if (!offered) {
         DFSC_ERR(lg(c), DFSC_CAT_SMB2, "%s: server chose cipher 0x%04x we did not offer",
                  c->host, c->cipher);
+        dfsc__complain(lg(c), DFSC_LOG_DEBUG, DFSC_CAT_SMB2, c->host,
+                       "NEGOTIATE response: an ENCRYPTION_CAPABILITIES Cipher not offered");
         conn_fail(c, DFSC_E_PROTO, 0);
         return;
       }
@@ -2362,10 +2371,10 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
   }
   rc = dfsc__smb2_session_setup_rsp_decode(pdu, len, &rsp);
   if (rc < 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-             "%s: malformed answer: SESSION_SETUP response SecurityBufferOffset/Length "
-             "outside the PDU",
-             c->host);
+    dfsc__complain(
+        lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+        "SESSION_SETUP response: StructureSize 9, or SecurityBufferOffset/Length "
+        "outside the PDU");
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }
@@ -2921,9 +2930,8 @@ static void tree_connect_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h,
     return;
   }
   if (dfsc__smb2_tree_connect_rsp_decode(pdu, len, &rsp) < 0) {
-    DFSC_ERR(lg(c), DFSC_CAT_SMB2,
-             "%s: malformed answer: TREE_CONNECT response shorter than its 16 bytes",
-             c->host);
+    dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_SMB2, c->host,
+                   "TREE_CONNECT response: StructureSize 16, or shorter than 16 bytes");
     conn_fail(c, DFSC_E_PROTO, 0);
     return;
   }

@@ -28,8 +28,11 @@ static void finish(dfsc_shares *e) {
   dfsc__free(e->stub);
   e->in = e->stub = NULL;
   set_state(e, DFSC_SHARES_DONE);
-  if (e->why != NULL && (e->err == DFSC_E_PROTO || e->err == DFSC_E_TOOBIG ||
-                         e->err == DFSC_E_UNSUPPORTED || e->err == -EIO))
+  if (e->why != NULL && e->err == DFSC_E_PROTO)
+    dfsc__complain(dfsc__tree_log(e->tree), DFSC_LOG_WARN, DFSC_CAT_SMB2, e->server,
+                   e->why);
+  else if (e->why != NULL &&
+           (e->err == DFSC_E_TOOBIG || e->err == DFSC_E_UNSUPPORTED || e->err == -EIO))
     DFSC_WARN(dfsc__tree_log(e->tree), DFSC_CAT_SMB2, "%s: share listing: %s", e->server,
               e->why);
   dfsc__free(e->server);

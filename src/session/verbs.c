@@ -68,12 +68,15 @@ static void verb_init(dfsc_verb *v, dfsc_tree *t, int kind) {
 }
 
 /* A malformed answer: the verb fails with DFSC_E_PROTO (the first error
- * stays) and a WARN line names what was wrong, for -v. */
+ * stays), its why names what was wrong (the op's result detail), and so
+ * does a WARN line. `what` is a string literal. */
 static void proto(dfsc_verb *v, const char *what) {
-  if (v->err == 0)
+  if (v->err == 0) {
     v->err = DFSC_E_PROTO;
-  DFSC_WARN(dfsc__tree_log(v->tree), DFSC_CAT_SMB2, "%s: malformed answer: %s",
-            dfsc__tree_host(v->tree), what);
+    v->why = what;
+  }
+  dfsc__complain(dfsc__tree_log(v->tree), DFSC_LOG_WARN, DFSC_CAT_SMB2,
+                 dfsc__tree_host(v->tree), what);
 }
 
 /* The one way a verb ends. */
@@ -386,7 +389,8 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
   case SMB2_CREATE: {
     dfsc_smb2_create_rsp cr;
     if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
-      proto(v, "CREATE response: fixed part or create contexts out of bounds");
+      proto(v, "CREATE response: StructureSize 89, or CreateContextsOffset/Length outside "
+               "the PDU");
       return;
     }
     v->fid = cr.fid;
@@ -399,7 +403,8 @@ static void sub_decode(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu,
   case SMB2_QUERY_INFO: {
     dfsc_smb2_query_info_rsp qr;
     if (dfsc__smb2_query_info_rsp_decode(pdu, len, &qr) < 0) {
-      proto(v, "QUERY_INFO response: OutputBufferOffset/Length outside the PDU");
+      proto(v, "QUERY_INFO response: StructureSize 9, or OutputBufferOffset/Length outside "
+               "the PDU");
       return;
     }
     if (v->kind == V_GET_EAS) {
@@ -982,7 +987,8 @@ static int list_page(dfsc_verb *v, const dfsc_smb2_hdr *h, const uint8_t *pdu, s
   if (dfsc__smb2_query_dir_rsp_decode(pdu, len, &qr) < 0 ||
       dfsc__smb2_dir_iter_init(&it, FILE_ID_BOTH_DIRECTORY_INFORMATION, qr.buf, qr.len) <
           0) {
-    proto(v, "QUERY_DIRECTORY response: OutputBufferOffset/Length outside the PDU");
+    proto(v, "QUERY_DIRECTORY response: StructureSize 9, or OutputBufferOffset/Length "
+             "outside the PDU");
     return 0;
   }
   while ((rc = dfsc__smb2_dir_next(&it, &e)) == 1) {
@@ -1032,7 +1038,8 @@ static void list_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
       v->err = DFSC_E_NTSTATUS;
       v->status[0] = h->status;
     } else if (dfsc__smb2_create_rsp_decode(pdu, len, &cr) < 0) {
-      proto(v, "CREATE response: fixed part or create contexts out of bounds");
+      proto(v, "CREATE response: StructureSize 89, or CreateContextsOffset/Length outside "
+               "the PDU");
     } else {
       v->fid = cr.fid;
       v->have_fid = 1;
@@ -1154,12 +1161,16 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
        * by the transport, which checked its length against the frame):
        * only the fixed part is here to read. */
       size_t doff, dlen;
-      if (dfsc__smb2_read_rsp_peek(pdu, len, &doff, &dlen) < 0 || dlen > rlen)
-        io_fail(v, DFSC_E_PROTO, 0);
+      if (dfsc__smb2_read_rsp_peek(pdu, len, &doff, &dlen) < 0)
+        proto(v, "READ response: StructureSize 17 or DataOffset");
+      else if (dlen > rlen)
+        proto(v, "READ response: DataLength larger than the Length asked");
       else if (dlen < rlen && at + dlen < v->eof_at)
         v->eof_at = at + dlen;
-    } else if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0 || rr.data_len > rlen) {
-      io_fail(v, DFSC_E_PROTO, 0);
+    } else if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0) {
+      proto(v, "READ response: StructureSize 17, or DataOffset/DataLength outside the PDU");
+    } else if (rr.data_len > rlen) {
+      proto(v, "READ response: DataLength larger than the Length asked");
     } else {
       /* An empty answer (impacket's at the end of a file, where Samba says
        * STATUS_END_OF_FILE) has no data to copy. */
@@ -1173,7 +1184,7 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
     if (h->status != 0)
       io_fail(v, DFSC_E_NTSTATUS, h->status);
     else if (dfsc__smb2_write_rsp_decode(pdu, len, &wr) < 0)
-      io_fail(v, DFSC_E_PROTO, 0);
+      proto(v, "WRITE response: StructureSize 17 or shorter than 16 bytes");
     else if (wr.count != rlen)
       io_fail(v, -EIO, 0); /* a short write on a disk share means no space or quota */
   }
@@ -1420,6 +1431,8 @@ static void fsctl_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t
     return;
   }
   if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0) {
+    proto(v,
+          "IOCTL response: StructureSize 49, or OutputOffset/OutputCount outside the PDU");
     verb_finish(v, DFSC_E_PROTO, 0);
     return;
   }
@@ -1479,6 +1492,8 @@ static void pipe_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
   if (h->command == SMB2_IOCTL) {
     dfsc_smb2_ioctl_rsp io;
     if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0) {
+      proto(v, "IOCTL response: StructureSize 49, or OutputOffset/OutputCount outside the "
+               "PDU");
       verb_finish(v, DFSC_E_PROTO, 0);
       return;
     }
@@ -1487,6 +1502,7 @@ static void pipe_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
   } else {
     dfsc_smb2_read_rsp rr;
     if (dfsc__smb2_read_rsp_decode(pdu, len, &rr) < 0) {
+      proto(v, "READ response: StructureSize 17, or DataOffset/DataLength outside the PDU");
       verb_finish(v, DFSC_E_PROTO, 0);
       return;
     }
@@ -1495,6 +1511,9 @@ static void pipe_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
   }
   /* More than was asked for is not an answer to this request. */
   if (n > v->len) {
+    proto(v, h->command == SMB2_IOCTL
+                 ? "IOCTL response: OutputCount larger than asked"
+                 : "READ response: DataLength larger than the Length asked");
     verb_finish(v, DFSC_E_PROTO, 0);
     return;
   }
@@ -1587,6 +1606,8 @@ static void copy_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
   }
   if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0 ||
       dfsc__smb2_copychunk_rsp_parse(io.output, io.output_len, &cr) < 0) {
+    if (h->status == 0)
+      proto(v, "SRV_COPYCHUNK_WRITE response: IOCTL output shorter than its 12 bytes");
     copy_end(v, h->status != 0 ? DFSC_E_NTSTATUS : DFSC_E_PROTO, h->status);
     return;
   }
@@ -1609,6 +1630,8 @@ static void copy_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t 
     return;
   } else if (cr.total_bytes_written == 0 || cr.total_bytes_written > asked) {
     /* Nothing copied would never end; more than asked is not an answer. */
+    if (cr.total_bytes_written != 0)
+      proto(v, "SRV_COPYCHUNK_WRITE response: TotalBytesWritten larger than asked");
     copy_end(v, cr.total_bytes_written == 0 ? -EIO : DFSC_E_PROTO, 0);
     return;
   } else {
@@ -1683,6 +1706,7 @@ static void copy_key_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint
   }
   if (dfsc__smb2_ioctl_rsp_decode(pdu, len, &io) < 0 ||
       dfsc__smb2_resume_key_parse(io.output, io.output_len, v->key) < 0) {
+    proto(v, "SRV_REQUEST_RESUME_KEY response: IOCTL output shorter than its 32 bytes");
     copy_end(v, DFSC_E_PROTO, 0);
     return;
   }

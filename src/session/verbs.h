@@ -71,6 +71,7 @@ struct dfsc_verb {
                           1 when the message goes on (STATUS_BUFFER_OVERFLOW) */
   const uint8_t *out;  /* fsctl: the output, during the callback only */
   size_t out_len;
+  const char *why; /* err DFSC_E_PROTO: what of the answer was wrong (static), or NULL */
   /* private */
   dfsc_tree *tree;
   int kind;

@@ -405,6 +405,8 @@ char *dfsc_result_str(const dfsc_result *res, char *buf, size_t cap) {
   const char *p = res->path ? res->path : "(handle)";
   if (res->err == DFSC_E_NTSTATUS)
     snprintf(buf, cap, "%s: %s", p, dfsc_ntstatus_name(res->ntstatus));
+  else if (res->err == DFSC_E_PROTO && res->detail != NULL)
+    snprintf(buf, cap, "%s: %s: %s", p, dfsc_strerror(res->err), res->detail);
   else
     snprintf(buf, cap, "%s: %s", p, dfsc_strerror(res->err));
   return buf;

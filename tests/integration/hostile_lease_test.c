@@ -72,7 +72,7 @@ static void log_cb(void *arg, int level, int category, const char *msg) {
   log_lines++;
   if (strstr(msg, "break notification") != NULL && strstr(msg, "ignored") != NULL)
     log_dropped++;
-  if (strstr(msg, "malformed break") != NULL)
+  if (strstr(msg, "malformed answer: lease break notification") != NULL)
     log_malformed++;
   if (level == DFSC_LOG_ERROR)
     snprintf(log_last_err, sizeof(log_last_err), "%s", msg);
@@ -132,10 +132,16 @@ static int data_ok(const uint8_t *b, size_t n) {
   return 1;
 }
 
+/* The detail of the last failed rd (dfsc_result.detail). */
+static const char *rd_detail;
+
 static long long rd(dfsc_file *f, uint8_t *buf, size_t len) {
   dfsc_result res;
+  long long n;
   memset(buf, 0xEE, len);
-  return dfsc_read(f, buf, len, 0, &res);
+  n = dfsc_read(f, buf, len, 0, &res);
+  rd_detail = n < 0 ? res.detail : NULL;
+  return n;
 }
 
 /* ---- the server ------------------------------------------------------- */
@@ -356,6 +362,9 @@ static void sc_malformed(struct sc *s) {
         (unsigned long long)(now_ms() - t0));
   check(log_get(&log_malformed) == 1, "%s: one line says why: %u [%s]", s->name,
         log_get(&log_malformed), log_last_err);
+  check(rd_detail != NULL && strstr(rd_detail, "lease break notification") != NULL,
+        "%s: the result's detail names the break: %s", s->name,
+        rd_detail != NULL ? rd_detail : "(none)");
   check(STAT(s->ctx, conns_lost) == 1, "%s: the connection was given up: conns_lost %llu",
         s->name, STAT(s->ctx, conns_lost));
   /* The server behaves from now on: the handle comes back (reclaim

@@ -161,6 +161,11 @@ for ((i = 0; i < ${#SCEN[@]}; i++)); do
           *)
             if [ "$rc" -eq 0 ]; then
               not_ok "$desc: unexpected success"
+            elif grep -q "^dfsc: //$addr/$2: malformed or unexpected protocol data" "$OUT/s$i.err"; then
+              # Without -v, the line says what of the answer was wrong.
+              if grep -Eq "^dfsc: //$addr/$2: malformed or unexpected protocol data: [A-Za-z].{10,}$" "$OUT/s$i.err"; then
+                ok "$desc"
+              else not_ok "$desc: a protocol error that does not say what was wrong"; fi
             elif grep -Eq "^dfsc: //$addr/$2: (STATUS_[A-Z_]+|[A-Za-z][^:]+)$" "$OUT/s$i.err"; then
               ok "$desc"
             else
@@ -267,8 +272,8 @@ for ((i = 0; i < ${#LSCEN[@]}; i++)); do
       else not_ok "$desc: expected the file's bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
     break_badsize@* | break_truncated@*)
       if [ "$rc" -ne 0 ] && [ "$bytes" -eq 0 ] &&
-        grep -q "^dfsc: //$addr/data/file.txt: malformed or unexpected protocol data$" "$OUT/l$i.err" &&
-        grep -q 'malformed break notification' "$OUT/l$i.err"; then
+        grep -q "^dfsc: //$addr/data/file.txt: malformed or unexpected protocol data: lease break notification: StructureSize 44 or shorter than its 44 bytes$" "$OUT/l$i.err" &&
+        grep -q 'malformed answer: lease break notification' "$OUT/l$i.err"; then
         ok "$desc"
       else not_ok "$desc: expected a protocol error naming the path, no bytes"; fi ;;
     reclaim_stale@* | reclaim_changed@*)

@@ -527,7 +527,7 @@ static void test_fill_stat(void **state) {
   memset(&st, 0, sizeof(st));
   st.size = 12345;
   st.alloc_size = 16384;
-  st.write_time = dfsc__mount_filetime(1600000000, 123456700);
+  st.write_time = dfsc_filetime_from_unix(1600000000, 123456700);
   st.attributes = DFSC_ATTR_READONLY;
   dfsc__mount_fill_stat(&o, &st, 42, &out);
   assert_int_equal(out.st_mode, S_IFREG | 0444);
@@ -543,7 +543,7 @@ static void test_fill_stat(void **state) {
   st.attributes = DFSC_ATTR_DIRECTORY;
   dfsc__mount_fill_stat(&o, &st, 42, &out);
   assert_int_equal(out.st_mode, S_IFDIR | 0755);
-  assert_int_equal(dfsc__mount_filetime(-11644473601LL, 0), 0);
+  assert_int_equal(dfsc_filetime_from_unix(-11644473601LL, 0), 0);
   dfsc__mount_opts_free(&o);
 }
 

@@ -54,10 +54,6 @@ void dfsc__fe_json_str(FILE *f, const char *s);
  * Returns the length written (< cap) or -1 when cap is too small. */
 int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap);
 
-/* A Unix time as FILETIME (whole 100 ns ticks, truncated); 0 (which on
- * the wire means "leave it") for a time FILETIME cannot hold. */
-uint64_t dfsc__fe_filetime_from_unix(int64_t sec, long nsec);
-
 /* Names of the [MS-FSCC] 2.6 attribute bits set in `attrs`, in bit order;
  * stores at most `max` pointers to static strings, returns how many bits
  * have names (unknown bits are skipped). */

@@ -79,17 +79,6 @@ void dfsc__fe_json_str(FILE *f, const char *s) {
   putc('"', f);
 }
 
-/* FILETIME of 1970-01-01T00:00:00Z: 369 years of 100 ns ticks. */
-#define FILETIME_UNIX_EPOCH 116444736000000000ULL
-
-uint64_t dfsc__fe_filetime_from_unix(int64_t sec, long nsec) {
-  const int64_t epoch = (int64_t)(FILETIME_UNIX_EPOCH / 10000000ULL);
-
-  if (sec < -epoch || sec > (int64_t)(UINT64_MAX / 10000000ULL) - epoch - 1 || nsec < 0)
-    return 0;
-  return (uint64_t)(sec + epoch) * 10000000ULL + (uint64_t)(nsec / 100);
-}
-
 int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap) {
   int64_t sec;
   long nsec;
@@ -98,20 +87,7 @@ int dfsc__fe_filetime_iso(uint64_t ft, int with_ns, char *buf, size_t cap) {
   int n;
   char tmp[96];
 
-  /* Floor division so times before 1970 keep a non-negative fraction. */
-  if (ft >= FILETIME_UNIX_EPOCH) {
-    sec = (int64_t)((ft - FILETIME_UNIX_EPOCH) / 10000000ULL);
-    nsec = (long)((ft - FILETIME_UNIX_EPOCH) % 10000000ULL) * 100;
-  } else {
-    uint64_t before = FILETIME_UNIX_EPOCH - ft;
-
-    sec = -(int64_t)(before / 10000000ULL);
-    nsec = (long)(before % 10000000ULL) * 100;
-    if (nsec != 0) {
-      sec -= 1;
-      nsec = 1000000000L - nsec;
-    }
-  }
+  dfsc_filetime_to_unix(ft, &sec, &nsec); /* nsec in [0, 1e9) before 1970 too */
   t = (time_t)sec;
   if (gmtime_r(&t, &tm) == NULL)
     return -1;

@@ -214,8 +214,14 @@ struct dfsc__cli_cfg {
  * refused guest logon names. NULLs: none. Copies. */
 void dfsc__cli_set_user_shown(const char *domain, const char *user);
 /* (commands.c) "PATH: REASON" on standard error, as every failed path is
- * reported (a guest logon says which user and how to accept it). */
+ * reported (a guest logon says which user and how to accept it; a
+ * malformed answer what was wrong, from the result dfsc__cli_res_rc last
+ * took on this thread). */
 void dfsc__cli_report(const char *path, int rc, uint32_t ntstatus);
+/* (commands.c) The code of a failed call: res->err when the library filled
+ * it, else rc. Keeps res->detail for the next dfsc__cli_report on this
+ * thread. */
+int dfsc__cli_res_rc(long long rc, const dfsc_result *res);
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (the signal number). */
 extern _Atomic int dfsc__cli_signal; /* lock-free: read by every thread */

@@ -63,12 +63,23 @@ void dfsc__cli_set_user_shown(const char *domain, const char *user) {
     snprintf(user_shown, sizeof(user_shown), "%s", user);
 }
 
+/* What the last failed result taken on this thread said was wrong with an
+ * answer (static storage), for the report that follows. */
+static __thread const char *last_detail;
+
+int dfsc__cli_res_rc(long long rc, const dfsc_result *res) {
+  last_detail = res->err == DFSC_E_PROTO ? res->detail : NULL;
+  return res->err != 0 ? res->err : (int)rc;
+}
+
 /* "dfsc: PATH: STATUS", escaped (escape.c) as every line the CLI prints. */
 void dfsc__cli_report(const char *name, int rc, uint32_t ntstatus) {
   if (rc == DFSC_E_GUEST)
     dfsc__fe_errf("%s: the server mapped %s to guest or anonymous; --allow-guest accepts "
                   "a guest logon (unsigned)",
                   name, user_shown[0] ? user_shown : "the user");
+  else if (rc == DFSC_E_PROTO && last_detail != NULL)
+    dfsc__fe_errf("%s: %s: %s", name, dfsc_strerror(rc), last_detail);
   else
     dfsc__fe_errf("%s: %s", name, err_label(rc, ntstatus));
 }
@@ -77,8 +88,9 @@ static void report(const char *name, int rc, uint32_t ntstatus) {
   dfsc__cli_report(name, rc, ntstatus);
 }
 
-/* The status of a failed result: res->err when the library filled it. */
-static int res_rc(int rc, const dfsc_result *res) { return res->err != 0 ? res->err : rc; }
+static int res_rc(long long rc, const dfsc_result *res) {
+  return dfsc__cli_res_rc(rc, res);
+}
 
 static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg) {
   fputs(",\"ok\":false,\"error\":", f);
@@ -86,6 +98,10 @@ static void json_fail_fields(FILE *f, int rc, uint32_t ntstatus, const char *msg
                                              : dfsc_err_name(rc));
   fputs(",\"message\":", f);
   dfsc__fe_json_str(f, msg != NULL ? msg : dfsc_strerror(rc));
+  if (rc == DFSC_E_PROTO && last_detail != NULL) {
+    fputs(",\"detail\":", f);
+    dfsc__fe_json_str(f, last_detail);
+  }
 }
 
 /* Names and paths in text output, on a terminal or not: control

@@ -35,7 +35,7 @@ static void report(const char *name, int rc, uint32_t ntstatus) {
 }
 
 static int res_rc(long long rc, const dfsc_result *res) {
-  return res->err != 0 ? res->err : (int)rc;
+  return dfsc__cli_res_rc(rc, res);
 }
 
 /* A refusal after which the copy can still go through the client: not one

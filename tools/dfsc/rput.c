@@ -111,7 +111,9 @@ static void report(const char *name, int rc, uint32_t ntstatus) {
   dfsc__cli_report(name, rc, ntstatus);
 }
 
-static int res_rc(int rc, const dfsc_result *res) { return res->err != 0 ? res->err : rc; }
+static int res_rc(long long rc, const dfsc_result *res) {
+  return dfsc__cli_res_rc(rc, res);
+}
 
 static void rput_failed(struct rput *g) {
   pthread_mutex_lock(&g->mu);
@@ -126,7 +128,7 @@ static void item_free(struct rput_item *it) {
 }
 
 static uint64_t ft_of(const struct timespec *t) {
-  return dfsc__fe_filetime_from_unix((int64_t)t->tv_sec, t->tv_nsec);
+  return dfsc_filetime_from_unix((int64_t)t->tv_sec, t->tv_nsec);
 }
 
 static void listing_free(struct rput_listing *l) {
@@ -661,7 +663,7 @@ static void times_cb(const dfsc_result *res, void *arg) {
   struct times_run *t = arg;
 
   if (res->err != 0) {
-    report(res->path != NULL ? res->path : "?", res->err, res->ntstatus);
+    report(res->path != NULL ? res->path : "?", res_rc(res->err, res), res->ntstatus);
     __atomic_add_fetch(&t->failed, 1, __ATOMIC_RELAXED);
   }
   pthread_mutex_lock(&t->mu);

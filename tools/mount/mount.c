@@ -2505,7 +2505,7 @@ static uint64_t time_arg(const struct timespec *t, int now) {
     clock_gettime(CLOCK_REALTIME, &n);
     t = &n;
   }
-  return dfsc__mount_filetime((int64_t)t->tv_sec, t->tv_nsec);
+  return dfsc_filetime_from_unix((int64_t)t->tv_sec, t->tv_nsec);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -4968,15 +4968,14 @@ static void link_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
 
   if (res->err == 0) {
-    /* Each name is its own inode here: the kernel's copy of the source's
-     * attributes (st_nlink) goes too, through the invalidation thread (the
-     * kernel holds the source's inode lock during link(2)). */
+    /* Each name is its own inode here, so the kernel (6.3 on) leaves the
+     * source's attributes as they were. They are dropped before link(2)
+     * returns, so a stat right after it sees st_nlink 2: attributes only
+     * (a negative offset), for which the kernel takes no lock (it holds
+     * the source's inode lock during link(2)), as in open_cb. */
     invalidate(r->m, r->ino);
-    pthread_mutex_lock(&r->m->mu);
-    pthread_mutex_lock(&r->m->lease_mu);
-    (void)inval_push(r->m, NULL, r->ino, 0, 1);
-    pthread_mutex_unlock(&r->m->lease_mu);
-    pthread_mutex_unlock(&r->m->mu);
+    if (r->m->se != NULL && !__atomic_load_n(&r->m->inval_stop, __ATOMIC_ACQUIRE))
+      (void)fuse_lowlevel_notify_inval_inode(r->m->se, (fuse_ino_t)r->ino, -1, 0);
   }
   mkdir_cb(res, arg); /* then as a new directory: its entry from a stat */
 }
@@ -5833,7 +5832,7 @@ static int mnt_init(struct mnt *m, struct dfsc__mount_opts *o) {
   clock_gettime(CLOCK_REALTIME, &now);
   m->vdir.is_dir = 1;
   m->vdir.write_time = m->vdir.access_time = m->vdir.change_time = m->vdir.create_time =
-      dfsc__mount_filetime((int64_t)now.tv_sec, now.tv_nsec);
+      dfsc_filetime_from_unix((int64_t)now.tv_sec, now.tv_nsec);
   return 0;
 }
 

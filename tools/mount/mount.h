@@ -140,9 +140,6 @@ void dfsc__mount_net_opts(const struct dfsc__mount_opts *o, dfsc_opts *opts);
 void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *st,
                            uint64_t ino, struct stat *out);
 
-/* Converts a Unix time to a FILETIME; 0 for times before 1601. */
-uint64_t dfsc__mount_filetime(int64_t sec, long nsec);
-
 /* Whether `name` can be a host or share component: not empty, no '\',
  * '/', ':' or control characters, not "." or "..", at most 255 bytes, and
  * not starting with '.' (desktop programs probe .Trash, .hidden, ...). */

@@ -674,15 +674,6 @@ int dfsc__mount_parse_opts(struct dfsc__mount_opts *o, const char *arg,
   return rc;
 }
 
-uint64_t dfsc__mount_filetime(int64_t sec, long nsec) {
-  /* FILETIME counts 100 ns from 1601-01-01; 11644473600 s before 1970. */
-  const int64_t epoch = 11644473600LL;
-
-  if (sec < -epoch || sec > (int64_t)(UINT64_MAX / 10000000u) - epoch - 1)
-    return 0;
-  return (uint64_t)(sec + epoch) * 10000000u + (uint64_t)(nsec / 100);
-}
-
 void dfsc__mount_fill_stat(const struct dfsc__mount_opts *o, const dfsc_stat_t *st,
                            uint64_t ino, struct stat *out) {
   int64_t s;
