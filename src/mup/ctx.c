@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "mup/ops.h"
+#include "session/crypto.h"
 #include "session/policy.h"
 
 #define LOOKUP_QUEUE_MAX 1024
@@ -282,6 +283,8 @@ int dfsc_ctx_new(const dfsc_opts *caller, dfsc_ctx **out) {
   ctx->log.arg = o->log_arg;
   ctx->log.level = o->log_cb ? o->log_level : -1;
   ctx->log.why = &ctx->whyrec;
+  DFSC_INFO(&ctx->log, DFSC_CAT_CORE, "dfsc %s; SMB signing and encryption: %s",
+            DFSC_VERSION_STRING, dfsc__crypto_backend());
   ctx->max_io_window = o->max_io_window ? o->max_io_window : 8u << 20;
   if (ctx->max_io_window < 65536)
     ctx->max_io_window = 65536;

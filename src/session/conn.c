@@ -1032,7 +1032,11 @@ int dfsc__lease_ack(dfsc_sl *sl, uint64_t token) {
 
 /* ---- signing ----------------------------------------------------------- */
 
-static int sign_pdu(dfsc_sess *s, uint8_t *pdu, size_t len) {
+static int sign_pdu(dfsc_sess *s, uint8_t *pdu, size_t len, const uint8_t *rest,
+                    size_t rest_len) {
+  if (rest_len > 0) /* a WRITE's data, sent from the caller's buffer */
+    return dfsc__crypto_sign_split(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len,
+                                   rest, rest_len);
   return dfsc__crypto_sign(s->conn->dialect, s->sign_alg, s->signing_key, pdu, len);
 }
 
@@ -1191,7 +1195,7 @@ static int send_now(dfsc_conn *c, dfsc_req *first) {
       dfsc__crypto_preauth_update(r->sess->preauth, r->buf, r->pdu_len);
     }
     if (r->sign && !first->encrypt) {
-      rc = sign_pdu(r->sess, r->buf, r->pdu_len);
+      rc = sign_pdu(r->sess, r->buf, r->pdu_len, r->extra, r->extra_len);
       if (rc < 0)
         return rc;
     }
@@ -3888,8 +3892,9 @@ int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n) {
      * the transform then replaces the signature. */
     reqs[i]->encrypt = enc;
     reqs[i]->sign = s->signing && !enc;
-    if (reqs[i]->sign && reqs[i]->extra_len > 0)
-      return -EINVAL; /* signed payload must be inside the body */
+    if (reqs[i]->sign && reqs[i]->extra_len > 0 &&
+        (reqs[i]->w.off < SMB2_HDR_SIZE || (reqs[i]->w.off - SMB2_HDR_SIZE) % 16 != 0))
+      return -EINVAL; /* signed in two parts: the first ends on a 16-byte block */
     /* [MS-SMB2] 3.2.4.1.1 / 2.2.1: requests on a DFS share carry
      * SMB2_FLAGS_DFS_OPERATIONS, and their names are full DFS paths (the
      * mup layer builds them). */
@@ -3932,9 +3937,6 @@ uint32_t dfsc__tree_max_charge(const dfsc_tree *t) {
 }
 uint32_t dfsc__tree_room(const dfsc_tree *t) {
   return t->conn->wait_head == NULL ? t->conn->credits : 0;
-}
-int dfsc__tree_signing(const dfsc_tree *t) {
-  return t->sess->signing && !(t->encrypt || t->sess->encrypt);
 }
 uint16_t dfsc__tree_cipher(const dfsc_tree *t) {
   return t->encrypt || t->sess->encrypt ? t->sess->cipher : 0;

@@ -1,22 +1,21 @@
-/* SMB2/3 signing, key derivation, preauth hash and transform encryption over
- * nettle ([MS-SMB2] 3.1.4). Does not: allocate, keep state, or set header
- * flags. */
+/* SMB2/3 signing, key derivation, preauth hash and transform encryption
+ * ([MS-SMB2] 3.1.4): the SMB rules here, the per-message primitives from
+ * the build's backend (crypto_prim.h), key derivation and the preauth hash
+ * from nettle. Does not: keep state, or set header flags. */
 #include "session/crypto.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include <nettle/ccm.h>
-#include <nettle/cmac.h>
-#include <nettle/gcm.h>
 #include <nettle/hmac.h>
-#include <nettle/memops.h>
+#include <nettle/memops.h> /* memeql_sec: constant-time compare */
 #include <nettle/sha2.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "dfsc/errors.h"
+#include "session/crypto_prim.h"
 #include "smb2/smb2.h"
 
 #define CCM_NONCE_LEN 11
@@ -185,40 +184,19 @@ static int sign_alg(uint16_t dialect, uint16_t alg) {
 /* pdu[0..len) then rest[0..rest_len) are the message (rest: a READ's data
  * received elsewhere, else NULL and 0); len - 64 must then be a multiple
  * of 16 (GCM's AAD updates but the last). */
-static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size_t len,
-                        const uint8_t *rest, size_t rest_len,
-                        uint8_t sig[DFSC_SMB2_SIG_SIZE]) {
+static int compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size_t len,
+                       const uint8_t *rest, size_t rest_len,
+                       uint8_t sig[DFSC_SMB2_SIG_SIZE]) {
   const uint8_t *tail = pdu + DFSC_SMB2_SIG_OFFSET + DFSC_SMB2_SIG_SIZE;
   size_t tail_len = len - DFSC_SMB2_SIG_OFFSET - DFSC_SMB2_SIG_SIZE;
+  uint8_t nonce[GCM_NONCE_LEN] = {0};
+  dfsc__mac m;
+  int rc;
 
-  if (alg == SMB2_SIGNING_HMAC_SHA256) {
-    struct hmac_sha256_ctx h;
-    uint8_t full[SHA256_DIGEST_SIZE];
-    hmac_sha256_set_key(&h, 16, key);
-    hmac_sha256_update(&h, DFSC_SMB2_SIG_OFFSET, pdu);
-    hmac_sha256_update(&h, DFSC_SMB2_SIG_SIZE, zero_sig);
-    hmac_sha256_update(&h, tail_len, tail);
-    if (rest_len > 0)
-      hmac_sha256_update(&h, rest_len, rest);
-    hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, full);
-    memcpy(sig, full, DFSC_SMB2_SIG_SIZE);
-    dfsc__wipe(&h, sizeof(h));
-  } else if (alg == SMB2_SIGNING_AES_CMAC) {
-    struct cmac_aes128_ctx c;
-    cmac_aes128_set_key(&c, key);
-    cmac_aes128_update(&c, DFSC_SMB2_SIG_OFFSET, pdu);
-    cmac_aes128_update(&c, DFSC_SMB2_SIG_SIZE, zero_sig);
-    cmac_aes128_update(&c, tail_len, tail);
-    if (rest_len > 0)
-      cmac_aes128_update(&c, rest_len, rest);
-    cmac_aes128_digest(&c, CMAC128_DIGEST_SIZE, sig);
-    dfsc__wipe(&c, sizeof(c));
-  } else {
+  if (alg == SMB2_SIGNING_AES_GMAC) {
     /* AES-GMAC = GCM with the whole message as AAD and no plaintext
-     * (RFC 4543). Nonce: MessageId (8 bytes LE), then a 32-bit field whose
-     * bit 0 marks a server's message and bit 1 a CANCEL request. */
-    struct gcm_aes128_ctx g;
-    uint8_t nonce[GCM_NONCE_LEN];
+     * (RFC 4543). Nonce: MessageId (8 bytes LE), then a 32-bit field
+     * whose bit 0 marks a server's message and bit 1 a CANCEL request. */
     uint32_t role = 0;
     memcpy(nonce, pdu + 24, 8);
     if (dfsc__le32(pdu + 16) & SMB2_FLAGS_SERVER_TO_REDIR)
@@ -226,41 +204,47 @@ static void compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size
     if (dfsc__le16(pdu + 12) == SMB2_CANCEL)
       role |= 2u;
     dfsc__put_le32(nonce + 8, role);
-    gcm_aes128_set_key(&g, key);
-    gcm_aes128_set_iv(&g, GCM_NONCE_LEN, nonce);
-    gcm_aes128_update(&g, DFSC_SMB2_SIG_OFFSET, pdu);
-    gcm_aes128_update(&g, DFSC_SMB2_SIG_SIZE, zero_sig);
-    gcm_aes128_update(&g, tail_len, tail);
-    if (rest_len > 0)
-      gcm_aes128_update(&g, rest_len, rest);
-    gcm_aes128_digest(&g, GCM_DIGEST_SIZE, sig);
-    dfsc__wipe(&g, sizeof(g));
   }
+  rc = dfsc__mac_init(&m, alg, key, nonce);
+  if (rc != 0)
+    return rc;
+  dfsc__mac_update(&m, pdu, DFSC_SMB2_SIG_OFFSET);
+  dfsc__mac_update(&m, zero_sig, DFSC_SMB2_SIG_SIZE);
+  dfsc__mac_update(&m, tail, tail_len);
+  if (rest_len > 0)
+    dfsc__mac_update(&m, rest, rest_len);
+  /* HMAC-SHA256's first 16 bytes are the signature ([MS-SMB2] 3.1.4.1). */
+  return dfsc__mac_final(&m, sig, DFSC_SMB2_SIG_SIZE);
+}
+
+/* Whether head[0..head_len) then rest[0..rest_len) can be signed: a
+ * known algorithm, a whole header, and a first part that ends on a 16-byte
+ * block when a second follows. */
+static int parts_ok(int alg, const uint8_t *head, size_t head_len, const uint8_t *rest,
+                    size_t rest_len) {
+  return alg >= 0 && head != NULL && head_len >= SMB2_HDR_SIZE &&
+         (rest_len == 0 || (rest != NULL && (head_len - SMB2_HDR_SIZE) % 16 == 0));
+}
+
+int dfsc__crypto_sign_split(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                            uint8_t *head, size_t head_len, const uint8_t *rest,
+                            size_t rest_len) {
+  int a = sign_alg(dialect, alg);
+  uint8_t sig[DFSC_SMB2_SIG_SIZE];
+  int rc;
+
+  if (!parts_ok(a, head, head_len, rest, rest_len))
+    return -EINVAL;
+  rc = compute_sig(a, key, head, head_len, rest, rest_len, sig);
+  if (rc != 0)
+    return rc;
+  memcpy(head + DFSC_SMB2_SIG_OFFSET, sig, sizeof(sig));
+  return 0;
 }
 
 int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16], uint8_t *pdu,
                       size_t len) {
-  int a = sign_alg(dialect, alg);
-  uint8_t sig[DFSC_SMB2_SIG_SIZE];
-
-  if (a < 0 || pdu == NULL || len < SMB2_HDR_SIZE)
-    return -EINVAL;
-  compute_sig(a, key, pdu, len, NULL, 0, sig);
-  memcpy(pdu + DFSC_SMB2_SIG_OFFSET, sig, sizeof(sig));
-  return 0;
-}
-
-int dfsc__crypto_verify(uint16_t dialect, uint16_t alg, const uint8_t key[16],
-                        const uint8_t *pdu, size_t len) {
-  int a = sign_alg(dialect, alg);
-  uint8_t sig[DFSC_SMB2_SIG_SIZE];
-  int ok;
-
-  if (a < 0 || pdu == NULL || len < SMB2_HDR_SIZE)
-    return -EINVAL;
-  compute_sig(a, key, pdu, len, NULL, 0, sig);
-  ok = memeql_sec(sig, pdu + DFSC_SMB2_SIG_OFFSET, sizeof(sig));
-  return ok ? 0 : DFSC_E_SIGNATURE;
+  return dfsc__crypto_sign_split(dialect, alg, key, pdu, len, NULL, 0);
 }
 
 int dfsc__crypto_verify_split(uint16_t dialect, uint16_t alg, const uint8_t key[16],
@@ -268,14 +252,19 @@ int dfsc__crypto_verify_split(uint16_t dialect, uint16_t alg, const uint8_t key[
                               size_t rest_len) {
   int a = sign_alg(dialect, alg);
   uint8_t sig[DFSC_SMB2_SIG_SIZE];
-  int ok;
+  int rc;
 
-  if (a < 0 || head == NULL || head_len < SMB2_HDR_SIZE ||
-      (head_len - SMB2_HDR_SIZE) % 16 != 0 || (rest == NULL && rest_len > 0))
+  if (!parts_ok(a, head, head_len, rest, rest_len))
     return -EINVAL;
-  compute_sig(a, key, head, head_len, rest, rest_len, sig);
-  ok = memeql_sec(sig, head + DFSC_SMB2_SIG_OFFSET, sizeof(sig));
-  return ok ? 0 : DFSC_E_SIGNATURE;
+  rc = compute_sig(a, key, head, head_len, rest, rest_len, sig);
+  if (rc != 0)
+    return rc;
+  return memeql_sec(sig, head + DFSC_SMB2_SIG_OFFSET, sizeof(sig)) ? 0 : DFSC_E_SIGNATURE;
+}
+
+int dfsc__crypto_verify(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                        const uint8_t *pdu, size_t len) {
+  return dfsc__crypto_verify_split(dialect, alg, key, pdu, len, NULL, 0);
 }
 
 /* ---- encryption -------------------------------------------------------- */
@@ -304,100 +293,12 @@ int dfsc__crypto_nonce(uint16_t cipher, uint8_t nonce[16]) {
   return 0;
 }
 
-/* One AEAD pass: authenticates aad, encrypts or decrypts src into dst and
- * produces the tag. The nettle context is wiped before returning. */
-/* The four ciphers behind one incremental interface, so that a message can
- * be decrypted in parts into different buffers (dfsc__crypto_decrypt_split).
- * Every part but the last must be a multiple of 16 bytes. */
-typedef union {
-  struct ccm_aes128_ctx c128;
-  struct ccm_aes256_ctx c256;
-  struct gcm_aes128_ctx g128;
-  struct gcm_aes256_ctx g256;
-} aead_ctx;
-
-static int aead_init(aead_ctx *x, uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
-                     const uint8_t *aad, size_t len) {
-  switch (cipher) {
-  case SMB2_ENCRYPTION_AES128_CCM:
-    ccm_aes128_set_key(&x->c128, key);
-    ccm_aes128_set_nonce(&x->c128, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len,
-                         AEAD_TAG_LEN);
-    ccm_aes128_update(&x->c128, TRANSFORM_AAD_LEN, aad);
-    return 0;
-  case SMB2_ENCRYPTION_AES256_CCM:
-    ccm_aes256_set_key(&x->c256, key);
-    ccm_aes256_set_nonce(&x->c256, CCM_NONCE_LEN, nonce, TRANSFORM_AAD_LEN, len,
-                         AEAD_TAG_LEN);
-    ccm_aes256_update(&x->c256, TRANSFORM_AAD_LEN, aad);
-    return 0;
-  case SMB2_ENCRYPTION_AES128_GCM:
-    gcm_aes128_set_key(&x->g128, key);
-    gcm_aes128_set_iv(&x->g128, GCM_NONCE_LEN, nonce);
-    gcm_aes128_update(&x->g128, TRANSFORM_AAD_LEN, aad);
-    return 0;
-  case SMB2_ENCRYPTION_AES256_GCM:
-    gcm_aes256_set_key(&x->g256, key);
-    gcm_aes256_set_iv(&x->g256, GCM_NONCE_LEN, nonce);
-    gcm_aes256_update(&x->g256, TRANSFORM_AAD_LEN, aad);
-    return 0;
-  default:
-    return -EINVAL;
-  }
-}
-
-static void aead_run(aead_ctx *x, uint16_t cipher, int encrypt, size_t len, uint8_t *dst,
-                     const uint8_t *src) {
-  switch (cipher) {
-  case SMB2_ENCRYPTION_AES128_CCM:
-    (encrypt ? ccm_aes128_encrypt : ccm_aes128_decrypt)(&x->c128, len, dst, src);
-    break;
-  case SMB2_ENCRYPTION_AES256_CCM:
-    (encrypt ? ccm_aes256_encrypt : ccm_aes256_decrypt)(&x->c256, len, dst, src);
-    break;
-  case SMB2_ENCRYPTION_AES128_GCM:
-    (encrypt ? gcm_aes128_encrypt : gcm_aes128_decrypt)(&x->g128, len, dst, src);
-    break;
-  default:
-    (encrypt ? gcm_aes256_encrypt : gcm_aes256_decrypt)(&x->g256, len, dst, src);
-    break;
-  }
-}
-
-static void aead_tag(aead_ctx *x, uint16_t cipher, uint8_t tag[AEAD_TAG_LEN]) {
-  switch (cipher) {
-  case SMB2_ENCRYPTION_AES128_CCM:
-    ccm_aes128_digest(&x->c128, AEAD_TAG_LEN, tag);
-    break;
-  case SMB2_ENCRYPTION_AES256_CCM:
-    ccm_aes256_digest(&x->c256, AEAD_TAG_LEN, tag);
-    break;
-  case SMB2_ENCRYPTION_AES128_GCM:
-    gcm_aes128_digest(&x->g128, AEAD_TAG_LEN, tag);
-    break;
-  default:
-    gcm_aes256_digest(&x->g256, AEAD_TAG_LEN, tag);
-    break;
-  }
-  dfsc__wipe(x, sizeof(*x));
-}
-
-static int aead(uint16_t cipher, const uint8_t *key, const uint8_t *nonce,
-                const uint8_t *aad, const uint8_t *src, size_t len, uint8_t *dst,
-                int encrypt, uint8_t tag[AEAD_TAG_LEN]) {
-  aead_ctx x;
-  int rc = aead_init(&x, cipher, key, nonce, aad, len);
-  if (rc != 0)
-    return rc;
-  aead_run(&x, cipher, encrypt, len, dst, src);
-  aead_tag(&x, cipher, tag);
-  return 0;
-}
-
 int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key, const uint8_t nonce[16],
                          uint64_t session_id, const uint8_t *plain, size_t plen,
                          uint8_t *out, size_t outcap) {
   uint8_t *hdr = out;
+  dfsc__aead x;
+  int rc;
 
   if (dfsc__crypto_cipher_key_len(cipher) == 0 || plen > UINT32_MAX)
     return -EINVAL;
@@ -412,9 +313,16 @@ int dfsc__crypto_encrypt(uint16_t cipher, const uint8_t *key, const uint8_t nonc
   dfsc__put_le16(hdr + 40, 0);
   dfsc__put_le16(hdr + 42, TRANSFORM_FLAG_ENCRYPTED);
   dfsc__put_le64(hdr + 44, session_id);
-  return aead(cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
-              hdr + DFSC_TRANSFORM_NONCE_OFFSET, plain, plen, out + DFSC_TRANSFORM_HDR_SIZE,
-              1, hdr + 4);
+  rc = dfsc__aead_init(&x, cipher, 1, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
+                       hdr + DFSC_TRANSFORM_NONCE_OFFSET, TRANSFORM_AAD_LEN, plen, NULL);
+  if (rc != 0)
+    return rc;
+  rc = dfsc__aead_update(&x, out + DFSC_TRANSFORM_HDR_SIZE, plain, plen);
+  if (rc != 0) {
+    (void)dfsc__aead_final(&x, hdr + 4);
+    return rc;
+  }
+  return dfsc__aead_final(&x, hdr + 4);
 }
 
 int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len, uint64_t *session_id,
@@ -438,10 +346,10 @@ int dfsc__crypto_transform_peek(const uint8_t *msg, size_t len, uint64_t *sessio
 int dfsc__crypto_decrypt_split(uint16_t cipher, const uint8_t *key, uint8_t *msg,
                                size_t len, size_t head, dfsc__crypto_dst_fn choose,
                                void *arg) {
-  uint8_t tag[AEAD_TAG_LEN], hdr[DFSC_TRANSFORM_HDR_SIZE];
-  uint8_t *plain = msg + DFSC_TRANSFORM_HDR_SIZE, *rest;
+  uint8_t hdr[DFSC_TRANSFORM_HDR_SIZE];
+  uint8_t *plain = msg + DFSC_TRANSFORM_HDR_SIZE, *rest = NULL;
   size_t clen;
-  aead_ctx x;
+  dfsc__aead x;
   int rc;
 
   rc = dfsc__crypto_transform_peek(msg, len, NULL, NULL);
@@ -452,30 +360,45 @@ int dfsc__crypto_decrypt_split(uint16_t cipher, const uint8_t *key, uint8_t *msg
   if (head > clen || head % 16 != 0)
     head = clen;
   memcpy(hdr, msg, sizeof(hdr));
-  rc = aead_init(&x, cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
-                 hdr + DFSC_TRANSFORM_NONCE_OFFSET, clen);
+  rc = dfsc__aead_init(&x, cipher, 0, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
+                       hdr + DFSC_TRANSFORM_NONCE_OFFSET, TRANSFORM_AAD_LEN, clen, hdr + 4);
   if (rc != 0)
     return rc;
-  aead_run(&x, cipher, 0, head, plain, plain);
-  rest = head < clen && choose != NULL ? choose(arg, plain, head, clen - head) : NULL;
+  if (!dfsc__aead_streams(&x)) {
+    /* One pass over the whole message in place (OpenSSL's CCM), then the
+     * rest, authenticated, is copied to where choose() says. */
+    (void)dfsc__aead_update(&x, plain, plain, clen);
+    rc = dfsc__aead_final(&x, NULL);
+    if (rc != 0) {
+      dfsc__wipe(plain, clen); /* never plaintext that failed authentication */
+      return rc;
+    }
+    if (head < clen && choose != NULL)
+      rest = choose(arg, plain, head, clen - head);
+    if (rest != NULL)
+      memcpy(rest, plain + head, clen - head);
+    return 0;
+  }
+  (void)dfsc__aead_update(&x, plain, plain, head);
+  if (head < clen && choose != NULL)
+    rest = choose(arg, plain, head, clen - head);
   if (rest == NULL)
     rest = plain + head;
-  if (clen > head) /* nettle wants no empty part after an unaligned one */
-    aead_run(&x, cipher, 0, clen - head, rest, plain + head);
-  aead_tag(&x, cipher, tag);
-  if (!memeql_sec(tag, hdr + 4, AEAD_TAG_LEN)) {
+  (void)dfsc__aead_update(&x, rest, plain + head, clen - head);
+  rc = dfsc__aead_final(&x, NULL);
+  if (rc != 0) {
     /* Never hand out plaintext that failed authentication. */
     dfsc__wipe(plain, head);
     dfsc__wipe(rest, clen - head);
-    return DFSC_E_SIGNATURE;
   }
-  return 0;
+  return rc;
 }
 
 int dfsc__crypto_decrypt(uint16_t cipher, const uint8_t *key, const uint8_t *msg,
                          size_t len, uint8_t *plain, size_t cap, size_t *plen) {
-  uint8_t tag[AEAD_TAG_LEN], hdr[DFSC_TRANSFORM_HDR_SIZE];
+  uint8_t hdr[DFSC_TRANSFORM_HDR_SIZE];
   size_t clen;
+  dfsc__aead x;
   int rc;
 
   *plen = 0;
@@ -490,15 +413,16 @@ int dfsc__crypto_decrypt(uint16_t cipher, const uint8_t *key, const uint8_t *msg
   /* Decrypting in place overwrites nothing in the header, but keep a copy
    * anyway so the tag and AAD stay readable whatever the caller aliases. */
   memcpy(hdr, msg, sizeof(hdr));
-  rc = aead(cipher, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
-            hdr + DFSC_TRANSFORM_NONCE_OFFSET, msg + DFSC_TRANSFORM_HDR_SIZE, clen, plain,
-            0, tag);
+  rc = dfsc__aead_init(&x, cipher, 0, key, hdr + DFSC_TRANSFORM_NONCE_OFFSET,
+                       hdr + DFSC_TRANSFORM_NONCE_OFFSET, TRANSFORM_AAD_LEN, clen, hdr + 4);
   if (rc != 0)
     return rc;
-  if (!memeql_sec(tag, hdr + 4, AEAD_TAG_LEN)) {
+  (void)dfsc__aead_update(&x, plain, msg + DFSC_TRANSFORM_HDR_SIZE, clen);
+  rc = dfsc__aead_final(&x, NULL);
+  if (rc != 0) {
     /* Never hand out plaintext that failed authentication. */
     dfsc__wipe(plain, clen);
-    return DFSC_E_SIGNATURE;
+    return rc;
   }
   *plen = clen;
   return 0;

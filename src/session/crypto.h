@@ -2,7 +2,8 @@
  * hash and the TRANSFORM_HEADER encryption ([MS-SMB2] 3.1.4.1 - 3.1.4.3,
  * 2.2.41, 3.2.5.3.1).
  *
- * Pure functions over caller buffers, every primitive from nettle:
+ * Pure functions over caller buffers; the per-message primitives from
+ * nettle or OpenSSL's libcrypto, chosen at build time (crypto_prim.h):
  *  - signing: HMAC-SHA256 (2.0.2 / 2.1), AES-128-CMAC (3.x), AES-128-GMAC
  *    (3.1.1 when negotiated), always over the message with the signature
  *    field taken as zero, without modifying a const input;
@@ -81,18 +82,33 @@ void dfsc__crypto_preauth_update(uint8_t hash[DFSC_PREAUTH_HASH_SIZE], const uin
 int dfsc__crypto_sign(uint16_t dialect, uint16_t alg, const uint8_t key[16], uint8_t *pdu,
                       size_t len);
 
+/* The same over a message sent in two parts: head (head_len bytes, its
+ * Signature field written; head_len - 64 a multiple of 16 when rest_len is
+ * not 0) then rest, as a
+ * WRITE goes out with its data sent from the caller's buffer. Returns 0 or
+ * -EINVAL. */
+int dfsc__crypto_sign_split(uint16_t dialect, uint16_t alg, const uint8_t key[16],
+                            uint8_t *head, size_t head_len, const uint8_t *rest,
+                            size_t rest_len);
+
 /* Checks the Signature field of a received message without modifying it
  * (constant-time compare). Returns 0, DFSC_E_SIGNATURE, or -EINVAL. */
 int dfsc__crypto_verify(uint16_t dialect, uint16_t alg, const uint8_t key[16],
                         const uint8_t *pdu, size_t len);
 
 /* The same over a message received in two parts: head (head_len bytes,
- * head_len - 64 a multiple of 16) then rest (rest_len bytes), as the
+ * head_len - 64 a multiple of 16 when rest_len is not 0) then rest
+ * (rest_len bytes), as the
  * transport hands a READ whose data went straight to the caller's buffer.
  * Returns 0, DFSC_E_SIGNATURE, or -EINVAL. */
 int dfsc__crypto_verify_split(uint16_t dialect, uint16_t alg, const uint8_t key[16],
                               const uint8_t *head, size_t head_len, const uint8_t *rest,
                               size_t rest_len);
+
+/* "nettle 3.8" or "OpenSSL 3.0.19 ...": the library that signs and
+ * encrypts messages in this build (CMake DFSC_CRYPTO, crypto_prim.h), for
+ * the log line that says which. Static storage. */
+const char *dfsc__crypto_backend(void);
 
 /* Key length of an SMB2_ENCRYPTION_* cipher: 16, 32, or 0 if unknown. */
 size_t dfsc__crypto_cipher_key_len(uint16_t cipher);

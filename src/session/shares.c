@@ -226,6 +226,11 @@ static int take(dfsc_shares *e, const char **why) {
       *why = "the answer's first fragment lacks PFC_FIRST_FRAG";
       return DFSC_E_PROTO;
     }
+    if (e->frags > 1 && (p.flags & DFSC_RPC_PFC_FIRST_FRAG)) {
+      /* [C706] 12.6.3.1: only the first fragment of a PDU sets it. */
+      *why = "a later fragment sets PFC_FIRST_FRAG";
+      return DFSC_E_PROTO;
+    }
     rc = stub_add(e, stub, stub_len, why);
     if (rc < 0)
       return rc;

@@ -350,7 +350,8 @@ void dfsc__req_free(dfsc_req *r);
  * On 0 the requests belong to the layer and each callback runs exactly once,
  * never inside this call; on error none runs and the caller still owns (and
  * frees) the requests. A request with `extra` data cannot be part of a
- * compound. */
+ * compound, and when it is signed its body must end on a 16-byte block
+ * after the header (the signature covers body and extra in two parts). */
 int dfsc__tree_send(dfsc_tree *t, dfsc_req **reqs, int n);
 
 /* The connection's current credit balance (tests, stats). */
@@ -362,9 +363,6 @@ uint32_t dfsc__tree_max_charge(const dfsc_tree *t);
 /* Credits a request submitted now can use at once: the balance when no
  * request waits for credits, else 0. */
 uint32_t dfsc__tree_room(const dfsc_tree *t);
-/* Nonzero when requests on t are signed (payload must then be in the body).
- * Encrypted requests are not signed (the transform authenticates them). */
-int dfsc__tree_signing(const dfsc_tree *t);
 /* The SMB2_ENCRYPTION_* cipher protecting requests on t, 0 when they go in
  * the clear. */
 uint16_t dfsc__tree_cipher(const dfsc_tree *t);

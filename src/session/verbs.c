@@ -1212,8 +1212,7 @@ static int io_one(dfsc_verb *v) {
     r->rdst_cap = n;
   } else {
     dfsc_smb2_write_req wq;
-    int sign = dfsc__tree_signing(v->tree);
-    r = dfsc__req_new(SMB2_WRITE, 56 + (sign ? n : 0));
+    r = dfsc__req_new(SMB2_WRITE, 56);
     if (r == NULL)
       return -ENOMEM;
     memset(&wq, 0, sizeof(wq));
@@ -1221,14 +1220,12 @@ static int io_one(dfsc_verb *v) {
     wq.fid = v->fid;
     wq.data = v->cbuf + v->issued;
     wq.data_len = n;
-    if (sign) {
-      /* A signature covers the payload: it has to be in the body. */
-      rc = dfsc__smb2_write_req_encode(&r->w, &wq);
-    } else {
-      rc = dfsc__smb2_write_req_encode_hdr(&r->w, &wq);
-      r->extra = wq.data;
-      r->extra_len = n;
-    }
+    /* The data goes from the caller's buffer, never copied: a signature
+     * covers it in a second part (dfsc__crypto_sign_split), encryption
+     * seals it with the rest of the frame. */
+    rc = dfsc__smb2_write_req_encode_hdr(&r->w, &wq);
+    r->extra = wq.data;
+    r->extra_len = n;
     if (rc < 0) {
       dfsc__req_free(r);
       return rc;

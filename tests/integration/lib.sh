@@ -36,6 +36,20 @@ check_fail() {
     not_ok "$desc (stderr does not match /$pat/)"; sed 's/^/#   /' "$TMP/err" | head -20; fi
 }
 
+# take_checks FILE: the "ok - ..." and "not ok - ..." lines a validator
+# (a Python check of JSON output, say) wrote into FILE become this test's
+# checks; any other line there is a failure.
+take_checks() {
+  local line
+  while IFS= read -r line; do
+    case $line in
+      "ok - "*) ok "${line#ok - }" ;;
+      "not ok - "*) not_ok "${line#not ok - }" ;;
+      *) not_ok "validator: $line" ;;
+    esac
+  done <"$1"
+}
+
 # eq DESC EXPECTED ACTUAL
 eq() {
   if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected [$2], got [$3]"; fi

@@ -33,11 +33,29 @@ for k in ("cpu_model", "cores", "kernel", "samba", "dfsc_commit"):
     check(m.get(k) not in (None, ""), "machine.%s present" % k)
 check(doc.get("config", {}).get("smoke") is True, "config.smoke is true")
 rows = doc.get("scenarios", [])
-want = ["read", "write", "ls", "stat", "get_many", "get_tree", "burst", "krb_burst", "mount"]
+want = ["read", "write", "ls", "stat", "get_many", "get_tree", "burst", "krb_burst", "mount",
+        "stall"]
 check(sorted(set(r.get("scenario") for r in rows)) == sorted(want),
       "all scenarios present: %s" % sorted(set(r.get("scenario") for r in rows)))
 check(len([r for r in rows if r.get("scenario") == "read"]) == 6,
       "read: plain and DFS x unsigned, signed, encrypted")
+check([r.get("variant") for r in rows if r.get("scenario") == "write"]
+      == ["plain share, unsigned", "plain share, signed", "plain share, encrypted"],
+      "write: unsigned, signed, encrypted")
+for r in rows:
+    if r.get("scenario") in ("read", "write") and r.get("dfsc", {}).get("status") == "ok":
+        check(len(r["dfsc"].get("cpu_s", [])) == 1 and len(r["smbclient"].get("cpu_s", [])) == 1,
+              "%s (%s): both clients' CPU recorded" % (r["scenario"], r.get("variant")))
+stall = [r for r in rows if r.get("scenario") == "stall"]
+check([r.get("variant") for r in stall] == ["encrypted", "signed"],
+      "stall: an encrypted and a signed row")
+for r in stall:
+    d = r.get("dfsc", {})
+    good = (d.get("status") == "ok" and d.get("stream_MB_s", 0) > 0
+            and all(d.get(p, {}).get("n", 0) >= 10 and d[p].get("max_us", 0) > 0
+                    for p in ("idle", "streaming")))
+    check(good, "stall (%s): latencies idle and while streaming, and the stream's speed: %s"
+          % (r.get("variant"), d.get("reason") or d.get("stream_MB_s")))
 mnt = [r for r in rows if r.get("scenario") == "mount"]
 want_mnt = ["read, plain share", "read, DFS link", "write", "untar", "rm -rf", "dbench"]
 check(len(mnt) == 6 and all(r.get("variant", "").startswith(w) for r, w in zip(mnt, want_mnt)),
@@ -69,6 +87,8 @@ if sys.argv[2] == "1":
         check(r.get("dfsc_krb_over_ntlm", 0) > 0,
               "krb_burst (%s): dfsc Kerberos / NTLM ratio present" % r.get("variant"))
 for r in rows:
+    if r.get("scenario") == "stall":
+        continue  # checked above: no samples, no smbclient side
     name = "%s (%s)" % (r.get("scenario"), r.get("variant"))
     for tool in ("dfsc", "smbclient"):
         s = r.get(tool, {})
@@ -84,11 +104,5 @@ for r in rows:
     if r.get("dfsc", {}).get("status") == "ok" and r.get("smbclient", {}).get("status") == "ok":
         check(r.get("speedup", 0) > 0, "%s: speedup present" % name)
 EOF
-while IFS= read -r line; do
-  case $line in
-    "ok - "*) ok "${line#ok - }" ;;
-    "not ok - "*) not_ok "${line#not ok - }" ;;
-    *) not_ok "validator: $line" ;;
-  esac
-done <"$TMP/checks"
+take_checks "$TMP/checks"
 finish
