@@ -2290,6 +2290,10 @@ static void sess_drop_auth(dfsc_sess *s) {
 static void auth_log_failure(dfsc_sess *s, int rc) {
   dfsc_conn *c = s->conn;
   const char *why = s->auth != NULL ? dfsc__auth_why(s->auth) : "";
+  if (rc == DFSC_E_PROTO)
+    dfsc__complain(lg(c), DFSC_LOG_ERROR, DFSC_CAT_AUTH, c->host,
+                   "SESSION_SETUP security buffer: the server's SPNEGO, NTLMSSP or "
+                   "Kerberos token");
   if (rc == DFSC_E_NOTICKET)
     DFSC_ERR(lg(c), DFSC_CAT_AUTH,
              "%s: no Kerberos ticket%s%s: run kinit (or give a keytab)", c->host,
@@ -2428,7 +2432,7 @@ static void sess_setup_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const ui
     /* A guest session allowed by guest_ok has no key to check a MIC with. */
     rc = dfsc__auth_finish(s->auth, rsp.security_buffer, rsp.security_buffer_len);
     if (rc < 0) {
-      if (dfsc__auth_mech(s->auth) == DFSC_AUTH_KRB5)
+      if (dfsc__auth_mech(s->auth) == DFSC_AUTH_KRB5 || rc == DFSC_E_PROTO)
         auth_log_failure(s, rc);
       else
         DFSC_ERR(lg(c), DFSC_CAT_AUTH,

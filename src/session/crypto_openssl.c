@@ -17,7 +17,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/opensslv.h>
 #include <openssl/params.h>
 
 #include "dfsc/errors.h"
@@ -64,7 +63,8 @@ static void algs_fetch(void) {
 
 static int algs_ready(void) { return pthread_once(&algs_once, algs_fetch) == 0 && algs.ok; }
 
-const char *dfsc__crypto_backend(void) { return OPENSSL_VERSION_TEXT; }
+/* The library running, not the headers built against. */
+const char *dfsc__crypto_backend(void) { return OpenSSL_version(OPENSSL_VERSION); }
 
 /* ---- MACs ------------------------------------------------------------- */
 

@@ -710,5 +710,6 @@ int main(void) {
       cmocka_unit_test(test_transform_header_checks),
   };
   printf("# SMB signing and encryption over %s\n", dfsc__crypto_backend());
+  fflush(stdout);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
