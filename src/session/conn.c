@@ -1595,6 +1595,9 @@ static int unseal(dfsc_conn *c, uint8_t *frame, size_t len, uint8_t **inner,
              "corrupted in transit; closing the connection",
              c->host,
              rc == DFSC_E_SIGNATURE ? "bad authentication tag" : dfsc_strerror(rc));
+    if (rc != DFSC_E_SIGNATURE)
+      dfsc__complain(lg(c), DFSC_LOG_DEBUG, DFSC_CAT_SMB2, c->host,
+                     "TRANSFORM_HEADER: a message that could not be decrypted");
     return rc == DFSC_E_SIGNATURE ? rc : DFSC_E_PROTO;
   }
   *inner = frame + DFSC_TRANSFORM_HDR_SIZE;
@@ -1712,8 +1715,9 @@ out:
 
 static void on_error(void *arg, int err) {
   dfsc_conn *c = arg;
-  /* A malformed frame that no one complained of: the transport's own
-   * check, the NetBIOS session header ([MS-SMB2] 2.1). */
+  /* DFSC_E_PROTO from the transport itself (frame errors go through
+   * frame_done, not here): its NetBIOS session header check ([MS-SMB2]
+   * 2.1). */
   if (err == DFSC_E_PROTO && dfsc__why_since(lg(c), c->why_mark) == NULL)
     dfsc__complain(
         lg(c), DFSC_LOG_ERROR, DFSC_CAT_CONN, c->host,
