@@ -141,6 +141,11 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
     if (copy_part(u->host, sizeof(u->host), hostpart,
                   (size_t)((colon ? colon : hend) - hostpart), 1) < 0)
       return -1;
+    /* Brackets only around an IPv6 literal (RFC 3986 3.2.2), never
+     * percent-encoded into a name: "%5b..." would format to a \[ path
+     * that means something else (found by fuzz_unc). */
+    if (strpbrk(u->host, "[]") != NULL)
+      return -1;
   }
   if (colon != NULL) {
     unsigned long port = 0;

@@ -104,6 +104,9 @@ static void test_refused(void **state) {
   expect_bad("//[[::1]]/data");
   expect_bad("smb://[[::]/x"); /* the same rules in the URL form */
   expect_bad("smb://[fs1]/x");
+  expect_bad("smb://%5b::1%5d/x"); /* brackets, not encoded (fuzz_unc) */
+  expect_bad("smb://%5b%80/x");
+  expect_bad("smb://fs%5d1/x");
   assert_int_equal(dfsc__unc_parse(NULL, 1, &u), DFSC_E_BADPATH);
   /* A host alone is fine when no share is needed. */
   assert_int_equal(dfsc__unc_parse("//fs1", 0, &u), 0);
