@@ -283,8 +283,7 @@ struct dfsc_conn {
   unsigned logoffs; /* closing: LOGOFFs whose answer is awaited */
 
   /* Loss and keepalive. */
-  uint64_t last_rx;  /* loop ms of the last frame received */
-  uint64_t why_mark; /* complaints recorded before the last frame (on_error) */
+  uint64_t last_rx; /* loop ms of the last frame received */
   dfsc_timer ka_timer;
   int echo_out;     /* a keepalive ECHO is unanswered */
   int lost;         /* was READY and dropped: the next READY is a reconnect */
@@ -1682,7 +1681,6 @@ static int on_frame(void *arg, uint8_t *frame, size_t len) {
   int rc = 0, n = 0;
 
   c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
-  c->why_mark = dfsc__why_seq(lg(c));
   if (len >= 4 && dfsc__le32(frame) == SMB2_TRANSFORM_ID) {
     rc = unseal(c, frame, len, &msg, &len, &enc);
     if (rc < 0)
@@ -1718,7 +1716,7 @@ static void on_error(void *arg, int err) {
   /* DFSC_E_PROTO from the transport itself (frame errors go through
    * frame_done, not here): its NetBIOS session header check ([MS-SMB2]
    * 2.1). */
-  if (err == DFSC_E_PROTO && dfsc__why_since(lg(c), c->why_mark) == NULL)
+  if (err == DFSC_E_PROTO)
     dfsc__complain(
         lg(c), DFSC_LOG_ERROR, DFSC_CAT_CONN, c->host,
         "NetBIOS session header: a message type other than 0 (not an SMB2 frame)");
