@@ -700,9 +700,13 @@ static void req_timeout(dfsc_timer *t) {
         "%s:%u: %s (mid %llu) got no answer within %u ms: asking the server with ECHO",
         c->host, c->port, dfsc__smb2_command_name(r->command), (unsigned long long)r->mid,
         c->sl->cfg.request_timeout_ms);
-    if (now - c->last_rx < req_deadline(c, r)) {
-      /* Something arrived since the request's clock started: the server
-       * is alive. */
+    if (now - c->last_rx < p) {
+      /* Something arrived within the probe's own window: the server is
+       * alive now. An answer that came just after this request went out,
+       * and then a whole deadline of silence, proves nothing: a server
+       * that died behind a relay (which never closed our side) looked
+       * alive that way and its requests failed alone, one by one, while
+       * the connection was dead (CI, t_reconnect c). */
       probed_fail(c);
       return;
     }

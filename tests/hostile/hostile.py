@@ -164,6 +164,12 @@ LEASE = {
     # and is read): the client's ECHO goes unanswered too, so it reconnects;
     # the reclaim succeeds and the next connection behaves
     "read_mute": ["read"],
+    # the first READ never answered; the second answered 300 ms late, when
+    # the first one's clock has started; from then on the connection
+    # answers nothing: an answer just after a request went out does not
+    # show the server alive at that request's deadline, so the client asks
+    # with an ECHO, which goes unanswered, and reconnects as for read_mute
+    "read_mute_late": ["read"],
 }
 
 
@@ -356,6 +362,7 @@ class Conn:
         self.granted_key = None  # the last lease key granted here
         self.dead = False
         self.mute = False  # read_mute: nothing is answered any more
+        self.mute_next = False  # read_mute_late: mute after the next READ
         self.wlock = threading.Lock()
 
     # ---- framing -------------------------------------------------------
@@ -480,8 +487,8 @@ class Conn:
         ccs = {}
         if self.sc[0] in LEASE and not is_dir:
             ccs = parse_ccs(req.pdu, *struct.unpack_from("<II", req.body, 48))
-            if ("DH2C" in ccs or "DHnC" in ccs) and self.sc[0] not in ("reclaim_ok",
-                                                                         "read_mute"):
+            if ("DH2C" in ccs or "DHnC" in ccs) and self.sc[0] not in (
+                    "reclaim_ok", "read_mute", "read_mute_late"):
                 # [MS-SMB2] 3.3.5.9.12: the server no longer has the open.
                 self.srv.log("reclaim of %s refused" % name)
                 return ST_OBJECT_NAME_NOT_FOUND, self.error_body()
@@ -762,6 +769,13 @@ class Conn:
         """The lease scenarios: once per server at the step, then it behaves.
         Returns False when the connection should end."""
         mb = self.sc[0]
+        if mb == "read_mute_late" and self.mute_next:
+            time.sleep(0.3)
+            self.send_frame(pdu)
+            self.srv.log("answered READ mid %d 300 ms late; mute from now on" % req.mid)
+            self.mute_next = False
+            self.mute = True
+            return True
         if mb == "break_closed":
             fid = struct.unpack_from("<Q", req.body, 8)[0]
             key = self.lease_keys.get(fid)
@@ -797,6 +811,9 @@ class Conn:
             self.send_frame(b[:64 + 20])
         elif mb == "read_silent":
             self.srv.log("leaving READ mid %d unanswered" % req.mid)
+        elif mb == "read_mute_late":
+            self.srv.log("leaving READ mid %d unanswered; the next one late" % req.mid)
+            self.mute_next = True
         elif mb == "read_mute":
             self.srv.log("mute from READ mid %d on" % req.mid)
             self.mute = True

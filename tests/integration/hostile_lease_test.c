@@ -416,7 +416,9 @@ static void sc_reclaim(struct sc *s, int stale) {
 /* A READ past its deadline (request_timeout_ms 5 s): the ECHO asked then
  * tells a live server (read_silent: that read fails alone, the connection
  * stays) from a gone one (read_mute: the connection is lost, and the read
- * is done again on the next one after the reclaim). */
+ * is done again on the next one after the reclaim). read_mute_late answers
+ * the second READ late, after the first one's clock started, then goes
+ * mute: that answer must not pass for the server's life at the deadline. */
 static void sc_noanswer(struct sc *s, int mute) {
   dfsc_result res;
   dfsc_stat_t st;
@@ -473,7 +475,8 @@ int main(void) {
       "break_unknown@read", "break_closed@close",   "break_endless@read",
       "break_storm@read",   "break_badsize@read",   "break_truncated@read",
       "reclaim_stale@read", "reclaim_changed@read", "reclaim_same@read",
-      "reclaim_ok@read",    "read_silent@read",     "read_mute@read"};
+      "reclaim_ok@read",    "read_silent@read",     "read_mute@read",
+      "read_mute_late@read"};
   const char *only = getenv("HOSTILE_LEASE_ONLY");
   size_t i;
   char path[128];

@@ -267,7 +267,7 @@ for ((i = 0; i < ${#LSCEN[@]}; i++)); do
       if [ "$rc" -eq 0 ] && [ "$bytes" -eq 200000 ] && [ "$dropped" -ge 1 ] && [ $kept = yes ]; then
         ok "$desc, $dropped dropped-break lines"
       else not_ok "$desc: expected both reads, the closed handle's breaks dropped ($dropped), the connection kept ($kept)"; fi ;;
-    break_endless@* | break_storm@* | reclaim_same@* | reclaim_ok@* | read_mute@*)
+    break_endless@* | break_storm@* | reclaim_same@* | reclaim_ok@* | read_mute@* | read_mute_late@*)
       if [ "$rc" -eq 0 ] && [ "$sha" = "$LEASE_SHA" ]; then ok "$desc"
       else not_ok "$desc: expected the file's bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
     break_badsize@* | break_truncated@*)
