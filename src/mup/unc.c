@@ -19,8 +19,7 @@ static int hexval(int c) {
   return -1;
 }
 
-/* Copies s[0..n) into dst (cap), percent-decoding when url is set. */
-static int copy_part(char *dst, size_t cap, const char *s, size_t n, int url) {
+int dfsc__unc_copy_part(char *dst, size_t cap, const char *s, size_t n, int url) {
   size_t i, o = 0;
   for (i = 0; i < n; i++) {
     int c = (unsigned char)s[i];
@@ -63,7 +62,7 @@ static int parse_rel(dfsc_unc *u, const char *rest, int url) {
     while (*p && !is_sep(*p))
       p++;
     n = (size_t)(p - start);
-    if (copy_part(comp, sizeof(comp), start, n, url) < 0)
+    if (dfsc__unc_copy_part(comp, sizeof(comp), start, n, url) < 0)
       return -1;
     if (strcmp(comp, ".") == 0)
       continue;
@@ -108,19 +107,19 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
     const char *ui = auth, *semi = memchr(auth, ';', (size_t)(at - auth));
     const char *pc;
     if (semi != NULL) {
-      if (copy_part(u->domain, sizeof(u->domain), auth, (size_t)(semi - auth), 1) < 0)
+      if (dfsc__unc_copy_part(u->domain, sizeof(u->domain), auth, (size_t)(semi - auth), 1) < 0)
         return -1;
       ui = semi + 1;
     }
     pc = memchr(ui, ':', (size_t)(at - ui));
     if (pc != NULL) {
-      if (copy_part(u->password, sizeof(u->password), pc + 1, (size_t)(at - pc - 1), 1) < 0)
+      if (dfsc__unc_copy_part(u->password, sizeof(u->password), pc + 1, (size_t)(at - pc - 1), 1) < 0)
         return -1;
       u->has_password = 1;
     } else {
       pc = at;
     }
-    if (copy_part(u->user, sizeof(u->user), ui, (size_t)(pc - ui), 1) < 0)
+    if (dfsc__unc_copy_part(u->user, sizeof(u->user), ui, (size_t)(pc - ui), 1) < 0)
       return -1;
     u->has_user = 1;
     hostpart = at + 1;
@@ -132,13 +131,13 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
       return -1;
     /* Whole, brackets included, then judged as the \\[::1] form is, so
      * that a host taken here formats to a path that parses back. */
-    if (copy_part(u->host, sizeof(u->host), hostpart, (size_t)(rb - hostpart + 1), 0) < 0 ||
+    if (dfsc__unc_copy_part(u->host, sizeof(u->host), hostpart, (size_t)(rb - hostpart + 1), 0) < 0 ||
         unbracket(u->host) < 0)
       return -1;
     colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
   } else {
     colon = memchr(hostpart, ':', (size_t)(hend - hostpart));
-    if (copy_part(u->host, sizeof(u->host), hostpart,
+    if (dfsc__unc_copy_part(u->host, sizeof(u->host), hostpart,
                   (size_t)((colon ? colon : hend) - hostpart), 1) < 0)
       return -1;
     /* Brackets only around an IPv6 literal (RFC 3986 3.2.2), never
@@ -171,7 +170,7 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
     send = sh;
     while (*send && *send != '/')
       send++;
-    if (copy_part(u->share, sizeof(u->share), sh, (size_t)(send - sh), 1) < 0)
+    if (dfsc__unc_copy_part(u->share, sizeof(u->share), sh, (size_t)(send - sh), 1) < 0)
       return -1;
     if (parse_rel(u, send, 1) < 0)
       return -1;
@@ -207,7 +206,7 @@ int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   h = s + 2;
   for (p = h; *p && !is_sep(*p); p++)
     ;
-  if (p == h || copy_part(u->host, sizeof(u->host), h, (size_t)(p - h), 0) < 0)
+  if (p == h || dfsc__unc_copy_part(u->host, sizeof(u->host), h, (size_t)(p - h), 0) < 0)
     return DFSC_E_BADPATH;
   if (u->host[0] == '[' && unbracket(u->host) < 0)
     return DFSC_E_BADPATH;
@@ -216,7 +215,7 @@ int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u) {
   sh = p;
   for (; *p && !is_sep(*p); p++)
     ;
-  if (copy_part(u->share, sizeof(u->share), sh, (size_t)(p - sh), 0) < 0)
+  if (dfsc__unc_copy_part(u->share, sizeof(u->share), sh, (size_t)(p - sh), 0) < 0)
     return DFSC_E_BADPATH;
   if (need_share && u->share[0] == '\0')
     return DFSC_E_BADPATH;

@@ -32,6 +32,11 @@ typedef struct dfsc_unc {
  * Returns 0, -ENAMETOOLONG (DFSC_UNC_MAX bytes or more) or DFSC_E_BADPATH. */
 int dfsc__unc_parse(const char *s, int need_share, dfsc_unc *u);
 
+/* Copies s[0..n) into dst (cap bytes, NUL included), percent-decoding
+ * when url is set. -1 when it does not fit, or for a '%' not followed by
+ * two hex digits or one that decodes to NUL. */
+int dfsc__unc_copy_part(char *dst, size_t cap, const char *s, size_t n, int url);
+
 /* Formats "//host/share/path" (forward slashes, as the CLI prints paths). */
 void dfsc__unc_format(const dfsc_unc *u, char *buf, size_t cap);
 

@@ -177,13 +177,12 @@ static int sign_alg(uint16_t dialect, uint16_t alg) {
   }
 }
 
-/* The three pieces a signature covers: the header up to the Signature
- * field, 16 zero bytes in its place, and the rest of the message. Feeding
- * them separately keeps a received buffer untouched. The first two lengths
- * are multiples of 16, as GCM's AAD updates require. */
-/* pdu[0..len) then rest[0..rest_len) are the message (rest: a READ's data
- * received elsewhere, else NULL and 0); len - 64 must then be a multiple
- * of 16 (GCM's AAD updates but the last). */
+/* The pieces a signature covers: the header up to the Signature field, 16
+ * zero bytes in its place, the rest of pdu[0..len), then rest[0..rest_len)
+ * (a READ's data received elsewhere, else NULL and 0). Feeding them
+ * separately keeps a received buffer untouched. Every piece but the last
+ * must be a multiple of 16 bytes long, as GCM's AAD updates require: with
+ * rest, len - 64 too. */
 static int compute_sig(int alg, const uint8_t key[16], const uint8_t *pdu, size_t len,
                        const uint8_t *rest, size_t rest_len,
                        uint8_t sig[DFSC_SMB2_SIG_SIZE]) {

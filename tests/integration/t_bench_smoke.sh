@@ -47,8 +47,8 @@ for r in rows:
         check(len(r["dfsc"].get("cpu_s", [])) == 1 and len(r["smbclient"].get("cpu_s", [])) == 1,
               "%s (%s): both clients' CPU recorded" % (r["scenario"], r.get("variant")))
 stall = [r for r in rows if r.get("scenario") == "stall"]
-check([r.get("variant") for r in stall] == ["encrypted", "signed"],
-      "stall: an encrypted and a signed row")
+check([r.get("variant") for r in stall] == ["plain", "encrypted", "signed"],
+      "stall: a plain, an encrypted and a signed row")
 for r in stall:
     d = r.get("dfsc", {})
     good = (d.get("status") == "ok" and d.get("stream_MB_s", 0) > 0

@@ -21,6 +21,7 @@
 #include "dfsc/dfsc.h"
 
 #include "cli.h"
+#include "mup/unc.h"
 
 #define CP_CHUNK ((size_t)8 << 20)
 #define CP_TMP_TRIES 16
@@ -45,41 +46,22 @@ static int copy_elsewhere(int rc, uint32_t st) {
                           (st == ST_NOT_SUPPORTED || st == ST_INVALID_DEVICE_REQUEST));
 }
 
-static int hexval(int c) {
-  return c >= '0' && c <= '9'   ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                : -1;
-}
-
 /* The last component of path as the server names it: percent-decoded
  * when path is an smb:// URL. 0 or -EINVAL / -ENOMEM. */
 static int final_name(const char *path, char **out) {
   const char *b = dfsc__cli_basename(path);
   int url = strncasecmp(path, "smb://", 6) == 0;
-  size_t i, o = 0, n = strlen(b);
+  size_t n = strlen(b);
   char *s = malloc(n + 1);
 
   if (s == NULL)
     return -ENOMEM;
-  for (i = 0; i < n; i++) {
-    if (url && b[i] == '%') {
-      /* A NUL is no hex digit: the string's end stops it. */
-      int hi = hexval((unsigned char)b[i + 1]);
-      int lo = hi >= 0 ? hexval((unsigned char)b[i + 2]) : -1;
-      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-        free(s);
-        return -EINVAL;
-      }
-      s[o++] = (char)(hi * 16 + lo);
-      i += 2;
-    } else {
-      s[o++] = b[i];
-    }
+  if (dfsc__unc_copy_part(s, n + 1, b, n, url) < 0 || s[0] == '\0') {
+    free(s);
+    return -EINVAL;
   }
-  s[o] = '\0';
   *out = s;
-  return o > 0 ? 0 : -EINVAL;
+  return 0;
 }
 
 /* The path to copy to: DST, or DST/basename(SRC) when DST ends with a
