@@ -107,13 +107,15 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
     const char *ui = auth, *semi = memchr(auth, ';', (size_t)(at - auth));
     const char *pc;
     if (semi != NULL) {
-      if (dfsc__unc_copy_part(u->domain, sizeof(u->domain), auth, (size_t)(semi - auth), 1) < 0)
+      if (dfsc__unc_copy_part(u->domain, sizeof(u->domain), auth, (size_t)(semi - auth),
+                              1) < 0)
         return -1;
       ui = semi + 1;
     }
     pc = memchr(ui, ':', (size_t)(at - ui));
     if (pc != NULL) {
-      if (dfsc__unc_copy_part(u->password, sizeof(u->password), pc + 1, (size_t)(at - pc - 1), 1) < 0)
+      if (dfsc__unc_copy_part(u->password, sizeof(u->password), pc + 1,
+                              (size_t)(at - pc - 1), 1) < 0)
         return -1;
       u->has_password = 1;
     } else {
@@ -131,14 +133,15 @@ static int parse_url(const char *s, int need_share, dfsc_unc *u) {
       return -1;
     /* Whole, brackets included, then judged as the \\[::1] form is, so
      * that a host taken here formats to a path that parses back. */
-    if (dfsc__unc_copy_part(u->host, sizeof(u->host), hostpart, (size_t)(rb - hostpart + 1), 0) < 0 ||
+    if (dfsc__unc_copy_part(u->host, sizeof(u->host), hostpart, (size_t)(rb - hostpart + 1),
+                            0) < 0 ||
         unbracket(u->host) < 0)
       return -1;
     colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
   } else {
     colon = memchr(hostpart, ':', (size_t)(hend - hostpart));
     if (dfsc__unc_copy_part(u->host, sizeof(u->host), hostpart,
-                  (size_t)((colon ? colon : hend) - hostpart), 1) < 0)
+                            (size_t)((colon ? colon : hend) - hostpart), 1) < 0)
       return -1;
     /* Brackets only around an IPv6 literal (RFC 3986 3.2.2), never
      * percent-encoded into a name: "%5b..." would format to a \[ path

@@ -56,6 +56,15 @@ check "through DFS links (both to fs1)" d --json cp "//dfsroot/dfs/single/big.bi
 eq "through DFS: copied by the server" "True $DFSC_TB_BIG_SIZE" \
   "$(json "$TMP/out" ok server_side_bytes)"
 eq "through DFS: sha256" "$DFSC_TB_BIG_SHA256" "$(sha256sum <"$DST/viadfs.bin" | cut -d' ' -f1)"
+# An smb:// source names its file percent-encoded: the copy in a directory
+# takes the decoded name; a bad escape is refused before anything is sent.
+mkdir -p "$DST/url" && chown "$DFSC_TB_USER" "$DST/url" 2>/dev/null
+check "smb:// source, percent-encoded name, into a directory" d cp \
+  "smb://$fs1/data/hello%2Etxt" "//$fs1/scratch/$RUN/url/"
+eq "smb:// source: the decoded name" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" \
+  "$(cat "$DST/url/hello.txt" 2>/dev/null)"
+check_fail "smb:// source with a bad escape" "Invalid argument|invalid|EINVAL" d cp \
+  "smb://$fs1/data/hello%2" "//$fs1/scratch/$RUN/url/"
 echo "old content, longer than the new one" >"$DST/over.txt"
 check "over an existing file" d cp "//$fs1/data/hello.txt" "//$fs1/scratch/$RUN/over.txt"
 eq "over an existing file: replaced" "$(cat "$DFSC_TB_DATA_DIR/hello.txt")" "$(cat "$DST/over.txt")"

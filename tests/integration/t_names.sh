@@ -138,5 +138,23 @@ has "get without LOCAL: says so" "$TMP/err" "no safe file name in path; give LOC
 eq "get without LOCAL: nothing created" "" "$(ls -A)"
 check "get of a C1 name with LOCAL" "$DFSC" -U "$CRED" get "//$fs1/scratch/$RUN-ctl/c1${CSI}x" safe.txt
 eq "get with LOCAL: content" c1 "$(cat safe.txt 2>/dev/null)"
+
+# smb:// names are percent-encoded: a name taken from a URL is the decoded
+# one (get's local name, get -r's directory), and a name put after a URL
+# (put into a directory, get -r's children) is encoded there, so '%', '#',
+# ';' and spaces mean themselves on the server ('?' no Windows name holds).
+U="smb://$DFSC_TB_DOMAIN;$DFSC_TB_USER:$DFSC_TB_PASS@$fs1/scratch/$RUN-ctl"
+ODD='a b%c#d;e.txt'
+mkdir -p "$TMP/url" "$CTL/u dir" && cd "$TMP/url" || exit 1
+echo odd >"$ODD"
+check "put into an smb:// directory, a name with ' %#;'" "$DFSC" put "$ODD" "$U/"
+eq "put: the server's file has the name itself" odd "$(cat "$CTL/$ODD" 2>/dev/null)"
+rm -f "$ODD"
+check "get of an smb:// URL, the name encoded" "$DFSC" get "$U/a%20b%25c%23d%3Be.txt"
+eq "get: the local file has the name itself" odd "$(cat "$ODD" 2>/dev/null)"
+cp "$CTL/$ODD" "$CTL/u dir/$ODD"
+chown -R "$DFSC_TB_USER" "$CTL/u dir" 2>/dev/null
+check "get -r of an smb:// directory, both names encoded" "$DFSC" get -r "$U/u%20dir"
+eq "get -r: the directory and its file under their names" odd "$(cat "u dir/$ODD" 2>/dev/null)"
 cd / || exit 1
 finish

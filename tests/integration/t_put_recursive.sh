@@ -144,6 +144,21 @@ check_fail "a PATH that is a file" "isfile: exists and is not a directory" \
 check_fail "--update without -r" "--update is for get -r and put -r" \
   d put --update "$S/real" "//$fs1/scratch/$RUN/x"
 
+# ---- through an smb:// URL: names with '%' ------------------------------------
+# The URL form of a name holding '%' is not the name: --update finds the
+# server's copy under the name itself.
+P=$TMP/pct
+mkdir -p "$P/50% off"
+echo one >"$P/50% off/a%41.txt"
+echo two >"$P/b c.txt"
+PU="smb://$DFSC_TB_DOMAIN;$DFSC_TB_USER:$DFSC_TB_PASS@$fs1/scratch/$RUN/pct"
+check "put -r to an smb:// URL, names with '%'" "$DFSC" --json put -r "$P" "$PU"
+if diff -r "$P" "$DST/pct" >"$TMP/diff" 2>&1; then ok "smb:// put -r: the names themselves"; else
+  not_ok "smb:// put -r: differs"; head -5 "$TMP/diff" | sed 's/^/#   /'; fi
+check "put -r --update to the smb:// URL again" "$DFSC" --json put -r --update "$P" "$PU"
+eq "smb:// put --update: nothing moved, 2 up to date" "0 2 0" \
+  "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files"], d["up_to_date"], d["failed"])' "$TMP/out")"
+
 # ---- through a DFS link -----------------------------------------------------
 check "put -r through a DFS link" d -j 4 put -r "$L/café" \
   "//dfsroot/dfs/scratchlink/$RUN/vialink"

@@ -320,6 +320,55 @@ static void test_basename(void **state) {
   assert_string_equal(dfsc__cli_basename("name"), "name");
 }
 
+/* The name a URL's last component stands for, and a name put back after a
+ * directory in that directory's form. */
+static void test_leaf_join(void **state) {
+  static const struct {
+    const char *path, *leaf;
+  } leaves[] = {
+      {"smb://h/s/hello%2Etxt", "hello.txt"},
+      {"SMB://u@h/s/a%20b%25c", "a b%c"},
+      {"//h/s/a%20b", "a%20b"}, /* not a URL: as it is */
+      {"\\\\h\\s\\d\\x", "x"},
+      {"smb://h/s/dir/", ""},
+      {"smb://h/s/caf%C3%A9", "caf\xC3\xA9"},
+  };
+  static const char *const bad[] = {"smb://h/s/a%2", "smb://h/s/a%zz", "smb://h/s/a%00b"};
+  static const struct {
+    const char *dir, *name, *out;
+  } joins[] = {
+      {"//h/s/d", "a b", "//h/s/d/a b"},
+      {"//h/s/d/", "50%", "//h/s/d/50%"},
+      {"\\\\h\\s", "f", "\\\\h\\s\\f"},
+      {"smb://h/s/d", "a b%#?.txt", "smb://h/s/d/a%20b%25%23%3F.txt"},
+      {"smb://h/s/", "caf\xC3\xA9~-_", "smb://h/s/caf%C3%A9~-_"},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+    char *l = dfsc__cli_leaf(leaves[i].path);
+    assert_non_null(l);
+    assert_string_equal(l, leaves[i].leaf);
+    free(l);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    errno = 0;
+    assert_null(dfsc__cli_leaf(bad[i]));
+    assert_int_equal(errno, EINVAL);
+  }
+  for (i = 0; i < sizeof(joins) / sizeof(joins[0]); i++) {
+    char *j = dfsc__cli_join(joins[i].dir, joins[i].name), *back;
+    assert_non_null(j);
+    assert_string_equal(j, joins[i].out);
+    /* What join wrote, leaf reads back as the name. */
+    back = dfsc__cli_leaf(j);
+    assert_non_null(back);
+    assert_string_equal(back, joins[i].name);
+    free(back);
+    free(j);
+  }
+}
+
 /* What ls takes for a server alone (its shares) rather than a path. */
 static void test_host_path(void **state) {
   static const char *const yes[] = {"//h",     "//h/",           "//h//",
@@ -355,6 +404,7 @@ int main(void) {
       cmocka_unit_test(test_port),
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_basename),
+      cmocka_unit_test(test_leaf_join),
       cmocka_unit_test(test_host_path),
   };
 

@@ -116,6 +116,18 @@ int dfsc__cli_parse_timeout(const char *s, unsigned *ms);
  * when the path ends with a separator. Points into `path`. */
 const char *dfsc__cli_basename(const char *path);
 
+/* The last component of path as the server names it: percent-decoded when
+ * path is an smb:// URL, as is otherwise. A heap string ("" when path ends
+ * with a separator), or NULL with errno EINVAL (a bad escape in the URL)
+ * or ENOMEM. */
+char *dfsc__cli_leaf(const char *path);
+
+/* dir, a separator ('/' when dir holds one, else '\\') unless dir
+ * ends with one, then name: percent-encoded when dir is an smb:// URL, so
+ * that a name holding '%', '#', '?' or a space means itself there. A heap
+ * string or NULL (ENOMEM). */
+char *dfsc__cli_join(const char *dir, const char *name);
+
 /* 1 when path names a server and no share: "//host", "\\host" (either
  * separator, trailing separators allowed) or "smb://[user@]host[:port][/]";
  * 0 otherwise. What `ls` lists the shares of. */

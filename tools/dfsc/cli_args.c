@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@
 #include "dfsc/dfsc.h"
 
 #include "cli.h"
+#include "mup/unc.h"
 
 void dfsc__cli_wipe_free(char *s) {
   if (s == NULL)
@@ -408,6 +410,60 @@ const char *dfsc__cli_basename(const char *path) {
 }
 
 static int is_sep(char c) { return c == '/' || c == '\\'; }
+
+static int is_url(const char *path) { return strncasecmp(path, "smb://", 6) == 0; }
+
+char *dfsc__cli_leaf(const char *path) {
+  const char *b = dfsc__cli_basename(path);
+  size_t n = strlen(b);
+  char *s = malloc(n + 1);
+
+  if (s == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (dfsc__unc_copy_part(s, n + 1, b, n, is_url(path)) < 0) {
+    free(s);
+    errno = EINVAL;
+    return NULL;
+  }
+  return s;
+}
+
+/* RFC 3986 2.3: the bytes a URL path carries as themselves. */
+static int unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+char *dfsc__cli_join(const char *dir, const char *name) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t dn = strlen(dir), nn = strlen(name), o = 0, i;
+  int url = is_url(dir);
+  char *out;
+
+  if (nn > (SIZE_MAX - dn - 2) / 3)
+    return NULL;
+  out = malloc(dn + 2 + (url ? 3 * nn : nn));
+  if (out == NULL)
+    return NULL;
+  memcpy(out, dir, dn);
+  o = dn;
+  if (dn == 0 || !is_sep(dir[dn - 1]))
+    out[o++] = strchr(dir, '/') != NULL ? '/' : '\\';
+  for (i = 0; i < nn; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (url && !unreserved(c)) {
+      out[o++] = '%';
+      out[o++] = hex[c >> 4];
+      out[o++] = hex[c & 15];
+    } else {
+      out[o++] = (char)c;
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
 
 int dfsc__cli_is_host_path(const char *path) {
   const char *p;

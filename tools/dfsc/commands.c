@@ -848,7 +848,7 @@ static int read_small(dfsc_ctx *ctx, const char *path, size_t cap, char **out, s
 static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
                       char **argv) {
   const char *path = argv[0];
-  const char *base = dfsc__cli_basename(path);
+  char *base = NULL; /* the server's name of the file: the local default */
   char *local = NULL, *tmp = NULL, *buf = NULL;
   dfsc_result res = {0};
   dfsc_file *f = NULL;
@@ -875,12 +875,18 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
     free(sbuf);
     return rc == STDOUT_GONE ? 0 : rc | interrupted();
   }
+  base = dfsc__cli_leaf(path);
+  if (base == NULL) {
+    report(path, -errno, 0);
+    return 1;
+  }
   if (argc > 1) {
     local = strdup(argv[1]);
   } else {
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
         !plain_text(base)) {
       dfsc__fe_errf("%s: no safe file name in path; give LOCAL", path);
+      free(base);
       return 2;
     }
     local = strdup(base);
@@ -898,6 +904,7 @@ static int get_single(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
         !plain_text(base)) {
       dfsc__fe_errf("%s: no safe file name in path; give LOCAL", path);
       free(local);
+      free(base);
       return 2;
     }
     if (asprintf(&joined, "%s%s%s", local, local[strlen(local) - 1] == '/' ? "" : "/",
@@ -1056,6 +1063,7 @@ out:
                   err_msg);
   free(buf);
   free(local);
+  free(base);
   return status;
 }
 
@@ -1092,7 +1100,6 @@ static char *put_target(dfsc_ctx *ctx, const char *local, const char *path) {
   const char *lbase = strrchr(local, '/');
   dfsc_result res = {0};
   dfsc_stat_t st = {0};
-  char sep = path[0] == '\\' ? '\\' : '/';
   char *out;
   int into;
 
@@ -1106,12 +1113,7 @@ static char *put_target(dfsc_ctx *ctx, const char *local, const char *path) {
     dfsc__fe_errf("%s: is a directory; give a file name", path);
     return NULL;
   }
-  if (ends_with_sep(path)) {
-    if (asprintf(&out, "%s%s", path, lbase) < 0)
-      out = NULL;
-  } else if (asprintf(&out, "%s%c%s", path, sep, lbase) < 0) {
-    out = NULL;
-  }
+  out = dfsc__cli_join(path, lbase);
   if (out == NULL)
     report(path, -ENOMEM, 0);
   return out;
@@ -2039,7 +2041,7 @@ static int rget_dir(struct rget *g, const struct rget_item *it) {
       continue;
     }
     c = calloc(1, sizeof(*c));
-    if (c == NULL || asprintf(&c->remote, "%s%c%s", it->remote, sep, e->name) < 0 ||
+    if (c == NULL || (c->remote = dfsc__cli_join(it->remote, e->name)) == NULL ||
         asprintf(&c->local, "%s/%s", it->local, e->name) < 0) {
       if (c != NULL && c->remote != NULL)
         free(c->remote);
@@ -2108,7 +2110,7 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   struct rget_item *root = NULL, *it;
   dfsc_result res = {0};
   dfsc_stat_t st;
-  const char *base;
+  char *base;
   char *local_shown = NULL;
   size_t len;
   struct rlimit rl;
@@ -2145,15 +2147,23 @@ static int get_tree(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc, ch
   len = strlen(root->remote);
   while (len > 2 && (root->remote[len - 1] == '/' || root->remote[len - 1] == '\\'))
     root->remote[--len] = '\0';
-  base = dfsc__cli_basename(root->remote);
+  /* The server's name of the directory: the local default. */
+  base = dfsc__cli_leaf(root->remote);
+  if (base == NULL) {
+    report(argv[0], -errno, 0);
+    rget_item_free(root);
+    return 1;
+  }
   if (argc < 2 && (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
                    !safe_name(base))) {
     dfsc__fe_errf("%s: no safe directory name in path; give LOCAL", argv[0]);
+    free(base);
     rget_item_free(root);
     return 2;
   }
   root->local = strdup(argc == 2 ? argv[1] : base);
   local_shown = strdup(argc == 2 ? argv[1] : base);
+  free(base);
   if (root->local == NULL || local_shown == NULL) {
     free(local_shown);
     rget_item_free(root);

@@ -21,7 +21,6 @@
 #include "dfsc/dfsc.h"
 
 #include "cli.h"
-#include "mup/unc.h"
 
 #define CP_CHUNK ((size_t)8 << 20)
 #define CP_TMP_TRIES 16
@@ -46,24 +45,6 @@ static int copy_elsewhere(int rc, uint32_t st) {
                           (st == ST_NOT_SUPPORTED || st == ST_INVALID_DEVICE_REQUEST));
 }
 
-/* The last component of path as the server names it: percent-decoded
- * when path is an smb:// URL. 0 or -EINVAL / -ENOMEM. */
-static int final_name(const char *path, char **out) {
-  const char *b = dfsc__cli_basename(path);
-  int url = strncasecmp(path, "smb://", 6) == 0;
-  size_t n = strlen(b);
-  char *s = malloc(n + 1);
-
-  if (s == NULL)
-    return -ENOMEM;
-  if (dfsc__unc_copy_part(s, n + 1, b, n, url) < 0 || s[0] == '\0') {
-    free(s);
-    return -EINVAL;
-  }
-  *out = s;
-  return 0;
-}
-
 /* The path to copy to: DST, or DST/basename(SRC) when DST ends with a
  * separator or is an existing directory. Heap string or NULL (reported). */
 static char *cp_target(dfsc_ctx *ctx, const char *src, const char *dst) {
@@ -71,13 +52,13 @@ static char *cp_target(dfsc_ctx *ctx, const char *src, const char *dst) {
   int sep_end = n > 0 && (dst[n - 1] == '/' || dst[n - 1] == '\\');
   dfsc_stat_t st;
   dfsc_result res = {0};
-  char *out;
+  char *name, *out;
 
   if (!sep_end && (dfsc_stat(ctx, dst, &st, &res) != 0 || !st.is_dir))
     return strdup(dst);
-  if (asprintf(&out, "%s%s%s", dst, sep_end ? "" : (dst[0] == '\\' ? "\\" : "/"),
-               dfsc__cli_basename(src)) < 0)
-    return NULL;
+  name = dfsc__cli_leaf(src);
+  out = name != NULL ? dfsc__cli_join(dst, name) : NULL;
+  free(name);
   return out;
 }
 
@@ -181,7 +162,8 @@ int dfsc__cli_cmd_cp(dfsc_ctx *ctx, const struct dfsc__cli_cfg *cfg, int argc,
   }
   /* Through the handle no one else can delete or rename. */
   memset(&res, 0, sizeof(res));
-  rc = final_name(dst, &fname);
+  fname = dfsc__cli_leaf(dst);
+  rc = fname == NULL ? -errno : fname[0] == '\0' ? -EINVAL : 0;
   if (rc == 0)
     rc = dfsc_rename_open(out, fname, DFSC_RENAME_REPLACE, &res);
   if (rc != 0) {

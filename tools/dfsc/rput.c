@@ -377,14 +377,14 @@ static int is_temp_name(const char *name) {
  * fails with STATUS_SHARING_VIOLATION and it stays, up to its rename,
  * which goes through that same handle (rput_file). */
 static void remove_leftovers(struct rput *g, const struct rput_listing *l,
-                             const char *remote, char sep) {
+                             const char *remote) {
   size_t i;
 
   for (i = 0; l != NULL && i < l->n && !interrupted(); i++) {
     char *p;
     if (l->ents[i].is_dir || !is_temp_name(l->ents[i].name))
       continue;
-    if (asprintf(&p, "%s%c%s", remote, sep, l->ents[i].name) < 0)
+    if ((p = dfsc__cli_join(remote, l->ents[i].name)) == NULL)
       return;
     if (dfsc_unlink(g->ctx, p, NULL) == 0) {
       pthread_mutex_lock(&g->mu);
@@ -506,7 +506,7 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
   }
   if (g->cfg->update && existed) {
     rl = remote_listing(g, it->remote);
-    remove_leftovers(g, rl, it->remote, sep);
+    remove_leftovers(g, rl, it->remote);
   }
   dir = fdopendir(fd);
   if (dir == NULL) {
@@ -580,7 +580,8 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
     c->ino = cst.st_ino;
     c->size = (uint64_t)cst.st_size;
     c->write_time = ft_of(&cst.st_mtim);
-    if ((rem = remote_find(rl, comp)) != NULL) {
+    /* The listing holds the names themselves, comp their URL form. */
+    if ((rem = remote_find(rl, de->d_name)) != NULL) {
       c->have_rem = 1;
       c->rem_is_dir = rem->is_dir;
       c->rem_size = rem->size;
