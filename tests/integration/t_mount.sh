@@ -104,6 +104,35 @@ for via in "fs1/scratch" "dfsroot/dfs/scratchlink"; do
   check "append with >> ($via)" sh -c "echo one > '$W/log' && echo two >> '$W/log'"
   eq "appended content ($via)" "one
 two" "$(cat "$SRV/mnt-$RUN/log")"
+  # tar x sets each file's times through its descriptor (futimens) before
+  # close: they reach the server through that handle before its CLOSE,
+  # one per file (mount_times_at_close), and the server keeps them.
+  rm -rf "$TMP/tt" && mkdir -p "$TMP/tt/d"
+  for i in 1 2 3 4 5; do
+    head -c $((i * 1000)) /dev/urandom >"$TMP/tt/d/f$i"
+    touch -d "2019-0$i-0$i 01:02:03 UTC" "$TMP/tt/d/f$i"
+  done
+  tar cf "$TMP/tt.tar" -C "$TMP/tt" d
+  t0=$(awk '$1 == "mount_times_at_close" {print $2}' "$MNT/.dfsc/stats")
+  check "tar x ($via)" tar xf "$TMP/tt.tar" -C "$W"
+  # The kernel sends RELEASE after close(2) returns: at most 5 s for them.
+  for _ in $(seq 1 100); do
+    t1=$(awk '$1 == "mount_times_at_close" {print $2}' "$MNT/.dfsc/stats")
+    [ $((${t1:-0} - ${t0:-0})) -ge 5 ] && break
+    sleep 0.05
+  done
+  for i in 1 2 3 4 5; do
+    want=$(TZ=UTC stat -c %y "$TMP/tt/d/f$i" | cut -c1-19)
+    if [ "$i" = 1 ] || [ "$i" = 5 ]; then
+      eq "tar x: the server's mtime of f$i ($via)" "$want" \
+        "$(TZ=UTC stat -c %y "$SRV/mnt-$RUN/d/f$i" | cut -c1-19)"
+      eq "tar x: the mount's mtime of f$i ($via)" "$want" \
+        "$(TZ=UTC stat -c %y "$W/d/f$i" | cut -c1-19)"
+    fi
+  done
+  check "tar x: the bytes ($via)" diff -r "$TMP/tt/d" "$SRV/mnt-$RUN/d"
+  eq "tar x: each file's times went with its last close ($via)" 5 "$((${t1:-0} - ${t0:-0}))"
+  rm -rf "$W/d"
   # rsync -a of a tree in and out again.
   rm -rf "$TMP/tree" "$TMP/back"
   mkdir -p "$TMP/tree/a/b" "$TMP/tree/c"
