@@ -339,6 +339,14 @@ static uint64_t req_deadline(const dfsc_conn *c, const dfsc_req *r) {
   return r->timeout_ms != 0 ? r->timeout_ms : c->sl->cfg.request_timeout_ms;
 }
 
+/* Loop ms of the last thing heard from the server: a whole frame, or any
+ * byte of one still arriving (a large READ over a slow link takes long
+ * to arrive whole, and an ECHO's answer waits behind it). */
+static uint64_t rx_last(const dfsc_conn *c) {
+  uint64_t b = c->tcp != NULL ? dfsc__tcp_rx_at(c->tcp) : 0;
+  return b > c->last_rx ? b : c->last_rx;
+}
+
 /* ---- state transitions ------------------------------------------------- */
 
 static int in_setup(enum conn_state s) {
@@ -678,12 +686,60 @@ static void probed_fail(dfsc_conn *c) {
   }
 }
 
+static void fail_chain(dfsc_req *first, int err);
+
+/* r, or a request of its chain, waited for credits past its deadline: the
+ * chain leaves the queue and fails with -ETIMEDOUT. */
+static void wait_timeout(dfsc_conn *c, dfsc_req *r) {
+  dfsc_req *prev = NULL, *h, *x = NULL;
+  for (h = c->wait_head; h != NULL; prev = h, h = h->next) {
+    for (x = h; x != NULL && x != r; x = x->compound)
+      ;
+    if (x == r)
+      break;
+  }
+  if (h == NULL) {
+    /* Not queued: the engine lost track of it; nothing on this
+     * connection can be trusted to answer. */
+    conn_fail(c, -ETIMEDOUT, 0);
+    return;
+  }
+  if (prev != NULL)
+    prev->next = h->next;
+  else
+    c->wait_head = h->next;
+  if (c->wait_tail == h)
+    c->wait_tail = prev;
+  c->nwait--;
+  h->next = NULL;
+  DFSC_WARN(lg(c), DFSC_CAT_SMB2,
+            "%s:%u: %s waited %u ms for credits (%u left, %zu requests in flight): it "
+            "fails alone",
+            c->host, c->port, dfsc__smb2_command_name(h->command),
+            (unsigned)req_deadline(c, r), c->credits, (size_t)c->inflight);
+  fail_chain(h, -ETIMEDOUT);
+}
+
 static void req_timeout(dfsc_timer *t) {
   dfsc_req *r = t->data;
   dfsc_conn *c = r->conn;
   uint64_t now = dfsc__loop_now(c->sl->cfg.loop);
   if (!r->probed)
     c->sl->stats.deadlines++;
+  if (r->state == R_WAIT_CREDITS && r->command != SMB2_ECHO) {
+    /* Never sent: its deadline passed waiting for credits that requests
+     * in flight hold. Those have deadlines (and ECHOs) of their own and
+     * judge the connection; this one fails alone, with its chain. */
+    wait_timeout(c, r);
+    return;
+  }
+  if (r->command == SMB2_ECHO && !r->probed && now - rx_last(c) < r->timeout_ms) {
+    /* Bytes arrive, part of a frame the ECHO's answer waits behind: the
+     * server is there. Once more as long, then the ECHO is judged. */
+    r->probed = 1;
+    dfsc__timer_start(c->sl->cfg.loop, &r->timer, r->timeout_ms, req_timeout);
+    return;
+  }
   /* [MS-SMB2] 3.2.6.1 leaves the request timer to the client. A request
    * past its deadline says that this request got no answer, not that the
    * server is gone: an ECHO asks ([MS-SMB2] 2.2.28). Answered, the request
@@ -700,7 +756,7 @@ static void req_timeout(dfsc_timer *t) {
         "%s:%u: %s (mid %llu) got no answer within %u ms: asking the server with ECHO",
         c->host, c->port, dfsc__smb2_command_name(r->command), (unsigned long long)r->mid,
         c->sl->cfg.request_timeout_ms);
-    if (now - c->last_rx < p) {
+    if (now - rx_last(c) < p) {
       /* Something arrived within the probe's own window: the server is
        * alive now. An answer that came just after this request went out,
        * and then a whole deadline of silence, proves nothing: a server
@@ -788,8 +844,8 @@ static void ka_cb(dfsc_timer *tm) {
   uint64_t now = dfsc__loop_now(c->sl->cfg.loop), iv = echo_interval(c->sl);
   if (c->state != C_READY)
     return;
-  if (c->echo_out || now - c->last_rx < iv) {
-    ka_arm(c, c->echo_out ? iv : c->last_rx + iv - now);
+  if (c->echo_out || now - rx_last(c) < iv) {
+    ka_arm(c, c->echo_out ? iv : rx_last(c) + iv - now);
     return;
   }
   if (echo_send(c, (unsigned)iv) < 0) {
@@ -1319,7 +1375,10 @@ static int submit(dfsc_conn *c, dfsc_req **reqs, int n) {
     r->msg.done = NULL;
     need += r->charge;
   }
-  if (c->wait_head == NULL && need <= c->credits) {
+  /* An ECHO goes past requests waiting for more credits than there are:
+   * it asks whether the server is there, which they may be waiting on. */
+  if ((c->wait_head == NULL || (n == 1 && reqs[0]->command == SMB2_ECHO)) &&
+      need <= c->credits) {
     rc = send_now(c, reqs[0]);
     if (rc == 0)
       sess_count(reqs, n);

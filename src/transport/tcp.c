@@ -34,6 +34,7 @@ struct dfsc_tcp {
   int depth; /* callbacks in progress: free is deferred until 0 */
   int freed;
   char peer[64];
+  uint64_t rx_at; /* loop ms of the last byte read (0: none yet) */
 
   dfsc_tcp_msg *sq_head, *sq_tail;
   size_t queued;
@@ -219,6 +220,8 @@ void dfsc__tcp_split_abort(dfsc_tcp *t) {
 }
 
 size_t dfsc__tcp_queued(const dfsc_tcp *t) { return t->queued; }
+
+uint64_t dfsc__tcp_rx_at(const dfsc_tcp *t) { return t->rx_at; }
 
 static int want_events(dfsc_tcp *t) {
   uint32_t ev = EPOLLIN | (t->sq_head ? EPOLLOUT : 0);
@@ -457,6 +460,7 @@ static int do_read(dfsc_tcp *t) {
       n = read(t->io.fd, at, want);
       if (n > 0) {
         t->frame_have += (size_t)n;
+        t->rx_at = dfsc__loop_now(t->loop);
         if (t->frame_have == t->frame_len) {
           uint8_t *head = t->split_headbuf;
           int rc, aborted = t->split_aborted;
@@ -475,6 +479,7 @@ static int do_read(dfsc_tcp *t) {
       n = read(t->io.fd, t->frame + t->frame_have, t->frame_len - t->frame_have);
       if (n > 0) {
         t->frame_have += (size_t)n;
+        t->rx_at = dfsc__loop_now(t->loop);
         if (t->frame_have == t->frame_len) {
           uint8_t *f = t->frame;
           size_t len = t->frame_len;
@@ -497,6 +502,7 @@ static int do_read(dfsc_tcp *t) {
       if (n > 0) {
         int rc, full = t->stage_len + (size_t)n == t->stage_cap;
         t->stage_len += (size_t)n;
+        t->rx_at = dfsc__loop_now(t->loop);
         rc = deliver_stage(t);
         if (rc < 0)
           return rc;

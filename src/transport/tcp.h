@@ -74,6 +74,10 @@ int dfsc__tcp_send(dfsc_tcp *t, dfsc_tcp_msg *m);
 /* Bytes queued and not yet written. */
 size_t dfsc__tcp_queued(const dfsc_tcp *t);
 
+/* Loop time (ms) of the last byte read, part of a frame or not (0: none
+ * yet): a frame that takes long to arrive still shows the peer alive. */
+uint64_t dfsc__tcp_rx_at(const dfsc_tcp *t);
+
 /* Closes the socket and fails queued messages (their done runs with
  * DFSC_E_CLOSED, synchronously). No more callbacks after this returns.
  * Frees t; safe from inside any of t's callbacks. */

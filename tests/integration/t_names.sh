@@ -139,10 +139,11 @@ eq "get without LOCAL: nothing created" "" "$(ls -A)"
 check "get of a C1 name with LOCAL" "$DFSC" -U "$CRED" get "//$fs1/scratch/$RUN-ctl/c1${CSI}x" safe.txt
 eq "get with LOCAL: content" c1 "$(cat safe.txt 2>/dev/null)"
 
-# smb:// names are percent-encoded: a name taken from a URL is the decoded
+# smb:// names are percent-decoded: a name taken from a URL is the decoded
 # one (get's local name, get -r's directory), and a name put after a URL
-# (put into a directory, get -r's children) is encoded there, so '%', '#',
-# ';' and spaces mean themselves on the server ('?' no Windows name holds).
+# (put into a directory, get -r's children) has its '%' encoded there, so
+# '%', '#', ';' and spaces mean themselves on the server ('?' no Windows
+# name holds). The get below names the file fully encoded.
 U="smb://$DFSC_TB_DOMAIN;$DFSC_TB_USER:$DFSC_TB_PASS@$fs1/scratch/$RUN-ctl"
 ODD='a b%c#d;e.txt'
 mkdir -p "$TMP/url" "$CTL/u dir" && cd "$TMP/url" || exit 1

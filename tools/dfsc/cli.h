@@ -123,9 +123,9 @@ const char *dfsc__cli_basename(const char *path);
 char *dfsc__cli_leaf(const char *path);
 
 /* dir, a separator ('/' when dir holds one, else '\\') unless dir
- * ends with one, then name: percent-encoded when dir is an smb:// URL, so
- * that a name holding '%', '#', '?' or a space means itself there. A heap
- * string or NULL (ENOMEM). */
+ * ends with one, then name, its '%' written %25 when dir is an smb:// URL
+ * (the parser decodes %XX and takes every other byte as it is), so that
+ * the name means itself there. A heap string or NULL (ENOMEM). */
 char *dfsc__cli_join(const char *dir, const char *name);
 
 /* 1 when path names a server and no share: "//host", "\\host" (either

@@ -430,19 +430,13 @@ char *dfsc__cli_leaf(const char *path) {
   return s;
 }
 
-/* RFC 3986 2.3: the bytes a URL path carries as themselves. */
-static int unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
-}
-
 char *dfsc__cli_join(const char *dir, const char *name) {
   static const char hex[] = "0123456789ABCDEF";
   size_t dn = strlen(dir), nn = strlen(name), o = 0, i;
   int url = is_url(dir);
   char *out;
 
-  if (nn > (SIZE_MAX - dn - 2) / 3)
+  if (nn > (SIZE_MAX - dn - 2) / 3) /* every byte a '%' */
     return NULL;
   out = malloc(dn + 2 + (url ? 3 * nn : nn));
   if (out == NULL)
@@ -453,7 +447,10 @@ char *dfsc__cli_join(const char *dir, const char *name) {
     out[o++] = strchr(dir, '/') != NULL ? '/' : '\\';
   for (i = 0; i < nn; i++) {
     unsigned char c = (unsigned char)name[i];
-    if (url && !unreserved(c)) {
+    /* The parser (dfsc__unc_copy_part) decodes '%XX' and takes every
+     * other byte of a path component as it is: only '%' needs escaping,
+     * which keeps UTF-8 names their length (name cuts, the path limit). */
+    if (url && c == '%') {
       out[o++] = '%';
       out[o++] = hex[c >> 4];
       out[o++] = hex[c & 15];

@@ -3627,9 +3627,11 @@ static void release_cb(const dfsc_result *res, void *arg) {
 
   (void)res;
   invalidate(r->m, r->ino);
-  release_node(r->m, r->ino);
+  /* Before release_node: times set meanwhile (re_times again) are then
+   * still the node's, and the drop skips them; release_node sends them. */
   if (r->changed)
     times_sent(r->m, r->ino); /* set through the handle (release_times_cb) */
+  release_node(r->m, r->ino);
   fuse_reply_err(rq_out(r), 0);
   rq_free(r);
 }
@@ -3652,17 +3654,22 @@ static void release_times_cb(const dfsc_result *res, void *arg) {
     pthread_mutex_unlock(&m->mu);
   } else {
     pthread_mutex_lock(&m->mu);
-    if ((n = find_ino(m, r->ino)) != NULL && !n->re_times) {
-      n->re_times = 1;
-      n->re_atime = r->atime;
-      n->re_mtime = r->mtime; /* re_ctx kept its value */
+    if ((n = find_ino(m, r->ino)) != NULL) {
+      /* Times set meanwhile win; what they left out is still ours. */
+      if (!n->re_times)
+        n->re_atime = n->re_mtime = 0;
+      n->re_times = 1; /* re_ctx kept its value */
+      if (n->re_atime == 0)
+        n->re_atime = r->atime;
+      if (n->re_mtime == 0)
+        n->re_mtime = r->mtime;
     }
     pthread_mutex_unlock(&m->mu);
   }
   if (dfsc_close_async(r->f, release_cb, r) < 0) {
-    release_node(m, r->ino);
     if (r->changed)
       times_sent(m, r->ino);
+    release_node(m, r->ino);
     fuse_reply_err(rq_out(r), 0);
     rq_free(r);
   }
@@ -3708,7 +3715,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   r->f = NULL;
   pthread_mutex_lock(&m->mu);
   if (writable && (n = find_ino(m, ino)) != NULL && n->nopen == 1 && n->re_times &&
-      n->re_ctx == fctx && (n->re_atime != 0 || n->re_mtime != 0)) {
+      !n->silly && n->re_ctx == fctx && (n->re_atime != 0 || n->re_mtime != 0)) {
     n->re_times = 0;
     r->atime = n->re_atime;
     r->mtime = n->re_mtime;
