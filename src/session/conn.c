@@ -689,7 +689,8 @@ static void probed_fail(dfsc_conn *c) {
 static void fail_chain(dfsc_req *first, int err);
 
 /* r, or a request of its chain, waited for credits past its deadline: the
- * chain leaves the queue and fails with -ETIMEDOUT. */
+ * chain leaves the queue and fails with DFSC_E_CREDITS (not -ETIMEDOUT,
+ * which the operations read as a lost connection and wait out). */
 static void wait_timeout(dfsc_conn *c, dfsc_req *r) {
   dfsc_req *prev = NULL, *h, *x = NULL;
   for (h = c->wait_head; h != NULL; prev = h, h = h->next) {
@@ -717,7 +718,7 @@ static void wait_timeout(dfsc_conn *c, dfsc_req *r) {
             "fails alone",
             c->host, c->port, dfsc__smb2_command_name(h->command),
             (unsigned)req_deadline(c, r), c->credits, (size_t)c->inflight);
-  fail_chain(h, -ETIMEDOUT);
+  fail_chain(h, DFSC_E_CREDITS);
 }
 
 static void req_timeout(dfsc_timer *t) {

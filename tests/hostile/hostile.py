@@ -170,6 +170,12 @@ LEASE = {
     # show the server alive at that request's deadline, so the client asks
     # with an ECHO, which goes unanswered, and reconnects as for read_mute
     "read_mute_late": ["read"],
+    # few credits: 2 at NEGOTIATE, each answer then grants what its request
+    # cost, and READ answers from the step on grant none; the first READ
+    # gets an interim answer after 2 s and its final one 4 s later: a
+    # request that waits for credits meanwhile fails alone at its deadline
+    # (the connection stays), and the read completes
+    "read_nocredit": ["read"],
 }
 
 
@@ -405,6 +411,12 @@ class Conn:
 
     def grant(self, req):
         mb, step = self.sc
+        if mb == "read_nocredit":
+            if req.command == NEGOTIATE:
+                return 2
+            if self.triggered and req.command == READ:
+                return 0
+            return max(1, req.credit_charge)
         if self.triggered and mb == "credits_huge":
             return 65535
         if self.triggered and mb == "credits_zero":
@@ -765,6 +777,21 @@ class Conn:
                         for i in range(n)])
         self.srv.log("%d breaks sent" % n)
 
+    def late_answer(self, req, pdu):
+        """read_nocredit: an interim answer granting nothing, then the final
+        one granting 3 ([MS-SMB2] 3.3.4.2: both carry the AsyncId)."""
+        aid = 0x4343
+        time.sleep(2.0)
+        if self.dead or self.srv.expired():
+            return
+        self.send_frame(self.header(req, ST_PENDING, 0, async_id=aid) + self.error_body())
+        time.sleep(4.0)
+        if self.dead or self.srv.expired():
+            return
+        status = struct.unpack_from("<I", pdu, 8)[0]
+        self.send_frame(self.header(req, status, 3, async_id=aid) + pdu[64:])
+        self.srv.log("READ mid %d answered" % req.mid)
+
     def misbehave_lease(self, req, pdu):
         """The lease scenarios: once per server at the step, then it behaves.
         Returns False when the connection should end."""
@@ -811,6 +838,9 @@ class Conn:
             self.send_frame(b[:64 + 20])
         elif mb == "read_silent":
             self.srv.log("leaving READ mid %d unanswered" % req.mid)
+        elif mb == "read_nocredit":
+            self.srv.log("READ mid %d: interim in 2 s, final 4 s later" % req.mid)
+            threading.Thread(target=self.late_answer, args=(req, pdu), daemon=True).start()
         elif mb == "read_mute_late":
             self.srv.log("leaving READ mid %d unanswered; the next one late" % req.mid)
             self.mute_next = True

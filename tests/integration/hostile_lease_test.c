@@ -470,13 +470,70 @@ static void sc_noanswer(struct sc *s, int mute) {
   check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
 }
 
+/* read_nocredit: the first READ holds the connection's last credits (an
+ * interim answer after 2 s, the final one 4 s later); a stat of another
+ * file meanwhile waits for credits, and at its deadline (5 s) fails alone
+ * with DFSC_E_CREDITS: the connection stays, the read completes. Before,
+ * it waited until the credits came back. */
+struct rd_arg {
+  struct sc *s;
+  long long n;
+  uint64_t ms;
+};
+
+static void *rd_main(void *p) {
+  struct rd_arg *a = p;
+  uint64_t t0 = now_ms();
+  a->n = rd(a->s->f, a->s->buf, FILE_SIZE);
+  a->ms = now_ms() - t0;
+  return NULL;
+}
+
+static void sc_nocredit(struct sc *s) {
+  struct rd_arg a = {s, 0, 0};
+  pthread_t th;
+  dfsc_result res;
+  dfsc_stat_t st;
+  char other[128];
+  uint64_t t0, dt;
+  int rc;
+  if (open_leased(s) < 0)
+    return;
+  snprintf(other, sizeof(other), "//%s/data/other.txt", ADDR);
+  if (pthread_create(&th, NULL, rd_main, &a) != 0) {
+    check(0, "%s: a thread for the read", s->name);
+    return;
+  }
+  sleep_ms(300); /* the READs are out, the credits with them */
+  t0 = now_ms();
+  rc = dfsc_stat(s->ctx, other, &st, &res);
+  dt = now_ms() - t0;
+  check(rc == DFSC_E_CREDITS && dt >= 4900 && dt < 5900,
+        "%s: a stat waiting for credits fails alone at its deadline (5 s): %s, %llu ms",
+        s->name, dfsc_err_name(rc), (unsigned long long)dt);
+  pthread_join(th, NULL);
+  check(a.n == FILE_SIZE && data_ok(s->buf, FILE_SIZE),
+        "%s: the read held by the interim answer completes: %lld (%s), %llu ms", s->name,
+        a.n, a.n < 0 ? dfsc_err_name((int)a.n) : "", (unsigned long long)a.ms);
+  check(STAT(s->ctx, conns_lost) == 0 && STAT(s->ctx, reconnects) == 0 &&
+            STAT(s->ctx, echo_dead) == 0,
+        "%s: the connection stayed (conns_lost %llu, reconnects %llu, echo_dead %llu)",
+        s->name, STAT(s->ctx, conns_lost), STAT(s->ctx, reconnects),
+        STAT(s->ctx, echo_dead));
+  rc = dfsc_stat(s->ctx, other, &st, &res);
+  check(rc == 0, "%s: the stat once the credits are back: %s", s->name, dfsc_err_name(rc));
+  rc = dfsc_close(s->f, &res);
+  s->f = NULL;
+  check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
+}
+
 int main(void) {
   static const char *const names[] = {
-      "break_unknown@read", "break_closed@close",   "break_endless@read",
-      "break_storm@read",   "break_badsize@read",   "break_truncated@read",
-      "reclaim_stale@read", "reclaim_changed@read", "reclaim_same@read",
-      "reclaim_ok@read",    "read_silent@read",     "read_mute@read",
-      "read_mute_late@read"};
+      "break_unknown@read",  "break_closed@close",   "break_endless@read",
+      "break_storm@read",    "break_badsize@read",   "break_truncated@read",
+      "reclaim_stale@read",  "reclaim_changed@read", "reclaim_same@read",
+      "reclaim_ok@read",     "read_silent@read",     "read_mute@read",
+      "read_mute_late@read", "read_nocredit@read"};
   const char *only = getenv("HOSTILE_LEASE_ONLY");
   size_t i;
   char path[128];
@@ -533,6 +590,8 @@ int main(void) {
     else if (strncmp(mb, "reclaim_stale", 13) == 0 ||
              strncmp(mb, "reclaim_changed", 15) == 0)
       sc_reclaim(&s, 1);
+    else if (strncmp(mb, "read_nocredit", 13) == 0)
+      sc_nocredit(&s);
     else if (strncmp(mb, "read_silent", 11) == 0 || strncmp(mb, "read_mute", 9) == 0)
       sc_noanswer(&s, mb[5] == 'm');
     else
