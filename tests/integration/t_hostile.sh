@@ -283,11 +283,12 @@ for ((i = 0; i < ${#LSCEN[@]}; i++)); do
       else not_ok "$desc: expected ESTALE naming the path, no bytes"; sed 's/^/#   /' "$OUT/l$i.err" | grep -v debug | head -5; fi ;;
     read_nocredit@*)
       # Checked closely by hostile_lease_test (a request waiting for credits
-      # fails alone at its deadline). Here the CLI must end within the bound
-      # with the file's bytes or a named credits error, never wrong bytes or
-      # a hang: its pipelined READs against a server whose answers grant no
-      # credits can be left with nothing in flight to pay for them (a
-      # finding of 2026-12-05, left open).
+      # fails alone at its deadline). cat keeps READs in flight past the
+      # file's end; once the first READ's final answer has paid 3 credits,
+      # READ answers here grant none, so the last READs wait with nothing
+      # in flight that could pay for them: never sendable, a named credits
+      # error (-vvv shows READs 7-9 drain the 3). Either outcome is bounded
+      # and named; wrong bytes or a hang are not.
       if { [ "$rc" -eq 0 ] && [ "$sha" = "$LEASE_SHA" ]; } ||
         { [ "$rc" -ne 0 ] && [ "$bytes" -eq 0 ] &&
           grep -q "^dfsc: //$addr/data/file.txt: the server grants too few credits for the request$" "$OUT/l$i.err"; }; then
