@@ -842,11 +842,12 @@ static int echo_send(dfsc_conn *c, unsigned timeout_ms) {
  * connection in req_timeout. One ECHO at a time. */
 static void ka_cb(dfsc_timer *tm) {
   dfsc_conn *c = tm->data;
-  uint64_t now = dfsc__loop_now(c->sl->cfg.loop), iv = echo_interval(c->sl);
+  uint64_t now = dfsc__loop_now(c->sl->cfg.loop), iv = echo_interval(c->sl),
+           rx = rx_last(c);
   if (c->state != C_READY)
     return;
-  if (c->echo_out || now - rx_last(c) < iv) {
-    ka_arm(c, c->echo_out ? iv : rx_last(c) + iv - now);
+  if (c->echo_out || now - rx < iv) {
+    ka_arm(c, c->echo_out ? iv : rx + iv - now);
     return;
   }
   if (echo_send(c, (unsigned)iv) < 0) {
@@ -854,7 +855,7 @@ static void ka_cb(dfsc_timer *tm) {
     return;
   }
   DFSC_DBG(lg(c), DFSC_CAT_CONN, "%s:%u: nothing received for %llu ms: keepalive ECHO",
-           c->host, c->port, (unsigned long long)(now - c->last_rx));
+           c->host, c->port, (unsigned long long)(now - rx));
   ka_arm(c, iv);
 }
 

@@ -395,31 +395,16 @@ static void remove_leftovers(struct rput *g, const struct rput_listing *l,
   }
 }
 
-/* A local name as one remote path component: NULL (with a line) for a
- * name the server cannot take as it is; with an smb:// PATH, '%' is
- * written %25 (URL components are percent-decoded). Heap string. */
-static char *remote_component(const struct rput_item *it, const char *name, int url) {
-  size_t n = strlen(name), i, o = 0;
-  char *out;
-
+/* Whether a local name can be one remote path component: 0, or -1 (with
+ * a line) for a name the server cannot take as it is. (Its URL form, when
+ * PATH is an smb:// URL, is dfsc__cli_join's.) */
+static int remote_name_ok(const struct rput_item *it, const char *name) {
   if (strchr(name, '\\') != NULL) {
     dfsc__fe_errf("%s/%s: a '\\' in the name is a separator there, skipped", it->local,
                   name);
-    return NULL;
+    return -1;
   }
-  out = malloc(3 * n + 1);
-  if (out == NULL)
-    return NULL;
-  for (i = 0; i < n; i++) {
-    if (url && name[i] == '%') {
-      memcpy(out + o, "%25", 3);
-      o += 3;
-    } else {
-      out[o++] = name[i];
-    }
-  }
-  out[o] = '\0';
-  return out;
+  return 0;
 }
 
 static int cmp_item_name(const void *a, const void *b) {
@@ -461,8 +446,6 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
   DIR *dir;
   struct dirent *de;
   int fd, rc, existed, ret = 0;
-  int url = strncasecmp(it->remote, "smb://", 6) == 0;
-  char sep = strchr(it->remote, '/') != NULL ? '/' : '\\';
 
   if (it->depth > RPUT_DEPTH_MAX) {
     dfsc__fe_errf("%s: more than %d directory levels", it->local, RPUT_DEPTH_MAX);
@@ -519,7 +502,6 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
     struct rput_item *c;
     const struct rput_remote *rem;
     struct stat cst;
-    char *comp;
     size_t rlen = strlen(it->remote);
 
     errno = 0;
@@ -546,7 +528,7 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
       pthread_mutex_unlock(&g->mu);
       continue;
     }
-    if ((comp = remote_component(it, de->d_name, url)) == NULL) {
+    if (remote_name_ok(it, de->d_name) < 0) {
       rput_failed(g);
       continue;
     }
@@ -554,7 +536,6 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
       size_t cap = capkids ? capkids * 2 : 64;
       struct rput_item **nk = realloc(kids, cap * sizeof(*nk));
       if (nk == NULL) {
-        free(comp);
         report(it->local, -ENOMEM, 0);
         ret = -1;
         break;
@@ -564,30 +545,27 @@ static int rput_dir(struct rput *g, const struct rput_item *it, char **bufp) {
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL || asprintf(&c->local, "%s/%s", it->local, de->d_name) < 0 ||
-        asprintf(&c->remote, "%s%c%s", it->remote, sep, comp) < 0) {
+        (c->remote = dfsc__cli_join(it->remote, de->d_name)) == NULL) {
       if (c != NULL)
         free(c->local);
       free(c);
-      free(comp);
       report(it->local, -ENOMEM, 0);
       ret = -1;
       break;
     }
-    c->name = c->remote + rlen + 1;
+    c->name = c->remote + rlen + 1; /* it->remote ends with no separator */
     c->is_dir = S_ISDIR(cst.st_mode);
     c->depth = it->depth + 1;
     c->dev = cst.st_dev;
     c->ino = cst.st_ino;
     c->size = (uint64_t)cst.st_size;
     c->write_time = ft_of(&cst.st_mtim);
-    /* The listing holds the names themselves, comp their URL form. */
     if ((rem = remote_find(rl, de->d_name)) != NULL) {
       c->have_rem = 1;
       c->rem_is_dir = rem->is_dir;
       c->rem_size = rem->size;
       c->rem_time = rem->write_time;
     }
-    free(comp);
     kids[nkids++] = c;
   }
   closedir(dir);
