@@ -189,6 +189,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->write_bytes = sl.write_bytes;
   o->requests_unanswered = sl.requests_unanswered;
   o->reads_direct = sl.read_direct;
+  o->reads_spliced = sl.read_spliced;
   o->compound_fallbacks = sl.compound_fallbacks;
   o->sessions_open = sl.sess_open;
   o->durable_opens = ctx->durable_opens;

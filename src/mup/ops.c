@@ -186,6 +186,8 @@ struct op {
   uint64_t dst_off; /* copy: where it lands (off: where it is read) */
   uint8_t *buf;
   const uint8_t *cbuf;
+  int pipe[2];  /* OP_READ into a pipe (dfsc_read_pipe_async) */
+  int use_pipe; /* pipe is set */
   size_t len;
   uint64_t off;
   uint64_t size;        /* truncate */
@@ -985,8 +987,10 @@ static int durable_new(dfsc_ctx *ctx, dfsc_verb_durable *d, int flags) {
  * the reclaimed handle: reads, writes (the same bytes at the same
  * offsets), flushes, size and time changes, and a close. */
 static int handle_resumable(const op *o, int err) {
+  /* A read into a pipe has put an unknown part there: its caller reads
+   * again (dfsc_read_pipe_async). */
   if (!dfsc__err_conn_lost(err) || o->cut || o->ended || o->resumes >= RESUMES_MAX ||
-      o->file->is_dir)
+      o->file->is_dir || o->use_pipe)
     return 0;
   switch (o->kind) {
   case OP_READ:
@@ -1444,8 +1448,11 @@ static void handle_start(op *o) {
    * (and freed) while requests of this op are still in flight. */
   switch (o->kind) {
   case OP_READ:
-    rc =
-        dfsc__verb_read(v, f->tree, &f->fid, o->buf, o->len, o->off, o->ctx->max_io_window);
+    if (o->use_pipe)
+      rc = dfsc__verb_read_pipe(v, f->tree, &f->fid, o->pipe, o->len, o->off);
+    else
+      rc = dfsc__verb_read(v, f->tree, &f->fid, o->buf, o->len, o->off,
+                           o->ctx->max_io_window);
     break;
   case OP_WRITE:
     if (o->off + o->len > f->size_hi)
@@ -2038,6 +2045,24 @@ static int io_op(dfsc_file *f, enum op_kind kind, uint8_t *buf, const uint8_t *c
 int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
                     void *arg) {
   return io_op(f, OP_READ, buf, NULL, len, off, cb, arg);
+}
+
+int dfsc_read_pipe_async(dfsc_file *f, const int pipefd[2], size_t len, uint64_t off,
+                         dfsc_cb cb, void *arg) {
+  op *o = NULL;
+  int rc;
+  if (pipefd == NULL || pipefd[0] < 0 || pipefd[1] < 0 || len > (size_t)1 << 40 ||
+      off > UINT64_MAX - len)
+    return -EINVAL;
+  rc = handle_op(f, OP_READ, cb, arg, &o);
+  if (rc < 0)
+    return rc;
+  o->pipe[0] = pipefd[0];
+  o->pipe[1] = pipefd[1];
+  o->use_pipe = 1;
+  o->len = len;
+  o->off = off;
+  return op_submit(o);
 }
 
 int dfsc_write_async(dfsc_file *f, const void *buf, size_t len, uint64_t off, dfsc_cb cb,

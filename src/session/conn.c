@@ -1604,8 +1604,8 @@ static dfsc_req *read_answer_req(dfsc_conn *c, const uint8_t *head, size_t head_
       head[SMB2_HDR_SIZE + 2] != READ_RSP_HEAD || dlen != data_len)
     return NULL;
   r = pending_find(c, h.message_id);
-  if (r == NULL || r->command != SMB2_READ || r->rdst == NULL || r->sending ||
-      data_len > r->rdst_cap)
+  if (r == NULL || r->command != SMB2_READ || (r->rdst == NULL && r->rpipe == NULL) ||
+      r->sending || data_len > r->rdst_cap)
     return NULL;
   return r;
 }
@@ -1613,8 +1613,10 @@ static dfsc_req *read_answer_req(dfsc_conn *c, const uint8_t *head, size_t head_
 static uint8_t *read_dst(void *arg, const uint8_t *head, size_t head_len, size_t rest_len) {
   dfsc_conn *c = arg;
   dfsc_req *r = read_answer_req(c, head, head_len, rest_len);
-  /* Only into a request of the session whose keys decrypt it. */
-  if (r == NULL || r->sess != c->zc_sess || dfsc__le64(head + 40) != c->zc_sess->id)
+  /* Only into a request of the session whose keys decrypt it, and into a
+   * buffer (a pipe's data is decrypted in place, then written there). */
+  if (r == NULL || r->rdst == NULL || r->sess != c->zc_sess ||
+      dfsc__le64(head + 40) != c->zc_sess->id)
     return NULL;
   c->zc_req = r;
   return r->rdst;
@@ -1693,22 +1695,37 @@ static int frame_done(dfsc_conn *c, uint64_t gen, int rc) {
  * request it answers, saving the copy of every byte read; its signature
  * is checked over the two parts when complete (on_frame_split). Only a
  * lone, successful, synchronous answer with the data right after the
- * fixed part, to a request of ours that said where its data belongs. */
-static uint8_t *frame_dst(void *arg, const uint8_t *head, size_t head_len,
-                          size_t frame_len) {
+ * fixed part, to a request of ours that said where its data belongs. A
+ * request with a pipe has the data spliced there when nothing is to be
+ * checked: neither the request nor the answer is signed. */
+static int frame_dst(void *arg, const uint8_t *head, size_t head_len, size_t frame_len,
+                     dfsc_tcp_dst *dst) {
   dfsc_conn *c = arg;
   dfsc_req *r;
+  uint32_t flags;
   /* A clear answer from the server (an encrypted request's is refused in
    * handle_pdu), one at a time. */
   if (c->state != C_READY || c->zc_stream != NULL || head_len != READ_RSP_HEAD ||
-      frame_len <= READ_RSP_HEAD || !(dfsc__le32(head + 16) & SMB2_FLAGS_SERVER_TO_REDIR))
-    return NULL;
+      frame_len <= READ_RSP_HEAD)
+    return 0;
+  flags = dfsc__le32(head + 16);
+  if (!(flags & SMB2_FLAGS_SERVER_TO_REDIR))
+    return 0;
   r = read_answer_req(c, head, head_len, frame_len - READ_RSP_HEAD);
   if (r == NULL || r->encrypt)
-    return NULL;
+    return 0;
+  if (r->rdst != NULL) {
+    dst->buf = r->rdst;
+    c->sl->stats.read_direct++;
+  } else {
+    if (r->sign || (flags & SMB2_FLAGS_SIGNED))
+      return 0;
+    dst->pipe[0] = r->rpipe[0];
+    dst->pipe[1] = r->rpipe[1];
+    c->sl->stats.read_spliced++;
+  }
   c->zc_stream = r;
-  c->sl->stats.read_direct++;
-  return r->rdst;
+  return 1;
 }
 
 static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t frame_len,
@@ -1721,13 +1738,21 @@ static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t fram
   c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
   c->zc_stream = NULL;
   if (aborted || r == NULL) {
-    /* The request was answered meanwhile; its data was dropped. The
-     * credits it grants count only where nothing needs checking. */
+    /* The request was answered meanwhile, or its pipe did not take the
+     * data: the data was dropped. The credits it grants count only where
+     * nothing needs checking. */
     dfsc_smb2_hdr h;
     if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0 && !conn_signs(c))
       grant_credits(c, h.credits, 0);
+    if (r != NULL) {
+      DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: READ data did not fit the caller's pipe",
+                c->host);
+      req_finish(r, -EIO, NULL, NULL, 0);
+    }
     rc = 0;
   } else {
+    if (r->rdst == NULL)
+      r->rdst_done = 1; /* spliced into the pipe; nothing signs it */
     rc = handle_pdu(c, head, head_len, NULL, r->rdst, frame_len - head_len);
   }
   dfsc__free(head);

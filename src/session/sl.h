@@ -134,6 +134,7 @@ typedef struct dfsc_sl_stats {
   uint64_t lease_ack_late;      /* deferred acknowledgements sent by the bound */
   uint64_t read_bytes;          /* asked for by READ requests */
   uint64_t read_direct;         /* clear READ answers received into the caller's buffer */
+  uint64_t read_spliced;        /* clear READ answers spliced into the caller's pipe */
   uint64_t write_bytes;         /* sent by WRITE requests */
   uint64_t requests_unanswered; /* past their deadline on a connection that answers */
   uint64_t compound_fallbacks;  /* connections sending one request at a time since their
@@ -312,6 +313,10 @@ struct dfsc_req {
   uint8_t *rdst;
   size_t rdst_cap;
   int rdst_done;
+  /* READ: or into a pipe (its two ends; NULL: none), where the data of a
+   * clear answer nothing signs is spliced from the socket (rdst_done set
+   * then; otherwise the data is in the PDU as usual). */
+  const int *rpipe;
   /* private */
   dfsc_conn *conn;
   dfsc_sess *sess;

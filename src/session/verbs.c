@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/alloc.h"
+#include "core/fdio.h"
 #include "core/log.h"
 #include "dfsc/dfsc.h"
 #include "smb2/close.h"
@@ -1148,8 +1149,10 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
   if (err < 0) {
     io_fail(v, err, 0);
   } else if (v->kind == V_READ) {
-    /* Where this READ's data goes: rdst was set from its offset. */
-    uint64_t at = v->off + (uint64_t)(r->rdst - v->buf);
+    /* Where this READ's data goes: rdst was set from its offset; a pipe
+     * has one READ out at a time, the last issued. */
+    uint64_t at = v->buf != NULL ? v->off + (uint64_t)(r->rdst - v->buf)
+                                 : v->off + (uint64_t)(v->issued - rlen);
     dfsc_smb2_read_rsp rr;
     if (h->status == STATUS_END_OF_FILE) {
       if (at < v->eof_at)
@@ -1174,8 +1177,10 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
     } else {
       /* An empty answer (impacket's at the end of a file, where Samba says
        * STATUS_END_OF_FILE) has no data to copy. */
-      if (rr.data_len > 0)
+      if (rr.data_len > 0 && r->rdst != NULL)
         memcpy(r->rdst, rr.data, rr.data_len);
+      else if (rr.data_len > 0 && dfsc__write_full(v->pipe[1], rr.data, rr.data_len) < 0)
+        io_fail(v, -EIO, 0);
       if (rr.data_len < rlen && at + rr.data_len < v->eof_at)
         v->eof_at = at + rr.data_len;
     }
@@ -1208,7 +1213,10 @@ static int io_one(dfsc_verb *v) {
     r = new_read(&v->fid, at, n);
     if (r == NULL)
       return -ENOMEM;
-    r->rdst = v->buf + v->issued;
+    if (v->buf != NULL)
+      r->rdst = v->buf + v->issued;
+    else
+      r->rpipe = v->pipe;
     r->rdst_cap = n;
   } else {
     dfsc_smb2_write_req wq;
@@ -1249,8 +1257,9 @@ static int io_one(dfsc_verb *v) {
 /* Keeps up to the window in flight (at least one request). */
 static int io_pump(dfsc_verb *v) {
   int rc;
+  /* Into a pipe, one at a time: its bytes land in arrival order. */
   while (v->issued < v->len && v->eof_at == UINT64_MAX &&
-         (v->inflight == 0 || v->inflight + v->chunk <= v->window)) {
+         (v->inflight == 0 || (v->pipe[1] < 0 && v->inflight + v->chunk <= v->window))) {
     rc = io_one(v);
     if (rc < 0)
       return rc;
@@ -1259,8 +1268,8 @@ static int io_pump(dfsc_verb *v) {
 }
 
 static int io_start(dfsc_verb *v, dfsc_tree *t, int kind, const dfsc_smb2_fid *fid,
-                    uint8_t *buf, const uint8_t *cbuf, size_t len, uint64_t off,
-                    size_t window) {
+                    uint8_t *buf, const uint8_t *cbuf, const int *pipefd, size_t len,
+                    uint64_t off, size_t window) {
   uint32_t max;
   uint32_t mc = dfsc__tree_max_charge(t);
   /* A request may not need more credits than the server ever grants, nor
@@ -1268,9 +1277,11 @@ static int io_start(dfsc_verb *v, dfsc_tree *t, int kind, const dfsc_smb2_fid *f
    * request charged more than the balance could then never go. */
   uint64_t by_credits = (uint64_t)(mc >= 2 ? mc / 2 : 1) * CREDIT_BYTES;
   int rc;
-  if (len == 0 || (buf == NULL && cbuf == NULL) || len > UINT64_MAX - off)
+  if (len == 0 || (buf == NULL && cbuf == NULL && pipefd == NULL) || len > UINT64_MAX - off)
     return -EINVAL;
   verb_init(v, t, kind);
+  v->pipe[0] = pipefd != NULL ? pipefd[0] : -1;
+  v->pipe[1] = pipefd != NULL ? pipefd[1] : -1;
   max = kind == V_READ ? dfsc__tree_max_read(t) : dfsc__tree_max_write(t);
   v->fid = *fid;
   v->buf = buf;
@@ -1303,12 +1314,19 @@ void dfsc__verb_stop(dfsc_verb *v, int err) {
 
 int dfsc__verb_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, void *buf,
                     size_t len, uint64_t off, size_t window) {
-  return io_start(v, t, V_READ, fid, buf, NULL, len, off, window);
+  return io_start(v, t, V_READ, fid, buf, NULL, NULL, len, off, window);
+}
+
+int dfsc__verb_read_pipe(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                         const int pipefd[2], size_t len, uint64_t off) {
+  if (pipefd == NULL || pipefd[0] < 0 || pipefd[1] < 0)
+    return -EINVAL;
+  return io_start(v, t, V_READ, fid, NULL, NULL, pipefd, len, off, 0);
 }
 
 int dfsc__verb_write(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, const void *buf,
                      size_t len, uint64_t off, size_t window) {
-  return io_start(v, t, V_WRITE, fid, NULL, buf, len, off, window);
+  return io_start(v, t, V_WRITE, fid, NULL, buf, NULL, len, off, window);
 }
 
 /* ---- handle verbs ------------------------------------------------------- */

@@ -87,6 +87,7 @@ struct dfsc_verb {
   /* I/O */
   uint8_t *buf;
   const uint8_t *cbuf;
+  int pipe[2]; /* a read into a pipe (dfsc__verb_read_pipe), when buf is NULL */
   size_t len, issued, inflight, chunk, window;
   uint64_t off, eof_at;
   /* listing */
@@ -181,6 +182,10 @@ int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, i
  * returns 0 once one request is out (later failures go to the callback). */
 int dfsc__verb_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, void *buf,
                     size_t len, uint64_t off, size_t window);
+/* As dfsc__verb_read, into a pipe (see dfsc_read_pipe_async): one READ at
+ * a time, in order. */
+int dfsc__verb_read_pipe(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
+                         const int pipefd[2], size_t len, uint64_t off);
 int dfsc__verb_write(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, const void *buf,
                      size_t len, uint64_t off, size_t window);
 int dfsc__verb_flush(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid);

@@ -3,15 +3,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/fault.h"
+#include "core/fdio.h"
 #include "dfsc/errors.h"
 
 /* The staging buffer starts small and doubles, up to STAGE_SIZE, each time
@@ -52,6 +55,12 @@ struct dfsc_tcp {
   uint8_t *split_headbuf;       /* non-NULL while a split frame is received */
   uint8_t *split_dst;
   int split_aborted;
+  /* Or spliced into a pipe (dfsc_tcp_dst): its ends, -1 when not. Once it
+   * filled early, its bytes and the rest are kept in split_spill (then
+   * split_dst) and written into it at the end. */
+  int split_pipe[2];
+  uint8_t *split_spill;
+  uint64_t spills;
   /* After a split frame the next is likely one too (a stream of READs):
    * the stage then reads no further than that frame's head, so its data
    * goes to its destination once rather than through the stage (0: read
@@ -88,6 +97,7 @@ static void really_free(dfsc_tcp *t) {
   dfsc__free(t->stage);
   dfsc__free(t->frame);
   dfsc__free(t->split_headbuf);
+  dfsc__free(t->split_spill);
   dfsc__free(t);
 }
 
@@ -151,6 +161,7 @@ int dfsc__tcp_connect(dfsc_loop *l, const struct sockaddr *addr, socklen_t alen,
   t->arg = arg;
   t->max_frame = max_frame > DFSC_TCP_FRAME_MAX ? DFSC_TCP_FRAME_MAX : max_frame;
   t->io.fd = -1;
+  t->split_pipe[0] = t->split_pipe[1] = -1;
   t->state = TCP_CONNECTING;
 
   if (addr->sa_family == AF_INET) {
@@ -212,11 +223,62 @@ void dfsc__tcp_set_split(dfsc_tcp *t, size_t head_len, size_t min_len) {
   t->split_min = min_len;
 }
 
+/* The split frame's destination is done with (its end, or an abort). */
+static void split_release(dfsc_tcp *t) {
+  t->split_dst = NULL;
+  t->split_pipe[0] = t->split_pipe[1] = -1;
+  dfsc__free(t->split_spill);
+  t->split_spill = NULL;
+}
+
 void dfsc__tcp_split_abort(dfsc_tcp *t) {
   if (t != NULL && t->split_headbuf != NULL) {
     t->split_aborted = 1;
-    t->split_dst = NULL;
+    split_release(t);
   }
+}
+
+uint64_t dfsc__tcp_pipe_spills(const dfsc_tcp *t) { return t->spills; }
+
+/* The pipe of the split frame under way stopped taking bytes (small pieces
+ * off the socket used its slots up): what it holds is read back into a
+ * buffer for the whole rest, which takes the rest of the frame; the end
+ * writes it all into the pipe (page-packed, within its size). 0 or a
+ * negative code. */
+static int pipe_spill(dfsc_tcp *t) {
+  size_t total = t->frame_len - t->split_head, in = t->frame_have - t->split_head, got = 0;
+  uint8_t *b = dfsc__malloc(total);
+  if (b == NULL)
+    return -ENOMEM;
+  while (got < in) {
+    ssize_t r = read(t->split_pipe[0], b + got, in - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      dfsc__free(b);
+      return r == 0 ? -EPIPE : -errno;
+    }
+    got += (size_t)r;
+  }
+  t->split_spill = b;
+  t->split_dst = b;
+  t->spills++;
+  return 0;
+}
+
+/* After a splice into the split frame's pipe moved nothing (EAGAIN): 1
+ * when the socket has bytes, so the pipe is what is full; 0 when there is
+ * nothing yet; else what reading would report (DFSC_E_CLOSED at the end
+ * of the stream, an error): a pipe left full by a closing peer must not
+ * leave the loop waking for an end nobody reads. */
+static int sock_peek(const dfsc_tcp *t) {
+  uint8_t b;
+  ssize_t n = recv(t->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0)
+    return 1;
+  if (n == 0)
+    return DFSC_E_CLOSED;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
 }
 
 size_t dfsc__tcp_queued(const dfsc_tcp *t) { return t->queued; }
@@ -376,27 +438,46 @@ static int deliver_stage(dfsc_tcp *t) {
       /* A large frame whose head is here: its owner may say where the rest
        * goes (a READ's data straight into the caller's buffer). */
       size_t have = t->stage_len - off - 4;
-      uint8_t *dst, *head = dfsc__malloc(t->split_head);
+      dfsc_tcp_dst dst = {NULL, {-1, -1}};
+      uint8_t *head = dfsc__malloc(t->split_head);
+      int placed;
       if (head == NULL) {
         rc = -ENOMEM;
         break;
       }
       t->depth++;
-      dst = t->cbs.frame_dst(t->arg, h + 4, t->split_head, len);
+      placed = t->cbs.frame_dst(t->arg, h + 4, t->split_head, len, &dst);
       t->depth--;
       if (t->freed || t->state == TCP_DEAD) {
         dfsc__free(head);
         rc = 1;
         break;
       }
-      if (dst != NULL) {
+      if (placed && (dst.buf != NULL || (dst.pipe[0] >= 0 && dst.pipe[1] >= 0))) {
+        size_t early = have - t->split_head;
         memcpy(head, h + 4, t->split_head);
-        memcpy(dst, h + 4 + t->split_head, have - t->split_head);
         t->split_headbuf = head;
-        t->split_dst = dst;
+        t->split_dst = dst.buf;
+        t->split_pipe[0] = dst.buf != NULL ? -1 : dst.pipe[0];
+        t->split_pipe[1] = dst.buf != NULL ? -1 : dst.pipe[1];
         t->split_aborted = 0;
-        t->frame_have = have;
+        t->frame_have = t->split_head;
         t->frame_len = len;
+        if (dst.buf != NULL) {
+          memcpy(dst.buf, h + 4 + t->split_head, early);
+        } else if (dfsc__write_full(t->split_pipe[1], h + 4 + t->split_head, early) < 0) {
+          /* What the pipe took is read back; the rest follows it. */
+          int in = 0;
+          if (ioctl(t->split_pipe[1], FIONREAD, &in) < 0 || in < 0 || (size_t)in > early) {
+            rc = -EPIPE;
+            break;
+          }
+          t->frame_have += (size_t)in;
+          if ((rc = pipe_spill(t)) < 0)
+            break;
+          memcpy(t->split_spill + in, h + 4 + t->split_head + in, early - (size_t)in);
+        }
+        t->frame_have = have;
         off = t->stage_len;
         break;
       }
@@ -449,23 +530,37 @@ static int do_read(dfsc_tcp *t) {
       /* The rest of a split frame: at its destination, or into the idle
        * stage and dropped once aborted. */
       size_t want = t->frame_len - t->frame_have;
-      uint8_t *at;
       if (t->split_aborted) {
-        at = t->stage;
-        if (want > t->stage_cap)
-          want = t->stage_cap;
+        n = read(t->io.fd, t->stage, want < t->stage_cap ? want : t->stage_cap);
+      } else if (t->split_dst == NULL) {
+        /* Into the pipe, never through this process. */
+        n = splice(t->io.fd, NULL, t->split_pipe[1], NULL, want, SPLICE_F_NONBLOCK);
+        if (n < 0 && errno == EAGAIN) {
+          int rc = sock_peek(t);
+          if (rc == 1)
+            rc = pipe_spill(t);
+          if (rc < 0)
+            return rc;
+          if (rc == 0 && t->split_dst != NULL)
+            continue; /* spilt: the rest into memory */
+          return 0;
+        }
       } else {
-        at = t->split_dst + (t->frame_have - t->split_head);
+        n = read(t->io.fd, t->split_dst + (t->frame_have - t->split_head), want);
       }
-      n = read(t->io.fd, at, want);
       if (n > 0) {
         t->frame_have += (size_t)n;
         t->rx_at = dfsc__loop_now(t->loop);
         if (t->frame_have == t->frame_len) {
           uint8_t *head = t->split_headbuf;
           int rc, aborted = t->split_aborted;
+          /* A spilt frame goes into its pipe now, whole. */
+          if (!aborted && t->split_spill != NULL &&
+              dfsc__write_full(t->split_pipe[1], t->split_spill,
+                               t->frame_len - t->split_head) < 0)
+            aborted = 1;
+          split_release(t);
           t->split_headbuf = NULL;
-          t->split_dst = NULL;
           t->stage_want = 4 + t->split_head;
           t->depth++;
           rc = t->cbs.on_frame_split(t->arg, head, t->split_head, t->frame_len, aborted);

@@ -38,6 +38,18 @@ struct dfsc_tcp_msg {
   size_t total;
 };
 
+/* Where the rest of a split frame goes: a buffer of its size, or a pipe
+ * (pipe[0] its read end, pipe[1] its write end), into which the bytes are
+ * spliced from the socket (splice(2)): they never pass through this
+ * process. The pipe must be empty and able to take the rest plus a page
+ * as written from memory (F_SETPIPE_SZ): if small pieces off the socket
+ * fill its slots first, what is in it is read back, the rest of the frame
+ * read after it, and the whole written into it at the end. */
+typedef struct dfsc_tcp_dst {
+  uint8_t *buf;
+  int pipe[2]; /* -1, -1: buf */
+} dfsc_tcp_dst;
+
 typedef struct dfsc_tcp_cbs {
   /* status 0: connected; negative: failed (the tcp is then closed: the
    * owner must still call dfsc__tcp_free). */
@@ -49,14 +61,16 @@ typedef struct dfsc_tcp_cbs {
   /* The connection failed or the peer closed it. No callbacks follow. */
   void (*on_error)(void *arg, int err);
   /* Optional (with dfsc__tcp_set_split): a frame of at least the split
-   * minimum whose first head_len bytes have arrived. Returns where its
-   * remaining frame_len - head_len bytes go (owned by the caller, who
-   * must keep it until on_frame_split or dfsc__tcp_split_abort), or NULL
-   * for the usual whole-frame buffer. */
-  uint8_t *(*frame_dst)(void *arg, const uint8_t *head, size_t head_len, size_t frame_len);
+   * minimum whose first head_len bytes have arrived. Returns 1 after
+   * filling dst with where its remaining frame_len - head_len bytes go, or
+   * 0 for the usual whole-frame buffer. The destination is the caller's
+   * until on_frame_split or dfsc__tcp_split_abort. */
+  int (*frame_dst)(void *arg, const uint8_t *head, size_t head_len, size_t frame_len,
+                   dfsc_tcp_dst *dst);
   /* A frame that frame_dst placed is complete: its head (ownership passes
    * to the callee, dfsc__free) and its length; the rest is where frame_dst
-   * said, or was dropped (aborted 1, after dfsc__tcp_split_abort).
+   * said, or was dropped (aborted 1, after dfsc__tcp_split_abort, or
+   * when a pipe could not take what frame_dst said it would).
    * Returns as on_frame. */
   int (*on_frame_split)(void *arg, uint8_t *head, size_t head_len, size_t frame_len,
                         int aborted);
@@ -92,6 +106,9 @@ void dfsc__tcp_set_split(dfsc_tcp *t, size_t head_len, size_t min_len);
  * on_frame_split reports it aborted. No-op when no such frame is under
  * way. */
 void dfsc__tcp_split_abort(dfsc_tcp *t);
+
+/* Split frames whose pipe filled before the frame ended (dfsc_tcp_dst). */
+uint64_t dfsc__tcp_pipe_spills(const dfsc_tcp *t);
 
 /* Printable "addr:port" of the peer (static per tcp). */
 const char *dfsc__tcp_peer(const dfsc_tcp *t);

@@ -48,6 +48,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -75,6 +76,8 @@
 #define IO_MAX (1u << 20)      /* max_write and the largest read */
 #define IOBUF_MIN (IO_MAX / 2) /* reads and writes from this size use kept buffers */
 #define IOBUF_KEEP 8u          /* of IO_MAX bytes, kept for the next ones */
+#define SPLICE_PIPES 16u       /* pipes of spliced reads, at most (spipe_get) */
+#define SPLICE_MIN (2u * 4096) /* libfuse sends shorter data from memory anyway */
 #define CTL_TEXT_MAX (16u << 20)
 #define CHARGE_STEP 4096       /* listing bytes charged to the budget at a time */
 #define NAME_OVERHEAD 16       /* malloc's bookkeeping per name, as counted */
@@ -235,6 +238,15 @@ struct mnt {
   pthread_mutex_t iobuf_mu;
   char *iobufs[IOBUF_KEEP];
   unsigned niobufs;
+  /* Reads spliced from the socket to /dev/fuse (spipe_get), under
+   * iobuf_mu: on (op_init: not -o nosplice, the kernel and libfuse take
+   * spliced replies, and a pipe can hold a whole read), the pipes made
+   * (at most SPLICE_PIPES) and the idle ones. */
+  int splice_on;
+  size_t splice_max; /* the largest read spliced (splice_probe; 0: none) */
+  unsigned spipes_made, nspipes;
+  int spipes[SPLICE_PIPES][2];
+  uint64_t reads_spliced, splice_fallbacks;
   uint64_t writes_behind_err;   /* of them, refused later (reported at close or fsync) */
   uint64_t times_at_close;      /* times set while open, sent by the last handle */
   uint64_t direct_opens;        /* handles writing past the page cache (dio_choose) */
@@ -362,7 +374,9 @@ struct rq {
   char *path;
   struct fh *fh;
   char *buf;
-  int buf_kept; /* buf is one of IO_MAX bytes, back to m->iobufs after */
+  int buf_kept;  /* buf is one of IO_MAX bytes, back to m->iobufs after */
+  int sp[2];     /* read: the pipe it is spliced through (read_pipe_cb) */
+  dfsc_file *rf; /* read: the handle */
   size_t len;
   int flags;
   /* setattr */
@@ -3144,6 +3158,158 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     rq_fail(r, rc);
 }
 
+/* ---- spliced reads ----------------------------------------------------------
+ *
+ * A read of a file asks the library for its data in a pipe
+ * (dfsc_read_pipe_async): a clear, unsigned answer is spliced from the
+ * socket into it, and libfuse splices it on to /dev/fuse (fuse_reply_data
+ * with the pipe as its buffer), so the bytes never pass through this
+ * process; the kernel copies them once, into the page cache. Signed and
+ * encrypted answers are written into the pipe once checked. A pipe read
+ * that fails (a dropped connection is not resumed under it) is done again
+ * into memory (read_cb), which is. Needs pipes that hold a whole read:
+ * above the default pipe-max-size, so root or a raised
+ * /proc/sys/fs/pipe-max-size; otherwise, or with -o nosplice, reads go
+ * through memory as before. */
+
+/* The pipe a spliced read of n bytes needs: its data and a page (ours),
+ * and libfuse's for the reply (the header and three pages more). */
+#define SPIPE_SIZE(n) ((n) + 4u * 4096)
+
+/* A pipe for reads of up to max bytes; -1 when none can be made. */
+static int spipe_make(int fd[2], size_t max) {
+  if (pipe2(fd, O_NONBLOCK | O_CLOEXEC) < 0)
+    return -1;
+  if (fcntl(fd[1], F_SETPIPE_SZ, (int)SPIPE_SIZE(max)) < (int)SPIPE_SIZE(max)) {
+    close(fd[0]);
+    close(fd[1]);
+    return -1;
+  }
+  return 0;
+}
+
+/* The largest read that can be spliced here: IO_MAX where pipes may be
+ * that large (CAP_SYS_RESOURCE, or a raised /proc/sys/fs/pipe-max-size),
+ * else what the pipe-max-size allows (the kernel is then told to ask for
+ * no more: max_read); 0 when not even 64 KiB. */
+static size_t splice_probe(void) {
+  unsigned long pmax = 0;
+  FILE *f;
+  size_t n;
+  int fd[2];
+
+  if (spipe_make(fd, IO_MAX) == 0) {
+    close(fd[0]);
+    close(fd[1]);
+    return IO_MAX;
+  }
+  if ((f = fopen("/proc/sys/fs/pipe-max-size", "r")) != NULL) {
+    if (fscanf(f, "%lu", &pmax) != 1)
+      pmax = 0;
+    fclose(f);
+  }
+  if (pmax < SPIPE_SIZE(64u * 1024))
+    return 0;
+  n = (size_t)(pmax - SPIPE_SIZE(0)) & ~(size_t)4095;
+  if (n > IO_MAX)
+    n = IO_MAX;
+  if (spipe_make(fd, n) < 0)
+    return 0;
+  close(fd[0]);
+  close(fd[1]);
+  return n;
+}
+
+/* An empty pipe for a spliced read into fd; -1 when splicing is off or all
+ * SPLICE_PIPES are in use (the read then goes through memory). */
+static int spipe_get(struct mnt *m, int fd[2]) {
+  pthread_mutex_lock(&m->iobuf_mu);
+  if (__atomic_load_n(&m->splice_on, __ATOMIC_ACQUIRE) <= 0 ||
+      (m->nspipes == 0 && m->spipes_made >= SPLICE_PIPES)) {
+    pthread_mutex_unlock(&m->iobuf_mu);
+    return -1;
+  }
+  if (m->nspipes > 0) {
+    m->nspipes--;
+    fd[0] = m->spipes[m->nspipes][0];
+    fd[1] = m->spipes[m->nspipes][1];
+    pthread_mutex_unlock(&m->iobuf_mu);
+    return 0;
+  }
+  m->spipes_made++;
+  pthread_mutex_unlock(&m->iobuf_mu);
+  if (spipe_make(fd, m->splice_max) == 0)
+    return 0;
+  pthread_mutex_lock(&m->iobuf_mu);
+  m->spipes_made--;
+  pthread_mutex_unlock(&m->iobuf_mu);
+  return -1;
+}
+
+/* A pipe back from a read: kept when empty, closed when anything is left
+ * in it (a read that failed part way, a reply the kernel refused). */
+static void spipe_put(struct mnt *m, int fd[2]) {
+  int left = 1;
+
+  if (ioctl(fd[0], FIONREAD, &left) == 0 && left == 0) {
+    pthread_mutex_lock(&m->iobuf_mu);
+    m->spipes[m->nspipes][0] = fd[0];
+    m->spipes[m->nspipes][1] = fd[1];
+    m->nspipes++;
+    pthread_mutex_unlock(&m->iobuf_mu);
+  } else {
+    close(fd[0]);
+    close(fd[1]);
+    pthread_mutex_lock(&m->iobuf_mu);
+    m->spipes_made--;
+    pthread_mutex_unlock(&m->iobuf_mu);
+  }
+  fd[0] = fd[1] = -1;
+}
+
+static void read_cb(const dfsc_result *res, void *arg);
+
+/* Reads r->len bytes at r->io_off of r->rf into memory; answers on failure. */
+static void read_mem(struct rq *r) {
+  int rc;
+
+  if ((r->buf = iobuf_get(r->m, r->len, &r->buf_kept)) == NULL) {
+    rq_fail(r, -ENOMEM);
+    return;
+  }
+  if ((rc = rq_arm(r, read_cb)) == 0)
+    rc = rq_armed(r, dfsc_read_async(r->rf, r->buf, r->len, r->io_off, read_cb, r));
+  if (rc < 0) {
+    fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, 0, 1));
+    rq_free(r);
+  }
+}
+
+static void read_pipe_cb(const dfsc_result *res, void *arg) {
+  struct rq *r = arg;
+  struct mnt *m = r->m;
+
+  if (res->err == 0) {
+    if (res->nbytes == 0) {
+      fuse_reply_buf(rq_out(r), NULL, 0);
+    } else {
+      struct fuse_bufvec bv = FUSE_BUFVEC_INIT(res->nbytes);
+      bv.buf[0].flags = FUSE_BUF_IS_FD;
+      bv.buf[0].fd = r->sp[0];
+      fuse_reply_data(rq_out(r), &bv, 0);
+    }
+    spipe_put(m, r->sp);
+    __atomic_add_fetch(&m->reads_spliced, 1, __ATOMIC_RELAXED);
+    rq_free(r);
+    return;
+  }
+  /* Done again into memory, where a dropped connection is resumed; an
+   * interrupted read stops in rq_arm. */
+  spipe_put(m, r->sp);
+  __atomic_add_fetch(&m->splice_fallbacks, 1, __ATOMIC_RELAXED);
+  read_mem(r);
+}
+
 static void read_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   int e = res_errno(res, 1);
@@ -3194,15 +3360,24 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   (void)wb_drain(m, ino, NULL); /* bytes written here, read back from the server */
   if ((r = io_rq(m, req, ino, off)) == NULL)
     return;
-  if ((r->buf = iobuf_get(m, size, &r->buf_kept)) == NULL) {
-    rq_fail(r, -ENOMEM);
+  r->rf = fh->f;
+  r->len = size;
+  r->io_off = (uint64_t)off;
+  if (size < SPLICE_MIN || size > m->splice_max || spipe_get(m, r->sp) < 0) {
+    read_mem(r);
     return;
   }
-  if ((rc = rq_arm(r, read_cb)) == 0)
-    rc = rq_armed(r, dfsc_read_async(fh->f, r->buf, size, (uint64_t)off, read_cb, r));
+  if ((rc = rq_arm(r, read_pipe_cb)) == 0)
+    rc = rq_armed(r,
+                  dfsc_read_pipe_async(fh->f, r->sp, size, (uint64_t)off, read_pipe_cb, r));
   if (rc < 0) {
-    fuse_reply_err(rq_out(r), dfsc__mount_errno(rc, 0, 1));
-    rq_free(r);
+    spipe_put(m, r->sp);
+    if (rc == -EINTR) {
+      fuse_reply_err(rq_out(r), EINTR);
+      rq_free(r);
+    } else {
+      read_mem(r);
+    }
   }
 }
 
@@ -5736,7 +5911,7 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -5756,7 +5931,10 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "mount_writes_behind_err", (unsigned long long)m->writes_behind_err,
       "mount_direct_writers", (unsigned long long)m->direct_opens,
       "mount_copy_server_bytes", (unsigned long long)m->copies_server_bytes,
-      "mount_times_at_close", (unsigned long long)m->times_at_close);
+      "mount_times_at_close", (unsigned long long)m->times_at_close, "mount_reads_spliced",
+      (unsigned long long)__atomic_load_n(&m->reads_spliced, __ATOMIC_RELAXED),
+      "mount_splice_fallbacks",
+      (unsigned long long)__atomic_load_n(&m->splice_fallbacks, __ATOMIC_RELAXED));
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -5823,12 +6001,20 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
     conn->want |= conn->capable & (FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
   /* Large requests: one FUSE read becomes one pipelined library read. */
   conn->max_write = IO_MAX;
+  if (m->splice_max > 0 && m->splice_max < IO_MAX)
+    conn->max_read = (unsigned)m->splice_max; /* as the max_read mount option */
   /* Lookups in one directory at once. libfuse 3.14 (Debian 12) records
    * this but never sends it to the kernel, which then serialises the
    * lookups of one directory; fresh attributes from a listing (below, in
    * op_lookup) answer most of them without the network. */
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
     conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  /* Spliced reads (spipe_get): when the kernel and libfuse take spliced
+   * replies and pipes hold a whole read (splice_probe, before the mount). */
+  if (m->splice_max > 0 && (conn->capable & FUSE_CAP_SPLICE_WRITE)) {
+    conn->want |= FUSE_CAP_SPLICE_WRITE;
+    __atomic_store_n(&m->splice_on, 1, __ATOMIC_RELEASE);
+  }
 }
 
 static const struct fuse_lowlevel_ops ops = {
@@ -5933,6 +6119,11 @@ static void mnt_free(struct mnt *m) {
   free(m->live);
   while (m->niobufs > 0)
     free(m->iobufs[--m->niobufs]);
+  while (m->nspipes > 0) {
+    m->nspipes--;
+    close(m->spipes[m->nspipes][0]);
+    close(m->spipes[m->nspipes][1]);
+  }
   pthread_mutex_destroy(&m->iobuf_mu);
   pthread_mutex_destroy(&m->mu);
   pthread_mutex_destroy(&m->lease_mu);
@@ -6004,11 +6195,19 @@ static ssize_t pdo_writev(int fd, struct iovec *iov, int count, void *userdata) 
   return writev(fd, iov, count);
 }
 
-static void pdo_install(struct fuse_session *se) {
-  static const struct fuse_custom_io io = {.read = pdo_read, .writev = pdo_writev};
+/* libfuse splices a reply through this only when given it. */
+static ssize_t pdo_splice_send(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
+                               unsigned int flags, void *userdata) {
+  (void)userdata;
+  return splice(fdin, offin, fdout, offout, len, flags);
+}
 
-  /* The same descriptor fuse_session_mount opened; splice, which the
-   * mount does not use, is off with custom io. */
+static void pdo_install(struct fuse_session *se) {
+  static const struct fuse_custom_io io = {
+      .read = pdo_read, .writev = pdo_writev, .splice_send = pdo_splice_send};
+
+  /* The same descriptor fuse_session_mount opened. Spliced replies (reads,
+   * spipe_get) go out through pdo_splice_send; no request is spliced in. */
   if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
     dfsc__fe_errf("mount: lookups in one directory stay one at a time "
                   "(fuse_session_custom_io failed)");
@@ -6107,6 +6306,7 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   struct fuse_loop_config *lc = NULL;
   struct mnt m;
   char *fopts = NULL, *mp_abs = NULL;
+  char maxread[32] = "";
   int status = 1, rc, mounted = 0, handlers = 0;
 
   (void)verbose;
@@ -6155,7 +6355,16 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
     dfsc__fe_errf("mount: allow_other: users other than uid %u can reach no server; name "
                   "them with -o hosts=HOST[/SHARE]:... (docs/mount.md)",
                   (unsigned)m.owner);
-  if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s", mo->fuse_opts ? "," : "",
+  /* Reads spliced when pipes can hold them: as large as IO_MAX where they
+   * may be, else the kernel asks for no more than they hold (max_read). */
+  m.splice_max = mo->no_splice ? 0 : splice_probe();
+  if (!mo->no_splice && m.splice_max == 0)
+    mlog(&m, DFSC_LOG_INFO,
+         "reads go through memory: /proc/sys/fs/pipe-max-size is too "
+         "small to splice them");
+  if (m.splice_max > 0 && m.splice_max < IO_MAX)
+    snprintf(maxread, sizeof(maxread), ",max_read=%zu", m.splice_max);
+  if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s%s", maxread, mo->fuse_opts ? "," : "",
                mo->fuse_opts ? mo->fuse_opts : "") < 0) {
     fopts = NULL;
     goto out;

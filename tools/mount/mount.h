@@ -63,6 +63,10 @@ struct dfsc__mount_opts {
    * the kernel's page cache, as one opened to read and write (default:
    * past it, dio_choose in mount.c) */
   int no_directwrites;
+  /* -o nosplice: reads go through the daemon's memory (default: spliced
+   * from the socket to /dev/fuse where the answer is clear and unsigned
+   * and a pipe can hold a whole read; docs/mount.md) */
+  int no_splice;
   /* -o multiuser (with allow_other): each local user reaches the servers
    * as themselves, with the credentials of credentials_dir/UID (or
    * /USERNAME), else their Kerberos ticket cache /tmp/krb5cc_UID; a user

@@ -485,8 +485,9 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       return -ENOMEM;
     return 0;
   }
-  if (v == NULL && (KEY("open_hosts") || KEY("dumpable") || KEY("nobrl") ||
-                    KEY("multiuser") || KEY("nowritebehind") || KEY("nodirectwrites"))) {
+  if (v == NULL &&
+      (KEY("open_hosts") || KEY("dumpable") || KEY("nobrl") || KEY("multiuser") ||
+       KEY("nowritebehind") || KEY("nodirectwrites") || KEY("nosplice"))) {
     if (KEY("open_hosts"))
       o->open_hosts = 1;
     else if (KEY("nobrl"))
@@ -495,6 +496,8 @@ static int one_opt(struct dfsc__mount_opts *o, char *kv,
       o->no_writebehind = 1;
     else if (KEY("nodirectwrites"))
       o->no_directwrites = 1;
+    else if (KEY("nosplice"))
+      o->no_splice = 1;
     else if (KEY("multiuser"))
       o->multiuser = 1;
     else
