@@ -433,6 +433,15 @@ static int deliver_stage(dfsc_tcp *t) {
       break;
     }
     if (t->split_head != 0 && len >= t->split_min && len > t->split_head &&
+        t->stage_len - off - 4 < t->split_head && t->cbs.frame_dst != NULL) {
+      /* A large frame whose head is not all here yet (a small frame came
+       * first in the same read): it waits in the stage, the next read
+       * stopping at the head's end, so that its owner can still say where
+       * the rest goes. */
+      t->stage_want = 4 + t->split_head;
+      break;
+    }
+    if (t->split_head != 0 && len >= t->split_min && len > t->split_head &&
         t->stage_len - off - 4 < len && t->stage_len - off - 4 >= t->split_head &&
         t->cbs.frame_dst != NULL) {
       /* A large frame whose head is here: its owner may say where the rest
