@@ -450,17 +450,20 @@ int dfsc_open_async(dfsc_ctx *ctx, const char *path, int flags, dfsc_cb cb, void
 int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb cb,
                     void *arg);
 /* Reads up to len bytes at off into a pipe: pipefd[0] and pipefd[1] are
- * its read and write ends (pipe2(2) with O_NONBLOCK), which stay open and
- * unused by the caller until the callback; the pipe must be empty and able
- * to take len bytes plus a page (F_SETPIPE_SZ). res->nbytes bytes are then
- * in it, short only at end of file. Where the answer is in clear and
- * unsigned, the data is spliced from the socket into the pipe (splice(2))
- * and never passes through this process (a FUSE daemon hands it on to
- * /dev/fuse the same way); otherwise it is written there once checked.
- * Requests go one after another (a pipe has one order). On failure the
- * pipe holds an unknown part of the data: drain or close it. A dropped
- * connection is not resumed under a pipe read: its error comes back (the
- * caller may read again into memory, which is resumed). */
+ * its read and write ends (pipe2(2), the write end O_NONBLOCK), which stay
+ * open and unused by the caller until the callback; the pipe must be empty
+ * and able to take len bytes plus a page (F_SETPIPE_SZ), else -EINVAL.
+ * res->nbytes bytes are then in it, short only at end of file. The data is
+ * spliced from the socket into the pipe (splice(2)) and never passes
+ * through this process (a FUSE daemon hands it on to /dev/fuse the same
+ * way). DFSC_E_UNSUPPORTED, before anything is sent, where that cannot
+ * be: the read needs more than one READ (the server's MaxReadSize or its
+ * credits), the share's answers are signed or encrypted (they are checked
+ * in memory), or the connection stopped splicing (reads_spilled); read
+ * into memory then (dfsc_read_async). On failure the pipe holds an
+ * unknown part of the data: drain or close it. A dropped connection is not
+ * resumed under a pipe read: its error comes back (a read into memory is
+ * resumed). */
 int dfsc_read_pipe_async(dfsc_file *f, const int pipefd[2], size_t len, uint64_t off,
                          dfsc_cb cb, void *arg);
 /* Writes len bytes of buf (valid until the callback) at off; res->nbytes
@@ -965,6 +968,10 @@ typedef struct dfsc_stats {
   uint64_t reads_spliced; /* clear, unsigned READ answers whose data went from
                              the socket into the caller's pipe
                              (dfsc_read_pipe_async) */
+  uint64_t reads_spilled; /* of them, finished in memory because the pipe's
+                             slots filled first (data in small pieces); a
+                             connection stops splicing once 4 of its spliced
+                             READs and one in 8 spilled */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -190,6 +190,7 @@ static void stats_fill(dfsc_ctx *ctx, dfsc_stats *o) {
   o->requests_unanswered = sl.requests_unanswered;
   o->reads_direct = sl.read_direct;
   o->reads_spliced = sl.read_spliced;
+  o->reads_spilled = sl.read_spilled;
   o->compound_fallbacks = sl.compound_fallbacks;
   o->sessions_open = sl.sess_open;
   o->durable_opens = ctx->durable_opens;

@@ -14,11 +14,15 @@
  * Does not: build a request, resolve a referral, block.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -2047,12 +2051,30 @@ int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb c
   return io_op(f, OP_READ, buf, NULL, len, off, cb, arg);
 }
 
+/* Whether fd[0] and fd[1] are the two ends of one empty pipe whose write
+ * end does not block and which takes len bytes and a page: what the
+ * transport's splice needs (a blocking or full pipe would stall the loop
+ * thread, a file or socket would take the data somewhere else). */
+static int pipe_ready(const int fd[2], size_t len) {
+  struct stat a, b;
+  long page = sysconf(_SC_PAGESIZE);
+  int fl, cap, n = -1;
+  if (fd[0] < 0 || fd[1] < 0 || fstat(fd[0], &a) < 0 || fstat(fd[1], &b) < 0 ||
+      !S_ISFIFO(a.st_mode) || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+    return 0;
+  fl = fcntl(fd[1], F_GETFL);
+  cap = fcntl(fd[1], F_GETPIPE_SZ);
+  return fl >= 0 && (fl & O_NONBLOCK) && (fl & O_ACCMODE) == O_WRONLY && cap > 0 &&
+         (size_t)cap >= len + (size_t)(page > 0 ? page : 4096) &&
+         ioctl(fd[0], FIONREAD, &n) == 0 && n == 0;
+}
+
 int dfsc_read_pipe_async(dfsc_file *f, const int pipefd[2], size_t len, uint64_t off,
                          dfsc_cb cb, void *arg) {
   op *o = NULL;
   int rc;
-  if (pipefd == NULL || pipefd[0] < 0 || pipefd[1] < 0 || len > (size_t)1 << 40 ||
-      off > UINT64_MAX - len)
+  if (pipefd == NULL || len > (size_t)1 << 40 || off > UINT64_MAX - len ||
+      !pipe_ready(pipefd, len))
     return -EINVAL;
   rc = handle_op(f, OP_READ, cb, arg, &o);
   if (rc < 0)

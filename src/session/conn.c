@@ -219,6 +219,9 @@ struct dfsc_conn {
   uint64_t gen;
   int mic_absent_logged; /* the INFO line of a server without mechListMIC */
   int no_compound;       /* requests one at a time (unchained_signature) */
+  uint64_t spills;       /* the transport's pipe spills seen (splice_count) */
+  uint64_t spliced;      /* READs spliced through the same transport */
+  int splice_off;        /* SPILLS_OFF reached: READs go through memory */
 
   dfsc_lookup lk;
   dfsc_addr peer; /* where the lookup led (for the LDAP ping) */
@@ -1722,10 +1725,37 @@ static int frame_dst(void *arg, const uint8_t *head, size_t head_len, size_t fra
       return 0;
     dst->pipe[0] = r->rpipe[0];
     dst->pipe[1] = r->rpipe[1];
-    c->sl->stats.read_spliced++;
   }
   c->zc_stream = r;
   return 1;
+}
+
+/* After a frame spliced into a pipe: counted, and a connection whose READ
+ * data keeps arriving in pieces too small for the pipe's slots (a network
+ * with small segments that are not merged on receipt: each spill costs
+ * more than reading into memory) stops splicing once SPILLS_OFF of them
+ * are one in SPILLS_RATIO or more of its spliced READs. On loopback here
+ * about one READ in 160 spills (a page-unaligned piece more than the
+ * pipe's slack). */
+#define SPILLS_OFF 4
+#define SPILLS_RATIO 8
+static void splice_count(dfsc_conn *c) {
+  uint64_t n = dfsc__tcp_pipe_spills(c->tcp);
+  c->sl->stats.read_spliced++;
+  if (n < c->spills)
+    c->spills = c->spliced = 0; /* a new transport since (a reconnect) */
+  c->spliced++;
+  if (n == c->spills)
+    return;
+  c->sl->stats.read_spilled += n - c->spills;
+  c->spills = n;
+  if (n >= SPILLS_OFF && n * SPILLS_RATIO >= c->spliced && !c->splice_off) {
+    c->splice_off = 1;
+    DFSC_INFO(lg(c), DFSC_CAT_SMB2,
+              "%s: READ data arrives in pieces too small to splice (%llu of %llu READs "
+              "spilled); reads on this connection go through memory",
+              c->host, (unsigned long long)n, (unsigned long long)c->spliced);
+  }
 }
 
 static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t frame_len,
@@ -1737,22 +1767,28 @@ static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t fram
 
   c->last_rx = dfsc__loop_now(c->sl->cfg.loop);
   c->zc_stream = NULL;
-  if (aborted || r == NULL) {
-    /* The request was answered meanwhile, or its pipe did not take the
-     * data: the data was dropped. The credits it grants count only where
-     * nothing needs checking. */
+  if (aborted && r != NULL) {
+    /* Its pipe did not take the data (the transport dropped the rest): the
+     * answer to an unsigned request of ours, unsigned, which handle_pdu
+     * would have taken as it is; its credits count, the request fails. */
+    dfsc_smb2_hdr h;
+    if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0)
+      grant_credits(c, h.credits, r->state == R_SENT ? r->held : 0);
+    DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: READ data did not fit the caller's pipe", c->host);
+    req_finish(r, -EIO, NULL, NULL, 0);
+    rc = 0;
+  } else if (aborted || r == NULL) {
+    /* The request was answered meanwhile; its data was dropped. The
+     * credits it grants count only where nothing needs checking. */
     dfsc_smb2_hdr h;
     if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0 && !conn_signs(c))
       grant_credits(c, h.credits, 0);
-    if (r != NULL) {
-      DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: READ data did not fit the caller's pipe",
-                c->host);
-      req_finish(r, -EIO, NULL, NULL, 0);
-    }
     rc = 0;
   } else {
-    if (r->rdst == NULL)
+    if (r->rdst == NULL) {
       r->rdst_done = 1; /* spliced into the pipe; nothing signs it */
+      splice_count(c);
+    }
     rc = handle_pdu(c, head, head_len, NULL, r->rdst, frame_len - head_len);
   }
   dfsc__free(head);
@@ -4021,6 +4057,9 @@ uint32_t dfsc__tree_max_transact(const dfsc_tree *t) { return t->conn->max_trans
 const char *dfsc__tree_host(const dfsc_tree *t) { return t->conn->host; }
 const char *dfsc__tree_share(const dfsc_tree *t) { return t->share; }
 int dfsc__tree_compounds(const dfsc_tree *t) { return !t->conn->no_compound; }
+int dfsc__tree_splices(const dfsc_tree *t) {
+  return !t->encrypt && !t->sess->encrypt && !t->sess->signing && !t->conn->splice_off;
+}
 int dfsc__tree_same_session(const dfsc_tree *a, const dfsc_tree *b) {
   return a->conn == b->conn && a->sess == b->sess;
 }

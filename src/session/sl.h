@@ -135,6 +135,7 @@ typedef struct dfsc_sl_stats {
   uint64_t read_bytes;          /* asked for by READ requests */
   uint64_t read_direct;         /* clear READ answers received into the caller's buffer */
   uint64_t read_spliced;        /* clear READ answers spliced into the caller's pipe */
+  uint64_t read_spilled;        /* of them, finished in memory: the pipe filled first */
   uint64_t write_bytes;         /* sent by WRITE requests */
   uint64_t requests_unanswered; /* past their deadline on a connection that answers */
   uint64_t compound_fallbacks;  /* connections sending one request at a time since their
@@ -210,6 +211,10 @@ int dfsc__tree_same_session(const dfsc_tree *a, const dfsc_tree *b);
 /* 0 once the connection's server signed a compounded reply wrongly: its
  * requests then go one at a time (verbs.c). */
 int dfsc__tree_compounds(const dfsc_tree *t);
+/* Whether a READ on t may have its data spliced into a pipe: its answers
+ * are neither encrypted nor signed, and its connection has not stopped
+ * splicing (SPILLS_OFF). */
+int dfsc__tree_splices(const dfsc_tree *t);
 dfsc_loop *dfsc__tree_loop(const dfsc_tree *t);
 const dfsc_logger *dfsc__tree_log(const dfsc_tree *t);
 

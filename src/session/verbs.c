@@ -1294,6 +1294,11 @@ static int io_start(dfsc_verb *v, dfsc_tree *t, int kind, const dfsc_smb2_fid *f
     v->chunk = (size_t)by_credits;
   if (v->chunk == 0)
     return DFSC_E_PROTO;
+  /* Into a pipe only as one READ whose data can be spliced: several would
+   * have to land one after another, and a checked answer would be copied
+   * once more than into memory. */
+  if (pipefd != NULL && (len > v->chunk || !dfsc__tree_splices(t)))
+    return DFSC_E_UNSUPPORTED;
   rc = io_pump(v);
   if (rc < 0 && v->inflight == 0)
     return rc;

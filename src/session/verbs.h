@@ -182,8 +182,9 @@ int dfsc__verb_list_page(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, i
  * returns 0 once one request is out (later failures go to the callback). */
 int dfsc__verb_read(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, void *buf,
                     size_t len, uint64_t off, size_t window);
-/* As dfsc__verb_read, into a pipe (see dfsc_read_pipe_async): one READ at
- * a time, in order. */
+/* As dfsc__verb_read, into a pipe (see dfsc_read_pipe_async): one READ,
+ * DFSC_E_UNSUPPORTED where len needs more or t's answers cannot be
+ * spliced (dfsc__tree_splices). */
 int dfsc__verb_read_pipe(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid,
                          const int pipefd[2], size_t len, uint64_t off);
 int dfsc__verb_write(dfsc_verb *v, dfsc_tree *t, const dfsc_smb2_fid *fid, const void *buf,

@@ -281,6 +281,21 @@ static int sock_peek(const dfsc_tcp *t) {
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
 }
 
+/* The split frame's pipe cannot take its data (it failed, or no memory to
+ * finish the frame in): the rest is read and dropped, and on_frame_split
+ * reports the frame aborted; the connection goes on. */
+static void pipe_fail(dfsc_tcp *t) {
+  t->split_aborted = 1;
+  split_release(t);
+}
+
+/* Whether a pipe holds nothing (the state a split frame's must start in:
+ * a spill reads back what is there as the frame's own). */
+static int pipe_empty(int fd) {
+  int n = -1;
+  return ioctl(fd, FIONREAD, &n) == 0 && n == 0;
+}
+
 size_t dfsc__tcp_queued(const dfsc_tcp *t) { return t->queued; }
 
 uint64_t dfsc__tcp_rx_at(const dfsc_tcp *t) { return t->rx_at; }
@@ -462,6 +477,8 @@ static int deliver_stage(dfsc_tcp *t) {
         rc = 1;
         break;
       }
+      if (placed && dst.buf == NULL && !pipe_empty(dst.pipe[1]))
+        placed = 0; /* a pipe with bytes in it: the frame comes whole */
       if (placed && (dst.buf != NULL || (dst.pipe[0] >= 0 && dst.pipe[1] >= 0))) {
         size_t early = have - t->split_head;
         memcpy(head, h + 4, t->split_head);
@@ -475,16 +492,19 @@ static int deliver_stage(dfsc_tcp *t) {
         if (dst.buf != NULL) {
           memcpy(dst.buf, h + 4 + t->split_head, early);
         } else if (dfsc__write_full(t->split_pipe[1], h + 4 + t->split_head, early) < 0) {
-          /* What the pipe took is read back; the rest follows it. */
+          /* What the pipe took is read back; the rest follows it. A pipe
+           * that fails is this frame's loss, not the connection's. */
           int in = 0;
-          if (ioctl(t->split_pipe[1], FIONREAD, &in) < 0 || in < 0 || (size_t)in > early) {
-            rc = -EPIPE;
-            break;
+          if (ioctl(t->split_pipe[1], FIONREAD, &in) == 0 && in >= 0 &&
+              (size_t)in <= early) {
+            t->frame_have += (size_t)in;
+            if (pipe_spill(t) == 0)
+              memcpy(t->split_spill + in, h + 4 + t->split_head + in, early - (size_t)in);
+            else
+              pipe_fail(t);
+          } else {
+            pipe_fail(t);
           }
-          t->frame_have += (size_t)in;
-          if ((rc = pipe_spill(t)) < 0)
-            break;
-          memcpy(t->split_spill + in, h + 4 + t->split_head + in, early - (size_t)in);
         }
         t->frame_have = have;
         off = t->stage_len;
@@ -544,15 +564,23 @@ static int do_read(dfsc_tcp *t) {
       } else if (t->split_dst == NULL) {
         /* Into the pipe, never through this process. */
         n = splice(t->io.fd, NULL, t->split_pipe[1], NULL, want, SPLICE_F_NONBLOCK);
-        if (n < 0 && errno == EAGAIN) {
-          int rc = sock_peek(t);
-          if (rc == 1)
-            rc = pipe_spill(t);
-          if (rc < 0)
+        if (n < 0 && errno != EINTR) {
+          /* Nothing moved: the socket is empty, or the pipe is full (the
+           * rest then goes into memory), or one of them failed: the
+           * socket's error ends the connection, the pipe's (no reader, not
+           * a pipe, no memory) only this frame. */
+          int e = errno, rc;
+          if (e != EAGAIN && e != EPIPE && e != EBADF && e != EINVAL && e != ENOMEM)
+            return -e;
+          if ((rc = sock_peek(t)) < 0)
             return rc;
-          if (rc == 0 && t->split_dst != NULL)
-            continue; /* spilt: the rest into memory */
-          return 0;
+          if (e != EAGAIN)
+            pipe_fail(t);
+          else if (rc == 0)
+            return 0; /* nothing to read yet */
+          else if (pipe_spill(t) < 0)
+            pipe_fail(t);
+          continue;
         }
       } else {
         n = read(t->io.fd, t->split_dst + (t->frame_have - t->split_head), want);

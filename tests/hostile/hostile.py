@@ -15,8 +15,10 @@ scenarios (--list-lease; each has its own expected outcome) negotiate
 notifications for keys never granted and oplock breaks, breaks for a
 handle already closed, thousands of breaks, malformed breaks, and a
 dropped connection whose durable reclaim is refused and whose reopen by
-path finds another file (or the same one); and a READ left unanswered on a
-connection that answers ECHO, or on one that has gone mute. Layouts come from [MS-SMB2] 2.2
+path finds another file (or the same one); a READ left unanswered on a
+connection that answers ECHO, or on one that has gone mute; and READ data
+sent in small pieces, one TCP segment each (read_pieces: not in
+--list-lease, hostile_lease_test.c runs it). Layouts come from [MS-SMB2] 2.2
 and [MS-DFSC] 2.2; sessions are anonymous NTLMSSP inside SPNEGO
 ([MS-SPNG], [MS-NLMP] 2.2.1.2).
 
@@ -176,7 +178,26 @@ LEASE = {
     # request that waits for credits meanwhile fails alone at its deadline
     # (the connection stays), and the read completes
     "read_nocredit": ["read"],
+    # every READ answer's data in pieces of about 1 KiB, each its own TCP
+    # segment (send_pieces): a client splicing them into a pipe finds its
+    # slots (one per piece) used up before its bytes and finishes the READ
+    # in memory ("spills"); after a few such READs it stops splicing on
+    # that connection. Everything else as the other lease scenarios.
+    "read_pieces": ["read"],
 }
+# Lease scenarios left out of --list-lease: t_hostile.sh has an expectation
+# for each listed one and fails on any other (dfsc cat gets the file's
+# bytes with these). hostile_lease_test.c runs them by name.
+LEASE_UNLISTED = {"read_pieces"}
+
+# read_pieces: bytes of READ data per send(), cycling: under 2 KiB, so 64
+# KiB of them need more than the 32 slots of a 128 KiB pipe (with 4 or 8
+# KiB pieces no READ spilled, measured on loopback); and the pieces sent
+# between pauses of PIECE_PAUSE s (see send_pieces).
+PIECE_SIZES = (512, 1024, 1448, 768)
+PIECE_RUN = 4
+PIECE_PAUSE = 0.001
+READ_RSP_HEAD = 64 + 16  # SMB2 header and READ response fixed part (2.2.20)
 
 
 def name16(s):
@@ -219,9 +240,11 @@ def all_scenarios():
     return out
 
 
-def lease_scenarios():
+def lease_scenarios(listed_only=False):
     out = []
     for mb, steps in LEASE.items():
+        if listed_only and mb in LEASE_UNLISTED:
+            continue
         out.extend("%s@%s" % (mb, st) for st in steps)
     return out
 
@@ -381,6 +404,37 @@ class Conn:
 
     def send_frame(self, pdu):
         self.send_raw(struct.pack(">I", len(pdu)) + pdu)
+
+    def send_pieces(self, pdu):
+        """read_pieces: the frame's length and the READ answer's head in one
+        send, then its data in PIECE_SIZES pieces, one send() each. The
+        socket has TCP_NODELAY (Server.run), so each piece leaves as its own
+        segment; the pause every PIECE_RUN pieces lets the receiver take
+        them off its queue before the next arrive: segments that wait
+        together in a receive queue are merged (tcp_try_coalesce), and
+        contiguous bytes of one merged segment splice into one pipe slot.
+        Without the pauses, measured on loopback, the first READ did not
+        spill and 4 of the next 5 did; with them every READ spills."""
+        if len(pdu) <= READ_RSP_HEAD:
+            self.send_frame(pdu)
+            return
+        with self.wlock:
+            try:
+                self.sock.sendall(struct.pack(">I", len(pdu)) + pdu[:READ_RSP_HEAD])
+                off, i = READ_RSP_HEAD, 0
+                while off < len(pdu):
+                    if self.srv.expired():
+                        self.dead = True
+                        return
+                    n = PIECE_SIZES[i % len(PIECE_SIZES)]
+                    self.sock.sendall(pdu[off:off + n])
+                    off += n
+                    i += 1
+                    if i % PIECE_RUN == 0:
+                        time.sleep(PIECE_PAUSE)
+            except OSError:
+                self.dead = True
+        self.srv.count("pieces")
 
     def recv_exact(self, n):
         buf = b""
@@ -796,6 +850,9 @@ class Conn:
         """The lease scenarios: once per server at the step, then it behaves.
         Returns False when the connection should end."""
         mb = self.sc[0]
+        if mb == "read_pieces":
+            self.send_pieces(pdu)
+            return True
         if mb == "read_mute_late" and self.mute_next:
             time.sleep(0.3)
             self.send_frame(pdu)
@@ -1035,7 +1092,7 @@ def main():
         print("\n".join(content_scenarios()))
         return 0
     if args.list_lease:
-        print("\n".join(lease_scenarios()))
+        print("\n".join(lease_scenarios(listed_only=True)))
         return 0
     if not args.addr.startswith("127."):
         ap.error("only loopback addresses (127.0.0.0/8)")

@@ -20,7 +20,21 @@
  *                    another disk file id / a later change time: the read
  *                    fails with -ESTALE (no bytes), not a hang;
  *   reclaim_same     ... the same id and change time: the read succeeds;
- *   reclaim_ok       the reclaim is granted: the read succeeds.
+ *   reclaim_ok       the reclaim is granted: the read succeeds;
+ *   read_silent      the first READ is never answered: that read fails
+ *                    alone at its deadline, the connection stays;
+ *   read_mute        the connection answers nothing from the first READ
+ *   read_mute_late   on (the second READ's answer 300 ms late): the ECHO
+ *                    goes unanswered, the read is done again after the
+ *                    reconnect and reclaim;
+ *   read_nocredit    the first READ holds the last credits: a stat waiting
+ *                    for them fails alone at its deadline;
+ *   read_pieces      every READ answer's data in ~1 KiB TCP segments (not
+ *                    in --list-lease): 64 KiB reads into a 32-slot pipe
+ *                    spill (reads_spilled); after at most 8 of them the
+ *                    connection stops splicing: a pipe read is then
+ *                    DFSC_E_UNSUPPORTED, a read into memory still right.
+ *                    No read returns wrong bytes.
  * Needs python3 and DFSC_SRC (ctest sets it); no testbed.
  * HOSTILE_LEASE_ONLY=WORD runs the scenarios whose name holds WORD;
  * HOSTILE_LEASE_BREAKS=N sends N breaks instead of 100000;
@@ -35,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -195,11 +210,12 @@ static pid_t server_start(const char *scenario, int port) {
   return pid;
 }
 
-static dfsc_ctx *ctx_new(int port) {
+static dfsc_ctx *ctx_new(int port, int sign) {
   dfsc_opts o;
   dfsc_ctx *ctx = NULL;
   dfsc_opts_init(&o);
   o.port = (uint16_t)port;
+  o.sign = sign;
   o.connect_timeout_ms = 3000;
   o.setup_timeout_ms = 5000;
   o.request_timeout_ms = 5000;
@@ -527,13 +543,188 @@ static void sc_nocredit(struct sc *s) {
   check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
 }
 
+/* read_pieces: every READ answer's data comes in pieces of 512-1448 bytes,
+ * one TCP segment each. Splicing them, a 32-slot pipe (128 KiB) runs out of
+ * slots before it holds the 64 KiB asked: the transport reads back what it
+ * holds and finishes the READ in memory (a spill; src/transport/tcp.c
+ * pipe_spill). From SPILLS_OFF (4) spills that are one in SPILLS_RATIO (8)
+ * or more of its spliced READs the connection stops splicing
+ * (src/session/conn.c splice_count): a pipe read is then refused through
+ * its callback before anything is sent. The bytes must be right throughout
+ * and the refusal final. */
+#define PIECES_LEN 65536
+#define PIECES_PIPE 131072 /* 32 slots of 4 KiB */
+#define PIECES_TRIES 12
+#define PIECES_STOP_BY 8 /* every pipe read spills: the 5th is refused */
+
+struct pipe_wait {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int left;
+  int err;
+  size_t nbytes;
+};
+
+static void pipe_cb(const dfsc_result *res, void *arg) {
+  struct pipe_wait *w = arg;
+  pthread_mutex_lock(&w->mu);
+  w->err = res->err;
+  w->nbytes = res->nbytes;
+  w->left = 0;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* One dfsc_read_pipe_async of PIECES_LEN at 0 into a fresh pipe; what it
+ * put there is read into s->buf. Returns the result's code, or the call's
+ * (*sync 1: no callback), or DFSC_E_TIMEDOUT after about 5 s (*lost 1: the pipe
+ * and *w are left to the library); *n the bytes the callback reported,
+ * *in the bytes found in the pipe. */
+static int pipe_read(struct sc *s, size_t *n, size_t *in, int *sync, int *lost) {
+  struct pipe_wait *w = calloc(1, sizeof(*w));
+  int fd[2], rc, left;
+  *n = *in = 0;
+  *sync = *lost = 0;
+  if (w == NULL)
+    return -ENOMEM;
+  if (pipe2(fd, O_NONBLOCK | O_CLOEXEC) < 0) {
+    free(w);
+    return -errno;
+  }
+  if (fcntl(fd[1], F_SETPIPE_SZ, PIECES_PIPE) < PIECES_PIPE) {
+    rc = -errno;
+    goto out;
+  }
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  w->left = 1;
+  memset(s->buf, 0xEE, PIECES_LEN);
+  rc = dfsc_read_pipe_async(s->f, fd, PIECES_LEN, 0, pipe_cb, w);
+  if (rc != 0) {
+    *sync = 1;
+    goto out_cv;
+  }
+  left = wait_left(&w->mu, &w->cv, &w->left, 5);
+  if (left != 0) {
+    /* The callback may still come: w and the pipe stay its. */
+    *lost = 1;
+    return DFSC_E_TIMEDOUT;
+  }
+  rc = w->err;
+  *n = w->nbytes;
+  while (*in < PIECES_LEN) {
+    ssize_t r = read(fd[0], s->buf + *in, PIECES_LEN - *in);
+    if (r <= 0)
+      break;
+    *in += (size_t)r;
+  }
+  if (*in == PIECES_LEN) {
+    int more = 0;
+    if (ioctl(fd[0], FIONREAD, &more) == 0 && more > 0)
+      *in += (size_t)more; /* more than asked: counted, not kept */
+  }
+out_cv:
+  pthread_cond_destroy(&w->cv);
+  pthread_mutex_destroy(&w->mu);
+out:
+  close(fd[0]);
+  close(fd[1]);
+  free(w);
+  return rc;
+}
+
+static void sc_pieces(struct sc *s) {
+  unsigned long long spilled_off = 0, spliced_off = 0;
+  unsigned bad = 0, refused = 0, mem_bad = 0;
+  int i, stop = -1, sync = 0, lost = 0;
+  uint64_t t0 = now_ms();
+  dfsc_result res;
+  int rc;
+  if (open_leased(s) < 0)
+    return;
+  for (i = 0; i < PIECES_TRIES && now_ms() - t0 < 10000; i++) {
+    size_t n, in;
+    uint64_t t1 = now_ms();
+    int err = pipe_read(s, &n, &in, &sync, &lost);
+    if (stop < 0 && err == 0) {
+      int right = n == PIECES_LEN && in == n && data_ok(s->buf, n);
+      bad += !right;
+      printf("# %s: pipe read %d: %zu bytes, %zu in the pipe, %s, %llu ms "
+             "(reads_spliced %llu, reads_spilled %llu)\n",
+             s->name, i + 1, n, in, right ? "right" : "WRONG",
+             (unsigned long long)(now_ms() - t1), STAT(s->ctx, reads_spliced),
+             STAT(s->ctx, reads_spilled));
+      if (i == 0)
+        check(right && STAT(s->ctx, reads_spilled) >= 1,
+              "%s: the first pipe read returns the right %d bytes, and spilled "
+              "(reads_spliced %llu, reads_spilled %llu)",
+              s->name, PIECES_LEN, STAT(s->ctx, reads_spliced),
+              STAT(s->ctx, reads_spilled));
+      continue;
+    }
+    if (err == DFSC_E_UNSUPPORTED && !sync) {
+      long long m;
+      if (stop < 0) {
+        stop = i;
+        spilled_off = STAT(s->ctx, reads_spilled);
+        spliced_off = STAT(s->ctx, reads_spliced);
+      }
+      refused++;
+      if (in != 0)
+        bad++; /* refused before anything was sent: the pipe stays empty */
+      m = rd(s->f, s->buf, PIECES_LEN);
+      if (m != PIECES_LEN || !data_ok(s->buf, PIECES_LEN))
+        mem_bad++;
+      printf("# %s: pipe read %d: %s, %zu bytes in the pipe; read into memory: "
+             "%lld (%s)\n",
+             s->name, i + 1, dfsc_err_name(err), in, m,
+             m < 0                                            ? dfsc_err_name((int)m)
+             : m == PIECES_LEN && data_ok(s->buf, PIECES_LEN) ? "right"
+                                                              : "WRONG");
+      if (refused >= 3)
+        break;
+      continue;
+    }
+    bad++;
+    printf("# %s: pipe read %d: %s (%s)%s, %zu bytes, %zu in the pipe%s\n", s->name, i + 1,
+           dfsc_err_name(err), dfsc_strerror(err), sync ? " returned by the call" : "", n,
+           in, stop >= 0 ? ", after splicing stopped" : "");
+    if (lost)
+      break;
+  }
+  check(stop >= 1 && stop <= PIECES_STOP_BY,
+        "%s: the connection stopped splicing within %d pipe reads: refused from read %d "
+        "(0: never)",
+        s->name, PIECES_STOP_BY, stop + 1);
+  check(stop < 0 || (spilled_off >= 4 && spliced_off == (unsigned long long)stop),
+        "%s: after %llu spliced reads of which %llu spilled (>= 4)", s->name, spliced_off,
+        spilled_off);
+  check(bad == 0, "%s: no pipe read with wrong bytes, another error or no answer: %u",
+        s->name, bad);
+  check(refused >= 3 && mem_bad == 0 && STAT(s->ctx, reads_spilled) == spilled_off,
+        "%s: then every pipe read DFSC_E_UNSUPPORTED (%u), every read into memory of "
+        "the range right (%u wrong), no more spills (%llu)",
+        s->name, refused, mem_bad, STAT(s->ctx, reads_spilled));
+  if (lost) {
+    s->f = NULL; /* a read of it is still out: left to dfsc_ctx_free */
+    return;
+  }
+  read_right(s, "the whole file into memory");
+  check(STAT(s->ctx, conns_lost) == 0 && STAT(s->ctx, reconnects) == 0,
+        "%s: one connection throughout (conns_lost %llu, reconnects %llu)", s->name,
+        STAT(s->ctx, conns_lost), STAT(s->ctx, reconnects));
+  rc = dfsc_close(s->f, &res);
+  s->f = NULL;
+  check(rc == 0, "%s: close: %s", s->name, dfsc_err_name(rc));
+}
+
 int main(void) {
   static const char *const names[] = {
       "break_unknown@read",  "break_closed@close",   "break_endless@read",
       "break_storm@read",    "break_badsize@read",   "break_truncated@read",
       "reclaim_stale@read",  "reclaim_changed@read", "reclaim_same@read",
       "reclaim_ok@read",     "read_silent@read",     "read_mute@read",
-      "read_mute_late@read", "read_nocredit@read"};
+      "read_mute_late@read", "read_nocredit@read",   "read_pieces@read"};
   const char *only = getenv("HOSTILE_LEASE_ONLY");
   size_t i;
   char path[128];
@@ -568,7 +759,10 @@ int main(void) {
     check(pid > 0, "%s: hostile server on %s:%d", names[i], ADDR, port);
     if (pid <= 0)
       continue;
-    s.ctx = ctx_new(port);
+    /* read_pieces: a signed session declines pipes. hostile.py's sessions
+     * are anonymous, so unsigned in any case; DFSC_SIGN_OFF says so. */
+    s.ctx = ctx_new(port, strncmp(names[i], "read_pieces", 11) == 0 ? DFSC_SIGN_OFF
+                                                                    : DFSC_SIGN_AUTO);
     s.buf = malloc(FILE_SIZE);
     if (s.ctx == NULL || s.buf == NULL) {
       check(0, "%s: context", names[i]);
@@ -592,6 +786,8 @@ int main(void) {
       sc_reclaim(&s, 1);
     else if (strncmp(mb, "read_nocredit", 13) == 0)
       sc_nocredit(&s);
+    else if (strncmp(mb, "read_pieces", 11) == 0)
+      sc_pieces(&s);
     else if (strncmp(mb, "read_silent", 11) == 0 || strncmp(mb, "read_mute", 9) == 0)
       sc_noanswer(&s, mb[5] == 'm');
     else

@@ -197,7 +197,7 @@ void dfsc__fe_stats_print(FILE *out, const dfsc_stats *st, int json) {
       F(lease_acks_late),     F(read_bytes),          F(write_bytes),
       F(requests_unanswered), F(ops_settled),         F(lock_waits),
       F(reads_direct),        F(sessions_open),       F(compound_fallbacks),
-      F(reads_spliced),
+      F(reads_spliced),       F(reads_spilled),
 #undef F
   };
   size_t i;

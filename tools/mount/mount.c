@@ -77,7 +77,6 @@
 #define IOBUF_MIN (IO_MAX / 2) /* reads and writes from this size use kept buffers */
 #define IOBUF_KEEP 8u          /* of IO_MAX bytes, kept for the next ones */
 #define SPLICE_PIPES 16u       /* pipes of spliced reads, at most (spipe_get) */
-#define SPLICE_MIN (2u * 4096) /* libfuse sends shorter data from memory anyway */
 #define CTL_TEXT_MAX (16u << 20)
 #define CHARGE_STEP 4096       /* listing bytes charged to the budget at a time */
 #define NAME_OVERHEAD 16       /* malloc's bookkeeping per name, as counted */
@@ -243,10 +242,12 @@ struct mnt {
    * spliced replies, and a pipe can hold a whole read), the pipes made
    * (at most SPLICE_PIPES) and the idle ones. */
   int splice_on;
-  size_t splice_max; /* the largest read spliced (splice_probe; 0: none) */
-  unsigned spipes_made, nspipes;
+  size_t splice_max;   /* the largest read spliced (splice_probe; 0: none) */
+  size_t page;         /* the page size */
+  size_t user_maxread; /* -o max_read= of the FUSE options (0: none) */
+  unsigned spipes_made, nspipes, spipes_cap;
   int spipes[SPLICE_PIPES][2];
-  uint64_t reads_spliced, splice_fallbacks;
+  uint64_t reads_spliced, splice_fallbacks, splice_declined;
   uint64_t writes_behind_err;   /* of them, refused later (reported at close or fsync) */
   uint64_t times_at_close;      /* times set while open, sent by the last handle */
   uint64_t direct_opens;        /* handles writing past the page cache (dio_choose) */
@@ -342,7 +343,8 @@ struct fh {
   size_t wb_bytes;
   unsigned wb_count; /* writes in flight through it */
   int wb_err;
-  int direct; /* open for writing only, past the kernel's page cache (dio_choose) */
+  int direct;    /* open for writing only, past the kernel's page cache (dio_choose) */
+  int no_splice; /* FH_FILE: the library cannot splice its reads (atomic) */
   /* FH_FILE: open for writing (its handle may set times), and by whom */
   int writable;
   dfsc_ctx *ctx;
@@ -374,9 +376,10 @@ struct rq {
   char *path;
   struct fh *fh;
   char *buf;
-  int buf_kept;  /* buf is one of IO_MAX bytes, back to m->iobufs after */
-  int sp[2];     /* read: the pipe it is spliced through (read_pipe_cb) */
-  dfsc_file *rf; /* read: the handle */
+  int buf_kept;     /* buf is one of IO_MAX bytes, back to m->iobufs after */
+  int sp[2];        /* read: the pipe it is spliced through (read_pipe_cb) */
+  dfsc_file *rf;    /* read: the handle */
+  struct fh *fh_rd; /* read: its handle's record (alive: the kernel waits) */
   size_t len;
   int flags;
   /* setattr */
@@ -3174,13 +3177,15 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 
 /* The pipe a spliced read of n bytes needs: its data and a page (ours),
  * and libfuse's for the reply (the header and three pages more). */
-#define SPIPE_SIZE(n) ((n) + 4u * 4096)
+static size_t spipe_size(size_t n, size_t page) { return n + 4 * page; }
 
 /* A pipe for reads of up to max bytes; -1 when none can be made. */
-static int spipe_make(int fd[2], size_t max) {
+static int spipe_make(int fd[2], size_t max, size_t page) {
+  int want = (int)spipe_size(max, page);
+
   if (pipe2(fd, O_NONBLOCK | O_CLOEXEC) < 0)
     return -1;
-  if (fcntl(fd[1], F_SETPIPE_SZ, (int)SPIPE_SIZE(max)) < (int)SPIPE_SIZE(max)) {
+  if (fcntl(fd[1], F_SETPIPE_SZ, want) < want) {
     close(fd[0]);
     close(fd[1]);
     return -1;
@@ -3192,13 +3197,13 @@ static int spipe_make(int fd[2], size_t max) {
  * that large (CAP_SYS_RESOURCE, or a raised /proc/sys/fs/pipe-max-size),
  * else what the pipe-max-size allows (the kernel is then told to ask for
  * no more: max_read); 0 when not even 64 KiB. */
-static size_t splice_probe(void) {
+static size_t splice_probe(size_t page) {
   unsigned long pmax = 0;
   FILE *f;
   size_t n;
   int fd[2];
 
-  if (spipe_make(fd, IO_MAX) == 0) {
+  if (spipe_make(fd, IO_MAX, page) == 0) {
     close(fd[0]);
     close(fd[1]);
     return IO_MAX;
@@ -3208,24 +3213,26 @@ static size_t splice_probe(void) {
       pmax = 0;
     fclose(f);
   }
-  if (pmax < SPIPE_SIZE(64u * 1024))
+  if (pmax < spipe_size(64u * 1024, page))
     return 0;
-  n = (size_t)(pmax - SPIPE_SIZE(0)) & ~(size_t)4095;
+  n = ((size_t)pmax - spipe_size(0, page)) / page * page;
   if (n > IO_MAX)
     n = IO_MAX;
-  if (spipe_make(fd, n) < 0)
+  if (spipe_make(fd, n, page) < 0)
     return 0;
   close(fd[0]);
   close(fd[1]);
   return n;
 }
 
-/* An empty pipe for a spliced read into fd; -1 when splicing is off or all
- * SPLICE_PIPES are in use (the read then goes through memory). */
+/* An empty pipe for a spliced read into fd; -1 when splicing is off or no
+ * pipe is free and no more can be made (the read then goes through
+ * memory). A pipe that cannot be made (the user's pipe pages used up)
+ * caps the pool at those there are. */
 static int spipe_get(struct mnt *m, int fd[2]) {
   pthread_mutex_lock(&m->iobuf_mu);
   if (__atomic_load_n(&m->splice_on, __ATOMIC_ACQUIRE) <= 0 ||
-      (m->nspipes == 0 && m->spipes_made >= SPLICE_PIPES)) {
+      (m->nspipes == 0 && m->spipes_made >= m->spipes_cap)) {
     pthread_mutex_unlock(&m->iobuf_mu);
     return -1;
   }
@@ -3238,10 +3245,11 @@ static int spipe_get(struct mnt *m, int fd[2]) {
   }
   m->spipes_made++;
   pthread_mutex_unlock(&m->iobuf_mu);
-  if (spipe_make(fd, m->splice_max) == 0)
+  if (spipe_make(fd, m->splice_max, m->page) == 0)
     return 0;
   pthread_mutex_lock(&m->iobuf_mu);
   m->spipes_made--;
+  m->spipes_cap = m->spipes_made;
   pthread_mutex_unlock(&m->iobuf_mu);
   return -1;
 }
@@ -3285,6 +3293,30 @@ static void read_mem(struct rq *r) {
   }
 }
 
+/* A failed pipe read worth doing again into memory: the library could not
+ * splice it, the pipe failed, or the connection dropped (a read into
+ * memory is resumed across it). Anything else is the read's answer. */
+static int pipe_redo(int err) {
+  switch (err) {
+  case DFSC_E_UNSUPPORTED:
+  case -EIO:
+  case DFSC_E_CLOSED:
+  case DFSC_E_LOOKUP:
+  case -ECONNRESET:
+  case -EPIPE:
+  case -ETIMEDOUT:
+  case -ECONNABORTED:
+  case -ENOTCONN:
+  case -ECONNREFUSED:
+  case -EHOSTUNREACH:
+  case -ENETUNREACH:
+  case -EHOSTDOWN:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 static void read_pipe_cb(const dfsc_result *res, void *arg) {
   struct rq *r = arg;
   struct mnt *m = r->m;
@@ -3297,16 +3329,27 @@ static void read_pipe_cb(const dfsc_result *res, void *arg) {
       bv.buf[0].flags = FUSE_BUF_IS_FD;
       bv.buf[0].fd = r->sp[0];
       fuse_reply_data(rq_out(r), &bv, 0);
+      __atomic_add_fetch(&m->reads_spliced, 1, __ATOMIC_RELAXED);
     }
     spipe_put(m, r->sp);
-    __atomic_add_fetch(&m->reads_spliced, 1, __ATOMIC_RELAXED);
     rq_free(r);
     return;
   }
-  /* Done again into memory, where a dropped connection is resumed; an
-   * interrupted read stops in rq_arm. */
   spipe_put(m, r->sp);
-  __atomic_add_fetch(&m->splice_fallbacks, 1, __ATOMIC_RELAXED);
+  if (!pipe_redo(res->err)) {
+    fuse_reply_err(rq_out(r), res_errno(res, 1));
+    rq_free(r);
+    return;
+  }
+  if (res->err == DFSC_E_UNSUPPORTED) {
+    /* Signed or encrypted answers, reads larger than one READ, or a
+     * connection that stopped splicing: this handle reads into memory. */
+    if (!__atomic_exchange_n(&r->fh_rd->no_splice, 1, __ATOMIC_RELAXED))
+      __atomic_add_fetch(&m->splice_declined, 1, __ATOMIC_RELAXED);
+  } else {
+    __atomic_add_fetch(&m->splice_fallbacks, 1, __ATOMIC_RELAXED);
+  }
+  /* Done again into memory; an interrupted read stops in rq_arm. */
   read_mem(r);
 }
 
@@ -3361,9 +3404,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   if ((r = io_rq(m, req, ino, off)) == NULL)
     return;
   r->rf = fh->f;
+  r->fh_rd = fh;
   r->len = size;
   r->io_off = (uint64_t)off;
-  if (size < SPLICE_MIN || size > m->splice_max || spipe_get(m, r->sp) < 0) {
+  /* libfuse sends less than two pages from memory anyway. */
+  if (size < 2 * m->page || size > m->splice_max ||
+      __atomic_load_n(&fh->no_splice, __ATOMIC_RELAXED) || spipe_get(m, r->sp) < 0) {
     read_mem(r);
     return;
   }
@@ -5911,7 +5957,8 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
       "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
-      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n",
+      "%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n%-22s %llu\n"
+      "%-22s %llu\n",
       "mount_listing_bytes", (unsigned long long)m->listing_bytes, "mount_listing_hwm",
       (unsigned long long)m->listing_hwm, "mount_dir_handles",
       (unsigned long long)m->dir_handles, "mount_emfile",
@@ -5934,7 +5981,9 @@ static int ctl_render_stats(struct mnt *m, struct fh *fh) {
       "mount_times_at_close", (unsigned long long)m->times_at_close, "mount_reads_spliced",
       (unsigned long long)__atomic_load_n(&m->reads_spliced, __ATOMIC_RELAXED),
       "mount_splice_fallbacks",
-      (unsigned long long)__atomic_load_n(&m->splice_fallbacks, __ATOMIC_RELAXED));
+      (unsigned long long)__atomic_load_n(&m->splice_fallbacks, __ATOMIC_RELAXED),
+      "mount_splice_declined",
+      (unsigned long long)__atomic_load_n(&m->splice_declined, __ATOMIC_RELAXED));
   pthread_mutex_unlock(&m->mu);
   return fclose(f) == 0 ? 0 : -ENOMEM;
 }
@@ -6001,7 +6050,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
     conn->want |= conn->capable & (FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
   /* Large requests: one FUSE read becomes one pipelined library read. */
   conn->max_write = IO_MAX;
-  if (m->splice_max > 0 && m->splice_max < IO_MAX)
+  if (m->user_maxread > 0)
+    conn->max_read = (unsigned)m->user_maxread; /* as given in the FUSE options */
+  else if (m->splice_max > 0 && m->splice_max < IO_MAX)
     conn->max_read = (unsigned)m->splice_max; /* as the max_read mount option */
   /* Lookups in one directory at once. libfuse 3.14 (Debian 12) records
    * this but never sends it to the kernel, which then serialises the
@@ -6357,12 +6408,25 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
                   (unsigned)m.owner);
   /* Reads spliced when pipes can hold them: as large as IO_MAX where they
    * may be, else the kernel asks for no more than they hold (max_read). */
-  m.splice_max = mo->no_splice ? 0 : splice_probe();
+  m.page = (size_t)sysconf(_SC_PAGESIZE);
+  if (m.page < 4096)
+    m.page = 4096;
+  m.spipes_cap = SPLICE_PIPES;
+  m.splice_max = mo->no_splice ? 0 : splice_probe(m.page);
+  /* A max_read of the user's own (FUSE options) stands, and bounds what is
+   * spliced. */
+  if (mo->fuse_opts != NULL) {
+    const char *mr = strstr(mo->fuse_opts, "max_read=");
+    if (mr != NULL && (mr == mo->fuse_opts || mr[-1] == ','))
+      m.user_maxread = strtoul(mr + 9, NULL, 10);
+  }
+  if (m.user_maxread > 0 && m.splice_max > m.user_maxread)
+    m.splice_max = m.user_maxread;
   if (!mo->no_splice && m.splice_max == 0)
     mlog(&m, DFSC_LOG_INFO,
          "reads go through memory: /proc/sys/fs/pipe-max-size is too "
          "small to splice them");
-  if (m.splice_max > 0 && m.splice_max < IO_MAX)
+  if (m.splice_max > 0 && m.splice_max < IO_MAX && m.user_maxread == 0)
     snprintf(maxread, sizeof(maxread), ",max_read=%zu", m.splice_max);
   if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s%s", maxread, mo->fuse_opts ? "," : "",
                mo->fuse_opts ? mo->fuse_opts : "") < 0) {
