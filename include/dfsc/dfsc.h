@@ -451,7 +451,8 @@ int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb c
                     void *arg);
 /* Reads up to len bytes at off into a pipe: pipefd[0] and pipefd[1] are
  * its read and write ends (pipe2(2), the write end O_NONBLOCK), which stay
- * open and unused by the caller until the callback; the pipe must be empty
+ * open and unused by the caller until the callback (a pipe without a
+ * reader raises SIGPIPE in the loop thread where it is not ignored); the pipe must be empty
  * and able to take len bytes plus a page (F_SETPIPE_SZ), else -EINVAL.
  * res->nbytes bytes are then in it, short only at end of file. The data is
  * spliced from the socket into the pipe (splice(2)) and never passes
@@ -968,10 +969,10 @@ typedef struct dfsc_stats {
   uint64_t reads_spliced; /* clear, unsigned READ answers whose data went from
                              the socket into the caller's pipe
                              (dfsc_read_pipe_async) */
-  uint64_t reads_spilled; /* of them, finished in memory because the pipe's
-                             slots filled first (data in small pieces); a
-                             connection stops splicing once 4 of its spliced
-                             READs and one in 8 spilled */
+  uint64_t reads_spilled; /* READ answers bound for a pipe finished in memory
+                             because its slots filled first (data in small
+                             pieces); a connection stops splicing once 4 of
+                             its spliced READs and one in 8 spilled */
 } dfsc_stats;
 
 /* Fills the first `size` bytes of *out (the caller's sizeof, which the

@@ -1734,16 +1734,13 @@ static int frame_dst(void *arg, const uint8_t *head, size_t head_len, size_t fra
  * data keeps arriving in pieces too small for the pipe's slots (a network
  * with small segments that are not merged on receipt: each spill costs
  * more than reading into memory) stops splicing once SPILLS_OFF of them
- * are one in SPILLS_RATIO or more of its spliced READs. On loopback here
- * about one READ in 160 spills (a page-unaligned piece more than the
- * pipe's slack). */
+ * are one in SPILLS_RATIO or more of its spliced READs. On loopback none
+ * spills. */
 #define SPILLS_OFF 4
 #define SPILLS_RATIO 8
 static void splice_count(dfsc_conn *c) {
   uint64_t n = dfsc__tcp_pipe_spills(c->tcp);
   c->sl->stats.read_spliced++;
-  if (n < c->spills)
-    c->spills = c->spliced = 0; /* a new transport since (a reconnect) */
   c->spliced++;
   if (n == c->spills)
     return;
@@ -1774,7 +1771,8 @@ static int on_frame_split(void *arg, uint8_t *head, size_t head_len, size_t fram
     dfsc_smb2_hdr h;
     if (dfsc__smb2_hdr_decode(head, head_len, &h) == 0)
       grant_credits(c, h.credits, r->state == R_SENT ? r->held : 0);
-    DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: READ data did not fit the caller's pipe", c->host);
+    DFSC_WARN(lg(c), DFSC_CAT_SMB2, "%s: READ data could not go into the caller's pipe",
+              c->host);
     req_finish(r, -EIO, NULL, NULL, 0);
     rc = 0;
   } else if (aborted || r == NULL) {
@@ -2314,6 +2312,7 @@ static void lookup_cb(dfsc_lookup *lk, int status, const dfsc_addr *addr) {
   conn_set_state(c, C_CONNECT);
   c->peer = *addr;
   c->have_peer = 1;
+  c->spills = c->spliced = 0; /* counted per transport (splice_count) */
   rc = dfsc__tcp_connect(c->sl->cfg.loop, (const struct sockaddr *)&addr->ss, addr->len,
                          c->sl->cfg.connect_timeout_ms, SETUP_FRAME_MAX + MAX_IO_SIZE, &cbs,
                          c, &c->tcp);

@@ -492,10 +492,10 @@ static int deliver_stage(dfsc_tcp *t) {
         if (dst.buf != NULL) {
           memcpy(dst.buf, h + 4 + t->split_head, early);
         } else if (dfsc__write_full(t->split_pipe[1], h + 4 + t->split_head, early) < 0) {
-          /* What the pipe took is read back; the rest follows it. A pipe
-           * that fails is this frame's loss, not the connection's. */
+          /* A full pipe: what it took is read back, the rest follows it. A
+           * pipe that fails is this frame's loss, not the connection's. */
           int in = 0;
-          if (ioctl(t->split_pipe[1], FIONREAD, &in) == 0 && in >= 0 &&
+          if (errno == EAGAIN && ioctl(t->split_pipe[1], FIONREAD, &in) == 0 && in >= 0 &&
               (size_t)in <= early) {
             t->frame_have += (size_t)in;
             if (pipe_spill(t) == 0)
@@ -547,7 +547,7 @@ static int deliver_stage(dfsc_tcp *t) {
 }
 
 static int do_read(dfsc_tcp *t) {
-  int rounds;
+  int rounds, again = 0;
   /* Bounded work per wakeup: at most 64 reads before yielding to the loop. */
   for (rounds = 0; rounds < 64; rounds++) {
     ssize_t n;
@@ -578,6 +578,8 @@ static int do_read(dfsc_tcp *t) {
             pipe_fail(t);
           else if (rc == 0)
             return 0; /* nothing to read yet */
+          else if (!again++)
+            continue; /* bytes came since the splice: once more */
           else if (pipe_spill(t) < 0)
             pipe_fail(t);
           continue;
@@ -586,6 +588,7 @@ static int do_read(dfsc_tcp *t) {
         n = read(t->io.fd, t->split_dst + (t->frame_have - t->split_head), want);
       }
       if (n > 0) {
+        again = 0;
         t->frame_have += (size_t)n;
         t->rx_at = dfsc__loop_now(t->loop);
         if (t->frame_have == t->frame_len) {

@@ -41,10 +41,12 @@ struct dfsc_tcp_msg {
 /* Where the rest of a split frame goes: a buffer of its size, or a pipe
  * (pipe[0] its read end, pipe[1] its write end), into which the bytes are
  * spliced from the socket (splice(2)): they never pass through this
- * process. The pipe must be empty and able to take the rest plus a page
- * as written from memory (F_SETPIPE_SZ): if small pieces off the socket
- * fill its slots first, what is in it is read back, the rest of the frame
- * read after it, and the whole written into it at the end. */
+ * process. The pipe must be empty (else the placement is ignored and the
+ * frame comes whole to on_frame) and able to take the rest plus a page as
+ * written from memory (F_SETPIPE_SZ): if small pieces off the socket fill
+ * its slots first, what is in it is read back, the rest of the frame read
+ * after it, and the whole written into it at the end. A pipe that fails
+ * (no reader: SIGPIPE must be ignored) costs only its frame. */
 typedef struct dfsc_tcp_dst {
   uint8_t *buf;
   int pipe[2]; /* -1, -1: buf */

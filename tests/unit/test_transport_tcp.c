@@ -650,11 +650,14 @@ static void test_pipe_not_empty(void **state) {
 }
 
 /* frame_dst names a pipe nobody reads (its read end closed; the one given
- * is another pipe's): the splice fails with EPIPE, which costs that frame
- * only: it is reported aborted,
- * the connection stays, and the next frame arrives whole and intact. */
-static void test_pipe_broken(void **state) {
-  const size_t len0 = HEAD_LEN + 64 * 1024, len1 = 300;
+ * is another pipe's): the write or splice into it fails with EPIPE, which
+ * costs that frame only: it is reported aborted without a spill, the
+ * connection stays, and the next frame arrives whole and intact. first: 0,
+ * the frame's bytes are all in the stage when it is placed (they are
+ * written into the pipe); 4 + HEAD_LEN, only its head is (the rest is
+ * spliced). */
+static void broken_case(size_t first) {
+  const size_t len0 = HEAD_LEN + 16 * 1024, len1 = 300;
   uint8_t *b0 = pattern(len0, 14), *b1 = pattern(len1, 15);
   uint8_t *wire = malloc(len0 + len1 + 8);
   struct peer p = {0};
@@ -665,6 +668,7 @@ static void test_pipe_broken(void **state) {
   p.wire = wire;
   p.wire_len = put_frame(wire, 0, b0, len0);
   p.wire_len = put_frame(wire, p.wire_len, b1, len1);
+  p.first = first;
   ctx_init(&c, "DSF", 1, 512 * 1024);
   c.broken = 1;
   run(&c, &p);
@@ -673,6 +677,7 @@ static void test_pipe_broken(void **state) {
   assert_int_equal(c.nsplit_done, 1);
   assert_int_equal(c.split[0].aborted, 1);
   assert_int_equal(c.split[0].frame_len, len0);
+  assert_int_equal(c.split[0].spills, 0);
   assert_int_equal(c.nframe, 1);
   assert_int_equal(c.frame_len[0], len1);
   assert_int_equal(first_diff(c.frame[0], b1, len1), len1);
@@ -680,6 +685,15 @@ static void test_pipe_broken(void **state) {
   free(wire);
   free(b0);
   free(b1);
+}
+
+static void test_pipe_broken_early(void **state) {
+  broken_case(0);
+  (void)state;
+}
+
+static void test_pipe_broken_splice(void **state) {
+  broken_case(4 + HEAD_LEN);
   (void)state;
 }
 
@@ -819,11 +833,12 @@ static void test_pipe_full_reset(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pipe_whole),        cmocka_unit_test(test_pipe_spill),
-      cmocka_unit_test(test_declined),          cmocka_unit_test(test_small_after_split),
-      cmocka_unit_test(test_split_after_split), cmocka_unit_test(test_pipe_full_close),
-      cmocka_unit_test(test_pipe_full_reset),   cmocka_unit_test(test_split_after_small),
-      cmocka_unit_test(test_pipe_not_empty),    cmocka_unit_test(test_pipe_broken),
+      cmocka_unit_test(test_pipe_whole),         cmocka_unit_test(test_pipe_spill),
+      cmocka_unit_test(test_declined),           cmocka_unit_test(test_small_after_split),
+      cmocka_unit_test(test_split_after_split),  cmocka_unit_test(test_pipe_full_close),
+      cmocka_unit_test(test_pipe_full_reset),    cmocka_unit_test(test_split_after_small),
+      cmocka_unit_test(test_pipe_not_empty),     cmocka_unit_test(test_pipe_broken_early),
+      cmocka_unit_test(test_pipe_broken_splice),
   };
   alarm(60); /* a transport stuck in a system call fails the run, not ctest */
   if (getenv("DFSC_TEST_FILTER") != NULL)

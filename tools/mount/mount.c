@@ -77,6 +77,7 @@
 #define IOBUF_MIN (IO_MAX / 2) /* reads and writes from this size use kept buffers */
 #define IOBUF_KEEP 8u          /* of IO_MAX bytes, kept for the next ones */
 #define SPLICE_PIPES 16u       /* pipes of spliced reads, at most (spipe_get) */
+#define SPLICE_SKIP 64         /* reads into memory after a declined pipe read */
 #define CTL_TEXT_MAX (16u << 20)
 #define CHARGE_STEP 4096       /* listing bytes charged to the budget at a time */
 #define NAME_OVERHEAD 16       /* malloc's bookkeeping per name, as counted */
@@ -244,7 +245,8 @@ struct mnt {
   int splice_on;
   size_t splice_max;   /* the largest read spliced (splice_probe; 0: none) */
   size_t page;         /* the page size */
-  size_t user_maxread; /* -o max_read= of the FUSE options (0: none) */
+  size_t user_maxread; /* -o max_read= of the FUSE options, when set */
+  int user_maxread_set;
   unsigned spipes_made, nspipes, spipes_cap;
   int spipes[SPLICE_PIPES][2];
   uint64_t reads_spliced, splice_fallbacks, splice_declined;
@@ -343,8 +345,11 @@ struct fh {
   size_t wb_bytes;
   unsigned wb_count; /* writes in flight through it */
   int wb_err;
-  int direct;    /* open for writing only, past the kernel's page cache (dio_choose) */
-  int no_splice; /* FH_FILE: the library cannot splice its reads (atomic) */
+  int direct; /* open for writing only, past the kernel's page cache (dio_choose) */
+  /* FH_FILE: reads into memory before the next pipe read is tried, after
+   * the library declined one (atomic): a share that signs declines all, a
+   * window of credits briefly small only some. */
+  int splice_skip;
   /* FH_FILE: open for writing (its handle may set times), and by whom */
   int writable;
   dfsc_ctx *ctx;
@@ -3186,11 +3191,37 @@ static int spipe_make(int fd[2], size_t max, size_t page) {
   if (pipe2(fd, O_NONBLOCK | O_CLOEXEC) < 0)
     return -1;
   if (fcntl(fd[1], F_SETPIPE_SZ, want) < want) {
+    int e = errno;
     close(fd[0]);
     close(fd[1]);
+    errno = e; /* spipe_get tells a refused size from a lack of descriptors */
     return -1;
   }
   return 0;
+}
+
+/* The value of the last max_read= among the FUSE options (as libfuse
+ * takes it; a comma escaped with a backslash is no separator), bounded by
+ * what the kernel's field holds: 1 when there is one. */
+static int user_max_read(const char *opts, size_t *out) {
+  const char *p = opts;
+  int found = 0;
+
+  while (p != NULL && *p != '\0') {
+    const char *e = p;
+    while (*e != '\0' && *e != ',') {
+      if (*e == '\\' && e[1] != '\0')
+        e++;
+      e++;
+    }
+    if (strncmp(p, "max_read=", 9) == 0 && p + 9 <= e) {
+      unsigned long long v = strtoull(p + 9, NULL, 10);
+      *out = v > UINT_MAX ? UINT_MAX : (size_t)v;
+      found = 1;
+    }
+    p = *e == ',' ? e + 1 : e;
+  }
+  return found;
 }
 
 /* The largest read that can be spliced here: IO_MAX where pipes may be
@@ -3249,7 +3280,15 @@ static int spipe_get(struct mnt *m, int fd[2]) {
     return 0;
   pthread_mutex_lock(&m->iobuf_mu);
   m->spipes_made--;
-  m->spipes_cap = m->spipes_made;
+  /* Refused a pipe of this size (the user's pipe pages used up): no more
+   * are asked for. Out of descriptors for a moment: tried again. */
+  if (errno == EPERM) {
+    if (m->spipes_cap > m->spipes_made)
+      mlog(m, DFSC_LOG_INFO,
+           "reads: no pipe of %zu bytes more (pipe-user-pages); %u kept for splicing",
+           spipe_size(m->splice_max, m->page), m->spipes_made);
+    m->spipes_cap = m->spipes_made;
+  }
   pthread_mutex_unlock(&m->iobuf_mu);
   return -1;
 }
@@ -3344,8 +3383,8 @@ static void read_pipe_cb(const dfsc_result *res, void *arg) {
   if (res->err == DFSC_E_UNSUPPORTED) {
     /* Signed or encrypted answers, reads larger than one READ, or a
      * connection that stopped splicing: this handle reads into memory. */
-    if (!__atomic_exchange_n(&r->fh_rd->no_splice, 1, __ATOMIC_RELAXED))
-      __atomic_add_fetch(&m->splice_declined, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->fh_rd->splice_skip, SPLICE_SKIP, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&m->splice_declined, 1, __ATOMIC_RELAXED);
   } else {
     __atomic_add_fetch(&m->splice_fallbacks, 1, __ATOMIC_RELAXED);
   }
@@ -3409,7 +3448,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   r->io_off = (uint64_t)off;
   /* libfuse sends less than two pages from memory anyway. */
   if (size < 2 * m->page || size > m->splice_max ||
-      __atomic_load_n(&fh->no_splice, __ATOMIC_RELAXED) || spipe_get(m, r->sp) < 0) {
+      (__atomic_load_n(&fh->splice_skip, __ATOMIC_RELAXED) > 0 &&
+       __atomic_sub_fetch(&fh->splice_skip, 1, __ATOMIC_RELAXED) >= 0) ||
+      spipe_get(m, r->sp) < 0) {
     read_mem(r);
     return;
   }
@@ -3422,6 +3463,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       fuse_reply_err(rq_out(r), EINTR);
       rq_free(r);
     } else {
+      __atomic_add_fetch(&m->splice_fallbacks, 1, __ATOMIC_RELAXED);
       read_mem(r);
     }
   }
@@ -6050,7 +6092,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
     conn->want |= conn->capable & (FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
   /* Large requests: one FUSE read becomes one pipelined library read. */
   conn->max_write = IO_MAX;
-  if (m->user_maxread > 0)
+  if (m->user_maxread_set)
     conn->max_read = (unsigned)m->user_maxread; /* as given in the FUSE options */
   else if (m->splice_max > 0 && m->splice_max < IO_MAX)
     conn->max_read = (unsigned)m->splice_max; /* as the max_read mount option */
@@ -6415,18 +6457,14 @@ int dfsc__mount_main(dfsc_opts *opts, struct dfsc__mount_opts *mo, const char *m
   m.splice_max = mo->no_splice ? 0 : splice_probe(m.page);
   /* A max_read of the user's own (FUSE options) stands, and bounds what is
    * spliced. */
-  if (mo->fuse_opts != NULL) {
-    const char *mr = strstr(mo->fuse_opts, "max_read=");
-    if (mr != NULL && (mr == mo->fuse_opts || mr[-1] == ','))
-      m.user_maxread = strtoul(mr + 9, NULL, 10);
-  }
-  if (m.user_maxread > 0 && m.splice_max > m.user_maxread)
+  m.user_maxread_set = user_max_read(mo->fuse_opts, &m.user_maxread);
+  if (m.user_maxread_set && m.splice_max > m.user_maxread)
     m.splice_max = m.user_maxread;
   if (!mo->no_splice && m.splice_max == 0)
     mlog(&m, DFSC_LOG_INFO,
          "reads go through memory: /proc/sys/fs/pipe-max-size is too "
          "small to splice them");
-  if (m.splice_max > 0 && m.splice_max < IO_MAX && m.user_maxread == 0)
+  if (m.splice_max > 0 && m.splice_max < IO_MAX && !m.user_maxread_set)
     snprintf(maxread, sizeof(maxread), ",max_read=%zu", m.splice_max);
   if (asprintf(&fopts, "fsname=dfsc,subtype=dfsc%s%s%s", maxread, mo->fuse_opts ? "," : "",
                mo->fuse_opts ? mo->fuse_opts : "") < 0) {
