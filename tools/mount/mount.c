@@ -3382,7 +3382,8 @@ static void read_pipe_cb(const dfsc_result *res, void *arg) {
   }
   if (res->err == DFSC_E_UNSUPPORTED) {
     /* Signed or encrypted answers, reads larger than one READ, or a
-     * connection that stopped splicing: this handle reads into memory. */
+     * connection that stopped splicing: this handle's next SPLICE_SKIP
+     * reads go into memory. */
     __atomic_store_n(&r->fh_rd->splice_skip, SPLICE_SKIP, __ATOMIC_RELAXED);
     __atomic_add_fetch(&m->splice_declined, 1, __ATOMIC_RELAXED);
   } else {
