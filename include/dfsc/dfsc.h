@@ -452,8 +452,9 @@ int dfsc_read_async(dfsc_file *f, void *buf, size_t len, uint64_t off, dfsc_cb c
 /* Reads up to len bytes at off into a pipe: pipefd[0] and pipefd[1] are
  * its read and write ends (pipe2(2), the write end O_NONBLOCK), which stay
  * open and unused by the caller until the callback (a pipe without a
- * reader raises SIGPIPE in the loop thread where it is not ignored); the pipe must be empty
- * and able to take len bytes plus a page (F_SETPIPE_SZ), else -EINVAL.
+ * reader raises SIGPIPE in the loop thread where it is not ignored); the
+ * pipe must be empty and able to take len bytes plus a page
+ * (F_SETPIPE_SZ), else -EINVAL.
  * res->nbytes bytes are then in it, short only at end of file. The data is
  * spliced from the socket into the pipe (splice(2)) and never passes
  * through this process (a FUSE daemon hands it on to /dev/fuse the same

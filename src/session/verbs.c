@@ -1149,8 +1149,8 @@ static void io_cb(dfsc_req *r, int err, const dfsc_smb2_hdr *h, const uint8_t *p
   if (err < 0) {
     io_fail(v, err, 0);
   } else if (v->kind == V_READ) {
-    /* Where this READ's data goes: rdst was set from its offset; a pipe
-     * has one READ out at a time, the last issued. */
+    /* Where this READ's data goes: rdst was set from its offset; a read
+     * into a pipe is one READ (io_start), the last issued. */
     uint64_t at = v->buf != NULL ? v->off + (uint64_t)(r->rdst - v->buf)
                                  : v->off + (uint64_t)(v->issued - rlen);
     dfsc_smb2_read_rsp rr;
@@ -1257,9 +1257,8 @@ static int io_one(dfsc_verb *v) {
 /* Keeps up to the window in flight (at least one request). */
 static int io_pump(dfsc_verb *v) {
   int rc;
-  /* Into a pipe, one at a time: its bytes land in arrival order. */
   while (v->issued < v->len && v->eof_at == UINT64_MAX &&
-         (v->inflight == 0 || (v->pipe[1] < 0 && v->inflight + v->chunk <= v->window))) {
+         (v->inflight == 0 || v->inflight + v->chunk <= v->window)) {
     rc = io_one(v);
     if (rc < 0)
       return rc;

@@ -560,31 +560,13 @@ static void sc_nocredit(struct sc *s) {
  * the 12th, leaving room for the three refusals checked. */
 #define PIECES_STOP_BY 12
 
-struct pipe_wait {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int left;
-  int err;
-  size_t nbytes;
-};
-
-static void pipe_cb(const dfsc_result *res, void *arg) {
-  struct pipe_wait *w = arg;
-  pthread_mutex_lock(&w->mu);
-  w->err = res->err;
-  w->nbytes = res->nbytes;
-  w->left = 0;
-  pthread_cond_broadcast(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-}
-
 /* One dfsc_read_pipe_async of PIECES_LEN at 0 into a fresh pipe; what it
  * put there is read into s->buf. Returns the result's code, or the call's
  * (*sync 1: no callback), or DFSC_E_TIMEDOUT after about 5 s (*lost 1: the pipe
  * and *w are left to the library); *n the bytes the callback reported,
  * *in the bytes found in the pipe. */
 static int pipe_read(struct sc *s, size_t *n, size_t *in, int *sync, int *lost) {
-  struct pipe_wait *w = calloc(1, sizeof(*w));
+  struct waitres *w = calloc(1, sizeof(*w));
   int fd[2], rc, left;
   *n = *in = 0;
   *sync = *lost = 0;
@@ -602,7 +584,7 @@ static int pipe_read(struct sc *s, size_t *n, size_t *in, int *sync, int *lost) 
   pthread_cond_init(&w->cv, NULL);
   w->left = 1;
   memset(s->buf, 0xEE, PIECES_LEN);
-  rc = dfsc_read_pipe_async(s->f, fd, PIECES_LEN, 0, pipe_cb, w);
+  rc = dfsc_read_pipe_async(s->f, fd, PIECES_LEN, 0, wait_cb, w);
   if (rc != 0) {
     *sync = 1;
     goto out_cv;

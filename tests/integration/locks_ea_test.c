@@ -39,22 +39,6 @@ static void *unlock_later(void *arg) {
   return NULL;
 }
 
-struct waitres {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int left;
-  int err;
-};
-
-static void wait_cb(const dfsc_result *res, void *arg) {
-  struct waitres *w = arg;
-  pthread_mutex_lock(&w->mu);
-  w->err = res->err;
-  w->left = 0;
-  pthread_cond_broadcast(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-}
-
 int main(void) {
   const char *envf = getenv("DFSC_TESTBED_ENV");
   char *user, *pass, *fs1, path[512], buf[256];

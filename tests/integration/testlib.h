@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dfsc/dfsc.h"
+
 static int passed, failed;
 
 /* One line per check: "ok - ..." or "not ok - ...", counted for the final
@@ -51,6 +53,26 @@ __attribute__((unused)) static int wait_left(pthread_mutex_t *mu, pthread_cond_t
   n = *left;
   pthread_mutex_unlock(mu);
   return n;
+}
+
+/* One asynchronous call waited for with wait_left: wait_cb records its
+ * result and sets left to 0 (mu and cv initialised, left 1, by the test). */
+struct waitres {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int left;
+  int err;
+  size_t nbytes;
+};
+
+__attribute__((unused)) static void wait_cb(const dfsc_result *res, void *arg) {
+  struct waitres *w = arg;
+  pthread_mutex_lock(&w->mu);
+  w->err = res->err;
+  w->nbytes = res->nbytes;
+  w->left = 0;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
 }
 
 /* The value of `export KEY=value` in the testbed's environment file, as a

@@ -3172,13 +3172,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
  * (dfsc_read_pipe_async): a clear, unsigned answer is spliced from the
  * socket into it, and libfuse splices it on to /dev/fuse (fuse_reply_data
  * with the pipe as its buffer), so the bytes never pass through this
- * process; the kernel copies them once, into the page cache. Signed and
- * encrypted answers are written into the pipe once checked. A pipe read
- * that fails (a dropped connection is not resumed under it) is done again
- * into memory (read_cb), which is. Needs pipes that hold a whole read:
- * above the default pipe-max-size, so root or a raised
- * /proc/sys/fs/pipe-max-size; otherwise, or with -o nosplice, reads go
- * through memory as before. */
+ * process; the kernel copies them once, into the page cache. Where the
+ * library declines (signed or encrypted answers, several READs per read)
+ * the handle reads into memory for a while (SPLICE_SKIP); a pipe read that
+ * fails (a dropped connection is not resumed under it) is done again into
+ * memory (read_mem), which is. Pipes must hold a whole read and libfuse's
+ * reply: where they may not be a MiB (no CAP_SYS_RESOURCE) the kernel is
+ * asked for no more than they hold (splice_probe, max_read); with -o
+ * nosplice reads go through memory as before. */
 
 /* The pipe a spliced read of n bytes needs: its data and a page (ours),
  * and libfuse's for the reply (the header and three pages more). */
